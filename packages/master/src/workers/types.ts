@@ -1,0 +1,71 @@
+/**
+ * The RemoteCommand API: how build steps (process/, steps/) talk to a connected worker.
+ * Implemented by the worker manager in this folder over the Buildbot msgpack protocol; consumed by
+ * steps. Steps never see protocol messages, only these calls.
+ */
+
+/** One `update` from a worker: Buildbot 3.7 sends a list of [key, value] pairs. */
+export type UpdatePair = [key: string, value: unknown];
+
+export interface CommandResult {
+  /** Exit code for `shell`; 0 for successful file commands; undefined if the command failed to run. */
+  rc: number | null;
+  /** Set when the worker reported an exception (`complete` with a failure) or the connection was lost. */
+  failure?: { message: string; lostConnection?: boolean };
+  /** Every update value by key, last one wins (`stat`, `files`, `elapsed`, `rc`, ...). */
+  updates: Record<string, unknown>;
+  interrupted: boolean;
+}
+
+export interface CommandCallbacks {
+  /** Called for each update pair as it arrives, in order (`stdout`, `stderr`, `header`, `log`, `rc`, ...). */
+  onUpdate?(pair: UpdatePair): void;
+}
+
+export interface RunningCommand {
+  readonly commandId: string;
+  readonly result: Promise<CommandResult>;
+  /** Sends `interrupt_command`; resolves once the worker acknowledged it. */
+  interrupt(why: string): Promise<void>;
+}
+
+export interface WorkerInfo {
+  environ?: Record<string, string>;
+  system?: string;
+  basedir?: string;
+  numcpus?: number;
+  version?: string;
+  worker_commands?: Record<string, string>;
+  admin?: string;
+  host?: string;
+  access_uri?: string;
+  [key: string]: unknown;
+}
+
+/** A connected worker as steps see it. */
+export interface RemoteWorker {
+  readonly name: string;
+  readonly info: WorkerInfo;
+  /** The path module matching the worker's OS ('posix' or 'win32'), for composing worker-side paths. */
+  readonly pathFlavour: 'posix' | 'win32';
+  /** Starts a raw command (`shell`, `stat`, `glob`, `listdir`, `mkdir`, `rmdir`, `rmfile`, `cpdir`, ...). */
+  startCommand(builderName: string, command: string, args: Record<string, unknown>, callbacks?: CommandCallbacks): RunningCommand;
+  /** upload_file: copies `workerPath` (relative to the builder dir + workdir) into `masterPath`. */
+  uploadFile(builderName: string, opts: { workdir: string; workerSrc: string; masterDest: string; maxsize?: number | null; blocksize?: number; keepstamp?: boolean; mode?: number | null }, callbacks?: CommandCallbacks): RunningCommand;
+  /** upload_directory: the worker sends a tar of the directory; extracted safely into `masterDest`. */
+  uploadDirectory(builderName: string, opts: { workdir: string; workerSrc: string; masterDest: string; maxsize?: number | null; blocksize?: number; compress?: 'gz' | 'bz2' | null }, callbacks?: CommandCallbacks): RunningCommand;
+  /** download_file: the worker reads `source` (a master file path or an in-memory buffer) into `workerDest`. */
+  downloadFile(builderName: string, opts: { workdir: string; source: { path: string } | { data: Buffer }; workerDest: string; maxsize?: number | null; blocksize?: number; mode?: number | null }, callbacks?: CommandCallbacks): RunningCommand;
+  /** Pings the worker; resolves false when it does not answer in time. */
+  ping(timeoutMs?: number): Promise<boolean>;
+  /** Fires once when the connection is gone (running commands then end with failure.lostConnection). */
+  onDisconnect(listener: () => void): () => void;
+  /** Asks the worker to shut down gracefully. */
+  shutdown(): Promise<void>;
+}
+
+/** The master's worker manager as the rest of the master sees it. */
+export interface WorkerManagerEvents {
+  attached(worker: RemoteWorker): void;
+  detached(worker: RemoteWorker): void;
+}
