@@ -1,0 +1,4 @@
+/** The fixed benchmark scenarios, in the order of issue 6. */
+import type { Scenario } from '../types.js';
+
+export const scenarios: Scenario[] = [];
