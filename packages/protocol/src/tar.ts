@@ -266,8 +266,9 @@ export class TarParser {
         if (this.paddingLeft === 0) this.state = 'header';
         continue;
       }
-      if (this.state === 'done' || this.pendingLength < BLOCK) break;
+      if (this.pendingLength < BLOCK) break;
       this.readHeader(this.take(BLOCK), events);
+      if (this.finished) break;
     }
     return events;
   }
