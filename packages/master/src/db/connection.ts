@@ -1,0 +1,80 @@
+/**
+ * Opens the state database from a URL and runs pending migrations:
+ *   sqlite:relative/or/abs.sqlite   embedded SQLite (relative to `baseDir`), WAL, synchronous=NORMAL
+ *   sqlite::memory:                 in-memory SQLite (tests)
+ *   postgresql://user:pw@host/db    PostgreSQL (also postgres://)
+ */
+import { isAbsolute, resolve } from 'node:path';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import type { Schema } from './schema.js';
+import { migrate, type Engine } from './migrations.js';
+
+export interface OpenDatabaseOptions {
+  /** Directory that relative SQLite paths are resolved against; default the current directory. */
+  baseDir?: string;
+  /** SQLite: milliseconds a writer waits for a lock held by another process; default 5000. */
+  busyTimeoutMs?: number;
+  /** PostgreSQL: schema to use (created if missing); default the server's search_path. Tests use one per test. */
+  schema?: string;
+  /** PostgreSQL: connection pool size; default 10. */
+  poolSize?: number;
+}
+
+export interface OpenedDatabase { kysely: Kysely<Schema>; engine: Engine; close(): Promise<void> }
+
+export class DatabaseUrlError extends Error {
+  readonly code = 'MASTRO_DB_URL';
+  constructor(readonly url: string, reason: string) {
+    super(`invalid database URL ${JSON.stringify(redactUrl(url))}: ${reason}. Use sqlite:state.sqlite, sqlite::memory: or postgresql://user:password@host/dbname`);
+  }
+}
+
+/** Hides the password of a database URL so it can be logged. */
+export function redactUrl(url: string): string {
+  return url.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@');
+}
+
+export async function openConnection(url: string, opts: OpenDatabaseOptions = {}): Promise<OpenedDatabase> {
+  let kysely: Kysely<Schema>;
+  let engine: Engine;
+  if (url.startsWith('sqlite:')) {
+    const { default: Database } = await import('better-sqlite3');
+    const path = url.slice('sqlite:'.length);
+    if (!path) throw new DatabaseUrlError(url, 'missing file path after "sqlite:"');
+    const file = path === ':memory:' ? ':memory:' : isAbsolute(path) ? path : resolve(opts.baseDir ?? process.cwd(), path);
+    const sqlite = new Database(file, { timeout: opts.busyTimeoutMs ?? 5000 });
+    // WAL lets readers proceed during writes; NORMAL sync is durable across process crashes (not power loss).
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = NORMAL');
+    sqlite.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 5000}`);
+    kysely = new Kysely<Schema>({ dialect: new SqliteDialect({ database: sqlite }) });
+    engine = 'sqlite';
+  } else if (/^postgres(ql)?:\/\//.test(url)) {
+    const pg = await import('pg');
+    const { Pool, types } = pg.default;
+    const schema = opts.schema;
+    if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/i.test(schema)) throw new DatabaseUrlError(url, `bad schema name ${schema}`);
+    if (schema) {
+      const admin = new Pool({ connectionString: url, max: 1 });
+      try { await admin.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`); } finally { await admin.end(); }
+    }
+    const pool = new Pool({
+      connectionString: url,
+      max: opts.poolSize ?? 10,
+      ...(schema ? { options: `-c search_path="${schema}"` } : {}),
+      // bigint columns hold epoch seconds and counts: well inside Number's exact range.
+      types: { getTypeParser: ((oid: number, format?: any) => (oid === 20 ? (v: string) => Number(v) : types.getTypeParser(oid, format))) as any },
+    });
+    kysely = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+    engine = 'postgresql';
+  } else {
+    throw new DatabaseUrlError(url, 'unknown scheme');
+  }
+  try {
+    await migrate(kysely, engine);
+  } catch (err) {
+    await kysely.destroy();
+    throw err;
+  }
+  return { kysely, engine, close: () => kysely.destroy() };
+}

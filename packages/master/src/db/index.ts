@@ -1,0 +1,58 @@
+/** The state database: one object per table group over a shared Kysely connection. */
+import type { Kysely } from 'kysely';
+import type { Schema } from './schema.js';
+import type { Engine } from './migrations.js';
+import { openConnection, type OpenDatabaseOptions } from './connection.js';
+import { MastersTable } from './tables/masters.js';
+import { BuildersTable } from './tables/builders.js';
+import { SourceStampsTable } from './tables/sourcestamps.js';
+import { ChangesTable } from './tables/changes.js';
+import { BuildsetsTable } from './tables/buildsets.js';
+import { BuildRequestsTable } from './tables/buildrequests.js';
+import { BuildsTable } from './tables/builds.js';
+import { StepsTable } from './tables/steps.js';
+import { LogsTable } from './tables/logs.js';
+import { WorkersTable } from './tables/workers.js';
+import { SchedulersTable } from './tables/schedulers.js';
+import { StateTable } from './tables/state.js';
+
+export { redactUrl, DatabaseUrlError, type OpenDatabaseOptions } from './connection.js';
+export type { Engine } from './migrations.js';
+
+export class Db {
+  readonly masters: MastersTable;
+  readonly builders: BuildersTable;
+  readonly sourcestamps: SourceStampsTable;
+  readonly changes: ChangesTable;
+  readonly buildsets: BuildsetsTable;
+  readonly buildrequests: BuildRequestsTable;
+  readonly builds: BuildsTable;
+  readonly steps: StepsTable;
+  readonly logs: LogsTable;
+  readonly workers: WorkersTable;
+  readonly schedulers: SchedulersTable;
+  readonly state: StateTable;
+
+  constructor(readonly kysely: Kysely<Schema>, readonly engine: Engine, private readonly closer: () => Promise<void>) {
+    this.masters = new MastersTable(kysely);
+    this.builders = new BuildersTable(kysely);
+    this.sourcestamps = new SourceStampsTable(kysely);
+    this.changes = new ChangesTable(kysely);
+    this.buildsets = new BuildsetsTable(kysely);
+    this.buildrequests = new BuildRequestsTable(kysely);
+    this.builds = new BuildsTable(kysely);
+    this.steps = new StepsTable(kysely);
+    this.logs = new LogsTable(kysely);
+    this.workers = new WorkersTable(kysely);
+    this.schedulers = new SchedulersTable(kysely);
+    this.state = new StateTable(kysely);
+  }
+
+  close(): Promise<void> { return this.closer(); }
+}
+
+/** Opens `sqlite:path`, `sqlite::memory:` or `postgresql://...` and brings its schema up to date. */
+export async function openDatabase(url: string, opts: OpenDatabaseOptions = {}): Promise<Db> {
+  const c = await openConnection(url, opts);
+  return new Db(c.kysely, c.engine, c.close);
+}

@@ -1,0 +1,175 @@
+/**
+ * Numbered schema migrations, applied in order at open and recorded in `mastro_migrations`. A
+ * migration never changes once released: add a new one instead. Column types differ per engine only
+ * for auto-increment ids and binary data, handled by the `types` helper.
+ */
+import { sql, type Kysely, type CreateTableBuilder } from 'kysely';
+import type { Schema } from './schema.js';
+
+export type Engine = 'sqlite' | 'postgresql';
+
+interface Migration { version: number; name: string; up(db: Kysely<any>, engine: Engine): Promise<void> }
+
+function types(engine: Engine) {
+  return {
+    id: engine === 'sqlite' ? sql`integer` : sql`serial`,
+    blob: engine === 'sqlite' ? sql`blob` : sql`bytea`,
+  };
+}
+
+/** Adds an auto-increment primary key named `name`. */
+function withId<T extends string>(t: CreateTableBuilder<T, any>, engine: Engine, name = 'id') {
+  return t.addColumn(name, types(engine).id, (c) => (engine === 'sqlite' ? c.primaryKey().autoIncrement() : c.primaryKey()));
+}
+
+const initial: Migration = {
+  version: 1,
+  name: 'initial schema (Buildbot 3.7 model)',
+  async up(db, engine) {
+    const { blob } = types(engine);
+    const text = 'text';
+    const int = 'integer';
+    const time = 'bigint';
+    await withId(db.schema.createTable('masters'), engine)
+      .addColumn('name', text, (c) => c.notNull().unique()).addColumn('active', int, (c) => c.notNull())
+      .addColumn('last_active', time, (c) => c.notNull()).execute();
+
+    await withId(db.schema.createTable('builders'), engine)
+      .addColumn('name', text, (c) => c.notNull().unique()).addColumn('description', text)
+      .addColumn('tags_json', text, (c) => c.notNull().defaultTo('[]')).execute();
+    await withId(db.schema.createTable('builders_masters'), engine)
+      .addColumn('builderid', int, (c) => c.notNull()).addColumn('masterid', int, (c) => c.notNull())
+      .addUniqueConstraint('builders_masters_uq', ['builderid', 'masterid']).execute();
+
+    await withId(db.schema.createTable('patches'), engine)
+      .addColumn('patchlevel', int, (c) => c.notNull()).addColumn('patch_body', blob, (c) => c.notNull())
+      .addColumn('patch_author', text).addColumn('patch_comment', text).addColumn('subdir', text).execute();
+    await withId(db.schema.createTable('sourcestamps'), engine)
+      .addColumn('ss_hash', text, (c) => c.notNull().unique()).addColumn('branch', text).addColumn('revision', text)
+      .addColumn('patchid', int).addColumn('repository', text, (c) => c.notNull())
+      .addColumn('codebase', text, (c) => c.notNull()).addColumn('project', text, (c) => c.notNull())
+      .addColumn('created_at', time, (c) => c.notNull()).execute();
+
+    await withId(db.schema.createTable('changes'), engine, 'changeid')
+      .addColumn('author', text, (c) => c.notNull()).addColumn('committer', text)
+      .addColumn('comments', text, (c) => c.notNull()).addColumn('branch', text).addColumn('revision', text)
+      .addColumn('revlink', text).addColumn('when_timestamp', time, (c) => c.notNull()).addColumn('category', text)
+      .addColumn('repository', text, (c) => c.notNull()).addColumn('codebase', text, (c) => c.notNull())
+      .addColumn('project', text, (c) => c.notNull()).addColumn('sourcestampid', int, (c) => c.notNull())
+      .addColumn('parent_changeids', int).execute();
+    await db.schema.createTable('change_files').addColumn('changeid', int, (c) => c.notNull())
+      .addColumn('filename', text, (c) => c.notNull()).execute();
+    await db.schema.createTable('change_properties').addColumn('changeid', int, (c) => c.notNull())
+      .addColumn('property_name', text, (c) => c.notNull()).addColumn('property_value', text, (c) => c.notNull()).execute();
+
+    await withId(db.schema.createTable('buildsets'), engine)
+      .addColumn('external_idstring', text).addColumn('reason', text, (c) => c.notNull())
+      .addColumn('submitted_at', time, (c) => c.notNull()).addColumn('complete', int, (c) => c.notNull().defaultTo(0))
+      .addColumn('complete_at', time).addColumn('results', int).addColumn('parent_buildid', int)
+      .addColumn('parent_relationship', text).execute();
+    await db.schema.createTable('buildset_properties').addColumn('buildsetid', int, (c) => c.notNull())
+      .addColumn('property_name', text, (c) => c.notNull()).addColumn('property_value', text, (c) => c.notNull()).execute();
+    await withId(db.schema.createTable('buildset_sourcestamps'), engine)
+      .addColumn('buildsetid', int, (c) => c.notNull()).addColumn('sourcestampid', int, (c) => c.notNull()).execute();
+
+    await withId(db.schema.createTable('buildrequests'), engine)
+      .addColumn('buildsetid', int, (c) => c.notNull()).addColumn('builderid', int, (c) => c.notNull())
+      .addColumn('priority', int, (c) => c.notNull().defaultTo(0)).addColumn('complete', int, (c) => c.notNull().defaultTo(0))
+      .addColumn('results', int).addColumn('submitted_at', time, (c) => c.notNull()).addColumn('complete_at', time)
+      .addColumn('waited_for', int, (c) => c.notNull().defaultTo(0)).execute();
+    // The primary key on brid is what makes claims atomic across masters.
+    await db.schema.createTable('buildrequest_claims').addColumn('brid', int, (c) => c.primaryKey())
+      .addColumn('masterid', int, (c) => c.notNull()).addColumn('claimed_at', time, (c) => c.notNull()).execute();
+
+    await withId(db.schema.createTable('builds'), engine)
+      .addColumn('number', int, (c) => c.notNull()).addColumn('builderid', int, (c) => c.notNull())
+      .addColumn('buildrequestid', int, (c) => c.notNull()).addColumn('workerid', int, (c) => c.notNull())
+      .addColumn('masterid', int, (c) => c.notNull()).addColumn('started_at', time, (c) => c.notNull())
+      .addColumn('complete_at', time).addColumn('state_string', text, (c) => c.notNull().defaultTo(''))
+      .addColumn('results', int).addUniqueConstraint('builds_number_uq', ['builderid', 'number']).execute();
+    await db.schema.createTable('build_properties').addColumn('buildid', int, (c) => c.notNull())
+      .addColumn('name', text, (c) => c.notNull()).addColumn('value', text, (c) => c.notNull())
+      .addColumn('source', text, (c) => c.notNull()).addPrimaryKeyConstraint('build_properties_pk', ['buildid', 'name']).execute();
+
+    await withId(db.schema.createTable('steps'), engine)
+      .addColumn('number', int, (c) => c.notNull()).addColumn('name', text, (c) => c.notNull())
+      .addColumn('buildid', int, (c) => c.notNull()).addColumn('started_at', time).addColumn('complete_at', time)
+      .addColumn('state_string', text, (c) => c.notNull().defaultTo('')).addColumn('results', int)
+      .addColumn('urls_json', text, (c) => c.notNull().defaultTo('[]')).addColumn('hidden', int, (c) => c.notNull().defaultTo(0))
+      .addUniqueConstraint('steps_number_uq', ['buildid', 'number']).addUniqueConstraint('steps_name_uq', ['buildid', 'name']).execute();
+
+    await withId(db.schema.createTable('logs'), engine)
+      .addColumn('name', text, (c) => c.notNull()).addColumn('slug', text, (c) => c.notNull())
+      .addColumn('stepid', int, (c) => c.notNull()).addColumn('complete', int, (c) => c.notNull().defaultTo(0))
+      .addColumn('num_lines', int, (c) => c.notNull().defaultTo(0)).addColumn('type', text, (c) => c.notNull())
+      .addUniqueConstraint('logs_slug_uq', ['stepid', 'slug']).execute();
+    await db.schema.createTable('logchunks').addColumn('logid', int, (c) => c.notNull())
+      .addColumn('first_line', int, (c) => c.notNull()).addColumn('last_line', int, (c) => c.notNull())
+      .addColumn('content', blob, (c) => c.notNull()).addColumn('compressed', int, (c) => c.notNull().defaultTo(0)).execute();
+
+    await withId(db.schema.createTable('workers'), engine)
+      .addColumn('name', text, (c) => c.notNull().unique()).addColumn('info_json', text, (c) => c.notNull().defaultTo('{}'))
+      .addColumn('paused', int, (c) => c.notNull().defaultTo(0)).addColumn('graceful', int, (c) => c.notNull().defaultTo(0)).execute();
+    await withId(db.schema.createTable('configured_workers'), engine)
+      .addColumn('buildermasterid', int, (c) => c.notNull()).addColumn('workerid', int, (c) => c.notNull())
+      .addUniqueConstraint('configured_workers_uq', ['buildermasterid', 'workerid']).execute();
+    await withId(db.schema.createTable('connected_workers'), engine)
+      .addColumn('masterid', int, (c) => c.notNull()).addColumn('workerid', int, (c) => c.notNull())
+      .addUniqueConstraint('connected_workers_uq', ['masterid', 'workerid']).execute();
+
+    await withId(db.schema.createTable('schedulers'), engine)
+      .addColumn('name', text, (c) => c.notNull().unique()).addColumn('enabled', int, (c) => c.notNull().defaultTo(1)).execute();
+    await db.schema.createTable('scheduler_masters').addColumn('schedulerid', int, (c) => c.primaryKey())
+      .addColumn('masterid', int, (c) => c.notNull()).execute();
+    await db.schema.createTable('scheduler_changes').addColumn('schedulerid', int, (c) => c.notNull())
+      .addColumn('changeid', int, (c) => c.notNull()).addColumn('important', int, (c) => c.notNull())
+      .addPrimaryKeyConstraint('scheduler_changes_pk', ['schedulerid', 'changeid']).execute();
+
+    await withId(db.schema.createTable('objects'), engine)
+      .addColumn('name', text, (c) => c.notNull()).addColumn('class_name', text, (c) => c.notNull())
+      .addUniqueConstraint('objects_uq', ['name', 'class_name']).execute();
+    await db.schema.createTable('object_state').addColumn('objectid', int, (c) => c.notNull())
+      .addColumn('name', text, (c) => c.notNull()).addColumn('value_json', text, (c) => c.notNull())
+      .addPrimaryKeyConstraint('object_state_pk', ['objectid', 'name']).execute();
+
+    // Indexes for the hot queries.
+    const idx = (name: string, table: string, cols: string[]) => db.schema.createIndex(name).on(table).columns(cols).execute();
+    await idx('buildrequests_pending', 'buildrequests', ['complete', 'builderid']);
+    await idx('buildrequests_buildset', 'buildrequests', ['buildsetid']);
+    await idx('buildrequest_claims_master', 'buildrequest_claims', ['masterid']);
+    await idx('builds_buildrequest', 'builds', ['buildrequestid']);
+    await idx('builds_master_unfinished', 'builds', ['masterid', 'complete_at']);
+    await idx('builds_worker', 'builds', ['workerid']);
+    await idx('logchunks_log_line', 'logchunks', ['logid', 'first_line']);
+    await idx('buildset_sourcestamps_bs', 'buildset_sourcestamps', ['buildsetid']);
+    await idx('buildset_properties_bs', 'buildset_properties', ['buildsetid']);
+    await idx('change_files_change', 'change_files', ['changeid']);
+    await idx('change_properties_change', 'change_properties', ['changeid']);
+    await idx('changes_sourcestamp', 'changes', ['sourcestampid']);
+    await idx('configured_workers_worker', 'configured_workers', ['workerid']);
+    await idx('connected_workers_worker', 'connected_workers', ['workerid']);
+  },
+};
+
+export const MIGRATIONS: readonly Migration[] = [initial];
+
+/** Applies every migration newer than the recorded version, each in its own transaction. */
+export async function migrate(db: Kysely<Schema>, engine: Engine): Promise<number> {
+  await db.schema.createTable('mastro_migrations').ifNotExists()
+    .addColumn('version', 'integer', (c) => c.primaryKey()).addColumn('name', 'text', (c) => c.notNull())
+    .addColumn('applied_at', 'bigint', (c) => c.notNull()).execute();
+  const row = await db.selectFrom('mastro_migrations').select((eb) => eb.fn.max('version').as('v')).executeTakeFirst();
+  const current = Number(row?.v ?? 0);
+  const latest = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+  if (current > latest) {
+    throw new Error(`database schema version ${current} is newer than this mastro (knows up to ${latest}); upgrade mastro or use another database`);
+  }
+  for (const m of MIGRATIONS) {
+    if (m.version <= current) continue;
+    await db.transaction().execute(async (trx) => {
+      await m.up(trx, engine);
+      await trx.insertInto('mastro_migrations').values({ version: m.version, name: m.name, applied_at: Math.floor(Date.now() / 1000) }).execute();
+    });
+  }
+  return latest;
+}

@@ -1,0 +1,96 @@
+/**
+ * Table types for Kysely, following Buildbot 3.7's model (buildbot/db/model.py). Booleans are stored
+ * as 0/1 integers and times as integer epoch seconds on both engines, as Buildbot does. JSON columns
+ * are text holding JSON.
+ */
+import type { Generated } from 'kysely';
+
+export interface MastersTable { id: Generated<number>; name: string; active: number; last_active: number }
+
+export interface BuildersTable {
+  id: Generated<number>; name: string; description: string | null; tags_json: string;
+}
+export interface BuildersMastersTable { id: Generated<number>; builderid: number; masterid: number }
+
+export interface PatchesTable {
+  id: Generated<number>; patchlevel: number; patch_body: Buffer; patch_author: string | null;
+  patch_comment: string | null; subdir: string | null;
+}
+
+export interface SourcestampsTable {
+  id: Generated<number>; ss_hash: string; branch: string | null; revision: string | null;
+  patchid: number | null; repository: string; codebase: string; project: string; created_at: number;
+}
+
+export interface ChangesTable {
+  changeid: Generated<number>; author: string; committer: string | null; comments: string;
+  branch: string | null; revision: string | null; revlink: string | null; when_timestamp: number;
+  category: string | null; repository: string; codebase: string; project: string; sourcestampid: number;
+  parent_changeids: number | null;
+}
+export interface ChangeFilesTable { changeid: number; filename: string }
+export interface ChangePropertiesTable { changeid: number; property_name: string; property_value: string }
+
+export interface BuildsetsTable {
+  id: Generated<number>; external_idstring: string | null; reason: string; submitted_at: number;
+  complete: number; complete_at: number | null; results: number | null; parent_buildid: number | null;
+  parent_relationship: string | null;
+}
+export interface BuildsetPropertiesTable { buildsetid: number; property_name: string; property_value: string }
+export interface BuildsetSourcestampsTable { id: Generated<number>; buildsetid: number; sourcestampid: number }
+
+export interface BuildrequestsTable {
+  id: Generated<number>; buildsetid: number; builderid: number; priority: number; complete: number;
+  results: number | null; submitted_at: number; complete_at: number | null; waited_for: number;
+}
+export interface BuildrequestClaimsTable { brid: number; masterid: number; claimed_at: number }
+
+export interface BuildsTable {
+  id: Generated<number>; number: number; builderid: number; buildrequestid: number; workerid: number;
+  masterid: number; started_at: number; complete_at: number | null; state_string: string; results: number | null;
+}
+export interface BuildPropertiesTable { buildid: number; name: string; value: string; source: string }
+
+export interface StepsTable {
+  id: Generated<number>; number: number; name: string; buildid: number; started_at: number | null;
+  complete_at: number | null; state_string: string; results: number | null; urls_json: string; hidden: number;
+}
+
+export interface LogsTable {
+  id: Generated<number>; name: string; slug: string; stepid: number; complete: number; num_lines: number;
+  type: string;
+}
+/** Lines first_line..last_line (inclusive, 0-based) of a log; `compressed` 0 = raw utf-8, 1 = zlib deflate. */
+export interface LogchunksTable {
+  logid: number; first_line: number; last_line: number; content: Buffer; compressed: number;
+}
+
+export interface WorkersTable {
+  id: Generated<number>; name: string; info_json: string; paused: number; graceful: number;
+}
+export interface ConfiguredWorkersTable { id: Generated<number>; buildermasterid: number; workerid: number }
+export interface ConnectedWorkersTable { id: Generated<number>; masterid: number; workerid: number }
+
+export interface SchedulersTable { id: Generated<number>; name: string; enabled: number }
+export interface SchedulerMastersTable { schedulerid: number; masterid: number }
+export interface SchedulerChangesTable { schedulerid: number; changeid: number; important: number }
+
+export interface ObjectsTable { id: Generated<number>; name: string; class_name: string }
+export interface ObjectStateTable { objectid: number; name: string; value_json: string }
+
+export interface MigrationsTable { version: number; name: string; applied_at: number }
+
+export interface Schema {
+  masters: MastersTable;
+  builders: BuildersTable; builders_masters: BuildersMastersTable;
+  patches: PatchesTable; sourcestamps: SourcestampsTable;
+  changes: ChangesTable; change_files: ChangeFilesTable; change_properties: ChangePropertiesTable;
+  buildsets: BuildsetsTable; buildset_properties: BuildsetPropertiesTable; buildset_sourcestamps: BuildsetSourcestampsTable;
+  buildrequests: BuildrequestsTable; buildrequest_claims: BuildrequestClaimsTable;
+  builds: BuildsTable; build_properties: BuildPropertiesTable;
+  steps: StepsTable; logs: LogsTable; logchunks: LogchunksTable;
+  workers: WorkersTable; configured_workers: ConfiguredWorkersTable; connected_workers: ConnectedWorkersTable;
+  schedulers: SchedulersTable; scheduler_masters: SchedulerMastersTable; scheduler_changes: SchedulerChangesTable;
+  objects: ObjectsTable; object_state: ObjectStateTable;
+  mastro_migrations: MigrationsTable;
+}

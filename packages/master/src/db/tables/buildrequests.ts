@@ -1,0 +1,122 @@
+/**
+ * buildrequests (+ buildrequest_claims). A claim is a row keyed by the request id, so two masters (or
+ * two calls) can never both claim a request: the loser's insert violates the key and its whole
+ * claim transaction rolls back.
+ */
+import { sql, type Kysely } from 'kysely';
+import type { Schema } from '../schema.js';
+import { applyFilters, applyOrderAndPage, countFiltered, type ListQuery } from '../list-query.js';
+import type { BuildRequestRow } from '../../data/updates-api.js';
+
+const COLUMNS = [
+  'buildrequests.id as id', 'buildrequests.buildsetid as buildsetid', 'buildrequests.builderid as builderid',
+  'buildrequests.priority as priority', 'buildrequests.submitted_at as submitted_at', 'buildrequests.waited_for as waited_for',
+  'buildrequests.complete as complete', 'buildrequests.results as results', 'buildrequests.complete_at as complete_at',
+  'buildrequest_claims.masterid as claimed_by_masterid', 'buildrequest_claims.claimed_at as claimed_at',
+] as const;
+
+const toRow = (r: any): BuildRequestRow => ({
+  id: r.id, buildsetid: r.buildsetid, builderid: r.builderid, priority: r.priority, submitted_at: Number(r.submitted_at),
+  waited_for: !!r.waited_for, complete: !!r.complete, results: r.results, complete_at: r.complete_at == null ? null : Number(r.complete_at),
+  claimed_by_masterid: r.claimed_by_masterid ?? null, claimed_at: r.claimed_at == null ? null : Number(r.claimed_at),
+});
+
+/** Column names the data layer may filter and order on (API name -> SQL column). */
+export const BUILDREQUEST_COLUMNS: Record<string, string> = {
+  buildrequestid: 'buildrequests.id', buildsetid: 'buildrequests.buildsetid', builderid: 'buildrequests.builderid',
+  priority: 'buildrequests.priority', complete: 'buildrequests.complete', results: 'buildrequests.results',
+  submitted_at: 'buildrequests.submitted_at', complete_at: 'buildrequests.complete_at', waited_for: 'buildrequests.waited_for',
+  claimed_by_masterid: 'buildrequest_claims.masterid', claimed_at: 'buildrequest_claims.claimed_at',
+};
+
+export class BuildRequestsTable {
+  constructor(private readonly k: Kysely<Schema>) {}
+
+  private base() {
+    return this.k.selectFrom('buildrequests').leftJoin('buildrequest_claims', 'buildrequest_claims.brid', 'buildrequests.id');
+  }
+
+  async pending(): Promise<BuildRequestRow[]> {
+    const rows = await this.base().select(COLUMNS).where('buildrequests.complete', '=', 0)
+      .where('buildrequest_claims.brid', 'is', null)
+      .orderBy('buildrequests.priority', 'desc').orderBy('buildrequests.submitted_at').orderBy('buildrequests.id').execute();
+    return rows.map(toRow);
+  }
+
+  async get(id: number): Promise<BuildRequestRow | undefined> {
+    const r = await this.base().select(COLUMNS).where('buildrequests.id', '=', id).executeTakeFirst();
+    return r && toRow(r);
+  }
+
+  async getMany(ids: number[]): Promise<BuildRequestRow[]> {
+    if (!ids.length) return [];
+    return (await this.base().select(COLUMNS).where('buildrequests.id', 'in', ids).orderBy('buildrequests.id').execute()).map(toRow);
+  }
+
+  async forBuildset(bsid: number): Promise<BuildRequestRow[]> {
+    return (await this.base().select(COLUMNS).where('buildrequests.buildsetid', '=', bsid).orderBy('buildrequests.id').execute()).map(toRow);
+  }
+
+  async claimedBy(masterid: number): Promise<BuildRequestRow[]> {
+    return (await this.base().select(COLUMNS).where('buildrequest_claims.masterid', '=', masterid)
+      .where('buildrequests.complete', '=', 0).orderBy('buildrequests.id').execute()).map(toRow);
+  }
+
+  /** All or nothing: false when any request is already claimed or complete. */
+  async claim(brids: number[], masterid: number, claimedAt: number): Promise<boolean> {
+    if (!brids.length) return true;
+    try {
+      await this.k.transaction().execute(async (trx) => {
+        const done = await trx.selectFrom('buildrequests').select('id').where('id', 'in', brids).where('complete', '=', 1).executeTakeFirst();
+        if (done) throw new ClaimConflict();
+        await trx.insertInto('buildrequest_claims').values(brids.map((brid) => ({ brid, masterid, claimed_at: claimedAt }))).execute();
+      });
+      return true;
+    } catch (err) {
+      if (err instanceof ClaimConflict || isUniqueViolation(err)) return false;
+      throw err;
+    }
+  }
+
+  /** Releases this master's claims on incomplete requests; returns the ids actually released. */
+  async unclaim(brids: number[], masterid: number): Promise<number[]> {
+    if (!brids.length) return [];
+    return this.k.transaction().execute(async (trx) => {
+      const ids = (await trx.selectFrom('buildrequest_claims').innerJoin('buildrequests', 'buildrequests.id', 'buildrequest_claims.brid')
+        .select('buildrequest_claims.brid as brid').where('buildrequest_claims.brid', 'in', brids)
+        .where('buildrequest_claims.masterid', '=', masterid).where('buildrequests.complete', '=', 0).execute()).map((r) => r.brid);
+      if (ids.length) await trx.deleteFrom('buildrequest_claims').where('brid', 'in', ids).execute();
+      return ids;
+    });
+  }
+
+  /** Completes requests claimed by `masterid`; false (and nothing changed) if any is not. */
+  async complete(brids: number[], results: number, completeAt: number, masterid: number): Promise<boolean> {
+    if (!brids.length) return true;
+    return this.k.transaction().execute(async (trx) => {
+      const ok = await trx.selectFrom('buildrequests').innerJoin('buildrequest_claims', 'buildrequest_claims.brid', 'buildrequests.id')
+        .select((eb) => eb.fn.countAll().as('n')).where('buildrequests.id', 'in', brids)
+        .where('buildrequest_claims.masterid', '=', masterid).where('buildrequests.complete', '=', 0).executeTakeFirst();
+      if (Number(ok?.n ?? 0) !== new Set(brids).size) return false;
+      await trx.updateTable('buildrequests').set({ complete: 1, results, complete_at: completeAt }).where('id', 'in', brids).execute();
+      return true;
+    });
+  }
+
+  async setPriority(brid: number, priority: number): Promise<void> {
+    await this.k.updateTable('buildrequests').set({ priority }).where('id', '=', brid).execute();
+  }
+
+  async list(q: ListQuery = {}): Promise<BuildRequestRow[]> {
+    return (await applyOrderAndPage(applyFilters(this.base().select(COLUMNS), q.filters), q, 'buildrequests.id').execute()).map(toRow);
+  }
+
+  count(q: ListQuery = {}): Promise<number> { return countFiltered(this.base().select(sql`1`.as('x')), q.filters); }
+}
+
+class ClaimConflict extends Error {}
+
+function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string; message?: string };
+  return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE';
+}

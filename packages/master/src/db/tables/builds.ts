@@ -1,0 +1,95 @@
+/** builds (+ build_properties). Build numbers are per builder, allocated inside the insert transaction. */
+import type { Kysely } from 'kysely';
+import type { Schema } from '../schema.js';
+import { applyFilters, applyOrderAndPage, countFiltered, type ListQuery } from '../list-query.js';
+import type { BuildRow } from '../../data/updates-api.js';
+import type { SourcedProperties } from '../../data/types.js';
+
+export const BUILD_COLUMNS: Record<string, string> = {
+  buildid: 'id', number: 'number', builderid: 'builderid', buildrequestid: 'buildrequestid', workerid: 'workerid',
+  masterid: 'masterid', started_at: 'started_at', complete_at: 'complete_at', results: 'results', state_string: 'state_string',
+};
+
+const toRow = (r: any): BuildRow => ({
+  id: r.id, number: r.number, builderid: r.builderid, buildrequestid: r.buildrequestid, workerid: r.workerid,
+  masterid: r.masterid, started_at: Number(r.started_at), complete_at: r.complete_at == null ? null : Number(r.complete_at),
+  results: r.results, state_string: r.state_string,
+});
+
+export class BuildsTable {
+  constructor(private readonly k: Kysely<Schema>) {}
+
+  async add(b: { builderid: number; buildrequestid: number; workerid: number; masterid: number; state_string: string; started_at: number }): Promise<{ buildid: number; number: number }> {
+    // Another master may take the same number concurrently (PostgreSQL): the unique key rejects one, which retries.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.k.transaction().execute(async (trx) => {
+          const max = await trx.selectFrom('builds').select((eb) => eb.fn.max('number').as('m')).where('builderid', '=', b.builderid).executeTakeFirst();
+          const number = Number(max?.m ?? 0) + 1;
+          const { id } = await trx.insertInto('builds').values({ ...b, number, complete_at: null, results: null }).returning('id').executeTakeFirstOrThrow();
+          return { buildid: id, number };
+        });
+      } catch (err) {
+        if (attempt < 5 && /unique|23505/i.test(String((err as any)?.code ?? (err as any)?.message))) continue;
+        throw err;
+      }
+    }
+  }
+
+  async setStateString(id: number, state_string: string): Promise<void> {
+    await this.k.updateTable('builds').set({ state_string }).where('id', '=', id).execute();
+  }
+
+  async finish(id: number, results: number, completeAt: number): Promise<void> {
+    await this.k.updateTable('builds').set({ results, complete_at: completeAt }).where('id', '=', id).execute();
+  }
+
+  async get(id: number): Promise<BuildRow | undefined> {
+    const r = await this.k.selectFrom('builds').selectAll().where('id', '=', id).executeTakeFirst();
+    return r && toRow(r);
+  }
+
+  async getByNumber(builderid: number, number: number): Promise<BuildRow | undefined> {
+    const r = await this.k.selectFrom('builds').selectAll().where('builderid', '=', builderid).where('number', '=', number).executeTakeFirst();
+    return r && toRow(r);
+  }
+
+  async unfinished(masterid: number): Promise<BuildRow[]> {
+    return (await this.k.selectFrom('builds').selectAll().where('masterid', '=', masterid).where('complete_at', 'is', null).orderBy('id').execute()).map(toRow);
+  }
+
+  async list(q: ListQuery = {}): Promise<BuildRow[]> {
+    return (await applyOrderAndPage(applyFilters(this.k.selectFrom('builds').selectAll(), q.filters), q, 'id').execute()).map(toRow);
+  }
+
+  count(q: ListQuery = {}): Promise<number> { return countFiltered(this.k.selectFrom('builds'), q.filters); }
+
+  async setProperties(buildid: number, props: SourcedProperties): Promise<void> {
+    const rows = Object.entries(props).map(([name, [value, source]]) => ({ buildid, name, value: JSON.stringify(value ?? null), source }));
+    if (!rows.length) return;
+    await this.k.insertInto('build_properties').values(rows)
+      .onConflict((oc) => oc.columns(['buildid', 'name']).doUpdateSet((eb) => ({ value: eb.ref('excluded.value'), source: eb.ref('excluded.source') }))).execute();
+  }
+
+  async getProperties(buildids: number[]): Promise<Map<number, SourcedProperties>> {
+    const out = new Map<number, SourcedProperties>();
+    if (!buildids.length) return out;
+    for (const p of await this.k.selectFrom('build_properties').selectAll().where('buildid', 'in', buildids).execute()) {
+      let m = out.get(p.buildid); if (!m) out.set(p.buildid, (m = {})); m[p.name] = [JSON.parse(p.value), p.source];
+    }
+    return out;
+  }
+
+  /** Revision of the newest successful build of the builder for the codebase. */
+  async lastBuiltRevision(builderid: number, codebase: string): Promise<string | null> {
+    const r = await this.k.selectFrom('builds')
+      .innerJoin('buildrequests', 'buildrequests.id', 'builds.buildrequestid')
+      .innerJoin('buildset_sourcestamps', 'buildset_sourcestamps.buildsetid', 'buildrequests.buildsetid')
+      .innerJoin('sourcestamps', 'sourcestamps.id', 'buildset_sourcestamps.sourcestampid')
+      .select('sourcestamps.revision as revision')
+      .where('builds.builderid', '=', builderid).where('builds.results', '=', 0)
+      .where('sourcestamps.codebase', '=', codebase).where('sourcestamps.revision', 'is not', null)
+      .orderBy('builds.id', 'desc').limit(1).executeTakeFirst();
+    return r?.revision ?? null;
+  }
+}

@@ -1,0 +1,74 @@
+/** changes (+ change_files, change_properties): what change sources and hooks report. */
+import type { Kysely } from 'kysely';
+import type { Schema } from '../schema.js';
+import { applyFilters, applyOrderAndPage, countFiltered, type ListQuery } from '../list-query.js';
+import type { ChangeRow } from '../../data/updates-api.js';
+import type { SourcedProperties } from '../../data/types.js';
+
+export interface NewChange {
+  author: string; committer: string | null; files: string[]; comments: string; revision: string | null;
+  when_timestamp: number; branch: string | null; category: string | null; revlink: string | null;
+  properties: SourcedProperties; repository: string; codebase: string; project: string; sourcestampid: number;
+}
+
+export class ChangesTable {
+  constructor(private readonly k: Kysely<Schema>) {}
+
+  async add(c: NewChange): Promise<number> {
+    return this.k.transaction().execute(async (trx) => {
+      // The parent is the newest change on the same branch of the same repository, as in Buildbot.
+      let pq = trx.selectFrom('changes').select('changeid').where('repository', '=', c.repository)
+        .where('project', '=', c.project).where('codebase', '=', c.codebase);
+      pq = c.branch === null ? pq.where('branch', 'is', null) : pq.where('branch', '=', c.branch);
+      const parent = await pq.orderBy('changeid', 'desc').limit(1).executeTakeFirst();
+      const { changeid } = await trx.insertInto('changes').values({
+        author: c.author, committer: c.committer, comments: c.comments, branch: c.branch, revision: c.revision,
+        revlink: c.revlink, when_timestamp: c.when_timestamp, category: c.category, repository: c.repository,
+        codebase: c.codebase, project: c.project, sourcestampid: c.sourcestampid, parent_changeids: parent?.changeid ?? null,
+      }).returning('changeid').executeTakeFirstOrThrow();
+      if (c.files.length) await trx.insertInto('change_files').values(c.files.map((filename) => ({ changeid, filename }))).execute();
+      const props = Object.entries(c.properties);
+      if (props.length) await trx.insertInto('change_properties').values(props.map(([property_name, v]) => ({ changeid, property_name, property_value: JSON.stringify(v) }))).execute();
+      return changeid;
+    });
+  }
+
+  private async hydrate(rows: any[]): Promise<ChangeRow[]> {
+    if (!rows.length) return [];
+    const ids = rows.map((r) => r.changeid);
+    const files = new Map<number, string[]>();
+    const props = new Map<number, SourcedProperties>();
+    for (const f of await this.k.selectFrom('change_files').selectAll().where('changeid', 'in', ids).execute()) {
+      let l = files.get(f.changeid); if (!l) files.set(f.changeid, (l = [])); l.push(f.filename);
+    }
+    for (const p of await this.k.selectFrom('change_properties').selectAll().where('changeid', 'in', ids).execute()) {
+      let m = props.get(p.changeid); if (!m) props.set(p.changeid, (m = {})); m[p.property_name] = JSON.parse(p.property_value);
+    }
+    return rows.map((r) => ({
+      changeid: r.changeid, author: r.author, committer: r.committer, files: files.get(r.changeid) ?? [], comments: r.comments,
+      revision: r.revision, when_timestamp: Number(r.when_timestamp), branch: r.branch, category: r.category, revlink: r.revlink,
+      properties: props.get(r.changeid) ?? {}, repository: r.repository, codebase: r.codebase, project: r.project,
+      sourcestampid: r.sourcestampid, parent_changeids: r.parent_changeids != null ? [r.parent_changeids] : [],
+    }));
+  }
+
+  async get(changeid: number): Promise<ChangeRow | undefined> {
+    return (await this.hydrate(await this.k.selectFrom('changes').selectAll().where('changeid', '=', changeid).execute()))[0];
+  }
+
+  async forSourceStamps(ssids: number[]): Promise<ChangeRow[]> {
+    if (!ssids.length) return [];
+    return this.hydrate(await this.k.selectFrom('changes').selectAll().where('sourcestampid', 'in', ssids).orderBy('changeid').execute());
+  }
+
+  async latestId(): Promise<number> {
+    const r = await this.k.selectFrom('changes').select((eb) => eb.fn.max('changeid').as('m')).executeTakeFirst();
+    return Number(r?.m ?? 0);
+  }
+
+  async list(q: ListQuery = {}): Promise<ChangeRow[]> {
+    return this.hydrate(await applyOrderAndPage(applyFilters(this.k.selectFrom('changes').selectAll(), q.filters), q, 'changeid').execute());
+  }
+
+  count(q: ListQuery = {}): Promise<number> { return countFiltered(this.k.selectFrom('changes'), q.filters); }
+}

@@ -1,0 +1,63 @@
+/**
+ * sourcestamps (+ patches): one row per distinct (codebase, repository, branch, revision, project,
+ * patch), found by a hash of those fields as Buildbot does, so equal stamps share an id.
+ */
+import { createHash } from 'node:crypto';
+import type { Kysely, Transaction } from 'kysely';
+import type { Schema } from '../schema.js';
+import { applyFilters, applyOrderAndPage, countFiltered, type ListQuery } from '../list-query.js';
+import type { SourceStampInput, SourceStampRow } from '../../data/updates-api.js';
+
+type Q = Kysely<Schema> | Transaction<Schema>;
+
+export class SourceStampsTable {
+  constructor(private readonly k: Kysely<Schema>) {}
+
+  /** Finds or creates the stamp; patches are always new rows (their bodies are not hashed). */
+  async findOrCreate(ss: SourceStampInput, now: number, q: Q = this.k): Promise<number> {
+    let patchid: number | null = null;
+    if (ss.patch) {
+      const p = ss.patch;
+      patchid = (await q.insertInto('patches').values({
+        patchlevel: p.level, patch_body: Buffer.isBuffer(p.body) ? p.body : Buffer.from(p.body, 'utf8'),
+        patch_author: p.author ?? null, patch_comment: p.comment ?? null, subdir: p.subdir ?? null,
+      }).returning('id').executeTakeFirstOrThrow()).id;
+    }
+    const row = {
+      branch: ss.branch ?? null, revision: ss.revision ?? null, repository: ss.repository ?? '',
+      codebase: ss.codebase ?? '', project: ss.project ?? '', patchid,
+    };
+    const ss_hash = createHash('sha1').update(JSON.stringify([row.branch, row.revision, row.repository, row.project, row.codebase, row.patchid])).digest('hex');
+    await q.insertInto('sourcestamps').values({ ...row, ss_hash, created_at: now })
+      .onConflict((oc) => oc.column('ss_hash').doNothing()).execute();
+    return (await q.selectFrom('sourcestamps').select('id').where('ss_hash', '=', ss_hash).executeTakeFirstOrThrow()).id;
+  }
+
+  async getMany(ids: number[]): Promise<Map<number, SourceStampRow>> {
+    const out = new Map<number, SourceStampRow>();
+    if (!ids.length) return out;
+    const rows = await this.k.selectFrom('sourcestamps').selectAll().where('id', 'in', [...new Set(ids)]).execute();
+    const patchids = rows.map((r) => r.patchid).filter((p): p is number => p != null);
+    const patches = new Map<number, any>();
+    if (patchids.length) for (const p of await this.k.selectFrom('patches').selectAll().where('id', 'in', patchids).execute()) patches.set(p.id, p);
+    for (const r of rows) {
+      const p = r.patchid != null ? patches.get(r.patchid) : undefined;
+      out.set(r.id, {
+        ssid: r.id, branch: r.branch, revision: r.revision, repository: r.repository, project: r.project,
+        codebase: r.codebase, created_at: Number(r.created_at),
+        patch: p ? { patchid: p.id, level: p.patchlevel, body: Buffer.from(p.patch_body), subdir: p.subdir, author: p.patch_author, comment: p.patch_comment } : null,
+      });
+    }
+    return out;
+  }
+
+  async get(id: number): Promise<SourceStampRow | undefined> { return (await this.getMany([id])).get(id); }
+
+  async list(q: ListQuery = {}): Promise<SourceStampRow[]> {
+    const ids = (await applyOrderAndPage(applyFilters(this.k.selectFrom('sourcestamps').select('id'), q.filters), q, 'id').execute()).map((r) => r.id);
+    const m = await this.getMany(ids);
+    return ids.map((id) => m.get(id)!);
+  }
+
+  count(q: ListQuery = {}): Promise<number> { return countFiltered(this.k.selectFrom('sourcestamps'), q.filters); }
+}

@@ -1,0 +1,78 @@
+/** steps: numbered per build, with names unique per build (Buildbot appends _1, _2, ...). */
+import type { Kysely } from 'kysely';
+import type { Schema } from '../schema.js';
+import { applyFilters, applyOrderAndPage, countFiltered, type ListQuery } from '../list-query.js';
+import type { StepUrl } from '../../data/types.js';
+
+export interface StepRow {
+  id: number; number: number; name: string; buildid: number; started_at: number | null; complete_at: number | null;
+  state_string: string; results: number | null; urls: StepUrl[]; hidden: boolean;
+}
+
+export const STEP_COLUMNS: Record<string, string> = {
+  stepid: 'id', number: 'number', name: 'name', buildid: 'buildid', started_at: 'started_at',
+  complete_at: 'complete_at', results: 'results', state_string: 'state_string', hidden: 'hidden',
+};
+
+const toRow = (r: any): StepRow => ({
+  id: r.id, number: r.number, name: r.name, buildid: r.buildid, started_at: r.started_at == null ? null : Number(r.started_at),
+  complete_at: r.complete_at == null ? null : Number(r.complete_at), state_string: r.state_string, results: r.results,
+  urls: JSON.parse(r.urls_json), hidden: !!r.hidden,
+});
+
+export class StepsTable {
+  constructor(private readonly k: Kysely<Schema>) {}
+
+  async add(buildid: number, name: string): Promise<{ stepid: number; number: number; name: string }> {
+    return this.k.transaction().execute(async (trx) => {
+      const existing = await trx.selectFrom('steps').select(['number', 'name']).where('buildid', '=', buildid).execute();
+      const number = existing.reduce((m, r) => Math.max(m, r.number + 1), 0);
+      const names = new Set(existing.map((r) => r.name));
+      let unique = name;
+      for (let i = 1; names.has(unique); i++) unique = `${name}_${i}`;
+      const { id } = await trx.insertInto('steps').values({
+        number, name: unique, buildid, started_at: null, complete_at: null, state_string: 'pending', results: null, urls_json: '[]', hidden: 0,
+      }).returning('id').executeTakeFirstOrThrow();
+      return { stepid: id, number, name: unique };
+    });
+  }
+
+  async start(id: number, at: number): Promise<void> { await this.k.updateTable('steps').set({ started_at: at }).where('id', '=', id).execute(); }
+
+  async setStateString(id: number, state_string: string): Promise<void> {
+    await this.k.updateTable('steps').set({ state_string }).where('id', '=', id).execute();
+  }
+
+  async addUrl(id: number, url: StepUrl): Promise<void> {
+    await this.k.transaction().execute(async (trx) => {
+      const r = await trx.selectFrom('steps').select('urls_json').where('id', '=', id).executeTakeFirst();
+      if (!r) return;
+      const urls: StepUrl[] = JSON.parse(r.urls_json);
+      if (urls.some((u) => u.name === url.name && u.url === url.url)) return;
+      urls.push(url);
+      await trx.updateTable('steps').set({ urls_json: JSON.stringify(urls) }).where('id', '=', id).execute();
+    });
+  }
+
+  async finish(id: number, results: number, hidden: boolean, at: number): Promise<void> {
+    await this.k.updateTable('steps').set({ results, hidden: hidden ? 1 : 0, complete_at: at }).where('id', '=', id).execute();
+  }
+
+  async get(id: number): Promise<StepRow | undefined> {
+    const r = await this.k.selectFrom('steps').selectAll().where('id', '=', id).executeTakeFirst();
+    return r && toRow(r);
+  }
+
+  async getInBuild(buildid: number, key: { number?: number; name?: string }): Promise<StepRow | undefined> {
+    let q = this.k.selectFrom('steps').selectAll().where('buildid', '=', buildid);
+    q = key.number !== undefined ? q.where('number', '=', key.number) : q.where('name', '=', key.name ?? '');
+    const r = await q.executeTakeFirst();
+    return r && toRow(r);
+  }
+
+  async list(q: ListQuery = {}): Promise<StepRow[]> {
+    return (await applyOrderAndPage(applyFilters(this.k.selectFrom('steps').selectAll(), q.filters), q, 'id').execute()).map(toRow);
+  }
+
+  count(q: ListQuery = {}): Promise<number> { return countFiltered(this.k.selectFrom('steps'), q.filters); }
+}
