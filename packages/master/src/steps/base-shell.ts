@@ -1,0 +1,144 @@
+/**
+ * What shell-like steps share: the options Buildbot's ShellMixin accepts, rendering them for one
+ * build, and turning the finished command into a result (decodeRC, warning counting).
+ */
+import type { MaybeRenderable, RunCommandOptions, StepCommandResult, StepOptions, StepRuntime } from '../process/step-types.js';
+import { Results, type Result } from '../process/results.js';
+import { StepConfigError } from './errors.js';
+import { LineScanner, updateText } from './line-scanner.js';
+import { commandOutcome, DEFAULT_DECODE_RC, type DecodeRC } from './outcome.js';
+import { runShell, type ShellInvocation } from './remote-ops.js';
+
+export type CommandSpec = string | ReadonlyArray<MaybeRenderable<string | number>>;
+
+export interface ShellCommandOptions extends StepOptions {
+  /** A list (run directly, no shell) or a string (run by the worker's shell). */
+  command: MaybeRenderable<CommandSpec>;
+  want_stdout?: boolean;
+  want_stderr?: boolean;
+  /** Worker files followed into logs: `{ testlog: 'build/test.log' }`. */
+  logfiles?: Record<string, string | { filename: string; follow?: boolean }>;
+  /** Seconds between SIGTERM and SIGKILL on interrupt (worker option). */
+  sigtermTime?: number | null;
+  interruptSignal?: string | null;
+  initialStdin?: MaybeRenderable<string> | null;
+  usePTY?: boolean;
+  /** Exit code -> result; unlisted codes are FAILURE. Default `{0: SUCCESS}`. */
+  decodeRC?: Readonly<Record<number, Result>>;
+  /** Name of the log receiving stdout/stderr (default 'stdio'). */
+  stdioLogName?: string;
+  /** Lines matching it are counted as warnings: any makes a successful step WARNINGS. */
+  warningPattern?: string | RegExp | null;
+  /** More warnings than this make the step FAILURE. */
+  maxWarnCount?: number | null;
+  /** Lines kept in the 'warnings' log (the count covers all). Default 1000. */
+  maxWarningLines?: number;
+}
+
+export const SHELL_OPTION_NAMES = [
+  'command', 'want_stdout', 'want_stderr', 'logfiles', 'sigtermTime', 'interruptSignal', 'initialStdin',
+  'usePTY', 'decodeRC', 'stdioLogName', 'warningPattern', 'maxWarnCount', 'maxWarningLines',
+] as const;
+
+export function validateShellOptions(stepType: string, o: Partial<ShellCommandOptions>, commandRequired = true): void {
+  if (commandRequired && (o.command === undefined || o.command === null || o.command === '' ||
+      (Array.isArray(o.command) && o.command.length === 0))) {
+    throw new StepConfigError(stepType, 'command', 'is required: a list such as ["make", "test"] or a shell string');
+  }
+  if (o.decodeRC !== undefined) {
+    for (const [rc, r] of Object.entries(o.decodeRC)) {
+      if (!Number.isInteger(Number(rc)) || !Object.values(Results).includes(r as Result)) {
+        throw new StepConfigError(stepType, `decodeRC.${rc}`, 'must map an integer exit code to a result code (0..6)');
+      }
+    }
+  }
+  if (o.warningPattern && typeof o.warningPattern === 'string') {
+    try { new RegExp(o.warningPattern); } catch (e) {
+      throw new StepConfigError(stepType, 'warningPattern', `is not a valid regular expression: ${(e as Error).message}`);
+    }
+  }
+}
+
+/** Renders the command (a string stays a string; list items are rendered and stringified). */
+export async function renderCommand(rt: StepRuntime, command: MaybeRenderable<CommandSpec>): Promise<string | string[]> {
+  const c = await rt.render(command);
+  if (typeof c === 'string') return c;
+  if (Array.isArray(c)) return c.flat(Infinity).filter((x) => x !== null && x !== undefined).map(String);
+  throw new Error(`the command rendered to ${typeof c}; expected a string or a list of strings`);
+}
+
+export async function renderInvocation(rt: StepRuntime, o: ShellCommandOptions, command?: string | string[]): Promise<ShellInvocation> {
+  return {
+    command: command ?? (await renderCommand(rt, o.command)),
+    workdir: rt.workdir,
+    env: o.env ? await rt.render(o.env) : null,
+    wantStdout: o.want_stdout,
+    wantStderr: o.want_stderr,
+    logfiles: o.logfiles,
+    timeout: o.timeout,
+    maxTime: o.maxTime,
+    sigtermTime: o.sigtermTime,
+    initialStdin: o.initialStdin ? await rt.render(o.initialStdin) : null,
+    interruptSignal: o.interruptSignal,
+    logEnviron: o.logEnviron,
+    usePTY: o.usePTY,
+  };
+}
+
+/** Short display form of a command for the step summary: `'make test'`, cut at ~60 chars. */
+export function commandSummary(command: string | string[]): string {
+  const s = typeof command === 'string' ? command : command.join(' ');
+  return `'${s.length > 60 ? s.slice(0, 57) + '...' : s}'`;
+}
+
+export interface ShellRun {
+  res: StepCommandResult;
+  result: Result;
+  warnings: number;
+}
+
+/** Runs one rendered shell invocation with this step's decodeRC and warning rules. */
+export async function runShellWithRules(
+  rt: StepRuntime,
+  o: ShellCommandOptions,
+  inv: ShellInvocation,
+  extra?: RunCommandOptions,
+): Promise<ShellRun> {
+  const pattern = o.warningPattern ? (typeof o.warningPattern === 'string' ? new RegExp(o.warningPattern) : o.warningPattern) : null;
+  let warnings = 0;
+  const kept: string[] = [];
+  const maxKept = o.maxWarningLines ?? 1000;
+  const scanner = pattern
+    ? new LineScanner((line) => {
+        if (!pattern.test(line)) return;
+        warnings++;
+        if (kept.length < maxKept) kept.push(line);
+      })
+    : null;
+  const runOpts: RunCommandOptions = { stdioLog: o.stdioLogName ?? 'stdio', ...extra };
+  if (scanner) {
+    const inner = runOpts.onUpdate;
+    runOpts.onUpdate = (pair) => {
+      if (pair[0] === 'stdout' || pair[0] === 'stderr') {
+        const t = updateText(pair[1]);
+        if (t) scanner.push(t);
+      }
+      inner?.(pair);
+    };
+  }
+  const res = await runShell(rt, inv, runOpts);
+  let result = commandOutcome(res, (o.decodeRC as DecodeRC | undefined) ?? DEFAULT_DECODE_RC);
+  if (scanner) {
+    scanner.flush();
+    if (warnings > 0) {
+      const log = await rt.addLog('warnings', 't');
+      log.addContent(kept.join('\n') + '\n' + (warnings > kept.length ? `... ${warnings - kept.length} more\n` : ''));
+      await log.finish();
+      if (result === Results.SUCCESS) result = Results.WARNINGS;
+      if (o.maxWarnCount != null && warnings > o.maxWarnCount && result === Results.WARNINGS) {
+        result = Results.FAILURE;
+      }
+    }
+  }
+  return { res, result, warnings };
+}
