@@ -48,7 +48,14 @@ export interface RemoteWorker {
   readonly info: WorkerInfo;
   /** The path module matching the worker's OS ('posix' or 'win32'), for composing worker-side paths. */
   readonly pathFlavour: 'posix' | 'win32';
-  /** Starts a raw command (`shell`, `stat`, `glob`, `listdir`, `mkdir`, `rmdir`, `rmfile`, `cpdir`, ...). */
+  /**
+   * Starts a raw command (`shell`, `stat`, `glob`, `listdir`, `mkdir`, `rmdir`, `rmfile`, `cpdir`, ...).
+   * Args use Buildbot's step-level names, relative to the builder's directory on the worker, and are
+   * turned into worker paths exactly as Buildbot's msgpack master does: shell `workdir`; mkdir/rmdir
+   * `dir` (string or list); cpdir `fromdir`/`todir`; stat `file` (+ `workdir`); listdir `dir`;
+   * glob/rmfile `path`. An absolute path stays absolute; args already in worker form (`paths`,
+   * `from_path`, ...) pass through unchanged.
+   */
   startCommand(builderName: string, command: string, args: Record<string, unknown>, callbacks?: CommandCallbacks): RunningCommand;
   /** upload_file: copies `workerPath` (relative to the builder dir + workdir) into `masterPath`. */
   uploadFile(builderName: string, opts: { workdir: string; workerSrc: string; masterDest: string; maxsize?: number | null; blocksize?: number; keepstamp?: boolean; mode?: number | null }, callbacks?: CommandCallbacks): RunningCommand;
@@ -62,6 +69,12 @@ export interface RemoteWorker {
   onDisconnect(listener: () => void): () => void;
   /** Asks the worker to shut down gracefully. */
   shutdown(): Promise<void>;
+  /** Where the worker connected from (`ip`), for the UI and logs. */
+  readonly remoteAddress?: string;
+  /** The builders this worker serves on this master (set by the manager's setBuilderList). */
+  readonly builderNames?: readonly string[];
+  /** The builder's directory on the worker (`<basedir>/<builddir>`), for the `builddir` property. */
+  builderBasedir?(builderName: string): string;
 }
 
 /** The master's worker manager as the rest of the master sees it. */

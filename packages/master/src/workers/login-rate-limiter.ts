@@ -1,0 +1,77 @@
+/**
+ * Failed-login limiting per remote address: a token bucket that only failures drain. An address
+ * starts with `burst` tokens; each failed login takes one; tokens come back at `refillPerSecond`.
+ * With no token left the address is refused before its credentials are even checked, so a password
+ * guesser gets `burst` tries, then about `refillPerSecond` tries per second.
+ *
+ * Successful logins cost nothing, so a fleet of workers behind one NAT address is never throttled
+ * by its own reconnects. Memory is bounded by `maxTrackedAddresses` (oldest entries are dropped).
+ */
+export interface LoginRateLimitOptions {
+  /** Failed logins allowed in a burst per address. Default 10. */
+  burst?: number;
+  /** Tokens returned per second per address. Default 0.2 (one more try every 5 s). */
+  refillPerSecond?: number;
+  /** Addresses tracked at once; beyond this the oldest are forgotten. Default 10,000. */
+  maxTrackedAddresses?: number;
+}
+
+interface Bucket { tokens: number; updatedAt: number }
+
+export class LoginRateLimiter {
+  private readonly burst: number;
+  private readonly refillPerMs: number;
+  private readonly maxTracked: number;
+  // Map iteration order is insertion order: re-inserting on every failure keeps it an LRU.
+  private readonly buckets = new Map<string, Bucket>();
+
+  constructor(options: LoginRateLimitOptions = {}, private readonly now: () => number = Date.now) {
+    this.burst = options.burst ?? 10;
+    this.refillPerMs = (options.refillPerSecond ?? 0.2) / 1000;
+    this.maxTracked = options.maxTrackedAddresses ?? 10_000;
+  }
+
+  /** True when `address` may try to log in now. */
+  allows(address: string): boolean {
+    const bucket = this.buckets.get(address);
+    if (!bucket) return true;
+    return this.refill(address, bucket) >= 1;
+  }
+
+  /** Milliseconds until `address` gets its next try (0 when it may try now). */
+  retryAfterMs(address: string): number {
+    const bucket = this.buckets.get(address);
+    if (!bucket) return 0;
+    const tokens = this.refill(address, bucket);
+    if (tokens >= 1 || this.refillPerMs <= 0) return tokens >= 1 ? 0 : Number.POSITIVE_INFINITY;
+    return Math.ceil((1 - tokens) / this.refillPerMs);
+  }
+
+  recordFailure(address: string): void {
+    let bucket = this.buckets.get(address);
+    if (bucket) {
+      this.refill(address, bucket);
+      this.buckets.delete(address);
+    } else {
+      bucket = { tokens: this.burst, updatedAt: this.now() };
+    }
+    bucket.tokens = Math.max(0, bucket.tokens - 1);
+    this.buckets.set(address, bucket);
+    if (this.buckets.size > this.maxTracked) {
+      const oldest = this.buckets.keys().next().value;
+      if (oldest !== undefined) this.buckets.delete(oldest);
+    }
+  }
+
+  /** Number of addresses currently tracked (for tests and metrics). */
+  get size(): number { return this.buckets.size; }
+
+  private refill(address: string, bucket: Bucket): number {
+    const now = this.now();
+    bucket.tokens = Math.min(this.burst, bucket.tokens + (now - bucket.updatedAt) * this.refillPerMs);
+    bucket.updatedAt = now;
+    // A full bucket carries no information: forget it so the map only holds recent offenders.
+    if (bucket.tokens >= this.burst) this.buckets.delete(address);
+    return bucket.tokens;
+  }
+}

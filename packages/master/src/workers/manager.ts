@@ -1,0 +1,218 @@
+/**
+ * The master's worker manager: a WebSocket server workers connect to (Buildbot's msgpack
+ * protocol, or the same messages as JSON text frames). It authenticates the upgrade, arbitrates a
+ * duplicate worker name, runs the attach sequence (info, settings, builder directories) and emits
+ * `attached` / `detached` with the RemoteWorker the build steps drive.
+ */
+import { EventEmitter } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { CloseCodes, ProtocolConnection, closeReason } from 'mastro-protocol';
+import { CredentialStore, type WorkerCredentials } from './credentials.js';
+import { LoginRateLimiter } from './login-rate-limiter.js';
+import { resolveOptions, type ResolvedOptions, type WorkerServerOptions } from './options.js';
+import { createUpgradeHandler } from './upgrade-auth.js';
+import { ConnectedWorker } from './connected-worker.js';
+import { prepareBuilderDirs, type BuilderSpec } from './builder-dirs.js';
+import { oldConnectionYields } from './duplicate-arbitration.js';
+import type { RemoteWorker } from './types.js';
+
+export interface WorkerManagerOptions extends WorkerServerOptions {
+  /** Workers allowed to connect; replace later with `setWorkers`. */
+  workers?: readonly WorkerCredentials[];
+}
+
+export interface WorkerManagerEventMap {
+  attached: [worker: ConnectedWorker];
+  detached: [worker: ConnectedWorker];
+  /** A worker authenticated but its attach sequence failed (it was disconnected). */
+  attachFailed: [name: string, error: Error];
+}
+
+export class WorkerManager extends EventEmitter<WorkerManagerEventMap> {
+  readonly options: ResolvedOptions;
+  private readonly credentials: CredentialStore;
+  private readonly limiter: LoginRateLimiter;
+  private readonly wss: WebSocketServer;
+  private http: Server | null = null;
+  /** Connections by worker name, attaching or attached: at most one per name. */
+  private readonly sessions = new Map<string, ConnectedWorker>();
+  private readonly attachedWorkers = new Map<string, ConnectedWorker>();
+  private readonly builderLists = new Map<string, BuilderSpec[]>();
+  /** Per-name queue so two connections of one name are arbitrated one after the other. */
+  private readonly admissions = new Map<string, Promise<void>>();
+  /** Per-worker queue so builder-directory updates never interleave. */
+  private readonly builderUpdates = new WeakMap<ConnectedWorker, Promise<void>>();
+  private closing = false;
+
+  constructor(options: WorkerManagerOptions = {}) {
+    super();
+    this.options = resolveOptions(options);
+    this.credentials = new CredentialStore(options.workers ?? []);
+    this.limiter = new LoginRateLimiter(this.options.loginRateLimit);
+    this.wss = new WebSocketServer({
+      noServer: true, maxPayload: this.options.maxFrameSize, perMessageDeflate: false, clientTracking: false,
+    });
+  }
+
+  /** Starts listening; resolves with the bound port (useful with port 0). */
+  async listen(): Promise<{ port: number; host: string }> {
+    if (this.http) throw new Error('WorkerManager is already listening');
+    const http = createServer((_req, res) => {
+      res.writeHead(426, { 'Content-Type': 'text/plain', Upgrade: 'websocket', Connection: 'close' });
+      res.end('this port is for mastro/Buildbot workers: connect with a WebSocket (msgpack_experimental_v7)\n');
+    });
+    http.on('upgrade', createUpgradeHandler({
+      credentials: this.credentials, limiter: this.limiter, wss: this.wss, path: this.options.path,
+      logger: this.options.logger, onAuthenticated: (name, ws, address) => this.onAuthenticated(name, ws, address),
+    }));
+    http.on('clientError', (_err, socket) => { socket.destroy(); });
+    await new Promise<void>((resolve, reject) => {
+      http.once('error', reject);
+      http.listen({ port: this.options.port, host: this.options.host, backlog: 4096 }, () => { http.off('error', reject); resolve(); });
+    });
+    this.http = http;
+    const addr = http.address() as AddressInfo;
+    this.options.logger.info({ port: addr.port, host: addr.address }, 'worker server listening');
+    return { port: addr.port, host: addr.address };
+  }
+
+  get port(): number {
+    const addr = this.http?.address();
+    if (!addr || typeof addr === 'string') throw new Error('WorkerManager is not listening; call listen() first');
+    return addr.port;
+  }
+
+  /** Replaces the configured workers (reconfig). Connected workers no longer configured are disconnected. */
+  setWorkers(workers: readonly WorkerCredentials[]): void {
+    for (const name of this.credentials.replace(workers)) {
+      const worker = this.sessions.get(name);
+      if (worker) {
+        this.options.logger.info({ worker: name }, 'worker removed from the configuration; disconnecting it');
+        worker.disconnect(CloseCodes.NORMAL, 'worker removed from the master configuration');
+      }
+    }
+  }
+
+  /**
+   * Sets the builders a worker serves; applied on attach and, if the worker is attached, right now
+   * (its missing builder directories are created). Resolves when applied.
+   */
+  setBuilderList(workerName: string, builders: readonly BuilderSpec[]): Promise<void> {
+    this.builderLists.set(workerName, [...builders]);
+    const worker = this.attachedWorkers.get(workerName);
+    return worker ? this.applyBuilderList(worker) : Promise.resolve();
+  }
+
+  /** The attached worker of that name, if any. */
+  getWorker(name: string): ConnectedWorker | undefined { return this.attachedWorkers.get(name); }
+
+  /** Every attached worker. */
+  get workers(): ConnectedWorker[] { return [...this.attachedWorkers.values()]; }
+
+  /** Closes every worker connection (running commands end with lostConnection) and stops listening. */
+  async close(): Promise<void> {
+    this.closing = true;
+    const all = [...this.sessions.values()];
+    for (const w of all) w.disconnect(CloseCodes.GOING_AWAY, 'master shutting down');
+    await Promise.all(all.map((w) => w.connection.closed.catch(() => undefined)));
+    const http = this.http;
+    this.http = null;
+    if (http) await new Promise<void>((resolve) => { http.close(() => resolve()); http.closeAllConnections?.(); });
+  }
+
+  private onAuthenticated(name: string, ws: WebSocket, remoteAddress: string): void {
+    const o = this.options;
+    const connection = new ProtocolConnection(ws, {
+      maxFrameSize: o.maxFrameSize, requestTimeoutMs: o.requestTimeoutMs, keepaliveIntervalMs: o.keepaliveIntervalMs,
+      keepaliveTimeoutMs: o.keepaliveTimeoutMs, highWaterMark: o.highWaterMark, validate: o.validate, logger: protocolLogger(o, name),
+    });
+    if (this.closing) { connection.close(CloseCodes.GOING_AWAY, 'master shutting down'); return; }
+    const previous = this.admissions.get(name) ?? Promise.resolve();
+    const next = previous.then(() => this.admit(name, connection, remoteAddress)).catch((err: Error) => {
+      o.logger.error({ err, worker: name }, 'worker admission failed');
+      connection.close(CloseCodes.INTERNAL_ERROR, 'master failed to admit the worker');
+    });
+    this.admissions.set(name, next);
+    void next.finally(() => { if (this.admissions.get(name) === next) this.admissions.delete(name); });
+  }
+
+  private async admit(name: string, connection: ProtocolConnection, remoteAddress: string): Promise<void> {
+    const log = this.options.logger;
+    const existing = this.sessions.get(name);
+    if (existing) {
+      if (!(await oldConnectionYields(existing, this.options.duplicatePingTimeoutMs))) {
+        log.warn({ worker: name, address: remoteAddress, existing: existing.remoteAddress }, 'refused a duplicate worker connection: the existing one is alive');
+        connection.close(CloseCodes.REPLACED, closeReason(`worker ${name} is already connected and alive; stop the other instance first`));
+        return;
+      }
+      log.warn({ worker: name, address: remoteAddress, existing: existing.remoteAddress }, 'replacing a dead connection of this worker');
+      this.forget(existing);
+      existing.disconnect(CloseCodes.REPLACED, 'replaced by a new connection of this worker');
+    }
+    const worker = new ConnectedWorker(name, connection, remoteAddress, this.options);
+    this.sessions.set(name, worker);
+    connection.closed.then(() => this.forget(worker), () => this.forget(worker));
+    try {
+      await withTimeout(this.attachSequence(worker), this.options.attachTimeoutMs, `worker ${name} did not finish attaching within ${this.options.attachTimeoutMs} ms`);
+    } catch (err) {
+      if (!worker.connected) return;
+      log.error({ err, worker: name }, 'worker attach failed; disconnecting it');
+      this.emit('attachFailed', name, err as Error);
+      worker.disconnect(CloseCodes.POLICY_VIOLATION, closeReason(`attach failed: ${(err as Error).message}`));
+      return;
+    }
+    if (!worker.connected || this.sessions.get(name) !== worker) return;
+    this.attachedWorkers.set(name, worker);
+    log.info({ worker: name, address: remoteAddress, version: worker.info.version, system: worker.info.system }, 'worker attached');
+    this.emit('attached', worker);
+  }
+
+  private async attachSequence(worker: ConnectedWorker): Promise<void> {
+    const conn = worker.connection;
+    worker.setInfo(await conn.request('get_worker_info', {}));
+    await conn.request('set_worker_settings', { args: { ...this.options.workerSettings } });
+    await this.applyBuilderList(worker);
+  }
+
+  private applyBuilderList(worker: ConnectedWorker): Promise<void> {
+    const previous = this.builderUpdates.get(worker) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(() => prepareBuilderDirs(worker, this.builderLists.get(worker.name) ?? []));
+    this.builderUpdates.set(worker, next);
+    return next;
+  }
+
+  /** Drops a connection from the tables; emits `detached` when it had been attached. */
+  private forget(worker: ConnectedWorker): void {
+    if (this.sessions.get(worker.name) === worker) this.sessions.delete(worker.name);
+    if (this.attachedWorkers.get(worker.name) === worker) {
+      this.attachedWorkers.delete(worker.name);
+      this.options.logger.info({ worker: worker.name }, 'worker detached');
+      this.emit('detached', worker);
+    }
+  }
+}
+
+/** The same class under the name the issue uses for the listening side. */
+export { WorkerManager as WorkerServer };
+
+export type { RemoteWorker };
+
+function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(message)), ms); }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+/** Adapts the pino-style logger to the protocol connection's variadic logger, tagged with the worker. */
+function protocolLogger(o: ResolvedOptions, worker: string) {
+  const l = o.logger;
+  return {
+    debug: (...a: unknown[]) => l.debug({ worker, detail: a }, 'protocol'),
+    warn: (...a: unknown[]) => l.warn({ worker, detail: a }, 'protocol'),
+    error: (...a: unknown[]) => l.error({ worker, detail: a }, 'protocol'),
+  };
+}

@@ -1,0 +1,105 @@
+/**
+ * Options of the master's worker server, each with a documented, safe default. `resolveOptions`
+ * turns the user's partial options into the fully-populated form the rest of this folder reads, so
+ * no other module repeats a default.
+ */
+import type { LoginRateLimitOptions } from './login-rate-limiter.js';
+
+export interface WorkerServerLogger {
+  debug(obj: unknown, msg?: string): void;
+  info(obj: unknown, msg?: string): void;
+  warn(obj: unknown, msg?: string): void;
+  error(obj: unknown, msg?: string): void;
+}
+
+export interface WorkerServerOptions {
+  /** TCP port for worker WebSockets. Default 9989 (Buildbot's); 0 picks a free port (tests). */
+  port?: number;
+  /** Interface to listen on. Default: all interfaces (like Buildbot). */
+  host?: string;
+  /**
+   * URL path workers connect to. Buildbot's msgpack workers connect to `ws://host:port` (path `/`);
+   * default `null` accepts any path so both `ws://host:9989` and `ws://host:9989/ws` work.
+   */
+  path?: string | null;
+  /** Largest incoming WebSocket frame in bytes; larger frames close the connection with 1009. Default 16 MiB. */
+  maxFrameSize?: number;
+  /** How often the master sends `keepalive` to each worker. Default 60 s (Buildbot: 3600 s). */
+  keepaliveIntervalMs?: number;
+  /** A worker that does not answer a keepalive in this time is considered dead and dropped. Default 30 s. */
+  keepaliveTimeoutMs?: number;
+  /** Default time a master->worker request (start_command, interrupt, ...) may wait for its response. Default 30 s. */
+  requestTimeoutMs?: number;
+  /** How long the old connection of a duplicate worker name has to answer a ping. Default 5 s. */
+  duplicatePingTimeoutMs?: number;
+  /** Time a worker has to finish the attach sequence (info, settings, builder dirs). Default 60 s. */
+  attachTimeoutMs?: number;
+  /** Failed-login limiting per remote address. */
+  loginRateLimit?: LoginRateLimitOptions;
+  /** Hard cap on any single upload (file or directory tar) from a worker, whatever a step asks. Default 2 GiB. */
+  maxUploadSize?: number;
+  /** Largest block a worker may request in one `update_read_file` (downloads). Default 1 MiB. */
+  maxReadBlockSize?: number;
+  /** Directory for in-flight directory-upload tarballs. Default: the OS temp dir. */
+  tmpDir?: string;
+  /** Validate every incoming message against the protocol schemas. Default true. */
+  validate?: boolean;
+  /** Socket bytes buffered before sends wait for drain. Default 4 MiB. */
+  highWaterMark?: number;
+  /** Worker output settings sent with `set_worker_settings` (Buildbot's values by default). */
+  workerSettings?: Partial<WorkerSettings>;
+  /** A pino-compatible logger. Default: silent. */
+  logger?: WorkerServerLogger;
+}
+
+/** What `set_worker_settings` carries: how the worker buffers and splits command output. */
+export interface WorkerSettings {
+  newline_re: string;
+  max_line_length: number;
+  /** Seconds. */
+  buffer_timeout: number;
+  buffer_size: number;
+}
+
+export type ResolvedOptions = Required<Omit<WorkerServerOptions, 'host' | 'workerSettings' | 'loginRateLimit'>> & {
+  host: string | undefined;
+  workerSettings: WorkerSettings;
+  loginRateLimit: LoginRateLimitOptions;
+};
+
+export const DEFAULT_WORKER_PORT = 9989;
+
+/**
+ * Buildbot's newline expression: `\r\n`, a lone `\r` not at the end of the buffer, cursor-control
+ * sequences and runs of backspaces all count as line ends (progress bars stay readable).
+ */
+export const DEFAULT_WORKER_SETTINGS: WorkerSettings = {
+  newline_re: '(\\r\\n|\\r(?=.)|\\033\\[u|\\033\\[[0-9]+;[0-9]+[Hf]|\\033\\[2J|\\x08+)',
+  max_line_length: 4096,
+  buffer_timeout: 5,
+  buffer_size: 64 * 1024,
+};
+
+const silentLogger: WorkerServerLogger = { debug() {}, info() {}, warn() {}, error() {} };
+
+export function resolveOptions(options: WorkerServerOptions = {}): ResolvedOptions {
+  return {
+    port: options.port ?? DEFAULT_WORKER_PORT,
+    host: options.host,
+    path: options.path ?? null,
+    maxFrameSize: options.maxFrameSize ?? 16 * 1024 * 1024,
+    keepaliveIntervalMs: options.keepaliveIntervalMs ?? 60_000,
+    keepaliveTimeoutMs: options.keepaliveTimeoutMs ?? 30_000,
+    requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
+    duplicatePingTimeoutMs: options.duplicatePingTimeoutMs ?? 5_000,
+    attachTimeoutMs: options.attachTimeoutMs ?? 60_000,
+    loginRateLimit: options.loginRateLimit ?? {},
+    maxUploadSize: options.maxUploadSize ?? 2 * 1024 * 1024 * 1024,
+    maxReadBlockSize: options.maxReadBlockSize ?? 1024 * 1024,
+    tmpDir: options.tmpDir ?? '',
+    validate: options.validate ?? true,
+    highWaterMark: options.highWaterMark ?? 4 * 1024 * 1024,
+    workerSettings: { ...DEFAULT_WORKER_SETTINGS, ...options.workerSettings },
+    logger: options.logger ?? silentLogger,
+  };
+}

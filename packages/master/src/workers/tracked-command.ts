@@ -1,0 +1,103 @@
+/**
+ * One command running on a worker, as the master tracks it: updates are applied in arrival order
+ * (handlers run synchronously per frame, so order on the wire is order here), `complete` or a lost
+ * connection settles `result` exactly once. File-transfer commands carry their writer or reader.
+ */
+import type { CommandCallbacks, CommandResult, RunningCommand, UpdatePair } from './types.js';
+import type { FileWriter } from './file-writer.js';
+import type { DirectoryWriter } from './directory-writer.js';
+import type { FileReader } from './file-reader.js';
+
+let lastCommandId = 0;
+/** Command ids are unique for the life of the master process (Buildbot uses a counter too). */
+export function nextCommandId(): string { return String(++lastCommandId); }
+
+export interface CommandLogger { warn(obj: unknown, msg?: string): void }
+
+export class TrackedCommand implements RunningCommand {
+  readonly result: Promise<CommandResult>;
+  writer: FileWriter | DirectoryWriter | null = null;
+  reader: FileReader | null = null;
+  /** A master-side failure (e.g. an unsafe tar entry) that explains the worker's failure better. */
+  localFailure: string | null = null;
+  private readonly updates: Record<string, unknown> = {};
+  private interrupted = false;
+  private settled = false;
+  private settle!: (r: CommandResult) => void;
+
+  constructor(
+    readonly commandId: string,
+    readonly commandName: string,
+    private readonly sendInterrupt: (why: string) => Promise<void>,
+    private readonly callbacks: CommandCallbacks | undefined,
+    private readonly logger: CommandLogger,
+  ) {
+    this.result = new Promise((resolve) => { this.settle = resolve; });
+  }
+
+  get done(): boolean { return this.settled; }
+
+  /** Applies one `update`: Buildbot 3.7 sends a list of [key, value] pairs; a plain map is accepted too. */
+  applyUpdate(args: unknown): void {
+    if (this.settled) return;
+    if (Array.isArray(args)) {
+      for (const pair of args) {
+        if (Array.isArray(pair) && pair.length === 2 && typeof pair[0] === 'string') this.deliver(pair as UpdatePair);
+        else throw new TypeError('update args must be a list of [key, value] pairs');
+      }
+    } else if (args !== null && typeof args === 'object') {
+      for (const [key, value] of Object.entries(args)) this.deliver([key, value]);
+    } else {
+      throw new TypeError('update args must be a list of [key, value] pairs');
+    }
+  }
+
+  /** `complete` from the worker: `failure` is null on success, else the worker's error text. */
+  async complete(failure: unknown): Promise<void> {
+    if (this.settled) return;
+    const failed = failure !== null && failure !== undefined;
+    const message = this.localFailure ?? (failed ? String(failure) : null);
+    await this.releaseTransfer();
+    const rc = typeof this.updates.rc === 'number' ? this.updates.rc : message !== null ? null : 0;
+    this.finish({ rc, updates: this.updates, interrupted: this.interrupted, ...(message !== null ? { failure: { message } } : {}) });
+  }
+
+  /** The command could not start or its connection died. */
+  async fail(message: string, lostConnection: boolean): Promise<void> {
+    if (this.settled) return;
+    await this.releaseTransfer();
+    const rc = typeof this.updates.rc === 'number' && !lostConnection ? this.updates.rc : null;
+    this.finish({ rc, updates: this.updates, interrupted: this.interrupted, failure: { message, ...(lostConnection ? { lostConnection } : {}) } });
+  }
+
+  async interrupt(why: string): Promise<void> {
+    if (this.settled) return;
+    this.interrupted = true;
+    await this.sendInterrupt(why);
+  }
+
+  private deliver(pair: UpdatePair): void {
+    this.updates[pair[0]] = pair[1];
+    const onUpdate = this.callbacks?.onUpdate;
+    if (!onUpdate) return;
+    try { onUpdate(pair); } catch (err) {
+      // A faulty consumer must not turn into a protocol exception for the worker.
+      this.logger.warn({ err, commandId: this.commandId }, 'onUpdate callback threw; update dropped by consumer');
+    }
+  }
+
+  private async releaseTransfer(): Promise<void> {
+    const { writer, reader } = this;
+    this.writer = null;
+    this.reader = null;
+    // A transfer that did not complete leaves no partial file behind; after a clean close, cancel
+    // only tidies the (already moved) spool file, so it is safe either way.
+    if (writer) await writer.cancel();
+    if (reader) await reader.close().catch(() => {});
+  }
+
+  private finish(result: CommandResult): void {
+    this.settled = true;
+    this.settle(result);
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * The HTTP side of a worker connection: the WebSocket upgrade request must carry HTTP Basic
+ * credentials of a configured worker. Refusals are plain HTTP answers before any WebSocket exists:
+ * 401 for bad or missing credentials, 400 for a malformed header, 429 while the address is
+ * rate-limited, 404 for a wrong path. Passwords never reach a log.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { WebSocket, WebSocketServer } from 'ws';
+import { CredentialStore, parseBasicAuth } from './credentials.js';
+import { LoginRateLimiter } from './login-rate-limiter.js';
+import type { WorkerServerLogger } from './options.js';
+
+export interface UpgradeAuthDeps {
+  credentials: CredentialStore;
+  limiter: LoginRateLimiter;
+  wss: WebSocketServer;
+  path: string | null;
+  logger: WorkerServerLogger;
+  onAuthenticated(name: string, ws: WebSocket, remoteAddress: string): void;
+}
+
+const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found', 429: 'Too Many Requests' };
+
+function refuse(socket: Duplex, status: number, body: string, extraHeaders: Record<string, string> = {}): void {
+  const headers = {
+    Connection: 'close', 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': String(Buffer.byteLength(body)), ...extraHeaders,
+  };
+  const head = `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}`).join('\r\n')}\r\n\r\n`;
+  socket.end(head + body);
+}
+
+export function remoteAddressOf(req: IncomingMessage): string {
+  return req.socket.remoteAddress ?? 'unknown';
+}
+
+export function createUpgradeHandler(deps: UpgradeAuthDeps) {
+  return (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    // A client that vanishes mid-handshake must not raise an unhandled 'error'.
+    socket.on('error', () => {});
+    const address = remoteAddressOf(req);
+    if (deps.path !== null && (req.url ?? '/').split('?')[0] !== deps.path) {
+      refuse(socket, 404, `workers connect at path ${deps.path}\n`);
+      return;
+    }
+    if (!deps.limiter.allows(address)) {
+      const seconds = Math.max(1, Math.ceil(deps.limiter.retryAfterMs(address) / 1000));
+      deps.logger.warn({ address }, 'worker login refused: too many failed logins from this address');
+      refuse(socket, 429, `too many failed worker logins from ${address}; retry in ${seconds} s\n`, { 'Retry-After': String(seconds) });
+      return;
+    }
+    const header = req.headers.authorization;
+    const creds = parseBasicAuth(header);
+    if (!creds) {
+      deps.limiter.recordFailure(address);
+      const status = header ? 400 : 401;
+      deps.logger.warn({ address }, header ? 'worker login refused: malformed Authorization header' : 'worker login refused: no credentials');
+      refuse(socket, status, header
+        ? 'malformed Authorization header; send HTTP Basic credentials (worker name and password)\n'
+        : 'worker credentials required: send HTTP Basic auth with the worker name and password\n',
+      status === 401 ? { 'WWW-Authenticate': 'Basic realm="mastro workers"' } : {});
+      return;
+    }
+    if (!deps.credentials.check(creds.name, creds.password)) {
+      deps.limiter.recordFailure(address);
+      deps.logger.warn({ address, worker: creds.name, known: deps.credentials.has(creds.name) }, 'worker login refused: bad credentials');
+      refuse(socket, 401, 'unknown worker name or wrong password; check the worker name and password in the master configuration\n',
+        { 'WWW-Authenticate': 'Basic realm="mastro workers"' });
+      return;
+    }
+    deps.wss.handleUpgrade(req, socket, head, (ws) => deps.onAuthenticated(creds.name, ws, address));
+  };
+}
