@@ -1,0 +1,28 @@
+/**
+ * mastro-protocol: Buildbot's `msgpack_experimental_v7` worker protocol (msgpack or JSON over
+ * WebSocket). The surface below is deliberate; the tar helpers live at the `mastro-protocol/tar` subpath.
+ */
+export { PROTOCOL_NAME, DEFAULT_PORT, DEFAULT_MAX_FRAME_SIZE, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_KEEPALIVE_TIMEOUT_MS,
+  DEFAULT_HIGH_WATER_MARK, DEFAULT_MAX_PENDING_REQUESTS, DEFAULT_CLOSE_GRACE_MS, DEFAULT_WORKER_SETTINGS } from './constants.js';
+export { ErrorCodes, ErrorCatalog, CloseCodes, ProtocolError, RemoteError, closeReason } from './errors.js';
+export type { ErrorCode, CloseCode } from './errors.js';
+export { encodeMessage, decodeMessage, BINARY_KEY } from './codec.js';
+export type { Encoding } from './codec.js';
+export { ProtocolConnection } from './connection.js';
+export type { ConnectionOptions, RequestHandler, ProtocolLogger, CloseInfo } from './connection.js';
+export { validateMessage, validateCommandArgs, messageSchemas, KNOWN_OPS, isKnownOp } from './validation.js';
+export type { ValidationResult, KnownOp } from './validation.js';
+export { basicAuthHeader, parseBasicAuthHeader, workerUrl } from './auth.js';
+export { lineChunk, updatePairsToRecord } from './updates.js';
+
+// Schemas and the TypeScript types written beside them.
+export type { CommandId, Envelope, Schema } from './schemas/common.js';
+export * from './schemas/master-to-worker.js';
+export * from './schemas/worker-to-master.js';
+export * from './schemas/response.js';
+export * from './schemas/updates.js';
+export * from './schemas/commands.js';
+export type { ShellArgs, ObfuscatedWord, LogfileSpec } from './schemas/commands-shell.js';
+export { shellArgsSchema } from './schemas/commands-shell.js';
+export * from './schemas/commands-fs.js';
+export * from './schemas/commands-transfer.js';
