@@ -371,8 +371,9 @@ export class GitStep extends BaseStep<GitOptions> implements BuildStep {
   /** Runs `git ARGS`; returns its rc. Interrupts, lost workers and (with abandonOnFailure) failures abort. */
   private async git(args: string[], opts: { abandonOnFailure?: boolean; workdir?: string } = {}): Promise<number> {
     const workdir = opts.workdir ?? this.workdir;
-    this.announce(`git ${args.join(' ')}`, workdir);
-    const res = await runShell(this.rt, this.shellFor(args, workdir), { stdioLog: this.stdio });
+    const inv = this.shellFor(args, workdir);
+    this.announce(inv.command.join(' '), workdir);
+    const res = await runShell(this.rt, inv, { stdioLog: this.stdio });
     const r = commandOutcome(res);
     if (isFatal(r)) throw new Abort(r, `git ${args[0]} ${res.interrupted ? 'interrupted' : 'did not complete'}${res.failure ? `: ${res.failure.message}` : ''}`);
     if (res.rc === 127) this.stdio.addHeader('git was not found on the worker: install git or put it on the PATH of the worker process\n');
@@ -381,8 +382,9 @@ export class GitStep extends BaseStep<GitOptions> implements BuildStep {
   }
 
   private async gitOutput(args: string[], abandonOnFailure = true): Promise<{ rc: number; stdout: string }> {
-    this.announce(`git ${args.join(' ')}`, this.workdir);
-    const res = await runShell(this.rt, this.shellFor(args), { stdioLog: this.stdio, collectStdout: true });
+    const inv = this.shellFor(args);
+    this.announce(inv.command.join(' '), this.workdir);
+    const res = await runShell(this.rt, inv, { stdioLog: this.stdio, collectStdout: true });
     const r = commandOutcome(res);
     if (isFatal(r)) throw new Abort(r, `git ${args[0]} did not complete`);
     if (res.rc !== 0 && abandonOnFailure) throw new Abort(Results.FAILURE, `git ${args[0]} failed (rc=${res.rc})`);
