@@ -95,28 +95,29 @@ for (const kind of [debianWorker, mastroWorker]) {
 
     test('a build with a Git checkout, a shell command, a file upload and a directory upload ends SUCCESS', async () => {
       const m = master!;
+      const previous = lastBuildId(m, 'interop');
       await m.sendChange({ project: 'interop', repository: repo.url, branch: 'main', revision: repo.revision });
-      const build = await waitForFinishedBuild(m, 'interop', diagnostics);
+      const build = await waitForFinishedBuild(m, 'interop', diagnostics, previous);
+      assertSuccessfulInteropBuild(m, build, repo, diagnostics);
+    });
 
-      const steps = m.steps(build.id);
-      assert.deepEqual(steps.map((s) => s.name), ['worker_preparation', 'git', 'make artifacts', 'upload', 'upload_1'],
-        `unexpected steps${diagnostics()}`);
-      for (const step of steps) {
-        assert.equal(step.results, BuildbotResults.SUCCESS, `step ${step.name} ended ${step.results} (${step.state_string})${diagnostics()}`);
+    test('a change pushed after a first build is built incrementally on the existing checkout', async () => {
+      const m = master!;
+      // Make sure a checkout exists, whether or not the previous test ran.
+      if (!m.builds('interop').some((b) => b.results === BuildbotResults.SUCCESS)) {
+        await m.sendChange({ project: 'interop', repository: repo.url, branch: 'main', revision: repo.revision });
+        await waitForFinishedBuild(m, 'interop', diagnostics);
       }
-      assert.equal(build.results, BuildbotResults.SUCCESS, `build ended ${build.results} (${build.state_string})${diagnostics()}`);
-
-      const shellStep = steps.find((s) => s.name === 'make artifacts')!;
-      assert.match(m.stepLog(shellStep.id, 'stdio'), new RegExp(`artifacts made from ${repo.revision}`));
-
-      assert.equal(sha256(readFileSync(join(m.uploadDir, 'payload.bin'))), repo.files['payload.bin'],
-        'the FileUpload delivered payload.bin with different content');
-      const expectedDist: Record<string, string> = { REVISION: sha256(Buffer.from(`${repo.revision}\n`)) };
-      for (const [path, digest] of Object.entries(repo.files)) {
-        if (path.startsWith('tree/')) expectedDist[path.slice('tree/'.length)] = digest;
-      }
-      assert.deepEqual(checksumTree(join(m.uploadDir, 'dist')), expectedDist,
-        'the DirectoryUpload delivered a different tree');
+      const previous = lastBuildId(m, 'interop');
+      commitChange(repo, { 'payload.bin': randomBytes(200_000), 'tree/main.txt': Buffer.from('main, second revision\n') });
+      await m.sendChange({ project: 'interop', repository: repo.url, branch: 'main', revision: repo.revision });
+      const build = await waitForFinishedBuild(m, 'interop', diagnostics, previous);
+      assertSuccessfulInteropBuild(m, build, repo, diagnostics);
+      const gitStep = m.steps(build.id).find((s) => s.name === 'git')!;
+      // Buildbot's incremental mode fetches into the existing clone instead of cloning again.
+      const gitLog = m.stepLog(gitStep.id, 'stdio');
+      assert.match(gitLog, /git fetch/, `the git step did not fetch:\n${gitLog}`);
+      assert.doesNotMatch(gitLog, /git clone/, `the git step cloned again:\n${gitLog}`);
     });
 
     test("stopping a build from the master kills its command's process tree and ends the build CANCELLED", async () => {
@@ -145,8 +146,32 @@ for (const kind of [debianWorker, mastroWorker]) {
   });
 }
 
+/** SUCCESS for the build and every step, the shell output, and uploads matching the repository. */
+function assertSuccessfulInteropBuild(m: BuildbotMaster, build: BuildRow, repo: TestRepo, diagnostics: () => string): void {
+  const steps = m.steps(build.id);
+  assert.deepEqual(steps.map((s) => s.name), ['worker_preparation', 'git', 'make artifacts', 'upload', 'upload_1'],
+    `unexpected steps${diagnostics()}`);
+  for (const step of steps) {
+    assert.equal(step.results, BuildbotResults.SUCCESS, `step ${step.name} ended ${step.results} (${step.state_string})${diagnostics()}`);
+  }
+  assert.equal(build.results, BuildbotResults.SUCCESS, `build ended ${build.results} (${build.state_string})${diagnostics()}`);
+
+  const shellStep = steps.find((s) => s.name === 'make artifacts')!;
+  assert.match(m.stepLog(shellStep.id, 'stdio'), new RegExp(`artifacts made from ${repo.revision}`));
+
+  assert.equal(sha256(readFileSync(join(m.uploadDir, 'payload.bin'))), repo.files['payload.bin'],
+    'the FileUpload delivered payload.bin with different content');
+  const expectedDist: Record<string, string> = { REVISION: sha256(Buffer.from(`${repo.revision}\n`)) };
+  for (const [path, digest] of Object.entries(repo.files)) {
+    if (path.startsWith('tree/')) expectedDist[path.slice('tree/'.length)] = digest;
+  }
+  assert.deepEqual(checksumTree(join(m.uploadDir, 'dist')), expectedDist, 'the DirectoryUpload delivered a different tree');
+}
+
 interface TestRepo {
   url: string;
+  /** The working clone commits are made in, then pushed to the bare repository at `url`. */
+  work: string;
   revision: string;
   /** sha256 of every committed file, by path. */
   files: Record<string, string>;
@@ -163,23 +188,42 @@ function makeRepository(root: string): TestRepo {
     'tree/bytes.bin': Buffer.from(Array.from({ length: 256 }, (_, i) => i)),
     'tree/nested/deep.txt': Buffer.from('deep\n'.repeat(1000)),
   };
-  const files: Record<string, string> = {};
-  for (const [path, data] of Object.entries(contents)) {
-    mkdirSync(dirname(join(work, path)), { recursive: true });
-    writeFileSync(join(work, path), data);
-    files[path] = sha256(data);
-  }
-  const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8' }).trim();
+  mkdirSync(work);
   git(work, 'init', '-q', '-b', 'main');
-  git(work, 'add', '.');
-  git(work, '-c', 'user.name=mastro interop', '-c', 'user.email=interop@mastro.invalid', 'commit', '-q', '-m', 'fixture');
-  git(root, 'clone', '-q', '--bare', work, bare);
-  return { url: `file://${bare}`, revision: git(work, 'rev-parse', 'HEAD'), files };
+  git(work, 'init', '-q', '--bare', '-b', 'main', bare);
+  git(work, 'remote', 'add', 'origin', bare);
+  const repo: TestRepo = { url: `file://${bare}`, work, revision: '', files: {} };
+  commitChange(repo, contents);
+  return repo;
 }
 
-async function waitForFinishedBuild(m: BuildbotMaster, builder: string, diagnostics: () => string): Promise<BuildRow> {
+/** Writes `changes` into the work tree, commits, pushes to the bare repository, updates `repo`. */
+function commitChange(repo: TestRepo, changes: Record<string, Buffer>): void {
+  for (const [path, data] of Object.entries(changes)) {
+    mkdirSync(dirname(join(repo.work, path)), { recursive: true });
+    writeFileSync(join(repo.work, path), data);
+    repo.files[path] = sha256(data);
+  }
+  git(repo.work, 'add', '.');
+  git(repo.work, '-c', 'user.name=mastro interop', '-c', 'user.email=interop@mastro.invalid', 'commit', '-q', '-m', 'change');
+  git(repo.work, 'push', '-q', 'origin', 'main');
+  repo.revision = git(repo.work, 'rev-parse', 'HEAD');
+}
+
+function git(cwd: string, ...args: string[]): string {
+  return execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+}
+
+/** The first finished build of `builder` whose id is above `afterBuildId`. */
+async function waitForFinishedBuild(
+  m: BuildbotMaster, builder: string, diagnostics: () => string, afterBuildId = 0,
+): Promise<BuildRow> {
   return waitFor(`a finished build on builder ${builder}`, BUILD_TIMEOUT_MS, diagnostics,
-    () => m.builds(builder).find((b) => b.complete_at !== null && b.results !== null));
+    () => m.builds(builder).find((b) => b.id > afterBuildId && b.complete_at !== null && b.results !== null));
+}
+
+function lastBuildId(m: BuildbotMaster, builder: string): number {
+  return m.builds(builder).at(-1)?.id ?? 0;
 }
 
 /** Polls `probe` until it returns a value; fails after `timeoutMs` with what was awaited and the logs. */
