@@ -26,11 +26,15 @@ interface RunningWorker { logTail(): string; stop(): Promise<void> }
 
 interface WorkerKind {
   label: string;
+  /** Null when this worker can run here, else why its block is skipped. */
+  missing: string | null;
   start(dir: string, workerPort: number): Promise<RunningWorker>;
 }
 
 const mastroWorker: WorkerKind = {
   label: 'the mastro worker',
+  // Never skipped for being unbuilt: a missing CLI fails the block with a message saying to build it.
+  missing: null,
   async start(dir, workerPort) {
     if (!existsSync(mastroWorkerCli)) {
       throw new Error(`${mastroWorkerCli} does not exist: build the worker first (npm run build)`);
@@ -45,6 +49,7 @@ const mastroWorker: WorkerKind = {
 
 const debianWorker: WorkerKind = {
   label: "Debian's buildbot-worker 3.7 (harness reference)",
+  missing: commandWorks('buildbot-worker', ['--version']) ? null : 'the `buildbot-worker` command is not installed (apt-get install buildbot-worker)',
   async start(dir, workerPort) {
     execFileSync('buildbot-worker', ['create-worker', '--protocol=msgpack_experimental_v7', dir, `127.0.0.1:${workerPort}`,
       WORKER.name, WORKER.password], { stdio: 'pipe' });
@@ -52,6 +57,15 @@ const debianWorker: WorkerKind = {
     return capturedWorker(child, () => tail(join(dir, 'twistd.log')));
   },
 };
+
+function commandWorks(command: string, args: string[]): boolean {
+  try {
+    execFileSync(command, args, { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** Keeps the last 64 KiB of a worker's output for failure messages. */
 function capturedWorker(child: ChildProcess, logFile: () => string): RunningWorker {
@@ -67,7 +81,7 @@ function capturedWorker(child: ChildProcess, logFile: () => string): RunningWork
 }
 
 for (const kind of [debianWorker, mastroWorker]) {
-  describe(`an unmodified Buildbot 3.7 master with ${kind.label}`, { skip: missing ?? false }, () => {
+  describe(`an unmodified Buildbot 3.7 master with ${kind.label}`, { skip: missing ?? kind.missing ?? false }, () => {
     let root: string;
     let repo: TestRepo;
     let master: BuildbotMaster | undefined;
