@@ -1,0 +1,323 @@
+/**
+ * One build: sets up its properties, holds the builder's locks, runs the steps in order with
+ * Buildbot's result rules, and reports the outcome to the data layer. Buildbot semantics:
+ *  - after a haltOnFailure failure, or an EXCEPTION/RETRY/CANCELLED step, or a stop, only
+ *    alwaysRun steps still run (the others are not even added);
+ *  - a stopped build ends CANCELLED (or RETRY when the master shuts down: it runs again later);
+ *  - a lost worker ends the build RETRY and its requests are unclaimed so they run again.
+ */
+import type { BuildRequestRow, BuildsetRow, SourceStampRow } from '../data/updates-api.js';
+import type { BuilderConfig } from '../config/types.js';
+import type { RemoteWorker } from '../workers/types.js';
+import { foldStepResult } from './build-results.js';
+import { childLogger, type EngineData, type EngineLogger } from './engine-data.js';
+import { LockCancelledError, type LockHandle, type LockRegistry } from './locks.js';
+import { Properties } from './properties.js';
+import { Results, resultName, type Result } from './results.js';
+import type { SecretManager } from './secrets.js';
+import type { BuildInfo, BuildStep, SourceStampInfo, Triggerable } from './step-types.js';
+import { StepRuntimeImpl, type RuntimeHost } from './step-runtime.js';
+
+export interface BuildServices {
+  data: EngineData;
+  masterid: number;
+  masterDir: string;
+  secrets: SecretManager;
+  locks: LockRegistry;
+  log: EngineLogger;
+  /** Global properties from the config (source 'Global'). */
+  globalProperties: Readonly<Record<string, unknown>>;
+  findTriggerable(name: string): Triggerable | undefined;
+  triggerableNames(): string[];
+}
+
+export interface BuildSetup {
+  builder: BuilderConfig;
+  builderid: number;
+  worker: RemoteWorker;
+  workerid: number;
+  /** Properties of the worker from the config (source 'Worker'). */
+  workerProperties: Readonly<Record<string, unknown>>;
+  /** The claimed requests this build satisfies (more than one when requests were merged). */
+  requests: readonly BuildRequestRow[];
+}
+
+export type BuildPhase = 'starting' | 'acquiring_locks' | 'running' | 'finishing' | 'finished';
+
+export function toSourceStampInfo(ss: SourceStampRow): SourceStampInfo {
+  return {
+    ssid: ss.ssid, codebase: ss.codebase, repository: ss.repository, branch: ss.branch, revision: ss.revision,
+    project: ss.project,
+    patch: ss.patch ? { level: ss.patch.level, subdir: ss.patch.subdir ?? '', body: ss.patch.body, author: ss.patch.author ?? undefined, comment: ss.patch.comment ?? undefined } : null,
+  };
+}
+
+export class Build {
+  buildid = 0;
+  number = 0;
+  phase: BuildPhase = 'starting';
+  results: Result = Results.SUCCESS;
+  readonly properties = new Properties();
+  private stopped = false;
+  private stopResult: Result = Results.CANCELLED;
+  private terminate = false;
+  private lostWorker = false;
+  private readonly stopListeners = new Set<(reason: string) => void>();
+  private readonly abort = new AbortController();
+  private readonly summaries: string[] = [];
+  private info!: BuildInfo;
+  private log: EngineLogger;
+  /** Resolves with the final result once the build is fully reported. */
+  readonly finished: Promise<Result>;
+  private resolveFinished!: (r: Result) => void;
+
+  constructor(private readonly svc: BuildServices, readonly setup: BuildSetup) {
+    this.log = childLogger(svc.log, { builder: setup.builder.name, worker: setup.worker.name });
+    this.finished = new Promise((r) => { this.resolveFinished = r; });
+  }
+
+  get builderName(): string { return this.setup.builder.name; }
+  get workerName(): string { return this.setup.worker.name; }
+  get brids(): number[] { return this.setup.requests.map((r) => r.id); }
+  isStopped(): boolean { return this.stopped; }
+
+  /**
+   * Stops the build: the running command is interrupted, later steps are skipped (unless
+   * alwaysRun). `results` is CANCELLED for a user stop, RETRY for a master shutdown.
+   */
+  stop(reason: string, results: Result = Results.CANCELLED): void {
+    if (this.phase === 'finished') return;
+    // A RETRY stop (shutdown) wins over an earlier CANCELLED one: the build must run again.
+    if (!this.stopped || results === Results.RETRY) this.stopResult = results;
+    if (this.stopped) return;
+    this.stopped = true;
+    this.log.info({ buildid: this.buildid, reason, results: resultName(results) }, 'stopping build');
+    this.abort.abort(reason);
+    for (const l of this.stopListeners) l(reason);
+  }
+
+  /** Runs the whole build; never throws (failures become EXCEPTION and are logged). */
+  async run(): Promise<Result> {
+    const { data } = this.svc;
+    const req = this.setup.requests[0];
+    const unsubLost = this.setup.worker.onDisconnect(() => this.onWorkerLost());
+    let buildLocks: LockHandle | null = null;
+    try {
+      const [buildset, sourcestamps] = await Promise.all([
+        data.reads.getBuildset(req.buildsetid),
+        data.reads.getSourceStampsForBuildset(req.buildsetid),
+      ]);
+      const { buildid, number } = await data.updates.addBuild({
+        builderid: this.setup.builderid, buildrequestid: req.id, workerid: this.setup.workerid,
+        masterid: this.svc.masterid, state_string: 'starting',
+      });
+      this.buildid = buildid;
+      this.number = number;
+      this.log = childLogger(this.log, { buildid, number });
+      this.info = {
+        buildid, number, builderid: this.setup.builderid, builderName: this.builderName, buildrequestid: req.id,
+        workerName: this.workerName, builddir: this.setup.builder.workerbuilddir, masterDir: this.svc.masterDir,
+        sourcestamps: sourcestamps.map(toSourceStampInfo),
+      };
+      this.setupProperties(buildset);
+      await data.updates.setBuildProperties(buildid, this.properties.asDict());
+
+      if (this.setup.builder.locks.length) {
+        this.phase = 'acquiring_locks';
+        await data.updates.setBuildStateString(buildid, 'waiting for locks');
+        buildLocks = await this.svc.locks.acquire(`build ${this.builderName}#${number}`, this.setup.builder.locks, this.workerName, this.abort.signal);
+      }
+      this.phase = 'running';
+      await data.updates.setBuildStateString(buildid, 'building');
+      await this.runSteps();
+    } catch (err) {
+      if (err instanceof LockCancelledError) {
+        // Stopped (or worker lost) while waiting for locks: the result is the stop's.
+      } else {
+        this.log.error({ err }, 'build failed with an internal error');
+        this.results = Results.EXCEPTION;
+        this.summaries.push('exception');
+      }
+    } finally {
+      buildLocks?.release();
+      unsubLost();
+    }
+    if (this.lostWorker) this.results = Results.RETRY;
+    else if (this.stopped && (this.results === Results.SUCCESS || this.results === Results.WARNINGS || this.results === Results.FAILURE || this.stopResult === Results.RETRY)) {
+      this.results = this.stopResult;
+    }
+    await this.report();
+    this.phase = 'finished';
+    this.resolveFinished(this.results);
+    return this.results;
+  }
+
+  private setupProperties(buildset: BuildsetRow | undefined): void {
+    const p = this.properties;
+    const b = this.setup.builder;
+    p.updateFromValues(this.svc.globalProperties, 'Global');
+    if (buildset) p.updateFromPairs(buildset.properties);
+    for (const [k, v] of Object.entries(b.defaultProperties)) if (!p.hasProperty(k)) p.setProperty(k, v, 'Builder');
+    p.updateFromValues(b.properties, 'Builder');
+    p.updateFromValues(this.setup.workerProperties, 'Worker');
+    // The sourcestamp properties come from the default codebase (or the only one), as in Buildbot.
+    const ss = this.info.sourcestamps.find((s) => s.codebase === '') ?? this.info.sourcestamps[0];
+    if (ss) {
+      for (const key of ['branch', 'revision', 'repository', 'project', 'codebase'] as const) {
+        if (!p.hasProperty(key)) p.setProperty(key, ss[key] ?? (key === 'branch' || key === 'revision' ? null : ''), 'Build');
+      }
+    }
+    p.setProperty('buildername', b.name, 'Builder');
+    p.setProperty('buildnumber', this.number, 'Build');
+    p.setProperty('workername', this.workerName, 'Worker');
+    const basedir = this.setup.worker.info.basedir;
+    const join = this.setup.worker.pathFlavour === 'win32' ? '\\' : '/';
+    p.setProperty('builddir', basedir ? `${basedir}${join}${b.workerbuilddir}` : b.workerbuilddir, 'Worker');
+    if (b.project && !p.hasProperty('project')) p.setProperty('project', b.project, 'Builder');
+  }
+
+  private async runSteps(): Promise<void> {
+    for (const factory of this.setup.builder.steps) {
+      if (this.lostWorker) break; // nothing can run without a worker
+      if ((this.terminate || this.stopped) && !factory.options.alwaysRun) continue;
+      let step: BuildStep;
+      try {
+        step = factory.create();
+      } catch (err) {
+        this.log.error({ err, stepType: factory.stepType }, 'creating a step failed');
+        this.results = Results.EXCEPTION;
+        this.terminate = true;
+        continue;
+      }
+      const result = await this.runStep(step);
+      const folded = foldStepResult(step.options, result, this.results);
+      this.results = folded.result;
+      if (folded.terminate) this.terminate = true;
+    }
+  }
+
+  private host(): RuntimeHost {
+    return {
+      data: this.svc.data, info: this.info, worker: this.setup.worker, properties: this.properties,
+      redactor: this.svc.secrets.redactor, log: this.log,
+      getSecret: (n) => this.svc.secrets.get(n),
+      findTriggerable: (n) => this.svc.findTriggerable(n),
+      triggerableNames: () => this.svc.triggerableNames(),
+      isStopped: () => this.stopped || this.lostWorker,
+      onStop: (l) => { this.stopListeners.add(l); return () => this.stopListeners.delete(l); },
+      workerLost: () => this.onWorkerLost(),
+      isWorkerLost: () => this.lostWorker,
+      persistProperty: (n, v, s) => this.svc.data.updates.setBuildProperty(this.buildid, n, v, s),
+      addBuildSummary: (t) => { this.summaries.push(t); },
+    };
+  }
+
+  private onWorkerLost(): void {
+    if (this.lostWorker || this.phase === 'finished') return;
+    this.lostWorker = true;
+    this.log.warn({ buildid: this.buildid }, 'worker lost during the build; it ends RETRY and its requests run again');
+    this.abort.abort('worker lost');
+    for (const l of this.stopListeners) l('worker lost');
+  }
+
+  private async runStep(step: BuildStep): Promise<Result> {
+    const { updates } = this.svc.data;
+    const opts = step.options;
+    const added = await updates.addStep({ buildid: this.buildid, name: step.name });
+    const rt = new StepRuntimeImpl(this.host(), added.stepid, added.name);
+    rt.allowAfterStop = !!opts.alwaysRun;
+    await updates.startStep(added.stepid);
+    let result: Result = Results.SUCCESS;
+    let stepLocks: LockHandle | null = null;
+    let maxTimer: NodeJS.Timeout | null = null;
+    let timedOut = false;
+    const unsubInterrupt = rt.onStop((reason) => { try { step.interrupt?.(reason); } catch { /* the runtime interrupts commands anyway */ } });
+    try {
+      rt.workdir = String(await rt.render(opts.workdir ?? 'build'));
+      const run = typeof opts.doStepIf === 'function' ? await opts.doStepIf(rt) : opts.doStepIf ?? true;
+      if (!run) {
+        result = Results.SKIPPED;
+      } else {
+        if (opts.locks?.length) {
+          await rt.setStateString('waiting for locks');
+          stepLocks = await this.svc.locks.acquire(`step ${step.name} of ${this.builderName}#${this.number}`, opts.locks, this.workerName, this.abort.signal);
+        }
+        await rt.setStateString(describe(await rt.render(opts.description)) ?? step.name);
+        if (opts.maxTime) {
+          maxTimer = setTimeout(() => { timedOut = true; rt.interruptAll(`maxTime of ${opts.maxTime} s exceeded`); }, opts.maxTime * 1000);
+        }
+        result = await step.run(rt);
+      }
+    } catch (err) {
+      if (err instanceof LockCancelledError) {
+        result = this.lostWorker ? Results.RETRY : Results.CANCELLED;
+      } else {
+        result = Results.EXCEPTION;
+        this.log.error({ err, step: added.name }, 'step raised an exception');
+        try {
+          const l = await rt.addLog('err.text', 't');
+          l.addContent(`${(err as Error)?.stack ?? String(err)}\n`);
+        } catch { /* the error is logged above already */ }
+      }
+    } finally {
+      if (maxTimer) clearTimeout(maxTimer);
+      stepLocks?.release();
+      unsubInterrupt();
+    }
+    if (this.lostWorker && result !== Results.SKIPPED) result = Results.RETRY;
+    else if (this.stopped && !opts.alwaysRun && result !== Results.SKIPPED && result !== Results.EXCEPTION) result = Results.CANCELLED;
+    else if (timedOut && (result === Results.SUCCESS || result === Results.WARNINGS)) result = Results.FAILURE;
+    await rt.finishLogs();
+
+    let summary = rt.stepSummary;
+    if (summary === null) {
+      summary = describe(await rt.render(opts.descriptionDone).catch(() => undefined)) ?? describe(await rt.render(opts.description).catch(() => undefined)) ?? added.name;
+      const suffix = describe(await rt.render(opts.descriptionSuffix).catch(() => undefined));
+      if (suffix) summary += ` ${suffix}`;
+      if (timedOut) summary += ' (timed out)';
+      if (result !== Results.SUCCESS) summary += ` (${resultName(result)})`;
+    }
+    await updates.setStepStateString(added.stepid, this.svc.secrets.redactor.redact(summary));
+    let hidden = false;
+    try {
+      hidden = typeof opts.hideStepIf === 'function' ? !!(await opts.hideStepIf(result, rt)) : !!opts.hideStepIf;
+    } catch (err) {
+      this.log.warn({ err, step: added.name }, 'hideStepIf raised; the step is shown');
+    }
+    await updates.finishStep(added.stepid, result, hidden);
+    if (result !== Results.SUCCESS && result !== Results.SKIPPED && !hidden) this.failedSteps.push(added.name);
+    return result;
+  }
+
+  private readonly failedSteps: string[] = [];
+
+  /** Finishes the build and settles its requests: RETRY unclaims them (they run again), anything else completes them. */
+  private async report(): Promise<void> {
+    const { updates } = this.svc.data;
+    this.phase = 'finishing';
+    const brids = this.brids;
+    try {
+      if (this.buildid) {
+        const text = this.summaries.length ? this.summaries.join(' ')
+          : this.results === Results.SUCCESS ? 'build successful'
+          : this.results === Results.RETRY ? (this.lostWorker ? 'retry: lost worker' : 'retry')
+          : this.failedSteps.length ? `failed ${this.failedSteps.join(' ')}` : resultName(this.results);
+        await updates.setBuildStateString(this.buildid, this.svc.secrets.redactor.redact(text));
+        await updates.finishBuild(this.buildid, this.results);
+      }
+      if (this.results === Results.RETRY) {
+        await updates.unclaimBuildRequests(brids);
+      } else {
+        await updates.completeBuildRequests(brids, this.results);
+        for (const bsid of new Set(this.setup.requests.map((r) => r.buildsetid))) await updates.maybeBuildsetComplete(bsid);
+      }
+    } catch (err) {
+      this.log.error({ err, buildid: this.buildid, brids }, 'reporting the build result failed; startup recovery will settle it');
+    }
+  }
+}
+
+function describe(v: unknown): string | undefined {
+  if (v === undefined || v === null || v === '') return undefined;
+  return Array.isArray(v) ? v.join(' ') : String(v);
+}

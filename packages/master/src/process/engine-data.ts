@@ -1,0 +1,27 @@
+/**
+ * The slice of the data layer the engine uses: state changes through `updates`, reads through
+ * `reads`, events through `mq`. master.ts adapts the DataConnector to it; unit tests give a fake.
+ */
+import type { Updates, EngineReads } from '../data/updates-api.js';
+import type { MessageQueue } from '../mq/bus.js';
+
+export interface EngineData {
+  readonly updates: Updates;
+  readonly reads: EngineReads;
+  readonly mq: MessageQueue;
+}
+
+/** pino-compatible logger (the subset the engine calls). */
+export interface EngineLogger {
+  info(o: unknown, msg?: string): void;
+  warn(o: unknown, msg?: string): void;
+  error(o: unknown, msg?: string): void;
+  debug(o: unknown, msg?: string): void;
+  child?(bindings: Record<string, unknown>): EngineLogger;
+}
+
+export const silentLogger: EngineLogger = { info() {}, warn() {}, error() {}, debug() {} };
+
+export function childLogger(log: EngineLogger, bindings: Record<string, unknown>): EngineLogger {
+  return log.child ? log.child(bindings) : log;
+}
