@@ -1,0 +1,45 @@
+/**
+ * Change-source specs: what `changes.*` return in a config. The master creates the running source
+ * with `createChangeSource` (./create.ts) after `normalise` checked the options.
+ */
+import { brand } from '../config/brand.js';
+
+export interface GitPollerOptions {
+  /** Repository to poll: a URL git understands (https://, ssh, file://) or a local path. */
+  repourl: string;
+  /** Branches to follow: names (without refs/heads/), `true` for every branch, or a predicate on the full ref name. Default ['master'] (Buildbot's). */
+  branches?: string[] | true | ((ref: string) => boolean);
+  /** Seconds between polls. Default 600 (Buildbot's). */
+  pollInterval?: number;
+  /** Poll once right at start-up instead of after the first interval. Default false. */
+  pollAtLaunch?: boolean;
+  /** Directory of the poller's bare clone, relative to the master dir. Default `gitpoller-work/<name hash>`. */
+  workdir?: string;
+  /** Name of the poller (its state is kept under it). Default: the repository URL without credentials. */
+  name?: string;
+  project?: string;
+  category?: string | null;
+  codebase?: string;
+  /** Seconds a single git command may run before it is killed. Default 300. */
+  gitTimeout?: number;
+  /** Path of the git executable. Default 'git'. */
+  gitBin?: string;
+}
+
+export type ChangeSourceSpec = { kind: 'gitPoller' } & GitPollerOptions;
+export type ChangeSourceKind = ChangeSourceSpec['kind'];
+
+/** The `changes` namespace of the config API. */
+export const changes = {
+  gitPoller: (o: GitPollerOptions): ChangeSourceSpec => brand('changeSource', { ...o, kind: 'gitPoller' as const }),
+};
+
+export const GIT_POLLER_DEFAULTS = {
+  branches: ['master'] as string[],
+  pollInterval: 600,
+  pollAtLaunch: false,
+  gitTimeout: 300,
+  gitBin: 'git',
+  project: '',
+  codebase: '',
+} as const;

@@ -1,0 +1,26 @@
+/** Every default of the master config, in one place (documented in types.ts and the JSON Schema). */
+export const DEFAULTS = {
+  title: 'mastro',
+  titleURL: 'https://github.com/mastro-ci/mastro',
+  dbUrl: 'sqlite:state.sqlite',
+  workerPort: 9989,
+  httpPort: 8010,
+  bodyLimit: 1024 * 1024,
+  logMaxSize: 64 * 1024 * 1024,
+  logMaxTailSize: 1024 * 1024,
+  collapseRequests: true,
+  buildCacheSize: 15,
+  stopGracePeriod: 300,
+  workerMissingTimeout: 3600,
+  builderPriority: 0,
+} as const;
+
+/** Config file names looked for in a master directory, in this order. */
+export const CONFIG_FILE_NAMES = [
+  'master.config.ts',
+  'master.config.mts',
+  'master.config.js',
+  'master.config.mjs',
+  'master.config.yaml',
+  'master.config.yml',
+] as const;

@@ -1,0 +1,53 @@
+/**
+ * Config errors carry the path of the mistake (`builders[0].workerNames[1]`) so `checkconfig` can
+ * print every one of them. Validation collects issues instead of throwing at the first.
+ */
+export interface ConfigIssue {
+  /** Dotted/indexed path from the config root, e.g. `schedulers[1].builderNames[0]`; '' for the whole file. */
+  readonly path: string;
+  readonly message: string;
+}
+
+export function formatIssue(issue: ConfigIssue): string {
+  return issue.path ? `${issue.path}: ${issue.message}` : issue.message;
+}
+
+/** Thrown by loadConfig / normaliseConfig when a config has one or more mistakes. */
+export class ConfigError extends Error {
+  readonly code = 'MASTRO_CONFIG_INVALID';
+  constructor(readonly issues: readonly ConfigIssue[], readonly file?: string) {
+    super(
+      `${file ? `${file}: ` : ''}${issues.length} config error${issues.length === 1 ? '' : 's'}:\n` +
+        issues.map((i) => `  - ${formatIssue(i)}`).join('\n'),
+    );
+    this.name = 'ConfigError';
+  }
+}
+
+/** Collects issues while walking a config; `at(path)` gives a child collector for nested objects. */
+export class IssueCollector {
+  constructor(readonly issues: ConfigIssue[] = [], private readonly prefix = '') {}
+
+  add(path: string | number, message: string): void {
+    this.issues.push({ path: this.join(path), message });
+  }
+
+  /** An issue about the object this collector is rooted at. */
+  here(message: string): void {
+    this.issues.push({ path: this.prefix, message });
+  }
+
+  at(path: string | number): IssueCollector {
+    return new IssueCollector(this.issues, this.join(path));
+  }
+
+  get path(): string { return this.prefix; }
+  get count(): number { return this.issues.length; }
+
+  private join(path: string | number): string {
+    if (typeof path === 'number') return `${this.prefix}[${path}]`;
+    if (path === '') return this.prefix;
+    if (path.startsWith('[')) return `${this.prefix}${path}`;
+    return this.prefix ? `${this.prefix}.${path}` : path;
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * Stage 1 of config loading: find the config file in a master directory and read it into a user
+ * config object, then hand it to normalisation (stage 2, normalise.ts).
+ *
+ * TypeScript and JavaScript configs are imported through tsx's `tsImport`, which loads the file
+ * and everything it imports in a fresh module namespace on every call: a reconfig sees edits in the
+ * config file and in the helper modules it imports. YAML configs are parsed, checked against the
+ * JSON Schema, and converted (yaml-form.ts).
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseDocument } from 'yaml';
+import { tsImport } from 'tsx/esm/api';
+import { CONFIG_FILE_NAMES } from './defaults.js';
+import { ConfigError, IssueCollector, type ConfigIssue } from './errors.js';
+import { isPlainObject } from './checks.js';
+import { checkConfig } from './normalise.js';
+import { registerConfigDir } from './module-hook.js';
+import { validateAgainstSchema } from './schema.js';
+import { yamlToUserConfig, type StepNamespace } from './yaml-form.js';
+import type { MasterConfig } from './types.js';
+
+export interface LoadResult { config: MasterConfig | null; issues: ConfigIssue[]; file: string | null }
+
+/** The config file of a master directory, or null when there is none. */
+export function findConfigFile(dir: string): string | null {
+  for (const name of CONFIG_FILE_NAMES) {
+    const file = join(dir, name);
+    if (existsSync(file)) return file;
+  }
+  return null;
+}
+
+/** Loads and validates without throwing (for checkconfig and reconfig, which report issues). */
+export async function tryLoadConfig(dir: string): Promise<LoadResult> {
+  const masterDir = resolve(dir);
+  if (!existsSync(masterDir)) return { config: null, file: null, issues: [{ path: '', message: `master directory ${masterDir} does not exist; create one with 'mastro create-master ${dir}'` }] };
+  const file = findConfigFile(masterDir);
+  if (!file) {
+    return { config: null, file: null, issues: [{ path: '', message: `no config file in ${masterDir}; expected one of ${CONFIG_FILE_NAMES.join(', ')} (mastro create-master writes a sample)` }] };
+  }
+  let raw: unknown;
+  let early: ConfigIssue[] = [];
+  if (/\.ya?ml$/.test(file)) {
+    const read = await readYaml(file);
+    if (read.fatal) return { config: null, file, issues: read.issues };
+    raw = read.config;
+    early = read.issues;
+  } else {
+    try {
+      raw = await importConfigModule(file, masterDir);
+    } catch (err) {
+      return { config: null, file, issues: [{ path: '', message: describeLoadError(err) }] };
+    }
+  }
+  const { config, issues } = checkConfig(raw, { masterDir, configFile: file });
+  if (early.length) return { config: null, issues: [...early, ...issues], file };
+  return { config, issues, file };
+}
+
+/** Loads the config of a master directory; throws a ConfigError listing every mistake. */
+export async function loadConfig(dir: string): Promise<MasterConfig> {
+  const r = await tryLoadConfig(dir);
+  if (!r.config) throw new ConfigError(r.issues, r.file ?? undefined);
+  return r.config;
+}
+
+async function importConfigModule(file: string, masterDir: string): Promise<unknown> {
+  registerConfigDir(masterDir);
+  const mod = await tsImport(pathToFileURL(file).href, { parentURL: import.meta.url, tsconfig: false });
+  if (mod.default === undefined) {
+    throw new Error('the config file has no default export; write `export default defineConfig({...})`');
+  }
+  // A config may also export a function (sync or async) that returns the config.
+  return typeof mod.default === 'function' ? await mod.default() : mod.default;
+}
+
+function describeLoadError(err: unknown): string {
+  const e = err as Error & { code?: string };
+  if (e?.name === 'ConfigError') return e.message;
+  // Errors thrown by config helpers (e.g. a step rejecting an option) while the file runs.
+  const where = typeof e?.stack === 'string' ? e.stack.split('\n').find((l) => /master\.config\.|\.ts:|\.m?js:/.test(l) && !l.includes('node_modules')) : undefined;
+  return `the config file failed to load: ${e?.message ?? String(err)}${where ? ` (${where.trim()})` : ''}`;
+}
+
+let stepsNamespace: Promise<StepNamespace | null> | undefined;
+
+/** The steps helpers, looked up lazily so YAML loading works even if steps fail to load. */
+function loadSteps(): Promise<StepNamespace | null> {
+  stepsNamespace ??= import('../steps/index.js').then((m: any) => (m.steps ?? m) as StepNamespace).catch(() => null);
+  return stepsNamespace;
+}
+
+/** `fatal`: the document could not be converted at all (syntax or schema errors). */
+async function readYaml(file: string): Promise<{ config: unknown; issues: ConfigIssue[]; fatal: boolean }> {
+  const text = await readFile(file, 'utf8');
+  const doc = parseDocument(text, { prettyErrors: true });
+  if (doc.errors.length) {
+    return { config: null, fatal: true, issues: doc.errors.map((e) => ({ path: '', message: `YAML syntax error: ${e.message}` })) };
+  }
+  const data = doc.toJS();
+  const schemaIssues = validateAgainstSchema(data);
+  if (schemaIssues.length) return { config: null, fatal: true, issues: schemaIssues };
+  const c = new IssueCollector();
+  const config = yamlToUserConfig(isPlainObject(data) ? data : {}, await loadSteps(), c);
+  return { config, issues: c.issues, fatal: false };
+}

@@ -1,0 +1,245 @@
+/**
+ * Stage 2 of config loading: a user config object (from TypeScript/JavaScript or YAML) becomes a
+ * validated `MasterConfig` with every default filled and every cross-reference checked. All
+ * mistakes are collected, each with its path, before the result is refused.
+ */
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import { isLockAccess, type LockAccess } from '../process/lock-types.js';
+import type { StepFactory } from '../process/step-types.js';
+import { normaliseScheduler } from '../schedulers/validate.js';
+import type { SchedulerSpec } from '../schedulers/specs.js';
+import { normaliseChangeSource, changeSourceName } from '../changes/validate.js';
+import type { ChangeSourceSpec } from '../changes/specs.js';
+import {
+  bool, describe, fn, isPlainObject, knownKeys, num, numOrNull, optStr, port, record, str, stringRecord, strList,
+  uniqueNames, unknownNameMessage, type Obj,
+} from './checks.js';
+import { DEFAULTS } from './defaults.js';
+import { ConfigError, IssueCollector, type ConfigIssue } from './errors.js';
+import type { BuilderConfig, CollapseRequestsFn, MasterConfig, WorkerConfig } from './types.js';
+
+export const TOP_KEYS = [
+  'title', 'titleURL', 'buildbotURL', 'db', 'protocols', 'www', 'workers', 'changeSources', 'schedulers', 'builders',
+  'secrets', 'properties', 'logMaxSize', 'logMaxTailSize', 'collapseRequests', 'buildCacheSize', 'changeHorizon',
+  'stopGracePeriod', 'multiMaster', 'masterName',
+];
+export const WORKER_KEYS = ['name', 'password', 'maxBuilds', 'properties', 'notifyOnMissing', 'keepalive', 'missingTimeout'];
+export const BUILDER_KEYS = [
+  'name', 'workerNames', 'steps', 'collapseRequests', 'canStartBuild', 'nextWorker', 'nextBuild', 'locks', 'properties',
+  'defaultProperties', 'tags', 'description', 'builddir', 'workerbuilddir', 'env', 'priority', 'project',
+];
+export const MSGPACK_KEYS = ['port', 'host', 'path', 'maxFrameSize', 'keepaliveIntervalMs', 'keepaliveTimeoutMs', 'requestTimeoutMs', 'attachTimeoutMs', 'maxUploadSize', 'maxReadBlockSize'];
+export const WWW_KEYS = ['port', 'host', 'bodyLimit', 'changeHooks'];
+const CHANGE_HOOK_DIALECTS = ['base', 'github', 'gitlab', 'gerrit'];
+
+export interface NormaliseOptions {
+  /** The master directory (relative paths in the config are resolved against it). */
+  masterDir: string;
+  configFile?: string | null;
+}
+
+export interface NormaliseResult { config: MasterConfig | null; issues: ConfigIssue[] }
+
+/** Validates without throwing: `config` is null when there are issues. */
+export function checkConfig(raw: unknown, opts: NormaliseOptions): NormaliseResult {
+  const c = new IssueCollector();
+  const config = build(raw, c, opts);
+  return c.count ? { config: null, issues: c.issues } : { config, issues: [] };
+}
+
+/** Validates and normalises, throwing a ConfigError that lists every mistake. */
+export function normaliseConfig(raw: unknown, opts: NormaliseOptions): MasterConfig {
+  const { config, issues } = checkConfig(raw, opts);
+  if (!config) throw new ConfigError(issues, opts.configFile ?? undefined);
+  return config;
+}
+
+function list(c: IssueCollector, obj: Obj, key: string): unknown[] {
+  const v = obj[key];
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v)) { c.add(key, `must be a list, got ${describe(v)}`); return []; }
+  return v;
+}
+
+function build(raw: unknown, c: IssueCollector, opts: NormaliseOptions): MasterConfig {
+  const masterDir = resolve(opts.masterDir);
+  if (!isPlainObject(raw)) {
+    c.here(`the config must be an object (export default defineConfig({...})), got ${describe(raw)}`);
+    raw = {};
+  }
+  const r = raw as Obj;
+  knownKeys(c, r, TOP_KEYS);
+
+  const workers = list(c, r, 'workers').map((w, i) => normaliseWorker(w, c.at('workers').at(i)));
+  uniqueNames(c, 'workers', workers.map((w) => w?.name), 'worker');
+  const workerNames = new Set(workers.flatMap((w) => (w ? [w.name] : [])));
+
+  const collapseRequests = collapse(c, r, 'collapseRequests', DEFAULTS.collapseRequests);
+  const builders = list(c, r, 'builders').map((b, i) => normaliseBuilder(b, c.at('builders').at(i), workerNames, collapseRequests));
+  uniqueNames(c, 'builders', builders.map((b) => b?.name), 'builder');
+  const builderNames = new Set(builders.flatMap((b) => (b ? [b.name] : [])));
+
+  const schedulers = list(c, r, 'schedulers').map((s, i) => normaliseScheduler(s, c.at('schedulers').at(i), builderNames));
+  uniqueNames(c, 'schedulers', list(new IssueCollector(), r, 'schedulers').map((s) => (isPlainObject(s) && typeof s.name === 'string' ? s.name : undefined)), 'scheduler');
+
+  const changeSources = list(c, r, 'changeSources').map((s, i) => normaliseChangeSource(s, c.at('changeSources').at(i)));
+  uniqueNames(c, 'changeSources', changeSources.map((s) => (s ? changeSourceName(s) : undefined)), 'change source');
+
+  const db = isPlainObject(r.db) ? r.db : {};
+  if (r.db !== undefined && !isPlainObject(r.db)) c.add('db', `must be an object { url }, got ${describe(r.db)}`);
+  knownKeys(c.at('db'), db, ['url']);
+  const dbUrl = str(c.at('db'), db, 'url', { fallback: DEFAULTS.dbUrl, nonEmpty: true });
+  if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(dbUrl)) c.at('db').add('url', `must start with 'sqlite:' or 'postgresql://', got ${JSON.stringify(dbUrl)}`);
+
+  const protocols = isPlainObject(r.protocols) ? r.protocols : {};
+  if (r.protocols !== undefined && !isPlainObject(r.protocols)) c.add('protocols', `must be an object { msgpack: {...} }, got ${describe(r.protocols)}`);
+  knownKeys(c.at('protocols'), protocols, ['msgpack']);
+  const mp = isPlainObject(protocols.msgpack) ? protocols.msgpack : {};
+  const mpc = c.at('protocols').at('msgpack');
+  knownKeys(mpc, mp, MSGPACK_KEYS);
+  const msgpack = { ...mp, port: port(mpc, mp, 'port', DEFAULTS.workerPort) };
+  for (const k of ['maxFrameSize', 'keepaliveIntervalMs', 'keepaliveTimeoutMs', 'requestTimeoutMs', 'attachTimeoutMs', 'maxUploadSize', 'maxReadBlockSize']) num(mpc, mp, k, { fallback: 0, min: 1 });
+
+  let www: MasterConfig['www'] = null;
+  if (r.www !== null) {
+    const w = isPlainObject(r.www) ? r.www : {};
+    if (r.www !== undefined && !isPlainObject(r.www)) c.add('www', `must be an object { port, ... } or null, got ${describe(r.www)}`);
+    const wc = c.at('www');
+    knownKeys(wc, w, WWW_KEYS);
+    const hooks = record(wc, w, 'changeHooks');
+    for (const [dialect, o] of Object.entries(hooks)) {
+      if (!CHANGE_HOOK_DIALECTS.includes(dialect)) wc.at('changeHooks').add(dialect, `unknown change hook dialect; dialects are: ${CHANGE_HOOK_DIALECTS.join(', ')}`);
+      else if (o !== true && !isPlainObject(o)) wc.at('changeHooks').add(dialect, `must be an object of options ({} for defaults), got ${describe(o)}`);
+      if (o === true) hooks[dialect] = {};
+    }
+    www = {
+      ...w,
+      port: port(wc, w, 'port', DEFAULTS.httpPort),
+      bodyLimit: num(wc, w, 'bodyLimit', { fallback: DEFAULTS.bodyLimit, min: 1, integer: true }),
+      changeHooks: hooks as Record<string, Record<string, unknown>>,
+    };
+    if (optStr(wc, w, 'host') === '') wc.add('host', 'must not be empty');
+  }
+  if (www && www.port !== 0 && www.port === msgpack.port) c.at('www').add('port', `is also the worker port (protocols.msgpack.port ${msgpack.port}); use two different ports`);
+
+  const httpPort = www?.port ?? DEFAULTS.httpPort;
+  const logMaxSize = numOrNull(c, r, 'logMaxSize', { fallback: DEFAULTS.logMaxSize, min: 1024, integer: true });
+  const logMaxTailSize = num(c, r, 'logMaxTailSize', { fallback: DEFAULTS.logMaxTailSize, min: 0, integer: true });
+  if (logMaxSize !== null && logMaxTailSize >= logMaxSize) c.add('logMaxTailSize', `must be smaller than logMaxSize (${logMaxSize})`);
+  const secrets = list(c, r, 'secrets');
+  secrets.forEach((s, i) => { if (typeof s !== 'object' || s === null || typeof (s as any).get !== 'function') c.at('secrets').add(i, `must be a secret provider (secrets.directory('/path')), got ${describe(s)}`); });
+
+  return {
+    masterDir,
+    configFile: opts.configFile ?? null,
+    title: str(c, r, 'title', { fallback: DEFAULTS.title }),
+    titleURL: str(c, r, 'titleURL', { fallback: DEFAULTS.titleURL }),
+    buildbotURL: ensureSlash(str(c, r, 'buildbotURL', { fallback: `http://localhost:${httpPort}/` })),
+    db: { url: dbUrl },
+    protocols: { msgpack },
+    www,
+    workers: workers.filter((w): w is WorkerConfig => w !== null),
+    changeSources: changeSources.filter((s): s is ChangeSourceSpec => s !== null),
+    schedulers: schedulers.filter((s): s is SchedulerSpec => s !== null),
+    builders: builders.filter((b): b is BuilderConfig => b !== null),
+    secrets,
+    properties: record(c, r, 'properties'),
+    logMaxSize,
+    logMaxTailSize,
+    collapseRequests,
+    buildCacheSize: num(c, r, 'buildCacheSize', { fallback: DEFAULTS.buildCacheSize, min: 0, integer: true }),
+    changeHorizon: numOrNull(c, r, 'changeHorizon', { fallback: null, min: 1, integer: true }),
+    stopGracePeriod: num(c, r, 'stopGracePeriod', { fallback: DEFAULTS.stopGracePeriod, min: 0 }),
+    multiMaster: bool(c, r, 'multiMaster', false),
+    masterName: str(c, r, 'masterName', { fallback: `${hostname()}:${masterDir}`, nonEmpty: true }),
+  };
+}
+
+function ensureSlash(url: string): string {
+  return url.endsWith('/') ? url : `${url}/`;
+}
+
+function collapse(c: IssueCollector, obj: Obj, key: string, fallback: boolean | CollapseRequestsFn): boolean | CollapseRequestsFn {
+  const v = obj[key];
+  if (v === undefined || v === null) return fallback;
+  if (typeof v === 'boolean' || typeof v === 'function') return v as boolean | CollapseRequestsFn;
+  c.add(key, `must be true, false or a function (master, builder, req1, req2) => boolean, got ${describe(v)}`);
+  return fallback;
+}
+
+function normaliseWorker(raw: unknown, c: IssueCollector): WorkerConfig | null {
+  if (!isPlainObject(raw)) { c.here(`must be a worker (worker('name', 'password')), got ${describe(raw)}`); return null; }
+  knownKeys(c, raw, WORKER_KEYS);
+  const name = str(c, raw, 'name', { required: true, nonEmpty: true });
+  if (name && !/^[A-Za-z0-9_.\-]+$/.test(name)) c.add('name', `may contain only letters, digits, '_', '.' and '-', got ${JSON.stringify(name)}`);
+  const password = raw.password;
+  if (password === undefined || password === null || password === '') c.add('password', 'is required');
+  else if (typeof password !== 'string' && typeof password !== 'object') c.add('password', `must be a string or a secret (util.secret('name')), got ${describe(password)}`);
+  const notify = raw.notifyOnMissing;
+  let notifyOnMissing: string[] = [];
+  if (typeof notify === 'string') notifyOnMissing = [notify];
+  else if (notify !== undefined) notifyOnMissing = strList(c, raw, 'notifyOnMissing');
+  return {
+    name,
+    password,
+    maxBuilds: numOrNull(c, raw, 'maxBuilds', { fallback: null, min: 1, integer: true }),
+    properties: record(c, raw, 'properties'),
+    notifyOnMissing,
+    keepalive: numOrNull(c, raw, 'keepalive', { fallback: null, min: 1 }),
+    missingTimeout: num(c, raw, 'missingTimeout', { fallback: DEFAULTS.workerMissingTimeout, min: 0 }),
+  };
+}
+
+/** A directory name derived from a builder name (Buildbot's safeTranslate idea). */
+export function safeDirName(name: string): string {
+  const s = name.replace(/[^A-Za-z0-9_.\-]/g, '_');
+  return s === '.' || s === '..' || s === '' ? `_${s}` : s;
+}
+
+function relativeDir(c: IssueCollector, obj: Obj, key: string, fallback: string): string {
+  const v = optStr(c, obj, key);
+  if (v === null) return fallback;
+  if (v === '' || v.startsWith('/') || /^[A-Za-z]:/.test(v) || v.split(/[\\/]/).includes('..')) {
+    c.add(key, `must be a relative path without '..', got ${JSON.stringify(v)}`);
+    return fallback;
+  }
+  return v;
+}
+
+function isStepFactory(x: unknown): x is StepFactory {
+  return typeof x === 'object' && x !== null && typeof (x as any).stepType === 'string' && typeof (x as any).create === 'function';
+}
+
+function normaliseBuilder(raw: unknown, c: IssueCollector, workerNames: ReadonlySet<string>, defaultCollapse: boolean | CollapseRequestsFn): BuilderConfig | null {
+  if (!isPlainObject(raw)) { c.here(`must be a builder (builder({ name, workerNames, steps })), got ${describe(raw)}`); return null; }
+  knownKeys(c, raw, BUILDER_KEYS);
+  const name = str(c, raw, 'name', { required: true, nonEmpty: true });
+  const names = strList(c, raw, 'workerNames', { required: true, nonEmpty: true });
+  names.forEach((w, i) => { if (!workerNames.has(w)) c.at('workerNames').add(i, unknownNameMessage('worker', w, workerNames)); });
+  const steps = list(c, raw, 'steps');
+  if (raw.steps === undefined) c.add('steps', 'is required (a list of steps such as steps.shell({...}))');
+  steps.forEach((s, i) => { if (!isStepFactory(s)) c.at('steps').add(i, `must be a step (steps.shell({...}), steps.git({...}), ...), got ${describe(s)}`); });
+  const locks = list(c, raw, 'locks');
+  locks.forEach((l, i) => { if (!isLockAccess(l)) c.at('locks').add(i, `must be a lock access (locks.master('name').access('exclusive')), got ${describe(l)}`); });
+  const tags = strList(c, raw, 'tags');
+  return {
+    name,
+    workerNames: names,
+    steps: steps.filter(isStepFactory),
+    collapseRequests: collapse(c, raw, 'collapseRequests', defaultCollapse),
+    canStartBuild: fn(c, raw, 'canStartBuild'),
+    nextWorker: fn(c, raw, 'nextWorker'),
+    nextBuild: fn(c, raw, 'nextBuild'),
+    locks: locks as LockAccess[],
+    properties: record(c, raw, 'properties'),
+    defaultProperties: record(c, raw, 'defaultProperties'),
+    tags,
+    description: optStr(c, raw, 'description'),
+    builddir: relativeDir(c, raw, 'builddir', safeDirName(name)),
+    workerbuilddir: relativeDir(c, raw, 'workerbuilddir', safeDirName(name)),
+    env: stringRecord(c, raw, 'env'),
+    priority: num(c, raw, 'priority', { fallback: DEFAULTS.builderPriority, integer: true }),
+    project: optStr(c, raw, 'project'),
+  };
+}

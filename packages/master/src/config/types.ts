@@ -1,0 +1,199 @@
+/**
+ * The two shapes of a master config:
+ *  - `UserConfig`: what `master.config.ts` passes to `defineConfig` (or what YAML describes), partial
+ *    and loosely typed where users write functions;
+ *  - `MasterConfig`: the validated, normalised form the master runs on. Every default is filled in
+ *    here (see `defaults.ts`) so no other module repeats one.
+ */
+import type { StepFactory } from '../process/step-types.js';
+import type { LockAccess } from '../process/lock-types.js';
+import type { SchedulerSpec } from '../schedulers/specs.js';
+import type { ChangeSourceSpec } from '../changes/specs.js';
+
+// ---------------------------------------------------------------------------------------------
+// Workers
+
+export interface WorkerOptions {
+  /** Builds this worker runs at once (across all its builders). Default: no limit (null). */
+  maxBuilds?: number | null;
+  /** Properties every build on this worker gets (source 'Worker'). */
+  properties?: Record<string, unknown>;
+  /** E-mail addresses told when the worker goes missing (used by reporters later). */
+  notifyOnMissing?: string | string[];
+  /** Seconds between keepalives for this worker; null = the protocol default. */
+  keepalive?: number | null;
+  /** Seconds a worker may be gone before it counts as missing. Default 3600 (Buildbot's). */
+  missingTimeout?: number;
+}
+
+/** What `worker(name, password, options)` returns; a plain object of this shape works too (YAML). */
+export interface WorkerSpec extends WorkerOptions {
+  name: string;
+  password: unknown;
+}
+
+export interface WorkerConfig {
+  readonly name: string;
+  /** A literal password, or a renderable such as `util.secret('w0-password')`. */
+  readonly password: unknown;
+  readonly maxBuilds: number | null;
+  readonly properties: Readonly<Record<string, unknown>>;
+  readonly notifyOnMissing: readonly string[];
+  readonly keepalive: number | null;
+  readonly missingTimeout: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Builders. The hook signatures belong to the engine (process/); they are typed loosely here so a
+// config does not have to import engine types to write `canStartBuild: (b, w, req) => ...`.
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+export type CollapseRequestsFn = (master: any, builder: any, req1: any, req2: any) => boolean | Promise<boolean>;
+export type CanStartBuildFn = (builder: any, worker: any, request: any) => boolean | Promise<boolean>;
+export type NextWorkerFn = (builder: any, workers: any[], request: any) => any | Promise<any>;
+export type NextBuildFn = (builder: any, requests: any[]) => any | Promise<any>;
+/* eslint-enable @typescript-eslint/no-explicit-any */
+
+export interface BuilderOptions {
+  name: string;
+  workerNames: string[];
+  steps: StepFactory[];
+  /** true: Buildbot's default rule (same sourcestamps, no patches); false: never; or a function. Default: the master's `collapseRequests`. */
+  collapseRequests?: boolean | CollapseRequestsFn;
+  canStartBuild?: CanStartBuildFn;
+  nextWorker?: NextWorkerFn;
+  nextBuild?: NextBuildFn;
+  /** Locks held for the whole build. */
+  locks?: LockAccess[];
+  /** Properties every build of this builder gets (source 'Builder'). */
+  properties?: Record<string, unknown>;
+  /** Properties set only when no scheduler/change provided them. */
+  defaultProperties?: Record<string, unknown>;
+  tags?: string[];
+  description?: string | null;
+  /** Directory on the master for this builder's files. Default: a safe form of the name. */
+  builddir?: string;
+  /** Directory on the worker (relative to its basedir). Default: a safe form of the name. */
+  workerbuilddir?: string;
+  /** Environment added to every command of every build. */
+  env?: Record<string, string>;
+  /** Higher first when several builders compete for a worker. Default 0. */
+  priority?: number;
+  project?: string | null;
+}
+
+export interface BuilderConfig {
+  readonly name: string;
+  readonly workerNames: readonly string[];
+  readonly steps: readonly StepFactory[];
+  /** Already resolved against the master's default. */
+  readonly collapseRequests: boolean | CollapseRequestsFn;
+  readonly canStartBuild: CanStartBuildFn | null;
+  readonly nextWorker: NextWorkerFn | null;
+  readonly nextBuild: NextBuildFn | null;
+  readonly locks: readonly LockAccess[];
+  readonly properties: Readonly<Record<string, unknown>>;
+  readonly defaultProperties: Readonly<Record<string, unknown>>;
+  readonly tags: readonly string[];
+  readonly description: string | null;
+  readonly builddir: string;
+  readonly workerbuilddir: string;
+  readonly env: Readonly<Record<string, string>>;
+  readonly priority: number;
+  readonly project: string | null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Servers
+
+export interface MsgpackProtocolOptions {
+  /** Worker WebSocket port. Default 9989; 0 picks a free port. */
+  port?: number;
+  /** Interface to listen on. Default: all interfaces. */
+  host?: string;
+  /** The remaining limits are the worker server's (see src/workers/options.ts for their defaults). */
+  path?: string | null;
+  maxFrameSize?: number;
+  keepaliveIntervalMs?: number;
+  keepaliveTimeoutMs?: number;
+  requestTimeoutMs?: number;
+  attachTimeoutMs?: number;
+  maxUploadSize?: number;
+  maxReadBlockSize?: number;
+}
+
+export interface WwwOptions {
+  /** HTTP port for the API, UI and change hooks. Default 8010; 0 picks a free port. */
+  port?: number;
+  /** Default: all interfaces. */
+  host?: string;
+  /** Largest accepted request body in bytes. Default 1 MiB. */
+  bodyLimit?: number;
+  /** Enabled change-hook dialects and their options, e.g. `{ base: {}, github: { secret: '...' } }`. */
+  changeHooks?: Record<string, Record<string, unknown>>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The whole config
+
+export interface UserConfig {
+  title?: string;
+  titleURL?: string;
+  /** Public URL of the web UI, used in links (default http://localhost:<www.port>/). */
+  buildbotURL?: string;
+  db?: { url?: string };
+  protocols?: { msgpack?: MsgpackProtocolOptions };
+  www?: WwwOptions | null;
+  workers?: WorkerSpec[];
+  changeSources?: ChangeSourceSpec[];
+  schedulers?: SchedulerSpec[];
+  builders?: BuilderOptions[];
+  /** Secret providers (e.g. `secrets.directory('/etc/mastro/secrets')`), asked in order. */
+  secrets?: unknown[];
+  /** Global properties every build gets (source 'Global'). */
+  properties?: Record<string, unknown>;
+  /** Bytes kept per log (head + tail); null = unlimited. Default 64 MiB. */
+  logMaxSize?: number | null;
+  /** Bytes of a truncated log's end that are kept. Default 1 MiB. */
+  logMaxTailSize?: number;
+  /** Default for builders that do not set collapseRequests. Default true (Buildbot's). */
+  collapseRequests?: boolean | CollapseRequestsFn;
+  /** Finished builds kept in memory for quick access. Default 15 (Buildbot's). */
+  buildCacheSize?: number;
+  /** Keep only this many newest changes in the database; null keeps all. Default null. */
+  changeHorizon?: number | null;
+  /** Seconds a graceful stop waits for running builds before stopping them as RETRY. Default 300. */
+  stopGracePeriod?: number;
+  /** Several masters share one PostgreSQL database. Default false. */
+  multiMaster?: boolean;
+  /** This master's name in the database. Default `<hostname>:<master dir>` like Buildbot. */
+  masterName?: string;
+}
+
+export interface MasterConfig {
+  /** Absolute master directory; relative paths in the config are resolved against it. */
+  readonly masterDir: string;
+  /** The file the config came from (null when built in memory). */
+  readonly configFile: string | null;
+  readonly title: string;
+  readonly titleURL: string;
+  readonly buildbotURL: string;
+  readonly db: { readonly url: string };
+  readonly protocols: { readonly msgpack: Readonly<MsgpackProtocolOptions> & { readonly port: number } };
+  /** null when the config disables the web server (`www: null`). */
+  readonly www: (Readonly<WwwOptions> & { readonly port: number; readonly bodyLimit: number; readonly changeHooks: Readonly<Record<string, Record<string, unknown>>> }) | null;
+  readonly workers: readonly WorkerConfig[];
+  readonly changeSources: readonly ChangeSourceSpec[];
+  readonly schedulers: readonly SchedulerSpec[];
+  readonly builders: readonly BuilderConfig[];
+  readonly secrets: readonly unknown[];
+  readonly properties: Readonly<Record<string, unknown>>;
+  readonly logMaxSize: number | null;
+  readonly logMaxTailSize: number;
+  readonly collapseRequests: boolean | CollapseRequestsFn;
+  readonly buildCacheSize: number;
+  readonly changeHorizon: number | null;
+  readonly stopGracePeriod: number;
+  readonly multiMaster: boolean;
+  readonly masterName: string;
+}

@@ -1,0 +1,119 @@
+/**
+ * The YAML form of a config: the same structure as `defineConfig({...})`, with the things a
+ * TypeScript config builds by calling helpers written as single-key objects naming the helper:
+ *
+ *   workers:        - { name: w0, password: pass, maxBuilds: 4 }
+ *   changeSources:  - gitPoller: { repourl: ..., branches: [main] }
+ *   schedulers:     - anyBranch: { name: all, builderNames: [test] }
+ *   builders:       - name: test
+ *                     workerNames: [w0]
+ *                     steps:
+ *                       - git: { repourl: ..., mode: incremental }
+ *                       - shell: { command: [make, test] }
+ *   force params:   parameters: [ { choice: { name: target, choices: [a, b] } } ]
+ *   matchers:       changeFilter: { branch: { regex: '^release/' } }
+ *
+ * The document is first checked against the published JSON Schema (schema.ts), then converted here
+ * into a UserConfig, which goes through the same normalisation as a TypeScript config.
+ */
+import { IssueCollector } from './errors.js';
+import { isPlainObject, type Obj } from './checks.js';
+import { schedulers as schedulerFactories } from '../schedulers/specs.js';
+import { params } from '../schedulers/force-params.js';
+import { changes } from '../changes/specs.js';
+import { isRegexObject, FILTER_FIELDS } from '../schedulers/change-filter.js';
+import type { UserConfig } from './types.js';
+import { secrets as secretProviders } from '../process/secrets.js';
+
+/** The `steps` namespace as YAML sees it: name -> factory(options). */
+export type StepNamespace = Record<string, (options: any) => unknown>;
+
+function single(value: unknown): [string, Obj] | null {
+  if (!isPlainObject(value)) return null;
+  const keys = Object.keys(value);
+  if (keys.length !== 1) return null;
+  const inner = value[keys[0]!];
+  return [keys[0]!, isPlainObject(inner) ? inner : {}];
+}
+
+function regexes(value: unknown): unknown {
+  if (isRegexObject(value)) return new RegExp(value.regex, value.flags);
+  if (Array.isArray(value)) return value.map(regexes);
+  return value;
+}
+
+function convertFilter(filter: unknown): unknown {
+  if (!isPlainObject(filter)) return filter;
+  const out: Obj = { ...filter };
+  for (const f of FILTER_FIELDS) if (out[f] !== undefined) out[f] = regexes(out[f]);
+  return out;
+}
+
+function convertParam(p: unknown): unknown {
+  const s = single(p);
+  if (!s) return p;
+  const make = (params as Record<string, (o: any) => unknown>)[s[0]];
+  return make ? make({ ...s[1], regex: s[1].regex }) : p;
+}
+
+/**
+ * Converts a schema-valid YAML document into a UserConfig. Step factories may reject their options:
+ * those errors are reported through `c` with the step's path.
+ */
+export function yamlToUserConfig(doc: Obj, steps: StepNamespace | null, c: IssueCollector): UserConfig {
+  const out: Obj = { ...doc };
+
+  if (Array.isArray(doc.changeSources)) {
+    out.changeSources = doc.changeSources.map((item) => {
+      const s = single(item);
+      return s && s[0] === 'gitPoller' ? changes.gitPoller(s[1] as any) : item;
+    });
+  }
+
+  if (Array.isArray(doc.schedulers)) {
+    out.schedulers = doc.schedulers.map((item) => {
+      const s = single(item);
+      const make = s ? (schedulerFactories as Record<string, unknown>)[s[0]] : undefined;
+      if (!s || typeof make !== 'function' || s[0] === 'params') return item;
+      const o: Obj = { ...s[1] };
+      if (o.changeFilter !== undefined) o.changeFilter = convertFilter(o.changeFilter);
+      if (Array.isArray(o.parameters)) o.parameters = o.parameters.map(convertParam);
+      for (const k of ['reason', 'username']) if (isPlainObject(o[k])) o[k] = convertParam(o[k]);
+      if (Array.isArray(o.codebases) && s[0] === 'force') {
+        o.codebases = o.codebases.map((cb) => {
+          if (!isPlainObject(cb)) return cb;
+          const copy: Obj = { ...cb };
+          for (const k of ['branch', 'revision', 'repository', 'project']) if (isPlainObject(copy[k])) copy[k] = convertParam(copy[k]);
+          return copy;
+        });
+      }
+      return (make as (o: Obj) => unknown)(o);
+    });
+  }
+
+  if (Array.isArray(doc.secrets)) {
+    out.secrets = doc.secrets.map((item, i) => {
+      const s = single(item);
+      if (s && s[0] === 'directory' && typeof s[1].path === 'string') return secretProviders.directory(s[1].path);
+      c.at('secrets').at(i).here("must be { directory: { path: '/etc/mastro/secrets' } }");
+      return null;
+    }).filter((x) => x !== null);
+  }
+
+  if (Array.isArray(doc.builders)) {
+    out.builders = doc.builders.map((b, bi) => {
+      if (!isPlainObject(b) || !Array.isArray(b.steps)) return b;
+      const stepsOut = b.steps.map((item, si) => {
+        const s = single(item);
+        const where = c.at('builders').at(bi).at('steps').at(si);
+        if (!s) return item;
+        if (!steps) { where.here('steps are not available in this build of mastro'); return item; }
+        const make = steps[s[0]];
+        if (typeof make !== 'function') { where.here(`unknown step type '${s[0]}'; step types are: ${Object.keys(steps).join(', ')}`); return item; }
+        try { return make(s[1]); } catch (err) { where.at(s[0]).here((err as Error).message); return null; }
+      });
+      return { ...b, steps: stepsOut.filter((x) => x !== null) };
+    });
+  }
+  return out as UserConfig;
+}

@@ -1,0 +1,29 @@
+/**
+ * The public surface of the `mastro` package: what a `master.config.ts` imports, and the entry
+ * points for embedding a master. Keep this file light: a config loads it once per (re)load.
+ */
+export { defineConfig, worker, builder, type DefinedConfig } from './config/factories.js';
+export { util } from './config/util.js';
+export { schedulers } from './schedulers/specs.js';
+export { changes } from './changes/specs.js';
+export { steps } from './steps/index.js';
+export { locks } from './process/locks.js';
+export { secrets } from './process/secrets.js';
+
+export type {
+  UserConfig, MasterConfig, WorkerSpec, WorkerOptions, WorkerConfig, BuilderOptions, BuilderConfig,
+  MsgpackProtocolOptions, WwwOptions, CollapseRequestsFn, CanStartBuildFn, NextWorkerFn, NextBuildFn,
+} from './config/types.js';
+export type { SchedulerSpec, ForceOptions, ChangeSchedulerOptions, SingleBranchOptions, NightlyOptions, PeriodicOptions, TriggerableOptions } from './schedulers/specs.js';
+export type { ChangeFilterSpec, FieldMatcher } from './schedulers/change-filter.js';
+export type { ChangeSourceSpec, GitPollerOptions } from './changes/specs.js';
+export type { StepFactory, BuildStep, StepRuntime, StepOptions } from './process/step-types.js';
+export { ConfigError, type ConfigIssue } from './config/errors.js';
+
+/** Loading and checking configs (for tools and tests); lazy so a config's import stays light. */
+export async function loadConfig(dir: string) {
+  return (await import('./config/load.js')).loadConfig(dir);
+}
+export async function tryLoadConfig(dir: string) {
+  return (await import('./config/load.js')).tryLoadConfig(dir);
+}

@@ -1,0 +1,107 @@
+/**
+ * Checks a scheduler spec inside the whole config (builder names must exist) and fills defaults.
+ * Reports every mistake with its path; returns null when the spec cannot be used at all.
+ */
+import { Cron } from 'croner';
+import type { IssueCollector } from '../config/errors.js';
+import { bool, describe, fn, isPlainObject, knownKeys, num, numOrNull, optStr, record, str, strList, unknownNameMessage, type Obj } from '../config/checks.js';
+import { FILTER_FIELDS } from './change-filter.js';
+import { NOT_YET_IMPLEMENTED, type SchedulerSpec } from './specs.js';
+import { resolveForceFields } from './force-fields.js';
+import { cronExpression } from './cron.js';
+
+const COMMON = ['kind', 'name', 'builderNames', 'properties', 'codebases', 'priority', 'reason'];
+const CHANGE_BASED = [...COMMON, 'treeStableTimer', 'changeFilter', 'fileIsImportant', 'onlyImportant'];
+export const SCHEDULER_OPTION_KEYS: Record<string, string[]> = {
+  anyBranch: CHANGE_BASED,
+  singleBranch: [...CHANGE_BASED, 'branch'],
+  force: [...COMMON, 'username', 'parameters', 'buttonName', 'label'],
+  triggerable: COMMON,
+  periodic: [...COMMON, 'periodicBuildTimer', 'branch'],
+  nightly: [...COMMON, 'cron', 'minute', 'hour', 'dayOfMonth', 'month', 'dayOfWeek', 'timeZone', 'onlyIfChanged', 'branch', 'changeFilter', 'fileIsImportant'],
+};
+
+export const SCHEDULER_KINDS = [...Object.keys(SCHEDULER_OPTION_KEYS), ...NOT_YET_IMPLEMENTED];
+
+export function normaliseScheduler(raw: unknown, c: IssueCollector, builderNames: ReadonlySet<string>): SchedulerSpec | null {
+  if (!isPlainObject(raw)) { c.here(`must be a scheduler (schedulers.anyBranch({...}), ...), got ${describe(raw)}`); return null; }
+  const kind = raw.kind;
+  if (typeof kind !== 'string' || !SCHEDULER_KINDS.includes(kind)) {
+    c.add('kind', `unknown scheduler kind ${JSON.stringify(kind)}; kinds are: ${SCHEDULER_KINDS.join(', ')}`);
+    return null;
+  }
+  str(c, raw, 'name', { required: true, nonEmpty: true });
+  const targets = strList(c, raw, 'builderNames', { required: true });
+  targets.forEach((b, i) => { if (!builderNames.has(b)) c.at('builderNames').add(i, unknownNameMessage('builder', b, builderNames)); });
+  if ((NOT_YET_IMPLEMENTED as readonly string[]).includes(kind)) {
+    c.add('kind', `the '${kind}' scheduler is not implemented yet (planned in issue 4); use anyBranch, singleBranch, force, triggerable, periodic or nightly`);
+    return null;
+  }
+  knownKeys(c, raw, SCHEDULER_OPTION_KEYS[kind]!);
+  const out: Obj = { ...raw, properties: record(c, raw, 'properties'), priority: num(c, raw, 'priority', { fallback: 0, integer: true }) };
+  checkCodebases(c, raw);
+  if (kind !== 'force') optStr(c, raw, 'reason');
+
+  switch (kind) {
+    case 'anyBranch':
+    case 'singleBranch':
+      out.treeStableTimer = numOrNull(c, raw, 'treeStableTimer', { fallback: null, min: 0 });
+      out.onlyImportant = bool(c, raw, 'onlyImportant', false);
+      fn(c, raw, 'fileIsImportant');
+      checkChangeFilter(c, raw);
+      if (kind === 'singleBranch') {
+        if (raw.branch === undefined && raw.changeFilter === undefined) c.here("needs 'branch' (a branch name, or null for the default branch) or 'changeFilter'");
+        else optStr(c, raw, 'branch');
+      }
+      break;
+    case 'force':
+      try { resolveForceFields(raw as any); } catch (err) { c.here((err as Error).message); }
+      optStr(c, raw, 'buttonName'); optStr(c, raw, 'label');
+      break;
+    case 'triggerable':
+      break;
+    case 'periodic':
+      out.periodicBuildTimer = num(c, raw, 'periodicBuildTimer', { fallback: 3600, min: 1, required: true });
+      optStr(c, raw, 'branch');
+      break;
+    case 'nightly': {
+      out.onlyIfChanged = bool(c, raw, 'onlyIfChanged', false);
+      fn(c, raw, 'fileIsImportant');
+      checkChangeFilter(c, raw);
+      optStr(c, raw, 'branch');
+      const tz = optStr(c, raw, 'timeZone');
+      if (tz) { try { new Intl.DateTimeFormat('en', { timeZone: tz }); } catch { c.add('timeZone', `unknown time zone ${JSON.stringify(tz)}; use an IANA name such as 'Europe/Berlin' or 'UTC'`); } }
+      try {
+        const expr = cronExpression(raw as any);
+        new Cron(expr, { paused: true, timezone: tz ?? undefined }).stop();
+      } catch (err) { c.add(raw.cron !== undefined ? 'cron' : '', `invalid schedule: ${(err as Error).message}`); }
+      break;
+    }
+  }
+  return out as SchedulerSpec;
+}
+
+function checkCodebases(c: IssueCollector, raw: Obj): void {
+  const v = raw.codebases;
+  if (v === undefined || raw.kind === 'force') return;
+  if (Array.isArray(v)) { strList(c, raw, 'codebases'); return; }
+  if (!isPlainObject(v)) { c.add('codebases', `must be a list of codebase names or an object of codebase -> {repository, branch, revision, project}, got ${describe(v)}`); return; }
+  for (const [name, d] of Object.entries(v)) {
+    if (!isPlainObject(d)) { c.at('codebases').add(name, `must be an object {repository, branch, revision, project}, got ${describe(d)}`); continue; }
+    knownKeys(c.at('codebases').at(name), d, ['repository', 'branch', 'revision', 'project']);
+  }
+}
+
+function checkChangeFilter(c: IssueCollector, raw: Obj): void {
+  const f = raw.changeFilter;
+  if (f === undefined || typeof f === 'function') return;
+  if (!isPlainObject(f)) { c.add('changeFilter', `must be an object of ${FILTER_FIELDS.join('/')} matchers or a function, got ${describe(f)}`); return; }
+  const fc = c.at('changeFilter');
+  knownKeys(fc, f, FILTER_FIELDS);
+  for (const field of FILTER_FIELDS) {
+    const m = f[field];
+    if (m === undefined || m === null || typeof m === 'string' || typeof m === 'function' || m instanceof RegExp) continue;
+    if (Array.isArray(m) && m.every((x) => x === null || typeof x === 'string')) continue;
+    fc.add(field, `must be a string, a list of strings, a RegExp or a function, got ${describe(m)}`);
+  }
+}
