@@ -1,0 +1,155 @@
+#!/usr/bin/env node
+/**
+ * mastro-worker CLI:
+ *   mastro-worker create-worker DIR MASTER NAME PASSWORD [--json] [--keepalive S] [--maxdelay S]
+ *                 [--kill-grace S] [--allow-paths-outside-basedir] [--admin TEXT] [--host TEXT] [--umask OCT] [--force]
+ *   mastro-worker start DIR [--foreground] [--wait S]
+ *   mastro-worker stop DIR [--wait S]
+ */
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ConfigError, readWorkerConfig, writeWorkerConfig, WORKER_CONFIG_FILE } from './config.js';
+import { checkNotRunning, removePidFile, startDaemon, stopDaemon, writePidFile, type DaemonMessage } from './daemon.js';
+import { lineLogger } from './logger.js';
+import { startWorker } from './worker.js';
+import { WORKER_VERSION } from './version.js';
+
+const USAGE = `usage:
+  mastro-worker create-worker DIR MASTER NAME PASSWORD [--json] [--keepalive S] [--maxdelay S]
+                [--kill-grace S] [--allow-paths-outside-basedir] [--admin TEXT] [--host TEXT] [--umask OCT] [--force]
+  mastro-worker start DIR [--foreground] [--wait S]
+  mastro-worker stop DIR [--wait S]
+  mastro-worker --version
+MASTER is host:port (as buildbot-worker takes it) or a ws:// / wss:// URL.`;
+
+class UsageError extends Error {}
+
+const FLAGS = new Set(['--json', '--allow-paths-outside-basedir', '--foreground', '--daemon-child', '--force']);
+const VALUED = new Set(['--keepalive', '--maxdelay', '--kill-grace', '--admin', '--host', '--umask', '--wait']);
+
+function parse(argv: string[]): { positional: string[]; flags: Set<string>; values: Map<string, string> } {
+  const positional: string[] = []; const flags = new Set<string>(); const values = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a.startsWith('--')) {
+      const [key, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+      if (FLAGS.has(key)) flags.add(key);
+      else if (VALUED.has(key)) {
+        const v = inline ?? argv[++i];
+        if (v === undefined) throw new UsageError(`${key} needs a value`);
+        values.set(key, v);
+      } else throw new UsageError(`unknown option ${key}`);
+    } else positional.push(a);
+  }
+  return { positional, flags, values };
+}
+
+function seconds(values: Map<string, string>, key: string): number | undefined {
+  const v = values.get(key);
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new UsageError(`${key} must be a number of seconds, got "${v}"`);
+  return n;
+}
+
+function createWorker(args: ReturnType<typeof parse>): number {
+  const [dir, master, name, password] = args.positional;
+  if (!dir || !master || !name || password === undefined) throw new UsageError('create-worker needs DIR MASTER NAME PASSWORD');
+  if (name.includes(':')) throw new UsageError(`worker name "${name}" may not contain ':' (HTTP Basic auth cannot carry it)`);
+  const basedir = path.resolve(dir);
+  if (existsSync(path.join(basedir, WORKER_CONFIG_FILE)) && !args.flags.has('--force')) {
+    throw new UsageError(`${basedir} already holds a worker (${WORKER_CONFIG_FILE}); pass --force to overwrite it`);
+  }
+  mkdirSync(path.join(basedir, 'info'), { recursive: true });
+  const umask = args.values.get('--umask');
+  if (umask !== undefined && !/^0?[0-7]{1,3}$/.test(umask)) throw new UsageError(`--umask must be octal, e.g. 022`);
+  const config = writeWorkerConfig(basedir, {
+    master, name, password,
+    encoding: args.flags.has('--json') ? 'json' : 'msgpack',
+    keepalive: seconds(args.values, '--keepalive') ?? 60,
+    maxdelay: seconds(args.values, '--maxdelay') ?? 30,
+    killGrace: seconds(args.values, '--kill-grace') ?? 5,
+    allowPathsOutsideBasedir: args.flags.has('--allow-paths-outside-basedir'),
+    umask: umask === undefined ? null : parseInt(umask, 8),
+  });
+  const admin = path.join(basedir, 'info', 'admin');
+  const host = path.join(basedir, 'info', 'host');
+  if (!existsSync(admin) || args.values.has('--admin')) writeFileSync(admin, `${args.values.get('--admin') ?? 'Your Name Here <admin@youraddress.invalid>'}\n`);
+  if (!existsSync(host) || args.values.has('--host')) writeFileSync(host, `${args.values.get('--host') ?? `${os.hostname()} (${os.type()} ${os.release()}, Node ${process.version})`}\n`);
+  console.log(`worker created in ${basedir}: connects to ${config.master} as '${name}' (${config.encoding})`);
+  console.log(`edit ${admin} and ${host} to describe it, then run: mastro-worker start ${basedir}`);
+  return 0;
+}
+
+async function runForeground(basedir: string, daemonChild: boolean): Promise<number> {
+  const config = readWorkerConfig(basedir);
+  const notRunning = checkNotRunning(basedir);
+  if (notRunning) throw new ConfigError(notRunning);
+  if (config.umask !== null) process.umask(config.umask);
+  const log = lineLogger();
+  const report = (m: DaemonMessage) => { if (daemonChild && process.connected) process.send?.(m); };
+  writePidFile(basedir);
+  log(`mastro-worker ${WORKER_VERSION} starting in ${basedir} (pid ${process.pid})`);
+  writeFileSync(path.join(basedir, 'twistd.hostname'), `${os.hostname()}\n`);
+  const worker = await startWorker({
+    basedir, master: config.master, name: config.name, password: config.password, encoding: config.encoding,
+    pingIntervalMs: config.keepalive ? config.keepalive * 1000 : null,
+    backoff: { maxMs: config.maxdelay * 1000 },
+    killGraceMs: config.killGrace * 1000,
+    allowPathsOutsideBasedir: config.allowPathsOutsideBasedir,
+    log,
+    onAttemptFailed: (r) => report({ type: 'failed', message: r.message, fatal: r.status === 401 || r.status === 403 }),
+  });
+  worker.firstConnection.then(() => { report({ type: 'attached' }); if (process.connected) process.disconnect?.(); });
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    signals++;
+    if (signals === 1) {
+      log(`${sig} received: finishing running commands, then exiting (send it again to interrupt them)`);
+      void worker.stop({ graceful: true });
+    } else {
+      log(`${sig} received again: interrupting running commands`);
+      void worker.stop({ graceful: false });
+    }
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  await worker.stopped;
+  removePidFile(basedir);
+  log('worker stopped');
+  return 0;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h' || command === 'help') { console.log(USAGE); return command ? 0 : 2; }
+  if (command === '--version') { console.log(WORKER_VERSION); return 0; }
+  const args = parse(rest);
+  switch (command) {
+    case 'create-worker': return createWorker(args);
+    case 'start': {
+      const dir = args.positional[0];
+      if (!dir) throw new UsageError('start needs DIR');
+      const basedir = path.resolve(dir);
+      if (args.flags.has('--foreground') || args.flags.has('--daemon-child')) return runForeground(basedir, args.flags.has('--daemon-child'));
+      readWorkerConfig(basedir); // report a bad directory here, not in the background
+      const notRunning = checkNotRunning(basedir);
+      if (notRunning) throw new ConfigError(notRunning);
+      return startDaemon(basedir, fileURLToPath(import.meta.url), [], (seconds(args.values, '--wait') ?? 10) * 1000);
+    }
+    case 'stop': {
+      const dir = args.positional[0];
+      if (!dir) throw new UsageError('stop needs DIR');
+      return stopDaemon(path.resolve(dir), (seconds(args.values, '--wait') ?? 60) * 1000);
+    }
+    default: throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (err: unknown) => {
+  if (err instanceof UsageError) { console.error(`mastro-worker: ${err.message}\n${USAGE}`); process.exitCode = 2; }
+  else if (err instanceof ConfigError) { console.error(`mastro-worker: ${err.message}`); process.exitCode = 1; }
+  else { console.error(`mastro-worker: ${(err as Error).stack ?? err}`); process.exitCode = 1; }
+});

@@ -1,0 +1,85 @@
+/**
+ * `upload_directory`: streams a tar of a worker directory (optionally gzip- or bzip2-compressed)
+ * to the master in `blocksize` chunks (`update_upload_directory_write`), then asks the master to
+ * unpack it (`update_upload_directory_unpack`). Past `maxsize` the upload is cut and rc is 1.
+ */
+import { spawn } from 'node:child_process';
+import type { Readable } from 'node:stream';
+import { packDirectory } from 'mastro-protocol/tar';
+import { argString, CommandArgsError, type CommandDefinition, type CommandContext, type WorkerCommand } from './types.js';
+import { TransferState, blocksizeOf, maxsizeOf } from './transfer.js';
+
+/** Re-chunks a stream into pieces of exactly `size` bytes (the last may be shorter). */
+async function* blocks(stream: Readable, size: number): AsyncGenerator<Buffer> {
+  let pending: Buffer[] = [];
+  let length = 0;
+  for await (const chunk of stream) {
+    pending.push(chunk as Buffer);
+    length += (chunk as Buffer).length;
+    while (length >= size) {
+      const all = Buffer.concat(pending);
+      yield all.subarray(0, size);
+      pending = [all.subarray(size)];
+      length -= size;
+    }
+  }
+  if (length > 0) yield Buffer.concat(pending);
+}
+
+function bzip2(input: Readable): Readable {
+  const child = spawn('bzip2', ['-c'], { stdio: ['pipe', 'pipe', 'ignore'] });
+  child.on('error', (err) => child.stdout.destroy(new Error(`compress='bz2' needs the bzip2 program on the worker: ${err.message}`)));
+  input.on('error', (err) => child.stdout.destroy(err));
+  input.pipe(child.stdin);
+  return child.stdout;
+}
+
+class UploadDirectory implements WorkerCommand {
+  private readonly state = new TransferState();
+  constructor(private readonly ctx: CommandContext) {}
+
+  async run(): Promise<void> {
+    const ctx = this.ctx;
+    const requested = argString(ctx.args, 'path');
+    const compress = ctx.args.compress ?? null;
+    if (compress !== null && compress !== 'gz' && compress !== 'bz2') throw new CommandArgsError(`unsupported compress ${JSON.stringify(compress)}: use 'gz', 'bz2' or null`);
+    const blocksize = blocksizeOf(ctx.args);
+    let remaining = maxsizeOf(ctx.args);
+    const source = ctx.resolvePath(requested);
+    let stream: Readable = packDirectory(source, { gzip: compress === 'gz' });
+    if (compress === 'bz2') stream = bzip2(stream);
+    ctx.sendStatus([['header', `sending ${source}\n`]]);
+    try {
+      for await (const block of blocks(stream, blocksize)) {
+        if (this.state.interrupted) break;
+        let data = block;
+        if (remaining !== null) {
+          if (remaining <= 0) {
+            this.state.stderr ??= `Maximum filesize reached, truncating file '${source}'`;
+            this.state.rc = 1;
+            break;
+          }
+          if (data.length > remaining) data = data.subarray(0, remaining);
+          remaining -= data.length;
+        }
+        await ctx.request('update_upload_directory_write', { args: data });
+      }
+      stream.destroy();
+      await ctx.request('update_upload_directory_unpack');
+    } catch (err) {
+      stream.destroy();
+      this.state.rc = 1;
+      this.state.finish(ctx);
+      throw err;
+    }
+    this.state.finish(ctx);
+  }
+
+  interrupt(): void { this.state.interrupt(); }
+}
+
+export const uploadDirectory: CommandDefinition = {
+  name: 'upload_directory',
+  requiredArgs: ['path', 'blocksize'],
+  create: (ctx) => new UploadDirectory(ctx),
+};

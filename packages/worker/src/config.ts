@@ -1,0 +1,60 @@
+/**
+ * `BASEDIR/worker.json`, written by `create-worker` (mode 0600: it holds the password) and read by
+ * `start`. Unknown keys are kept; every option has the default of WorkerOptions when absent.
+ */
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { workerUrl } from 'mastro-protocol';
+
+export const WORKER_CONFIG_FILE = 'worker.json';
+
+export interface WorkerConfig {
+  /** Normalised WebSocket URL of the master. */
+  master: string;
+  name: string;
+  password: string;
+  encoding: 'msgpack' | 'json';
+  /** Seconds between liveness pings to the master (Buildbot's --keepalive; 0 disables). */
+  keepalive: number;
+  /** Largest reconnect delay, seconds (Buildbot's --maxdelay). */
+  maxdelay: number;
+  allowPathsOutsideBasedir: boolean;
+  /** Seconds between SIGTERM and SIGKILL when a command is interrupted. */
+  killGrace: number;
+  umask: number | null;
+}
+
+export const CONFIG_DEFAULTS: Omit<WorkerConfig, 'master' | 'name' | 'password'> = {
+  encoding: 'msgpack', keepalive: 60, maxdelay: 30, allowPathsOutsideBasedir: false, killGrace: 5, umask: null,
+};
+
+export class ConfigError extends Error {
+  constructor(message: string) { super(message); this.name = 'ConfigError'; }
+}
+
+export function writeWorkerConfig(basedir: string, config: Omit<WorkerConfig, keyof typeof CONFIG_DEFAULTS> & Partial<WorkerConfig>): WorkerConfig {
+  const full: WorkerConfig = { ...CONFIG_DEFAULTS, ...config, master: workerUrl(config.master) };
+  const file = path.join(basedir, WORKER_CONFIG_FILE);
+  writeFileSync(file, JSON.stringify(full, null, 2) + '\n', { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return full;
+}
+
+export function readWorkerConfig(basedir: string): WorkerConfig {
+  const file = path.join(basedir, WORKER_CONFIG_FILE);
+  if (!existsSync(basedir)) throw new ConfigError(`worker directory ${basedir} does not exist; create it with: mastro-worker create-worker ${basedir} MASTER NAME PASSWORD`);
+  if (!existsSync(file)) throw new ConfigError(`${file} is missing: ${basedir} is not a worker directory; create it with: mastro-worker create-worker ${basedir} MASTER NAME PASSWORD`);
+  let parsed: Record<string, unknown>;
+  try { parsed = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>; } catch (err) {
+    throw new ConfigError(`${file} is not valid JSON (${(err as Error).message}); fix it or re-run create-worker`);
+  }
+  for (const key of ['master', 'name', 'password'] as const) {
+    if (typeof parsed[key] !== 'string' || !parsed[key]) throw new ConfigError(`${file}: '${key}' must be a non-empty string`);
+  }
+  const config = { ...CONFIG_DEFAULTS, ...parsed } as WorkerConfig;
+  if (config.encoding !== 'msgpack' && config.encoding !== 'json') throw new ConfigError(`${file}: 'encoding' must be "msgpack" or "json"`);
+  for (const key of ['keepalive', 'maxdelay', 'killGrace'] as const) {
+    if (typeof config[key] !== 'number' || config[key] < 0) throw new ConfigError(`${file}: '${key}' must be a number of seconds >= 0`);
+  }
+  return config;
+}

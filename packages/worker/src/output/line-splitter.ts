@@ -1,0 +1,58 @@
+/**
+ * Turns a stream of text chunks into whole lines, as Buildbot's LineBoundaryFinder does: the master
+ * wants each `stdout`/`stderr`/`header`/`log` update as `[text, [index of each '\n'], [time of each
+ * line]]`, with text ending on a line boundary. A partial last line is held back until its newline
+ * arrives (or `flush()` at the end of the command). Over-long lines are cut at `maxLineLength`.
+ */
+export type LineChunk = [text: string, newlineIndexes: number[], lineTimes: number[]];
+
+export class LineSplitter {
+  private partial = '';
+  private partialTime = 0;
+
+  constructor(private readonly maxLineLength: number, private readonly newlineRe: RegExp) {}
+
+  /** Adds text received at `time` (seconds); returns the complete lines so far, or null. */
+  append(text: string, time: number): LineChunk | null {
+    const hadPartial = this.partial !== '';
+    const firstTime = hadPartial ? this.partialTime : time;
+    let all = hadPartial ? this.partial + text : text;
+    this.newlineRe.lastIndex = 0;
+    all = all.replace(this.newlineRe, '\n');
+
+    const pieces: string[] = [];
+    const indexes: number[] = [];
+    const times: number[] = [];
+    let length = 0;
+    const emit = (line: string) => {
+      pieces.push(line);
+      length += line.length;
+      indexes.push(length - 1);
+      times.push(times.length === 0 ? firstTime : time);
+    };
+    const max = Math.max(2, this.maxLineLength);
+    let start = 0;
+    for (;;) {
+      const nl = all.indexOf('\n', start);
+      const end = nl === -1 ? all.length : nl;
+      // Cut an over-long line into pieces of max-1 characters plus an added newline.
+      while (end - start >= max) {
+        emit(all.slice(start, start + max - 1) + '\n');
+        start += max - 1;
+      }
+      if (nl === -1) break;
+      emit(all.slice(start, nl + 1));
+      start = nl + 1;
+    }
+    this.partial = all.slice(start);
+    if (this.partial !== '' && (pieces.length > 0 || !hadPartial)) this.partialTime = time;
+    if (!pieces.length) return null;
+    return [pieces.length === 1 ? pieces[0]! : pieces.join(''), indexes, times];
+  }
+
+  /** Ends the stream: a held-back partial line is returned with a newline added. */
+  flush(): LineChunk | null {
+    if (this.partial === '') return null;
+    return this.append('\n', this.partialTime);
+  }
+}

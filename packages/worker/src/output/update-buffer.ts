@@ -1,0 +1,103 @@
+/**
+ * Collects a command's updates and sends them in batches, like Buildbot's BufferManager: a batch
+ * goes out when it would exceed `bufferSize` (approximate bytes) or `bufferTimeoutMs` after its
+ * first update. Consecutive chunks of the same stream are merged into one `[text, indexes, times]`
+ * triple so the master receives few, large updates. A chunk larger than the buffer is split on
+ * line boundaries.
+ */
+import type { LineChunk } from './line-splitter.js';
+
+export type UpdatePair = [key: string, value: unknown];
+
+const TEXT_KEYS = new Set(['stdout', 'stderr', 'header']);
+/** Buildbot's cost model: text length plus 8 bytes per index and per time; 20 for other values. */
+const chunkCost = (c: LineChunk) => c[0].length + 8 * (c[1].length + c[2].length);
+
+function isLineChunk(key: string, value: unknown): value is LineChunk { return TEXT_KEYS.has(key) && Array.isArray(value); }
+
+function costOf(key: string, value: unknown): number {
+  if (isLineChunk(key, value)) return chunkCost(value);
+  if (key === 'log' && Array.isArray(value)) return chunkCost(value[1] as LineChunk);
+  return 20;
+}
+
+function mergeInto(target: LineChunk, extra: LineChunk): void {
+  const offset = target[0].length;
+  target[0] += extra[0];
+  for (const i of extra[1]) target[1].push(offset + i);
+  for (const t of extra[2]) target[2].push(t);
+}
+
+/** Splits a chunk into pieces of whole lines, each costing at most `limit` (one line minimum). */
+export function splitChunk(chunk: LineChunk, limit: number): LineChunk[] {
+  const [text, indexes, times] = chunk;
+  const out: LineChunk[] = [];
+  let line = 0;
+  while (line < indexes.length) {
+    const startChar = line === 0 ? 0 : indexes[line - 1]! + 1;
+    let end = line + 1; // exclusive line index
+    while (end < indexes.length && (indexes[end]! + 1 - startChar) + 16 * (end + 1 - line) <= limit) end++;
+    const endChar = indexes[end - 1]! + 1;
+    out.push([text.slice(startChar, endChar), indexes.slice(line, end).map((i) => i - startChar), times.slice(line, end)]);
+    line = end;
+  }
+  return out;
+}
+
+export class UpdateBuffer {
+  private batch: UpdatePair[] = [];
+  private size = 0;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly send: (pairs: UpdatePair[]) => void, private bufferSize: number, private bufferTimeoutMs: number) {}
+
+  configure(bufferSize: number, bufferTimeoutMs: number): void { this.bufferSize = bufferSize; this.bufferTimeoutMs = bufferTimeoutMs; }
+
+  append(key: string, value: unknown): void {
+    const cost = costOf(key, value);
+    if (cost > this.bufferSize - this.size) {
+      this.flush();
+      if (cost > this.bufferSize) { this.sendOversized(key, value); return; }
+    }
+    this.add(key, value, cost);
+  }
+
+  flush(): void {
+    if (this.timer) { clearTimeout(this.timer); this.timer = null; }
+    if (!this.batch.length) return;
+    const batch = this.batch;
+    this.batch = [];
+    this.size = 0;
+    this.send(batch);
+  }
+
+  /** Stops the timer without sending (the command is gone). */
+  dispose(): void { if (this.timer) { clearTimeout(this.timer); this.timer = null; } this.batch = []; this.size = 0; }
+
+  private add(key: string, value: unknown, cost: number): void {
+    const last = this.batch[this.batch.length - 1];
+    if (last && last[0] === key && isLineChunk(key, value) && isLineChunk(key, last[1])) {
+      mergeInto(last[1], value);
+    } else if (last && key === 'log' && last[0] === 'log' && (last[1] as [string, LineChunk])[0] === (value as [string, LineChunk])[0]) {
+      mergeInto((last[1] as [string, LineChunk])[1], (value as [string, LineChunk])[1]);
+    } else {
+      // Copy line chunks so later merges never mutate what the caller holds.
+      const own = isLineChunk(key, value) ? [value[0], [...value[1]], [...value[2]]]
+        : key === 'log' && Array.isArray(value) ? [value[0], [(value[1] as LineChunk)[0], [...(value[1] as LineChunk)[1]], [...(value[1] as LineChunk)[2]]]]
+        : value;
+      this.batch.push([key, own]);
+    }
+    this.size += cost;
+    if (!this.timer) this.timer = setTimeout(() => { this.timer = null; this.flush(); }, this.bufferTimeoutMs);
+  }
+
+  private sendOversized(key: string, value: unknown): void {
+    if (isLineChunk(key, value)) { for (const piece of splitChunk(value, this.bufferSize)) this.send([[key, piece]]); return; }
+    if (key === 'log' && Array.isArray(value)) {
+      const [name, chunk] = value as [string, LineChunk];
+      for (const piece of splitChunk(chunk, this.bufferSize)) this.send([['log', [name, piece]]]);
+      return;
+    }
+    this.send([[key, value]]);
+  }
+}

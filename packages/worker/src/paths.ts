@@ -1,0 +1,50 @@
+/**
+ * Resolution of the paths a master sends. Buildbot's msgpack master joins every path with the
+ * worker's basedir itself, so paths normally arrive absolute and inside the basedir; relative paths
+ * are resolved against the builder's directory. By default a path must stay inside the basedir
+ * (checked lexically and through symlinks of existing parents); `allowOutsideBasedir` lifts that
+ * for fleets whose steps use absolute paths elsewhere on the host.
+ */
+import { realpathSync } from 'node:fs';
+import path from 'node:path';
+
+export class PathError extends Error {
+  readonly code = 'PATH_OUTSIDE_BASEDIR';
+  constructor(readonly requested: string, readonly basedir: string) {
+    super(`path '${requested}' is outside the worker's base directory '${basedir}'; ` +
+      `start the worker with --allow-paths-outside-basedir if the master is meant to reach it`);
+    this.name = 'PathError';
+  }
+}
+
+export interface PathPolicy { basedir: string; allowOutsideBasedir: boolean }
+
+function isInside(child: string, parent: string): boolean {
+  const rel = path.relative(parent, child);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
+/** The real path of the deepest existing ancestor, with the rest appended (for symlink checks). */
+function realpathOfExisting(p: string): string {
+  let existing = p;
+  const rest: string[] = [];
+  for (;;) {
+    try { return path.join(realpathSync(existing), ...rest.reverse()); } catch {
+      const parent = path.dirname(existing);
+      if (parent === existing) return p;
+      rest.push(path.basename(existing));
+      existing = parent;
+    }
+  }
+}
+
+export function resolveWorkerPath(policy: PathPolicy, baseForRelative: string, requested: string): string {
+  const resolved = path.resolve(baseForRelative, requested);
+  if (policy.allowOutsideBasedir) return resolved;
+  const base = path.resolve(policy.basedir);
+  if (!isInside(resolved, base)) throw new PathError(requested, base);
+  let realBase = base;
+  try { realBase = realpathSync(base); } catch { /* basedir missing: lexical check only */ }
+  if (!isInside(realpathOfExisting(resolved), realBase)) throw new PathError(requested, base);
+  return resolved;
+}

@@ -1,0 +1,29 @@
+/**
+ * Signalling a command's whole process tree. On POSIX the command is spawned as the leader of its
+ * own process group, so one `kill(-pgid)` reaches every descendant that did not leave the group.
+ * On Windows `taskkill /T` walks the tree (`/F` forces).
+ */
+import { spawn } from 'node:child_process';
+
+export type TreeSignal = 'TERM' | 'KILL' | 'INT' | 'HUP' | 'QUIT' | 'USR1' | 'USR2';
+
+/** Sends the signal to the group led by `pid`; returns false when no such process (group) exists. */
+export function signalTree(pid: number, signal: TreeSignal, platform: NodeJS.Platform = process.platform): boolean {
+  if (platform === 'win32') {
+    const args = ['/PID', String(pid), '/T'];
+    if (signal === 'KILL') args.unshift('/F');
+    // taskkill exits 128 when the process is already gone; nothing to do about it either way.
+    spawn('taskkill', args, { stdio: 'ignore', windowsHide: true }).on('error', () => undefined);
+    return true;
+  }
+  try { process.kill(-pid, `SIG${signal}`); return true; } catch {
+    try { process.kill(pid, `SIG${signal}`); return true; } catch { return false; }
+  }
+}
+
+/** True while any process of the group led by `pid` is alive (POSIX); on Windows the leader only. */
+export function treeAlive(pid: number, platform: NodeJS.Platform = process.platform): boolean {
+  try { process.kill(platform === 'win32' ? pid : -pid, 0); return true; } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,186 @@
+/**
+ * The worker: answers the master's requests on each connection the loop establishes, runs
+ * commands, and shuts down gracefully (running commands finish first; `stop({ graceful: false })`
+ * or a second stop interrupts them).
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { workerUrl, type Encoding, type ProtocolConnection } from 'mastro-protocol';
+import { ConnectionLoop } from './connection-loop.js';
+import type { BackoffOptions } from './backoff.js';
+import { CommandRunner } from './command-runner.js';
+import { commandRegistry } from './commands/registry.js';
+import { resolveWorkerPath } from './paths.js';
+import { applyWorkerSettings, defaultOutputSettings, type OutputSettings } from './settings.js';
+import { workerInfo } from './worker-info.js';
+import { silentLog, type LogLine } from './logger.js';
+import { DEFAULT_KILL_GRACE_MS } from './process/run-process.js';
+
+export interface WorkerOptions {
+  basedir: string;
+  /** `host:port` or a `ws://` / `wss://` URL. */
+  master: string;
+  name: string;
+  password: string;
+  /** Speak JSON text frames instead of msgpack (default 'msgpack'). */
+  encoding?: Encoding;
+  backoff?: BackoffOptions;
+  /** WebSocket ping interval to detect a vanished master, ms (default 60 000; null: off). */
+  pingIntervalMs?: number | null;
+  pingTimeoutMs?: number;
+  maxFrameSize?: number;
+  requestTimeoutMs?: number;
+  /** Let the master use paths outside the basedir (default false). */
+  allowPathsOutsideBasedir?: boolean;
+  /** SIGTERM-to-SIGKILL grace for interrupted commands, ms (default 5000). */
+  killGraceMs?: number;
+  /** Update requests awaiting acknowledgement before a command's output is paused (default 32). */
+  maxUpdatesInFlight?: number;
+  /** How long a non-graceful stop waits for interrupted commands, ms (default 10 000). */
+  interruptWaitMs?: number;
+  numcpus?: number;
+  log?: LogLine;
+  /** Called when a connection attempt fails (refused, timed out, HTTP 401...). */
+  onAttemptFailed?(reason: { message: string; status?: number }): void;
+  /** Called when the master asks the worker to shut down (after the graceful stop began). */
+  onShutdownRequested?(): void;
+}
+
+export interface RunningWorker {
+  readonly basedir: string;
+  /** True while a connection to the master is open. */
+  readonly connected: boolean;
+  readonly runningCommands: number;
+  /** Resolves at the first established connection. */
+  readonly firstConnection: Promise<void>;
+  /** Calls `listener` on every connection (true) and disconnection (false). */
+  onConnectionChange(listener: (connected: boolean) => void): () => void;
+  /**
+   * Stops the worker. Graceful (default): new commands are refused, running ones finish, then the
+   * connection closes. Not graceful (or a second call): running commands are interrupted first.
+   */
+  stop(opts?: { graceful?: boolean }): Promise<void>;
+  /** Resolves when the worker has stopped. */
+  readonly stopped: Promise<void>;
+}
+
+export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
+  const basedir = path.resolve(options.basedir);
+  mkdirSync(basedir, { recursive: true });
+  const log = options.log ?? silentLog;
+  const url = workerUrl(options.master);
+  let settings: OutputSettings = defaultOutputSettings();
+  const runners = new Map<string, CommandRunner>();
+  const builderDirs = new Map<string, string>();
+  const listeners = new Set<(c: boolean) => void>();
+  let connected = false;
+  let stopping: Promise<void> | null = null;
+  let stopCount = 0;
+  let resolveFirst!: () => void;
+  const firstConnection = new Promise<void>((r) => { resolveFirst = r; });
+  let resolveStopped!: () => void;
+  const stopped = new Promise<void>((r) => { resolveStopped = r; });
+  const policy = { basedir, allowOutsideBasedir: !!options.allowPathsOutsideBasedir };
+
+  const builderDirOf = (builderName: unknown) => {
+    if (typeof builderName !== 'string' || !builderName) return basedir;
+    return builderDirs.get(builderName) ?? path.join(basedir, builderName);
+  };
+
+  function handle(conn: ProtocolConnection): void {
+    conn.setHandler('print', (msg) => { log(`message from master: ${String(msg.message)}`); return null; });
+    conn.setHandler('keepalive', () => null);
+    conn.setHandler('get_worker_info', () => workerInfo(basedir, { numcpus: options.numcpus }));
+    conn.setHandler('set_worker_settings', (msg) => { settings = applyWorkerSettings(settings, msg.args); return null; });
+    conn.setHandler('set_builder_list', (msg) => {
+      const list = (msg.builders ?? msg.args) as unknown;
+      if (!Array.isArray(list)) throw new Error('set_builder_list needs a list of [name, builddir] pairs');
+      for (const item of list) {
+        const [name, dir] = Array.isArray(item) ? item : [item, item];
+        if (typeof name !== 'string' || typeof dir !== 'string') throw new Error('set_builder_list entries must be [name, builddir] strings');
+        const full = resolveWorkerPath(policy, basedir, dir);
+        mkdirSync(full, { recursive: true });
+        builderDirs.set(name, full);
+      }
+      return list.map((item) => (Array.isArray(item) ? item[0] : item));
+    });
+    conn.setHandler('start_command', (msg) => {
+      if (stopping) throw new Error('the worker is shutting down and accepts no new commands');
+      const commandId = String(msg.command_id);
+      const name = String(msg.command_name);
+      const definition = commandRegistry.get(name);
+      if (!definition) throw new Error(`unrecognized WorkerCommand '${name}'`);
+      if (runners.has(commandId)) throw new Error(`a command with id ${commandId} is already running`);
+      const args = (msg.args && typeof msg.args === 'object' ? { ...(msg.args as Record<string, unknown>) } : {});
+      const runner = new CommandRunner(commandId, name, definition, args, {
+        request: (op, fields) => conn.request(op, fields),
+        settings, basedir, builderDir: builderDirOf(msg.builder_name),
+        resolvePath: (base, p) => resolveWorkerPath(policy, base, p),
+        log, killGraceMs: options.killGraceMs ?? DEFAULT_KILL_GRACE_MS,
+        maxUpdatesInFlight: options.maxUpdatesInFlight ?? 32,
+      });
+      runners.set(commandId, runner);
+      runner.done.finally(() => runners.delete(commandId));
+      runner.start();
+      return null;
+    });
+    conn.setHandler('interrupt_command', (msg) => {
+      const runner = runners.get(String(msg.command_id));
+      if (!runner) { log(`asked to interrupt command ${String(msg.command_id)}, but none was running`); return null; }
+      runner.interrupt(String(msg.why ?? 'interrupted'));
+      return null;
+    });
+    conn.setHandler('shutdown', () => {
+      log('worker shutting down on request from the master');
+      // Answer first, then stop: the master waits for the response.
+      setImmediate(() => { void worker.stop({ graceful: true }); options.onShutdownRequested?.(); });
+      return null;
+    });
+    connected = true;
+    resolveFirst();
+    for (const l of listeners) l(true);
+    conn.closed.then(() => {
+      connected = false;
+      // A command cannot report to a master it lost; stop it rather than leave it orphaned.
+      for (const runner of runners.values()) runner.detach();
+      for (const l of listeners) l(false);
+    });
+  }
+
+  const loop = new ConnectionLoop({
+    url, name: options.name, password: options.password, encoding: options.encoding ?? 'msgpack',
+    backoff: options.backoff, pingIntervalMs: options.pingIntervalMs, pingTimeoutMs: options.pingTimeoutMs,
+    maxFrameSize: options.maxFrameSize, requestTimeoutMs: options.requestTimeoutMs,
+    log, onConnection: handle, onAttemptFailed: options.onAttemptFailed,
+  });
+
+  async function waitForCommands(): Promise<void> {
+    await Promise.all([...runners.values()].map((r) => r.done));
+  }
+
+  const worker: RunningWorker = {
+    basedir,
+    get connected() { return connected; },
+    get runningCommands() { return runners.size; },
+    firstConnection,
+    onConnectionChange(listener) { listeners.add(listener); return () => listeners.delete(listener); },
+    stop(opts = {}) {
+      stopCount++;
+      const graceful = (opts.graceful ?? true) && stopCount === 1;
+      if (!graceful) {
+        log(`stopping now: interrupting ${runners.size} running command(s)`);
+        for (const r of runners.values()) r.interrupt('worker shutting down');
+        const waited = Promise.race([waitForCommands(), new Promise((r) => setTimeout(r, options.interruptWaitMs ?? 10_000).unref())]);
+        const hard = waited.then(() => loop.stop('worker shutting down')).then(() => resolveStopped());
+        stopping ??= hard;
+        return hard;
+      }
+      if (stopping) return stopping;
+      log(runners.size ? `stopping gracefully: waiting for ${runners.size} running command(s) to finish` : 'stopping');
+      stopping = waitForCommands().then(() => loop.stop('worker shutting down')).then(() => resolveStopped());
+      return stopping;
+    },
+    stopped,
+  };
+  return worker;
+}
