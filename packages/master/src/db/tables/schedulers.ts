@@ -5,7 +5,7 @@ import { applyFilters, applyOrderAndPage, countFiltered, type ListQuery } from '
 
 export interface SchedulerRow { id: number; name: string; enabled: boolean; masterid: number | null }
 
-export const SCHEDULER_COLUMNS: Record<string, string> = { schedulerid: 'id', name: 'name', enabled: 'enabled' };
+export const SCHEDULER_COLUMNS: Record<string, string> = { schedulerid: 'schedulers.id', name: 'schedulers.name', enabled: 'schedulers.enabled' };
 
 export class SchedulersTable {
   constructor(private readonly k: Kysely<Schema>) {}
@@ -55,12 +55,16 @@ export class SchedulersTable {
     return out;
   }
 
+  private base() {
+    return this.k.selectFrom('schedulers').leftJoin('scheduler_masters', 'scheduler_masters.schedulerid', 'schedulers.id');
+  }
+
+  /** Filter columns are qualified: schedulers.id, schedulers.name, schedulers.enabled, scheduler_masters.masterid. */
   async list(q: ListQuery = {}): Promise<SchedulerRow[]> {
-    const base = this.k.selectFrom('schedulers').leftJoin('scheduler_masters', 'scheduler_masters.schedulerid', 'schedulers.id')
-      .select(['schedulers.id as id', 'schedulers.name as name', 'schedulers.enabled as enabled', 'scheduler_masters.masterid as masterid']);
-    const rows = await applyOrderAndPage(applyFilters(base, q.filters), q, 'id').execute();
+    const base = this.base().select(['schedulers.id as id', 'schedulers.name as name', 'schedulers.enabled as enabled', 'scheduler_masters.masterid as masterid']);
+    const rows = await applyOrderAndPage(applyFilters(base, q.filters), q, 'schedulers.id').execute();
     return rows.map((r) => ({ id: r.id, name: r.name, enabled: !!r.enabled, masterid: r.masterid ?? null }));
   }
 
-  count(q: ListQuery = {}): Promise<number> { return countFiltered(this.k.selectFrom('schedulers'), q.filters); }
+  count(q: ListQuery = {}): Promise<number> { return countFiltered(this.base().select('schedulers.id'), q.filters); }
 }

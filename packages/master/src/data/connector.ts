@@ -1,0 +1,124 @@
+/**
+ * DataConnector: the only way the rest of the master reads and writes state. `updates` writes and
+ * publishes events; `get(path, spec)` answers REST-shaped reads; the EngineReads methods give the
+ * engine database-shaped rows without HTTP shaping.
+ */
+import type { Db } from '../db/index.js';
+import type { MessageQueue } from '../mq/bus.js';
+import { EventPublisher } from './events.js';
+import { LogWriter } from './log-writer.js';
+import { readLogLines } from './log-reader.js';
+import { Router } from './router.js';
+import { runCollection, type ResultSpec } from './resultspec.js';
+import { NotFoundError } from './errors.js';
+import { DataUpdates } from './updates.js';
+import type { DataContext, Endpoint } from './resources/context.js';
+import type { DataOptions, EngineReads, BuildRequestRow, BuildRow, BuildsetRow, ChangeRow, SourceStampRow } from './updates-api.js';
+import type { PendingReason, SourcedProperties } from './types.js';
+import { masterEndpoints } from './resources/masters.js';
+import { builderEndpoints } from './resources/builders.js';
+import { sourceStampEndpoints } from './resources/sourcestamps.js';
+import { changeEndpoints } from './resources/changes.js';
+import { buildsetEndpoints } from './resources/buildsets.js';
+import { buildRequestEndpoints } from './resources/buildrequests.js';
+import { buildEndpoints } from './resources/builds.js';
+import { stepEndpoints } from './resources/steps.js';
+import { logEndpoints } from './resources/logs.js';
+import { workerEndpoints } from './resources/workers.js';
+import { schedulerEndpoints } from './resources/schedulers.js';
+
+export const ENDPOINTS: readonly Endpoint[] = [
+  ...masterEndpoints, ...builderEndpoints, ...sourceStampEndpoints, ...changeEndpoints, ...buildsetEndpoints,
+  ...buildRequestEndpoints, ...buildEndpoints, ...stepEndpoints, ...logEndpoints, ...workerEndpoints, ...schedulerEndpoints,
+];
+
+/** The answer of `get`: `type` is the plural resource name used as the key of the REST answer. */
+export type GetResult =
+  | { kind: 'entity'; type: string; item: Record<string, any> }
+  | { kind: 'collection'; type: string; items: Record<string, any>[]; total: number }
+  | { kind: 'raw'; type: 'raw'; filename: string; mimeType: string; stream: AsyncIterable<string> };
+
+export class DataConnector implements EngineReads {
+  readonly updates: DataUpdates;
+  readonly events: EventPublisher;
+  private readonly ctx: DataContext;
+  private readonly router = new Router([...ENDPOINTS]);
+  private pendingReasonProvider: ((brid: number) => PendingReason | null) | null = null;
+
+  constructor(readonly db: Db, readonly mq: MessageQueue, options: DataOptions = {}) {
+    this.events = new EventPublisher(mq);
+    this.ctx = {
+      db,
+      logs: new LogWriter(db, options),
+      pendingReason: (brid) => this.pendingReasonProvider?.(brid) ?? null,
+    };
+    this.updates = new DataUpdates(this.ctx, this.events);
+  }
+
+  /** The id given by `updates.masterActive`, or null before it. */
+  get masterid(): number | null { return this.updates.masterid; }
+
+  /**
+   * Reads a resource by path, e.g. get(['builders', 3, 'builds'], { order: ['-number'], limit: 10 }).
+   * Throws NotFoundError for an unknown path or id, BadQueryError for a bad filter/field/order.
+   */
+  async get(path: ReadonlyArray<string | number>, spec: ResultSpec = {}): Promise<GetResult> {
+    const m = this.router.match(path);
+    if (!m) throw new NotFoundError(`no such resource path /${path.join('/')}`);
+    const s: ResultSpec = { ...spec, filters: [...(spec.filters ?? [])] };
+    const r = await m.endpoint.get(this.ctx, m.kwargs, s);
+    if (!r) throw new NotFoundError(`/${path.join('/')} does not exist`);
+    if (r.kind === 'collection') {
+      const { items, total } = await runCollection(r.source, s, r.scope);
+      return { kind: 'collection', type: m.endpoint.type, items, total };
+    }
+    if (r.kind === 'raw') return { kind: 'raw', type: 'raw', filename: r.filename, mimeType: r.mimeType, stream: r.stream };
+    const item = s.fields?.length ? Object.fromEntries(s.fields.filter((f) => f in r.item).map((f) => [f, r.item[f]])) : r.item;
+    return { kind: 'entity', type: m.endpoint.type, item };
+  }
+
+  /** Convenience: the entity at `path`, or undefined when it does not exist. */
+  async getOne<T = Record<string, any>>(path: ReadonlyArray<string | number>, spec?: ResultSpec): Promise<T | undefined> {
+    try {
+      const r = await this.get(path, spec);
+      return r.kind === 'entity' ? (r.item as T) : undefined;
+    } catch (err) { if (err instanceof NotFoundError) return undefined; throw err; }
+  }
+
+  /** Convenience: the items of the collection at `path`. */
+  async getList<T = Record<string, any>>(path: ReadonlyArray<string | number>, spec?: ResultSpec): Promise<T[]> {
+    const r = await this.get(path, spec);
+    if (r.kind !== 'collection') throw new NotFoundError(`/${path.join('/')} is not a collection`);
+    return r.items as T[];
+  }
+
+  /** Flushes buffered log lines (call before closing the database). */
+  async flush(): Promise<void> { await this.ctx.logs.flushAll(); }
+
+  // ---- EngineReads ----
+  setPendingReasonProvider(provider: ((brid: number) => PendingReason | null) | null): void { this.pendingReasonProvider = provider; }
+  getPendingBuildRequests(): Promise<BuildRequestRow[]> { return this.db.buildrequests.pending(); }
+  getBuildRequest(brid: number): Promise<BuildRequestRow | undefined> { return this.db.buildrequests.get(brid); }
+  getBuildRequestsClaimedBy(masterid: number): Promise<BuildRequestRow[]> { return this.db.buildrequests.claimedBy(masterid); }
+  getBuildRequestsForBuildset(bsid: number): Promise<BuildRequestRow[]> { return this.db.buildrequests.forBuildset(bsid); }
+  getUnfinishedBuilds(masterid: number): Promise<BuildRow[]> { return this.db.builds.unfinished(masterid); }
+  getBuild(buildid: number): Promise<BuildRow | undefined> { return this.db.builds.get(buildid); }
+  async getBuildProperties(buildid: number): Promise<SourcedProperties> { return (await this.db.builds.getProperties([buildid])).get(buildid) ?? {}; }
+  getBuildset(bsid: number): Promise<BuildsetRow | undefined> { return this.db.buildsets.get(bsid); }
+  getSourceStamp(ssid: number): Promise<SourceStampRow | undefined> { return this.db.sourcestamps.get(ssid); }
+  async getSourceStampsForBuildset(bsid: number): Promise<SourceStampRow[]> {
+    const bs = await this.db.buildsets.get(bsid);
+    if (!bs) return [];
+    const m = await this.db.sourcestamps.getMany(bs.sourcestampids);
+    return bs.sourcestampids.map((id) => m.get(id)!).filter(Boolean);
+  }
+  getChange(changeid: number): Promise<ChangeRow | undefined> { return this.db.changes.get(changeid); }
+  async getChangesForBuildset(bsid: number): Promise<ChangeRow[]> {
+    const bs = await this.db.buildsets.get(bsid);
+    return bs ? this.db.changes.forSourceStamps(bs.sourcestampids) : [];
+  }
+  getLatestChangeId(): Promise<number> { return this.db.changes.latestId(); }
+  getLastBuiltRevision(builderid: number, codebase: string): Promise<string | null> { return this.db.builds.lastBuiltRevision(builderid, codebase); }
+  getChangeClassifications(schedulerid: number): Promise<Record<number, boolean>> { return this.db.schedulers.classifications(schedulerid); }
+  getLogLines(logid: number, first: number, last: number): Promise<string> { return readLogLines(this.db, this.ctx.logs, logid, first, last); }
+}

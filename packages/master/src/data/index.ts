@@ -1,0 +1,7 @@
+/** Public surface of the data layer. */
+export { DataConnector, ENDPOINTS, type GetResult } from './connector.js';
+export type * from './updates-api.js';
+export type * from './types.js';
+export { parseResultSpec, type ResultSpec, type Filter } from './resultspec.js';
+export { DataError, NotFoundError, BadQueryError, UnknownEntityError } from './errors.js';
+export { LOG_DEFAULTS } from './log-writer.js';

@@ -1,0 +1,41 @@
+/** Reads log lines back from chunk rows: line ranges for /contents and a page-wise stream for /raw. */
+import type { Db } from '../db/index.js';
+import { decodeChunk, type LogWriter } from './log-writer.js';
+
+/** Lines first..last (inclusive) as one string of complete lines. */
+export async function readLogLines(db: Db, writer: LogWriter, logid: number, first: number, last: number): Promise<string> {
+  await writer.flush(logid);
+  const out: string[] = [];
+  let next = first;
+  while (next <= last) {
+    const chunks = await db.logs.chunks(logid, next, last);
+    if (!chunks.length) break;
+    for (const c of chunks) {
+      const lines = decodeChunk(c).split('\n');
+      lines.pop(); // text ends with '\n'
+      const from = Math.max(next, c.first_line) - c.first_line;
+      const to = Math.min(last, c.last_line) - c.first_line;
+      for (let i = from; i <= to; i++) out.push(lines[i]! + '\n');
+      next = c.last_line + 1;
+    }
+  }
+  return out.join('');
+}
+
+/**
+ * Yields the whole log page by page (a few chunks at a time), so a huge log is never held in memory.
+ * For 's' logs the one-letter stream prefix is stripped, as Buildbot's /raw does.
+ */
+export async function* streamLog(db: Db, writer: LogWriter, logid: number, type: string, pageChunks = 16): AsyncGenerator<string> {
+  await writer.flush(logid);
+  let next = 0;
+  for (;;) {
+    const chunks = await db.logs.chunks(logid, next, Number.MAX_SAFE_INTEGER, pageChunks);
+    if (!chunks.length) return;
+    for (const c of chunks) {
+      const text = decodeChunk(c);
+      yield type === 's' ? text.replace(/^./gm, '') : text;
+      next = c.last_line + 1;
+    }
+  }
+}

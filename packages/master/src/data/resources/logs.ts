@@ -1,0 +1,67 @@
+/** logs resource plus its log chunks: /logs/:id, /steps/:id/logs[/:slug], .../contents, .../raw. */
+import type { LogRow } from '../../db/tables/logs.js';
+import { LOG_COLUMNS } from '../../db/tables/logs.js';
+import type { LogResource } from '../types.js';
+import type { CollectionSource } from '../resultspec.js';
+import { entity, resolveStepId, type DataContext, type Endpoint, type Kwargs } from './context.js';
+import { STEP_PREFIXES } from './steps.js';
+import { readLogLines, streamLog } from '../log-reader.js';
+
+export function shapeLog(ctx: DataContext, r: LogRow): LogResource {
+  // A log being written has lines still in memory: report the live count.
+  return { logid: r.id, name: r.name, slug: r.slug, stepid: r.stepid, complete: r.complete, num_lines: ctx.logs.liveLines(r.id) ?? r.num_lines, type: r.type };
+}
+
+export async function loadLog(ctx: DataContext, logid: number): Promise<LogResource | undefined> {
+  const r = await ctx.db.logs.get(logid);
+  return r && shapeLog(ctx, r);
+}
+
+async function resolveLog(ctx: DataContext, kw: Kwargs): Promise<LogResource | undefined> {
+  if (kw.logid !== undefined) return loadLog(ctx, Number(kw.logid));
+  const stepid = await resolveStepId(ctx, kw);
+  const r = stepid === undefined ? undefined : await ctx.db.logs.getBySlug(stepid, String(kw.log_slug));
+  return r && shapeLog(ctx, r);
+}
+
+const source = (ctx: DataContext): CollectionSource<LogResource> => ({
+  fields: { logid: 'int', name: 'string', slug: 'string', stepid: 'int', complete: 'bool', num_lines: 'int', type: 'string' },
+  columns: LOG_COLUMNS,
+  fetch: async (q) => (await ctx.db.logs.list(q)).map((r) => shapeLog(ctx, r)),
+  count: (q) => ctx.db.logs.count(q),
+});
+
+const LOG_PREFIXES = ['logs/n:logid', ...STEP_PREFIXES.map((s) => `${s}/logs/i:log_slug`)];
+
+export const logEndpoints: Endpoint[] = [
+  ...LOG_PREFIXES.map((pattern): Endpoint => ({ pattern, type: 'logs', get: async (ctx, kw) => entity(await resolveLog(ctx, kw)) })),
+  ...STEP_PREFIXES.map((s): Endpoint => ({
+    pattern: `${s}/logs`, type: 'logs',
+    get: async (ctx, kw) => {
+      const stepid = await resolveStepId(ctx, kw);
+      if (stepid === undefined || !(await ctx.db.steps.get(stepid))) return null;
+      return { kind: 'collection', source: source(ctx), scope: [{ column: 'stepid', op: 'eq', values: [stepid] }] };
+    },
+  })),
+  // /contents is a pseudo-collection in Buildbot: offset/limit select lines, the answer is one logchunk.
+  ...LOG_PREFIXES.map((p): Endpoint => ({
+    pattern: `${p}/contents`, type: 'logchunks',
+    get: async (ctx, kw, spec) => {
+      const log = await resolveLog(ctx, kw);
+      if (!log) return null;
+      const first = spec.offset ?? 0;
+      const last = spec.limit === undefined ? Math.max(0, log.num_lines - 1) : first + spec.limit - 1;
+      spec.offset = undefined; spec.limit = undefined;
+      if (last < first) return null;
+      return { kind: 'entity', item: { logid: log.logid, firstline: first, content: await readLogLines(ctx.db, ctx.logs, log.logid, first, last) } };
+    },
+  })),
+  ...LOG_PREFIXES.map((p): Endpoint => ({
+    pattern: `${p}/raw`, type: 'raw',
+    get: async (ctx, kw) => {
+      const log = await resolveLog(ctx, kw);
+      if (!log) return null;
+      return { kind: 'raw', filename: log.slug, mimeType: log.type === 'h' ? 'text/html' : 'text/plain', stream: streamLog(ctx.db, ctx.logs, log.logid, log.type) };
+    },
+  })),
+];

@@ -1,0 +1,317 @@
+/** The write side of the data API: every call updates the database, then publishes its events. */
+import type { Db } from '../db/index.js';
+import { Results, worst, type Result } from '../process/results.js';
+import type { EventPublisher } from './events.js';
+import type { AddBuildInput, AddBuildsetInput, AddBuildsetResult, AddChangeInput, Updates } from './updates-api.js';
+import type { DataContext } from './resources/context.js';
+import type { LogType, SourcedProperties } from './types.js';
+import { DataError, UnknownEntityError } from './errors.js';
+import { shapeMaster } from './resources/masters.js';
+import { loadBuilder } from './resources/builders.js';
+import { loadWorker } from './resources/workers.js';
+import { loadChange } from './resources/changes.js';
+import { loadBuildset } from './resources/buildsets.js';
+import { shapeBuildRequests } from './resources/buildrequests.js';
+import { loadBuild } from './resources/builds.js';
+import { loadStep } from './resources/steps.js';
+import { loadLog, shapeLog } from './resources/logs.js';
+import { loadScheduler } from './resources/schedulers.js';
+
+const now = () => Math.floor(Date.now() / 1000);
+
+/** Buildbot's forceIdentifier: a log slug usable in a URL path segment. */
+export function toIdentifier(name: string, maxLength = 50): string {
+  let s = name.replace(/[^a-zA-Z0-9._-]/g, '_');
+  if (!/^[a-zA-Z_-]/.test(s)) s = '_' + s;
+  return s.slice(0, maxLength);
+}
+
+export class DataUpdates implements Updates {
+  /** Set by masterActive; claims and completions are made on behalf of this master. */
+  masterid: number | null = null;
+  private readonly objectIds = new Map<string, number>();
+
+  constructor(private readonly ctx: DataContext, private readonly events: EventPublisher) {}
+
+  private get db(): Db { return this.ctx.db; }
+
+  private requireMaster(what: string): number {
+    if (this.masterid === null) throw new DataError('MASTRO_NO_MASTER', 500, `${what} needs the master's id: call updates.masterActive(name) at start-up first`);
+    return this.masterid;
+  }
+
+  // ---- masters ----
+  async masterActive(name: string): Promise<number> {
+    const id = await this.db.masters.findOrCreate(name, now());
+    await this.db.masters.setActive(id, true, now());
+    this.masterid = id;
+    const m = await this.db.masters.get(id);
+    this.events.master(shapeMaster(m!), 'started');
+    return id;
+  }
+
+  async masterStopped(masterid: number): Promise<void> {
+    await this.ctx.logs.flushAll();
+    await this.db.masters.setActive(masterid, false, now());
+    await this.db.workers.clearMasterConnections(masterid);
+    const m = await this.db.masters.get(masterid);
+    if (m) this.events.master(shapeMaster(m), 'stopped');
+  }
+
+  // ---- builders ----
+  findBuilderId(name: string): Promise<number> { return this.db.builders.findOrCreate(name); }
+
+  async updateBuilderInfo(builderid: number, info: { description?: string | null; tags?: string[] }): Promise<void> {
+    await this.db.builders.updateInfo(builderid, info);
+    const b = await loadBuilder(this.ctx, builderid);
+    if (b) this.events.builder(b, 'update');
+  }
+
+  async updateBuilderList(masterid: number, builderNames: string[]): Promise<void> {
+    const ids = await Promise.all(builderNames.map((n) => this.db.builders.findOrCreate(n)));
+    await this.db.builders.setMasterBuilders(masterid, ids);
+  }
+
+  // ---- workers ----
+  findWorkerId(name: string): Promise<number> { return this.db.workers.findOrCreate(name); }
+
+  workerConfigured(workerid: number, masterid: number, builderids: number[]): Promise<void> {
+    return this.db.workers.setConfigured(workerid, masterid, builderids);
+  }
+
+  async workerConnected(a: { workerid: number; masterid: number; workerinfo: Record<string, unknown> }): Promise<void> {
+    await this.db.workers.setConnected(a.workerid, a.masterid, a.workerinfo);
+    const w = await loadWorker(this.ctx, a.workerid);
+    if (w) this.events.worker(w, 'connected');
+  }
+
+  async workerDisconnected(a: { workerid: number; masterid: number }): Promise<void> {
+    await this.db.workers.setDisconnected(a.workerid, a.masterid);
+    const w = await loadWorker(this.ctx, a.workerid);
+    if (w) this.events.worker(w, 'disconnected');
+  }
+
+  async setWorkerState(workerid: number, state: { paused?: boolean; graceful?: boolean }): Promise<void> {
+    await this.db.workers.setState(workerid, state);
+    const w = await loadWorker(this.ctx, workerid);
+    if (w) this.events.worker(w, 'state_updated');
+  }
+
+  // ---- changes ----
+  async addChange(c: AddChangeInput): Promise<number> {
+    const codebase = c.codebase ?? '';
+    const repository = c.repository ?? '';
+    const project = c.project ?? '';
+    const branch = c.branch ?? null;
+    const revision = c.revision ?? null;
+    const properties: SourcedProperties = {};
+    for (const [k, v] of Object.entries(c.properties ?? {})) {
+      properties[k] = Array.isArray(v) && v.length === 2 && typeof v[1] === 'string' ? (v as [unknown, string]) : [v, 'Change'];
+    }
+    const ts = now();
+    const sourcestampid = await this.db.sourcestamps.findOrCreate({ codebase, repository, branch, revision, project }, ts);
+    const changeid = await this.db.changes.add({
+      author: c.author, committer: c.committer ?? null, files: c.files ?? [], comments: c.comments ?? '', revision,
+      when_timestamp: c.when_timestamp ?? ts, branch, category: c.category ?? null, revlink: c.revlink ?? null,
+      properties, repository, codebase, project, sourcestampid,
+    });
+    const change = await loadChange(this.ctx, changeid);
+    this.events.change(change!);
+    return changeid;
+  }
+
+  // ---- buildsets and build requests ----
+  async addBuildset(b: AddBuildsetInput): Promise<AddBuildsetResult> {
+    const submitted_at = b.submitted_at ?? now();
+    const ssids: number[] = [];
+    for (const ss of b.sourcestamps) ssids.push(typeof ss === 'number' ? ss : await this.db.sourcestamps.findOrCreate(ss, submitted_at));
+    const res = await this.db.buildsets.add({
+      sourcestampids: ssids, reason: b.reason, properties: b.properties ?? {}, builderids: b.builderids,
+      waited_for: b.waited_for ?? false, external_idstring: b.external_idstring ?? null, parent_buildid: b.parent_buildid ?? null,
+      parent_relationship: b.parent_relationship ?? null, priority: b.priority ?? 0, submitted_at,
+    });
+    const brs = await shapeBuildRequests(this.ctx, await this.db.buildrequests.getMany(Object.values(res.brids)));
+    for (const br of brs) this.events.buildRequest(br, 'new');
+    const bs = await loadBuildset(this.ctx, res.bsid);
+    this.events.buildset({ ...bs!, scheduler: b.scheduler }, 'new');
+    if (!b.builderids.length) await this.maybeBuildsetComplete(res.bsid);
+    return res;
+  }
+
+  async maybeBuildsetComplete(bsid: number): Promise<void> {
+    const brs = await this.db.buildrequests.forBuildset(bsid);
+    if (brs.some((r) => !r.complete)) return;
+    let results: Result = Results.SUCCESS;
+    for (const r of brs) if (r.results !== null) results = worst(results, r.results as Result);
+    if (!(await this.db.buildsets.complete(bsid, results, now()))) return;
+    const bs = await loadBuildset(this.ctx, bsid);
+    this.events.buildset(bs!, 'complete');
+  }
+
+  private async publishRequests(brids: number[], event: string): Promise<void> {
+    for (const br of await shapeBuildRequests(this.ctx, await this.db.buildrequests.getMany(brids))) this.events.buildRequest(br, event);
+  }
+
+  async claimBuildRequests(brids: number[], claimedAt?: number): Promise<boolean> {
+    if (!brids.length) return true;
+    const ok = await this.db.buildrequests.claim(brids, this.requireMaster('claimBuildRequests'), claimedAt ?? now());
+    if (ok) await this.publishRequests(brids, 'claimed');
+    return ok;
+  }
+
+  async unclaimBuildRequests(brids: number[]): Promise<void> {
+    const released = await this.db.buildrequests.unclaim(brids, this.requireMaster('unclaimBuildRequests'));
+    if (released.length) await this.publishRequests(released, 'unclaimed');
+  }
+
+  async completeBuildRequests(brids: number[], results: number, completeAt?: number): Promise<boolean> {
+    if (results === Results.RETRY) throw new DataError('MASTRO_BAD_RESULT', 500, 'a build request cannot complete with RETRY: unclaim it so it runs again');
+    if (!brids.length) return true;
+    const ok = await this.db.buildrequests.complete(brids, results, completeAt ?? now(), this.requireMaster('completeBuildRequests'));
+    if (!ok) return false;
+    const rows = await this.db.buildrequests.getMany(brids);
+    for (const br of await shapeBuildRequests(this.ctx, rows)) this.events.buildRequest(br, 'complete');
+    for (const bsid of new Set(rows.map((r) => r.buildsetid))) await this.maybeBuildsetComplete(bsid);
+    return true;
+  }
+
+  async cancelBuildRequest(brid: number, reason = 'cancelled'): Promise<void> {
+    const br = await this.db.buildrequests.get(brid);
+    if (!br) throw new UnknownEntityError('buildrequest', brid);
+    if (br.complete) return;
+    const masterid = this.requireMaster('cancelBuildRequest');
+    if (br.claimed_by_masterid === null && !(await this.db.buildrequests.claim([brid], masterid, now()))) {
+      throw new DataError('MASTRO_ALREADY_CLAIMED', 409, `build request ${brid} was claimed by a build meanwhile: stop that build instead`);
+    }
+    if (!(await this.db.buildrequests.complete([brid], Results.CANCELLED, now(), (await this.db.buildrequests.get(brid))!.claimed_by_masterid!))) return;
+    const [shaped] = await shapeBuildRequests(this.ctx, [(await this.db.buildrequests.get(brid))!]);
+    this.events.buildRequest({ ...shaped!, reason } as any, 'canceled');
+    this.events.buildRequest(shaped!, 'complete');
+    await this.maybeBuildsetComplete(br.buildsetid);
+  }
+
+  async setBuildRequestPriority(brid: number, priority: number): Promise<void> {
+    await this.db.buildrequests.setPriority(brid, priority);
+    await this.publishRequests([brid], 'update');
+  }
+
+  // ---- builds ----
+  async addBuild(b: AddBuildInput): Promise<{ buildid: number; number: number }> {
+    const res = await this.db.builds.add({ ...b, started_at: now() });
+    this.events.build((await loadBuild(this.ctx, res.buildid))!, 'new');
+    return res;
+  }
+
+  async setBuildStateString(buildid: number, s: string): Promise<void> {
+    await this.db.builds.setStateString(buildid, s);
+    const b = await loadBuild(this.ctx, buildid);
+    if (b) this.events.build(b, 'update');
+  }
+
+  async finishBuild(buildid: number, results: number): Promise<void> {
+    await this.db.builds.finish(buildid, results, now());
+    const b = await loadBuild(this.ctx, buildid);
+    if (!b) throw new UnknownEntityError('build', buildid);
+    this.events.build(b, 'finished');
+  }
+
+  setBuildProperty(buildid: number, name: string, value: unknown, source: string): Promise<void> {
+    return this.setBuildProperties(buildid, { [name]: [value, source] });
+  }
+
+  async setBuildProperties(buildid: number, props: SourcedProperties): Promise<void> {
+    if (!Object.keys(props).length) return;
+    await this.db.builds.setProperties(buildid, props);
+    this.events.buildProperties(buildid, props);
+  }
+
+  // ---- steps ----
+  async addStep(s: { buildid: number; name: string }): Promise<{ stepid: number; number: number; name: string }> {
+    const res = await this.db.steps.add(s.buildid, toIdentifier(s.name));
+    this.events.step((await loadStep(this.ctx, res.stepid))!, 'new');
+    return res;
+  }
+
+  private async stepEvent(stepid: number, event: 'started' | 'updated' | 'finished'): Promise<void> {
+    const s = await loadStep(this.ctx, stepid);
+    if (!s) throw new UnknownEntityError('step', stepid);
+    this.events.step(s, event);
+  }
+
+  async startStep(stepid: number): Promise<void> { await this.db.steps.start(stepid, now()); await this.stepEvent(stepid, 'started'); }
+  async setStepStateString(stepid: number, s: string): Promise<void> { await this.db.steps.setStateString(stepid, s); await this.stepEvent(stepid, 'updated'); }
+  async addStepURL(stepid: number, name: string, url: string): Promise<void> { await this.db.steps.addUrl(stepid, { name, url }); await this.stepEvent(stepid, 'updated'); }
+  async finishStep(stepid: number, results: number, hidden: boolean): Promise<void> {
+    await this.db.steps.finish(stepid, results, hidden, now());
+    await this.stepEvent(stepid, 'finished');
+  }
+
+  // ---- logs ----
+  async addLog(l: { stepid: number; name: string; type: LogType }): Promise<number> {
+    const { logid } = await this.db.logs.add(l.stepid, l.name, toIdentifier(l.name), l.type);
+    this.events.log((await loadLog(this.ctx, logid))!, 'new');
+    return logid;
+  }
+
+  async appendLog(logid: number, content: string, stream?: 'o' | 'e' | 'h'): Promise<void> {
+    const r = await this.ctx.logs.append(logid, content, stream);
+    if (!r.content) return;
+    const log = { ...shapeLog(this.ctx, r.row), num_lines: r.numLines };
+    this.events.log(log, 'append', { ...log, firstline: r.firstline, content: r.content });
+  }
+
+  async finishLog(logid: number): Promise<void> {
+    const r = await this.ctx.logs.finish(logid);
+    if (r.tailContent) {
+      const log = { ...shapeLog(this.ctx, r.row), num_lines: r.numLines };
+      this.events.log(log, 'append', { ...log, firstline: r.tailFirstLine, content: r.tailContent });
+    }
+    await this.db.logs.finish(logid);
+    this.events.log((await loadLog(this.ctx, logid))!, 'finished');
+  }
+
+  /** Chunks are compressed as they are written; this only makes sure nothing is left in memory. */
+  async compressLog(logid: number): Promise<void> { await this.ctx.logs.flush(logid); }
+
+  // ---- state ----
+  private async objectId(name: string, className: string): Promise<number> {
+    const key = `${className}\0${name}`;
+    let id = this.objectIds.get(key);
+    if (id === undefined) { id = await this.db.state.objectId(name, className); this.objectIds.set(key, id); }
+    return id;
+  }
+
+  async getState(objectName: string, className: string, key: string, dflt?: unknown): Promise<unknown> {
+    const v = await this.db.state.get(await this.objectId(objectName, className), key);
+    if (v) return v.value;
+    if (dflt === undefined) throw new DataError('MASTRO_NO_STATE', 404, `no state ${key} for ${className} ${objectName} and no default given`);
+    return dflt;
+  }
+
+  async setState(objectName: string, className: string, key: string, value: unknown): Promise<void> {
+    await this.db.state.set(await this.objectId(objectName, className), key, value);
+  }
+
+  // ---- schedulers ----
+  findSchedulerId(name: string): Promise<number> { return this.db.schedulers.findOrCreate(name); }
+
+  async trySetSchedulerMaster(schedulerid: number, masterid: number | null): Promise<boolean> {
+    const ok = await this.db.schedulers.trySetMaster(schedulerid, masterid);
+    if (ok) { const s = await loadScheduler(this.ctx, schedulerid); if (s) this.events.scheduler(s, 'updated'); }
+    return ok;
+  }
+
+  async setSchedulerEnabled(schedulerid: number, enabled: boolean): Promise<void> {
+    await this.db.schedulers.setEnabled(schedulerid, enabled);
+    const s = await loadScheduler(this.ctx, schedulerid);
+    if (s) this.events.scheduler(s, 'updated');
+  }
+
+  classifyChanges(schedulerid: number, classifications: Record<number, boolean>): Promise<void> {
+    return this.db.schedulers.classify(schedulerid, classifications);
+  }
+
+  flushChangeClassifications(schedulerid: number, lessThan?: number): Promise<void> {
+    return this.db.schedulers.flushClassifications(schedulerid, lessThan);
+  }
+}
