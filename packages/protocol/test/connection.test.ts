@@ -36,7 +36,8 @@ test('a handler returning nothing answers result null', async (t) => {
   raw.conn.setHandler('update', () => undefined);
   raw.sendRaw(encodeMessage({ op: 'update', seq_number: 5, command_id: '1', args: [['rc', 0]] }, 'msgpack'));
   const ev = await raw.nextEvent();
-  assert.deepEqual(ev, { kind: 'message', isBinary: true, msg: { op: 'response', seq_number: 5, result: null } });
+  assert.equal(ev.kind, 'message');
+  assert.deepEqual(ev.kind === 'message' && ev.msg, { op: 'response', seq_number: 5, result: null });
 });
 
 test('a handler that throws answers is_exception with the error message and the connection stays open', async (t) => {
@@ -227,7 +228,8 @@ test('responses mirror the encoding of the request, and requests follow the peer
   assert.equal(raw.conn.encoding, 'msgpack');
   raw.sendRaw(JSON.stringify({ op: 'keepalive', seq_number: 0 }));
   const ev = await raw.nextEvent();
-  assert.deepEqual(ev, { kind: 'message', isBinary: false, msg: { op: 'response', seq_number: 0, result: null } });
+  assert.ok(ev.kind === 'message' && !ev.isBinary);
+  assert.deepEqual(ev.msg, { op: 'response', seq_number: 0, result: null });
   assert.equal(raw.conn.encoding, 'json');
   const asked = raw.conn.request('print', { message: 'in json' });
   const req = await raw.nextEvent();

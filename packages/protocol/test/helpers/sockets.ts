@@ -52,7 +52,7 @@ export interface RawPeer extends SocketPair {
 }
 
 export type RawEvent =
-  | { kind: 'message'; isBinary: boolean; msg: Record<string, unknown> }
+  | { kind: 'message'; isBinary: boolean; msg: Record<string, unknown>; raw: Buffer }
   | { kind: 'close'; code: number; reason: string };
 
 /** A ProtocolConnection on the server side and a bare ws client that speaks raw frames to it. */
@@ -67,7 +67,7 @@ export async function rawPeer(connOpts: ConnectionOptions = {}, socketOpts: { ma
     else events.push(e);
   };
   pair.clientWs.on('message', (data, isBinary) => {
-    push({ kind: 'message', isBinary, msg: decodeMessage(data as Buffer, isBinary) });
+    push({ kind: 'message', isBinary, msg: decodeMessage(data as Buffer, isBinary), raw: data as Buffer });
   });
   pair.clientWs.on('close', (code, reason) => push({ kind: 'close', code, reason: reason.toString() }));
   pair.clientWs.on('error', () => {});
