@@ -1,0 +1,146 @@
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { engines } from './support/db.js';
+import type { Db } from '../src/db/index.js';
+import { openDatabase } from '../src/db/index.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+for (const engine of engines()) {
+  describe(`db on ${engine.name}`, () => {
+    let db: Db;
+    before(async () => { db = await engine.open(); });
+    after(async () => { await db.close(); });
+
+    test('masters, builders and workers are found or created by name, with stable ids', async () => {
+      const m1 = await db.masters.findOrCreate('m1', 100);
+      assert.equal(await db.masters.findOrCreate('m1', 200), m1);
+      const b1 = await db.builders.findOrCreate('b1');
+      assert.equal(await db.builders.findOrCreate('b1'), b1);
+      assert.notEqual(await db.builders.findOrCreate('b2'), b1);
+      const w = await db.workers.findOrCreate('w');
+      assert.equal(await db.workers.findOrCreate('w'), w);
+      await db.builders.setMasterBuilders(m1, [b1]);
+      await db.workers.setConfigured(w, m1, [b1]);
+      await db.workers.setConnected(w, m1, { os: 'linux' });
+      const wr = await db.workers.get(w);
+      assert.deepEqual(wr?.connected_to, [{ masterid: m1 }]);
+      assert.deepEqual(wr?.configured_on, [{ masterid: m1, builderid: b1 }]);
+      assert.deepEqual(wr?.info, { os: 'linux' });
+      const builders = await db.builders.list();
+      assert.deepEqual(builders.find((b) => b.id === b1)?.masterids, [m1]);
+    });
+
+    test('equal source stamps share one row; a patch makes a new one', async () => {
+      const a = await db.sourcestamps.findOrCreate({ codebase: 'cb', repository: 'r', branch: 'main', revision: 'abc' }, 1);
+      const b = await db.sourcestamps.findOrCreate({ codebase: 'cb', repository: 'r', branch: 'main', revision: 'abc' }, 2);
+      assert.equal(a, b);
+      const p = await db.sourcestamps.findOrCreate({ codebase: 'cb', repository: 'r', branch: 'main', revision: 'abc', patch: { level: 1, body: Buffer.from('diff') } }, 3);
+      assert.notEqual(p, a);
+      const row = await db.sourcestamps.get(p);
+      assert.equal(row?.patch?.body.toString(), 'diff');
+    });
+
+    test('a build request can be claimed only once, and a claim of several is all or nothing', async () => {
+      const builderid = await db.builders.findOrCreate('claims');
+      const { brids } = await db.buildsets.add({ sourcestampids: [], reason: 'r', properties: {}, builderids: [builderid], waited_for: false, external_idstring: null, parent_buildid: null, parent_relationship: null, priority: 0, submitted_at: 10 });
+      const b2 = await db.buildsets.add({ sourcestampids: [], reason: 'r', properties: {}, builderids: [builderid], waited_for: false, external_idstring: null, parent_buildid: null, parent_relationship: null, priority: 0, submitted_at: 11 });
+      const r1 = brids[builderid]!; const r2 = b2.brids[builderid]!;
+      assert.equal(await db.buildrequests.claim([r1], 1, 20), true);
+      assert.equal(await db.buildrequests.claim([r2, r1], 2, 21), false);
+      assert.equal((await db.buildrequests.get(r2))?.claimed_by_masterid, null, 'the failed claim left no partial claim');
+      assert.equal(await db.buildrequests.complete([r1], 0, 30, 2), false, 'only the claiming master completes');
+      assert.equal(await db.buildrequests.complete([r1], 0, 30, 1), true);
+      assert.equal(await db.buildrequests.claim([r1], 1, 40), false, 'a complete request cannot be claimed');
+      assert.deepEqual(await db.buildrequests.unclaim([r1], 1), [], 'a complete request stays claimed');
+    });
+
+    test('pending requests come in one query ordered by priority then submission time', async () => {
+      const builderid = await db.builders.findOrCreate('prio');
+      const add = (priority: number, submitted_at: number) => db.buildsets.add({ sourcestampids: [], reason: 'r', properties: {}, builderids: [builderid], waited_for: false, external_idstring: null, parent_buildid: null, parent_relationship: null, priority, submitted_at });
+      const low = (await add(0, 1)).brids[builderid]!;
+      const high = (await add(5, 2)).brids[builderid]!;
+      const early = (await add(0, 0)).brids[builderid]!;
+      const mine = (await db.buildrequests.pending()).filter((r) => r.builderid === builderid).map((r) => r.id);
+      assert.deepEqual(mine, [high, early, low]);
+    });
+
+    test('build numbers count up per builder, and step names are made unique per build', async () => {
+      const b = await db.builders.findOrCreate('numbers');
+      const x = await db.builders.findOrCreate('numbers-other');
+      const one = await db.builds.add({ builderid: b, buildrequestid: 1, workerid: 1, masterid: 1, state_string: 's', started_at: 1 });
+      const two = await db.builds.add({ builderid: b, buildrequestid: 2, workerid: 1, masterid: 1, state_string: 's', started_at: 1 });
+      const other = await db.builds.add({ builderid: x, buildrequestid: 3, workerid: 1, masterid: 1, state_string: 's', started_at: 1 });
+      assert.deepEqual([one.number, two.number, other.number], [1, 2, 1]);
+      const s1 = await db.steps.add(one.buildid, 'compile');
+      const s2 = await db.steps.add(one.buildid, 'compile');
+      const s3 = await db.steps.add(one.buildid, 'compile');
+      assert.deepEqual([s1.name, s2.name, s3.name], ['compile', 'compile_1', 'compile_2']);
+      assert.deepEqual([s1.number, s2.number, s3.number], [0, 1, 2]);
+      assert.deepEqual((await db.builds.unfinished(1)).map((r) => r.id).filter((id) => id === one.buildid), [one.buildid]);
+      await db.builds.finish(one.buildid, 0, 5);
+      assert.equal((await db.builds.unfinished(1)).some((r) => r.id === one.buildid), false);
+    });
+
+    test('build properties are upserted and keep their source', async () => {
+      const b = await db.builders.findOrCreate('props');
+      const { buildid } = await db.builds.add({ builderid: b, buildrequestid: 1, workerid: 1, masterid: 1, state_string: '', started_at: 1 });
+      await db.builds.setProperties(buildid, { a: [1, 'x'], b: [{ deep: true }, 'y'] });
+      await db.builds.setProperties(buildid, { a: [2, 'z'] });
+      assert.deepEqual((await db.builds.getProperties([buildid])).get(buildid), { a: [2, 'z'], b: [{ deep: true }, 'y'] });
+    });
+
+    test('object state round-trips JSON values and overwrites', async () => {
+      const id = await db.state.objectId('poller', 'GitPoller');
+      assert.equal(await db.state.objectId('poller', 'GitPoller'), id);
+      assert.equal(await db.state.get(id, 'lastRev'), undefined);
+      await db.state.set(id, 'lastRev', { main: 'abc' });
+      await db.state.set(id, 'lastRev', { main: 'def' });
+      assert.deepEqual(await db.state.get(id, 'lastRev'), { value: { main: 'def' } });
+    });
+
+    test('a scheduler is owned by one active master at a time', async () => {
+      const m1 = await db.masters.findOrCreate('sm1', 1); await db.masters.setActive(m1, true, 1);
+      const m2 = await db.masters.findOrCreate('sm2', 1); await db.masters.setActive(m2, true, 1);
+      const s = await db.schedulers.findOrCreate('sched');
+      assert.equal(await db.schedulers.trySetMaster(s, m1), true);
+      assert.equal(await db.schedulers.trySetMaster(s, m2), false);
+      await db.masters.setActive(m1, false, 2);
+      assert.equal(await db.schedulers.trySetMaster(s, m2), true, 'an inactive master loses its schedulers');
+    });
+
+    test('10,000 pending build requests load in well under a second', async () => {
+      const builderid = await db.builders.findOrCreate('many');
+      const ids = Array.from({ length: 10 }, (_, i) => i);
+      for (const _ of ids) {
+        await db.kysely.insertInto('buildrequests').values(Array.from({ length: 1000 }, (_, j) => ({
+          buildsetid: 1, builderid, priority: j % 3, complete: 0, results: null, submitted_at: j, complete_at: null, waited_for: 0,
+        }))).execute();
+      }
+      const t0 = performance.now();
+      const pending = await db.buildrequests.pending();
+      const ms = performance.now() - t0;
+      assert.ok(pending.filter((r) => r.builderid === builderid).length === 10000);
+      assert.ok(ms < 1000, `took ${ms} ms`);
+    });
+  });
+}
+
+test('a file database keeps its data across reopen and records the applied migration', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mastro-db-'));
+  try {
+    let db = await openDatabase('sqlite:state.sqlite', { baseDir: dir });
+    const id = await db.builders.findOrCreate('persisted');
+    await db.close();
+    db = await openDatabase(`sqlite:${join(dir, 'state.sqlite')}`);
+    assert.equal(await db.builders.findId('persisted'), id);
+    const rows = await db.kysely.selectFrom('mastro_migrations').selectAll().execute();
+    assert.deepEqual(rows.map((r) => r.version), [1]);
+    await db.close();
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+});
+
+test('an unknown database URL scheme is refused with a message naming the accepted forms', async () => {
+  await assert.rejects(openDatabase('mysql://u:secret@h/db'), (err: Error) => /sqlite:state\.sqlite/.test(err.message) && !err.message.includes('secret'));
+});
