@@ -24,10 +24,32 @@ export function describe(x: unknown): string {
 export function knownKeys(c: IssueCollector, obj: Obj, known: readonly string[]): void {
   for (const key of Object.keys(obj)) {
     if (known.includes(key)) continue;
-    const lower = key.toLowerCase();
-    const close = known.find((k) => k.toLowerCase() === lower || k.toLowerCase().replace(/_/g, '') === lower.replace(/_/g, ''));
+    const close = closest(key, known);
     c.add(key, close ? `unknown option; did you mean '${close}'?` : `unknown option; known options are: ${known.join(', ')}`);
   }
+}
+
+/** Edit distance (Levenshtein) between two short strings, case-insensitive. */
+function distance(a: string, b: string): number {
+  a = a.toLowerCase(); b = b.toLowerCase();
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length]!;
+}
+
+/** The known name a typo most likely meant (distance <= 2, or a third of the length). */
+export function closest(word: string, known: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = Math.max(2, Math.floor(word.length / 3)) + 1;
+  for (const k of known) {
+    const d = distance(word, k);
+    if (d < bestD) { best = k; bestD = d; }
+  }
+  return best;
 }
 
 export function str(c: IssueCollector, obj: Obj, key: string, o: { required?: boolean; fallback?: string; nonEmpty?: boolean } = {}): string {

@@ -5,10 +5,11 @@
  */
 export type FieldMatcher = string | null | readonly (string | null)[] | RegExp | ((value: string | null) => boolean);
 
+/** The fields filters and fileIsImportant see (a change as the data API shapes it). */
 export interface ChangeLike {
-  project?: string | null; repository?: string | null; branch?: string | null;
-  category?: string | null; codebase?: string | null; files?: readonly string[];
-  [key: string]: unknown;
+  changeid?: number; project?: string | null; repository?: string | null; branch?: string | null;
+  category?: string | null; codebase?: string | null; files?: readonly string[]; author?: string;
+  comments?: string; revision?: string | null; properties?: Record<string, unknown>;
 }
 
 export interface ChangeFilterFields {

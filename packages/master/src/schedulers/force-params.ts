@@ -22,31 +22,31 @@ export interface ChoiceParam extends ForceParamBase { readonly type: 'choice'; r
 export interface FixedParam extends ForceParamBase { readonly type: 'fixed'; readonly default: unknown }
 export type ForceParam = StringParam | IntParam | BooleanParam | ChoiceParam | FixedParam;
 
-interface Common { name: string; label?: string; required?: boolean; hide?: boolean }
+export interface ForceParamCommon { name: string; label?: string; required?: boolean; hide?: boolean }
 
-function base(type: ForceParamType, o: Common) {
+function base(type: ForceParamType, o: ForceParamCommon) {
   return { type, name: o.name, label: o.label ?? o.name, required: o.required ?? false, hide: o.hide ?? false };
 }
 
 /** Factories, exposed to configs as `schedulers.params.*`. */
 export const params = {
-  string(o: Common & { default?: string; regex?: RegExp | string; maxsize?: number }): StringParam {
+  string(o: ForceParamCommon & { default?: string; regex?: RegExp | string; maxsize?: number }): StringParam {
     return { ...base('string', o), type: 'string', default: o.default ?? '', regex: o.regex == null ? null : new RegExp(o.regex), maxsize: o.maxsize ?? null };
   },
-  text(o: Common & { default?: string; regex?: RegExp | string; maxsize?: number }): StringParam {
+  text(o: ForceParamCommon & { default?: string; regex?: RegExp | string; maxsize?: number }): StringParam {
     return { ...params.string(o), type: 'text' };
   },
-  int(o: Common & { default?: number }): IntParam {
+  int(o: ForceParamCommon & { default?: number }): IntParam {
     return { ...base('int', o), type: 'int', default: o.default ?? 0 };
   },
-  boolean(o: Common & { default?: boolean }): BooleanParam {
+  boolean(o: ForceParamCommon & { default?: boolean }): BooleanParam {
     return { ...base('boolean', o), type: 'boolean', default: o.default ?? false };
   },
-  choice(o: Common & { choices: string[]; default?: string | string[]; multiple?: boolean; strict?: boolean }): ChoiceParam {
+  choice(o: ForceParamCommon & { choices: string[]; default?: string | string[]; multiple?: boolean; strict?: boolean }): ChoiceParam {
     const multiple = o.multiple ?? false;
     return { ...base('choice', o), type: 'choice', choices: [...o.choices], multiple, strict: o.strict ?? true, default: o.default ?? (multiple ? [] : o.choices[0] ?? '') };
   },
-  fixed(o: Common & { default: unknown }): FixedParam {
+  fixed(o: ForceParamCommon & { default: unknown }): FixedParam {
     return { ...base('fixed', o), type: 'fixed', default: o.default };
   },
 };

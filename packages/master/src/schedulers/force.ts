@@ -1,0 +1,83 @@
+/**
+ * The force scheduler: starts builds on request (UI button, REST `force` action, `mastro
+ * quickstart`). Submitted values are parsed by their typed parameters; every invalid field is
+ * reported at once (ForceParamError.errors: field -> message) before anything is created.
+ */
+import type { AddBuildsetResult, SourceStampInput } from '../data/updates-api.js';
+import type { SourcedProperties } from '../data/types.js';
+import { BaseScheduler, type SchedulerServices } from './base.js';
+import { ForceParamError, paramToApi, parseParam, type ForceParam } from './force-params.js';
+import { resolveForceFields, type ForceFields } from './force-fields.js';
+import type { ForceOptions } from './specs.js';
+
+export interface ForceRequest {
+  /** Who forced the build (default: the username field). */
+  owner?: string;
+  /** Field values by full name: `reason`, `username`, `branch`, `revision`, `repository`, `project`
+   *  (for codebase 'lib': `lib_branch`, ...) and the extra parameters' names. */
+  params?: Record<string, unknown>;
+  /** A subset of the scheduler's builders (default: all of them). */
+  builderNames?: string[];
+}
+
+export class ForceScheduler extends BaseScheduler<ForceOptions> {
+  readonly fields: ForceFields;
+
+  constructor(spec: Readonly<ForceOptions>, services: SchedulerServices) {
+    super(spec, services);
+    this.fields = resolveForceFields(spec);
+  }
+
+  protected async activate(): Promise<void> {}
+
+  private static fullName(codebase: string, field: string): string {
+    return codebase ? `${codebase}_${field}` : field;
+  }
+
+  async force(req: ForceRequest = {}): Promise<AddBuildsetResult> {
+    if (!this.active) throw new Error(`force scheduler '${this.name}' is not running on this master`);
+    const values = req.params ?? {};
+    const errors: Record<string, string> = {};
+    const read = (p: ForceParam, fullName: string): unknown => {
+      try { return parseParam(p, values[fullName]); } catch (msg) { errors[fullName] = String(msg); return undefined; }
+    };
+    const builderNames = req.builderNames ?? [...this.spec.builderNames];
+    for (const b of builderNames) {
+      if (!this.spec.builderNames.includes(b)) errors.builderNames = `builder ${JSON.stringify(b)} is not one of this scheduler's builders (${this.spec.builderNames.join(', ')})`;
+    }
+    if (builderNames.length === 0) errors.builderNames = 'at least one builder is needed';
+    const reason = String(read(this.fields.reason, 'reason') ?? '');
+    const username = String(read(this.fields.username, 'username') ?? '');
+    const sourcestamps: SourceStampInput[] = this.fields.codebases.map((cb) => {
+      const get = (f: 'branch' | 'revision' | 'repository' | 'project') => {
+        const v = read(cb[f], ForceScheduler.fullName(cb.codebase, f));
+        return v === undefined || v === null ? '' : String(v);
+      };
+      const branch = get('branch'); const revision = get('revision');
+      return { codebase: cb.codebase, branch: branch || null, revision: revision || null, repository: get('repository'), project: get('project') };
+    });
+    const properties: SourcedProperties = {};
+    for (const p of this.fields.parameters) {
+      const v = read(p, p.name);
+      if (v !== undefined) properties[p.name] = [v, 'Force Build Form'];
+    }
+    if (Object.keys(errors).length) throw new ForceParamError(errors);
+    const owner = req.owner ?? (username || 'anonymous');
+    properties.reason = [reason, 'Force Build Form'];
+    properties.owner = [owner, 'Force Build Form'];
+    return this.addBuildset({ sourcestamps, reason: `A build was forced by '${owner}': ${reason}`, properties, builderNames });
+  }
+
+  /** Buildbot's `forceschedulers` resource shape. */
+  toApi(): Record<string, unknown> {
+    const fields: Record<string, unknown>[] = [paramToApi(this.fields.username), paramToApi(this.fields.reason)];
+    for (const cb of this.fields.codebases) {
+      for (const f of ['branch', 'revision', 'repository', 'project'] as const) fields.push(paramToApi(cb[f], ForceScheduler.fullName(cb.codebase, f)));
+    }
+    for (const p of this.fields.parameters) fields.push(paramToApi(p));
+    return {
+      name: this.name, button_name: this.spec.buttonName ?? this.name, label: this.spec.label ?? this.name,
+      builder_names: [...this.spec.builderNames], enabled: true, all_fields: fields,
+    };
+  }
+}

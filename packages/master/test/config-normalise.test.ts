@@ -1,0 +1,129 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { checkConfig, normaliseConfig } from '../src/config/normalise.js';
+import { ConfigError, formatIssue } from '../src/config/errors.js';
+import { defineConfig, worker, builder } from '../src/config/factories.js';
+import { schedulers } from '../src/schedulers/specs.js';
+import { changes } from '../src/changes/specs.js';
+import type { StepFactory } from '../src/process/step-types.js';
+
+const fakeStep = (name: string): StepFactory => ({ stepType: 'fake', options: { name }, create: () => { throw new Error('not run'); } });
+const opts = { masterDir: '/tmp/m' };
+
+function messages(raw: unknown): string[] {
+  return checkConfig(raw, opts).issues.map(formatIssue);
+}
+
+test('a minimal config gets every default filled in', () => {
+  const c = normaliseConfig(defineConfig({}), opts);
+  assert.equal(c.db.url, 'sqlite:state.sqlite');
+  assert.equal(c.protocols.msgpack.port, 9989);
+  assert.equal(c.www?.port, 8010);
+  assert.equal(c.www?.bodyLimit, 1024 * 1024);
+  assert.equal(c.buildbotURL, 'http://localhost:8010/');
+  assert.equal(c.logMaxSize, 64 * 1024 * 1024);
+  assert.equal(c.collapseRequests, true);
+  assert.equal(c.masterDir, '/tmp/m');
+  assert.deepEqual(c.workers, []);
+});
+
+test('builders inherit the master collapseRequests and get safe directory names', () => {
+  const c = normaliseConfig(defineConfig({
+    collapseRequests: false,
+    workers: [worker('w0', 'pw', { maxBuilds: 2 })],
+    builders: [builder({ name: 'lint / unit', workerNames: ['w0'], steps: [fakeStep('a')] })],
+  }), opts);
+  const b = c.builders[0]!;
+  assert.equal(b.collapseRequests, false);
+  assert.equal(b.builddir, 'lint___unit');
+  assert.equal(b.workerbuilddir, 'lint___unit');
+  assert.equal(c.workers[0]!.maxBuilds, 2);
+  assert.equal(c.workers[0]!.maxBuilds, 2);
+});
+
+test('every mistake is reported at once, each with its path', () => {
+  const issues = messages({
+    titel: 'typo',
+    db: { url: 'mysql://x' },
+    protocols: { msgpack: { port: 70000 } },
+    www: { port: 'http' },
+    workers: [worker('w0', 'pw'), worker('w1', ''), worker('w0', 'pw2', { maxBuilds: 0 })],
+    builders: [
+      builder({ name: 'test', workerNames: ['w0', 'w9'], steps: [fakeStep('x'), 'make' as any] }),
+      builder({ name: 'test', workerNames: [], steps: [] }),
+    ],
+    schedulers: [
+      schedulers.anyBranch({ name: 'all', builderNames: ['test', 'nope'], treeStableTimer: -1 }),
+      schedulers.dependent({ name: 'dep', builderNames: ['test'], upstream: 'all' }),
+      { kind: 'weekly', name: 'w', builderNames: [] } as any,
+    ],
+    changeSources: [changes.gitPoller({ repourl: '' })],
+  });
+  const expected = [
+    "titel: unknown option; did you mean 'title'?",
+    "db.url: must start with 'sqlite:' or 'postgresql://', got \"mysql://x\"",
+    'protocols.msgpack.port: must be at most 65535, got 70000',
+    'www.port: must be a number, got the string "http"',
+    'workers[1].password: is required',
+    'workers[2].maxBuilds: must be at least 1, got 0',
+    'workers[2].name: duplicate worker name "w0" (also workers[0])',
+    'builders[0].workerNames[1]: no worker named "w9"; workers are: w0, w1',
+    'builders[0].steps[1]: must be a step (steps.shell({...}), steps.git({...}), ...), got the string "make"',
+    'builders[1].workerNames: must not be empty',
+    'builders[1].name: duplicate builder name "test" (also builders[0])',
+    'schedulers[0].builderNames[1]: no builder named "nope"; builders are: test',
+    'schedulers[0].treeStableTimer: must be at least 0, got -1',
+    "schedulers[1].kind: the 'dependent' scheduler is not implemented yet (planned in issue 4); use anyBranch, singleBranch, force, triggerable, periodic or nightly",
+    'schedulers[2].kind: unknown scheduler kind "weekly"; kinds are: anyBranch, singleBranch, force, triggerable, periodic, nightly, dependent, try, tryJobdir, tryUserpass, nightlyTriggerable',
+    'changeSources[0].repourl: must not be empty',
+  ];
+  for (const e of expected) assert.ok(issues.includes(e), `missing issue: ${e}\n got:\n${issues.join('\n')}`);
+});
+
+test('normaliseConfig throws a ConfigError that lists the issues', () => {
+  assert.throws(() => normaliseConfig({ workers: [{ name: 'w0' }] }, { ...opts, configFile: '/tmp/m/master.config.ts' }), (err: unknown) => {
+    assert.ok(err instanceof ConfigError);
+    assert.deepEqual(err.issues, [{ path: 'workers[0].password', message: 'is required' }]);
+    assert.match(err.message, /master\.config\.ts: 1 config error:\n {2}- workers\[0\]\.password: is required/);
+    return true;
+  });
+});
+
+test('scheduler options are checked per kind', () => {
+  const base = { workers: [worker('w', 'p')], builders: [builder({ name: 'b', workerNames: ['w'], steps: [] })] };
+  const issues = messages({
+    ...base,
+    schedulers: [
+      schedulers.singleBranch({ name: 's', builderNames: ['b'] }),
+      schedulers.nightly({ name: 'n', builderNames: ['b'], cron: 'not a cron', timeZone: 'Mars/Olympus' }),
+      schedulers.periodic({ name: 'p', builderNames: ['b'] } as any),
+      schedulers.force({ name: 'f', builderNames: ['b'], parameters: [{ nope: 1 } as any] }),
+      schedulers.anyBranch({ name: 'a', builderNames: ['b'], changeFilter: { branch: 3 as any, brnach: 'x' } as any }),
+      schedulers.triggerable({ name: 'a', builderNames: ['b'] }),
+    ],
+  });
+  const has = (prefix: string) => assert.ok(issues.some((i) => i.startsWith(prefix)), `no issue starting with ${prefix}:\n${issues.join('\n')}`);
+  has("schedulers[0]: needs 'branch'");
+  has('schedulers[1].cron: invalid schedule');
+  has('schedulers[1].timeZone: unknown time zone "Mars/Olympus"');
+  has('schedulers[2].periodicBuildTimer: is required');
+  has('schedulers[3]: parameters[0] must be a parameter');
+  has('schedulers[4].changeFilter.branch: must be a string, a list of strings, a RegExp or a function');
+  has("schedulers[4].changeFilter.brnach: unknown option; did you mean 'branch'?");
+  has('schedulers[5].name: duplicate scheduler name "a" (also schedulers[4])');
+});
+
+test('the www and worker ports must differ, and www: null disables the web server', () => {
+  assert.deepEqual(messages({ protocols: { msgpack: { port: 9000 } }, www: { port: 9000 } }), [
+    'www.port: is also the worker port (protocols.msgpack.port 9000); use two different ports',
+  ]);
+  assert.equal(normaliseConfig({ www: null }, opts).www, null);
+});
+
+test('builder directories may not escape the worker or master directory', () => {
+  const issues = messages({ workers: [worker('w', 'p')], builders: [builder({ name: 'b', workerNames: ['w'], steps: [], builddir: '../x', workerbuilddir: '/abs' })] });
+  assert.deepEqual(issues, [
+    "builders[0].builddir: must be a relative path without '..', got \"../x\"",
+    "builders[0].workerbuilddir: must be a relative path without '..', got \"/abs\"",
+  ]);
+});
