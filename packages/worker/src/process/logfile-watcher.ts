@@ -1,7 +1,8 @@
 /**
  * Follows a file a shell command writes (Buildbot's `logfiles`): polls it, and sends what was
  * appended as `log` updates. The file may not exist yet, or exist from an earlier run: content is
- * only sent once the file changed after the command started; with `follow` only the new bytes.
+ * only sent once the file changed after the command started; with `follow` only the bytes appended
+ * since the command started.
  */
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
@@ -18,6 +19,8 @@ const sameStamp = (a: Stamp, b: Stamp) => a === b || (!!a && !!b && a.ctimeMs ==
 
 export class LogfileWatcher {
   private initial: Stamp;
+  /** With `follow`, reading starts where the file ended when the command started. */
+  private readonly startSize: number;
   private fd: number | null = null;
   private position = 0;
   private timer: NodeJS.Timeout | null = null;
@@ -27,6 +30,7 @@ export class LogfileWatcher {
   constructor(readonly name: string, private readonly file: string, private readonly follow: boolean,
     private readonly onText: (name: string, text: string) => void, private readonly pollMs = DEFAULT_LOGFILE_POLL_MS) {
     this.initial = stamp(file);
+    this.startSize = this.initial?.size ?? 0;
   }
 
   start(): void { this.timer = setInterval(() => this.poll(), this.pollMs); this.timer.unref(); }
@@ -48,7 +52,7 @@ export class LogfileWatcher {
         if (sameStamp(now, this.initial)) return;
         if (!now) { this.initial = null; return; } // deleted, waiting for the new one
         this.fd = openSync(this.file, 'r');
-        this.position = this.follow ? now.size : 0;
+        this.position = this.follow && this.initial && now.size >= this.startSize ? this.startSize : 0;
       }
       for (;;) {
         const n = readSync(this.fd, this.buf, 0, this.buf.length, this.position);
