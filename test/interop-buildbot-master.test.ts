@@ -28,6 +28,8 @@ interface WorkerKind {
   label: string;
   /** Null when this worker can run here, else why its block is skipped. */
   missing: string | null;
+  /** The `version` it reports in get_worker_info: proves which worker the master is talking to. */
+  version: RegExp;
   start(dir: string, workerPort: number): Promise<RunningWorker>;
 }
 
@@ -35,6 +37,8 @@ const mastroWorker: WorkerKind = {
   label: 'the mastro worker',
   // Never skipped for being unbuilt: a missing CLI fails the block with a message saying to build it.
   missing: null,
+  version: new RegExp(`^${(JSON.parse(readFileSync(join(repoRoot, 'packages/worker/package.json'), 'utf8')) as { version: string })
+    .version.replaceAll('.', '\\.')}$`),
   async start(dir, workerPort) {
     if (!existsSync(mastroWorkerCli)) {
       throw new Error(`${mastroWorkerCli} does not exist: build the worker first (npm run build)`);
@@ -49,6 +53,7 @@ const mastroWorker: WorkerKind = {
 
 const debianWorker: WorkerKind = {
   label: "Debian's buildbot-worker 3.7 (harness reference)",
+  version: /^3\.7\./,
   missing: commandWorks('buildbot-worker', ['--version']) ? null : 'the `buildbot-worker` command is not installed (apt-get install buildbot-worker)',
   async start(dir, workerPort) {
     execFileSync('buildbot-worker', ['create-worker', '--protocol=msgpack_experimental_v7', dir, `127.0.0.1:${workerPort}`,
@@ -96,6 +101,14 @@ for (const kind of [debianWorker, mastroWorker]) {
       worker = await kind.start(join(root, 'worker'), master.workerPort);
       await waitFor('the worker to attach to the master', ATTACH_TIMEOUT_MS, diagnostics,
         () => master!.isWorkerConnected(WORKER.name) || undefined);
+    });
+
+    test('the master records the worker info the worker reports on attach', () => {
+      // Buildbot 3.7 keeps admin, host, access_uri and version of the get_worker_info answer.
+      const info = master!.workerInfo(WORKER.name);
+      assert.match(String(info?.version), kind.version, `unexpected worker info ${JSON.stringify(info)}`);
+      assert.equal(typeof info?.admin, 'string', `no info/admin in ${JSON.stringify(info)}`);
+      assert.equal(typeof info?.host, 'string', `no info/host in ${JSON.stringify(info)}`);
     });
 
     after(async () => {

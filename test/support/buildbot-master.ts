@@ -53,6 +53,8 @@ export interface BuildbotMaster {
   stopBuild(buildid: number, reason?: string): Promise<void>;
   /** True when the master's database lists the worker as connected. */
   isWorkerConnected(workerName: string): boolean;
+  /** What the worker answered to get_worker_info, as the master stored it (workers.info). */
+  workerInfo(workerName: string): Record<string, unknown> | undefined;
   /** Builds of a builder, oldest first. */
   builds(builderName: string): BuildRow[];
   steps(buildid: number): StepRow[];
@@ -160,6 +162,11 @@ function makeHandle(p: {
       const row = conn().prepare(
         'SELECT 1 FROM connected_workers cw JOIN workers w ON w.id = cw.workerid WHERE w.name = ?').get(workerName);
       return row !== undefined;
+    },
+
+    workerInfo(workerName) {
+      const row = conn().prepare('SELECT info FROM workers WHERE name = ?').get(workerName) as { info: string } | undefined;
+      return row ? JSON.parse(row.info) as Record<string, unknown> : undefined;
     },
 
     builds(builderName) {
