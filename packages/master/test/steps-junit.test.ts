@@ -136,7 +136,8 @@ describe('junit step', () => {
     assert.equal(result, Results.FAILURE);
     assert.equal(rt.commands.find((c) => c.command === 'glob')!.args.path, 'build/reports/*.xml');
     assert.deepEqual(rt.commands.filter((c) => c.command === 'upload_file').map((c) => c.args.workerSrc), ['reports/a.xml', 'reports/b.xml']);
-    assert.equal(rt.summaries.at(-1)!.step, '4 passed, 2 failed, 1 errors, 1 skipped');
+    assert.equal(rt.summaries.at(-1)!.step, '4 passed, 2 failed, 1 errors, 1 skipped (failure)');
+    assert.equal(rt.summaries.at(-1)!.build, '4 passed, 2 failed, 1 errors, 1 skipped');
     assert.match(rt.logs.get('failures')!.content, /FAIL: com\.acme\.FooTest > com\.acme\.FooTest > rejects/);
     assert.deepEqual(rt.getProperty('test_results'), { total: 8, passed: 4, failed: 2, errors: 1, skipped: 1 });
   });

@@ -29,6 +29,13 @@ describe('shell step', () => {
     assert.equal(rt.summaries.at(-1)!.step, "'make check'");
   });
 
+  it('leaves the summary to the engine when the user wrote a description', async () => {
+    const rt = new FakeRuntime({ responder: () => ({ rc: 1 }) });
+    assert.equal(await steps.shell({ command: ['make'], description: 'building', descriptionDone: 'built' }).create().run(rt), Results.FAILURE);
+    assert.deepEqual(rt.summaries, []);
+    assert.deepEqual(rt.stateStrings, []);
+  });
+
   it('keeps a string command a string (run by the worker shell) and defaults the timeout to 20 minutes', async () => {
     const rt = new FakeRuntime();
     await steps.shell({ command: 'make test | tee out' }).create().run(rt);
@@ -146,7 +153,7 @@ describe('worker file-system steps', () => {
     assert.equal(await steps.fileExists({ file: 'x' }).create().run(statWith(null)), Results.FAILURE);
     const dir = statWith(0o040755);
     assert.equal(await steps.fileExists({ file: 'x' }).create().run(dir), Results.FAILURE);
-    assert.equal(dir.summaries.at(-1)!.step, 'Not a file: x');
+    assert.equal(dir.summaries.at(-1)!.step, 'Not a file: x (failure)');
   });
 });
 

@@ -2,6 +2,7 @@
 import { mkdir } from 'node:fs/promises';
 import type { BuildStep, MaybeRenderable, StepFactory, StepOptions, StepRuntime } from '../process/step-types.js';
 import { Results, type Result } from '../process/results.js';
+import { setSummary } from './summary.js';
 import { BaseStep, checkOneOf, checkPositive, makeFactory, requireOption } from './factory.js';
 import { DEFAULT_UPLOAD_BLOCKSIZE, refusalsFail, resolveForStep, transferOutcome, type MasterPathOption } from './transfer-common.js';
 
@@ -38,7 +39,7 @@ export class DirectoryUploadStep extends BaseStep<DirectoryUploadOptions> implem
       if (result === Results.SUCCESS && o.url) {
         await rt.addURL(String(await rt.render(o.urlText ?? workerSrc)), String(await rt.render(o.url)));
       }
-      await rt.updateSummary({ step: `uploaded ${workerSrc}` });
+      await setSummary(rt, o, `uploaded ${workerSrc}`, result);
       return result;
     });
   }

@@ -3,6 +3,7 @@ import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { BuildStep, MaybeRenderable, StepFactory, StepOptions, StepRuntime } from '../process/step-types.js';
 import type { Result } from '../process/results.js';
+import { setSummary } from './summary.js';
 import { BaseStep, checkPositive, makeFactory, requireOption } from './factory.js';
 import { DEFAULT_DOWNLOAD_BLOCKSIZE, failWith, refusalsFail, resolveForStep, transferOutcome, type MasterPathOption } from './transfer-common.js';
 
@@ -40,8 +41,9 @@ export class FileDownloadStep extends BaseStep<FileDownloadOptions> implements B
         workdir: rt.workdir, source: { path: source }, workerDest, maxsize: o.maxsize ?? null,
         blocksize: o.blocksize ?? DEFAULT_DOWNLOAD_BLOCKSIZE, mode: o.mode ?? null,
       }, cb));
-      await rt.updateSummary({ step: `downloaded to ${basename(workerDest)}` });
-      return transferOutcome(rt, res, `download to ${workerDest}`);
+      const result = await transferOutcome(rt, res, `download to ${workerDest}`);
+      await setSummary(rt, o, `downloaded to ${basename(workerDest)}`, result);
+      return result;
     });
   }
 }

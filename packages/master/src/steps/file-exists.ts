@@ -1,6 +1,7 @@
 /** `steps.fileExists({ file })`: SUCCESS if the worker path (relative to the builder directory) is a regular file. */
 import type { BuildStep, MaybeRenderable, StepFactory, StepOptions, StepRuntime } from '../process/step-types.js';
 import { Results, type Result } from '../process/results.js';
+import { setSummary } from './summary.js';
 import { BaseStep, makeFactory, requireOption } from './factory.js';
 import { commandOutcome, isFatal } from './outcome.js';
 
@@ -21,14 +22,14 @@ export class FileExistsStep extends BaseStep<FileExistsOptions> implements Build
     if (isFatal(r)) return r;
     const st = res.updates.stat;
     if (res.rc !== 0 || !Array.isArray(st)) {
-      await rt.updateSummary({ step: `File not found: ${file}` });
+      await setSummary(rt, this.options, `File not found: ${file}`, Results.FAILURE);
       return Results.FAILURE;
     }
     if ((Number(st[0]) & S_IFMT) !== S_IFREG) {
-      await rt.updateSummary({ step: `Not a file: ${file}` });
+      await setSummary(rt, this.options, `Not a file: ${file}`, Results.FAILURE);
       return Results.FAILURE;
     }
-    await rt.updateSummary({ step: `File found: ${file}` });
+    await setSummary(rt, this.options, `File found: ${file}`, Results.SUCCESS);
     return Results.SUCCESS;
   }
 }

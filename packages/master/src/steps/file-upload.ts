@@ -3,6 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import type { BuildStep, MaybeRenderable, StepFactory, StepOptions, StepRuntime } from '../process/step-types.js';
 import { Results, type Result } from '../process/results.js';
+import { setSummary } from './summary.js';
 import { BaseStep, checkPositive, makeFactory, requireOption } from './factory.js';
 import { DEFAULT_UPLOAD_BLOCKSIZE, refusalsFail, resolveForStep, transferOutcome, type MasterPathOption } from './transfer-common.js';
 
@@ -43,7 +44,7 @@ export class FileUploadStep extends BaseStep<FileUploadOptions> implements Build
       if (result === Results.SUCCESS && o.url) {
         await rt.addURL(String(await rt.render(o.urlText ?? basename(masterDest))), String(await rt.render(o.url)));
       }
-      await rt.updateSummary({ step: `uploaded ${basename(workerSrc)}` });
+      await setSummary(rt, o, `uploaded ${basename(workerSrc)}`, result);
       return result;
     });
   }

@@ -6,6 +6,7 @@
  */
 import type { BuildStep, LogWriter, MaybeRenderable, StepFactory, StepOptions, StepRuntime } from '../process/step-types.js';
 import { Results, type Result } from '../process/results.js';
+import { setSummary } from './summary.js';
 import { BaseStep, checkOneOf, makeFactory } from './factory.js';
 import { StepConfigError } from './errors.js';
 import { commandOutcome, didFail, isFatal } from './outcome.js';
@@ -104,7 +105,7 @@ export class GitStep extends BaseStep<GitOptions> implements BuildStep {
         log.addContent(`No sourcestamp found in build for codebase '${codebase}' (the build has: ${known}).\n` +
           `Set the step's codebase option to one of those, or give the scheduler a codebase '${codebase}'.\n`);
         await log.finish();
-        await rt.updateSummary({ step: `Codebase ${codebase} not in build` });
+        await setSummary(rt, o, `Codebase ${codebase} not in build`, Results.FAILURE);
         return Results.FAILURE;
       }
       this.branch = ss?.branch || defaultBranch;
@@ -126,7 +127,7 @@ export class GitStep extends BaseStep<GitOptions> implements BuildStep {
       const rev = await this.gotRevision();
       await updateSourceProperty(rt, 'got_revision', rev, codebase, 'Git');
       if (o.getDescription) await this.describe(codebase);
-      await rt.updateSummary({ step: `update${codebase ? ` ${codebase}` : ''} ${rev.slice(0, 12)}` });
+      await setSummary(rt, o, `update${codebase ? ` ${codebase}` : ''} ${rev.slice(0, 12)}`, Results.SUCCESS);
       return Results.SUCCESS;
     } catch (err) {
       if (err instanceof Abort) {

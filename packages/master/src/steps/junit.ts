@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BuildStep, MaybeRenderable, StepFactory, StepOptions, StepRuntime } from '../process/step-types.js';
 import { Results, type Result } from '../process/results.js';
+import { setSummary } from './summary.js';
 import { BaseStep, checkPositive, makeFactory, requireOption } from './factory.js';
 import { commandOutcome, isFatal } from './outcome.js';
 import { glob, workerJoin } from './remote-ops.js';
@@ -40,8 +41,9 @@ export class JUnitStep extends BaseStep<JUnitOptions> implements BuildStep {
       const files = await this.findReports(rt, patterns);
       if (files.length === 0) {
         log.addStderr(`no JUnit report matched ${patterns.map((p) => `'${p}'`).join(', ')} in ${rt.workdir}\n`);
-        await rt.updateSummary({ step: 'no test reports' });
-        return o.allowEmpty ? Results.WARNINGS : Results.FAILURE;
+        const result = o.allowEmpty ? Results.WARNINGS : Results.FAILURE;
+        await setSummary(rt, o, 'no test reports', result);
+        return result;
       }
       let report: TestReport = emptyReport();
       let broken = 0;
@@ -67,7 +69,6 @@ export class JUnitStep extends BaseStep<JUnitOptions> implements BuildStep {
         }
       }
       const summary = summarize(report) + (broken ? `, ${broken} unreadable reports` : '');
-      await rt.updateSummary({ step: summary, build: report.failed + report.errors ? summary : undefined });
       const failures = formatFailures(report);
       if (failures) {
         const flog = await rt.addLog('failures', 't');
@@ -79,8 +80,10 @@ export class JUnitStep extends BaseStep<JUnitOptions> implements BuildStep {
         const { total, passed, failed, errors, skipped } = report;
         await rt.setProperty(prop, { total, passed, failed, errors, skipped }, this.name);
       }
-      if (report.failed + report.errors > 0 || broken > 0) return Results.FAILURE;
-      return Results.SUCCESS;
+      const result = report.failed + report.errors > 0 || broken > 0 ? Results.FAILURE : Results.SUCCESS;
+      // Failing counts also go into the build's summary, where people look first.
+      await setSummary(rt, o, summary, result, result === Results.SUCCESS ? undefined : summary);
+      return result;
     } finally {
       await log.finish();
       await rm(tmp, { recursive: true, force: true });

@@ -4,6 +4,7 @@
  */
 import type { BuildStep, MaybeRenderable, StepFactory, StepRuntime } from '../process/step-types.js';
 import { Results, type Result } from '../process/results.js';
+import { setSummary } from './summary.js';
 import { BaseStep, makeFactory } from './factory.js';
 import { StepConfigError } from './errors.js';
 import { renderInvocation, runShellWithRules, validateShellOptions, type ShellCommandOptions } from './base-shell.js';
@@ -54,7 +55,7 @@ export class SetPropertyFromCommandStep extends BaseStep<SetPropertyFromCommandO
     log.addContent(Object.keys(changes).sort().map((k) => `${k}: ${JSON.stringify(changes[k])}`).join('\n'));
     await log.finish();
     const keys = Object.keys(changes);
-    if (keys.length > 0) await rt.updateSummary({ step: keys.length === 1 ? `property '${keys[0]}' set` : `${keys.length} properties set` });
+    if (keys.length > 0) await setSummary(rt, o, keys.length === 1 ? `property '${keys[0]}' set` : `${keys.length} properties set`, result);
     return result;
   }
 }

@@ -1,6 +1,7 @@
 /** `steps.shell({ command })`: runs a command on the worker (Buildbot's ShellCommand). */
 import type { BuildStep, StepFactory, StepRuntime } from '../process/step-types.js';
 import type { Result } from '../process/results.js';
+import { setSummary } from './summary.js';
 import { BaseStep, makeFactory } from './factory.js';
 import { commandSummary, renderInvocation, runShellWithRules, validateShellOptions, type ShellCommandOptions } from './base-shell.js';
 
@@ -16,10 +17,10 @@ export class ShellStep extends BaseStep<ShellOptions> implements BuildStep {
     const describe = this.options.description === undefined;
     if (describe) await rt.setStateString(commandSummary(inv.command as string | string[]));
     const { result, warnings } = await runShellWithRules(rt, this.options, inv);
-    if (describe || warnings) {
-      const base = describe ? commandSummary(inv.command as string | string[]) : undefined;
-      const warn = warnings ? `${warnings} warnings` : undefined;
-      await rt.updateSummary({ step: [base, warn].filter(Boolean).join(' ') });
+    // With a user description the engine composes the summary; otherwise show the command (and warnings).
+    if (describe) {
+      const text = commandSummary(inv.command as string | string[]) + (warnings ? ` ${warnings} warnings` : '');
+      await setSummary(rt, this.options, text, result);
     }
     return result;
   }

@@ -5,6 +5,7 @@
 import { basename } from 'node:path';
 import type { BuildStep, MaybeRenderable, StepFactory, StepOptions, StepRuntime } from '../process/step-types.js';
 import type { Result } from '../process/results.js';
+import { setSummary } from './summary.js';
 import { BaseStep, checkPositive, makeFactory, requireOption } from './factory.js';
 import { StepConfigError } from './errors.js';
 import { DEFAULT_DOWNLOAD_BLOCKSIZE, failWith, transferOutcome } from './transfer-common.js';
@@ -35,8 +36,9 @@ export class StringDownloadStep extends BaseStep<StringDownloadOptions> implemen
     if (o.maxsize != null && data.length > o.maxsize) return failWith(rt, `the string is ${data.length} bytes, more than maxsize ${o.maxsize}`);
     await rt.setStateString(`downloading to ${basename(workerDest)}`);
     const res = await downloadData(rt, data, workerDest, rt.workdir, { mode: o.mode ?? null, maxsize: o.maxsize ?? null, blocksize: o.blocksize ?? DEFAULT_DOWNLOAD_BLOCKSIZE });
-    await rt.updateSummary({ step: `downloaded to ${basename(workerDest)}` });
-    return transferOutcome(rt, res, `download to ${workerDest}`);
+    const result = await transferOutcome(rt, res, `download to ${workerDest}`);
+    await setSummary(rt, o, `downloaded to ${basename(workerDest)}`, result);
+    return result;
   }
 }
 

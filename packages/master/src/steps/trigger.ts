@@ -5,6 +5,7 @@
  */
 import type { BuildStep, MaybeRenderable, SourceStampInfo, StepFactory, StepOptions, StepRuntime, TriggerHandle } from '../process/step-types.js';
 import { Results, worst, type Result } from '../process/results.js';
+import { setSummary } from './summary.js';
 import { BaseStep, makeFactory } from './factory.js';
 import { StepConfigError } from './errors.js';
 
@@ -56,17 +57,21 @@ export class TriggerStep extends BaseStep<TriggerOptions> implements BuildStep {
       log.addContent(`Could not trigger:\n${errors.join('\n')}\nCheck that each name is a triggerable scheduler in the config.\n`);
       await log.finish();
     }
-    await rt.updateSummary({ step: `triggered ${started.map((s) => s.name).join(', ') || 'nothing'}` });
-    if (errors.length) return Results.EXCEPTION;
-    if (!wait) return Results.SUCCESS;
+    const text = `triggered ${started.map((s) => s.name).join(', ') || 'nothing'}`;
+    if (errors.length || !wait) {
+      const result = errors.length ? Results.EXCEPTION : Results.SUCCESS;
+      await setSummary(rt, o, text, result);
+      return result;
+    }
 
     const stopped = new Promise<'stopped'>((r) => { const off = rt.onStop(() => { off(); r('stopped'); }); if (rt.isStopped()) r('stopped'); });
     const unimportant = new Set(o.unimportantSchedulerNames ?? []);
     const all = Promise.all(started.map(async (s) => ({ name: s.name, results: (await s.handle.finished).results })));
     const outcome = await Promise.race([all, stopped]);
-    if (outcome === 'stopped') return Results.CANCELLED;
+    if (outcome === 'stopped') { await setSummary(rt, o, text, Results.CANCELLED); return Results.CANCELLED; }
     let result: Result = Results.SUCCESS;
     for (const r of outcome) if (!unimportant.has(r.name)) result = worst(result, r.results);
+    await setSummary(rt, o, text, result);
     return result;
   }
 
