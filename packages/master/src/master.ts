@@ -1,0 +1,271 @@
+/**
+ * The composition root: a running master is its config, database, event bus, data layer, worker
+ * server, HTTP server, schedulers, change sources and botmaster, started in dependency order and
+ * stopped in reverse. Also: startup crash recovery, graceful stop (SIGTERM), reconfig (SIGHUP).
+ */
+import { rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { pino, type Logger } from 'pino';
+import type { MasterConfig, WorkerConfig } from './config/types.js';
+import { tryLoadConfig } from './config/load.js';
+import { ConfigError, formatIssue, type ConfigIssue } from './config/errors.js';
+import { openDatabase, type Db } from './db/index.js';
+import { DataConnector } from './data/index.js';
+import { InProcessMessageQueue, type MessageQueue } from './mq/bus.js';
+import { WorkerManager } from './workers/index.js';
+import { Botmaster } from './process/botmaster.js';
+import type { BuildServices } from './process/build.js';
+import type { EngineData } from './process/engine-data.js';
+import { LockRegistry } from './process/locks.js';
+import { recoverInterruptedWork } from './process/recovery.js';
+import { renderValue } from './process/renderables.js';
+import { SecretManager, type SecretProvider } from './process/secrets.js';
+import { Properties } from './process/properties.js';
+import type { Triggerable } from './process/step-types.js';
+import { ServiceSet, type Service } from './master/services.js';
+import { createSchedulerService, createChangeSourceService, startHttpServer, type HttpHandle } from './master/components.js';
+
+export interface StartMasterOptions {
+  /** pino logger; default: JSON lines on stdout at `info` (env MASTRO_LOG_LEVEL overrides). */
+  logger?: Logger;
+  /** Install SIGTERM/SIGINT (graceful stop, then exit) and SIGHUP (reconfig) handlers. Default false. */
+  handleSignals?: boolean;
+  /** Write `master.ready.json` into the master directory once listening. Default true. */
+  readyFile?: boolean;
+  /** Print one `MASTRO_READY {json}` line on stdout once listening (for the CLI and tests). Default false. */
+  readyLine?: boolean;
+}
+
+export interface StopOptions {
+  /** Milliseconds running builds may take to finish before they are stopped as RETRY. Default: the config's stopGracePeriod. */
+  graceMs?: number;
+}
+
+export interface ReconfigResult { ok: boolean; issues: ConfigIssue[] }
+
+export const READY_FILE = 'master.ready.json';
+
+export class Master {
+  config!: MasterConfig;
+  db!: Db;
+  readonly mq: MessageQueue = new InProcessMessageQueue();
+  data!: DataConnector;
+  masterid!: number;
+  botmaster!: Botmaster;
+  workers!: WorkerManager;
+  http: HttpHandle | null = null;
+  readonly secrets = new SecretManager();
+  readonly locks = new LockRegistry();
+  readonly log: Logger;
+  private services!: BuildServices;
+  private schedulers = new ServiceSet('scheduler');
+  private changeSources = new ServiceSet('change source');
+  private stopping: Promise<void> | null = null;
+  private signalCleanup: Array<() => void> = [];
+  private reconfiguring: Promise<ReconfigResult> | null = null;
+
+  private constructor(readonly dir: string, private readonly opts: StartMasterOptions) {
+    this.log = opts.logger ?? pino({ level: process.env.MASTRO_LOG_LEVEL ?? 'info' });
+  }
+
+  /** Loads the config of `dir` and starts everything; throws ConfigError (with every issue) on a bad config. */
+  static async start(dir: string, opts: StartMasterOptions = {}): Promise<Master> {
+    const m = new Master(resolve(dir), opts);
+    try {
+      await m.startUp();
+    } catch (err) {
+      await m.tearDown().catch(() => {});
+      throw err;
+    }
+    return m;
+  }
+
+  get workerPort(): number { return this.workers.port; }
+  get httpPort(): number | null { return this.http?.port ?? null; }
+
+  private engineData(): EngineData {
+    return { updates: this.data.updates, reads: this.data, mq: this.mq };
+  }
+
+  private async startUp(): Promise<void> {
+    const loaded = await tryLoadConfig(this.dir);
+    if (!loaded.config) throw new ConfigError(loaded.issues, loaded.file ?? undefined);
+    const config = loaded.config;
+    this.config = config;
+    this.db = await openDatabase(config.db.url, { baseDir: config.masterDir });
+    this.data = new DataConnector(this.db, this.mq, { logMaxSize: config.logMaxSize, logMaxTailSize: config.logMaxTailSize });
+    this.masterid = await this.data.updates.masterActive(config.masterName);
+    this.log.info({ masterid: this.masterid, name: config.masterName, db: this.db.engine }, 'master registered');
+
+    // Work left in progress by an earlier run of this master (killed, crashed) runs again.
+    await recoverInterruptedWork(this.engineData(), this.masterid, this.log);
+
+    this.secrets.setProviders(config.secrets as SecretProvider[]);
+    this.services = {
+      data: this.engineData(), masterid: this.masterid, masterDir: config.masterDir, secrets: this.secrets,
+      locks: this.locks, log: this.log, globalProperties: config.properties,
+      findTriggerable: (name) => this.findTriggerable(name),
+      triggerableNames: () => this.schedulers.all().filter((s) => isTriggerable(s.instance)).map((s) => s.name),
+    };
+    this.botmaster = new Botmaster({ services: this.services, collapseContext: this });
+    await this.botmaster.configure(config.builders, config.workers);
+
+    const mp = config.protocols.msgpack;
+    this.workers = new WorkerManager({
+      ...mp, port: mp.port, host: mp.host, logger: this.log.child({ component: 'workers' }),
+      workers: await this.workerCredentials(config.workers),
+    });
+    this.workers.on('attached', (w) => { void this.botmaster.workerAttached(w); });
+    this.workers.on('detached', (w) => { void this.botmaster.workerDetached(w); });
+    await this.applyBuilderLists(config.workers);
+    const { port: workerPort } = await this.workers.listen();
+    this.log.info({ port: workerPort }, 'worker server listening');
+
+    await this.botmaster.start();
+    await this.schedulers.apply(config.schedulers.map((spec) => createSchedulerService(spec, this.schedulerServices())), this.log);
+    await this.changeSources.apply(config.changeSources.map((spec) => createChangeSourceService(spec, this.schedulerServices(), config.masterDir)), this.log);
+
+    if (config.www) {
+      this.http = await startHttpServer({ master: this, data: this.data, mq: this.mq, config, log: this.log.child({ component: 'www' }) });
+      this.log.info({ port: this.http.port }, 'http server listening');
+    }
+    if (this.opts.handleSignals) this.installSignalHandlers();
+    await this.announceReady();
+  }
+
+  private schedulerServices() {
+    return { mq: this.mq, updates: this.data.updates, reads: this.data, masterid: this.masterid, logger: this.log.child({ component: 'schedulers' }) };
+  }
+
+  private findTriggerable(name: string): Triggerable | undefined {
+    const s = this.schedulers.get(name)?.instance;
+    return isTriggerable(s) ? s : undefined;
+  }
+
+  /** Worker passwords may be renderables (e.g. util.Secret('w0')): rendered with the secret providers only. */
+  private async workerCredentials(workers: readonly WorkerConfig[]): Promise<Array<{ name: string; password: string }>> {
+    const ctx = { properties: new Properties(), sourcestamps: [], workerInfo: {}, getSecret: (n: string) => this.secrets.get(n) };
+    const out: Array<{ name: string; password: string }> = [];
+    for (const w of workers) {
+      const password = await renderValue(w.password, ctx);
+      if (typeof password !== 'string' || !password) throw new Error(`worker '${w.name}': its password rendered to ${JSON.stringify(password)}; give a non-empty string or a secret that exists`);
+      out.push({ name: w.name, password });
+    }
+    return out;
+  }
+
+  private async applyBuilderLists(workers: readonly WorkerConfig[]): Promise<void> {
+    await Promise.all(workers.map((w) => this.workers.setBuilderList(w.name, this.botmaster.builderListFor(w.name)).catch((err) => {
+      this.log.warn({ err, worker: w.name }, 'updating the builder directories of a worker failed');
+    })));
+  }
+
+  private async announceReady(): Promise<void> {
+    const info = { pid: process.pid, masterid: this.masterid, workerPort: this.workerPort, httpPort: this.httpPort, dir: this.dir };
+    if (this.opts.readyFile !== false) await writeFile(join(this.dir, READY_FILE), JSON.stringify(info) + '\n');
+    if (this.opts.readyLine) process.stdout.write(`MASTRO_READY ${JSON.stringify(info)}\n`);
+    this.log.info(info, 'master ready');
+  }
+
+  /**
+   * Applies the config file again. A broken config is refused (issues logged with their paths)
+   * and the running one stays. Running builds finish on the config they started with.
+   */
+  reconfig(): Promise<ReconfigResult> {
+    if (this.reconfiguring) return this.reconfiguring;
+    this.reconfiguring = this.doReconfig().finally(() => { this.reconfiguring = null; });
+    return this.reconfiguring;
+  }
+
+  private async doReconfig(): Promise<ReconfigResult> {
+    if (this.stopping) return { ok: false, issues: [{ path: '', message: 'the master is stopping' }] };
+    const loaded = await tryLoadConfig(this.dir);
+    if (!loaded.config) {
+      for (const issue of loaded.issues) this.log.error({ path: issue.path, file: loaded.file }, `reconfig refused: ${formatIssue(issue)}`);
+      this.log.error({ issues: loaded.issues.length }, 'reconfig refused; the running configuration stays');
+      return { ok: false, issues: loaded.issues };
+    }
+    const next = loaded.config;
+    const prev = this.config;
+    for (const [what, a, b] of [
+      ['db.url', prev.db.url, next.db.url],
+      ['protocols.msgpack.port', prev.protocols.msgpack.port, next.protocols.msgpack.port],
+      ['www.port', prev.www?.port, next.www?.port],
+    ] as const) {
+      if (a !== b) this.log.warn({ path: what }, `${what} changed; it takes effect when the master restarts`);
+    }
+    let credentials;
+    try {
+      credentials = await this.workerCredentials(next.workers);
+    } catch (err) {
+      const issue = { path: 'workers', message: (err as Error).message };
+      this.log.error(issue, 'reconfig refused; the running configuration stays');
+      return { ok: false, issues: [issue] };
+    }
+    this.config = next;
+    this.secrets.setProviders(next.secrets as SecretProvider[]);
+    this.services.globalProperties = next.properties;
+    await this.botmaster.configure(next.builders, next.workers);
+    this.workers.setWorkers(credentials);
+    await this.applyBuilderLists(next.workers);
+    await this.schedulers.apply(next.schedulers.map((spec) => createSchedulerService(spec, this.schedulerServices())), this.log);
+    await this.changeSources.apply(next.changeSources.map((spec) => createChangeSourceService(spec, this.schedulerServices(), next.masterDir)), this.log);
+    this.log.info({ builders: next.builders.length, workers: next.workers.length, schedulers: next.schedulers.length }, 'reconfig applied');
+    return { ok: true, issues: loaded.issues };
+  }
+
+  /**
+   * Graceful stop: no new builds or buildsets; running builds get the grace period to finish and
+   * are then stopped as RETRY (they run again after a restart); then everything closes.
+   */
+  stop(opts: StopOptions = {}): Promise<void> {
+    if (this.stopping) return this.stopping;
+    this.stopping = (async () => {
+      const graceMs = opts.graceMs ?? this.config.stopGracePeriod * 1000;
+      this.log.info({ graceMs }, 'master stopping');
+      await this.schedulers.apply([], this.log);
+      await this.changeSources.apply([], this.log);
+      await this.botmaster.shutdown({ graceMs });
+      await this.tearDown();
+      this.log.info('master stopped');
+    })();
+    return this.stopping;
+  }
+
+  private async tearDown(): Promise<void> {
+    for (const c of this.signalCleanup.splice(0)) c();
+    const step = async (what: string, fn: () => Promise<unknown> | undefined) => {
+      try { await fn(); } catch (err) { this.log.warn({ err }, `${what} failed during shutdown`); }
+    };
+    await step('closing the http server', () => this.http?.close());
+    await step('closing worker connections', () => this.workers?.close());
+    await step('marking the master stopped', () => (this.masterid !== undefined ? this.data?.updates.masterStopped(this.masterid) : undefined));
+    await step('closing the database', () => this.db?.close());
+    await step('removing the ready file', () => rm(join(this.dir, READY_FILE), { force: true }));
+  }
+
+  private installSignalHandlers(): void {
+    const onTerm = (signal: string) => {
+      this.log.info({ signal }, 'received a stop signal; stopping gracefully');
+      this.stop().then(() => process.exit(0), (err) => { this.log.error({ err }, 'stop failed'); process.exit(1); });
+    };
+    const onHup = () => { this.log.info('received SIGHUP; reconfiguring'); void this.reconfig(); };
+    const term = () => onTerm('SIGTERM');
+    const int = () => onTerm('SIGINT');
+    process.on('SIGTERM', term);
+    process.on('SIGINT', int);
+    process.on('SIGHUP', onHup);
+    this.signalCleanup.push(() => { process.off('SIGTERM', term); process.off('SIGINT', int); process.off('SIGHUP', onHup); });
+  }
+}
+
+function isTriggerable(x: unknown): x is Triggerable {
+  return !!x && typeof (x as Triggerable).trigger === 'function';
+}
+
+/** Starts a master from a directory (the CLI's `start` calls this). */
+export function startMaster(dir: string, opts: StartMasterOptions = {}): Promise<Master> {
+  return Master.start(dir, opts);
+}
+
+export type { Service };
