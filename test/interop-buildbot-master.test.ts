@@ -147,6 +147,24 @@ for (const kind of [debianWorker, mastroWorker]) {
       assert.doesNotMatch(gitLog, /git clone/, `the git step cloned again:\n${gitLog}`);
     });
 
+    test('a non-zero exit code and a no-output timeout end their steps FAILURE', async () => {
+      const m = master!;
+      await m.sendChange({ project: 'failing', repository: repo.url, branch: 'main' });
+      const build = await waitForFinishedBuild(m, 'failing', diagnostics);
+      assert.equal(build.results, BuildbotResults.FAILURE, `build ended ${build.results} (${build.state_string})${diagnostics()}`);
+      const steps = m.steps(build.id);
+      const exit3 = steps.find((s) => s.name === 'exit 3');
+      const silent = steps.find((s) => s.name === 'silent too long');
+      assert.equal(exit3?.results, BuildbotResults.FAILURE, `exit 3 ended ${exit3?.results}${diagnostics()}`);
+      assert.equal(silent?.results, BuildbotResults.FAILURE, `silent too long ended ${silent?.results}${diagnostics()}`);
+      // Buildbot stdio logs prefix each line with its stream: e = stderr, h = header.
+      const exitLog = m.stepLog(exit3!.id, 'stdio');
+      assert.match(exitLog, /^eabout to fail$/m, `stderr missing:\n${exitLog}`);
+      assert.match(exitLog, /exit code 3/, `exit code missing:\n${exitLog}`);
+      const silentLog = m.stepLog(silent!.id, 'stdio');
+      assert.match(silentLog, /timed out/i, `no timeout reported:\n${silentLog}`);
+    });
+
     test("stopping a build from the master kills its command's process tree and ends the build CANCELLED", async () => {
       const m = master!;
       await m.sendChange({ project: 'sleeper', repository: repo.url, branch: 'main' });

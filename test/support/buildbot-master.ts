@@ -36,7 +36,7 @@ export interface BuildRow {
 }
 export interface StepRow { id: number; number: number; name: string; results: number | null; state_string: string }
 
-export interface ChangeOptions { project: 'interop' | 'sleeper'; repository: string; branch: string; revision?: string; files?: string[] }
+export interface ChangeOptions { project: 'interop' | 'failing' | 'sleeper'; repository: string; branch: string; revision?: string; files?: string[] }
 
 export interface BuildbotMaster {
   /** The master's base directory (twistd.log and state.sqlite live there). */
@@ -47,7 +47,7 @@ export interface BuildbotMaster {
   readonly uploadDir: string;
   /** Where the `sleeper` builder's command writes shell.pid and child.pid. */
   readonly pidDir: string;
-  /** Sends a change with `buildbot sendchange`; project `interop` builds, `sleeper` sleeps. */
+  /** Sends a change with `buildbot sendchange`; project `interop` builds, `failing` fails, `sleeper` sleeps. */
   sendChange(change: ChangeOptions): Promise<void>;
   /** Asks the master to stop a running build (the data API's `stop` control action). */
   stopBuild(buildid: number, reason?: string): Promise<void>;
