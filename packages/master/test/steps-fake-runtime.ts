@@ -63,6 +63,9 @@ export interface FakeOptions {
   properties?: Record<string, unknown>;
   pathFlavour?: 'posix' | 'win32';
   trigger?: (req: TriggerRequest) => Promise<TriggerHandle>;
+  /** A real connected worker: commands go to it instead of the responder (end-to-end tests). */
+  liveWorker?: RemoteWorker;
+  builderName?: string;
 }
 
 export class FakeRuntime implements StepRuntime {
@@ -86,10 +89,24 @@ export class FakeRuntime implements StepRuntime {
     this.workdir = opts.workdir ?? 'build';
     this.build = {
       buildid: 7, number: 3, builderid: 1, builderName: 'b', buildrequestid: 11, workerName: 'w0',
-      builddir: 'b', masterDir: opts.masterDir ?? '/tmp/master', sourcestamps: opts.sourcestamps ?? [],
+      builddir: opts.builderName ?? 'b', masterDir: opts.masterDir ?? '/tmp/master', sourcestamps: opts.sourcestamps ?? [],
     };
+    if (opts.builderName) (this.build as { builderName: string }).builderName = opts.builderName;
     for (const [k, v] of Object.entries(opts.properties ?? {})) this.properties.setProperty(k, v, 'test');
     const self = this;
+    if (opts.liveWorker) {
+      // Record what the step sends, then let the real worker do it.
+      const live = opts.liveWorker;
+      const recordAnd = <T,>(command: string, args: object, go: () => T): T => { self.commands.push({ command, args: { ...args } }); return go(); };
+      this.worker = Object.assign(Object.create(live), {
+        startCommand: (b: string, command: string, args: Record<string, unknown>, cb?: CommandCallbacks) =>
+          recordAnd(command, args, () => live.startCommand(b, command, args, cb)),
+        uploadFile: (b: string, o: Parameters<RemoteWorker['uploadFile']>[1], cb?: CommandCallbacks) => recordAnd('upload_file', o, () => live.uploadFile(b, o, cb)),
+        uploadDirectory: (b: string, o: Parameters<RemoteWorker['uploadDirectory']>[1], cb?: CommandCallbacks) => recordAnd('upload_directory', o, () => live.uploadDirectory(b, o, cb)),
+        downloadFile: (b: string, o: Parameters<RemoteWorker['downloadFile']>[1], cb?: CommandCallbacks) => recordAnd('download_file', o, () => live.downloadFile(b, o, cb)),
+      }) as RemoteWorker;
+      return;
+    }
     const fakeRunning = (rec: Recorded, cb: CommandCallbacks, onDone?: (s: Scripted) => void): RunningCommand => ({
       commandId: String(self.commands.length),
       result: self.answer(rec, cb, onDone),
@@ -166,6 +183,11 @@ export class FakeRuntime implements StepRuntime {
   }
 
   async runCommand(command: string, args: Record<string, unknown>, opts: RunCommandOptions = {}): Promise<StepCommandResult> {
+    if (this.opts.liveWorker) {
+      const res = await this.route(opts, (cb) => this.worker.startCommand(this.build.builderName, command, args, cb).result);
+      if (command === 'shell') this.commands.at(-1)!.argv = args.command as string | string[];
+      return res;
+    }
     const rec: Recorded = { command, args };
     if (command === 'shell') rec.argv = args.command as string | string[];
     return this.route(opts, (cb) => this.answer(rec, cb));
@@ -178,15 +200,20 @@ export class FakeRuntime implements StepRuntime {
   private async route(opts: RunCommandOptions, go: (cb: CommandCallbacks) => Promise<StepCommandResult>): Promise<StepCommandResult> {
     if (this.stopped) return { rc: null, updates: {}, interrupted: true };
     const log = await this.logFor(opts.stdioLog);
+    const text = (v: unknown) => (typeof v === 'string' ? v : Array.isArray(v) ? String(v[0]) : String(v));
+    let out = '';
+    let err = '';
     const res = await go({
       onUpdate: (pair) => {
-        if (pair[0] === 'stdout') log?.addStdout(String(pair[1]));
-        if (pair[0] === 'stderr') log?.addStderr(String(pair[1]));
+        if (pair[0] === 'stdout') { out += text(pair[1]); log?.addStdout(text(pair[1])); }
+        if (pair[0] === 'stderr') { err += text(pair[1]); log?.addStderr(text(pair[1])); }
+        if (pair[0] === 'header') log?.addHeader(text(pair[1]));
         opts.onUpdate?.(pair);
       },
     });
-    if (!opts.collectStdout) delete res.stdout;
-    if (!opts.collectStderr) delete res.stderr;
+    const live = !!this.opts.liveWorker;
+    if (opts.collectStdout) res.stdout = live ? out : res.stdout; else delete res.stdout;
+    if (opts.collectStderr) res.stderr = live ? err : res.stderr; else delete res.stderr;
     return res;
   }
 

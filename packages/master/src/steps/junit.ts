@@ -93,7 +93,10 @@ export class JUnitStep extends BaseStep<JUnitOptions> implements BuildStep {
   /** Expands glob patterns on the worker; paths come back workdir-relative when possible. */
   private async findReports(rt: StepRuntime, patterns: string[]): Promise<string[]> {
     const out: string[] = [];
-    const base = rt.worker.info.basedir ? workerJoin(rt, rt.worker.info.basedir, rt.build.builddir, rt.workdir) : undefined;
+    // Paths are shown workdir-relative when the worker's builder directory is known; absolute ones work too.
+    const builderDir = rt.worker.builderBasedir?.(rt.build.builderName)
+      ?? (rt.worker.info.basedir ? workerJoin(rt, rt.worker.info.basedir, rt.build.builddir) : undefined);
+    const base = builderDir ? workerJoin(rt, builderDir, rt.workdir) : undefined;
     for (const p of patterns) {
       if (!/[*?[]/.test(p)) { out.push(p); continue; }
       const found = await glob(rt, workerJoin(rt, rt.workdir, p));
