@@ -1,5 +1,9 @@
 /** Builds the published vector form of a case, with every frame encoded by the reference codec. */
 import { encodeMessage } from '../src/codec.js';
+import { messageSchemas } from '../src/validation.js';
+import { commandArgsSchemas } from '../src/schemas/commands.js';
+import { updateArgsSchema, updatePairSchema } from '../src/schemas/updates.js';
+import { workerInfoResultSchema } from '../src/schemas/master-to-worker.js';
 import { errors, masterToWorker, workerToMaster, type VectorCase } from './vector-cases.js';
 
 export interface Frame { json?: unknown; json_text?: string; msgpack_hex?: string }
@@ -46,3 +50,16 @@ export const vectorFiles: Record<string, VectorCase[]> = {
   'errors.json': errors,
 };
 
+
+/**
+ * Every schema in one JSON document for implementations in other languages. `x-binary: true` marks
+ * a bytes value (msgpack bin; `{"$binary": base64}` in JSON); `mastro:update-*` ids are referenced by `$ref`.
+ */
+export function schemaBundle(): Record<string, unknown> {
+  return {
+    $comment: 'Generated from packages/protocol/src/schemas by scripts/generate-vectors.ts; do not edit.',
+    messages: messageSchemas,
+    commands: commandArgsSchemas,
+    definitions: { 'update-pair': updatePairSchema, 'update-args': updateArgsSchema, 'get_worker_info-result': workerInfoResultSchema },
+  };
+}

@@ -110,7 +110,8 @@ export function decodeMessage(data: Buffer | string, isBinary: boolean): Record<
       value = unpackr.unpack(bytes);
     } else {
       const text = typeof data === 'string' ? data : data.toString('utf8');
-      value = JSON.parse(text, jsonReviver);
+      // The reviver costs a call per value: only pay it when the frame carries bytes.
+      value = text.includes(`"${BINARY_KEY}"`) ? JSON.parse(text, jsonReviver) : JSON.parse(text);
     }
   } catch (err) {
     throw new ProtocolError(ErrorCodes.BAD_FRAME, { encoding, detail: describeDecodeError(err) }, { cause: err });

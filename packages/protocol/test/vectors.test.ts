@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { decodeMessage } from '../src/codec.js';
 import type { ProtocolConnection } from '../src/connection.js';
 import { KNOWN_OPS, validateCommandArgs } from '../src/validation.js';
-import { buildVector, vectorFiles, type Frame, type Vector } from '../scripts/vectors-build.js';
+import { buildVector, schemaBundle, vectorFiles, type Frame, type Vector } from '../scripts/vectors-build.js';
 import { rawPeer } from './helpers/sockets.js';
 
 const vectorsDir = new URL('../vectors/', import.meta.url);
@@ -43,6 +43,11 @@ test('the vector files are exactly what the generator produces from vector-cases
     const onDisk = loaded.find(([f]) => f === file)![1];
     assert.deepEqual(onDisk, JSON.parse(JSON.stringify(cases.map(buildVector))), `${file} is stale: regenerate it`);
   }
+});
+
+test('vectors/schemas.json is exactly the bundle of the schemas in src/schemas', () => {
+  const onDisk: unknown = JSON.parse(readFileSync(new URL('schemas.json', vectorsDir), 'utf8'));
+  assert.deepEqual(onDisk, JSON.parse(JSON.stringify(schemaBundle())), 'vectors/schemas.json is stale: regenerate it');
 });
 
 test('every op and every command is covered by a vector', () => {
