@@ -21,6 +21,25 @@ import { FakeRuntime } from '../packages/master/test/steps-fake-runtime.js';
 const WORKER_CLI = new URL('../packages/worker/dist/cli.js', import.meta.url).pathname;
 const BUILDER = 'e2e';
 
+type WorkerKind = 'mastro-worker' | 'buildbot-worker';
+
+function hasBuildbotWorker(): boolean {
+  try { execFileSync('buildbot-worker', ['--version'], { stdio: 'ignore' }); return true; } catch { return false; }
+}
+
+/** Creates and starts a worker of that kind in `dir`, connecting to the harness. */
+function startWorkerProcess(kind: WorkerKind, dir: string, port: number): ChildProcess {
+  if (kind === 'mastro-worker') {
+    execFileSync(process.execPath, [WORKER_CLI, 'create-worker', dir, `127.0.0.1:${port}`, 'w', 'pw']);
+    return spawn(process.execPath, [WORKER_CLI, 'start', dir, '--foreground'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  }
+  execFileSync('buildbot-worker', ['create-worker', '--protocol=msgpack_experimental_v7', dir, `127.0.0.1:${port}`, 'w', 'pw'], { stdio: 'ignore' });
+  return spawn('buildbot-worker', ['start', '--nodaemon', dir], { stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+for (const kind of ['mastro-worker', 'buildbot-worker'] as const) {
+const skip = kind === 'buildbot-worker' && !hasBuildbotWorker() ? 'Debian buildbot-worker is not installed (apt-get install buildbot-worker)' : false;
+describe(`steps on a real ${kind}`, { skip }, () => {
 let tmp: string;
 let repo: string;
 let masterDir: string;
@@ -43,7 +62,7 @@ function runtime(sourcestamps: SourceStampInfo[] = [], workdir = 'build') {
 }
 
 before(async () => {
-  assert.ok(existsSync(WORKER_CLI), `the worker is not built (${WORKER_CLI}); run npm run build first`);
+  if (kind === 'mastro-worker') assert.ok(existsSync(WORKER_CLI), `the worker is not built (${WORKER_CLI}); run npm run build first`);
   tmp = mkdtempSync(join(tmpdir(), 'mastro-steps-e2e-'));
   repo = join(tmp, 'repo');
   masterDir = join(tmp, 'master');
@@ -61,9 +80,8 @@ before(async () => {
 
   h = await startHarness({ workers: [{ name: 'w', password: 'pw' }] });
   await h.manager.setBuilderList('w', [{ name: BUILDER, builddir: BUILDER }]);
-  execFileSync(process.execPath, [WORKER_CLI, 'create-worker', workerDir, `127.0.0.1:${h.port}`, 'w', 'pw']);
   const attached = h.nextAttached('w');
-  proc = spawn(process.execPath, [WORKER_CLI, 'start', workerDir, '--foreground'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  proc = startWorkerProcess(kind, workerDir, h.port);
   let stderr = '';
   proc.stderr!.on('data', (d) => { stderr += d; });
   const exited = new Promise<never>((_, rej) => proc.once('exit', (code) => rej(new Error(`worker exited (${code}) before attaching: ${stderr}`))));
@@ -176,3 +194,5 @@ describe('transfers and file steps on a real worker', () => {
     assert.match(rt.logs.get('failures')!.content, /FAIL: s > bad — boom/);
   });
 });
+});
+}

@@ -200,7 +200,7 @@ export class GitStep extends BaseStep<GitOptions> implements BuildStep {
       this.workdir = target;
     }
     this.announce(`copy source -> ${target}`, 'source');
-    const res = await cpdir(this.rt, 'source', target, { stdioLog: this.stdio, timeout: this.timeout() });
+    const res = await cpdir(this.rt, 'source', target, { stdioLog: this.stdio, timeout: this.timeout() ?? undefined });
     this.check(res, 'cpdir source -> ' + target);
   }
 
@@ -295,7 +295,7 @@ export class GitStep extends BaseStep<GitOptions> implements BuildStep {
 
   private async rmdirChecked(dir: string, abandonOnFailure: boolean): Promise<void> {
     this.announce(`remove directory ${dir}`, dir);
-    const res = await rmdir(this.rt, dir, { stdioLog: this.stdio, timeout: this.timeout() });
+    const res = await rmdir(this.rt, dir, { stdioLog: this.stdio, timeout: this.timeout() ?? undefined });
     if (abandonOnFailure) this.check(res, `rmdir ${dir}`);
     else if (isFatal(commandOutcome(res))) this.check(res, `rmdir ${dir}`);
   }
@@ -344,8 +344,9 @@ export class GitStep extends BaseStep<GitOptions> implements BuildStep {
 
   // --- running git ------------------------------------------------------------------------------
 
-  private timeout(): number | undefined {
-    return this.options.timeout ?? undefined;
+  /** The step's timeout for each command: undefined = the 20-minute default, null = none. */
+  private timeout(): number | null | undefined {
+    return this.options.timeout;
   }
 
   private announce(what: string, dir: string): void {
