@@ -10,7 +10,7 @@ export { encodeMessage, decodeMessage, BINARY_KEY } from './codec.js';
 export type { Encoding } from './codec.js';
 export { ProtocolConnection } from './connection.js';
 export type { ConnectionOptions, RequestHandler, ProtocolLogger, CloseInfo } from './connection.js';
-export { validateMessage, validateCommandArgs, messageSchemas, KNOWN_OPS, isKnownOp } from './validation.js';
+export { validateMessage, validateCommandArgs, validateWorkerInfo, messageSchemas, KNOWN_OPS, isKnownOp } from './validation.js';
 export type { ValidationResult, KnownOp } from './validation.js';
 export { basicAuthHeader, parseBasicAuthHeader, workerUrl } from './auth.js';
 export { lineChunk, updatePairsToRecord } from './updates.js';

@@ -5,7 +5,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { ErrorCodes, ProtocolError } from './errors.js';
 import { canonicalCommandName, commandArgsSchemas, type CommandName } from './schemas/commands.js';
-import { masterToWorkerSchemas } from './schemas/master-to-worker.js';
+import { masterToWorkerSchemas, workerInfoResultSchema } from './schemas/master-to-worker.js';
 import { responseSchema } from './schemas/response.js';
 import { updateArgsSchema, updatePairSchema } from './schemas/updates.js';
 import { workerToMasterSchemas } from './schemas/worker-to-master.js';
@@ -104,5 +104,14 @@ export function validateCommandArgs(command: string, args: unknown): ValidationR
   return { ok: true, msg: args as Record<string, unknown> };
 }
 
-/** Checks a `get_worker_info` result (used by the master before trusting it). */
+const workerInfoValidator = ajv.compile(workerInfoResultSchema);
+
+/** Checks a `get_worker_info` result before the master relies on it. */
+export function validateWorkerInfo(info: unknown): ValidationResult<Record<string, unknown>> {
+  if (!workerInfoValidator(info)) {
+    return { ok: false, error: new ProtocolError(ErrorCodes.INVALID_MESSAGE, { op: 'get_worker_info result', detail: describe(workerInfoValidator.errors) }) };
+  }
+  return { ok: true, msg: info as Record<string, unknown> };
+}
+
 export { isKnownOp };

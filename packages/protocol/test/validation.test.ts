@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ErrorCodes } from '../src/errors.js';
-import { validateCommandArgs, validateMessage } from '../src/validation.js';
+import { validateCommandArgs, validateMessage, validateWorkerInfo } from '../src/validation.js';
 import { errors, masterToWorker, workerToMaster } from '../scripts/vector-cases.js';
 
 function rejects(msg: unknown, detail: RegExp): void {
@@ -118,4 +118,13 @@ test('validateCommandArgs checks each command and names unknown ones', () => {
   bad('download_file', { path: '/a', maxsize: null, blocksize: 16384, mode: '644' }, /mode must be integer,null/);
   const unknown = validateCommandArgs('launch_rockets', {});
   assert.ok(!unknown.ok && unknown.error.code === ErrorCodes.UNKNOWN_COMMAND);
+});
+
+test('a get_worker_info result is checked for the keys the master relies on', () => {
+  const info = masterToWorker.find((c) => c.name === 'get_worker_info')!.result as Record<string, unknown>;
+  assert.ok(validateWorkerInfo(info).ok);
+  const bad = validateWorkerInfo({ ...info, numcpus: 'four' });
+  assert.ok(!bad.ok && /numcpus must be integer/.test(bad.error.message));
+  const missing = validateWorkerInfo({ system: 'posix' });
+  assert.ok(!missing.ok && /missing field environ/.test(missing.error.message));
 });
