@@ -105,6 +105,10 @@ export class ConnectionLoop {
           logger: { debug: () => undefined, warn: (...a) => this.o.log(a.join(' ')), error: (...a) => this.o.log(a.join(' ')) },
         });
         this.conn = conn;
+        // Each side answers in the encoding it was spoken to and follows the peer's last frame, and
+        // the master speaks first: a JSON worker therefore opens with a request of its own so the
+        // master switches to JSON. (A master that ignores text frames just never answers it.)
+        if (this.o.encoding === 'json') conn.request('keepalive', {}).catch(() => undefined);
         const stopPing = this.startPing(ws);
         try { this.o.onConnection(conn); } catch (err) { this.o.log(`connection setup failed: ${(err as Error).message}`); conn.close(1011, 'worker setup failed'); }
         conn.closed.then((info) => {

@@ -1,0 +1,85 @@
+/** A tiny master for tests: a `ws` server with Basic auth and a ProtocolConnection per worker. */
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { ProtocolConnection, parseBasicAuthHeader } from 'mastro-protocol';
+
+export interface FakeMaster {
+  port: number;
+  url: string;
+  /** Connections accepted so far, in order. */
+  connections: ProtocolConnection[];
+  /** Whether each accepted connection's first frame from the worker was binary (msgpack). */
+  binaryFrames: boolean[];
+  /** Per connection, whether each frame from the worker was binary, in order. */
+  frameKinds: boolean[][];
+  rejected: number;
+  updates: Map<string, Array<[string, unknown]>>;
+  completed: Map<string, string | null>;
+  nextConnection(): Promise<ProtocolConnection>;
+  /** Resolves with the `complete` args of a command. */
+  completion(commandId: string): Promise<string | null>;
+  close(): Promise<void>;
+}
+
+export async function startFakeMaster(opts: { name: string; password: string; port?: number }): Promise<FakeMaster> {
+  const wss = new WebSocketServer({
+    port: opts.port ?? 0, host: '127.0.0.1',
+    verifyClient: (info, cb) => {
+      const auth = parseBasicAuthHeader(info.req.headers.authorization);
+      if (auth?.name === opts.name && auth.password === opts.password) cb(true);
+      else { master.rejected++; cb(false, 401, 'Unauthorized'); }
+    },
+  });
+  await once(wss, 'listening');
+  const port = (wss.address() as AddressInfo).port;
+  const waiters: Array<(c: ProtocolConnection) => void> = [];
+  const completionWaiters = new Map<string, (failure: string | null) => void>();
+  const sockets = new Set<WebSocket>();
+  const master: FakeMaster = {
+    port, url: `ws://127.0.0.1:${port}`, connections: [], binaryFrames: [], frameKinds: [], rejected: 0,
+    updates: new Map(), completed: new Map(),
+    nextConnection() { return new Promise((resolve) => waiters.push(resolve)); },
+    completion(commandId) {
+      if (master.completed.has(commandId)) return Promise.resolve(master.completed.get(commandId)!);
+      return new Promise((resolve) => completionWaiters.set(commandId, resolve));
+    },
+    async close() {
+      for (const ws of sockets) ws.terminate();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
+  };
+  wss.on('connection', (ws) => {
+    sockets.add(ws);
+    ws.on('close', () => sockets.delete(ws));
+    const index = master.connections.length;
+    ws.once('message', (_d, isBinary) => { master.binaryFrames[index] = isBinary; });
+    master.frameKinds[index] = [];
+    ws.on('message', (_d, isBinary) => master.frameKinds[index]!.push(isBinary));
+    const conn = new ProtocolConnection(ws);
+    conn.setHandler('update', (msg) => {
+      const id = String(msg.command_id);
+      const list = master.updates.get(id) ?? [];
+      list.push(...(msg.args as Array<[string, unknown]>));
+      master.updates.set(id, list);
+      return null;
+    });
+    conn.setHandler('complete', (msg) => {
+      const id = String(msg.command_id);
+      master.completed.set(id, (msg.args ?? null) as string | null);
+      completionWaiters.get(id)?.(master.completed.get(id)!);
+      return null;
+    });
+    master.connections.push(conn);
+    waiters.splice(0).forEach((w) => w(conn));
+  });
+  return master;
+}
+
+export function rcOf(master: FakeMaster, commandId: string): unknown {
+  return [...(master.updates.get(commandId) ?? [])].reverse().find(([k]) => k === 'rc')?.[1];
+}
+
+export function stdoutOf(master: FakeMaster, commandId: string): string {
+  return (master.updates.get(commandId) ?? []).filter(([k]) => k === 'stdout').map(([, v]) => (v as [string])[0]).join('');
+}

@@ -1,0 +1,44 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { LineSplitter } from '../src/output/line-splitter.js';
+import { compileNewlineRe, DEFAULT_NEWLINE_RE } from '../src/output/newline.js';
+
+const splitter = (max = 4096) => new LineSplitter(max, compileNewlineRe(DEFAULT_NEWLINE_RE));
+
+test('whole lines come out with their newline indexes and times', () => {
+  assert.deepEqual(splitter().append('a\nbb\n', 10), ['a\nbb\n', [1, 4], [10, 10]]);
+});
+
+test('a partial line waits for its newline and keeps its first time', () => {
+  const s = splitter();
+  assert.equal(s.append('par', 1), null);
+  assert.deepEqual(s.append('tial\nnext\n', 2), ['partial\nnext\n', [7, 12], [1, 2]]);
+});
+
+test('flush ends a partial last line with a newline', () => {
+  const s = splitter();
+  s.append('tail', 5);
+  assert.deepEqual(s.flush(), ['tail\n', [4], [5]]);
+  assert.equal(s.flush(), null);
+});
+
+test('CRLF split across chunks and a lone CR both become one newline', () => {
+  const s = splitter();
+  assert.equal(s.append('a\r', 1), null);
+  assert.deepEqual(s.append('\nb\rc\n', 1), ['a\nb\nc\n', [1, 3, 5], [1, 1, 1]]);
+});
+
+test('cursor-control escapes and backspaces count as line breaks', () => {
+  assert.equal(splitter().append('x\x1b[2Jy\x08\x08z\n', 0)![0], 'x\ny\nz\n');
+});
+
+test('over-long lines are cut at the maximum length', () => {
+  const out = splitter(5).append('abcdefghij\n', 0)!;
+  for (const line of out[0].split('\n').slice(0, -1)) assert.ok(line.length <= 4);
+  assert.equal(out[0].replace(/\n/g, ''), 'abcdefghij');
+  assert.equal(out[1].length, out[2].length);
+});
+
+test('Python octal escapes in newline_re are translated', () => {
+  assert.ok(compileNewlineRe('\\033\\[u').test('\x1b[u'));
+});

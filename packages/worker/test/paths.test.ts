@@ -1,0 +1,34 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, symlinkSync } from 'node:fs';
+import path from 'node:path';
+import { resolveWorkerPath, PathError } from '../src/paths.js';
+import { tempDir } from './helpers.js';
+
+test('relative paths resolve against the given base; absolute ones stay', (t) => {
+  const dir = tempDir(t);
+  const policy = { basedir: dir, allowOutsideBasedir: false };
+  assert.equal(resolveWorkerPath(policy, path.join(dir, 'b'), 'w/x'), path.join(dir, 'b/w/x'));
+  assert.equal(resolveWorkerPath(policy, dir, path.join(dir, 'abs')), path.join(dir, 'abs'));
+});
+
+test('.. and absolute escapes are refused with an actionable message', (t) => {
+  const dir = tempDir(t);
+  const policy = { basedir: dir, allowOutsideBasedir: false };
+  assert.throws(() => resolveWorkerPath(policy, dir, '../x'), PathError);
+  assert.throws(() => resolveWorkerPath(policy, dir, '/etc'), /--allow-paths-outside-basedir/);
+  assert.throws(() => resolveWorkerPath(policy, dir, `${dir}-sibling/x`), PathError);
+});
+
+test('a symlink inside the basedir pointing outside does not open a way out', (t) => {
+  const dir = tempDir(t);
+  const outside = tempDir(t);
+  mkdirSync(path.join(dir, 'b'));
+  symlinkSync(outside, path.join(dir, 'b/out'));
+  assert.throws(() => resolveWorkerPath({ basedir: dir, allowOutsideBasedir: false }, dir, 'b/out/not-yet/file'), PathError);
+});
+
+test('allowOutsideBasedir lifts the restriction', (t) => {
+  const dir = tempDir(t);
+  assert.equal(resolveWorkerPath({ basedir: dir, allowOutsideBasedir: true }, dir, '/etc'), '/etc');
+});
