@@ -17,11 +17,3 @@ export class StepRefusedError extends Error {
     this.name = 'StepRefusedError';
   }
 }
-
-/** Thrown inside a step to end it with FAILURE after its logs say why (Buildbot's BuildStepFailed). */
-export class StepFailed extends Error {
-  constructor(message = 'step failed') {
-    super(message);
-    this.name = 'StepFailed';
-  }
-}
