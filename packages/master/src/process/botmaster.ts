@@ -10,6 +10,7 @@ import { Build, type BuildServices } from './build.js';
 import { Builder } from './builder.js';
 import { childLogger, type EngineLogger } from './engine-data.js';
 import { RequestDistributor, type WorkerSlot } from './request-distributor.js';
+import type { LockHandle } from './locks.js';
 import { Results, resultName, type Result } from './results.js';
 
 interface WorkerEntry {
@@ -42,7 +43,7 @@ export class Botmaster {
       builderById: (id) => this.buildersById.get(id),
       builders: () => this.builders.values(),
       worker: (name) => this.workers.get(name)?.slot ?? undefined,
-      startBuild: (b, w, row) => this.startBuild(b, w, row),
+      startBuild: (b, w, row, locks) => this.startBuild(b, w, row, locks),
       collapseContext: opts.collapseContext,
     });
     // A released lock may let a waiting request start.
@@ -143,11 +144,11 @@ export class Botmaster {
     this.log.info({ worker: remote.name }, 'worker detached');
   }
 
-  private startBuild(b: Builder, slot: WorkerSlot, row: BuildRequestRow): void {
+  private startBuild(b: Builder, slot: WorkerSlot, row: BuildRequestRow, locks: LockHandle | null): void {
     const entry = this.workers.get(slot.name);
     const build = new Build(this.services, {
       builder: b.config, builderid: b.builderid, worker: slot.remote, workerid: entry?.workerid ?? 0,
-      workerProperties: slot.properties, requests: [row],
+      workerProperties: slot.properties, requests: [row], heldLocks: locks,
     });
     b.markBusy(slot.name, 1);
     slot.running++;

@@ -40,6 +40,8 @@ export interface BuildSetup {
   workerProperties: Readonly<Record<string, unknown>>;
   /** The claimed requests this build satisfies (more than one when requests were merged). */
   requests: readonly BuildRequestRow[];
+  /** The builder's locks, when the dispatcher already acquired them (it does, to avoid racing other dispatches). */
+  heldLocks?: LockHandle | null;
 }
 
 export type BuildPhase = 'starting' | 'acquiring_locks' | 'running' | 'finishing' | 'finished';
@@ -101,7 +103,7 @@ export class Build {
     const { data } = this.svc;
     const req = this.setup.requests[0];
     const unsubLost = this.setup.worker.onDisconnect(() => this.onWorkerLost());
-    let buildLocks: LockHandle | null = null;
+    let buildLocks: LockHandle | null = this.setup.heldLocks ?? null;
     try {
       const [buildset, sourcestamps] = await Promise.all([
         data.reads.getBuildset(req.buildsetid),
@@ -122,7 +124,7 @@ export class Build {
       this.setupProperties(buildset);
       await data.updates.setBuildProperties(buildid, this.properties.asDict());
 
-      if (this.setup.builder.locks.length) {
+      if (this.setup.builder.locks.length && !buildLocks) {
         this.phase = 'acquiring_locks';
         await data.updates.setBuildStateString(buildid, 'waiting for locks');
         buildLocks = await this.svc.locks.acquire(`build ${this.builderName}#${number}`, this.setup.builder.locks, this.workerName, this.abort.signal);

@@ -151,6 +151,28 @@ export class LockRegistry {
   }
 
   /**
+   * Takes all `accesses` at once if they are free and nobody is queued for them; otherwise takes
+   * nothing and returns null. Synchronous, so a dispatcher can hold locks before any await.
+   */
+  tryAcquire(owner: string, accesses: readonly LockAccess[], workerName: string | null): LockHandle | null {
+    const wants = this.resolveWants(accesses, workerName);
+    if (wants.length === 0) return { release() {} };
+    if (this.blockingLock(accesses, workerName)) return null;
+    const waiter: Waiter = { ticket: this.nextTicket++, owner, wants, resolve() {}, reject() {} };
+    this.take(waiter);
+    this.onChange?.();
+    return this.handleFor(waiter);
+  }
+
+  private take(w: Waiter): void {
+    for (const x of w.wants) {
+      if (x.mode === 'exclusive') { x.lock.exclusive = true; x.lock.used = x.lock.maxCount; }
+      else x.lock.used += x.count;
+      x.lock.holders.set(w.ticket, { owner: w.owner, mode: x.mode, count: x.mode === 'exclusive' ? x.lock.maxCount : x.count });
+    }
+  }
+
+  /**
    * Acquires all `accesses` together. Resolves with a handle once all are held; rejects with
    * LockCancelledError when `signal` aborts while waiting (a stopped build).
    */
@@ -190,11 +212,7 @@ export class LockRegistry {
         continue;
       }
       this.queue.splice(i--, 1);
-      for (const x of w.wants) {
-        if (x.mode === 'exclusive') { x.lock.exclusive = true; x.lock.used = x.lock.maxCount; }
-        else x.lock.used += x.count;
-        x.lock.holders.set(w.ticket, { owner: w.owner, mode: x.mode, count: x.mode === 'exclusive' ? x.lock.maxCount : x.count });
-      }
+      this.take(w);
       w.cleanup?.();
       changed = true;
       w.resolve(this.handleFor(w));

@@ -21,7 +21,7 @@ import type { Builder } from './builder.js';
 import { collapseSignature } from './collapse.js';
 import { PendingCodes } from './distributor-types.js';
 import type { EngineData, EngineLogger } from './engine-data.js';
-import type { LockRegistry } from './locks.js';
+import type { LockHandle, LockRegistry } from './locks.js';
 import type { QueuedRequest } from './request-queue.js';
 import { Results } from './results.js';
 
@@ -45,8 +45,8 @@ export interface DistributorDeps {
   builderById(builderid: number): Builder | undefined;
   builders(): Iterable<Builder>;
   worker(name: string): WorkerSlot | undefined;
-  /** Starts a build for a claimed request; the botmaster releases the slots when it ends. */
-  startBuild(builder: Builder, worker: WorkerSlot, request: BuildRequestRow): void;
+  /** Starts a build for a claimed request (with the builder's locks already held); the botmaster releases the slots when it ends. */
+  startBuild(builder: Builder, worker: WorkerSlot, request: BuildRequestRow, locks: LockHandle | null): void;
   /** First argument of a collapseRequests function (Buildbot passes the master). */
   collapseContext?: unknown;
 }
@@ -263,9 +263,9 @@ export class RequestDistributor {
       const q = await this.nextRequest(b, tried);
       if (!q) break;
       tried.add(q);
-      const worker = await this.pickWorker(b, free, q, pass);
-      if (!worker) continue;
-      this.claimAndStart(b, worker, q);
+      const picked = await this.pickWorker(b, free, q, pass);
+      if (!picked) continue;
+      this.claimAndStart(b, picked.worker, q, picked.locks);
       // The slots are reserved synchronously, so recomputing sees the new load.
       ({ free } = this.freeWorkers(b));
     }
@@ -291,7 +291,7 @@ export class RequestDistributor {
   }
 
   /** Chooses a worker for `q` among `free`, or records why none fits. */
-  private async pickWorker(b: Builder, free: WorkerSlot[], q: QueuedRequest, pass: number): Promise<WorkerSlot | undefined> {
+  private async pickWorker(b: Builder, free: WorkerSlot[], q: QueuedRequest, pass: number): Promise<{ worker: WorkerSlot; locks: LockHandle | null } | undefined> {
     const entry = this.entries.get(q.row.id);
     const setQReason = (r: PendingReason) => { q.reason = r; if (entry) entry.reasonPass = pass; };
     let ordered = [...free].sort((x, y) => (x.running - y.running) || (x.name < y.name ? -1 : 1));
@@ -330,8 +330,13 @@ export class RequestDistributor {
           };
           continue;
         }
+        // Take the locks now, synchronously (they are free), so no other dispatch decision can
+        // count on them while the claim is in flight; the build inherits them.
+        const handle = this.deps.locks.tryAcquire(`build of ${b.name} (request ${q.row.id})`, b.config.locks, w.name);
+        if (handle) return { worker: w, locks: handle };
+        continue;
       }
-      return w;
+      return { worker: w, locks: null };
     }
     if (lockReason) setQReason(lockReason);
     else if (refused) setQReason({ code: PendingCodes.CAN_START_BUILD_REFUSED, message: `canStartBuild of builder '${b.name}' refused ${refused} free worker(s)`, workers: ordered.map((w) => w.name) });
@@ -339,11 +344,12 @@ export class RequestDistributor {
   }
 
   /** Reserves the slots synchronously, claims atomically, then starts (or gives the slots back). */
-  private claimAndStart(b: Builder, w: WorkerSlot, q: QueuedRequest): void {
+  private claimAndStart(b: Builder, w: WorkerSlot, q: QueuedRequest, locks: LockHandle | null): void {
     q.state = 'claiming';
     b.markBusy(w.name, 1);
     w.running++;
-    const release = () => { b.markBusy(w.name, -1); w.running--; };
+    const releaseSlots = () => { b.markBusy(w.name, -1); w.running--; };
+    const release = () => { releaseSlots(); locks?.release(); };
     this.deps.data.updates.claimBuildRequests([q.row.id]).then(
       (ok) => {
         this.entries.delete(q.row.id);
@@ -355,10 +361,11 @@ export class RequestDistributor {
           this.wake();
           return;
         }
-        release(); // the botmaster takes the slots over for the build's lifetime
+        releaseSlots(); // the botmaster takes the slots (and the locks) over for the build's lifetime
         try {
-          this.deps.startBuild(b, w, q.row);
+          this.deps.startBuild(b, w, q.row, locks);
         } catch (err) {
+          locks?.release();
           this.deps.log.error({ err, brid: q.row.id }, 'starting a build failed; unclaiming the request');
           void this.deps.data.updates.unclaimBuildRequests([q.row.id]).catch(() => {});
         }

@@ -1,0 +1,210 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Results } from '../src/process/results.js';
+import { locks } from '../src/process/locks.js';
+import { Botmaster } from '../src/process/botmaster.js';
+import { FakeWorker, builderConfig, buildsOf, cmdStep, makeEngine, submit, waitFor, workerConfig, type Engine } from './process-harness.js';
+
+/** A worker whose commands wait until released, so tests can hold builds "running". */
+function gatedWorker(name: string) {
+  const gates: Array<() => void> = [];
+  const w = new FakeWorker(name, async () => { await new Promise<void>((r) => gates.push(r)); return { rc: 0 }; });
+  return { w, gates, releaseAll: () => { for (const g of gates.splice(0)) g(); } };
+}
+
+async function reqs(e: Engine) {
+  return (await e.data.get(['buildrequests'])).items as any[];
+}
+
+test('requests run in priority order, then by submission time', async () => {
+  const e = await makeEngine();
+  const order: string[] = [];
+  const w = new FakeWorker('w0', async ({ args }) => { order.push(String((args.command as string[])[1])); return { rc: 0 }; });
+  try {
+    await e.botmaster.configure([builderConfig({ name: 'b', workerNames: ['w0'], steps: [cmdStep('s', {}, { command: ['echo', { toString() { return ''; } }] })] })], [workerConfig('w0')]);
+    const ids: Record<string, number> = {};
+    ids.low = (await submit(e, ['b'], { priority: 0, submitted_at: 100 })).b;
+    ids.old = (await submit(e, ['b'], { priority: 0, submitted_at: 50 })).b;
+    ids.high = (await submit(e, ['b'], { priority: 10, submitted_at: 200 })).b;
+    await e.botmaster.start();
+    await e.botmaster.workerAttached(w);
+    await waitFor(async () => (await buildsOf(e, 'b')).filter((b) => b.complete).length === 3, 'three builds');
+    const builds = (await buildsOf(e, 'b')).sort((a, b) => a.number - b.number);
+    assert.deepEqual(builds.map((b) => b.buildrequestid), [ids.high, ids.old, ids.low]);
+  } finally { await e.close(); }
+});
+
+test('maxBuilds limits a worker across builders and a worker runs one build per builder at a time', async () => {
+  const e = await makeEngine();
+  const g = gatedWorker('w0');
+  try {
+    await e.botmaster.configure([
+      builderConfig({ name: 'a', workerNames: ['w0'], steps: [cmdStep('s')] }),
+      builderConfig({ name: 'b', workerNames: ['w0'], steps: [cmdStep('s')] }),
+      builderConfig({ name: 'c', workerNames: ['w0'], steps: [cmdStep('s')] }),
+    ], [workerConfig('w0', { maxBuilds: 2 })]);
+    await e.botmaster.start();
+    await e.botmaster.workerAttached(g.w);
+    await submit(e, ['a', 'b', 'c']);
+    await submit(e, ['a']);
+    await waitFor(() => g.gates.length === 2, 'two running builds');
+    await e.botmaster.distributor.settled();
+    assert.equal(e.botmaster.runningBuilds().length, 2);
+    const pending = (await reqs(e)).filter((r) => !r.claimed);
+    assert.equal(pending.length, 2);
+    for (const r of pending) assert.equal(r.pending_reason.code, 'all_workers_busy');
+    // Release builds one at a time until all four ran; never more than two at once.
+    let finished = 0;
+    while (finished < 4) {
+      await waitFor(() => g.gates.length > 0, 'a running build');
+      assert.ok(e.botmaster.runningBuilds().length <= 2);
+      g.gates.shift()!();
+      finished++;
+      await waitFor(async () => (await reqs(e)).filter((r) => r.complete).length === finished, `${finished} complete`);
+    }
+  } finally { g.releaseAll(); await e.close(); }
+});
+
+test('pending reasons say when no worker is connected and when canStartBuild refuses', async () => {
+  const e = await makeEngine();
+  try {
+    let allow = false;
+    await e.botmaster.configure([
+      builderConfig({ name: 'orphan', workerNames: ['ghost'], steps: [cmdStep('s')] }),
+      builderConfig({ name: 'picky', workerNames: ['w0'], steps: [cmdStep('s')], canStartBuild: (_b, w) => allow && w.name === 'w0' }),
+    ], [workerConfig('w0'), workerConfig('ghost')]);
+    await e.botmaster.start();
+    await e.botmaster.workerAttached(new FakeWorker('w0'));
+    const { orphan, picky } = await submit(e, ['orphan', 'picky']);
+    await waitFor(() => e.botmaster.distributor.pendingReason(picky)?.code === 'can_start_build_refused', 'the refusal reason');
+    assert.equal(e.botmaster.distributor.pendingReason(orphan)?.code, 'no_worker_connected');
+    const api = (await e.data.get(['buildrequests', orphan])) as any;
+    assert.equal(api.item.pending_reason.code, 'no_worker_connected');
+    allow = true;
+    e.botmaster.distributor.wake();
+    await waitFor(async () => (await buildsOf(e, 'picky')).some((b) => b.complete), 'picky to build once allowed');
+    assert.equal(e.botmaster.distributor.pendingReason(picky), null);
+  } finally { await e.close(); }
+});
+
+test('nextWorker and nextBuild hooks choose the worker and the request', async () => {
+  const e = await makeEngine();
+  try {
+    await e.botmaster.configure([builderConfig({
+      name: 'b', workerNames: ['w0', 'w1'], steps: [cmdStep('s')],
+      nextWorker: (_b, workers) => workers.find((w) => w.name === 'w1'),
+      nextBuild: (_b, requests) => requests[requests.length - 1],
+    })], [workerConfig('w0'), workerConfig('w1', { maxBuilds: 1 })]);
+    const first = (await submit(e, ['b'], { submitted_at: 1 })).b;
+    const second = (await submit(e, ['b'], { submitted_at: 2 })).b;
+    await e.botmaster.start();
+    await e.botmaster.workerAttached(new FakeWorker('w0'));
+    await e.botmaster.workerAttached(new FakeWorker('w1'));
+    await waitFor(async () => (await buildsOf(e, 'b')).filter((b) => b.complete).length === 2, 'both builds');
+    const builds = (await buildsOf(e, 'b')).sort((a, b) => a.number - b.number);
+    assert.deepEqual(builds.map((b) => b.buildrequestid), [second, first]);
+    const w1 = await e.data.updates.findWorkerId('w1');
+    assert.ok(builds.every((b) => b.workerid === w1));
+  } finally { await e.close(); }
+});
+
+test('collapseRequests true: a newer request with the same sourcestamps collapses older pending ones (SKIPPED)', async () => {
+  const e = await makeEngine();
+  try {
+    await e.botmaster.configure([builderConfig({ name: 'b', workerNames: ['w0'], steps: [cmdStep('s')], collapseRequests: true })], [workerConfig('w0')]);
+    await e.botmaster.start();
+    const r1 = (await submit(e, ['b'], { revision: 'x' })).b;
+    const other = (await submit(e, ['b'], { branch: 'dev', revision: 'x' })).b;
+    const patched = (await submit(e, ['b'], { revision: 'x', patch: true })).b;
+    const r2 = (await submit(e, ['b'], { revision: 'x' })).b;
+    await waitFor(async () => (await reqs(e)).find((r) => r.buildrequestid === r1).complete, 'r1 collapsed');
+    const byId = new Map((await reqs(e)).map((r) => [r.buildrequestid, r]));
+    assert.equal(byId.get(r1).results, Results.SKIPPED);
+    assert.equal(byId.get(other).complete, false, 'another branch does not collapse');
+    assert.equal(byId.get(patched).complete, false, 'a patch never collapses');
+    assert.equal(byId.get(r2).complete, false);
+  } finally { await e.close(); }
+});
+
+test('collapseRequests as a function decides which older requests collapse', async () => {
+  const e = await makeEngine();
+  try {
+    await e.botmaster.configure([builderConfig({ name: 'b', workerNames: ['w0'], steps: [cmdStep('s')], collapseRequests: (_m, _b, newer, older) => newer.priority === older.priority })], [workerConfig('w0')]);
+    await e.botmaster.start();
+    const a = (await submit(e, ['b'], { priority: 1 })).b;
+    const b = (await submit(e, ['b'], { priority: 2 })).b;
+    const c = (await submit(e, ['b'], { priority: 1 })).b;
+    await waitFor(async () => (await reqs(e)).find((r) => r.buildrequestid === a).complete, 'a collapsed');
+    const byId = new Map((await reqs(e)).map((r) => [r.buildrequestid, r]));
+    assert.equal(byId.get(a).results, Results.SKIPPED);
+    assert.equal(byId.get(b).complete, false);
+    assert.equal(byId.get(c).complete, false);
+  } finally { await e.close(); }
+});
+
+test('a cancelled request leaves the queue and never builds', async () => {
+  const e = await makeEngine();
+  try {
+    await e.botmaster.configure([builderConfig({ name: 'b', workerNames: ['w0'], steps: [cmdStep('s')] })], [workerConfig('w0')]);
+    await e.botmaster.start();
+    const { b: brid } = await submit(e, ['b']);
+    await waitFor(() => e.botmaster.distributor.pendingReason(brid)?.code === 'no_worker_connected', 'the request to wait');
+    await e.data.updates.cancelBuildRequest(brid, 'not needed');
+    await waitFor(() => e.botmaster.distributor.pendingReason(brid) === null, 'the request to leave the queue');
+    await e.botmaster.workerAttached(new FakeWorker('w0'));
+    await e.botmaster.distributor.settled();
+    assert.equal((await buildsOf(e, 'b')).length, 0);
+    assert.equal(e.botmaster.distributor.pendingCount, 0);
+  } finally { await e.close(); }
+});
+
+test('build locks on several workers: an exclusive master lock serialises builds and the waiters say why', async () => {
+  const e = await makeEngine();
+  const deploy = locks.master('deploy');
+  const g0 = gatedWorker('w0');
+  const g1 = gatedWorker('w1');
+  try {
+    await e.botmaster.configure([builderConfig({ name: 'b', workerNames: ['w0', 'w1'], steps: [cmdStep('s')], locks: [deploy.access('exclusive')] })], [workerConfig('w0'), workerConfig('w1')]);
+    await e.botmaster.start();
+    await e.botmaster.workerAttached(g0.w);
+    await e.botmaster.workerAttached(g1.w);
+    const { b: first } = await submit(e, ['b']);
+    const { b: second } = await submit(e, ['b']);
+    await waitFor(() => g0.gates.length + g1.gates.length === 1, 'one build running');
+    await waitFor(() => e.botmaster.distributor.pendingReason(second)?.code === 'waiting_for_lock', 'the lock reason');
+    const reason = e.botmaster.distributor.pendingReason(second) as any;
+    assert.equal(reason.lock.name, 'deploy');
+    assert.match(reason.message, /waiting for master lock 'deploy'/);
+    g0.releaseAll(); g1.releaseAll();
+    await waitFor(() => g0.gates.length + g1.gates.length === 1, 'the second build running');
+    g0.releaseAll(); g1.releaseAll();
+    await waitFor(async () => (await reqs(e)).every((r) => r.complete), 'both complete');
+    assert.ok(first < second);
+  } finally { g0.releaseAll(); g1.releaseAll(); await e.close(); }
+});
+
+test('10,000 pending requests are loaded with one query and dispatch starts within 2 seconds', async () => {
+  const e = await makeEngine();
+  try {
+    const builderid = await e.data.updates.findBuilderId('b');
+    // Submit through the data layer in buildsets of 100 builders' worth... one request per buildset, as schedulers do.
+    await e.db.kysely.transaction().execute(async () => {});
+    for (let i = 0; i < 10_000; i++) {
+      await e.data.updates.addBuildset({ scheduler: 's', reason: 'r', builderids: [builderid], sourcestamps: [{ codebase: '', repository: 'r', branch: 'main', revision: String(i), project: '' }] });
+    }
+    let queries = 0;
+    const reads = e.data;
+    const orig = reads.getPendingBuildRequests.bind(reads);
+    reads.getPendingBuildRequests = async () => { queries++; return orig(); };
+    const started = process.hrtime.bigint();
+    const bm = new Botmaster({ services: e.services });
+    await bm.configure([builderConfig({ name: 'b', workerNames: ['w0'], steps: [cmdStep('s')] })], [workerConfig('w0')]);
+    await bm.start();
+    await bm.workerAttached(new FakeWorker('w0'));
+    await waitFor(() => bm.runningBuilds().length > 0 || bm.distributor.pendingCount < 10_000, 'the first dispatch');
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    assert.equal(queries, 1);
+    assert.ok(ms < 2000, `first dispatch after ${ms.toFixed(0)} ms`);
+    await bm.shutdown({ graceMs: 0, reportTimeoutMs: 2000 });
+  } finally { await e.close(); }
+});
