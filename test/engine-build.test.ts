@@ -1,0 +1,79 @@
+/**
+ * A whole build through real processes: a master process (SQLite, then PostgreSQL when
+ * MASTRO_TEST_PG_URL is set) and a real mastro-worker over loopback. The build clones a real git
+ * repository, runs a shell step that fails the build on failure, uploads a file to the master,
+ * and its steps, logs and properties are visible through the data API.
+ */
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { TestEnv, WORKER_CLI, freshPgDatabase, waitUntil, type MasterProcess } from './support/master-harness.js';
+
+function config(dbUrl: string, repo: string): string {
+  return `import { defineConfig, worker, builder, steps } from 'mastro';
+export default defineConfig({
+  title: 'e2e',
+  db: { url: ${JSON.stringify(dbUrl)} },
+  protocols: { msgpack: { port: 0 } },
+  www: null,
+  workers: [worker('w0', 'pass')],
+  builders: [
+    builder({ name: 'test', workerNames: ['w0'], collapseRequests: false, steps: [
+      steps.git({ repourl: ${JSON.stringify(repo)}, mode: 'incremental' }),
+      steps.shell({ name: 'unit tests', command: ['sh', '-c', 'sh test.sh > result.txt && cat result.txt'], haltOnFailure: true }),
+      steps.fileUpload({ workersrc: 'result.txt', masterdest: 'uploads/result.txt' }),
+    ] }),
+  ],
+});
+`;
+}
+
+for (const engine of ['sqlite', 'postgresql'] as const) {
+  const skip = engine === 'postgresql' && !process.env.MASTRO_TEST_PG_URL ? 'MASTRO_TEST_PG_URL is not set' : false;
+  describe(`a build on ${engine} with a real master and worker`, { skip }, () => {
+    let env: TestEnv;
+    let master: MasterProcess;
+    let dropPg: (() => Promise<void>) | null = null;
+    let rev: string;
+
+    before(async () => {
+      assert.ok(existsSync(WORKER_CLI), 'the worker is not built; run npm run build first');
+      env = new TestEnv();
+      let url = 'sqlite:state.sqlite';
+      if (engine === 'postgresql') {
+        const pg = (await freshPgDatabase())!;
+        url = pg.url;
+        dropPg = pg.drop;
+      }
+      const [repo, r] = env.makeRepo();
+      rev = r;
+      env.writeConfig(config(url, repo));
+      master = await env.startMaster();
+      env.startWorker('w0', master.ready.workerPort);
+    });
+
+    after(async () => {
+      await env.cleanup();
+      await dropPg?.();
+    });
+
+    it('runs git, shell and upload steps and reports SUCCESS with logs and properties', async () => {
+      const { brids } = await master.submit(['test'], { revision: rev });
+      const build = await waitUntil(async () => (await master.get(['builds'])).find((b) => b.complete), 'the build to finish', 60_000);
+      const steps = await master.get(['builds', build.buildid, 'steps']);
+      assert.equal(build.results, 0, `build failed: ${JSON.stringify(steps.map((s) => [s.name, s.results, s.state_string]))}\n${master.output.slice(-3000)}`);
+      assert.deepEqual(steps.map((s) => s.results), [0, 0, 0]);
+      assert.equal(build.buildrequestid, Object.values(brids)[0]);
+      const logs = await master.get(['steps', steps[1].stepid, 'logs']);
+      const stdio = await master.call('get', { path: ['logs', logs[0].logid, 'contents'] });
+      assert.match(JSON.stringify(stdio), /tests pass/);
+      assert.equal(readFileSync(join(env.masterDir, 'uploads/result.txt'), 'utf8'), 'tests pass\n');
+      const { item } = await master.call('get', { path: ['builds', build.buildid], spec: { properties: ['*'] } });
+      assert.equal(item.properties.revision[0], rev);
+      assert.equal(item.properties.workername[0], 'w0');
+      const [req] = await master.get(['buildrequests', Object.values(brids)[0]]);
+      assert.equal(req.complete, true);
+    });
+  });
+}

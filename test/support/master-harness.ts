@@ -1,0 +1,186 @@
+/**
+ * End-to-end helpers: a master directory with a config, a real master process (master-child.ts)
+ * talked to over IPC, real worker processes (mastro-worker or Debian's buildbot-worker), and a
+ * git repository. Everything lives in one temp dir removed by `cleanup()`.
+ */
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const ROOT = new URL('../../', import.meta.url).pathname;
+export const WORKER_CLI = join(ROOT, 'packages/worker/dist/cli.js');
+const CHILD = join(ROOT, 'test/support/master-child.ts');
+
+export function hasBuildbotWorker(): boolean {
+  try { execFileSync('buildbot-worker', ['--version'], { stdio: 'ignore' }); return true; } catch { return false; }
+}
+
+export interface ReadyInfo { pid: number; masterid: number; workerPort: number; httpPort: number | null }
+
+export class MasterProcess {
+  private nextId = 1;
+  private readonly waiting = new Map<number, { resolve(v: any): void; reject(e: Error): void }>();
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  output = '';
+
+  private constructor(readonly proc: ChildProcess, readonly ready: ReadyInfo) {
+    this.exited = new Promise((r) => proc.once('exit', (code, signal) => r({ code, signal })));
+    proc.on('message', (m: any) => {
+      const w = this.waiting.get(m.id);
+      if (!w) return;
+      this.waiting.delete(m.id);
+      if (m.error) w.reject(new Error(m.error)); else w.resolve(m.result);
+    });
+  }
+
+  /** Starts the master and resolves once it printed its ready line. */
+  static start(dir: string, env: Record<string, string> = {}): Promise<MasterProcess> {
+    const proc = spawn(process.execPath, ['--import', 'tsx', CHILD, dir], {
+      cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: { ...process.env, MASTRO_LOG_LEVEL: 'info', ...env },
+    });
+    let out = '';
+    return new Promise((resolve, reject) => {
+      const onData = (d: Buffer) => {
+        out += d.toString();
+        const m = /MASTRO_READY (\{.*\})/.exec(out);
+        if (m) {
+          proc.stdout!.off('data', onData);
+          const mp = new MasterProcess(proc, JSON.parse(m[1]));
+          mp.output = out;
+          proc.stdout!.on('data', (x: Buffer) => { mp.output += x.toString(); });
+          resolve(mp);
+        }
+      };
+      proc.stdout!.on('data', onData);
+      proc.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
+      proc.once('exit', (code) => reject(new Error(`master exited with ${code} before it was ready:\n${out}`)));
+    });
+  }
+
+  call<T = any>(op: string, args: Record<string, unknown> = {}): Promise<T> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      this.proc.send({ id, op, ...args });
+    });
+  }
+
+  async get(path: Array<string | number>): Promise<any[]> {
+    const r = await this.call('get', { path });
+    return r.kind === 'collection' ? r.items : [r.item];
+  }
+
+  submit(builderNames: string[], extra: Record<string, unknown> = {}): Promise<{ bsid: number; brids: Record<string, number> }> {
+    return this.call('submit', { builderNames, ...extra });
+  }
+
+  kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<unknown> {
+    this.proc.kill(signal);
+    return this.exited;
+  }
+}
+
+/** Polls `pred` until true (a deadline, not a sleep-for-luck). */
+export async function waitUntil<T>(pred: () => Promise<T | undefined | null | false> | T | undefined | null | false, what: string, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await pred();
+    if (v) return v as T;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+export class TestEnv {
+  readonly root = mkdtempSync(join(tmpdir(), 'mastro-e2e-'));
+  readonly masterDir = join(this.root, 'master');
+  private readonly procs = new Set<ChildProcess>();
+  private readonly masters = new Set<MasterProcess>();
+
+  constructor() { mkdirSync(this.masterDir); }
+
+  writeConfig(source: string): void { writeFileSync(join(this.masterDir, 'master.config.ts'), source); }
+
+  async startMaster(env: Record<string, string> = {}): Promise<MasterProcess> {
+    const m = await MasterProcess.start(this.masterDir, env);
+    this.masters.add(m);
+    this.procs.add(m.proc);
+    return m;
+  }
+
+  /** Creates and starts a mastro-worker (or Debian buildbot-worker) connected to `port`. */
+  startWorker(name: string, port: number, kind: 'mastro-worker' | 'buildbot-worker' = 'mastro-worker', password = 'pass'): ChildProcess {
+    const dir = join(this.root, `worker-${name}`);
+    let proc: ChildProcess;
+    if (kind === 'mastro-worker') {
+      if (!existsSync(dir)) execFileSync(process.execPath, [WORKER_CLI, 'create-worker', dir, `127.0.0.1:${port}`, name, password]);
+      proc = spawn(process.execPath, [WORKER_CLI, 'start', dir, '--foreground'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    } else {
+      if (!existsSync(dir)) execFileSync('buildbot-worker', ['create-worker', '--protocol=msgpack_experimental_v7', dir, `127.0.0.1:${port}`, name, password], { stdio: 'ignore' });
+      proc = spawn('buildbot-worker', ['start', '--nodaemon', dir], { stdio: ['ignore', 'ignore', 'pipe'] });
+    }
+    this.procs.add(proc);
+    return proc;
+  }
+
+  workerDir(name: string): string { return join(this.root, `worker-${name}`); }
+
+  git(cwd: string, ...args: string[]): string {
+    return execFileSync('git', args, {
+      cwd, encoding: 'utf8',
+      env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@x', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@x' },
+    }).trim();
+  }
+
+  /** A git repository with one commit (a Makefile-free `test.sh`). Returns [path, revision]. */
+  makeRepo(files: Record<string, string> = { 'test.sh': 'echo tests pass\n' }): [string, string] {
+    const repo = join(this.root, 'repo');
+    mkdirSync(repo, { recursive: true });
+    this.git(repo, 'init', '-q', '-b', 'main');
+    for (const [f, c] of Object.entries(files)) writeFileSync(join(repo, f), c);
+    this.git(repo, 'add', '.');
+    this.git(repo, 'commit', '-q', '-m', 'first');
+    return [repo, this.git(repo, 'rev-parse', 'HEAD')];
+  }
+
+  async cleanup(): Promise<void> {
+    for (const p of this.procs) {
+      if (p.exitCode === null && p.signalCode === null) {
+        const gone = new Promise((r) => p.once('exit', r));
+        p.kill('SIGKILL');
+        await gone;
+      }
+    }
+    rmSync(this.root, { recursive: true, force: true });
+  }
+}
+
+/** The database URL for a test: SQLite in the master dir, or a fresh PostgreSQL schema. */
+export function dbUrl(engine: 'sqlite' | 'postgresql'): string | null {
+  if (engine === 'sqlite') return 'sqlite:state.sqlite';
+  return process.env.MASTRO_TEST_PG_URL ?? null;
+}
+
+/** A fresh PostgreSQL database on the MASTRO_TEST_PG_URL server (dropped by `drop()`), or null when unset. */
+export async function freshPgDatabase(): Promise<{ url: string; drop(): Promise<void> } | null> {
+  const base = process.env.MASTRO_TEST_PG_URL;
+  if (!base) return null;
+  const { default: pg } = await import('pg');
+  const name = `mastro_e2e_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+  const admin = new pg.Client({ connectionString: base });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const u = new URL(base);
+  u.pathname = `/${name}`;
+  return {
+    url: u.toString(),
+    async drop() {
+      const c = new pg.Client({ connectionString: base });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
