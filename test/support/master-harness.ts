@@ -184,3 +184,39 @@ export async function freshPgDatabase(): Promise<{ url: string; drop(): Promise<
     },
   };
 }
+
+/** A port that was free a moment ago (for a master that must come back on the same port after a restart). */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * A config whose builder `slow` runs one shell step that announces itself (a file per build
+ * number in `markDir`) and then waits until `releaseFile` exists: tests decide when builds end.
+ */
+export function gatedConfig(o: { dbUrl: string; workerPort: number; markDir: string; releaseFile: string; workers?: string[]; stopGracePeriod?: number }): string {
+  const workers = o.workers ?? ['w0'];
+  const script = `touch ${o.markDir}/started-$BUILD; while [ ! -f ${o.releaseFile} ]; do sleep 0.05; done; echo released`;
+  return `import { defineConfig, worker, builder, steps, util } from 'mastro';
+export default defineConfig({
+  db: { url: ${JSON.stringify(o.dbUrl)} },
+  protocols: { msgpack: { port: ${o.workerPort} } },
+  www: null,
+  stopGracePeriod: ${o.stopGracePeriod ?? 300},
+  workers: [${workers.map((w) => `worker(${JSON.stringify(w)}, 'pass')`).join(', ')}],
+  builders: [
+    builder({ name: 'slow', workerNames: ${JSON.stringify(workers)}, collapseRequests: false, steps: [
+      steps.shell({ name: 'wait', command: ['sh', '-c', ${JSON.stringify(script)}], env: { BUILD: util.Interpolate('%(prop:buildnumber)s') } }),
+    ] }),
+  ],
+});
+`;
+}

@@ -98,7 +98,7 @@ export class Master {
     this.log.info({ masterid: this.masterid, name: config.masterName, db: this.db.engine }, 'master registered');
 
     // Work left in progress by an earlier run of this master (killed, crashed) runs again.
-    await recoverInterruptedWork(this.engineData(), this.masterid, this.log);
+    await recoverInterruptedWork(this.engineData(), this.masterid, this.log, this.data);
 
     this.secrets.setProviders(config.secrets as SecretProvider[]);
     this.services = {

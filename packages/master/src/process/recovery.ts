@@ -8,10 +8,29 @@ import { Results } from './results.js';
 
 export interface RecoveryReport { retriedBuilds: number[]; unclaimedRequests: number[] }
 
-export async function recoverInterruptedWork(data: EngineData, masterid: number, log: EngineLogger): Promise<RecoveryReport> {
+/** Resource reads (the DataConnector's `get`) used to find a build's unfinished steps and logs. */
+export interface ResourceReader {
+  get(path: ReadonlyArray<string | number>): Promise<{ kind: string; items?: Record<string, any>[] }>;
+}
+
+async function collection(r: ResourceReader, path: Array<string | number>): Promise<Record<string, any>[]> {
+  const res = await r.get(path);
+  return res.kind === 'collection' ? res.items ?? [] : [];
+}
+
+export async function recoverInterruptedWork(data: EngineData, masterid: number, log: EngineLogger, resources?: ResourceReader): Promise<RecoveryReport> {
   const { reads, updates } = data;
   const builds = await reads.getUnfinishedBuilds(masterid);
   for (const b of builds) {
+    if (resources) {
+      // Steps and logs that were running end too, so nothing is left "in progress".
+      for (const step of await collection(resources, ['builds', b.id, 'steps'])) {
+        if (step.complete) continue;
+        for (const l of await collection(resources, ['steps', step.stepid, 'logs'])) if (!l.complete) await updates.finishLog(l.logid);
+        await updates.setStepStateString(step.stepid, `${step.name} (interrupted by a master restart)`);
+        await updates.finishStep(step.stepid, Results.RETRY, false);
+      }
+    }
     await updates.setBuildStateString(b.id, 'retry: interrupted by a master restart');
     await updates.finishBuild(b.id, Results.RETRY);
   }
