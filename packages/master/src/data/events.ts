@@ -16,7 +16,7 @@ export class EventPublisher {
   builder(msg: { builderid: number }, event: 'update'): void { this.produce([['builders', msg.builderid]], event, msg); }
   worker(msg: { workerid: number }, event: string): void { this.produce([['workers', msg.workerid]], event, msg); }
   change(msg: { changeid: number }): void { this.produce([['changes', msg.changeid]], 'new', msg); }
-  buildset(msg: { bsid: number; [k: string]: unknown }, event: 'new' | 'complete'): void { this.produce([['buildsets', msg.bsid]], event, msg); }
+  buildset<T extends { bsid: number }>(msg: T, event: 'new' | 'complete'): void { this.produce([['buildsets', msg.bsid]], event, msg); }
   scheduler(msg: { schedulerid: number }, event: 'updated'): void { this.produce([['schedulers', msg.schedulerid]], event, msg); }
 
   buildRequest(br: BuildRequestResource, event: string): void {

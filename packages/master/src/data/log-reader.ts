@@ -2,8 +2,12 @@
 import type { Db } from '../db/index.js';
 import { decodeChunk, type LogWriter } from './log-writer.js';
 
+/** Line numbers are 32-bit integer columns (PostgreSQL rejects bigger parameters). */
+const MAX_LINE = 2 ** 31 - 1;
+
 /** Lines first..last (inclusive) as one string of complete lines. */
 export async function readLogLines(db: Db, writer: LogWriter, logid: number, first: number, last: number): Promise<string> {
+  last = Math.min(last, MAX_LINE);
   await writer.flush(logid);
   const out: string[] = [];
   let next = first;
@@ -30,7 +34,7 @@ export async function* streamLog(db: Db, writer: LogWriter, logid: number, type:
   await writer.flush(logid);
   let next = 0;
   for (;;) {
-    const chunks = await db.logs.chunks(logid, next, Number.MAX_SAFE_INTEGER, pageChunks);
+    const chunks = await db.logs.chunks(logid, next, MAX_LINE, pageChunks);
     if (!chunks.length) return;
     for (const c of chunks) {
       const text = decodeChunk(c);
