@@ -1,0 +1,60 @@
+/**
+ * Locks with real master and worker processes: builds of two builders on two workers hold a
+ * counting master lock for the whole build, an exclusive master lock on one step and a per-worker
+ * lock on another. Every build finishes (no deadlock) and the step intervals recorded by the
+ * commands themselves never overlap where a lock forbids it.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { TestEnv, waitUntil } from './support/master-harness.js';
+
+test('build and step locks across two workers: exclusive steps never overlap and every build finishes', { timeout: 120_000 }, async () => {
+  const env = new TestEnv();
+  try {
+    const trace = join(env.root, 'trace.txt');
+    const record = (tag: string) => `echo "S ${tag} $W $(date +%s%N)" >> ${trace}; sleep 0.15; echo "E ${tag} $W $(date +%s%N)" >> ${trace}`;
+    env.writeConfig(`import { defineConfig, worker, builder, steps, locks, util } from 'mastro';
+const pool = locks.master('pool', { maxCount: 3 });
+const db = locks.master('db');
+const cpu = locks.worker('cpu', { maxCount: 1 });
+const W = { W: util.Interpolate('%(prop:workername)s') };
+const mk = (name: string) => builder({ name, workerNames: ['w0', 'w1'], collapseRequests: false, locks: [pool.access('counting')], steps: [
+  steps.shell({ name: 'compile', command: ['sh', '-c', ${JSON.stringify(record('cpu'))}], env: W, locks: [cpu.access('counting')] }),
+  steps.shell({ name: 'migrate', command: ['sh', '-c', ${JSON.stringify(record('db'))}], env: W, locks: [db.access('exclusive')] }),
+] });
+export default defineConfig({
+  db: { url: 'sqlite:state.sqlite' },
+  protocols: { msgpack: { port: 0 } },
+  www: null,
+  workers: [worker('w0', 'pass'), worker('w1', 'pass')],
+  builders: [mk('a'), mk('b')],
+});
+`);
+    const master = await env.startMaster();
+    env.startWorker('w0', master.ready.workerPort);
+    env.startWorker('w1', master.ready.workerPort);
+    for (let i = 0; i < 4; i++) await master.submit(['a', 'b']);
+    const builds = await waitUntil(async () => {
+      const all = await master.get(['builds']);
+      return all.length === 8 && all.every((b) => b.complete) ? all : null;
+    }, 'eight builds to finish', 100_000);
+    assert.deepEqual(builds.map((b) => b.results), Array(8).fill(0));
+
+    const intervals: Record<string, Array<[bigint, bigint]>> = {};
+    for (const line of readFileSync(trace, 'utf8').trim().split('\n')) {
+      const [kind, tag, w, ns] = line.split(' ');
+      const key = tag === 'db' ? 'db' : `cpu@${w}`;
+      if (kind === 'S') (intervals[key] ??= []).push([BigInt(ns), -1n]);
+      else { const list = intervals[key]; const iv = list.find((x) => x[1] === -1n); assert.ok(iv, `unmatched end in ${key}`); iv[1] = BigInt(ns); }
+    }
+    assert.equal(intervals.db.length, 8);
+    for (const [key, list] of Object.entries(intervals)) {
+      list.sort((x, y) => (x[0] < y[0] ? -1 : 1));
+      for (let i = 1; i < list.length; i++) assert.ok(list[i][0] >= list[i - 1][1], `${key}: interval ${i} starts before ${i - 1} ended`);
+    }
+  } finally {
+    await env.cleanup();
+  }
+});
