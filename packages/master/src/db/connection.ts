@@ -47,6 +47,8 @@ export async function openConnection(url: string, opts: OpenDatabaseOptions = {}
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 5000}`);
+    // `__contains` filters are case-sensitive in Buildbot and on PostgreSQL; make LIKE agree.
+    sqlite.pragma('case_sensitive_like = ON');
     kysely = new Kysely<Schema>({ dialect: new SqliteDialect({ database: sqlite }) });
     engine = 'sqlite';
   } else if (/^postgres(ql)?:\/\//.test(url)) {

@@ -36,7 +36,8 @@ export function applyFilters<Q>(qb: Q, filters: ColumnFilter[] | undefined): Q {
       });
     } else if (f.op === 'contains') {
       // Text columns only (JSON list columns are filtered in memory by the data layer).
-      q = q.where((eb: any) => eb.or(f.values.map((v) => eb(col, 'like', `%${String(v).replace(/[%_\\]/g, '\\$&')}%`))));
+      // Case-sensitive substring match like Buildbot's Python `in` (SQLite runs with case_sensitive_like).
+      q = q.where((eb: any) => eb.or(f.values.map((v) => sql<boolean>`${col} like ${`%${String(v).replace(/[%_\\]/g, '\\$&')}%`} escape '\\'`)));
     } else {
       const op = SQL_OP[f.op];
       q = q.where((eb: any) => eb.and(f.values.map((v) => eb(col, op, v))));
