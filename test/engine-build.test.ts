@@ -36,6 +36,7 @@ for (const engine of ['sqlite', 'postgresql'] as const) {
     let master: MasterProcess;
     let dropPg: (() => Promise<void>) | null = null;
     let rev: string;
+    let cfg: string;
 
     before(async () => {
       assert.ok(existsSync(WORKER_CLI), 'the worker is not built; run npm run build first');
@@ -48,7 +49,8 @@ for (const engine of ['sqlite', 'postgresql'] as const) {
       }
       const [repo, r] = env.makeRepo();
       rev = r;
-      env.writeConfig(config(url, repo));
+      cfg = config(url, repo);
+      env.writeConfig(cfg);
       master = await env.startMaster();
       env.startWorker('w0', master.ready.workerPort);
     });
@@ -74,6 +76,33 @@ for (const engine of ['sqlite', 'postgresql'] as const) {
       assert.equal(item.properties.workername[0], 'w0');
       const [req] = await master.get(['buildrequests', Object.values(brids)[0]]);
       assert.equal(req.complete, true);
+    });
+
+    it('rebuilds a finished build with the same sourcestamps', async () => {
+      const [first] = await master.get(['builds']);
+      await master.call('rebuild', { buildid: first.buildid });
+      const again = await waitUntil(async () => (await master.get(['builds'])).find((b) => b.number === 2 && b.complete), 'the rebuild to finish', 60_000);
+      assert.equal(again.results, 0);
+      const { item } = await master.call('get', { path: ['builds', again.buildid], spec: { properties: ['revision'] } });
+      assert.equal(item.properties.revision[0], rev);
+    });
+
+    it('stops a running build: its command is interrupted and the build ends CANCELLED', async () => {
+      // Add a builder whose only step would sleep for a minute.
+      env.writeConfig(cfg.replace('builders: [', "builders: [\n    builder({ name: 'sleeper', workerNames: ['w0'], steps: [steps.shell({ command: ['sleep', '60'] })] }),"));
+      assert.equal((await master.call('reconfig')).ok, true);
+      const started = Date.now();
+      await master.submit(['sleeper']);
+      const running = await waitUntil(async () => {
+        const b = (await master.get(['builds'])).find((x) => !x.complete);
+        if (!b) return null;
+        const steps = await master.get(['builds', b.buildid, 'steps']);
+        return steps.some((s) => s.started_at && !s.complete) ? b : null;
+      }, 'the sleeper build to run');
+      assert.equal(await master.call('stopBuild', { buildid: running.buildid, reason: 'test stop' }), true);
+      const done = await waitUntil(async () => (await master.get(['builds'])).find((b) => b.buildid === running.buildid && b.complete), 'the stopped build to end');
+      assert.equal(done.results, 6, 'CANCELLED');
+      assert.ok(Date.now() - started < 30_000, 'the command was interrupted, not waited for');
     });
   });
 }

@@ -5,6 +5,7 @@
  *   { id, op: 'get', path, spec? }                           -> the data API result
  *   { id, op: 'stop', graceMs? }                             -> graceful stop, then exit
  *   { id, op: 'reconfig' }                                   -> { ok, issues }
+ *   { id, op: 'stopBuild' | 'rebuild', buildid }             -> the engine control action's result
  * Signals behave as in production (SIGTERM graceful stop, SIGHUP reconfig). Usage:
  *   node --import tsx test/support/master-child.ts MASTER_DIR
  */
@@ -31,6 +32,9 @@ process.on('message', async (msg: Msg) => {
       }
       case 'get': reply({ result: await master.data.get(msg.path, msg.spec ?? {}) }); break;
       case 'reconfig': reply({ result: await master.reconfig() }); break;
+      case 'stopBuild': reply({ result: await master.stopBuild(msg.buildid, msg.reason) }); break;
+      case 'rebuild': reply({ result: await master.rebuild(msg.buildid) }); break;
+      case 'locks': reply({ result: master.describeLocks() }); break;
       case 'stop':
         await master.stop({ graceMs: msg.graceMs });
         reply({ result: true });

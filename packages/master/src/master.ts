@@ -22,6 +22,9 @@ import { renderValue } from './process/renderables.js';
 import { SecretManager, type SecretProvider } from './process/secrets.js';
 import { Properties } from './process/properties.js';
 import type { Triggerable } from './process/step-types.js';
+import type { EngineControl } from './process/engine-control.js';
+import type { LockState } from './process/locks.js';
+import { Results } from './process/results.js';
 import { ServiceSet, type Service } from './master/services.js';
 import { createSchedulerService, createChangeSourceService, startHttpServer, type HttpHandle } from './master/components.js';
 
@@ -45,7 +48,7 @@ export interface ReconfigResult { ok: boolean; issues: ConfigIssue[] }
 
 export const READY_FILE = 'master.ready.json';
 
-export class Master {
+export class Master implements EngineControl {
   config!: MasterConfig;
   db!: Db;
   readonly mq: MessageQueue = new InProcessMessageQueue();
@@ -213,6 +216,24 @@ export class Master {
     this.log.info({ builders: next.builders.length, workers: next.workers.length, schedulers: next.schedulers.length }, 'reconfig applied');
     return { ok: true, issues: loaded.issues };
   }
+
+  async stopBuild(buildid: number, reason = 'stopped by a user'): Promise<boolean> {
+    return this.botmaster.stopBuild(buildid, reason, Results.CANCELLED);
+  }
+
+  async rebuild(buildid: number, reason?: string): Promise<{ bsid: number; brids: Record<number, number> }> {
+    const build = await this.data.getBuild(buildid);
+    if (!build) throw new Error(`build ${buildid} does not exist`);
+    const req = await this.data.getBuildRequest(build.buildrequestid);
+    const bs = req ? await this.data.getBuildset(req.buildsetid) : undefined;
+    if (!bs) throw new Error(`the buildset of build ${buildid} no longer exists`);
+    return this.data.updates.addBuildset({
+      scheduler: 'rebuild', reason: reason ?? `rebuild of build ${buildid}`, sourcestamps: bs.sourcestampids,
+      properties: bs.properties, builderids: [build.builderid],
+    });
+  }
+
+  describeLocks(): LockState[] { return this.locks.describe(); }
 
   /**
    * Graceful stop: no new builds or buildsets; running builds get the grace period to finish and
