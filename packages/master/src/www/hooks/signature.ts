@@ -1,0 +1,38 @@
+/**
+ * Webhook authenticity checks, all in constant time: GitHub's `X-Hub-Signature-256` (HMAC-SHA256
+ * of the raw body) and shared tokens such as GitLab's `X-Gitlab-Token`. Both sides are hashed
+ * before `timingSafeEqual` so neither the content nor the length of the secret leaks through timing.
+ */
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+
+function digest(s: string | Buffer): Buffer { return createHash('sha256').update(s).digest(); }
+
+/** Constant-time equality of two strings of any lengths. */
+export function safeEqual(a: string, b: string): boolean {
+  return timingSafeEqual(digest(a), digest(b));
+}
+
+export type SignatureCheck = { ok: true } | { ok: false; reason: string };
+
+/** Verifies a `sha256=<hex>` signature header over the raw body. */
+export function verifyHubSignature256(secret: string, body: Buffer, header: string | undefined): SignatureCheck {
+  if (!header) return { ok: false, reason: 'the request has no X-Hub-Signature-256 header but a secret is configured; set the same secret in the webhook settings' };
+  const m = /^sha256=([0-9a-f]{64})$/i.exec(header.trim());
+  if (!m) return { ok: false, reason: 'X-Hub-Signature-256 is not of the form sha256=<64 hex digits>' };
+  const expected = createHmac('sha256', secret).update(body).digest();
+  const given = Buffer.from(m[1]!, 'hex');
+  if (!timingSafeEqual(expected, given)) return { ok: false, reason: 'X-Hub-Signature-256 does not match the body; check that the webhook secret equals the configured one' };
+  return { ok: true };
+}
+
+/** The value to send in X-Hub-Signature-256 (for tests and for clients such as a forwarding proxy). */
+export function hubSignature256(secret: string, body: Buffer | string): string {
+  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+}
+
+/** Verifies a shared token header (GitLab's X-Gitlab-Token, Gerrit's configured token). */
+export function verifyToken(expected: string, given: string | undefined, headerName: string): SignatureCheck {
+  if (given === undefined || given === '') return { ok: false, reason: `the request has no ${headerName} but a secret is configured; set the same secret in the webhook settings` };
+  if (!safeEqual(expected, given)) return { ok: false, reason: `${headerName} does not match the configured secret` };
+  return { ok: true };
+}
