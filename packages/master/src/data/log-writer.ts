@@ -39,6 +39,8 @@ interface OpenLog {
   timer: NodeJS.Timeout | null;
   /** Serializes flushes of this log so chunks land in line order. */
   flushing: Promise<void>;
+  /** A failed background flush: reported to the next append or finish instead of being lost. */
+  error: unknown;
 }
 
 export interface AppendResult { row: LogRow; firstline: number; content: string; numLines: number }
@@ -75,7 +77,7 @@ export class LogWriter {
     if (s) return s;
     s = {
       row, committedLines: row.num_lines, numLines: row.num_lines, pending: [], pendingBytes: 0, size: 0,
-      truncated: false, omittedBytes: 0, tail: [], tailBytes: 0, timer: null, flushing: Promise.resolve(),
+      truncated: false, omittedBytes: 0, tail: [], tailBytes: 0, timer: null, flushing: Promise.resolve(), error: undefined,
     };
     this.open.set(logid, s);
     return s;
@@ -85,6 +87,7 @@ export class LogWriter {
   async append(logid: number, content: string, stream?: 'o' | 'e' | 'h'): Promise<AppendResult> {
     const s = await this.state(logid);
     if (s.row.complete) throw new Error(`log ${logid} is finished; appending to it is a bug in the caller`);
+    this.throwPendingError(s);
     if (content && !content.endsWith('\n')) content += '\n';
     if (stream) content = content.slice(0, -1).split('\n').map((l) => stream + l).join('\n') + '\n';
     const firstline = s.numLines;
@@ -107,7 +110,10 @@ export class LogWriter {
       s.size += Buffer.byteLength(content);
     }
     if (accepted) this.queue(s, accepted);
-    if (s.pendingBytes >= this.opts.logChunkSize) await this.flush(logid);
+    if (s.pendingBytes >= this.opts.logChunkSize) {
+      // Waiting here is the backpressure for fast writers; an error reaches this caller, so it is not kept.
+      try { await this.flush(logid); } catch (err) { s.error = undefined; throw err; }
+    }
     return { row: s.row, firstline, content: accepted, numLines: s.numLines };
   }
 
@@ -116,7 +122,7 @@ export class LogWriter {
     s.pendingBytes += text.length;
     s.numLines += countLines(text);
     if (!s.timer) {
-      s.timer = setTimeout(() => { s.timer = null; this.flush(s.row.id).catch(() => { /* surfaced by the next flush */ }); }, this.opts.logFlushDelayMs);
+      s.timer = setTimeout(() => { s.timer = null; this.flush(s.row.id).catch(() => { /* kept in s.error for the next append */ }); }, this.opts.logFlushDelayMs);
       s.timer.unref();
     }
   }
@@ -137,8 +143,16 @@ export class LogWriter {
       const chunks = await this.toChunks(text, startLine);
       await this.db.logs.appendChunks(logid, chunks, endLines);
     };
-    s.flushing = s.flushing.then(run, run);
-    return s.flushing;
+    const done = s.flushing.then(run);
+    s.flushing = done.catch((err) => { s.error ??= err; });
+    return done;
+  }
+
+  private throwPendingError(s: OpenLog): void {
+    if (s.error === undefined) return;
+    const err = s.error;
+    s.error = undefined;
+    throw new Error(`writing log ${s.row.id} to the database failed: ${(err as Error)?.message ?? err}`, { cause: err });
   }
 
   private async toChunks(text: string, firstLine: number): Promise<ChunkRow[]> {
@@ -178,8 +192,12 @@ export class LogWriter {
       tailContent += s.tail.map((l) => l + '\n').join('');
       this.queue(s, tailContent);
     }
-    await this.flush(logid);
-    this.open.delete(logid);
+    try {
+      await this.flush(logid);
+      this.throwPendingError(s);
+    } finally {
+      this.open.delete(logid);
+    }
     return { row: s.row, numLines: s.numLines, tailContent, tailFirstLine };
   }
 

@@ -21,6 +21,16 @@ export class SchedulersTable {
       await this.k.deleteFrom('scheduler_masters').where('schedulerid', '=', schedulerid).execute();
       return true;
     }
+    try {
+      return await this.trySetMasterOnce(schedulerid, masterid);
+    } catch (err) {
+      // Another master inserted its claim between our read and our insert.
+      if (isUniqueViolation(err)) return false;
+      throw err;
+    }
+  }
+
+  private trySetMasterOnce(schedulerid: number, masterid: number): Promise<boolean> {
     return this.k.transaction().execute(async (trx) => {
       const cur = await trx.selectFrom('scheduler_masters').leftJoin('masters', 'masters.id', 'scheduler_masters.masterid')
         .select(['scheduler_masters.masterid as masterid', 'masters.active as active']).where('schedulerid', '=', schedulerid).executeTakeFirst();
@@ -67,4 +77,9 @@ export class SchedulersTable {
   }
 
   count(q: ListQuery = {}): Promise<number> { return countFiltered(this.base().select('schedulers.id'), q.filters); }
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  const code = (err as { code?: string })?.code ?? '';
+  return code === '23505' || code.startsWith('SQLITE_CONSTRAINT');
 }
