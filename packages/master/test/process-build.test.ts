@@ -165,3 +165,42 @@ test('a step that throws ends EXCEPTION with its error in an err.text log', asyn
     assert.deepEqual((await steps(e, build.buildid)).map((s) => s.name), ['boom']);
   } finally { await e.close(); }
 });
+
+test('a step over its maxTime is interrupted and fails the build', async () => {
+  const { e } = await setup([cmdStep('slow', { maxTime: 0.1 }), cmdStep('next')], async ({ interrupted }) => { await interrupted; return { rc: -1 }; });
+  try {
+    await submit(e, ['b']);
+    const build = await runOne(e, 'b');
+    const s = await steps(e, build.buildid);
+    assert.equal(s[0].name, 'slow');
+    assert.match(s[0].state_string, /timed out/);
+    assert.notEqual(build.results, Results.SUCCESS);
+  } finally { await e.close(); }
+});
+
+test('the trigger hook hands a buildset to the triggerable scheduler named, with the build sourcestamps', async () => {
+  const e = await makeEngine();
+  const seen: any[] = [];
+  e.services.findTriggerable = (name) => name === 'downstream' ? {
+    name, async trigger(req) { seen.push(req); return { bsid: 99, brids: { 1: 2 }, finished: Promise.resolve({ results: Results.SUCCESS }) }; },
+  } : undefined;
+  e.services.triggerableNames = () => ['downstream'];
+  const trig = { stepType: 't', options: { name: 'trigger' }, create: () => ({ name: 'trigger', options: {}, async run(rt: any) {
+    const h = await rt.triggerBuilds({ schedulerName: 'downstream', waitForFinish: true, properties: { x: 1 } });
+    await assert.rejects(rt.triggerBuilds({ schedulerName: 'nope', waitForFinish: false }), /no triggerable scheduler named 'nope' \(configured: downstream\)/);
+    return (await h.finished).results;
+  } }) };
+  try {
+    await e.botmaster.configure([builderConfig({ name: 'b', workerNames: ['w0'], steps: [trig] })], [workerConfig('w0')]);
+    await e.botmaster.start();
+    await e.botmaster.workerAttached(new FakeWorker('w0'));
+    await submit(e, ['b'], { revision: 'r9' });
+    const build = await runOne(e, 'b');
+    assert.equal(build.results, Results.SUCCESS);
+    assert.equal(seen.length, 1);
+    assert.equal(seen[0].waitedFor, true);
+    assert.equal(seen[0].parentBuildid, build.buildid);
+    assert.equal(seen[0].sourcestamps[0].revision, 'r9');
+    assert.deepEqual(seen[0].properties, { x: [1, 'Trigger'] });
+  } finally { await e.close(); }
+});

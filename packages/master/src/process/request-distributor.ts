@@ -259,8 +259,10 @@ export class RequestDistributor {
     if (free.length === 0) return;
 
     const tried = new Set<QueuedRequest>();
+    // One walk over the queue per pass (not a restart from the head per request).
+    const order = b.queue.pending();
     while (free.length > 0 && !this.stopping) {
-      const q = await this.nextRequest(b, tried);
+      const q = await this.nextRequest(b, tried, order);
       if (!q) break;
       tried.add(q);
       const picked = await this.pickWorker(b, free, q, pass);
@@ -271,10 +273,10 @@ export class RequestDistributor {
     }
   }
 
-  private async nextRequest(b: Builder, tried: Set<QueuedRequest>): Promise<QueuedRequest | undefined> {
+  private async nextRequest(b: Builder, tried: Set<QueuedRequest>, order: Iterator<QueuedRequest>): Promise<QueuedRequest | undefined> {
     const hook = b.config.nextBuild;
     if (!hook) {
-      for (const q of b.queue.pending()) if (!tried.has(q)) return q;
+      for (let r = order.next(); !r.done; r = order.next()) if (!tried.has(r.value) && r.value.state === 'pending') return r.value;
       return undefined;
     }
     const candidates = [...b.queue.pending()].filter((q) => !tried.has(q));

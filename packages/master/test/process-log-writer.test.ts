@@ -1,0 +1,62 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { BufferedLogWriter } from '../src/process/log-writer.js';
+import { Redactor } from '../src/process/redactor.js';
+import type { Updates } from '../src/data/updates-api.js';
+
+function recorder() {
+  const calls: Array<{ content: string; stream?: string }> = [];
+  let finished = 0;
+  let gate: Promise<void> = Promise.resolve();
+  const updates = {
+    async appendLog(_id: number, content: string, stream?: 'o' | 'e' | 'h') { await gate; calls.push({ content, stream }); },
+    async finishLog() { finished++; },
+  } as unknown as Updates;
+  return { updates, calls, finished: () => finished, hold(p: Promise<void>) { gate = p; } };
+}
+
+test('many small chunks are coalesced into few appends of complete lines', async () => {
+  const r = recorder();
+  let release!: () => void;
+  r.hold(new Promise((res) => { release = res; }));
+  const log = new BufferedLogWriter(r.updates, 1, 'stdio', 's', new Redactor());
+  log.addStdout('first line\n');
+  await new Promise((res) => setImmediate(res));
+  // The first append is in flight; these 1000 chunks must wait and go out together.
+  for (let i = 0; i < 1000; i++) log.addStdout(`line ${i}\n`);
+  release();
+  await log.finish();
+  assert.ok(r.calls.length <= 3, `${r.calls.length} appends`);
+  const all = r.calls.map((c) => c.content).join('');
+  assert.equal(all.split('\n').length - 1, 1001);
+  assert.ok(r.calls.every((c) => c.content.endsWith('\n') && c.stream === 'o'));
+  assert.equal(r.finished(), 1);
+});
+
+test('stream order is kept and a partial last line is terminated at finish', async () => {
+  const r = recorder();
+  const log = new BufferedLogWriter(r.updates, 1, 'stdio', 's', new Redactor());
+  log.addHeader('running cmd\n');
+  log.addStdout('out 1\nout ');
+  log.addStderr('err 1\n');
+  log.addStdout('2\n');
+  log.addStdout('no newline');
+  await log.finish();
+  assert.deepEqual(r.calls, [
+    { content: 'running cmd\n', stream: 'h' },
+    { content: 'out 1\n', stream: 'o' },
+    { content: 'err 1\n', stream: 'e' },
+    { content: 'out 2\nno newline\n', stream: 'o' },
+  ]);
+});
+
+test('text logs are stored without a stream prefix and output after finish is ignored', async () => {
+  const r = recorder();
+  const log = new BufferedLogWriter(r.updates, 1, 'notes', 't', new Redactor());
+  log.addContent('hello\nworld');
+  await log.finish();
+  log.addContent('late\n');
+  await log.finish();
+  assert.deepEqual(r.calls, [{ content: 'hello\nworld\n', stream: undefined }]);
+  assert.equal(r.finished(), 1);
+});
