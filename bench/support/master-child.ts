@@ -1,0 +1,103 @@
+/**
+ * Entry of a mastro master run in its own process for a scenario, so its RSS and CPU are its own.
+ * `node --import tsx bench/support/master-child.ts MASTER_DIR` starts the master of that directory
+ * and answers the bench over Node's IPC channel (see master-proc.ts for the requests). The bench
+ * still talks HTTP to the master where the scenario says so; IPC carries only what has no public
+ * surface: precise build counters from the event bus, memory readings, seeding the queue.
+ */
+import { pino } from 'pino';
+import { readFileSync } from 'node:fs';
+import { Master } from '../../packages/master/dist/master.js';
+
+type Request = { id: number; cmd: string; args?: any };
+
+const dir = process.argv[2];
+if (!dir || !process.send) {
+  console.error('usage: node --import tsx bench/support/master-child.ts MASTER_DIR (spawned with an IPC channel)');
+  process.exit(2);
+}
+const send = (msg: unknown) => process.send!(msg);
+const now = () => performance.timeOrigin + performance.now();
+
+const spawnedAt = Number(process.env.BENCH_SPAWNED_AT ?? now());
+const log = pino({ level: process.env.MASTRO_LOG_LEVEL ?? 'warn' }, pino.destination(2));
+const master = await Master.start(dir, { logger: log, readyFile: false });
+
+let started = 0;
+let finished = 0;
+let firstStartedAt: number | null = null;
+let lastFinishedAt: number | null = null;
+let lastBuildid: number | null = null;
+const results: Record<string, number> = {};
+const finishWaiters: Array<{ count: number; resolve: (at: number) => void }> = [];
+master.mq.subscribe(['builds', null, 'new'], () => {
+  started++;
+  firstStartedAt ??= now();
+});
+master.mq.subscribe<{ buildid: number; results: number | null }>(['builds', null, 'finished'], (_key, build) => {
+  finished++;
+  lastBuildid = build.buildid;
+  results[String(build.results)] = (results[String(build.results)] ?? 0) + 1;
+  lastFinishedAt = now();
+  for (let i = finishWaiters.length - 1; i >= 0; i--) {
+    const w = finishWaiters[i]!;
+    if (finished >= w.count) { finishWaiters.splice(i, 1); w.resolve(lastFinishedAt); }
+  }
+});
+
+function memory() {
+  const status = readFileSync('/proc/self/status', 'utf8');
+  const kib = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+  return { rssKiB: kib('VmRSS'), hwmKiB: kib('VmHWM'), heapUsed: process.memoryUsage().heapUsed };
+}
+
+const handlers: Record<string, (args: any) => Promise<unknown> | unknown> = {
+  counts: () => ({ started, finished, firstStartedAt, lastFinishedAt, spawnedAt, lastBuildid, results }),
+  memory: () => memory(),
+  gc: () => { (globalThis as { gc?: () => void }).gc?.(); return memory(); },
+  attachedWorkers: () => master.workers.workers.length,
+  waitFinished: ({ count }: { count: number }) =>
+    finished >= count ? lastFinishedAt : new Promise<number>((resolve) => finishWaiters.push({ count, resolve })),
+  /** Fallback change injection (no www module yet): what /change_hook/base does after parsing the form. */
+  addChange: (change: Record<string, unknown>) => master.data.updates.addChange(change as any),
+  /** Queues `n` build requests for `builder` through the data API, in batches. */
+  seedBuildsets: async ({ builder, n }: { builder: string; n: number }) => {
+    const builderid = await master.data.updates.findBuilderId(builder);
+    for (let i = 0; i < n; i++) {
+      await master.data.updates.addBuildset({
+        scheduler: 'bench-seed', reason: `bench queue ${i}`, builderids: [builderid],
+        sourcestamps: [{ codebase: '', repository: 'bench', branch: 'main', revision: i.toString(16).padStart(40, '0'), project: 'bench' }],
+      });
+    }
+    return n;
+  },
+  /** Fallback raw log read (no www module yet): the same data-layer stream /api/v2/logs/{id}/raw serves. */
+  readLogRaw: async ({ logid }: { logid: number }) => {
+    const r = await master.data.get(['logs', logid, 'raw']);
+    if (r.kind !== 'raw') throw new Error(`logs/${logid}/raw is not raw`);
+    let bytes = 0;
+    for await (const chunk of r.stream) bytes += Buffer.byteLength(chunk);
+    return bytes;
+  },
+  get: async ({ path, spec }: { path: Array<string | number>; spec?: any }) => {
+    const r = await master.data.get(path, spec ?? {});
+    return r.kind === 'raw' ? null : r;
+  },
+  stop: async () => {
+    await master.stop({ graceMs: 0 });
+    setImmediate(() => process.exit(0));
+    return true;
+  },
+};
+
+process.on('message', (msg: Request) => {
+  const h = handlers[msg.cmd];
+  if (!h) { send({ id: msg.id, error: `unknown request ${msg.cmd}` }); return; }
+  Promise.resolve().then(() => h(msg.args)).then(
+    (value) => send({ id: msg.id, value }),
+    (err: Error) => send({ id: msg.id, error: err?.stack ?? String(err) }),
+  );
+});
+process.on('disconnect', () => { void master.stop({ graceMs: 0 }).finally(() => process.exit(0)); });
+
+send({ ready: { workerPort: master.workerPort, httpPort: master.httpPort, readyAt: now(), spawnedAt, ...memory() } });

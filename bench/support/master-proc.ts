@@ -1,0 +1,100 @@
+/**
+ * Parent side of master-child.ts: writes a master directory, starts the master in a child process
+ * and talks to it over IPC. The child is detached (own process group) so a stop reaches anything it
+ * spawned; its stderr is kept (last 64 KiB) for error messages.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { memoryOf, profileFlags, stopGroup, type MemoryReading } from './proc.js';
+
+const repoRoot = new URL('../../', import.meta.url).pathname;
+const childEntry = new URL('./master-child.ts', import.meta.url).pathname;
+
+/** True once the master has an HTTP layer (src/www); until then scenarios fall back to IPC. */
+export function masterHasWww(): boolean {
+  return existsSync(join(repoRoot, 'packages/master/dist/www/index.js'));
+}
+
+export function writeMasterDir(dir: string, configSource: string): string {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'master.config.js'), configSource);
+  return dir;
+}
+
+export interface MasterReady { workerPort: number; httpPort: number | null; readyAt: number; spawnedAt: number; rssKiB: number }
+
+export interface MasterProc {
+  readonly pid: number;
+  readonly ready: MasterReady;
+  request<T = unknown>(cmd: string, args?: unknown): Promise<T>;
+  memory(): MemoryReading;
+  /** Graceful master stop through IPC, then the process group goes. */
+  stop(): Promise<void>;
+  stderrTail(): string;
+}
+
+export async function startMasterProc(dir: string, opts: { startTimeoutMs?: number; exposeGc?: boolean; tag?: string } = {}): Promise<MasterProc> {
+  const spawnedAt = performance.timeOrigin + performance.now();
+  const args = ['--import', 'tsx', ...(opts.exposeGc ? ['--expose-gc'] : []), ...profileFlags(opts.tag ?? 'master'), childEntry, dir];
+  const child = spawn(process.execPath, args, {
+    cwd: repoRoot, detached: true, stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    env: { ...process.env, BENCH_SPAWNED_AT: String(spawnedAt) },
+  });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-65536); });
+  const pending = new Map<number, { resolve: (v: any) => void; reject: (e: Error) => void }>();
+  let nextId = 1;
+  let readyResolve!: (r: MasterReady) => void;
+  let readyReject!: (e: Error) => void;
+  const readyP = new Promise<MasterReady>((res, rej) => { readyResolve = res; readyReject = rej; });
+  child.on('message', (msg: any) => {
+    if (msg.ready) { readyResolve(msg.ready); return; }
+    const p = pending.get(msg.id);
+    if (!p) return;
+    pending.delete(msg.id);
+    if (msg.error) p.reject(new Error(`master child: ${msg.error}`)); else p.resolve(msg.value);
+  });
+  child.on('exit', (code, signal) => {
+    const err = new Error(`master child exited (${code ?? signal}); stderr: ${stderr.trim().slice(-2000)}`);
+    readyReject(err);
+    for (const p of pending.values()) p.reject(err);
+    pending.clear();
+  });
+  const timeout = setTimeout(() => readyReject(new Error(`master did not start within ${opts.startTimeoutMs ?? 60_000} ms; stderr: ${stderr.slice(-2000)}`)), opts.startTimeoutMs ?? 60_000);
+  let ready: MasterReady;
+  try {
+    ready = await readyP;
+  } catch (err) {
+    await stopGroup(child, 2000);
+    throw err;
+  } finally {
+    clearTimeout(timeout);
+  }
+  return makeHandle(child, ready, pending, () => nextId++, () => stderr);
+}
+
+function makeHandle(child: ChildProcess, ready: MasterReady, pending: Map<number, any>, id: () => number, tail: () => string): MasterProc {
+  let stopped = false;
+  const request = <T>(cmd: string, args?: unknown) => new Promise<T>((resolve, reject) => {
+    if (!child.connected) { reject(new Error(`master child is gone; stderr: ${tail().slice(-2000)}`)); return; }
+    const n = id();
+    pending.set(n, { resolve, reject });
+    child.send({ id: n, cmd, args });
+  });
+  return {
+    pid: child.pid!,
+    ready,
+    request,
+    memory: () => memoryOf(child.pid!),
+    stderrTail: tail,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      const exited = new Promise<void>((r) => (child.exitCode !== null ? r() : child.once('exit', () => r())));
+      await Promise.race([request('stop').catch(() => {}), new Promise((r) => setTimeout(r, 15_000).unref())]);
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000).unref())]);
+      await stopGroup(child, 2000);
+    },
+  };
+}
