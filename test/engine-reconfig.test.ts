@@ -42,6 +42,12 @@ test('reconfig refuses a broken config, then adds a builder without interrupting
     writeFileSync(releaseFile, '');
     const slow = await waitUntil(async () => (await master.get(['builds'])).find((b) => b.buildid === running.buildid && b.complete), 'the slow build to finish');
     assert.equal(slow.results, 0);
+
+    // SIGHUP reconfigures too (as `mastro reconfig` sends it).
+    env.writeConfig(base.replace("builders: [", "builders: [\n    builder({ name: 'third', workerNames: ['w0'], steps: [] }),"));
+    master.proc.kill('SIGHUP');
+    await waitUntil(async () => (await master.get(['builders'])).some((b) => b.name === 'third' && b.masterids.length > 0), 'SIGHUP to add builder third');
+    assert.ok(!(await master.get(['builders'])).find((b) => b.name === 'quick').masterids.length, 'quick was removed from this master');
   } finally {
     await env.cleanup();
   }
