@@ -4,7 +4,7 @@ import { Results, worst, type Result } from '../process/results.js';
 import type { EventPublisher } from './events.js';
 import type { AddBuildInput, AddBuildsetInput, AddBuildsetResult, AddChangeInput, Updates } from './updates-api.js';
 import type { DataContext } from './resources/context.js';
-import type { LogType, SourcedProperties } from './types.js';
+import type { BuildResource, LogType, SourcedProperties, StepResource } from './types.js';
 import { DataError, UnknownEntityError } from './errors.js';
 import { shapeMaster } from './resources/masters.js';
 import { loadBuilder } from './resources/builders.js';
@@ -14,7 +14,7 @@ import { loadBuildset } from './resources/buildsets.js';
 import { shapeBuildRequests } from './resources/buildrequests.js';
 import { loadBuild } from './resources/builds.js';
 import { loadStep } from './resources/steps.js';
-import { loadLog, shapeLog } from './resources/logs.js';
+import { shapeLog } from './resources/logs.js';
 import { loadScheduler } from './resources/schedulers.js';
 
 const now = () => Math.floor(Date.now() / 1000);
@@ -30,6 +30,12 @@ export class DataUpdates implements Updates {
   /** Set by masterActive; claims and completions are made on behalf of this master. */
   masterid: number | null = null;
   private readonly objectIds = new Map<string, number>();
+  /**
+   * Builds and steps in progress, as last published: their events are shaped from here instead of
+   * re-reading the row after every update (a build makes dozens of updates). Removed when finished.
+   */
+  private readonly activeBuilds = new Map<number, BuildResource>();
+  private readonly activeSteps = new Map<number, StepResource>();
 
   constructor(private readonly ctx: DataContext, private readonly events: EventPublisher) {}
 
@@ -197,22 +203,36 @@ export class DataUpdates implements Updates {
 
   // ---- builds ----
   async addBuild(b: AddBuildInput): Promise<{ buildid: number; number: number }> {
-    const res = await this.db.builds.add({ ...b, started_at: now() });
-    this.events.build((await loadBuild(this.ctx, res.buildid))!, 'new');
+    const started_at = now();
+    const res = await this.db.builds.add({ ...b, started_at });
+    const build: BuildResource = {
+      buildid: res.buildid, number: res.number, builderid: b.builderid, buildrequestid: b.buildrequestid, workerid: b.workerid,
+      masterid: b.masterid, started_at, complete: false, complete_at: null, results: null, state_string: b.state_string, properties: {},
+    };
+    this.activeBuilds.set(res.buildid, build);
+    this.events.build({ ...build }, 'new');
     return res;
+  }
+
+  private async currentBuild(buildid: number): Promise<BuildResource> {
+    const b = this.activeBuilds.get(buildid) ?? (await loadBuild(this.ctx, buildid));
+    if (!b) throw new UnknownEntityError('build', buildid);
+    return b;
   }
 
   async setBuildStateString(buildid: number, s: string): Promise<void> {
     await this.db.builds.setStateString(buildid, s);
-    const b = await loadBuild(this.ctx, buildid);
-    if (b) this.events.build(b, 'update');
+    const b = await this.currentBuild(buildid);
+    b.state_string = s;
+    this.events.build({ ...b }, 'update');
   }
 
   async finishBuild(buildid: number, results: number): Promise<void> {
-    await this.db.builds.finish(buildid, results, now());
-    const b = await loadBuild(this.ctx, buildid);
-    if (!b) throw new UnknownEntityError('build', buildid);
-    this.events.build(b, 'finished');
+    const complete_at = now();
+    await this.db.builds.finish(buildid, results, complete_at);
+    const b = await this.currentBuild(buildid);
+    this.activeBuilds.delete(buildid);
+    this.events.build({ ...b, complete: true, complete_at, results }, 'finished');
   }
 
   setBuildProperty(buildid: number, name: string, value: unknown, source: string): Promise<void> {
@@ -228,28 +248,50 @@ export class DataUpdates implements Updates {
   // ---- steps ----
   async addStep(s: { buildid: number; name: string }): Promise<{ stepid: number; number: number; name: string }> {
     const res = await this.db.steps.add(s.buildid, toIdentifier(s.name));
-    this.events.step((await loadStep(this.ctx, res.stepid))!, 'new');
+    const step: StepResource = {
+      stepid: res.stepid, number: res.number, name: res.name, buildid: s.buildid, started_at: null, complete: false,
+      complete_at: null, results: null, state_string: 'pending', urls: [], hidden: false,
+    };
+    this.activeSteps.set(res.stepid, step);
+    this.events.step({ ...step, urls: [] }, 'new');
     return res;
   }
 
-  private async stepEvent(stepid: number, event: 'started' | 'updated' | 'finished'): Promise<void> {
-    const s = await loadStep(this.ctx, stepid);
+  /** Applies `change` to the step as last published and publishes the result. */
+  private async stepEvent(stepid: number, event: 'started' | 'updated' | 'finished', change: (s: StepResource) => void): Promise<void> {
+    const s = this.activeSteps.get(stepid) ?? (await loadStep(this.ctx, stepid));
     if (!s) throw new UnknownEntityError('step', stepid);
-    this.events.step(s, event);
+    change(s);
+    if (event === 'finished') this.activeSteps.delete(stepid);
+    this.events.step({ ...s, urls: [...s.urls] }, event);
   }
 
-  async startStep(stepid: number): Promise<void> { await this.db.steps.start(stepid, now()); await this.stepEvent(stepid, 'started'); }
-  async setStepStateString(stepid: number, s: string): Promise<void> { await this.db.steps.setStateString(stepid, s); await this.stepEvent(stepid, 'updated'); }
-  async addStepURL(stepid: number, name: string, url: string): Promise<void> { await this.db.steps.addUrl(stepid, { name, url }); await this.stepEvent(stepid, 'updated'); }
+  async startStep(stepid: number): Promise<void> {
+    const at = now();
+    await this.db.steps.start(stepid, at);
+    await this.stepEvent(stepid, 'started', (s) => { s.started_at = at; });
+  }
+
+  async setStepStateString(stepid: number, state: string): Promise<void> {
+    await this.db.steps.setStateString(stepid, state);
+    await this.stepEvent(stepid, 'updated', (s) => { s.state_string = state; });
+  }
+
+  async addStepURL(stepid: number, name: string, url: string): Promise<void> {
+    await this.db.steps.addUrl(stepid, { name, url });
+    await this.stepEvent(stepid, 'updated', (s) => { if (!s.urls.some((u) => u.name === name && u.url === url)) s.urls.push({ name, url }); });
+  }
+
   async finishStep(stepid: number, results: number, hidden: boolean): Promise<void> {
-    await this.db.steps.finish(stepid, results, hidden, now());
-    await this.stepEvent(stepid, 'finished');
+    const at = now();
+    await this.db.steps.finish(stepid, results, hidden, at);
+    await this.stepEvent(stepid, 'finished', (s) => { s.results = results; s.hidden = hidden; s.complete = true; s.complete_at = at; });
   }
 
   // ---- logs ----
   async addLog(l: { stepid: number; name: string; type: LogType }): Promise<number> {
-    const { logid } = await this.db.logs.add(l.stepid, l.name, toIdentifier(l.name), l.type);
-    this.events.log((await loadLog(this.ctx, logid))!, 'new');
+    const { logid, slug } = await this.db.logs.add(l.stepid, l.name, toIdentifier(l.name), l.type);
+    this.events.log({ logid, name: l.name, slug, stepid: l.stepid, complete: false, num_lines: 0, type: l.type }, 'new');
     return logid;
   }
 
@@ -267,7 +309,7 @@ export class DataUpdates implements Updates {
       this.events.log(log, 'append', { ...log, firstline: r.tailFirstLine, content: r.tailContent });
     }
     await this.db.logs.finish(logid);
-    this.events.log((await loadLog(this.ctx, logid))!, 'finished');
+    this.events.log({ ...shapeLog(this.ctx, r.row), num_lines: r.numLines, complete: true }, 'finished');
   }
 
   /** Chunks are compressed as they are written; this only makes sure nothing is left in memory. */

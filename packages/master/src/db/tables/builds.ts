@@ -19,7 +19,19 @@ const toRow = (r: any): BuildRow => ({
 export class BuildsTable {
   constructor(private readonly k: Kysely<Schema>) {}
 
-  async add(b: { builderid: number; buildrequestid: number; workerid: number; masterid: number; state_string: string; started_at: number }): Promise<{ buildid: number; number: number }> {
+  /** Per-builder queue so builds of one builder started by this process never race for a number. */
+  private readonly numbering = new Map<number, Promise<unknown>>();
+
+  add(b: { builderid: number; buildrequestid: number; workerid: number; masterid: number; state_string: string; started_at: number }): Promise<{ buildid: number; number: number }> {
+    const prev = this.numbering.get(b.builderid) ?? Promise.resolve();
+    const next = prev.then(() => this.insertNumbered(b), () => this.insertNumbered(b));
+    const tail = next.catch(() => undefined);
+    this.numbering.set(b.builderid, tail);
+    void tail.then(() => { if (this.numbering.get(b.builderid) === tail) this.numbering.delete(b.builderid); });
+    return next;
+  }
+
+  private async insertNumbered(b: { builderid: number; buildrequestid: number; workerid: number; masterid: number; state_string: string; started_at: number }): Promise<{ buildid: number; number: number }> {
     // Another master may take the same number concurrently (PostgreSQL): the unique key rejects one, which retries.
     for (let attempt = 0; ; attempt++) {
       try {
@@ -30,7 +42,8 @@ export class BuildsTable {
           return { buildid: id, number };
         });
       } catch (err) {
-        if (attempt < 5 && /unique|23505/i.test(String((err as any)?.code ?? (err as any)?.message))) continue;
+        const code = String((err as { code?: string })?.code ?? '');
+        if (attempt < 50 && (code === '23505' || code.startsWith('SQLITE_CONSTRAINT'))) continue;
         throw err;
       }
     }
