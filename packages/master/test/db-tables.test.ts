@@ -83,6 +83,22 @@ for (const engine of engines()) {
       assert.equal((await db.builds.unfinished(1)).some((r) => r.id === one.buildid), false);
     });
 
+    test('builds started concurrently on one builder get distinct consecutive numbers', async () => {
+      const b = await db.builders.findOrCreate('concurrent');
+      const res = await Promise.all(Array.from({ length: 20 }, (_, i) => db.builds.add({ builderid: b, buildrequestid: i, workerid: 1, masterid: 1, state_string: '', started_at: 1 })));
+      assert.deepEqual(res.map((r) => r.number).sort((x, y) => x - y), Array.from({ length: 20 }, (_, i) => i + 1));
+    });
+
+    test('concurrent claims of the same requests by two masters: exactly one wins', async () => {
+      const b = await db.builders.findOrCreate('race');
+      const brids: number[] = [];
+      for (let i = 0; i < 3; i++) brids.push((await db.buildsets.add({ sourcestampids: [], reason: 'r', properties: {}, builderids: [b], waited_for: false, external_idstring: null, parent_buildid: null, parent_relationship: null, priority: 0, submitted_at: i })).brids[b]!);
+      const results = await Promise.all([db.buildrequests.claim(brids, 1, 1), db.buildrequests.claim([...brids].reverse(), 2, 1)]);
+      assert.deepEqual(results.filter(Boolean).length, 1);
+      const owners = new Set((await db.buildrequests.getMany(brids)).map((r) => r.claimed_by_masterid));
+      assert.equal(owners.size, 1, 'all three requests belong to the same master');
+    });
+
     test('build properties are upserted and keep their source', async () => {
       const b = await db.builders.findOrCreate('props');
       const { buildid } = await db.builds.add({ builderid: b, buildrequestid: 1, workerid: 1, masterid: 1, state_string: '', started_at: 1 });

@@ -69,7 +69,9 @@ export class BuildRequestsTable {
       await this.k.transaction().execute(async (trx) => {
         const done = await trx.selectFrom('buildrequests').select('id').where('id', 'in', brids).where('complete', '=', 1).executeTakeFirst();
         if (done) throw new ClaimConflict();
-        await trx.insertInto('buildrequest_claims').values(brids.map((brid) => ({ brid, masterid, claimed_at: claimedAt }))).execute();
+        // Sorted ids make two masters lock rows in the same order, so they conflict instead of deadlocking.
+        const sorted = [...new Set(brids)].sort((a, b) => a - b);
+        await trx.insertInto('buildrequest_claims').values(sorted.map((brid) => ({ brid, masterid, claimed_at: claimedAt }))).execute();
       });
       return true;
     } catch (err) {
@@ -118,5 +120,6 @@ class ClaimConflict extends Error {}
 
 function isUniqueViolation(err: unknown): boolean {
   const e = err as { code?: string; message?: string };
-  return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE';
+  // 40P01/40001: PostgreSQL aborted this claim in favour of a concurrent one; that is a lost race too.
+  return e?.code === '23505' || e?.code === '40P01' || e?.code === '40001' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE';
 }
