@@ -1,5 +1,8 @@
 /** The fixed benchmark scenarios, in the order of issue 6. */
 import type { Scenario } from '../types.js';
 import { realWorkers, simulatedWorkers } from './throughput.js';
+import { latency } from './latency.js';
+import { logs } from './logs.js';
+import { idleWorkers } from './idle-workers.js';
 
-export const scenarios: Scenario[] = [realWorkers, simulatedWorkers];
+export const scenarios: Scenario[] = [realWorkers, simulatedWorkers, latency, logs, idleWorkers];
