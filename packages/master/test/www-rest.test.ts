@@ -6,6 +6,8 @@ import { InProcessMessageQueue } from '../src/mq/bus.js';
 import { DataConnector } from '../src/data/connector.js';
 import { createHttpServer, type HttpServer } from '../src/www/index.js';
 import { Results } from '../src/process/results.js';
+import { hubSignature256 } from '../src/www/hooks/signature.js';
+import { readFileSync } from 'node:fs';
 
 for (const engine of engines()) {
   describe(`REST API and change hook on ${engine.name}`, () => {
@@ -39,7 +41,7 @@ for (const engine of engines()) {
       await data.updates.finishLog(logid);
       await data.updates.addBuildset({ scheduler: 's', reason: 'pending', builderids: [builderid], sourcestamps: [] });
       data.setPendingReasonProvider(() => ({ code: 'no_worker_connected', message: 'no worker is connected' }));
-      server = await createHttpServer({ data, port: 0, host: '127.0.0.1', changeHooks: { base: {} } });
+      server = await createHttpServer({ data, port: 0, host: '127.0.0.1', changeHooks: { base: {}, github: { secret: 'shh' } } });
       base = `http://127.0.0.1:${server.port}`;
     });
     after(async () => { await server.close(); await db.close(); });
@@ -143,8 +145,21 @@ for (const engine of engines()) {
       assert.match(await bad.text(), /field files must be JSON/);
       const noAuthor = await fetch(`${base}/change_hook/base`, { method: 'POST', body: new URLSearchParams({ comments: 'x' }) });
       assert.equal(noAuthor.status, 400);
-      const gh = await fetch(`${base}/change_hook/github`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
+      const gh = await fetch(`${base}/change_hook/gitlab`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
       assert.equal(gh.status, 404);
+    });
+
+    test('a dialect enabled in changeHooks (github) is mounted and records changes through the data API', async () => {
+      const body = readFileSync(new URL('./fixtures/hooks/github-push.json', import.meta.url), 'utf8');
+      const headers = { 'content-type': 'application/json', 'x-github-event': 'push', 'x-github-delivery': 'www-test-1', 'x-hub-signature-256': hubSignature256('shh', body) };
+      const r = await fetch(`${base}/change_hook/github`, { method: 'POST', body, headers });
+      assert.equal(r.status, 200);
+      const ids = ((await r.json()) as any).changes as number[];
+      assert.equal(ids.length, 2);
+      const ch = (await get(`/api/v2/changes/${ids[0]}`)).body.changes[0];
+      assert.equal(ch.revision, '0d1a26e67d8f5eaf1f6ba5c57fc3c7d91ac0fd1c');
+      const forged = await fetch(`${base}/change_hook/github`, { method: 'POST', body, headers: { ...headers, 'x-github-delivery': 'www-test-2', 'x-hub-signature-256': hubSignature256('wrong', body) } });
+      assert.equal(forged.status, 403);
     });
   });
 }

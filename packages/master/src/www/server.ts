@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type { DataConnector } from '../data/connector.js';
 import { registerRestApi } from './api/rest.js';
 import { registerChangeHooks } from './hooks/routes.js';
-import type { ChangeHookDialect } from './hooks/types.js';
+import type { ChangeHookDialect } from './hooks/dialects.js';
 
 export const HTTP_DEFAULTS = { port: 8010, host: '0.0.0.0', bodyLimit: 10 * 1024 * 1024 } as const;
 
@@ -20,7 +20,7 @@ export interface HttpServerOptions {
   /** Largest accepted request body in bytes (webhooks); default 10 MiB. Bigger bodies get 413. */
   bodyLimit?: number;
   logger?: Logger;
-  /** Enabled change hook dialects and their options, e.g. `{ base: {} }`. None by default. */
+  /** Enabled change hook dialects and their options, e.g. `{ base: {}, github: { secret } }`. None by default. */
   changeHooks?: Record<string, Record<string, unknown> | boolean | undefined>;
   /** Additional dialect implementations by name. */
   changeHookDialects?: Record<string, ChangeHookDialect>;
@@ -44,6 +44,11 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpSer
     const out: Record<string, string[]> = {};
     for (const [k, v] of new URLSearchParams((body as Buffer).toString('utf8'))) (out[k] ??= []).push(v);
     done(null, out);
+  });
+  // Webhooks of other content types reach their dialect as raw bytes.
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (req, body, done) => {
+    (req as any).rawBody = body;
+    done(null, body);
   });
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
     (req as any).rawBody = body;

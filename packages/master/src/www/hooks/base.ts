@@ -4,7 +4,7 @@
  * branch, category, revlink, properties (JSON object), repository, project, codebase.
  */
 import type { AddChangeInput } from '../../data/updates-api.js';
-import { HookInputError, type ChangeHookDialect, type HookRequest } from './types.js';
+import { HookInputError, type FieldSource } from './types.js';
 
 function json<T>(name: string, raw: string | undefined, check: (v: unknown) => boolean, dflt: T, expect: string): T {
   if (!raw) return dflt;
@@ -14,34 +14,32 @@ function json<T>(name: string, raw: string | undefined, check: (v: unknown) => b
   return v as T;
 }
 
-export const baseDialect: ChangeHookDialect = {
-  name: 'base',
-  async getChanges(req: HookRequest): Promise<{ changes: AddChangeInput[]; src: string | null }> {
-    const f = req.field;
-    const author = f('author') || f('who');
-    if (!author) throw new HookInputError('field author (or who) is required');
-    const when = f('when_timestamp') ?? f('when');
-    let when_timestamp: number | undefined;
-    if (when !== undefined && when !== '') {
-      when_timestamp = Number(when);
-      if (!Number.isFinite(when_timestamp)) throw new HookInputError(`field when_timestamp must be a number of seconds since the epoch, got ${JSON.stringify(when)}`);
-      when_timestamp = Math.floor(when_timestamp);
-    }
-    const change: AddChangeInput = {
-      author,
-      committer: f('committer') ?? null,
-      files: json<string[]>('files', f('files'), (v) => Array.isArray(v) && v.every((x) => typeof x === 'string'), [], 'a list of strings'),
-      comments: f('comments') ?? '',
-      revision: f('revision') ?? null,
-      when_timestamp,
-      branch: f('branch') ?? null,
-      category: f('category') ?? null,
-      revlink: f('revlink') ?? null,
-      properties: json<Record<string, unknown>>('properties', f('properties'), (v) => !!v && typeof v === 'object' && !Array.isArray(v), {}, 'an object'),
-      repository: f('repository') ?? '',
-      project: f('project') ?? '',
-      codebase: f('codebase') ?? undefined,
-    };
-    return { changes: [change], src: null };
-  },
-};
+/** Turns one request into one change; throws HookInputError for bad input. */
+export function readBaseHook(req: FieldSource): AddChangeInput {
+  const f = (name: string) => req.field(name);
+  const author = f('author') || f('who');
+  if (!author) throw new HookInputError('field author (or who) is required');
+  const when = f('when_timestamp') ?? f('when');
+  let when_timestamp: number | undefined;
+  if (when !== undefined && when !== '') {
+    when_timestamp = Number(when);
+    if (!Number.isFinite(when_timestamp)) throw new HookInputError(`field when_timestamp must be a number of seconds since the epoch, got ${JSON.stringify(when)}`);
+    when_timestamp = Math.floor(when_timestamp);
+  }
+  const change: AddChangeInput = {
+    author,
+    committer: f('committer') ?? null,
+    files: json<string[]>('files', f('files'), (v) => Array.isArray(v) && v.every((x) => typeof x === 'string'), [], 'a list of strings'),
+    comments: f('comments') ?? '',
+    revision: f('revision') ?? null,
+    when_timestamp,
+    branch: f('branch') ?? null,
+    category: f('category') ?? null,
+    revlink: f('revlink') ?? null,
+    properties: json<Record<string, unknown>>('properties', f('properties'), (v) => !!v && typeof v === 'object' && !Array.isArray(v), {}, 'an object'),
+    repository: f('repository') ?? '',
+    project: f('project') ?? '',
+    codebase: f('codebase') ?? undefined,
+  };
+  return change;
+}

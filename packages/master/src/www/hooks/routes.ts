@@ -1,19 +1,19 @@
 /**
- * /change_hook/<dialect> (and /change_hook for `base`): only dialects enabled in the config answer;
- * accepted changes go through `updates.addChange`. Answers like Buildbot: 202 "<n> change found",
- * 400 with the reason for bad input, 404 for a dialect that is not enabled.
+ * /change_hook/<dialect> (and /change_hook for `base`). Only dialects enabled in the config answer
+ * (404 otherwise); accepted changes go through `updates.addChange`.
+ *  - `base` answers like Buildbot: 202 "<n> change found", 400 with the reason for bad input.
+ *  - github, gitlab, gerrit (./dialects.ts) answer through `handleHookRequest` (signatures, replays, body limits).
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Updates } from '../../data/updates-api.js';
-import { HookInputError, type ChangeHookDialect, type HookRequest } from './types.js';
-import { baseDialect } from './base.js';
-
-export const BUILTIN_DIALECTS: Record<string, ChangeHookDialect> = { base: baseDialect };
+import { HookInputError } from './types.js';
+import { readBaseHook } from './base.js';
+import { CHANGE_HOOK_FACTORIES, handleHookRequest, type ChangeHookDialect } from './dialects.js';
 
 export interface ChangeHookOptions {
-  /** Enabled dialects and their options, e.g. `{ base: {} }` (the config's `www.changeHooks`). */
+  /** Enabled dialects and their options, e.g. `{ base: {}, github: { secret } }` (the config's `www.changeHooks`). */
   enabled: Record<string, Record<string, unknown> | boolean | undefined>;
-  /** Extra dialect implementations (github, gitlab, ... added by other modules). */
+  /** Extra or replacement dialect implementations, by name. */
   dialects?: Record<string, ChangeHookDialect>;
 }
 
@@ -24,31 +24,53 @@ function firstString(v: unknown, isForm: boolean): string | undefined {
   return typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v);
 }
 
+function unknownDialect(name: string): string {
+  return `The dialect specified, '${name}', wasn't enabled in www.changeHooks (known: base, ${Object.keys(CHANGE_HOOK_FACTORIES).join(', ')})`;
+}
+
 export function registerChangeHooks(app: FastifyInstance, updates: Updates, opts: ChangeHookOptions): void {
-  const dialects = { ...BUILTIN_DIALECTS, ...(opts.dialects ?? {}) };
-  const handler = async (req: any, reply: any) => {
-    const name: string = req.params.dialect || 'base';
-    const options = opts.enabled[name];
-    if (options === undefined || options === false) {
-      return reply.code(404).type('text/plain').send(`The dialect specified, '${name}', wasn't enabled in www.changeHooks`);
-    }
-    const dialect = dialects[name];
-    if (!dialect) return reply.code(404).type('text/plain').send(`No change hook dialect named '${name}' is available`);
-    const body = req.body ?? {};
-    const query = req.query ?? {};
-    const isForm = !!req.isFormBody;
-    const hookReq: HookRequest = {
-      field: (n) => (typeof body === 'object' && n in body ? firstString(body[n], isForm) : firstString(query[n], true)),
-      headers: req.headers, rawBody: req.rawBody ?? Buffer.alloc(0), body,
-    };
+  const addChange = (c: Parameters<Updates['addChange']>[0]) => updates.addChange(c);
+  // Dialect objects are built once: they hold replay memory across requests.
+  const dialects = new Map<string, ChangeHookDialect>();
+  for (const [name, options] of Object.entries(opts.enabled)) {
+    if (name === 'base' || options === undefined || options === false) continue;
+    const given = opts.dialects?.[name];
+    const factory = CHANGE_HOOK_FACTORIES[name];
+    if (given) dialects.set(name, given);
+    else if (factory) dialects.set(name, factory(typeof options === 'object' ? options : {}));
+    else throw new Error(unknownDialect(name).replace("wasn't enabled in www.changeHooks", 'is not a change hook dialect mastro has'));
+  }
+
+  const base = async (req: FastifyRequest, reply: FastifyReply) => {
+    const body: any = req.body ?? {};
+    const query: any = req.query ?? {};
+    const isForm = !!(req as any).isFormBody;
     try {
-      const { changes, src } = await dialect.getChanges(hookReq, typeof options === 'object' ? options : {});
-      for (const c of changes) await updates.addChange({ ...c, src: c.src ?? src });
-      return reply.code(202).type('text/plain').send(changes.length ? `${changes.length} change found` : 'no change found');
+      const change = readBaseHook({ field: (n) => (typeof body === 'object' && !Buffer.isBuffer(body) && n in body ? firstString(body[n], isForm) : firstString(query[n], true)) });
+      await addChange(change);
+      return reply.code(202).type('text/plain').send('1 change found');
     } catch (err) {
       if (err instanceof HookInputError) return reply.code(400).type('text/plain').send(err.message);
-      req.log.error({ err, dialect: name }, 'adding changes from web hook failed');
+      req.log.error({ err, dialect: 'base' }, 'adding changes from web hook failed');
       return reply.code(500).type('text/plain').send('Error processing changes.');
+    }
+  };
+
+  const handler = async (req: FastifyRequest, reply: FastifyReply) => {
+    const name = (req.params as { dialect?: string }).dialect || 'base';
+    if (name === 'base') {
+      if (opts.enabled.base === undefined || opts.enabled.base === false) return reply.code(404).type('text/plain').send(unknownDialect(name));
+      return base(req, reply);
+    }
+    const dialect = dialects.get(name);
+    if (!dialect) return reply.code(404).type('text/plain').send(unknownDialect(name));
+    const rawBody: Buffer = (req as any).rawBody ?? Buffer.alloc(0);
+    try {
+      const r = await handleHookRequest(dialect, { method: req.method, headers: req.headers, query: req.query as Record<string, string | undefined>, body: rawBody }, addChange);
+      return reply.code(r.status).send(r.body);
+    } catch (err) {
+      req.log.error({ err, dialect: name }, 'adding changes from web hook failed');
+      return reply.code(500).send({ message: 'Error processing changes; see the master log' });
     }
   };
   app.post('/change_hook', handler);
