@@ -4,5 +4,6 @@ import { realWorkers, simulatedWorkers } from './throughput.js';
 import { latency } from './latency.js';
 import { logs } from './logs.js';
 import { idleWorkers } from './idle-workers.js';
+import { queue } from './queue.js';
 
-export const scenarios: Scenario[] = [realWorkers, simulatedWorkers, latency, logs, idleWorkers];
+export const scenarios: Scenario[] = [realWorkers, simulatedWorkers, latency, logs, idleWorkers, queue];
