@@ -5,5 +5,6 @@ import { latency } from './latency.js';
 import { logs } from './logs.js';
 import { idleWorkers } from './idle-workers.js';
 import { queue } from './queue.js';
+import { polling } from './polling.js';
 
-export const scenarios: Scenario[] = [realWorkers, simulatedWorkers, latency, logs, idleWorkers, queue];
+export const scenarios: Scenario[] = [realWorkers, simulatedWorkers, latency, logs, idleWorkers, queue, polling];
