@@ -6,5 +6,6 @@ import { logs } from './logs.js';
 import { idleWorkers } from './idle-workers.js';
 import { queue } from './queue.js';
 import { polling } from './polling.js';
+import { workerFootprint } from './worker-footprint.js';
 
-export const scenarios: Scenario[] = [realWorkers, simulatedWorkers, latency, logs, idleWorkers, queue, polling];
+export const scenarios: Scenario[] = [realWorkers, simulatedWorkers, latency, logs, idleWorkers, queue, polling, workerFootprint];
