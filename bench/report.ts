@@ -2,7 +2,7 @@
 import os from 'node:os';
 import type { Metric, ScenarioResult } from './types.js';
 
-export interface ScenarioRecord { id: number; name: string; result?: ScenarioResult; error?: string; seconds: number }
+export interface ScenarioRecord { id: number; name: string; result?: ScenarioResult; error?: string; buildbotError?: string; seconds: number }
 
 export function machineInfo() {
   const cpus = os.cpus();
@@ -38,7 +38,8 @@ export function renderTable(records: ScenarioRecord[]): string {
       const target = m.target ? `${m.target.better === 'higher' ? '>=' : '<='} ${m.target.value}` : '';
       let ratio = '';
       if (m.buildbot != null && m.value != null && m.value !== 0 && m.buildbot !== 0) {
-        ratio = m.target?.better === 'lower' ? `x${(m.buildbot / m.value).toFixed(1)}` : `x${(m.value / m.buildbot).toFixed(1)}`;
+        // The ratio always reads as "times better than Buildbot".
+        ratio = (m.better ?? m.target?.better) === 'lower' ? `x${(m.buildbot / m.value).toFixed(1)}` : `x${(m.value / m.buildbot).toFixed(1)}`;
       }
       rows.push([String(r.id), r.name, m.name, fmt(m.value), m.unit, target, verdict(m), fmt(m.buildbot), ratio]);
     }
@@ -53,7 +54,7 @@ export function toJson(records: ScenarioRecord[], quick: boolean) {
     quick,
     machine: machineInfo(),
     scenarios: records.map((r) => ({
-      id: r.id, name: r.name, seconds: Number(r.seconds.toFixed(2)), error: r.error ?? null,
+      id: r.id, name: r.name, seconds: Number(r.seconds.toFixed(2)), error: r.error ?? null, buildbotError: r.buildbotError ?? null,
       params: r.result?.params ?? {}, notes: r.result?.notes ?? [],
       metrics: (r.result?.metrics ?? []).map((m) => ({ ...m, verdict: verdict(m) || null })),
     })),

@@ -28,14 +28,20 @@ async function main() {
       try {
         record.result = await s.run(opts);
         if (opts.vsBuildbot && s.runBuildbot) {
-          const bb = await s.runBuildbot(opts);
-          for (const m of record.result.metrics) if (m.name in bb) m.buildbot = bb[m.name] ?? null;
+          // A failed Buildbot side is reported next to mastro's figures, which stay.
+          try {
+            const bb = await s.runBuildbot(opts);
+            for (const m of record.result.metrics) if (m.name in bb) m.buildbot = bb[m.name] ?? null;
+          } catch (err) {
+            record.buildbotError = err instanceof Error ? err.message : String(err);
+            (record.result.notes ??= []).push(`Buildbot side failed: ${record.buildbotError}`);
+          }
         }
       } catch (err) {
         record.error = err instanceof Error ? err.message : String(err);
       }
       record.seconds = (performance.now() - started) / 1000;
-      process.stderr.write(`[bench] scenario ${s.id} done in ${record.seconds.toFixed(1)} s${record.error ? ` (error: ${record.error})` : ''}\n`);
+      process.stderr.write(`[bench] scenario ${s.id} done in ${record.seconds.toFixed(1)} s${record.error ? ` (error: ${record.error})` : ''}${record.buildbotError ? ` (Buildbot side error: ${record.buildbotError})` : ''}\n`);
       records.push(record);
     }
   } finally {
@@ -46,7 +52,7 @@ async function main() {
   writeFileSync(out, JSON.stringify(toJson(records, opts.quick), null, 2) + '\n');
   console.log(`\nwrote ${out.pathname}`);
   // The harness fails only when it could not run a scenario at all; slow figures are reported, not failed.
-  if (records.some((r) => r.error)) process.exitCode = 1;
+  if (records.some((r) => r.error || r.buildbotError)) process.exitCode = 1;
 }
 
 await main();

@@ -16,6 +16,8 @@ export interface Metric {
   unit: string;
   /** The target from the issue, if any, and whether a bigger or a smaller value is better. */
   target?: { value: number; better: 'higher' | 'lower' };
+  /** Which way is better when there is no target (used for the Buildbot ratio). Default: the target's, else 'higher'. */
+  better?: 'higher' | 'lower';
   /** Buildbot 3.7's figure for the same metric when measured in this run. */
   buildbot?: number | null;
 }

@@ -43,7 +43,7 @@ export const idleWorkers: Scenario = {
         metrics: [
           { name: 'all attached', value: seconds, unit: 's', target: { value: 10, better: 'lower' } },
           { name: 'master RSS per idle worker', value: perWorkerKiB * 1.024, unit: 'KB', target: { value: 20, better: 'lower' } },
-          { name: 'master RSS with all attached', value: after.rssKiB / 1024, unit: 'MiB' },
+          { name: 'master RSS with all attached', value: after.rssKiB / 1024, unit: 'MiB', better: 'lower' },
         ],
         params: { workers: n, connectConcurrency: 256, rssBeforeMiB: Number((before.rssKiB / 1024).toFixed(1)), rssAfterMiB: Number((after.rssKiB / 1024).toFixed(1)) },
         notes: [

@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { rmSync } from 'node:fs';
-import { pino } from 'pino';
+import { pino, destination } from 'pino';
 import type { BenchOptions, Scenario } from '../types.js';
 import { masterConfigSource } from '../support/configs.js';
 import { masterHasWww, writeMasterDir } from '../support/master-proc.js';
@@ -16,6 +16,7 @@ import { withCleanup } from '../support/cleanup.js';
 import { startWorkers } from '../support/mastro-workers.js';
 import { median, percentile } from '../stats.js';
 import { Master } from '../../packages/master/dist/master.js';
+import { bbLatencyChanges, buildbotLatency } from './buildbot-side.js';
 
 const WARMUP = 3;
 
@@ -32,7 +33,7 @@ export const latency: Scenario = {
         workerPrefix: 'w', workerCount: 1, password: 'bench-pw', maxBuilds: 1,
         builders: [{ name: 'bench', command: ['true'] }], www, scheduler: true,
       }));
-      const master = await Master.start(dir, { logger: pino({ level: 'warn' }, pino.destination(2)), readyFile: false });
+      const master = await Master.start(dir, { logger: pino({ level: 'warn' }, destination(2)), readyFile: false });
       c.add(() => master.stop({ graceMs: 0 }));
       const [worker] = await startWorkers(join(root, 'workers'), `127.0.0.1:${master.workerPort}`, ['w0'], 'bench-pw');
       c.add(() => worker!.stop());
@@ -70,15 +71,17 @@ export const latency: Scenario = {
           { name: 'change POST -> build started (median)', value: median(started), unit: 'ms', target: { value: 5, better: 'lower' } },
           { name: 'change POST -> build complete (median)', value: median(complete), unit: 'ms', target: { value: 20, better: 'lower' } },
           { name: 'change POST itself (median)', value: postMeasured ? median(post) : null, unit: 'ms', target: { value: 2, better: 'lower' } },
-          { name: 'build started p90', value: percentile(started, 90), unit: 'ms' },
-          { name: 'build complete p90', value: percentile(complete, 90), unit: 'ms' },
+          { name: 'build started p90', value: percentile(started, 90), unit: 'ms', better: 'lower' },
+          { name: 'build complete p90', value: percentile(complete, 90), unit: 'ms', better: 'lower' },
         ],
         params: { changes: n, warmup: WARMUP, worker: '1 mastro worker process', delivery: sink.method },
         notes: [
           'master in the bench process; timestamps from its event bus (builds.*.new / builds.*.finished), performance.now()',
           `changes delivered by ${sink.method}, one at a time after the previous build finished`,
+          ...(opts.vsBuildbot ? [`Buildbot side: ${bbLatencyChanges(opts)} changes (+2 warm-up), 1 buildbot-worker; timestamps from its mq (builds.*.new/finished, time.time()) against the bench's POST time on the same clock`] : []),
         ],
       };
     });
   },
+  runBuildbot: buildbotLatency,
 };

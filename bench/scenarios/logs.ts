@@ -14,6 +14,7 @@ import { waitUntil } from '../support/proc.js';
 import { withCleanup } from '../support/cleanup.js';
 import { startWorkers } from '../support/mastro-workers.js';
 import { apiList, readRawLog } from '../support/api.js';
+import { bbLogLines, buildbotLogs } from './buildbot-side.js';
 
 const LINE = 'mastro-bench-log-line-'.padEnd(99, 'x');
 /** Headers (command line, environment, exit code) a raw stdio log may carry besides the output. */
@@ -70,8 +71,12 @@ export const logs: Scenario = {
           { name: 'raw read only', value: mb / ((t3 - t2) / 1000), unit: 'MB/s' },
         ],
         params: { lines, lineBytes: 100, megabytes: mb, rawBytesRead: read.bytes, logMaxSize: null, delivery: sink.method, read: read.method },
-        notes: ['MB = 10^6 bytes of step output; the figure is end to end: change sent -> build finished -> raw log read fully'],
+        notes: [
+          'MB = 10^6 bytes of step output; the figure is end to end: change sent -> build finished -> raw log read fully',
+          ...(opts.vsBuildbot ? [`Buildbot side: ${bbLogLines(opts)} lines (${bbLogLines(opts) / 1e4} MB, bounded: it ingests at a few MB/s), default log compression, raw read through its data API endpoint logs/N/raw`] : []),
+        ],
       };
     });
   },
+  runBuildbot: buildbotLogs,
 };

@@ -14,6 +14,7 @@ import { cpuMsOf, mapLimit, waitUntil } from '../support/proc.js';
 import { withCleanup, type Cleanup } from '../support/cleanup.js';
 import { startWorkers } from '../support/mastro-workers.js';
 import { startSimWorkers } from '../support/sim-workers.js';
+import { bbThroughputChanges, buildbotThroughput } from './buildbot-side.js';
 
 const now = () => performance.timeOrigin + performance.now();
 
@@ -44,8 +45,8 @@ function resultOf(run: Run, params: Record<string, unknown>, target: number, ext
   return {
     metrics: [
       { name: 'builds/s', value: run.buildsPerSecond, unit: 'builds/s', target: { value: target, better: 'higher' } },
-      { name: 'master CPU per build', value: run.masterCpuMsPerBuild, unit: 'ms' },
-      { name: 'master peak RSS', value: run.peakRssMiB, unit: 'MiB' },
+      { name: 'master CPU per build', value: run.masterCpuMsPerBuild, unit: 'ms', better: 'lower' },
+      { name: 'master peak RSS', value: run.peakRssMiB, unit: 'MiB', better: 'lower' },
     ],
     params: { ...params, builds: run.builds, seconds: Number(run.seconds.toFixed(2)), results: run.results, changeDelivery: run.method },
     notes: [
@@ -74,9 +75,11 @@ export const realWorkers: Scenario = {
       for (const w of workers) c.add(() => w.stop());
       await waitUntil(async () => (await master.request<number>('attachedWorkers')) === 2, 30_000, 'both workers to attach');
       const run = await driveChanges(c, master, changes, 16, opts.seed);
-      return resultOf(run, { workers: '2 mastro worker processes, maxBuilds 4 each', concurrency: 16 }, 150, []);
+      return resultOf(run, { workers: '2 mastro worker processes, maxBuilds 4 each', concurrency: 16, ...(opts.vsBuildbot ? { buildbotChanges: bbThroughputChanges(opts) } : {}) }, 150,
+        opts.vsBuildbot ? [`Buildbot side: ${bbThroughputChanges(opts)} changes, 2 buildbot-worker processes (max_builds 4), change POSTs to Buildbot's own change hook code`] : []);
     });
   },
+  runBuildbot: buildbotThroughput,
 };
 
 export const simulatedWorkers: Scenario = {

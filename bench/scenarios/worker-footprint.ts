@@ -79,9 +79,9 @@ export const workerFootprint: Scenario = {
       }
       return {
         metrics: [
-          { name: 'installed size (worker + runtime deps)', value: sizeMiB, unit: 'MiB' },
-          { name: 'idle RSS after attach', value: idleRssKiB / 1024, unit: 'MiB' },
-          { name: `start -> attached (median of ${STARTS})`, value: median(startTimes), unit: 'ms' },
+          { name: 'installed size (worker + runtime deps)', value: sizeMiB, unit: 'MiB', better: 'lower' },
+          { name: 'idle RSS after attach', value: idleRssKiB / 1024, unit: 'MiB', better: 'lower' },
+          { name: `start -> attached (median of ${STARTS})`, value: median(startTimes), unit: 'ms', better: 'lower' },
         ],
         params: { runtimePackages: packages, starts: STARTS, startTimesMs: startTimes.map((t) => Math.round(t)) },
         notes: [

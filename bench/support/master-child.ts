@@ -5,7 +5,7 @@
  * still talks HTTP to the master where the scenario says so; IPC carries only what has no public
  * surface: precise build counters from the event bus, memory readings, seeding the queue.
  */
-import { pino } from 'pino';
+import { pino, destination } from 'pino';
 import { readFileSync } from 'node:fs';
 import { Master } from '../../packages/master/dist/master.js';
 
@@ -20,7 +20,7 @@ const send = (msg: unknown) => process.send!(msg);
 const now = () => performance.timeOrigin + performance.now();
 
 const spawnedAt = Number(process.env.BENCH_SPAWNED_AT ?? now());
-const log = pino({ level: process.env.MASTRO_LOG_LEVEL ?? 'warn' }, pino.destination(2));
+const log = pino({ level: process.env.MASTRO_LOG_LEVEL ?? 'warn' }, destination(2));
 const master = await Master.start(dir, { logger: log, readyFile: false });
 
 let started = 0;
