@@ -235,6 +235,9 @@ export class Master implements EngineControl {
 
   describeLocks(): LockState[] { return this.locks.describe(); }
 
+  /** The running schedulers' instances (the API finds force schedulers among them). */
+  schedulerInstances(): unknown[] { return this.schedulers.all().map((s) => s.instance); }
+
   /**
    * Graceful stop: no new builds or buildsets; running builds get the grace period to finish and
    * are then stopped as RETRY (they run again after a restart); then everything closes.

@@ -30,7 +30,7 @@ export const BUILDER_KEYS = [
   'defaultProperties', 'tags', 'description', 'builddir', 'workerbuilddir', 'env', 'priority', 'project',
 ];
 export const MSGPACK_KEYS = ['port', 'host', 'path', 'maxFrameSize', 'keepaliveIntervalMs', 'keepaliveTimeoutMs', 'requestTimeoutMs', 'attachTimeoutMs', 'maxUploadSize', 'maxReadBlockSize'];
-export const WWW_KEYS = ['port', 'host', 'bodyLimit', 'changeHooks'];
+export const WWW_KEYS = ['port', 'host', 'bodyLimit', 'changeHooks', 'auth', 'authz'];
 const CHANGE_HOOK_DIALECTS = ['base', 'github', 'gitlab', 'gerrit'];
 
 export interface NormaliseOptions {

@@ -131,6 +131,66 @@ export interface WwwOptions {
   bodyLimit?: number;
   /** Enabled change-hook dialects and their options, e.g. `{ base: {}, github: { secret: '...' } }`. */
   changeHooks?: Record<string, Record<string, unknown>>;
+  /** Who may log in and how (local users, API tokens, OAuth2). Read by src/www/auth/options.ts. */
+  auth?: WwwAuthOptions;
+  /** Which roles may do what. Read by src/www/authz/rules.ts. */
+  authz?: WwwAuthzOptions;
+}
+
+/** One OAuth2 provider (GitHub or GitLab). Endpoint URLs default to the public service. */
+export interface OAuthProviderOptions {
+  clientId: string;
+  clientSecret: unknown;
+  /** GitHub: https://github.com; GitLab: https://gitlab.com (self-hosted: its URL). */
+  baseUrl?: string;
+  /** GitHub's API root (default https://api.github.com; GitHub Enterprise: <baseUrl>/api/v3). */
+  apiUrl?: string;
+  /** Roles given to members of an organisation (GitHub) or group (GitLab), by its login/path. */
+  groupRoles?: Record<string, string[]>;
+  /** Roles every user logged in through this provider gets. Default none. */
+  defaultRoles?: string[];
+}
+
+export interface WwwAuthOptions {
+  /** Roles by user name, added to those of the users store (`mastro user add`); OAuth users are named `github:<login>` / `gitlab:<username>` here. */
+  users?: Array<{ username: string; roles: string[] }>;
+  /** Accept HTTP Basic credentials (command-line clients). Default true. */
+  basic?: boolean;
+  /** Browser session lifetime in seconds. Default 8 hours. */
+  sessionTtlSec?: number;
+  /** Sessions kept at once; the oldest are dropped beyond this. Default 10,000. */
+  maxSessions?: number;
+  /** Failed logins allowed in a burst per address and per user name. Default 5. */
+  loginBurst?: number;
+  /** Extra failed logins allowed per second after the burst. Default 0.1. */
+  loginRefillPerSecond?: number;
+  /** Public URL of this server for OAuth redirects; default the config's buildbotURL or the request's Host. */
+  publicUrl?: string;
+  github?: OAuthProviderOptions;
+  gitlab?: OAuthProviderOptions;
+  /** Milliseconds an OAuth provider request may take. Default 10,000. */
+  oauthTimeoutMs?: number;
+}
+
+/** Actions a rule may grant. `view` covers every GET and /ws subscriptions. */
+export type AuthzAction = 'view' | 'force' | 'stop' | 'rebuild' | 'cancel' | 'admin';
+
+export interface AuthzRule {
+  /** Actions granted ('*' = all). */
+  actions: AuthzAction[] | '*';
+  /** Roles that get them; 'authenticated' = any logged-in user, 'anonymous' = not logged in. */
+  roles: string[];
+  /** Only for builders whose name matches one of these glob patterns (`*`, `?`). Default all. */
+  builders?: string[];
+  /** Only for builds whose branch matches one of these glob patterns. Default all. */
+  branches?: string[];
+}
+
+export interface WwwAuthzOptions {
+  /** Anyone may read the API and UI without logging in. Default true (Buildbot's default). */
+  anonymousView?: boolean;
+  /** Deny-by-default rules. Default: admin may do everything, any logged-in user may view. */
+  rules?: AuthzRule[];
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -34,6 +34,8 @@ export class Botmaster {
   private readonly log: EngineLogger;
   private stopping = false;
   private started = false;
+  /** Workers paused through the API; the pause outlives reconnects. */
+  private readonly pausedWorkers = new Set<string>();
 
   constructor(private readonly opts: BotmasterOptions) {
     const svc = opts.services;
@@ -119,7 +121,7 @@ export class Botmaster {
       this.log.warn({ worker: remote.name }, 'an unconfigured worker attached; ignoring it');
       return;
     }
-    entry.slot = { name: remote.name, remote, maxBuilds: entry.config.maxBuilds, running: 0, paused: this.stopping, properties: entry.config.properties };
+    entry.slot = { name: remote.name, remote, maxBuilds: entry.config.maxBuilds, running: 0, paused: this.stopping || this.pausedWorkers.has(remote.name), properties: entry.config.properties };
     // Builds of an earlier connection of this worker may still be winding down; they count too.
     for (const [build] of this.running) if (build.workerName === remote.name) entry.slot.running++;
     try {
@@ -171,6 +173,14 @@ export class Botmaster {
       this.distributor.addRequest({ ...row, claimed_by_masterid: null, claimed_at: null });
     }
     this.distributor.wake();
+  }
+
+  /** Pauses or resumes a worker (the API's pause/unpause): a paused worker gets no new builds. */
+  setWorkerPaused(workerName: string, paused: boolean): void {
+    if (paused) this.pausedWorkers.add(workerName); else this.pausedWorkers.delete(workerName);
+    const slot = this.workers.get(workerName)?.slot;
+    if (slot) slot.paused = paused || this.stopping;
+    if (!paused) this.distributor.wake();
   }
 
   /** Running builds (for the API and shutdown). */

@@ -1,18 +1,43 @@
 /**
- * The master's HTTP server (default port 8010): REST API and change hooks now; auth, control
- * (JSON-RPC), /ws and the UI are mounted by later modules through `app`.
+ * The master's HTTP server (default port 8010): REST API with JSON-RPC control, /ws, /auth
+ * login endpoints, change hooks; the UI is mounted by its module through `configure`.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { DataConnector } from '../data/connector.js';
+import type { MessageQueue } from '../mq/bus.js';
+import type { MasterConfig, WwwAuthOptions, WwwAuthzOptions } from '../config/types.js';
+import type { Master } from '../master.js';
 import { registerRestApi } from './api/rest.js';
 import { registerChangeHooks } from './hooks/routes.js';
 import type { ChangeHookDialect } from './hooks/dialects.js';
+import { Security } from './security.js';
+import { registerAuthRoutes } from './auth/routes.js';
+import { ControlActions } from './control/actions.js';
+import type { ControlTarget } from './control/target.js';
+import { masterControlTarget } from './control/master-target.js';
+import { registerWebSocket, type WsOptions } from './ws/server.js';
+import { JSONRPC_CODES } from './control/jsonrpc.js';
 
 export const HTTP_DEFAULTS = { port: 8010, host: '0.0.0.0', bodyLimit: 10 * 1024 * 1024 } as const;
 
 export interface HttpServerOptions {
   data: DataConnector;
+  /** Event bus for /ws; default `data.mq`. */
+  mq?: MessageQueue;
+  /** The running master: control actions go to it (see control/master-target.ts). */
+  master?: Master;
+  /** Control target instead of `master` (tests); none = control actions answer 501. */
+  control?: ControlTarget | null;
+  /** The master config: `www.auth`, `www.authz`, `masterDir` (users.json) and `buildbotURL` are read from it. */
+  config?: MasterConfig;
+  /** Directory holding users.json when no `config` is given. */
+  masterDir?: string | null;
+  /** `www.auth` / `www.authz` when no `config` is given. */
+  auth?: WwwAuthOptions;
+  authz?: WwwAuthzOptions;
+  /** /ws limits (see ws/server.ts). */
+  ws?: WsOptions;
   /** Default 8010; 0 picks a free port (tests). */
   port?: number;
   /** Default 0.0.0.0 (all interfaces). */
@@ -24,12 +49,12 @@ export interface HttpServerOptions {
   changeHooks?: Record<string, Record<string, unknown> | boolean | undefined>;
   /** Additional dialect implementations by name. */
   changeHookDialects?: Record<string, ChangeHookDialect>;
-  /** Called with the app before it listens, so other modules can add routes. */
-  configure?: (app: FastifyInstance) => void | Promise<void>;
+  /** Called with the app (and the security context) before it listens, so other modules can add routes. */
+  configure?: (app: FastifyInstance, ctx: { security: Security }) => void | Promise<void>;
   [extra: string]: unknown;
 }
 
-export interface HttpServer { app: FastifyInstance; port: number; close(): Promise<void> }
+export interface HttpServer { app: FastifyInstance; port: number; security: Security; close(): Promise<void> }
 
 export async function createHttpServer(opts: HttpServerOptions): Promise<HttpServer> {
   const app = Fastify({
@@ -54,16 +79,40 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpSer
     (req as any).rawBody = body;
     if (!(body as Buffer).length) return done(null, {});
     try { done(null, JSON.parse((body as Buffer).toString('utf8'))); } catch {
-      const err = new Error('request body is not valid JSON') as Error & { statusCode: number };
+      const err = new Error('request body is not valid JSON') as Error & { statusCode: number; jsonrpc: number };
       err.statusCode = 400;
+      err.jsonrpc = JSONRPC_CODES.parse_error;
       done(err, undefined);
     }
   });
-  registerRestApi(app, opts.data);
+  // Every error is JSON with a message; API POSTs get a JSON-RPC error object like Buildbot's.
+  app.setErrorHandler((err: Error & { statusCode?: number; jsonrpc?: number }, req, reply) => {
+    const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
+    if (status >= 500) req.log.error({ err }, 'request failed');
+    const message = status >= 500 ? 'internal error; see the master log' : err.message;
+    if (req.method === 'POST' && req.url.startsWith('/api/')) {
+      return reply.code(status).send({ jsonrpc: '2.0', id: null, error: { code: err.jsonrpc ?? (status >= 500 ? JSONRPC_CODES.internal_error : JSONRPC_CODES.invalid_request), message } });
+    }
+    return reply.code(status).send({ error: message });
+  });
+  app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: `nothing at ${req.method} ${req.url.split('?')[0]}` }));
+
+  const config = opts.config;
+  const security = new Security({
+    masterDir: config?.masterDir ?? opts.masterDir ?? null,
+    auth: config?.www?.auth ?? opts.auth,
+    authz: config?.www?.authz ?? opts.authz,
+    buildbotURL: config?.buildbotURL ?? null,
+  });
+  const target = opts.control !== undefined ? opts.control : opts.master ? masterControlTarget(opts.master) : null;
+  const control = new ControlActions(opts.data, target, security.authz);
+  registerAuthRoutes(app, security);
+  registerRestApi(app, opts.data, { security, control, target });
   registerChangeHooks(app, opts.data.updates, { enabled: opts.changeHooks ?? {}, dialects: opts.changeHookDialects });
-  if (opts.configure) await opts.configure(app);
+  const closeWs = registerWebSocket(app, { mq: opts.mq ?? opts.data.mq, security, control }, opts.ws);
+  if (opts.configure) await opts.configure(app, { security });
   await app.listen({ port: opts.port ?? HTTP_DEFAULTS.port, host: opts.host ?? HTTP_DEFAULTS.host });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : (opts.port ?? HTTP_DEFAULTS.port);
-  return { app, port, close: () => app.close() };
+  return { app, port, security, close: async () => { closeWs(); await app.close(); } };
 }

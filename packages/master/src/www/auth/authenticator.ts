@@ -1,0 +1,82 @@
+/**
+ * Establishes the Identity of a request, in this order: `Authorization: Bearer <token>` (API
+ * tokens), `Authorization: Basic` (command-line clients; can be turned off), the session cookie
+ * (browsers). No credentials = anonymous. Wrong credentials are an error, never a silent
+ * downgrade to anonymous, and failed logins are rate-limited per address and per user name.
+ */
+import { LoginRateLimiter } from '../../workers/login-rate-limiter.js';
+import { ANONYMOUS, type Identity } from './identity.js';
+import { parseCookies, SESSION_COOKIE } from './cookies.js';
+import { SessionStore, type Session } from './sessions.js';
+import type { UsersStore } from './users-store.js';
+import type { ResolvedAuthOptions } from './options.js';
+
+export class AuthError extends Error {
+  constructor(readonly status: 401 | 429, message: string, readonly retryAfterSec?: number) { super(message); this.name = 'AuthError'; }
+}
+
+export interface RequestLike { headers: Record<string, string | string[] | undefined>; ip: string }
+
+export interface Authenticated { identity: Identity; session?: Session }
+
+export class Authenticator {
+  readonly sessions: SessionStore;
+  private readonly byAddress: LoginRateLimiter;
+  private readonly byUser: LoginRateLimiter;
+
+  constructor(readonly store: UsersStore | null, readonly options: ResolvedAuthOptions) {
+    this.sessions = new SessionStore(options.sessionTtlMs, options.maxSessions);
+    const rl = { burst: options.loginBurst, refillPerSecond: options.loginRefillPerSecond };
+    this.byAddress = new LoginRateLimiter(rl);
+    this.byUser = new LoginRateLimiter(rl);
+  }
+
+  /** Roles of a user: from the users store plus `www.auth.users`. */
+  async rolesFor(username: string, extra: readonly string[] = []): Promise<string[]> {
+    const fromStore = this.store ? await this.store.rolesOf(username) : [];
+    return [...new Set([...fromStore, ...(this.options.users.get(username) ?? []), ...extra])];
+  }
+
+  /** Checks a user name and password (login form, Basic) under the rate limits. */
+  async login(username: string, password: string, address: string): Promise<Identity> {
+    const wait = Math.max(this.byAddress.retryAfterMs(address), this.byUser.retryAfterMs(username));
+    if (wait > 0) {
+      const sec = Number.isFinite(wait) ? Math.ceil(wait / 1000) : 3600;
+      throw new AuthError(429, `too many failed logins from this address or for this user; try again in ${sec} s`, sec);
+    }
+    const user = this.store ? await this.store.checkPassword(username, password) : null;
+    if (!user) {
+      this.byAddress.recordFailure(address);
+      this.byUser.recordFailure(username);
+      throw new AuthError(401, 'wrong user name or password');
+    }
+    return { username, roles: await this.rolesFor(username, user.roles), via: 'basic' };
+  }
+
+  async authenticate(req: RequestLike): Promise<Authenticated> {
+    const auth = header(req, 'authorization');
+    if (auth) {
+      const [scheme, value = ''] = auth.split(/\s+/, 2) as [string, string?];
+      if (/^bearer$/i.test(scheme)) {
+        const user = this.store ? await this.store.findToken(value.trim()) : null;
+        if (!user) throw new AuthError(401, 'the API token is not valid (revoked or mistyped); create one with `mastro user token DIR USER`');
+        return { identity: { username: user.username, roles: await this.rolesFor(user.username, user.roles), via: 'token' } };
+      }
+      if (/^basic$/i.test(scheme) && this.options.basic) {
+        const decoded = Buffer.from(value, 'base64').toString('utf8');
+        const i = decoded.indexOf(':');
+        if (i < 0) throw new AuthError(401, 'malformed Basic credentials: expected base64 of "user:password"');
+        return { identity: await this.login(decoded.slice(0, i), decoded.slice(i + 1), req.ip) };
+      }
+      throw new AuthError(401, `unsupported Authorization scheme '${scheme}': use Bearer <token>${this.options.basic ? ' or Basic' : ''}`);
+    }
+    const session = this.sessions.get(parseCookies(header(req, 'cookie'))[SESSION_COOKIE]);
+    if (session) return { identity: session.identity, session };
+    return { identity: ANONYMOUS };
+  }
+}
+
+export function header(req: RequestLike, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}

@@ -1,0 +1,105 @@
+/**
+ * OAuth2 authorization-code login with GitHub or GitLab. Each provider is three endpoints
+ * (authorize, token, user API) plus a membership list mapped to roles by `groupRoles`; base URLs
+ * are options so self-hosted GitLab, GitHub Enterprise and the tests' local stand-ins work alike.
+ * The `state` parameter is random, single-use, expires after 10 minutes and is bound to the
+ * browser by a cookie, so a callback cannot be replayed or planted (login CSRF).
+ */
+import { randomBytes } from 'node:crypto';
+import type { OAuthProviderOptions } from '../../config/types.js';
+
+export type ProviderName = 'github' | 'gitlab';
+export const OAUTH_STATE_TTL_MS = 10 * 60_000;
+const MAX_PENDING_STATES = 10_000;
+
+export interface OAuthUser { username: string; email: string | null; fullName: string | null; groups: string[] }
+
+export class OAuthError extends Error {
+  constructor(readonly status: 400 | 502, message: string) { super(message); this.name = 'OAuthError'; }
+}
+
+interface ProviderEndpoints { authorizeUrl: string; tokenUrl: string; scope: string; fetchUser(token: string, get: Getter): Promise<OAuthUser> }
+type Getter = (url: string, token: string) => Promise<any>;
+
+function endpoints(name: ProviderName, o: OAuthProviderOptions): ProviderEndpoints {
+  if (name === 'github') {
+    const base = (o.baseUrl ?? 'https://github.com').replace(/\/$/, '');
+    const api = (o.apiUrl ?? (o.baseUrl ? `${base}/api/v3` : 'https://api.github.com')).replace(/\/$/, '');
+    return {
+      authorizeUrl: `${base}/login/oauth/authorize`, tokenUrl: `${base}/login/oauth/access_token`, scope: 'read:org user:email',
+      async fetchUser(token, get) {
+        const u = await get(`${api}/user`, token);
+        const orgs = await get(`${api}/user/orgs`, token);
+        return { username: String(u.login), email: u.email ?? null, fullName: u.name ?? null, groups: Array.isArray(orgs) ? orgs.map((x: any) => String(x.login)) : [] };
+      },
+    };
+  }
+  const base = (o.baseUrl ?? 'https://gitlab.com').replace(/\/$/, '');
+  return {
+    authorizeUrl: `${base}/oauth/authorize`, tokenUrl: `${base}/oauth/token`, scope: 'read_user read_api',
+    async fetchUser(token, get) {
+      const u = await get(`${base}/api/v4/user`, token);
+      const groups = await get(`${base}/api/v4/groups?min_access_level=10&per_page=100`, token);
+      return { username: String(u.username), email: u.email ?? null, fullName: u.name ?? null, groups: Array.isArray(groups) ? groups.map((g: any) => String(g.full_path)) : [] };
+    },
+  };
+}
+
+export class OAuthProvider {
+  private readonly ep: ProviderEndpoints;
+  private readonly states = new Map<string, number>();
+
+  constructor(readonly name: ProviderName, readonly options: OAuthProviderOptions, private readonly timeoutMs: number) {
+    if (!options.clientId || typeof options.clientSecret !== 'string' || !options.clientSecret) {
+      throw new Error(`www.auth.${name} needs clientId and clientSecret (strings) from the OAuth application you registered`);
+    }
+    this.ep = endpoints(name, options);
+  }
+
+  /** A fresh state (also to be put in the browser's state cookie) and the URL to send the browser to. */
+  begin(redirectUri: string): { state: string; url: string } {
+    const state = randomBytes(24).toString('base64url');
+    this.states.set(state, Date.now() + OAUTH_STATE_TTL_MS);
+    while (this.states.size > MAX_PENDING_STATES) this.states.delete(this.states.keys().next().value!);
+    const q = new URLSearchParams({ client_id: this.options.clientId, redirect_uri: redirectUri, response_type: 'code', scope: this.ep.scope, state });
+    return { state, url: `${this.ep.authorizeUrl}?${q}` };
+  }
+
+  /** Checks the callback's state against the cookie and the pending states, then logs the user in. */
+  async complete(query: { code?: string; state?: string; error?: string }, cookieState: string | undefined, redirectUri: string): Promise<OAuthUser> {
+    if (query.error) throw new OAuthError(400, `${this.name} refused the login: ${query.error}`);
+    const expires = query.state ? this.states.get(query.state) : undefined;
+    if (query.state) this.states.delete(query.state);
+    if (!query.state || query.state !== cookieState || expires === undefined || expires < Date.now()) {
+      throw new OAuthError(400, 'the login link is stale or was not started from this browser; start the login again');
+    }
+    if (!query.code) throw new OAuthError(400, `${this.name} sent no authorization code`);
+    const tokenRes = await this.request(this.ep.tokenUrl, {
+      method: 'POST',
+      headers: { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ client_id: this.options.clientId, client_secret: this.options.clientSecret as string, code: query.code, grant_type: 'authorization_code', redirect_uri: redirectUri }).toString(),
+    });
+    const token = tokenRes?.access_token;
+    if (typeof token !== 'string') throw new OAuthError(502, `${this.name} did not return an access token (${tokenRes?.error_description ?? tokenRes?.error ?? 'no reason given'})`);
+    return this.ep.fetchUser(token, (url, t) => this.request(url, { headers: { accept: 'application/json', authorization: `Bearer ${t}` } }));
+  }
+
+  /** Roles for a provider user: defaultRoles plus those of the groups/orgs they belong to. */
+  rolesFor(user: OAuthUser): string[] {
+    const roles = new Set(this.options.defaultRoles ?? []);
+    for (const g of user.groups) for (const r of this.options.groupRoles?.[g] ?? []) roles.add(r);
+    return [...roles];
+  }
+
+  private async request(url: string, init: RequestInit): Promise<any> {
+    let res: Response;
+    try {
+      res = await fetch(url, { ...init, signal: AbortSignal.timeout(this.timeoutMs) });
+    } catch (err) {
+      throw new OAuthError(502, `could not reach ${this.name} at ${new URL(url).origin}: ${(err as Error).message}`);
+    }
+    const text = await res.text();
+    if (!res.ok) throw new OAuthError(502, `${this.name} answered ${res.status} for ${new URL(url).pathname}`);
+    try { return JSON.parse(text); } catch { throw new OAuthError(502, `${this.name} answered ${new URL(url).pathname} with something that is not JSON`); }
+  }
+}

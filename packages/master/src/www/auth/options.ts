@@ -1,0 +1,44 @@
+/** `www.auth` with every default filled in (see WwwAuthOptions in config/types.ts for the meaning). */
+import type { OAuthProviderOptions, WwwAuthOptions } from '../../config/types.js';
+
+export const AUTH_DEFAULTS = {
+  basic: true,
+  sessionTtlSec: 8 * 3600,
+  maxSessions: 10_000,
+  loginBurst: 5,
+  loginRefillPerSecond: 0.1,
+  oauthTimeoutMs: 10_000,
+} as const;
+
+export interface ResolvedAuthOptions {
+  users: ReadonlyMap<string, readonly string[]>;
+  basic: boolean;
+  sessionTtlMs: number;
+  maxSessions: number;
+  loginBurst: number;
+  loginRefillPerSecond: number;
+  publicUrl: string | null;
+  oauth: Partial<Record<'github' | 'gitlab', OAuthProviderOptions>>;
+  oauthTimeoutMs: number;
+}
+
+export function resolveAuthOptions(o: WwwAuthOptions | undefined, buildbotURL?: string | null): ResolvedAuthOptions {
+  const users = new Map<string, string[]>();
+  for (const u of o?.users ?? []) users.set(u.username, [...(users.get(u.username) ?? []), ...u.roles]);
+  const oauth: ResolvedAuthOptions['oauth'] = {};
+  if (o?.github) oauth.github = o.github;
+  if (o?.gitlab) oauth.gitlab = o.gitlab;
+  // A buildbotURL on port 0 (tests) is no public address: fall back to the request's Host.
+  const fromConfig = buildbotURL && !/:0\/?$/.test(buildbotURL) ? buildbotURL : null;
+  return {
+    users,
+    basic: o?.basic ?? AUTH_DEFAULTS.basic,
+    sessionTtlMs: (o?.sessionTtlSec ?? AUTH_DEFAULTS.sessionTtlSec) * 1000,
+    maxSessions: o?.maxSessions ?? AUTH_DEFAULTS.maxSessions,
+    loginBurst: o?.loginBurst ?? AUTH_DEFAULTS.loginBurst,
+    loginRefillPerSecond: o?.loginRefillPerSecond ?? AUTH_DEFAULTS.loginRefillPerSecond,
+    publicUrl: o?.publicUrl ?? fromConfig,
+    oauth,
+    oauthTimeoutMs: o?.oauthTimeoutMs ?? AUTH_DEFAULTS.oauthTimeoutMs,
+  };
+}

@@ -1,0 +1,177 @@
+/**
+ * Control actions on resources, shared by REST (JSON-RPC POST to the resource path) and /ws
+ * (`{"cmd":"control", ...}`). Each endpoint resolves its target, checks authorization against the
+ * target's builders and branches, then calls the engine. Methods and params follow Buildbot 3.7's
+ * data/*.py `control()` methods:
+ *
+ * | path                                             | method       | params                       | action  |
+ * |--------------------------------------------------|--------------|------------------------------|---------|
+ * | forceschedulers/<name>                           | force        | builderid?, owner?, fields   | force   |
+ * | builds/<id>, builders/<bid>/builds/<number>       | stop         | reason?                      | stop    |
+ * |                                                  | rebuild      | reason?                      | rebuild |
+ * | buildrequests/<id>                               | cancel       | reason?                      | cancel  |
+ * |                                                  | set_priority | priority                     | cancel  |
+ * | workers/<id or name>                             | pause/unpause| reason?                      | admin   |
+ * |                                                  | stop (graceful shutdown), kill | reason?    | admin   |
+ * | masters/<id> (mastro)                            | stop (graceful), reconfig |                 | admin   |
+ */
+import type { DataConnector } from '../../data/connector.js';
+import { ForceParamError } from '../../schedulers/force-params.js';
+import { DataError } from '../../data/errors.js';
+import type { Identity } from '../auth/identity.js';
+import { AuthzDenied, type Authz, type AuthzAction, type AuthzTarget } from '../authz/rules.js';
+import { JsonRpcError, rpcErrors } from './jsonrpc.js';
+import type { ControlTarget, ForceSchedulerLike } from './target.js';
+
+type Handler = (p: Record<string, unknown>, ctx: CallContext) => Promise<unknown>;
+interface CallContext { identity: Identity; check(action: AuthzAction, target?: AuthzTarget): void }
+
+const str = (v: unknown, fallback: string): string => (typeof v === 'string' && v ? v : fallback);
+
+export class ControlActions {
+  constructor(private readonly data: DataConnector, private readonly target: ControlTarget | null, private readonly authz: Authz) {}
+
+  /** Runs `method` on the resource at `path`; throws JsonRpcError (with an HTTP status) on failure. */
+  async call(path: readonly string[], method: string, params: Record<string, unknown>, identity: Identity): Promise<unknown> {
+    const target = this.target;
+    if (!target) throw rpcErrors.noSuchMethod('control actions are not available: this server runs without an engine');
+    const ctx: CallContext = { identity, check: (action, t) => this.authz.assert(identity, action, t) };
+    try {
+      const methods = await this.resolve(path, target);
+      const handler = methods[method];
+      if (!handler) throw rpcErrors.noSuchMethod(`'${method}' is not an action of ${path.join('/')}; actions: ${Object.keys(methods).join(', ')}`);
+      return await handler(params, ctx);
+    } catch (err) {
+      if (err instanceof JsonRpcError) throw err;
+      if (err instanceof AuthzDenied) throw rpcErrors.forbidden(err.status, err.message);
+      if (err instanceof ForceParamError) throw rpcErrors.invalidParams(err.message, err.errors);
+      if (err instanceof DataError) throw new JsonRpcError(err.status, err.status === 404 ? -32600 : -32602, err.message);
+      throw rpcErrors.internal(`the action failed: ${(err as Error).message}`);
+    }
+  }
+
+  private async resolve(path: readonly string[], t: ControlTarget): Promise<Record<string, Handler>> {
+    const [kind, a, b, c] = path;
+    const num = (s: string | undefined) => (s !== undefined && /^\d+$/.test(s) ? Number(s) : undefined);
+    if (kind === 'forceschedulers' && a && path.length === 2) return this.forceMethods(this.forceScheduler(t, a), t);
+    if (kind === 'builds' && path.length === 2 && num(a) !== undefined) return this.buildMethods(num(a)!, t);
+    if (kind === 'builders' && b === 'builds' && path.length === 4 && num(c) !== undefined) {
+      const builderid = num(a) ?? (await this.data.getOne<{ builderid: number }>(['builders', a!]))?.builderid;
+      const build = builderid === undefined ? undefined : await this.data.getOne<{ buildid: number }>(['builders', builderid, 'builds', num(c)!]);
+      if (!build) throw rpcErrors.notFound(`no build number ${c} on builder ${a}`);
+      return this.buildMethods(build.buildid, t);
+    }
+    if (kind === 'buildrequests' && path.length === 2 && num(a) !== undefined) return this.requestMethods(num(a)!);
+    if (kind === 'workers' && a && path.length === 2) return this.workerMethods(a, t);
+    if (kind === 'masters' && path.length === 2 && num(a) !== undefined) {
+      if (num(a) !== t.masterid) throw rpcErrors.notFound(`master ${a} is not this master (${t.masterid}); send the action to that master's API`);
+      return {
+        stop: async (_p, ctx) => { ctx.check('admin'); await t.stopMaster(); return null; },
+        reconfig: async (_p, ctx) => { ctx.check('admin'); return t.reconfig(); },
+      };
+    }
+    throw rpcErrors.notFound(`no control actions at ${path.join('/') || '/'}; see the action table in the API documentation`);
+  }
+
+  private forceScheduler(t: ControlTarget, name: string): ForceSchedulerLike {
+    const s = t.forceSchedulers().find((x) => x.name === name);
+    if (!s) throw rpcErrors.notFound(`no force scheduler named '${name}' (known: ${t.forceSchedulers().map((x) => x.name).join(', ') || 'none'})`);
+    return s;
+  }
+
+  private forceMethods(s: ForceSchedulerLike, _t: ControlTarget): Record<string, Handler> {
+    return {
+      force: async (params, ctx) => {
+        const { builderid, owner: _ignored, builderNames: givenNames, ...fields } = params;
+        let builderNames = (s.toApi().builder_names as string[]);
+        if (builderid !== undefined && builderid !== null) {
+          const builder = await this.data.getOne<{ name: string }>(['builders', Number(builderid)]);
+          if (!builder) throw rpcErrors.invalidParams(`no builder with id ${String(builderid)}`);
+          builderNames = [builder.name];
+        } else if (Array.isArray(givenNames)) builderNames = givenNames.map(String);
+        const branches = Object.entries(fields).filter(([k]) => k === 'branch' || k.endsWith('_branch')).map(([, v]) => (v === undefined || v === null ? null : String(v)));
+        ctx.check('force', { builderNames, branches: branches.length ? branches : undefined });
+        // The owner is who is logged in (Buildbot does the same); anonymous forces are 'anonymous'.
+        const owner = ctx.identity.username ?? 'anonymous';
+        const r = await s.force({ owner, params: fields, builderNames });
+        return [r.bsid, r.brids];
+      },
+    };
+  }
+
+  /** Builder names and branches of a buildset, for rules limited to either. */
+  private async buildsetTarget(bsid: number, builderid: number): Promise<AuthzTarget> {
+    const [builder, bs] = await Promise.all([
+      this.data.getOne<{ name: string }>(['builders', builderid]),
+      this.data.getOne<{ sourcestamps: Array<{ branch: string | null }> }>(['buildsets', bsid]),
+    ]);
+    return { builderNames: builder ? [builder.name] : [], branches: bs?.sourcestamps.map((s) => s.branch) };
+  }
+
+  private async buildMethods(buildid: number, t: ControlTarget): Promise<Record<string, Handler>> {
+    const build = await this.data.getOne<{ builderid: number; buildrequestid: number }>(['builds', buildid]);
+    if (!build) throw rpcErrors.notFound(`no build with id ${buildid}`);
+    const target = async () => {
+      const br = await this.data.getOne<{ buildsetid: number }>(['buildrequests', build.buildrequestid]);
+      return br ? this.buildsetTarget(br.buildsetid, build.builderid) : { builderNames: [] };
+    };
+    return {
+      stop: async (p, ctx) => {
+        ctx.check('stop', await target());
+        const stopped = await t.stopBuild(buildid, str(p.reason, `stopped by ${ctx.identity.username ?? 'anonymous'}`));
+        if (!stopped) throw rpcErrors.conflict(`build ${buildid} is not running on this master (finished already, or run by another master)`);
+        return null;
+      },
+      rebuild: async (p, ctx) => {
+        ctx.check('rebuild', await target());
+        const r = await t.rebuild(buildid, typeof p.reason === 'string' ? p.reason : undefined);
+        return [r.bsid, r.brids];
+      },
+    };
+  }
+
+  private async requestMethods(brid: number): Promise<Record<string, Handler>> {
+    const br = await this.data.getOne<{ buildsetid: number; builderid: number }>(['buildrequests', brid]);
+    if (!br) throw rpcErrors.notFound(`no build request with id ${brid}`);
+    const target = () => this.buildsetTarget(br.buildsetid, br.builderid);
+    return {
+      cancel: async (p, ctx) => {
+        ctx.check('cancel', await target());
+        await this.data.updates.cancelBuildRequest(brid, str(p.reason, `cancelled by ${ctx.identity.username ?? 'anonymous'}`));
+        return null;
+      },
+      set_priority: async (p, ctx) => {
+        ctx.check('cancel', await target());
+        if (typeof p.priority !== 'number' || !Number.isInteger(p.priority)) throw rpcErrors.invalidParams("'priority' must be an integer");
+        await this.data.updates.setBuildRequestPriority(brid, p.priority);
+        return null;
+      },
+    };
+  }
+
+  private async workerMethods(idOrName: string, t: ControlTarget): Promise<Record<string, Handler>> {
+    const worker = await this.data.getOne<{ workerid: number; name: string }>(['workers', /^\d+$/.test(idOrName) ? Number(idOrName) : idOrName]);
+    if (!worker) throw rpcErrors.notFound(`no worker ${idOrName}`);
+    const pause = (paused: boolean): Handler => async (_p, ctx) => {
+      ctx.check('admin');
+      t.setWorkerPaused(worker.name, paused);
+      await this.data.updates.setWorkerState(worker.workerid, { paused });
+      return null;
+    };
+    return {
+      pause: pause(true),
+      unpause: pause(false),
+      stop: async (_p, ctx) => {
+        ctx.check('admin');
+        await this.data.updates.setWorkerState(worker.workerid, { graceful: true });
+        if (!(await t.shutdownWorkerGracefully(worker.name))) throw rpcErrors.conflict(`worker '${worker.name}' is not connected to this master`);
+        return null;
+      },
+      kill: async (p, ctx) => {
+        ctx.check('admin');
+        if (!t.killWorker(worker.name, str(p.reason, `disconnected by ${ctx.identity.username ?? 'anonymous'}`))) throw rpcErrors.conflict(`worker '${worker.name}' is not connected to this master`);
+        return null;
+      },
+    };
+  }
+}
