@@ -49,8 +49,13 @@ export class NightlyScheduler extends BaseScheduler<NightlyOptions> {
     await this.pending.add(change, important);
   }
 
-  /** Runs the scheduled action now (also used by tests instead of waiting for the clock). */
-  async fire(): Promise<void> {
+  /** Runs the scheduled action now, after the changes received so far (tests, manual runs). */
+  runNow(): Promise<void> {
+    this.queue = this.queue.then(() => this.fire());
+    return this.queue;
+  }
+
+  private async fire(): Promise<void> {
     if (!this.active) return;
     if (!this.spec.onlyIfChanged) {
       await this.addBuildset({ sourcestamps: this.defaultSourceStamps(this.spec.branch), reason: this.spec.reason ?? `The Nightly scheduler named '${this.name}' triggered this build` });
