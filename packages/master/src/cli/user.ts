@@ -1,0 +1,90 @@
+/**
+ * `mastro user` — local users of the web UI and API, stored in `<DIR>/users.json` (mode 0600):
+ *   mastro user add DIR NAME [--roles admin,dev] [--password-stdin]   (asks for the password, or reads it from stdin)
+ *   mastro user remove DIR NAME
+ *   mastro user list DIR
+ *   mastro user token DIR NAME            prints a new API token once (use: Authorization: Bearer <token>)
+ *   mastro user revoke-token DIR NAME ID
+ * The running master sees changes at once (it re-reads the file when it changes).
+ */
+import { existsSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { UsersStore, UserStoreError } from '../www/auth/users-store.js';
+
+export const USER_USAGE = `usage:
+  mastro user add DIR NAME [--roles ROLE,...] [--password-stdin]
+  mastro user remove DIR NAME
+  mastro user list DIR
+  mastro user token DIR NAME
+  mastro user revoke-token DIR NAME TOKEN_ID`;
+
+interface Io { stdin: NodeJS.ReadableStream & { isTTY?: boolean }; stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }
+
+async function readPassword(io: Io, fromStdin: boolean): Promise<string> {
+  if (!fromStdin && io.stdin.isTTY) io.stderr.write('password: ');
+  const rl = createInterface({ input: io.stdin, terminal: false });
+  for await (const line of rl) { rl.close(); return line; }
+  throw new UserStoreError('no password given on standard input');
+}
+
+/** Runs `mastro user ...` (argv after `user`); returns the process exit code. */
+export async function runUserCommand(argv: string[], io: Io = process): Promise<number> {
+  const flags = new Map<string, string | true>();
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--password-stdin') flags.set(a, true);
+    else if (a === '--roles') flags.set(a, argv[++i] ?? '');
+    else if (a.startsWith('--roles=')) flags.set('--roles', a.slice(8));
+    else if (a === '-h' || a === '--help') { io.stdout.write(USER_USAGE + '\n'); return 0; }
+    else if (a.startsWith('--')) { io.stderr.write(`unknown option ${a}\n${USER_USAGE}\n`); return 2; }
+    else args.push(a);
+  }
+  const [sub, dir, name, extra] = args;
+  const need = (n: number) => {
+    if (args.length !== n) throw new UserStoreError(`'mastro user ${sub}' takes ${n - 1} arguments\n${USER_USAGE}`);
+  };
+  try {
+    if (!sub || !dir) throw new UserStoreError(USER_USAGE);
+    if (!existsSync(dir)) throw new UserStoreError(`master directory ${dir} does not exist (create it with 'mastro create-master ${dir}')`);
+    const store = new UsersStore(dir);
+    switch (sub) {
+      case 'add': {
+        need(3);
+        const roles = String(flags.get('--roles') ?? '').split(',').map((r) => r.trim()).filter(Boolean);
+        const password = await readPassword(io, flags.has('--password-stdin'));
+        await store.add(name!, password, roles);
+        io.stdout.write(`user ${name} saved in ${store.file} (roles: ${roles.join(', ') || 'none'})\n`);
+        return 0;
+      }
+      case 'remove': {
+        need(3);
+        if (!(await store.remove(name!))) throw new UserStoreError(`no user ${JSON.stringify(name)} in ${store.file}`);
+        io.stdout.write(`user ${name} removed\n`);
+        return 0;
+      }
+      case 'list': {
+        need(2);
+        for (const u of await store.list()) io.stdout.write(`${u.username}\troles=${u.roles.join(',') || '-'}\ttokens=${u.tokens}${u.hasPassword ? '' : '\t(no password)'}\n`);
+        return 0;
+      }
+      case 'token': {
+        need(3);
+        const t = await store.createToken(name!);
+        io.stderr.write(`token ${t.id} for ${name}; it is shown only now. Use it as: Authorization: Bearer <token>\n`);
+        io.stdout.write(`${t.token}\n`);
+        return 0;
+      }
+      case 'revoke-token': {
+        need(4);
+        if (!(await store.revokeToken(name!, extra!))) throw new UserStoreError(`user ${name} has no token ${extra}`);
+        io.stdout.write(`token ${extra} revoked\n`);
+        return 0;
+      }
+      default: throw new UserStoreError(`unknown command 'mastro user ${sub}'\n${USER_USAGE}`);
+    }
+  } catch (err) {
+    if (err instanceof UserStoreError) { io.stderr.write(`${err.message}\n`); return 2; }
+    throw err;
+  }
+}
