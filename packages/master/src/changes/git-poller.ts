@@ -1,0 +1,217 @@
+/**
+ * GitPoller: watches a remote repository's branches and turns new commits into Changes.
+ *
+ * Each poll runs `git ls-remote` first and fetches into a private bare clone only the branches whose
+ * head moved; new commits are listed oldest first, excluding every commit already seen on any
+ * followed branch, and each becomes one Change. The very first poll only records the heads (no
+ * flood of history). Heads are persisted through the data layer's object state, so a restarted
+ * master continues where it stopped. Credentials in the repository URL never reach logs, errors or
+ * the database.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { simpleGit, type SimpleGit } from 'simple-git';
+import type { Updates } from '../data/updates-api.js';
+import type { ChangeSourceSpec } from './specs.js';
+import { GIT_POLLER_DEFAULTS } from './specs.js';
+import { redactText, redactUrl, urlSecrets } from './redact.js';
+import { parseCommitLog, COMMIT_LOG_FORMAT, type CommitInfo } from './git-log.js';
+
+export interface ChangeSourceLogger {
+  info(obj: unknown, msg?: string): void;
+  warn(obj: unknown, msg?: string): void;
+  error(obj: unknown, msg?: string): void;
+}
+
+export interface ChangeSourceServices {
+  updates: Pick<Updates, 'addChange' | 'getState' | 'setState'>;
+  /** Absolute master directory; the poller's clone lives under it. */
+  masterDir: string;
+  logger?: ChangeSourceLogger;
+}
+
+export class GitPollerError extends Error {
+  readonly code = 'MASTRO_GIT_POLLER';
+  constructor(message: string) { super(message); this.name = 'GitPollerError'; }
+}
+
+const CLASS_NAME = 'GitPoller';
+const TRACKING_PREFIX = 'refs/mastro/heads/';
+/** Revisions per `git log` invocation (keeps command lines short). */
+const LOG_BATCH = 200;
+
+export class GitPoller {
+  readonly name: string;
+  readonly workdir: string;
+  private readonly safeUrl: string;
+  private readonly secrets: string[];
+  private readonly log: ChangeSourceLogger;
+  private readonly git: SimpleGit;
+  private lastRev: Record<string, string> | null = null;
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+  private current: Promise<number> | null = null;
+
+  constructor(readonly spec: ChangeSourceSpec, private readonly services: ChangeSourceServices) {
+    this.safeUrl = redactUrl(spec.repourl);
+    this.secrets = urlSecrets(spec.repourl);
+    this.name = spec.name ?? this.safeUrl;
+    const hash = createHash('sha256').update(this.name).digest('hex').slice(0, 16);
+    this.workdir = resolve(services.masterDir, spec.workdir ?? join('gitpoller-work', hash));
+    this.log = services.logger ?? { info() {}, warn() {}, error() {} };
+    this.git = simpleGit({
+      binary: spec.gitBin ?? GIT_POLLER_DEFAULTS.gitBin,
+      timeout: { block: (spec.gitTimeout ?? GIT_POLLER_DEFAULTS.gitTimeout) * 1000 },
+      maxConcurrentProcesses: 2,
+    }).env({ ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' });
+  }
+
+  /** Starts polling: at once when pollAtLaunch, then every pollInterval seconds after each poll. */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.schedule(this.spec.pollAtLaunch ? 0 : this.intervalMs());
+  }
+
+  /** Stops polling and waits for a poll in progress. */
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.current) await this.current.catch(() => 0);
+  }
+
+  private intervalMs(): number { return (this.spec.pollInterval ?? GIT_POLLER_DEFAULTS.pollInterval) * 1000; }
+
+  private schedule(ms: number): void {
+    this.timer = setTimeout(() => {
+      this.poll().catch((err) => this.log.error({ poller: this.name, err: (err as Error).message }, 'git poll failed'))
+        .finally(() => { if (this.running) this.schedule(this.intervalMs()); });
+    }, ms);
+  }
+
+  /** Polls now (one poll at a time; a second call waits for the first). Returns the number of new changes. */
+  poll(): Promise<number> {
+    if (this.current) return this.current;
+    this.current = this.pollOnce().finally(() => { this.current = null; });
+    return this.current;
+  }
+
+  private async gitIn(args: string[]): Promise<string> {
+    try {
+      return await this.git.cwd(this.workdir).raw(args);
+    } catch (err) {
+      throw new GitPollerError(`git ${args[0]} failed for ${this.safeUrl}: ${redactText(String((err as Error).message ?? err), this.secrets).trim()}`);
+    }
+  }
+
+  private async ensureClone(): Promise<void> {
+    if (existsSync(join(this.workdir, 'HEAD'))) return;
+    await mkdir(this.workdir, { recursive: true });
+    await this.gitIn(['init', '--bare', '--quiet']);
+  }
+
+  /** Remote heads: branch name (without refs/heads/) -> sha. */
+  private async remoteHeads(): Promise<Map<string, string>> {
+    const out = await this.gitIn(['ls-remote', '--heads', this.spec.repourl]);
+    const heads = new Map<string, string>();
+    for (const line of out.split('\n')) {
+      const m = /^([0-9a-f]{40,64})\s+refs\/heads\/(.+)$/.exec(line.trim());
+      if (m) heads.set(m[2]!, m[1]!);
+    }
+    return heads;
+  }
+
+  private selectBranches(heads: Map<string, string>): string[] {
+    const b = this.spec.branches ?? GIT_POLLER_DEFAULTS.branches;
+    const names = [...heads.keys()];
+    if (b === true) return names.sort();
+    if (typeof b === 'function') return names.filter((n) => b(`refs/heads/${n}`)).sort();
+    return names.filter((n) => b.includes(n)).sort();
+  }
+
+  private async loadState(): Promise<Record<string, string> | null> {
+    if (this.lastRev) return this.lastRev;
+    const stored = await this.services.updates.getState(this.name, CLASS_NAME, 'lastRev', null);
+    return stored && typeof stored === 'object' ? (stored as Record<string, string>) : null;
+  }
+
+  private async saveState(revs: Record<string, string>): Promise<void> {
+    this.lastRev = revs;
+    await this.services.updates.setState(this.name, CLASS_NAME, 'lastRev', revs);
+  }
+
+  private async pollOnce(): Promise<number> {
+    await this.ensureClone();
+    const heads = await this.remoteHeads();
+    const branches = this.selectBranches(heads);
+    const previous = await this.loadState();
+    const current: Record<string, string> = {};
+    for (const b of branches) current[b] = heads.get(b)!;
+
+    if (previous === null) {
+      // First poll ever: remember where the branches are; history before now is not news.
+      await this.saveState(current);
+      this.log.info({ poller: this.name, branches }, 'git poller recorded the initial branch heads');
+      return 0;
+    }
+    const moved = branches.filter((b) => previous[b] !== current[b]);
+    if (!moved.length) {
+      if (Object.keys(previous).some((b) => !(b in current))) await this.saveState(current);
+      return 0;
+    }
+    await this.gitIn(['fetch', '--quiet', '--no-tags', this.spec.repourl, ...moved.map((b) => `+refs/heads/${b}:${TRACKING_PREFIX}${b}`)]);
+
+    // Commits already known (on any followed branch) are not news on another branch.
+    const known = await this.existingRevs(Object.values(previous));
+    const state: Record<string, string> = { ...previous };
+    for (const b of Object.keys(state)) if (!(b in current)) delete state[b];
+    let added = 0;
+    for (const branch of moved) {
+      const newRev = current[branch]!;
+      const oldRev = previous[branch];
+      if (oldRev !== undefined && !known.has(oldRev)) {
+        // Our clone lost the old head (workdir wiped): listing "everything not known" would flood.
+        this.log.warn({ poller: this.name, branch }, 'previous head is not in the poller clone; recording the new head without changes');
+      } else {
+        const revs = (await this.gitIn(['log', '--format=%H', '--reverse', newRev, ...[...known].sort().map((r) => `^${r}`), '--'])).split('\n').filter(Boolean);
+        for (const commit of await this.commitInfos(revs)) {
+          await this.services.updates.addChange({
+            author: commit.author, committer: commit.committer, revision: commit.revision, files: commit.files,
+            comments: commit.comments, when_timestamp: commit.timestamp, branch,
+            project: this.spec.project ?? '', repository: this.safeUrl, category: this.spec.category ?? null,
+            codebase: this.spec.codebase ?? '', src: 'git',
+          });
+          added++;
+        }
+        known.add(newRev);
+      }
+      state[branch] = newRev;
+      await this.saveState({ ...state });
+    }
+    for (const b of branches) state[b] = current[b]!;
+    await this.saveState(state);
+    if (added) this.log.info({ poller: this.name, changes: added, branches: moved }, 'git poller found new commits');
+    return added;
+  }
+
+  private async existingRevs(revs: string[]): Promise<Set<string>> {
+    const out = new Set<string>();
+    for (const r of new Set(revs)) {
+      try { await this.git.cwd(this.workdir).raw(['cat-file', '-e', `${r}^{commit}`]); out.add(r); } catch { /* missing */ }
+    }
+    return out;
+  }
+
+  private async commitInfos(revs: string[]): Promise<CommitInfo[]> {
+    const infos: CommitInfo[] = [];
+    for (let i = 0; i < revs.length; i += LOG_BATCH) {
+      const batch = revs.slice(i, i + LOG_BATCH);
+      const out = await this.gitIn(['-c', 'core.quotepath=false', 'log', '--no-walk=unsorted', `--format=${COMMIT_LOG_FORMAT}`, '--name-only', ...batch, '--']);
+      infos.push(...parseCommitLog(out));
+    }
+    return infos;
+  }
+}
