@@ -22,7 +22,7 @@ test('a missed target is reported with the factor by which it was missed, a met 
   }, { id: 2, name: 'broken', seconds: 0, error: 'it broke' }];
   const table = renderTable(records);
   assert.match(table, /rate\s+50\.0\s+\/s\s+>= 150\s+missed \(x3\.00\)\s+5\.00\s+x10\.0/);
-  assert.match(table, /delay\s+4\.00\s+ms\s+<= 5\s+met\s+100\s+x25\.0/);
+  assert.match(table, /delay\s+4\.00\s+ms\s+<= 5\s+met\s+100\.0\s+x25\.0/);
   assert.match(table, /memory\s+10\.0\s+MiB\s+20\.0\s+x2\.0/);
   assert.match(table, /broken\s+ERROR\s+it broke/);
   const json = toJson(records, true);
