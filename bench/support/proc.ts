@@ -75,7 +75,9 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
 /** Node flags for a child: `--cpu-prof` into BENCH_CPU_PROF_DIR when that env variable is set. */
 export function profileFlags(tag: string): string[] {
   const dir = process.env.BENCH_CPU_PROF_DIR;
-  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${tag}-${Date.now()}.cpuprofile`] : [];
+  // One directory per tag: Node names the files itself (pid and thread id), so the main thread's
+  // profile is not overwritten by the module-loader thread's.
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}/${tag}`] : [];
 }
 
 /** CPU time (user + system) a process has used so far, in ms (Linux /proc/PID/stat, clock ticks of 10 ms). */
