@@ -69,7 +69,7 @@ export class GitPoller {
   }
 
   /** Starts polling: at once when pollAtLaunch, then every pollInterval seconds after each poll. */
-  start(): void {
+  async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
     this.schedule(this.spec.pollAtLaunch ? 0 : this.intervalMs());

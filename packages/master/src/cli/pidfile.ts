@@ -1,0 +1,42 @@
+/** The daemon's pid file (`DIR/mastro.pid`) and checks on the process it names. */
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const PID_FILE = 'mastro.pid';
+export const LOG_FILE = 'mastro.log';
+export const RECONFIG_STATUS_FILE = 'reconfig.status';
+
+export function pidPath(dir: string): string { return join(dir, PID_FILE); }
+
+export function isAlive(pid: number): boolean {
+  try { process.kill(pid, 0); return true; } catch (err) { return (err as NodeJS.ErrnoException).code === 'EPERM'; }
+}
+
+/** The pid of a running master of `dir`, or null (a stale pid file is removed). */
+export function runningPid(dir: string): number | null {
+  let text: string;
+  try { text = readFileSync(pidPath(dir), 'utf8'); } catch { return null; }
+  const pid = Number(text.trim());
+  if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) return pid;
+  rmSync(pidPath(dir), { force: true });
+  return null;
+}
+
+export function writePid(dir: string): void { writeFileSync(pidPath(dir), `${process.pid}\n`); }
+
+/** Removes the pid file if it is still ours. */
+export function removePid(dir: string): void {
+  try {
+    if (Number(readFileSync(pidPath(dir), 'utf8').trim()) === process.pid) rmSync(pidPath(dir), { force: true });
+  } catch { /* already gone */ }
+}
+
+/** Waits until `pid` has exited, checking every `everyMs`; false on timeout. */
+export async function waitForExit(pid: number, timeoutMs: number, everyMs = 100): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (isAlive(pid)) {
+    if (Date.now() >= deadline) return false;
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  return true;
+}
