@@ -53,6 +53,8 @@ export const consolePage: Page = async (ctx) => {
       // New builds carry no properties in their event: fetch them so the row is right.
       void list<BuildRow>(`builds/${b.buildid}`, { property: '*' }).then(([full]) => { if (full) { builds.set(b.buildid, { ...builds.get(b.buildid)!, properties: full.properties }); schedule(); } });
     }
+    // Keep the newest LIMIT builds, like the initial fetch.
+    if (builds.size > LIMIT) for (const id of [...builds.keys()].sort((a, b) => a - b).slice(0, builds.size - LIMIT)) builds.delete(id);
     schedule();
   });
   ctx.onResync(async () => {
