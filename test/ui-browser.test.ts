@@ -159,6 +159,8 @@ export default defineConfig({
 
   test('logging out returns to anonymous browsing', async () => {
     await page.goto(`${base}/#/builders`);
+    await page.locator('tr[data-builder="stream"] a.chip').first().waitFor();
+    await page.screenshot({ path: screenshotPath('ui-builders-with-builds') });
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.getByRole('link', { name: 'Log in' }).waitFor();
     assert.equal(await page.locator('button[data-force]').count(), 0);
