@@ -1,0 +1,42 @@
+/**
+ * `mastro quickstart` end to end: a real master process, a real mastro worker process, a real git
+ * repository; the first forced build must succeed and Ctrl-C must stop everything.
+ */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+const WORKER_CLI = fileURLToPath(new URL('../../worker/dist/cli.js', import.meta.url));
+const tmp = mkdtempSync(join(tmpdir(), 'mastro-quickstart-test-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+test('quickstart runs a first build on a local worker, serves it over the API, and stops on Ctrl-C', { skip: !existsSync(WORKER_CLI) && `the worker is not built (${WORKER_CLI}); run npm run build` }, async () => {
+  const base = join(tmp, 'demo');
+  // Free ports so the test never collides with a master on the default 8010/9989.
+  const child = spawn(process.execPath, [CLI, 'quickstart', base, '--http-port', '0', '--worker-port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = ''; let err = '';
+  child.stderr.on('data', (d) => { err += d; });
+  const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (d) => { out += d; if (/Press Ctrl-C to stop/.test(out)) resolve(); });
+      void exited.then((code) => reject(new Error(`quickstart exited early (${code}):\n${out}\n${err}`)));
+    });
+    assert.match(out, /first build finished: success/);
+    const api = /first build started: (http:\/\/localhost:\d+\/api\/v2\/builds\/\d+)/.exec(out)![1]!;
+    const body = await (await fetch(api.replace('localhost', '127.0.0.1'))).json() as { builds: { results: number; complete: boolean }[] };
+    assert.equal(body.builds[0]!.complete, true);
+    assert.equal(body.builds[0]!.results, 0);
+    assert.ok(existsSync(join(base, 'repo', '.git')));
+    assert.ok(existsSync(join(base, 'master', 'master.config.ts')));
+  } finally {
+    child.kill('SIGINT');
+  }
+  assert.equal(await exited, 0, err);
+  assert.match(out, /stopped; everything is kept in/);
+});
