@@ -3,7 +3,7 @@
  * requests and routes the worker's `update`/`complete`/transfer messages to the right command.
  * One instance per WebSocket; it never outlives its connection.
  */
-import { RemoteError, type ProtocolConnection } from 'mastro-protocol';
+import { ErrorCodes, ProtocolError, RemoteError, type ProtocolConnection } from 'mastro-protocol';
 import type { CommandCallbacks, RemoteWorker, RunningCommand, WorkerInfo } from './types.js';
 import type { ResolvedOptions } from './options.js';
 import { TrackedCommand, nextCommandId } from './tracked-command.js';
@@ -141,12 +141,16 @@ export class ConnectedWorker implements RemoteWorker {
       : { builder_name: builderName, command_id: commandId, command_name: commandName, args: wireArgs };
     this.connection.request('start_command', fields).catch((err: Error) => {
       this.commands.delete(commandId);
-      const message = err instanceof RemoteError
-        ? `worker ${this.name} refused to start ${commandName}: ${err.message}`
-        : this.gone
-          ? `lost connection to worker ${this.name} while starting ${commandName}`
-          : `worker ${this.name} did not acknowledge ${commandName}: ${err.message}`;
-      void tracked.fail(message, this.gone);
+      const lost = this.gone || (err instanceof ProtocolError && err.code === ErrorCodes.CONNECTION_CLOSED);
+      if (err instanceof RemoteError) {
+        void tracked.fail(`worker ${this.name} refused to start ${commandName}: ${err.message}`, false);
+      } else if (lost) {
+        void tracked.fail(`lost connection to worker ${this.name} while starting ${commandName}`, true);
+      } else {
+        // No answer in time: the command may be running anyway, so ask the worker to stop it.
+        void this.connection.request('interrupt_command', { builder_name: builderName, command_id: commandId, why: 'start_command was not acknowledged' }).catch(() => {});
+        void tracked.fail(`worker ${this.name} did not acknowledge ${commandName}: ${err.message}`, false);
+      }
     });
     return tracked;
   }

@@ -1,21 +1,14 @@
 /**
- * Worker credentials: parsing HTTP Basic auth from the WebSocket upgrade and checking it against
- * the configured workers in constant time.
+ * Worker credentials: checking the HTTP Basic credentials of a WebSocket upgrade against the
+ * configured workers in constant time.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-
-export interface WorkerCredentials { name: string; password: string }
+import { parseBasicAuthHeader } from 'mastro-protocol';
 
 /** Parses `Authorization: Basic base64(name:password)`; null when absent or malformed. */
-export function parseBasicAuth(header: string | undefined): WorkerCredentials | null {
-  if (!header) return null;
-  const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
-  if (!match) return null;
-  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  if (colon < 0) return null;
-  return { name: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
-}
+export const parseBasicAuth = parseBasicAuthHeader;
+
+export interface WorkerCredentials { name: string; password: string }
 
 /**
  * Digests make both sides the same length, so `timingSafeEqual` can compare them and the time
