@@ -27,3 +27,8 @@ export async function loadConfig(dir: string) {
 export async function tryLoadConfig(dir: string) {
   return (await import('./config/load.js')).tryLoadConfig(dir);
 }
+
+/** Starts a master from a directory (embedding); lazy so configs importing 'mastro' stay light. */
+export async function startMaster(dir: string, opts?: import('./master.js').StartMasterOptions): Promise<import('./master.js').Master> {
+  return (await import('./master.js')).startMaster(dir, opts);
+}
