@@ -12,6 +12,8 @@ export function machineInfo() {
     memoryGiB: Math.round(os.totalmem() / 2 ** 30),
     node: process.version,
     platform: `${os.platform()} ${os.release()}`,
+    // Other work on the machine skews every figure; the 1-minute load average at the end says how much there was.
+    loadAverage1m: Number(os.loadavg()[0]!.toFixed(2)),
   };
 }
 

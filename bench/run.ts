@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { scenarios } from './scenarios/index.js';
-import { renderTable, toJson, type ScenarioRecord } from './report.js';
+import { machineInfo, renderTable, toJson, type ScenarioRecord } from './report.js';
 import type { BenchOptions } from './types.js';
 
 function parseArgs(argv: string[]) {
@@ -48,6 +48,8 @@ async function main() {
     rmSync(tmpDir, { recursive: true, force: true });
   }
   console.log(renderTable(records));
+  const m = machineInfo();
+  console.log(`\nmachine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}, ${m.platform}; load average (1 min) at the end: ${m.loadAverage1m}`);
   const out = new URL('./results.json', import.meta.url);
   writeFileSync(out, JSON.stringify(toJson(records, opts.quick), null, 2) + '\n');
   console.log(`\nwrote ${out.pathname}`);

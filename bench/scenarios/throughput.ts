@@ -33,6 +33,11 @@ async function driveChanges(c: Cleanup, master: MasterProc, count: number, concu
   const t1 = now();
   const cpu1 = cpuMsOf(master.pid);
   const counts = await master.request<{ results: Record<string, number> }>('counts');
+  if (process.env.BENCH_SQL_STATS) {
+    const sql = await master.request<{ total: number; top: Array<{ n: number; sql: string }> }>('sqlStats');
+    process.stderr.write(`[bench] SQL statements prepared since start: ${sql.total} (${(sql.total / count).toFixed(1)} per build incl. start-up)\n`);
+    for (const t of sql.top) process.stderr.write(`  ${String(t.n).padStart(6)}  ${t.sql}\n`);
+  }
   const seconds = (t1 - t0) / 1000;
   return {
     builds: count, seconds, buildsPerSecond: count / seconds, masterCpuMsPerBuild: (cpu1 - cpu0) / count,

@@ -7,6 +7,7 @@
  */
 import { pino, destination } from 'pino';
 import { readFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { Master } from '../../packages/master/dist/master.js';
 
 type Request = { id: number; cmd: string; args?: any };
@@ -18,6 +19,19 @@ if (!dir || !process.send) {
 }
 const send = (msg: unknown) => process.send!(msg);
 const now = () => performance.timeOrigin + performance.now();
+
+// BENCH_SQL_STATS=1: count SQLite statements prepared (kysely's SQLite driver prepares one per
+// query), by SQL text, to see what a build costs in queries. Off by default: it adds a Map update
+// per query.
+const sqlCounts = new Map<string, number>();
+if (process.env.BENCH_SQL_STATS) {
+  const proto = Database.prototype as unknown as { prepare(sql: string): unknown };
+  const original = proto.prepare;
+  proto.prepare = function (this: unknown, sql: string) {
+    sqlCounts.set(sql, (sqlCounts.get(sql) ?? 0) + 1);
+    return original.call(this, sql);
+  };
+}
 
 const spawnedAt = Number(process.env.BENCH_SPAWNED_AT ?? now());
 const log = pino({ level: process.env.MASTRO_LOG_LEVEL ?? 'warn' }, destination(2));
@@ -54,6 +68,11 @@ function memory() {
 const handlers: Record<string, (args: any) => Promise<unknown> | unknown> = {
   counts: () => ({ started, finished, firstStartedAt, lastFinishedAt, spawnedAt, lastBuildid, results }),
   memory: () => memory(),
+  sqlStats: () => {
+    const total = [...sqlCounts.values()].reduce((a, b) => a + b, 0);
+    const top = [...sqlCounts].sort((a, b) => b[1] - a[1]).slice(0, 15).map(([sql, n]) => ({ n, sql: sql.slice(0, 160) }));
+    return { total, top };
+  },
   gc: () => { (globalThis as { gc?: () => void }).gc?.(); return memory(); },
   attachedWorkers: () => master.workers.workers.length,
   waitFinished: ({ count }: { count: number }) =>
