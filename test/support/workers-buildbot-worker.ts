@@ -1,0 +1,48 @@
+/**
+ * Runs Debian's unmodified `buildbot-worker` 3.7 as a third-party peer for interop tests:
+ * `create-worker --protocol=msgpack_experimental_v7`, then `start --nodaemon` in its own process
+ * group so cleanup can stop the worker and anything it spawned.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+export const BUILDBOT_WORKER = '/usr/bin/buildbot-worker';
+
+export function buildbotWorkerInstalled(): boolean {
+  return existsSync(BUILDBOT_WORKER);
+}
+
+export interface BuildbotWorkerProcess {
+  basedir: string;
+  child: ChildProcess;
+  /** The worker's twistd.log so far (it logs every protocol message), for failure diagnostics. */
+  log(): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export function createBuildbotWorker(basedir: string, master: string, name: string, password: string): void {
+  const r = spawnSync(BUILDBOT_WORKER, ['create-worker', '--protocol=msgpack_experimental_v7', '--keepalive=0', basedir, master, name, password], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`buildbot-worker create-worker failed (${r.status}): ${r.stderr || r.stdout}`);
+}
+
+export function startBuildbotWorker(basedir: string): BuildbotWorkerProcess {
+  const child = spawn(BUILDBOT_WORKER, ['start', '--nodaemon', basedir], { cwd: basedir, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const output: Buffer[] = [];
+  child.stdout!.on('data', (d: Buffer) => output.push(d));
+  child.stderr!.on('data', (d: Buffer) => output.push(d));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    basedir, child,
+    log: async () => Buffer.concat(output).toString() + (await readFile(join(basedir, 'twistd.log'), 'utf8').catch(() => '')),
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const group = -child.pid!;
+      try { process.kill(group, 'SIGTERM'); } catch { /* already gone */ }
+      const timer = setTimeout(() => { try { process.kill(group, 'SIGKILL'); } catch { /* gone */ } }, 5000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
