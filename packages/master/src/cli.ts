@@ -4,7 +4,6 @@
  * loaded only when used (checkconfig does not load the HTTP server, and so on).
  */
 import { CliError, UsageError, println, type Io } from './cli/io.js';
-import { notYetImplemented } from './cli/not-yet.js';
 
 type Command = { usage: string; summary: string; load: () => Promise<(argv: string[], io: Io) => Promise<number>> };
 
@@ -17,8 +16,8 @@ const COMMANDS: Record<string, Command> = {
   reconfig: { usage: 'mastro reconfig DIR [--timeout S]', summary: 'apply a changed config to a running master', load: async () => (await import('./cli/reconfig.js')).run },
   quickstart: { usage: 'mastro quickstart [DIR] [--http-port P] [--worker-port P]', summary: 'run a local demo: repository, master, worker, first build', load: async () => (await import('./cli/quickstart.js')).run },
   user: { usage: 'mastro user add|remove|list|token|revoke-token DIR ...', summary: 'manage web UI / API users', load: async () => (await import('./cli/user.js')).runUserCommand },
-  sendchange: { usage: 'mastro sendchange ...', summary: '(planned, issue 4)', load: async () => notYetImplemented('sendchange') },
-  try: { usage: 'mastro try ...', summary: '(planned, issue 4)', load: async () => notYetImplemented('try') },
+  sendchange: { usage: 'mastro sendchange --master HOST:PORT --who AUTHOR [options] [FILE ...]', summary: 'send a Change to a master\'s base change hook', load: async () => (await import('./cli/sendchange.js')).run },
+  try: { usage: 'mastro try --master URL --builder NAME [--wait] [options]', summary: 'build the diff of this working tree against its base revision', load: async () => (await import('./cli/try.js')).run },
 };
 
 function usage(): string {

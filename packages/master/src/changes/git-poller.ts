@@ -14,7 +14,7 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import type { Updates } from '../data/updates-api.js';
-import type { ChangeSourceSpec } from './specs.js';
+import type { GitPollerSpec } from './specs.js';
 import { GIT_POLLER_DEFAULTS } from './specs.js';
 import { redactText, redactUrl, urlSecrets } from './redact.js';
 import { parseCommitLog, COMMIT_LOG_FORMAT, type CommitInfo } from './git-log.js';
@@ -54,7 +54,7 @@ export class GitPoller {
   private running = false;
   private current: Promise<number> | null = null;
 
-  constructor(readonly spec: ChangeSourceSpec, private readonly services: ChangeSourceServices) {
+  constructor(readonly spec: GitPollerSpec, private readonly services: ChangeSourceServices) {
     this.safeUrl = redactUrl(spec.repourl);
     this.secrets = urlSecrets(spec.repourl);
     this.name = spec.name ?? this.safeUrl;

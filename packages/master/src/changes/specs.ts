@@ -3,6 +3,8 @@
  * with `createChangeSource` (./create.ts) after `normalise` checked the options.
  */
 import { brand } from '../config/brand.js';
+import { mirrorPoller, type MirrorPollerSpec } from './mirror/options.js';
+import { gerritStream, type GerritStreamSpec } from './gerrit-stream.js';
 
 export interface GitPollerOptions {
   /** Repository to poll: a URL git understands (https://, ssh, file://) or a local path. */
@@ -26,12 +28,17 @@ export interface GitPollerOptions {
   gitBin?: string;
 }
 
-export type ChangeSourceSpec = { kind: 'gitPoller' } & GitPollerOptions;
+export type GitPollerSpec = { kind: 'gitPoller' } & GitPollerOptions;
+export type ChangeSourceSpec = GitPollerSpec | MirrorPollerSpec | GerritStreamSpec;
 export type ChangeSourceKind = ChangeSourceSpec['kind'];
 
 /** The `changes` namespace of the config API. */
 export const changes = {
-  gitPoller: (o: GitPollerOptions): ChangeSourceSpec => brand('changeSource', { ...o, kind: 'gitPoller' as const }),
+  gitPoller: (o: GitPollerOptions): GitPollerSpec => brand('changeSource', { ...o, kind: 'gitPoller' as const }),
+  /** Many repositories mirrored locally (explicit list, glob, or forge discovery); see mirror/options.ts. */
+  mirrorPoller,
+  /** Gerrit's `stream-events` over SSH (or any command printing its JSON events). */
+  gerritStream,
 };
 
 export const GIT_POLLER_DEFAULTS = {

@@ -1,14 +1,22 @@
 /** Checks a change-source spec and fills its defaults; every mistake is reported with its path. */
 import type { IssueCollector } from '../config/errors.js';
 import { bool, describe, isPlainObject, knownKeys, num, optStr, str } from '../config/checks.js';
-import { GIT_POLLER_DEFAULTS, type ChangeSourceSpec } from './specs.js';
+import { GIT_POLLER_DEFAULTS, type ChangeSourceSpec, type GitPollerSpec } from './specs.js';
 import { redactUrl } from './redact.js';
+import { resolveMirrorOptions, MIRROR_DEFAULTS } from './mirror/options.js';
+import type { GerritStreamSpec } from './gerrit-stream.js';
 
 export const GIT_POLLER_KEYS = ['kind', 'repourl', 'branches', 'pollInterval', 'pollAtLaunch', 'workdir', 'name', 'project', 'category', 'codebase', 'gitTimeout', 'gitBin'];
-export const CHANGE_SOURCE_KINDS = ['gitPoller'];
+export const MIRROR_POLLER_KEYS = ['kind', 'name', 'repositories', 'glob', 'forge', 'discoveryInterval', 'mirrorDir', 'refspecs', 'branches', 'emitChanges',
+  'buildPushesWithNoCommits', 'maxChangesPerRef', 'hook', 'pollInterval', 'pollAtLaunch', 'concurrency', 'gitTimeout', 'gitBin', 'project', 'codebase', 'category'];
+export const GERRIT_STREAM_KEYS = ['kind', 'name', 'server', 'username', 'port', 'identityFile', 'command', 'backoffMin', 'backoffMax', 'goodConnectionTime',
+  'maxLineBytes', 'gitBaseURL', 'handledEvents', 'source'];
+export const CHANGE_SOURCE_KINDS = ['gitPoller', 'mirrorPoller', 'gerritStream'];
 
 export function normaliseChangeSource(raw: unknown, c: IssueCollector): ChangeSourceSpec | null {
-  if (!isPlainObject(raw)) { c.here(`must be a change source (changes.gitPoller({...})), got ${describe(raw)}`); return null; }
+  if (!isPlainObject(raw)) { c.here(`must be a change source (changes.gitPoller({...}), changes.mirrorPoller({...}), changes.gerritStream({...})), got ${describe(raw)}`); return null; }
+  if (raw.kind === 'mirrorPoller') return normaliseMirrorPoller(raw, c);
+  if (raw.kind === 'gerritStream') return normaliseGerritStream(raw, c);
   if (raw.kind !== 'gitPoller') {
     c.add('kind', `unknown change source kind ${JSON.stringify(raw.kind)}; kinds are: ${CHANGE_SOURCE_KINDS.join(', ')}`);
     return null;
@@ -24,7 +32,7 @@ export function normaliseChangeSource(raw: unknown, c: IssueCollector): ChangeSo
   return {
     kind: 'gitPoller',
     repourl,
-    branches: (branches as ChangeSourceSpec['branches']) ?? [...GIT_POLLER_DEFAULTS.branches],
+    branches: (branches as GitPollerSpec['branches']) ?? [...GIT_POLLER_DEFAULTS.branches],
     pollInterval: num(c, raw, 'pollInterval', { fallback: GIT_POLLER_DEFAULTS.pollInterval, min: 0.01 }),
     pollAtLaunch: bool(c, raw, 'pollAtLaunch', GIT_POLLER_DEFAULTS.pollAtLaunch),
     workdir: workdir ?? undefined,
@@ -37,7 +45,39 @@ export function normaliseChangeSource(raw: unknown, c: IssueCollector): ChangeSo
   };
 }
 
+/** The mirror poller checks its own options (resolveMirrorOptions); its message names the option. */
+function normaliseMirrorPoller(raw: Record<string, unknown>, c: IssueCollector): ChangeSourceSpec | null {
+  knownKeys(c, raw, MIRROR_POLLER_KEYS);
+  const name = optStr(c, raw, 'name') ?? MIRROR_DEFAULTS.name;
+  if (raw.repositories !== undefined && !Array.isArray(raw.repositories)) c.add('repositories', `must be a list of URLs, paths or {url, name, revlink}, got ${describe(raw.repositories)}`);
+  if (raw.hook !== undefined && (!isPlainObject(raw.hook) || !Array.isArray(raw.hook.command) || !raw.hook.command.every((x) => typeof x === 'string'))) {
+    c.add('hook', `must be {command: [argv...], env?, timeout?}, got ${describe(raw.hook)}`);
+  }
+  try { resolveMirrorOptions(raw as never); } catch (err) {
+    const msg = (err as Error).message;
+    const m = /^mirrorPoller\.(\w+)(?:\.\w+)?: (.*)$/s.exec(msg);
+    if (m) c.add(m[1]!, m[2]!); else c.here(msg.replace(/^mirrorPoller: /, ''));
+    return null;
+  }
+  return { ...(raw as object), kind: 'mirrorPoller', name } as ChangeSourceSpec;
+}
+
+function normaliseGerritStream(raw: Record<string, unknown>, c: IssueCollector): GerritStreamSpec | null {
+  knownKeys(c, raw, GERRIT_STREAM_KEYS);
+  const server = optStr(c, raw, 'server');
+  const username = optStr(c, raw, 'username');
+  const command = raw.command;
+  if (command !== undefined && (!Array.isArray(command) || !command.length || !command.every((x) => typeof x === 'string'))) {
+    c.add('command', `must be a non-empty argv list such as ['ssh', '-p', '29418', 'me@gerrit', 'gerrit', 'stream-events'], got ${describe(command)}`);
+  }
+  if (command === undefined && !(server && username)) { c.here("needs 'server' and 'username' (to run ssh ... gerrit stream-events) or 'command'"); return null; }
+  const port = num(c, raw, 'port', { fallback: 29418, min: 1, max: 65535, integer: true });
+  for (const k of ['backoffMin', 'backoffMax', 'goodConnectionTime', 'maxLineBytes'] as const) if (raw[k] !== undefined) num(c, raw, k, { fallback: 1, min: 0.001 });
+  return { ...(raw as object), kind: 'gerritStream', port, name: optStr(c, raw, 'name') ?? `gerrit:${username ?? ''}@${server ?? 'command'}:${port}` } as GerritStreamSpec;
+}
+
 /** Change sources are identified by name: two pollers of one repository need distinct names. */
 export function changeSourceName(spec: ChangeSourceSpec): string {
-  return spec.name ?? redactUrl(spec.repourl);
+  if (spec.kind !== 'gitPoller') return spec.name ?? spec.kind;
+  return spec.name ?? redactUrl((spec as GitPollerSpec).repourl);
 }

@@ -26,10 +26,11 @@ import { stepEndpoints } from './resources/steps.js';
 import { logEndpoints } from './resources/logs.js';
 import { workerEndpoints } from './resources/workers.js';
 import { schedulerEndpoints } from './resources/schedulers.js';
+import { changeSourceEndpoints } from './resources/changesources.js';
 
 export const ENDPOINTS: readonly Endpoint[] = [
   ...masterEndpoints, ...builderEndpoints, ...sourceStampEndpoints, ...changeEndpoints, ...buildsetEndpoints,
-  ...buildRequestEndpoints, ...buildEndpoints, ...stepEndpoints, ...logEndpoints, ...workerEndpoints, ...schedulerEndpoints,
+  ...buildRequestEndpoints, ...buildEndpoints, ...stepEndpoints, ...logEndpoints, ...workerEndpoints, ...schedulerEndpoints, ...changeSourceEndpoints,
 ];
 
 /** The answer of `get`: `type` is the plural resource name used as the key of the REST answer. */

@@ -3,6 +3,7 @@
  * each request the distributor claims, and tracks running builds (to stop them, and to wait for
  * them on shutdown). A reconfig swaps builder and worker configs; running builds keep theirs.
  */
+import { ConcurrencyGroups } from './concurrency.js';
 import type { BuilderConfig, WorkerConfig } from '../config/types.js';
 import type { BuildRequestRow } from '../data/updates-api.js';
 import type { RemoteWorker } from '../workers/types.js';
@@ -31,6 +32,7 @@ export class Botmaster {
   private readonly workers = new Map<string, WorkerEntry>();
   private readonly running = new Map<Build, Builder>();
   readonly distributor: RequestDistributor;
+  readonly concurrency: ConcurrencyGroups;
   private readonly log: EngineLogger;
   private stopping = false;
   private started = false;
@@ -48,6 +50,8 @@ export class Botmaster {
       startBuild: (b, w, row, locks) => this.startBuild(b, w, row, locks),
       collapseContext: opts.collapseContext,
     });
+    // Overlap policies of schedulers: newer buildsets of a concurrency group supersede older ones.
+    this.concurrency = new ConcurrencyGroups({ ...svc.data, runningBuildsFor: (brids) => this.runningBuilds().filter((b) => b.brids.some((id) => brids.has(id))), log: this.log });
     // A released lock may let a waiting request start.
     const prev = svc.locks.onChange;
     svc.locks.onChange = () => { prev?.(); this.distributor.wake(); };

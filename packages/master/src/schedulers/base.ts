@@ -7,6 +7,7 @@ import type { MessageQueue } from '../mq/bus.js';
 import type { AddBuildsetResult, EngineReads, SourceStampInput, Updates } from '../data/updates-api.js';
 import type { ChangeResource, SourcedProperties } from '../data/types.js';
 import type { CodebaseDefault, CommonSchedulerOptions } from './specs.js';
+import { announceConcurrency } from './overlap.js';
 
 export interface SchedulerLogger {
   info(obj: unknown, msg?: string): void;
@@ -18,7 +19,7 @@ export interface SchedulerLogger {
 export interface SchedulerServices {
   mq: MessageQueue;
   updates: Pick<Updates, 'addBuildset' | 'findBuilderId' | 'getState' | 'setState'> & Partial<Pick<Updates, 'findSchedulerId' | 'classifyChanges' | 'flushChangeClassifications' | 'trySetSchedulerMaster'>>;
-  reads?: Partial<Pick<EngineReads, 'getChange' | 'getChangeClassifications' | 'getBuildset'>>;
+  reads?: Partial<Pick<EngineReads, 'getChange' | 'getChangeClassifications' | 'getBuildset' | 'getLastBuiltRevision' | 'getSourceStamp' | 'getBuildRequestsForBuildset' | 'getLatestChangeId'>>;
   /** When given, the scheduler claims itself for this master and stays idle if another owns it. */
   masterid?: number;
   logger?: SchedulerLogger;
@@ -134,6 +135,10 @@ export abstract class BaseScheduler<S extends BaseSchedulerOptions = CommonSched
       priority: this.spec.priority ?? 0,
     });
     this.log.info({ scheduler: this.name, bsid: result.bsid, builders: req.builderNames ?? this.spec.builderNames }, 'buildset added');
+    const common = this.spec as CommonSchedulerOptions;
+    if (common.overlap && common.overlap !== 'queue') {
+      await announceConcurrency(this.services, { bsid: result.bsid, group: common.concurrencyGroup ?? this.name, policy: common.overlap, sourcestamps: req.sourcestamps });
+    }
     return result;
   }
 
@@ -150,7 +155,9 @@ export abstract class BaseScheduler<S extends BaseSchedulerOptions = CommonSched
     }
     const sourcestamps: Array<number | SourceStampInput> = [];
     for (const [codebase, dflt] of this.codebaseDefaults()) {
-      if (!newest.has(codebase)) sourcestamps.push({ codebase, repository: dflt.repository ?? '', branch: dflt.branch ?? null, revision: dflt.revision ?? null, project: dflt.project ?? '' });
+      if (newest.has(codebase)) continue;
+      const revision = dflt.revision ?? (await this.knownGoodRevision(codebase));
+      sourcestamps.push({ codebase, repository: dflt.repository ?? '', branch: dflt.branch ?? null, revision, project: dflt.project ?? '' });
     }
     const properties: SourcedProperties = {};
     for (const ch of [...changes].sort((a, b) => a.changeid - b.changeid)) {
@@ -161,6 +168,19 @@ export abstract class BaseScheduler<S extends BaseSchedulerOptions = CommonSched
       sourcestamps.push(ssid !== undefined ? ssid : { codebase: ch.codebase, repository: ch.repository, branch: ch.branch, revision: ch.revision, project: ch.project });
     }
     return this.addBuildset({ sourcestamps, reason, properties });
+  }
+
+  /**
+   * The revision a codebase without a change is built at: the last successful build's revision of
+   * the first builder for that codebase (stored with the build's SourceStamps), or null (branch
+   * head) when there is none yet or the scheduler asks for 'head'.
+   */
+  protected async knownGoodRevision(codebase: string): Promise<string | null> {
+    const common = this.spec as CommonSchedulerOptions;
+    const read = this.services.reads?.getLastBuiltRevision;
+    if (common.unchangedCodebases === 'head' || !read || !this.spec.builderNames.length) return null;
+    const [builderid] = await this.builderIdsFor(this.spec.builderNames.slice(0, 1));
+    return read.call(this.services.reads, builderid!, codebase);
   }
 
   /** SourceStamps from the configured codebases (or one default codebase) with an optional branch. */

@@ -6,9 +6,13 @@ import { ForceScheduler } from './force.js';
 import { TriggerableScheduler } from './triggerable.js';
 import { PeriodicScheduler } from './periodic.js';
 import { NightlyScheduler } from './nightly.js';
+import { DependentScheduler } from './dependent.js';
+import { TryScheduler } from './try.js';
+import { UpstreamScheduler } from './upstream.js';
 import type { SchedulerSpec } from './specs.js';
 
-export type AnyScheduler = AnyBranchScheduler | SingleBranchScheduler | ForceScheduler | TriggerableScheduler | PeriodicScheduler | NightlyScheduler;
+export type AnyScheduler = AnyBranchScheduler | SingleBranchScheduler | ForceScheduler | TriggerableScheduler | PeriodicScheduler | NightlyScheduler
+  | DependentScheduler | TryScheduler | UpstreamScheduler;
 
 export function createScheduler(spec: SchedulerSpec, services: SchedulerServices): AnyScheduler {
   switch (spec.kind) {
@@ -18,10 +22,13 @@ export function createScheduler(spec: SchedulerSpec, services: SchedulerServices
     case 'triggerable': return new TriggerableScheduler(spec, services);
     case 'periodic': return new PeriodicScheduler(spec, services);
     case 'nightly': return new NightlyScheduler(spec, services);
+    case 'dependent': return new DependentScheduler(spec, services);
+    case 'tryUserpass': return new TryScheduler(spec, services);
+    case 'upstream': return new UpstreamScheduler(spec, services);
     default: throw new Error(`the '${spec.kind}' scheduler is not implemented yet (planned in issue 4)`);
   }
 }
 
-export { AnyBranchScheduler, SingleBranchScheduler, ForceScheduler, TriggerableScheduler, PeriodicScheduler, NightlyScheduler };
+export { AnyBranchScheduler, SingleBranchScheduler, ForceScheduler, TriggerableScheduler, PeriodicScheduler, NightlyScheduler, DependentScheduler, TryScheduler, UpstreamScheduler };
 export type { SchedulerServices } from './base.js';
 export { ForceParamError } from './force-params.js';

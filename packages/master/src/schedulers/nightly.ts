@@ -1,7 +1,9 @@
 /**
  * The nightly scheduler: builds on a cron schedule (croner, optional IANA time zone). With
- * `onlyIfChanged` it builds only when an important change arrived since the last build, and then
- * builds those changes; otherwise it builds the configured branch's head.
+ * `onlyIfChanged` it builds only when the source changed since its last build: important changes
+ * seen since then (persisted classifications, plus changes added while the master was down, read
+ * back from the last change id it saw) whose newest revision per codebase differs from the last
+ * built revision of that codebase (stored in the database). Otherwise it builds the branch head.
  */
 import { Cron } from 'croner';
 import type { ChangeResource } from '../data/types.js';
@@ -10,6 +12,10 @@ import { changeMatches } from './change-filter.js';
 import { cronExpression } from './cron.js';
 import { PendingChanges } from './pending-changes.js';
 import type { NightlyOptions } from './specs.js';
+
+const CLASS_NAME = 'NightlyScheduler';
+/** At most this many changes are read back after a restart. */
+const CATCH_UP = 1000;
 
 export class NightlyScheduler extends BaseScheduler<NightlyOptions> {
   private cron: Cron | undefined;
@@ -24,9 +30,12 @@ export class NightlyScheduler extends BaseScheduler<NightlyOptions> {
   /** The next time this scheduler will fire (null when stopped). */
   nextRun(): Date | null { return this.cron?.nextRun() ?? null; }
 
+  private lastChangeId = 0;
+
   protected async activate(): Promise<void> {
     if (this.spec.onlyIfChanged) {
       await this.pending.restore();
+      await this.catchUp();
       this.onStop(this.services.mq.subscribe<ChangeResource>(['changes', null, 'new'], (_k, change) => {
         this.queue = this.queue.then(() => this.onChange(change)).catch((err) => this.log.error({ err, scheduler: this.name }, 'nightly scheduler failed to record a change'));
       }));
@@ -42,7 +51,21 @@ export class NightlyScheduler extends BaseScheduler<NightlyOptions> {
     await this.queue;
   }
 
+  /** Changes added while this scheduler was not running (bounded to the newest CATCH_UP). */
+  private async catchUp(): Promise<void> {
+    const reads = this.services.reads;
+    const stored = (await this.services.updates.getState(this.name, CLASS_NAME, 'last_changeid', null)) as number | null;
+    const latest = (await reads?.getLatestChangeId?.()) ?? 0;
+    if (stored === null || !reads?.getChange) { this.lastChangeId = latest; return; }
+    this.lastChangeId = stored;
+    for (let id = Math.max(stored + 1, latest - CATCH_UP + 1); id <= latest; id++) {
+      const row = await reads.getChange(id);
+      if (row) await this.onChange({ ...row, committer: row.committer ?? '', sourcestamp: { ssid: row.sourcestampid } } as unknown as ChangeResource);
+    }
+  }
+
   private async onChange(change: ChangeResource): Promise<void> {
+    this.lastChangeId = Math.max(this.lastChangeId, change.changeid);
     if (!changeMatches(this.spec.changeFilter, change)) return;
     if (this.spec.branch !== undefined && (change.branch ?? null) !== this.spec.branch) return;
     const important = this.spec.fileIsImportant ? Boolean(this.spec.fileIsImportant(change)) : true;
@@ -62,11 +85,22 @@ export class NightlyScheduler extends BaseScheduler<NightlyOptions> {
       return;
     }
     const all = this.pending.values();
+    const u = this.services.updates;
+    await u.setState(this.name, CLASS_NAME, 'last_changeid', this.lastChangeId);
     if (!all.some((p) => p.important)) {
       this.log.info({ scheduler: this.name }, 'no important changes since the last build; not building');
       return;
     }
+    const lastBuilt = ((await u.getState(this.name, CLASS_NAME, 'last_built', {})) ?? {}) as Record<string, string | null>;
+    const newest: Record<string, string | null> = {};
+    for (const p of all) newest[p.change.codebase ?? ''] = p.change.revision ?? null;
+    if (Object.entries(newest).every(([cb, rev]) => rev !== null && lastBuilt[cb] === rev)) {
+      this.log.info({ scheduler: this.name, revisions: newest }, 'changes arrived but every codebase is at its last built revision; not building');
+      await this.pending.flush(all);
+      return;
+    }
     await this.addBuildsetForChanges(all.map((p) => p.change), this.spec.reason ?? `The Nightly scheduler named '${this.name}' triggered this build`);
+    await u.setState(this.name, CLASS_NAME, 'last_built', { ...lastBuilt, ...newest });
     await this.pending.flush(all);
   }
 }

@@ -22,7 +22,25 @@ export interface CommonSchedulerOptions {
   priority?: number;
   /** Buildset reason; default names the scheduler like Buildbot. */
   reason?: string;
+  /**
+   * What happens to this scheduler's earlier buildsets of the same concurrency group (and branch)
+   * when it adds a new one: 'queue' (default) runs them all; 'collapse' cancels the pending
+   * requests of the older ones (the newest runs); 'cancel-in-progress' also stops their running
+   * builds (result CANCELLED, with a reason naming the newer buildset).
+   */
+  overlap?: OverlapPolicy;
+  /** Name of the concurrency group; schedulers sharing a name supersede each other's buildsets. Default: the scheduler name. */
+  concurrencyGroup?: string;
+  /**
+   * Where codebases without a change in the buildset are built: 'knownGood' (default) pins them at
+   * the revision of the last successful build of the first builder for that codebase (branch head
+   * until there is one); 'head' always builds the branch head (Buildbot's behaviour).
+   */
+  unchangedCodebases?: 'knownGood' | 'head';
 }
+
+export type OverlapPolicy = 'queue' | 'collapse' | 'cancel-in-progress';
+export const OVERLAP_POLICIES: readonly OverlapPolicy[] = ['queue', 'collapse', 'cancel-in-progress'];
 
 export interface ChangeSchedulerOptions extends CommonSchedulerOptions {
   /** Seconds without new changes before building; null builds every change at once. Default null. */
@@ -86,15 +104,49 @@ export interface NightlyOptions extends CommonSchedulerOptions {
   fileIsImportant?: (change: ChangeLike) => boolean;
 }
 
+export interface DependentOptions extends CommonSchedulerOptions {
+  /** Name of the upstream scheduler: each of its buildsets that completes SUCCESS (or WARNINGS) starts ours with the same SourceStamps. */
+  upstream: string;
+}
+
+export interface TryUserpassOptions extends Omit<CommonSchedulerOptions, 'overlap' | 'unchangedCodebases'> {
+  /** TCP port of the try endpoint (`mastro try --master http://host:PORT`). 0 picks a free port (logged). */
+  port: number;
+  /** Interface to listen on. Default '127.0.0.1'; use '0.0.0.0' to accept developers' machines. */
+  host?: string;
+  /** Accepted [username, password] pairs (HTTP Basic). */
+  userpass: Array<[string, string]>;
+  /** Largest accepted request (patch included), bytes. Default 10 MiB. */
+  maxRequestBytes?: number;
+}
+
+export interface UpstreamOptions extends CommonSchedulerOptions {
+  /** Base URL of the upstream master's web server (mastro or Buildbot), e.g. 'http://ci.example.org:8010'. */
+  url: string;
+  /** Name of the upstream builder whose successful builds we follow. */
+  builder: string;
+  /** Local codebase pinned at the upstream build's revision. Default ''. */
+  codebase?: string;
+  /** Seconds between polls of the upstream API. Default 30. */
+  pollInterval?: number;
+  /** Credentials for the upstream API: HTTP Basic user/password, or a bearer token. */
+  auth?: { username: string; password: string } | { token: string };
+  /** Seconds one request to the upstream may take. Default 30. */
+  requestTimeout?: number;
+}
+
 export type ImplementedSpec =
   | ({ kind: 'anyBranch' } & ChangeSchedulerOptions)
   | ({ kind: 'singleBranch' } & SingleBranchOptions)
   | ({ kind: 'force' } & ForceOptions)
   | ({ kind: 'triggerable' } & TriggerableOptions)
   | ({ kind: 'periodic' } & PeriodicOptions)
-  | ({ kind: 'nightly' } & NightlyOptions);
+  | ({ kind: 'nightly' } & NightlyOptions)
+  | ({ kind: 'dependent' } & DependentOptions)
+  | ({ kind: 'tryUserpass' } & TryUserpassOptions)
+  | ({ kind: 'upstream' } & UpstreamOptions);
 
-export const NOT_YET_IMPLEMENTED = ['dependent', 'try', 'tryJobdir', 'tryUserpass', 'nightlyTriggerable'] as const;
+export const NOT_YET_IMPLEMENTED = ['tryJobdir', 'nightlyTriggerable'] as const;
 export type NotYetImplementedKind = (typeof NOT_YET_IMPLEMENTED)[number];
 
 export type SchedulerSpec = ImplementedSpec | ({ kind: NotYetImplementedKind } & CommonSchedulerOptions & Record<string, unknown>);
@@ -112,11 +164,13 @@ export const schedulers = {
   triggerable: (o: TriggerableOptions) => spec({ ...o, kind: 'triggerable' as const }),
   periodic: (o: PeriodicOptions) => spec({ ...o, kind: 'periodic' as const }),
   nightly: (o: NightlyOptions) => spec({ ...o, kind: 'nightly' as const }),
-  // Issue 4: accepted by the type system so the error is a config error with a path, not a crash.
-  dependent: (o: CommonSchedulerOptions & { upstream: string }) => spec({ ...o, kind: 'dependent' as const }),
-  try: (o: CommonSchedulerOptions & Record<string, unknown>) => spec({ ...o, kind: 'try' as const }),
+  dependent: (o: DependentOptions) => spec({ ...o, kind: 'dependent' as const }),
+  tryUserpass: (o: TryUserpassOptions) => spec({ ...o, kind: 'tryUserpass' as const }),
+  /** Same as tryUserpass (the only try transport: HTTP with user/password). */
+  try: (o: TryUserpassOptions) => spec({ ...o, kind: 'tryUserpass' as const }),
+  upstream: (o: UpstreamOptions) => spec({ ...o, kind: 'upstream' as const }),
+  // Accepted by the type system so the error is a config error with a path, not a crash.
   tryJobdir: (o: CommonSchedulerOptions & Record<string, unknown>) => spec({ ...o, kind: 'tryJobdir' as const }),
-  tryUserpass: (o: CommonSchedulerOptions & Record<string, unknown>) => spec({ ...o, kind: 'tryUserpass' as const }),
   nightlyTriggerable: (o: CommonSchedulerOptions & Record<string, unknown>) => spec({ ...o, kind: 'nightlyTriggerable' as const }),
   /** Typed force-scheduler parameters. */
   params,

@@ -6,11 +6,11 @@ import { Cron } from 'croner';
 import type { IssueCollector } from '../config/errors.js';
 import { bool, describe, fn, isPlainObject, knownKeys, num, numOrNull, optStr, record, str, strList, unknownNameMessage, type Obj } from '../config/checks.js';
 import { FILTER_FIELDS } from './change-filter.js';
-import { NOT_YET_IMPLEMENTED, type SchedulerSpec } from './specs.js';
+import { NOT_YET_IMPLEMENTED, OVERLAP_POLICIES, type SchedulerSpec } from './specs.js';
 import { resolveForceFields } from './force-fields.js';
 import { cronExpression } from './cron.js';
 
-const COMMON = ['kind', 'name', 'builderNames', 'properties', 'codebases', 'priority', 'reason'];
+const COMMON = ['kind', 'name', 'builderNames', 'properties', 'codebases', 'priority', 'reason', 'overlap', 'concurrencyGroup', 'unchangedCodebases'];
 const CHANGE_BASED = [...COMMON, 'treeStableTimer', 'changeFilter', 'fileIsImportant', 'onlyImportant'];
 export const SCHEDULER_OPTION_KEYS: Record<string, string[]> = {
   anyBranch: CHANGE_BASED,
@@ -18,6 +18,9 @@ export const SCHEDULER_OPTION_KEYS: Record<string, string[]> = {
   force: [...COMMON, 'username', 'parameters', 'buttonName', 'label'],
   triggerable: COMMON,
   periodic: [...COMMON, 'periodicBuildTimer', 'branch'],
+  dependent: [...COMMON, 'upstream'],
+  tryUserpass: ['kind', 'name', 'builderNames', 'properties', 'codebases', 'priority', 'reason', 'overlap', 'concurrencyGroup', 'port', 'host', 'userpass', 'maxRequestBytes'],
+  upstream: [...COMMON, 'url', 'builder', 'codebase', 'pollInterval', 'auth', 'requestTimeout'],
   nightly: [...COMMON, 'cron', 'minute', 'hour', 'dayOfMonth', 'month', 'dayOfWeek', 'timeZone', 'onlyIfChanged', 'branch', 'changeFilter', 'fileIsImportant'],
 };
 
@@ -34,13 +37,16 @@ export function normaliseScheduler(raw: unknown, c: IssueCollector, builderNames
   const targets = strList(c, raw, 'builderNames', { required: true });
   targets.forEach((b, i) => { if (!builderNames.has(b)) c.at('builderNames').add(i, unknownNameMessage('builder', b, builderNames)); });
   if ((NOT_YET_IMPLEMENTED as readonly string[]).includes(kind)) {
-    c.add('kind', `the '${kind}' scheduler is not implemented yet (planned in issue 4); use anyBranch, singleBranch, force, triggerable, periodic or nightly`);
+    c.add('kind', `the '${kind}' scheduler is not implemented yet (planned in issue 4); use one of ${Object.keys(SCHEDULER_OPTION_KEYS).join(', ')}`);
     return null;
   }
   knownKeys(c, raw, SCHEDULER_OPTION_KEYS[kind]!);
   const out: Obj = { ...raw, properties: record(c, raw, 'properties'), priority: num(c, raw, 'priority', { fallback: 0, integer: true }) };
   checkCodebases(c, raw);
   if (kind !== 'force') optStr(c, raw, 'reason');
+  if (raw.overlap !== undefined && !OVERLAP_POLICIES.includes(raw.overlap as never)) c.add('overlap', `must be one of ${OVERLAP_POLICIES.map((p) => `'${p}'`).join(', ')}, got ${describe(raw.overlap)}`);
+  optStr(c, raw, 'concurrencyGroup');
+  if (raw.unchangedCodebases !== undefined && raw.unchangedCodebases !== 'knownGood' && raw.unchangedCodebases !== 'head') c.add('unchangedCodebases', `must be 'knownGood' or 'head', got ${describe(raw.unchangedCodebases)}`);
 
   switch (kind) {
     case 'anyBranch':
@@ -60,6 +66,33 @@ export function normaliseScheduler(raw: unknown, c: IssueCollector, builderNames
       break;
     case 'triggerable':
       break;
+    case 'dependent':
+      str(c, raw, 'upstream', { required: true, nonEmpty: true });
+      if (raw.upstream === raw.name) c.add('upstream', 'a dependent scheduler cannot follow itself; name another scheduler');
+      break;
+    case 'tryUserpass': {
+      out.port = num(c, raw, 'port', { fallback: 0, min: 0, integer: true, required: true });
+      optStr(c, raw, 'host');
+      const up = raw.userpass;
+      if (!Array.isArray(up) || !up.length || !up.every((p) => Array.isArray(p) && p.length === 2 && p.every((x) => typeof x === 'string' && x.length > 0))) {
+        c.add('userpass', `must be a non-empty list of [username, password] pairs, got ${describe(up)}`);
+      }
+      if (raw.maxRequestBytes !== undefined) num(c, raw, 'maxRequestBytes', { fallback: 0, min: 1024, integer: true });
+      break;
+    }
+    case 'upstream': {
+      const url = str(c, raw, 'url', { required: true, nonEmpty: true });
+      if (url) { try { const u = new URL(url); if (!/^https?:$/.test(u.protocol)) throw new Error(); } catch { c.add('url', `must be the http(s) URL of the upstream master's web server, e.g. 'http://ci.example.org:8010', got ${JSON.stringify(url)}`); } }
+      str(c, raw, 'builder', { required: true, nonEmpty: true });
+      optStr(c, raw, 'codebase');
+      out.pollInterval = num(c, raw, 'pollInterval', { fallback: 30, min: 0.05 });
+      out.requestTimeout = num(c, raw, 'requestTimeout', { fallback: 30, min: 0.1 });
+      const a = raw.auth;
+      if (a !== undefined && !(isPlainObject(a) && (typeof a.token === 'string' || (typeof a.username === 'string' && typeof a.password === 'string')))) {
+        c.add('auth', `must be {username, password} or {token}, got ${describe(a)}`);
+      }
+      break;
+    }
     case 'periodic':
       out.periodicBuildTimer = num(c, raw, 'periodicBuildTimer', { fallback: 3600, min: 1, required: true });
       optStr(c, raw, 'branch');

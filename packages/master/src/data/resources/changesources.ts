@@ -1,0 +1,24 @@
+/**
+ * changesources resource (read-only): the change sources running in this master process with
+ * their live status, e.g. the mirror poller's last cycle time and per-repository errors.
+ * /changesources and /changesources/i:name. Status lives in memory (it is about this process).
+ */
+import { listChangeSources, type ChangeSourceEntry } from '../../changes/registry.js';
+import type { CollectionSource } from '../resultspec.js';
+import { entity, type Endpoint } from './context.js';
+
+const source: CollectionSource<ChangeSourceEntry> = {
+  fields: { name: 'string', kind: 'string', status: 'other' },
+  columns: {},
+  fetch: async (q) => {
+    const all = listChangeSources();
+    const start = q.offset ?? 0;
+    return all.slice(start, q.limit === undefined ? undefined : start + q.limit);
+  },
+  count: async () => listChangeSources().length,
+};
+
+export const changeSourceEndpoints: Endpoint[] = [
+  { pattern: 'changesources', type: 'changesources', get: async () => ({ kind: 'collection', source }) },
+  { pattern: 'changesources/i:name', type: 'changesources', get: async (_ctx, kw) => entity(listChangeSources().find((s) => s.name === kw.name)) },
+];

@@ -1,0 +1,134 @@
+/**
+ * The try scheduler (`schedulers.tryUserpass`): an HTTP endpoint of its own where developers
+ * submit a patch against a base revision (`mastro try`). Users are checked with HTTP Basic
+ * against `userpass` in constant time; the request size is bounded. Each accepted job becomes a
+ * buildset whose SourceStamp carries the patch; the git step checks out the base and applies it.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { SourceStampInput } from '../data/updates-api.js';
+import type { SourcedProperties } from '../data/types.js';
+import { BaseScheduler } from './base.js';
+import type { TryUserpassOptions } from './specs.js';
+import { TRY_DEFAULT_MAX_REQUEST_BYTES, type TryRequest, type TryStatus, type TrySubmitted } from './try-protocol.js';
+
+class HttpError extends Error {
+  constructor(readonly status: number, message: string) { super(message); }
+}
+
+function sameSecret(a: string, b: string): boolean {
+  // Hash first so neither content nor length leaks through timing.
+  const d = (s: string) => createHash('sha256').update(s, 'utf8').digest();
+  return timingSafeEqual(d(a), d(b));
+}
+
+export class TryScheduler extends BaseScheduler<TryUserpassOptions> {
+  private server: Server | null = null;
+  private readonly builderNameById = new Map<number, string>();
+
+  /** The port the endpoint listens on (after start). */
+  get port(): number | null { return (this.server?.address() as AddressInfo | null)?.port ?? null; }
+
+  protected async activate(): Promise<void> {
+    const ids = await this.builderIdsFor(this.spec.builderNames);
+    this.spec.builderNames.forEach((n, i) => this.builderNameById.set(ids[i]!, n));
+    const server = createServer((req, res) => { void this.handle(req, res); });
+    server.requestTimeout = 60_000;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (err) => reject(new Error(`try scheduler '${this.name}' cannot listen on ${this.spec.host ?? '127.0.0.1'}:${this.spec.port}: ${err.message}; choose another port`)));
+      server.listen(this.spec.port, this.spec.host ?? '127.0.0.1', () => resolve());
+    });
+    this.server = server;
+    this.log.info({ scheduler: this.name, port: this.port }, 'try scheduler listening');
+  }
+
+  protected override async deactivate(): Promise<void> {
+    const s = this.server;
+    this.server = null;
+    if (!s) return;
+    s.closeAllConnections();
+    await new Promise<void>((r) => s.close(() => r()));
+  }
+
+  private authorise(req: IncomingMessage): string {
+    const m = /^Basic (.+)$/i.exec(req.headers.authorization ?? '');
+    if (!m) throw new HttpError(401, 'authentication required: give --username and --password (HTTP Basic)');
+    const decoded = Buffer.from(m[1]!, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    const user = decoded.slice(0, colon < 0 ? undefined : colon);
+    const pass = colon < 0 ? '' : decoded.slice(colon + 1);
+    let ok = false;
+    for (const [u, p] of this.spec.userpass) ok = (sameSecret(u, user) && sameSecret(p, pass)) || ok;
+    if (!ok) throw new HttpError(401, 'wrong username or password for this try scheduler');
+    return user;
+  }
+
+  private async readBody(req: IncomingMessage): Promise<unknown> {
+    const limit = this.spec.maxRequestBytes ?? TRY_DEFAULT_MAX_REQUEST_BYTES;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      if (size > limit) throw new HttpError(413, `try request larger than ${limit} bytes; send a smaller patch or raise maxRequestBytes of scheduler '${this.name}'`);
+      chunks.push(chunk as Buffer);
+    }
+    try { return JSON.parse(Buffer.concat(chunks).toString('utf8')); } catch { throw new HttpError(400, 'the body is not JSON'); }
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const send = (status: number, body: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+    };
+    try {
+      const user = this.authorise(req);
+      const url = new URL(req.url ?? '/', 'http://try');
+      const status = /^\/try\/buildsets\/(\d+)$/.exec(url.pathname);
+      if (req.method === 'POST' && url.pathname === '/try') {
+        send(201, await this.submit(user, (await this.readBody(req)) as TryRequest));
+      } else if (req.method === 'GET' && status) {
+        send(200, await this.status(Number(status[1])));
+      } else throw new HttpError(404, `no such try endpoint: ${req.method} ${url.pathname} (POST /try, GET /try/buildsets/ID)`);
+    } catch (err) {
+      if (err instanceof HttpError) { if (err.status === 413) res.setHeader('connection', 'close'); send(err.status, { error: err.message }); return; }
+      this.log.error({ err, scheduler: this.name }, 'try request failed');
+      send(500, { error: `the master failed to handle the try request: ${(err as Error).message}` });
+    }
+  }
+
+  /** Checks a job and adds its buildset; every mistake is a 400 that names the field. */
+  async submit(user: string, job: TryRequest): Promise<TrySubmitted> {
+    if (!this.active) throw new HttpError(503, `try scheduler '${this.name}' is not running`);
+    if (!job || typeof job !== 'object' || !Array.isArray(job.sourcestamps) || !job.sourcestamps.length) throw new HttpError(400, 'sourcestamps: give at least one {revision, patch: {level, body}}');
+    const builderNames = job.builderNames?.length ? job.builderNames : [...this.spec.builderNames];
+    for (const b of builderNames) if (!this.spec.builderNames.includes(b)) throw new HttpError(400, `builderNames: ${JSON.stringify(b)} is not one of this try scheduler's builders (${this.spec.builderNames.join(', ')})`);
+    const sourcestamps: SourceStampInput[] = job.sourcestamps.map((ss, i) => {
+      if (typeof ss?.revision !== 'string' || !/^[0-9a-f]{4,64}$/i.test(ss.revision)) throw new HttpError(400, `sourcestamps[${i}].revision: the base revision must be a commit id, got ${JSON.stringify(ss?.revision)}`);
+      if (!ss.patch || typeof ss.patch.body !== 'string') throw new HttpError(400, `sourcestamps[${i}].patch.body: the diff (base64) is missing`);
+      const level = ss.patch.level ?? 1;
+      if (!Number.isInteger(level) || level < 0) throw new HttpError(400, `sourcestamps[${i}].patch.level: must be a non-negative integer`);
+      const defaults = this.codebaseDefaults().get(ss.codebase ?? '') ?? {};
+      return {
+        codebase: ss.codebase ?? '', repository: ss.repository ?? defaults.repository ?? '', branch: ss.branch ?? defaults.branch ?? null,
+        revision: ss.revision, project: ss.project ?? defaults.project ?? '',
+        patch: { level, body: Buffer.from(ss.patch.body, 'base64'), subdir: ss.patch.subdir ?? null, author: job.who ?? user, comment: job.comment ?? null },
+      };
+    });
+    const properties: SourcedProperties = {};
+    for (const [k, v] of Object.entries(job.properties ?? {})) properties[k] = [v, 'Try job'];
+    properties.owner = [job.who ?? user, 'Try job'];
+    const { bsid } = await this.addBuildset({ sourcestamps, builderNames, properties, reason: `'try' job by user ${job.who ?? user}${job.comment ? `: ${job.comment}` : ''}` });
+    return { bsid, builderNames };
+  }
+
+  async status(bsid: number): Promise<TryStatus> {
+    const bs = await this.services.reads?.getBuildset?.(bsid);
+    if (!bs) throw new HttpError(404, `buildset ${bsid} does not exist`);
+    const requests = (await this.services.reads?.getBuildRequestsForBuildset?.(bsid)) ?? [];
+    return {
+      bsid, complete: bs.complete, results: bs.results,
+      requests: requests.map((r) => ({ buildrequestid: r.id, builderName: this.builderNameById.get(r.builderid) ?? String(r.builderid), complete: r.complete, results: r.results })),
+    };
+  }
+}
