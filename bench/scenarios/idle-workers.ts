@@ -4,6 +4,7 @@
  * first connection attempt until the master reports all N attached. Memory per worker is the
  * master's RSS growth after a forced GC on both sides of the attach, divided by N.
  */
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { rmSync } from 'node:fs';
 import type { BenchOptions, Scenario } from '../types.js';
@@ -18,6 +19,11 @@ export const idleWorkers: Scenario = {
   name: 'idle workers',
   async run(opts: BenchOptions) {
     const n = opts.quick ? 500 : 10_000;
+    // The master and the bench each hold one socket per worker.
+    const limit = Number(execFileSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' }).trim());
+    if (Number.isFinite(limit) && limit < n + 1000) {
+      throw new Error(`open-file limit is ${limit}, below the ${n + 1000} this scenario needs; raise it (ulimit -n ${n + 1000}) and run again`);
+    }
     const root = join(opts.tmpDir, 's5');
     return withCleanup(async (c) => {
       c.add(() => rmSync(root, { recursive: true, force: true }));
