@@ -199,5 +199,5 @@ test('nightly with onlyIfChanged builds only when an important change arrived, t
 
 test('not-yet-implemented kinds cannot be created', () => {
   const d = new FakeData();
-  assert.throws(() => createScheduler(schedulers.dependent({ name: 'x', builderNames: [], upstream: 'y' }) as any, d.services), /not implemented yet \(planned in issue 4\)/);
+  assert.throws(() => createScheduler(schedulers.tryJobdir({ name: 'x', builderNames: [] }) as any, d.services), /not implemented yet \(planned in issue 4\)/);
 });
