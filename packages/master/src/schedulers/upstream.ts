@@ -72,6 +72,7 @@ export class UpstreamScheduler extends BaseScheduler<UpstreamOptions> {
       if (this.lastNumber === null) {
         // First contact: remember where the upstream is, like a poller's first run.
         await this.remember(newest?.number ?? 0);
+        this.log.info({ scheduler: this.name, upstreamBuilder: this.spec.builder, number: this.lastNumber }, 'upstream scheduler recorded the upstream position');
         return;
       }
       if (!newest || newest.number <= this.lastNumber) return;
