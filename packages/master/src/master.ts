@@ -235,6 +235,15 @@ export class Master implements EngineControl {
 
   describeLocks(): LockState[] { return this.locks.describe(); }
 
+  /**
+   * A stop asked for over the API: like SIGTERM (graceful stop, then the process exits) when this
+   * master owns the process (`handleSignals`), otherwise a graceful `stop()`.
+   */
+  requestStop(): void {
+    if (this.opts.handleSignals) { process.kill(process.pid, 'SIGTERM'); return; }
+    this.stop().catch((err) => this.log.error({ err }, 'stop requested over the API failed'));
+  }
+
   /** The running schedulers' instances (the API finds force schedulers among them). */
   schedulerInstances(): unknown[] { return this.schedulers.all().map((s) => s.instance); }
 

@@ -32,7 +32,7 @@ export function masterControlTarget(master: Master): ControlTarget {
     },
     async stopMaster() {
       // Answer the request first; the stop then closes the HTTP server too.
-      setImmediate(() => { master.stop().catch((err) => master.log.error({ err }, 'master stop requested over the API failed')); });
+      setImmediate(() => master.requestStop());
     },
     reconfig: () => master.reconfig(),
   };
