@@ -12,6 +12,10 @@ export interface FakeWorkerOptions {
   name: string;
   password: string;
   encoding?: Encoding;
+  /** Send a keepalive right after connecting, as a JSON worker without the upgrade hint does. */
+  speakFirst?: boolean;
+  /** Extra upgrade headers (e.g. `X-Mastro-Encoding: json`). */
+  headers?: Record<string, string>;
   basedir?: string;
   /** Return an error text to refuse a start_command (answered with is_exception). */
   refuseStart?: (command: string) => string | undefined;
@@ -30,6 +34,8 @@ export interface FakeWorker {
   /** Every start_command received, in order. */
   commands: { command: string; args: Record<string, unknown>; builderName?: unknown }[];
   settings: unknown;
+  /** Kinds of the first frames received from the master. */
+  frameKinds: ('binary' | 'text')[];
   interrupts: { commandId: unknown; why: unknown }[];
   freeze(): void;
   close(): Promise<void>;
@@ -41,7 +47,10 @@ function basicAuth(name: string, password: string): string {
 
 /** Opens the connection; rejects with the HTTP status when the upgrade is refused. */
 export function connectFakeWorker(options: FakeWorkerOptions): Promise<FakeWorker> {
-  const ws = new WebSocket(options.url, { headers: { Authorization: basicAuth(options.name, options.password) } });
+  const ws = new WebSocket(options.url, { headers: { Authorization: basicAuth(options.name, options.password), ...options.headers } });
+  // Recorded before the ProtocolConnection exists, so the very first frame is seen.
+  const frameKinds: ('binary' | 'text')[] = [];
+  ws.on('message', (_data, isBinary) => { if (frameKinds.length < 1000) frameKinds.push(isBinary ? 'binary' : 'text'); });
   return new Promise((resolve, reject) => {
     ws.once('unexpected-response', (_req, res) => {
       const err = Object.assign(new Error(`upgrade refused with HTTP ${res.statusCode}`), { statusCode: res.statusCode, headers: res.headers });
@@ -53,17 +62,17 @@ export function connectFakeWorker(options: FakeWorkerOptions): Promise<FakeWorke
     ws.once('open', () => {
       ws.off('error', reject);
       ws.on('error', () => {});
-      resolve(wrap(ws, options));
+      resolve(wrap(ws, options, frameKinds));
     });
   });
 }
 
-function wrap(ws: WebSocket, options: FakeWorkerOptions): FakeWorker {
+function wrap(ws: WebSocket, options: FakeWorkerOptions, frameKinds: ('binary' | 'text')[]): FakeWorker {
   const conn = new ProtocolConnection(ws, { encoding: options.encoding ?? 'msgpack' });
   let frozen = false;
   const never = new Promise<never>(() => {});
   const fake: FakeWorker = {
-    ws, conn, commands: [], settings: undefined, interrupts: [],
+    ws, conn, frameKinds, commands: [], settings: undefined, interrupts: [],
     freeze() { frozen = true; },
     async close() {
       if (ws.readyState === WebSocket.CLOSED) return;
@@ -98,6 +107,7 @@ function wrap(ws: WebSocket, options: FakeWorkerOptions): FakeWorker {
     setImmediate(() => { void Promise.resolve(script(command, args, ctl)).catch(() => {}); });
     return null;
   }));
+  if (options.speakFirst) conn.request('keepalive', {}).catch(() => {});
   return fake;
 }
 

@@ -17,7 +17,9 @@ export interface Harness {
 }
 
 export async function startHarness(options: WorkerManagerOptions = {}): Promise<Harness> {
-  const manager = new WorkerManager({ port: 0, host: '127.0.0.1', ...options });
+  // Scripted workers never speak first, so the JSON first-frame grace would only slow tests down;
+  // tests of that behaviour (and end-to-end runs) set it explicitly.
+  const manager = new WorkerManager({ port: 0, host: '127.0.0.1', firstFrameGraceMs: 0, ...options });
   const { port } = await manager.listen();
   const waitFor = (event: 'attached' | 'detached', name: string) => new Promise<ConnectedWorker>((resolve) => {
     const listener = (w: ConnectedWorker) => {

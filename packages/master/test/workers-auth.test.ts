@@ -121,3 +121,28 @@ test('setBuilderList on an attached worker creates the new builder directories r
   await h.manager.setBuilderList('w1', ['later']);
   assert.deepEqual(fake.commands.map((c) => [c.command, c.args]), [['listdir', { path: '/b' }], ['mkdir', { paths: ['/b/info', '/b/later'] }]]);
 });
+
+test('a worker that asks for JSON on the upgrade is spoken to in JSON text frames from the first message', async (t) => {
+  const h = await startHarness({ workers });
+  t.after(() => h.close());
+  const attached = h.nextAttached('w1');
+  const fake = await connectFakeWorker({ url: h.url, name: 'w1', password: 's3cret', encoding: 'json', headers: { 'X-Mastro-Encoding': 'json' } });
+  t.after(() => fake.close());
+  await attached;
+  assert.ok(fake.frameKinds.length >= 3);
+  assert.ok(fake.frameKinds.every((k) => k === 'text'), fake.frameKinds.join(','));
+  const plain = await connectFakeWorker({ url: h.url, name: 'w2', password: 'other' });
+  t.after(() => plain.close());
+  await h.nextAttached('w2');
+  assert.equal(plain.frameKinds[0], 'binary', 'without the hint the master starts in msgpack, like Buildbot');
+});
+
+test('a JSON worker without the hint that speaks first is answered in JSON from get_worker_info on', async (t) => {
+  const h = await startHarness({ workers, firstFrameGraceMs: 2000 });
+  t.after(() => h.close());
+  const attached = h.nextAttached('w1');
+  const fake = await connectFakeWorker({ url: h.url, name: 'w1', password: 's3cret', encoding: 'json', speakFirst: true });
+  t.after(() => fake.close());
+  await attached;
+  assert.ok(fake.frameKinds.every((k) => k === 'text'), fake.frameKinds.join(','));
+});

@@ -8,7 +8,7 @@ import { EventEmitter } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { CloseCodes, ProtocolConnection, closeReason } from 'mastro-protocol';
+import { CloseCodes, ProtocolConnection, closeReason, type Encoding } from 'mastro-protocol';
 import { CredentialStore, type WorkerCredentials } from './credentials.js';
 import { LoginRateLimiter } from './login-rate-limiter.js';
 import { resolveOptions, type ResolvedOptions, type WorkerServerOptions } from './options.js';
@@ -65,7 +65,7 @@ export class WorkerManager extends EventEmitter<WorkerManagerEventMap> {
     });
     http.on('upgrade', createUpgradeHandler({
       credentials: this.credentials, limiter: this.limiter, wss: this.wss, path: this.options.path,
-      logger: this.options.logger, onAuthenticated: (name, ws, address) => this.onAuthenticated(name, ws, address),
+      logger: this.options.logger, onAuthenticated: (name, ws, address, encoding) => this.onAuthenticated(name, ws, address, encoding),
     }));
     http.on('clientError', (_err, socket) => { socket.destroy(); });
     await new Promise<void>((resolve, reject) => {
@@ -122,15 +122,19 @@ export class WorkerManager extends EventEmitter<WorkerManagerEventMap> {
     if (http) await new Promise<void>((resolve) => { http.close(() => resolve()); http.closeAllConnections?.(); });
   }
 
-  private onAuthenticated(name: string, ws: WebSocket, remoteAddress: string): void {
+  private onAuthenticated(name: string, ws: WebSocket, remoteAddress: string, encoding: Encoding): void {
     const o = this.options;
     const connection = new ProtocolConnection(ws, {
+      encoding,
       maxFrameSize: o.maxFrameSize, requestTimeoutMs: o.requestTimeoutMs, keepaliveIntervalMs: o.keepaliveIntervalMs,
       keepaliveTimeoutMs: o.keepaliveTimeoutMs, highWaterMark: o.highWaterMark, validate: o.validate, logger: protocolLogger(o, name),
     });
     if (this.closing) { connection.close(CloseCodes.GOING_AWAY, 'master shutting down'); return; }
+    // Registered after the connection's own listener, so by the time it fires the connection has
+    // already switched to the encoding of that first frame.
+    const spoke = encoding === 'json' ? Promise.resolve() : peerSpeaksFirst(ws, o.firstFrameGraceMs);
     const previous = this.admissions.get(name) ?? Promise.resolve();
-    const next = previous.then(() => this.admit(name, connection, remoteAddress)).catch((err: Error) => {
+    const next = previous.then(() => spoke).then(() => this.admit(name, connection, remoteAddress)).catch((err: Error) => {
       o.logger.error({ err, worker: name }, 'worker admission failed');
       connection.close(CloseCodes.INTERNAL_ERROR, 'master failed to admit the worker');
     });
@@ -198,6 +202,21 @@ export class WorkerManager extends EventEmitter<WorkerManagerEventMap> {
 export { WorkerManager as WorkerServer };
 
 export type { RemoteWorker };
+
+/**
+ * A worker that prefers JSON but gave no hint on the upgrade opens with a JSON request of its own
+ * (PROTOCOL.md); the master follows the encoding of the frames it receives, so it waits briefly for
+ * such a first frame before speaking. Buildbot workers never speak first: they cost this grace once.
+ */
+function peerSpeaksFirst(ws: WebSocket, graceMs: number): Promise<void> {
+  if (graceMs <= 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => { clearTimeout(timer); ws.off('message', done); ws.off('close', done); resolve(); };
+    const timer = setTimeout(done, graceMs);
+    ws.on('message', done);
+    ws.on('close', done);
+  });
+}
 
 function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
   let timer: NodeJS.Timeout;

@@ -34,6 +34,12 @@ export interface WorkerServerOptions {
   duplicatePingTimeoutMs?: number;
   /** Time a worker has to finish the attach sequence (info, settings, builder dirs). Default 60 s. */
   attachTimeoutMs?: number;
+  /**
+   * How long the master waits, after the upgrade, for a worker to speak first before it starts the
+   * attach sequence: a JSON worker opens with a JSON request so that the master answers in JSON
+   * (workers sending `X-Mastro-Encoding: json` skip the wait). Default 200 ms; 0 disables.
+   */
+  firstFrameGraceMs?: number;
   /** Failed-login limiting per remote address. */
   loginRateLimit?: LoginRateLimitOptions;
   /** Hard cap on any single upload (file or directory tar) from a worker, whatever a step asks. Default 2 GiB. */
@@ -93,6 +99,7 @@ export function resolveOptions(options: WorkerServerOptions = {}): ResolvedOptio
     requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
     duplicatePingTimeoutMs: options.duplicatePingTimeoutMs ?? 5_000,
     attachTimeoutMs: options.attachTimeoutMs ?? 60_000,
+    firstFrameGraceMs: options.firstFrameGraceMs ?? 200,
     loginRateLimit: options.loginRateLimit ?? {},
     maxUploadSize: options.maxUploadSize ?? 2 * 1024 * 1024 * 1024,
     maxReadBlockSize: options.maxReadBlockSize ?? 1024 * 1024,

@@ -7,6 +7,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { WebSocket, WebSocketServer } from 'ws';
+import type { Encoding } from 'mastro-protocol';
 import { CredentialStore, parseBasicAuth } from './credentials.js';
 import { LoginRateLimiter } from './login-rate-limiter.js';
 import type { WorkerServerLogger } from './options.js';
@@ -17,7 +18,7 @@ export interface UpgradeAuthDeps {
   wss: WebSocketServer;
   path: string | null;
   logger: WorkerServerLogger;
-  onAuthenticated(name: string, ws: WebSocket, remoteAddress: string): void;
+  onAuthenticated(name: string, ws: WebSocket, remoteAddress: string, encoding: Encoding): void;
 }
 
 const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found', 429: 'Too Many Requests' };
@@ -32,6 +33,18 @@ function refuse(socket: Duplex, status: number, body: string, extraHeaders: Reco
 
 export function remoteAddressOf(req: IncomingMessage): string {
   return req.socket.remoteAddress ?? 'unknown';
+}
+
+/**
+ * The master speaks first (get_worker_info), so a worker that wants JSON text frames from the very
+ * first message says so on the upgrade: header `X-Mastro-Encoding: json` or query `?encoding=json`.
+ * Without it the master starts in msgpack, as Buildbot does, and follows the frames it receives.
+ */
+export function preferredEncoding(req: IncomingMessage): Encoding {
+  const header = req.headers['x-mastro-encoding'];
+  if (typeof header === 'string' && header.trim().toLowerCase() === 'json') return 'json';
+  const query = (req.url ?? '').split('?')[1];
+  return query && new URLSearchParams(query).get('encoding') === 'json' ? 'json' : 'msgpack';
 }
 
 export function createUpgradeHandler(deps: UpgradeAuthDeps) {
@@ -68,6 +81,7 @@ export function createUpgradeHandler(deps: UpgradeAuthDeps) {
         { 'WWW-Authenticate': 'Basic realm="mastro workers"' });
       return;
     }
-    deps.wss.handleUpgrade(req, socket, head, (ws) => deps.onAuthenticated(creds.name, ws, address));
+    const encoding = preferredEncoding(req);
+    deps.wss.handleUpgrade(req, socket, head, (ws) => deps.onAuthenticated(creds.name, ws, address, encoding));
   };
 }
