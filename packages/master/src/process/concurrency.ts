@@ -3,7 +3,8 @@
  * announce each new buildset of a group on the bus (schedulers/overlap.ts). This keeps, per group,
  * the buildsets that are not complete yet; a newer buildset supersedes the older ones:
  *   - their pending (unclaimed) requests are cancelled, with a reason naming the newer buildset;
- *   - with 'cancel-in-progress', their running builds are stopped as CANCELLED with that reason.
+ *   - with 'cancel-in-progress', their running builds are stopped as CANCELLED with that reason
+ *     (also kept as the build property `cancelled_reason`, so the API and UI can show why).
  * Work is proportional to the group's open buildsets and the running builds, never to all rows.
  * Group membership lives in memory: after a restart, buildsets from before it are not superseded.
  */
@@ -15,7 +16,7 @@ export interface ConcurrencyAnnouncementMsg { bsid: number; group: string; polic
 
 export interface ConcurrencyDeps {
   mq: MessageQueue;
-  updates: Pick<Updates, 'cancelBuildRequest'>;
+  updates: Pick<Updates, 'cancelBuildRequest' | 'setBuildProperty'>;
   reads: Pick<EngineReads, 'getBuildRequestsForBuildset'>;
   /** Running builds of this master that serve one of these requests. */
   runningBuildsFor(brids: ReadonlySet<number>): Array<{ buildid?: number; stop(reason: string, results?: number): void }>;
@@ -76,7 +77,10 @@ export class ConcurrencyGroups {
     const deadline = Date.now() + CLAIM_TO_START_MS;
     for (;;) {
       const builds = this.deps.runningBuildsFor(claimed);
-      for (const b of builds) b.stop(reason, Results.CANCELLED);
+      for (const b of builds) {
+        if (b.buildid) await this.deps.updates.setBuildProperty(b.buildid, 'cancelled_reason', reason, 'Concurrency').catch(() => {});
+        b.stop(reason, Results.CANCELLED);
+      }
       if (builds.length) this.deps.log?.info({ bsid, by: by.bsid, group: by.group, builds: builds.map((b) => b.buildid) }, 'stopped builds superseded by a newer buildset');
       if (builds.length >= claimed.size || Date.now() > deadline) return;
       const pending = await this.deps.reads.getBuildRequestsForBuildset(bsid);
