@@ -19,9 +19,13 @@ export function masterControlTarget(master: Master): ControlTarget {
       if (!remote) return false;
       master.botmaster.setWorkerPaused(name, true);
       // Shut the worker down once its running builds are over; it is told to stop, not cut off.
+      // The pause belongs to this connection: when the worker comes back, it gets builds again.
       void Promise.all(runningOn(name).map((b) => b.finished)).then(async () => {
         try { await remote.shutdown(); } catch (err) { master.log.warn({ err, worker: name }, 'graceful worker shutdown failed'); }
-      });
+        master.botmaster.setWorkerPaused(name, false);
+        const workerid = await master.data.updates.findWorkerId(name);
+        await master.data.updates.setWorkerState(workerid, { paused: false, graceful: false });
+      }).catch((err) => master.log.warn({ err, worker: name }, 'clearing the graceful state of a worker failed'));
       return true;
     },
     killWorker(name, reason) {
