@@ -36,6 +36,7 @@ test('a second connection replaces a dead one: the old one is detached and its r
   t.after(() => first.close());
   const old = await attached;
   const running = old.startCommand('b', 'shell', { workdir: 'build', command: ['sleep', '100'] });
+  while (!first.commands.some((c) => c.command === 'shell')) await new Promise((r) => setImmediate(r));
   first.freeze();
 
   const detached = h.nextDetached('dup');

@@ -141,7 +141,8 @@ export class ConnectedWorker implements RemoteWorker {
       : { builder_name: builderName, command_id: commandId, command_name: commandName, args: wireArgs };
     this.connection.request('start_command', fields).catch((err: Error) => {
       this.commands.delete(commandId);
-      const lost = this.gone || (err instanceof ProtocolError && err.code === ErrorCodes.CONNECTION_CLOSED);
+      // Only a plain request timeout leaves the connection up; every other local error means it died.
+      const lost = this.gone || !(err instanceof ProtocolError && err.code === ErrorCodes.REQUEST_TIMEOUT);
       if (err instanceof RemoteError) {
         void tracked.fail(`worker ${this.name} refused to start ${commandName}: ${err.message}`, false);
       } else if (lost) {
