@@ -256,5 +256,13 @@ for (const encoding of ['msgpack', 'json'] as const) {
       const sent = encoding === 'json' ? frames.text : frames.binary;
       assert.ok(sent > 100, `the ${encoding} worker sent ${sent} ${encoding} frames (${JSON.stringify(frames)})`);
     });
+
+    test('shutdown asks the worker to stop: it detaches and its process exits', async () => {
+      const detached = h.nextDetached('e2e');
+      const exited = new Promise<number | null>((resolve) => proc.child.once('exit', (code) => resolve(code)));
+      await worker.shutdown();
+      assert.equal(await detached, worker);
+      assert.equal(await exited, 0);
+    });
   });
 }
