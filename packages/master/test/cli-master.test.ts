@@ -76,8 +76,8 @@ test('unknown commands, usage mistakes and planned commands say what is wrong', 
   assert.equal(m.code, 2);
   assert.match(m.stderr, /checkconfig needs a master directory\nusage: mastro checkconfig DIR/);
   const s = await mastro('sendchange', '--who', 'me');
-  assert.equal(s.code, 3);
-  assert.match(s.stderr, /not implemented yet \(planned in issue 4/);
+  assert.equal(s.code, 1);
+  assert.match(s.stderr, /--master is required/);
 });
 
 test('start runs a daemon that reconfig and stop control', async () => {
