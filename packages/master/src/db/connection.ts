@@ -8,6 +8,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import type { Schema } from './schema.js';
 import { migrate, type Engine } from './migrations.js';
+import { cachingSqliteDatabase } from './sqlite-statement-cache.js';
 
 export interface OpenDatabaseOptions {
   /** Directory that relative SQLite paths are resolved against; default the current directory. */
@@ -18,6 +19,8 @@ export interface OpenDatabaseOptions {
   schema?: string;
   /** PostgreSQL: connection pool size; default 10. */
   poolSize?: number;
+  /** SQLite: distinct SQL texts kept prepared (0 disables the cache); default 512. */
+  statementCacheSize?: number;
 }
 
 export interface OpenedDatabase { kysely: Kysely<Schema>; engine: Engine; close(): Promise<void> }
@@ -49,7 +52,7 @@ export async function openConnection(url: string, opts: OpenDatabaseOptions = {}
     sqlite.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 5000}`);
     // `__contains` filters are case-sensitive in Buildbot and on PostgreSQL; make LIKE agree.
     sqlite.pragma('case_sensitive_like = ON');
-    kysely = new Kysely<Schema>({ dialect: new SqliteDialect({ database: sqlite }) });
+    kysely = new Kysely<Schema>({ dialect: new SqliteDialect({ database: cachingSqliteDatabase(sqlite, opts.statementCacheSize) }) });
     engine = 'sqlite';
   } else if (/^postgres(ql)?:\/\//.test(url)) {
     const pg = await import('pg');
