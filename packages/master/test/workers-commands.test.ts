@@ -156,6 +156,22 @@ test("an upload beyond the master's maxUploadSize fails with a clear message and
   assert.deepEqual(await readdir(dir), []);
 });
 
+test('a failed upload leaves the existing destination untouched and no temporary file behind', async (t) => {
+  const { worker } = await setup(t, async (_c, _args, ctl) => {
+    await ctl.request('update_upload_file_write', { args: Buffer.from('partial') });
+    await ctl.request('update_upload_file_close', {});
+    await ctl.update([['stderr', ['Maximum filesize reached, truncating file\n', [41], [0]]], ['rc', 1]]);
+    await ctl.complete(null);
+  });
+  const dir = await mkdtemp(join(tmpdir(), 'mastro-upl-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  await writeFile(join(dir, 'artifact'), 'previous build');
+  const r = await worker.uploadFile('b', { workdir: 'w', workerSrc: 'artifact', masterDest: join(dir, 'artifact'), maxsize: 3 }).result;
+  assert.equal(r.rc, 1);
+  assert.equal(await readFile(join(dir, 'artifact'), 'utf8'), 'previous build');
+  assert.deepEqual(await readdir(dir), ['artifact']);
+});
+
 test('a download is served block by block from a master file or from memory', async (t) => {
   const received: Buffer[] = [];
   const { worker, fake } = await setup(t, async (_c, args, ctl) => {

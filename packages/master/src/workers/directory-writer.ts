@@ -41,6 +41,7 @@ export class DirectoryWriter {
   async unpack(): Promise<void> {
     try {
       await this.spool.close();
+      await this.spool.commit();
       await mkdir(this.destination, { recursive: true });
       const source = this.decompressed(createReadStream(this.tarPath));
       // gzip is auto-detected by the extractor; bz2 is decompressed by the system's bzip2 above.
@@ -51,6 +52,9 @@ export class DirectoryWriter {
       await rm(this.tarPath, { force: true });
     }
   }
+
+  /** Extraction already happened at unpack time; nothing is left to move into place. */
+  async commit(): Promise<void> {}
 
   async cancel(): Promise<void> {
     await this.spool.cancel();

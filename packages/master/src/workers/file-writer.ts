@@ -1,8 +1,8 @@
 /**
  * Master side of `upload_file`: the worker sends blocks (`update_upload_file_write`), optionally
  * times (`update_upload_file_utime`), then `update_upload_file_close`. Data goes to a temporary file
- * next to the destination and is renamed into place on close, so a half-transferred upload never
- * shows up under the destination name.
+ * next to the destination and is renamed into place only when the command completes successfully,
+ * so a half-transferred, truncated or failed upload never shows up under the destination name.
  */
 import { mkdir, open, rename, chmod, utimes, rm, type FileHandle } from 'node:fs/promises';
 import { dirname, basename, join, resolve } from 'node:path';
@@ -58,7 +58,7 @@ export class FileWriter {
     });
   }
 
-  /** Moves the data into place (and applies `mode`). */
+  /** The worker sent everything (`update_upload_file_close`): the data is complete but not yet in place. */
   close(): Promise<void> {
     return this.enqueue(async () => {
       if (this.closed) return;
@@ -66,7 +66,17 @@ export class FileWriter {
       this.closed = true;
       this.handle = null;
       await handle.close();
-      await rename(this.tmpPath!, this.destination);
+    });
+  }
+
+  /**
+   * Moves the data into place (and applies `mode`). Called once the command completed successfully,
+   * so a failed or truncated upload never replaces what was at the destination.
+   */
+  commit(): Promise<void> {
+    return this.enqueue(async () => {
+      if (!this.closed || !this.tmpPath) throw new Error('the worker never finished sending the file');
+      await rename(this.tmpPath, this.destination);
       this.tmpPath = null;
       if (this.options.mode != null) await chmod(this.destination, this.options.mode);
     });
@@ -78,7 +88,8 @@ export class FileWriter {
       if (typeof accessTime !== 'number' || typeof modifiedTime !== 'number') {
         throw new TypeError('update_upload_file_utime needs numeric access_time and modified_time');
       }
-      await utimes(this.closed ? this.destination : this.tmpPath ?? this.destination, accessTime, modifiedTime);
+      // Before commit the data is still in the temp file; rename keeps the times.
+      await utimes(this.tmpPath ?? this.destination, accessTime, modifiedTime);
     });
   }
 

@@ -56,9 +56,15 @@ export class TrackedCommand implements RunningCommand {
   async complete(failure: unknown): Promise<void> {
     if (this.settled) return;
     const failed = failure !== null && failure !== undefined;
-    const message = this.localFailure ?? (failed ? String(failure) : null);
+    let message = this.localFailure ?? (failed ? String(failure) : null);
+    let rc = typeof this.updates.rc === 'number' ? this.updates.rc : message !== null ? null : 0;
+    if (this.writer && message === null && rc === 0) {
+      try { await this.writer.commit(); } catch (err) {
+        message = `upload to ${this.writer.destination} could not be completed: ${(err as Error).message}`;
+        rc = null;
+      }
+    }
     await this.releaseTransfer();
-    const rc = typeof this.updates.rc === 'number' ? this.updates.rc : message !== null ? null : 0;
     this.finish({ rc, updates: this.updates, interrupted: this.interrupted, ...(message !== null ? { failure: { message } } : {}) });
   }
 
