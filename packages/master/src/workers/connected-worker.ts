@@ -108,7 +108,12 @@ export class ConnectedWorker implements RemoteWorker {
 
   async shutdown(): Promise<void> {
     if (this.gone) return;
-    await this.connection.request('shutdown', {});
+    try {
+      await this.connection.request('shutdown', {});
+    } catch (err) {
+      // A worker may close before its answer arrives: the connection going away is the shutdown.
+      if (!(err instanceof ProtocolError && err.code === ErrorCodes.CONNECTION_CLOSED)) throw err;
+    }
   }
 
   /** Sends a `print` message the worker writes to its log. */
