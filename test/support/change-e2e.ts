@@ -77,8 +77,9 @@ export async function postBaseChange(httpPort: number, fields: Record<string, st
     method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString(),
   });
   const text = await res.text();
-  if (res.status !== 200) throw new Error(`base hook answered ${res.status}: ${text}`);
-  return { status: res.status, body: JSON.parse(text) };
+  // Buildbot's base hook answers 202 "1 change found".
+  if (res.status !== 202) throw new Error(`base hook answered ${res.status}: ${text}`);
+  return { status: res.status, body: text };
 }
 
 /** A non-bare git repository under the test root, on branch main, with one commit per file map. */
