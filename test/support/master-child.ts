@@ -6,6 +6,8 @@
  *   { id, op: 'stop', graceMs? }                             -> graceful stop, then exit
  *   { id, op: 'reconfig' }                                   -> { ok, issues }
  *   { id, op: 'stopBuild' | 'rebuild', buildid }             -> the engine control action's result
+ *   { id, op: 'runScheduler', name }                         -> fires a scheduler with `runNow()` (nightly) as its
+ *                                                               cron would, once the changes seen so far are handled
  * Signals behave as in production (SIGTERM graceful stop, SIGHUP reconfig). Usage:
  *   node --import tsx test/support/master-child.ts MASTER_DIR
  */
@@ -35,6 +37,13 @@ process.on('message', async (msg: Msg) => {
       case 'stopBuild': reply({ result: await master.stopBuild(msg.buildid, msg.reason) }); break;
       case 'rebuild': reply({ result: await master.rebuild(msg.buildid) }); break;
       case 'locks': reply({ result: master.describeLocks() }); break;
+      case 'runScheduler': {
+        const s = master.schedulerInstances().find((x: any) => x?.name === msg.name) as { runNow?: () => Promise<void> } | undefined;
+        if (typeof s?.runNow !== 'function') { reply({ error: `no running scheduler named ${msg.name} with runNow()` }); break; }
+        await s.runNow();
+        reply({ result: true });
+        break;
+      }
       case 'stop':
         await master.stop({ graceMs: msg.graceMs });
         reply({ result: true });

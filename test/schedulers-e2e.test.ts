@@ -1,0 +1,130 @@
+/**
+ * Schedulers on a real master with a real worker and a real git repository, changes arriving
+ * through the base change hook (one project per scheduler, so each test sees only its builds):
+ *  - `dependent`: a successful upstream buildset starts the downstream builder on the very same
+ *    SourceStamps; a failed one starts nothing;
+ *  - `nightly` with `onlyIfChanged`, fired by the test (the master-child `runScheduler` op calls the
+ *    scheduler's `runNow()`, what its cron does): it builds only when the source changed since its
+ *    last build;
+ *  - `singleBranch` with a file-path filter (a docs-only scheduler) and `treeStableTimer`: a burst of
+ *    docs changes becomes one build at the newest revision, and a code-only change is not built.
+ */
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { TestEnv, waitUntil, type MasterProcess } from './support/master-harness.js';
+import { buildsOf, buildsetCount, checkoutBuilder, commitFiles, finishedBuilds, initRepo, postBaseChange } from './support/change-e2e.js';
+
+/** Seconds the docs scheduler waits for the tree to be stable: far longer than posting a burst takes. */
+const TREE_STABLE = 3;
+
+describe('dependent, nightly and singleBranch schedulers on a real master', () => {
+  let env: TestEnv;
+  let master: MasterProcess;
+  let repo: string;
+
+  before(async () => {
+    env = new TestEnv();
+    repo = initRepo(env, 'repo');
+    commitFiles(env, repo, { 'check.sh': 'exit 0\n' }, 'first');
+    env.writeConfig(`import { defineConfig, worker, builder, steps, schedulers } from 'mastro';
+export default defineConfig({
+  db: { url: 'sqlite:state.sqlite' },
+  protocols: { msgpack: { port: 0 } },
+  www: { port: 0, changeHooks: { base: {} } },
+  workers: [worker('w0', 'pass', { maxBuilds: 2 })],
+  schedulers: [
+    schedulers.singleBranch({ name: 'up', branch: 'main', builderNames: ['up'], changeFilter: { project: 'dep' } }),
+    schedulers.dependent({ name: 'down', upstream: 'up', builderNames: ['down'] }),
+    // Fires on 1 January at 03:00 only: the test fires it through runNow().
+    schedulers.nightly({ name: 'nightly', cron: '0 3 1 1 *', onlyIfChanged: true, branch: 'main', builderNames: ['night'], changeFilter: { project: 'night' } }),
+    schedulers.singleBranch({
+      name: 'docs', branch: 'main', builderNames: ['docs'], treeStableTimer: ${TREE_STABLE},
+      changeFilter: (c) => c.project === 'web' && (c.files ?? []).some((f) => f.startsWith('docs/')),
+    }),
+  ],
+  builders: [
+    ${checkoutBuilder('up', repo)},
+    ${checkoutBuilder('down', repo)},
+    ${checkoutBuilder('night', repo)},
+    ${checkoutBuilder('docs', repo)},
+  ],
+});
+`);
+    master = await env.startMaster();
+    env.startWorker('w0', master.ready.workerPort);
+  });
+
+  after(() => env.cleanup());
+
+  const change = (project: string, revision: string, files: string[] = ['check.sh']) => postBaseChange(master.ready.httpPort!, {
+    author: 'Dev <dev@example.org>', project, repository: repo, branch: 'main', revision, files, comments: `${project} at ${revision.slice(0, 8)}`,
+  });
+  const sourcestampIds = async (bsid: number) => (await master.get(['buildsets', bsid]))[0].sourcestamps.map((s: any) => s.ssid);
+
+  it('dependent: runs downstream on the upstream SourceStamps after a success, and not after a failure', async () => {
+    const good = commitFiles(env, repo, { 'check.sh': 'echo good; exit 0\n' }, 'good');
+    await change('dep', good);
+    const [up] = await finishedBuilds(master, 'up', 1);
+    const [down] = await finishedBuilds(master, 'down', 1);
+    assert.deepEqual([up!.results, up!.gotRevision, down!.results, down!.revision, down!.gotRevision], [0, good, 0, good, good]);
+    assert.notEqual(down!.buildsetid, up!.buildsetid);
+    assert.deepEqual(await sourcestampIds(down!.buildsetid), await sourcestampIds(up!.buildsetid), 'the same SourceStamp rows, not copies');
+
+    const bad = commitFiles(env, repo, { 'check.sh': 'echo broken; exit 1\n' }, 'bad');
+    await change('dep', bad);
+    const ups = await finishedBuilds(master, 'up', 2);
+    assert.deepEqual([ups[1]!.results, ups[1]!.gotRevision], [2, bad]);
+    await waitUntil(() => /upstream buildset did not succeed; not building/.test(master.output), 'the dependent scheduler to decide on the failed buildset');
+    assert.equal((await buildsOf(master, 'down')).length, 1, 'no downstream build after the upstream failure');
+    commitFiles(env, repo, { 'check.sh': 'exit 0\n' }, 'fixed');
+  });
+
+  it('nightly onlyIfChanged: builds only when the source changed since its last build', async () => {
+    const runNightly = () => master.call('runScheduler', { name: 'nightly' });
+    let sets = await buildsetCount(master);
+    await runNightly();
+    assert.equal(await buildsetCount(master), sets, 'no change yet: no build');
+
+    const n1 = commitFiles(env, repo, { 'night.txt': 'one\n' }, 'night one');
+    await change('night', n1, ['night.txt']);
+    assert.equal(await buildsetCount(master), sets, 'a change alone does not build: the schedule does');
+    await runNightly();
+    assert.equal(await buildsetCount(master), ++sets);
+    let builds = await finishedBuilds(master, 'night', 1);
+    assert.deepEqual([builds[0]!.results, builds[0]!.branch, builds[0]!.gotRevision], [0, 'main', n1]);
+
+    await runNightly();
+    assert.equal(await buildsetCount(master), sets, 'nothing changed since the last build');
+
+    await change('night', n1, ['night.txt']);
+    await runNightly();
+    assert.equal(await buildsetCount(master), sets, 'a change at the last built revision is no reason to build');
+
+    const n2 = commitFiles(env, repo, { 'night.txt': 'two\n' }, 'night two');
+    await change('night', n2, ['night.txt']);
+    await runNightly();
+    assert.equal(await buildsetCount(master), ++sets);
+    builds = await finishedBuilds(master, 'night', 2);
+    assert.deepEqual([builds[1]!.results, builds[1]!.gotRevision], [0, n2]);
+  });
+
+  it('singleBranch: a burst of docs changes is one build at the newest revision, code changes are not built', async () => {
+    const d1 = commitFiles(env, repo, { 'docs/a.md': 'a1\n' }, 'docs a');
+    const d2 = commitFiles(env, repo, { 'docs/b.md': 'b1\n' }, 'docs b');
+    const d3 = commitFiles(env, repo, { 'docs/a.md': 'a2\n', 'README': 'r\n' }, 'docs a again');
+    const code = commitFiles(env, repo, { 'src/main.c': 'int main;\n' }, 'code only');
+    const started = Date.now();
+    await change('web', d1, ['docs/a.md']);
+    await change('web', d2, ['docs/b.md']);
+    await change('web', d3, ['docs/a.md', 'README']);
+    // Had the filter let it through, this change would join the same tree-stable window and be the newest.
+    await change('web', code, ['src/main.c']);
+    assert.ok(Date.now() - started < TREE_STABLE * 1000, 'the burst was posted within the tree-stable window');
+    const builds = await finishedBuilds(master, 'docs', 1);
+    assert.deepEqual([builds[0]!.results, builds[0]!.revision, builds[0]!.gotRevision], [0, d3, d3]);
+    assert.equal(builds.length, 1, 'one build for the whole burst');
+    const [b] = await master.get(['builders', 'docs']);
+    const reqs = (await master.get(['buildrequests'])).filter((r) => r.builderid === b.builderid);
+    assert.equal(reqs.length, 1, 'one build request for the docs builder');
+  });
+});
