@@ -108,15 +108,14 @@ export class DataConnector implements EngineReads {
   getBuildset(bsid: number): Promise<BuildsetRow | undefined> { return this.db.buildsets.get(bsid); }
   getSourceStamp(ssid: number): Promise<SourceStampRow | undefined> { return this.db.sourcestamps.get(ssid); }
   async getSourceStampsForBuildset(bsid: number): Promise<SourceStampRow[]> {
-    const bs = await this.db.buildsets.get(bsid);
-    if (!bs) return [];
-    const m = await this.db.sourcestamps.getMany(bs.sourcestampids);
-    return bs.sourcestampids.map((id) => m.get(id)!).filter(Boolean);
+    const ssids = await this.db.buildsets.sourceStampIds(bsid);
+    const m = await this.db.sourcestamps.getMany(ssids);
+    return ssids.map((id) => m.get(id)!).filter(Boolean);
   }
   getChange(changeid: number): Promise<ChangeRow | undefined> { return this.db.changes.get(changeid); }
   async getChangesForBuildset(bsid: number): Promise<ChangeRow[]> {
-    const bs = await this.db.buildsets.get(bsid);
-    return bs ? this.db.changes.forSourceStamps(bs.sourcestampids) : [];
+    const ssids = await this.db.buildsets.sourceStampIds(bsid);
+    return ssids.length ? this.db.changes.forSourceStamps(ssids) : [];
   }
   getLatestChangeId(): Promise<number> { return this.db.changes.latestId(); }
   getLastBuiltRevision(builderid: number, codebase: string): Promise<string | null> { return this.db.builds.lastBuiltRevision(builderid, codebase); }

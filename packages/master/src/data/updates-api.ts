@@ -80,7 +80,8 @@ export interface Updates {
   // builds
   addBuild(b: AddBuildInput): Promise<{ buildid: number; number: number }>;
   setBuildStateString(buildid: number, s: string): Promise<void>;
-  finishBuild(buildid: number, results: number): Promise<void>;
+  /** With `stateString`, also sets it in the same write (publishing the 'update' event first, as setBuildStateString does). */
+  finishBuild(buildid: number, results: number, stateString?: string): Promise<void>;
   setBuildProperty(buildid: number, name: string, value: unknown, source: string): Promise<void>;
   setBuildProperties(buildid: number, props: SourcedProperties): Promise<void>;
   // steps
@@ -89,7 +90,8 @@ export interface Updates {
   startStep(stepid: number): Promise<void>;
   setStepStateString(stepid: number, s: string): Promise<void>;
   addStepURL(stepid: number, name: string, url: string): Promise<void>;
-  finishStep(stepid: number, results: number, hidden: boolean): Promise<void>;
+  /** With `stateString`, also sets it in the same write (publishing the 'updated' event first, as setStepStateString does). */
+  finishStep(stepid: number, results: number, hidden: boolean, stateString?: string): Promise<void>;
   // logs
   addLog(l: { stepid: number; name: string; type: LogType }): Promise<number>;
   /**

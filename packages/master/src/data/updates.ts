@@ -36,6 +36,13 @@ export class DataUpdates implements Updates {
    */
   private readonly activeBuilds = new Map<number, BuildResource>();
   private readonly activeSteps = new Map<number, StepResource>();
+  /**
+   * Step numbers and names of the builds this process started, and log slugs of their running
+   * steps: only this master writes them, so a new step or log needs no read-back to be numbered
+   * or named uniquely (one insert instead of a read-then-insert transaction).
+   */
+  private readonly stepNumbering = new Map<number, { next: number; names: Set<string> }>();
+  private readonly logSlugs = new Map<number, Set<string>>();
 
   constructor(private readonly ctx: DataContext, private readonly events: EventPublisher) {}
 
@@ -210,6 +217,7 @@ export class DataUpdates implements Updates {
       masterid: b.masterid, started_at, complete: false, complete_at: null, results: null, state_string: b.state_string, properties: {},
     };
     this.activeBuilds.set(res.buildid, build);
+    this.stepNumbering.set(res.buildid, { next: 0, names: new Set() });
     this.events.build({ ...build }, 'new');
     return res;
   }
@@ -227,11 +235,16 @@ export class DataUpdates implements Updates {
     this.events.build({ ...b }, 'update');
   }
 
-  async finishBuild(buildid: number, results: number): Promise<void> {
+  async finishBuild(buildid: number, results: number, stateString?: string): Promise<void> {
     const complete_at = now();
-    await this.db.builds.finish(buildid, results, complete_at);
+    await this.db.builds.finish(buildid, results, complete_at, stateString);
     const b = await this.currentBuild(buildid);
+    if (stateString !== undefined) {
+      b.state_string = stateString;
+      this.events.build({ ...b }, 'update');
+    }
     this.activeBuilds.delete(buildid);
+    this.stepNumbering.delete(buildid);
     this.events.build({ ...b, complete: true, complete_at, results }, 'finished');
   }
 
@@ -247,7 +260,21 @@ export class DataUpdates implements Updates {
 
   // ---- steps ----
   async addStep(s: { buildid: number; name: string }): Promise<{ stepid: number; number: number; name: string }> {
-    const res = await this.db.steps.add(s.buildid, toIdentifier(s.name));
+    const known = this.stepNumbering.get(s.buildid);
+    let res: { stepid: number; number: number; name: string };
+    if (known) {
+      const base = toIdentifier(s.name);
+      let name = base;
+      for (let i = 1; known.names.has(name); i++) name = `${base}_${i}`;
+      const number = known.next;
+      // Reserved before the insert so a concurrent addStep of the same build picks the next ones.
+      known.next++;
+      known.names.add(name);
+      res = { stepid: await this.db.steps.insert(s.buildid, number, name), number, name };
+      this.logSlugs.set(res.stepid, new Set());
+    } else {
+      res = await this.db.steps.add(s.buildid, toIdentifier(s.name));
+    }
     const step: StepResource = {
       stepid: res.stepid, number: res.number, name: res.name, buildid: s.buildid, started_at: null, complete: false,
       complete_at: null, results: null, state_string: 'pending', urls: [], hidden: false,
@@ -282,15 +309,27 @@ export class DataUpdates implements Updates {
     await this.stepEvent(stepid, 'updated', (s) => { if (!s.urls.some((u) => u.name === name && u.url === url)) s.urls.push({ name, url }); });
   }
 
-  async finishStep(stepid: number, results: number, hidden: boolean): Promise<void> {
+  async finishStep(stepid: number, results: number, hidden: boolean, stateString?: string): Promise<void> {
     const at = now();
-    await this.db.steps.finish(stepid, results, hidden, at);
+    await this.db.steps.finish(stepid, results, hidden, at, stateString);
+    if (stateString !== undefined) await this.stepEvent(stepid, 'updated', (s) => { s.state_string = stateString; });
+    this.logSlugs.delete(stepid);
     await this.stepEvent(stepid, 'finished', (s) => { s.results = results; s.hidden = hidden; s.complete = true; s.complete_at = at; });
   }
 
   // ---- logs ----
   async addLog(l: { stepid: number; name: string; type: LogType }): Promise<number> {
-    const { logid, slug } = await this.db.logs.add(l.stepid, l.name, toIdentifier(l.name), l.type);
+    const slugs = this.logSlugs.get(l.stepid);
+    let logid: number;
+    let slug = toIdentifier(l.name);
+    if (slugs) {
+      const base = slug;
+      for (let i = 1; slugs.has(slug); i++) slug = `${base}_${i}`;
+      slugs.add(slug);
+      logid = await this.db.logs.insert(l.stepid, l.name, slug, l.type);
+    } else {
+      ({ logid, slug } = await this.db.logs.add(l.stepid, l.name, slug, l.type));
+    }
     this.events.log({ logid, name: l.name, slug, stepid: l.stepid, complete: false, num_lines: 0, type: l.type }, 'new');
     return logid;
   }

@@ -171,7 +171,8 @@ export class Botmaster {
     slot.running--;
     b.running.delete(build);
     this.running.delete(build);
-    this.log.info({ builder: b.name, buildid: build.buildid, number: build.number, results: resultName(results) }, 'build finished');
+    // Debug, not info: at hundreds of builds a second a line per build is a cost and noise; the API has them all.
+    this.log.debug({ builder: b.name, buildid: build.buildid, number: build.number, results: resultName(results) }, 'build finished');
     if (results === Results.RETRY && !this.stopping) {
       // The request was unclaimed; queue it again at once (the 'unclaimed' event is de-duplicated).
       this.distributor.addRequest({ ...row, claimed_by_masterid: null, claimed_at: null });

@@ -10,7 +10,7 @@ import type { BuildRequestRow, BuildsetRow, SourceStampRow } from '../data/updat
 import type { BuilderConfig } from '../config/types.js';
 import type { RemoteWorker } from '../workers/types.js';
 import { foldStepResult } from './build-results.js';
-import { childLogger, type EngineData, type EngineLogger } from './engine-data.js';
+import { lazyChildLogger, type EngineData, type EngineLogger } from './engine-data.js';
 import { LockCancelledError, type LockHandle, type LockRegistry } from './locks.js';
 import { Properties } from './properties.js';
 import { Results, resultName, type Result } from './results.js';
@@ -74,7 +74,7 @@ export class Build {
   private resolveFinished!: (r: Result) => void;
 
   constructor(private readonly svc: BuildServices, readonly setup: BuildSetup) {
-    this.log = childLogger(svc.log, { builder: setup.builder.name, worker: setup.worker.name });
+    this.log = lazyChildLogger(svc.log, { builder: setup.builder.name, worker: setup.worker.name });
     this.finished = new Promise((r) => { this.resolveFinished = r; });
   }
 
@@ -115,7 +115,7 @@ export class Build {
       });
       this.buildid = buildid;
       this.number = number;
-      this.log = childLogger(this.log, { buildid, number });
+      this.log = lazyChildLogger(this.svc.log, { builder: this.builderName, worker: this.workerName, buildid, number });
       this.info = {
         buildid, number, builderid: this.setup.builderid, builderName: this.builderName, buildrequestid: req.id,
         workerName: this.workerName, builddir: this.setup.builder.workerbuilddir, masterDir: this.svc.masterDir,
@@ -279,14 +279,14 @@ export class Build {
       if (timedOut) summary += ' (timed out)';
       if (result !== Results.SUCCESS) summary += ` (${resultName(result)})`;
     }
-    await updates.setStepStateString(added.stepid, this.svc.secrets.redactor.redact(summary));
+    const finalState = this.svc.secrets.redactor.redact(summary);
     let hidden = false;
     try {
       hidden = typeof opts.hideStepIf === 'function' ? !!(await opts.hideStepIf(result, rt)) : !!opts.hideStepIf;
     } catch (err) {
       this.log.warn({ err, step: added.name }, 'hideStepIf raised; the step is shown');
     }
-    await updates.finishStep(added.stepid, result, hidden);
+    await updates.finishStep(added.stepid, result, hidden, finalState);
     if (result !== Results.SUCCESS && result !== Results.SKIPPED && !hidden) this.failedSteps.push(added.name);
     return result;
   }
@@ -304,14 +304,16 @@ export class Build {
           : this.results === Results.SUCCESS ? 'build successful'
           : this.results === Results.RETRY ? (this.lostWorker ? 'retry: lost worker' : 'retry')
           : this.failedSteps.length ? `failed ${this.failedSteps.join(' ')}` : resultName(this.results);
-        await updates.setBuildStateString(this.buildid, this.svc.secrets.redactor.redact(text));
-        await updates.finishBuild(this.buildid, this.results);
+        await updates.finishBuild(this.buildid, this.results, this.svc.secrets.redactor.redact(text));
       }
       if (this.results === Results.RETRY) {
         await updates.unclaimBuildRequests(brids);
       } else {
-        await updates.completeBuildRequests(brids, this.results);
-        for (const bsid of new Set(this.setup.requests.map((r) => r.buildsetid))) await updates.maybeBuildsetComplete(bsid);
+        // completeBuildRequests settles the buildsets of the requests it completes; when it completed
+        // nothing (they were completed elsewhere meanwhile), check them here.
+        if (!(await updates.completeBuildRequests(brids, this.results))) {
+          for (const bsid of new Set(this.setup.requests.map((r) => r.buildsetid))) await updates.maybeBuildsetComplete(bsid);
+        }
       }
     } catch (err) {
       this.log.error({ err, buildid: this.buildid, brids }, 'reporting the build result failed; startup recovery will settle it');

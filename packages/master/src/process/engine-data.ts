@@ -25,3 +25,19 @@ export const silentLogger: EngineLogger = { info() {}, warn() {}, error() {}, de
 export function childLogger(log: EngineLogger, bindings: Record<string, unknown>): EngineLogger {
   return log.child ? log.child(bindings) : log;
 }
+
+/**
+ * A child logger made on first use: a build makes one per phase, and most never log anything, so
+ * creating pino children eagerly was a measurable cost per build.
+ */
+export function lazyChildLogger(log: EngineLogger, bindings: Record<string, unknown>): EngineLogger {
+  let real: EngineLogger | null = null;
+  const get = () => (real ??= childLogger(log, bindings));
+  return {
+    info: (o, msg) => get().info(o, msg),
+    warn: (o, msg) => get().warn(o, msg),
+    error: (o, msg) => get().error(o, msg),
+    debug: (o, msg) => get().debug(o, msg),
+    child: (more) => lazyChildLogger(log, { ...bindings, ...more }),
+  };
+}

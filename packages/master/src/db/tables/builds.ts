@@ -53,8 +53,9 @@ export class BuildsTable {
     await this.k.updateTable('builds').set({ state_string }).where('id', '=', id).execute();
   }
 
-  async finish(id: number, results: number, completeAt: number): Promise<void> {
-    await this.k.updateTable('builds').set({ results, complete_at: completeAt }).where('id', '=', id).execute();
+  async finish(id: number, results: number, completeAt: number, stateString?: string): Promise<void> {
+    const set = stateString === undefined ? { results, complete_at: completeAt } : { results, complete_at: completeAt, state_string: stateString };
+    await this.k.updateTable('builds').set(set).where('id', '=', id).execute();
   }
 
   async get(id: number): Promise<BuildRow | undefined> {

@@ -7,6 +7,13 @@ import type { Schema } from '../schema.js';
 import { applyFilters, applyOrderAndPage, countFiltered, type ListQuery } from '../list-query.js';
 import type { BuildsetRow } from '../../data/updates-api.js';
 import type { SourcedProperties } from '../../data/types.js';
+import { Lru } from '../lru.js';
+
+/** What never changes about a buildset once it is committed: read once, then served from memory. */
+interface BuildsetParts { properties: SourcedProperties; sourcestampids: number[] }
+
+/** Buildsets whose properties and stamps are kept in memory (the engine reads each several times). */
+const PARTS_CACHE_SIZE = 4096;
 
 export interface NewBuildset {
   sourcestampids: number[]; reason: string; properties: SourcedProperties; builderids: number[];
@@ -15,10 +22,12 @@ export interface NewBuildset {
 }
 
 export class BuildsetsTable {
+  private readonly parts = new Lru<number, BuildsetParts>(PARTS_CACHE_SIZE);
+
   constructor(private readonly k: Kysely<Schema>) {}
 
   async add(b: NewBuildset): Promise<{ bsid: number; brids: Record<number, number> }> {
-    return this.k.transaction().execute(async (trx) => {
+    const res = await this.k.transaction().execute(async (trx) => {
       const { id: bsid } = await trx.insertInto('buildsets').values({
         external_idstring: b.external_idstring, reason: b.reason, submitted_at: b.submitted_at, complete: 0,
         complete_at: null, results: null, parent_buildid: b.parent_buildid, parent_relationship: b.parent_relationship,
@@ -36,6 +45,10 @@ export class BuildsetsTable {
       }
       return { bsid, brids };
     });
+    // Committed: its parts are known without reading them back.
+    // Through JSON, as a read from the table would give them.
+    this.parts.set(res.bsid, { properties: JSON.parse(JSON.stringify(b.properties)), sourcestampids: [...b.sourcestampids] });
+    return res;
   }
 
   /** Marks the buildset complete unless it already is; false if it was. */
@@ -45,23 +58,47 @@ export class BuildsetsTable {
     return Number(r.numUpdatedRows) > 0;
   }
 
+  /** Properties and sourcestamp ids of the given buildsets: from memory, or two queries for the rest. */
+  private async partsOf(ids: number[]): Promise<Map<number, BuildsetParts>> {
+    const out = new Map<number, BuildsetParts>();
+    const missing: number[] = [];
+    for (const id of ids) {
+      const p = this.parts.get(id);
+      if (p) out.set(id, p); else missing.push(id);
+    }
+    if (!missing.length) return out;
+    for (const id of missing) out.set(id, { properties: {}, sourcestampids: [] });
+    for (const p of await this.k.selectFrom('buildset_properties').selectAll().where('buildsetid', 'in', missing).execute()) {
+      out.get(p.buildsetid)!.properties[p.property_name] = JSON.parse(p.property_value);
+    }
+    for (const s of await this.k.selectFrom('buildset_sourcestamps').selectAll().where('buildsetid', 'in', missing).orderBy('id').execute()) {
+      out.get(s.buildsetid)!.sourcestampids.push(s.sourcestampid);
+    }
+    return out;
+  }
+
   private async hydrate(rows: any[]): Promise<BuildsetRow[]> {
     if (!rows.length) return [];
-    const ids = rows.map((r) => r.id);
-    const props = new Map<number, SourcedProperties>();
-    const ss = new Map<number, number[]>();
-    for (const p of await this.k.selectFrom('buildset_properties').selectAll().where('buildsetid', 'in', ids).execute()) {
-      let m = props.get(p.buildsetid); if (!m) props.set(p.buildsetid, (m = {})); m[p.property_name] = JSON.parse(p.property_value);
-    }
-    for (const s of await this.k.selectFrom('buildset_sourcestamps').selectAll().where('buildsetid', 'in', ids).orderBy('id').execute()) {
-      let l = ss.get(s.buildsetid); if (!l) ss.set(s.buildsetid, (l = [])); l.push(s.sourcestampid);
-    }
-    return rows.map((r) => ({
-      id: r.id, external_idstring: r.external_idstring, reason: r.reason, submitted_at: Number(r.submitted_at),
-      complete: !!r.complete, complete_at: r.complete_at == null ? null : Number(r.complete_at), results: r.results,
-      parent_buildid: r.parent_buildid, parent_relationship: r.parent_relationship,
-      properties: props.get(r.id) ?? {}, sourcestampids: ss.get(r.id) ?? [],
-    }));
+    const parts = await this.partsOf(rows.map((r) => r.id));
+    return rows.map((r) => {
+      const p = parts.get(r.id)!;
+      // Only rows that exist are cached (a buildset with no rows in the child tables is one, too).
+      this.parts.set(r.id, p);
+      return {
+        id: r.id, external_idstring: r.external_idstring, reason: r.reason, submitted_at: Number(r.submitted_at),
+        complete: !!r.complete, complete_at: r.complete_at == null ? null : Number(r.complete_at), results: r.results,
+        parent_buildid: r.parent_buildid, parent_relationship: r.parent_relationship,
+        // Copies: callers may edit what they get without touching the cache.
+        properties: { ...p.properties }, sourcestampids: [...p.sourcestampids],
+      };
+    });
+  }
+
+  /** The sourcestamp ids of a buildset, in order (empty for an unknown buildset). */
+  async sourceStampIds(bsid: number): Promise<number[]> {
+    const cached = this.parts.get(bsid);
+    if (cached) return [...cached.sourcestampids];
+    return (await this.get(bsid))?.sourcestampids ?? [];
   }
 
   async get(bsid: number): Promise<BuildsetRow | undefined> {

@@ -31,6 +31,12 @@ export class LogsTable {
     });
   }
 
+  /** Inserts a log whose slug the caller already knows to be unique within the step. */
+  async insert(stepid: number, name: string, slug: string, type: LogType): Promise<number> {
+    const { id } = await this.k.insertInto('logs').values({ name, slug, stepid, complete: 0, num_lines: 0, type }).returning('id').executeTakeFirstOrThrow();
+    return id;
+  }
+
   /** Writes chunks and the new line count in one transaction. */
   async appendChunks(logid: number, chunks: Array<ChunkRow>, numLines: number): Promise<void> {
     if (!chunks.length) return;

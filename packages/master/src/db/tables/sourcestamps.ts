@@ -7,10 +7,16 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Schema } from '../schema.js';
 import { applyFilters, applyOrderAndPage, countFiltered, type ListQuery } from '../list-query.js';
 import type { SourceStampInput, SourceStampRow } from '../../data/updates-api.js';
+import { Lru } from '../lru.js';
 
 type Q = Kysely<Schema> | Transaction<Schema>;
 
+/** Stamps kept in memory: a row never changes once written, and every build reads its stamps. */
+const ROW_CACHE_SIZE = 4096;
+
 export class SourceStampsTable {
+  private readonly rows = new Lru<number, SourceStampRow>(ROW_CACHE_SIZE);
+
   constructor(private readonly k: Kysely<Schema>) {}
 
   /** Finds or creates the stamp; patches are always new rows (their bodies are not hashed). */
@@ -36,17 +42,27 @@ export class SourceStampsTable {
   async getMany(ids: number[]): Promise<Map<number, SourceStampRow>> {
     const out = new Map<number, SourceStampRow>();
     if (!ids.length) return out;
-    const rows = await this.k.selectFrom('sourcestamps').selectAll().where('id', 'in', [...new Set(ids)]).execute();
+    const missing: number[] = [];
+    for (const id of new Set(ids)) {
+      const hit = this.rows.get(id);
+      // Copies: callers may edit what they get without touching the cache.
+      if (hit) out.set(id, { ...hit }); else missing.push(id);
+    }
+    if (!missing.length) return out;
+    const rows = await this.k.selectFrom('sourcestamps').selectAll().where('id', 'in', missing).execute();
     const patchids = rows.map((r) => r.patchid).filter((p): p is number => p != null);
     const patches = new Map<number, any>();
     if (patchids.length) for (const p of await this.k.selectFrom('patches').selectAll().where('id', 'in', patchids).execute()) patches.set(p.id, p);
     for (const r of rows) {
       const p = r.patchid != null ? patches.get(r.patchid) : undefined;
-      out.set(r.id, {
+      const row: SourceStampRow = {
         ssid: r.id, branch: r.branch, revision: r.revision, repository: r.repository, project: r.project,
         codebase: r.codebase, created_at: Number(r.created_at),
         patch: p ? { patchid: p.id, level: p.patchlevel, body: Buffer.from(p.patch_body), subdir: p.subdir, author: p.patch_author, comment: p.patch_comment } : null,
-      });
+      };
+      // Patch bodies can be large: only stamps without one are kept.
+      if (!row.patch) this.rows.set(row.ssid, row);
+      out.set(row.ssid, row.patch ? row : { ...row });
     }
     return out;
   }

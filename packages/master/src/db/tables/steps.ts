@@ -37,6 +37,14 @@ export class StepsTable {
     });
   }
 
+  /** Inserts a step whose number and unique name the caller already knows (it runs the build). */
+  async insert(buildid: number, number: number, name: string): Promise<number> {
+    const { id } = await this.k.insertInto('steps').values({
+      number, name, buildid, started_at: null, complete_at: null, state_string: 'pending', results: null, urls_json: '[]', hidden: 0,
+    }).returning('id').executeTakeFirstOrThrow();
+    return id;
+  }
+
   async start(id: number, at: number): Promise<void> { await this.k.updateTable('steps').set({ started_at: at }).where('id', '=', id).execute(); }
 
   async setStateString(id: number, state_string: string): Promise<void> {
@@ -54,8 +62,9 @@ export class StepsTable {
     });
   }
 
-  async finish(id: number, results: number, hidden: boolean, at: number): Promise<void> {
-    await this.k.updateTable('steps').set({ results, hidden: hidden ? 1 : 0, complete_at: at }).where('id', '=', id).execute();
+  async finish(id: number, results: number, hidden: boolean, at: number, stateString?: string): Promise<void> {
+    const set = { results, hidden: hidden ? 1 : 0, complete_at: at };
+    await this.k.updateTable('steps').set(stateString === undefined ? set : { ...set, state_string: stateString }).where('id', '=', id).execute();
   }
 
   async get(id: number): Promise<StepRow | undefined> {
