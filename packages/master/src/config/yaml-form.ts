@@ -4,6 +4,8 @@
  *
  *   workers:        - { name: w0, password: pass, maxBuilds: 4 }
  *   changeSources:  - gitPoller: { repourl: ..., branches: [main] }
+ *                   - mirrorPoller: { glob: '/srv/git/*.git', forge: { type: github, owner: o, filter: { regex: '^lib-' } } }
+ *                   - gerritStream: { server: review.example.org, username: ci }
  *   schedulers:     - anyBranch: { name: all, builderNames: [test] }
  *   builders:       - name: test
  *                     workerNames: [w0]
@@ -49,6 +51,16 @@ function convertFilter(filter: unknown): unknown {
   return out;
 }
 
+/** The change-source helpers a YAML key names; options that are RegExps in TypeScript come as `{ regex }`. */
+const CHANGE_SOURCE_MAKERS: Record<string, (o: Obj) => unknown> = {
+  gitPoller: (o) => changes.gitPoller(o as any),
+  mirrorPoller: (o) => {
+    const forge = isPlainObject(o.forge) && isRegexObject(o.forge.filter) ? { ...o.forge, filter: regexes(o.forge.filter) } : o.forge;
+    return changes.mirrorPoller({ ...o, ...(forge !== undefined ? { forge } : {}) } as any);
+  },
+  gerritStream: (o) => changes.gerritStream(o as any),
+};
+
 function convertParam(p: unknown): unknown {
   const s = single(p);
   if (!s) return p;
@@ -66,7 +78,8 @@ export function yamlToUserConfig(doc: Obj, steps: StepNamespace | null, c: Issue
   if (Array.isArray(doc.changeSources)) {
     out.changeSources = doc.changeSources.map((item) => {
       const s = single(item);
-      return s && s[0] === 'gitPoller' ? changes.gitPoller(s[1] as any) : item;
+      const make = s ? CHANGE_SOURCE_MAKERS[s[0]] : undefined;
+      return s && make ? make(s[1]) : item;
     });
   }
 
