@@ -82,3 +82,47 @@ test('the hook runs in the bare mirror with GIT_DIR so git commands of post-rece
   assert.equal((await poller.poll()).hookRuns, 1);
   assert.equal(readFileSync(out, 'utf8'), 'the subject line\nup .\n');
 });
+
+test('refs pushed in non-name order: updates and deletions match git byte for byte, explicit creations come in name order', async (t) => {
+  const { dir, cleanup } = tempDir('mastro-mirror-order-');
+  t.after(cleanup);
+  const { bare, work } = upstreamWithClone(dir, 'up');
+  const upstreamLog = join(dir, 'upstream-post-receive.log');
+  const mirrorLog = join(dir, 'mirror-hook.log');
+  recordingHook(join(bare, 'hooks', 'post-receive'), upstreamLog);
+  const mirrorHook = join(dir, 'mirror-hook.sh');
+  recordingHook(mirrorHook, mirrorLog);
+  const poller = new MirrorPoller({ repositories: [bare], pollAtLaunch: false, hook: { command: [mirrorHook] } }, { updates: memoryUpdates().updates, masterDir: join(dir, 'master') });
+  await poller.poll();
+  git(work, 'push', '--quiet', 'origin', 'main:refs/heads/alpha', 'main:refs/heads/mid', 'main:refs/heads/zeta');
+  await poller.poll();
+
+  const lastInvocation = (file: string) => readFileSync(file, 'utf8').split('--- end of invocation\n').filter(Boolean).at(-1)!;
+  const refsOf = (stdin: string) => stdin.trim().split('\n').map((l) => l.split(' ')[2]);
+  const pushAndPoll = async (...refspecs: string[]) => {
+    git(work, 'push', '--quiet', '--force', 'origin', ...refspecs);
+    assert.equal((await poller.poll()).errors, 0);
+    return { git: lastInvocation(upstreamLog), mirror: lastInvocation(mirrorLog) };
+  };
+
+  // Refs the server already has (updates, deletions, in any mix) reach post-receive in refname
+  // order whatever the command line said, because send-pack walks the server's advertised refs.
+  commitFile(work, 'x.txt', 'x\n', 'x');
+  let r = await pushAndPoll('main:refs/heads/zeta', ':refs/heads/mid', 'main:refs/heads/alpha');
+  assert.deepEqual(refsOf(r.git), ['refs/heads/alpha', 'refs/heads/mid', 'refs/heads/zeta']);
+  assert.equal(r.mirror, r.git);
+
+  // Creations named explicitly come after those, in command-line order; a mirror only sees the
+  // resulting refs and lists them by name, so the same lines arrive in another order.
+  commitFile(work, 'y.txt', 'y\n', 'y');
+  r = await pushAndPoll('main:refs/heads/new-z', 'main:refs/heads/zeta', 'main:refs/heads/new-a', 'main:refs/tags/t-b', 'main:refs/tags/t-a');
+  assert.deepEqual(refsOf(r.git), ['refs/heads/zeta', 'refs/heads/new-z', 'refs/heads/new-a', 'refs/tags/t-b', 'refs/tags/t-a']);
+  assert.deepEqual(refsOf(r.mirror), ['refs/heads/zeta', 'refs/heads/new-a', 'refs/heads/new-z', 'refs/tags/t-a', 'refs/tags/t-b']);
+  assert.deepEqual(r.mirror.split('\n').sort(), r.git.split('\n').sort(), 'the same lines, byte for byte');
+
+  // Creations matched by a wildcard refspec (and by --all, --tags, --mirror) are sent sorted: exact again.
+  for (const b of ['w-3', 'w-1', 'w-2']) git(work, 'branch', b);
+  r = await pushAndPoll('refs/heads/w-*:refs/heads/w-*');
+  assert.deepEqual(refsOf(r.git), ['refs/heads/w-1', 'refs/heads/w-2', 'refs/heads/w-3']);
+  assert.equal(r.mirror, r.git);
+});

@@ -2,12 +2,14 @@
  * Ref snapshots and the differences between two of them, written exactly as git writes a
  * `post-receive` hook's stdin.
  *
- * Ordering: git's receive-pack reports the commands in the order the client sent them, and
- * send-pack sends updates and deletions of refs the server already had in the server's advertised
- * order (sorted by refname) followed by newly created refs in the order of the push refspecs
- * (sorted when a wildcard or --all/--tags/--mirror matched them). A mirror cannot see the order of
- * explicitly listed new refs, so created refs are sorted by name: identical to git for wildcard
- * pushes and for explicit refspecs listed in name order.
+ * Ordering (checked against git 2.39 by test/mirror-hook-stdin.test.ts; README.md has the table):
+ * receive-pack hands post-receive the commands in the order send-pack sent them. send-pack walks
+ * the refs the server advertised, sorted by refname (byte order), so updates and deletions of
+ * existing refs always come first and in name order, whatever order the command line gave. Newly
+ * created refs follow, in the order of the push refspecs; refspecs with a wildcard and --all,
+ * --tags, --mirror expand to sorted lists. A mirror sees only the refs before and after, not the
+ * push command, so it lists created refs by name: byte-for-byte identical to git except when one
+ * push names several new refs explicitly out of name order (same lines, another order).
  */
 export type RefMap = ReadonlyMap<string, string>;
 
@@ -36,7 +38,8 @@ export function sameRefs(a: RefMap, b: RefMap): boolean {
   return true;
 }
 
-const byName = (x: RefUpdate, y: RefUpdate) => (x.ref < y.ref ? -1 : x.ref > y.ref ? 1 : 0);
+// git compares refnames as bytes (strcmp); JS string order (UTF-16 units) differs for some non-ASCII names.
+const byName = (x: RefUpdate, y: RefUpdate) => Buffer.compare(Buffer.from(x.ref), Buffer.from(y.ref));
 
 /** What changed from `before` to `after`, in git's post-receive order (see the file comment). */
 export function diffRefs(before: RefMap, after: RefMap): RefUpdate[] {
