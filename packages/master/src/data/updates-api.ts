@@ -64,7 +64,12 @@ export interface Updates {
   workerDisconnected(args: { workerid: number; masterid: number }): Promise<void>;
   setWorkerState(workerid: number, state: { paused?: boolean; graceful?: boolean }): Promise<void>;
   // changes
-  addChange(c: AddChangeInput): Promise<number>;
+  /**
+   * Stores a change and publishes ['changes', id, 'new']. With `deferEvent` the event is published
+   * after the event loop has done one round of I/O, so a caller that answers a request (a change
+   * hook) replies before schedulers start building; changes deferred this way keep their order.
+   */
+  addChange(c: AddChangeInput, opts?: { deferEvent?: boolean }): Promise<number>;
   // buildsets and requests
   addBuildset(b: AddBuildsetInput): Promise<AddBuildsetResult>;
   /** Completes the buildset (results = worst of its requests) when all its requests are complete. */

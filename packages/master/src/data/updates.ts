@@ -111,7 +111,7 @@ export class DataUpdates implements Updates {
   }
 
   // ---- changes ----
-  async addChange(c: AddChangeInput): Promise<number> {
+  async addChange(c: AddChangeInput, opts: { deferEvent?: boolean } = {}): Promise<number> {
     const codebase = c.codebase ?? '';
     const repository = c.repository ?? '';
     const project = c.project ?? '';
@@ -129,7 +129,13 @@ export class DataUpdates implements Updates {
       properties, repository, codebase, project, sourcestampid,
     });
     const change = await loadChange(this.ctx, changeid);
-    this.events.change(change!);
+    if (opts.deferEvent) {
+      // Two hops: the first setImmediate runs in this loop turn's check phase, the one it queues in the
+      // next turn, after that turn's poll for I/O: the caller's reply is written (and, in-process, read) first.
+      setImmediate(() => setImmediate(() => this.events.change(change!)));
+    } else {
+      this.events.change(change!);
+    }
     return changeid;
   }
 

@@ -29,7 +29,8 @@ function unknownDialect(name: string): string {
 }
 
 export function registerChangeHooks(app: FastifyInstance, updates: Updates, opts: ChangeHookOptions): void {
-  const addChange = (c: Parameters<Updates['addChange']>[0]) => updates.addChange(c);
+  // The reply goes out once the change is stored; schedulers hear of it right after (not before the reply).
+  const addChange = (c: Parameters<Updates['addChange']>[0]) => updates.addChange(c, { deferEvent: true });
   // Dialect objects are built once: they hold replay memory across requests.
   const dialects = new Map<string, ChangeHookDialect>();
   for (const [name, options] of Object.entries(opts.enabled)) {
