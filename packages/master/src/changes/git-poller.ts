@@ -65,7 +65,7 @@ export class GitPoller {
       binary: spec.gitBin ?? GIT_POLLER_DEFAULTS.gitBin,
       timeout: { block: (spec.gitTimeout ?? GIT_POLLER_DEFAULTS.gitTimeout) * 1000 },
       maxConcurrentProcesses: 2,
-    }).env({ ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' });
+    }).env(pollerGitEnv());
   }
 
   /** Starts polling: at once when pollAtLaunch, then every pollInterval seconds after each poll. */
@@ -214,4 +214,18 @@ export class GitPoller {
     }
     return infos;
   }
+}
+
+/**
+ * The environment git runs in: never interactive, stable output. Editor and pager variables are
+ * dropped because the poller never needs them and simple-git refuses to run with `EDITOR` set
+ * (npm sets it for every script, so `npm start`/`npm test` would otherwise break polling).
+ */
+function pollerGitEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (v === undefined || /^(EDITOR|VISUAL|GIT_EDITOR|GIT_SEQUENCE_EDITOR|PAGER|GIT_PAGER|GIT_ASKPASS|SSH_ASKPASS)$/.test(k)) continue;
+    env[k] = v;
+  }
+  return { ...env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' };
 }
