@@ -1,6 +1,6 @@
 /** Reads log lines back from chunk rows: line ranges for /contents and a page-wise stream for /raw. */
 import type { Db } from '../db/index.js';
-import { decodeChunk, type LogWriter } from './log-writer.js';
+import { decodeChunk, decodeChunkBytes, type LogWriter } from './log-writer.js';
 
 /** Line numbers are 32-bit integer columns (PostgreSQL rejects bigger parameters). */
 const MAX_LINE = 2 ** 31 - 1;
@@ -37,9 +37,27 @@ export async function* streamLog(db: Db, writer: LogWriter, logid: number, type:
     const chunks = await db.logs.chunks(logid, next, MAX_LINE, pageChunks);
     if (!chunks.length) return;
     for (const c of chunks) {
-      const text = decodeChunk(c);
-      yield type === 's' ? text.replace(/^./gm, '') : text;
+      yield type === 's' ? stripStreamCodes(decodeChunkBytes(c)) : decodeChunk(c);
       next = c.last_line + 1;
     }
   }
+}
+
+/**
+ * The text of stored 's' log lines without their one-byte stream code ('o', 'e', 'h'): bytes are
+ * copied line by line into one buffer (no string per line, no regular expression).
+ */
+export function stripStreamCodes(buf: Buffer): string {
+  const out = Buffer.allocUnsafe(buf.length);
+  let o = 0;
+  let start = 0;
+  while (start < buf.length) {
+    const nl = buf.indexOf(10, start);
+    const end = nl === -1 ? buf.length : nl + 1;
+    // The code is ASCII, so skipping one byte never splits a UTF-8 sequence; an empty line (no code) stays empty.
+    const from = buf[start] === 10 ? start : start + 1;
+    o += buf.copy(out, o, from, end);
+    start = end;
+  }
+  return out.toString('utf8', 0, o);
 }

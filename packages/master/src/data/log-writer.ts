@@ -89,7 +89,8 @@ export class LogWriter {
     if (s.row.complete) throw new Error(`log ${logid} is finished; appending to it is a bug in the caller`);
     this.throwPendingError(s);
     if (content && !content.endsWith('\n')) content += '\n';
-    if (stream) content = content.slice(0, -1).split('\n').map((l) => stream + l).join('\n') + '\n';
+    // One native pass instead of a string per line: prefix the first line and every line after a newline.
+    if (stream) content = stream + content.slice(0, -1).replaceAll('\n', '\n' + stream) + '\n';
     const firstline = s.numLines;
     let accepted = content;
     const max = this.opts.logMaxSize;
@@ -208,6 +209,13 @@ export class LogWriter {
 }
 
 export function decodeChunk(c: ChunkRow): string {
-  const buf = Buffer.from(c.content);
-  return (c.compressed === 1 ? inflateSync(buf) : buf).toString('utf8');
+  return decodeChunkBytes(c).toString('utf8');
+}
+
+/** The stored bytes of a chunk, inflated when compressed. */
+export function decodeChunkBytes(c: ChunkRow): Buffer {
+  // Drivers return a Buffer (better-sqlite3, pg) or a Uint8Array: view it, do not copy it.
+  const raw = c.content as Buffer | Uint8Array;
+  const buf = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+  return c.compressed === 1 ? inflateSync(buf) : buf;
 }
