@@ -1,6 +1,6 @@
 /** Builds the published vector form of a case, with every frame encoded by the reference codec. */
 import { encodeMessage } from '../src/codec.js';
-import { messageSchemas } from '../src/validation.js';
+import { messageSchemas } from '../src/schemas/all.js';
 import { commandArgsSchemas } from '../src/schemas/commands.js';
 import { updateArgsSchema, updatePairSchema } from '../src/schemas/updates.js';
 import { workerInfoResultSchema } from '../src/schemas/master-to-worker.js';

@@ -1,62 +1,40 @@
 /**
- * Message validation against the schemas in schemas/. Every schema is compiled once, at module load
- * (a few milliseconds), so validating a message costs one compiled-function call.
+ * Message validation against the schemas in schemas/. The validators are ajv standalone code
+ * generated at build time (src/generated/, see scripts/generate-validators.ts), so validating costs
+ * one plain function call and neither ajv nor a schema compilation is paid at start-up.
  */
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { ErrorCodes, ProtocolError } from './errors.js';
-import { canonicalCommandName, commandArgsSchemas, type CommandName } from './schemas/commands.js';
-import { masterToWorkerSchemas, workerInfoResultSchema } from './schemas/master-to-worker.js';
-import { responseSchema } from './schemas/response.js';
-import { updateArgsSchema, updatePairSchema } from './schemas/updates.js';
-import { workerToMasterSchemas } from './schemas/worker-to-master.js';
-import { seqNumberSchema } from './schemas/common.js';
+import { canonicalCommandName, type CommandName } from './schemas/commands.js';
+import { messageSchemas, type KnownOp } from './schemas/all.js';
+import * as generated from './generated/validators.js';
 
-/** Every message schema by op, both directions plus `response`. */
-export const messageSchemas = {
-  ...masterToWorkerSchemas,
-  ...workerToMasterSchemas,
-  response: responseSchema,
-} as const;
-export type KnownOp = keyof typeof messageSchemas;
+export { messageSchemas, type KnownOp };
 export const KNOWN_OPS = Object.keys(messageSchemas) as KnownOp[];
 
 function isKnownOp(op: string): op is KnownOp {
   return Object.hasOwn(messageSchemas, op);
 }
 
-const ajv = new Ajv({
-  allErrors: false,
-  // Buildbot's tuples ([text, indexes, times]) are described draft-07 style with `items: [...]`.
-  strictTuples: false,
-  allowUnionTypes: true,
-});
-ajv.addKeyword({
-  keyword: 'x-binary',
-  schemaType: 'boolean',
-  errors: false,
-  validate: (expected: boolean, data: unknown) => !expected || data instanceof Uint8Array,
-});
-ajv.addSchema(updatePairSchema);
-ajv.addSchema(updateArgsSchema);
+/** The part of an ajv error the descriptions below use. */
+interface SchemaError { instancePath: string; keyword: string; params: Record<string, unknown>; message?: string }
+/** A generated validator: true when valid; otherwise `errors` holds the first error. */
+interface Validator { (data: unknown): boolean; errors?: SchemaError[] | null }
 
-function compileAll<K extends string>(schemas: Readonly<Record<K, object>>): Record<K, ValidateFunction> {
-  const out = {} as Record<K, ValidateFunction>;
-  for (const key of Object.keys(schemas) as K[]) out[key] = ajv.compile(schemas[key]);
-  return out;
+const validators = generated as unknown as Record<string, Validator>;
+function validator(name: string): Validator {
+  const v = validators[name];
+  if (!v) throw new Error(`no generated validator ${name}: run scripts/generate-validators.ts`);
+  return v;
 }
-
-const messageValidators = compileAll(messageSchemas);
-const commandValidators = compileAll(commandArgsSchemas);
-const envelopeValidator = ajv.compile({
-  type: 'object',
-  properties: { op: { type: 'string', minLength: 1 }, seq_number: seqNumberSchema },
-  required: ['op', 'seq_number'],
-});
+const envelopeValidator = validator('validateEnvelope');
+const workerInfoValidator = validator('validateWorkerInfoResult');
+const messageValidators = Object.fromEntries(KNOWN_OPS.map((op) => [op, validator(`message_${op}`)])) as Record<KnownOp, Validator>;
+const commandValidator = (name: CommandName): Validator => validator(`args_${name}`);
 
 export type ValidationResult<T> = { ok: true; msg: T } | { ok: false; error: ProtocolError };
 
 /** One-line description of the first schema error, naming the offending field. */
-function describe(errors: ErrorObject[] | null | undefined): string {
+function describe(errors: SchemaError[] | null | undefined): string {
   const first = errors?.[0];
   if (!first) return 'does not match the schema';
   const where = first.instancePath ? first.instancePath.slice(1).replace(/\//g, '.') : '';
@@ -97,14 +75,12 @@ export function validateMessage(msg: unknown): ValidationResult<Record<string, u
 export function validateCommandArgs(command: string, args: unknown): ValidationResult<Record<string, unknown>> {
   const name: CommandName | undefined = canonicalCommandName(command);
   if (!name) return { ok: false, error: new ProtocolError(ErrorCodes.UNKNOWN_COMMAND, { command }) };
-  const validate = commandValidators[name];
+  const validate = commandValidator(name);
   if (!validate(args)) {
     return { ok: false, error: new ProtocolError(ErrorCodes.INVALID_COMMAND_ARGS, { command, detail: describe(validate.errors) }) };
   }
   return { ok: true, msg: args as Record<string, unknown> };
 }
-
-const workerInfoValidator = ajv.compile(workerInfoResultSchema);
 
 /** Checks a `get_worker_info` result before the master relies on it. */
 export function validateWorkerInfo(info: unknown): ValidationResult<Record<string, unknown>> {
