@@ -42,6 +42,12 @@ export interface ConnectionOptions {
   highWaterMark?: number;
   /** Encoding of requests this side initiates (default 'msgpack'). Responses mirror the request they answer. */
   encoding?: Encoding;
+  /**
+   * Whether requests this side initiates switch to the encoding of the last frame received (default
+   * true: a master serving unhinted workers learns their encoding that way). A worker that announced
+   * its encoding on the upgrade passes false and keeps `encoding` whatever arrives.
+   */
+  followPeerEncoding?: boolean;
   /** Validate incoming messages against the schemas (default true). */
   validate?: boolean;
   /** Requests awaiting a response at once (default 10 000); beyond it `request()` rejects TOO_MANY_PENDING. */
@@ -87,6 +93,7 @@ export class ProtocolConnection {
   private readonly requestTimeoutMs: number;
   private readonly validate: boolean;
   private readonly closeGraceMs: number;
+  private readonly followPeerEncoding: boolean;
   private readonly log: ProtocolLogger;
   private readonly handlers = new Map<string, RequestHandler>();
   private readonly pending: PendingRequests;
@@ -109,6 +116,7 @@ export class ProtocolConnection {
     this.closeGraceMs = options.closeGraceMs ?? DEFAULT_CLOSE_GRACE_MS;
     this.log = options.logger ?? silentLogger;
     this.outgoingEncoding = options.encoding ?? 'msgpack';
+    this.followPeerEncoding = options.followPeerEncoding ?? true;
     this.pending = new PendingRequests(options.maxPendingRequests ?? DEFAULT_MAX_PENDING_REQUESTS);
     this.sender = new SendQueue(ws, options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK);
     this.closed = new Promise((resolve) => { this.resolveClosed = resolve; });
@@ -135,7 +143,7 @@ export class ProtocolConnection {
     else ws.once('open', () => this.keepalive?.start());
   }
 
-  /** Current outgoing encoding: follows the encoding of the last frame the peer sent. */
+  /** Current outgoing encoding: the last frame the peer sent's, unless `followPeerEncoding` is false. */
   get encoding(): Encoding {
     return this.outgoingEncoding;
   }
@@ -212,7 +220,7 @@ export class ProtocolConnection {
     }
     this.lastReceived = performance.now();
     const frameEncoding: Encoding = isBinary ? 'msgpack' : 'json';
-    this.outgoingEncoding = frameEncoding;
+    if (this.followPeerEncoding) this.outgoingEncoding = frameEncoding;
 
     let msg: Record<string, unknown>;
     try {

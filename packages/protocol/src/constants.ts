@@ -7,6 +7,12 @@ export const PROTOCOL_NAME = 'msgpack_experimental_v7';
 export const DEFAULT_PORT = 9989;
 
 /**
+ * Upgrade-request header in which a worker names the encoding it speaks (`json` or `msgpack`), so the
+ * master, which speaks first, uses it from its first message. The query `?encoding=` is equivalent.
+ */
+export const ENCODING_HEADER = 'X-Mastro-Encoding';
+
+/**
  * Largest frame a connection accepts by default (16 MiB). Buildbot sends at most one file block
  * (default blocksize 16 KiB) or one update batch (buffer_size 64 KiB) per frame, so this leaves
  * ample room while bounding the memory a single peer can make us hold.

@@ -239,6 +239,20 @@ test('responses mirror the encoding of the request, and requests follow the peer
   assert.equal(raw.conn.encoding, 'msgpack');
 });
 
+test('with followPeerEncoding false, requests keep the configured encoding while responses still mirror', async (t) => {
+  const raw = await rawPeer({ encoding: 'json', followPeerEncoding: false });
+  t.after(() => raw.shutdown());
+  raw.sendRaw(encodeMessage({ op: 'keepalive', seq_number: 0 }, 'msgpack'));
+  const ev = await raw.nextEvent();
+  assert.ok(ev.kind === 'message' && ev.isBinary, 'the response mirrors the msgpack request');
+  assert.equal(raw.conn.encoding, 'json');
+  const asked = raw.conn.request('print', { message: 'still json' });
+  const req = await raw.nextEvent();
+  assert.equal(req.kind === 'message' && req.isBinary, false, 'own requests stay JSON');
+  raw.sendRaw(encodeMessage({ op: 'response', seq_number: 0, result: 'ok' }, 'msgpack'));
+  assert.equal(await asked, 'ok');
+});
+
 test('JSON-mode connections exchange binary payloads as $binary', async (t) => {
   const pair = await connectionPair({ encoding: 'json' }, { encoding: 'json' });
   t.after(() => pair.shutdown());

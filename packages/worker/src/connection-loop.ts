@@ -5,7 +5,7 @@
  * that vanished without closing the TCP connection.
  */
 import { WebSocket } from 'ws';
-import { ProtocolConnection, basicAuthHeader, type Encoding } from 'mastro-protocol';
+import { ENCODING_HEADER, ProtocolConnection, basicAuthHeader, type Encoding } from 'mastro-protocol';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
 import type { LogLine } from './logger.js';
 
@@ -73,7 +73,9 @@ export class ConnectionLoop {
   private connectOnce(): Promise<'established' | 'failed'> {
     return new Promise((resolve) => {
       const ws = new WebSocket(this.o.url, {
-        headers: { Authorization: basicAuthHeader(this.o.name, this.o.password) },
+        // The encoding hint lets a mastro master speak our encoding from its first message without
+        // waiting to see which one we use (PROTOCOL.md, "Choosing the encoding"); Buildbot ignores it.
+        headers: { Authorization: basicAuthHeader(this.o.name, this.o.password), [ENCODING_HEADER]: this.o.encoding },
         handshakeTimeout: this.o.handshakeTimeoutMs ?? 30_000,
         maxPayload: this.o.maxFrameSize,
         perMessageDeflate: false,
@@ -101,14 +103,10 @@ export class ConnectionLoop {
         established = true;
         this.o.log(`connected to ${this.o.url} as '${this.o.name}' (${this.o.encoding})`);
         const conn = new ProtocolConnection(ws, {
-          encoding: this.o.encoding, maxFrameSize: this.o.maxFrameSize, requestTimeoutMs: this.o.requestTimeoutMs,
+          encoding: this.o.encoding, followPeerEncoding: false, maxFrameSize: this.o.maxFrameSize, requestTimeoutMs: this.o.requestTimeoutMs,
           logger: { debug: () => undefined, warn: (...a) => this.o.log(a.join(' ')), error: (...a) => this.o.log(a.join(' ')) },
         });
         this.conn = conn;
-        // Each side answers in the encoding it was spoken to and follows the peer's last frame, and
-        // the master speaks first: a JSON worker therefore opens with a request of its own so the
-        // master switches to JSON. (A master that ignores text frames just never answers it.)
-        if (this.o.encoding === 'json') conn.request('keepalive', {}).catch(() => undefined);
         const stopPing = this.startPing(ws);
         try { this.o.onConnection(conn); } catch (err) { this.o.log(`connection setup failed: ${(err as Error).message}`); conn.close(1011, 'worker setup failed'); }
         conn.closed.then((info) => {

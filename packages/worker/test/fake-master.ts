@@ -2,7 +2,7 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { ProtocolConnection, parseBasicAuthHeader } from 'mastro-protocol';
+import { ProtocolConnection, parseBasicAuthHeader, type Encoding } from 'mastro-protocol';
 
 export interface FakeMaster {
   port: number;
@@ -13,6 +13,8 @@ export interface FakeMaster {
   binaryFrames: boolean[];
   /** Per connection, whether each frame from the worker was binary, in order. */
   frameKinds: boolean[][];
+  /** Per connection, the encoding the worker named on the upgrade (X-Mastro-Encoding), if any. */
+  encodingHints: Array<string | undefined>;
   rejected: number;
   updates: Map<string, Array<[string, unknown]>>;
   completed: Map<string, string | null>;
@@ -37,7 +39,7 @@ export async function startFakeMaster(opts: { name: string; password: string; po
   const completionWaiters = new Map<string, (failure: string | null) => void>();
   const sockets = new Set<WebSocket>();
   const master: FakeMaster = {
-    port, url: `ws://127.0.0.1:${port}`, connections: [], binaryFrames: [], frameKinds: [], rejected: 0,
+    port, url: `ws://127.0.0.1:${port}`, connections: [], binaryFrames: [], frameKinds: [], encodingHints: [], rejected: 0,
     updates: new Map(), completed: new Map(),
     nextConnection() { return new Promise((resolve) => waiters.push(resolve)); },
     completion(commandId) {
@@ -49,14 +51,17 @@ export async function startFakeMaster(opts: { name: string; password: string; po
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },
   };
-  wss.on('connection', (ws) => {
+  wss.on('connection', (ws, req) => {
     sockets.add(ws);
     ws.on('close', () => sockets.delete(ws));
     const index = master.connections.length;
     ws.once('message', (_d, isBinary) => { master.binaryFrames[index] = isBinary; });
     master.frameKinds[index] = [];
     ws.on('message', (_d, isBinary) => master.frameKinds[index]!.push(isBinary));
-    const conn = new ProtocolConnection(ws);
+    // Like a mastro master: speak the hinted encoding from the first message, msgpack without a hint.
+    const hint = req.headers['x-mastro-encoding'];
+    master.encodingHints[index] = typeof hint === 'string' ? hint : undefined;
+    const conn = new ProtocolConnection(ws, { encoding: hint === 'json' ? 'json' as Encoding : 'msgpack' });
     conn.setHandler('update', (msg) => {
       const id = String(msg.command_id);
       const list = master.updates.get(id) ?? [];

@@ -24,6 +24,7 @@ test('the worker attaches with Basic auth and answers get_worker_info and set_wo
   assert.equal(await conn.request('print', { message: 'hello' }), null);
   assert.equal(await conn.request('keepalive'), null);
   assert.equal(master.binaryFrames[0], true);
+  assert.equal(master.encodingHints[0], 'msgpack', 'the worker names its encoding on the upgrade');
 });
 
 test('a wrong password is refused and the worker keeps retrying', async (t) => {
@@ -58,13 +59,13 @@ test('set_builder_list creates builder directories used for relative paths', asy
   assert.equal(stdoutOf(master, 'c1'), `${path.join(dir, 'dir-b1', 'build')}\n`);
 });
 
-test('JSON mode speaks text frames and carries file blocks as $binary', async (t) => {
+test('JSON mode names json on the upgrade, speaks text frames and carries file blocks as $binary', async (t) => {
   const { master, dir } = await setup(t, { encoding: 'json' });
   const conn = master.connections[0] ?? await master.nextConnection();
+  assert.equal(master.encodingHints[0], 'json');
   const blocks: Buffer[] = [];
   conn.setHandler('update_upload_file_write', (msg) => { blocks.push(msg.args as Buffer); return null; });
   conn.setHandler('update_upload_file_close', () => null);
-  await until(() => master.binaryFrames[0] !== undefined, "the worker's first frame");
   await conn.request('start_command', { command_id: 'u1', command_name: 'shell', args: { command: 'printf abc > f', workdir: dir } });
   await master.completion('u1');
   await conn.request('start_command', { command_id: 'u2', command_name: 'upload_file', args: { path: path.join(dir, 'f'), blocksize: 2, maxsize: null, keepstamp: false } });

@@ -65,7 +65,7 @@ export class WorkerManager extends EventEmitter<WorkerManagerEventMap> {
     });
     http.on('upgrade', createUpgradeHandler({
       credentials: this.credentials, limiter: this.limiter, wss: this.wss, path: this.options.path,
-      logger: this.options.logger, onAuthenticated: (name, ws, address, encoding) => this.onAuthenticated(name, ws, address, encoding),
+      logger: this.options.logger, onAuthenticated: (name, ws, address, encoding, hinted) => this.onAuthenticated(name, ws, address, encoding, hinted),
     }));
     http.on('clientError', (_err, socket) => { socket.destroy(); });
     await new Promise<void>((resolve, reject) => {
@@ -122,7 +122,7 @@ export class WorkerManager extends EventEmitter<WorkerManagerEventMap> {
     if (http) await new Promise<void>((resolve) => { http.close(() => resolve()); http.closeAllConnections?.(); });
   }
 
-  private onAuthenticated(name: string, ws: WebSocket, remoteAddress: string, encoding: Encoding): void {
+  private onAuthenticated(name: string, ws: WebSocket, remoteAddress: string, encoding: Encoding, hinted: boolean): void {
     const o = this.options;
     const connection = new ProtocolConnection(ws, {
       encoding,
@@ -132,7 +132,7 @@ export class WorkerManager extends EventEmitter<WorkerManagerEventMap> {
     if (this.closing) { connection.close(CloseCodes.GOING_AWAY, 'master shutting down'); return; }
     // Registered after the connection's own listener, so by the time it fires the connection has
     // already switched to the encoding of that first frame.
-    const spoke = encoding === 'json' ? Promise.resolve() : peerSpeaksFirst(ws, o.firstFrameGraceMs);
+    const spoke = hinted ? Promise.resolve() : peerSpeaksFirst(ws, o.firstFrameGraceMs);
     const previous = this.admissions.get(name) ?? Promise.resolve();
     const next = previous.then(() => spoke).then(() => this.admit(name, connection, remoteAddress)).catch((err: Error) => {
       o.logger.error({ err, worker: name }, 'worker admission failed');
@@ -204,9 +204,9 @@ export { WorkerManager as WorkerServer };
 export type { RemoteWorker };
 
 /**
- * A worker that prefers JSON but gave no hint on the upgrade opens with a JSON request of its own
- * (PROTOCOL.md); the master follows the encoding of the frames it receives, so it waits briefly for
- * such a first frame before speaking. Buildbot workers never speak first: they cost this grace once.
+ * Only when `firstFrameGraceMs` is set (default 0): for old JSON workers that give no hint on the
+ * upgrade but open with a JSON request of their own, the master waits briefly for such a first frame
+ * before speaking (it follows the encoding of the frames it receives). Hinted workers skip the wait.
  */
 function peerSpeaksFirst(ws: WebSocket, graceMs: number): Promise<void> {
   if (graceMs <= 0) return Promise.resolve();

@@ -35,9 +35,11 @@ export interface WorkerServerOptions {
   /** Time a worker has to finish the attach sequence (info, settings, builder dirs). Default 60 s. */
   attachTimeoutMs?: number;
   /**
-   * How long the master waits, after the upgrade, for a worker to speak first before it starts the
-   * attach sequence: a JSON worker opens with a JSON request so that the master answers in JSON
-   * (workers sending `X-Mastro-Encoding: json` skip the wait). Default 200 ms; 0 disables.
+   * How long the master waits, after the upgrade, for an unhinted worker to speak first before it
+   * starts the attach sequence. Default 0: a worker that sends no encoding hint (`X-Mastro-Encoding`
+   * header or `?encoding=` query, see PROTOCOL.md) is spoken to in msgpack at once, as Buildbot
+   * workers expect; a JSON-only worker must send the hint. Set it (e.g. 200) only to serve JSON
+   * workers that cannot hint and open with a JSON request instead; every unhinted attach then pays it.
    */
   firstFrameGraceMs?: number;
   /** Failed-login limiting per remote address. */
@@ -99,7 +101,7 @@ export function resolveOptions(options: WorkerServerOptions = {}): ResolvedOptio
     requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
     duplicatePingTimeoutMs: options.duplicatePingTimeoutMs ?? 5_000,
     attachTimeoutMs: options.attachTimeoutMs ?? 60_000,
-    firstFrameGraceMs: options.firstFrameGraceMs ?? 200,
+    firstFrameGraceMs: options.firstFrameGraceMs ?? 0,
     loginRateLimit: options.loginRateLimit ?? {},
     maxUploadSize: options.maxUploadSize ?? 2 * 1024 * 1024 * 1024,
     maxReadBlockSize: options.maxReadBlockSize ?? 1024 * 1024,

@@ -18,7 +18,8 @@ export interface UpgradeAuthDeps {
   wss: WebSocketServer;
   path: string | null;
   logger: WorkerServerLogger;
-  onAuthenticated(name: string, ws: WebSocket, remoteAddress: string, encoding: Encoding): void;
+  /** `hinted`: the worker named its encoding on the upgrade, so the master need not wait for it to speak first. */
+  onAuthenticated(name: string, ws: WebSocket, remoteAddress: string, encoding: Encoding, hinted: boolean): void;
 }
 
 const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found', 429: 'Too Many Requests' };
@@ -36,15 +37,18 @@ export function remoteAddressOf(req: IncomingMessage): string {
 }
 
 /**
- * The master speaks first (get_worker_info), so a worker that wants JSON text frames from the very
- * first message says so on the upgrade: header `X-Mastro-Encoding: json` or query `?encoding=json`.
- * Without it the master starts in msgpack, as Buildbot does, and follows the frames it receives.
+ * The master speaks first (get_worker_info), so a worker states the encoding it wants on the upgrade:
+ * header `X-Mastro-Encoding: json|msgpack` or query `?encoding=json|msgpack` (the query is for clients
+ * that cannot set headers). Returns null without a valid hint (Buildbot workers never send one): the
+ * master then starts in msgpack, as Buildbot does.
  */
-export function preferredEncoding(req: IncomingMessage): Encoding {
+export function encodingHint(req: IncomingMessage): Encoding | null {
   const header = req.headers['x-mastro-encoding'];
-  if (typeof header === 'string' && header.trim().toLowerCase() === 'json') return 'json';
+  const fromHeader = typeof header === 'string' ? header.trim().toLowerCase() : '';
+  if (fromHeader === 'json' || fromHeader === 'msgpack') return fromHeader;
   const query = (req.url ?? '').split('?')[1];
-  return query && new URLSearchParams(query).get('encoding') === 'json' ? 'json' : 'msgpack';
+  const fromQuery = query ? new URLSearchParams(query).get('encoding')?.toLowerCase() : undefined;
+  return fromQuery === 'json' || fromQuery === 'msgpack' ? fromQuery : null;
 }
 
 export function createUpgradeHandler(deps: UpgradeAuthDeps) {
@@ -81,7 +85,7 @@ export function createUpgradeHandler(deps: UpgradeAuthDeps) {
         { 'WWW-Authenticate': 'Basic realm="mastro workers"' });
       return;
     }
-    const encoding = preferredEncoding(req);
-    deps.wss.handleUpgrade(req, socket, head, (ws) => deps.onAuthenticated(creds.name, ws, address, encoding));
+    const hint = encodingHint(req);
+    deps.wss.handleUpgrade(req, socket, head, (ws) => deps.onAuthenticated(creds.name, ws, address, hint ?? 'msgpack', hint !== null));
   };
 }
