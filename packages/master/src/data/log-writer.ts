@@ -83,6 +83,15 @@ export class LogWriter {
     return s;
   }
 
+  /** Registers a log just created by this process, so its first append needs no read of its row. */
+  opened(row: LogRow): void {
+    if (this.open.has(row.id)) return;
+    this.open.set(row.id, {
+      row, committedLines: row.num_lines, numLines: row.num_lines, pending: [], pendingBytes: 0, size: 0,
+      truncated: false, omittedBytes: 0, tail: [], tailBytes: 0, timer: null, flushing: Promise.resolve(), error: undefined,
+    });
+  }
+
   /** Accepts complete lines; returns what was added to the head of the log (empty once truncated). */
   async append(logid: number, content: string, stream?: 'o' | 'e' | 'h'): Promise<AppendResult> {
     const s = await this.state(logid);

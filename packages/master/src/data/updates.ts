@@ -173,9 +173,10 @@ export class DataUpdates implements Updates {
 
   async claimBuildRequests(brids: number[], claimedAt?: number): Promise<boolean> {
     if (!brids.length) return true;
-    const ok = await this.db.buildrequests.claim(brids, this.requireMaster('claimBuildRequests'), claimedAt ?? now());
-    if (ok) await this.publishRequests(brids, 'claimed');
-    return ok;
+    const rows = await this.db.buildrequests.claimRows(brids, this.requireMaster('claimBuildRequests'), claimedAt ?? now());
+    if (!rows) return false;
+    for (const br of await shapeBuildRequests(this.ctx, rows)) this.events.buildRequest(br, 'claimed');
+    return true;
   }
 
   async unclaimBuildRequests(brids: number[]): Promise<void> {
@@ -186,9 +187,8 @@ export class DataUpdates implements Updates {
   async completeBuildRequests(brids: number[], results: number, completeAt?: number): Promise<boolean> {
     if (results === Results.RETRY) throw new DataError('MASTRO_BAD_RESULT', 500, 'a build request cannot complete with RETRY: unclaim it so it runs again');
     if (!brids.length) return true;
-    const ok = await this.db.buildrequests.complete(brids, results, completeAt ?? now(), this.requireMaster('completeBuildRequests'));
-    if (!ok) return false;
-    const rows = await this.db.buildrequests.getMany(brids);
+    const rows = await this.db.buildrequests.completeRows(brids, results, completeAt ?? now(), this.requireMaster('completeBuildRequests'));
+    if (!rows) return false;
     for (const br of await shapeBuildRequests(this.ctx, rows)) this.events.buildRequest(br, 'complete');
     for (const bsid of new Set(rows.map((r) => r.buildsetid))) await this.maybeBuildsetComplete(bsid);
     return true;
@@ -333,6 +333,8 @@ export class DataUpdates implements Updates {
       for (let i = 1; slugs.has(slug); i++) slug = `${base}_${i}`;
       slugs.add(slug);
       logid = await this.db.logs.insert(l.stepid, l.name, slug, l.type);
+      // A step of our own build: its runtime finishes every log it adds, which forgets this entry.
+      this.ctx.logs.opened({ id: logid, name: l.name, slug, stepid: l.stepid, complete: false, num_lines: 0, type: l.type });
     } else {
       ({ logid, slug } = await this.db.logs.add(l.stepid, l.name, slug, l.type));
     }

@@ -64,18 +64,28 @@ export class BuildRequestsTable {
 
   /** All or nothing: false when any request is already claimed or complete. */
   async claim(brids: number[], masterid: number, claimedAt: number): Promise<boolean> {
-    if (!brids.length) return true;
+    return !brids.length || (await this.claimRows(brids, masterid, claimedAt)) !== null;
+  }
+
+  /**
+   * Like `claim`, returning the claimed rows as they now are (null when the claim failed), so the
+   * caller can publish them without reading them back.
+   */
+  async claimRows(brids: number[], masterid: number, claimedAt: number): Promise<BuildRequestRow[] | null> {
+    if (!brids.length) return [];
+    const sorted = [...new Set(brids)].sort((a, b) => a - b);
     try {
-      await this.k.transaction().execute(async (trx) => {
-        const done = await trx.selectFrom('buildrequests').select('id').where('id', 'in', brids).where('complete', '=', 1).executeTakeFirst();
-        if (done) throw new ClaimConflict();
+      return await this.k.transaction().execute(async (trx) => {
+        const rows = (await trx.selectFrom('buildrequests').leftJoin('buildrequest_claims', 'buildrequest_claims.brid', 'buildrequests.id')
+          .select(COLUMNS).where('buildrequests.id', 'in', sorted).orderBy('buildrequests.id').execute()).map(toRow);
+        // Unknown, complete or claimed already: a lost race (the claim key would refuse it anyway).
+        if (rows.length !== sorted.length || rows.some((r) => r.complete || r.claimed_by_masterid !== null)) throw new ClaimConflict();
         // Sorted ids make two masters lock rows in the same order, so they conflict instead of deadlocking.
-        const sorted = [...new Set(brids)].sort((a, b) => a - b);
         await trx.insertInto('buildrequest_claims').values(sorted.map((brid) => ({ brid, masterid, claimed_at: claimedAt }))).execute();
+        return rows.map((r) => ({ ...r, claimed_by_masterid: masterid, claimed_at: claimedAt }));
       });
-      return true;
     } catch (err) {
-      if (err instanceof ClaimConflict || isUniqueViolation(err)) return false;
+      if (err instanceof ClaimConflict || isUniqueViolation(err)) return null;
       throw err;
     }
   }
@@ -94,14 +104,20 @@ export class BuildRequestsTable {
 
   /** Completes requests claimed by `masterid`; false (and nothing changed) if any is not. */
   async complete(brids: number[], results: number, completeAt: number, masterid: number): Promise<boolean> {
-    if (!brids.length) return true;
+    return !brids.length || (await this.completeRows(brids, results, completeAt, masterid)) !== null;
+  }
+
+  /** Like `complete`, returning the completed rows as they now are (null when nothing was completed). */
+  async completeRows(brids: number[], results: number, completeAt: number, masterid: number): Promise<BuildRequestRow[] | null> {
+    if (!brids.length) return [];
+    const ids = [...new Set(brids)];
     return this.k.transaction().execute(async (trx) => {
-      const ok = await trx.selectFrom('buildrequests').innerJoin('buildrequest_claims', 'buildrequest_claims.brid', 'buildrequests.id')
-        .select((eb) => eb.fn.countAll().as('n')).where('buildrequests.id', 'in', brids)
-        .where('buildrequest_claims.masterid', '=', masterid).where('buildrequests.complete', '=', 0).executeTakeFirst();
-      if (Number(ok?.n ?? 0) !== new Set(brids).size) return false;
-      await trx.updateTable('buildrequests').set({ complete: 1, results, complete_at: completeAt }).where('id', 'in', brids).execute();
-      return true;
+      const rows = (await trx.selectFrom('buildrequests').innerJoin('buildrequest_claims', 'buildrequest_claims.brid', 'buildrequests.id')
+        .select(COLUMNS).where('buildrequests.id', 'in', ids)
+        .where('buildrequest_claims.masterid', '=', masterid).where('buildrequests.complete', '=', 0).orderBy('buildrequests.id').execute()).map(toRow);
+      if (rows.length !== ids.length) return null;
+      await trx.updateTable('buildrequests').set({ complete: 1, results, complete_at: completeAt }).where('id', 'in', ids).execute();
+      return rows.map((r) => ({ ...r, complete: true, results, complete_at: completeAt }));
     });
   }
 

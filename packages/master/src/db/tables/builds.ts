@@ -31,7 +31,27 @@ export class BuildsTable {
     return next;
   }
 
+  /** The last number this process gave each builder: the next build tries last + 1 without reading. */
+  private readonly lastNumber = new Map<number, number>();
+
   private async insertNumbered(b: { builderid: number; buildrequestid: number; workerid: number; masterid: number; state_string: string; started_at: number }): Promise<{ buildid: number; number: number }> {
+    const last = this.lastNumber.get(b.builderid);
+    if (last !== undefined) {
+      try {
+        const { id } = await this.k.insertInto('builds').values({ ...b, number: last + 1, complete_at: null, results: null }).returning('id').executeTakeFirstOrThrow();
+        this.lastNumber.set(b.builderid, last + 1);
+        return { buildid: id, number: last + 1 };
+      } catch (err) {
+        // Another master numbered a build of this builder meanwhile: read the maximum below.
+        if (!String((err as { code?: string })?.code ?? '').match(/^(23505|SQLITE_CONSTRAINT)/)) throw err;
+      }
+    }
+    const res = await this.insertNumberedAfterMax(b);
+    this.lastNumber.set(b.builderid, res.number);
+    return res;
+  }
+
+  private async insertNumberedAfterMax(b: { builderid: number; buildrequestid: number; workerid: number; masterid: number; state_string: string; started_at: number }): Promise<{ buildid: number; number: number }> {
     // Another master may take the same number concurrently (PostgreSQL): the unique key rejects one, which retries.
     for (let attempt = 0; ; attempt++) {
       try {

@@ -34,8 +34,9 @@ export class SourceStampsTable {
       codebase: ss.codebase ?? '', project: ss.project ?? '', patchid,
     };
     const ss_hash = createHash('sha1').update(JSON.stringify([row.branch, row.revision, row.repository, row.project, row.codebase, row.patchid])).digest('hex');
-    await q.insertInto('sourcestamps').values({ ...row, ss_hash, created_at: now })
-      .onConflict((oc) => oc.column('ss_hash').doNothing()).execute();
+    const inserted = await q.insertInto('sourcestamps').values({ ...row, ss_hash, created_at: now })
+      .onConflict((oc) => oc.column('ss_hash').doNothing()).returning('id').executeTakeFirst();
+    if (inserted) return inserted.id;
     return (await q.selectFrom('sourcestamps').select('id').where('ss_hash', '=', ss_hash).executeTakeFirstOrThrow()).id;
   }
 
