@@ -151,7 +151,16 @@ const initial: Migration = {
   },
 };
 
-export const MIGRATIONS: readonly Migration[] = [initial];
+/** Finding a new change's parent (the newest change of its branch) by index instead of a scan of all changes. */
+const changeParentIndex: Migration = {
+  version: 2,
+  name: 'changes parent index',
+  async up(db) {
+    await db.schema.createIndex('changes_branch_newest').on('changes').columns(['repository', 'project', 'codebase', 'branch', 'changeid']).execute();
+  },
+};
+
+export const MIGRATIONS: readonly Migration[] = [initial, changeParentIndex];
 
 /** Applies every migration newer than the recorded version, each in its own transaction. */
 export async function migrate(db: Kysely<Schema>, engine: Engine): Promise<number> {
