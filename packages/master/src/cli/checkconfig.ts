@@ -10,6 +10,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const dir = positionals[0];
   if (!dir) throw new UsageError('checkconfig needs a master directory');
   const r = await tryLoadConfig(dir);
+  for (const w of r.warnings ?? []) println(io.stderr, `warning: ${formatIssue(w)}`);
   if (!r.config) {
     println(io.stderr, `${r.file ?? dir}: ${r.issues.length} error${r.issues.length === 1 ? '' : 's'}:`);
     for (const issue of r.issues) println(io.stderr, `  ${formatIssue(issue)}`);

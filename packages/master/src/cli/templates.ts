@@ -31,7 +31,15 @@ export default defineConfig({
   // Workers connect here: mastro-worker create-worker WORKERDIR localhost:${o.workerPort} ${o.workerName} PASSWORD
   protocols: { msgpack: { port: ${o.workerPort} } },
   // Web UI, REST API (/api/v2) and change hooks (/change_hook/base).
-  www: { port: ${o.httpPort}, changeHooks: { base: {} } },
+  www: {
+    port: ${o.httpPort},
+    changeHooks: { base: {} },
+    // Change hooks accept anyone who can reach this port (Buildbot's default; \`mastro checkconfig\`
+    // warns about it). To require HTTP Basic credentials (mastro sendchange --auth hook:PASSWORD,
+    // git config hooks.mastro.auth hook:PASSWORD), list accounts: literal, Buildbot's password file
+    // of user:password lines, or users of \`mastro user add\` with a role. \`false\` = open on purpose.
+    // changeHookAuth: [{ username: 'hook', password: 'change-me' }, 'file:changehook.passwd', { usersStore: { roles: ['change-hook'] } }],
+  },
 
   // Who may connect. Keep passwords out of this file with secrets.directory() and util.secret('name').
   workers: [worker(${JSON.stringify(o.workerName)}, ${JSON.stringify(o.workerPassword)}, { maxBuilds: 2 })],

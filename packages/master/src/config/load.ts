@@ -22,7 +22,8 @@ import { validateAgainstSchema } from './schema.js';
 import { yamlToUserConfig, type StepNamespace } from './yaml-form.js';
 import type { MasterConfig } from './types.js';
 
-export interface LoadResult { config: MasterConfig | null; issues: ConfigIssue[]; file: string | null }
+/** `warnings` (optional): worth printing even for a valid config, e.g. change hooks open to the network. */
+export interface LoadResult { config: MasterConfig | null; issues: ConfigIssue[]; file: string | null; warnings?: ConfigIssue[] }
 
 /** The config file of a master directory, or null when there is none. */
 export function findConfigFile(dir: string): string | null {
@@ -55,9 +56,9 @@ export async function tryLoadConfig(dir: string): Promise<LoadResult> {
       return { config: null, file, issues: [{ path: '', message: describeLoadError(err) }] };
     }
   }
-  const { config, issues } = checkConfig(raw, { masterDir, configFile: file });
-  if (early.length) return { config: null, issues: [...early, ...issues], file };
-  return { config, issues, file };
+  const { config, issues, warnings } = checkConfig(raw, { masterDir, configFile: file });
+  if (early.length) return { config: null, issues: [...early, ...issues], file, warnings };
+  return { config, issues, file, warnings };
 }
 
 /** Loads the config of a master directory; throws a ConfigError listing every mistake. */

@@ -16,6 +16,7 @@ import {
   uniqueNames, unknownNameMessage, type Obj,
 } from './checks.js';
 import { DEFAULTS } from './defaults.js';
+import { checkWwwSecurity } from './www-auth.js';
 import { ConfigError, IssueCollector, type ConfigIssue } from './errors.js';
 import type { BuilderConfig, CollapseRequestsFn, MasterConfig, WorkerConfig } from './types.js';
 
@@ -30,7 +31,7 @@ export const BUILDER_KEYS = [
   'defaultProperties', 'tags', 'description', 'builddir', 'workerbuilddir', 'env', 'priority', 'project',
 ];
 export const MSGPACK_KEYS = ['port', 'host', 'path', 'maxFrameSize', 'keepaliveIntervalMs', 'keepaliveTimeoutMs', 'requestTimeoutMs', 'attachTimeoutMs', 'maxUploadSize', 'maxReadBlockSize'];
-export const WWW_KEYS = ['port', 'host', 'bodyLimit', 'changeHooks', 'auth', 'authz'];
+export const WWW_KEYS = ['port', 'host', 'bodyLimit', 'changeHooks', 'auth', 'authz', 'changeHookAuth'];
 const CHANGE_HOOK_DIALECTS = ['base', 'github', 'gitlab', 'gerrit'];
 
 export interface NormaliseOptions {
@@ -39,13 +40,15 @@ export interface NormaliseOptions {
   configFile?: string | null;
 }
 
-export interface NormaliseResult { config: MasterConfig | null; issues: ConfigIssue[] }
+/** `warnings`: things a valid config should still be told about (e.g. change hooks open to the network). */
+export interface NormaliseResult { config: MasterConfig | null; issues: ConfigIssue[]; warnings: ConfigIssue[] }
 
 /** Validates without throwing: `config` is null when there are issues. */
 export function checkConfig(raw: unknown, opts: NormaliseOptions): NormaliseResult {
   const c = new IssueCollector();
-  const config = build(raw, c, opts);
-  return c.count ? { config: null, issues: c.issues } : { config, issues: [] };
+  const warnings: ConfigIssue[] = [];
+  const config = build(raw, c, opts, warnings);
+  return c.count ? { config: null, issues: c.issues, warnings } : { config, issues: [], warnings };
 }
 
 /** Validates and normalises, throwing a ConfigError that lists every mistake. */
@@ -62,7 +65,7 @@ function list(c: IssueCollector, obj: Obj, key: string): unknown[] {
   return v;
 }
 
-function build(raw: unknown, c: IssueCollector, opts: NormaliseOptions): MasterConfig {
+function build(raw: unknown, c: IssueCollector, opts: NormaliseOptions, warnings: ConfigIssue[]): MasterConfig {
   const masterDir = resolve(opts.masterDir);
   if (!isPlainObject(raw)) {
     c.here(`the config must be an object (export default defineConfig({...})), got ${describe(raw)}`);
@@ -113,6 +116,7 @@ function build(raw: unknown, c: IssueCollector, opts: NormaliseOptions): MasterC
       else if (o !== true && !isPlainObject(o)) wc.at('changeHooks').add(dialect, `must be an object of options ({} for defaults), got ${describe(o)}`);
       if (o === true) hooks[dialect] = {};
     }
+    for (const message of checkWwwSecurity(wc, w, masterDir)) warnings.push({ path: 'www.changeHookAuth', message });
     www = {
       ...w,
       port: port(wc, w, 'port', DEFAULTS.httpPort),

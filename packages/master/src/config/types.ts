@@ -135,7 +135,29 @@ export interface WwwOptions {
   auth?: WwwAuthOptions;
   /** Which roles may do what. Read by src/www/authz/rules.ts. */
   authz?: WwwAuthzOptions;
+  /**
+   * HTTP Basic authentication of every change hook (Buildbot's `change_hook_auth`): a request
+   * passes when its credentials match one of the entries. Default none: hooks are open, as in
+   * Buildbot, and the master warns when it listens beyond loopback. `false` = open on purpose (no
+   * warning). Dialect secrets (github `secret`, gitlab/gerrit `token`) are checked as well.
+   * Takes effect when the master (re)starts its HTTP server.
+   */
+  changeHookAuth?: ChangeHookAuthEntry[] | false | null;
 }
+
+/**
+ * One source of change hook credentials:
+ *  - `{ username, password }`: a literal account;
+ *  - `'file:changehook.passwd'` or `{ file }`: Buildbot's password file of `user:password` lines
+ *    (relative to the master directory; re-read when it changes);
+ *  - `{ usersStore: true }` / `{ usersStore: { roles: ['change-hook'] } }`: users added with
+ *    `mastro user add` (optionally only those with one of the roles).
+ */
+export type ChangeHookAuthEntry =
+  | { username: string; password: string }
+  | string
+  | { file: string }
+  | { usersStore: true | { roles?: string[] } };
 
 /** One OAuth2 provider (GitHub or GitLab). Endpoint URLs default to the public service. */
 export interface OAuthProviderOptions {

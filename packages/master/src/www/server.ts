@@ -6,7 +6,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { DataConnector } from '../data/connector.js';
 import type { MessageQueue } from '../mq/bus.js';
-import type { MasterConfig, WwwAuthOptions, WwwAuthzOptions } from '../config/types.js';
+import type { ChangeHookAuthEntry, MasterConfig, WwwAuthOptions, WwwAuthzOptions } from '../config/types.js';
 import type { Master } from '../master.js';
 import { registerRestApi } from './api/rest.js';
 import { registerChangeHooks } from './hooks/routes.js';
@@ -47,6 +47,8 @@ export interface HttpServerOptions {
   logger?: Logger;
   /** Enabled change hook dialects and their options, e.g. `{ base: {}, github: { secret } }`. None by default. */
   changeHooks?: Record<string, Record<string, unknown> | boolean | undefined>;
+  /** `www.changeHookAuth` when no `config` is given (see hooks/hook-auth.ts). */
+  changeHookAuth?: ChangeHookAuthEntry[] | false | null;
   /** Additional dialect implementations by name. */
   changeHookDialects?: Record<string, ChangeHookDialect>;
   /** Called with the app (and the security context) before it listens, so other modules can add routes. */
@@ -110,7 +112,11 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpSer
   if (target) for (const w of await opts.data.getList<{ name: string; paused: boolean }>(['workers'])) if (w.paused) target.setWorkerPaused(w.name, true);
   registerAuthRoutes(app, security);
   registerRestApi(app, opts.data, { security, control, target });
-  registerChangeHooks(app, opts.data.updates, { enabled: opts.changeHooks ?? {}, dialects: opts.changeHookDialects });
+  registerChangeHooks(app, opts.data.updates, {
+    enabled: opts.changeHooks ?? {}, dialects: opts.changeHookDialects,
+    auth: config?.www?.changeHookAuth ?? opts.changeHookAuth, host: opts.host ?? HTTP_DEFAULTS.host,
+    authOptions: { masterDir: config?.masterDir ?? opts.masterDir ?? null, usersStore: security.authn.store, burst: security.authn.options.loginBurst, refillPerSecond: security.authn.options.loginRefillPerSecond },
+  });
   const closeWs = registerWebSocket(app, { mq: opts.mq ?? opts.data.mq, security, control }, opts.ws);
   if (opts.configure) await opts.configure(app, { security });
   await app.listen({ port: opts.port ?? HTTP_DEFAULTS.port, host: opts.host ?? HTTP_DEFAULTS.host });

@@ -3,18 +3,29 @@
  * (404 otherwise); accepted changes go through `updates.addChange`.
  *  - `base` answers like Buildbot: 202 "<n> change found", 400 with the reason for bad input.
  *  - github, gitlab, gerrit (./dialects.ts) answer through `handleHookRequest` (signatures, replays, body limits).
+ * With `www.changeHookAuth` every request must first pass HTTP Basic authentication (./hook-auth.ts):
+ * 401 with a WWW-Authenticate challenge otherwise, 429 when an address or user name failed too often.
+ * Dialect secrets are checked after it, so a forge webhook needs both.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Updates } from '../../data/updates-api.js';
 import { HookInputError } from './types.js';
 import { readBaseHook } from './base.js';
 import { CHANGE_HOOK_FACTORIES, handleHookRequest, type ChangeHookDialect } from './dialects.js';
+import { ChangeHookAuth, changeHookAuthWarning, HOOK_AUTH_CHALLENGE, type HookAuthOptions } from './hook-auth.js';
+import type { ChangeHookAuthEntry } from '../../config/types.js';
 
 export interface ChangeHookOptions {
   /** Enabled dialects and their options, e.g. `{ base: {}, github: { secret } }` (the config's `www.changeHooks`). */
   enabled: Record<string, Record<string, unknown> | boolean | undefined>;
   /** Extra or replacement dialect implementations, by name. */
   dialects?: Record<string, ChangeHookDialect>;
+  /** `www.changeHookAuth`: credentials every hook request must carry; none/null = open, false = open on purpose. */
+  auth?: readonly ChangeHookAuthEntry[] | false | null;
+  /** Where password files and users come from, and the failed-attempt limits (see hook-auth.ts). */
+  authOptions?: HookAuthOptions;
+  /** The interface the server listens on, to warn about open hooks reachable from other machines. */
+  host?: string;
 }
 
 /** Form fields arrive as lists of strings (take the first, like Buildbot); JSON values are kept whole. */
@@ -42,6 +53,10 @@ export function registerChangeHooks(app: FastifyInstance, updates: Updates, opts
     else throw new Error(unknownDialect(name).replace("wasn't enabled in www.changeHooks", 'is not a change hook dialect mastro has'));
   }
 
+  const warning = changeHookAuthWarning({ host: opts.host, changeHooks: opts.enabled, changeHookAuth: opts.auth });
+  if (warning) app.log.warn({ path: 'www.changeHookAuth' }, warning);
+  const auth = opts.auth ? new ChangeHookAuth(opts.auth, opts.authOptions) : null;
+
   const base = async (req: FastifyRequest, reply: FastifyReply) => {
     const body: any = req.body ?? {};
     const query: any = req.query ?? {};
@@ -58,6 +73,18 @@ export function registerChangeHooks(app: FastifyInstance, updates: Updates, opts
   };
 
   const handler = async (req: FastifyRequest, reply: FastifyReply) => {
+    if (auth) {
+      let r;
+      try { r = await auth.check({ headers: req.headers, ip: req.ip }); } catch (err) {
+        req.log.error({ err }, 'checking change hook credentials failed');
+        return reply.code(500).type('text/plain').send('checking change hook credentials failed; see the master log');
+      }
+      if (!r.ok) {
+        if (r.status === 401) reply.header('www-authenticate', HOOK_AUTH_CHALLENGE);
+        if (r.retryAfterSec) reply.header('retry-after', String(r.retryAfterSec));
+        return reply.code(r.status).type('text/plain').send(r.message);
+      }
+    }
     const name = (req.params as { dialect?: string }).dialect || 'base';
     if (name === 'base') {
       if (opts.enabled.base === undefined || opts.enabled.base === false) return reply.code(404).type('text/plain').send(unknownDialect(name));
