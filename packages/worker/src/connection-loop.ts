@@ -23,11 +23,28 @@ export interface ConnectionLoopOptions {
   handshakeTimeoutMs?: number;
   maxFrameSize?: number;
   requestTimeoutMs?: number;
+  /**
+   * Mask outgoing frames with a random key (RFC 6455). Default: only on plain `ws://` to a host that
+   * is not loopback. Masking protects HTTP intermediaries that can read the bytes from
+   * attacker-chosen payloads; over TLS (`wss://`) or loopback there is no such intermediary, and
+   * skipping it saves a copy and an XOR pass over every byte of log output.
+   */
+  maskFrames?: boolean;
   log: LogLine;
   /** Called with each established connection; the loop waits for `conn.closed` before reconnecting. */
   onConnection(conn: ProtocolConnection): void;
   /** Called when an attempt fails before the connection is established (e.g. refused, 401). */
   onAttemptFailed?(reason: { message: string; status?: number }): void;
+}
+
+const zeroMask = (mask: Buffer): void => { mask.fill(0); };
+
+/** Whether frames to `url` cross a network where an intermediary could read them (see maskFrames). */
+export function needsMasking(url: string): boolean {
+  const { protocol, hostname } = new URL(url);
+  if (protocol === 'wss:') return false;
+  const host = hostname.replace(/^\[|\]$/g, '');
+  return !(host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host));
 }
 
 export class ConnectionLoop {
@@ -79,6 +96,8 @@ export class ConnectionLoop {
         handshakeTimeout: this.o.handshakeTimeoutMs ?? 30_000,
         maxPayload: this.o.maxFrameSize,
         perMessageDeflate: false,
+        // An all-zero key is valid on the wire and makes `ws` skip the masking pass.
+        ...((this.o.maskFrames ?? needsMasking(this.o.url)) ? {} : { generateMask: zeroMask }),
       });
       this.ws = ws;
       let established = false;

@@ -30,6 +30,8 @@ export interface WorkerOptions {
   pingTimeoutMs?: number;
   maxFrameSize?: number;
   requestTimeoutMs?: number;
+  /** Mask outgoing frames (default: only plain ws:// to a non-loopback host; see ConnectionLoopOptions). */
+  maskFrames?: boolean;
   /** Let the master use paths outside the basedir (default false). */
   allowPathsOutsideBasedir?: boolean;
   /** SIGTERM-to-SIGKILL grace for interrupted commands, ms (default 5000). */
@@ -150,7 +152,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const loop = new ConnectionLoop({
     url, name: options.name, password: options.password, encoding: options.encoding ?? 'msgpack',
     backoff: options.backoff, pingIntervalMs: options.pingIntervalMs, pingTimeoutMs: options.pingTimeoutMs,
-    maxFrameSize: options.maxFrameSize, requestTimeoutMs: options.requestTimeoutMs,
+    maxFrameSize: options.maxFrameSize, requestTimeoutMs: options.requestTimeoutMs, maskFrames: options.maskFrames,
     log, onConnection: handle, onAttemptFailed: options.onAttemptFailed,
   });
 

@@ -42,3 +42,28 @@ test('over-long lines are cut at the maximum length', () => {
 test('Python octal escapes in newline_re are translated', () => {
   assert.ok(compileNewlineRe('\\033\\[u').test('\x1b[u'));
 });
+
+test('random chunkings give whole lines whose indexes point at each newline and whose lines respect the maximum', () => {
+  let seed = 12345;
+  const rand = (n: number) => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed % n; };
+  for (let round = 0; round < 50; round++) {
+    const max = 2 + rand(40);
+    let input = '';
+    for (let i = 0; i < 30; i++) input += 'x'.repeat(rand(60)) + (rand(4) ? '\n' : '');
+    const s = splitter(max);
+    let out = '';
+    for (let pos = 0; pos < input.length;) {
+      const len = 1 + rand(50);
+      const chunk = s.append(input.slice(pos, pos + len), pos);
+      pos += len;
+      if (!chunk) continue;
+      const [text, indexes, times] = chunk;
+      assert.equal(indexes.length, times.length);
+      assert.deepEqual(indexes, [...text.matchAll(/\n/g)].map((m) => m.index));
+      assert.ok(text.split('\n').every((line) => line.length < max), `a line is longer than ${max - 1}`);
+      out += text;
+    }
+    out += s.flush()?.[0] ?? '';
+    assert.equal(out.replace(/\n/g, ''), input.replace(/\n/g, ''));
+  }
+});

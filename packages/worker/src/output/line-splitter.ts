@@ -20,6 +20,28 @@ export class LineSplitter {
     this.newlineRe.lastIndex = 0;
     all = all.replace(this.newlineRe, '\n');
 
+    // Fast path (the common case): only the newline offsets are collected and the complete part is
+    // sliced once; lines are copied one by one only when one must be cut for being over-long.
+    const max = Math.max(2, this.maxLineLength);
+    const indexes: number[] = [];
+    let start = 0;
+    let cut = false;
+    for (let nl = all.indexOf('\n'); nl !== -1; nl = all.indexOf('\n', nl + 1)) {
+      if (nl - start >= max) { cut = true; break; }
+      indexes.push(nl);
+      start = nl + 1;
+    }
+    if (cut || all.length - start >= max) return this.appendCutting(all, firstTime, time, hadPartial);
+    this.partial = all.slice(start);
+    if (this.partial !== '' && (indexes.length > 0 || !hadPartial)) this.partialTime = time;
+    if (!indexes.length) return null;
+    const times = new Array<number>(indexes.length).fill(time);
+    times[0] = firstTime;
+    return [start === all.length ? all : all.slice(0, start), indexes, times];
+  }
+
+  /** The slow path: some line is longer than `maxLineLength` and is cut into several. */
+  private appendCutting(all: string, firstTime: number, time: number, hadPartial: boolean): LineChunk | null {
     const pieces: string[] = [];
     const indexes: number[] = [];
     const times: number[] = [];
