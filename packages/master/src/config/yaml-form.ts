@@ -14,6 +14,7 @@
  *                       - shell: { command: [make, test] }
  *   force params:   parameters: [ { choice: { name: target, choices: [a, b] } } ]
  *   matchers:       changeFilter: { branch: { regex: '^release/' } }
+ *   file filters:   changeFilter: { onlyFiles: ['docs/**', '*.md'] }   (globs; or { regex: '^docs/' })
  *
  * The document is first checked against the published JSON Schema (schema.ts), then converted here
  * into a UserConfig, which goes through the same normalisation as a TypeScript config.
@@ -23,7 +24,7 @@ import { isPlainObject, type Obj } from './checks.js';
 import { schedulers as schedulerFactories } from '../schedulers/specs.js';
 import { params } from '../schedulers/force-params.js';
 import { changes } from '../changes/specs.js';
-import { isRegexObject, FILTER_FIELDS } from '../schedulers/change-filter.js';
+import { isRegexObject, FILTER_FIELDS, FILE_FILTER_FIELDS } from '../schedulers/change-filter.js';
 import type { UserConfig } from './types.js';
 import { secrets as secretProviders } from '../process/secrets.js';
 
@@ -47,7 +48,7 @@ function regexes(value: unknown): unknown {
 function convertFilter(filter: unknown): unknown {
   if (!isPlainObject(filter)) return filter;
   const out: Obj = { ...filter };
-  for (const f of FILTER_FIELDS) if (out[f] !== undefined) out[f] = regexes(out[f]);
+  for (const f of [...FILTER_FIELDS, ...FILE_FILTER_FIELDS]) if (out[f] !== undefined) out[f] = regexes(out[f]);
   return out;
 }
 

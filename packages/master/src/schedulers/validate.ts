@@ -5,7 +5,7 @@
 import { Cron } from 'croner';
 import type { IssueCollector } from '../config/errors.js';
 import { bool, describe, fn, isPlainObject, knownKeys, num, numOrNull, optStr, record, str, strList, unknownNameMessage, type Obj } from '../config/checks.js';
-import { FILTER_FIELDS } from './change-filter.js';
+import { FILTER_FIELDS, FILE_FILTER_FIELDS, checkFileFilterFields } from './change-filter.js';
 import { NOT_YET_IMPLEMENTED, OVERLAP_POLICIES, type SchedulerSpec } from './specs.js';
 import { resolveForceFields } from './force-fields.js';
 import { cronExpression } from './cron.js';
@@ -128,9 +128,10 @@ function checkCodebases(c: IssueCollector, raw: Obj): void {
 function checkChangeFilter(c: IssueCollector, raw: Obj): void {
   const f = raw.changeFilter;
   if (f === undefined || typeof f === 'function') return;
-  if (!isPlainObject(f)) { c.add('changeFilter', `must be an object of ${FILTER_FIELDS.join('/')} matchers or a function, got ${describe(f)}`); return; }
+  if (!isPlainObject(f)) { c.add('changeFilter', `must be an object of ${[...FILTER_FIELDS, ...FILE_FILTER_FIELDS].join('/')} matchers or a function, got ${describe(f)}`); return; }
   const fc = c.at('changeFilter');
-  knownKeys(fc, f, FILTER_FIELDS);
+  knownKeys(fc, f, [...FILTER_FIELDS, ...FILE_FILTER_FIELDS]);
+  checkFileFilterFields(fc, f);
   for (const field of FILTER_FIELDS) {
     const m = f[field];
     if (m === undefined || m === null || typeof m === 'string' || typeof m === 'function' || m instanceof RegExp) continue;
