@@ -5,6 +5,7 @@
  */
 import { LineSplitter } from './output/line-splitter.js';
 import { UpdateBuffer, type UpdatePair } from './output/update-buffer.js';
+import { UpdateWindow } from './output/update-window.js';
 import type { OutputSettings } from './settings.js';
 import type { CommandContext, CommandDefinition, WorkerCommand } from './commands/types.js';
 import { CommandArgsError } from './commands/types.js';
@@ -18,8 +19,10 @@ export interface RunnerDeps {
   resolvePath(baseForRelative: string, p: string): string;
   log(message: string): void;
   killGraceMs: number;
-  /** Update requests allowed in flight before the command's output is paused. */
+  /** Update requests awaiting acknowledgement before output is held back and merged. */
   maxUpdatesInFlight: number;
+  /** Largest merged update while held back (Buildbot cost units ≈ bytes) before output pauses. */
+  maxUpdateCost: number;
 }
 
 const TEXT_STREAMS = new Set(['stdout', 'stderr', 'header']);
@@ -29,8 +32,7 @@ export class CommandRunner {
   private readonly command: WorkerCommand;
   private readonly buffer: UpdateBuffer;
   private readonly splitters = new Map<string, LineSplitter>();
-  private inFlight = 0;
-  private drainWaiters: Array<() => void> = [];
+  private readonly window: UpdateWindow;
   private complete = false;
   private detached = false;
   private startDone!: () => void;
@@ -41,7 +43,8 @@ export class CommandRunner {
     if (name === 'mkdir' || name === 'rmdir') {
       if (!('paths' in args) && !('dir' in args)) throw new CommandArgsError(`${name} is missing args: paths`);
     }
-    this.buffer = new UpdateBuffer((pairs) => this.sendUpdate(pairs), deps.settings.bufferSize, deps.settings.bufferTimeoutMs);
+    this.window = new UpdateWindow((pairs) => this.sendUpdate(pairs), deps.maxUpdatesInFlight, deps.maxUpdateCost);
+    this.buffer = new UpdateBuffer((pairs) => this.window.send(pairs), deps.settings.bufferSize, deps.settings.bufferTimeoutMs);
     const self = this;
     const ctx: CommandContext = {
       commandId, commandName: name, args,
@@ -50,8 +53,8 @@ export class CommandRunner {
       resolvePath: (p) => deps.resolvePath(deps.builderDir, p),
       sendStatus: (pairs) => this.sendStatus(pairs),
       request: (op, fields = {}) => deps.request(op, { ...fields, command_id: commandId }),
-      get congested() { return self.inFlight >= deps.maxUpdatesInFlight; },
-      whenDrained: () => this.whenDrained(),
+      get congested() { return self.window.congested; },
+      whenDrained: () => this.window.whenDrained(),
       log: (m) => deps.log(`[${name} ${commandId}] ${m}`),
       killGraceMs: deps.killGraceMs,
     };
@@ -79,7 +82,7 @@ export class CommandRunner {
     if (this.detached) return;
     this.detached = true;
     this.buffer.dispose();
-    for (const w of this.drainWaiters.splice(0)) w();
+    this.window.dispose();
     if (!this.complete) this.command.interrupt('connection to the master lost');
   }
 
@@ -113,20 +116,10 @@ export class CommandRunner {
     this.buffer.flush();
   }
 
-  private sendUpdate(pairs: UpdatePair[]): void {
-    if (this.detached) return;
-    this.inFlight++;
-    this.deps.request('update', { command_id: this.commandId, args: pairs })
-      .catch((err: unknown) => this.deps.log(`update for ${this.commandId} not acknowledged: ${(err as Error).message ?? err}`))
-      .finally(() => {
-        this.inFlight--;
-        if (this.inFlight < this.deps.maxUpdatesInFlight) for (const w of this.drainWaiters.splice(0)) w();
-      });
-  }
-
-  private whenDrained(): Promise<void> {
-    if (this.inFlight < this.deps.maxUpdatesInFlight || this.detached) return Promise.resolve();
-    return new Promise((resolve) => this.drainWaiters.push(resolve));
+  private sendUpdate(pairs: UpdatePair[]): Promise<unknown> {
+    if (this.detached) return Promise.resolve();
+    return this.deps.request('update', { command_id: this.commandId, args: pairs })
+      .catch((err: unknown) => this.deps.log(`update for ${this.commandId} not acknowledged: ${(err as Error).message ?? err}`));
   }
 
   private async finish(failure: string | null, elapsed: number): Promise<void> {
@@ -136,6 +129,9 @@ export class CommandRunner {
     this.sendStatus([['elapsed', elapsed]]);
     this.flushOutput();
     this.complete = true;
+    // `complete` must follow every update: wait until held-back output has been handed over.
+    await this.window.whenSent();
+    if (this.detached) return;
     try {
       await this.deps.request('complete', { command_id: this.commandId, args: failure });
     } catch (err) {

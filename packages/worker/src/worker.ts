@@ -15,6 +15,7 @@ import { applyWorkerSettings, defaultOutputSettings, type OutputSettings } from 
 import { workerInfo } from './worker-info.js';
 import { silentLog, type LogLine } from './logger.js';
 import { DEFAULT_KILL_GRACE_MS } from './process/run-process.js';
+import { DEFAULT_MAX_UPDATE_COST, DEFAULT_MAX_UPDATES_IN_FLIGHT } from './output/update-window.js';
 
 export interface WorkerOptions {
   basedir: string;
@@ -36,8 +37,17 @@ export interface WorkerOptions {
   allowPathsOutsideBasedir?: boolean;
   /** SIGTERM-to-SIGKILL grace for interrupted commands, ms (default 5000). */
   killGraceMs?: number;
-  /** Update requests awaiting acknowledgement before a command's output is paused (default 32). */
+  /**
+   * `update` requests of one command awaiting the master's acknowledgement (default 16). Output
+   * produced beyond it is merged into one held-back update of up to `maxUpdateSize`.
+   */
   maxUpdatesInFlight?: number;
+  /**
+   * Largest update, in Buildbot's cost units (characters of text + 16 per line for its offset and time),
+   * that held-back output is merged into while the master is behind (default 1 MiB; the master's
+   * `buffer_size` applies while it keeps up). The command's output pauses when it is full.
+   */
+  maxUpdateSize?: number;
   /** How long a non-graceful stop waits for interrupted commands, ms (default 10 000). */
   interruptWaitMs?: number;
   numcpus?: number;
@@ -119,7 +129,8 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
         settings, basedir, builderDir: builderDirOf(msg.builder_name),
         resolvePath: (base, p) => resolveWorkerPath(policy, base, p),
         log, killGraceMs: options.killGraceMs ?? DEFAULT_KILL_GRACE_MS,
-        maxUpdatesInFlight: options.maxUpdatesInFlight ?? 32,
+        maxUpdatesInFlight: options.maxUpdatesInFlight ?? DEFAULT_MAX_UPDATES_IN_FLIGHT,
+        maxUpdateCost: options.maxUpdateSize ?? DEFAULT_MAX_UPDATE_COST,
       });
       runners.set(commandId, runner);
       runner.done.finally(() => runners.delete(commandId));

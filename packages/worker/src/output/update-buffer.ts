@@ -15,7 +15,7 @@ const chunkCost = (c: LineChunk) => c[0].length + 8 * (c[1].length + c[2].length
 
 function isLineChunk(key: string, value: unknown): value is LineChunk { return TEXT_KEYS.has(key) && Array.isArray(value); }
 
-function costOf(key: string, value: unknown): number {
+export function costOf(key: string, value: unknown): number {
   if (isLineChunk(key, value)) return chunkCost(value);
   if (key === 'log' && Array.isArray(value)) return chunkCost(value[1] as LineChunk);
   return 20;
@@ -26,6 +26,25 @@ function mergeInto(target: LineChunk, extra: LineChunk): void {
   target[0] += extra[0];
   for (const i of extra[1]) target[1].push(offset + i);
   for (const t of extra[2]) target[2].push(t);
+}
+
+/**
+ * Appends `[key, value]` to a batch, merging it into the last pair when both are text of the same
+ * stream (or of the same named log). Line chunks are copied, so later merges never mutate what the
+ * caller holds.
+ */
+export function appendPair(batch: UpdatePair[], key: string, value: unknown): void {
+  const last = batch[batch.length - 1];
+  if (last && last[0] === key && isLineChunk(key, value) && isLineChunk(key, last[1])) {
+    mergeInto(last[1], value);
+  } else if (last && key === 'log' && last[0] === 'log' && (last[1] as [string, LineChunk])[0] === (value as [string, LineChunk])[0]) {
+    mergeInto((last[1] as [string, LineChunk])[1], (value as [string, LineChunk])[1]);
+  } else {
+    const own = isLineChunk(key, value) ? [value[0], [...value[1]], [...value[2]]]
+      : key === 'log' && Array.isArray(value) ? [value[0], [(value[1] as LineChunk)[0], [...(value[1] as LineChunk)[1]], [...(value[1] as LineChunk)[2]]]]
+      : value;
+    batch.push([key, own]);
+  }
 }
 
 /** Splits a chunk into pieces of whole lines, each costing at most `limit` (one line minimum). */
@@ -75,18 +94,7 @@ export class UpdateBuffer {
   dispose(): void { if (this.timer) { clearTimeout(this.timer); this.timer = null; } this.batch = []; this.size = 0; }
 
   private add(key: string, value: unknown, cost: number): void {
-    const last = this.batch[this.batch.length - 1];
-    if (last && last[0] === key && isLineChunk(key, value) && isLineChunk(key, last[1])) {
-      mergeInto(last[1], value);
-    } else if (last && key === 'log' && last[0] === 'log' && (last[1] as [string, LineChunk])[0] === (value as [string, LineChunk])[0]) {
-      mergeInto((last[1] as [string, LineChunk])[1], (value as [string, LineChunk])[1]);
-    } else {
-      // Copy line chunks so later merges never mutate what the caller holds.
-      const own = isLineChunk(key, value) ? [value[0], [...value[1]], [...value[2]]]
-        : key === 'log' && Array.isArray(value) ? [value[0], [(value[1] as LineChunk)[0], [...(value[1] as LineChunk)[1]], [...(value[1] as LineChunk)[2]]]]
-        : value;
-      this.batch.push([key, own]);
-    }
+    appendPair(this.batch, key, value);
     this.size += cost;
     if (!this.timer) this.timer = setTimeout(() => { this.timer = null; this.flush(); }, this.bufferTimeoutMs);
   }
