@@ -40,6 +40,9 @@ process.on('message', async (msg: Msg) => {
       case 'runScheduler': {
         const s = master.schedulerInstances().find((x: any) => x?.name === msg.name) as { runNow?: () => Promise<void> } | undefined;
         if (typeof s?.runNow !== 'function') { reply({ error: `no running scheduler named ${msg.name} with runNow()` }); break; }
+        // The change hook publishes its change event two setImmediate hops after replying (so the POST
+        // returns fast); let those hops run first, so runNow() is queued after every change already posted.
+        await new Promise<void>((r) => setImmediate(() => setImmediate(r)));
         await s.runNow();
         reply({ result: true });
         break;
