@@ -5,6 +5,7 @@
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { workerUrl } from 'mastro-protocol';
+import { DEFAULT_MAX_UPDATE_COST, DEFAULT_MAX_UPDATES_IN_FLIGHT } from './output/update-window.js';
 
 export const WORKER_CONFIG_FILE = 'worker.json';
 
@@ -22,10 +23,15 @@ export interface WorkerConfig {
   /** Seconds between SIGTERM and SIGKILL when a command is interrupted. */
   killGrace: number;
   umask: number | null;
+  /** `update`s of one command awaiting acknowledgement before output is merged and held (WorkerOptions.maxUpdatesInFlight). */
+  maxUpdatesInFlight: number;
+  /** Largest merged update while the master is behind, Buildbot cost units ≈ bytes (WorkerOptions.maxUpdateSize). */
+  maxUpdateSize: number;
 }
 
 export const CONFIG_DEFAULTS: Omit<WorkerConfig, 'master' | 'name' | 'password'> = {
   encoding: 'msgpack', keepalive: 60, maxdelay: 30, allowPathsOutsideBasedir: false, killGrace: 5, umask: null,
+  maxUpdatesInFlight: DEFAULT_MAX_UPDATES_IN_FLIGHT, maxUpdateSize: DEFAULT_MAX_UPDATE_COST,
 };
 
 export class ConfigError extends Error {
@@ -55,6 +61,9 @@ export function readWorkerConfig(basedir: string): WorkerConfig {
   if (config.encoding !== 'msgpack' && config.encoding !== 'json') throw new ConfigError(`${file}: 'encoding' must be "msgpack" or "json"`);
   for (const key of ['keepalive', 'maxdelay', 'killGrace'] as const) {
     if (typeof config[key] !== 'number' || config[key] < 0) throw new ConfigError(`${file}: '${key}' must be a number of seconds >= 0`);
+  }
+  for (const key of ['maxUpdatesInFlight', 'maxUpdateSize'] as const) {
+    if (!Number.isInteger(config[key]) || config[key] < 1) throw new ConfigError(`${file}: '${key}' must be an integer >= 1 (default ${CONFIG_DEFAULTS[key]})`);
   }
   return config;
 }
