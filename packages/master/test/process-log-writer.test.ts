@@ -60,3 +60,44 @@ test('text logs are stored without a stream prefix and output after finish is ig
   assert.deepEqual(r.calls, [{ content: 'hello\nworld\n', stream: undefined }]);
   assert.equal(r.finished(), 1);
 });
+
+test('whenWritable makes producers wait while more than maxBufferedBytes await storing, and nothing is dropped', async () => {
+  const r = recorder();
+  let release!: () => void;
+  r.hold(new Promise((res) => { release = res; }));
+  const log = new BufferedLogWriter(r.updates, 1, 'stdio', 's', new Redactor(), { maxBufferedBytes: 1000 });
+  assert.equal(log.whenWritable(), null, 'an empty writer has room');
+  log.addStdout('x'.repeat(499) + '\n');
+  assert.equal(log.whenWritable(), null, 'under the bound');
+  log.addStdout('y'.repeat(599) + '\n');
+  const wait = log.whenWritable();
+  assert.ok(wait instanceof Promise, 'over the bound the producer gets a promise');
+  assert.equal(log.whenWritable(), wait, 'waiting producers share one promise');
+  let woke = false;
+  void wait.then(() => { woke = true; });
+  log.addStdout('z'.repeat(99) + '\n'); // accepted even while over the bound
+  await new Promise((res) => setImmediate(res));
+  assert.equal(woke, false, 'still over the bound while the database holds the append');
+  release();
+  await wait;
+  assert.equal(log.whenWritable(), null);
+  await log.finish();
+  assert.equal(r.calls.map((c) => c.content).join(''), 'x'.repeat(499) + '\n' + 'y'.repeat(599) + '\n' + 'z'.repeat(99) + '\n');
+});
+
+test('a producer waiting on a stalled database is released after maxWaitMs', async () => {
+  const r = recorder();
+  let release!: () => void;
+  r.hold(new Promise((res) => { release = res; }));
+  const log = new BufferedLogWriter(r.updates, 1, 'stdio', 's', new Redactor(), { maxBufferedBytes: 10, maxWaitMs: 20 });
+  log.addStdout('more than ten bytes\n');
+  const wait = log.whenWritable();
+  assert.ok(wait);
+  const keepAlive = setTimeout(() => {}, 5000); // the writer's own timer is unref'd
+  await wait; // resolves by the timer alone: the append is still held
+  clearTimeout(keepAlive);
+  assert.equal(r.calls.length, 0);
+  release();
+  await log.finish();
+  assert.equal(r.calls.length, 1);
+});

@@ -59,6 +59,37 @@ test('updates reach onUpdate in wire order and the result keeps the last value o
   assert.equal(fake.commands[0]!.builderName, 'b1');
 });
 
+test('an update is acknowledged only once the promise onUpdate returned settles; later updates still arrive in order', async (t) => {
+  const acked: string[] = [];
+  let allSent!: Promise<unknown>;
+  const { worker } = await setup(t, async (_c, _a, ctl) => {
+    const first = ctl.update([['stdout', ['slow\n', [4], [0]]]]).then(() => acked.push('slow'));
+    const second = ctl.update([['stdout', ['fast\n', [4], [0]]]]).then(() => acked.push('fast'));
+    allSent = Promise.all([first, second]);
+    await allSent;
+    await ctl.complete(null);
+  });
+  let release!: () => void;
+  const gate = new Promise<void>((res) => { release = res; });
+  const seen: string[] = [];
+  const running = worker.startCommand('b1', 'shell', { workdir: 'build', command: ['make'] }, {
+    onUpdate: ([, v]) => {
+      const text = (v as [string])[0];
+      seen.push(text);
+      return text === 'slow\n' ? gate : null;
+    },
+  });
+  while (seen.length < 2) await new Promise((r) => setImmediate(r));
+  // The second update was delivered and answered while the first is still held back.
+  while (acked.length < 1) await new Promise((r) => setImmediate(r));
+  assert.deepEqual(seen, ['slow\n', 'fast\n']);
+  assert.deepEqual(acked, ['fast']);
+  release();
+  await allSent;
+  assert.deepEqual(acked, ['fast', 'slow']);
+  assert.equal((await running.result).rc, 0);
+});
+
 test('step-level args are turned into worker paths the way Buildbot does', async (t) => {
   const { worker, fake } = await setup(t, async (_c, _a, ctl) => { await ctl.update([['rc', 0]]); await ctl.complete(null); });
   const cases: [string, Record<string, unknown>][] = [

@@ -5,6 +5,11 @@
  * lines of the same stream into one `appendLog` call. Appends are serialised so the stored order is
  * the arrival order, and batched: while one append is in flight, new output accumulates into the
  * next, so a fast producer makes fewer, bigger appends rather than more.
+ *
+ * Output is accepted whatever happens (nothing is dropped), but `whenWritable()` tells the producer
+ * when more than `maxBufferedBytes` are waiting to be stored: the worker connection then holds back
+ * its acknowledgement of the `update`, so a worker that outruns the database is slowed by its own
+ * in-flight window instead of piling its output up in the master's memory.
  */
 import type { Updates } from '../data/updates-api.js';
 import type { LogType, LogWriter } from './step-types.js';
@@ -15,7 +20,19 @@ type StreamCode = 'o' | 'e' | 'h' | '';
 export interface LogWriterOptions {
   /** Bytes buffered before an append is started without waiting for the next tick. Default 256 KiB. */
   flushBytes?: number;
+  /**
+   * Bytes accepted but not yet stored above which `whenWritable()` makes producers wait. Default
+   * 4 MiB: a few appends' worth, enough to keep the database busy without holding whole logs.
+   */
+  maxBufferedBytes?: number;
+  /**
+   * Longest a producer is kept waiting by `whenWritable()` (default 10 s), so a stalled database
+   * never runs a worker's update into its request timeout (30 s); output then buffers as before.
+   */
+  maxWaitMs?: number;
 }
+
+export const LOG_WRITER_DEFAULTS = { flushBytes: 256 * 1024, maxBufferedBytes: 4 * 1024 * 1024, maxWaitMs: 10_000 } as const;
 
 interface Segment { stream: StreamCode; text: string }
 
@@ -29,6 +46,12 @@ export class BufferedLogWriter implements LogWriter {
   private finished: Promise<void> | null = null;
   private failure: unknown = null;
   private readonly flushBytes: number;
+  private readonly maxBufferedBytes: number;
+  private readonly maxWaitMs: number;
+  /** Accepted and not yet stored (queued + being appended), in string length units. */
+  private unstoredBytes = 0;
+  /** Producers waiting for `unstoredBytes` to fall under the bound; woken after each stored append. */
+  private writable: { promise: Promise<void>; resolve: () => void; timer: NodeJS.Timeout } | null = null;
 
   constructor(
     private readonly updates: Updates,
@@ -38,7 +61,34 @@ export class BufferedLogWriter implements LogWriter {
     private readonly redactor: Redactor,
     opts: LogWriterOptions = {},
   ) {
-    this.flushBytes = opts.flushBytes ?? 256 * 1024;
+    this.flushBytes = opts.flushBytes ?? LOG_WRITER_DEFAULTS.flushBytes;
+    this.maxBufferedBytes = opts.maxBufferedBytes ?? LOG_WRITER_DEFAULTS.maxBufferedBytes;
+    this.maxWaitMs = opts.maxWaitMs ?? LOG_WRITER_DEFAULTS.maxWaitMs;
+  }
+
+  /**
+   * Null while the writer has room; else a promise that resolves once what is buffered has been
+   * stored down below `maxBufferedBytes` (or `maxWaitMs` passed, or the log finished). All waiting
+   * producers share one promise, so asking per update costs nothing while the database keeps up.
+   */
+  whenWritable(): Promise<void> | null {
+    if (this.unstoredBytes < this.maxBufferedBytes || this.finished) return null;
+    if (!this.writable) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => { resolve = r; });
+      const timer = setTimeout(() => this.wakeWriters(), this.maxWaitMs);
+      timer.unref();
+      this.writable = { promise, resolve, timer };
+    }
+    return this.writable.promise;
+  }
+
+  private wakeWriters(): void {
+    const w = this.writable;
+    if (!w) return;
+    this.writable = null;
+    clearTimeout(w.timer);
+    w.resolve();
   }
 
   addStdout(text: string): void { this.add('o', text); }
@@ -68,6 +118,7 @@ export class BufferedLogWriter implements LogWriter {
     if (last && last.stream === stream) last.text += lines;
     else this.segments.push({ stream, text: lines });
     this.bufferedBytes += lines.length;
+    this.unstoredBytes += lines.length;
     this.schedule();
   }
 
@@ -95,6 +146,8 @@ export class BufferedLogWriter implements LogWriter {
             // Keep the build going (a log write failure must not hang the step); report at finish.
             this.failure ??= err;
           }
+          this.unstoredBytes -= s.text.length;
+          if (this.unstoredBytes < this.maxBufferedBytes) this.wakeWriters();
         }
       }
     };
@@ -112,7 +165,7 @@ export class BufferedLogWriter implements LogWriter {
       while (this.inFlight || this.segments.length) await this.flush();
       await this.updates.finishLog(this.logid);
       if (this.failure) throw this.failure;
-    })();
+    })().finally(() => this.wakeWriters());
     return this.finished;
   }
 }

@@ -142,18 +142,24 @@ export class StepRuntimeImpl implements StepRuntime {
       if (collected.bytes > maxCollect) { collected.overflow = true; return; }
       collected[which].push(text);
     };
-    const onUpdate = (pair: UpdatePair) => {
+    // Returns the log's backpressure promise, if any: the worker's update is acknowledged after it.
+    const onUpdate = (pair: UpdatePair): Promise<void> | null => {
       const [key, value] = pair;
+      let target: LogWriter | null | undefined = null;
       switch (key) {
-        case 'stdout': { const t = updateText(value); stdio?.addStdout(t); if (opts.collectStdout) collect('stdout', t); break; }
-        case 'stderr': { const t = updateText(value); stdio?.addStderr(t); if (opts.collectStderr) collect('stderr', t); break; }
-        case 'header': stdio?.addHeader(updateText(value)); break;
+        case 'stdout': { const t = updateText(value); stdio?.addStdout(t); target = stdio; if (opts.collectStdout) collect('stdout', t); break; }
+        case 'stderr': { const t = updateText(value); stdio?.addStderr(t); target = stdio; if (opts.collectStderr) collect('stderr', t); break; }
+        case 'header': stdio?.addHeader(updateText(value)); target = stdio; break;
         case 'log': {
-          if (Array.isArray(value) && typeof value[0] === 'string') logfiles.get(value[0])?.addStdout(updateText(value[1]));
+          if (Array.isArray(value) && typeof value[0] === 'string') {
+            target = logfiles.get(value[0]);
+            target?.addStdout(updateText(value[1]));
+          }
           break;
         }
       }
       opts.onUpdate?.(pair);
+      return target?.whenWritable?.() ?? null;
     };
     if (this.host.isStopped() && !this.allowAfterStop) {
       return { rc: null, updates: {}, interrupted: true };

@@ -118,6 +118,11 @@ export interface LogWriter {
   addHeader(text: string): void;
   /** For text ('t') and html ('h') logs. */
   addContent(text: string): void;
+  /**
+   * Null while the log accepts output freely; else resolves once buffered output has been stored
+   * (backpressure: the worker's `update` is acknowledged only then). Optional for custom writers.
+   */
+  whenWritable?(): Promise<void> | null;
   /** Flushes the buffer and marks the log complete. Idempotent. */
   finish(): Promise<void>;
 }

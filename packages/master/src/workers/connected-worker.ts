@@ -180,7 +180,11 @@ export class ConnectedWorker implements RemoteWorker {
 
   private installHandlers(): void {
     const c = this.connection;
-    c.setHandler('update', (msg) => { this.command(msg).applyUpdate(msg.args); return null; });
+    // The answer waits for the consumer's backpressure, if any: that is what slows a fast worker down.
+    c.setHandler('update', (msg) => {
+      const wait = this.command(msg).applyUpdate(msg.args);
+      return wait ? wait.then(() => null) : null;
+    });
     c.setHandler('complete', async (msg) => {
       const tracked = this.command(msg);
       this.commands.delete(tracked.commandId);

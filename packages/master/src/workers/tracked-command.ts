@@ -37,19 +37,24 @@ export class TrackedCommand implements RunningCommand {
 
   get done(): boolean { return this.settled; }
 
-  /** Applies one `update`: Buildbot 3.7 sends a list of [key, value] pairs; a plain map is accepted too. */
-  applyUpdate(args: unknown): void {
-    if (this.settled) return;
+  /**
+   * Applies one `update`: Buildbot 3.7 sends a list of [key, value] pairs; a plain map is accepted too.
+   * Returns null, or a promise to settle before the update is acknowledged (a consumer's backpressure).
+   */
+  applyUpdate(args: unknown): Promise<unknown> | null {
+    if (this.settled) return null;
+    let wait: Promise<unknown> | null = null;
     if (Array.isArray(args)) {
       for (const pair of args) {
-        if (Array.isArray(pair) && pair.length === 2 && typeof pair[0] === 'string') this.deliver(pair as UpdatePair);
+        if (Array.isArray(pair) && pair.length === 2 && typeof pair[0] === 'string') wait = this.deliver(pair as UpdatePair) ?? wait;
         else throw new TypeError('update args must be a list of [key, value] pairs');
       }
     } else if (args !== null && typeof args === 'object') {
-      for (const [key, value] of Object.entries(args)) this.deliver([key, value]);
+      for (const [key, value] of Object.entries(args)) wait = this.deliver([key, value]) ?? wait;
     } else {
       throw new TypeError('update args must be a list of [key, value] pairs');
     }
+    return wait;
   }
 
   /** `complete` from the worker: `failure` is null on success, else the worker's error text. */
@@ -82,14 +87,24 @@ export class TrackedCommand implements RunningCommand {
     await this.sendInterrupt(why);
   }
 
-  private deliver(pair: UpdatePair): void {
+  /** Hands one pair to the consumer; returns its backpressure promise (never rejecting), if any. */
+  private deliver(pair: UpdatePair): Promise<unknown> | null {
     this.updates[pair[0]] = pair[1];
     const onUpdate = this.callbacks?.onUpdate;
-    if (!onUpdate) return;
-    try { onUpdate(pair); } catch (err) {
-      // A faulty consumer must not turn into a protocol exception for the worker.
-      this.logger.warn({ err, commandId: this.commandId }, 'onUpdate callback threw; update dropped by consumer');
+    if (!onUpdate) return null;
+    try {
+      const wait = onUpdate(pair);
+      // Only the timing matters to the worker: a consumer's failure is logged, never sent back.
+      return wait instanceof Promise ? wait.catch((err) => this.consumerFailed(err)) : null;
+    } catch (err) {
+      this.consumerFailed(err);
+      return null;
     }
+  }
+
+  private consumerFailed(err: unknown): void {
+    // A faulty consumer must not turn into a protocol exception for the worker.
+    this.logger.warn({ err, commandId: this.commandId }, 'onUpdate callback threw; update dropped by consumer');
   }
 
   private async releaseTransfer(): Promise<void> {

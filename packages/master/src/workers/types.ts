@@ -18,8 +18,12 @@ export interface CommandResult {
 }
 
 export interface CommandCallbacks {
-  /** Called for each update pair as it arrives, in order (`stdout`, `stderr`, `header`, `log`, `rc`, ...). */
-  onUpdate?(pair: UpdatePair): void;
+  /**
+   * Called for each update pair as it arrives, in order (`stdout`, `stderr`, `header`, `log`, `rc`, ...).
+   * A returned promise is backpressure: the worker's `update` is acknowledged only once it settles
+   * (later updates are still delivered in order meanwhile; the worker's in-flight window bounds them).
+   */
+  onUpdate?(pair: UpdatePair): void | Promise<unknown> | null;
 }
 
 export interface RunningCommand {
