@@ -4,21 +4,29 @@
  * line]]`, with text ending on a line boundary. A partial last line is held back until its newline
  * arrives (or `flush()` at the end of the command). Over-long lines are cut at `maxLineLength`.
  */
+import { quickNoMatch } from './newline.js';
+
 export type LineChunk = [text: string, newlineIndexes: number[], lineTimes: number[]];
 
 export class LineSplitter {
   private partial = '';
   private partialTime = 0;
 
-  constructor(private readonly maxLineLength: number, private readonly newlineRe: RegExp) {}
+  private readonly noBreaksToReplace: ((text: string) => boolean) | null;
+
+  constructor(private readonly maxLineLength: number, private readonly newlineRe: RegExp) {
+    this.noBreaksToReplace = quickNoMatch(newlineRe);
+  }
 
   /** Adds text received at `time` (seconds); returns the complete lines so far, or null. */
   append(text: string, time: number): LineChunk | null {
     const hadPartial = this.partial !== '';
     const firstTime = hadPartial ? this.partialTime : time;
     let all = hadPartial ? this.partial + text : text;
-    this.newlineRe.lastIndex = 0;
-    all = all.replace(this.newlineRe, '\n');
+    if (!this.noBreaksToReplace?.(all)) {
+      this.newlineRe.lastIndex = 0;
+      all = all.replace(this.newlineRe, '\n');
+    }
 
     // Fast path (the common case): only the newline offsets are collected and the complete part is
     // sliced once; lines are copied one by one only when one must be cut for being over-long.

@@ -10,3 +10,12 @@ export function compileNewlineRe(pythonRe: string): RegExp {
     `\\x${parseInt(oct, 8).toString(16).padStart(2, '0')}`);
   return new RegExp(js, 'g');
 }
+
+/**
+ * Every match of Buildbot's default `newline_re` starts with `\r`, ESC or backspace, so text with none
+ * of them needs no replacement pass (the common case for fast output). Null for other expressions.
+ */
+export function quickNoMatch(re: RegExp): ((text: string) => boolean) | null {
+  if (re.source !== compileNewlineRe(DEFAULT_NEWLINE_RE).source) return null;
+  return (text) => text.indexOf('\r') === -1 && text.indexOf('\x1b') === -1 && text.indexOf('\x08') === -1;
+}
