@@ -67,3 +67,8 @@ test('random chunkings give whole lines whose indexes point at each newline and 
     assert.equal(out.replace(/\n/g, ''), input.replace(/\n/g, ''));
   }
 });
+
+test('a newline_re other than the default is always applied, even to text without CR or escapes', () => {
+  const s = new LineSplitter(4096, compileNewlineRe('(;)'));
+  assert.deepEqual(s.append('a;b\n', 1), ['a\nb\n', [1, 3], [1, 1]]);
+});
