@@ -32,6 +32,25 @@ for (const engine of engines()) {
       assert.ok(rec.keys().includes(`masters/${masterid}/started`));
     });
 
+    test('the new change, buildset and build request events equal what the API reads back afterwards', async () => {
+      rec.clear();
+      const first = await data.updates.addChange({ author: 'e', files: ['x'], revision: 'ev1', branch: 'ev', repository: 'evrepo', properties: { n: [1, 'Change'], u: { a: undefined, b: 2 } } as any });
+      const id = await data.updates.addChange({ author: 'e', committer: 'c', revision: 'ev2', branch: 'ev', repository: 'evrepo', when_timestamp: 123 });
+      const change = rec.events.find((e) => e.key === `changes/${id}/new`)!.data;
+      assert.deepEqual(change.parent_changeids, [first]);
+      const read = async (path: Array<string | number>) => ((await data.get(path)) as { item: any }).item;
+      assert.deepEqual(change, await read(['changes', id]));
+      assert.deepEqual(rec.events.find((e) => e.key === `changes/${first}/new`)!.data, await read(['changes', first]));
+      const { bsid, brids } = await data.updates.addBuildset({
+        sourcestamps: [change.sourcestamp.ssid], reason: 'because', builderids: [builderid], properties: { p: [{ deep: [1] }, 'test'] }, scheduler: 's',
+      });
+      const bs = rec.events.find((e) => e.key === `buildsets/${bsid}/new`)!.data;
+      assert.deepEqual({ ...bs, scheduler: undefined }, { ...(await read(['buildsets', bsid])), scheduler: undefined });
+      const br = rec.events.find((e) => e.key.startsWith('buildrequests/') && e.key.endsWith('/new'))!.data;
+      assert.equal(br.buildrequestid, brids[builderid]);
+      assert.deepEqual(br, await read(['buildrequests', brids[builderid]!]));
+    });
+
     test('addChange stores the change with its source stamp and publishes changes/<id>/new', async () => {
       rec.clear();
       const id = await data.updates.addChange({ author: 'a <a@x>', files: ['f1', 'f2'], comments: 'c', revision: 'r1', branch: 'main', repository: 'repo', properties: { p: 1 } });

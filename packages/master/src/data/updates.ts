@@ -9,8 +9,8 @@ import { DataError, UnknownEntityError } from './errors.js';
 import { shapeMaster } from './resources/masters.js';
 import { loadBuilder } from './resources/builders.js';
 import { loadWorker } from './resources/workers.js';
-import { loadChange } from './resources/changes.js';
-import { loadBuildset } from './resources/buildsets.js';
+import { shapeChanges } from './resources/changes.js';
+import { loadBuildset, shapeBuildsets } from './resources/buildsets.js';
 import { shapeBuildRequests } from './resources/buildrequests.js';
 import { loadBuild } from './resources/builds.js';
 import { loadStep } from './resources/steps.js';
@@ -123,12 +123,14 @@ export class DataUpdates implements Updates {
     }
     const ts = now();
     const sourcestampid = await this.db.sourcestamps.findOrCreate({ codebase, repository, branch, revision, project }, ts);
-    const changeid = await this.db.changes.add({
+    const row = await this.db.changes.insert({
       author: c.author, committer: c.committer ?? c.author, files: c.files ?? [], comments: c.comments ?? '', revision,
       when_timestamp: c.when_timestamp ?? ts, branch, category: c.category ?? null, revlink: c.revlink ?? null,
       properties, repository, codebase, project, sourcestampid,
     });
-    const change = await loadChange(this.ctx, changeid);
+    const changeid = row.changeid;
+    // Shaped from what was inserted: reading the change back would cost four queries per change.
+    const [change] = await shapeChanges(this.ctx, [row]);
     if (opts.deferEvent) {
       // Two hops: the first setImmediate runs in this loop turn's check phase, the one it queues in the
       // next turn, after that turn's poll for I/O: the caller's reply is written (and, in-process, read) first.
@@ -149,12 +151,12 @@ export class DataUpdates implements Updates {
       waited_for: b.waited_for ?? false, external_idstring: b.external_idstring ?? null, parent_buildid: b.parent_buildid ?? null,
       parent_relationship: b.parent_relationship ?? null, priority: b.priority ?? 0, submitted_at,
     });
-    const brs = await shapeBuildRequests(this.ctx, await this.db.buildrequests.getMany(Object.values(res.brids)));
-    for (const br of brs) this.events.buildRequest(br, 'new');
-    const bs = await loadBuildset(this.ctx, res.bsid);
+    // Published from the inserted rows: no read-back of what was just written.
+    for (const br of await shapeBuildRequests(this.ctx, res.requests)) this.events.buildRequest(br, 'new');
+    const [bs] = await shapeBuildsets(this.ctx, [res.buildset]);
     this.events.buildset({ ...bs!, scheduler: b.scheduler }, 'new');
     if (!b.builderids.length) await this.maybeBuildsetComplete(res.bsid);
-    return res;
+    return { bsid: res.bsid, brids: res.brids };
   }
 
   async maybeBuildsetComplete(bsid: number): Promise<void> {

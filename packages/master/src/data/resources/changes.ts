@@ -5,7 +5,8 @@ import type { CollectionSource } from '../resultspec.js';
 import { entity, resolveBuildId, type DataContext, type Endpoint } from './context.js';
 import { shapeSourceStamp } from './sourcestamps.js';
 
-async function shapeChanges(ctx: DataContext, rows: ChangeRow[]): Promise<ChangeResource[]> {
+/** Change rows as the API shows them (their stamps mostly come from the stamp cache). */
+export async function shapeChanges(ctx: DataContext, rows: ChangeRow[]): Promise<ChangeResource[]> {
   const ss = await ctx.db.sourcestamps.getMany(rows.map((r) => r.sourcestampid));
   return rows.map((r) => ({
     changeid: r.changeid, parent_changeids: r.parent_changeids, author: r.author, committer: r.committer ?? r.author,

@@ -5,7 +5,7 @@
 import type { Kysely } from 'kysely';
 import type { Schema } from '../schema.js';
 import { applyFilters, applyOrderAndPage, countFiltered, type ListQuery } from '../list-query.js';
-import type { BuildsetRow } from '../../data/updates-api.js';
+import type { BuildRequestRow, BuildsetRow } from '../../data/updates-api.js';
 import type { SourcedProperties } from '../../data/types.js';
 import { Lru } from '../lru.js';
 
@@ -26,7 +26,11 @@ export class BuildsetsTable {
 
   constructor(private readonly k: Kysely<Schema>) {}
 
-  async add(b: NewBuildset): Promise<{ bsid: number; brids: Record<number, number> }> {
+  /**
+   * Adds the buildset and its requests; also returns their rows as a read would give them, so the
+   * caller can publish them without reading them back.
+   */
+  async add(b: NewBuildset): Promise<{ bsid: number; brids: Record<number, number>; buildset: BuildsetRow; requests: BuildRequestRow[] }> {
     const res = await this.k.transaction().execute(async (trx) => {
       const { id: bsid } = await trx.insertInto('buildsets').values({
         external_idstring: b.external_idstring, reason: b.reason, submitted_at: b.submitted_at, complete: 0,
@@ -47,8 +51,19 @@ export class BuildsetsTable {
     });
     // Committed: its parts are known without reading them back.
     // Through JSON, as a read from the table would give them.
-    this.parts.set(res.bsid, { properties: JSON.parse(JSON.stringify(b.properties)), sourcestampids: [...b.sourcestampids] });
-    return res;
+    const properties: SourcedProperties = JSON.parse(JSON.stringify(b.properties));
+    this.parts.set(res.bsid, { properties, sourcestampids: [...b.sourcestampids] });
+    const buildset: BuildsetRow = {
+      id: res.bsid, external_idstring: b.external_idstring, reason: b.reason, submitted_at: b.submitted_at, complete: false,
+      complete_at: null, results: null, parent_buildid: b.parent_buildid, parent_relationship: b.parent_relationship,
+      properties: { ...properties }, sourcestampids: [...b.sourcestampids],
+    };
+    const requests: BuildRequestRow[] = Object.entries(res.brids).map(([builderid, id]) => ({
+      id, buildsetid: res.bsid, builderid: Number(builderid), priority: b.priority, submitted_at: b.submitted_at,
+      waited_for: b.waited_for, complete: false, results: null, complete_at: null, claimed_by_masterid: null, claimed_at: null,
+    }));
+    requests.sort((x, y) => x.id - y.id);
+    return { ...res, buildset, requests };
   }
 
   /** Marks the buildset complete unless it already is; false if it was. */

@@ -15,7 +15,12 @@ export class ChangesTable {
   constructor(private readonly k: Kysely<Schema>) {}
 
   async add(c: NewChange): Promise<number> {
-    return this.k.transaction().execute(async (trx) => {
+    return (await this.insert(c)).changeid;
+  }
+
+  /** Adds the change and returns its row as a read would give it (no read-back). */
+  async insert(c: NewChange): Promise<ChangeRow> {
+    const { changeid, parent } = await this.k.transaction().execute(async (trx) => {
       // The parent is the newest change on the same branch of the same repository, as in Buildbot.
       let pq = trx.selectFrom('changes').select('changeid').where('repository', '=', c.repository)
         .where('project', '=', c.project).where('codebase', '=', c.codebase);
@@ -29,8 +34,15 @@ export class ChangesTable {
       if (c.files.length) await trx.insertInto('change_files').values(c.files.map((filename) => ({ changeid, filename }))).execute();
       const props = Object.entries(c.properties);
       if (props.length) await trx.insertInto('change_properties').values(props.map(([property_name, v]) => ({ changeid, property_name, property_value: JSON.stringify(v) }))).execute();
-      return changeid;
+      return { changeid, parent: parent?.changeid ?? null };
     });
+    return {
+      changeid, author: c.author, committer: c.committer, files: [...c.files], comments: c.comments, revision: c.revision,
+      when_timestamp: c.when_timestamp, branch: c.branch, category: c.category, revlink: c.revlink,
+      // Through JSON, as a read from the table would give them.
+      properties: JSON.parse(JSON.stringify(c.properties)), repository: c.repository, codebase: c.codebase, project: c.project,
+      sourcestampid: c.sourcestampid, parent_changeids: parent !== null ? [parent] : [],
+    };
   }
 
   private async hydrate(rows: any[]): Promise<ChangeRow[]> {

@@ -36,7 +36,15 @@ export class SourceStampsTable {
     const ss_hash = createHash('sha1').update(JSON.stringify([row.branch, row.revision, row.repository, row.project, row.codebase, row.patchid])).digest('hex');
     const inserted = await q.insertInto('sourcestamps').values({ ...row, ss_hash, created_at: now })
       .onConflict((oc) => oc.column('ss_hash').doNothing()).returning('id').executeTakeFirst();
-    if (inserted) return inserted.id;
+    if (inserted) {
+      // New and without a patch: the row is known, so the first read of it (every build's) needs no query.
+      // Only outside a transaction: a rolled-back insert must not be remembered.
+      if (patchid === null && q === this.k) this.rows.set(inserted.id, {
+        ssid: inserted.id, branch: row.branch, revision: row.revision, repository: row.repository, project: row.project,
+        codebase: row.codebase, created_at: now, patch: null,
+      });
+      return inserted.id;
+    }
     return (await q.selectFrom('sourcestamps').select('id').where('ss_hash', '=', ss_hash).executeTakeFirstOrThrow()).id;
   }
 
