@@ -58,3 +58,51 @@ export default defineConfig({
     await env.cleanup();
   }
 });
+
+test('lock holders and waiters are visible through the data API, and a waiting request says which lock it waits for', { timeout: 120_000 }, async () => {
+  const env = new TestEnv();
+  try {
+    const release = join(env.root, 'release');
+    env.writeConfig(`import { defineConfig, worker, builder, steps, locks } from 'mastro';
+const deploy = locks.master('deploy');
+export default defineConfig({
+  db: { url: 'sqlite:state.sqlite' },
+  protocols: { msgpack: { port: 0 } },
+  www: null,
+  workers: [worker('w0', 'pass'), worker('w1', 'pass')],
+  builders: [builder({ name: 'ship', workerNames: ['w0', 'w1'], collapseRequests: false, locks: [deploy.access('exclusive')], steps: [
+    steps.shell({ command: ['sh', '-c', 'while [ ! -e ${release} ]; do sleep 0.05; done'] }),
+  ] })],
+});
+`);
+    const master = await env.startMaster();
+    env.startWorker('w0', master.ready.workerPort);
+    env.startWorker('w1', master.ready.workerPort);
+    await waitUntil(async () => ((await master.get(['workers'])).filter((w) => w.connected_to.length).length === 2) || null, 'both workers to attach');
+    await master.submit(['ship']);
+    await master.submit(['ship']);
+    const [lock] = await waitUntil(async () => {
+      const all = await master.get(['locks']);
+      return all.length === 1 && all[0].holders.length === 1 && all[0].waiters.length === 1 ? all : null;
+    }, 'one holder and one waiter of the deploy lock');
+    assert.equal(lock.lockid, 'master:deploy');
+    assert.equal(lock.kind, 'master');
+    assert.equal(lock.holders[0].mode, 'exclusive');
+    const pending = await waitUntil(async () => {
+      const reqs = (await master.get(['buildrequests'])).filter((r) => !r.claimed && !r.complete);
+      return reqs.length === 1 && reqs[0].pending_reason ? reqs[0] : null;
+    }, 'the second request to be pending with a reason');
+    assert.equal(pending.pending_reason.code, 'waiting_for_lock');
+    assert.match(JSON.stringify(pending.pending_reason), /deploy/);
+    assert.deepEqual((await master.get(['locks', 'master:deploy'])).map((l: any) => l.lockid), ['master:deploy']);
+
+    (await import('node:fs')).writeFileSync(release, '');
+    await waitUntil(async () => {
+      const all = await master.get(['builds']);
+      return all.length === 2 && all.every((b) => b.complete) ? all : null;
+    }, 'both builds to finish');
+    assert.deepEqual(await master.get(['locks']), [], 'no lock is held or waited for once the builds are done');
+  } finally {
+    await env.cleanup();
+  }
+});

@@ -97,6 +97,7 @@ export class Master implements EngineControl {
     this.config = config;
     this.db = await openDatabase(config.db.url, { baseDir: config.masterDir });
     this.data = new DataConnector(this.db, this.mq, { logMaxSize: config.logMaxSize, logMaxTailSize: config.logMaxTailSize });
+    this.data.setLockStateProvider(() => this.lockStates());
     this.masterid = await this.data.updates.masterActive(config.masterName);
     this.log.info({ masterid: this.masterid, name: config.masterName, db: this.db.engine }, 'master registered');
 
@@ -233,7 +234,25 @@ export class Master implements EngineControl {
     });
   }
 
-  describeLocks(): LockState[] { return this.locks.describe(); }
+  describeLocks(): LockState[] { return this.lockStates(); }
+
+  /**
+   * Locks as users see them: holders and queued step/build waiters from the registry, plus build
+   * requests the dispatcher holds back because a build lock is taken (those never enter the lock's
+   * queue: they are re-tried at each dispatch pass, so they are listed here as waiters too).
+   */
+  private lockStates(): LockState[] {
+    const states = new Map(this.locks.describe().map((l) => [l.id, { ...l, holders: [...l.holders], waiters: [...l.waiters] }]));
+    for (const w of this.botmaster?.distributor.lockWaits() ?? []) {
+      const lock = w.reason.lock;
+      let state = states.get(lock.id);
+      if (!state) states.set(lock.id, (state = { ...lock, holders: [...lock.holders], waiters: [] }));
+      const builder = this.config.builders.find((b) => b.name === w.builderName);
+      const access = builder?.locks.find((a) => a.lock.name === lock.name && a.lock.kind === lock.kind);
+      state.waiters.push({ owner: `build request ${w.brid} of ${w.builderName} (not started)`, mode: access?.mode ?? 'exclusive', count: access?.count ?? 1 });
+    }
+    return [...states.values()];
+  }
 
   /**
    * A stop asked for over the API: like SIGTERM (graceful stop, then the process exits) when this

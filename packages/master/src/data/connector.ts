@@ -27,10 +27,12 @@ import { logEndpoints } from './resources/logs.js';
 import { workerEndpoints } from './resources/workers.js';
 import { schedulerEndpoints } from './resources/schedulers.js';
 import { changeSourceEndpoints } from './resources/changesources.js';
+import { lockEndpoints } from './resources/locks.js';
+import type { LockState } from '../process/locks.js';
 
 export const ENDPOINTS: readonly Endpoint[] = [
   ...masterEndpoints, ...builderEndpoints, ...sourceStampEndpoints, ...changeEndpoints, ...buildsetEndpoints,
-  ...buildRequestEndpoints, ...buildEndpoints, ...stepEndpoints, ...logEndpoints, ...workerEndpoints, ...schedulerEndpoints, ...changeSourceEndpoints,
+  ...buildRequestEndpoints, ...buildEndpoints, ...stepEndpoints, ...logEndpoints, ...workerEndpoints, ...schedulerEndpoints, ...changeSourceEndpoints, ...lockEndpoints,
 ];
 
 /** The answer of `get`: `type` is the plural resource name used as the key of the REST answer. */
@@ -45,6 +47,7 @@ export class DataConnector implements EngineReads {
   private readonly ctx: DataContext;
   private readonly router = new Router([...ENDPOINTS]);
   private pendingReasonProvider: ((brid: number) => PendingReason | null) | null = null;
+  private lockStateProvider: (() => LockState[]) | null = null;
 
   constructor(readonly db: Db, readonly mq: MessageQueue, options: DataOptions = {}) {
     this.events = new EventPublisher(mq);
@@ -52,6 +55,7 @@ export class DataConnector implements EngineReads {
       db,
       logs: new LogWriter(db, options),
       pendingReason: (brid) => this.pendingReasonProvider?.(brid) ?? null,
+      lockStates: () => this.lockStateProvider?.() ?? [],
     };
     this.updates = new DataUpdates(this.ctx, this.events);
   }
@@ -98,6 +102,8 @@ export class DataConnector implements EngineReads {
 
   // ---- EngineReads ----
   setPendingReasonProvider(provider: ((brid: number) => PendingReason | null) | null): void { this.pendingReasonProvider = provider; }
+  /** The engine registers its lock registry here so `/locks` shows holders and waiters. */
+  setLockStateProvider(provider: (() => LockState[]) | null): void { this.lockStateProvider = provider; }
   getPendingBuildRequests(): Promise<BuildRequestRow[]> { return this.db.buildrequests.pending(); }
   getBuildRequest(brid: number): Promise<BuildRequestRow | undefined> { return this.db.buildrequests.get(brid); }
   getBuildRequestsClaimedBy(masterid: number): Promise<BuildRequestRow[]> { return this.db.buildrequests.claimedBy(masterid); }

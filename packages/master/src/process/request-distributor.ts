@@ -21,7 +21,7 @@ import type { Builder } from './builder.js';
 import { collapseSignature } from './collapse.js';
 import { PendingCodes } from './distributor-types.js';
 import type { EngineData, EngineLogger } from './engine-data.js';
-import type { LockHandle, LockRegistry } from './locks.js';
+import type { LockHandle, LockRegistry, LockState } from './locks.js';
 import type { QueuedRequest } from './request-queue.js';
 import { Results } from './results.js';
 
@@ -437,6 +437,21 @@ export class RequestDistributor {
       if (this.signatureCache.size > 10000) this.signatureCache.delete(this.signatureCache.keys().next().value!);
     }
     return p;
+  }
+
+  /**
+   * Requests that did not start only because a build lock is taken, with the lock they wait for. Read
+   * on demand (the locks resource), so this walks the pending requests instead of keeping an index.
+   */
+  lockWaits(): Array<{ brid: number; builderName: string; reason: PendingReason & { lock: LockState } }> {
+    const out: Array<{ brid: number; builderName: string; reason: PendingReason & { lock: LockState } }> = [];
+    for (const brid of this.entries.keys()) {
+      const reason = this.pendingReason(brid);
+      if (reason?.code !== PendingCodes.WAITING_FOR_LOCK || !reason.lock) continue;
+      const b = this.deps.builderById(this.entries.get(brid)!.builderid);
+      out.push({ brid, builderName: b?.name ?? '?', reason: reason as PendingReason & { lock: LockState } });
+    }
+    return out;
   }
 
   /** Why a request is still pending; null when the engine does not know it (claimed, complete, unknown). */

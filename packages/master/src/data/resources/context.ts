@@ -1,7 +1,8 @@
-/** What every resource module gets: the database, the log writer, and the pending-reason source. */
+/** What every resource module gets: the database, the log writer, and the engine's pending-reason and lock-state sources. */
 import type { Db } from '../../db/index.js';
 import type { LogWriter } from '../log-writer.js';
 import type { PendingReason } from '../types.js';
+import type { LockState } from '../../process/locks.js';
 import type { CollectionSource, ResultSpec } from '../resultspec.js';
 import type { ColumnFilter } from '../../db/list-query.js';
 
@@ -9,6 +10,8 @@ export interface DataContext {
   db: Db;
   logs: LogWriter;
   pendingReason(brid: number): PendingReason | null;
+  /** Locks held or waited for now (empty when no engine registered a provider). */
+  lockStates(): LockState[];
 }
 
 export type Kwargs = Record<string, string | number>;

@@ -27,12 +27,15 @@ export const RESOURCE_SCHEMAS: Record<string, object> = {
   worker: obj({ workerid: int, name: str, connected_to: arr(obj({ masterid: int })), configured_on: arr(obj({ masterid: int, builderid: int })), workerinfo: { type: 'object' }, paused: bool, graceful: bool }),
   scheduler: obj({ schedulerid: int, name: str, enabled: bool, master: nullable(master) }),
   forcescheduler: obj({ name: str, button_name: str, label: str, builder_names: arr(str), enabled: bool, all_fields: arr({ type: 'object' }) }),
+  changesource: obj({ name: str, kind: str, status: { type: 'object' } }),
+  lock: obj({ lockid: str, kind: str, name: str, worker_name: nullable(str), max_count: int, holders: arr(obj({ owner: str, mode: str, count: int })), waiters: arr(obj({ owner: str, mode: str, count: int })) }),
 };
 
 /** Collection key in responses (Buildbot's plural) for each entity type. */
 export const PLURAL: Record<string, string> = {
   master: 'masters', builder: 'builders', sourcestamp: 'sourcestamps', change: 'changes', buildset: 'buildsets', buildrequest: 'buildrequests',
   build: 'builds', step: 'steps', log: 'logs', logchunk: 'logchunks', worker: 'workers', scheduler: 'schedulers', forcescheduler: 'forceschedulers',
+  changesource: 'changesources', lock: 'locks',
 };
 
 export interface RouteSpec { path: string; type: keyof typeof RESOURCE_SCHEMAS | 'raw'; collection: boolean; summary: string; control?: string[] }
@@ -85,4 +88,8 @@ export const ROUTES: RouteSpec[] = [
   { path: '/schedulers/{schedulerid}', type: 'scheduler', collection: false, summary: 'one scheduler' },
   { path: '/forceschedulers', type: 'forcescheduler', collection: true, summary: 'force schedulers with their form fields' },
   { path: '/forceschedulers/{name}', type: 'forcescheduler', collection: false, summary: 'one force scheduler', control: ['force'] },
+  { path: '/changesources', type: 'changesource', collection: true, summary: "this master's change sources with their live status (mastro)" },
+  { path: '/changesources/{name}', type: 'changesource', collection: false, summary: 'one change source (mastro)' },
+  { path: '/locks', type: 'lock', collection: true, summary: 'locks held or waited for now, with holders and waiters (mastro)' },
+  { path: '/locks/{lockid}', type: 'lock', collection: false, summary: 'one lock, e.g. master:db or worker:compile@w0 (mastro)' },
 ];
