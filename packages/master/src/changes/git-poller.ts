@@ -5,8 +5,9 @@
  * head moved; new commits are listed oldest first, excluding every commit already seen on any
  * followed branch, and each becomes one Change. The very first poll only records the heads (no
  * flood of history). Heads are persisted through the data layer's object state, so a restarted
- * master continues where it stopped. Credentials in the repository URL never reach logs, errors or
- * the database.
+ * master continues where it stopped. Credentials (an SSH key, an HTTP token, a password in the
+ * URL) reach git only through its environment (./git-credentials.ts) and never logs, errors or the
+ * database.
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -18,6 +19,9 @@ import type { GitPollerSpec } from './specs.js';
 import { GIT_POLLER_DEFAULTS } from './specs.js';
 import { redactText, redactUrl, urlSecrets } from './redact.js';
 import { parseCommitLog, COMMIT_LOG_FORMAT, type CommitInfo } from './git-log.js';
+import {
+  authorizationHeader, checkPrivateFile, extraHeaderConfig, gitConfigEnv, GitCredentialError, headerSecrets, resolveToken, sshCommand,
+} from './git-credentials.js';
 
 export interface ChangeSourceLogger {
   info(obj: unknown, msg?: string): void;
@@ -30,6 +34,8 @@ export interface ChangeSourceServices {
   /** Absolute master directory; the poller's clone lives under it. */
   masterDir: string;
   logger?: ChangeSourceLogger;
+  /** Secret lookup for renderable credentials (`httpToken: util.secret('name')`). */
+  getSecret?: (name: string) => Promise<string | undefined>;
 }
 
 export class GitPollerError extends Error {
@@ -46,7 +52,9 @@ export class GitPoller {
   readonly name: string;
   readonly workdir: string;
   private readonly safeUrl: string;
-  private readonly secrets: string[];
+  /** Texts scrubbed from every error: the URL's password and whatever the current token turned into. */
+  private secrets: string[];
+  private readonly urlSecrets: string[];
   private readonly log: ChangeSourceLogger;
   private readonly git: SimpleGit;
   private lastRev: Record<string, string> | null = null;
@@ -56,7 +64,8 @@ export class GitPoller {
 
   constructor(readonly spec: GitPollerSpec, private readonly services: ChangeSourceServices) {
     this.safeUrl = redactUrl(spec.repourl);
-    this.secrets = urlSecrets(spec.repourl);
+    this.urlSecrets = urlSecrets(spec.repourl);
+    this.secrets = this.urlSecrets;
     this.name = spec.name ?? this.safeUrl;
     const hash = createHash('sha256').update(this.name).digest('hex').slice(0, 16);
     this.workdir = resolve(services.masterDir, spec.workdir ?? join('gitpoller-work', hash));
@@ -65,6 +74,9 @@ export class GitPoller {
       binary: spec.gitBin ?? GIT_POLLER_DEFAULTS.gitBin,
       timeout: { block: (spec.gitTimeout ?? GIT_POLLER_DEFAULTS.gitTimeout) * 1000 },
       maxConcurrentProcesses: 2,
+      // The environment is built here from the operator's and the config's settings (not from
+      // untrusted input): GIT_SSH_COMMAND and GIT_CONFIG_COUNT are how credentials reach git.
+      unsafe: { allowUnsafeSshCommand: true, allowUnsafeConfigEnvCount: true },
     }).env(pollerGitEnv());
   }
 
@@ -103,7 +115,8 @@ export class GitPoller {
     try {
       return await this.git.cwd(this.workdir).raw(args);
     } catch (err) {
-      throw new GitPollerError(`git ${args[0]} failed for ${this.safeUrl}: ${redactText(String((err as Error).message ?? err), this.secrets).trim()}`);
+      const text = redactText(String((err as Error).message ?? err), this.secrets).trim();
+      throw new GitPollerError(`git ${args[0]} failed for ${this.safeUrl}: ${text}${authHint(text, this.spec)}`);
     }
   }
 
@@ -143,7 +156,39 @@ export class GitPoller {
     await this.services.updates.setState(this.name, CLASS_NAME, 'lastRev', revs);
   }
 
+  /**
+   * The environment for this poll's git commands. Resolved each poll: a token in an environment
+   * variable or a file may be rotated while the master runs, and a key file may be fixed after an error.
+   */
+  private async credentialEnv(): Promise<Record<string, string>> {
+    const base = pollerGitEnv();
+    const { spec } = this;
+    const dir = this.services.masterDir;
+    const secrets = [...this.urlSecrets];
+    try {
+      if (spec.sshPrivateKey || spec.sshKnownHosts || spec.sshStrictHostKeyChecking) {
+        const privateKey = spec.sshPrivateKey ? resolve(dir, spec.sshPrivateKey) : undefined;
+        if (privateKey) await checkPrivateFile(privateKey, 'sshPrivateKey');
+        base.GIT_SSH_COMMAND = sshCommand({
+          privateKey, knownHosts: spec.sshKnownHosts ? resolve(dir, spec.sshKnownHosts) : undefined, strictHostKeyChecking: spec.sshStrictHostKeyChecking,
+        });
+      }
+      if (spec.httpToken !== undefined) {
+        const token = await resolveToken(spec.httpToken, 'httpToken', { baseDir: dir, getSecret: this.services.getSecret });
+        const header = authorizationHeader(token, { auth: spec.httpAuth, username: spec.httpUsername });
+        secrets.push(...headerSecrets(header));
+        Object.assign(base, gitConfigEnv(extraHeaderConfig(spec.repourl, header), base));
+      }
+    } catch (err) {
+      if (err instanceof GitCredentialError) throw new GitPollerError(`git poller ${this.name}: ${redactText(err.message, secrets)}`);
+      throw err;
+    }
+    this.secrets = secrets;
+    return base;
+  }
+
   private async pollOnce(): Promise<number> {
+    this.git.env(await this.credentialEnv());
     await this.ensureClone();
     const heads = await this.remoteHeads();
     const branches = this.selectBranches(heads);
@@ -214,6 +259,19 @@ export class GitPoller {
     }
     return infos;
   }
+}
+
+/** What to check when the server refused us (git's own text says only that it could not authenticate). */
+function authHint(text: string, spec: GitPollerSpec): string {
+  if (/\b(401|403)\b|Authentication failed|could not read (Username|Password)|terminal prompts disabled/i.test(text)) {
+    return spec.httpToken !== undefined
+      ? ' (the server refused the credentials: check that httpToken is valid and has read access, and httpAuth/httpUsername)'
+      : ' (the server asks for credentials: set httpToken, e.g. { env: \'GITHUB_TOKEN\' })';
+  }
+  if (/Permission denied \(publickey|Host key verification failed|no matching host key/i.test(text)) {
+    return ' (ssh refused: check sshPrivateKey, and sshKnownHosts or sshStrictHostKeyChecking for the host key)';
+  }
+  return '';
 }
 
 /**

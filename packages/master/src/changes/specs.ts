@@ -5,6 +5,7 @@
 import { brand } from '../config/brand.js';
 import { mirrorPoller, type MirrorPollerSpec } from './mirror/options.js';
 import { gerritStream, type GerritStreamSpec } from './gerrit-stream.js';
+import type { GitTokenSource, HttpAuthScheme, StrictHostKeyChecking } from './git-credentials.js';
 
 export interface GitPollerOptions {
   /** Repository to poll: a URL git understands (https://, ssh, file://) or a local path. */
@@ -26,6 +27,26 @@ export interface GitPollerOptions {
   gitTimeout?: number;
   /** Path of the git executable. Default 'git'. */
   gitBin?: string;
+  /**
+   * SSH private key for ssh repository URLs (relative paths start at the master dir). The file
+   * must not be readable by group or others. Git gets it through GIT_SSH_COMMAND
+   * (`ssh -i <key> -o IdentitiesOnly=yes -o BatchMode=yes`). Default: ssh's own configuration.
+   */
+  sshPrivateKey?: string;
+  /** known_hosts file for ssh (relative to the master dir) instead of the user's `~/.ssh/known_hosts`. */
+  sshKnownHosts?: string;
+  /** ssh's StrictHostKeyChecking. Default: ssh's (in batch mode an unknown host key fails the poll). */
+  sshStrictHostKeyChecking?: StrictHostKeyChecking;
+  /**
+   * Token for http(s) repository URLs: the value, `{ env: 'GITHUB_TOKEN' }`, `{ file: 'path' }`
+   * (private file, relative to the master dir) or `util.secret('name')`. Sent to git only as an
+   * `http.extraHeader` through its environment; never in argv, logs, errors or stored changes.
+   */
+  httpToken?: GitTokenSource;
+  /** How the token is sent: `basic` (default, with httpUsername) or `bearer`. */
+  httpAuth?: HttpAuthScheme;
+  /** User name for Basic authentication. Default 'x-access-token' (GitHub; GitLab accepts 'oauth2'). */
+  httpUsername?: string;
 }
 
 export type GitPollerSpec = { kind: 'gitPoller' } & GitPollerOptions;
@@ -47,6 +68,8 @@ export const GIT_POLLER_DEFAULTS = {
   pollAtLaunch: false,
   gitTimeout: 300,
   gitBin: 'git',
+  httpAuth: 'basic' as HttpAuthScheme,
+  httpUsername: 'x-access-token',
   project: '',
   codebase: '',
 } as const;

@@ -5,8 +5,11 @@ import { GIT_POLLER_DEFAULTS, type ChangeSourceSpec, type GitPollerSpec } from '
 import { redactUrl } from './redact.js';
 import { resolveMirrorOptions, MIRROR_DEFAULTS } from './mirror/options.js';
 import type { GerritStreamSpec } from './gerrit-stream.js';
+import { isHttpUrl, isSshUrl, STRICT_HOST_KEY_CHECKING_VALUES, type GitTokenSource } from './git-credentials.js';
+import { isRenderable } from '../process/step-types.js';
 
-export const GIT_POLLER_KEYS = ['kind', 'repourl', 'branches', 'pollInterval', 'pollAtLaunch', 'workdir', 'name', 'project', 'category', 'codebase', 'gitTimeout', 'gitBin'];
+export const GIT_POLLER_KEYS = ['kind', 'repourl', 'branches', 'pollInterval', 'pollAtLaunch', 'workdir', 'name', 'project', 'category', 'codebase', 'gitTimeout', 'gitBin',
+  'sshPrivateKey', 'sshKnownHosts', 'sshStrictHostKeyChecking', 'httpToken', 'httpAuth', 'httpUsername'];
 export const MIRROR_POLLER_KEYS = ['kind', 'name', 'repositories', 'glob', 'forge', 'discoveryInterval', 'mirrorDir', 'refspecs', 'branches', 'emitChanges',
   'buildPushesWithNoCommits', 'maxChangesPerRef', 'hook', 'pollInterval', 'pollAtLaunch', 'concurrency', 'gitTimeout', 'gitBin', 'project', 'codebase', 'category'];
 export const GERRIT_STREAM_KEYS = ['kind', 'name', 'server', 'username', 'port', 'identityFile', 'command', 'backoffMin', 'backoffMax', 'goodConnectionTime',
@@ -23,6 +26,8 @@ export function normaliseChangeSource(raw: unknown, c: IssueCollector): ChangeSo
   }
   knownKeys(c, raw, GIT_POLLER_KEYS);
   const repourl = str(c, raw, 'repourl', { required: true, nonEmpty: true });
+  // git would read a leading '-' as an option (e.g. --upload-pack=<command>).
+  if (repourl.startsWith('-')) c.add('repourl', `must be a URL or a path, not something starting with '-' (got ${JSON.stringify(redactUrl(repourl))})`);
   const branches = raw.branches;
   if (branches !== undefined && branches !== true && typeof branches !== 'function') {
     if (!Array.isArray(branches) || !branches.every((b) => typeof b === 'string')) c.add('branches', `must be a list of branch names, true (all branches) or a function, got ${describe(branches)}`);
@@ -42,7 +47,55 @@ export function normaliseChangeSource(raw: unknown, c: IssueCollector): ChangeSo
     codebase: optStr(c, raw, 'codebase') ?? GIT_POLLER_DEFAULTS.codebase,
     gitTimeout: num(c, raw, 'gitTimeout', { fallback: GIT_POLLER_DEFAULTS.gitTimeout, min: 1 }),
     gitBin: optStr(c, raw, 'gitBin') ?? GIT_POLLER_DEFAULTS.gitBin,
+    ...gitPollerCredentials(raw, repourl, c),
   };
+}
+
+/** The credential options: checked for shape here; files and environment variables are read at poll time. */
+function gitPollerCredentials(raw: Record<string, unknown>, repourl: string, c: IssueCollector): Partial<GitPollerSpec> {
+  const out: Partial<GitPollerSpec> = {};
+  const sshPrivateKey = optStr(c, raw, 'sshPrivateKey');
+  const sshKnownHosts = optStr(c, raw, 'sshKnownHosts');
+  const strict = raw.sshStrictHostKeyChecking;
+  if (sshPrivateKey !== null) { if (!sshPrivateKey) c.add('sshPrivateKey', 'must be the path of a private key file'); else out.sshPrivateKey = sshPrivateKey; }
+  if (sshKnownHosts !== null) { if (!sshKnownHosts) c.add('sshKnownHosts', 'must be the path of a known_hosts file'); else out.sshKnownHosts = sshKnownHosts; }
+  if (strict !== undefined) {
+    if (!STRICT_HOST_KEY_CHECKING_VALUES.includes(strict as never)) c.add('sshStrictHostKeyChecking', `must be one of ${STRICT_HOST_KEY_CHECKING_VALUES.map((v) => `'${v}'`).join(', ')}, got ${describe(strict)}`);
+    else out.sshStrictHostKeyChecking = strict as GitPollerSpec['sshStrictHostKeyChecking'];
+  }
+  const sshKeys = (['sshPrivateKey', 'sshKnownHosts', 'sshStrictHostKeyChecking'] as const).filter((k) => raw[k] !== undefined);
+  if (sshKeys.length && repourl && !isSshUrl(repourl)) c.add(sshKeys[0]!, `applies only to ssh repository URLs (ssh://host/repo or user@host:repo), but repourl is ${JSON.stringify(redactUrl(repourl))}`);
+
+  const token = raw.httpToken;
+  if (token !== undefined) {
+    if (tokenSourceProblem(token)) c.add('httpToken', `${tokenSourceProblem(token)}; give the token, { env: 'GITHUB_TOKEN' }, { file: 'path' } or util.secret('name')`);
+    else out.httpToken = token as GitTokenSource;
+    if (repourl && !isHttpUrl(repourl)) c.add('httpToken', `is sent only to http(s) repositories, but repourl is ${JSON.stringify(redactUrl(repourl))}`);
+  }
+  const auth = raw.httpAuth;
+  if (auth !== undefined && auth !== 'basic' && auth !== 'bearer') c.add('httpAuth', `must be 'basic' or 'bearer', got ${describe(auth)}`);
+  const username = optStr(c, raw, 'httpUsername');
+  if (username !== null && (!username || username.includes(':') || /[\r\n]/.test(username))) c.add('httpUsername', 'must be a non-empty user name without \':\' or line breaks');
+  if (username !== null && auth === 'bearer') c.add('httpUsername', "is used only with httpAuth 'basic' (a bearer token has no user name)");
+  if ((auth !== undefined || username !== null) && token === undefined) c.add(auth !== undefined ? 'httpAuth' : 'httpUsername', 'has no effect without httpToken');
+  if (token !== undefined) {
+    out.httpAuth = auth === 'bearer' ? 'bearer' : GIT_POLLER_DEFAULTS.httpAuth;
+    if (out.httpAuth === 'basic') out.httpUsername = username || GIT_POLLER_DEFAULTS.httpUsername;
+  }
+  return out;
+}
+
+/** What is wrong with an httpToken value (never quoting it), or null when it is usable. */
+function tokenSourceProblem(token: unknown): string | null {
+  if (typeof token === 'string') return !token ? 'must not be empty' : /[\r\n]/.test(token) ? 'must be a single line' : null;
+  if (isRenderable(token)) return null;
+  if (isPlainObject(token)) {
+    const keys = Object.keys(token);
+    if (keys.length === 1 && keys[0] === 'env') return typeof token.env === 'string' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(token.env) ? null : `{ env } must name an environment variable, got ${describe(token.env)}`;
+    if (keys.length === 1 && keys[0] === 'file') return typeof token.file === 'string' && token.file ? null : `{ file } must be a path, got ${describe(token.file)}`;
+    return `an object must be { env: 'NAME' } or { file: 'path' }, got keys ${keys.join(', ') || '(none)'}`;
+  }
+  return `must be a string, got ${typeof token}`;
 }
 
 /** The mirror poller checks its own options (resolveMirrorOptions); its message names the option. */

@@ -3,7 +3,7 @@
  * TypeScript config builds by calling helpers written as single-key objects naming the helper:
  *
  *   workers:        - { name: w0, password: pass, maxBuilds: 4 }
- *   changeSources:  - gitPoller: { repourl: ..., branches: [main] }
+ *   changeSources:  - gitPoller: { repourl: ..., branches: [main], httpToken: { env: GITHUB_TOKEN } }   (or { secret: name }, { file: path })
  *                   - mirrorPoller: { glob: '/srv/git/*.git', forge: { type: github, owner: o, filter: { regex: '^lib-' } } }
  *                   - gerritStream: { server: review.example.org, username: ci }
  *   schedulers:     - anyBranch: { name: all, builderNames: [test] }
@@ -27,6 +27,7 @@ import { changes } from '../changes/specs.js';
 import { isRegexObject, FILTER_FIELDS, FILE_FILTER_FIELDS } from '../schedulers/change-filter.js';
 import type { UserConfig } from './types.js';
 import { secrets as secretProviders } from '../process/secrets.js';
+import { Secret } from '../process/renderables.js';
 
 /** The `steps` namespace as YAML sees it: name -> factory(options). */
 export type StepNamespace = Record<string, (options: any) => unknown>;
@@ -54,7 +55,8 @@ function convertFilter(filter: unknown): unknown {
 
 /** The change-source helpers a YAML key names; options that are RegExps in TypeScript come as `{ regex }`. */
 const CHANGE_SOURCE_MAKERS: Record<string, (o: Obj) => unknown> = {
-  gitPoller: (o) => changes.gitPoller(o as any),
+  // httpToken: { secret: name } is util.secret(name) (the other forms, a string, { env } and { file }, pass as they are).
+  gitPoller: (o) => changes.gitPoller((isPlainObject(o.httpToken) && typeof o.httpToken.secret === 'string' ? { ...o, httpToken: Secret(o.httpToken.secret) } : o) as any),
   mirrorPoller: (o) => {
     const forge = isPlainObject(o.forge) && isRegexObject(o.forge.filter) ? { ...o.forge, filter: regexes(o.forge.filter) } : o.forge;
     return changes.mirrorPoller({ ...o, ...(forge !== undefined ? { forge } : {}) } as any);

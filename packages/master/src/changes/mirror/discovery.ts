@@ -7,6 +7,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import type { ForgeDiscovery, MirrorRepositorySpec } from './options.js';
 import { redactUrl } from '../redact.js';
+import { authorizationHeader, extraHeaderConfig } from '../git-credentials.js';
 
 export interface MirrorRepository {
   name: string;
@@ -100,9 +101,8 @@ function tokenGitConfig(f: ForgeDiscovery, cloneUrl: string): Record<string, str
   if (!f.token || (f.cloneProtocol ?? 'https') !== 'https') return undefined;
   let origin: string;
   try { origin = new URL(cloneUrl).origin; } catch { return undefined; }
-  const user = f.type === 'github' ? 'x-access-token' : 'oauth2';
-  const basic = Buffer.from(`${user}:${f.token}`).toString('base64');
-  return { [`http.${origin}/.extraHeader`]: `Authorization: Basic ${basic}` };
+  const username = f.type === 'github' ? 'x-access-token' : 'oauth2';
+  return extraHeaderConfig(origin, authorizationHeader(f.token, { auth: 'basic', username }));
 }
 
 export async function forgeRepositories(f: ForgeDiscovery, fetchImpl: typeof fetch = fetch): Promise<MirrorRepository[]> {

@@ -8,6 +8,7 @@ import { runGit, type GitRunOptions } from './git-run.js';
 import { parseRefList } from './refs.js';
 import type { MirrorRepository } from './discovery.js';
 import { urlSecrets } from '../redact.js';
+import { gitConfigEnv, headerSecrets } from '../git-credentials.js';
 
 export interface GitSettings { gitBin: string; timeoutMs: number }
 
@@ -18,14 +19,9 @@ export function mirrorPath(mirrorDir: string, name: string): string {
 
 /** Per-repository git config (a forge token header) passed through the environment, never argv. */
 function gitOptions(repo: MirrorRepository, s: GitSettings, cwd?: string): GitRunOptions {
-  const env: NodeJS.ProcessEnv = {};
-  const entries = Object.entries(repo.gitConfig ?? {});
-  const secrets = [...urlSecrets(repo.url)];
-  if (entries.length) {
-    env.GIT_CONFIG_COUNT = String(entries.length);
-    entries.forEach(([k, v], i) => { env[`GIT_CONFIG_KEY_${i}`] = k; env[`GIT_CONFIG_VALUE_${i}`] = v; secrets.push(v); });
-  }
-  return { gitBin: s.gitBin, timeoutMs: s.timeoutMs, cwd, env, secrets };
+  const config = repo.gitConfig ?? {};
+  const secrets = [...urlSecrets(repo.url), ...Object.values(config).flatMap(headerSecrets)];
+  return { gitBin: s.gitBin, timeoutMs: s.timeoutMs, cwd, env: gitConfigEnv(config, process.env), secrets };
 }
 
 export function localGit(path: string, s: GitSettings): GitRunOptions {
