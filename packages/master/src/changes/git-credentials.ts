@@ -83,7 +83,7 @@ export function isSshUrl(url: string): boolean {
 }
 
 /** Refuses a key or token file that is missing, not a file, or readable by group or others (like ssh and the secrets directory do). */
-export async function checkPrivateFile(path: string, what: string): Promise<void> {
+export async function checkPrivateFile(path: string, what: string): Promise<{ size: number }> {
   let st;
   try { st = await stat(path); } catch (err: any) {
     throw new GitCredentialError(err?.code === 'ENOENT' ? `${what} ${path} does not exist` : `${what} ${path} cannot be read: ${err?.message ?? err}`);
@@ -92,7 +92,11 @@ export async function checkPrivateFile(path: string, what: string): Promise<void
   if (process.platform !== 'win32' && (st.mode & 0o077) !== 0) {
     throw new GitCredentialError(`${what} ${path} is accessible by group or others (mode ${(st.mode & 0o777).toString(8)}); run: chmod 600 ${path}`);
   }
+  return { size: st.size };
 }
+
+/** Largest token file read (a token is a line, not an archive; same bound as the secrets directory). */
+export const MAX_TOKEN_FILE_BYTES = 64 * 1024;
 
 /** Quotes one word for the POSIX shell git runs GIT_SSH_COMMAND with. */
 function shellQuote(word: string): string {
@@ -144,7 +148,8 @@ export async function resolveToken(source: GitTokenSource, what: string, ctx: To
     if (value === undefined || value === '') throw new GitCredentialError(`${what}: the environment variable ${source.env} is not set (or empty) in the master's environment`);
   } else {
     const path = resolve(ctx.baseDir, source.file);
-    await checkPrivateFile(path, `${what} file`);
+    const { size } = await checkPrivateFile(path, `${what} file`);
+    if (size > MAX_TOKEN_FILE_BYTES) throw new GitCredentialError(`${what} file ${path} is ${size} bytes; a token file holds one line (at most ${MAX_TOKEN_FILE_BYTES} bytes)`);
     value = (await readFile(path, 'utf8')).replace(/\r?\n$/, '');
   }
   if (typeof value !== 'string' || !value) throw new GitCredentialError(`${what} is empty; give the token itself, { env: 'NAME' }, { file: 'path' } or util.secret('name')`);
