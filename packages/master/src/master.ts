@@ -127,7 +127,7 @@ export class Master implements EngineControl {
 
     await this.botmaster.start();
     await this.schedulers.apply(config.schedulers.map((spec) => createSchedulerService(spec, this.schedulerServices())), this.log);
-    await this.changeSources.apply(config.changeSources.map((spec) => createChangeSourceService(spec, this.schedulerServices(), config.masterDir)), this.log);
+    await this.changeSources.apply(config.changeSources.map((spec) => createChangeSourceService(spec, this.changeSourceServices(), config.masterDir)), this.log);
 
     if (config.www) {
       this.http = await startHttpServer({ master: this, data: this.data, mq: this.mq, config, log: this.log.child({ component: 'www' }) });
@@ -139,6 +139,10 @@ export class Master implements EngineControl {
 
   private schedulerServices() {
     return { mq: this.mq, updates: this.data.updates, reads: this.data, masterid: this.masterid, logger: this.log.child({ component: 'schedulers' }) };
+  }
+
+  private changeSourceServices() {
+    return { ...this.schedulerServices(), logger: this.log.child({ component: 'changes' }), getSecret: (name: string) => this.secrets.get(name) };
   }
 
   private findTriggerable(name: string): Triggerable | undefined {
@@ -213,7 +217,7 @@ export class Master implements EngineControl {
     this.workers.setWorkers(credentials);
     await this.applyBuilderLists(next.workers);
     await this.schedulers.apply(next.schedulers.map((spec) => createSchedulerService(spec, this.schedulerServices())), this.log);
-    await this.changeSources.apply(next.changeSources.map((spec) => createChangeSourceService(spec, this.schedulerServices(), next.masterDir)), this.log);
+    await this.changeSources.apply(next.changeSources.map((spec) => createChangeSourceService(spec, this.changeSourceServices(), next.masterDir)), this.log);
     this.log.info({ builders: next.builders.length, workers: next.workers.length, schedulers: next.schedulers.length }, 'reconfig applied');
     return { ok: true, issues: loaded.issues };
   }

@@ -18,13 +18,15 @@ export function createSchedulerService(spec: SchedulerSpec, services: SchedulerS
 }
 
 interface ChangeSourceInstance { name?: string; start(): Promise<void>; stop(): Promise<void> }
-type ChangeSourceFactory = (spec: ChangeSourceSpec, services: SchedulerServices & { masterDir: string }) => ChangeSourceInstance;
+/** Change sources get the scheduler services plus the master dir and the secret lookup (for `util.secret` credentials). */
+type ChangeSourceServices = SchedulerServices & { getSecret?: (name: string) => Promise<string | undefined> };
+type ChangeSourceFactory = (spec: ChangeSourceSpec, services: ChangeSourceServices & { masterDir: string }) => ChangeSourceInstance;
 
 // Module paths held in variables: these modules are written in parallel and may not exist yet.
 const CHANGES_MODULE = '../changes/index.js';
 const WWW_MODULE = '../www/index.js';
 
-export function createChangeSourceService(spec: ChangeSourceSpec, services: SchedulerServices, masterDir: string): Service {
+export function createChangeSourceService(spec: ChangeSourceSpec, services: ChangeSourceServices, masterDir: string): Service {
   const name = (spec as { name?: string }).name ?? `${spec.kind}:${(spec as { repourl?: string }).repourl ?? ''}`;
   let instance: ChangeSourceInstance | null = null;
   return {
