@@ -71,6 +71,25 @@ test('the first poll records the heads without turning history into changes', as
   assert.ok(p.workdir.startsWith(s.masterDir));
 });
 
+test('firstPollChanges turns the newest commits of each branch into changes on the first poll, once each', async () => {
+  const repo = makeRepo();
+  const c1 = repo.commit('a.txt', 'one');
+  const c2 = repo.commit('b.txt', 'two');
+  const c3 = repo.commit('c.txt', 'three');
+  const f1 = repo.commit('f.txt', 'feature one', 'feature');
+  const s = await setup();
+  const p = poller({ repourl: repo.url, branches: ['main', 'feature'], firstPollChanges: 2 }, s);
+  assert.equal(await p.poll(), 3);
+  // Branches are taken in name order: feature's two newest (c3, f1), then main's two newest minus c3.
+  assert.deepEqual(s.seen.map((c) => [c.branch, c.revision]), [['feature', c3], ['feature', f1], ['main', c2]],
+    'each branch oldest first, and a commit on two branches becomes one change');
+  assert.ok(!s.seen.some((c) => c.revision === c1));
+  assert.equal(await p.poll(), 0, 'later polls only report new commits');
+  const bad = new IssueCollector();
+  normaliseChangeSource(changes.gitPoller({ repourl: repo.url, firstPollChanges: -1 }), bad);
+  assert.match(bad.issues.map((i) => `${i.path}: ${i.message}`).join('\n'), /firstPollChanges: must be at least 0/);
+});
+
 test('new commits become one change each, oldest first, with author, committer, files, comments and time', async () => {
   const repo = makeRepo();
   repo.commit('a.txt', 'one');

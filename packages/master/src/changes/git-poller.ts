@@ -3,7 +3,7 @@
  *
  * Each poll runs `git ls-remote` first and fetches into a private bare clone only the branches whose
  * head moved; new commits are listed oldest first, excluding every commit already seen on any
- * followed branch, and each becomes one Change. The very first poll only records the heads (no
+ * followed branch, and each becomes one Change. The very first poll only records the heads (unless `firstPollChanges` asks for the newest commits; no
  * flood of history). Heads are persisted through the data layer's object state, so a restarted
  * master continues where it stopped. Credentials (an SSH key, an HTTP token, a password in the
  * URL) reach git only through its environment (./git-credentials.ts) and never logs, errors or the
@@ -197,10 +197,22 @@ export class GitPoller {
     for (const b of branches) current[b] = heads.get(b)!;
 
     if (previous === null) {
-      // First poll ever: remember where the branches are; history before now is not news.
+      // First poll ever: remember where the branches are; history before now is not news, except
+      // the newest `firstPollChanges` commits of each branch when the user asked for them.
+      const wanted = this.spec.firstPollChanges ?? GIT_POLLER_DEFAULTS.firstPollChanges;
+      let added = 0;
+      if (wanted > 0 && branches.length) {
+        await this.gitIn(['fetch', '--quiet', '--no-tags', this.spec.repourl, ...branches.map((b) => `+refs/heads/${b}:${TRACKING_PREFIX}${b}`)]);
+        const seen = new Set<string>();
+        for (const branch of branches) {
+          const revs = (await this.gitIn(['log', '--format=%H', `--max-count=${wanted}`, current[branch]!, '--'])).split('\n').filter((r) => r && !seen.has(r)).reverse();
+          revs.forEach((r) => seen.add(r));
+          added += await this.emitChanges(branch, revs);
+        }
+      }
       await this.saveState(current);
-      this.log.info({ poller: this.name, branches }, 'git poller recorded the initial branch heads');
-      return 0;
+      this.log.info({ poller: this.name, branches, changes: added }, 'git poller recorded the initial branch heads');
+      return added;
     }
     const moved = branches.filter((b) => previous[b] !== current[b]);
     if (!moved.length) {
@@ -222,15 +234,7 @@ export class GitPoller {
         this.log.warn({ poller: this.name, branch }, 'previous head is not in the poller clone; recording the new head without changes');
       } else {
         const revs = (await this.gitIn(['log', '--format=%H', '--reverse', newRev, ...[...known].sort().map((r) => `^${r}`), '--'])).split('\n').filter(Boolean);
-        for (const commit of await this.commitInfos(revs)) {
-          await this.services.updates.addChange({
-            author: commit.author, committer: commit.committer, revision: commit.revision, files: commit.files,
-            comments: commit.comments, when_timestamp: commit.timestamp, branch,
-            project: this.spec.project ?? '', repository: this.safeUrl, category: this.spec.category ?? null,
-            codebase: this.spec.codebase ?? '', src: 'git',
-          });
-          added++;
-        }
+        added += await this.emitChanges(branch, revs);
         known.add(newRev);
       }
       state[branch] = newRev;
@@ -239,6 +243,21 @@ export class GitPoller {
     for (const b of branches) state[b] = current[b]!;
     await this.saveState(state);
     if (added) this.log.info({ poller: this.name, changes: added, branches: moved }, 'git poller found new commits');
+    return added;
+  }
+
+  /** One Change per commit, in the order given (oldest first). Returns how many were added. */
+  private async emitChanges(branch: string, revs: string[]): Promise<number> {
+    let added = 0;
+    for (const commit of await this.commitInfos(revs)) {
+      await this.services.updates.addChange({
+        author: commit.author, committer: commit.committer, revision: commit.revision, files: commit.files,
+        comments: commit.comments, when_timestamp: commit.timestamp, branch,
+        project: this.spec.project ?? '', repository: this.safeUrl, category: this.spec.category ?? null,
+        codebase: this.spec.codebase ?? '', src: 'git',
+      });
+      added++;
+    }
     return added;
   }
 

@@ -16,6 +16,12 @@ export interface GitPollerOptions {
   pollInterval?: number;
   /** Poll once right at start-up instead of after the first interval. Default false. */
   pollAtLaunch?: boolean;
+  /**
+   * How many of each branch's newest commits the very first poll turns into Changes (a commit on
+   * several branches counts once). Default 0: the first poll only records the heads, so adding a
+   * poller to an old repository does not flood the queue with its history.
+   */
+  firstPollChanges?: number;
   /** Directory of the poller's bare clone, relative to the master dir. Default `gitpoller-work/<name hash>`. */
   workdir?: string;
   /** Name of the poller (its state is kept under it). Default: the repository URL without credentials. */
@@ -66,6 +72,7 @@ export const GIT_POLLER_DEFAULTS = {
   branches: ['master'] as string[],
   pollInterval: 600,
   pollAtLaunch: false,
+  firstPollChanges: 0,
   gitTimeout: 300,
   gitBin: 'git',
   httpAuth: 'basic' as HttpAuthScheme,

@@ -8,7 +8,7 @@ import type { GerritStreamSpec } from './gerrit-stream.js';
 import { isHttpUrl, isSshUrl, STRICT_HOST_KEY_CHECKING_VALUES, type GitTokenSource } from './git-credentials.js';
 import { isRenderable } from '../process/step-types.js';
 
-export const GIT_POLLER_KEYS = ['kind', 'repourl', 'branches', 'pollInterval', 'pollAtLaunch', 'workdir', 'name', 'project', 'category', 'codebase', 'gitTimeout', 'gitBin',
+export const GIT_POLLER_KEYS = ['kind', 'repourl', 'branches', 'pollInterval', 'pollAtLaunch', 'firstPollChanges', 'workdir', 'name', 'project', 'category', 'codebase', 'gitTimeout', 'gitBin',
   'sshPrivateKey', 'sshKnownHosts', 'sshStrictHostKeyChecking', 'httpToken', 'httpAuth', 'httpUsername'];
 export const MIRROR_POLLER_KEYS = ['kind', 'name', 'repositories', 'glob', 'forge', 'discoveryInterval', 'mirrorDir', 'refspecs', 'branches', 'emitChanges',
   'buildPushesWithNoCommits', 'maxChangesPerRef', 'hook', 'pollInterval', 'pollAtLaunch', 'concurrency', 'gitTimeout', 'gitBin', 'project', 'codebase', 'category'];
@@ -40,6 +40,7 @@ export function normaliseChangeSource(raw: unknown, c: IssueCollector): ChangeSo
     branches: (branches as GitPollerSpec['branches']) ?? [...GIT_POLLER_DEFAULTS.branches],
     pollInterval: num(c, raw, 'pollInterval', { fallback: GIT_POLLER_DEFAULTS.pollInterval, min: 0.01 }),
     pollAtLaunch: bool(c, raw, 'pollAtLaunch', GIT_POLLER_DEFAULTS.pollAtLaunch),
+    firstPollChanges: num(c, raw, 'firstPollChanges', { fallback: GIT_POLLER_DEFAULTS.firstPollChanges, min: 0, integer: true }),
     workdir: workdir ?? undefined,
     name: optStr(c, raw, 'name') ?? redactUrl(repourl),
     project: optStr(c, raw, 'project') ?? GIT_POLLER_DEFAULTS.project,
