@@ -129,6 +129,8 @@ export class DataUpdates implements Updates {
       properties, repository, codebase, project, sourcestampid,
     });
     const changeid = row.changeid;
+    // The caller acknowledges the change (a hook's reply): it must be stored for good first.
+    await this.db.durable();
     // Shaped from what was inserted: reading the change back would cost four queries per change.
     const [change] = await shapeChanges(this.ctx, [row]);
     if (opts.deferEvent) {
@@ -156,6 +158,8 @@ export class DataUpdates implements Updates {
     const [bs] = await shapeBuildsets(this.ctx, [res.buildset]);
     this.events.buildset({ ...bs!, scheduler: b.scheduler }, 'new');
     if (!b.builderids.length) await this.maybeBuildsetComplete(res.bsid);
+    // Callers acknowledge it (a forced build's reply): stored for good first.
+    await this.db.durable();
     return { bsid: res.bsid, brids: res.brids };
   }
 

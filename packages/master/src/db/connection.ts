@@ -9,6 +9,7 @@ import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import type { Schema } from './schema.js';
 import { migrate, type Engine } from './migrations.js';
 import { cachingSqliteDatabase } from './sqlite-statement-cache.js';
+import { groupCommitSqliteDatabase } from './sqlite-group-commit.js';
 
 export interface OpenDatabaseOptions {
   /** Directory that relative SQLite paths are resolved against; default the current directory. */
@@ -21,9 +22,20 @@ export interface OpenDatabaseOptions {
   poolSize?: number;
   /** SQLite: distinct SQL texts kept prepared (0 disables the cache); default 512. */
   statementCacheSize?: number;
+  /**
+   * SQLite: commit all writes of one event-loop turn together (see sqlite-group-commit.ts); default
+   * true. false commits every statement on its own (slower; a query resolves only once stored).
+   */
+  groupCommit?: boolean;
 }
 
-export interface OpenedDatabase { kysely: Kysely<Schema>; engine: Engine; close(): Promise<void> }
+export interface OpenedDatabase {
+  kysely: Kysely<Schema>;
+  engine: Engine;
+  close(): Promise<void>;
+  /** Resolves once every write made so far is committed (group commit); at once otherwise. */
+  durable(): Promise<void>;
+}
 
 export class DatabaseUrlError extends Error {
   readonly code = 'MASTRO_DB_URL';
@@ -40,6 +52,7 @@ export function redactUrl(url: string): string {
 export async function openConnection(url: string, opts: OpenDatabaseOptions = {}): Promise<OpenedDatabase> {
   let kysely: Kysely<Schema>;
   let engine: Engine;
+  let durable = (): Promise<void> => Promise.resolve();
   if (url.startsWith('sqlite:')) {
     const { default: Database } = await import('better-sqlite3');
     const path = url.slice('sqlite:'.length);
@@ -52,7 +65,10 @@ export async function openConnection(url: string, opts: OpenDatabaseOptions = {}
     sqlite.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 5000}`);
     // `__contains` filters are case-sensitive in Buildbot and on PostgreSQL; make LIKE agree.
     sqlite.pragma('case_sensitive_like = ON');
-    kysely = new Kysely<Schema>({ dialect: new SqliteDialect({ database: cachingSqliteDatabase(sqlite, opts.statementCacheSize) }) });
+    const cached = cachingSqliteDatabase(sqlite, opts.statementCacheSize);
+    const database = opts.groupCommit === false ? cached : groupCommitSqliteDatabase(sqlite, cached);
+    if ('durable' in database) durable = () => database.durable();
+    kysely = new Kysely<Schema>({ dialect: new SqliteDialect({ database }) });
     engine = 'sqlite';
   } else if (/^postgres(ql)?:\/\//.test(url)) {
     const pg = await import('pg');
@@ -77,9 +93,11 @@ export async function openConnection(url: string, opts: OpenDatabaseOptions = {}
   }
   try {
     await migrate(kysely, engine);
+    // Other processes (a second master, `mastro` CLI commands) see the schema once this resolves.
+    await durable();
   } catch (err) {
     await kysely.destroy();
     throw err;
   }
-  return { kysely, engine, close: () => kysely.destroy() };
+  return { kysely, engine, close: () => kysely.destroy(), durable };
 }

@@ -33,7 +33,10 @@ export class Db {
   readonly schedulers: SchedulersTable;
   readonly state: StateTable;
 
-  constructor(readonly kysely: Kysely<Schema>, readonly engine: Engine, private readonly closer: () => Promise<void>) {
+  constructor(
+    readonly kysely: Kysely<Schema>, readonly engine: Engine, private readonly closer: () => Promise<void>,
+    private readonly durability: () => Promise<void> = () => Promise.resolve(),
+  ) {
     this.masters = new MastersTable(kysely);
     this.builders = new BuildersTable(kysely);
     this.sourcestamps = new SourceStampsTable(kysely);
@@ -49,10 +52,17 @@ export class Db {
   }
 
   close(): Promise<void> { return this.closer(); }
+
+  /**
+   * Resolves once every write made so far is stored for good. SQLite commits the writes of one
+   * event-loop turn together, after the turn: await this before acknowledging a write to the outside
+   * world (a hook's reply). Immediate on PostgreSQL.
+   */
+  durable(): Promise<void> { return this.durability(); }
 }
 
 /** Opens `sqlite:path`, `sqlite::memory:` or `postgresql://...` and brings its schema up to date. */
 export async function openDatabase(url: string, opts: OpenDatabaseOptions = {}): Promise<Db> {
   const c = await openConnection(url, opts);
-  return new Db(c.kysely, c.engine, c.close);
+  return new Db(c.kysely, c.engine, c.close, c.durable);
 }
