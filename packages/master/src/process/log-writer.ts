@@ -30,9 +30,15 @@ export interface LogWriterOptions {
    * never runs a worker's update into its request timeout (30 s); output then buffers as before.
    */
   maxWaitMs?: number;
+  /**
+   * Largest text handed to one `appendLog` (default 1 MiB; one longer line still goes whole).
+   * Bigger appends are no faster, but their strings and buffers are alive at once and the big
+   * strings land in V8's large-object space, which only a full GC frees: this bounds the peak.
+   */
+  maxAppendBytes?: number;
 }
 
-export const LOG_WRITER_DEFAULTS = { flushBytes: 256 * 1024, maxBufferedBytes: 4 * 1024 * 1024, maxWaitMs: 10_000 } as const;
+export const LOG_WRITER_DEFAULTS = { flushBytes: 256 * 1024, maxBufferedBytes: 4 * 1024 * 1024, maxWaitMs: 10_000, maxAppendBytes: 1024 * 1024 } as const;
 
 interface Segment { stream: StreamCode; text: string }
 
@@ -48,6 +54,7 @@ export class BufferedLogWriter implements LogWriter {
   private readonly flushBytes: number;
   private readonly maxBufferedBytes: number;
   private readonly maxWaitMs: number;
+  private readonly maxAppendBytes: number;
   /** Accepted and not yet stored (queued + being appended), in string length units. */
   private unstoredBytes = 0;
   /** Producers waiting for `unstoredBytes` to fall under the bound; woken after each stored append. */
@@ -64,6 +71,7 @@ export class BufferedLogWriter implements LogWriter {
     this.flushBytes = opts.flushBytes ?? LOG_WRITER_DEFAULTS.flushBytes;
     this.maxBufferedBytes = opts.maxBufferedBytes ?? LOG_WRITER_DEFAULTS.maxBufferedBytes;
     this.maxWaitMs = opts.maxWaitMs ?? LOG_WRITER_DEFAULTS.maxWaitMs;
+    this.maxAppendBytes = opts.maxAppendBytes ?? LOG_WRITER_DEFAULTS.maxAppendBytes;
   }
 
   /**
@@ -115,7 +123,7 @@ export class BufferedLogWriter implements LogWriter {
 
   private queue(stream: StreamCode, lines: string): void {
     const last = this.segments[this.segments.length - 1];
-    if (last && last.stream === stream) last.text += lines;
+    if (last && last.stream === stream && last.text.length + lines.length <= this.maxAppendBytes) last.text += lines;
     else this.segments.push({ stream, text: lines });
     this.bufferedBytes += lines.length;
     this.unstoredBytes += lines.length;
@@ -136,19 +144,17 @@ export class BufferedLogWriter implements LogWriter {
     if (this.segments.length === 0) return Promise.resolve();
     const run = async () => {
       while (this.segments.length) {
-        const batch = this.segments;
-        this.segments = [];
-        this.bufferedBytes = 0;
-        for (const s of batch) {
-          try {
-            await this.updates.appendLog(this.logid, s.text, s.stream === '' ? undefined : s.stream);
-          } catch (err) {
-            // Keep the build going (a log write failure must not hang the step); report at finish.
-            this.failure ??= err;
-          }
-          this.unstoredBytes -= s.text.length;
-          if (this.unstoredBytes < this.maxBufferedBytes) this.wakeWriters();
+        // One segment at a time, so each text is let go as soon as it is appended.
+        const s = this.segments.shift()!;
+        this.bufferedBytes -= s.text.length;
+        try {
+          await this.updates.appendLog(this.logid, s.text, s.stream === '' ? undefined : s.stream);
+        } catch (err) {
+          // Keep the build going (a log write failure must not hang the step); report at finish.
+          this.failure ??= err;
         }
+        this.unstoredBytes -= s.text.length;
+        if (this.unstoredBytes < this.maxBufferedBytes) this.wakeWriters();
       }
     };
     this.inFlight = run().finally(() => { this.inFlight = null; });
