@@ -7,6 +7,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Schema } from '../schema.js';
 import { applyFilters, applyOrderAndPage, countFiltered, type ListQuery } from '../list-query.js';
 import type { BuildRequestRow } from '../../data/updates-api.js';
+import { prepared } from '../prepared.js';
 
 const COLUMNS = [
   'buildrequests.id as id', 'buildrequests.buildsetid as buildsetid', 'buildrequests.builderid as builderid',
@@ -20,6 +21,17 @@ const toRow = (r: any): BuildRequestRow => ({
   waited_for: !!r.waited_for, complete: !!r.complete, results: r.results, complete_at: r.complete_at == null ? null : Number(r.complete_at),
   claimed_by_masterid: r.claimed_by_masterid ?? null, claimed_at: r.claimed_at == null ? null : Number(r.claimed_at),
 });
+
+/** One request (what a build claims and completes, unless requests were merged): prepared queries. */
+const selectOne = prepared((p: { id: number }, db) => db.selectFrom('buildrequests').leftJoin('buildrequest_claims', 'buildrequest_claims.brid', 'buildrequests.id')
+  .select(COLUMNS).where('buildrequests.id', '=', p.id));
+const insertClaim = prepared((p: { brid: number; masterid: number; claimed_at: number }, db) =>
+  db.insertInto('buildrequest_claims').values({ brid: p.brid, masterid: p.masterid, claimed_at: p.claimed_at }));
+const selectOneClaimedBy = prepared((p: { id: number; masterid: number }, db) => db.selectFrom('buildrequests')
+  .innerJoin('buildrequest_claims', 'buildrequest_claims.brid', 'buildrequests.id').select(COLUMNS)
+  .where('buildrequests.id', '=', p.id).where('buildrequest_claims.masterid', '=', p.masterid).where('buildrequests.complete', '=', 0));
+const completeOne = prepared((p: { id: number; results: number; complete_at: number }, db) =>
+  db.updateTable('buildrequests').set({ complete: 1, results: p.results, complete_at: p.complete_at }).where('id', '=', p.id));
 
 /** Column names the data layer may filter and order on (API name -> SQL column). */
 export const BUILDREQUEST_COLUMNS: Record<string, string> = {
@@ -44,7 +56,7 @@ export class BuildRequestsTable {
   }
 
   async get(id: number): Promise<BuildRequestRow | undefined> {
-    const r = await this.base().select(COLUMNS).where('buildrequests.id', '=', id).executeTakeFirst();
+    const r = await selectOne.first(this.k, { id });
     return r && toRow(r);
   }
 
@@ -76,12 +88,14 @@ export class BuildRequestsTable {
     const sorted = [...new Set(brids)].sort((a, b) => a - b);
     try {
       return await this.k.transaction().execute(async (trx) => {
-        const rows = (await trx.selectFrom('buildrequests').leftJoin('buildrequest_claims', 'buildrequest_claims.brid', 'buildrequests.id')
-          .select(COLUMNS).where('buildrequests.id', 'in', sorted).orderBy('buildrequests.id').execute()).map(toRow);
+        const rows = (sorted.length === 1 ? await selectOne.rows(trx, { id: sorted[0]! })
+          : await trx.selectFrom('buildrequests').leftJoin('buildrequest_claims', 'buildrequest_claims.brid', 'buildrequests.id')
+            .select(COLUMNS).where('buildrequests.id', 'in', sorted).orderBy('buildrequests.id').execute()).map(toRow);
         // Unknown, complete or claimed already: a lost race (the claim key would refuse it anyway).
         if (rows.length !== sorted.length || rows.some((r) => r.complete || r.claimed_by_masterid !== null)) throw new ClaimConflict();
         // Sorted ids make two masters lock rows in the same order, so they conflict instead of deadlocking.
-        await trx.insertInto('buildrequest_claims').values(sorted.map((brid) => ({ brid, masterid, claimed_at: claimedAt }))).execute();
+        if (sorted.length === 1) await insertClaim.execute(trx, { brid: sorted[0]!, masterid, claimed_at: claimedAt });
+        else await trx.insertInto('buildrequest_claims').values(sorted.map((brid) => ({ brid, masterid, claimed_at: claimedAt }))).execute();
         return rows.map((r) => ({ ...r, claimed_by_masterid: masterid, claimed_at: claimedAt }));
       });
     } catch (err) {
@@ -112,11 +126,13 @@ export class BuildRequestsTable {
     if (!brids.length) return [];
     const ids = [...new Set(brids)];
     return this.k.transaction().execute(async (trx) => {
-      const rows = (await trx.selectFrom('buildrequests').innerJoin('buildrequest_claims', 'buildrequest_claims.brid', 'buildrequests.id')
-        .select(COLUMNS).where('buildrequests.id', 'in', ids)
-        .where('buildrequest_claims.masterid', '=', masterid).where('buildrequests.complete', '=', 0).orderBy('buildrequests.id').execute()).map(toRow);
+      const rows = (ids.length === 1 ? await selectOneClaimedBy.rows(trx, { id: ids[0]!, masterid })
+        : await trx.selectFrom('buildrequests').innerJoin('buildrequest_claims', 'buildrequest_claims.brid', 'buildrequests.id')
+          .select(COLUMNS).where('buildrequests.id', 'in', ids)
+          .where('buildrequest_claims.masterid', '=', masterid).where('buildrequests.complete', '=', 0).orderBy('buildrequests.id').execute()).map(toRow);
       if (rows.length !== ids.length) return null;
-      await trx.updateTable('buildrequests').set({ complete: 1, results, complete_at: completeAt }).where('id', 'in', ids).execute();
+      if (ids.length === 1) await completeOne.execute(trx, { id: ids[0]!, results, complete_at: completeAt });
+      else await trx.updateTable('buildrequests').set({ complete: 1, results, complete_at: completeAt }).where('id', 'in', ids).execute();
       return rows.map((r) => ({ ...r, complete: true, results, complete_at: completeAt }));
     });
   }

@@ -4,6 +4,27 @@ import type { Schema } from '../schema.js';
 import { applyFilters, applyOrderAndPage, countFiltered, type ListQuery } from '../list-query.js';
 import type { BuildRow } from '../../data/updates-api.js';
 import type { SourcedProperties } from '../../data/types.js';
+import { prepared } from '../prepared.js';
+
+type NewBuild = { builderid: number; buildrequestid: number; workerid: number; masterid: number; state_string: string; started_at: number; number: number };
+const insertBuild = prepared((p: NewBuild, db) => db.insertInto('builds').values({
+  builderid: p.builderid, buildrequestid: p.buildrequestid, workerid: p.workerid, masterid: p.masterid,
+  state_string: p.state_string, started_at: p.started_at, number: p.number, complete_at: null, results: null,
+}).returning('id'));
+const setStateString = prepared((p: { id: number; state_string: string }, db) => db.updateTable('builds').set({ state_string: p.state_string }).where('id', '=', p.id));
+const finishBuild = prepared((p: { id: number; results: number; complete_at: number }, db) =>
+  db.updateTable('builds').set({ results: p.results, complete_at: p.complete_at }).where('id', '=', p.id));
+const finishBuildWithState = prepared((p: { id: number; results: number; complete_at: number; state_string: string }, db) =>
+  db.updateTable('builds').set({ results: p.results, complete_at: p.complete_at, state_string: p.state_string }).where('id', '=', p.id));
+/** One prepared upsert per number of properties (builds of one builder set the same number). */
+const setPropsQueries = new Map<number, ReturnType<typeof setPropsQuery>>();
+const MAX_PREPARED_PROPERTY_COUNT = 64;
+function setPropsQuery(n: number) {
+  return prepared((p: Record<string, unknown>, db) => db.insertInto('build_properties')
+    .values(Array.from({ length: n }, (_, i) => ({ buildid: p.buildid as number, name: p[`n${i}`] as string, value: p[`v${i}`] as string, source: p[`s${i}`] as string })))
+    .onConflict((oc) => oc.columns(['buildid', 'name']).doUpdateSet((eb) => ({ value: eb.ref('excluded.value'), source: eb.ref('excluded.source') }))));
+}
+const getBuild = prepared((p: { id: number }, db) => db.selectFrom('builds').selectAll().where('id', '=', p.id));
 
 export const BUILD_COLUMNS: Record<string, string> = {
   buildid: 'id', number: 'number', builderid: 'builderid', buildrequestid: 'buildrequestid', workerid: 'workerid',
@@ -38,7 +59,7 @@ export class BuildsTable {
     const last = this.lastNumber.get(b.builderid);
     if (last !== undefined) {
       try {
-        const { id } = await this.k.insertInto('builds').values({ ...b, number: last + 1, complete_at: null, results: null }).returning('id').executeTakeFirstOrThrow();
+        const { id } = (await insertBuild.first(this.k, { ...b, number: last + 1 }))!;
         this.lastNumber.set(b.builderid, last + 1);
         return { buildid: id, number: last + 1 };
       } catch (err) {
@@ -58,7 +79,7 @@ export class BuildsTable {
         return await this.k.transaction().execute(async (trx) => {
           const max = await trx.selectFrom('builds').select((eb) => eb.fn.max('number').as('m')).where('builderid', '=', b.builderid).executeTakeFirst();
           const number = Number(max?.m ?? 0) + 1;
-          const { id } = await trx.insertInto('builds').values({ ...b, number, complete_at: null, results: null }).returning('id').executeTakeFirstOrThrow();
+          const { id } = (await insertBuild.first(trx, { ...b, number }))!;
           return { buildid: id, number };
         });
       } catch (err) {
@@ -70,16 +91,16 @@ export class BuildsTable {
   }
 
   async setStateString(id: number, state_string: string): Promise<void> {
-    await this.k.updateTable('builds').set({ state_string }).where('id', '=', id).execute();
+    await setStateString.execute(this.k, { id, state_string });
   }
 
   async finish(id: number, results: number, completeAt: number, stateString?: string): Promise<void> {
-    const set = stateString === undefined ? { results, complete_at: completeAt } : { results, complete_at: completeAt, state_string: stateString };
-    await this.k.updateTable('builds').set(set).where('id', '=', id).execute();
+    if (stateString === undefined) await finishBuild.execute(this.k, { id, results, complete_at: completeAt });
+    else await finishBuildWithState.execute(this.k, { id, results, complete_at: completeAt, state_string: stateString });
   }
 
   async get(id: number): Promise<BuildRow | undefined> {
-    const r = await this.k.selectFrom('builds').selectAll().where('id', '=', id).executeTakeFirst();
+    const r = await getBuild.first(this.k, { id });
     return r && toRow(r);
   }
 
@@ -101,6 +122,14 @@ export class BuildsTable {
   async setProperties(buildid: number, props: SourcedProperties): Promise<void> {
     const rows = Object.entries(props).map(([name, [value, source]]) => ({ buildid, name, value: JSON.stringify(value ?? null), source }));
     if (!rows.length) return;
+    if (rows.length <= MAX_PREPARED_PROPERTY_COUNT) {
+      let q = setPropsQueries.get(rows.length);
+      if (!q) setPropsQueries.set(rows.length, (q = setPropsQuery(rows.length)));
+      const params: Record<string, unknown> = { buildid };
+      rows.forEach((r, i) => { params[`n${i}`] = r.name; params[`v${i}`] = r.value; params[`s${i}`] = r.source; });
+      await q.execute(this.k, params);
+      return;
+    }
     await this.k.insertInto('build_properties').values(rows)
       .onConflict((oc) => oc.columns(['buildid', 'name']).doUpdateSet((eb) => ({ value: eb.ref('excluded.value'), source: eb.ref('excluded.source') }))).execute();
   }

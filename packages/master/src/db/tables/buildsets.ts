@@ -8,6 +8,27 @@ import { applyFilters, applyOrderAndPage, countFiltered, type ListQuery } from '
 import type { BuildRequestRow, BuildsetRow } from '../../data/updates-api.js';
 import type { SourcedProperties } from '../../data/types.js';
 import { Lru } from '../lru.js';
+import { prepared } from '../prepared.js';
+
+type NewBuildsetRow = {
+  external_idstring: string | null; reason: string; submitted_at: number; parent_buildid: number | null; parent_relationship: string | null;
+};
+const insertBuildset = prepared((p: NewBuildsetRow, db) => db.insertInto('buildsets').values({
+  external_idstring: p.external_idstring, reason: p.reason, submitted_at: p.submitted_at, complete: 0,
+  complete_at: null, results: null, parent_buildid: p.parent_buildid, parent_relationship: p.parent_relationship,
+}).returning('id'));
+const insertProperty = prepared((p: { buildsetid: number; property_name: string; property_value: string }, db) =>
+  db.insertInto('buildset_properties').values({ buildsetid: p.buildsetid, property_name: p.property_name, property_value: p.property_value }));
+const insertStamp = prepared((p: { buildsetid: number; sourcestampid: number }, db) =>
+  db.insertInto('buildset_sourcestamps').values({ buildsetid: p.buildsetid, sourcestampid: p.sourcestampid }));
+type NewRequest = { buildsetid: number; builderid: number; priority: number; submitted_at: number; waited_for: number };
+const insertRequest = prepared((p: NewRequest, db) => db.insertInto('buildrequests').values({
+  buildsetid: p.buildsetid, builderid: p.builderid, priority: p.priority, complete: 0, results: null,
+  submitted_at: p.submitted_at, complete_at: null, waited_for: p.waited_for,
+}).returning(['id', 'builderid']));
+const completeBuildset = prepared((p: { id: number; results: number; complete_at: number }, db) => db.updateTable('buildsets')
+  .set({ complete: 1, results: p.results, complete_at: p.complete_at }).where('id', '=', p.id).where('complete', '=', 0));
+const getBuildset = prepared((p: { id: number }, db) => db.selectFrom('buildsets').selectAll().where('id', '=', p.id));
 
 /** What never changes about a buildset once it is committed: read once, then served from memory. */
 interface BuildsetParts { properties: SourcedProperties; sourcestampids: number[] }
@@ -32,15 +53,18 @@ export class BuildsetsTable {
    */
   async add(b: NewBuildset): Promise<{ bsid: number; brids: Record<number, number>; buildset: BuildsetRow; requests: BuildRequestRow[] }> {
     const res = await this.k.transaction().execute(async (trx) => {
-      const { id: bsid } = await trx.insertInto('buildsets').values({
-        external_idstring: b.external_idstring, reason: b.reason, submitted_at: b.submitted_at, complete: 0,
-        complete_at: null, results: null, parent_buildid: b.parent_buildid, parent_relationship: b.parent_relationship,
-      }).returning('id').executeTakeFirstOrThrow();
+      const { id: bsid } = (await insertBuildset.first(trx, b))!;
       const props = Object.entries(b.properties);
-      if (props.length) await trx.insertInto('buildset_properties').values(props.map(([property_name, v]) => ({ buildsetid: bsid, property_name, property_value: JSON.stringify(v) }))).execute();
-      if (b.sourcestampids.length) await trx.insertInto('buildset_sourcestamps').values(b.sourcestampids.map((sourcestampid) => ({ buildsetid: bsid, sourcestampid }))).execute();
+      // One row (the common case) through a prepared insert, several in one statement.
+      if (props.length === 1) await insertProperty.execute(trx, { buildsetid: bsid, property_name: props[0]![0], property_value: JSON.stringify(props[0]![1]) });
+      else if (props.length) await trx.insertInto('buildset_properties').values(props.map(([property_name, v]) => ({ buildsetid: bsid, property_name, property_value: JSON.stringify(v) }))).execute();
+      if (b.sourcestampids.length === 1) await insertStamp.execute(trx, { buildsetid: bsid, sourcestampid: b.sourcestampids[0]! });
+      else if (b.sourcestampids.length) await trx.insertInto('buildset_sourcestamps').values(b.sourcestampids.map((sourcestampid) => ({ buildsetid: bsid, sourcestampid }))).execute();
       const brids: Record<number, number> = {};
-      if (b.builderids.length) {
+      if (b.builderids.length === 1) {
+        const r = (await insertRequest.first(trx, { buildsetid: bsid, builderid: b.builderids[0]!, priority: b.priority, submitted_at: b.submitted_at, waited_for: b.waited_for ? 1 : 0 }))!;
+        brids[r.builderid] = r.id;
+      } else if (b.builderids.length) {
         const rows = await trx.insertInto('buildrequests').values(b.builderids.map((builderid) => ({
           buildsetid: bsid, builderid, priority: b.priority, complete: 0, results: null,
           submitted_at: b.submitted_at, complete_at: null, waited_for: b.waited_for ? 1 : 0,
@@ -68,9 +92,8 @@ export class BuildsetsTable {
 
   /** Marks the buildset complete unless it already is; false if it was. */
   async complete(bsid: number, results: number, completeAt: number): Promise<boolean> {
-    const r = await this.k.updateTable('buildsets').set({ complete: 1, results, complete_at: completeAt })
-      .where('id', '=', bsid).where('complete', '=', 0).executeTakeFirst();
-    return Number(r.numUpdatedRows) > 0;
+    const r = await completeBuildset.execute(this.k, { id: bsid, results, complete_at: completeAt });
+    return Number(r.numAffectedRows ?? 0) > 0;
   }
 
   /** Properties and sourcestamp ids of the given buildsets: from memory, or two queries for the rest. */
@@ -117,7 +140,7 @@ export class BuildsetsTable {
   }
 
   async get(bsid: number): Promise<BuildsetRow | undefined> {
-    return (await this.hydrate(await this.k.selectFrom('buildsets').selectAll().where('id', '=', bsid).execute()))[0];
+    return (await this.hydrate(await getBuildset.rows(this.k, { id: bsid })))[0];
   }
 
   async list(q: ListQuery = {}): Promise<BuildsetRow[]> {

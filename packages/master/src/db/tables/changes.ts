@@ -4,6 +4,23 @@ import type { Schema } from '../schema.js';
 import { applyFilters, applyOrderAndPage, countFiltered, type ListQuery } from '../list-query.js';
 import type { ChangeRow } from '../../data/updates-api.js';
 import type { SourcedProperties } from '../../data/types.js';
+import { prepared } from '../prepared.js';
+
+type BranchKey = { repository: string; project: string; codebase: string };
+// The parent is the newest change on the same branch of the same repository, as in Buildbot.
+const parentOnBranch = prepared((p: BranchKey & { branch: string }, db) => db.selectFrom('changes').select('changeid')
+  .where('repository', '=', p.repository).where('project', '=', p.project).where('codebase', '=', p.codebase)
+  .where('branch', '=', p.branch).orderBy('changeid', 'desc').limit(1));
+const parentWithoutBranch = prepared((p: BranchKey, db) => db.selectFrom('changes').select('changeid')
+  .where('repository', '=', p.repository).where('project', '=', p.project).where('codebase', '=', p.codebase)
+  .where('branch', 'is', null).orderBy('changeid', 'desc').limit(1));
+type NewChangeRow = Omit<NewChange, 'files' | 'properties'> & { parent_changeids: number | null };
+const insertChange = prepared((p: NewChangeRow, db) => db.insertInto('changes').values({
+  author: p.author, committer: p.committer, comments: p.comments, branch: p.branch, revision: p.revision,
+  revlink: p.revlink, when_timestamp: p.when_timestamp, category: p.category, repository: p.repository,
+  codebase: p.codebase, project: p.project, sourcestampid: p.sourcestampid, parent_changeids: p.parent_changeids,
+}).returning('changeid'));
+const insertFile = prepared((p: { changeid: number; filename: string }, db) => db.insertInto('change_files').values({ changeid: p.changeid, filename: p.filename }));
 
 export interface NewChange {
   author: string; committer: string | null; files: string[]; comments: string; revision: string | null;
@@ -21,17 +38,10 @@ export class ChangesTable {
   /** Adds the change and returns its row as a read would give it (no read-back). */
   async insert(c: NewChange): Promise<ChangeRow> {
     const { changeid, parent } = await this.k.transaction().execute(async (trx) => {
-      // The parent is the newest change on the same branch of the same repository, as in Buildbot.
-      let pq = trx.selectFrom('changes').select('changeid').where('repository', '=', c.repository)
-        .where('project', '=', c.project).where('codebase', '=', c.codebase);
-      pq = c.branch === null ? pq.where('branch', 'is', null) : pq.where('branch', '=', c.branch);
-      const parent = await pq.orderBy('changeid', 'desc').limit(1).executeTakeFirst();
-      const { changeid } = await trx.insertInto('changes').values({
-        author: c.author, committer: c.committer, comments: c.comments, branch: c.branch, revision: c.revision,
-        revlink: c.revlink, when_timestamp: c.when_timestamp, category: c.category, repository: c.repository,
-        codebase: c.codebase, project: c.project, sourcestampid: c.sourcestampid, parent_changeids: parent?.changeid ?? null,
-      }).returning('changeid').executeTakeFirstOrThrow();
-      if (c.files.length) await trx.insertInto('change_files').values(c.files.map((filename) => ({ changeid, filename }))).execute();
+      const parent = c.branch === null ? await parentWithoutBranch.first(trx, c) : await parentOnBranch.first(trx, { ...c, branch: c.branch });
+      const { changeid } = (await insertChange.first(trx, { ...c, parent_changeids: parent?.changeid ?? null }))!;
+      if (c.files.length === 1) await insertFile.execute(trx, { changeid, filename: c.files[0]! });
+      else if (c.files.length) await trx.insertInto('change_files').values(c.files.map((filename) => ({ changeid, filename }))).execute();
       const props = Object.entries(c.properties);
       if (props.length) await trx.insertInto('change_properties').values(props.map(([property_name, v]) => ({ changeid, property_name, property_value: JSON.stringify(v) }))).execute();
       return { changeid, parent: parent?.changeid ?? null };

@@ -8,6 +8,14 @@ import type { Schema } from '../schema.js';
 import { applyFilters, applyOrderAndPage, countFiltered, type ListQuery } from '../list-query.js';
 import type { SourceStampInput, SourceStampRow } from '../../data/updates-api.js';
 import { Lru } from '../lru.js';
+import { prepared } from '../prepared.js';
+
+type NewStamp = { branch: string | null; revision: string | null; repository: string; codebase: string; project: string; patchid: number | null; ss_hash: string; created_at: number };
+const insertStamp = prepared((p: NewStamp, db) => db.insertInto('sourcestamps').values({
+  branch: p.branch, revision: p.revision, repository: p.repository, codebase: p.codebase, project: p.project,
+  patchid: p.patchid, ss_hash: p.ss_hash, created_at: p.created_at,
+}).onConflict((oc) => oc.column('ss_hash').doNothing()).returning('id'));
+const idByHash = prepared((p: { ss_hash: string }, db) => db.selectFrom('sourcestamps').select('id').where('ss_hash', '=', p.ss_hash));
 
 type Q = Kysely<Schema> | Transaction<Schema>;
 
@@ -34,8 +42,7 @@ export class SourceStampsTable {
       codebase: ss.codebase ?? '', project: ss.project ?? '', patchid,
     };
     const ss_hash = createHash('sha1').update(JSON.stringify([row.branch, row.revision, row.repository, row.project, row.codebase, row.patchid])).digest('hex');
-    const inserted = await q.insertInto('sourcestamps').values({ ...row, ss_hash, created_at: now })
-      .onConflict((oc) => oc.column('ss_hash').doNothing()).returning('id').executeTakeFirst();
+    const inserted = await insertStamp.first(q, { ...row, ss_hash, created_at: now });
     if (inserted) {
       // New and without a patch: the row is known, so the first read of it (every build's) needs no query.
       // Only outside a transaction: a rolled-back insert must not be remembered.
@@ -45,7 +52,9 @@ export class SourceStampsTable {
       });
       return inserted.id;
     }
-    return (await q.selectFrom('sourcestamps').select('id').where('ss_hash', '=', ss_hash).executeTakeFirstOrThrow()).id;
+    const found = await idByHash.first(q, { ss_hash });
+    if (!found) throw new Error(`sourcestamp ${ss_hash} vanished between its insert and its read`);
+    return found.id;
   }
 
   async getMany(ids: number[]): Promise<Map<number, SourceStampRow>> {

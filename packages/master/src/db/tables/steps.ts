@@ -3,6 +3,18 @@ import type { Kysely } from 'kysely';
 import type { Schema } from '../schema.js';
 import { applyFilters, applyOrderAndPage, countFiltered, type ListQuery } from '../list-query.js';
 import type { StepUrl } from '../../data/types.js';
+import { prepared } from '../prepared.js';
+
+const insertStep = prepared((p: { buildid: number; number: number; name: string }, db) => db.insertInto('steps').values({
+  number: p.number, name: p.name, buildid: p.buildid, started_at: null, complete_at: null, state_string: 'pending', results: null, urls_json: '[]', hidden: 0,
+}).returning('id'));
+const startStep = prepared((p: { id: number; at: number }, db) => db.updateTable('steps').set({ started_at: p.at }).where('id', '=', p.id));
+const setStateString = prepared((p: { id: number; state_string: string }, db) => db.updateTable('steps').set({ state_string: p.state_string }).where('id', '=', p.id));
+const finishStep = prepared((p: { id: number; results: number; hidden: number; at: number }, db) =>
+  db.updateTable('steps').set({ results: p.results, hidden: p.hidden, complete_at: p.at }).where('id', '=', p.id));
+const finishStepWithState = prepared((p: { id: number; results: number; hidden: number; at: number; state_string: string }, db) =>
+  db.updateTable('steps').set({ results: p.results, hidden: p.hidden, complete_at: p.at, state_string: p.state_string }).where('id', '=', p.id));
+const getStep = prepared((p: { id: number }, db) => db.selectFrom('steps').selectAll().where('id', '=', p.id));
 
 export interface StepRow {
   id: number; number: number; name: string; buildid: number; started_at: number | null; complete_at: number | null;
@@ -39,16 +51,13 @@ export class StepsTable {
 
   /** Inserts a step whose number and unique name the caller already knows (it runs the build). */
   async insert(buildid: number, number: number, name: string): Promise<number> {
-    const { id } = await this.k.insertInto('steps').values({
-      number, name, buildid, started_at: null, complete_at: null, state_string: 'pending', results: null, urls_json: '[]', hidden: 0,
-    }).returning('id').executeTakeFirstOrThrow();
-    return id;
+    return (await insertStep.first(this.k, { buildid, number, name }))!.id;
   }
 
-  async start(id: number, at: number): Promise<void> { await this.k.updateTable('steps').set({ started_at: at }).where('id', '=', id).execute(); }
+  async start(id: number, at: number): Promise<void> { await startStep.execute(this.k, { id, at }); }
 
   async setStateString(id: number, state_string: string): Promise<void> {
-    await this.k.updateTable('steps').set({ state_string }).where('id', '=', id).execute();
+    await setStateString.execute(this.k, { id, state_string });
   }
 
   async addUrl(id: number, url: StepUrl): Promise<void> {
@@ -63,12 +72,13 @@ export class StepsTable {
   }
 
   async finish(id: number, results: number, hidden: boolean, at: number, stateString?: string): Promise<void> {
-    const set = { results, hidden: hidden ? 1 : 0, complete_at: at };
-    await this.k.updateTable('steps').set(stateString === undefined ? set : { ...set, state_string: stateString }).where('id', '=', id).execute();
+    const p = { id, results, hidden: hidden ? 1 : 0, at };
+    if (stateString === undefined) await finishStep.execute(this.k, p);
+    else await finishStepWithState.execute(this.k, { ...p, state_string: stateString });
   }
 
   async get(id: number): Promise<StepRow | undefined> {
-    const r = await this.k.selectFrom('steps').selectAll().where('id', '=', id).executeTakeFirst();
+    const r = await getStep.first(this.k, { id });
     return r && toRow(r);
   }
 
