@@ -101,3 +101,23 @@ test('a producer waiting on a stalled database is released after maxWaitMs', asy
   await log.finish();
   assert.equal(r.calls.length, 1);
 });
+
+test('no append is bigger than maxAppendBytes unless one line is, and the text arrives whole and in order', async () => {
+  const r = recorder();
+  let release!: () => void;
+  r.hold(new Promise((res) => { release = res; }));
+  const log = new BufferedLogWriter(r.updates, 1, 'stdio', 's', new Redactor(), { maxAppendBytes: 100 });
+  log.addStdout('first\n');
+  await new Promise((res) => setImmediate(res));
+  const lines = Array.from({ length: 40 }, (_, i) => `line ${String(i).padStart(3, '0')}\n`); // 9 bytes each
+  for (const l of lines) log.addStdout(l);
+  const long = 'L'.repeat(250) + '\n';
+  log.addStdout(long);
+  log.addStderr('err\n');
+  release();
+  await log.finish();
+  assert.equal(r.calls.map((c) => c.content).join(''), 'first\n' + lines.join('') + long + 'err\n');
+  for (const c of r.calls) assert.ok(c.content.length <= 100 || c.content === long, `append of ${c.content.length} characters`);
+  assert.ok(r.calls.length >= 6, `${r.calls.length} appends`);
+  assert.deepEqual(r.calls.map((c) => c.stream).slice(-1), ['e']);
+});

@@ -1,0 +1,73 @@
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { inflateSync } from 'node:zlib';
+import { engines } from './support/db.js';
+import type { Db } from '../src/db/index.js';
+import { InProcessMessageQueue } from '../src/mq/bus.js';
+import { DataConnector } from '../src/data/connector.js';
+import { encodeLines, LogWriter } from '../src/data/log-writer.js';
+import { LogCompressor } from '../src/data/log-compressor.js';
+import { streamLog } from '../src/data/log-reader.js';
+
+test('encodeLines puts the stream code before every line and encodes non-ASCII text as UTF-8', () => {
+  const a = encodeLines('one\ntwo\n', 'o');
+  assert.equal(a.bytes.toString('latin1'), 'oone\notwo\n');
+  assert.equal(a.ascii, true);
+  const u = encodeLines('grüße\n€\n', 'e');
+  assert.equal(u.bytes.toString('utf8'), 'egrüße\ne€\n');
+  assert.equal(u.ascii, false);
+  assert.equal(encodeLines('plain\n', undefined).bytes.toString('utf8'), 'plain\n');
+});
+
+test('the compressor deflates what shrinks, stores the rest as is, and finishes every job with a bounded pool', async () => {
+  const c = new LogCompressor(1, 1, 16);
+  const inputs = Array.from({ length: 6 }, (_, i) => Buffer.from(`chunk ${i} `.repeat(500)));
+  const out = await Promise.all([...inputs.map((b) => c.compress(b)), c.compress(Buffer.from('tiny'))]);
+  for (let i = 0; i < inputs.length; i++) {
+    assert.equal(out[i]!.compressed, 1);
+    assert.deepEqual(inflateSync(out[i]!.content), inputs[i]);
+  }
+  assert.deepEqual(out[6], { content: Buffer.from('tiny'), compressed: 0 });
+  const random = Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919 + (i >> 3) * 104729) & 0xff));
+  const r = await c.compress(random);
+  if (r.compressed === 0) assert.equal(r.content, random);
+  else assert.ok(r.content.length < random.length);
+});
+
+for (const engine of engines()) {
+  describe(`log writer on ${engine.name}`, () => {
+    let db: Db; let data: DataConnector; let logid: number;
+    before(async () => {
+      db = await engine.open();
+      data = new DataConnector(db, new InProcessMessageQueue(), { logChunkSize: 1024, logFlushDelayMs: 5, logMaxSize: null });
+      const masterid = await data.updates.masterActive('m');
+      const builderid = await data.updates.findBuilderId('b');
+      const workerid = await data.updates.findWorkerId('w');
+      const { brids } = await data.updates.addBuildset({ scheduler: 's', reason: 'r', builderids: [builderid], sourcestamps: [] });
+      const { buildid } = await data.updates.addBuild({ builderid, buildrequestid: brids[builderid]!, workerid, masterid, state_string: '' });
+      const { stepid } = await data.updates.addStep({ buildid, name: 'big' });
+      logid = await data.updates.addLog({ stepid, name: 'stdio', type: 's' });
+    });
+    after(async () => { await db.close(); });
+
+    test('big mixed-stream appends read back line for line and byte for byte, across chunk boundaries', async () => {
+      const expected: string[] = [];
+      for (let a = 0; a < 30; a++) {
+        const stream = a % 3 === 2 ? 'e' : 'o';
+        const lines = Array.from({ length: 50 + a }, (_, i) => `${a}:${i} ${a === 7 && i === 3 ? 'ü€'.repeat(800) : 'x'.repeat(i % 40)}`);
+        await data.updates.appendLog(logid, lines.join('\n') + '\n', stream);
+        expected.push(...lines.map((l) => stream + l));
+      }
+      await data.updates.finishLog(logid);
+      assert.equal((await db.logs.get(logid))?.num_lines, expected.length);
+      assert.equal(await data.getLogLines(logid, 0, expected.length), expected.join('\n') + '\n');
+      assert.equal(await data.getLogLines(logid, 390, 392), expected.slice(390, 393).join('\n') + '\n');
+      let raw = '';
+      for await (const page of streamLog(db, new LogWriter(db), logid, 's')) raw += page;
+      assert.equal(raw, expected.map((l) => l.slice(1) + '\n').join(''));
+      const rows = await db.kysely.selectFrom('logchunks').select(['first_line', 'last_line']).where('logid', '=', logid).orderBy('first_line').execute();
+      assert.ok(rows.length > 30, `${rows.length} chunk rows`);
+      for (let i = 1; i < rows.length; i++) assert.equal(rows[i]!.first_line, rows[i - 1]!.last_line + 1);
+    });
+  });
+}
