@@ -71,7 +71,14 @@ export interface Updates {
    */
   addChange(c: AddChangeInput, opts?: { deferEvent?: boolean }): Promise<number>;
   // buildsets and requests
+  /**
+   * Resolves before the buildset is necessarily committed (SQLite commits a turn's writes after the
+   * turn; a scheduler waiting for that would add one buildset per turn): acknowledge it to the
+   * outside world (a forced build's reply) only after `durable()`.
+   */
   addBuildset(b: AddBuildsetInput): Promise<AddBuildsetResult>;
+  /** Resolves once every write made so far is stored for good (see Db.durable). Optional for fakes. */
+  durable?(): Promise<void>;
   /** Completes the buildset (results = worst of its requests) when all its requests are complete. */
   maybeBuildsetComplete(bsid: number): Promise<void>;
   /** Atomic, all or nothing: false if any request is already claimed (or complete). */

@@ -158,10 +158,10 @@ export class DataUpdates implements Updates {
     const [bs] = await shapeBuildsets(this.ctx, [res.buildset]);
     this.events.buildset({ ...bs!, scheduler: b.scheduler }, 'new');
     if (!b.builderids.length) await this.maybeBuildsetComplete(res.bsid);
-    // Callers acknowledge it (a forced build's reply): stored for good first.
-    await this.db.durable();
     return { bsid: res.bsid, brids: res.brids };
   }
+
+  durable(): Promise<void> { return this.db.durable(); }
 
   async maybeBuildsetComplete(bsid: number): Promise<void> {
     const brs = await this.db.buildrequests.forBuildset(bsid);

@@ -11,7 +11,8 @@
  *    commit, a few microseconds later;
  *  - a query resolves before its turn is committed, so a process killed in between loses that turn's
  *    writes as a unit (as if it had died a moment earlier). Anything acknowledged to the outside
- *    world (a change hook's reply, a forced build) first awaits `durable()`;
+ *    world (a change hook's reply, a forced build) first awaits `durable()`; internal chains must
+ *    not (a scheduler awaiting it per buildset would add one buildset per turn, ~40% fewer builds/s);
  *  - Kysely's own transactions become savepoints inside the turn's transaction, so their
  *    all-or-nothing meaning is unchanged; a failing statement is undone alone (SQLite's default).
  */
