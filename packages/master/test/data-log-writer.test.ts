@@ -36,7 +36,7 @@ test('the compressor deflates what shrinks, stores the rest as is, and finishes 
 
 for (const engine of engines()) {
   describe(`log writer on ${engine.name}`, () => {
-    let db: Db; let data: DataConnector; let logid: number;
+    let db: Db; let data: DataConnector; let logid: number; let stepid: number;
     before(async () => {
       db = await engine.open();
       data = new DataConnector(db, new InProcessMessageQueue(), { logChunkSize: 1024, logFlushDelayMs: 5, logMaxSize: null });
@@ -45,7 +45,7 @@ for (const engine of engines()) {
       const workerid = await data.updates.findWorkerId('w');
       const { brids } = await data.updates.addBuildset({ scheduler: 's', reason: 'r', builderids: [builderid], sourcestamps: [] });
       const { buildid } = await data.updates.addBuild({ builderid, buildrequestid: brids[builderid]!, workerid, masterid, state_string: '' });
-      const { stepid } = await data.updates.addStep({ buildid, name: 'big' });
+      ({ stepid } = await data.updates.addStep({ buildid, name: 'big' }));
       logid = await data.updates.addLog({ stepid, name: 'stdio', type: 's' });
     });
     after(async () => { await db.close(); });
@@ -68,6 +68,21 @@ for (const engine of engines()) {
       const rows = await db.kysely.selectFrom('logchunks').select(['first_line', 'last_line']).where('logid', '=', logid).orderBy('first_line').execute();
       assert.ok(rows.length > 30, `${rows.length} chunk rows`);
       for (let i = 1; i < rows.length; i++) assert.equal(rows[i]!.first_line, rows[i - 1]!.last_line + 1);
+    });
+
+    test('big appends to several logs at once, small ones between, each read back exactly', async () => {
+      const ids = [await data.updates.addLog({ stepid, name: 'a', type: 's' }), await data.updates.addLog({ stepid, name: 'b', type: 't' })];
+      const expected: string[][] = [[], []];
+      for (let round = 0; round < 12; round++) {
+        await Promise.all(ids.map(async (id, n) => {
+          const count = round % 4 === 3 ? 2 : 40 + round; // big (over logChunkSize) and small appends mixed
+          const lines = Array.from({ length: count }, (_, i) => `${n}/${round}/${i} ${String.fromCharCode(97 + ((round + i) % 26)).repeat(30)}`);
+          await data.updates.appendLog(id, lines.join('\n') + '\n', n === 0 ? 'o' : undefined);
+          expected[n]!.push(...lines.map((l) => (n === 0 ? 'o' : '') + l));
+        }));
+      }
+      for (const id of ids) await data.updates.finishLog(id);
+      for (let n = 0; n < 2; n++) assert.equal(await data.getLogLines(ids[n]!, 0, 100_000), expected[n]!.join('\n') + '\n');
     });
   });
 }

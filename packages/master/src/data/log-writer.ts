@@ -36,6 +36,8 @@ export interface LogWriterOptions extends DataOptions {
 }
 
 const NEWLINE = 10;
+/** Size of the reusable encode buffer: a BufferedLogWriter append (1 MiB by default) plus stream codes. */
+const SCRATCH_BYTES = 1152 * 1024;
 
 interface OpenLog {
   row: LogRow;
@@ -77,18 +79,18 @@ function countNewlines(b: Buffer): number {
  * UTF-8 of `content` (complete lines) with `stream` before every line: one native replaceAll and
  * one encode into one buffer. `ascii` says the bytes read back as latin1 (faster than utf8).
  */
-export function encodeLines(content: string, stream: string | undefined): { bytes: Buffer; ascii: boolean } {
-  if (!stream) return encodeUtf8(content, '', content.length);
+export function encodeLines(content: string, stream: string | undefined, alloc: (n: number) => Buffer = Buffer.allocUnsafe): { bytes: Buffer; ascii: boolean } {
+  if (!stream) return encodeUtf8(content, '', content.length, alloc);
   // "a\nb\n" -> "a\nob\no": every line but the first gets its code; the trailing code is cut off.
   const body = content.replaceAll('\n', '\n' + stream);
-  return encodeUtf8(body, stream, body.length - 1);
+  return encodeUtf8(body, stream, body.length - 1, alloc);
 }
 
 /** UTF-8 of `prefix` (ASCII) + the first `length` characters of `s`, written once into one buffer. */
-function encodeUtf8(s: string, prefix: string, length: number): { bytes: Buffer; ascii: boolean } {
+function encodeUtf8(s: string, prefix: string, length: number, alloc: (n: number) => Buffer): { bytes: Buffer; ascii: boolean } {
   const part = length === s.length ? s : s.slice(0, length);
   const n = Buffer.byteLength(part);
-  const bytes = Buffer.allocUnsafe(prefix.length + n);
+  const bytes = alloc(prefix.length + n);
   bytes.write(prefix, 0, 'latin1');
   // All ASCII when bytes == characters: latin1 then writes the same bytes, about twice as fast.
   const ascii = n === part.length;
@@ -100,6 +102,12 @@ export class LogWriter {
   private readonly open = new Map<number, OpenLog>();
   private readonly opts: Required<LogWriterOptions>;
   private readonly compressor: LogCompressor;
+  /**
+   * One reusable encode buffer (SCRATCH_BYTES) for appends that are stored before append returns:
+   * a fresh MiB per append outlived young-generation GCs and floated as external memory until the
+   * next full GC. Taken by one append at a time; the others allocate.
+   */
+  private scratch: Buffer | null = Buffer.allocUnsafeSlow(SCRATCH_BYTES);
 
   constructor(private readonly db: Db, options: LogWriterOptions = {}) {
     this.opts = {
@@ -112,6 +120,13 @@ export class LogWriter {
       logCompressConcurrency: options.logCompressConcurrency ?? LOG_DEFAULTS.logCompressConcurrency,
     } as Required<LogWriterOptions>;
     this.compressor = new LogCompressor(Math.max(1, this.opts.logCompressConcurrency), this.opts.logCompressLevel, this.opts.logCompressMinSize);
+  }
+
+  /** The scratch buffer, or null while another append has it. */
+  private takeScratch(): Buffer | null {
+    const b = this.scratch;
+    this.scratch = null;
+    return b;
   }
 
   /** The live line count of a log being written, or undefined if it is not open here. */
@@ -146,19 +161,28 @@ export class LogWriter {
     this.throwPendingError(s);
     const firstline = s.numLines;
     if (!content) return { row: s.row, firstline, content: '', numLines: s.numLines };
-    const { bytes, ascii } = this.accept(s, content, stream);
-    const numLines = s.numLines;
-    if (s.pendingBytes >= this.opts.logChunkSize) {
-      // Waiting here is the backpressure for fast writers; an error reaches this caller, so it is not kept.
-      try { await this.flush(logid); } catch (err) { s.error = undefined; throw err; }
+    // A big append flushed at once can borrow the scratch buffer: nothing else references it then.
+    const scratch = s.pending.length === 0 && content.length >= this.opts.logChunkSize ? this.takeScratch() : null;
+    try {
+      const { bytes, ascii } = this.accept(s, content, stream, scratch);
+      const numLines = s.numLines;
+      if (s.pendingBytes >= this.opts.logChunkSize) {
+        // Waiting here is the backpressure for fast writers; an error reaches this caller, so it is not kept.
+        try { await this.flush(logid); } catch (err) { s.error = undefined; throw err; }
+      } else if (scratch && s.pending[s.pending.length - 1]?.buffer === scratch.buffer) {
+        s.pending[s.pending.length - 1] = Buffer.from(bytes); // stays queued: give the scratch back
+      }
+      return { row: s.row, firstline, content: bytes.toString(ascii ? 'latin1' : 'utf8'), numLines };
+    } finally {
+      if (scratch) this.scratch = scratch;
     }
-    return { row: s.row, firstline, content: bytes.toString(ascii ? 'latin1' : 'utf8'), numLines };
   }
 
   /** Encodes and queues the lines (or what still fits under logMaxSize); returns the bytes queued. */
-  private accept(s: OpenLog, content: string, stream: string | undefined): { bytes: Buffer; ascii: boolean } {
+  private accept(s: OpenLog, content: string, stream: string | undefined, scratch: Buffer | null): { bytes: Buffer; ascii: boolean } {
     if (!content.endsWith('\n')) content += '\n';
-    let encoded = encodeLines(content, stream);
+    const alloc = scratch ? (n: number) => (n <= scratch.length ? scratch.subarray(0, n) : Buffer.allocUnsafe(n)) : Buffer.allocUnsafe;
+    let encoded = encodeLines(content, stream, alloc);
     let lines: number;
     const max = this.opts.logMaxSize;
     if (max !== null && (s.truncated || s.size + encoded.bytes.length > max)) {
