@@ -18,7 +18,7 @@ export interface SchedulerLogger {
 /** What a scheduler needs from the master. `reads` enables persistence of pending changes. */
 export interface SchedulerServices {
   mq: MessageQueue;
-  updates: Pick<Updates, 'addBuildset' | 'findBuilderId' | 'getState' | 'setState'> & Partial<Pick<Updates, 'findSchedulerId' | 'classifyChanges' | 'flushChangeClassifications' | 'trySetSchedulerMaster'>>;
+  updates: Pick<Updates, 'addBuildset' | 'findBuilderId' | 'getState' | 'setState'> & Partial<Pick<Updates, 'findSchedulerId' | 'classifyChanges' | 'flushChangeClassifications' | 'trySetSchedulerMaster' | 'durable'>>;
   reads?: Partial<Pick<EngineReads, 'getChange' | 'getChangeClassifications' | 'getBuildset' | 'getLastBuiltRevision' | 'getSourceStamp' | 'getBuildRequestsForBuildset' | 'getLatestChangeId'>>;
   /** When given, the scheduler claims itself for this master and stays idle if another owns it. */
   masterid?: number;

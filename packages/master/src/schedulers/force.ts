@@ -65,7 +65,10 @@ export class ForceScheduler extends BaseScheduler<ForceOptions> {
     const owner = req.owner ?? (username || 'anonymous');
     properties.reason = [reason, 'Force Build Form'];
     properties.owner = [owner, 'Force Build Form'];
-    return this.addBuildset({ sourcestamps, reason: `A build was forced by '${owner}': ${reason}`, properties, builderNames });
+    const result = await this.addBuildset({ sourcestamps, reason: `A build was forced by '${owner}': ${reason}`, properties, builderNames });
+    // The caller is told "forced" only once the buildset is on disk (the database commits writes in groups).
+    await this.services.updates.durable?.();
+    return result;
   }
 
   /** Buildbot's `forceschedulers` resource shape. */

@@ -119,6 +119,8 @@ export class TryScheduler extends BaseScheduler<TryUserpassOptions> {
     for (const [k, v] of Object.entries(job.properties ?? {})) properties[k] = [v, 'Try job'];
     properties.owner = [job.who ?? user, 'Try job'];
     const { bsid } = await this.addBuildset({ sourcestamps, builderNames, properties, reason: `'try' job by user ${job.who ?? user}${job.comment ? `: ${job.comment}` : ''}` });
+    // Acknowledge the job only once its buildset is on disk (the database commits writes in groups).
+    await this.services.updates.durable?.();
     return { bsid, builderNames };
   }
 
