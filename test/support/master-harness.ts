@@ -7,6 +7,7 @@ import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { killTree } from './process-tree.js';
 
 export const ROOT = new URL('../../', import.meta.url).pathname;
 export const WORKER_CLI = join(ROOT, 'packages/worker/dist/cli.js');
@@ -148,7 +149,7 @@ export class TestEnv {
     for (const p of this.procs) {
       if (p.exitCode === null && p.signalCode === null) {
         const gone = new Promise((r) => p.once('exit', r));
-        p.kill('SIGKILL');
+        if (p.pid) killTree(p.pid); else p.kill('SIGKILL');
         await gone;
       }
     }
