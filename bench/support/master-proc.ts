@@ -1,6 +1,8 @@
 /**
- * Parent side of master-child.ts: writes a master directory, starts the master in a child process
- * and talks to it over IPC. The child is detached (own process group) so a stop reaches anything it
+ * Parent side of master-child.mjs: writes a master directory, starts the master in a child process
+ * and talks to it over IPC. The child is compiled JavaScript under plain `node` (what `mastro start`
+ * runs), with the V8 flags the CLI's launcher gives a master (masterNodeFlags), so memory and CPU
+ * are the shipped artifact's. The child is detached (own process group) so a stop reaches anything it
  * spawned; its stderr is kept (last 64 KiB) for error messages.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -9,7 +11,7 @@ import { join } from 'node:path';
 import { memoryOf, profileFlags, stopGroup, type MemoryReading } from './proc.js';
 
 const repoRoot = new URL('../../', import.meta.url).pathname;
-const childEntry = new URL('./master-child.ts', import.meta.url).pathname;
+const childEntry = new URL('./master-child.mjs', import.meta.url).pathname;
 
 /** True once the master has an HTTP layer (src/www); until then scenarios fall back to IPC. */
 export function masterHasWww(): boolean {
@@ -36,7 +38,7 @@ export interface MasterProc {
 
 export async function startMasterProc(dir: string, opts: { startTimeoutMs?: number; exposeGc?: boolean; tag?: string } = {}): Promise<MasterProc> {
   const spawnedAt = performance.timeOrigin + performance.now();
-  const args = ['--import', 'tsx', ...(opts.exposeGc ? ['--expose-gc'] : []), ...profileFlags(opts.tag ?? 'master'), childEntry, dir];
+  const args = [...(opts.exposeGc ? ['--expose-gc'] : []), ...profileFlags(opts.tag ?? 'master'), childEntry, dir];
   const child = spawn(process.execPath, args, {
     cwd: repoRoot, detached: true, stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     env: { ...process.env, BENCH_SPAWNED_AT: String(spawnedAt) },

@@ -2,23 +2,21 @@
  * Stage 1 of config loading: find the config file in a master directory and read it into a user
  * config object, then hand it to normalisation (stage 2, normalise.ts).
  *
- * TypeScript and JavaScript configs are imported through tsx's `tsImport`, which loads the file
- * and everything it imports in a fresh module namespace on every call: a reconfig sees edits in the
- * config file and in the helper modules it imports. YAML configs are parsed, checked against the
+ * TypeScript configs, and every reload of any config, are imported through tsx's `tsImport`, which
+ * loads the file and everything it imports in a fresh module namespace on every call: a reconfig
+ * sees edits in the config file and in the helper modules it imports. The first load of a
+ * JavaScript config is a native import (no tsx in memory for a master that is never reconfigured). YAML configs are parsed, checked against the
  * JSON Schema, and converted (yaml-form.ts).
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parseDocument } from 'yaml';
-import { tsImport } from 'tsx/esm/api';
 import { CONFIG_FILE_NAMES } from './defaults.js';
 import { ConfigError, IssueCollector, type ConfigIssue } from './errors.js';
 import { isPlainObject } from './checks.js';
 import { checkConfig } from './normalise.js';
 import { registerConfigDir } from './module-hook.js';
-import { validateAgainstSchema } from './schema.js';
 import { yamlToUserConfig, type StepNamespace } from './yaml-form.js';
 import type { MasterConfig } from './types.js';
 
@@ -51,7 +49,7 @@ export async function tryLoadConfig(dir: string): Promise<LoadResult> {
     early = read.issues;
   } else {
     try {
-      raw = await importConfigModule(file, masterDir);
+      raw = await loadConfigModule(file, masterDir);
     } catch (err) {
       return { config: null, file, issues: [{ path: '', message: describeLoadError(err) }] };
     }
@@ -68,9 +66,33 @@ export async function loadConfig(dir: string): Promise<MasterConfig> {
   return r.config;
 }
 
-async function importConfigModule(file: string, masterDir: string): Promise<unknown> {
+/** Config files this process has imported once already: loading them again must not hit Node's module cache. */
+const importedOnce = new Set<string>();
+
+/**
+ * A plain-JavaScript config is imported natively the first time (tsx's loader costs ~10 MiB of
+ * memory for the master's lifetime); TypeScript configs, a JavaScript config that imports
+ * TypeScript helpers, and every later load (a reconfig must see edits, helpers included) go through
+ * tsx's fresh-namespace import, loaded only then.
+ */
+async function importConfigModule(file: string, masterDir: string): Promise<Record<string, any>> {
   registerConfigDir(masterDir);
-  const mod = await tsImport(pathToFileURL(file).href, { parentURL: import.meta.url, tsconfig: false });
+  const url = pathToFileURL(file).href;
+  const first = !importedOnce.has(file);
+  importedOnce.add(file);
+  if (first && /\.m?js$/.test(file)) {
+    try {
+      return await import(url);
+    } catch (err) {
+      if (!/^ERR_UNKNOWN_(FILE_EXTENSION|MODULE_FORMAT)$/.test((err as { code?: string })?.code ?? '')) throw err;
+    }
+  }
+  const { tsImport } = await import('tsx/esm/api');
+  return tsImport(url, { parentURL: import.meta.url, tsconfig: false });
+}
+
+async function loadConfigModule(file: string, masterDir: string): Promise<unknown> {
+  const mod = await importConfigModule(file, masterDir);
   if (mod.default === undefined) {
     throw new Error('the config file has no default export; write `export default defineConfig({...})`');
   }
@@ -97,6 +119,8 @@ function loadSteps(): Promise<StepNamespace | null> {
 /** `fatal`: the document could not be converted at all (syntax or schema errors). */
 async function readYaml(file: string): Promise<{ config: unknown; issues: ConfigIssue[]; fatal: boolean }> {
   const text = await readFile(file, 'utf8');
+  // The YAML parser and the schema validator (ajv) are loaded only for YAML configs: ~10 MiB each.
+  const [{ parseDocument }, { validateAgainstSchema }] = await Promise.all([import('yaml'), import('./schema.js')]);
   const doc = parseDocument(text, { prettyErrors: true });
   if (doc.errors.length) {
     return { config: null, fatal: true, issues: doc.errors.map((e) => ({ path: '', message: `YAML syntax error: ${e.message}` })) };

@@ -39,7 +39,7 @@ export const ENDPOINTS: readonly Endpoint[] = [
 export type GetResult =
   | { kind: 'entity'; type: string; item: Record<string, any> }
   | { kind: 'collection'; type: string; items: Record<string, any>[]; total: number }
-  | { kind: 'raw'; type: 'raw'; filename: string; mimeType: string; stream: AsyncIterable<string> };
+  | { kind: 'raw'; type: 'raw'; filename: string; mimeType: string; stream: AsyncIterable<Buffer> };
 
 export class DataConnector implements EngineReads {
   readonly updates: DataUpdates;

@@ -38,6 +38,15 @@ export class EventPublisher {
   }
 
   log(l: LogResource, event: 'new' | 'append' | 'finished', msg: unknown = l): void {
-    this.produce([['logs', l.logid], ['steps', l.stepid, 'logs', l.slug]], event, msg);
+    this.produce(logPaths(l), event, msg);
   }
+
+  /** Whether a log event would reach anyone: appends skip decoding their lines when not. */
+  wantsLog(l: Pick<LogResource, 'logid' | 'stepid' | 'slug'>, event: 'append'): boolean {
+    return logPaths(l).some((p) => this.mq.hasSubscribers([...p.map(String), event]));
+  }
+}
+
+function logPaths(l: Pick<LogResource, 'logid' | 'stepid' | 'slug'>): Array<Array<string | number>> {
+  return [['logs', l.logid], ['steps', l.stepid, 'logs', l.slug]];
 }

@@ -28,27 +28,35 @@ export async function readLogLines(db: Db, writer: LogWriter, logid: number, fir
 
 /**
  * Yields the whole log page by page (a few chunks at a time), so a huge log is never held in memory.
- * For 's' logs the one-letter stream prefix is stripped, as Buildbot's /raw does.
+ * For 's' logs the one-letter stream prefix is stripped, as Buildbot's /raw does. Pieces are UTF-8
+ * Buffers (whole lines, so never a split character): the HTTP layer writes them as they are, with no
+ * decode to a string and encode back.
  */
-export async function* streamLog(db: Db, writer: LogWriter, logid: number, type: string, pageChunks = 16): AsyncGenerator<string> {
+export async function* streamLog(db: Db, writer: LogWriter, logid: number, type: string, pageChunks = 16): AsyncGenerator<Buffer> {
   await writer.flush(logid);
   let next = 0;
   for (;;) {
     const chunks = await db.logs.chunks(logid, next, MAX_LINE, pageChunks);
     if (!chunks.length) return;
     for (const c of chunks) {
-      yield type === 's' ? stripStreamCodes(decodeChunkBytes(c)) : decodeChunk(c);
+      const bytes = decodeChunkBytes(c);
+      // An inflated chunk is ours to edit; stored bytes are the driver's row buffer, so copy those.
+      yield type === 's' ? stripStreamCodesInPlace(c.compressed === 1 ? bytes : Buffer.from(bytes)) : bytes;
       next = c.last_line + 1;
     }
   }
 }
 
-/**
- * The text of stored 's' log lines without their one-byte stream code ('o', 'e', 'h'): bytes are
- * copied line by line into one buffer (no string per line, no regular expression).
- */
+/** The text of stored 's' log lines without their one-byte stream code ('o', 'e', 'h'). */
 export function stripStreamCodes(buf: Buffer): string {
-  const out = Buffer.allocUnsafe(buf.length);
+  return stripStreamCodesInPlace(Buffer.from(buf)).toString('utf8');
+}
+
+/**
+ * Removes the stream code of every line by moving each line left over it, inside `buf` (a native
+ * memmove per line, no allocation); returns the view of `buf` that holds the result.
+ */
+export function stripStreamCodesInPlace(buf: Buffer): Buffer {
   let o = 0;
   let start = 0;
   while (start < buf.length) {
@@ -56,8 +64,9 @@ export function stripStreamCodes(buf: Buffer): string {
     const end = nl === -1 ? buf.length : nl + 1;
     // The code is ASCII, so skipping one byte never splits a UTF-8 sequence; an empty line (no code) stays empty.
     const from = buf[start] === 10 ? start : start + 1;
-    o += buf.copy(out, o, from, end);
+    if (from !== o) buf.copyWithin(o, from, end);
+    o += end - from;
     start = end;
   }
-  return out.toString('utf8', 0, o);
+  return buf.subarray(0, o);
 }

@@ -61,6 +61,7 @@ interface OpenLog {
   error: unknown;
 }
 
+/** `content` is what was added to the head (stream codes included), or '' when not wanted. */
 export interface AppendResult { row: LogRow; firstline: number; content: string; numLines: number }
 
 function countLines(s: string): number {
@@ -154,8 +155,10 @@ export class LogWriter {
    * stream codes included. While a big append waits for its flush, only its bytes are held: the
    * returned string is decoded from them afterwards, so no large string outlives a young-generation
    * GC (large strings that do are only freed by a full GC, which is what drove peak memory).
+   * `wantContent` is asked once the lines are stored: when it says no (nobody listens live), the
+   * returned content is '' and no string is decoded at all.
    */
-  async append(logid: number, content: string, stream?: 'o' | 'e' | 'h'): Promise<AppendResult> {
+  async append(logid: number, content: string, stream?: 'o' | 'e' | 'h', wantContent: (row: LogRow) => boolean = () => true): Promise<AppendResult> {
     const s = this.open.get(logid) ?? await this.state(logid);
     if (s.row.complete) throw new Error(`log ${logid} is finished; appending to it is a bug in the caller`);
     this.throwPendingError(s);
@@ -172,7 +175,8 @@ export class LogWriter {
       } else if (scratch && s.pending[s.pending.length - 1]?.buffer === scratch.buffer) {
         s.pending[s.pending.length - 1] = Buffer.from(bytes); // stays queued: give the scratch back
       }
-      return { row: s.row, firstline, content: bytes.toString(ascii ? 'latin1' : 'utf8'), numLines };
+      const added = bytes.length && wantContent(s.row) ? bytes.toString(ascii ? 'latin1' : 'utf8') : '';
+      return { row: s.row, firstline, content: added, numLines };
     } finally {
       if (scratch) this.scratch = scratch;
     }

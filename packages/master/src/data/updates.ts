@@ -349,7 +349,8 @@ export class DataUpdates implements Updates {
   }
 
   async appendLog(logid: number, content: string, stream?: 'o' | 'e' | 'h'): Promise<void> {
-    const r = await this.ctx.logs.append(logid, content, stream);
+    // Live lines are decoded only for a listener: a 1 MiB string per append otherwise goes to waste.
+    const r = await this.ctx.logs.append(logid, content, stream, (row) => this.events.wantsLog({ logid: row.id, stepid: row.stepid, slug: row.slug }, 'append'));
     if (!r.content) return;
     const log = { ...shapeLog(this.ctx, r.row), num_lines: r.numLines };
     this.events.log(log, 'append', { ...log, firstline: r.firstline, content: r.content });

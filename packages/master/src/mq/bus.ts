@@ -1,8 +1,9 @@
 /**
  * In-process event bus. Routing keys are tuples in Buildbot's style, e.g. ['builds', '12', 'new'] or
  * ['builds', '12', 'steps', '3', 'finished']. A subscription filter is a tuple of the same length in
- * which `null` matches any value. The interface is deliberately small (publish / subscribe) so that a
- * PostgreSQL LISTEN/NOTIFY implementation can replace it for multi-master setups.
+ * which `null` matches any value. The interface is deliberately small (publish / subscribe /
+ * hasSubscribers) so that a PostgreSQL LISTEN/NOTIFY implementation can replace it for multi-master
+ * setups (such a bus answers `hasSubscribers` with true when other masters may be listening).
  */
 export type RoutingKey = readonly string[];
 export type RoutingFilter = readonly (string | null)[];
@@ -12,6 +13,12 @@ export interface MessageQueue {
   publish(key: RoutingKey, data: unknown): void;
   /** Returns a function that removes the subscription. */
   subscribe<T = unknown>(filter: RoutingFilter, handler: EventHandler<T>): () => void;
+  /**
+   * Whether publishing `key` now would reach any subscriber. Publishers of costly payloads (live
+   * log lines) ask first and skip building a payload nobody receives. May err towards true, never
+   * towards false.
+   */
+  hasSubscribers(key: RoutingKey): boolean;
 }
 
 interface Subscription { filter: RoutingFilter; handler: EventHandler<any> }
@@ -41,6 +48,15 @@ export class InProcessMessageQueue implements MessageQueue {
         }
       }
     }
+  }
+
+  hasSubscribers(key: RoutingKey): boolean {
+    for (const root of [key[0] ?? null, null]) {
+      const subs = this.byRoot.get(root);
+      if (!subs) continue;
+      for (const sub of subs) if (matches(sub.filter, key)) return true;
+    }
+    return false;
   }
 
   subscribe<T = unknown>(filter: RoutingFilter, handler: EventHandler<T>): () => void {

@@ -20,7 +20,7 @@ export type Kwargs = Record<string, string | number>;
 export type EndpointResult =
   | { kind: 'entity'; item: Record<string, any> }
   | { kind: 'collection'; source: CollectionSource<any>; scope?: ColumnFilter[] }
-  | { kind: 'raw'; filename: string; mimeType: string; stream: AsyncIterable<string> }
+  | { kind: 'raw'; filename: string; mimeType: string; stream: AsyncIterable<Buffer> }
   | null;
 
 export interface Endpoint {

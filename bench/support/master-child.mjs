@@ -1,7 +1,8 @@
 /**
  * Entry of a mastro master run in its own process for a scenario, so its RSS and CPU are its own.
- * `node --import tsx bench/support/master-child.ts MASTER_DIR` starts the master of that directory
- * and answers the bench over Node's IPC channel (see master-proc.ts for the requests). The bench
+ * `node bench/support/master-child.mjs MASTER_DIR` starts the master of that directory from the
+ * compiled package (packages/master/dist, what `mastro start` runs: plain JavaScript, no tsx loader
+ * in memory) and answers the bench over Node's IPC channel (see master-proc.ts for the requests). The bench
  * still talks HTTP to the master where the scenario says so; IPC carries only what has no public
  * surface: precise build counters from the event bus, memory readings, seeding the queue.
  */
@@ -10,24 +11,22 @@ import { readFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { Master } from '../../packages/master/dist/master.js';
 
-type Request = { id: number; cmd: string; args?: any };
-
 const dir = process.argv[2];
 if (!dir || !process.send) {
-  console.error('usage: node --import tsx bench/support/master-child.ts MASTER_DIR (spawned with an IPC channel)');
+  console.error('usage: node bench/support/master-child.mjs MASTER_DIR (spawned with an IPC channel)');
   process.exit(2);
 }
-const send = (msg: unknown) => process.send!(msg);
+const send = (msg) => process.send(msg);
 const now = () => performance.timeOrigin + performance.now();
 
 // BENCH_SQL_STATS=1: count SQLite statements prepared (kysely's SQLite driver prepares one per
 // query), by SQL text, to see what a build costs in queries. Off by default: it adds a Map update
 // per query.
-const sqlCounts = new Map<string, number>();
+const sqlCounts = new Map();
 if (process.env.BENCH_SQL_STATS) {
-  const proto = Database.prototype as unknown as { prepare(sql: string): unknown };
+  const proto = Database.prototype;
   const original = proto.prepare;
-  proto.prepare = function (this: unknown, sql: string) {
+  proto.prepare = function (sql) {
     sqlCounts.set(sql, (sqlCounts.get(sql) ?? 0) + 1);
     return original.call(this, sql);
   };
@@ -39,33 +38,35 @@ const master = await Master.start(dir, { logger: log, readyFile: false });
 
 let started = 0;
 let finished = 0;
-let firstStartedAt: number | null = null;
-let lastFinishedAt: number | null = null;
-let lastBuildid: number | null = null;
-const results: Record<string, number> = {};
-const finishWaiters: Array<{ count: number; resolve: (at: number) => void }> = [];
+let firstStartedAt = null;
+let lastFinishedAt = null;
+let lastBuildid = null;
+const results = {};
+/** @type {Array<{ count: number; resolve: (at: number) => void }>} */
+const finishWaiters = [];
 master.mq.subscribe(['builds', null, 'new'], () => {
   started++;
   firstStartedAt ??= now();
 });
-master.mq.subscribe<{ buildid: number; results: number | null }>(['builds', null, 'finished'], (_key, build) => {
+master.mq.subscribe(['builds', null, 'finished'], (_key, build) => {
   finished++;
   lastBuildid = build.buildid;
   results[String(build.results)] = (results[String(build.results)] ?? 0) + 1;
   lastFinishedAt = now();
   for (let i = finishWaiters.length - 1; i >= 0; i--) {
-    const w = finishWaiters[i]!;
+    const w = finishWaiters[i];
     if (finished >= w.count) { finishWaiters.splice(i, 1); w.resolve(lastFinishedAt); }
   }
 });
 
 function memory() {
   const status = readFileSync('/proc/self/status', 'utf8');
-  const kib = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+  const kib = (name) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
   return { rssKiB: kib('VmRSS'), hwmKiB: kib('VmHWM'), heapUsed: process.memoryUsage().heapUsed };
 }
 
-const handlers: Record<string, (args: any) => Promise<unknown> | unknown> = {
+/** @type {Record<string, (args: any) => unknown>} */
+const handlers = {
   counts: () => ({ started, finished, firstStartedAt, lastFinishedAt, spawnedAt, lastBuildid, results }),
   memory: () => memory(),
   sqlStats: () => {
@@ -73,14 +74,14 @@ const handlers: Record<string, (args: any) => Promise<unknown> | unknown> = {
     const top = [...sqlCounts].sort((a, b) => b[1] - a[1]).slice(0, 15).map(([sql, n]) => ({ n, sql: sql.slice(0, 160) }));
     return { total, top };
   },
-  gc: () => { (globalThis as { gc?: () => void }).gc?.(); return memory(); },
+  gc: () => { globalThis.gc?.(); return memory(); },
   attachedWorkers: () => master.workers.workers.length,
-  waitFinished: ({ count }: { count: number }) =>
-    finished >= count ? lastFinishedAt : new Promise<number>((resolve) => finishWaiters.push({ count, resolve })),
+  waitFinished: ({ count }) =>
+    finished >= count ? lastFinishedAt : new Promise((resolve) => finishWaiters.push({ count, resolve })),
   /** Fallback change injection (no www module yet): what /change_hook/base does after parsing the form. */
-  addChange: (change: Record<string, unknown>) => master.data.updates.addChange(change as any),
+  addChange: (change) => master.data.updates.addChange(change),
   /** Queues `n` build requests for `builder` through the data API, in batches. */
-  seedBuildsets: async ({ builder, n }: { builder: string; n: number }) => {
+  seedBuildsets: async ({ builder, n }) => {
     const builderid = await master.data.updates.findBuilderId(builder);
     for (let i = 0; i < n; i++) {
       await master.data.updates.addBuildset({
@@ -91,14 +92,14 @@ const handlers: Record<string, (args: any) => Promise<unknown> | unknown> = {
     return n;
   },
   /** Fallback raw log read (no www module yet): the same data-layer stream /api/v2/logs/{id}/raw serves. */
-  readLogRaw: async ({ logid }: { logid: number }) => {
+  readLogRaw: async ({ logid }) => {
     const r = await master.data.get(['logs', logid, 'raw']);
     if (r.kind !== 'raw') throw new Error(`logs/${logid}/raw is not raw`);
     let bytes = 0;
     for await (const chunk of r.stream) bytes += Buffer.byteLength(chunk);
     return bytes;
   },
-  get: async ({ path, spec }: { path: Array<string | number>; spec?: any }) => {
+  get: async ({ path, spec }) => {
     const r = await master.data.get(path, spec ?? {});
     return r.kind === 'raw' ? null : r;
   },
@@ -109,12 +110,12 @@ const handlers: Record<string, (args: any) => Promise<unknown> | unknown> = {
   },
 };
 
-process.on('message', (msg: Request) => {
+process.on('message', (msg) => {
   const h = handlers[msg.cmd];
   if (!h) { send({ id: msg.id, error: `unknown request ${msg.cmd}` }); return; }
   Promise.resolve().then(() => h(msg.args)).then(
     (value) => send({ id: msg.id, value }),
-    (err: Error) => send({ id: msg.id, error: err?.stack ?? String(err) }),
+    (err) => send({ id: msg.id, error: err?.stack ?? String(err) }),
   );
 });
 process.on('disconnect', () => { void master.stop({ graceMs: 0 }).finally(() => process.exit(0)); });
