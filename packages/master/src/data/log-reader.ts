@@ -32,7 +32,7 @@ export async function readLogLines(db: Db, writer: LogWriter, logid: number, fir
  * Buffers (whole lines, so never a split character): the HTTP layer writes them as they are, with no
  * decode to a string and encode back.
  */
-export async function* streamLog(db: Db, writer: LogWriter, logid: number, type: string, pageChunks = 16): AsyncGenerator<Buffer> {
+export async function* streamLog(db: Db, writer: LogWriter, logid: number, type: string, pageChunks = 4): AsyncGenerator<Buffer> {
   await writer.flush(logid);
   let next = 0;
   for (;;) {

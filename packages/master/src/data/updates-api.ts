@@ -195,7 +195,7 @@ export interface DataOptions {
   logMaxSize?: number | null;
   /** Bytes of the end of a truncated log kept after the marker; default 1 MiB. 0 keeps none. */
   logMaxTailSize?: number;
-  /** Target size of one stored (uncompressed) log chunk; default 64 KiB. */
+  /** Target size of one stored (uncompressed) log chunk; default 256 KiB. */
   logChunkSize?: number;
   /** How long appended lines may wait in memory to be coalesced into one chunk row; default 50 ms. */
   logFlushDelayMs?: number;
