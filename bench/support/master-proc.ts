@@ -1,8 +1,8 @@
 /**
  * Parent side of master-child.mjs: writes a master directory, starts the master in a child process
- * and talks to it over IPC. The child is compiled JavaScript under plain `node` (what `mastro start`
- * runs), with the V8 flags the CLI's launcher gives a master (masterNodeFlags), so memory and CPU
- * are the shipped artifact's. The child is detached (own process group) so a stop reaches anything it
+ * and talks to it over IPC. The child is compiled JavaScript (packages/master/dist) under plain
+ * `node` with no extra V8 flags, as `mastro start` runs it, so memory and CPU are the shipped
+ * artifact's. The child is detached (own process group) so a stop reaches anything it
  * spawned; its stderr is kept (last 64 KiB) for error messages.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
