@@ -89,7 +89,7 @@ export const ROUTES: RouteSpec[] = [
   { path: '/forceschedulers', type: 'forcescheduler', collection: true, summary: 'force schedulers with their form fields' },
   { path: '/forceschedulers/{name}', type: 'forcescheduler', collection: false, summary: 'one force scheduler', control: ['force'] },
   { path: '/changesources', type: 'changesource', collection: true, summary: "this master's change sources with their live status (mastro)" },
-  { path: '/changesources/{name}', type: 'changesource', collection: false, summary: 'one change source (mastro)' },
+  { path: '/changesources/{changesource_name}', type: 'changesource', collection: false, summary: 'one change source (mastro)' },
   { path: '/locks', type: 'lock', collection: true, summary: 'locks held or waited for now, with holders and waiters (mastro)' },
   { path: '/locks/{lockid}', type: 'lock', collection: false, summary: 'one lock, e.g. master:db or worker:compile@w0 (mastro)' },
 ];
