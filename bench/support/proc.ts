@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
+import { stopProcessGroup } from '../../test/support/process-tree.js';
 
 export interface MemoryReading { rssKiB: number; hwmKiB: number }
 
@@ -40,22 +41,8 @@ export async function waitUntil<T>(check: () => T | undefined | false | Promise<
 }
 
 /** SIGTERM to the child's process group, SIGKILL after `graceMs`. The child must be spawned detached. */
-export async function stopGroup(child: ChildProcess, graceMs = 10_000): Promise<void> {
-  if (child.pid === undefined) return;
-  const exited = child.exitCode !== null || child.signalCode !== null
-    ? Promise.resolve()
-    : new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  signalGroup(child.pid, 'SIGTERM');
-  const timer = new Promise<'timeout'>((resolve) => setTimeout(resolve, graceMs, 'timeout').unref());
-  if (await Promise.race([exited.then(() => 'exited' as const), timer]) === 'timeout') {
-    signalGroup(child.pid, 'SIGKILL');
-    await exited;
-  }
-  signalGroup(child.pid, 'SIGKILL');
-}
-
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
-  try { process.kill(-pid, signal); } catch { /* already gone */ }
+export function stopGroup(child: ChildProcess, graceMs = 10_000): Promise<void> {
+  return stopProcessGroup(child, graceMs);
 }
 
 /** Runs `fn` over `items` with at most `limit` in flight. */

@@ -13,6 +13,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
+import { stopProcessGroup } from './process-tree.js';
+
+export { stopProcessGroup };
 
 const run = promisify(execFile);
 const fixtureDir = new URL('../fixtures/buildbot-master/', import.meta.url).pathname;
@@ -200,29 +203,6 @@ function makeHandle(p: {
       rmSync(p.root, { recursive: true, force: true });
     },
   };
-}
-
-/**
- * SIGTERM to the child (twistd shuts the master down cleanly), then SIGKILL to its whole process
- * group if it is still there after `graceMs`. The child must have been spawned detached.
- */
-export async function stopProcessGroup(child: ChildProcess, graceMs: number): Promise<void> {
-  if (child.pid === undefined) return;
-  const exited = child.exitCode !== null || child.signalCode !== null
-    ? Promise.resolve()
-    : new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  signalGroup(child.pid, 'SIGTERM');
-  const timer = new Promise<'timeout'>((resolve) => setTimeout(resolve, graceMs, 'timeout').unref());
-  if (await Promise.race([exited.then(() => 'exited' as const), timer]) === 'timeout') {
-    signalGroup(child.pid, 'SIGKILL');
-    await exited;
-  }
-  // Anything the leader left behind in its group goes too.
-  signalGroup(child.pid, 'SIGKILL');
-}
-
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
-  try { process.kill(-pid, signal); } catch { /* group already gone */ }
 }
 
 function tailFile(file: string, lines: number): string {

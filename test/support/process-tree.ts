@@ -3,6 +3,7 @@
  * interrupt reaches the whole command tree), and a master runs change-source commands; killing only
  * the worker or master with SIGKILL would leave those orphans running after a failed test.
  */
+import type { ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 
 /** Every live descendant of `pid` (children of all its threads, recursively), deepest last. */
@@ -26,4 +27,27 @@ export function descendants(pid: number): number[] {
 export function killTree(pid: number): void {
   const all = [pid, ...descendants(pid)];
   for (const p of all) { try { process.kill(p, 'SIGKILL'); } catch { /* already gone */ } }
+}
+
+/**
+ * SIGTERM to the child (so it can shut down cleanly), then SIGKILL to its whole process group if it
+ * is still there after `graceMs`; whatever the leader left behind in its group goes too. The child
+ * must have been spawned detached (it leads its own group).
+ */
+export async function stopProcessGroup(child: ChildProcess, graceMs: number): Promise<void> {
+  if (child.pid === undefined) return;
+  const exited = child.exitCode !== null || child.signalCode !== null
+    ? Promise.resolve()
+    : new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  signalGroup(child.pid, 'SIGTERM');
+  const timer = new Promise<'timeout'>((resolve) => setTimeout(resolve, graceMs, 'timeout').unref());
+  if (await Promise.race([exited.then(() => 'exited' as const), timer]) === 'timeout') {
+    signalGroup(child.pid, 'SIGKILL');
+    await exited;
+  }
+  signalGroup(child.pid, 'SIGKILL');
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try { process.kill(-pid, signal); } catch { /* group already gone */ }
 }
