@@ -10,7 +10,7 @@ import type { BenchOptions, Scenario } from '../types.js';
 import { masterConfigSource } from '../support/configs.js';
 import { masterHasWww, startMasterProc, writeMasterDir } from '../support/master-proc.js';
 import { benchChanges, changeSinkFor } from '../support/changes.js';
-import { waitUntil } from '../support/proc.js';
+import { cpuMsOf, waitUntil } from '../support/proc.js';
 import { withCleanup } from '../support/cleanup.js';
 import { startWorkers } from '../support/mastro-workers.js';
 import { apiList, readRawLog } from '../support/api.js';
@@ -45,11 +45,14 @@ export const logs: Scenario = {
       const sink = changeSinkFor(master);
       c.add(() => sink.close());
 
+      const workerPid = worker!.child.pid!;
+      const cpu0 = { master: cpuMsOf(master.pid), worker: cpuMsOf(workerPid) };
       const t0 = performance.now();
       const finished = master.request('waitFinished', { count: 1 });
       await sink.send(benchChanges(1, opts.seed, 'logs')[0]!);
       await finished;
       const t1 = performance.now();
+      const cpu1 = { master: cpuMsOf(master.pid), worker: cpuMsOf(workerPid) };
       const peakAfterIngest = master.memory().hwmKiB / 1024;
       const { lastBuildid, results } = await master.request<{ lastBuildid: number; results: Record<string, number> }>('counts');
       if (!results['0']) throw new Error(`the log build did not succeed (results ${JSON.stringify(results)})`);
@@ -59,6 +62,7 @@ export const logs: Scenario = {
       const t2 = performance.now();
       const read = await readRawLog(master, log.logid);
       const t3 = performance.now();
+      const cpu3 = cpuMsOf(master.pid);
       if (read.bytes < bytes || read.bytes > bytes + HEADER_ALLOWANCE) {
         throw new Error(`read back ${read.bytes} bytes from logs/${log.logid}/raw; expected ${bytes} (+ at most ${HEADER_ALLOWANCE} of headers)`);
       }
@@ -71,6 +75,10 @@ export const logs: Scenario = {
           { name: 'ingest only (change -> build finished)', value: mb / ((t1 - t0) / 1000), unit: 'MB/s' },
           { name: 'master peak RSS before the read', value: peakAfterIngest, unit: 'MiB', better: 'lower' },
           { name: 'raw read only', value: mb / ((t3 - t2) / 1000), unit: 'MB/s' },
+          // CPU per MB (all threads, user + system): less noisy than the rates on a shared machine.
+          { name: 'master CPU per MB, ingest', value: (cpu1.master - cpu0.master) / mb, unit: 'ms', better: 'lower' },
+          { name: 'worker CPU per MB, ingest', value: (cpu1.worker - cpu0.worker) / mb, unit: 'ms', better: 'lower' },
+          { name: 'master CPU per MB, raw read', value: (cpu3 - cpu1.master) / mb, unit: 'ms', better: 'lower' },
         ],
         params: { lines, lineBytes: 100, megabytes: mb, rawBytesRead: read.bytes, logMaxSize: null, delivery: sink.method, read: read.method },
         notes: [
