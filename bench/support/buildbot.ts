@@ -2,13 +2,15 @@
  * A Buildbot 3.7 master (Debian's `buildbot`) and `buildbot-worker` processes for --vs-buildbot.
  * Same approach as test/support/buildbot-master.ts (create-master in a temp dir, static master.cfg
  * plus harness.json, `buildbot start --nodaemon`, wait for ready.json), with the benchmark's
- * builders and the bench_control.py service (change hook, counters, raw log reads).
+ * builders and the bench_control.py service (change hook, counters, raw log reads), which shares
+ * its loopback port and ready.json code with the interop test (test/fixtures/buildbot-common/).
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import http from 'node:http';
+import { copyMasterFiles } from '../../test/support/buildbot-basedir.js';
 import { httpChangeSink, type ChangeSink } from './changes.js';
 import { memoryOf, stopGroup, waitUntil, type MemoryReading } from './proc.js';
 
@@ -54,7 +56,7 @@ export async function startBuildbotBench(root: string, o: { workers: string[]; m
   const password = 'bench-pw';
   mkdirSync(root, { recursive: true });
   await run('buildbot', ['create-master', '-r', dir], { timeout: 120_000 });
-  for (const f of ['master.cfg', 'bench_control.py']) copyFileSync(join(fixtureDir, f), join(dir, f));
+  copyMasterFiles(fixtureDir, ['master.cfg', 'bench_control.py'], dir);
   writeFileSync(join(dir, 'harness.json'), JSON.stringify({ workers: o.workers, password, maxBuilds: o.maxBuilds, logCommand: o.logCommand }));
   const master = spawn('buildbot', ['start', '--nodaemon', dir], { detached: true, stdio: ['ignore', 'ignore', 'ignore'] });
   const children: ChildProcess[] = [master];

@@ -1,18 +1,20 @@
 // A throwaway, unmodified Debian Buildbot 3.7 master for interop tests.
 //
 // `startBuildbotMaster()` runs `buildbot create-master` in a temp dir, drops in the static
-// master.cfg and harness_control.py from test/fixtures/buildbot-master/ plus a harness.json with
+// master.cfg and harness_control.py from test/fixtures/buildbot-master/ (with the shared
+// test/fixtures/buildbot-common/loopback_control.py it imports) plus a harness.json with
 // this run's values, starts `buildbot start --nodaemon` as a child process and resolves once the
 // master has written ready.json (the ports the kernel picked: no port guessing, no sleeps).
 // The returned handle triggers builds (`buildbot sendchange` to the master's PBChangeSource), stops
 // them (the fixture's loopback control endpoint, which calls the master's data API), reads results
 // from the master's own state.sqlite (read-only), and stops the master and removes its files.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
+import { copyMasterFiles } from './buildbot-basedir.js';
 import { stopProcessGroup } from './process-tree.js';
 
 export { stopProcessGroup };
@@ -91,7 +93,7 @@ export async function startBuildbotMaster(options: BuildbotMasterOptions): Promi
   try {
     // -r: relocatable (relative db path); create-master also creates and upgrades state.sqlite.
     await run('buildbot', ['create-master', '-r', dir], { timeout: options.startTimeoutMs ?? 90_000 });
-    for (const file of ['master.cfg', 'harness_control.py']) copyFileSync(join(fixtureDir, file), join(dir, file));
+    copyMasterFiles(fixtureDir, ['master.cfg', 'harness_control.py'], dir);
     writeFileSync(join(dir, 'harness.json'), JSON.stringify({
       workerName: options.workerName, workerPassword: options.workerPassword,
       changeUser: change.user, changePassword: change.password,

@@ -6,16 +6,18 @@
 #     (builds.*.new / builds.*.finished), the same events the mastro side counts;
 #   * GET /stdio?buildid=N: the logid of the build's first stdio log;
 #   * GET /raw?logid=N: the log through the data API's /logs/N/raw endpoint, written as the body.
-# It writes ready.json (ports chosen by the kernel) once the master is running.
+# It writes ready.json (ports chosen by the kernel) once the master is running; the loopback port and
+# ready.json come from loopback_control.py (test/fixtures/buildbot-common/), shared with the interop test.
 import json
-import os
 import time
 
-from twisted.internet import defer, reactor, task
-from twisted.web import resource, server
+from twisted.internet import defer
+from twisted.web import resource
 
-from buildbot.util import service
 from buildbot.www.change_hook import ChangeHookResource
+
+from loopback_control import LoopbackControl
+from loopback_control import respond_when_done
 
 
 class _ChangeHook(ChangeHookResource):
@@ -48,33 +50,14 @@ class _Async(resource.Resource):
         self.fn = fn
 
     def render_GET(self, request):
-        d = defer.maybeDeferred(self.fn, request)
-
-        def done(body):
-            request.write(body)
-            request.finish()
-
-        def failed(f):
-            request.setResponseCode(500)
-            request.write(f'failed: {f.getErrorMessage()}\n'.encode())
-            request.finish()
-
-        d.addCallbacks(done, failed)
-        return server.NOT_DONE_YET
+        return respond_when_done(request, defer.maybeDeferred(self.fn, request))
 
 
-class BenchControl(service.BuildbotService):
+class BenchControl(LoopbackControl):
     name = 'bench-control'
 
-    def checkConfig(self, ready_file):
-        pass
-
-    def reconfigService(self, ready_file):
-        self.ready_file = ready_file
-
     @defer.inlineCallbacks
-    def startService(self):
-        yield super().startService()
+    def make_root(self):
         self.stats = {'started': 0, 'finished': 0, 'results': {}, 'lastBuildid': None,
                       'lastStartedAt': None, 'lastFinishedAt': None}
         self.consumers = [
@@ -86,17 +69,12 @@ class BenchControl(service.BuildbotService):
         root.putChild(b'stats', _Stats(self))
         root.putChild(b'stdio', _Async(self._stdio))
         root.putChild(b'raw', _Async(self._raw))
-        self.port = reactor.listenTCP(0, server.Site(root), interface='127.0.0.1')
-        self.watch = task.LoopingCall(self._write_ready_file_once_started)
-        self.watch.start(0.05)
+        return root
 
     @defer.inlineCallbacks
     def stopService(self):
-        if getattr(self, 'watch', None) and self.watch.running:
-            self.watch.stop()
-        for c in self.consumers:
+        for c in getattr(self, 'consumers', []):
             c.stopConsuming()
-        yield self.port.stopListening()
         yield super().stopService()
 
     def _on_new(self, key, msg):
@@ -129,22 +107,3 @@ class BenchControl(service.BuildbotService):
         raw = yield self.master.data.get(('logs', logid, 'raw'))
         request.setHeader(b'content-type', b'text/plain; charset=utf-8')
         return raw['raw'].encode('utf-8')
-
-    def _worker_port(self):
-        for registration in self.master.workers.registrations.values():
-            if registration.msgpack_reg is not None:
-                return registration.get_msgpack_port()
-        return None
-
-    def _write_ready_file_once_started(self):
-        if not getattr(self.master, '_master_initialized', False):
-            return
-        worker_port = self._worker_port()
-        if worker_port is None:
-            return
-        self.watch.stop()
-        ready = {'workerPort': worker_port, 'controlPort': self.port.getHost().port, 'pid': os.getpid()}
-        tmp = self.ready_file + '.tmp'
-        with open(tmp, 'w', encoding='utf-8') as f:
-            json.dump(ready, f)
-        os.replace(tmp, self.ready_file)
