@@ -5,18 +5,15 @@ import { engines } from './support/db.js';
 import type { Db } from '../src/db/index.js';
 import { InProcessMessageQueue } from '../src/mq/bus.js';
 import { DataConnector } from '../src/data/connector.js';
-import { encodeLines, LogWriter } from '../src/data/log-writer.js';
+import { withLineCodes, LogWriter } from '../src/data/log-writer.js';
 import { LogCompressor } from '../src/data/log-compressor.js';
 import { streamLog } from '../src/data/log-reader.js';
 
-test('encodeLines puts the stream code before every line and encodes non-ASCII text as UTF-8', () => {
-  const a = encodeLines('one\ntwo\n', 'o');
-  assert.equal(a.bytes.toString('latin1'), 'oone\notwo\n');
-  assert.equal(a.ascii, true);
-  const u = encodeLines('grüße\n€\n', 'e');
-  assert.equal(u.bytes.toString('utf8'), 'egrüße\ne€\n');
-  assert.equal(u.ascii, false);
-  assert.equal(encodeLines('plain\n', undefined).bytes.toString('utf8'), 'plain\n');
+test('withLineCodes puts the stream code before every line, of text and of the latin1 view of UTF-8 bytes alike', () => {
+  assert.equal(withLineCodes('one\ntwo\n', 'o'), 'oone\notwo\n');
+  assert.equal(withLineCodes('grüße\n€\n', 'e'), 'egrüße\ne€\n');
+  const bytes = Buffer.from('grüße\n€\n', 'utf8');
+  assert.equal(Buffer.from(withLineCodes(bytes.toString('latin1'), 'h'), 'latin1').toString('utf8'), 'hgrüße\nh€\n');
 });
 
 test('the compressor deflates what shrinks, stores the rest as is, and finishes every job with a bounded pool', async () => {
@@ -83,6 +80,60 @@ for (const engine of engines()) {
       }
       for (const id of ids) await data.updates.finishLog(id);
       for (let n = 0; n < 2; n++) assert.equal(await data.getLogLines(ids[n]!, 0, 100_000), expected[n]!.join('\n') + '\n');
+    });
+
+    test('byte appends of one stream are stored without line codes, the stream named per chunk, and read back like text appends', async () => {
+      const id = await data.updates.addLog({ stepid, name: 'bytes', type: 's' });
+      const lines = Array.from({ length: 120 }, (_, i) => `line ${i} ${i === 5 ? 'grüße €' : 'y'.repeat(i % 30)}`);
+      const text = lines.join('\n') + '\n';
+      const bytes = Buffer.from(text, 'utf8');
+      // Split mid-way through a multi-byte character: the parts only make sense together.
+      const cut = bytes.indexOf(Buffer.from('ü')) + 1;
+      await data.updates.appendLog(id, [bytes.subarray(0, cut), bytes.subarray(cut)], 'o');
+      await data.updates.finishLog(id);
+      const rows = await db.kysely.selectFrom('logchunks').select(['stream', 'content', 'compressed']).where('logid', '=', id).execute();
+      assert.ok(rows.length > 1, `${rows.length} chunk rows`);
+      for (const r of rows) {
+        assert.equal(r.stream, 'o');
+        const stored = r.compressed ? inflateSync(r.content) : Buffer.from(r.content);
+        assert.ok(stored.toString('utf8').startsWith('line '), 'no code before the first line');
+      }
+      assert.equal(await data.getLogLines(id, 0, 1000), lines.map((l) => 'o' + l + '\n').join(''));
+      assert.equal(await data.getLogLines(id, 5, 5), 'o' + lines[5] + '\n');
+      let raw = '';
+      for await (const page of streamLog(db, new LogWriter(db), id, 's')) raw += page;
+      assert.equal(raw, text);
+    });
+
+    test('a flush mixing streams is stored with Buildbot per-line codes; bytes without a final newline get one', async () => {
+      const id = await data.updates.addLog({ stepid, name: 'mixed', type: 's' });
+      const writer = new LogWriter(db, { logChunkSize: 1 << 20, logFlushDelayMs: 60_000, logMaxSize: null });
+      await writer.append(id, [Buffer.from('out 1\nout 2\n')], 'o');
+      await writer.append(id, 'err 1\n', 'e');
+      await writer.append(id, [Buffer.from('out 3')], 'o');
+      await writer.append(id, 'hcoded header\noalready coded\n');
+      await writer.finish(id);
+      const rows = await db.kysely.selectFrom('logchunks').select(['stream']).where('logid', '=', id).execute();
+      assert.deepEqual(rows.map((r) => r.stream), [null]);
+      const expected = ['oout 1', 'oout 2', 'eerr 1', 'oout 3', 'hcoded header', 'oalready coded'];
+      assert.equal(await data.getLogLines(id, 0, 100), expected.map((l) => l + '\n').join(''));
+      let raw = '';
+      for await (const page of streamLog(db, writer, id, 's')) raw += page;
+      assert.equal(raw, expected.map((l) => l.slice(1) + '\n').join(''));
+    });
+
+    test('byte appends past logMaxSize keep the head and the tail with their stream codes', async () => {
+      const id = await data.updates.addLog({ stepid, name: 'capped', type: 's' });
+      const writer = new LogWriter(db, { logChunkSize: 1024, logFlushDelayMs: 5, logMaxSize: 100, logMaxTailSize: 30 });
+      const lines = Array.from({ length: 20 }, (_, i) => `row ${String(i).padStart(2, '0')}`); // 7 bytes + newline each
+      await writer.append(id, [Buffer.from(lines.slice(0, 10).join('\n') + '\n')], 'o');
+      await writer.append(id, lines.slice(10).join('\n') + '\n', 'e');
+      await writer.finish(id);
+      const got = await data.getLogLines(id, 0, 1000);
+      const head = lines.slice(0, 12).map((l, i) => (i < 10 ? 'o' : 'e') + l + '\n').join('');
+      assert.ok(got.startsWith(head), got);
+      assert.match(got, /h\.\.\. Output exceeded logMaxSize \(100 bytes\)/);
+      assert.ok(got.endsWith(lines.slice(17).map((l) => 'e' + l + '\n').join('')), got);
     });
   });
 }

@@ -121,3 +121,49 @@ test('no append is bigger than maxAppendBytes unless one line is, and the text a
   assert.ok(r.calls.length >= 6, `${r.calls.length} appends`);
   assert.deepEqual(r.calls.map((c) => c.stream).slice(-1), ['e']);
 });
+
+/** What an append carried, as text, and whether it came as bytes. */
+const asText = (content: unknown) => (typeof content === 'string' ? content : Buffer.concat(content as Buffer[]).toString('utf8'));
+
+test('bytes of whole lines reach the data layer as the same buffers, coalesced per stream, never decoded', async () => {
+  const r = recorder();
+  const log = new BufferedLogWriter(r.updates, 1, 'stdio', 's', new Redactor());
+  const a = Buffer.from('out 1\nout 2\n');
+  const b = Buffer.from('out 3 grüße\n');
+  const e = Buffer.from('err 1\n');
+  log.addStdout(a);
+  log.addStdout(b);
+  log.addStderr(e);
+  await log.finish();
+  assert.equal(r.calls.length, 2);
+  const [out, err] = r.calls as unknown as Array<{ content: Buffer[]; stream: string }>;
+  assert.ok(Array.isArray(out!.content) && out!.content[0] === a && out!.content[1] === b, 'the very buffers, not copies');
+  assert.equal(out!.stream, 'o');
+  assert.deepEqual({ text: asText(err!.content), stream: err!.stream }, { text: 'err 1\n', stream: 'e' });
+});
+
+test('bytes that split a character or a line take the text path and come out whole and in order', async () => {
+  const r = recorder();
+  const log = new BufferedLogWriter(r.updates, 1, 'stdio', 's', new Redactor());
+  const euro = Buffer.from('€'); // 3 bytes
+  log.addStdout(Buffer.concat([Buffer.from('price: '), euro.subarray(0, 2)]));
+  log.addStdout(Buffer.concat([euro.subarray(2), Buffer.from('5\nnext ')]));
+  log.addStdout(Buffer.from('line\n'));
+  log.addStdout(Buffer.from('bytes again\n'));
+  log.addStdout(Buffer.from([0x66, 0xe2, 0x82])); // ends mid-character, then the log ends
+  await log.finish();
+  assert.equal(r.calls.map((c) => asText(c.content)).join(''), 'price: €5\nnext line\nbytes again\nf\ufffd\n');
+  assert.ok(r.calls.every((c) => c.stream === 'o'));
+});
+
+test('bytes are redacted like text when the build has secrets, also across two updates', async () => {
+  const r = recorder();
+  const redactor = new Redactor();
+  redactor.addSecret('token', 's3cr3t-value');
+  const log = new BufferedLogWriter(r.updates, 1, 'stdio', 's', redactor);
+  log.addStdout(Buffer.from('using s3cr3t-value here\nand s3cr'));
+  log.addStdout(Buffer.from('3t-value there\n'));
+  await log.finish();
+  const text = r.calls.map((c) => asText(c.content)).join('');
+  assert.equal(text, 'using <token> here\nand <token> there\n');
+});

@@ -19,7 +19,9 @@ export async function readLogLines(db: Db, writer: LogWriter, logid: number, fir
       lines.pop(); // text ends with '\n'
       const from = Math.max(next, c.first_line) - c.first_line;
       const to = Math.min(last, c.last_line) - c.first_line;
-      for (let i = from; i <= to; i++) out.push(lines[i]! + '\n');
+      // A one-stream chunk stores its lines without codes; /contents gives every line its code.
+      const code = c.stream ?? '';
+      for (let i = from; i <= to; i++) out.push(code + lines[i]! + '\n');
       next = c.last_line + 1;
     }
   }
@@ -28,7 +30,8 @@ export async function readLogLines(db: Db, writer: LogWriter, logid: number, fir
 
 /**
  * Yields the whole log page by page (a few chunks at a time), so a huge log is never held in memory.
- * For 's' logs the one-letter stream prefix is stripped, as Buildbot's /raw does. Pieces are UTF-8
+ * For 's' logs the one-letter stream prefix is stripped, as Buildbot's /raw does (chunks of one
+ * stream are stored without it). Pieces are UTF-8
  * Buffers (whole lines, so never a split character): the HTTP layer writes them as they are, with no
  * decode to a string and encode back.
  */
@@ -40,8 +43,9 @@ export async function* streamLog(db: Db, writer: LogWriter, logid: number, type:
     if (!chunks.length) return;
     for (const c of chunks) {
       const bytes = decodeChunkBytes(c);
-      // An inflated chunk is ours to edit; stored bytes are the driver's row buffer, so copy those.
-      yield type === 's' ? stripStreamCodesInPlace(c.compressed === 1 ? bytes : Buffer.from(bytes)) : bytes;
+      // One-stream chunks have no codes to strip. An inflated chunk is ours to edit; stored bytes
+      // are the driver's row buffer, so copy those.
+      yield type === 's' && !c.stream ? stripStreamCodesInPlace(c.compressed === 1 ? bytes : Buffer.from(bytes)) : bytes;
       next = c.last_line + 1;
     }
   }

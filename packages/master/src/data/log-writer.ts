@@ -6,9 +6,12 @@
  * `logMaxTailSize` bytes that is written after a marker line when the log finishes, like Buildbot's
  * logMaxSize/logMaxTailSize.
  *
- * Each append is encoded to UTF-8 once, stream codes included, and from then on only Buffers are
- * cut (views, not copies) and compressed: big strings live in V8's large-object space until a full
- * GC, so every string copy per byte showed up in the master's peak memory.
+ * Lines are held as UTF-8 bytes of one stream each, without stream codes. A flush whose lines are all
+ * of one stream (the common case: a step printing to stdout) is stored as is, the stream named once
+ * per chunk row (`logchunks.stream`); only a flush mixing streams gets Buildbot's per-line codes. So a
+ * fast log's bytes go from the worker's frame to zlib untouched: no decode, no per-line rewrite.
+ * Text appends are encoded once; big strings live in V8's large-object space until a full GC, so
+ * every string copy per byte showed up in the master's peak memory.
  */
 import { inflateSync } from 'node:zlib';
 import type { Db } from '../db/index.js';
@@ -37,9 +40,24 @@ export interface LogWriterOptions extends DataOptions {
   logCompressConcurrency?: number;
 }
 
+/** The stream of an 's' log's lines: stdout, stderr, header. */
+export type StreamCode = 'o' | 'e' | 'h';
+/** What appendLog takes: text, or UTF-8 bytes (whole lines; the worker's frames, as they came). */
+export type LogContent = string | readonly Buffer[];
+
 const NEWLINE = 10;
-/** Size of the reusable encode buffer: a BufferedLogWriter append (1 MiB by default) plus stream codes. */
+/** Size of the reusable encode buffer: a BufferedLogWriter append (1 MiB by default) and some. */
 const SCRATCH_BYTES = 1152 * 1024;
+/** A run whose lines already carry their codes (the logMaxSize marker and tail, mixing streams). */
+const CODED = '*';
+
+/** Accepted lines of one kind, waiting for a flush. */
+interface PendingRun {
+  /** The lines' stream (no codes in `parts`), CODED (each line has its code), or null (not an 's' log). */
+  code: StreamCode | typeof CODED | null;
+  parts: Buffer[];
+  bytes: number;
+}
 
 interface OpenLog {
   row: LogRow;
@@ -47,13 +65,14 @@ interface OpenLog {
   committedLines: number;
   /** Lines accepted (committed + pending). */
   numLines: number;
-  /** UTF-8 of accepted lines not yet handed to a flush, stream codes included. */
-  pending: Buffer[];
+  /** Accepted lines not yet handed to a flush, in order. */
+  pending: PendingRun[];
   pendingBytes: number;
-  /** Bytes accepted into the log (head). */
+  /** Bytes accepted into the log (head), stream codes not counted. */
   size: number;
   truncated: boolean;
   omittedBytes: number;
+  /** Last lines past logMaxSize, each with its stream code (for 's' logs). */
   tail: string[];
   tailBytes: number;
   timer: NodeJS.Timeout | null;
@@ -79,27 +98,23 @@ function countNewlines(b: Buffer): number {
 }
 
 /**
- * UTF-8 of `content` (complete lines) with `stream` before every line: one native replaceAll and
- * one encode into one buffer. `ascii` says the bytes read back as latin1 (faster than utf8).
+ * `text` (complete lines) with `code` before every line. Works on the latin1 view of UTF-8 bytes as
+ * well as on text: a newline byte never occurs inside a multi-byte UTF-8 sequence.
  */
-export function encodeLines(content: string, stream: string | undefined, alloc: (n: number) => Buffer = Buffer.allocUnsafe): { bytes: Buffer; ascii: boolean } {
-  if (!stream) return encodeUtf8(content, '', content.length, alloc);
-  // "a\nb\n" -> "a\nob\no": every line but the first gets its code; the trailing code is cut off.
-  const body = content.replaceAll('\n', '\n' + stream);
-  return encodeUtf8(body, stream, body.length - 1, alloc);
+export function withLineCodes(text: string, code: string): string {
+  // "a\nb\n" -> "oa\nob\no" -> cut the trailing code.
+  return (code + text.replaceAll('\n', '\n' + code)).slice(0, -1);
 }
 
-/** UTF-8 of `prefix` (ASCII) + the first `length` characters of `s`, written once into one buffer. */
-function encodeUtf8(s: string, prefix: string, length: number, alloc: (n: number) => Buffer): { bytes: Buffer; ascii: boolean } {
-  const part = length === s.length ? s : s.slice(0, length);
-  const n = Buffer.byteLength(part);
-  const bytes = alloc(prefix.length + n);
-  bytes.write(prefix, 0, 'latin1');
-  // All ASCII when bytes == characters: latin1 then writes the same bytes, about twice as fast.
-  const ascii = n === part.length;
-  bytes.write(part, prefix.length, n, ascii ? 'latin1' : 'utf8');
-  return { bytes, ascii };
+/** UTF-8 of `s` in one buffer from `alloc`; ASCII (bytes == characters) is written as latin1, about twice as fast. */
+function encodeUtf8(s: string, alloc: (n: number) => Buffer): Buffer {
+  const n = Buffer.byteLength(s);
+  const bytes = alloc(n);
+  bytes.write(s, 0, n, n === s.length ? 'latin1' : 'utf8');
+  return bytes;
 }
+
+const concat = (parts: readonly Buffer[], total: number) => (parts.length === 1 ? parts[0]! : Buffer.concat(parts, total));
 
 export class LogWriter {
   private readonly open = new Map<number, OpenLog>();
@@ -153,58 +168,73 @@ export class LogWriter {
   }
 
   /**
-   * Accepts complete lines; returns what was added to the head of the log (empty once truncated),
-   * stream codes included. While a big append waits for its flush, only its bytes are held: the
-   * returned string is decoded from them afterwards, so no large string outlives a young-generation
-   * GC (large strings that do are only freed by a full GC, which is what drove peak memory).
-   * `wantContent` is asked once the lines are stored: when it says no (nobody listens live), the
-   * returned content is '' and no string is decoded at all.
+   * Accepts complete lines (a missing final newline is added): text, or UTF-8 bytes of whole lines.
+   * Returns what was added to the head of the log (empty once truncated), stream codes included.
+   * While a big append waits for its flush, only its bytes are held: `wantContent` is asked once the
+   * lines are stored, and only when it says yes (someone listens live) is a string decoded at all.
    */
-  async append(logid: number, content: string, stream?: 'o' | 'e' | 'h', wantContent: (row: LogRow) => boolean = () => true): Promise<AppendResult> {
+  async append(logid: number, content: LogContent, stream?: StreamCode, wantContent: (row: LogRow) => boolean = () => true): Promise<AppendResult> {
     const s = this.open.get(logid) ?? await this.state(logid);
     if (s.row.complete) throw new Error(`log ${logid} is finished; appending to it is a bug in the caller`);
     this.throwPendingError(s);
     const firstline = s.numLines;
-    if (!content) return { row: s.row, firstline, content: '', numLines: s.numLines };
-    // A big append flushed at once can borrow the scratch buffer: nothing else references it then.
-    const scratch = s.pending.length === 0 && content.length >= this.opts.logChunkSize ? this.takeScratch() : null;
+    const size = typeof content === 'string' ? content.length : content.reduce((n, b) => n + b.length, 0);
+    if (!size) return { row: s.row, firstline, content: '', numLines: s.numLines };
+    // A big text append flushed at once can borrow the scratch buffer: nothing else references it then.
+    const scratch = typeof content === 'string' && s.pending.length === 0 && size >= this.opts.logChunkSize ? this.takeScratch() : null;
     try {
-      const { bytes, ascii } = this.accept(s, content, stream, scratch);
+      const added = this.accept(s, content, stream, scratch);
       const numLines = s.numLines;
       if (s.pendingBytes >= this.opts.logChunkSize) {
         // Waiting here is the backpressure for fast writers; an error reaches this caller, so it is not kept.
         try { await this.flush(logid); } catch (err) { s.error = undefined; throw err; }
-      } else if (scratch && s.pending[s.pending.length - 1]?.buffer === scratch.buffer) {
-        s.pending[s.pending.length - 1] = Buffer.from(bytes); // stays queued: give the scratch back
+      } else if (scratch) {
+        const parts = s.pending[s.pending.length - 1]?.parts;
+        const last = parts?.[parts.length - 1];
+        if (last?.buffer === scratch.buffer) parts![parts!.length - 1] = Buffer.from(last); // stays queued: give the scratch back
       }
-      const added = bytes.length && wantContent(s.row) ? bytes.toString(ascii ? 'latin1' : 'utf8') : '';
-      return { row: s.row, firstline, content: added, numLines };
+      const code = codeOf(s.row, stream);
+      const text = added.length && wantContent(s.row) ? liveText(added, code === CODED ? null : code) : '';
+      return { row: s.row, firstline, content: text, numLines };
     } finally {
       if (scratch) this.scratch = scratch;
     }
   }
 
-  /** Encodes and queues the lines (or what still fits under logMaxSize); returns the bytes queued. */
-  private accept(s: OpenLog, content: string, stream: string | undefined, scratch: Buffer | null): { bytes: Buffer; ascii: boolean } {
-    if (!content.endsWith('\n')) content += '\n';
-    const alloc = scratch ? (n: number) => (n <= scratch.length ? scratch.subarray(0, n) : Buffer.allocUnsafe(n)) : Buffer.allocUnsafe;
-    let encoded = encodeLines(content, stream, alloc);
+  /** Queues the lines (or what still fits under logMaxSize); returns the bytes queued, without codes. */
+  private accept(s: OpenLog, content: LogContent, stream: StreamCode | undefined, scratch: Buffer | null): Buffer[] {
+    const code = codeOf(s.row, stream);
+    let parts: Buffer[];
     let lines: number;
+    if (typeof content === 'string') {
+      if (!content.endsWith('\n')) content += '\n';
+      const alloc = scratch ? (n: number) => (n <= scratch.length ? scratch.subarray(0, n) : Buffer.allocUnsafe(n)) : Buffer.allocUnsafe;
+      parts = [encodeUtf8(content, alloc)];
+      lines = countLines(content);
+    } else {
+      parts = content.filter((b) => b.length > 0);
+      const last = parts[parts.length - 1]!;
+      if (last[last.length - 1] !== NEWLINE) parts.push(Buffer.from('\n'));
+      lines = 0;
+      for (const p of parts) lines += countNewlines(p);
+    }
+    let bytes = 0;
+    for (const p of parts) bytes += p.length;
     const max = this.opts.logMaxSize;
-    if (max !== null && (s.truncated || s.size + encoded.bytes.length > max)) {
-      const text = this.acceptHead(s, encoded.bytes.toString('utf8'), max);
-      encoded = { bytes: Buffer.from(text, 'utf8'), ascii: false };
+    if (max !== null && (s.truncated || s.size + bytes > max)) {
+      const text = this.acceptHead(s, concat(parts, bytes).toString('utf8'), max, code === CODED ? '' : code ?? '');
+      parts = text ? [Buffer.from(text, 'utf8')] : [];
+      bytes = parts[0]?.length ?? 0;
       lines = countLines(text);
     } else {
-      s.size += encoded.bytes.length;
-      lines = countLines(content);
+      s.size += bytes;
     }
-    if (encoded.bytes.length) this.queue(s, encoded.bytes, lines);
-    return encoded;
+    if (bytes) this.queue(s, code, parts, bytes, lines);
+    return parts;
   }
 
   /** The lines of `text` that still fit under `max`; the rest only feed the tail (slow path, once per log). */
-  private acceptHead(s: OpenLog, text: string, max: number): string {
+  private acceptHead(s: OpenLog, text: string, max: number, code: string): string {
     let accepted = '';
     const lines = text.slice(0, -1).split('\n');
     for (const line of lines) {
@@ -213,16 +243,17 @@ export class LogWriter {
       s.truncated = true;
       s.omittedBytes += bytes;
       if (this.opts.logMaxTailSize > 0) {
-        s.tail.push(line); s.tailBytes += bytes;
-        while (s.tailBytes > this.opts.logMaxTailSize && s.tail.length) s.tailBytes -= Buffer.byteLength(s.tail.shift()!) + 1;
+        s.tail.push(code + line); s.tailBytes += bytes;
+        while (s.tailBytes > this.opts.logMaxTailSize && s.tail.length) s.tailBytes -= Buffer.byteLength(s.tail.shift()!) - code.length + 1;
       }
     }
     return accepted;
   }
 
-  private queue(s: OpenLog, bytes: Buffer, lines: number): void {
-    s.pending.push(bytes);
-    s.pendingBytes += bytes.length;
+  private queue(s: OpenLog, code: PendingRun['code'], parts: Buffer[], bytes: number, lines: number): void {
+    const last = s.pending[s.pending.length - 1];
+    if (last && last.code === code) { last.parts.push(...parts); last.bytes += bytes; } else s.pending.push({ code, parts, bytes });
+    s.pendingBytes += bytes;
     s.numLines += lines;
     if (!s.timer) {
       s.timer = setTimeout(() => { s.timer = null; this.flush(s.row.id).catch(() => { /* kept in s.error for the next append */ }); }, this.opts.logFlushDelayMs);
@@ -235,16 +266,17 @@ export class LogWriter {
     const s = this.open.get(logid);
     if (!s) return Promise.resolve();
     if (s.timer) { clearTimeout(s.timer); s.timer = null; }
-    const parts = s.pending;
-    const data = parts.length === 1 ? parts[0]! : Buffer.concat(parts, s.pendingBytes);
+    const runs = s.pending;
+    const total = s.pendingBytes;
     s.pending = [];
     s.pendingBytes = 0;
     const startLine = s.committedLines;
     const endLines = s.numLines;
     s.committedLines = endLines;
     const run = async () => {
-      if (!data.length) return;
-      const chunks = await this.toChunks(data, startLine);
+      if (!runs.length) return;
+      const { data, stream } = storedForm(runs, total);
+      const chunks = await this.toChunks(data, startLine, stream);
       await this.db.logs.appendChunks(logid, chunks, endLines);
     };
     const done = s.flushing.then(run);
@@ -260,7 +292,7 @@ export class LogWriter {
   }
 
   /** Cuts whole lines into pieces of about `logChunkSize` bytes (views of `data`) and compresses them. */
-  private toChunks(data: Buffer, firstLine: number): Promise<ChunkRow[]> {
+  private toChunks(data: Buffer, firstLine: number, stream: StreamCode | null): Promise<ChunkRow[]> {
     const pieces: Promise<ChunkRow>[] = [];
     let line = firstLine;
     let start = 0;
@@ -275,7 +307,7 @@ export class LogWriter {
       const n = countNewlines(piece);
       const first = line;
       line += n;
-      pieces.push(this.compressor.compress(piece).then((c) => ({ first_line: first, last_line: first + n - 1, ...c })));
+      pieces.push(this.compressor.compress(piece).then((c) => ({ first_line: first, last_line: first + n - 1, ...c, stream })));
       start = end;
     }
     return Promise.all(pieces);
@@ -291,7 +323,8 @@ export class LogWriter {
       const prefix = s.row.type === 's' ? 'h' : '';
       tailContent = `${prefix}\n${prefix}... Output exceeded logMaxSize (${this.opts.logMaxSize} bytes): ${s.omittedBytes - s.tailBytes} bytes were dropped.${kept} Raise logMaxSize to keep more.\n`;
       tailContent += s.tail.map((l) => l + '\n').join('');
-      this.queue(s, Buffer.from(tailContent, 'utf8'), countLines(tailContent));
+      const bytes = Buffer.from(tailContent, 'utf8');
+      this.queue(s, s.row.type === 's' ? CODED : null, [bytes], bytes.length, countLines(tailContent));
     }
     try {
       await this.flush(logid);
@@ -306,6 +339,36 @@ export class LogWriter {
   async flushAll(): Promise<void> {
     await Promise.all([...this.open.keys()].map((id) => this.flush(id)));
   }
+}
+
+/**
+ * The bytes to store for one flush: runs of a single stream go as they are, the stream named once per
+ * chunk; runs mixing streams get Buildbot's per-line codes (via latin1, which maps bytes 1:1).
+ */
+function storedForm(runs: readonly PendingRun[], total: number): { data: Buffer; stream: StreamCode | null } {
+  const code = runs[0]!.code;
+  if (runs.every((r) => r.code === code) && code !== CODED) {
+    return { data: concat(runs.length === 1 ? runs[0]!.parts : runs.flatMap((r) => r.parts), total), stream: code };
+  }
+  const coded = runs.map((r) => {
+    const bytes = concat(r.parts, r.bytes);
+    return r.code === CODED || r.code === null ? bytes : Buffer.from(withLineCodes(bytes.toString('latin1'), r.code), 'latin1');
+  });
+  return { data: Buffer.concat(coded), stream: null };
+}
+
+/**
+ * How an append's lines are held: an 's' log's lines of the given stream, or (no stream given) lines
+ * that carry their codes already, as Buildbot's appendLog takes them; other logs have no codes.
+ */
+function codeOf(row: LogRow, stream: StreamCode | undefined): PendingRun['code'] {
+  return row.type === 's' ? stream ?? CODED : null;
+}
+
+/** The text of accepted bytes as live listeners get it: with the stream code before every line of an 's' log. */
+function liveText(parts: readonly Buffer[], code: StreamCode | null): string {
+  const text = parts.map((p) => p.toString('utf8')).join('');
+  return code ? withLineCodes(text, code) : text;
 }
 
 function newOpenLog(row: LogRow): OpenLog {

@@ -107,12 +107,14 @@ export interface Updates {
   // logs
   addLog(l: { stepid: number; name: string; type: LogType }): Promise<number>;
   /**
-   * Appends complete lines (each ending in '\n'). With `stream` ('o' stdout, 'e' stderr, 'h' header)
-   * each line is prefixed with it, as Buildbot stores 's' logs; without it the content is stored as
-   * given (already prefixed for 's' logs). Lines beyond `logMaxSize` are dropped, keeping the head
-   * and the last `logMaxTailSize` bytes with a marker line between. Publishes ['logs', id, 'append'].
+   * Appends complete lines (each ending in '\n'): text, or the UTF-8 bytes of whole lines (what a
+   * worker sent, kept as bytes). With `stream` ('o' stdout, 'e' stderr, 'h' header) the lines are of
+   * that stream, read back with it as their prefix, as Buildbot stores 's' logs; without it the
+   * content is taken as given (already prefixed for 's' logs). Lines beyond `logMaxSize` are dropped,
+   * keeping the head and the last `logMaxTailSize` bytes with a marker line between. Publishes
+   * ['logs', id, 'append'].
    */
-  appendLog(logid: number, content: string, stream?: 'o' | 'e' | 'h'): Promise<void>;
+  appendLog(logid: number, content: string | readonly Buffer[], stream?: 'o' | 'e' | 'h'): Promise<void>;
   finishLog(logid: number): Promise<void>;
   compressLog(logid: number): Promise<void>;
   // persisted state (schedulers, pollers)

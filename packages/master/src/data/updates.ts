@@ -348,7 +348,7 @@ export class DataUpdates implements Updates {
     return logid;
   }
 
-  async appendLog(logid: number, content: string, stream?: 'o' | 'e' | 'h'): Promise<void> {
+  async appendLog(logid: number, content: string | readonly Buffer[], stream?: 'o' | 'e' | 'h'): Promise<void> {
     // Live lines are decoded only for a listener: a 1 MiB string per append otherwise goes to waste.
     const r = await this.ctx.logs.append(logid, content, stream, (row) => this.events.wantsLog({ logid: row.id, stepid: row.stepid, slug: row.slug }, 'append'));
     if (!r.content) return;

@@ -160,7 +160,20 @@ const changeParentIndex: Migration = {
   },
 };
 
-export const MIGRATIONS: readonly Migration[] = [initial, changeParentIndex];
+/**
+ * A chunk whose lines all come from one stream of an 's' log names it here and stores its lines
+ * without the per-line stream code: ingest and /raw then never rewrite the bytes line by line.
+ * NULL keeps the Buildbot layout (every line prefixed with its code, or a non-'s' log).
+ */
+const logchunkStream: Migration = {
+  version: 3,
+  name: 'logchunks.stream',
+  async up(db) {
+    await db.schema.alterTable('logchunks').addColumn('stream', 'text').execute();
+  },
+};
+
+export const MIGRATIONS: readonly Migration[] = [initial, changeParentIndex, logchunkStream];
 
 /** Applies every migration newer than the recorded version, each in its own transaction. */
 export async function migrate(db: Kysely<Schema>, engine: Engine): Promise<number> {

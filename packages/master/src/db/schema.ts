@@ -63,6 +63,8 @@ export interface LogsTable {
 /** Lines first_line..last_line (inclusive, 0-based) of a log; `compressed` 0 = raw utf-8, 1 = zlib deflate. */
 export interface LogchunksTable {
   logid: number; first_line: number; last_line: number; content: Buffer; compressed: number;
+  /** The one stream ('o', 'e', 'h') of an 's' log chunk stored without per-line codes; else null. */
+  stream: string | null;
 }
 
 export interface WorkersTable {

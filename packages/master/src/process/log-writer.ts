@@ -6,11 +6,17 @@
  * the arrival order, and batched: while one append is in flight, new output accumulates into the
  * next, so a fast producer makes fewer, bigger appends rather than more.
  *
+ * Output comes as text, or as UTF-8 bytes (a mastro worker's `update`s): bytes of whole lines, with
+ * nothing held back for their stream and no secret to hide, go to the data layer as they are, so the
+ * master never decodes them; anything else is decoded (a split character waits for its rest) and
+ * takes the text path.
+ *
  * Output is accepted whatever happens (nothing is dropped), but `whenWritable()` tells the producer
  * when more than `maxBufferedBytes` are waiting to be stored: the worker connection then holds back
  * its acknowledgement of the `update`, so a worker that outruns the database is slowed by its own
  * in-flight window instead of piling its output up in the master's memory.
  */
+import { StringDecoder } from 'node:string_decoder';
 import type { Updates } from '../data/updates-api.js';
 import type { LogType, LogWriter } from './step-types.js';
 import type { Redactor, RedactingStream } from './redactor.js';
@@ -40,11 +46,16 @@ export interface LogWriterOptions {
 
 export const LOG_WRITER_DEFAULTS = { flushBytes: 256 * 1024, maxBufferedBytes: 4 * 1024 * 1024, maxWaitMs: 10_000, maxAppendBytes: 1024 * 1024 } as const;
 
-interface Segment { stream: StreamCode; text: string }
+/** Output queued for one appendLog: text, or (`parts` set) UTF-8 bytes of whole lines. */
+interface Segment { stream: StreamCode; text: string; parts: Buffer[] | null; size: number }
+
+const NEWLINE = 10;
 
 export class BufferedLogWriter implements LogWriter {
   private readonly redact = new Map<StreamCode, RedactingStream>();
   private readonly partial = new Map<StreamCode, string>();
+  /** Streams whose last bytes did not end a line: their decoder may hold part of a character. */
+  private readonly decoders = new Map<StreamCode, StringDecoder>();
   private segments: Segment[] = [];
   private bufferedBytes = 0;
   private inFlight: Promise<void> | null = null;
@@ -55,7 +66,7 @@ export class BufferedLogWriter implements LogWriter {
   private readonly maxBufferedBytes: number;
   private readonly maxWaitMs: number;
   private readonly maxAppendBytes: number;
-  /** Accepted and not yet stored (queued + being appended), in string length units. */
+  /** Accepted and not yet stored (queued + being appended), in characters or bytes. */
   private unstoredBytes = 0;
   /** Producers waiting for `unstoredBytes` to fall under the bound; woken after each stored append. */
   private writable: { promise: Promise<void>; resolve: () => void; timer: NodeJS.Timeout } | null = null;
@@ -99,13 +110,29 @@ export class BufferedLogWriter implements LogWriter {
     w.resolve();
   }
 
-  addStdout(text: string): void { this.add('o', text); }
-  addStderr(text: string): void { this.add('e', text); }
-  addHeader(text: string): void { this.add('h', text); }
-  addContent(text: string): void { this.add(this.type === 's' ? 'o' : '', text); }
+  addStdout(output: string | Uint8Array): void { this.add('o', output); }
+  addStderr(output: string | Uint8Array): void { this.add('e', output); }
+  addHeader(output: string | Uint8Array): void { this.add('h', output); }
+  addContent(output: string | Uint8Array): void { this.add(this.type === 's' ? 'o' : '', output); }
 
-  private add(stream: StreamCode, text: string): void {
-    if (this.finished || !text) return;
+  private add(stream: StreamCode, output: string | Uint8Array): void {
+    if (this.finished || !output.length) return;
+    if (typeof output === 'string') { this.addText(stream, output); return; }
+    const bytes = Buffer.isBuffer(output) ? output : Buffer.from(output.buffer, output.byteOffset, output.byteLength);
+    if (bytes[bytes.length - 1] === NEWLINE && !this.redactor.hasSecrets && !this.partial.get(stream) && !this.decoders.has(stream)) {
+      this.queueBytes(stream, bytes);
+      return;
+    }
+    let decoder = this.decoders.get(stream);
+    if (!decoder) this.decoders.set(stream, (decoder = new StringDecoder('utf8')));
+    const text = decoder.write(bytes);
+    // Bytes ending a line leave nothing half-decoded: the stream may take the byte path again.
+    if (bytes[bytes.length - 1] === NEWLINE) this.decoders.delete(stream);
+    this.addText(stream, text);
+  }
+
+  private addText(stream: StreamCode, text: string): void {
+    if (!text) return;
     let rs = this.redact.get(stream);
     if (!rs) this.redact.set(stream, (rs = this.redactor.stream()));
     this.addLines(stream, rs.push(text));
@@ -123,10 +150,22 @@ export class BufferedLogWriter implements LogWriter {
 
   private queue(stream: StreamCode, lines: string): void {
     const last = this.segments[this.segments.length - 1];
-    if (last && last.stream === stream && last.text.length + lines.length <= this.maxAppendBytes) last.text += lines;
-    else this.segments.push({ stream, text: lines });
-    this.bufferedBytes += lines.length;
-    this.unstoredBytes += lines.length;
+    if (last && last.stream === stream && !last.parts && last.size + lines.length <= this.maxAppendBytes) { last.text += lines; last.size += lines.length; }
+    else this.segments.push({ stream, text: lines, parts: null, size: lines.length });
+    this.queued(lines.length);
+  }
+
+  /** Queues UTF-8 bytes of whole lines as they are (views of the worker's frames, not copies). */
+  private queueBytes(stream: StreamCode, bytes: Buffer): void {
+    const last = this.segments[this.segments.length - 1];
+    if (last && last.stream === stream && last.parts && last.size + bytes.length <= this.maxAppendBytes) { last.parts.push(bytes); last.size += bytes.length; }
+    else this.segments.push({ stream, text: '', parts: [bytes], size: bytes.length });
+    this.queued(bytes.length);
+  }
+
+  private queued(size: number): void {
+    this.bufferedBytes += size;
+    this.unstoredBytes += size;
     this.schedule();
   }
 
@@ -146,14 +185,14 @@ export class BufferedLogWriter implements LogWriter {
       while (this.segments.length) {
         // One segment at a time, so each text is let go as soon as it is appended.
         const s = this.segments.shift()!;
-        this.bufferedBytes -= s.text.length;
+        this.bufferedBytes -= s.size;
         try {
-          await this.updates.appendLog(this.logid, s.text, s.stream === '' ? undefined : s.stream);
+          await this.updates.appendLog(this.logid, s.parts ?? s.text, s.stream === '' ? undefined : s.stream);
         } catch (err) {
           // Keep the build going (a log write failure must not hang the step); report at finish.
           this.failure ??= err;
         }
-        this.unstoredBytes -= s.text.length;
+        this.unstoredBytes -= s.size;
         if (this.unstoredBytes < this.maxBufferedBytes) this.wakeWriters();
       }
     };
@@ -163,7 +202,10 @@ export class BufferedLogWriter implements LogWriter {
 
   finish(): Promise<void> {
     if (this.finished) return this.finished;
-    // Flush the redaction tails, then the unterminated last lines (terminated, as Buildbot does).
+    // Flush half-decoded characters, the redaction tails, then the unterminated last lines
+    // (terminated, as Buildbot does).
+    for (const [stream, decoder] of this.decoders) this.addText(stream, decoder.end());
+    this.decoders.clear();
     for (const [stream, rs] of this.redact) this.addLines(stream, rs.flush());
     for (const [stream, rest] of this.partial) if (rest) this.queue(stream, rest + '\n');
     this.partial.clear();

@@ -38,6 +38,14 @@ export interface RuntimeHost {
 const DEFAULT_MAX_COLLECT = 10 * 1024 * 1024;
 
 /** The text of a stdout/stderr/header update: a string, or Buildbot 3.7's [text, offsets, times]. */
+/**
+ * The output of a text update as it should reach a log: a mastro worker sends UTF-8 bytes (kept as
+ * bytes, so the master never decodes them), Buildbot workers send text or [text, offsets, times].
+ */
+export function updateOutput(value: unknown): string | Uint8Array {
+  return value instanceof Uint8Array ? value : updateText(value);
+}
+
 export function updateText(value: unknown): string {
   if (typeof value === 'string') return value;
   if (Array.isArray(value) && typeof value[0] === 'string') return value[0];
@@ -136,8 +144,9 @@ export class StepRuntimeImpl implements StepRuntime {
     }
     const maxCollect = opts.maxCollectBytes ?? DEFAULT_MAX_COLLECT;
     const collected = { stdout: [] as string[], stderr: [] as string[], bytes: 0, overflow: false };
-    const collect = (which: 'stdout' | 'stderr', text: string) => {
+    const collect = (which: 'stdout' | 'stderr', output: string | Uint8Array) => {
       if (collected.overflow) return;
+      const text = typeof output === 'string' ? output : Buffer.from(output.buffer, output.byteOffset, output.byteLength).toString('utf8');
       collected.bytes += text.length;
       if (collected.bytes > maxCollect) { collected.overflow = true; return; }
       collected[which].push(text);
@@ -147,13 +156,13 @@ export class StepRuntimeImpl implements StepRuntime {
       const [key, value] = pair;
       let target: LogWriter | null | undefined = null;
       switch (key) {
-        case 'stdout': { const t = updateText(value); stdio?.addStdout(t); target = stdio; if (opts.collectStdout) collect('stdout', t); break; }
-        case 'stderr': { const t = updateText(value); stdio?.addStderr(t); target = stdio; if (opts.collectStderr) collect('stderr', t); break; }
-        case 'header': stdio?.addHeader(updateText(value)); target = stdio; break;
+        case 'stdout': { const t = updateOutput(value); stdio?.addStdout(t); target = stdio; if (opts.collectStdout) collect('stdout', t); break; }
+        case 'stderr': { const t = updateOutput(value); stdio?.addStderr(t); target = stdio; if (opts.collectStderr) collect('stderr', t); break; }
+        case 'header': stdio?.addHeader(updateOutput(value)); target = stdio; break;
         case 'log': {
           if (Array.isArray(value) && typeof value[0] === 'string') {
             target = logfiles.get(value[0]);
-            target?.addStdout(updateText(value[1]));
+            target?.addStdout(updateOutput(value[1]));
           }
           break;
         }

@@ -112,12 +112,15 @@ export interface BuildStep {
 export interface LogWriter {
   readonly name: string;
   readonly logid: number;
-  /** Appends are buffered and coalesced; secrets are redacted, also across chunk boundaries. */
-  addStdout(text: string): void;
-  addStderr(text: string): void;
-  addHeader(text: string): void;
+  /**
+   * Appends are buffered and coalesced; secrets are redacted, also across chunk boundaries. Output
+   * is text, or UTF-8 bytes (as a worker sent them; a character may be split between two appends).
+   */
+  addStdout(output: string | Uint8Array): void;
+  addStderr(output: string | Uint8Array): void;
+  addHeader(output: string | Uint8Array): void;
   /** For text ('t') and html ('h') logs. */
-  addContent(text: string): void;
+  addContent(output: string | Uint8Array): void;
   /**
    * Null while the log accepts output freely; else resolves once buffered output has been stored
    * (backpressure: the worker's `update` is acknowledged only then). Optional for custom writers.

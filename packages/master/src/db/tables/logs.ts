@@ -9,7 +9,11 @@ import { applyFilters, applyOrderAndPage, countFiltered, type ListQuery } from '
 import type { LogType } from '../../data/types.js';
 
 export interface LogRow { id: number; name: string; slug: string; stepid: number; complete: boolean; num_lines: number; type: LogType }
-export interface ChunkRow { first_line: number; last_line: number; content: Buffer; compressed: number }
+/**
+ * Lines first_line..last_line of a log. For 's' logs `stream` null means every line starts with its
+ * stream code (Buildbot's layout); 'o'/'e'/'h' means all lines are of that stream and carry no code.
+ */
+export interface ChunkRow { first_line: number; last_line: number; content: Buffer; compressed: number; stream: string | null }
 
 export const LOG_COLUMNS: Record<string, string> = {
   logid: 'id', name: 'name', slug: 'slug', stepid: 'stepid', complete: 'complete', num_lines: 'num_lines', type: 'type',
@@ -60,7 +64,7 @@ export class LogsTable {
 
   /** Chunks overlapping lines first..last, in order; at most `maxChunks` (for streaming in pages). */
   async chunks(logid: number, first: number, last: number, maxChunks = 64): Promise<ChunkRow[]> {
-    return await this.k.selectFrom('logchunks').select(['first_line', 'last_line', 'content', 'compressed'])
+    return await this.k.selectFrom('logchunks').select(['first_line', 'last_line', 'content', 'compressed', 'stream'])
       .where('logid', '=', logid).where('last_line', '>=', first).where('first_line', '<=', last)
       .orderBy('first_line').limit(maxChunks).execute() as ChunkRow[];
   }
