@@ -5,8 +5,8 @@
  */
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { argString, type CommandDefinition, type CommandContext, type WorkerCommand } from './types.js';
-import { TransferState, asBytes, blocksizeOf, maxsizeOf } from './transfer.js';
+import type { CommandDefinition, CommandContext, WorkerCommand } from './types.js';
+import { TransferState, asBytes, transferArgs } from './transfer.js';
 
 class DownloadFile implements WorkerCommand {
   private readonly state = new TransferState();
@@ -14,9 +14,7 @@ class DownloadFile implements WorkerCommand {
 
   async run(): Promise<void> {
     const ctx = this.ctx;
-    const requested = argString(ctx.args, 'path');
-    const blocksize = blocksizeOf(ctx.args);
-    let remaining = maxsizeOf(ctx.args);
+    const { requested, blocksize, budget } = transferArgs(ctx.args);
     const mode = typeof ctx.args.mode === 'number' ? ctx.args.mode : null;
     let file: fsp.FileHandle | null = null;
     let target = requested;
@@ -28,22 +26,16 @@ class DownloadFile implements WorkerCommand {
     } catch (err) {
       await file?.close().catch(() => undefined);
       file = null;
-      this.state.stderr = `Cannot open file '${target}' for download` + ((err as Error).name === 'PathError' ? `: ${(err as Error).message}` : '');
-      this.state.rc = 1;
+      this.state.cannotOpen(target, 'download', err);
     }
     let failure: unknown = null;
     try {
       while (file && !this.state.interrupted) {
-        let length = blocksize;
-        if (remaining !== null && length > remaining) length = remaining;
-        if (length <= 0) {
-          this.state.stderr ??= `Maximum filesize reached, truncating file '${target}'`;
-          this.state.rc = 1;
-          break;
-        }
+        const length = budget.allow(blocksize);
+        if (length === 0) { this.state.truncated(target); break; }
         const data = asBytes(await ctx.request('update_read_file', { length }));
         if (data.length === 0) break;
-        if (remaining !== null) remaining -= data.length;
+        budget.spend(data.length);
         await file.write(data);
       }
     } catch (err) { failure = err; this.state.rc = 1; }

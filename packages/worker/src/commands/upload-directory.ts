@@ -6,8 +6,8 @@
 import { spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { packDirectory } from 'mastro-protocol/tar';
-import { argString, CommandArgsError, type CommandDefinition, type CommandContext, type WorkerCommand } from './types.js';
-import { TransferState, blocksizeOf, maxsizeOf } from './transfer.js';
+import { CommandArgsError, type CommandDefinition, type CommandContext, type WorkerCommand } from './types.js';
+import { TransferState, transferArgs } from './transfer.js';
 
 /** Re-chunks a stream into pieces of exactly `size` bytes (the last may be shorter). */
 async function* blocks(stream: Readable, size: number): AsyncGenerator<Buffer> {
@@ -40,11 +40,9 @@ class UploadDirectory implements WorkerCommand {
 
   async run(): Promise<void> {
     const ctx = this.ctx;
-    const requested = argString(ctx.args, 'path');
+    const { requested, blocksize, budget } = transferArgs(ctx.args);
     const compress = ctx.args.compress ?? null;
     if (compress !== null && compress !== 'gz' && compress !== 'bz2') throw new CommandArgsError(`unsupported compress ${JSON.stringify(compress)}: use 'gz', 'bz2' or null`);
-    const blocksize = blocksizeOf(ctx.args);
-    let remaining = maxsizeOf(ctx.args);
     const source = ctx.resolvePath(requested);
     let stream: Readable = packDirectory(source, { gzip: compress === 'gz' });
     if (compress === 'bz2') stream = bzip2(stream);
@@ -52,17 +50,10 @@ class UploadDirectory implements WorkerCommand {
     try {
       for await (const block of blocks(stream, blocksize)) {
         if (this.state.interrupted) break;
-        let data = block;
-        if (remaining !== null) {
-          if (remaining <= 0) {
-            this.state.stderr ??= `Maximum filesize reached, truncating file '${source}'`;
-            this.state.rc = 1;
-            break;
-          }
-          if (data.length > remaining) data = data.subarray(0, remaining);
-          remaining -= data.length;
-        }
-        await ctx.request('update_upload_directory_write', { args: data });
+        const length = budget.allow(block.length);
+        if (length === 0) { this.state.truncated(source); break; }
+        budget.spend(length);
+        await ctx.request('update_upload_directory_write', { args: length === block.length ? block : block.subarray(0, length) });
       }
       stream.destroy();
       await ctx.request('update_upload_directory_unpack');

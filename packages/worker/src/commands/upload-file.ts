@@ -4,8 +4,8 @@
  * `update_upload_file_close` and, with `keepstamp`, `update_upload_file_utime`.
  */
 import { promises as fsp } from 'node:fs';
-import { argString, type CommandDefinition, type CommandContext, type WorkerCommand } from './types.js';
-import { TransferState, blocksizeOf, maxsizeOf } from './transfer.js';
+import type { CommandDefinition, CommandContext, WorkerCommand } from './types.js';
+import { TransferState, transferArgs } from './transfer.js';
 
 class UploadFile implements WorkerCommand {
   private readonly state = new TransferState();
@@ -13,9 +13,7 @@ class UploadFile implements WorkerCommand {
 
   async run(): Promise<void> {
     const ctx = this.ctx;
-    const requested = argString(ctx.args, 'path');
-    const blocksize = blocksizeOf(ctx.args);
-    let remaining = maxsizeOf(ctx.args);
+    const { requested, blocksize, budget } = transferArgs(ctx.args);
     const keepstamp = !!ctx.args.keepstamp;
     let file: fsp.FileHandle | null = null;
     let times: { atime: number; mtime: number } | null = null;
@@ -25,23 +23,17 @@ class UploadFile implements WorkerCommand {
       if (keepstamp) { const st = await fsp.stat(source); times = { atime: st.atimeMs / 1000, mtime: st.mtimeMs / 1000 }; }
       file = await fsp.open(source, 'r');
     } catch (err) {
-      this.state.stderr = `Cannot open file '${source}' for upload` + ((err as Error).name === 'PathError' ? `: ${(err as Error).message}` : '');
-      this.state.rc = 1;
+      this.state.cannotOpen(source, 'upload', err);
     }
     ctx.sendStatus([['header', `sending ${source}\n`]]);
     try {
       while (file && !this.state.interrupted) {
-        let length = blocksize;
-        if (remaining !== null && length > remaining) length = remaining;
-        if (length <= 0) {
-          this.state.stderr ??= `Maximum filesize reached, truncating file '${source}'`;
-          this.state.rc = 1;
-          break;
-        }
+        const length = budget.allow(blocksize);
+        if (length === 0) { this.state.truncated(source); break; }
         const buf = Buffer.alloc(length);
         const { bytesRead } = await file.read(buf, 0, length, null);
         if (bytesRead === 0) break;
-        if (remaining !== null) remaining -= bytesRead;
+        budget.spend(bytesRead);
         await ctx.request('update_upload_file_write', { args: bytesRead === length ? buf : buf.subarray(0, bytesRead) });
       }
       await file?.close(); file = null;
