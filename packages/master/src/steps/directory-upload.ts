@@ -1,10 +1,9 @@
 /** `steps.directoryUpload({ workersrc, masterdest })`: copies a directory tree from the worker to the master. */
-import { mkdir } from 'node:fs/promises';
 import type { BuildStep, MaybeRenderable, StepFactory, StepOptions, StepRuntime } from '../process/step-types.js';
-import { Results, type Result } from '../process/results.js';
-import { setSummary } from './summary.js';
+import type { Result } from '../process/results.js';
 import { BaseStep, checkOneOf, checkPositive, makeFactory, requireOption } from './factory.js';
-import { DEFAULT_UPLOAD_BLOCKSIZE, refusalsFail, resolveForStep, transferOutcome, type MasterPathOption } from './transfer-common.js';
+import type { MasterPathOption } from './transfer-common.js';
+import { runUpload } from './upload-step.js';
 
 export interface DirectoryUploadOptions extends StepOptions, MasterPathOption {
   workersrc: MaybeRenderable<string>;
@@ -25,22 +24,10 @@ export class DirectoryUploadStep extends BaseStep<DirectoryUploadOptions> implem
   }
 
   run(rt: StepRuntime): Promise<Result> {
-    return refusalsFail(rt, async () => {
-      const o = this.options;
-      const workerSrc = String(await rt.render(o.workersrc));
-      const masterDest = await resolveForStep(rt, o.masterdest, 'masterdest', o.allowedRoot);
-      await mkdir(masterDest, { recursive: true });
-      await rt.setStateString(`uploading ${workerSrc}`);
-      const res = await rt.runRemote((w, b, cb) => w.uploadDirectory(b, {
-        workdir: rt.workdir, workerSrc, masterDest, maxsize: o.maxsize ?? null,
-        blocksize: o.blocksize ?? DEFAULT_UPLOAD_BLOCKSIZE, compress: o.compress ?? null,
-      }, cb));
-      const result = await transferOutcome(rt, res, `upload of directory ${workerSrc}`);
-      if (result === Results.SUCCESS && o.url) {
-        await rt.addURL(String(await rt.render(o.urlText ?? workerSrc)), String(await rt.render(o.url)));
-      }
-      await setSummary(rt, o, `uploaded ${workerSrc}`, result);
-      return result;
+    const o = this.options;
+    return runUpload(rt, o, {
+      target: 'directory',
+      start: (w, b, transfer, cb) => w.uploadDirectory(b, { ...transfer, compress: o.compress ?? null }, cb),
     });
   }
 }

@@ -1,11 +1,9 @@
 /** `steps.fileUpload({ workersrc, masterdest })`: copies one file from the worker to the master. */
-import { mkdir } from 'node:fs/promises';
-import { basename, dirname } from 'node:path';
 import type { BuildStep, MaybeRenderable, StepFactory, StepOptions, StepRuntime } from '../process/step-types.js';
-import { Results, type Result } from '../process/results.js';
-import { setSummary } from './summary.js';
+import type { Result } from '../process/results.js';
 import { BaseStep, checkPositive, makeFactory, requireOption } from './factory.js';
-import { DEFAULT_UPLOAD_BLOCKSIZE, refusalsFail, resolveForStep, transferOutcome, type MasterPathOption } from './transfer-common.js';
+import type { MasterPathOption } from './transfer-common.js';
+import { runUpload } from './upload-step.js';
 
 export interface FileUploadOptions extends StepOptions, MasterPathOption {
   /** Path on the worker, relative to the step's workdir. */
@@ -30,22 +28,10 @@ export class FileUploadStep extends BaseStep<FileUploadOptions> implements Build
   }
 
   run(rt: StepRuntime): Promise<Result> {
-    return refusalsFail(rt, async () => {
-      const o = this.options;
-      const workerSrc = String(await rt.render(o.workersrc));
-      const masterDest = await resolveForStep(rt, o.masterdest, 'masterdest', o.allowedRoot);
-      await mkdir(dirname(masterDest), { recursive: true });
-      await rt.setStateString(`uploading ${basename(workerSrc)}`);
-      const res = await rt.runRemote((w, b, cb) => w.uploadFile(b, {
-        workdir: rt.workdir, workerSrc, masterDest, maxsize: o.maxsize ?? null,
-        blocksize: o.blocksize ?? DEFAULT_UPLOAD_BLOCKSIZE, keepstamp: o.keepstamp ?? false, mode: o.mode ?? null,
-      }, cb));
-      const result = await transferOutcome(rt, res, `upload of ${workerSrc}`);
-      if (result === Results.SUCCESS && o.url) {
-        await rt.addURL(String(await rt.render(o.urlText ?? basename(masterDest))), String(await rt.render(o.url)));
-      }
-      await setSummary(rt, o, `uploaded ${basename(workerSrc)}`, result);
-      return result;
+    const o = this.options;
+    return runUpload(rt, o, {
+      target: 'file',
+      start: (w, b, transfer, cb) => w.uploadFile(b, { ...transfer, keepstamp: o.keepstamp ?? false, mode: o.mode ?? null }, cb),
     });
   }
 }
