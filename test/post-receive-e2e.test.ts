@@ -7,57 +7,26 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { ROOT, TestEnv, type MasterProcess } from './support/master-harness.js';
-import { buildsetCount, checkoutBuilder, finishedBuilds } from './support/change-e2e.js';
-
-const HOOK = join(ROOT, 'contrib/post-receive');
-const MASTRO_CLI = join(ROOT, 'packages/master/dist/cli.js');
-const GIT_ENV = { ...process.env, GIT_AUTHOR_NAME: 'Ada', GIT_AUTHOR_EMAIL: 'ada@example.org', GIT_COMMITTER_NAME: 'Cy', GIT_COMMITTER_EMAIL: 'cy@example.org', GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' };
+import { TestEnv, type MasterProcess } from './support/master-harness.js';
+import { buildsetCount, finishedBuilds } from './support/change-e2e.js';
+import { sendchange, startPushSetup, type PushSetup } from './support/push-e2e.js';
 
 describe('contrib/post-receive and mastro sendchange against a real master', () => {
   let env: TestEnv;
+  let setup: PushSetup;
   let master: MasterProcess;
   let bare: string;
   let work: string;
 
-  const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, env: GIT_ENV, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
-  /** `git push`, returning what the hook printed to the pusher ("remote: ..." lines). */
-  const push = (...args: string[]) => execFileSync('git', ['push', '--porcelain', 'origin', ...args], { cwd: work, env: GIT_ENV, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  const commit = (file: string, text: string) => {
-    writeFileSync(join(work, file), text);
-    git(work, 'add', file);
-    git(work, 'commit', '-q', '-m', `${file}: ${text.trim()}`);
-    return git(work, 'rev-parse', 'HEAD');
-  };
+  const commit = (file: string, text: string) => setup.commit(file, text);
+  const push = (...refspecs: string[]) => setup.push(...refspecs);
+  const git = (cwd: string, ...args: string[]) => setup.git(cwd, ...args);
   const summary = (b: Awaited<ReturnType<typeof finishedBuilds>>) => b.map((x) => [x.results, x.branch, x.gotRevision]);
 
   before(async () => {
     env = new TestEnv();
-    bare = join(env.root, 'proj.git');
-    git(env.root, 'init', '-q', '--bare', '--initial-branch=main', bare);
-    env.writeConfig(`import { defineConfig, worker, builder, steps, schedulers } from 'mastro';
-export default defineConfig({
-  db: { url: 'sqlite:state.sqlite' },
-  protocols: { msgpack: { port: 0 } },
-  www: { port: 0, changeHooks: { base: {} } },
-  workers: [worker('w0', 'pass')],
-  schedulers: [schedulers.anyBranch({ name: 'pushes', builderNames: ['proj'], changeFilter: { project: 'proj' } })],
-  builders: [${checkoutBuilder('proj', bare)}],
-});
-`);
-    master = await env.startMaster();
-    env.startWorker('w0', master.ready.workerPort);
-    copyFileSync(HOOK, join(bare, 'hooks', 'post-receive'));
-    chmodSync(join(bare, 'hooks', 'post-receive'), 0o755);
-    git(bare, 'config', 'hooks.mastro.master', `127.0.0.1:${master.ready.httpPort}`);
-    git(bare, 'config', 'hooks.mastro.project', 'proj');
-    work = join(env.root, 'work');
-    git(env.root, 'clone', '-q', bare, work);
-    git(work, 'checkout', '-q', '-b', 'main');
+    setup = await startPushSetup(env, '{ port: 0, changeHooks: { base: {} } }');
+    ({ master, bare, work } = setup);
   });
 
   after(() => env.cleanup());
@@ -104,10 +73,10 @@ export default defineConfig({
     push('main'); // the hook's Change builds it once (build 9); sendchange asks for it again
     await finishedBuilds(master, 'proj', 9);
     const sets = await buildsetCount(master);
-    const out = await promisify(execFile)(process.execPath, [MASTRO_CLI, 'sendchange', '--master', `127.0.0.1:${master.ready.httpPort}`,
-      '--who', 'Dev <dev@example.org>', '--repository', bare, '--project', 'proj', '--branch', 'main', '--revision', rev,
-      '--comments', 'sent by hand', '--property', 'origin:cli', 'check.sh', 'docs/readme.txt'], { cwd: env.root });
-    assert.match(out.stdout + out.stderr, /change sent|1 change/i);
+    const sent = await sendchange(env, master, ['--who', 'Dev <dev@example.org>', '--repository', bare, '--project', 'proj', '--branch', 'main', '--revision', rev,
+      '--comments', 'sent by hand', '--property', 'origin:cli', 'check.sh', 'docs/readme.txt']);
+    assert.equal(sent.code, 0, sent.out);
+    assert.match(sent.out, /change sent|1 change/i);
     const builds = await finishedBuilds(master, 'proj', 10);
     assert.deepEqual(summary(builds.slice(9)), [[0, 'main', rev]]);
     assert.equal(await buildsetCount(master), sets + 1);

@@ -7,64 +7,31 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { ROOT, TestEnv, type MasterProcess } from './support/master-harness.js';
-import { changeCount, checkoutBuilder, finishedBuilds } from './support/change-e2e.js';
-
-const HOOK = join(ROOT, 'contrib/post-receive');
-const MASTRO_CLI = join(ROOT, 'packages/master/dist/cli.js');
-const GIT_ENV = { ...process.env, GIT_AUTHOR_NAME: 'Ada', GIT_AUTHOR_EMAIL: 'ada@example.org', GIT_COMMITTER_NAME: 'Cy', GIT_COMMITTER_EMAIL: 'cy@example.org', GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' };
+import { TestEnv, type MasterProcess } from './support/master-harness.js';
+import { changeCount, finishedBuilds } from './support/change-e2e.js';
+import { sendchange as runSendchange, startPushSetup, type PushSetup } from './support/push-e2e.js';
 
 describe('mastro sendchange and contrib/post-receive against a master requiring change hook auth', () => {
   let env: TestEnv;
+  let setup: PushSetup;
   let master: MasterProcess;
   let bare: string;
   let work: string;
 
-  const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, env: GIT_ENV, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+  const git = (cwd: string, ...args: string[]) => setup.git(cwd, ...args);
   /** `git push`; the hook's messages come back on stderr as "remote: ..." lines. */
-  const push = (...args: string[]) => {
-    const r = spawnSync('git', ['push', '--porcelain', 'origin', ...args], { cwd: work, env: GIT_ENV, encoding: 'utf8' });
-    assert.equal(r.status, 0, `git push failed: ${r.stderr}`);
-    return r.stderr;
-  };
-  const commit = (text: string) => {
-    writeFileSync(join(work, 'check.sh'), text);
-    git(work, 'add', 'check.sh');
-    git(work, 'commit', '-q', '-m', text.trim());
-    return git(work, 'rev-parse', 'HEAD');
-  };
-  const sendchange = (rev: string, label: string, ...extra: string[]) => promisify(execFile)(process.execPath, [MASTRO_CLI, 'sendchange', '--master', `127.0.0.1:${master.ready.httpPort}`,
-    '--who', 'Dev <dev@example.org>', '--repository', bare, '--project', 'proj', '--branch', 'main', '--revision', rev, '--comments', label, ...extra, 'check.sh'], { cwd: env.root })
-    .then((r) => ({ code: 0, out: r.stdout + r.stderr }), (err: { code: number; stdout: string; stderr: string }) => ({ code: err.code, out: err.stdout + err.stderr }));
+  const push = (...refspecs: string[]) => setup.push(...refspecs);
+  const commit = (text: string) => setup.commit('check.sh', text, text.trim());
+  const sendchange = (rev: string, label: string, ...extra: string[]) => runSendchange(env, master, [
+    '--who', 'Dev <dev@example.org>', '--repository', bare, '--project', 'proj', '--branch', 'main', '--revision', rev, '--comments', label, ...extra, 'check.sh']);
 
   before(async () => {
     env = new TestEnv();
-    bare = join(env.root, 'proj.git');
-    git(env.root, 'init', '-q', '--bare', '--initial-branch=main', bare);
     writeFileSync(join(env.masterDir, 'changehook.passwd'), '# accounts for the post-receive hook\ngit-hook:push-secret\n');
-    env.writeConfig(`import { defineConfig, worker, builder, steps, schedulers } from 'mastro';
-export default defineConfig({
-  db: { url: 'sqlite:state.sqlite' },
-  protocols: { msgpack: { port: 0 } },
-  www: { port: 0, changeHooks: { base: {} }, changeHookAuth: [{ username: 'ci', password: 'sendchange-secret' }, 'file:changehook.passwd'] },
-  workers: [worker('w0', 'pass')],
-  schedulers: [schedulers.anyBranch({ name: 'pushes', builderNames: ['proj'], changeFilter: { project: 'proj' } })],
-  builders: [${checkoutBuilder('proj', bare)}],
-});
-`);
-    master = await env.startMaster();
-    env.startWorker('w0', master.ready.workerPort);
-    copyFileSync(HOOK, join(bare, 'hooks', 'post-receive'));
-    chmodSync(join(bare, 'hooks', 'post-receive'), 0o755);
-    git(bare, 'config', 'hooks.mastro.master', `127.0.0.1:${master.ready.httpPort}`);
-    git(bare, 'config', 'hooks.mastro.project', 'proj');
-    work = join(env.root, 'work');
-    git(env.root, 'clone', '-q', bare, work);
-    git(work, 'checkout', '-q', '-b', 'main');
+    setup = await startPushSetup(env, "{ port: 0, changeHooks: { base: {} }, changeHookAuth: [{ username: 'ci', password: 'sendchange-secret' }, 'file:changehook.passwd'] }");
+    ({ master, bare, work } = setup);
   });
 
   after(() => env.cleanup());
