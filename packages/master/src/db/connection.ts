@@ -10,6 +10,7 @@ import type { Schema } from './schema.js';
 import { migrate, type Engine } from './migrations.js';
 import { cachingSqliteDatabase } from './sqlite-statement-cache.js';
 import { groupCommitSqliteDatabase } from './sqlite-group-commit.js';
+import { useDirectSqlite } from './prepared.js';
 
 export interface OpenDatabaseOptions {
   /** Directory that relative SQLite paths are resolved against; default the current directory. */
@@ -67,8 +68,12 @@ export async function openConnection(url: string, opts: OpenDatabaseOptions = {}
     sqlite.pragma('case_sensitive_like = ON');
     const cached = cachingSqliteDatabase(sqlite, opts.statementCacheSize);
     const database = opts.groupCommit === false ? cached : groupCommitSqliteDatabase(sqlite, cached);
-    if ('durable' in database) durable = () => database.durable();
     kysely = new Kysely<Schema>({ dialect: new SqliteDialect({ database }) });
+    if ('durable' in database) {
+      durable = () => database.durable();
+      // Hot prepared queries and transactions run on the connection without Kysely's executor (prepared.ts).
+      useDirectSqlite(kysely, database);
+    }
     engine = 'sqlite';
   } else if (/^postgres(ql)?:\/\//.test(url)) {
     const pg = await import('pg');

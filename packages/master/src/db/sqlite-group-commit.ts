@@ -24,6 +24,17 @@ export interface GroupCommitSqliteDatabase extends SqliteDatabase {
   durable(): Promise<void>;
   /** Commits the open transaction now, if any (close and tests). */
   commitNow(): void;
+  /**
+   * True while a Kysely transaction holds the connection (it may await between its statements):
+   * a statement run directly now would land inside its savepoint, so direct callers go through
+   * Kysely instead, which queues them behind it.
+   */
+  readonly kyselyTransactionOpen: boolean;
+  /**
+   * Runs `fn` (synchronous statements only) inside a savepoint of the turn's transaction: all of its
+   * writes stay or, if it throws, none do. Nothing else can run in between, so no lock is needed.
+   */
+  atomically<T>(fn: () => T): T;
 }
 
 /** The savepoint that stands for a Kysely transaction inside the turn's transaction. */
@@ -134,6 +145,21 @@ export function groupCommitSqliteDatabase(raw: Database, inner: SqliteDatabase):
       inner.close();
     },
     commitNow() { if (explicitDepth === 0) commitTurn(); },
+    get kyselyTransactionOpen() { return explicitDepth > 0; },
+    atomically<T>(fn: () => T): T {
+      ensureOpen();
+      savepoint.run();
+      let result: T;
+      try {
+        result = fn();
+      } catch (err) {
+        // SQLite may have rolled everything back by itself (e.g. disk full): then there is nothing to undo.
+        if (raw.inTransaction) { rollbackTo.run(); release.run(); }
+        throw err;
+      }
+      release.run();
+      return result;
+    },
     durable() {
       if (!open) return Promise.resolve();
       return new Promise((resolve, reject) => { waiters.push({ resolve, reject }); });

@@ -8,6 +8,7 @@ import type { Schema } from '../schema.js';
 import { applyFilters, applyOrderAndPage, countFiltered, type ListQuery } from '../list-query.js';
 import type { BuildRequestRow } from '../../data/updates-api.js';
 import { prepared } from '../prepared.js';
+import { built, rows as rowsOf, run, transaction } from '../transaction.js';
 
 const COLUMNS = [
   'buildrequests.id as id', 'buildrequests.buildsetid as buildsetid', 'buildrequests.builderid as builderid',
@@ -30,6 +31,8 @@ const insertClaim = prepared((p: { brid: number; masterid: number; claimed_at: n
 const selectOneClaimedBy = prepared((p: { id: number; masterid: number }, db) => db.selectFrom('buildrequests')
   .innerJoin('buildrequest_claims', 'buildrequest_claims.brid', 'buildrequests.id').select(COLUMNS)
   .where('buildrequests.id', '=', p.id).where('buildrequest_claims.masterid', '=', p.masterid).where('buildrequests.complete', '=', 0));
+const selectForBuildset = prepared((p: { bsid: number }, db) => db.selectFrom('buildrequests').leftJoin('buildrequest_claims', 'buildrequest_claims.brid', 'buildrequests.id')
+  .select(COLUMNS).where('buildrequests.buildsetid', '=', p.bsid).orderBy('buildrequests.id'));
 const completeOne = prepared((p: { id: number; results: number; complete_at: number }, db) =>
   db.updateTable('buildrequests').set({ complete: 1, results: p.results, complete_at: p.complete_at }).where('id', '=', p.id));
 
@@ -66,7 +69,7 @@ export class BuildRequestsTable {
   }
 
   async forBuildset(bsid: number): Promise<BuildRequestRow[]> {
-    return (await this.base().select(COLUMNS).where('buildrequests.buildsetid', '=', bsid).orderBy('buildrequests.id').execute()).map(toRow);
+    return (await selectForBuildset.rows(this.k, { bsid })).map(toRow);
   }
 
   async claimedBy(masterid: number): Promise<BuildRequestRow[]> {
@@ -87,15 +90,15 @@ export class BuildRequestsTable {
     if (!brids.length) return [];
     const sorted = [...new Set(brids)].sort((a, b) => a - b);
     try {
-      return await this.k.transaction().execute(async (trx) => {
-        const rows = (sorted.length === 1 ? await selectOne.rows(trx, { id: sorted[0]! })
-          : await trx.selectFrom('buildrequests').leftJoin('buildrequest_claims', 'buildrequest_claims.brid', 'buildrequests.id')
-            .select(COLUMNS).where('buildrequests.id', 'in', sorted).orderBy('buildrequests.id').execute()).map(toRow);
+      return await transaction(this.k, function* () {
+        const rows = (sorted.length === 1 ? yield* rowsOf(selectOne, { id: sorted[0]! })
+          : (yield* built((db) => db.selectFrom('buildrequests').leftJoin('buildrequest_claims', 'buildrequest_claims.brid', 'buildrequests.id')
+            .select(COLUMNS).where('buildrequests.id', 'in', sorted).orderBy('buildrequests.id'))).rows).map(toRow);
         // Unknown, complete or claimed already: a lost race (the claim key would refuse it anyway).
         if (rows.length !== sorted.length || rows.some((r) => r.complete || r.claimed_by_masterid !== null)) throw new ClaimConflict();
         // Sorted ids make two masters lock rows in the same order, so they conflict instead of deadlocking.
-        if (sorted.length === 1) await insertClaim.execute(trx, { brid: sorted[0]!, masterid, claimed_at: claimedAt });
-        else await trx.insertInto('buildrequest_claims').values(sorted.map((brid) => ({ brid, masterid, claimed_at: claimedAt }))).execute();
+        if (sorted.length === 1) yield* run(insertClaim, { brid: sorted[0]!, masterid, claimed_at: claimedAt });
+        else yield* built((db) => db.insertInto('buildrequest_claims').values(sorted.map((brid) => ({ brid, masterid, claimed_at: claimedAt }))));
         return rows.map((r) => ({ ...r, claimed_by_masterid: masterid, claimed_at: claimedAt }));
       });
     } catch (err) {
@@ -125,14 +128,14 @@ export class BuildRequestsTable {
   async completeRows(brids: number[], results: number, completeAt: number, masterid: number): Promise<BuildRequestRow[] | null> {
     if (!brids.length) return [];
     const ids = [...new Set(brids)];
-    return this.k.transaction().execute(async (trx) => {
-      const rows = (ids.length === 1 ? await selectOneClaimedBy.rows(trx, { id: ids[0]!, masterid })
-        : await trx.selectFrom('buildrequests').innerJoin('buildrequest_claims', 'buildrequest_claims.brid', 'buildrequests.id')
+    return transaction(this.k, function* () {
+      const rows = (ids.length === 1 ? yield* rowsOf(selectOneClaimedBy, { id: ids[0]!, masterid })
+        : (yield* built((db) => db.selectFrom('buildrequests').innerJoin('buildrequest_claims', 'buildrequest_claims.brid', 'buildrequests.id')
           .select(COLUMNS).where('buildrequests.id', 'in', ids)
-          .where('buildrequest_claims.masterid', '=', masterid).where('buildrequests.complete', '=', 0).orderBy('buildrequests.id').execute()).map(toRow);
+          .where('buildrequest_claims.masterid', '=', masterid).where('buildrequests.complete', '=', 0).orderBy('buildrequests.id'))).rows).map(toRow);
       if (rows.length !== ids.length) return null;
-      if (ids.length === 1) await completeOne.execute(trx, { id: ids[0]!, results, complete_at: completeAt });
-      else await trx.updateTable('buildrequests').set({ complete: 1, results, complete_at: completeAt }).where('id', 'in', ids).execute();
+      if (ids.length === 1) yield* run(completeOne, { id: ids[0]!, results, complete_at: completeAt });
+      else yield* built((db) => db.updateTable('buildrequests').set({ complete: 1, results, complete_at: completeAt }).where('id', 'in', ids));
       return rows.map((r) => ({ ...r, complete: true, results, complete_at: completeAt }));
     });
   }

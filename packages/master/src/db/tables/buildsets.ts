@@ -9,6 +9,7 @@ import type { BuildRequestRow, BuildsetRow } from '../../data/updates-api.js';
 import type { SourcedProperties } from '../../data/types.js';
 import { Lru } from '../lru.js';
 import { prepared } from '../prepared.js';
+import { built, first, run, transaction } from '../transaction.js';
 
 type NewBuildsetRow = {
   external_idstring: string | null; reason: string; submitted_at: number; parent_buildid: number | null; parent_relationship: string | null;
@@ -52,23 +53,23 @@ export class BuildsetsTable {
    * caller can publish them without reading them back.
    */
   async add(b: NewBuildset): Promise<{ bsid: number; brids: Record<number, number>; buildset: BuildsetRow; requests: BuildRequestRow[] }> {
-    const res = await this.k.transaction().execute(async (trx) => {
-      const { id: bsid } = (await insertBuildset.first(trx, b))!;
+    const res = await transaction(this.k, function* () {
+      const { id: bsid } = (yield* first(insertBuildset, b))!;
       const props = Object.entries(b.properties);
       // One row (the common case) through a prepared insert, several in one statement.
-      if (props.length === 1) await insertProperty.execute(trx, { buildsetid: bsid, property_name: props[0]![0], property_value: JSON.stringify(props[0]![1]) });
-      else if (props.length) await trx.insertInto('buildset_properties').values(props.map(([property_name, v]) => ({ buildsetid: bsid, property_name, property_value: JSON.stringify(v) }))).execute();
-      if (b.sourcestampids.length === 1) await insertStamp.execute(trx, { buildsetid: bsid, sourcestampid: b.sourcestampids[0]! });
-      else if (b.sourcestampids.length) await trx.insertInto('buildset_sourcestamps').values(b.sourcestampids.map((sourcestampid) => ({ buildsetid: bsid, sourcestampid }))).execute();
+      if (props.length === 1) yield* run(insertProperty, { buildsetid: bsid, property_name: props[0]![0], property_value: JSON.stringify(props[0]![1]) });
+      else if (props.length) yield* built((db) => db.insertInto('buildset_properties').values(props.map(([property_name, v]) => ({ buildsetid: bsid, property_name, property_value: JSON.stringify(v) }))));
+      if (b.sourcestampids.length === 1) yield* run(insertStamp, { buildsetid: bsid, sourcestampid: b.sourcestampids[0]! });
+      else if (b.sourcestampids.length) yield* built((db) => db.insertInto('buildset_sourcestamps').values(b.sourcestampids.map((sourcestampid) => ({ buildsetid: bsid, sourcestampid }))));
       const brids: Record<number, number> = {};
       if (b.builderids.length === 1) {
-        const r = (await insertRequest.first(trx, { buildsetid: bsid, builderid: b.builderids[0]!, priority: b.priority, submitted_at: b.submitted_at, waited_for: b.waited_for ? 1 : 0 }))!;
+        const r = (yield* first(insertRequest, { buildsetid: bsid, builderid: b.builderids[0]!, priority: b.priority, submitted_at: b.submitted_at, waited_for: b.waited_for ? 1 : 0 }))!;
         brids[r.builderid] = r.id;
       } else if (b.builderids.length) {
-        const rows = await trx.insertInto('buildrequests').values(b.builderids.map((builderid) => ({
+        const { rows } = yield* built((db) => db.insertInto('buildrequests').values(b.builderids.map((builderid) => ({
           buildsetid: bsid, builderid, priority: b.priority, complete: 0, results: null,
           submitted_at: b.submitted_at, complete_at: null, waited_for: b.waited_for ? 1 : 0,
-        }))).returning(['id', 'builderid']).execute();
+        }))).returning(['id', 'builderid']));
         for (const r of rows) brids[r.builderid] = r.id;
       }
       return { bsid, brids };

@@ -5,6 +5,7 @@ import { applyFilters, applyOrderAndPage, countFiltered, type ListQuery } from '
 import type { ChangeRow } from '../../data/updates-api.js';
 import type { SourcedProperties } from '../../data/types.js';
 import { prepared } from '../prepared.js';
+import { built, first, run, transaction } from '../transaction.js';
 
 type BranchKey = { repository: string; project: string; codebase: string };
 // The parent is the newest change on the same branch of the same repository, as in Buildbot.
@@ -37,13 +38,13 @@ export class ChangesTable {
 
   /** Adds the change and returns its row as a read would give it (no read-back). */
   async insert(c: NewChange): Promise<ChangeRow> {
-    const { changeid, parent } = await this.k.transaction().execute(async (trx) => {
-      const parent = c.branch === null ? await parentWithoutBranch.first(trx, c) : await parentOnBranch.first(trx, { ...c, branch: c.branch });
-      const { changeid } = (await insertChange.first(trx, { ...c, parent_changeids: parent?.changeid ?? null }))!;
-      if (c.files.length === 1) await insertFile.execute(trx, { changeid, filename: c.files[0]! });
-      else if (c.files.length) await trx.insertInto('change_files').values(c.files.map((filename) => ({ changeid, filename }))).execute();
+    const { changeid, parent } = await transaction(this.k, function* () {
+      const parent = c.branch === null ? yield* first(parentWithoutBranch, c) : yield* first(parentOnBranch, { ...c, branch: c.branch });
+      const { changeid } = (yield* first(insertChange, { ...c, parent_changeids: parent?.changeid ?? null }))!;
+      if (c.files.length === 1) yield* run(insertFile, { changeid, filename: c.files[0]! });
+      else if (c.files.length) yield* built((db) => db.insertInto('change_files').values(c.files.map((filename) => ({ changeid, filename }))));
       const props = Object.entries(c.properties);
-      if (props.length) await trx.insertInto('change_properties').values(props.map(([property_name, v]) => ({ changeid, property_name, property_value: JSON.stringify(v) }))).execute();
+      if (props.length) yield* built((db) => db.insertInto('change_properties').values(props.map(([property_name, v]) => ({ changeid, property_name, property_value: JSON.stringify(v) }))));
       return { changeid, parent: parent?.changeid ?? null };
     });
     return {

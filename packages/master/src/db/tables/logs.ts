@@ -7,6 +7,11 @@ import type { Kysely } from 'kysely';
 import type { Schema } from '../schema.js';
 import { applyFilters, applyOrderAndPage, countFiltered, type ListQuery } from '../list-query.js';
 import type { LogType } from '../../data/types.js';
+import { prepared } from '../prepared.js';
+
+const insertLog = prepared((p: { name: string; slug: string; stepid: number; type: string }, db) =>
+  db.insertInto('logs').values({ name: p.name, slug: p.slug, stepid: p.stepid, complete: 0, num_lines: 0, type: p.type as LogType }).returning('id'));
+const finishLog = prepared((p: { id: number }, db) => db.updateTable('logs').set({ complete: 1 }).where('id', '=', p.id));
 
 export interface LogRow { id: number; name: string; slug: string; stepid: number; complete: boolean; num_lines: number; type: LogType }
 /**
@@ -37,8 +42,7 @@ export class LogsTable {
 
   /** Inserts a log whose slug the caller already knows to be unique within the step. */
   async insert(stepid: number, name: string, slug: string, type: LogType): Promise<number> {
-    const { id } = await this.k.insertInto('logs').values({ name, slug, stepid, complete: 0, num_lines: 0, type }).returning('id').executeTakeFirstOrThrow();
-    return id;
+    return (await insertLog.first(this.k, { name, slug, stepid, type }))!.id;
   }
 
   /** Writes chunks and the new line count in one transaction. */
@@ -50,7 +54,7 @@ export class LogsTable {
     });
   }
 
-  async finish(id: number): Promise<void> { await this.k.updateTable('logs').set({ complete: 1 }).where('id', '=', id).execute(); }
+  async finish(id: number): Promise<void> { await finishLog.execute(this.k, { id }); }
 
   async get(id: number): Promise<LogRow | undefined> {
     const r = await this.k.selectFrom('logs').selectAll().where('id', '=', id).executeTakeFirst();
