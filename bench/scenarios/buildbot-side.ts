@@ -5,11 +5,10 @@
  * the returned `params:` entries of the notes.
  */
 import { join } from 'node:path';
-import { rmSync } from 'node:fs';
 import type { BenchOptions } from '../types.js';
 import { benchChanges } from '../support/changes.js';
 import { cpuMsOf, mapLimit } from '../support/proc.js';
-import { withCleanup } from '../support/cleanup.js';
+import { withScratchDir } from '../support/cleanup.js';
 import { startBuildbotBench, type BuildbotBench } from '../support/buildbot.js';
 import { median } from '../stats.js';
 import { logCommand } from './logs.js';
@@ -17,9 +16,7 @@ import { logCommand } from './logs.js';
 const now = () => performance.timeOrigin + performance.now();
 
 async function withBuildbot<T>(opts: BenchOptions, tag: string, workers: string[], maxBuilds: number, logLines: number, body: (bb: BuildbotBench) => Promise<T>): Promise<T> {
-  const root = join(opts.tmpDir, `bb-${tag}`);
-  return withCleanup(async (c) => {
-    c.add(() => rmSync(root, { recursive: true, force: true }));
+  return withScratchDir(join(opts.tmpDir, `bb-${tag}`), async (c, root) => {
     const bb = await startBuildbotBench(root, { workers, maxBuilds, logCommand: logCommand(logLines) });
     c.add(() => bb.stop());
     await bb.startWorkers(workers);

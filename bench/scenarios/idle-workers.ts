@@ -6,12 +6,10 @@
  */
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { rmSync } from 'node:fs';
 import type { BenchOptions, Scenario } from '../types.js';
-import { masterConfigSource } from '../support/configs.js';
-import { startMasterProc, writeMasterDir } from '../support/master-proc.js';
+import { startMasterProc, writeBenchMaster } from '../support/master-proc.js';
 import { waitUntil } from '../support/proc.js';
-import { withCleanup } from '../support/cleanup.js';
+import { withScratchDir } from '../support/cleanup.js';
 import { startSimWorkers } from '../support/sim-workers.js';
 
 export const idleWorkers: Scenario = {
@@ -24,13 +22,11 @@ export const idleWorkers: Scenario = {
     if (Number.isFinite(limit) && limit < n + 1000) {
       throw new Error(`open-file limit is ${limit}, below the ${n + 1000} this scenario needs; raise it (ulimit -n ${n + 1000}) and run again`);
     }
-    const root = join(opts.tmpDir, 's5');
-    return withCleanup(async (c) => {
-      c.add(() => rmSync(root, { recursive: true, force: true }));
-      const dir = writeMasterDir(join(root, 'master'), masterConfigSource({
+    return withScratchDir(join(opts.tmpDir, 's5'), async (c, root) => {
+      const dir = writeBenchMaster(root, {
         workerPrefix: 'idle', workerCount: n, password: 'bench-pw', maxBuilds: 1,
         builders: [{ name: 'bench', command: ['true'] }], www: false, scheduler: false,
-      }));
+      });
       const master = await startMasterProc(dir, { tag: 's5-master', exposeGc: true, startTimeoutMs: 120_000 });
       c.add(() => master.stop());
       const before = await master.request<{ rssKiB: number }>('gc');

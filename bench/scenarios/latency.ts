@@ -5,14 +5,12 @@
  * the previous build finished; medians over N, after a few warm-up changes that are not counted.
  */
 import { join } from 'node:path';
-import { rmSync } from 'node:fs';
 import { pino, destination } from 'pino';
 import type { BenchOptions, Scenario } from '../types.js';
-import { masterConfigSource } from '../support/configs.js';
-import { masterHasWww, writeMasterDir } from '../support/master-proc.js';
+import { masterHasWww, writeBenchMaster } from '../support/master-proc.js';
 import { benchChanges, httpChangeSink, type ChangeSink } from '../support/changes.js';
 import { waitUntil } from '../support/proc.js';
-import { withCleanup } from '../support/cleanup.js';
+import { withScratchDir } from '../support/cleanup.js';
 import { startWorkers } from '../support/mastro-workers.js';
 import { median, percentile } from '../stats.js';
 import { Master } from '../../packages/master/dist/master.js';
@@ -25,14 +23,12 @@ export const latency: Scenario = {
   name: 'latency, idle master',
   async run(opts: BenchOptions) {
     const n = opts.quick ? 10 : 50;
-    const root = join(opts.tmpDir, 's3');
-    return withCleanup(async (c) => {
-      c.add(() => rmSync(root, { recursive: true, force: true }));
+    return withScratchDir(join(opts.tmpDir, 's3'), async (c, root) => {
       const www = masterHasWww();
-      const dir = writeMasterDir(join(root, 'master'), masterConfigSource({
+      const dir = writeBenchMaster(root, {
         workerPrefix: 'w', workerCount: 1, password: 'bench-pw', maxBuilds: 1,
         builders: [{ name: 'bench', command: ['true'] }], www, scheduler: true,
-      }));
+      });
       const master = await Master.start(dir, { logger: pino({ level: 'warn' }, destination(2)), readyFile: false });
       c.add(() => master.stop({ graceMs: 0 }));
       const [worker] = await startWorkers(join(root, 'workers'), `127.0.0.1:${master.workerPort}`, ['w0'], 'bench-pw');

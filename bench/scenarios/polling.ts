@@ -5,10 +5,10 @@
  * then one repository gets a new commit and cycle 3 must turn it into exactly one Change.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BenchOptions, Scenario } from '../types.js';
-import { withCleanup } from '../support/cleanup.js';
+import { withScratchDir } from '../support/cleanup.js';
 
 const mirrorModule = new URL('../../packages/master/dist/changes/mirror/index.js', import.meta.url).pathname;
 
@@ -39,9 +39,7 @@ export const polling: Scenario = {
   async run(opts: BenchOptions) {
     if (!existsSync(mirrorModule)) throw new Error('not runnable: the mirror poller (packages/master/dist/changes/mirror) is not built');
     const n = opts.quick ? 50 : 500;
-    const root = join(opts.tmpDir, 's7');
-    return withCleanup(async (c) => {
-      c.add(() => rmSync(root, { recursive: true, force: true }));
+    return withScratchDir(join(opts.tmpDir, 's7'), async (c, root) => {
       const repos = makeRepos(root, n);
       const masterDir = join(root, 'master');
       mkdirSync(masterDir);

@@ -6,11 +6,9 @@
  * whether the queue scales linearly).
  */
 import { join } from 'node:path';
-import { rmSync } from 'node:fs';
 import type { BenchOptions, Scenario } from '../types.js';
-import { masterConfigSource } from '../support/configs.js';
-import { startMasterProc, writeMasterDir } from '../support/master-proc.js';
-import { withCleanup } from '../support/cleanup.js';
+import { startMasterProc, writeBenchMaster } from '../support/master-proc.js';
+import { withScratchDir } from '../support/cleanup.js';
 import { startSimWorkers } from '../support/sim-workers.js';
 
 const WORKERS = 50;
@@ -18,12 +16,11 @@ const WORKERS = 50;
 interface QueueRun { seedSeconds: number; startToReadyMs: number; startToFirstBuildMs: number; totalSeconds: number; drainSeconds: number }
 
 async function queueRun(root: string, n: number): Promise<QueueRun> {
-  return withCleanup(async (c) => {
-    c.add(() => rmSync(root, { recursive: true, force: true }));
-    const dir = writeMasterDir(join(root, 'master'), masterConfigSource({
+  return withScratchDir(root, async (c) => {
+    const dir = writeBenchMaster(root, {
       workerPrefix: 'q', workerCount: WORKERS, password: 'bench-pw', maxBuilds: 1,
       builders: [{ name: 'bench', command: ['true'] }], www: false, scheduler: false,
-    }));
+    });
     const first = await startMasterProc(dir, { tag: 's6-seed' });
     const s0 = performance.now();
     try {

@@ -5,13 +5,11 @@
  * event bus, reported over IPC the moment the Nth build finishes).
  */
 import { join } from 'node:path';
-import { rmSync } from 'node:fs';
 import type { BenchOptions, Scenario, ScenarioResult } from '../types.js';
-import { masterConfigSource } from '../support/configs.js';
-import { masterHasWww, startMasterProc, writeMasterDir, type MasterProc } from '../support/master-proc.js';
+import { masterHasWww, startMasterProc, writeBenchMaster, type MasterProc } from '../support/master-proc.js';
 import { benchChanges, changeSinkFor } from '../support/changes.js';
 import { cpuMsOf, mapLimit, waitUntil } from '../support/proc.js';
-import { withCleanup, type Cleanup } from '../support/cleanup.js';
+import { withScratchDir, type Cleanup } from '../support/cleanup.js';
 import { startWorkers } from '../support/mastro-workers.js';
 import { startSimWorkers } from '../support/sim-workers.js';
 import { bbThroughputChanges, buildbotThroughput } from './buildbot-side.js';
@@ -67,13 +65,11 @@ export const realWorkers: Scenario = {
   name: 'throughput, real workers',
   async run(opts: BenchOptions) {
     const changes = opts.quick ? 50 : 500;
-    const root = join(opts.tmpDir, 's1');
-    return withCleanup(async (c) => {
-      c.add(() => rmSync(root, { recursive: true, force: true }));
-      const dir = writeMasterDir(join(root, 'master'), masterConfigSource({
+    return withScratchDir(join(opts.tmpDir, 's1'), async (c, root) => {
+      const dir = writeBenchMaster(root, {
         workerPrefix: 'w', workerCount: 2, password: 'bench-pw', maxBuilds: 4,
         builders: [{ name: 'bench', command: ['true'] }], www: masterHasWww(), scheduler: true,
-      }));
+      });
       const master = await startMasterProc(dir, { tag: 's1-master' });
       c.add(() => master.stop());
       const workers = await startWorkers(join(root, 'workers'), `127.0.0.1:${master.ready.workerPort}`, ['w0', 'w1'], 'bench-pw');
@@ -93,13 +89,11 @@ export const simulatedWorkers: Scenario = {
   async run(opts: BenchOptions) {
     const workerCount = opts.quick ? 20 : 200;
     const changes = opts.quick ? 200 : 2000;
-    const root = join(opts.tmpDir, 's2');
-    return withCleanup(async (c) => {
-      c.add(() => rmSync(root, { recursive: true, force: true }));
-      const dir = writeMasterDir(join(root, 'master'), masterConfigSource({
+    return withScratchDir(join(opts.tmpDir, 's2'), async (c, root) => {
+      const dir = writeBenchMaster(root, {
         workerPrefix: 'sim', workerCount, password: 'bench-pw', maxBuilds: 1,
         builders: [{ name: 'bench', command: ['true'] }], www: masterHasWww(), scheduler: true,
-      }));
+      });
       const master = await startMasterProc(dir, { tag: 's2-master' });
       c.add(() => master.stop());
       const sims = await startSimWorkers({

@@ -6,13 +6,12 @@
  * spawned -> the master reports it attached, median of 5 fresh starts.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BenchOptions, Scenario } from '../types.js';
-import { masterConfigSource } from '../support/configs.js';
-import { startMasterProc, writeMasterDir } from '../support/master-proc.js';
+import { startMasterProc, writeBenchMaster } from '../support/master-proc.js';
 import { treeRssKiB, waitUntil } from '../support/proc.js';
-import { withCleanup } from '../support/cleanup.js';
+import { withScratchDir } from '../support/cleanup.js';
 import { createWorkerDir, startWorkerProc } from '../support/mastro-workers.js';
 import { median } from '../stats.js';
 
@@ -52,13 +51,11 @@ export const workerFootprint: Scenario = {
     const paths = ['packages/worker/dist', 'packages/protocol/dist', 'packages/worker/package.json', 'packages/protocol/package.json', ...packages.map((p) => `node_modules/${p}`)]
       .map((p) => join(repoRoot, p));
     const sizeMiB = duKiB(paths) / 1024;
-    const root = join(opts.tmpDir, 's8');
-    return withCleanup(async (c) => {
-      c.add(() => rmSync(root, { recursive: true, force: true }));
-      const dir = writeMasterDir(join(root, 'master'), masterConfigSource({
+    return withScratchDir(join(opts.tmpDir, 's8'), async (c, root) => {
+      const dir = writeBenchMaster(root, {
         workerPrefix: 'w', workerCount: 1, password: 'bench-pw', maxBuilds: 1,
         builders: [{ name: 'bench', command: ['true'] }], www: false, scheduler: false,
-      }));
+      });
       const master = await startMasterProc(dir, { tag: 's8-master' });
       c.add(() => master.stop());
       const workerDir = join(root, 'w0');

@@ -1,3 +1,5 @@
+import { rmSync } from 'node:fs';
+
 /** Collects teardown steps of a scenario and runs them in reverse order, whatever failed before. */
 export class Cleanup {
   private steps: Array<() => unknown> = [];
@@ -13,4 +15,12 @@ export class Cleanup {
 export async function withCleanup<T>(body: (c: Cleanup) => Promise<T>): Promise<T> {
   const c = new Cleanup();
   try { return await body(c); } finally { await c.run(); }
+}
+
+/** Like withCleanup, and the last step removes `root`, the scenario's scratch directory (passed on to `body`). */
+export function withScratchDir<T>(root: string, body: (c: Cleanup, root: string) => Promise<T>): Promise<T> {
+  return withCleanup((c) => {
+    c.add(() => rmSync(root, { recursive: true, force: true }));
+    return body(c, root);
+  });
 }

@@ -8,6 +8,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { masterConfigSource, type BenchMasterConfig } from './configs.js';
 import { memoryOf, profileFlags, stopGroup, type MemoryReading } from './proc.js';
 
 const repoRoot = new URL('../../', import.meta.url).pathname;
@@ -22,6 +23,11 @@ export function writeMasterDir(dir: string, configSource: string): string {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'master.config.js'), configSource);
   return dir;
+}
+
+/** Writes `<root>/master` with the master.config.js for `config`; returns that directory. */
+export function writeBenchMaster(root: string, config: BenchMasterConfig): string {
+  return writeMasterDir(join(root, 'master'), masterConfigSource(config));
 }
 
 export interface MasterReady { workerPort: number; httpPort: number | null; readyAt: number; spawnedAt: number; rssKiB: number }
