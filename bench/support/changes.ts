@@ -5,7 +5,7 @@
  */
 import http from 'node:http';
 import type { MasterProc } from './master-proc.js';
-import { seededRandom } from '../stats.js';
+import { seededRandom } from '../../test/support/seeded-random.js';
 
 export interface ChangeInput { branch: string; revision: string; project: string; comments: string }
 

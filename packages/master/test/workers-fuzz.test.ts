@@ -10,19 +10,13 @@ import { WebSocket } from 'ws';
 import { pack } from 'msgpackr';
 import { startHarness } from '../../../test/support/workers-harness.js';
 import { connectFakeWorker } from '../../../test/support/workers-fake-worker.js';
+import { seededRandom } from '../../../test/support/seeded-random.js';
 
 const MAX_FRAME = 64 * 1024;
 const SEED = Number(process.env.MASTRO_FUZZ_SEED ?? 20261121);
 
 function prng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = seededRandom(seed);
   return { next, int: (n: number) => Math.floor(next() * n), pick: <T>(xs: readonly T[]) => xs[Math.floor(next() * xs.length)]! };
 }
 

@@ -14,23 +14,12 @@ import { decodeMessage, encodeMessage } from '../src/codec.js';
 import { ProtocolConnection } from '../src/connection.js';
 import { KNOWN_OPS, validateMessage } from '../src/validation.js';
 import { errors, masterToWorker, workerToMaster } from '../scripts/vector-cases.js';
+import { seededRandom } from '../../../test/support/seeded-random.js';
 
 const SEED = Number(process.env.MASTRO_FUZZ_SEED ?? 0x5eed);
 const FRAMES_PER_ENCODING = Number(process.env.MASTRO_FUZZ_FRAMES ?? 2000);
 const MAX_FRAME = 64 * 1024;
 const ACCEPTED_CLOSE_CODES = new Set([1002, 1003, 1007, 1009]);
-
-/** mulberry32: small, fast, seedable. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const samples = [...masterToWorker, ...workerToMaster, ...errors].flatMap((c) => (c.request ? [c.request] : []));
 
@@ -181,7 +170,7 @@ async function fuzz(encoding: 'msgpack' | 'json', seed: number): Promise<FuzzTar
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   await once(wss, 'listening');
   const target = new FuzzTarget(wss);
-  const gen = makeGenerator(prng(seed));
+  const gen = makeGenerator(seededRandom(seed));
   const isBinary = encoding === 'msgpack';
   try {
     for (let i = 0; i < FRAMES_PER_ENCODING; i++) {
