@@ -7,6 +7,7 @@
  */
 import type { AddChangeInput } from '../../data/updates-api.js';
 import { epochSeconds, extractProperties, header, newReplayGuard, parsePayload, DEFAULT_HOOK_BODY_LIMIT, type ChangeHookDialect, type CommonHookOptions, type HookRequest, type HookVerdict } from './dialect.js';
+import { pushedCommitFields, pushedRef } from './push-commits.js';
 import { verifyHubSignature256 } from './signature.js';
 
 export interface GithubHookOptions extends CommonHookOptions {
@@ -38,25 +39,18 @@ export function createGithubHook(o: GithubHookOptions = {}): ChangeHookDialect {
   const skipped = (msg: unknown) => typeof msg === 'string' && skips.some((r) => r.test(msg));
 
   function push(payload: any, event: string): AddChangeInput[] | string {
-    const ref: string = payload.ref ?? '';
-    const m = /^refs\/(heads|tags)\/(.+)$/.exec(ref);
-    if (!m) return `ref ${ref} is not a branch or tag; ignored`;
-    if (payload.deleted) return `${m[1] === 'tags' ? 'tag' : 'branch'} ${m[2]} deleted; ignored`;
+    const ref = pushedRef(payload.ref ?? '');
+    if (typeof ref === 'string') return ref;
+    if (payload.deleted) return `${ref.kind === 'tags' ? 'tag' : 'branch'} ${ref.name} deleted; ignored`;
     if (skipped(payload.head_commit?.message)) return 'head commit message asks to skip CI; ignored';
     const commits: any[] = payload.created && payload.head_commit ? [payload.head_commit] : payload.commits ?? [];
     const props = extractProperties(payload, 'github', whitelist);
     return commits.map((c) => ({
-      author: `${c.author?.name} <${c.author?.email}>`,
+      ...pushedCommitFields(c, ref.name),
       committer: `${c.committer?.name} <${c.committer?.email}>`,
-      files: [...(c.added ?? []), ...(c.modified ?? []), ...(c.removed ?? [])],
-      comments: c.message ?? '',
-      revision: c.id,
-      when_timestamp: epochSeconds(c.timestamp),
-      branch: m[2]!,
-      revlink: c.url ?? null,
       repository: payload.repository?.html_url ?? '',
       project: payload.repository?.full_name ?? '',
-      category: m[1] === 'tags' ? 'tag' : null,
+      category: ref.kind === 'tags' ? 'tag' : null,
       properties: { github_distinct: c.distinct ?? true, event, ...props },
       src: 'git',
       ...codebaseOf(payload),

@@ -7,6 +7,7 @@
  */
 import type { AddChangeInput } from '../../data/updates-api.js';
 import { epochSeconds, header, newReplayGuard, parsePayload, DEFAULT_HOOK_BODY_LIMIT, type ChangeHookDialect, type CommonHookOptions, type HookRequest, type HookVerdict } from './dialect.js';
+import { pushedCommitFields, pushedRef } from './push-commits.js';
 import { verifyToken } from './signature.js';
 
 export interface GitlabHookOptions extends CommonHookOptions {
@@ -17,21 +18,14 @@ export interface GitlabHookOptions extends CommonHookOptions {
 const ZERO = /^0+$/;
 
 function push(payload: any, event: string, codebase: string | undefined): AddChangeInput[] | string {
-  const ref: string = payload.ref ?? '';
-  const m = /^refs\/(heads|tags)\/(.+)$/.exec(ref);
-  if (!m) return `ref ${ref} is not a branch or tag; ignored`;
-  if (payload.deleted || (typeof payload.after === 'string' && ZERO.test(payload.after))) return `${m[2]} deleted; ignored`;
+  const ref = pushedRef(payload.ref ?? '');
+  if (typeof ref === 'string') return ref;
+  if (payload.deleted || (typeof payload.after === 'string' && ZERO.test(payload.after))) return `${ref.name} deleted; ignored`;
   const changes: AddChangeInput[] = [];
   for (const c of payload.commits ?? []) {
     if (c.distinct === false) continue;
     changes.push({
-      author: `${c.author?.name} <${c.author?.email}>`,
-      files: [...(c.added ?? []), ...(c.modified ?? []), ...(c.removed ?? [])],
-      comments: c.message ?? '',
-      revision: c.id,
-      when_timestamp: epochSeconds(c.timestamp),
-      branch: m[2]!,
-      revlink: c.url ?? null,
+      ...pushedCommitFields(c, ref.name),
       repository: payload.repository?.url ?? payload.project?.git_ssh_url ?? '',
       project: payload.repository?.name ?? payload.project?.name ?? '',
       category: event,
