@@ -9,6 +9,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { AddChangeInput, Updates } from '../data/updates-api.js';
 import { brand } from '../config/brand.js';
+import { silentLogger, type ChangeSourceLogger } from './services.js';
 
 export interface GerritMappingOptions {
   /** Repository URLs are `<gitBaseURL>/<project>`. Default for the stream: `ssh://user@host:port`; for the webhook: the origin of the change URL. */
@@ -111,12 +112,10 @@ export function gerritStream(o: GerritStreamOptions): GerritStreamSpec {
 
 export interface GerritStreamServices {
   updates: Pick<Updates, 'addChange'>;
-  logger?: { info(o: unknown, m?: string): void; warn(o: unknown, m?: string): void; error(o: unknown, m?: string): void };
+  logger?: ChangeSourceLogger;
 }
 
 export interface GerritStreamStatus { connected: boolean; connects: number; events: number; changes: number; lastEventAt: number | null; lastExit: string | null; nextRetryInMs: number | null }
-
-const silent = { info() {}, warn() {}, error() {} };
 
 export class GerritStreamSource {
   readonly name: string;
@@ -135,7 +134,7 @@ export class GerritStreamSource {
     this.name = o.name ?? `gerrit:${o.username ?? ''}@${o.server ?? 'command'}:${port}`;
     this.argv = o.command ?? ['ssh', '-o', 'BatchMode=yes', '-o', 'ServerAliveInterval=15', ...(o.identityFile ? ['-i', o.identityFile] : []), '-p', String(port), `${o.username}@${o.server}`, 'gerrit', 'stream-events'];
     this.backoffMs = (o.backoffMin ?? 0.5) * 1000;
-    this.log = services.logger ?? silent;
+    this.log = services.logger ?? silentLogger;
   }
 
   private mapping(): GerritMappingOptions {

@@ -14,7 +14,7 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
-import type { Updates } from '../data/updates-api.js';
+import { silentLogger, type ChangeSourceLogger, type ChangeSourceServices } from './services.js';
 import type { GitPollerSpec } from './specs.js';
 import { GIT_POLLER_DEFAULTS } from './specs.js';
 import { redactText, redactUrl, urlSecrets } from './redact.js';
@@ -23,20 +23,7 @@ import {
   authorizationHeader, checkPrivateFile, extraHeaderConfig, gitConfigEnv, GitCredentialError, headerSecrets, resolveToken, sshCommand,
 } from './git-credentials.js';
 
-export interface ChangeSourceLogger {
-  info(obj: unknown, msg?: string): void;
-  warn(obj: unknown, msg?: string): void;
-  error(obj: unknown, msg?: string): void;
-}
-
-export interface ChangeSourceServices {
-  updates: Pick<Updates, 'addChange' | 'getState' | 'setState'>;
-  /** Absolute master directory; the poller's clone lives under it. */
-  masterDir: string;
-  logger?: ChangeSourceLogger;
-  /** Secret lookup for renderable credentials (`httpToken: util.secret('name')`). */
-  getSecret?: (name: string) => Promise<string | undefined>;
-}
+export type { ChangeSourceLogger, ChangeSourceServices } from './services.js';
 
 export class GitPollerError extends Error {
   readonly code = 'MASTRO_GIT_POLLER';
@@ -69,7 +56,7 @@ export class GitPoller {
     this.name = spec.name ?? this.safeUrl;
     const hash = createHash('sha256').update(this.name).digest('hex').slice(0, 16);
     this.workdir = resolve(services.masterDir, spec.workdir ?? join('gitpoller-work', hash));
-    this.log = services.logger ?? { info() {}, warn() {}, error() {} };
+    this.log = services.logger ?? silentLogger;
     this.git = simpleGit({
       binary: spec.gitBin ?? GIT_POLLER_DEFAULTS.gitBin,
       timeout: { block: (spec.gitTimeout ?? GIT_POLLER_DEFAULTS.gitTimeout) * 1000 },

@@ -5,7 +5,8 @@
  * repository is recorded in the status and does not stop the cycle.
  */
 import { resolve } from 'node:path';
-import type { Updates, AddChangeInput } from '../../data/updates-api.js';
+import type { AddChangeInput } from '../../data/updates-api.js';
+import { silentLogger, type ChangeSourceLogger, type ChangeSourceServices } from '../services.js';
 import { redactText, redactUrl } from '../redact.js';
 import { newCommits } from './commits.js';
 import { explicitRepositories, forgeRepositories, globRepositories, type MirrorRepository } from './discovery.js';
@@ -16,17 +17,11 @@ import { mapBounded } from './pool.js';
 import { diffRefs, fromRecord, postReceiveInput, refspecMatcher, sameRefs, toRecord, ZERO_ID, type RefMap, type RefUpdate } from './refs.js';
 import type { MirrorCycleStatus, MirrorPollerStatus, MirrorRepoStatus } from './status.js';
 
-export interface MirrorLogger {
-  info(obj: unknown, msg?: string): void;
-  warn(obj: unknown, msg?: string): void;
-  error(obj: unknown, msg?: string): void;
-}
+export type MirrorLogger = ChangeSourceLogger;
 
-export interface MirrorPollerServices {
-  updates: Pick<Updates, 'addChange' | 'getState' | 'setState'>;
+export interface MirrorPollerServices extends Pick<ChangeSourceServices, 'updates' | 'logger'> {
   /** Relative paths (mirrorDir, glob) are resolved against it. */
   masterDir: string;
-  logger?: MirrorLogger;
   /** HTTP client for forge discovery (tests may pass their own). */
   fetch?: typeof fetch;
   /** Clock in epoch milliseconds (tests). */
@@ -37,7 +32,6 @@ export interface MirrorPollerServices {
 export interface RepoPollResult { name: string; updates: RefUpdate[]; changes: number; hookRan: boolean; firstSeen: boolean }
 
 const STATE_CLASS = 'MirrorPoller';
-const silent: MirrorLogger = { info() {}, warn() {}, error() {} };
 
 export class MirrorPoller {
   readonly name: string;
@@ -59,7 +53,7 @@ export class MirrorPoller {
   constructor(options: MirrorPollerOptions, private readonly services: MirrorPollerServices) {
     this.o = resolveMirrorOptions(options);
     this.name = this.o.name;
-    this.log = services.logger ?? silent;
+    this.log = services.logger ?? silentLogger;
     this.keepRef = refspecMatcher(this.o.refspecs);
     this.git = { gitBin: this.o.gitBin, timeoutMs: this.o.gitTimeout * 1000 };
     this.mirrorDir = resolve(services.masterDir, this.o.mirrorDir ?? `mirrors/${this.name.replace(/[^A-Za-z0-9._-]/g, '_')}`);
