@@ -94,6 +94,23 @@ for (const engine of engines()) {
       assert.equal(done?.data.complete, true);
     });
 
+    test('completing all of a buildset\'s requests at once publishes its complete event equal to what the API reads back', async () => {
+      const other = await data.updates.findBuilderId('b3');
+      const { bsid, brids } = await data.updates.addBuildset({
+        scheduler: 'force', reason: 'all at once', builderids: [builderid, other], properties: { y: [2, 'Scheduler'] },
+        sourcestamps: [{ codebase: '', repository: 'repo', branch: 'main', revision: 'def', project: '' }], external_idstring: 'ext',
+      });
+      const both = [brids[builderid]!, brids[other]!];
+      assert.equal(await data.updates.claimBuildRequests(both), true);
+      rec.clear();
+      await data.updates.completeBuildRequests(both, Results.WARNINGS, 777);
+      const done = rec.events.filter((e) => e.key === `buildsets/${bsid}/complete`);
+      assert.equal(done.length, 1);
+      assert.deepEqual(done[0]!.data, ((await data.get(['buildsets', bsid])) as { item: unknown }).item);
+      assert.equal(done[0]!.data.results, Results.WARNINGS);
+      assert.equal(done[0]!.data.external_idstring, 'ext');
+    });
+
     test('unclaiming puts a request back in the pending list; cancelling completes it CANCELLED', async () => {
       const { bsid, brids } = await data.updates.addBuildset({ scheduler: 's', reason: 'r', builderids: [builderid], sourcestamps: [] });
       const brid = brids[builderid]!;

@@ -112,6 +112,7 @@ export class DataConnector implements EngineReads {
   getBuild(buildid: number): Promise<BuildRow | undefined> { return this.db.builds.get(buildid); }
   async getBuildProperties(buildid: number): Promise<SourcedProperties> { return (await this.db.builds.getProperties([buildid])).get(buildid) ?? {}; }
   getBuildset(bsid: number): Promise<BuildsetRow | undefined> { return this.db.buildsets.get(bsid); }
+  getBuildsetProperties(bsid: number): Promise<SourcedProperties> { return this.db.buildsets.properties(bsid); }
   getSourceStamp(ssid: number): Promise<SourceStampRow | undefined> { return this.db.sourcestamps.get(ssid); }
   async getSourceStampsForBuildset(bsid: number): Promise<SourceStampRow[]> {
     const ssids = await this.db.buildsets.sourceStampIds(bsid);

@@ -79,8 +79,11 @@ export interface Updates {
   addBuildset(b: AddBuildsetInput): Promise<AddBuildsetResult>;
   /** Resolves once every write made so far is stored for good (see Db.durable). Optional for fakes. */
   durable?(): Promise<void>;
-  /** Completes the buildset (results = worst of its requests) when all its requests are complete. */
-  maybeBuildsetComplete(bsid: number): Promise<void>;
+  /**
+   * Completes the buildset (results = worst of its requests) when all its requests are complete.
+   * `justCompleted`: requests the caller has just completed (spares reading them when they are all).
+   */
+  maybeBuildsetComplete(bsid: number, justCompleted?: readonly BuildRequestRow[]): Promise<void>;
   /** Atomic, all or nothing: false if any request is already claimed (or complete). */
   claimBuildRequests(brids: number[], claimedAt?: number): Promise<boolean>;
   unclaimBuildRequests(brids: number[]): Promise<void>;
@@ -174,6 +177,8 @@ export interface EngineReads {
   getBuild(buildid: number): Promise<BuildRow | undefined>;
   getBuildProperties(buildid: number): Promise<SourcedProperties>;
   getBuildset(bsid: number): Promise<BuildsetRow | undefined>;
+  /** The buildset's properties ({} for an unknown one); from memory once known (they never change). */
+  getBuildsetProperties(bsid: number): Promise<SourcedProperties>;
   getSourceStamp(ssid: number): Promise<SourceStampRow | undefined>;
   getSourceStampsForBuildset(bsid: number): Promise<SourceStampRow[]>;
   getChange(changeid: number): Promise<ChangeRow | undefined>;

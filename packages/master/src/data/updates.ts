@@ -2,7 +2,7 @@
 import type { Db } from '../db/index.js';
 import { Results, worst, type Result } from '../process/results.js';
 import type { EventPublisher } from './events.js';
-import type { AddBuildInput, AddBuildsetInput, AddBuildsetResult, AddChangeInput, Updates } from './updates-api.js';
+import type { AddBuildInput, AddBuildsetInput, AddBuildsetResult, AddChangeInput, BuildRequestRow, Updates } from './updates-api.js';
 import type { DataContext } from './resources/context.js';
 import type { BuildResource, LogType, SourcedProperties, StepResource } from './types.js';
 import { DataError, UnknownEntityError } from './errors.js';
@@ -163,13 +163,23 @@ export class DataUpdates implements Updates {
 
   durable(): Promise<void> { return this.db.durable(); }
 
-  async maybeBuildsetComplete(bsid: number): Promise<void> {
-    const brs = await this.db.buildrequests.forBuildset(bsid);
+  /**
+   * Completes the buildset once all its requests are. `justCompleted`: requests this call's caller
+   * has just completed; when they are all of the buildset's (known from when it was added), nothing
+   * needs to be read.
+   */
+  async maybeBuildsetComplete(bsid: number, justCompleted: readonly BuildRequestRow[] = []): Promise<void> {
+    const known = this.db.buildsets.requestIds(bsid);
+    const brs = known && known.every((id) => justCompleted.some((r) => r.id === id && r.complete))
+      ? justCompleted.filter((r) => r.buildsetid === bsid)
+      : await this.db.buildrequests.forBuildset(bsid);
     if (brs.some((r) => !r.complete)) return;
     let results: Result = Results.SUCCESS;
     for (const r of brs) if (r.results !== null) results = worst(results, r.results as Result);
-    if (!(await this.db.buildsets.complete(bsid, results, now()))) return;
-    const bs = await loadBuildset(this.ctx, bsid);
+    const completeAt = now();
+    if (!(await this.db.buildsets.complete(bsid, results, completeAt))) return;
+    const row = this.db.buildsets.completedRow(bsid, results, completeAt);
+    const bs = row ? (await shapeBuildsets(this.ctx, [row]))[0] : await loadBuildset(this.ctx, bsid);
     this.events.buildset(bs!, 'complete');
   }
 
@@ -196,7 +206,7 @@ export class DataUpdates implements Updates {
     const rows = await this.db.buildrequests.completeRows(brids, results, completeAt ?? now(), this.requireMaster('completeBuildRequests'));
     if (!rows) return false;
     for (const br of await shapeBuildRequests(this.ctx, rows)) this.events.buildRequest(br, 'complete');
-    for (const bsid of new Set(rows.map((r) => r.buildsetid))) await this.maybeBuildsetComplete(bsid);
+    for (const bsid of new Set(rows.map((r) => r.buildsetid))) await this.maybeBuildsetComplete(bsid, rows);
     return true;
   }
 

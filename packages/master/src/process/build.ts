@@ -6,7 +6,8 @@
  *  - a stopped build ends CANCELLED (or RETRY when the master shuts down: it runs again later);
  *  - a lost worker ends the build RETRY and its requests are unclaimed so they run again.
  */
-import type { BuildRequestRow, BuildsetRow, SourceStampRow } from '../data/updates-api.js';
+import type { BuildRequestRow, SourceStampRow } from '../data/updates-api.js';
+import type { SourcedProperties } from '../data/types.js';
 import type { BuilderConfig } from '../config/types.js';
 import type { RemoteWorker } from '../workers/types.js';
 import { foldStepResult } from './build-results.js';
@@ -105,8 +106,8 @@ export class Build {
     const unsubLost = this.setup.worker.onDisconnect(() => this.onWorkerLost());
     let buildLocks: LockHandle | null = this.setup.heldLocks ?? null;
     try {
-      const [buildset, sourcestamps] = await Promise.all([
-        data.reads.getBuildset(req.buildsetid),
+      const [buildsetProperties, sourcestamps] = await Promise.all([
+        data.reads.getBuildsetProperties(req.buildsetid),
         data.reads.getSourceStampsForBuildset(req.buildsetid),
       ]);
       const { buildid, number } = await data.updates.addBuild({
@@ -121,7 +122,7 @@ export class Build {
         workerName: this.workerName, builddir: this.setup.builder.workerbuilddir, masterDir: this.svc.masterDir,
         sourcestamps: sourcestamps.map(toSourceStampInfo),
       };
-      this.setupProperties(buildset);
+      this.setupProperties(buildsetProperties);
       await data.updates.setBuildProperties(buildid, this.properties.asDict());
 
       if (this.setup.builder.locks.length && !buildLocks) {
@@ -154,11 +155,11 @@ export class Build {
     return this.results;
   }
 
-  private setupProperties(buildset: BuildsetRow | undefined): void {
+  private setupProperties(buildsetProperties: SourcedProperties): void {
     const p = this.properties;
     const b = this.setup.builder;
     p.updateFromValues(this.svc.globalProperties, 'Global');
-    if (buildset) p.updateFromPairs(buildset.properties);
+    p.updateFromPairs(buildsetProperties);
     for (const [k, v] of Object.entries(b.defaultProperties)) if (!p.hasProperty(k)) p.setProperty(k, v, 'Builder');
     p.updateFromValues(b.properties, 'Builder');
     p.updateFromValues(this.setup.workerProperties, 'Worker');

@@ -296,7 +296,13 @@ export class RequestDistributor {
   private async pickWorker(b: Builder, free: WorkerSlot[], q: QueuedRequest, pass: number): Promise<{ worker: WorkerSlot; locks: LockHandle | null } | undefined> {
     const entry = this.entries.get(q.row.id);
     const setQReason = (r: PendingReason) => { q.reason = r; if (entry) entry.reasonPass = pass; };
-    let ordered = [...free].sort((x, y) => (x.running - y.running) || (x.name < y.name ? -1 : 1));
+    if (!b.config.nextWorker && !b.config.canStartBuild && !b.config.locks.length) {
+      // No hook or lock can refuse one: the least loaded worker, found without sorting them all.
+      let best = free[0];
+      for (const w of free) if (byLoad(w, best!) < 0) best = w;
+      return best && { worker: best, locks: null };
+    }
+    let ordered = [...free].sort(byLoad);
     if (b.config.nextWorker) {
       try {
         const chosen = await b.config.nextWorker(b.hookView(), ordered.map(workerView), requestView(q.row));
@@ -485,4 +491,9 @@ function toRow(data: unknown): BuildRequestRow | null {
     results: (d.results as number | null) ?? null, complete_at: (d.complete_at as number | null) ?? null,
     claimed_by_masterid: (d.claimed_by_masterid as number | null) ?? null, claimed_at: (d.claimed_at as number | null) ?? null,
   };
+}
+
+/** Least loaded first, then by name (a stable, predictable choice among equals). */
+function byLoad(x: WorkerSlot, y: WorkerSlot): number {
+  return (x.running - y.running) || (x.name < y.name ? -1 : x.name > y.name ? 1 : 0);
 }

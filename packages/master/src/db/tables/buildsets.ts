@@ -31,8 +31,18 @@ const completeBuildset = prepared((p: { id: number; results: number; complete_at
   .set({ complete: 1, results: p.results, complete_at: p.complete_at }).where('id', '=', p.id).where('complete', '=', 0));
 const getBuildset = prepared((p: { id: number }, db) => db.selectFrom('buildsets').selectAll().where('id', '=', p.id));
 
+/** The columns of a buildset row that never change once it is written. */
+type FixedColumns = Pick<BuildsetRow, 'id' | 'external_idstring' | 'reason' | 'submitted_at' | 'parent_buildid' | 'parent_relationship'>;
+
 /** What never changes about a buildset once it is committed: read once, then served from memory. */
-interface BuildsetParts { properties: SourcedProperties; sourcestampids: number[] }
+interface BuildsetParts {
+  properties: SourcedProperties;
+  sourcestampids: number[];
+  /** Set once the row was written or read by this process. */
+  fixed?: FixedColumns;
+  /** Its build requests, when this process added it (requests are only ever created with their buildset). */
+  requestIds?: number[];
+}
 
 /** Buildsets whose properties and stamps are kept in memory (the engine reads each several times). */
 const PARTS_CACHE_SIZE = 4096;
@@ -77,7 +87,11 @@ export class BuildsetsTable {
     // Committed: its parts are known without reading them back.
     // Through JSON, as a read from the table would give them.
     const properties: SourcedProperties = JSON.parse(JSON.stringify(b.properties));
-    this.parts.set(res.bsid, { properties, sourcestampids: [...b.sourcestampids] });
+    const fixed: FixedColumns = {
+      id: res.bsid, external_idstring: b.external_idstring, reason: b.reason, submitted_at: b.submitted_at,
+      parent_buildid: b.parent_buildid, parent_relationship: b.parent_relationship,
+    };
+    this.parts.set(res.bsid, { properties, sourcestampids: [...b.sourcestampids], fixed, requestIds: Object.values(res.brids) });
     const buildset: BuildsetRow = {
       id: res.bsid, external_idstring: b.external_idstring, reason: b.reason, submitted_at: b.submitted_at, complete: false,
       complete_at: null, results: null, parent_buildid: b.parent_buildid, parent_relationship: b.parent_relationship,
@@ -122,6 +136,10 @@ export class BuildsetsTable {
     return rows.map((r) => {
       const p = parts.get(r.id)!;
       // Only rows that exist are cached (a buildset with no rows in the child tables is one, too).
+      p.fixed ??= {
+        id: r.id, external_idstring: r.external_idstring, reason: r.reason, submitted_at: Number(r.submitted_at),
+        parent_buildid: r.parent_buildid, parent_relationship: r.parent_relationship,
+      };
       this.parts.set(r.id, p);
       return {
         id: r.id, external_idstring: r.external_idstring, reason: r.reason, submitted_at: Number(r.submitted_at),
@@ -131,6 +149,28 @@ export class BuildsetsTable {
         properties: { ...p.properties }, sourcestampids: [...p.sourcestampids],
       };
     });
+  }
+
+  /** Ids of the buildset's build requests, when known in memory (it was added by this process). */
+  requestIds(bsid: number): readonly number[] | undefined {
+    return this.parts.get(bsid)?.requestIds;
+  }
+
+  /**
+   * The row of a buildset this process has just marked complete (`complete` returned true), from
+   * memory; undefined when it is not cached (read it then).
+   */
+  completedRow(bsid: number, results: number, completeAt: number): BuildsetRow | undefined {
+    const p = this.parts.get(bsid);
+    if (!p?.fixed) return undefined;
+    return { ...p.fixed, complete: true, complete_at: completeAt, results, properties: { ...p.properties }, sourcestampids: [...p.sourcestampids] };
+  }
+
+  /** The buildset's properties (empty for an unknown buildset): from memory once known. */
+  async properties(bsid: number): Promise<SourcedProperties> {
+    const cached = this.parts.get(bsid);
+    if (cached) return { ...cached.properties };
+    return (await this.get(bsid))?.properties ?? {};
   }
 
   /** The sourcestamp ids of a buildset, in order (empty for an unknown buildset). */
