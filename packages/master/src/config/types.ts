@@ -9,6 +9,7 @@ import type { StepFactory } from '../process/step-types.js';
 import type { LockAccess } from '../process/lock-types.js';
 import type { SchedulerSpec } from '../schedulers/specs.js';
 import type { ChangeSourceSpec } from '../changes/specs.js';
+import type { WorkerServerOptions } from '../workers/options.js';
 
 // ---------------------------------------------------------------------------------------------
 // Workers
@@ -106,21 +107,14 @@ export interface BuilderConfig {
 // ---------------------------------------------------------------------------------------------
 // Servers
 
-export interface MsgpackProtocolOptions {
-  /** Worker WebSocket port. Default 9989; 0 picks a free port. */
-  port?: number;
-  /** Interface to listen on. Default: all interfaces. */
-  host?: string;
-  /** The remaining limits are the worker server's (see src/workers/options.ts for their defaults). */
-  path?: string | null;
-  maxFrameSize?: number;
-  keepaliveIntervalMs?: number;
-  keepaliveTimeoutMs?: number;
-  requestTimeoutMs?: number;
-  attachTimeoutMs?: number;
-  maxUploadSize?: number;
-  maxReadBlockSize?: number;
-}
+/**
+ * `protocols.msgpack`: the worker server's port, interface and limits a config may set, documented
+ * with their defaults where the server reads them (src/workers/options.ts). Keep in step with
+ * MSGPACK_KEYS in ./normalise.ts.
+ */
+export type MsgpackProtocolOptions = Pick<WorkerServerOptions,
+  'port' | 'host' | 'path' | 'maxFrameSize' | 'keepaliveIntervalMs' | 'keepaliveTimeoutMs' | 'requestTimeoutMs' |
+  'attachTimeoutMs' | 'maxUploadSize' | 'maxReadBlockSize'>;
 
 export interface WwwOptions {
   /** HTTP port for the API, UI and change hooks. Default 8010; 0 picks a free port. */
