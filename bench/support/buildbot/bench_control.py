@@ -31,18 +31,8 @@ def _json(request, obj):
     return json.dumps(obj).encode()
 
 
-class _Stats(resource.Resource):
-    isLeaf = True
-
-    def __init__(self, control):
-        super().__init__()
-        self.control = control
-
-    def render_GET(self, request):
-        return _json(request, self.control.stats)
-
-
-class _Async(resource.Resource):
+class _Get(resource.Resource):
+    """GET answered by fn(request): bytes, or a Deferred firing with bytes."""
     isLeaf = True
 
     def __init__(self, fn):
@@ -66,9 +56,9 @@ class BenchControl(LoopbackControl):
         ]
         root = resource.Resource()
         root.putChild(b'change_hook', _ChangeHook(dialects={'base': {}}, master=self.master))
-        root.putChild(b'stats', _Stats(self))
-        root.putChild(b'stdio', _Async(self._stdio))
-        root.putChild(b'raw', _Async(self._raw))
+        root.putChild(b'stats', _Get(lambda request: _json(request, self.stats)))
+        root.putChild(b'stdio', _Get(self._stdio))
+        root.putChild(b'raw', _Get(self._raw))
         return root
 
     @defer.inlineCallbacks
