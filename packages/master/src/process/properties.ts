@@ -43,7 +43,8 @@ export class Properties implements PropertiesView {
 
   setProperty(name: string, value: unknown, source: string, opts?: { runtime?: boolean }): void {
     if (typeof name !== 'string' || name === '') throw new TypeError('property name must be a non-empty string');
-    const copy = value === undefined ? null : structuredClone(value);
+    // Strings, numbers and booleans are immutable: only containers (and what cannot be cloned, to throw) are copied.
+    const copy = value === undefined ? null : isImmutable(value) ? value : structuredClone(value);
     this.props.set(name, [copy, source]);
     if (opts?.runtime) this.runtimeNames.add(name);
     this.listener?.(name, copy, source);
@@ -78,3 +79,7 @@ export class Properties implements PropertiesView {
   }
 }
 
+function isImmutable(value: unknown): boolean {
+  const t = typeof value;
+  return value === null || t === 'string' || t === 'number' || t === 'boolean' || t === 'bigint';
+}
