@@ -18,9 +18,13 @@ import type { CommandCallbacks, CommandResult, UpdatePair } from '../packages/ma
 const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 const B = 'e2e';
 
-/** The text of a stdout/stderr/header update: Buildbot 3.7 sends [text, newline offsets, times]. */
+/**
+ * The text of a stdout/stderr/header update: Buildbot 3.7 sends [text, newline offsets, times], a
+ * mastro worker on a msgpack session the UTF-8 bytes of whole lines (PROTOCOL.md §3.4).
+ */
 function textOf(value: unknown): string {
   if (typeof value === 'string') return value;
+  if (Buffer.isBuffer(value)) return value.toString('utf8');
   if (Array.isArray(value) && typeof value[0] === 'string') return value[0];
   return '';
 }
@@ -98,6 +102,18 @@ for (const encoding of ['msgpack', 'json'] as const) {
       assert.equal((await run('shell', { workdir: 'build', command: 'echo $((6*7)) > answer.txt && cat answer.txt' }, s.callbacks)).rc, 0);
       assert.match(s.text('stdout'), /42/);
       assert.equal(await readFile(join(builderDir, 'build', 'answer.txt'), 'utf8'), '42\n');
+    });
+
+    test(`output travels as ${encoding === 'msgpack' ? 'UTF-8 bytes (the master asked for them)' : 'Buildbot triples (bytes would be base64 in JSON)'}`, async () => {
+      const c = collector();
+      assert.equal((await run('shell', { workdir: 'build', command: ['printf', 'grüße\\n€ 1\\n'] }, c.callbacks)).rc, 0);
+      const outputs = c.pairs.filter(([k]) => k === 'stdout' || k === 'header');
+      assert.ok(outputs.length >= 2);
+      for (const [key, value] of outputs) {
+        if (encoding === 'msgpack') assert.ok(Buffer.isBuffer(value), `${key} is bytes`);
+        else assert.ok(Array.isArray(value) && typeof value[0] === 'string' && Array.isArray(value[1]), `${key} is [text, offsets, times]`);
+      }
+      assert.equal(c.text('stdout'), 'grüße\n€ 1\n');
     });
 
     test('file commands: mkdir, stat, glob, listdir, cpdir, rmfile, rmdir', async () => {

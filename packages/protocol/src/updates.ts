@@ -15,7 +15,9 @@ export function lineChunk(text: string, time: number = Date.now() / 1000): LineC
 export function updatePairsToRecord(pairs: readonly UpdatePair[], into: Record<string, unknown> = {}): Record<string, unknown> {
   for (const [key, value] of pairs) {
     if (key === 'stdout' || key === 'stderr' || key === 'header') {
-      const text = typeof value === 'string' ? value : (value as LineChunk)[0];
+      const text = typeof value === 'string' ? value
+        : value instanceof Uint8Array ? Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8')
+          : (value as LineChunk)[0];
       into[key] = (typeof into[key] === 'string' ? into[key] : '') + text;
     } else {
       into[key] = value;

@@ -9,14 +9,19 @@ export interface OutputSettings {
   /** Longer lines are cut. */
   maxLineLength: number;
   newlineRe: RegExp;
+  /** Send output as UTF-8 bytes of whole lines (a mastro master's `mastro_output_bytes`, PROTOCOL.md §3.4). */
+  outputBytes: boolean;
 }
 
 export function defaultOutputSettings(): OutputSettings {
-  return { bufferSize: 64 * 1024, bufferTimeoutMs: 5000, maxLineLength: 4096, newlineRe: compileNewlineRe(DEFAULT_NEWLINE_RE) };
+  return { bufferSize: 64 * 1024, bufferTimeoutMs: 5000, maxLineLength: 4096, newlineRe: compileNewlineRe(DEFAULT_NEWLINE_RE), outputBytes: false };
 }
 
-/** Applies a `set_worker_settings` args mapping; throws with the offending key when one is wrong. */
-export function applyWorkerSettings(current: OutputSettings, args: unknown): OutputSettings {
+/**
+ * Applies a `set_worker_settings` args mapping; throws with the offending key when one is wrong.
+ * `bytesAllowed` is false on JSON sessions, where bytes would travel as base64: output stays text.
+ */
+export function applyWorkerSettings(current: OutputSettings, args: unknown, bytesAllowed = true): OutputSettings {
   if (!args || typeof args !== 'object') throw new Error('set_worker_settings needs an args mapping');
   const a = args as Record<string, unknown>;
   for (const key of ['buffer_size', 'buffer_timeout', 'newline_re', 'max_line_length']) {
@@ -34,5 +39,6 @@ export function applyWorkerSettings(current: OutputSettings, args: unknown): Out
     bufferTimeoutMs: num('buffer_timeout', 0) * 1000,
     maxLineLength: num('max_line_length', 2),
     newlineRe: compileNewlineRe(a.newline_re),
+    outputBytes: bytesAllowed && a.mastro_output_bytes === true,
   };
 }

@@ -100,10 +100,12 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   };
 
   function handle(conn: ProtocolConnection): void {
+    // A new session starts with text output until its master asks for bytes (it may be a Buildbot master now).
+    settings = { ...settings, outputBytes: false };
     conn.setHandler('print', (msg) => { log(`message from master: ${String(msg.message)}`); return null; });
     conn.setHandler('keepalive', () => null);
     conn.setHandler('get_worker_info', () => workerInfo(basedir, { numcpus: options.numcpus }));
-    conn.setHandler('set_worker_settings', (msg) => { settings = applyWorkerSettings(settings, msg.args); return null; });
+    conn.setHandler('set_worker_settings', (msg) => { settings = applyWorkerSettings(settings, msg.args, conn.encoding === 'msgpack'); return null; });
     conn.setHandler('set_builder_list', (msg) => {
       const list = (msg.builders ?? msg.args) as unknown;
       if (!Array.isArray(list)) throw new Error('set_builder_list needs a list of [name, builddir] pairs');

@@ -43,9 +43,11 @@ export async function runCommand(name: string, args: Record<string, unknown>, o:
     rc() { const rc = [...this.updates].reverse().find(([k]) => k === 'rc'); return rc?.[1] as number | undefined; },
     text(stream) {
       let out = '';
+      // A LineChunk's text, or the UTF-8 bytes a bytes session sends instead.
+      const textOf = (v: unknown) => (Buffer.isBuffer(v) ? v.toString('utf8') : (v as [string])[0]);
       for (const [k, v] of this.updates) {
-        if (stream.startsWith('log:') && k === 'log' && (v as [string, [string]])[0] === stream.slice(4)) out += (v as [string, [string]])[1][0];
-        else if (k === stream) out += (v as [string])[0];
+        if (stream.startsWith('log:') && k === 'log' && (v as [string, unknown])[0] === stream.slice(4)) out += textOf((v as [string, unknown])[1]);
+        else if (k === stream) out += textOf(v);
       }
       return out;
     },

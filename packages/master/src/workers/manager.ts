@@ -176,7 +176,10 @@ export class WorkerManager extends EventEmitter<WorkerManagerEventMap> {
   private async attachSequence(worker: ConnectedWorker): Promise<void> {
     const conn = worker.connection;
     worker.setInfo(await conn.request('get_worker_info', {}));
-    await conn.request('set_worker_settings', { args: { ...this.options.workerSettings } });
+    const { mastro_output_bytes: bytes, ...settings } = this.options.workerSettings;
+    // Bytes travel as base64 in JSON: only msgpack sessions are asked for them.
+    const args = bytes && conn.encoding === 'msgpack' ? { ...settings, mastro_output_bytes: true } : settings;
+    await conn.request('set_worker_settings', { args });
     await this.applyBuilderList(worker);
   }
 

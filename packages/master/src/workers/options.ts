@@ -67,6 +67,11 @@ export interface WorkerSettings {
   /** Seconds. */
   buffer_timeout: number;
   buffer_size: number;
+  /**
+   * Ask msgpack workers for output as UTF-8 bytes (PROTOCOL.md §3.4): no decode, re-encode or line
+   * bookkeeping per byte on either side. Default true; never sent to JSON workers. Buildbot ignores it.
+   */
+  mastro_output_bytes: boolean;
 }
 
 export type ResolvedOptions = Required<Omit<WorkerServerOptions, 'host' | 'workerSettings' | 'loginRateLimit'>> & {
@@ -86,6 +91,7 @@ export const DEFAULT_WORKER_SETTINGS: WorkerSettings = {
   max_line_length: 4096,
   buffer_timeout: 5,
   buffer_size: 64 * 1024,
+  mastro_output_bytes: true,
 };
 
 const silentLogger: WorkerServerLogger = { debug() {}, info() {}, warn() {}, error() {} };

@@ -53,6 +53,11 @@ export interface WorkerSettings {
   buffer_timeout: number;
   /** Bytes of output collected before an update is sent. */
   buffer_size: number;
+  /**
+   * mastro extension (Buildbot workers ignore it): send command output as UTF-8 bytes of whole lines
+   * (msgpack bin) instead of `[text, offsets, times]`. Only meaningful on msgpack sessions.
+   */
+  mastro_output_bytes?: boolean;
 }
 export interface SetWorkerSettingsMessage extends Envelope<'set_worker_settings'> { args: WorkerSettings }
 export const setWorkerSettingsSchema = messageSchema('set_worker_settings', {
@@ -63,6 +68,7 @@ export const setWorkerSettingsSchema = messageSchema('set_worker_settings', {
       max_line_length: { type: 'integer', minimum: 1 },
       buffer_timeout: { type: 'number', minimum: 0 },
       buffer_size: { type: 'integer', minimum: 1 },
+      mastro_output_bytes: { type: 'boolean' },
     },
     required: ['newline_re', 'max_line_length', 'buffer_timeout', 'buffer_size'],
   },

@@ -3,7 +3,7 @@
  * form is not what it sends). Known keys have typed values; unknown keys pass with any value so newer
  * peers can add some.
  */
-import type { Schema } from './common.js';
+import { binarySchema, type Schema } from './common.js';
 
 /**
  * Output text with line bookkeeping: `text` holds whole lines, `newlineIndexes[i]` is the offset of
@@ -11,9 +11,15 @@ import type { Schema } from './common.js';
  */
 export type LineChunk = [text: string, newlineIndexes: number[], times: number[]];
 
+/**
+ * Output as a text key carries it: a LineChunk (Buildbot), a bare string (Buildbot's transfer
+ * commands), or UTF-8 bytes of whole lines (a mastro worker told `mastro_output_bytes`).
+ */
+export type OutputValue = LineChunk | string | Uint8Array;
+
 export type UpdatePair =
-  | ['stdout' | 'stderr' | 'header', LineChunk]
-  | ['log', [logName: string, chunk: LineChunk]]
+  | ['stdout' | 'stderr' | 'header', OutputValue]
+  | ['log', [logName: string, chunk: OutputValue]]
   | ['rc', number]
   | ['elapsed', number]
   /** `os.stat()` as a 10-tuple: mode, ino, dev, nlink, uid, gid, size, atime, mtime, ctime. */
@@ -23,7 +29,8 @@ export type UpdatePair =
 
 /**
  * Accepted for text keys: Buildbot's transfer commands send a bare string for `stderr` in their final
- * update (they bypass the line splitter), so a plain string is valid too.
+ * update (they bypass the line splitter), so a plain string is valid too; and bytes, which a mastro
+ * worker sends once the master set `mastro_output_bytes`.
  */
 const lineChunkSchema = {
   anyOf: [
@@ -37,6 +44,7 @@ const lineChunkSchema = {
       minItems: 3,
     },
     { type: 'string' },
+    binarySchema,
   ],
 } as const;
 

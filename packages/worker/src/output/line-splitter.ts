@@ -3,6 +3,10 @@
  * wants each `stdout`/`stderr`/`header`/`log` update as `[text, [index of each '\n'], [time of each
  * line]]`, with text ending on a line boundary. A partial last line is held back until its newline
  * arrives (or `flush()` at the end of the command). Over-long lines are cut at `maxLineLength`.
+ *
+ * In `binary` mode the text is a binary string (UTF-8 bytes, one latin1 character each): newlines
+ * and `newline_re` matches are ASCII, so they are found as in text; only the cutting of over-long
+ * lines must count characters rather than bytes and never cut inside one.
  */
 import { quickNoMatch } from './newline.js';
 
@@ -14,7 +18,7 @@ export class LineSplitter {
 
   private readonly noBreaksToReplace: ((text: string) => boolean) | null;
 
-  constructor(private readonly maxLineLength: number, private readonly newlineRe: RegExp) {
+  constructor(private readonly maxLineLength: number, private readonly newlineRe: RegExp, private readonly binary = false) {
     this.noBreaksToReplace = quickNoMatch(newlineRe);
   }
 
@@ -66,9 +70,9 @@ export class LineSplitter {
       const nl = all.indexOf('\n', start);
       const end = nl === -1 ? all.length : nl;
       // Cut an over-long line into pieces of max-1 characters plus an added newline.
-      while (end - start >= max) {
-        emit(all.slice(start, start + max - 1) + '\n');
-        start += max - 1;
+      for (let cut = this.cutPoint(all, start, end, max); cut !== -1; cut = this.cutPoint(all, start, end, max)) {
+        emit(all.slice(start, cut) + '\n');
+        start = cut;
       }
       if (nl === -1) break;
       emit(all.slice(start, nl + 1));
@@ -78,6 +82,24 @@ export class LineSplitter {
     if (this.partial !== '' && (pieces.length > 0 || !hadPartial)) this.partialTime = time;
     if (!pieces.length) return null;
     return [pieces.length === 1 ? pieces[0]! : pieces.join(''), indexes, times];
+  }
+
+  /**
+   * Where the line `all[start, end)` must be cut: after its first max-1 characters when it has at
+   * least `max`, else -1. In binary mode a character is a lead byte with its continuation bytes
+   * (0x80-0xBF), so the count is of characters, as Buildbot's, and the cut falls between two.
+   */
+  private cutPoint(all: string, start: number, end: number, max: number): number {
+    if (end - start < max) return -1;
+    if (!this.binary) return start + max - 1;
+    let chars = 0;
+    for (let i = start; i < end; i++) {
+      const c = all.charCodeAt(i);
+      if (c >= 0x80 && c < 0xc0) continue;
+      if (chars === max - 1) return i;
+      chars++;
+    }
+    return -1;
   }
 
   /** Ends the stream: a held-back partial line is returned with a newline added. */

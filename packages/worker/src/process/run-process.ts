@@ -8,7 +8,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
-import { StringDecoder } from 'node:string_decoder';
 import { buildEnvironment } from './env.js';
 import { signalTree, treeAlive, type TreeSignal } from './kill-tree.js';
 import { LogfileWatcher, DEFAULT_LOGFILE_POLL_MS } from './logfile-watcher.js';
@@ -190,18 +189,15 @@ export class RunProcess {
     this.child = child;
     child.stdin!.on('error', () => undefined); // the child may exit without reading its stdin
     child.stdin!.end(stdin ?? undefined);
-    const out = new StringDecoder('utf8');
-    const err = new StringDecoder('utf8');
-    child.stdout!.on('data', (b: Buffer) => this.onOutput('stdout', out.write(b)));
-    child.stderr!.on('data', (b: Buffer) => this.onOutput('stderr', err.write(b)));
+    // Raw bytes: the command runner decodes them (or, for a master that wants bytes, never does).
+    child.stdout!.on('data', (b: Buffer) => this.onOutput('stdout', b));
+    child.stderr!.on('data', (b: Buffer) => this.onOutput('stderr', b));
     child.on('error', (e) => {
       // The program could not be started (not found, not executable, bad cwd).
       this.o.sendUpdate([['stderr', `error starting ${JSON.stringify(this.argv[0] ?? file)}: ${e.message}\n`]]);
       this.ended(1, null);
     });
     child.on('close', (code, signal) => {
-      const tailOut = out.end(); if (tailOut) this.onOutput('stdout', tailOut);
-      const tailErr = err.end(); if (tailErr) this.onOutput('stderr', tailErr);
       this.ended(code, signal);
     });
 
@@ -224,10 +220,10 @@ export class RunProcess {
     }, this.o.timeout * 1000);
   }
 
-  private onOutput(key: 'stdout' | 'stderr' | 'log', text: string, logName?: string): void {
-    if (text) {
-      if (key === 'log') this.o.sendUpdate([['log', [logName!, text]]]);
-      else if (key === 'stdout' ? this.o.sendStdout !== false : this.o.sendStderr !== false) this.o.sendUpdate([[key, text]]);
+  private onOutput(key: 'stdout' | 'stderr' | 'log', output: string | Buffer, logName?: string): void {
+    if (output.length) {
+      if (key === 'log') this.o.sendUpdate([['log', [logName!, output]]]);
+      else if (key === 'stdout' ? this.o.sendStdout !== false : this.o.sendStderr !== false) this.o.sendUpdate([[key, output]]);
     }
     if (!this.paused) this.armIoTimer();
     const flow = this.o.flow;
