@@ -108,6 +108,7 @@ export default defineConfig({
     const body = JSON.stringify(githubPush('refs/heads/main', c, [{ id: c, message: 'unsigned', files: ['check.sh'] }]));
     const changesBefore = await changeCount(master);
     const setsBefore = await buildsetCount(master);
+    const buildsBefore = (await finishedBuilds(master, 'gh', 0)).length;
     const bad = await postJson(http, 'github', body, { 'x-github-event': 'push', 'x-github-delivery': 'bad-1', 'x-hub-signature-256': hubSignature('not-the-secret', body) });
     assert.equal(bad.status, 403);
     const tampered = await postJson(http, 'github', body.replace('unsigned', 'tampered'), signed(body, 'bad-2'));
@@ -118,6 +119,8 @@ export default defineConfig({
     // A delivery that is accepted afterwards makes exactly one buildset: nothing was queued before it.
     const ok = await postJson(http, 'github', body, signed(body, 'good-after-bad'));
     assert.equal(ok.status, 200);
+    // The scheduler makes the buildset after the hook answered: wait for its build, then count.
+    await finishedBuilds(master, 'gh', buildsBefore + 1);
     assert.equal(await buildsetCount(master), setsBefore + 1);
     const replay = await postJson(http, 'github', body, signed(body, 'good-after-bad'));
     assert.equal(replay.status, 200);
