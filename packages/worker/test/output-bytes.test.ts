@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { LineSplitter } from '../src/output/line-splitter.js';
 import { compileNewlineRe, DEFAULT_NEWLINE_RE } from '../src/output/newline.js';
 import { applyWorkerSettings, defaultOutputSettings } from '../src/settings.js';
+import { UpdateBuffer, splitChunk } from '../src/output/update-buffer.js';
 import { runCommand, tempDir } from './helpers.js';
 
 const binary = (text: string) => Buffer.from(text, 'utf8').toString('latin1');
@@ -24,6 +25,25 @@ test('in binary mode a line of fewer characters than the maximum is kept whole, 
   const s = new LineSplitter(5, compileNewlineRe(DEFAULT_NEWLINE_RE), true);
   const out = s.append(binary('€€€€\n'), 0)!; // 4 characters, 12 bytes
   assert.equal(fromBinary(out[0]), '€€€€\n');
+});
+
+test('binary chunks carry no offsets or times, so their cost is their bytes', () => {
+  const s = new LineSplitter(4096, compileNewlineRe(DEFAULT_NEWLINE_RE), true);
+  assert.deepEqual(s.append('one\ntwo\nthr', 1), ['one\ntwo\n', [], []]);
+  assert.deepEqual(s.flush(), ['thr\n', [], []]);
+});
+
+test('an oversized binary chunk is split at line ends within the limit; one longer line goes whole', () => {
+  const text = 'aaaa\nbbbb\ncccccccccccc\ndd\n';
+  const pieces = splitChunk([text, [], []], 11);
+  assert.deepEqual(pieces.map((p) => p[0]), ['aaaa\nbbbb\n', 'cccccccccccc\n', 'dd\n']);
+  assert.ok(pieces.every((p) => p[1].length === 0 && p[2].length === 0));
+  const sent: unknown[] = [];
+  const buffer = new UpdateBuffer((pairs) => sent.push(...pairs), 11, 1000);
+  buffer.append('stdout', [text, [], []]);
+  buffer.flush();
+  assert.deepEqual(sent.map((p) => (p as [string, [string]])[1][0]).join(''), text);
+  assert.equal(sent.length, 3);
 });
 
 test('mastro_output_bytes is taken only where bytes may travel as bytes (msgpack), and is off by default', () => {

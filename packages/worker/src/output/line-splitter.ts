@@ -6,7 +6,9 @@
  *
  * In `binary` mode the text is a binary string (UTF-8 bytes, one latin1 character each): newlines
  * and `newline_re` matches are ASCII, so they are found as in text; only the cutting of over-long
- * lines must count characters rather than bytes and never cut inside one.
+ * lines must count characters rather than bytes and never cut inside one. Binary chunks carry no
+ * offsets or times (`[text, [], []]`): the bytes a master asked for do not include them, and two
+ * numbers per line were most of the worker's garbage.
  */
 import { quickNoMatch } from './newline.js';
 
@@ -36,17 +38,21 @@ export class LineSplitter {
     // sliced once; lines are copied one by one only when one must be cut for being over-long.
     const max = Math.max(2, this.maxLineLength);
     const indexes: number[] = [];
+    const binary = this.binary;
     let start = 0;
+    let lines = 0;
     let cut = false;
     for (let nl = all.indexOf('\n'); nl !== -1; nl = all.indexOf('\n', nl + 1)) {
       if (nl - start >= max) { cut = true; break; }
-      indexes.push(nl);
+      if (!binary) indexes.push(nl);
+      lines++;
       start = nl + 1;
     }
     if (cut || all.length - start >= max) return this.appendCutting(all, firstTime, time, hadPartial);
     this.partial = all.slice(start);
-    if (this.partial !== '' && (indexes.length > 0 || !hadPartial)) this.partialTime = time;
-    if (!indexes.length) return null;
+    if (this.partial !== '' && (lines > 0 || !hadPartial)) this.partialTime = time;
+    if (!lines) return null;
+    if (binary) return [start === all.length ? all : all.slice(0, start), [], []];
     const times = new Array<number>(indexes.length).fill(time);
     times[0] = firstTime;
     return [start === all.length ? all : all.slice(0, start), indexes, times];
@@ -81,7 +87,8 @@ export class LineSplitter {
     this.partial = all.slice(start);
     if (this.partial !== '' && (pieces.length > 0 || !hadPartial)) this.partialTime = time;
     if (!pieces.length) return null;
-    return [pieces.length === 1 ? pieces[0]! : pieces.join(''), indexes, times];
+    const text = pieces.length === 1 ? pieces[0]! : pieces.join('');
+    return this.binary ? [text, [], []] : [text, indexes, times];
   }
 
   /**

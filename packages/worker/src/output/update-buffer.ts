@@ -47,9 +47,13 @@ export function appendPair(batch: UpdatePair[], key: string, value: unknown): vo
   }
 }
 
-/** Splits a chunk into pieces of whole lines, each costing at most `limit` (one line minimum). */
+/**
+ * Splits a chunk into pieces of whole lines, each costing at most `limit` (one line minimum). A
+ * binary chunk (no offsets: output as bytes) is cut at the last newline within the limit.
+ */
 export function splitChunk(chunk: LineChunk, limit: number): LineChunk[] {
   const [text, indexes, times] = chunk;
+  if (!indexes.length) return splitBinaryChunk(text, limit);
   const out: LineChunk[] = [];
   let line = 0;
   while (line < indexes.length) {
@@ -59,6 +63,21 @@ export function splitChunk(chunk: LineChunk, limit: number): LineChunk[] {
     const endChar = indexes[end - 1]! + 1;
     out.push([text.slice(startChar, endChar), indexes.slice(line, end).map((i) => i - startChar), times.slice(line, end)]);
     line = end;
+  }
+  return out;
+}
+
+function splitBinaryChunk(text: string, limit: number): LineChunk[] {
+  const out: LineChunk[] = [];
+  let start = 0;
+  while (start < text.length) {
+    let end = text.length;
+    if (end - start > limit) {
+      const nl = text.lastIndexOf('\n', start + limit - 1);
+      end = nl >= start ? nl + 1 : text.indexOf('\n', start + limit) + 1 || text.length; // one long line goes whole
+    }
+    out.push([text.slice(start, end), [], []]);
+    start = end;
   }
   return out;
 }
