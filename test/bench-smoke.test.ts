@@ -7,7 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderTable, toJson, type ScenarioRecord } from '../bench/report.js';
-import { median, percentile, seededRandom } from '../bench/stats.js';
+import { median, percentile } from '../bench/stats.js';
+import { seededRandom } from './support/seeded-random.js';
 import { scenarios } from '../bench/scenarios/index.js';
 
 test('a missed target is reported with the factor by which it was missed, a met one as met', () => {

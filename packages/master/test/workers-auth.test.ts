@@ -38,7 +38,7 @@ test('a configured worker with the right password attaches, reports its info and
   assert.equal(worker.info.admin, 'Test Admin <t@example.org>');
   assert.equal(worker.pathFlavour, 'posix');
   assert.equal(worker.remoteAddress, '127.0.0.1');
-  assert.deepEqual(Object.keys(fake.settings as object).sort(), ['buffer_size', 'buffer_timeout', 'max_line_length', 'newline_re']);
+  assert.deepEqual(Object.keys(fake.settings as object).sort(), ['buffer_size', 'buffer_timeout', 'mastro_output_bytes', 'max_line_length', 'newline_re']);
   assert.deepEqual(fake.commands.map((c) => c.command), ['listdir', 'mkdir']);
   assert.deepEqual(fake.commands[0]!.args, { path: '/srv/w1' });
   assert.deepEqual(fake.commands[1]!.args, { paths: ['/srv/w1/info', '/srv/w1/odd', '/srv/w1/runtests'] });

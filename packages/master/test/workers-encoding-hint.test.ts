@@ -44,3 +44,22 @@ test('a worker that cannot set headers asks for JSON with ?encoding=json and get
   assert.ok(fake.frameKinds.length >= 3);
   assert.ok(fake.frameKinds.every((k) => k === 'text'), fake.frameKinds.join(','));
 });
+
+test('output as bytes (PROTOCOL.md 3.4) is asked of msgpack workers only, and not at all when turned off', async (t) => {
+  const h = await startHarness({ workers: [...workers, { name: 'w2', password: 's3cret' }, { name: 'w3', password: 's3cret' }] });
+  t.after(() => h.close());
+  const settingsOf = async (name: string, extra: Parameters<typeof connectFakeWorker>[0] extends infer O ? Partial<O> : never, harness = h) => {
+    const attached = harness.nextAttached(name);
+    const fake = await connectFakeWorker({ url: harness.url, name, password: 's3cret', ...extra });
+    t.after(() => fake.close());
+    await attached;
+    return fake.settings as Record<string, unknown>;
+  };
+  assert.equal((await settingsOf('w1', {})).mastro_output_bytes, true);
+  assert.equal((await settingsOf('w2', { url: `${h.url}/?encoding=json`, encoding: 'json' })).mastro_output_bytes, undefined);
+  const off = await startHarness({ workers, workerSettings: { mastro_output_bytes: false } });
+  t.after(() => off.close());
+  const settings = await settingsOf('w1', { url: off.url }, off);
+  assert.equal(settings.mastro_output_bytes, undefined);
+  assert.equal(settings.buffer_size, 65536);
+});
