@@ -5,13 +5,11 @@
  * its peak RSS (VmHWM) is its own.
  */
 import { join } from 'node:path';
-import { rmSync } from 'node:fs';
 import type { BenchOptions, Scenario } from '../types.js';
-import { masterConfigSource } from '../support/configs.js';
-import { masterHasWww, startMasterProc, writeMasterDir } from '../support/master-proc.js';
+import { masterHasWww, startMasterProc, writeBenchMaster } from '../support/master-proc.js';
 import { benchChanges, changeSinkFor } from '../support/changes.js';
 import { cpuMsOf, waitUntil } from '../support/proc.js';
-import { withCleanup } from '../support/cleanup.js';
+import { withScratchDir } from '../support/cleanup.js';
 import { startWorkers } from '../support/mastro-workers.js';
 import { apiList, readRawLog } from '../support/api.js';
 import { bbLogLines, buildbotLogs } from './buildbot-side.js';
@@ -30,13 +28,11 @@ export const logs: Scenario = {
   async run(opts: BenchOptions) {
     const lines = opts.quick ? 200_000 : 2_000_000;
     const bytes = lines * 100;
-    const root = join(opts.tmpDir, 's4');
-    return withCleanup(async (c) => {
-      c.add(() => rmSync(root, { recursive: true, force: true }));
-      const dir = writeMasterDir(join(root, 'master'), masterConfigSource({
+    return withScratchDir(join(opts.tmpDir, 's4'), async (c, root) => {
+      const dir = writeBenchMaster(root, {
         workerPrefix: 'w', workerCount: 1, password: 'bench-pw', maxBuilds: 1, logMaxSize: null,
         builders: [{ name: 'logs', command: logCommand(lines) }], www: masterHasWww(), scheduler: true,
-      }));
+      });
       const master = await startMasterProc(dir, { tag: 's4-master' });
       c.add(() => master.stop());
       const [worker] = await startWorkers(join(root, 'workers'), `127.0.0.1:${master.ready.workerPort}`, ['w0'], 'bench-pw');

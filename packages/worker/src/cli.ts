@@ -99,7 +99,7 @@ async function runForeground(basedir: string, daemonChild: boolean): Promise<num
     backoff: { maxMs: config.maxdelay * 1000 },
     killGraceMs: config.killGrace * 1000,
     allowPathsOutsideBasedir: config.allowPathsOutsideBasedir,
-    maxUpdatesInFlight: config.maxUpdatesInFlight, maxUpdateSize: config.maxUpdateSize,
+    maxUpdatesInFlight: config.maxUpdatesInFlight, maxUpdateSize: config.maxUpdateSize, updateLingerMs: config.updateLingerMs,
     log,
     onAttemptFailed: (r) => report({ type: 'failed', message: r.message, fatal: r.status === 401 || r.status === 403 }),
   });

@@ -30,6 +30,8 @@ export interface RunnerDeps {
   maxUpdatesInFlight: number;
   /** Largest merged update while held back (Buildbot cost units ≈ bytes) before output pauses. */
   maxUpdateCost: number;
+  /** With a master that asked for bytes: how long a full batch waits to grow up to maxUpdateCost (0: never). */
+  updateLingerMs: number;
 }
 
 const TEXT_STREAMS = new Set(['stdout', 'stderr', 'header']);
@@ -64,7 +66,9 @@ export class CommandRunner {
       if (!('paths' in args) && !('dir' in args)) throw new CommandArgsError(`${name} is missing args: paths`);
     }
     this.window = new UpdateWindow((pairs) => this.sendUpdate(pairs), deps.maxUpdatesInFlight, deps.maxUpdateCost);
-    this.buffer = new UpdateBuffer((pairs) => this.window.send(pairs), deps.settings.bufferSize, deps.settings.bufferTimeoutMs);
+    // Toward a mastro master (it asked for bytes), a fast command's batches grow past buffer_size.
+    const growth = deps.settings.outputBytes ? { maxSize: deps.maxUpdateCost, lingerMs: deps.updateLingerMs } : null;
+    this.buffer = new UpdateBuffer((pairs) => this.window.send(pairs), deps.settings.bufferSize, deps.settings.bufferTimeoutMs, growth);
     const self = this;
     const ctx: CommandContext = {
       commandId, commandName: name, args,

@@ -6,6 +6,7 @@ import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { workerUrl } from 'mastro-protocol';
 import { DEFAULT_MAX_UPDATE_COST, DEFAULT_MAX_UPDATES_IN_FLIGHT } from './output/update-window.js';
+import { DEFAULT_UPDATE_LINGER_MS } from './output/update-buffer.js';
 
 export const WORKER_CONFIG_FILE = 'worker.json';
 
@@ -27,11 +28,13 @@ export interface WorkerConfig {
   maxUpdatesInFlight: number;
   /** Largest merged update while the master is behind, Buildbot cost units ≈ bytes (WorkerOptions.maxUpdateSize). */
   maxUpdateSize: number;
+  /** Ms a full update waits to grow, with a mastro master (WorkerOptions.updateLingerMs; 0: never). */
+  updateLingerMs: number;
 }
 
 export const CONFIG_DEFAULTS: Omit<WorkerConfig, 'master' | 'name' | 'password'> = {
   encoding: 'msgpack', keepalive: 60, maxdelay: 30, allowPathsOutsideBasedir: false, killGrace: 5, umask: null,
-  maxUpdatesInFlight: DEFAULT_MAX_UPDATES_IN_FLIGHT, maxUpdateSize: DEFAULT_MAX_UPDATE_COST,
+  maxUpdatesInFlight: DEFAULT_MAX_UPDATES_IN_FLIGHT, maxUpdateSize: DEFAULT_MAX_UPDATE_COST, updateLingerMs: DEFAULT_UPDATE_LINGER_MS,
 };
 
 export class ConfigError extends Error {
@@ -64,6 +67,9 @@ export function readWorkerConfig(basedir: string): WorkerConfig {
   }
   for (const key of ['maxUpdatesInFlight', 'maxUpdateSize'] as const) {
     if (!Number.isInteger(config[key]) || config[key] < 1) throw new ConfigError(`${file}: '${key}' must be an integer >= 1 (default ${CONFIG_DEFAULTS[key]})`);
+  }
+  if (!Number.isInteger(config.updateLingerMs) || config.updateLingerMs < 0) {
+    throw new ConfigError(`${file}: 'updateLingerMs' must be an integer number of milliseconds >= 0 (default ${CONFIG_DEFAULTS.updateLingerMs})`);
   }
   return config;
 }

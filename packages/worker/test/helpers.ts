@@ -31,6 +31,8 @@ export interface RunOptions {
   allowOutsideBasedir?: boolean;
   killGraceMs?: number;
   maxUpdatesInFlight?: number;
+  maxUpdateCost?: number;
+  updateLingerMs?: number;
   /** Answers transfer requests (`update_read_file`...); default null. */
   answer?(op: string, fields: Record<string, unknown>): unknown | Promise<unknown>;
   /** Called once the command has started, e.g. to interrupt it. */
@@ -67,6 +69,7 @@ export async function runCommand(name: string, args: Record<string, unknown>, o:
     basedir: o.basedir, builderDir: o.builderDir ?? o.basedir,
     resolvePath: (base, p) => resolveWorkerPath(policy, base, p),
     log: () => undefined, killGraceMs: o.killGraceMs ?? 2000, maxUpdatesInFlight: o.maxUpdatesInFlight ?? 32,
+    maxUpdateCost: o.maxUpdateCost ?? 1024 * 1024, updateLingerMs: o.updateLingerMs ?? 20,
   });
   runner.start();
   o.started?.(runner, recorded);

@@ -59,3 +59,44 @@ test('an oversized chunk is split on line boundaries', () => {
   b.append('stdout', chunk);
   assert.equal(sent.map((s) => (s[0]![1] as LineChunk)[0]).join(''), text);
 });
+
+const bin = (n: number, c = 'x'): LineChunk => [c.repeat(n - 1) + '\n', [], []];
+
+test('with growth (a mastro master), a full batch keeps growing up to maxSize, then goes at once', () => {
+  const sent: UpdatePair[][] = [];
+  const b = new UpdateBuffer((p) => sent.push(p), 100, 60_000, { maxSize: 1000, lingerMs: 60_000 });
+  for (let i = 0; i < 10; i++) b.append('stdout', bin(90)); // 900: past buffer_size, under maxSize
+  assert.equal(sent.length, 0, 'a fast producer fills one big update');
+  b.append('stdout', bin(200)); // would pass maxSize: the 900 go first
+  assert.equal(sent.length, 1);
+  assert.equal(((sent[0]![0]![1]) as LineChunk)[0].length, 900);
+  b.dispose();
+});
+
+test('with growth, a batch that reached buffer_size leaves lingerMs later when no more output comes', async () => {
+  const sent: UpdatePair[][] = [];
+  let delivered!: () => void;
+  const arrived = new Promise<void>((resolve) => { delivered = resolve; });
+  const b = new UpdateBuffer((p) => { sent.push(p); delivered(); }, 100, 60_000, { maxSize: 1000, lingerMs: 5 });
+  b.append('stdout', bin(50));
+  b.append('stdout', bin(60)); // 110 >= buffer_size: the linger starts, not the 60 s buffer timeout
+  await arrived;
+  assert.equal(((sent[0]![0]![1]) as LineChunk)[0].length, 110);
+});
+
+test('with growth, a chunk bigger than maxSize is split at line ends into pieces of at most maxSize', () => {
+  const sent: UpdatePair[][] = [];
+  const b = new UpdateBuffer((p) => sent.push(p), 100, 60_000, { maxSize: 300, lingerMs: 60_000 });
+  const text = Array.from({ length: 10 }, () => 'y'.repeat(99) + '\n').join('');
+  b.append('stdout', [text, [], []]);
+  assert.deepEqual(sent.map((p) => ((p[0]![1]) as LineChunk)[0].length), [300, 300, 300, 100]);
+  assert.equal(sent.map((p) => ((p[0]![1]) as LineChunk)[0]).join(''), text);
+});
+
+test('without growth (a Buildbot master), batches never pass buffer_size', () => {
+  const sent: UpdatePair[][] = [];
+  const b = new UpdateBuffer((p) => sent.push(p), 100, 60_000, { maxSize: 1000, lingerMs: 0 });
+  for (let i = 0; i < 4; i++) b.append('stdout', bin(60));
+  assert.equal(sent.length, 3);
+  b.dispose();
+});

@@ -82,26 +82,46 @@ function splitBinaryChunk(text: string, limit: number): LineChunk[] {
   return out;
 }
 
+/**
+ * How a batch may grow past `buffer_size` for a fast producer (sessions with a mastro master, which
+ * asked for bytes): once it holds `buffer_size`, it waits up to `lingerMs` more for output, and goes
+ * at `maxSize`. Each update costs both sides about as much as tens of KiB of output, so a command
+ * printing hundreds of MB/s goes in 1 MiB updates instead of 64 KiB ones; a slow one is unaffected
+ * and live lines are late by `lingerMs` at most.
+ */
+export interface BatchGrowth { maxSize: number; lingerMs: number }
+
+/** Default of the worker's `updateLingerMs`: well under what a person watching a live log notices. */
+export const DEFAULT_UPDATE_LINGER_MS = 20;
+
 export class UpdateBuffer {
   private batch: UpdatePair[] = [];
   private size = 0;
   private timer: NodeJS.Timeout | null = null;
+  private lingerTimer: NodeJS.Timeout | null = null;
+  /** Largest batch: `bufferSize` (Buildbot's rule), or the growth's `maxSize`. */
+  private readonly limit: number;
 
-  constructor(private readonly send: (pairs: UpdatePair[]) => void, private bufferSize: number, private bufferTimeoutMs: number) {}
-
-  configure(bufferSize: number, bufferTimeoutMs: number): void { this.bufferSize = bufferSize; this.bufferTimeoutMs = bufferTimeoutMs; }
+  constructor(private readonly send: (pairs: UpdatePair[]) => void, private readonly bufferSize: number, private readonly bufferTimeoutMs: number,
+    private readonly growth: BatchGrowth | null = null) {
+    this.limit = growth && growth.lingerMs > 0 ? Math.max(bufferSize, growth.maxSize) : bufferSize;
+  }
 
   append(key: string, value: unknown): void {
     const cost = costOf(key, value);
-    if (cost > this.bufferSize - this.size) {
+    if (cost > this.limit - this.size) {
       this.flush();
-      if (cost > this.bufferSize) { this.sendOversized(key, value); return; }
+      if (cost > this.limit) { this.sendOversized(key, value); return; }
     }
     this.add(key, value, cost);
+    if (this.limit > this.bufferSize && this.size >= this.bufferSize && !this.lingerTimer) {
+      this.lingerTimer = setTimeout(() => { this.lingerTimer = null; this.flush(); }, this.growth!.lingerMs);
+    }
   }
 
   flush(): void {
     if (this.timer) { clearTimeout(this.timer); this.timer = null; }
+    if (this.lingerTimer) { clearTimeout(this.lingerTimer); this.lingerTimer = null; }
     if (!this.batch.length) return;
     const batch = this.batch;
     this.batch = [];
@@ -109,8 +129,13 @@ export class UpdateBuffer {
     this.send(batch);
   }
 
-  /** Stops the timer without sending (the command is gone). */
-  dispose(): void { if (this.timer) { clearTimeout(this.timer); this.timer = null; } this.batch = []; this.size = 0; }
+  /** Stops the timers without sending (the command is gone). */
+  dispose(): void {
+    if (this.timer) { clearTimeout(this.timer); this.timer = null; }
+    if (this.lingerTimer) { clearTimeout(this.lingerTimer); this.lingerTimer = null; }
+    this.batch = [];
+    this.size = 0;
+  }
 
   private add(key: string, value: unknown, cost: number): void {
     appendPair(this.batch, key, value);
@@ -119,10 +144,10 @@ export class UpdateBuffer {
   }
 
   private sendOversized(key: string, value: unknown): void {
-    if (isLineChunk(key, value)) { for (const piece of splitChunk(value, this.bufferSize)) this.send([[key, piece]]); return; }
+    if (isLineChunk(key, value)) { for (const piece of splitChunk(value, this.limit)) this.send([[key, piece]]); return; }
     if (key === 'log' && Array.isArray(value)) {
       const [name, chunk] = value as [string, LineChunk];
-      for (const piece of splitChunk(chunk, this.bufferSize)) this.send([['log', [name, piece]]]);
+      for (const piece of splitChunk(chunk, this.limit)) this.send([['log', [name, piece]]]);
       return;
     }
     this.send([[key, value]]);
