@@ -54,7 +54,7 @@ test('every mistake is reported at once, each with its path', () => {
     ],
     schedulers: [
       schedulers.anyBranch({ name: 'all', builderNames: ['test', 'nope'], treeStableTimer: -1 }),
-      schedulers.tryJobdir({ name: 'tj', builderNames: ['test'] }),
+      schedulers.tryJobdir({ name: 'tj', builderNames: ['test'] } as any),
       { kind: 'weekly', name: 'w', builderNames: [] } as any,
     ],
     changeSources: [changes.gitPoller({ repourl: '' })],
@@ -73,8 +73,8 @@ test('every mistake is reported at once, each with its path', () => {
     'builders[1].name: duplicate builder name "test" (also builders[0])',
     'schedulers[0].builderNames[1]: no builder named "nope"; builders are: test',
     'schedulers[0].treeStableTimer: must be at least 0, got -1',
-    "schedulers[1].kind: the 'tryJobdir' scheduler is not implemented yet (planned in issue 4); use one of anyBranch, singleBranch, force, triggerable, periodic, dependent, tryUserpass, upstream, nightly",
-    'schedulers[2].kind: unknown scheduler kind "weekly"; kinds are: anyBranch, singleBranch, force, triggerable, periodic, dependent, tryUserpass, upstream, nightly, tryJobdir, nightlyTriggerable',
+    'schedulers[1].jobdir: is required',
+    'schedulers[2].kind: unknown scheduler kind "weekly"; kinds are: anyBranch, singleBranch, force, triggerable, periodic, dependent, tryUserpass, upstream, nightly, nightlyTriggerable, tryJobdir',
     'changeSources[0].repourl: must not be empty',
   ];
   for (const e of expected) assert.ok(issues.includes(e), `missing issue: ${e}\n got:\n${issues.join('\n')}`);

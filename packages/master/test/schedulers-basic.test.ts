@@ -197,7 +197,7 @@ test('nightly with onlyIfChanged builds only when an important change arrived, t
   await s.stop();
 });
 
-test('not-yet-implemented kinds cannot be created', () => {
+test('an unknown scheduler kind cannot be created', () => {
   const d = new FakeData();
-  assert.throws(() => createScheduler(schedulers.tryJobdir({ name: 'x', builderNames: [] }) as any, d.services), /not implemented yet \(planned in issue 4\)/);
+  assert.throws(() => createScheduler({ kind: 'weekly', name: 'x', builderNames: [] } as any, d.services), /unknown scheduler kind 'weekly'/);
 });

@@ -83,7 +83,7 @@ function build(raw: unknown, c: IssueCollector, opts: NormaliseOptions, warnings
   uniqueNames(c, 'builders', builders.map((b) => b?.name), 'builder');
   const builderNames = new Set(builders.flatMap((b) => (b ? [b.name] : [])));
 
-  const schedulers = list(c, r, 'schedulers').map((s, i) => normaliseScheduler(s, c.at('schedulers').at(i), builderNames));
+  const schedulers = list(c, r, 'schedulers').map((s, i) => normaliseScheduler(s, c.at('schedulers').at(i), builderNames, masterDir));
   uniqueNames(c, 'schedulers', list(new IssueCollector(), r, 'schedulers').map((s) => (isPlainObject(s) && typeof s.name === 'string' ? s.name : undefined)), 'scheduler');
 
   const changeSources = list(c, r, 'changeSources').map((s, i) => normaliseChangeSource(s, c.at('changeSources').at(i)));

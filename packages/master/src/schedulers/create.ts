@@ -9,10 +9,12 @@ import { NightlyScheduler } from './nightly.js';
 import { DependentScheduler } from './dependent.js';
 import { TryScheduler } from './try.js';
 import { UpstreamScheduler } from './upstream.js';
+import { NightlyTriggerableScheduler } from './nightly-triggerable.js';
+import { TryJobdirScheduler } from './try-jobdir.js';
 import type { SchedulerSpec } from './specs.js';
 
 export type AnyScheduler = AnyBranchScheduler | SingleBranchScheduler | ForceScheduler | TriggerableScheduler | PeriodicScheduler | NightlyScheduler
-  | DependentScheduler | TryScheduler | UpstreamScheduler;
+  | DependentScheduler | TryScheduler | UpstreamScheduler | NightlyTriggerableScheduler | TryJobdirScheduler;
 
 export function createScheduler(spec: SchedulerSpec, services: SchedulerServices): AnyScheduler {
   switch (spec.kind) {
@@ -25,10 +27,12 @@ export function createScheduler(spec: SchedulerSpec, services: SchedulerServices
     case 'dependent': return new DependentScheduler(spec, services);
     case 'tryUserpass': return new TryScheduler(spec, services);
     case 'upstream': return new UpstreamScheduler(spec, services);
-    default: throw new Error(`the '${spec.kind}' scheduler is not implemented yet (planned in issue 4)`);
+    case 'nightlyTriggerable': return new NightlyTriggerableScheduler(spec, services);
+    case 'tryJobdir': return new TryJobdirScheduler(spec, services);
+    default: throw new Error(`unknown scheduler kind '${(spec as { kind: string }).kind}'`);
   }
 }
 
-export { AnyBranchScheduler, SingleBranchScheduler, ForceScheduler, TriggerableScheduler, PeriodicScheduler, NightlyScheduler, DependentScheduler, TryScheduler, UpstreamScheduler };
+export { AnyBranchScheduler, SingleBranchScheduler, ForceScheduler, TriggerableScheduler, PeriodicScheduler, NightlyScheduler, DependentScheduler, TryScheduler, UpstreamScheduler, NightlyTriggerableScheduler, TryJobdirScheduler };
 export type { SchedulerServices } from './base.js';
 export { ForceParamError } from './force-params.js';

@@ -1,5 +1,6 @@
 /** Schedulers: the config factories (`schedulers.*`) and what the master runs from them. */
 export { schedulers, type SchedulerSpec } from './specs.js';
 export { createScheduler, type AnyScheduler, type SchedulerServices, ForceParamError } from './create.js';
-export { AnyBranchScheduler, SingleBranchScheduler, ForceScheduler, TriggerableScheduler, PeriodicScheduler, NightlyScheduler, DependentScheduler, TryScheduler, UpstreamScheduler } from './create.js';
+export { AnyBranchScheduler, SingleBranchScheduler, ForceScheduler, TriggerableScheduler, PeriodicScheduler, NightlyScheduler, DependentScheduler, TryScheduler, UpstreamScheduler, NightlyTriggerableScheduler, TryJobdirScheduler } from './create.js';
 export type { TryRequest, TryStatus, TrySubmitted } from './try-protocol.js';
+export { parseJobFile, formatJobFile, TryJobFileError, type TryJobFile } from './try-jobfile.js';

@@ -1,8 +1,7 @@
 /**
  * Scheduler specs: what `schedulers.*` return in a config. A spec is plain data (plus user
  * functions); the master turns it into a running scheduler with `createScheduler` (./create.ts)
- * after `normalise` checked it. Kinds named by issue 4 that are not implemented yet still have a
- * factory, so a config using them gets a clear config error instead of a crash.
+ * after `normalise` checked it.
  */
 import { brand } from '../config/brand.js';
 import type { ChangeFilterSpec, ChangeLike } from './change-filter.js';
@@ -135,6 +134,23 @@ export interface UpstreamOptions extends CommonSchedulerOptions {
   requestTimeout?: number;
 }
 
+export interface NightlyTriggerableOptions extends Omit<CommonSchedulerOptions, 'overlap' | 'concurrencyGroup' | 'unchangedCodebases'> {
+  /** A cron expression; or minute/hour/dayOfMonth/month/dayOfWeek like Buildbot (default: minute 0 of every hour). */
+  cron?: string;
+  minute?: CronField; hour?: CronField; dayOfMonth?: CronField; month?: CronField; dayOfWeek?: CronField;
+  /** IANA time zone. Default: the master's local time. */
+  timeZone?: string;
+}
+
+export interface TryJobdirOptions extends Omit<CommonSchedulerOptions, 'overlap' | 'concurrencyGroup' | 'unchangedCodebases'> {
+  /** The job directory (`tmp`, `new`, `cur` are created in it); relative paths are from the master directory. */
+  jobdir: string;
+  /** Seconds between rescans of `<jobdir>/new`, the fallback when file-system events are lost. Default 10. */
+  pollInterval?: number;
+  /** Largest accepted job file (patch included), bytes; bigger ones are moved to `cur` unread. Default 10 MiB. */
+  maxJobBytes?: number;
+}
+
 export type ImplementedSpec =
   | ({ kind: 'anyBranch' } & ChangeSchedulerOptions)
   | ({ kind: 'singleBranch' } & SingleBranchOptions)
@@ -144,12 +160,11 @@ export type ImplementedSpec =
   | ({ kind: 'nightly' } & NightlyOptions)
   | ({ kind: 'dependent' } & DependentOptions)
   | ({ kind: 'tryUserpass' } & TryUserpassOptions)
-  | ({ kind: 'upstream' } & UpstreamOptions);
+  | ({ kind: 'upstream' } & UpstreamOptions)
+  | ({ kind: 'nightlyTriggerable' } & NightlyTriggerableOptions)
+  | ({ kind: 'tryJobdir' } & TryJobdirOptions);
 
-export const NOT_YET_IMPLEMENTED = ['tryJobdir', 'nightlyTriggerable'] as const;
-export type NotYetImplementedKind = (typeof NOT_YET_IMPLEMENTED)[number];
-
-export type SchedulerSpec = ImplementedSpec | ({ kind: NotYetImplementedKind } & CommonSchedulerOptions & Record<string, unknown>);
+export type SchedulerSpec = ImplementedSpec;
 export type SchedulerKind = SchedulerSpec['kind'];
 
 function spec<S extends SchedulerSpec>(s: S): S {
@@ -166,12 +181,11 @@ export const schedulers = {
   nightly: (o: NightlyOptions) => spec({ ...o, kind: 'nightly' as const }),
   dependent: (o: DependentOptions) => spec({ ...o, kind: 'dependent' as const }),
   tryUserpass: (o: TryUserpassOptions) => spec({ ...o, kind: 'tryUserpass' as const }),
-  /** Same as tryUserpass (the only try transport: HTTP with user/password). */
+  /** Same as tryUserpass (HTTP with user/password). */
   try: (o: TryUserpassOptions) => spec({ ...o, kind: 'tryUserpass' as const }),
   upstream: (o: UpstreamOptions) => spec({ ...o, kind: 'upstream' as const }),
-  // Accepted by the type system so the error is a config error with a path, not a crash.
-  tryJobdir: (o: CommonSchedulerOptions & Record<string, unknown>) => spec({ ...o, kind: 'tryJobdir' as const }),
-  nightlyTriggerable: (o: CommonSchedulerOptions & Record<string, unknown>) => spec({ ...o, kind: 'nightlyTriggerable' as const }),
+  tryJobdir: (o: TryJobdirOptions) => spec({ ...o, kind: 'tryJobdir' as const }),
+  nightlyTriggerable: (o: NightlyTriggerableOptions) => spec({ ...o, kind: 'nightlyTriggerable' as const }),
   /** Typed force-scheduler parameters. */
   params,
 };

@@ -7,9 +7,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import type { SourceStampInput } from '../data/updates-api.js';
-import type { SourcedProperties } from '../data/types.js';
-import { BaseScheduler } from './base.js';
+import { TryBaseScheduler, TryJobError, type TryJobSourceStamp } from './try-base.js';
 import type { TryUserpassOptions } from './specs.js';
 import { TRY_DEFAULT_MAX_REQUEST_BYTES, type TryRequest, type TryStatus, type TrySubmitted } from './try-protocol.js';
 
@@ -23,7 +21,7 @@ function sameSecret(a: string, b: string): boolean {
   return timingSafeEqual(d(a), d(b));
 }
 
-export class TryScheduler extends BaseScheduler<TryUserpassOptions> {
+export class TryScheduler extends TryBaseScheduler<TryUserpassOptions> {
   private server: Server | null = null;
   private readonly builderNameById = new Map<number, string>();
 
@@ -101,27 +99,19 @@ export class TryScheduler extends BaseScheduler<TryUserpassOptions> {
   async submit(user: string, job: TryRequest): Promise<TrySubmitted> {
     if (!this.active) throw new HttpError(503, `try scheduler '${this.name}' is not running`);
     if (!job || typeof job !== 'object' || !Array.isArray(job.sourcestamps) || !job.sourcestamps.length) throw new HttpError(400, 'sourcestamps: give at least one {revision, patch: {level, body}}');
-    const builderNames = job.builderNames?.length ? job.builderNames : [...this.spec.builderNames];
-    for (const b of builderNames) if (!this.spec.builderNames.includes(b)) throw new HttpError(400, `builderNames: ${JSON.stringify(b)} is not one of this try scheduler's builders (${this.spec.builderNames.join(', ')})`);
-    const sourcestamps: SourceStampInput[] = job.sourcestamps.map((ss, i) => {
+    const sourcestamps: TryJobSourceStamp[] = job.sourcestamps.map((ss, i) => {
       if (typeof ss?.revision !== 'string' || !/^[0-9a-f]{4,64}$/i.test(ss.revision)) throw new HttpError(400, `sourcestamps[${i}].revision: the base revision must be a commit id, got ${JSON.stringify(ss?.revision)}`);
       if (!ss.patch || typeof ss.patch.body !== 'string') throw new HttpError(400, `sourcestamps[${i}].patch.body: the diff (base64) is missing`);
       const level = ss.patch.level ?? 1;
       if (!Number.isInteger(level) || level < 0) throw new HttpError(400, `sourcestamps[${i}].patch.level: must be a non-negative integer`);
-      const defaults = this.codebaseDefaults().get(ss.codebase ?? '') ?? {};
-      return {
-        codebase: ss.codebase ?? '', repository: ss.repository ?? defaults.repository ?? '', branch: ss.branch ?? defaults.branch ?? null,
-        revision: ss.revision, project: ss.project ?? defaults.project ?? '',
-        patch: { level, body: Buffer.from(ss.patch.body, 'base64'), subdir: ss.patch.subdir ?? null, author: job.who ?? user, comment: job.comment ?? null },
-      };
+      return { ...ss, patch: { level, body: Buffer.from(ss.patch.body, 'base64'), subdir: ss.patch.subdir ?? null } };
     });
-    const properties: SourcedProperties = {};
-    for (const [k, v] of Object.entries(job.properties ?? {})) properties[k] = [v, 'Try job'];
-    properties.owner = [job.who ?? user, 'Try job'];
-    const { bsid } = await this.addBuildset({ sourcestamps, builderNames, properties, reason: `'try' job by user ${job.who ?? user}${job.comment ? `: ${job.comment}` : ''}` });
-    // Acknowledge the job only once its buildset is on disk (the database commits writes in groups).
-    await this.services.updates.durable?.();
-    return { bsid, builderNames };
+    try {
+      return await this.addTryBuildset({ who: job.who ?? user, comment: job.comment, builderNames: job.builderNames, properties: job.properties, sourcestamps });
+    } catch (err) {
+      if (err instanceof TryJobError) throw new HttpError(400, err.message);
+      throw err;
+    }
   }
 
   async status(bsid: number): Promise<TryStatus> {

@@ -2,15 +2,18 @@
  * Checks a scheduler spec inside the whole config (builder names must exist) and fills defaults.
  * Reports every mistake with its path; returns null when the spec cannot be used at all.
  */
+import { isAbsolute, resolve } from 'node:path';
 import { Cron } from 'croner';
 import type { IssueCollector } from '../config/errors.js';
 import { bool, describe, fn, isPlainObject, knownKeys, num, numOrNull, optStr, record, str, strList, unknownNameMessage, type Obj } from '../config/checks.js';
 import { FILTER_FIELDS, FILE_FILTER_FIELDS, checkFileFilterFields } from './change-filter.js';
-import { NOT_YET_IMPLEMENTED, OVERLAP_POLICIES, type SchedulerSpec } from './specs.js';
+import { OVERLAP_POLICIES, type SchedulerSpec } from './specs.js';
 import { resolveForceFields } from './force-fields.js';
 import { cronExpression } from './cron.js';
 
 const COMMON = ['kind', 'name', 'builderNames', 'properties', 'codebases', 'priority', 'reason', 'overlap', 'concurrencyGroup', 'unchangedCodebases'];
+const TRY_COMMON = ['kind', 'name', 'builderNames', 'properties', 'codebases', 'priority', 'reason'];
+const CRON_FIELDS = ['cron', 'minute', 'hour', 'dayOfMonth', 'month', 'dayOfWeek', 'timeZone'];
 const CHANGE_BASED = [...COMMON, 'treeStableTimer', 'changeFilter', 'fileIsImportant', 'onlyImportant'];
 export const SCHEDULER_OPTION_KEYS: Record<string, string[]> = {
   anyBranch: CHANGE_BASED,
@@ -21,12 +24,15 @@ export const SCHEDULER_OPTION_KEYS: Record<string, string[]> = {
   dependent: [...COMMON, 'upstream'],
   tryUserpass: ['kind', 'name', 'builderNames', 'properties', 'codebases', 'priority', 'reason', 'overlap', 'concurrencyGroup', 'port', 'host', 'userpass', 'maxRequestBytes'],
   upstream: [...COMMON, 'url', 'builder', 'codebase', 'pollInterval', 'auth', 'requestTimeout'],
-  nightly: [...COMMON, 'cron', 'minute', 'hour', 'dayOfMonth', 'month', 'dayOfWeek', 'timeZone', 'onlyIfChanged', 'branch', 'changeFilter', 'fileIsImportant'],
+  nightly: [...COMMON, ...CRON_FIELDS, 'onlyIfChanged', 'branch', 'changeFilter', 'fileIsImportant'],
+  nightlyTriggerable: [...TRY_COMMON, ...CRON_FIELDS],
+  tryJobdir: [...TRY_COMMON, 'jobdir', 'pollInterval', 'maxJobBytes'],
 };
 
-export const SCHEDULER_KINDS = [...Object.keys(SCHEDULER_OPTION_KEYS), ...NOT_YET_IMPLEMENTED];
+export const SCHEDULER_KINDS = Object.keys(SCHEDULER_OPTION_KEYS);
 
-export function normaliseScheduler(raw: unknown, c: IssueCollector, builderNames: ReadonlySet<string>): SchedulerSpec | null {
+/** `masterDir` anchors relative paths (tryJobdir's jobdir); without it they stay relative to the working directory. */
+export function normaliseScheduler(raw: unknown, c: IssueCollector, builderNames: ReadonlySet<string>, masterDir?: string): SchedulerSpec | null {
   if (!isPlainObject(raw)) { c.here(`must be a scheduler (schedulers.anyBranch({...}), ...), got ${describe(raw)}`); return null; }
   const kind = raw.kind;
   if (typeof kind !== 'string' || !SCHEDULER_KINDS.includes(kind)) {
@@ -36,10 +42,6 @@ export function normaliseScheduler(raw: unknown, c: IssueCollector, builderNames
   str(c, raw, 'name', { required: true, nonEmpty: true });
   const targets = strList(c, raw, 'builderNames', { required: true });
   targets.forEach((b, i) => { if (!builderNames.has(b)) c.at('builderNames').add(i, unknownNameMessage('builder', b, builderNames)); });
-  if ((NOT_YET_IMPLEMENTED as readonly string[]).includes(kind)) {
-    c.add('kind', `the '${kind}' scheduler is not implemented yet (planned in issue 4); use one of ${Object.keys(SCHEDULER_OPTION_KEYS).join(', ')}`);
-    return null;
-  }
   knownKeys(c, raw, SCHEDULER_OPTION_KEYS[kind]!);
   const out: Obj = { ...raw, properties: record(c, raw, 'properties'), priority: num(c, raw, 'priority', { fallback: 0, integer: true }) };
   checkCodebases(c, raw);
@@ -97,21 +99,37 @@ export function normaliseScheduler(raw: unknown, c: IssueCollector, builderNames
       out.periodicBuildTimer = num(c, raw, 'periodicBuildTimer', { fallback: 3600, min: 1, required: true });
       optStr(c, raw, 'branch');
       break;
-    case 'nightly': {
+    case 'nightly':
       out.onlyIfChanged = bool(c, raw, 'onlyIfChanged', false);
       fn(c, raw, 'fileIsImportant');
       checkChangeFilter(c, raw);
       optStr(c, raw, 'branch');
-      const tz = optStr(c, raw, 'timeZone');
-      if (tz) { try { new Intl.DateTimeFormat('en', { timeZone: tz }); } catch { c.add('timeZone', `unknown time zone ${JSON.stringify(tz)}; use an IANA name such as 'Europe/Berlin' or 'UTC'`); } }
-      try {
-        const expr = cronExpression(raw as any);
-        new Cron(expr, { paused: true, timezone: tz ?? undefined }).stop();
-      } catch (err) { c.add(raw.cron !== undefined ? 'cron' : '', `invalid schedule: ${(err as Error).message}`); }
+      checkSchedule(c, raw);
+      break;
+    case 'nightlyTriggerable':
+      // Buildbot's NightlyTriggerable fires at minute 0 of every hour unless told otherwise.
+      if (raw.cron === undefined && raw.hour === undefined) out.hour = '*';
+      checkSchedule(c, out);
+      break;
+    case 'tryJobdir': {
+      const dir = str(c, raw, 'jobdir', { required: true, nonEmpty: true });
+      if (dir) out.jobdir = isAbsolute(dir) || !masterDir ? dir : resolve(masterDir, dir);
+      out.pollInterval = num(c, raw, 'pollInterval', { fallback: 10, min: 0.05 });
+      out.maxJobBytes = num(c, raw, 'maxJobBytes', { fallback: 10 * 1024 * 1024, min: 1024, integer: true });
       break;
     }
   }
-  return out as SchedulerSpec;
+  return out as unknown as SchedulerSpec;
+}
+
+/** A nightly-style schedule: a cron expression or Buildbot's fields, and an optional time zone. */
+function checkSchedule(c: IssueCollector, raw: Obj): void {
+  const tz = optStr(c, raw, 'timeZone');
+  if (tz) { try { new Intl.DateTimeFormat('en', { timeZone: tz }); } catch { c.add('timeZone', `unknown time zone ${JSON.stringify(tz)}; use an IANA name such as 'Europe/Berlin' or 'UTC'`); } }
+  try {
+    const expr = cronExpression(raw as any);
+    new Cron(expr, { paused: true, timezone: tz ?? undefined }).stop();
+  } catch (err) { c.add(raw.cron !== undefined ? 'cron' : '', `invalid schedule: ${(err as Error).message}`); }
 }
 
 function checkCodebases(c: IssueCollector, raw: Obj): void {
