@@ -198,15 +198,24 @@ export class Master implements EngineControl {
     for (const [what, a, b] of [
       ['db.url', prev.db.url, next.db.url],
       ['protocols.msgpack.port', prev.protocols.msgpack.port, next.protocols.msgpack.port],
-      ['www.port', prev.www?.port, next.www?.port],
     ] as const) {
       if (a !== b) this.log.warn({ path: what }, `${what} changed; it takes effect when the master restarts`);
     }
+    if (!this.http && next.www) this.log.warn({ path: 'www' }, 'www was added to the config; the HTTP server starts when the master restarts');
     let credentials;
     try {
       credentials = await this.workerCredentials(next.workers);
     } catch (err) {
       const issue = { path: 'workers', message: (err as Error).message };
+      this.log.error(issue, 'reconfig refused; the running configuration stays');
+      return { ok: false, issues: [issue] };
+    }
+    // The HTTP server takes its new auth, authz and change hooks first (and warns about www settings
+    // only a restart changes): if they cannot be built, nothing of this reconfig is applied.
+    try {
+      this.http?.reconfigure(next);
+    } catch (err) {
+      const issue = { path: 'www', message: (err as Error).message };
       this.log.error(issue, 'reconfig refused; the running configuration stays');
       return { ok: false, issues: [issue] };
     }

@@ -134,7 +134,7 @@ export interface WwwOptions {
    * passes when its credentials match one of the entries. Default none: hooks are open, as in
    * Buildbot, and the master warns when it listens beyond loopback. `false` = open on purpose (no
    * warning). Dialect secrets (github `secret`, gitlab/gerrit `token`) are checked as well.
-   * Takes effect when the master (re)starts its HTTP server.
+   * A reconfig applies changes at once (www/reconfigure.ts lists what needs a restart).
    */
   changeHookAuth?: ChangeHookAuthEntry[] | false | null;
 }
@@ -176,6 +176,8 @@ export interface WwwAuthOptions {
   sessionTtlSec?: number;
   /** Sessions kept at once; the oldest are dropped beyond this. Default 10,000. */
   maxSessions?: number;
+  /** Seconds between sweeps deleting expired browser sessions from the database (read ones are deleted at once). Default 600. */
+  sessionSweepSec?: number;
   /** Failed logins allowed in a burst per address and per user name. Default 5. */
   loginBurst?: number;
   /** Extra failed logins allowed per second after the burst. Default 0.1. */

@@ -15,7 +15,7 @@ import { changeHookAuthWarning } from '../www/hooks/hook-auth.js';
 import { bool, describe, isPlainObject, knownKeys, num, strList, type Obj } from './checks.js';
 import type { IssueCollector } from './errors.js';
 
-export const AUTH_KEYS = ['users', 'basic', 'sessionTtlSec', 'maxSessions', 'loginBurst', 'loginRefillPerSecond', 'publicUrl', 'github', 'gitlab', 'oauthTimeoutMs'];
+export const AUTH_KEYS = ['users', 'basic', 'sessionTtlSec', 'maxSessions', 'sessionSweepSec', 'loginBurst', 'loginRefillPerSecond', 'publicUrl', 'github', 'gitlab', 'oauthTimeoutMs'];
 export const OAUTH_KEYS = ['clientId', 'clientSecret', 'baseUrl', 'apiUrl', 'groupRoles', 'defaultRoles'];
 export const AUTHZ_KEYS = ['anonymousView', 'rules'];
 export const AUTHZ_RULE_KEYS = ['actions', 'roles', 'builders', 'branches'];
@@ -70,6 +70,7 @@ function checkAuth(c: IssueCollector, raw: unknown): void {
   bool(c, raw, 'basic', true);
   num(c, raw, 'sessionTtlSec', { fallback: 0, min: 1 });
   num(c, raw, 'maxSessions', { fallback: 0, min: 1, integer: true });
+  num(c, raw, 'sessionSweepSec', { fallback: 0, min: 1 });
   num(c, raw, 'loginBurst', { fallback: 0, min: 1, integer: true });
   num(c, raw, 'loginRefillPerSecond', { fallback: 0, min: 0 });
   num(c, raw, 'oauthTimeoutMs', { fallback: 0, min: 1, integer: true });

@@ -15,6 +15,7 @@ import { LogsTable } from './tables/logs.js';
 import { WorkersTable } from './tables/workers.js';
 import { SchedulersTable } from './tables/schedulers.js';
 import { StateTable } from './tables/state.js';
+import { WebSessionsTable } from './tables/web-sessions.js';
 
 export { redactUrl, DatabaseUrlError, type OpenDatabaseOptions } from './connection.js';
 export type { Engine } from './migrations.js';
@@ -32,6 +33,7 @@ export class Db {
   readonly workers: WorkersTable;
   readonly schedulers: SchedulersTable;
   readonly state: StateTable;
+  readonly webSessions: WebSessionsTable;
 
   constructor(
     readonly kysely: Kysely<Schema>, readonly engine: Engine, private readonly closer: () => Promise<void>,
@@ -49,6 +51,7 @@ export class Db {
     this.workers = new WorkersTable(kysely);
     this.schedulers = new SchedulersTable(kysely);
     this.state = new StateTable(kysely);
+    this.webSessions = new WebSessionsTable(kysely);
   }
 
   close(): Promise<void> { return this.closer(); }

@@ -173,7 +173,25 @@ const logchunkStream: Migration = {
   },
 };
 
-export const MIGRATIONS: readonly Migration[] = [initial, changeParentIndex, logchunkStream];
+/**
+ * Browser sessions of the web UI, so a master restart does not log everyone out. The key is the
+ * SHA-256 of the session cookie's token (a stolen database does not hold live cookies). Times are
+ * epoch milliseconds (a session's life is counted in seconds from config, not Buildbot's model).
+ */
+const webSessions: Migration = {
+  version: 4,
+  name: 'web_sessions',
+  async up(db) {
+    await db.schema.createTable('web_sessions')
+      .addColumn('id_hash', 'text', (c) => c.primaryKey()).addColumn('identity_json', 'text', (c) => c.notNull())
+      .addColumn('csrf_token', 'text', (c) => c.notNull()).addColumn('created_at_ms', 'bigint', (c) => c.notNull())
+      .addColumn('expires_at_ms', 'bigint', (c) => c.notNull()).execute();
+    await db.schema.createIndex('web_sessions_expires').on('web_sessions').column('expires_at_ms').execute();
+    await db.schema.createIndex('web_sessions_created').on('web_sessions').column('created_at_ms').execute();
+  },
+};
+
+export const MIGRATIONS: readonly Migration[] = [initial, changeParentIndex, logchunkStream, webSessions];
 
 /** Applies every migration newer than the recorded version, each in its own transaction. */
 export async function migrate(db: Kysely<Schema>, engine: Engine): Promise<number> {

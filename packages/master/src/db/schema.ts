@@ -80,6 +80,11 @@ export interface SchedulerChangesTable { schedulerid: number; changeid: number; 
 export interface ObjectsTable { id: Generated<number>; name: string; class_name: string }
 export interface ObjectStateTable { objectid: number; name: string; value_json: string }
 
+/** A web UI session; `id_hash` = SHA-256 (hex) of the cookie token, times in epoch milliseconds. */
+export interface WebSessionsTable {
+  id_hash: string; identity_json: string; csrf_token: string; created_at_ms: number; expires_at_ms: number;
+}
+
 export interface MigrationsTable { version: number; name: string; applied_at: number }
 
 export interface Schema {
@@ -94,5 +99,6 @@ export interface Schema {
   workers: WorkersTable; configured_workers: ConfiguredWorkersTable; connected_workers: ConnectedWorkersTable;
   schedulers: SchedulersTable; scheduler_masters: SchedulerMastersTable; scheduler_changes: SchedulerChangesTable;
   objects: ObjectsTable; object_state: ObjectStateTable;
+  web_sessions: WebSessionsTable;
   mastro_migrations: MigrationsTable;
 }

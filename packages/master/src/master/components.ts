@@ -43,7 +43,12 @@ export function createChangeSourceService(spec: ChangeSourceSpec, services: Chan
   };
 }
 
-export interface HttpHandle { readonly port: number; close(): Promise<void> }
+export interface HttpHandle {
+  readonly port: number;
+  /** Applies a reconfig's www settings (auth, authz, change hooks); throws, changing nothing, when they cannot be built. */
+  reconfigure(config: MasterConfig): void;
+  close(): Promise<void>;
+}
 
 export async function startHttpServer(args: { master: unknown; data: DataConnector; mq: MessageQueue; config: MasterConfig; log: Logger }): Promise<HttpHandle> {
   const www = args.config.www!;
@@ -54,11 +59,11 @@ export async function startHttpServer(args: { master: unknown; data: DataConnect
     port: www.port, host: www.host, bodyLimit: www.bodyLimit, changeHooks: www.changeHooks,
     // The web UI's static files at `/` (registered last: its catch-all yields to every other route).
     configure: async (app: unknown) => (await import('../www/ui-static.js')).registerUiStatic(app as never),
-  })) as { port?: number; listen?: () => Promise<{ port: number } | number>; close(): Promise<void> };
+  })) as { port?: number; listen?: () => Promise<{ port: number } | number>; reconfigure(config: MasterConfig): unknown; close(): Promise<void> };
   let port = server.port;
   if (typeof server.listen === 'function' && (port === undefined || port === 0)) {
     const r = await server.listen();
     port = typeof r === 'number' ? r : r.port;
   }
-  return { port: port ?? www.port, close: () => server.close() };
+  return { port: port ?? www.port, reconfigure: (config) => { server.reconfigure(config); }, close: () => server.close() };
 }

@@ -1,11 +1,13 @@
 /**
  * The HTTP layer's security context: who is asking (authentication, cached per request) and
- * what they may do (authorization). Built once per server from `www.auth` / `www.authz`.
+ * what they may do (authorization). Built from `www.auth` / `www.authz` when the server starts and
+ * rebuilt by `reconfigure` (a master reconfig): every request reads the rules in force when it
+ * arrives. Sessions, the users store and the failed-login counters outlive a reconfig.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { WwwAuthOptions, WwwAuthzOptions } from '../config/types.js';
-import { AuthError, Authenticator, type Authenticated } from './auth/authenticator.js';
-import { resolveAuthOptions } from './auth/options.js';
+import { AuthError, Authenticator, type Authenticated, type AuthenticatorOptions } from './auth/authenticator.js';
+import { resolveAuthOptions, type ResolvedAuthOptions } from './auth/options.js';
 import { UsersStore } from './auth/users-store.js';
 import { OAuthProvider, type ProviderName } from './auth/oauth.js';
 import { Authz, AuthzDenied, type AuthzAction } from './authz/rules.js';
@@ -16,21 +18,54 @@ export interface SecurityOptions {
   auth?: WwwAuthOptions;
   authz?: WwwAuthzOptions;
   buildbotURL?: string | null;
+  /** Where sessions are kept (see auth/sessions.ts); default memory only. */
+  sessions?: AuthenticatorOptions['sessions'];
 }
+
+/** The parts of the options a reconfig may change. */
+export type SecurityConfig = Pick<SecurityOptions, 'auth' | 'authz' | 'buildbotURL'>;
+
+/** OAuth providers are kept across a reconfig that leaves their options alone (they hold pending logins). */
+type Providers = Map<ProviderName, OAuthProvider & { readonly configKey?: string }>;
 
 export class Security {
   readonly authn: Authenticator;
-  readonly authz: Authz;
-  readonly oauth = new Map<ProviderName, OAuthProvider>();
+  private rules: Authz;
+  private providers: Providers;
 
   constructor(opts: SecurityOptions) {
     const resolved = resolveAuthOptions(opts.auth, opts.buildbotURL);
-    this.authn = new Authenticator(opts.masterDir ? new UsersStore(opts.masterDir) : null, resolved);
-    this.authz = new Authz(opts.authz);
-    for (const [name, o] of Object.entries(resolved.oauth) as Array<[ProviderName, NonNullable<typeof resolved.oauth.github>]>) {
-      this.oauth.set(name, new OAuthProvider(name, o, resolved.oauthTimeoutMs));
-    }
+    this.rules = new Authz(opts.authz);
+    this.providers = oauthProviders(resolved, new Map());
+    this.authn = new Authenticator(opts.masterDir ? new UsersStore(opts.masterDir) : null, resolved, { sessions: opts.sessions });
   }
+
+  /** The authorization rules in force. */
+  get authz(): Authz { return this.rules; }
+
+  /** The OAuth providers in force, by name. */
+  get oauth(): ReadonlyMap<ProviderName, OAuthProvider> { return this.providers; }
+
+  /**
+   * Builds the rules of changed `www.auth` / `www.authz` (a reconfig) without applying them: a
+   * mistake throws and leaves the running rules in place. `commit()` then swaps all of it at once.
+   */
+  prepare(config: SecurityConfig): { auth: ResolvedAuthOptions; commit(): void } {
+    const auth = resolveAuthOptions(config.auth, config.buildbotURL);
+    const rules = new Authz(config.authz);
+    const providers = oauthProviders(auth, this.providers);
+    return {
+      auth,
+      commit: () => {
+        this.authn.configure(auth);
+        this.rules = rules;
+        this.providers = providers;
+      },
+    };
+  }
+
+  /** Stops the session sweep (before the database closes). */
+  close(): Promise<void> { return this.authn.sessions.close(); }
 
   authMethods(): string[] { return ['local', ...this.oauth.keys()]; }
 
@@ -57,6 +92,16 @@ export class Security {
       return null;
     }
   }
+}
+
+function oauthProviders(resolved: ResolvedAuthOptions, old: Providers): Providers {
+  const out: Providers = new Map();
+  for (const [name, o] of Object.entries(resolved.oauth) as Array<[ProviderName, NonNullable<typeof resolved.oauth.github>]>) {
+    const configKey = JSON.stringify([o, resolved.oauthTimeoutMs]);
+    const kept = old.get(name);
+    out.set(name, kept?.configKey === configKey ? kept : Object.assign(new OAuthProvider(name, o, resolved.oauthTimeoutMs), { configKey }));
+  }
+  return out;
 }
 
 export function sendAuthError(reply: FastifyReply, err: unknown): void {

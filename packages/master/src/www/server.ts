@@ -6,18 +6,20 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { DataConnector } from '../data/connector.js';
 import type { MessageQueue } from '../mq/bus.js';
-import type { ChangeHookAuthEntry, MasterConfig, WwwAuthOptions, WwwAuthzOptions } from '../config/types.js';
+import type { ChangeHookAuthEntry, MasterConfig, WwwAuthOptions, WwwAuthzOptions, WwwOptions } from '../config/types.js';
 import type { Master } from '../master.js';
 import { registerRestApi } from './api/rest.js';
 import { registerChangeHooks } from './hooks/routes.js';
 import type { ChangeHookDialect } from './hooks/dialects.js';
 import { Security } from './security.js';
+import type { ResolvedAuthOptions } from './auth/options.js';
 import { registerAuthRoutes } from './auth/routes.js';
 import { ControlActions } from './control/actions.js';
 import type { ControlTarget } from './control/target.js';
 import { masterControlTarget } from './control/master-target.js';
 import { registerWebSocket, type WsOptions } from './ws/server.js';
 import { JSONRPC_CODES } from './control/jsonrpc.js';
+import { restartOnlyChanges } from './reconfigure.js';
 
 export const HTTP_DEFAULTS = { port: 8010, host: '0.0.0.0', bodyLimit: 10 * 1024 * 1024 } as const;
 
@@ -56,7 +58,18 @@ export interface HttpServerOptions {
   [extra: string]: unknown;
 }
 
-export interface HttpServer { app: FastifyInstance; port: number; security: Security; close(): Promise<void> }
+export interface HttpServer {
+  app: FastifyInstance;
+  port: number;
+  security: Security;
+  /**
+   * Applies a new master config without restarting the listener: auth, authz, change hooks and
+   * their authentication (see reconfigure.ts). Throws, changing nothing, when the new settings
+   * cannot be built; logs a warning for each changed setting that needs a restart and returns them.
+   */
+  reconfigure(config: MasterConfig): string[];
+  close(): Promise<void>;
+}
 
 export async function createHttpServer(opts: HttpServerOptions): Promise<HttpServer> {
   const app = Fastify({
@@ -100,27 +113,54 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpSer
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: `nothing at ${req.method} ${req.url.split('?')[0]}` }));
 
   const config = opts.config;
+  const masterDir = config?.masterDir ?? opts.masterDir ?? null;
+  const db = opts.data.db as DataConnector['db'] | undefined;
   const security = new Security({
-    masterDir: config?.masterDir ?? opts.masterDir ?? null,
+    masterDir,
     auth: config?.www?.auth ?? opts.auth,
     authz: config?.www?.authz ?? opts.authz,
     buildbotURL: config?.buildbotURL ?? null,
+    sessions: db?.webSessions
+      ? { table: db.webSessions, durable: () => db.durable(), onError: (err, what) => app.log.warn({ err }, `${what} failed; the next sweep tries again`) }
+      : undefined,
   });
   const target = opts.control !== undefined ? opts.control : opts.master ? masterControlTarget(opts.master) : null;
-  const control = new ControlActions(opts.data, target, security.authz);
+  const control = new ControlActions(opts.data, target, () => security.authz);
   // Workers paused over the API before a restart stay paused (the flag lives in the database).
   if (target) for (const w of await opts.data.getList<{ name: string; paused: boolean }>(['workers'])) if (w.paused) target.setWorkerPaused(w.name, true);
   registerAuthRoutes(app, security);
   registerRestApi(app, opts.data, { security, control, target });
-  registerChangeHooks(app, opts.data.updates, {
-    enabled: opts.changeHooks ?? {}, dialects: opts.changeHookDialects,
-    auth: config?.www?.changeHookAuth ?? opts.changeHookAuth, host: opts.host ?? HTTP_DEFAULTS.host,
-    authOptions: { masterDir: config?.masterDir ?? opts.masterDir ?? null, usersStore: security.authn.store, burst: security.authn.options.loginBurst, refillPerSecond: security.authn.options.loginRefillPerSecond },
+  const hookConfig = (auth: ChangeHookAuthEntry[] | false | null | undefined, enabled: HttpServerOptions['changeHooks'], limits: ResolvedAuthOptions) => ({
+    enabled: enabled ?? {}, auth, host: opts.host ?? HTTP_DEFAULTS.host,
+    authOptions: { masterDir, usersStore: security.authn.store, burst: limits.loginBurst, refillPerSecond: limits.loginRefillPerSecond },
   });
+  const hooks = registerChangeHooks(app, opts.data.updates, { ...hookConfig(config?.www?.changeHookAuth ?? opts.changeHookAuth, opts.changeHooks, security.authn.options), dialects: opts.changeHookDialects });
   const closeWs = registerWebSocket(app, { mq: opts.mq ?? opts.data.mq, security, control }, opts.ws);
   if (opts.configure) await opts.configure(app, { security });
   await app.listen({ port: opts.port ?? HTTP_DEFAULTS.port, host: opts.host ?? HTTP_DEFAULTS.host });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : (opts.port ?? HTTP_DEFAULTS.port);
-  return { app, port, security, close: async () => { closeWs(); await app.close(); } };
+
+  let running = config;
+  const reconfigure = (next: MasterConfig): string[] => {
+    if (!next.www) {
+      // The server keeps running until the restart: with the rules it has, not defaults nobody chose.
+      app.log.warn({ path: 'www' }, 'www was removed from the config; the HTTP server keeps its current settings and stops when the master restarts');
+      return ['www'];
+    }
+    const www: WwwOptions = next.www;
+    // Both built before either is applied: a reconfig changes all of www's rules or none.
+    const sec = security.prepare({ auth: www.auth, authz: www.authz, buildbotURL: next.buildbotURL ?? null });
+    const hookRules = hooks.prepare(hookConfig(www.changeHookAuth, www.changeHooks, sec.auth));
+    sec.commit();
+    hookRules.commit();
+    const restart = running ? restartOnlyChanges(running, next) : [];
+    for (const path of restart) app.log.warn({ path }, `${path} changed; it takes effect when the master restarts`);
+    running = next;
+    return restart;
+  };
+  return {
+    app, port, security, reconfigure,
+    close: async () => { closeWs(); await app.close(); await security.close(); },
+  };
 }

@@ -7,7 +7,7 @@
 import { LoginRateLimiter } from '../../workers/login-rate-limiter.js';
 import { ANONYMOUS, type Identity } from './identity.js';
 import { parseCookies, SESSION_COOKIE } from './cookies.js';
-import { SessionStore, type Session } from './sessions.js';
+import { SessionStore, type Session, type SessionStoreOptions } from './sessions.js';
 import type { UsersStore } from './users-store.js';
 import type { ResolvedAuthOptions } from './options.js';
 
@@ -19,16 +19,38 @@ export interface RequestLike { headers: Record<string, string | string[] | undef
 
 export interface Authenticated { identity: Identity; session?: Session }
 
+export interface AuthenticatorOptions {
+  /** The sessions' table (db.webSessions) and durability barrier; none = sessions in memory only. */
+  sessions?: Pick<SessionStoreOptions, 'table' | 'durable' | 'onError'>;
+}
+
 export class Authenticator {
   readonly sessions: SessionStore;
-  private readonly byAddress: LoginRateLimiter;
-  private readonly byUser: LoginRateLimiter;
+  private byAddress!: LoginRateLimiter;
+  private byUser!: LoginRateLimiter;
+  private current!: ResolvedAuthOptions;
 
-  constructor(readonly store: UsersStore | null, readonly options: ResolvedAuthOptions) {
-    this.sessions = new SessionStore(options.sessionTtlMs, options.maxSessions);
-    const rl = { burst: options.loginBurst, refillPerSecond: options.loginRefillPerSecond };
-    this.byAddress = new LoginRateLimiter(rl);
-    this.byUser = new LoginRateLimiter(rl);
+  constructor(readonly store: UsersStore | null, options: ResolvedAuthOptions, extra: AuthenticatorOptions = {}) {
+    this.sessions = new SessionStore({ ...extra.sessions, ttlMs: options.sessionTtlMs, maxSessions: options.maxSessions, sweepIntervalMs: options.sessionSweepMs });
+    this.configure(options);
+  }
+
+  /** The `www.auth` in force; replaced as a whole by `configure`. */
+  get options(): ResolvedAuthOptions { return this.current; }
+
+  /**
+   * Applies new `www.auth` options (a reconfig). Sessions stay; the failed-login counters stay
+   * unless their limits changed (then they start afresh under the new limits).
+   */
+  configure(options: ResolvedAuthOptions): void {
+    const prev = this.current;
+    if (!prev || prev.loginBurst !== options.loginBurst || prev.loginRefillPerSecond !== options.loginRefillPerSecond) {
+      const rl = { burst: options.loginBurst, refillPerSecond: options.loginRefillPerSecond };
+      this.byAddress = new LoginRateLimiter(rl);
+      this.byUser = new LoginRateLimiter(rl);
+    }
+    this.sessions.configure({ ttlMs: options.sessionTtlMs, maxSessions: options.maxSessions, sweepIntervalMs: options.sessionSweepMs });
+    this.current = options;
   }
 
   /** Roles of a user: from the users store plus `www.auth.users`. */
@@ -70,7 +92,7 @@ export class Authenticator {
       }
       throw new AuthError(401, `unsupported Authorization scheme '${scheme}': use Bearer <token>${this.options.basic ? ' or Basic' : ''}`);
     }
-    const session = this.sessions.get(parseCookies(header(req, 'cookie'))[SESSION_COOKIE]);
+    const session = await this.sessions.get(parseCookies(header(req, 'cookie'))[SESSION_COOKIE]);
     if (session) return { identity: session.identity, session };
     return { identity: ANONYMOUS };
   }

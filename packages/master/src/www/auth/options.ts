@@ -5,6 +5,7 @@ export const AUTH_DEFAULTS = {
   basic: true,
   sessionTtlSec: 8 * 3600,
   maxSessions: 10_000,
+  sessionSweepSec: 600,
   loginBurst: 5,
   loginRefillPerSecond: 0.1,
   oauthTimeoutMs: 10_000,
@@ -15,6 +16,7 @@ export interface ResolvedAuthOptions {
   basic: boolean;
   sessionTtlMs: number;
   maxSessions: number;
+  sessionSweepMs: number;
   loginBurst: number;
   loginRefillPerSecond: number;
   publicUrl: string | null;
@@ -35,6 +37,7 @@ export function resolveAuthOptions(o: WwwAuthOptions | undefined, buildbotURL?: 
     basic: o?.basic ?? AUTH_DEFAULTS.basic,
     sessionTtlMs: (o?.sessionTtlSec ?? AUTH_DEFAULTS.sessionTtlSec) * 1000,
     maxSessions: o?.maxSessions ?? AUTH_DEFAULTS.maxSessions,
+    sessionSweepMs: (o?.sessionSweepSec ?? AUTH_DEFAULTS.sessionSweepSec) * 1000,
     loginBurst: o?.loginBurst ?? AUTH_DEFAULTS.loginBurst,
     loginRefillPerSecond: o?.loginRefillPerSecond ?? AUTH_DEFAULTS.loginRefillPerSecond,
     publicUrl: o?.publicUrl ?? fromConfig,

@@ -22,10 +22,10 @@ function userView(id: Identity) { return id.username === null ? null : { usernam
 
 export function registerAuthRoutes(app: FastifyInstance, sec: Security): void {
   const secure = (req: FastifyRequest) => req.protocol === 'https';
-  const startSession = (req: FastifyRequest, reply: FastifyReply, identity: Identity) => {
+  const startSession = async (req: FastifyRequest, reply: FastifyReply, identity: Identity) => {
     const old = parseCookies(req.headers.cookie)[SESSION_COOKIE];
-    if (old) sec.authn.sessions.delete(old); // a new id at login: no session fixation
-    const s = sec.authn.sessions.create(identity);
+    if (old) await sec.authn.sessions.delete(old); // a new id at login: no session fixation
+    const s = await sec.authn.sessions.create(identity);
     const maxAgeSec = sec.authn.options.sessionTtlMs / 1000;
     reply.header('set-cookie', [
       serializeCookie(SESSION_COOKIE, s.id, { maxAgeSec, secure: secure(req) }),
@@ -41,7 +41,7 @@ export function registerAuthRoutes(app: FastifyInstance, sec: Security): void {
     if (typeof body?.username !== 'string' || typeof body?.password !== 'string') return json(reply, 400, { error: 'send {"username": "...", "password": "..."}' });
     try {
       const id = await sec.authn.login(body.username, body.password, req.ip);
-      const s = startSession(req, reply, { ...id, via: 'session' });
+      const s = await startSession(req, reply, { ...id, via: 'session' });
       return json(reply, 200, { user: userView(id), csrfToken: s.csrfToken });
     } catch (err) { return sendAuthError(reply, err); }
   });
@@ -51,7 +51,7 @@ export function registerAuthRoutes(app: FastifyInstance, sec: Security): void {
     try { a = await sec.identify(req); } catch (err) { return sendAuthError(reply, err); }
     const refused = unsafeRequestRefusal(req, a.session, { requireCsrf: true });
     if (refused) return json(reply, refused.status, { error: refused.message });
-    if (a.session) sec.authn.sessions.delete(a.session.id);
+    if (a.session) await sec.authn.sessions.delete(a.session.id);
     reply.header('set-cookie', [serializeCookie(SESSION_COOKIE, '', { maxAgeSec: 0 }), serializeCookie(CSRF_COOKIE, '', { httpOnly: false, maxAgeSec: 0 })]);
     return json(reply, 200, { user: null });
   });
@@ -91,7 +91,7 @@ export function registerAuthRoutes(app: FastifyInstance, sec: Security): void {
       // Roles by name come only from `www.auth.users` entries written `github:<login>`: a provider
       // login that happens to equal a local user's name gets none of that user's roles.
       const roles = [...new Set([...p.rolesFor(user), ...(sec.authn.options.users.get(`${p.name}:${user.username}`) ?? [])])];
-      startSession(req, reply, { username: user.username, roles, via: 'oauth' });
+      await startSession(req, reply, { username: user.username, roles, via: 'oauth' });
       reply.header('set-cookie', [...([reply.getHeader('set-cookie')].flat() as string[]), serializeCookie(OAUTH_STATE_COOKIE, '', { maxAgeSec: 0, path: `/auth/oauth/${p.name}` })]);
       return reply.redirect('/', 302);
     } catch (err) {

@@ -29,13 +29,14 @@ interface CallContext { identity: Identity; check(action: AuthzAction, target?: 
 const str = (v: unknown, fallback: string): string => (typeof v === 'string' && v ? v : fallback);
 
 export class ControlActions {
-  constructor(private readonly data: DataConnector, private readonly target: ControlTarget | null, private readonly authz: Authz) {}
+  /** `authz` is asked for the rules at each call: a reconfig replaces them (see security.ts). */
+  constructor(private readonly data: DataConnector, private readonly target: ControlTarget | null, private readonly authz: () => Authz) {}
 
   /** Runs `method` on the resource at `path`; throws JsonRpcError (with an HTTP status) on failure. */
   async call(path: readonly string[], method: string, params: Record<string, unknown>, identity: Identity): Promise<unknown> {
     const target = this.target;
     if (!target) throw rpcErrors.noSuchMethod('control actions are not available: this server runs without an engine');
-    const ctx: CallContext = { identity, check: (action, t) => this.authz.assert(identity, action, t) };
+    const ctx: CallContext = { identity, check: (action, t) => this.authz().assert(identity, action, t) };
     try {
       const methods = await this.resolve(path, target);
       const handler = methods[method];

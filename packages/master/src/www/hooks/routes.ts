@@ -39,23 +39,56 @@ function unknownDialect(name: string): string {
   return `The dialect specified, '${name}', wasn't enabled in www.changeHooks (known: base, ${Object.keys(CHANGE_HOOK_FACTORIES).join(', ')})`;
 }
 
-export function registerChangeHooks(app: FastifyInstance, updates: Updates, opts: ChangeHookOptions): void {
-  // The reply goes out once the change is stored; schedulers hear of it right after (not before the reply).
-  const addChange = (c: Parameters<Updates['addChange']>[0]) => updates.addChange(c, { deferEvent: true });
-  // Dialect objects are built once: they hold replay memory across requests.
-  const dialects = new Map<string, ChangeHookDialect>();
+/** The parts of the options a reconfig may change (everything but the dialect implementations). */
+export type ChangeHookConfig = Omit<ChangeHookOptions, 'dialects'>;
+
+/** What the hook routes read per request; replaced as a whole by a reconfig. */
+interface HookState {
+  enabled: ChangeHookOptions['enabled'];
+  /** Dialect objects with the options they were built from (kept when those stay the same: they hold replay memory). */
+  dialects: Map<string, { key: string; dialect: ChangeHookDialect }>;
+  auth: ChangeHookAuth | null;
+  authKey: string;
+}
+
+export interface ChangeHooks {
+  /**
+   * Builds the hooks of a changed `www.changeHooks` / `www.changeHookAuth` (a reconfig) without
+   * applying them: a mistake throws and the running hooks stay. `commit()` swaps them in at once.
+   * Dialects and credential checks whose options did not change are kept, with their replay memory
+   * and failed-login counters.
+   */
+  prepare(config: ChangeHookConfig): { commit(): void };
+}
+
+function buildState(opts: ChangeHookOptions, prev: HookState | null): HookState {
+  const dialects: HookState['dialects'] = new Map();
   for (const [name, options] of Object.entries(opts.enabled)) {
     if (name === 'base' || options === undefined || options === false) continue;
     const given = opts.dialects?.[name];
     const factory = CHANGE_HOOK_FACTORIES[name];
-    if (given) dialects.set(name, given);
-    else if (factory) dialects.set(name, factory(typeof options === 'object' ? options : {}));
+    const key = JSON.stringify(options);
+    const kept = prev?.dialects.get(name);
+    if (given) dialects.set(name, { key, dialect: given });
+    else if (kept?.key === key) dialects.set(name, kept);
+    else if (factory) dialects.set(name, { key, dialect: factory(typeof options === 'object' ? options : {}) });
     else throw new Error(unknownDialect(name).replace("wasn't enabled in www.changeHooks", 'is not a change hook dialect mastro has'));
   }
+  const a = opts.authOptions;
+  const authKey = JSON.stringify([opts.auth ?? null, a?.masterDir ?? null, a?.burst ?? null, a?.refillPerSecond ?? null]);
+  const auth = prev && prev.authKey === authKey ? prev.auth : opts.auth ? new ChangeHookAuth(opts.auth, opts.authOptions) : null;
+  return { enabled: opts.enabled, dialects, auth, authKey };
+}
 
-  const warning = changeHookAuthWarning({ host: opts.host, changeHooks: opts.enabled, changeHookAuth: opts.auth });
-  if (warning) app.log.warn({ path: 'www.changeHookAuth' }, warning);
-  const auth = opts.auth ? new ChangeHookAuth(opts.auth, opts.authOptions) : null;
+export function registerChangeHooks(app: FastifyInstance, updates: Updates, opts: ChangeHookOptions): ChangeHooks {
+  // The reply goes out once the change is stored; schedulers hear of it right after (not before the reply).
+  const addChange = (c: Parameters<Updates['addChange']>[0]) => updates.addChange(c, { deferEvent: true });
+  const warnIfOpen = (o: ChangeHookConfig) => {
+    const warning = changeHookAuthWarning({ host: o.host, changeHooks: o.enabled, changeHookAuth: o.auth });
+    if (warning) app.log.warn({ path: 'www.changeHookAuth' }, warning);
+  };
+  let state = buildState(opts, null);
+  warnIfOpen(opts);
 
   const base = async (req: FastifyRequest, reply: FastifyReply) => {
     const body: any = req.body ?? {};
@@ -73,6 +106,8 @@ export function registerChangeHooks(app: FastifyInstance, updates: Updates, opts
   };
 
   const handler = async (req: FastifyRequest, reply: FastifyReply) => {
+    // One state for the whole request, even if a reconfig swaps it meanwhile.
+    const { auth, enabled, dialects } = state;
     if (auth) {
       let r;
       try { r = await auth.check({ headers: req.headers, ip: req.ip }); } catch (err) {
@@ -87,10 +122,10 @@ export function registerChangeHooks(app: FastifyInstance, updates: Updates, opts
     }
     const name = (req.params as { dialect?: string }).dialect || 'base';
     if (name === 'base') {
-      if (opts.enabled.base === undefined || opts.enabled.base === false) return reply.code(404).type('text/plain').send(unknownDialect(name));
+      if (enabled.base === undefined || enabled.base === false) return reply.code(404).type('text/plain').send(unknownDialect(name));
       return base(req, reply);
     }
-    const dialect = dialects.get(name);
+    const dialect = dialects.get(name)?.dialect;
     if (!dialect) return reply.code(404).type('text/plain').send(unknownDialect(name));
     const rawBody: Buffer = (req as any).rawBody ?? Buffer.alloc(0);
     try {
@@ -104,4 +139,10 @@ export function registerChangeHooks(app: FastifyInstance, updates: Updates, opts
   app.post('/change_hook', handler);
   app.post('/change_hook/:dialect', handler);
   app.get('/change_hook/:dialect', handler);
+  return {
+    prepare(config) {
+      const next = buildState({ ...config, dialects: opts.dialects }, state);
+      return { commit: () => { state = next; warnIfOpen(config); } };
+    },
+  };
 }

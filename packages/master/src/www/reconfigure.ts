@@ -1,0 +1,21 @@
+/**
+ * What a master reconfig can change in a running HTTP server, and what only a restart changes.
+ *
+ * Applied at once (read per request from the config in force): `www.auth` (users' roles, Basic on
+ * or off, session lifetime and bound, login limits, OAuth providers, publicUrl), `www.authz`,
+ * `www.changeHooks`, `www.changeHookAuth` and `buildbotURL`. The users file (users.json) and
+ * change hook password files are re-read whenever they change on disk, without any reconfig.
+ *
+ * Restart only: the listening socket and what Fastify fixes when it is built — `www.port`,
+ * `www.host`, `www.bodyLimit` — and adding or removing `www` altogether.
+ */
+import type { MasterConfig, WwwOptions } from '../config/types.js';
+
+export const RESTART_ONLY_WWW_KEYS = ['port', 'host', 'bodyLimit'] as const satisfies ReadonlyArray<keyof WwwOptions>;
+
+/** The config paths that changed but take effect only when the master restarts. */
+export function restartOnlyChanges(prev: MasterConfig, next: MasterConfig): string[] {
+  if (!prev.www !== !next.www) return ['www'];
+  if (!prev.www || !next.www) return [];
+  return RESTART_ONLY_WWW_KEYS.filter((k) => prev.www![k] !== next.www![k]).map((k) => `www.${k}`);
+}
