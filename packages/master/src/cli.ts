@@ -17,7 +17,8 @@ const COMMANDS: Record<string, Command> = {
   quickstart: { usage: 'mastro quickstart [DIR] [--http-port P] [--worker-port P]', summary: 'run a local demo: repository, master, worker, first build', load: async () => (await import('./cli/quickstart.js')).run },
   user: { usage: 'mastro user add|remove|list|token|revoke-token DIR ...', summary: 'manage web UI / API users', load: async () => (await import('./cli/user.js')).runUserCommand },
   sendchange: { usage: 'mastro sendchange --master HOST:PORT --who AUTHOR [options] [FILE ...]', summary: 'send a Change to a master\'s base change hook', load: async () => (await import('./cli/sendchange.js')).run },
-  try: { usage: 'mastro try --master URL --builder NAME [--wait] [options]', summary: 'build the diff of this working tree against its base revision', load: async () => (await import('./cli/try.js')).run },
+  try: { usage: 'mastro try --master URL --builder NAME [--wait] [options] | mastro try --connect=ssh --host HOST --jobdir DIR [options]', summary: 'build the diff of this working tree against its base revision', load: async () => (await import('./cli/try.js')).run },
+  tryserver: { usage: 'mastro tryserver --jobdir DIR [--max-job-bytes N]  (job file on stdin)', summary: 'master-host end of try --connect=ssh: queue a job file for a tryJobdir scheduler', load: async () => (await import('./cli/tryserver.js')).run },
 };
 
 function usage(): string {

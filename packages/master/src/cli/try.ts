@@ -6,12 +6,17 @@
  * upstream, else HEAD), so commits not pushed yet are part of the patch; the diff is `git diff
  * --binary <base>` of tracked files (staged and unstaged). The build checks out the base and
  * applies the patch, so the base must exist in the repository the master builds from.
+ *
+ * With --connect=ssh the job goes to a tryJobdir scheduler instead, through `ssh HOST mastro
+ * tryserver --jobdir DIR` (./try-ssh.ts), as with `buildbot try --connect=ssh`.
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { CliError, UsageError, parse, println, seconds, type Io } from './io.js';
 import type { TryRequest, TryStatus, TrySubmitted } from '../schedulers/try-protocol.js';
 import { resultName } from '../process/results.js';
+import { formatJobFile } from '../schedulers/try-jobfile.js';
+import { deliverViaSsh } from './try-ssh.js';
 
 const run = promisify(execFile);
 
@@ -21,6 +26,9 @@ const OPTIONS = {
   branch: { type: 'string' }, repository: { type: 'string' }, codebase: { type: 'string' }, project: { type: 'string' },
   who: { type: 'string' }, comment: { type: 'string', short: 'm' }, property: { type: 'string', multiple: true },
   dir: { type: 'string', short: 'C' }, wait: { type: 'boolean' }, timeout: { type: 'string' }, 'max-patch-bytes': { type: 'string' },
+  // --connect=ssh (Buildbot's names): ssh to --host and run `<buildbotbin> tryserver --jobdir DIR` there.
+  connect: { type: 'string', short: 'c' }, host: { type: 'string' }, port: { type: 'string' }, jobdir: { type: 'string' },
+  buildbotbin: { type: 'string' }, ssh: { type: 'string' },
 } as const;
 
 /** Patches above this are refused before sending (the server has its own limit). */
@@ -45,13 +53,21 @@ function str(v: string | boolean | string[] | undefined): string | undefined { r
 
 export async function run_(argv: string[], io: Io): Promise<number> {
   const { values } = parse(argv, OPTIONS as never, 0) as unknown as { values: Record<string, string | boolean | string[] | undefined> };
-  const master = str(values.master);
-  if (!master) throw new UsageError('--master is required: the URL of the try scheduler, e.g. http://ci.example.org:8031');
-  let baseUrl: URL;
-  try { baseUrl = new URL(/^https?:\/\//.test(master) ? master : `http://${master}`); } catch { throw new UsageError(`--master ${JSON.stringify(master)} is not a URL or host:port`); }
+  const connect = str(values.connect) ?? 'http';
+  if (connect !== 'http' && connect !== 'ssh') throw new UsageError(`--connect is 'http' (a tryUserpass scheduler, the default) or 'ssh' (a tryJobdir scheduler), got ${JSON.stringify(connect)}`);
+  const viaSsh = connect === 'ssh';
+  let baseUrl: URL | undefined;
   const username = str(values.username);
   const password = str(values.password) ?? str(values.passwd) ?? process.env.MASTRO_TRY_PASSWORD;
-  if (!username || password === undefined) throw new UsageError('--username and --password (or env MASTRO_TRY_PASSWORD) are required');
+  if (viaSsh) {
+    if (!str(values.host) || !str(values.jobdir)) throw new UsageError('--connect=ssh needs --host (the master host) and --jobdir (the tryJobdir scheduler\'s jobdir there)');
+    if (values.wait) throw new UsageError('--wait is not available with --connect=ssh (the job file has no way back); follow the build in the web UI');
+  } else {
+    const master = str(values.master);
+    if (!master) throw new UsageError('--master is required: the URL of the try scheduler, e.g. http://ci.example.org:8031 (or use --connect=ssh)');
+    try { baseUrl = new URL(/^https?:\/\//.test(master) ? master : `http://${master}`); } catch { throw new UsageError(`--master ${JSON.stringify(master)} is not a URL or host:port`); }
+    if (!username || password === undefined) throw new UsageError('--username and --password (or env MASTRO_TRY_PASSWORD) are required');
+  }
   const dir = str(values.dir) ?? process.cwd();
   const timeoutS = seconds(values.timeout as string | undefined, 3600, 'timeout');
   const maxPatch = values['max-patch-bytes'] !== undefined ? Number(values['max-patch-bytes']) : DEFAULT_MAX_PATCH_BYTES;
@@ -79,12 +95,25 @@ export async function run_(argv: string[], io: Io): Promise<number> {
     who: str(values.who) ?? username, comment: str(values.comment), builderNames: (values.builder as string[] | undefined) ?? undefined, properties,
     sourcestamps: [{ codebase: str(values.codebase) ?? '', repository: str(values.repository), branch, revision: base, project: str(values.project), patch: { level: 1, body: diff.toString('base64') } }],
   };
+  if (viaSsh) {
+    const jobid = `${Date.now()}-${process.pid}`;
+    const jobfile = formatJobFile({
+      jobid, branch, baserev: base, patchLevel: 1, patchBody: diff, repository: str(values.repository) ?? '', project: str(values.project) ?? '',
+      who: job.who ?? '', comment: job.comment ?? '', builderNames: job.builderNames ?? [], properties,
+    });
+    await deliverViaSsh(jobfile, {
+      host: str(values.host)!, port: str(values.port), username, jobdir: str(values.jobdir)!,
+      buildbotbin: str(values.buildbotbin) ?? 'mastro', ssh: str(values.ssh) ?? 'ssh', timeoutS: Math.min(timeoutS, 600),
+    });
+    println(io.stdout, `try job ${jobid} delivered to ${str(values.host)}:${str(values.jobdir)} (base ${base.slice(0, 12)}, patch ${diff.length} bytes)`);
+    return 0;
+  }
   const auth = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
   const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
     let res: Response;
     try {
-      res = await fetch(new URL(path, baseUrl), { method, headers: { authorization: auth, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(60_000) });
-    } catch (err) { throw new CliError(`cannot reach the try scheduler at ${baseUrl.origin}: ${(err as Error).message}`); }
+      res = await fetch(new URL(path, baseUrl!), { method, headers: { authorization: auth, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(60_000) });
+    } catch (err) { throw new CliError(`cannot reach the try scheduler at ${baseUrl!.origin}: ${(err as Error).message}`); }
     const text = await res.text();
     let parsed: any;
     try { parsed = JSON.parse(text); } catch { parsed = { error: text.slice(0, 200) }; }
