@@ -17,7 +17,8 @@ import { join } from 'node:path';
 import { TestEnv, ROOT, freePort, waitUntil, type MasterProcess } from './support/master-harness.js';
 
 const CLI = join(ROOT, 'packages/master/src/cli.ts');
-const MASTRO = `${process.execPath} --import tsx ${CLI}`;
+// What ssh runs on the "master host"; tsx by file URL so it loads from any working directory.
+const MASTRO = `${process.execPath} --import ${new URL('node_modules/tsx/dist/loader.mjs', `file://${ROOT}`).href} ${CLI}`;
 const hasBuildbot = existsSync('/usr/lib/python3/dist-packages/buildbot/clients/tryclient.py');
 
 function mastro(args: string[], opts: { input?: Buffer; cwd?: string } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -119,15 +120,19 @@ export default defineConfig({
     assert.equal(readdirSync(join(jobdir, 'cur')).length, 1);
   });
 
+  /** An ssh stand-in: drops options and the host, then runs the remote command line through a shell, as sshd does. */
+  function fakeSsh(): string {
+    const path = join(env.root, 'fake-ssh');
+    writeFileSync(path, '#!/bin/sh\nwhile [ "$1" = -l ] || [ "$1" = -p ]; do shift 2; done\nshift\nexec sh -c "$*"\n');
+    chmodSync(path, 0o755);
+    return path;
+  }
+
   it('mastro try --connect=ssh delivers the working tree diff through ssh and mastro tryserver', async () => {
-    // An ssh stand-in: drops options and the host, then runs the remote command line through a shell, as sshd does.
-    const fakeSsh = join(env.root, 'fake-ssh');
-    writeFileSync(fakeSsh, '#!/bin/sh\nwhile [ "$1" = -l ] || [ "$1" = -p ]; do shift 2; done\nshift\nexec sh -c "$*"\n');
-    chmodSync(fakeSsh, 0o755);
     const clone = join(env.root, 'clone');
     env.git(env.root, 'clone', '-q', repo, clone);
     writeFileSync(join(clone, 'test.sh'), 'echo patched over ssh\n');
-    const r = await mastro(['try', '--connect=ssh', '--host', 'ci.example.org', '-u', 'carol', '--jobdir', jobdir, '--ssh', fakeSsh,
+    const r = await mastro(['try', '--connect=ssh', '--host', 'ci.example.org', '-u', 'carol', '--jobdir', jobdir, '--ssh', fakeSsh(),
       '--buildbotbin', MASTRO, '-b', 'test', '--property', 'via=ssh', '-C', clone]);
     assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
     assert.match(r.stdout, /try job \S+ delivered to ci\.example\.org:/);
@@ -137,6 +142,22 @@ export default defineConfig({
     assert.match(await logText(master, build.buildid, 1), /patched over ssh/);
     const { item } = await master.call('get', { path: ['builds', build.buildid], spec: { properties: ['*'] } });
     assert.deepEqual([item.properties.owner[0], item.properties.via[0]], ['carol', 'ssh']);
+  });
+
+  it('buildbot try --connect=ssh (Debian Buildbot 3.7) with --buildbotbin=mastro gets its job built', { skip: !existsSync('/usr/bin/buildbot') && 'Debian buildbot not installed' }, async () => {
+    const clone = join(env.root, 'bb-clone');
+    env.git(env.root, 'clone', '-q', repo, clone);
+    writeFileSync(join(clone, 'test.sh'), 'echo patched by buildbot try over ssh\n');
+    const out = await new Promise<{ code: number; text: string }>((resolve) => {
+      execFile('buildbot', ['try', '--connect=ssh', '--host=ci.example.org', `--jobdir=${jobdir}`, `--ssh=${fakeSsh()}`, `--buildbotbin=${MASTRO}`,
+        '--vc=git', '--branch=main', '-b', 'test', '--who=erin'], { cwd: clone }, (err, stdout, stderr) => resolve({ code: err ? 1 : 0, text: stdout + stderr }));
+    });
+    assert.equal(out.code, 0, out.text);
+    assert.match(out.text, /job has been delivered/);
+    const builds = await finished(master, 'test', 3);
+    const build = builds.at(-1)!;
+    assert.equal(build.results, 0, master.output.slice(-3000));
+    assert.match(await logText(master, build.buildid, 1), /patched by buildbot try over ssh/);
   });
 
   it('mastro tryserver refuses a directory that is not a jobdir, saying what to check', async () => {
