@@ -32,9 +32,12 @@ for (const engine of ['sqlite', 'postgresql'] as const) {
         writeFileSync(releaseFile, '');
         master = await env.startMaster();
 
+        // A build is marked finished just before its request is completed: wait for both.
         const builds = await waitUntil(async () => {
           const all = await master.get(['builds']);
-          return all.filter((b) => b.complete && b.results === 0).length === 2 ? all : null;
+          if (all.filter((b) => b.complete && b.results === 0).length !== 2) return null;
+          for (const brid of brids) if (!(await master.get(['buildrequests', brid]))[0]?.complete) return null;
+          return all;
         }, 'both requests to build successfully after the restart', 60_000);
         const first = builds.find((b) => b.number === 1);
         assert.equal(first.results, 5, 'the interrupted build ended RETRY');
