@@ -94,6 +94,7 @@ describe('www settings follow a reconfig of a running master', () => {
     const devRules = "[{ actions: '*', roles: ['admin'] }, { actions: ['view'], roles: ['authenticated'] }, { actions: ['force'], roles: ['developer'] }]";
     await reconfig({ changeHookAuth: hookAuth, users: "[{ username: 'bob', roles: ['developer'] }]", rules: devRules });
     assert.equal(await force('bob', 'bob-password'), 200, 'bob got the developer role and developers may force');
+    assert.equal(await forceWithSession(), 200, 'the open session has the new role without a new login');
 
     // The same role without the rule: refused again; a rule for a role bob's session already has
     // (authenticated) applies to the open session without a new login.
@@ -104,10 +105,15 @@ describe('www settings follow a reconfig of a running master', () => {
     assert.equal(await whoAmI(base, session.cookie), 'bob', 'the session survived every reconfig');
   });
 
-  it('a user added to users.json while the master runs can log in without a reconfig', async () => {
+  it('a user added to users.json while the master runs can log in without a reconfig; removing the user ends their open session', async () => {
     assert.equal((await fetch(`${base}/api/v2/builders`, { headers: basicAuth('carol', 'carol-password') })).status, 401);
-    await new UsersStore(env.masterDir).add('carol', 'carol-password', []);
+    const store = new UsersStore(env.masterDir);
+    await store.add('carol', 'carol-password', []);
     assert.equal((await fetch(`${base}/api/v2/builders`, { headers: basicAuth('carol', 'carol-password') })).status, 200);
+    const session = await webLogin(base, 'carol', 'carol-password');
+    assert.equal(await whoAmI(base, session.cookie), 'carol');
+    await store.remove('carol');
+    assert.equal(await whoAmI(base, session.cookie), null);
   });
 
   it('a changed www.bodyLimit is logged as needing a restart; the listener keeps its port', async () => {

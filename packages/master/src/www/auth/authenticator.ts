@@ -5,7 +5,7 @@
  * downgrade to anonymous, and failed logins are rate-limited per address and per user name.
  */
 import { LoginRateLimiter } from '../../workers/login-rate-limiter.js';
-import { ANONYMOUS, type Identity } from './identity.js';
+import { ANONYMOUS, type Identity, type SessionIdentity } from './identity.js';
 import { parseCookies, SESSION_COOKIE } from './cookies.js';
 import { SessionStore, type Session, type SessionStoreOptions } from './sessions.js';
 import type { UsersStore } from './users-store.js';
@@ -59,6 +59,20 @@ export class Authenticator {
     return [...new Set([...fromStore, ...(this.options.users.get(username) ?? []), ...extra])];
   }
 
+  /**
+   * The user of a session with the roles in force now; null when a local user no longer exists.
+   * OAuth users keep their provider roles from login and get the `www.auth.users` ones of today.
+   */
+  private async sessionUser(id: SessionIdentity): Promise<Identity | null> {
+    if (id.username === null) return null;
+    if (id.via === 'oauth') {
+      const fromConfig = id.provider ? this.options.users.get(`${id.provider}:${id.username}`) ?? [] : [];
+      return { username: id.username, roles: [...new Set([...(id.providerRoles ?? id.roles), ...fromConfig])], via: 'oauth' };
+    }
+    if (!this.store || !(await this.store.has(id.username))) return null;
+    return { username: id.username, roles: await this.rolesFor(id.username), via: id.via };
+  }
+
   /** Checks a user name and password (login form, Basic) under the rate limits. */
   async login(username: string, password: string, address: string): Promise<Identity> {
     const wait = Math.max(this.byAddress.retryAfterMs(address), this.byUser.retryAfterMs(username));
@@ -93,7 +107,10 @@ export class Authenticator {
       throw new AuthError(401, `unsupported Authorization scheme '${scheme}': use Bearer <token>${this.options.basic ? ' or Basic' : ''}`);
     }
     const session = await this.sessions.get(parseCookies(header(req, 'cookie'))[SESSION_COOKIE]);
-    if (session) return { identity: session.identity, session };
+    if (!session) return { identity: ANONYMOUS };
+    const identity = await this.sessionUser(session.identity);
+    if (identity) return { identity, session };
+    await this.sessions.delete(session.id); // the user was removed: the session ends with it
     return { identity: ANONYMOUS };
   }
 }

@@ -12,7 +12,7 @@ import type { Security } from '../security.js';
 import { sendAuthError } from '../security.js';
 import { unsafeRequestRefusal } from './browser-guard.js';
 import { CSRF_COOKIE, OAUTH_STATE_COOKIE, SESSION_COOKIE, parseCookies, serializeCookie } from './cookies.js';
-import type { Identity } from './identity.js';
+import type { Identity, SessionIdentity } from './identity.js';
 import { OAuthError, OAUTH_STATE_TTL_MS, type ProviderName } from './oauth.js';
 
 const json = (reply: FastifyReply, status: number, body: unknown) =>
@@ -22,7 +22,7 @@ function userView(id: Identity) { return id.username === null ? null : { usernam
 
 export function registerAuthRoutes(app: FastifyInstance, sec: Security): void {
   const secure = (req: FastifyRequest) => req.protocol === 'https';
-  const startSession = async (req: FastifyRequest, reply: FastifyReply, identity: Identity) => {
+  const startSession = async (req: FastifyRequest, reply: FastifyReply, identity: SessionIdentity) => {
     const old = parseCookies(req.headers.cookie)[SESSION_COOKIE];
     if (old) await sec.authn.sessions.delete(old); // a new id at login: no session fixation
     const s = await sec.authn.sessions.create(identity);
@@ -90,8 +90,9 @@ export function registerAuthRoutes(app: FastifyInstance, sec: Security): void {
       const user = await p.complete(req.query as Record<string, string>, parseCookies(req.headers.cookie)[OAUTH_STATE_COOKIE], redirectUri(req, p.name));
       // Roles by name come only from `www.auth.users` entries written `github:<login>`: a provider
       // login that happens to equal a local user's name gets none of that user's roles.
-      const roles = [...new Set([...p.rolesFor(user), ...(sec.authn.options.users.get(`${p.name}:${user.username}`) ?? [])])];
-      await startSession(req, reply, { username: user.username, roles, via: 'oauth' });
+      const providerRoles = p.rolesFor(user);
+      const roles = [...new Set([...providerRoles, ...(sec.authn.options.users.get(`${p.name}:${user.username}`) ?? [])])];
+      await startSession(req, reply, { username: user.username, roles, via: 'oauth', provider: p.name, providerRoles });
       reply.header('set-cookie', [...([reply.getHeader('set-cookie')].flat() as string[]), serializeCookie(OAUTH_STATE_COOKIE, '', { maxAgeSec: 0, path: `/auth/oauth/${p.name}` })]);
       return reply.redirect('/', 302);
     } catch (err) {

@@ -12,10 +12,10 @@
 import { randomBytes } from 'node:crypto';
 import type { WebSessionsTable } from '../../db/tables/web-sessions.js';
 import { Lru } from '../../db/lru.js';
-import type { Identity } from './identity.js';
+import type { SessionIdentity } from './identity.js';
 import { tokenDigest } from './password.js';
 
-export interface Session { id: string; identity: Identity; csrfToken: string; expiresAt: number }
+export interface Session { id: string; identity: SessionIdentity; csrfToken: string; expiresAt: number }
 
 export const SESSION_DEFAULTS = {
   /** Sessions kept in memory in front of the table. */
@@ -75,7 +75,7 @@ export class SessionStore {
     this.sweepTimer.unref();
   }
 
-  async create(identity: Identity): Promise<Session> {
+  async create(identity: SessionIdentity): Promise<Session> {
     const createdAt = this.now();
     const s: Session = { id: randomBytes(32).toString('base64url'), identity, csrfToken: randomBytes(24).toString('base64url'), expiresAt: createdAt + this.ttlMs };
     const key = tokenDigest(s.id);
@@ -104,7 +104,7 @@ export class SessionStore {
     const row = await this.table.get(key);
     if (!row) { this.cache.delete(key); return undefined; }
     if (row.expiresAtMs <= now) { await this.forget(key); return undefined; }
-    const session: Session = { id: token, identity: row.identity as Identity, csrfToken: row.csrfToken, expiresAt: row.expiresAtMs };
+    const session: Session = { id: token, identity: row.identity as SessionIdentity, csrfToken: row.csrfToken, expiresAt: row.expiresAtMs };
     this.cache.set(key, { session, checkedAt: now });
     return session;
   }

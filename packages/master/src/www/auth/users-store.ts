@@ -116,6 +116,10 @@ export class UsersStore {
     return u ? { username: username!, roles: u.roles } : null;
   }
 
+  async has(username: string): Promise<boolean> {
+    return Object.hasOwn((await this.load()).users, username);
+  }
+
   async rolesOf(username: string): Promise<string[]> {
     return (await this.load()).users[username]?.roles ?? [];
   }
