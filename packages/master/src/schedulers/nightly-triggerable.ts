@@ -72,13 +72,7 @@ export class NightlyTriggerableScheduler extends BaseScheduler<NightlyTriggerabl
    * Records the trigger for the next scheduled run. Works on every master (the record is in the
    * database), so a trigger step succeeds even where another master runs this scheduler.
    */
-  trigger(req: {
-    waitedFor: boolean;
-    sourcestamps: readonly SourceStampInfo[];
-    properties: Record<string, [unknown, string]>;
-    parentBuildid?: number;
-    reason?: string;
-  }): Promise<TriggerHandle> {
+  trigger(req: Parameters<Triggerable['trigger']>[0]): Promise<TriggerHandle> {
     return this.serially(async () => {
       const record: RecordedTrigger = { sourcestamps: req.sourcestamps.map(store), properties: req.properties, parentBuildid: req.parentBuildid ?? null, reason: req.reason ?? null };
       await this.services.updates.setState(this.name, CLASS_NAME, STATE_KEY, record);

@@ -4,7 +4,7 @@
  */
 import type { BuildsetResource } from '../data/types.js';
 import type { Result } from '../process/results.js';
-import type { SourceStampInfo, Triggerable, TriggerHandle } from '../process/step-types.js';
+import type { Triggerable, TriggerHandle } from '../process/step-types.js';
 import { BaseScheduler } from './base.js';
 import type { TriggerableOptions } from './specs.js';
 
@@ -24,13 +24,7 @@ export class TriggerableScheduler extends BaseScheduler<TriggerableOptions> impl
     this.waiting.clear();
   }
 
-  async trigger(req: {
-    waitedFor: boolean;
-    sourcestamps: readonly SourceStampInfo[];
-    properties: Record<string, [unknown, string]>;
-    parentBuildid?: number;
-    reason?: string;
-  }): Promise<TriggerHandle> {
+  async trigger(req: Parameters<Triggerable['trigger']>[0]): Promise<TriggerHandle> {
     if (!this.active) throw new Error(`triggerable scheduler '${this.name}' is not running on this master`);
     const sourcestamps = req.sourcestamps.map((s) => (s.ssid !== undefined ? s.ssid : {
       codebase: s.codebase, repository: s.repository, branch: s.branch, revision: s.revision, project: s.project, patch: s.patch ?? null,
