@@ -14,7 +14,10 @@ export type {
   UserConfig, MasterConfig, WorkerSpec, WorkerOptions, WorkerConfig, BuilderOptions, BuilderConfig,
   MsgpackProtocolOptions, WwwOptions, CollapseRequestsFn, CanStartBuildFn, NextWorkerFn, NextBuildFn,
 } from './config/types.js';
-export type { SchedulerSpec, ForceOptions, ChangeSchedulerOptions, SingleBranchOptions, NightlyOptions, PeriodicOptions, TriggerableOptions } from './schedulers/specs.js';
+export type {
+  SchedulerSpec, ForceOptions, ChangeSchedulerOptions, SingleBranchOptions, NightlyOptions, PeriodicOptions, TriggerableOptions,
+  NightlyTriggerableOptions, TryJobdirOptions,
+} from './schedulers/specs.js';
 export type { ChangeFilterSpec, FieldMatcher } from './schedulers/change-filter.js';
 export type { ChangeSourceSpec, GitPollerOptions } from './changes/specs.js';
 export type { StepFactory, BuildStep, StepRuntime, StepOptions } from './process/step-types.js';
