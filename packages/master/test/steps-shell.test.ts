@@ -199,15 +199,19 @@ describe('trigger step', () => {
   const sourcestamps = [{ codebase: 'app', repository: 'r', branch: 'main', revision: null, project: '' }];
 
   it('passes the SourceStamps pinned to got_revision and the chosen properties, without waiting', async () => {
-    const rt = new FakeRuntime({ sourcestamps, properties: { got_revision: { app: 'f'.repeat(40) }, owner: 'ann', other: 1 }, trigger: async () => handle(Results.FAILURE) });
+    // The build's stamp is stored (ssid 7) with no revision: the pinned one is a new stamp, not ssid 7.
+    const rt = new FakeRuntime({ sourcestamps: [{ ...sourcestamps[0]!, ssid: 7 }], properties: { got_revision: { app: 'f'.repeat(40) }, owner: 'ann', other: 1 }, trigger: async () => handle(Results.FAILURE) });
     const f = steps.trigger({ schedulerNames: ['deploy'], copy_properties: ['owner'], set_properties: { env: 'prod' } });
     assert.equal(await f.create().run(rt), Results.SUCCESS);
     const req = rt.triggers[0]!;
     assert.equal(req.schedulerName, 'deploy');
     assert.equal(req.sourcestamps![0]!.revision, 'f'.repeat(40));
+    assert.equal(req.sourcestamps![0]!.ssid, undefined);
     assert.deepEqual(req.properties, { owner: 'ann', env: 'prod' });
     assert.equal(req.waitForFinish, false);
     assert.deepEqual(rt.urls, [['deploy #5', '#/buildrequests/5']]);
+    await steps.trigger({ schedulerNames: ['same'], updateSourceStamp: false }).create().run(rt);
+    assert.equal(rt.triggers[1]!.sourcestamps![0]!.ssid, 7, 'an unchanged stamp is passed by its id');
   });
 
   it('when waiting, takes the worst result of the triggered builds, ignoring unimportant schedulers', async () => {
@@ -218,9 +222,10 @@ describe('trigger step', () => {
   });
 
   it('alwaysUseLatest drops revisions; an unknown scheduler ends EXCEPTION with an explanation', async () => {
-    const rt = new FakeRuntime({ sourcestamps: [{ ...sourcestamps[0]!, revision: 'abc' }], trigger: async (r) => { if (r.schedulerName === 'nope') throw new Error('no triggerable scheduler named "nope"'); return handle(0); } });
+    const rt = new FakeRuntime({ sourcestamps: [{ ...sourcestamps[0]!, revision: 'abc', ssid: 3 }], trigger: async (r) => { if (r.schedulerName === 'nope') throw new Error('no triggerable scheduler named "nope"'); return handle(0); } });
     await steps.trigger({ schedulerNames: ['ok'], alwaysUseLatest: true }).create().run(rt);
     assert.equal(rt.triggers[0]!.sourcestamps![0]!.revision, null);
+    assert.equal(rt.triggers[0]!.sourcestamps![0]!.ssid, undefined);
     assert.equal(await steps.trigger({ schedulerNames: ['nope'] }).create().run(rt), Results.EXCEPTION);
     assert.match(rt.logs.get('trigger errors')!.content, /nope: no triggerable scheduler named "nope"/);
   });

@@ -82,13 +82,14 @@ export class TriggerStep extends BaseStep<TriggerOptions> implements BuildStep {
       return given.map((s) => ({ codebase: '', repository: '', branch: null, revision: null, project: '', ...s }));
     }
     const own = rt.build.sourcestamps;
-    if (o.alwaysUseLatest) return own.map((s) => ({ ...s, revision: null, patch: null }));
+    // A changed stamp is a new one: its `ssid` (which the triggerable would reuse as is) must go.
+    if (o.alwaysUseLatest) return own.map((s) => ({ ...s, ssid: undefined, revision: null, patch: null }));
     if (!(o.updateSourceStamp ?? true)) return own.map((s) => ({ ...s }));
     const got = rt.getProperty<unknown>('got_revision');
     return own.map((s) => {
       const rev = typeof got === 'string' ? (own.length === 1 || s.codebase === '' ? got : undefined)
         : got && typeof got === 'object' ? (got as Record<string, string>)[s.codebase] : undefined;
-      return { ...s, revision: rev ?? s.revision };
+      return rev !== undefined && rev !== s.revision ? { ...s, ssid: undefined, revision: rev } : { ...s };
     });
   }
 }
