@@ -12,6 +12,7 @@ import { UsersStore } from '../src/www/auth/users-store.js';
 import { ForceScheduler } from '../src/schedulers/force.js';
 import type { ControlTarget } from '../src/www/control/target.js';
 import { CLOSE_SLOW_CONSUMER } from '../src/www/ws/server.js';
+import { webLogin, webLogout } from '../../../test/support/web-client.js';
 
 /** A /ws client that queues frames so a test can wait for the one it expects. */
 class Client {
@@ -165,6 +166,45 @@ describe('/ws: Buildbot event protocol, control and limits', () => {
     const bad = await dev.cmd({ cmd: 'control', path: 'forceschedulers/force', method: 'explode' });
     assert.equal(bad.code, 501);
     assert.equal(bad.jsonrpc_code, -32601);
+  });
+
+  test('each command is judged on the credentials in force now, not those of the upgrade', async () => {
+    const force = { cmd: 'control', path: 'forceschedulers/force', method: 'force', params: { reason: 'still allowed?', builderid } };
+    const store = new UsersStore(dir);
+
+    // A browser session: after the logout the open connection is anonymous.
+    const base = `http://127.0.0.1:${server.port}`;
+    const s = await webLogin(base, 'dev', 'dev-password');
+    const browser = await open({ cookie: s.cookie });
+    assert.equal((await browser.cmd(force)).code, 200);
+    assert.equal(await webLogout(base, s), 200);
+    assert.equal((await browser.cmd(force)).code, 401);
+
+    // An API token revoked while its connection is open.
+    const { id, token } = await store.createToken('dev');
+    const script = await open({ authorization: `Bearer ${token}` });
+    assert.equal((await script.cmd(force)).code, 200);
+    await store.revokeToken('dev', id);
+    assert.equal((await script.cmd(force)).code, 401);
+
+    // Basic credentials: a role taken away in users.json, then the user removed.
+    await store.add('temp', 'temp-password', ['developer']);
+    const cli = await open(basic('temp', 'temp-password'));
+    assert.equal((await cli.cmd(force)).code, 200);
+    await store.add('temp', null, ['viewer']);
+    assert.equal((await cli.cmd(force)).code, 403);
+    await store.add('temp', null, ['developer']);
+    assert.equal((await cli.cmd(force)).code, 200, 'the role given back counts at once');
+    await store.remove('temp');
+    assert.equal((await cli.cmd(force)).code, 401);
+  });
+
+  test('answers keep the order of the frames sent back to back', async () => {
+    const c = await open();
+    for (let i = 1; i <= 20; i++) c.ws.send(JSON.stringify({ cmd: i % 2 ? 'startConsuming' : 'stopConsuming', path: 'changes/*/new', _id: i }));
+    await c.next((f) => f._id === 20, 'the last answer');
+    const answers = c.frames.filter((f) => typeof f._id === 'number').map((f) => [f._id, f.code]);
+    assert.deepEqual(answers, Array.from({ length: 19 }, (_, i) => [i + 1, 200]));
   });
 
   test('upgrades with bad credentials or from another origin are refused', async () => {

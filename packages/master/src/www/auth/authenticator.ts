@@ -17,7 +17,12 @@ export class AuthError extends Error {
 
 export interface RequestLike { headers: Record<string, string | string[] | undefined>; ip: string }
 
-export interface Authenticated { identity: Identity; session?: Session }
+export interface Authenticated {
+  identity: Identity;
+  session?: Session;
+  /** The bearer token that authenticated it (kept so `refresh` can see it revoked). */
+  token?: string;
+}
 
 export interface AuthenticatorOptions {
   /** The sessions' table (db.webSessions) and durability barrier; none = sessions in memory only. */
@@ -96,7 +101,7 @@ export class Authenticator {
       if (/^bearer$/i.test(scheme)) {
         const user = this.store ? await this.store.findToken(value.trim()) : null;
         if (!user) throw new AuthError(401, 'the API token is not valid (revoked or mistyped); create one with `mastro user token DIR USER`');
-        return { identity: { username: user.username, roles: await this.rolesFor(user.username, user.roles), via: 'token' } };
+        return { identity: { username: user.username, roles: await this.rolesFor(user.username, user.roles), via: 'token' }, token: value.trim() };
       }
       if (/^basic$/i.test(scheme) && this.options.basic) {
         const decoded = Buffer.from(value, 'base64').toString('utf8');
@@ -112,6 +117,25 @@ export class Authenticator {
     if (identity) return { identity, session };
     await this.sessions.delete(session.id); // the user was removed: the session ends with it
     return { identity: ANONYMOUS };
+  }
+  /**
+   * Who an earlier authentication stands for now. A long-lived connection (/ws) asks before each
+   * action, so a logout, an expired session, a removed user or revoked token, and roles changed by
+   * a reconfig or in users.json reach it; a credential that no longer holds is anonymous.
+   */
+  async refresh(auth: Authenticated): Promise<Identity> {
+    if (auth.session) {
+      const session = await this.sessions.get(auth.session.id);
+      return (session && (await this.sessionUser(session.identity))) ?? ANONYMOUS;
+    }
+    if (auth.token !== undefined) {
+      const user = this.store ? await this.store.findToken(auth.token) : null;
+      return user ? { username: user.username, roles: await this.rolesFor(user.username, user.roles), via: 'token' } : ANONYMOUS;
+    }
+    const { username, via } = auth.identity;
+    if (username === null) return ANONYMOUS;
+    if (!this.store || !(await this.store.has(username))) return ANONYMOUS;
+    return { username, roles: await this.rolesFor(username), via };
   }
 }
 

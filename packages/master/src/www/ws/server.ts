@@ -14,6 +14,9 @@
  * unsent events before a slow consumer is dropped with close code 4008 (8 MiB), `maxMessageBytes`
  * per client frame (64 KiB), `maxConnections` (1000). Authentication is the HTTP one (cookie,
  * Bearer, Basic) on the upgrade request; cross-origin upgrades are refused; consuming needs `view`.
+ * A connection can stay open for days, so each command asks who its credentials stand for now
+ * (Authenticator.refresh): after a logout, a revoked token or a reconfig that took a role away,
+ * the next startConsuming or control is judged on what is in force, not on the upgrade.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -25,6 +28,7 @@ import type { ControlActions } from '../control/actions.js';
 import { JsonRpcError } from '../control/jsonrpc.js';
 import { AuthError, type Authenticated } from '../auth/authenticator.js';
 import { crossOriginRefusal } from '../auth/browser-guard.js';
+import { ANONYMOUS, type Identity } from '../auth/identity.js';
 
 export const WS_DEFAULTS = { maxSubscriptions: 100, maxBufferedBytes: 8 * 1024 * 1024, maxMessageBytes: 64 * 1024, maxConnections: 1000 } as const;
 /** Close code for a client that does not read its events fast enough. */
@@ -39,9 +43,14 @@ export function parseEventPath(path: string): Array<string | null> {
 class WsConnection {
   private readonly subs = new Map<string, () => void>();
   private closed = false;
+  /** Frames are handled one after another, so their answers keep the order they were sent in. */
+  private inOrder: Promise<void> = Promise.resolve();
 
   constructor(private readonly ws: WebSocket, private readonly auth: Authenticated, private readonly deps: { mq: MessageQueue; security: Security; control: ControlActions; limits: Required<Omit<WsOptions, 'path'>> }) {
-    ws.on('message', (data, isBinary) => { void this.onMessage(isBinary ? null : data.toString()); });
+    ws.on('message', (data, isBinary) => {
+      const text = isBinary ? null : data.toString();
+      this.inOrder = this.inOrder.then(() => this.onMessage(text)).catch(() => this.error(null, 500, 'internal error; see the master log'));
+    });
     ws.on('close', () => this.dispose());
     ws.on('error', () => this.dispose());
   }
@@ -75,16 +84,21 @@ class WsConnection {
     if (typeof cmd !== 'string') return this.error(_id, 400, "no 'cmd' in websocket frame");
     switch (cmd) {
       case 'ping': return this.send({ msg: 'pong', code: 200, _id });
-      case 'startConsuming': return this.startConsuming(frame.path, _id);
+      case 'startConsuming': return this.startConsuming(frame.path, _id, await this.identityNow());
       case 'stopConsuming': return this.stopConsuming(frame.path, _id);
-      case 'control': return this.controlCmd(frame, _id);
+      // The action itself may take a while: later frames are not held up behind it.
+      case 'control': { const identity = await this.identityNow(); void this.controlCmd(frame, _id, identity); return; }
       default: return this.error(_id, 404, `no such command type '${cmd}'`);
     }
   }
 
-  private startConsuming(path: unknown, _id: unknown): void {
+  private identityNow(): Promise<Identity> {
+    return this.deps.security.authn.refresh(this.auth).catch(() => ANONYMOUS);
+  }
+
+  private startConsuming(path: unknown, _id: unknown, identity: Identity): void {
     if (typeof path !== 'string' || !path) return this.error(_id, 400, `invalid path format '${String(path)}'`);
-    if (!this.deps.security.authz.allows(this.auth.identity, 'view')) return this.error(_id, this.auth.identity.username === null ? 401 : 403, 'you may not view events; log in');
+    if (!this.deps.security.authz.allows(identity, 'view')) return this.error(_id, identity.username === null ? 401 : 403, 'you may not view events; log in');
     if (this.subs.has(path)) return this.send({ msg: 'OK', code: 200, _id });
     if (this.subs.size >= this.deps.limits.maxSubscriptions) return this.error(_id, 429, `too many subscriptions on this connection (limit ${this.deps.limits.maxSubscriptions}); stopConsuming some or use wildcards`);
     const unsubscribe = this.deps.mq.subscribe(parseEventPath(path), (key, m) => this.send({ k: key.join('/'), m }));
@@ -101,13 +115,13 @@ class WsConnection {
     this.send({ msg: 'OK', code: 200, _id });
   }
 
-  private async controlCmd(frame: Record<string, unknown>, _id: unknown): Promise<void> {
+  private async controlCmd(frame: Record<string, unknown>, _id: unknown, identity: Identity): Promise<void> {
     const { path, method, params = {} } = frame;
     if (typeof path !== 'string' || typeof method !== 'string' || typeof params !== 'object' || params === null || Array.isArray(params)) {
       return this.error(_id, 400, "control needs 'path' (e.g. \"builds/12\"), 'method' and an optional 'params' object");
     }
     try {
-      const result = await this.deps.control.call(path.split('/').filter(Boolean), method, params as Record<string, unknown>, this.auth.identity);
+      const result = await this.deps.control.call(path.split('/').filter(Boolean), method, params as Record<string, unknown>, identity);
       this.send({ code: 200, result: result ?? null, _id });
     } catch (err) {
       if (err instanceof JsonRpcError) return this.error(_id, err.status, err.message, { jsonrpc_code: err.code });
