@@ -30,6 +30,7 @@ test('nightlyTriggerable: triggers only record; the scheduled run builds once wi
   const h2 = await s.trigger({ waitedFor: false, sourcestamps: [ss('r2')], properties: { color: ['blue', 'Trigger'] }, parentBuildid: 8 });
   assert.deepEqual(await h1.finished, { results: 0 }, 'a waiting trigger step completes at once with SUCCESS');
   assert.deepEqual(h2.brids, {});
+  assert.equal(h2.bsid, null, 'no buildset until the scheduled run');
   assert.equal(d.buildsets.length, 0, 'triggering does not build');
 
   await s.runNow();

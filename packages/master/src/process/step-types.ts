@@ -177,7 +177,8 @@ export interface TriggerRequest {
 }
 
 export interface TriggerHandle {
-  bsid: number;
+  /** The buildset made; null when the scheduler makes it later (nightlyTriggerable runs on its timetable). */
+  bsid: number | null;
   /** builderid -> buildrequestid */
   brids: Record<number, number>;
   /** Resolves when the buildset completes (its overall result). */

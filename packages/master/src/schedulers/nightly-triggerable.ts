@@ -77,8 +77,8 @@ export class NightlyTriggerableScheduler extends BaseScheduler<NightlyTriggerabl
       const record: RecordedTrigger = { sourcestamps: req.sourcestamps.map(store), properties: req.properties, parentBuildid: req.parentBuildid ?? null, reason: req.reason ?? null };
       await this.services.updates.setState(this.name, CLASS_NAME, STATE_KEY, record);
       this.log.info({ scheduler: this.name, parentBuildid: record.parentBuildid }, 'trigger recorded for the next scheduled run');
-      // bsid 0 and no requests: nothing is scheduled until the cron time.
-      return { bsid: 0, brids: {}, finished: Promise.resolve({ results: SUCCESS }) };
+      // No buildset and no requests yet: nothing is scheduled until the cron time.
+      return { bsid: null, brids: {}, finished: Promise.resolve({ results: SUCCESS }) };
     });
   }
 
