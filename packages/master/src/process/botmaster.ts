@@ -38,6 +38,8 @@ export class Botmaster {
   private started = false;
   /** Workers paused through the API; the pause outlives reconnects. */
   private readonly pausedWorkers = new Set<string>();
+  /** Builds running (or being claimed) per worker name, across its connections (see newSlot). */
+  private readonly load = new Map<string, number>();
 
   constructor(private readonly opts: BotmasterOptions) {
     const svc = opts.services;
@@ -125,9 +127,7 @@ export class Botmaster {
       this.log.warn({ worker: remote.name }, 'an unconfigured worker attached; ignoring it');
       return;
     }
-    entry.slot = { name: remote.name, remote, maxBuilds: entry.config.maxBuilds, running: 0, paused: this.stopping || this.pausedWorkers.has(remote.name), properties: entry.config.properties };
-    // Builds of an earlier connection of this worker may still be winding down; they count too.
-    for (const [build] of this.running) if (build.workerName === remote.name) entry.slot.running++;
+    entry.slot = this.newSlot(remote, entry.config);
     try {
       await this.services.data.updates.workerConnected({ workerid: entry.workerid, masterid: this.services.masterid, workerinfo: { ...remote.info } });
     } catch (err) {
@@ -135,6 +135,22 @@ export class Botmaster {
     }
     this.log.info({ worker: remote.name }, 'worker attached');
     this.distributor.wake();
+  }
+
+  /**
+   * A slot for a new connection of a worker. Its `running` count lives per worker name, not per
+   * connection: builds of an earlier connection may still be winding down (a replaced half-open
+   * connection closes after the new one attached), and when they end they must free the worker
+   * that is connected now, or a worker with maxBuilds stays "busy" forever.
+   */
+  private newSlot(remote: RemoteWorker, config: WorkerConfig): WorkerSlot {
+    const load = this.load;
+    const name = remote.name;
+    return {
+      name, remote, maxBuilds: config.maxBuilds, paused: this.stopping || this.pausedWorkers.has(name), properties: config.properties,
+      get running() { return load.get(name) ?? 0; },
+      set running(n: number) { if (n > 0) load.set(name, n); else load.delete(name); },
+    };
   }
 
   async workerDetached(remote: RemoteWorker): Promise<void> {
