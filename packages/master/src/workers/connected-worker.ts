@@ -3,7 +3,7 @@
  * requests and routes the worker's `update`/`complete`/transfer messages to the right command.
  * One instance per WebSocket; it never outlives its connection.
  */
-import { ErrorCodes, ProtocolError, RemoteError, type ProtocolConnection } from 'mastro-protocol';
+import { CloseCodes, ErrorCodes, ProtocolError, RemoteError, type ProtocolConnection } from 'mastro-protocol';
 import type { CommandCallbacks, RemoteWorker, RunningCommand, WorkerInfo } from './types.js';
 import type { ResolvedOptions } from './options.js';
 import { TrackedCommand, nextCommandId } from './tracked-command.js';
@@ -153,12 +153,29 @@ export class ConnectedWorker implements RemoteWorker {
       } else if (lost) {
         void tracked.fail(`lost connection to worker ${this.name} while starting ${commandName}`, true);
       } else {
-        // No answer in time: the command may be running anyway, so ask the worker to stop it.
-        void this.connection.request('interrupt_command', { builder_name: builderName, command_id: commandId, why: 'start_command was not acknowledged' }).catch(() => {});
-        void tracked.fail(`worker ${this.name} did not acknowledge ${commandName}: ${err.message}`, false);
+        void this.startNotAcknowledged(builderName, commandId, commandName, tracked, err);
       }
     });
     return tracked;
+  }
+
+  /**
+   * `start_command` got no answer in time. A worker that does not answer a ping either is gone
+   * (frozen, or a half-open connection after a network cut) and the keepalive would notice only
+   * much later: the connection is dropped and the command ends as lost, so its build ends RETRY and
+   * the request runs again instead of ending EXCEPTION. A worker that answers the ping is alive but
+   * slow: the command fails, and the worker is asked to stop it in case it runs anyway.
+   */
+  private async startNotAcknowledged(builderName: string, commandId: string, commandName: string, tracked: TrackedCommand, err: Error): Promise<void> {
+    if (!(await this.ping(this.options.duplicatePingTimeoutMs))) {
+      const why = `worker ${this.name} stopped answering: no answer to start_command of ${commandName} within ${this.options.requestTimeoutMs} ms, nor to a ping within ${this.options.duplicatePingTimeoutMs} ms`;
+      this.options.logger.warn({ worker: this.name, commandId }, `${why}; dropping its connection`);
+      void tracked.fail(`${why}; the connection was dropped`, true);
+      this.disconnect(CloseCodes.KEEPALIVE_TIMEOUT, why);
+      return;
+    }
+    void this.connection.request('interrupt_command', { builder_name: builderName, command_id: commandId, why: 'start_command was not acknowledged' }).catch(() => {});
+    void tracked.fail(`worker ${this.name} did not acknowledge ${commandName}: ${err.message}`, false);
   }
 
   private async interruptCommand(builderName: string, commandId: string, why: string): Promise<void> {
