@@ -6,6 +6,10 @@
  *
  * Successful logins cost nothing, so a fleet of workers behind one NAT address is never throttled
  * by its own reconnects. Memory is bounded by `maxTrackedAddresses` (oldest entries are dropped).
+ *
+ * Checks that take time (scrypt password hashes, ~50 ms) must charge the try before checking and
+ * give it back on success (`takeLoginAttempt`): otherwise a guesser sending hundreds of logins at
+ * once gets all of them past the limiter before the first failure is recorded.
  */
 export interface LoginRateLimitOptions {
   /** Failed logins allowed in a burst per address. Default 10. */
@@ -63,6 +67,15 @@ export class LoginRateLimiter {
     }
   }
 
+  /** Gives back one try taken by `recordFailure` (the credentials were right after all). */
+  refund(address: string): void {
+    const bucket = this.buckets.get(address);
+    if (!bucket) return;
+    this.refill(address, bucket);
+    bucket.tokens = Math.min(this.burst, bucket.tokens + 1);
+    if (bucket.tokens >= this.burst) this.buckets.delete(address);
+  }
+
   /** Number of addresses currently tracked (for tests and metrics). */
   get size(): number { return this.buckets.size; }
 
@@ -74,4 +87,24 @@ export class LoginRateLimiter {
     if (bucket.tokens >= this.burst) this.buckets.delete(address);
     return bucket.tokens;
   }
+}
+
+/** A try charged to every key of a login: `refund()` gives it back (right credentials, or a check that could not run). */
+export type LoginAttempt = { ok: true; refund(): void } | { ok: false; retryAfterMs: number };
+
+/**
+ * Charges one failed try to each `[limiter, key]` (e.g. per address and per user name) before the
+ * credentials are checked, unless one of them has no try left (then nothing is charged and the
+ * wait is returned). Concurrent attempts thus see each other's tries at once.
+ */
+export function takeLoginAttempt(keys: ReadonlyArray<readonly [LoginRateLimiter, string]>): LoginAttempt {
+  const wait = Math.max(0, ...keys.map(([l, k]) => l.retryAfterMs(k)));
+  if (wait > 0) return { ok: false, retryAfterMs: wait };
+  for (const [l, k] of keys) l.recordFailure(k);
+  return { ok: true, refund: () => { for (const [l, k] of keys) l.refund(k); } };
+}
+
+/** Gives back a try `takeLoginAttempt` charged; nothing when none was charged or it was refused. */
+export function refundAttempt(attempt: LoginAttempt | null): void {
+  if (attempt?.ok) attempt.refund();
 }

@@ -4,7 +4,7 @@
  * (browsers). No credentials = anonymous. Wrong credentials are an error, never a silent
  * downgrade to anonymous, and failed logins are rate-limited per address and per user name.
  */
-import { LoginRateLimiter } from '../../workers/login-rate-limiter.js';
+import { LoginRateLimiter, refundAttempt, takeLoginAttempt, type LoginAttempt } from '../../workers/login-rate-limiter.js';
 import { ANONYMOUS, type Identity, type SessionIdentity } from './identity.js';
 import { parseCookies, SESSION_COOKIE } from './cookies.js';
 import { SessionStore, type Session, type SessionStoreOptions } from './sessions.js';
@@ -78,19 +78,39 @@ export class Authenticator {
     return { username: id.username, roles: await this.rolesFor(id.username), via: id.via };
   }
 
-  /** Checks a user name and password (login form, Basic) under the rate limits. */
+  /**
+   * Checks a user name and password (login form, Basic) under the rate limits. A try is charged
+   * when a password check starts, before it runs (scrypt takes ~50 ms: charging failures only when
+   * they end would let hundreds of concurrent guesses past the limit), and given back when the
+   * password was right. Credentials proved right moments ago, or under check by a concurrent
+   * request, cost no try (users-store.ts), so a script's parallel Basic requests are not throttled.
+   */
   async login(username: string, password: string, address: string): Promise<Identity> {
-    const wait = Math.max(this.byAddress.retryAfterMs(address), this.byUser.retryAfterMs(username));
-    if (wait > 0) {
+    const keys = [[this.byAddress, address], [this.byUser, username]] as const;
+    const refuse = (wait: number) => {
       const sec = Number.isFinite(wait) ? Math.ceil(wait / 1000) : 3600;
-      throw new AuthError(429, `too many failed logins from this address or for this user; try again in ${sec} s`, sec);
-    }
-    const user = this.store ? await this.store.checkPassword(username, password) : null;
-    if (!user) {
-      this.byAddress.recordFailure(address);
-      this.byUser.recordFailure(username);
+      return new AuthError(429, `too many failed logins from this address or for this user; try again in ${sec} s`, sec);
+    };
+    const wait = Math.max(this.byAddress.retryAfterMs(address), this.byUser.retryAfterMs(username));
+    if (wait > 0) throw refuse(wait);
+    if (!this.store) {
+      takeLoginAttempt(keys);
       throw new AuthError(401, 'wrong user name or password');
     }
+    let attempt: LoginAttempt | null = null;
+    let user;
+    try {
+      user = await this.store.checkPassword(username, password, () => {
+        attempt = takeLoginAttempt(keys);
+        if (!attempt.ok) throw refuse(attempt.retryAfterMs);
+      });
+    } catch (err) {
+      // A check that could not run (users.json unreadable) is no failed guess: the try goes back.
+      if (!(err instanceof AuthError)) refundAttempt(attempt);
+      throw err;
+    }
+    if (!user) throw new AuthError(401, 'wrong user name or password');
+    refundAttempt(attempt);
     return { username, roles: await this.rolesFor(username, user.roles), via: 'basic' };
   }
 

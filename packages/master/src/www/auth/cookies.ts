@@ -11,9 +11,17 @@ export function parseCookies(header: string | undefined): Record<string, string>
     const i = part.indexOf('=');
     if (i <= 0) continue;
     const k = part.slice(0, i).trim();
-    if (!(k in out)) out[k] = decodeURIComponent(part.slice(i + 1).trim());
+    if (!(k in out)) out[k] = decodeCookieValue(part.slice(i + 1).trim());
   }
   return out;
+}
+
+/**
+ * Cookies are shared by every application on the host (whatever its port), so a value another one
+ * set need not be valid percent-encoding: it is kept as sent rather than failing the request.
+ */
+function decodeCookieValue(v: string): string {
+  try { return decodeURIComponent(v); } catch { return v; }
 }
 
 export interface CookieOptions { httpOnly?: boolean; maxAgeSec?: number; secure?: boolean; path?: string }

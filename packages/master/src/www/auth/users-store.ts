@@ -6,7 +6,8 @@
  */
 import { readFile, rename, writeFile, stat, chmod } from 'node:fs/promises';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
+import { Lru } from '../../db/lru.js';
 import { hashPassword, newToken, tokenDigest, verifyPassword, DUMMY_HASH } from './password.js';
 
 export const USERS_FILE = 'users.json';
@@ -17,6 +18,17 @@ interface FileShape { users: Record<string, StoredUser> }
 
 const NAME = /^[A-Za-z0-9._@+-]{1,64}$/;
 
+/**
+ * Scripts send HTTP Basic credentials with every request, and each scrypt check costs ~50 ms and
+ * 32 MiB: a password that just proved right is remembered for `verifiedTtlMs` (keyed by an HMAC
+ * under a per-process random key, and by the stored hash, so a changed or removed password is
+ * never matched), and concurrent checks of the same credentials share one scrypt run.
+ */
+export const PASSWORD_CHECK_DEFAULTS = { verifiedTtlMs: 60_000, verifiedEntries: 1000 } as const;
+
+/** Called just before a password is really hashed (not for remembered or shared checks); may throw to refuse. */
+export type BeforeHashing = () => void;
+
 export class UserStoreError extends Error {
   constructor(message: string) { super(message); this.name = 'UserStoreError'; }
 }
@@ -24,6 +36,11 @@ export class UserStoreError extends Error {
 export class UsersStore {
   private cache: { mtimeMs: number; size: number; data: FileShape; byDigest: Map<string, string> } | null = null;
   readonly file: string;
+  private readonly checkKey = randomBytes(32);
+  private readonly verified = new Lru<string, number>(PASSWORD_CHECK_DEFAULTS.verifiedEntries);
+  private readonly inflight = new Map<string, Promise<boolean>>();
+  /** Clock for the remembered checks (tests). */
+  now: () => number = Date.now;
 
   constructor(masterDir: string) { this.file = join(masterDir, USERS_FILE); }
 
@@ -101,11 +118,28 @@ export class UsersStore {
     return true;
   }
 
-  /** The user when the password matches; unknown users cost the same time as wrong passwords. */
-  async checkPassword(username: string, password: string): Promise<{ username: string; roles: string[] } | null> {
+  /**
+   * The user when the password matches; unknown users cost the same time as wrong passwords.
+   * `beforeHashing` runs only when a new scrypt check starts (a login rate limiter charges a try
+   * there): credentials proved right moments ago, or being checked by a concurrent request, need none.
+   */
+  async checkPassword(username: string, password: string, beforeHashing?: BeforeHashing): Promise<{ username: string; roles: string[] } | null> {
     const u = (await this.load()).users[username];
-    const ok = await verifyPassword(password, u?.password ?? DUMMY_HASH);
-    return ok && u?.password ? { username, roles: u.roles } : null;
+    const stored = u?.password ?? DUMMY_HASH;
+    // From here to the inflight entry nothing awaits: concurrent requests see each other's checks.
+    const key = createHmac('sha256', this.checkKey).update(`${username}\0${stored}\0`).update(password).digest('base64');
+    const at = this.verified.get(key);
+    if (u?.password && at !== undefined && this.now() - at < PASSWORD_CHECK_DEFAULTS.verifiedTtlMs) return { username, roles: u.roles };
+    let pending = this.inflight.get(key);
+    if (!pending) {
+      beforeHashing?.();
+      pending = verifyPassword(password, stored).finally(() => this.inflight.delete(key));
+      this.inflight.set(key, pending);
+    }
+    const ok = await pending;
+    if (!ok || !u?.password) return null;
+    this.verified.set(key, this.now());
+    return { username, roles: u.roles };
   }
 
   /** The owner of a bearer token (compared by digest; digests of random tokens do not leak the token). */

@@ -13,14 +13,15 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import { LoginRateLimiter } from '../../workers/login-rate-limiter.js';
+import { LoginRateLimiter, refundAttempt, takeLoginAttempt, type LoginAttempt } from '../../workers/login-rate-limiter.js';
 import { safeEqual } from '../auth/password.js';
 import { AUTH_DEFAULTS } from '../auth/options.js';
 import type { ChangeHookAuthEntry } from '../../config/types.js';
 
 /** What checks the passwords of `{ usersStore }` entries (the master's users.json). */
 export interface PasswordChecker {
-  checkPassword(username: string, password: string): Promise<{ username: string; roles: string[] } | null>;
+  /** `beforeHashing` runs when a new (slow) check starts and may throw to refuse it (see users-store.ts). */
+  checkPassword(username: string, password: string, beforeHashing?: () => void): Promise<{ username: string; roles: string[] } | null>;
 }
 
 export interface HookAuthOptions {
@@ -107,23 +108,40 @@ export class ChangeHookAuth {
     throw new Error(`www.changeHookAuth[${i}] is not { username, password }, 'file:PATH', { file } or { usersStore }`);
   }
 
-  /** Checks the request's credentials under the rate limits. */
+  /**
+   * Checks the request's credentials under the rate limits. A `{ usersStore }` check (scrypt, ~50 ms)
+   * is charged a try before it runs, so concurrent guesses cannot all pass before the first failure
+   * counts; the try goes back when some source accepts the credentials.
+   */
   async check(req: { headers: Record<string, string | string[] | undefined>; ip: string }): Promise<HookAuthResult> {
     const raw = req.headers.authorization;
     const creds = basicCredentials(Array.isArray(raw) ? raw[0] : raw);
     if (!creds) return { ok: false, status: 401, message: `change hooks on this master require authentication: ${HOW_TO}` };
+    const keys = [[this.byAddress, req.ip], [this.byUser, creds.username]] as const;
     const wait = Math.max(this.byAddress.retryAfterMs(req.ip), this.byUser.retryAfterMs(creds.username));
-    if (wait > 0) {
-      const sec = Number.isFinite(wait) ? Math.ceil(wait / 1000) : 3600;
-      return { ok: false, status: 429, message: `too many failed change hook logins from this address or for this user; try again in ${sec} s`, retryAfterSec: sec };
+    if (wait > 0) return rateLimited(wait);
+    let attempt: LoginAttempt | null = null;
+    let ok: boolean;
+    try {
+      ok = await this.matches(creds.username, creds.password, () => {
+        attempt ??= takeLoginAttempt(keys);
+        if (!attempt.ok) throw new RateLimited(attempt.retryAfterMs);
+      });
+    } catch (err) {
+      if (err instanceof RateLimited) return rateLimited(err.waitMs);
+      // A check that could not run (an unreadable password file) is no failed guess: the try goes back.
+      refundAttempt(attempt);
+      throw err;
     }
-    if (await this.matches(creds.username, creds.password)) return { ok: true, username: creds.username };
-    this.byAddress.recordFailure(req.ip);
-    this.byUser.recordFailure(creds.username);
+    if (ok) {
+      refundAttempt(attempt);
+      return { ok: true, username: creds.username };
+    }
+    if (!attempt) takeLoginAttempt(keys);
     return { ok: false, status: 401, message: `wrong change hook user name or password; ${HOW_TO}` };
   }
 
-  private async matches(username: string, password: string): Promise<boolean> {
+  private async matches(username: string, password: string, beforeHashing: () => void): Promise<boolean> {
     for (const s of this.sources) {
       if (s.kind === 'literal') {
         // Both compared in full every time: the answer's timing tells nothing about which part was wrong.
@@ -134,12 +152,21 @@ export class ChangeHookAuth {
         const stored = s.file.lookup(username);
         if (safeEqual(password, stored ?? '\u0000no such user') && stored !== undefined) return true;
       } else {
-        const user = await this.opts.usersStore!.checkPassword(username, password);
+        const user = await this.opts.usersStore!.checkPassword(username, password, beforeHashing);
         if (user && (s.roles === null || user.roles.some((r) => s.roles!.includes(r)))) return true;
       }
     }
     return false;
   }
+}
+
+class RateLimited extends Error {
+  constructor(readonly waitMs: number) { super('rate limited'); }
+}
+
+function rateLimited(waitMs: number): HookAuthResult {
+  const sec = Number.isFinite(waitMs) ? Math.ceil(waitMs / 1000) : 3600;
+  return { ok: false, status: 429, message: `too many failed change hook logins from this address or for this user; try again in ${sec} s`, retryAfterSec: sec };
 }
 
 /** Loopback addresses: a master listening only there is reachable from this machine alone. */
