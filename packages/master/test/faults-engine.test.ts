@@ -34,3 +34,45 @@ test('a worker that reconnects while its old connection is still winding down a 
     await waitFor(async () => (await buildsOf(e, 'b')).filter((b) => b.complete).length === 3, 'a further build on the reconnected worker');
   } finally { await e.close(); }
 });
+
+test('a build whose result cannot be recorded while the database is unreachable records it once the database is back', async () => {
+  const e = await makeEngine();
+  let release!: () => void;
+  const gate = new Promise<void>((r) => { release = r; });
+  let started!: () => void;
+  const running = new Promise<void>((r) => { started = r; });
+  const w = new FakeWorker('w0', async () => { started(); await gate; return { rc: 0 }; });
+  // The data layer as the engine sees it fails every write during the "outage".
+  const real = e.services.data.updates;
+  const failed: string[] = [];
+  let outage = false;
+  e.services.data.updates = new Proxy(real, {
+    get(target, prop, receiver) {
+      const v = Reflect.get(target, prop, receiver);
+      if (typeof v !== 'function') return v;
+      return (...args: unknown[]) => {
+        if (outage) { failed.push(String(prop)); return Promise.reject(new Error('Connection terminated unexpectedly')); }
+        return v.apply(target, args);
+      };
+    },
+  });
+  try {
+    await e.botmaster.configure([builderConfig({ name: 'b', workerNames: ['w0'], steps: [cmdStep('s')] })], [workerConfig('w0')]);
+    await e.botmaster.start();
+    await e.botmaster.workerAttached(w);
+    const { b: brid } = await submit(e, ['b']);
+    await running;
+    outage = true;
+    release();
+    await waitFor(() => failed.includes('finishBuild'), 'the build to try to record its result during the outage');
+    outage = false;
+    await waitFor(async () => (await buildsOf(e, 'b')).some((b) => b.complete), 'the build result to be recorded after the outage');
+    const [build] = await buildsOf(e, 'b');
+    // The outage broke the step's own writes: an infrastructure failure, reported as such.
+    assert.equal(build.results, Results.EXCEPTION);
+    await waitFor(async () => ((await e.data.get(['buildrequests', brid])) as any).item.complete, 'the request to be settled after the outage');
+    const req = ((await e.data.get(['buildrequests', brid])) as any).item;
+    assert.equal(req.results, Results.EXCEPTION);
+    await waitFor(() => e.botmaster.runningBuilds().length === 0, 'the worker slot to be free');
+  } finally { outage = false; await e.close(); }
+});

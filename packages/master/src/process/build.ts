@@ -30,6 +30,11 @@ export interface BuildServices {
   globalProperties: Readonly<Record<string, unknown>>;
   findTriggerable(name: string): Triggerable | undefined;
   triggerableNames(): string[];
+  /**
+   * How long a finished build keeps retrying to record its result and settle its requests while
+   * the database is unreachable, ms. Default DEFAULT_REPORT_RETRY_MS (10 minutes).
+   */
+  reportRetryMs?: number;
 }
 
 export interface BuildSetup {
@@ -294,33 +299,65 @@ export class Build {
 
   private readonly failedSteps: string[] = [];
 
-  /** Finishes the build and settles its requests: RETRY unclaims them (they run again), anything else completes them. */
+  /**
+   * Finishes the build and settles its requests: RETRY unclaims them (they run again), anything
+   * else completes them. While the database is unreachable this is retried with backoff for
+   * `reportRetryMs`: giving up at once would leave the requests claimed by this (running) master,
+   * so they would not run again until it restarts. After that, startup recovery settles them.
+   */
   private async report(): Promise<void> {
-    const { updates } = this.svc.data;
     this.phase = 'finishing';
-    const brids = this.brids;
-    try {
-      if (this.buildid) {
-        const text = this.summaries.length ? this.summaries.join(' ')
-          : this.results === Results.SUCCESS ? 'build successful'
-          : this.results === Results.RETRY ? (this.lostWorker ? 'retry: lost worker' : 'retry')
-          : this.failedSteps.length ? `failed ${this.failedSteps.join(' ')}` : resultName(this.results);
-        await updates.finishBuild(this.buildid, this.results, this.svc.secrets.redactor.redact(text));
-      }
-      if (this.results === Results.RETRY) {
-        await updates.unclaimBuildRequests(brids);
-      } else {
-        // completeBuildRequests settles the buildsets of the requests it completes; when it completed
-        // nothing (they were completed elsewhere meanwhile), check them here.
-        if (!(await updates.completeBuildRequests(brids, this.results))) {
-          for (const bsid of new Set(this.setup.requests.map((r) => r.buildsetid))) await updates.maybeBuildsetComplete(bsid);
+    const limitMs = this.svc.reportRetryMs ?? DEFAULT_REPORT_RETRY_MS;
+    const deadline = Date.now() + limitMs;
+    let delay = REPORT_RETRY_FIRST_MS;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.reportOnce();
+        if (attempt > 1) this.log.info({ buildid: this.buildid, attempts: attempt }, 'build result recorded after the database came back');
+        return;
+      } catch (err) {
+        if (Date.now() + delay > deadline) {
+          this.log.error({ err, buildid: this.buildid, brids: this.brids, attempts: attempt }, `recording the build result failed for ${limitMs} ms (reportRetryMs); giving up: startup recovery will settle it`);
+          return;
         }
+        this.log.warn({ err, buildid: this.buildid, brids: this.brids, attempt, retryInMs: delay }, 'recording the build result failed (is the database reachable?); retrying');
+        // Unref'd: a retry must not keep a stopping process alive.
+        await new Promise((r) => setTimeout(r, delay).unref());
+        delay = Math.min(delay * 2, REPORT_RETRY_MAX_MS);
       }
-    } catch (err) {
-      this.log.error({ err, buildid: this.buildid, brids }, 'reporting the build result failed; startup recovery will settle it');
+    }
+  }
+
+  private buildRecorded = false;
+
+  /** One attempt at report(); each part done is not repeated by the next attempt. */
+  private async reportOnce(): Promise<void> {
+    const { updates } = this.svc.data;
+    const brids = this.brids;
+    if (this.buildid && !this.buildRecorded) {
+      const text = this.summaries.length ? this.summaries.join(' ')
+        : this.results === Results.SUCCESS ? 'build successful'
+        : this.results === Results.RETRY ? (this.lostWorker ? 'retry: lost worker' : 'retry')
+        : this.failedSteps.length ? `failed ${this.failedSteps.join(' ')}` : resultName(this.results);
+      await updates.finishBuild(this.buildid, this.results, this.svc.secrets.redactor.redact(text));
+      this.buildRecorded = true;
+    }
+    if (this.results === Results.RETRY) {
+      await updates.unclaimBuildRequests(brids);
+    } else {
+      // completeBuildRequests settles the buildsets of the requests it completes; when it completed
+      // nothing (they were completed elsewhere meanwhile), check them here.
+      if (!(await updates.completeBuildRequests(brids, this.results))) {
+        for (const bsid of new Set(this.setup.requests.map((r) => r.buildsetid))) await updates.maybeBuildsetComplete(bsid);
+      }
     }
   }
 }
+
+/** Default of BuildServices.reportRetryMs: how long a build retries recording its result. */
+export const DEFAULT_REPORT_RETRY_MS = 10 * 60_000;
+const REPORT_RETRY_FIRST_MS = 250;
+const REPORT_RETRY_MAX_MS = 10_000;
 
 function describe(v: unknown): string | undefined {
   if (v === undefined || v === null || v === '') return undefined;
