@@ -1,6 +1,7 @@
 /** The daemon's pid file (`DIR/mastro.pid`) and checks on the process it names. */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { runsStartFor } from './process-identity.js';
 
 export const PID_FILE = 'mastro.pid';
 export const LOG_FILE = 'mastro.log';
@@ -12,12 +13,23 @@ export function isAlive(pid: number): boolean {
   try { process.kill(pid, 0); return true; } catch (err) { return (err as NodeJS.ErrnoException).code === 'EPERM'; }
 }
 
-/** The pid of a running master of `dir`, or null (a stale pid file is removed). */
-export function runningPid(dir: string): number | null {
+/** Options of `mastro start` that take a value (not the DIR when reading a master's command line). */
+const START_VALUED_OPTIONS = ['--timeout'];
+
+/**
+ * The pid of a running master of `dir`, or null. A stale pid file (its process gone, or the pid
+ * since reused by a process that is not this directory's master) is removed, and `note` is told why.
+ */
+export function runningPid(dir: string, note?: (message: string) => void): number | null {
   let text: string;
   try { text = readFileSync(pidPath(dir), 'utf8'); } catch { return null; }
   const pid = Number(text.trim());
-  if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) return pid;
+  if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) {
+    if (runsStartFor(pid, dir, START_VALUED_OPTIONS)) return pid;
+    note?.(`removed the stale pid file ${pidPath(dir)}: pid ${pid} is now another program, not this directory's master`);
+  } else {
+    note?.(`removed the stale pid file ${pidPath(dir)}: no process has pid ${text.trim()} (the master did not stop cleanly)`);
+  }
   rmSync(pidPath(dir), { force: true });
   return null;
 }

@@ -23,7 +23,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   if (!positionals[0]) throw new UsageError('reconfig needs a master directory');
   const dir = resolve(positionals[0]);
   const timeoutS = seconds(values.timeout, 60, 'timeout');
-  const pid = runningPid(dir);
+  const pid = runningPid(dir, (note) => println(io.stderr, note));
   if (pid === null) throw new CliError(`no master is running in ${dir}; start it with 'mastro start ${positionals[0]}'`);
 
   const local = await tryLoadConfig(dir);

@@ -46,7 +46,7 @@ function writeReconfigStatus(dir: string, status: Record<string, unknown>): void
 }
 
 export async function runForeground(dir: string, io: Io): Promise<number> {
-  const other = runningPid(dir);
+  const other = runningPid(dir, (note) => println(io.stderr, note));
   if (other !== null && other !== process.pid) throw new CliError(`a master is already running in ${dir} (pid ${other}); use 'mastro stop ${dir}' first`);
   writePid(dir);
   const send = (m: ChildMessage) => { if (process.send) process.send(m); };
@@ -93,8 +93,8 @@ export async function runForeground(dir: string, io: Io): Promise<number> {
 }
 
 /** Starts a detached `start --foreground` child and waits for its ready/failed message. */
-export async function startDaemon(dir: string, timeoutS: number): Promise<ReadyInfo> {
-  const pid = runningPid(dir);
+export async function startDaemon(dir: string, timeoutS: number, note?: (message: string) => void): Promise<ReadyInfo> {
+  const pid = runningPid(dir, note);
   if (pid !== null) throw new CliError(`a master is already running in ${dir} (pid ${pid})`);
   const logFd = openSync(join(dir, LOG_FILE), 'a');
   const script = process.argv[1]!;
@@ -129,7 +129,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const dir = resolve(positionals[0]);
   if (!existsSync(dir)) throw new CliError(`${dir} does not exist; create it with 'mastro create-master ${positionals[0]}'`);
   if (values.foreground) return runForeground(dir, io);
-  const info = await startDaemon(dir, seconds(values.timeout, 120, 'timeout'));
+  const info = await startDaemon(dir, seconds(values.timeout, 120, 'timeout'), (note) => println(io.stderr, note));
   for (const line of describeReady(info)) println(io.stdout, line);
   println(io.stdout, `  log: ${join(dir, LOG_FILE)}; pid file: ${pidPath(dir)}`);
   return 0;

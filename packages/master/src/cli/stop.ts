@@ -2,9 +2,11 @@
  * `mastro stop DIR [--timeout S]`: asks the master to stop gracefully (SIGTERM: running builds get
  * the config's grace period, then stop as RETRY and run again after a restart) and waits for it.
  */
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { findConfigFile } from '../config/load.js';
 import { CliError, parse, println, seconds, UsageError, type Io } from './io.js';
-import { runningPid, waitForExit } from './pidfile.js';
+import { pidPath, runningPid, waitForExit } from './pidfile.js';
 
 export const USAGE = 'mastro stop DIR [--timeout SECONDS]';
 /** Default wait: the default grace period (300 s) plus time to close everything. */
@@ -12,7 +14,7 @@ export const DEFAULT_STOP_TIMEOUT_S = 360;
 
 /** Returns false when no master was running. */
 export async function stopMaster(dir: string, timeoutS: number, io: Io): Promise<boolean> {
-  const pid = runningPid(dir);
+  const pid = runningPid(dir, (note) => println(io.stderr, note));
   if (pid === null) return false;
   process.kill(pid, 'SIGTERM');
   println(io.stdout, `stopping the master (pid ${pid}); running builds get their grace period...`);
@@ -27,6 +29,10 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const { positionals, values } = parse(argv, { timeout: { type: 'string' } }, 1);
   if (!positionals[0]) throw new UsageError('stop needs a master directory');
   const dir = resolve(positionals[0]);
+  // Like `buildbot stop`: a directory that is not a master is a mistake (exit 1), a master that is not running is not.
+  if (!existsSync(pidPath(dir)) && !(existsSync(dir) && findConfigFile(dir))) {
+    throw new CliError(`${dir} is not a master directory (no config file, no pid file); check the path`);
+  }
   if (!(await stopMaster(dir, seconds(values.timeout, DEFAULT_STOP_TIMEOUT_S, 'timeout'), io))) println(io.stdout, `no master is running in ${dir}`);
   return 0;
 }
