@@ -385,6 +385,25 @@ export function safeEntryComponents(name: string): string[] {
   return parts;
 }
 
+/**
+ * Why a relative symlink target could lead outside the extraction root, or null when it cannot.
+ * The file system resolves `..` after following links, not on the text: with `y -> .` in the root,
+ * `x -> y/..` reads as `.` but is the root's parent. So `..` may only open the target (climbing
+ * real directories, at most `depth` of them: the link's own directory is that deep below the root),
+ * and everything after it must go down; any link it passes through was held to the same rule.
+ */
+export function symlinkEscape(depth: number, target: string): string | null {
+  let climbs = 0;
+  let descended = false;
+  for (const part of target.replace(/\\/g, '/').split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part !== '..') { descended = true; continue; }
+    if (descended) return "a '..' after a name can climb out of a directory another link leads to";
+    if (++climbs > depth) return 'it points outside the target directory';
+  }
+  return null;
+}
+
 class Extractor {
   private file: fsp.FileHandle | null = null;
   private current: TarEntry | null = null;
@@ -460,8 +479,8 @@ class Extractor {
       case 'symlink': {
         const link = entry.linkname.replace(/\\/g, '/');
         if (link.startsWith('/') || /^[A-Za-z]:/.test(link)) throw new TarError('TAR_UNSAFE_LINK', `refusing symlink ${JSON.stringify(entry.name)} -> ${JSON.stringify(entry.linkname)}: absolute target`, entry.name);
-        const resolved = path.posix.normalize(path.posix.join(parts.slice(0, -1).join('/') || '.', link));
-        if (resolved === '..' || resolved.startsWith('../')) throw new TarError('TAR_UNSAFE_LINK', `refusing symlink ${JSON.stringify(entry.name)} -> ${JSON.stringify(entry.linkname)}: it points outside the target directory`, entry.name);
+        const escape = symlinkEscape(parts.length - 1, link);
+        if (escape) throw new TarError('TAR_UNSAFE_LINK', `refusing symlink ${JSON.stringify(entry.name)} -> ${JSON.stringify(entry.linkname)}: ${escape}`, entry.name);
         await this.clearLeaf(target);
         await fsp.symlink(entry.linkname, target);
         break;
