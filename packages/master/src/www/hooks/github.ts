@@ -3,15 +3,15 @@
  * or the head commit for a new branch; category 'tag' for tags; properties `github_distinct` and
  * `event`), `pull_request` opened/synchronize/reopened (branch `refs/pull/<n>/merge`, category
  * 'pull', properties `pullrequesturl`, `event`, `basename`), `ping`. With a secret, every request
- * must carry a matching `X-Hub-Signature-256`. Deliveries are de-duplicated by `X-GitHub-Delivery`.
+ * must carry a matching `X-Hub-Signature-256` (or only a matching SHA-1 `X-Hub-Signature`, as Buildbot 3.7 checks). Deliveries are de-duplicated by `X-GitHub-Delivery`.
  */
 import type { AddChangeInput } from '../../data/updates-api.js';
 import { epochSeconds, extractProperties, header, newReplayGuard, parsePayload, DEFAULT_HOOK_BODY_LIMIT, type ChangeHookDialect, type CommonHookOptions, type HookRequest, type HookVerdict } from './dialect.js';
 import { pushedCommitFields, pushedRef } from './push-commits.js';
-import { verifyHubSignature256 } from './signature.js';
+import { verifyHubSignature1, verifyHubSignature256 } from './signature.js';
 
 export interface GithubHookOptions extends CommonHookOptions {
-  /** Webhook secret; when set, requests without a valid X-Hub-Signature-256 get 403. */
+  /** Webhook secret; when set, requests without a valid X-Hub-Signature-256 (or, alone, X-Hub-Signature sha1) get 403. */
   secret?: string;
   /** Refuse unsigned requests even without a secret configured (Buildbot's `strict`). Default false. */
   strict?: boolean;
@@ -87,8 +87,10 @@ export function createGithubHook(o: GithubHookOptions = {}): ChangeHookDialect {
     replayGuard: newReplayGuard(o),
     read(req: HookRequest): HookVerdict {
       const sig = header(req, 'x-hub-signature-256');
+      const sha1 = header(req, 'x-hub-signature');
       if (o.secret) {
-        const check = verifyHubSignature256(o.secret, req.body, sig);
+        // SHA-256 when sent (GitHub sends both); SHA-1 alone from senders written for Buildbot 3.7.
+        const check = sig === undefined && sha1 !== undefined ? verifyHubSignature1(o.secret, req.body, sha1) : verifyHubSignature256(o.secret, req.body, sig);
         if (!check.ok) return { kind: 'rejected', status: 403, message: check.reason };
       } else if (o.strict) {
         return { kind: 'rejected', status: 403, message: 'unsigned request refused (strict)' };

@@ -1,6 +1,6 @@
 /**
  * Webhook authenticity checks, all in constant time: GitHub's `X-Hub-Signature-256` (HMAC-SHA256
- * of the raw body) and shared tokens such as GitLab's `X-Gitlab-Token`. Both sides are hashed
+ * of the raw body; `X-Hub-Signature` HMAC-SHA1 when only that one is sent) and shared tokens such as GitLab's `X-Gitlab-Token`. Both sides are hashed
  * before `timingSafeEqual` so neither the content nor the length of the secret leaks through timing.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
@@ -22,6 +22,18 @@ export function verifyHubSignature256(secret: string, body: Buffer, header: stri
   const expected = createHmac('sha256', secret).update(body).digest();
   const given = Buffer.from(m[1]!, 'hex');
   if (!timingSafeEqual(expected, given)) return { ok: false, reason: 'X-Hub-Signature-256 does not match the body; check that the webhook secret equals the configured one' };
+  return { ok: true };
+}
+
+/**
+ * Verifies the older `X-Hub-Signature: sha1=<hex>` (HMAC-SHA1, the only one Buildbot 3.7 checks):
+ * GitHub sends it next to the SHA-256 one, and scripts written for Buildbot's hook send only it.
+ */
+export function verifyHubSignature1(secret: string, body: Buffer, header: string): SignatureCheck {
+  const m = /^sha1=([0-9a-f]{40})$/i.exec(header.trim());
+  if (!m) return { ok: false, reason: 'X-Hub-Signature is not of the form sha1=<40 hex digits>' };
+  const expected = createHmac('sha1', secret).update(body).digest();
+  if (!timingSafeEqual(expected, Buffer.from(m[1]!, 'hex'))) return { ok: false, reason: 'X-Hub-Signature does not match the body; check that the webhook secret equals the configured one' };
   return { ok: true };
 }
 
