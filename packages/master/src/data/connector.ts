@@ -28,11 +28,13 @@ import { workerEndpoints } from './resources/workers.js';
 import { schedulerEndpoints } from './resources/schedulers.js';
 import { changeSourceEndpoints } from './resources/changesources.js';
 import { lockEndpoints } from './resources/locks.js';
+import { propertyEndpoints } from './resources/properties.js';
 import type { LockState } from '../process/locks.js';
 
 export const ENDPOINTS: readonly Endpoint[] = [
   ...masterEndpoints, ...builderEndpoints, ...sourceStampEndpoints, ...changeEndpoints, ...buildsetEndpoints,
   ...buildRequestEndpoints, ...buildEndpoints, ...stepEndpoints, ...logEndpoints, ...workerEndpoints, ...schedulerEndpoints, ...changeSourceEndpoints, ...lockEndpoints,
+  ...propertyEndpoints,
 ];
 
 /** The answer of `get`: `type` is the plural resource name used as the key of the REST answer. */

@@ -38,9 +38,11 @@ export function parseResultSpec(query: Record<string, string | string[] | undefi
     else if (key === 'limit') spec.limit = int(key, raw);
     else if (key === 'offset') spec.offset = int(key, raw);
     else if (!RESERVED.has(key) && !key.startsWith('_')) {
-      const m = /^(.+?)(?:__(eq|ne|lt|le|gt|ge|contains))?$/.exec(key)!;
-      const values = all(raw).flatMap((s) => (m[2] === undefined || m[2] === 'eq' || m[2] === 'ne' ? s.split(',') : [s]));
-      spec.filters!.push({ field: m[1]!, op: (m[2] ?? 'eq') as FilterOp, values });
+      const m = /^(.+?)(?:__(eq|ne|lt|le|gt|ge|contains|in|notin))?$/.exec(key)!;
+      // Buildbot's `x__in=a&x__in=b` is "any of" and `x__notin` "none of": exactly eq/ne with several values.
+      const op = (m[2] === 'in' ? 'eq' : m[2] === 'notin' ? 'ne' : m[2] ?? 'eq') as FilterOp;
+      const values = all(raw).flatMap((s) => (op === 'eq' || op === 'ne' ? s.split(',') : [s]));
+      spec.filters!.push({ field: m[1]!, op, values });
     }
   }
   return spec;

@@ -30,6 +30,7 @@ export const builderEndpoints: Endpoint[] = [
   },
   {
     pattern: 'masters/n:masterid/builders', type: 'builders',
-    get: async (ctx, kw) => ((await ctx.db.masters.get(Number(kw.masterid))) ? { kind: 'collection', source: builderSource(ctx, Number(kw.masterid)) } : null),
+    // Like Buildbot, an unknown master id has no builders (an empty list, not a 404).
+    get: async (ctx, kw) => ({ kind: 'collection', source: builderSource(ctx, Number(kw.masterid)) }),
   },
 ];

@@ -16,7 +16,8 @@ export async function shapeBuildRequests(ctx: DataContext, rows: BuildRequestRow
     buildrequestid: r.id, buildsetid: r.buildsetid, builderid: r.builderid, priority: r.priority,
     claimed: r.claimed_by_masterid !== null, claimed_at: r.claimed_at, claimed_by_masterid: r.claimed_by_masterid,
     complete: r.complete, results: r.results, submitted_at: r.submitted_at, complete_at: r.complete_at, waited_for: r.waited_for,
-    properties: filterProperties(bsProps.get(r.buildsetid), properties),
+    // Buildbot leaves properties null unless the `property` query parameter asks for some.
+    properties: properties?.length ? filterProperties(bsProps.get(r.buildsetid), properties) : null,
     pending_reason: r.complete || r.claimed_by_masterid !== null ? null : ctx.pendingReason(r.id),
   }));
 }

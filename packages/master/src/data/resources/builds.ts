@@ -51,6 +51,7 @@ export const buildEndpoints: Endpoint[] = [
       return entity(r && (await shapeBuilds(ctx, [r], spec.properties))[0]);
     },
   })),
-  scoped('buildrequests/n:buildrequestid/builds', 'buildrequestid', async (ctx, kw) => ((await ctx.db.buildrequests.get(Number(kw.buildrequestid))) ? Number(kw.buildrequestid) : undefined)),
-  scoped('workers/n:workerid/builds', 'workerid', async (ctx, kw) => ((await ctx.db.workers.get(Number(kw.workerid))) ? Number(kw.workerid) : undefined)),
+  // Like Buildbot, an unknown request or worker id has no builds (an empty list, not a 404).
+  scoped('buildrequests/n:buildrequestid/builds', 'buildrequestid', async (_ctx, kw) => Number(kw.buildrequestid)),
+  scoped('workers/n:workerid/builds', 'workerid', async (_ctx, kw) => Number(kw.workerid)),
 ];

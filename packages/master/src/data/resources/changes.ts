@@ -42,7 +42,8 @@ export const changeEndpoints: Endpoint[] = [
   { pattern: 'changes/n:changeid', type: 'changes', get: async (ctx, kw) => entity(await loadChange(ctx, Number(kw.changeid))) },
   {
     pattern: 'sourcestamps/n:ssid/changes', type: 'changes',
-    get: async (ctx, kw) => ((await ctx.db.sourcestamps.get(Number(kw.ssid))) ? { kind: 'collection', source: source(ctx), scope: [{ column: 'sourcestampid', op: 'eq', values: [Number(kw.ssid)] }] } : null),
+    // Like Buildbot, an unknown sourcestamp id has no changes (an empty list, not a 404).
+    get: async (ctx, kw) => ({ kind: 'collection', source: source(ctx), scope: [{ column: 'sourcestampid', op: 'eq', values: [Number(kw.ssid)] }] }),
   },
   ...['builds/n:buildid/changes', 'builders/n:builderid/builds/n:build_number/changes'].map((pattern): Endpoint => ({
     pattern, type: 'changes',

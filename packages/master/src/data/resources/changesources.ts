@@ -1,7 +1,8 @@
 /**
  * changesources resource (read-only): the change sources running in this master process with
  * their live status, e.g. the mirror poller's last cycle time and per-repository errors.
- * /changesources and /changesources/i:name. Status lives in memory (it is about this process).
+ * /changesources, /changesources/i:name and (as in Buildbot) /masters/n:masterid/changesources. Status
+ * lives in memory (it is about this process), so any existing master id lists this process's sources.
  */
 import { listChangeSources, type ChangeSourceEntry } from '../../changes/registry.js';
 import type { CollectionSource } from '../resultspec.js';
@@ -20,5 +21,9 @@ const source: CollectionSource<ChangeSourceEntry> = {
 
 export const changeSourceEndpoints: Endpoint[] = [
   { pattern: 'changesources', type: 'changesources', get: async () => ({ kind: 'collection', source }) },
+  {
+    pattern: 'masters/n:masterid/changesources', type: 'changesources',
+    get: async (ctx, kw) => ((await ctx.db.masters.get(Number(kw.masterid))) ? { kind: 'collection', source } : null),
+  },
   { pattern: 'changesources/i:name', type: 'changesources', get: async (_ctx, kw) => entity(listChangeSources().find((s) => s.name === kw.name)) },
 ];

@@ -39,7 +39,9 @@ export const logEndpoints: Endpoint[] = [
     pattern: `${s}/logs`, type: 'logs',
     get: async (ctx, kw) => {
       const stepid = await resolveStepId(ctx, kw);
-      if (stepid === undefined || !(await ctx.db.steps.get(stepid))) return null;
+      // Like Buildbot, a step id that does not exist has no logs (an empty list); an unresolvable
+      // build/step path is still a 404.
+      if (stepid === undefined || (kw.stepid === undefined && !(await ctx.db.steps.get(stepid)))) return null;
       return { kind: 'collection', source: source(ctx), scope: [{ column: 'stepid', op: 'eq', values: [stepid] }] };
     },
   })),

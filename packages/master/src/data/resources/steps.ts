@@ -40,7 +40,9 @@ export const stepEndpoints: Endpoint[] = [
     pattern: `${b}/steps`, type: 'steps',
     get: async (ctx, kw) => {
       const buildid = await resolveBuildId(ctx, kw);
-      if (buildid === undefined || !(await ctx.db.builds.get(buildid))) return null;
+      // Like Buildbot, a build id that does not exist has no steps (an empty list); an unresolvable
+      // builder/number pair is still a 404.
+      if (buildid === undefined) return null;
       return { kind: 'collection', source: source(ctx), scope: [{ column: 'buildid', op: 'eq', values: [buildid] }] };
     },
   })),

@@ -14,20 +14,54 @@ export async function loadWorker(ctx: DataContext, workerid: number): Promise<Wo
   return r && shapeWorker(r);
 }
 
-const source = (ctx: DataContext, scope: { builderid?: number; masterid?: number } = {}): CollectionSource<WorkerResource> => ({
+type Scope = { builderid?: number; masterid?: number };
+
+/** Under a builder or master path Buildbot lists only that builder's or master's configured_on entries. */
+function scoped(w: WorkerResource, scope: Scope): WorkerResource {
+  if (scope.builderid === undefined && scope.masterid === undefined) return w;
+  return {
+    ...w,
+    configured_on: w.configured_on.filter((c) =>
+      (scope.builderid === undefined || c.builderid === scope.builderid) && (scope.masterid === undefined || c.masterid === scope.masterid)),
+  };
+}
+
+const source = (ctx: DataContext, scope: Scope = {}): CollectionSource<WorkerResource> => ({
   fields: { workerid: 'int', name: 'string', connected_to: 'other', configured_on: 'other', workerinfo: 'other', paused: 'bool', graceful: 'bool' },
   columns: WORKER_COLUMNS,
-  fetch: async (q) => (await ctx.db.workers.list(q, scope)).map(shapeWorker),
+  fetch: async (q) => (await ctx.db.workers.list(q, scope)).map((r) => scoped(shapeWorker(r), scope)),
   count: async (q) => (await ctx.db.workers.list({ filters: q.filters }, scope)).length,
 });
 
+/** One worker by id or name, optionally only when configured on the builder/master of the path. */
+async function findWorker(ctx: DataContext, kw: Record<string, string | number>): Promise<WorkerResource | undefined> {
+  const scope: Scope = {
+    ...(kw.builderid !== undefined ? { builderid: Number(kw.builderid) } : {}),
+    ...(kw.masterid !== undefined ? { masterid: Number(kw.masterid) } : {}),
+  };
+  const filter = kw.workerid !== undefined
+    ? { column: 'id', op: 'eq' as const, values: [Number(kw.workerid)] }
+    : { column: 'name', op: 'eq' as const, values: [String(kw.name)] };
+  const row = (await ctx.db.workers.list({ filters: [filter] }, scope))[0];
+  return row && scoped(shapeWorker(row), scope);
+}
+
+const one = (pattern: string): Endpoint => ({ pattern, type: 'workers', get: async (ctx, kw) => entity(await findWorker(ctx, kw)) });
+const many = (pattern: string): Endpoint => ({
+  pattern, type: 'workers',
+  get: async (ctx, kw) => ({
+    kind: 'collection',
+    source: source(ctx, {
+      ...(kw.builderid !== undefined ? { builderid: Number(kw.builderid) } : {}),
+      ...(kw.masterid !== undefined ? { masterid: Number(kw.masterid) } : {}),
+    }),
+  }),
+});
+
+// Buildbot 3.7's paths (data/workers.py), by id or by name under each prefix.
+const PREFIXES = ['', 'builders/n:builderid/', 'masters/n:masterid/', 'masters/n:masterid/builders/n:builderid/'];
+
 export const workerEndpoints: Endpoint[] = [
-  { pattern: 'workers', type: 'workers', get: async (ctx) => ({ kind: 'collection', source: source(ctx) }) },
-  { pattern: 'workers/n:workerid', type: 'workers', get: async (ctx, kw) => entity(await loadWorker(ctx, Number(kw.workerid))) },
-  {
-    pattern: 'workers/i:name', type: 'workers',
-    get: async (ctx, kw) => entity((await ctx.db.workers.list({ filters: [{ column: 'name', op: 'eq', values: [String(kw.name)] }] })).map(shapeWorker)[0]),
-  },
-  { pattern: 'builders/n:builderid/workers', type: 'workers', get: async (ctx, kw) => ({ kind: 'collection', source: source(ctx, { builderid: Number(kw.builderid) }) }) },
-  { pattern: 'masters/n:masterid/workers', type: 'workers', get: async (ctx, kw) => ({ kind: 'collection', source: source(ctx, { masterid: Number(kw.masterid) }) }) },
+  ...PREFIXES.map((p) => many(`${p}workers`)),
+  ...PREFIXES.flatMap((p) => [one(`${p}workers/n:workerid`), one(`${p}workers/i:name`)]),
 ];

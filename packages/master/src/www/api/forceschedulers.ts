@@ -16,7 +16,7 @@ export async function getForceSchedulers(path: string[], spec: ResultSpec, sched
   if (path[0] === 'forceschedulers' && path.length === 2) {
     const item = items.find((s) => s.name === path[1]);
     if (!item) throw new NotFoundError(`no force scheduler named '${path[1]}'`);
-    return { kind: 'entity', type: 'forcescheduler', item: selectFields(item, spec.fields) };
+    return { kind: 'entity', type: 'forceschedulers', item: selectFields(item, spec.fields) };
   }
   if (path[0] === 'builders' && path[2] === 'forceschedulers' && path.length === 3) {
     const builder = await data.getOne<{ name: string }>(['builders', /^\d+$/.test(path[1]!) ? Number(path[1]) : path[1]!]);

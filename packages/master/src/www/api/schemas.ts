@@ -28,6 +28,7 @@ export const RESOURCE_SCHEMAS: Record<string, object> = {
   scheduler: obj({ schedulerid: int, name: str, enabled: bool, master: nullable(master) }),
   forcescheduler: obj({ name: str, button_name: str, label: str, builder_names: arr(str), enabled: bool, all_fields: arr({ type: 'object' }) }),
   changesource: obj({ name: str, kind: str, status: { type: 'object' } }),
+  properties: sourcedProperties,
   lock: obj({ lockid: str, kind: str, name: str, worker_name: nullable(str), max_count: int, holders: arr(obj({ owner: str, mode: str, count: int })), waiters: arr(obj({ owner: str, mode: str, count: int })) }),
 };
 
@@ -35,7 +36,7 @@ export const RESOURCE_SCHEMAS: Record<string, object> = {
 export const PLURAL: Record<string, string> = {
   master: 'masters', builder: 'builders', sourcestamp: 'sourcestamps', change: 'changes', buildset: 'buildsets', buildrequest: 'buildrequests',
   build: 'builds', step: 'steps', log: 'logs', logchunk: 'logchunks', worker: 'workers', scheduler: 'schedulers', forcescheduler: 'forceschedulers',
-  changesource: 'changesources', lock: 'locks',
+  changesource: 'changesources', lock: 'locks', properties: 'properties',
 };
 
 export interface RouteSpec { path: string; type: keyof typeof RESOURCE_SCHEMAS | 'raw'; collection: boolean; summary: string; control?: string[] }
@@ -46,6 +47,7 @@ export const ROUTES: RouteSpec[] = [
   { path: '/masters/{masterid}', type: 'master', collection: false, summary: 'one master', control: ['stop', 'reconfig'] },
   { path: '/masters/{masterid}/builders', type: 'builder', collection: true, summary: "a master's builders" },
   { path: '/masters/{masterid}/workers', type: 'worker', collection: true, summary: "workers configured on or connected to a master" },
+  { path: '/masters/{masterid}/changesources', type: 'changesource', collection: true, summary: "this master's change sources (mastro shape)" },
   { path: '/masters/{masterid}/schedulers', type: 'scheduler', collection: true, summary: "a master's schedulers" },
   { path: '/builders', type: 'builder', collection: true, summary: 'builders' },
   { path: '/builders/{builderid_or_name}', type: 'builder', collection: false, summary: 'one builder, by id or name' },
@@ -53,7 +55,9 @@ export const ROUTES: RouteSpec[] = [
   { path: '/builders/{builderid}/builds/{number}', type: 'build', collection: false, summary: 'a build by builder and number', control: ['stop', 'rebuild'] },
   { path: '/builders/{builderid}/builds/{number}/steps', type: 'step', collection: true, summary: "a build's steps" },
   { path: '/builders/{builderid}/buildrequests', type: 'buildrequest', collection: true, summary: "a builder's build requests" },
-  { path: '/builders/{builderid}/workers', type: 'worker', collection: true, summary: "a builder's workers" },
+  { path: '/builders/{builderid}/workers', type: 'worker', collection: true, summary: "a builder's workers (configured_on: this builder only)" },
+  { path: '/builders/{builderid}/workers/{workerid_or_name}', type: 'worker', collection: false, summary: 'a worker configured for a builder' },
+  { path: '/builders/{builderid}/builds/{number}/properties', type: 'properties', collection: false, summary: "a build's properties {name: [value, source]}" },
   { path: '/builders/{builderid}/masters', type: 'master', collection: true, summary: 'masters running a builder' },
   { path: '/builders/{builderid}/forceschedulers', type: 'forcescheduler', collection: true, summary: 'force schedulers that can start a builder' },
   { path: '/builds', type: 'build', collection: true, summary: 'builds (filter e.g. complete=true, results=0, builderid=3)' },
@@ -62,12 +66,14 @@ export const ROUTES: RouteSpec[] = [
   { path: '/builds/{buildid}/steps/{number_or_name}', type: 'step', collection: false, summary: 'a step by number or name' },
   { path: '/builds/{buildid}/steps/{number_or_name}/logs', type: 'log', collection: true, summary: "a step's logs" },
   { path: '/builds/{buildid}/steps/{number_or_name}/logs/{slug}', type: 'log', collection: false, summary: 'a log by slug' },
+  { path: '/builds/{buildid}/properties', type: 'properties', collection: false, summary: "a build's properties {name: [value, source]}" },
   { path: '/builds/{buildid}/changes', type: 'change', collection: true, summary: 'changes built by a build' },
   { path: '/buildrequests', type: 'buildrequest', collection: true, summary: 'build requests (pending: claimed=false&complete=false)' },
   { path: '/buildrequests/{buildrequestid}', type: 'buildrequest', collection: false, summary: 'one build request', control: ['cancel', 'set_priority'] },
   { path: '/buildrequests/{buildrequestid}/builds', type: 'build', collection: true, summary: 'builds of a request' },
   { path: '/buildsets', type: 'buildset', collection: true, summary: 'buildsets' },
   { path: '/buildsets/{bsid}', type: 'buildset', collection: false, summary: 'one buildset' },
+  { path: '/buildsets/{bsid}/properties', type: 'properties', collection: false, summary: "a buildset's properties {name: [value, source]}" },
   { path: '/buildsets/{bsid}/sourcestamps', type: 'sourcestamp', collection: true, summary: "a buildset's sourcestamps" },
   { path: '/buildsets/{bsid}/buildrequests', type: 'buildrequest', collection: true, summary: "a buildset's requests" },
   { path: '/changes', type: 'change', collection: true, summary: 'changes' },
