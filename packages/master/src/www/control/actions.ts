@@ -43,6 +43,13 @@ export class ControlActions {
       if (!handler) throw rpcErrors.noSuchMethod(`'${method}' is not an action of ${path.join('/')}; actions: ${Object.keys(methods).join(', ')}`);
       return await handler(params, ctx);
     } catch (err) {
+      // Someone who may not view must not learn from the answer which builds, requests, workers or
+      // force schedulers exist (a 404 names them, a refusal confirms them): they get the refusal a read would get.
+      const hidden = (err instanceof JsonRpcError && err.status === 404) || err instanceof AuthzDenied;
+      if (hidden && !this.authz().allows(identity, 'view')) {
+        const denied = new AuthzDenied('view', identity);
+        throw rpcErrors.forbidden(denied.status, denied.message);
+      }
       if (err instanceof JsonRpcError) throw err;
       if (err instanceof AuthzDenied) throw rpcErrors.forbidden(err.status, err.message);
       if (err instanceof ForceParamError) throw rpcErrors.invalidParams(err.message, err.errors);
