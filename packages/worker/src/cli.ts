@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { ConfigError, readWorkerConfig, writeWorkerConfig, WORKER_CONFIG_FILE } from './config.js';
 import { checkNotRunning, removePidFile, startDaemon, stopDaemon, writePidFile, type DaemonMessage } from './daemon.js';
 import { lineLogger } from './logger.js';
+import { masterUrl, MasterAddressError } from './master-address.js';
 import { startWorker } from './worker.js';
 import { WORKER_VERSION } from './version.js';
 
@@ -58,22 +59,25 @@ function createWorker(args: ReturnType<typeof parse>): number {
   const [dir, master, name, password] = args.positional;
   if (!dir || !master || !name || password === undefined) throw new UsageError('create-worker needs DIR MASTER NAME PASSWORD');
   if (name.includes(':')) throw new UsageError(`worker name "${name}" may not contain ':' (HTTP Basic auth cannot carry it)`);
+  try { masterUrl(master); } catch (err) { if (err instanceof MasterAddressError) throw new UsageError(err.message); throw err; }
   const basedir = path.resolve(dir);
   if (existsSync(path.join(basedir, WORKER_CONFIG_FILE)) && !args.flags.has('--force')) {
     throw new UsageError(`${basedir} already holds a worker (${WORKER_CONFIG_FILE}); pass --force to overwrite it`);
   }
-  mkdirSync(path.join(basedir, 'info'), { recursive: true });
   const umask = args.values.get('--umask');
   if (umask !== undefined && !/^0?[0-7]{1,3}$/.test(umask)) throw new UsageError(`--umask must be octal, e.g. 022`);
-  const config = writeWorkerConfig(basedir, {
+  // Every argument is checked before the directory is made: a mistake leaves nothing behind.
+  const options = {
     master, name, password,
-    encoding: args.flags.has('--json') ? 'json' : 'msgpack',
+    encoding: args.flags.has('--json') ? 'json' as const : 'msgpack' as const,
     keepalive: seconds(args.values, '--keepalive') ?? 60,
     maxdelay: seconds(args.values, '--maxdelay') ?? 30,
     killGrace: seconds(args.values, '--kill-grace') ?? 5,
     allowPathsOutsideBasedir: args.flags.has('--allow-paths-outside-basedir'),
     umask: umask === undefined ? null : parseInt(umask, 8),
-  });
+  };
+  mkdirSync(path.join(basedir, 'info'), { recursive: true });
+  const config = writeWorkerConfig(basedir, options);
   const admin = path.join(basedir, 'info', 'admin');
   const host = path.join(basedir, 'info', 'host');
   if (!existsSync(admin) || args.values.has('--admin')) writeFileSync(admin, `${args.values.get('--admin') ?? 'Your Name Here <admin@youraddress.invalid>'}\n`);
@@ -127,6 +131,7 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (!command || command === '--help' || command === '-h' || command === 'help') { console.log(USAGE); return command ? 0 : 2; }
   if (command === '--version') { console.log(WORKER_VERSION); return 0; }
+  if (rest.includes('--help') || rest.includes('-h')) { console.log(USAGE); return 0; }
   const args = parse(rest);
   switch (command) {
     case 'create-worker': return createWorker(args);

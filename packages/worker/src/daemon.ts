@@ -6,6 +6,8 @@
 import { spawn } from 'node:child_process';
 import { existsSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { WORKER_CONFIG_FILE } from './config.js';
+import { runsStartFor } from './process-identity.js';
 
 export const PID_FILE = 'worker.pid';
 export const LOG_FILE = 'worker.log';
@@ -23,6 +25,14 @@ export function isAlive(pid: number): boolean {
   try { process.kill(pid, 0); return true; } catch (err) { return (err as NodeJS.ErrnoException).code === 'EPERM'; }
 }
 
+/** Options of `mastro-worker start` that take a value (not the DIR when reading a worker's command line). */
+const START_VALUED_OPTIONS = ['--wait'];
+
+/** Whether `pid` is alive and is the worker of `basedir` (not a program that reused a stale pid). */
+export function isWorkerOf(pid: number, basedir: string): boolean {
+  return isAlive(pid) && runsStartFor(pid, basedir, START_VALUED_OPTIONS);
+}
+
 export function writePidFile(basedir: string): void { writeFileSync(path.join(basedir, PID_FILE), `${process.pid}\n`); }
 
 export function removePidFile(basedir: string): void {
@@ -33,9 +43,9 @@ export function removePidFile(basedir: string): void {
 export function checkNotRunning(basedir: string): string | null {
   const pid = readPid(basedir);
   if (pid === null) return null;
-  if (isAlive(pid)) return `a worker is already running in ${basedir} (pid ${pid}); stop it first with: mastro-worker stop ${basedir}`;
+  if (isWorkerOf(pid, basedir)) return `a worker is already running in ${basedir} (pid ${pid}); stop it first with: mastro-worker stop ${basedir}`;
   rmSync(path.join(basedir, PID_FILE), { force: true });
-  process.stderr.write(`removed a stale pid file (pid ${pid} is not running)\n`);
+  process.stderr.write(`removed a stale pid file (pid ${pid} ${isAlive(pid) ? 'is now another program' : 'is not running'})\n`);
   return null;
 }
 
@@ -72,11 +82,16 @@ export async function startDaemon(basedir: string, cliPath: string, extraArgs: s
 export async function stopDaemon(basedir: string, waitMs: number): Promise<number> {
   if (!existsSync(basedir)) { console.error(`worker directory ${basedir} does not exist`); return 1; }
   const pid = readPid(basedir);
-  if (pid === null) { console.error(`no worker is running in ${basedir} (no ${PID_FILE})`); return 1; }
-  if (!isAlive(pid)) {
+  // Like buildbot-worker stop: a worker that is not running is not a failure (exit 0), a directory that is no worker is.
+  if (pid === null) {
+    if (!existsSync(path.join(basedir, WORKER_CONFIG_FILE))) { console.error(`${basedir} is not a worker directory (no ${WORKER_CONFIG_FILE}); check the path`); return 1; }
+    console.log(`no worker is running in ${basedir} (no ${PID_FILE})`);
+    return 0;
+  }
+  if (!isWorkerOf(pid, basedir)) {
     rmSync(path.join(basedir, PID_FILE), { force: true });
-    console.error(`no worker is running in ${basedir}: pid ${pid} is gone (removed the stale ${PID_FILE})`);
-    return 1;
+    console.log(`no worker is running in ${basedir}: pid ${pid} ${isAlive(pid) ? 'is now another program' : 'is gone'} (removed the stale ${PID_FILE})`);
+    return 0;
   }
   process.kill(pid, 'SIGTERM');
   const deadline = Date.now() + waitMs;

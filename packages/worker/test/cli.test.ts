@@ -5,6 +5,7 @@ import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { checkNotRunning } from '../src/daemon.js';
 import { startFakeMaster } from './fake-master.js';
 import { tempDir, until } from './helpers.js';
 
@@ -47,14 +48,90 @@ test('start on a directory that is not a worker says how to create one', async (
   assert.match(r.stderr, /does not exist; create it with: mastro-worker create-worker/);
 });
 
-test('stop with a stale pid file reports it and cleans up', async (t) => {
+test('stop with a stale pid file reports it, cleans up and exits 0 (the worker is stopped), like buildbot-worker stop', async (t) => {
   const dir = path.join(tempDir(t), 'w');
   await cli('create-worker', dir, 'localhost:1', 'w1', 'pw');
   writeFileSync(path.join(dir, 'worker.pid'), '999999\n');
   const r = await cli('stop', dir);
-  assert.equal(r.code, 1);
-  assert.match(r.stderr, /pid 999999 is gone/);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /pid 999999 is gone/);
   assert.ok(!existsSync(path.join(dir, 'worker.pid')));
+  const again = await cli('stop', dir);
+  assert.equal(again.code, 0);
+  assert.match(again.stdout, /no worker is running/);
+  const notAWorker = await cli('stop', tempDir(t));
+  assert.equal(notAWorker.code, 1);
+  assert.match(notAWorker.stderr, /is not a worker directory/);
+});
+
+/** A long-lived process that is not a worker; resolves once it runs. */
+async function stranger(t: { after(fn: () => void): void }) {
+  const child = spawn(process.execPath, ['-e', "process.stdout.write('up\\n'); setInterval(() => {}, 1e9)"], { stdio: ['ignore', 'pipe', 'ignore'] });
+  t.after(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); });
+  await new Promise((resolve, reject) => { child.once('error', reject); child.stdout.once('data', resolve); });
+  return child;
+}
+
+test('stop leaves alone a program that reuses the pid of a worker that died uncleanly', async (t) => {
+  const dir = path.join(tempDir(t), 'w');
+  await cli('create-worker', dir, 'localhost:1', 'w1', 'pw');
+  const other = await stranger(t);
+  writeFileSync(path.join(dir, 'worker.pid'), `${other.pid}\n`);
+  const r = await cli('stop', dir, '--wait', '5');
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /no worker is running .*is now another program/);
+  assert.ok(!existsSync(path.join(dir, 'worker.pid')));
+  assert.equal(other.exitCode, null);
+  assert.equal(other.signalCode, null, 'the unrelated process was signalled');
+});
+
+test('start is not refused by a pid file whose pid now belongs to another program', async (t) => {
+  const dir = path.join(tempDir(t), 'w');
+  await cli('create-worker', dir, 'localhost:1', 'w1', 'pw');
+  const other = await stranger(t);
+  writeFileSync(path.join(dir, 'worker.pid'), `${other.pid}\n`);
+  assert.equal(checkNotRunning(dir), null);
+  assert.ok(!existsSync(path.join(dir, 'worker.pid')));
+  writeFileSync(path.join(dir, 'worker.pid'), `${process.pid}\n`);
+  assert.equal(checkNotRunning(dir), null, 'the test runner is not a worker of this directory either');
+});
+
+test('create-worker refuses a MASTER that names no worker port, in words, and creates nothing', async (t) => {
+  const base = tempDir(t);
+  const cases: Array<[string, RegExp]> = [
+    ['http://ci.example.org:8010', /is an HTTP address/],
+    ['https://ci.example.org', /is an HTTP address/],
+    ['ftp://ci.example.org:9989', /unsupported scheme 'ftp:\/\/'/],
+    ['ci.example.org:99999', /not a valid host and port/],
+    ['ci.example.org:port', /bad port/],
+    [':9989', /no host/],
+    ['ci example.org:9989', /holds spaces/],
+    ['ci.example.org:0', /port 0/],
+  ];
+  for (const [master, why] of cases) {
+    const dir = path.join(base, `w${cases.findIndex((c) => c[0] === master)}`);
+    const r = await cli('create-worker', dir, master, 'w1', 'pw');
+    assert.equal(r.code, 2, `${master}: ${r.stderr}`);
+    assert.match(r.stderr, why, master);
+    assert.match(r.stderr, /give host:port \(e\.g\. ci\.example\.org:9989\) or a ws:\/\/ or wss:\/\/ URL/);
+    assert.doesNotMatch(r.stderr, /^\s+at /m, 'no stack trace');
+    assert.ok(!existsSync(dir), `${master}: ${dir} was created`);
+  }
+  for (const master of ['localhost', 'localhost:9989', '[::1]:9989', 'ws://h:1/path', 'wss://ci.example.org/ws']) {
+    const r = await cli('create-worker', path.join(base, 'ok'), master, 'w1', 'pw', '--force');
+    assert.equal(r.code, 0, `${master}: ${r.stderr}`);
+  }
+});
+
+test('--help of every command prints the usage and exits 0; an unknown option exits 2', async () => {
+  for (const command of ['create-worker', 'start', 'stop']) {
+    const r = await cli(command, '--help');
+    assert.equal(r.code, 0, `${command}: ${r.stderr}`);
+    assert.match(r.stdout, /mastro-worker create-worker DIR MASTER NAME PASSWORD/);
+  }
+  const bad = await cli('start', '/tmp', '--frobnicate');
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /unknown option --frobnicate/);
 });
 
 test('start daemonizes, reports the attach, and stop ends it', async (t) => {
