@@ -31,9 +31,18 @@ const LINKS = ['builders', 'builds', 'buildrequests', 'buildsets', 'changes', 's
 const sendError = (reply: FastifyReply, status: number, message: string) =>
   reply.code(status).type('application/json; charset=utf-8').send(JSON.stringify({ error: message }));
 
-function splitPath(req: FastifyRequest): string[] {
-  return (req.params as { '*': string })['*'].split('/').filter(Boolean).map(decodeURIComponent);
+/**
+ * The resource path's segments, split on the raw URL's slashes and each decoded once, as Buildbot
+ * (twisted's postpath) does: `%2F` stays inside a segment and `%25` is a literal `%`. (The router's
+ * `*` parameter is already decoded: decoding it again turned `100%25` into an exception, a 500.)
+ * Null when a segment is not valid percent-encoding.
+ */
+function splitPath(req: FastifyRequest, prefix: string): string[] | null {
+  const skip = prefix.split('/').filter(Boolean).length; // counted, not sliced: the prefix itself may arrive encoded
+  const raw = req.url.split('?')[0]!.split('/').filter(Boolean).slice(skip);
+  try { return raw.map(decodeURIComponent); } catch { return null; }
 }
+const badPath = 'the path is not valid percent-encoding';
 
 export function registerRestApi(app: FastifyInstance, data: DataConnector, opts: RestApiOptions): void {
   const prefix = opts.prefix ?? '/api/v2';
@@ -50,7 +59,8 @@ export function registerRestApi(app: FastifyInstance, data: DataConnector, opts:
 
   app.get(`${prefix}/*`, async (req, reply) => {
     if (!(await security.require(req, reply, 'view'))) return;
-    const path = splitPath(req);
+    const path = splitPath(req, prefix);
+    if (!path) return sendError(reply, 400, badPath);
     try {
       const spec = parseResultSpec(req.query as Record<string, string | string[]>);
       const r = (await getForceSchedulers(path, spec, opts.target?.forceSchedulers() ?? [], data)) ?? (await data.get(path, spec));
@@ -79,7 +89,9 @@ export function registerRestApi(app: FastifyInstance, data: DataConnector, opts:
     try {
       const call = decodeJsonRpc(req.body);
       id = call.id;
-      const result = await opts.control.call(splitPath(req), call.method, call.params, auth.identity);
+      const path = splitPath(req, prefix);
+      if (!path) throw rpcErrors.invalidRequest(badPath);
+      const result = await opts.control.call(path, call.method, call.params, auth.identity);
       return reply.type('application/json; charset=utf-8').send(JSON.stringify(rpcReply(id, result)));
     } catch (err) {
       if (err instanceof JsonRpcError) return fail(err);
