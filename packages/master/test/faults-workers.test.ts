@@ -45,3 +45,19 @@ test('a worker that answers pings but not start_command stays attached; only tha
   assert.equal(await worker.ping(1000), true);
   assert.equal(fake.interrupts.length, 1);
 });
+
+test("a worker's own keepalive interval overrides the server's, so its freeze is noticed on its schedule", async (t) => {
+  const h = await startHarness({ workers: [{ name: 'w', password: 'p', keepaliveIntervalMs: 100 }], keepaliveIntervalMs: 600_000, keepaliveTimeoutMs: 300 });
+  t.after(() => h.close());
+  const attached = h.nextAttached('w');
+  const fake = await connectFakeWorker({ url: h.url, name: 'w', password: 'p' });
+  t.after(() => fake.close());
+  const worker = await attached;
+  const detached = h.nextDetached('w');
+  fake.freeze();
+  let timer!: NodeJS.Timeout;
+  const tooLate = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error('the frozen worker was not dropped within 10 s: its keepalive interval was ignored')), 10_000); });
+  try {
+    assert.equal(await Promise.race([detached, tooLate]), worker);
+  } finally { clearTimeout(timer); }
+});

@@ -18,9 +18,15 @@ import { prepareBuilderDirs, type BuilderSpec } from './builder-dirs.js';
 import { oldConnectionYields } from './duplicate-arbitration.js';
 import type { RemoteWorker } from './types.js';
 
+/** A worker allowed to connect, with its own settings (Buildbot's per-worker `keepalive_interval`). */
+export interface ManagedWorker extends WorkerCredentials {
+  /** This worker's keepalive interval, ms; unset or null: the server's `keepaliveIntervalMs`. */
+  keepaliveIntervalMs?: number | null;
+}
+
 export interface WorkerManagerOptions extends WorkerServerOptions {
   /** Workers allowed to connect; replace later with `setWorkers`. */
-  workers?: readonly WorkerCredentials[];
+  workers?: readonly ManagedWorker[];
 }
 
 export interface WorkerManagerEventMap {
@@ -45,11 +51,14 @@ export class WorkerManager extends EventEmitter<WorkerManagerEventMap> {
   /** Per-worker queue so builder-directory updates never interleave. */
   private readonly builderUpdates = new WeakMap<ConnectedWorker, Promise<void>>();
   private closing = false;
+  /** Per-worker keepalive intervals (ms), applied to that worker's next connection. */
+  private keepalives = new Map<string, number>();
 
   constructor(options: WorkerManagerOptions = {}) {
     super();
     this.options = resolveOptions(options);
     this.credentials = new CredentialStore(options.workers ?? []);
+    this.keepalives = keepalivesOf(options.workers ?? []);
     this.limiter = new LoginRateLimiter(this.options.loginRateLimit);
     this.wss = new WebSocketServer({
       noServer: true, maxPayload: this.options.maxFrameSize, perMessageDeflate: false, clientTracking: false,
@@ -85,7 +94,8 @@ export class WorkerManager extends EventEmitter<WorkerManagerEventMap> {
   }
 
   /** Replaces the configured workers (reconfig). Connected workers no longer configured are disconnected. */
-  setWorkers(workers: readonly WorkerCredentials[]): void {
+  setWorkers(workers: readonly ManagedWorker[]): void {
+    this.keepalives = keepalivesOf(workers);
     for (const name of this.credentials.replace(workers)) {
       const worker = this.sessions.get(name);
       if (worker) {
@@ -126,7 +136,7 @@ export class WorkerManager extends EventEmitter<WorkerManagerEventMap> {
     const o = this.options;
     const connection = new ProtocolConnection(ws, {
       encoding,
-      maxFrameSize: o.maxFrameSize, requestTimeoutMs: o.requestTimeoutMs, keepaliveIntervalMs: o.keepaliveIntervalMs,
+      maxFrameSize: o.maxFrameSize, requestTimeoutMs: o.requestTimeoutMs, keepaliveIntervalMs: this.keepalives.get(name) ?? o.keepaliveIntervalMs,
       keepaliveTimeoutMs: o.keepaliveTimeoutMs, highWaterMark: o.highWaterMark, validate: o.validate, logger: protocolLogger(o, name),
     });
     if (this.closing) { connection.close(CloseCodes.GOING_AWAY, 'master shutting down'); return; }
@@ -219,6 +229,12 @@ function peerSpeaksFirst(ws: WebSocket, graceMs: number): Promise<void> {
     ws.on('message', done);
     ws.on('close', done);
   });
+}
+
+function keepalivesOf(workers: readonly ManagedWorker[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const w of workers) if (typeof w.keepaliveIntervalMs === 'number' && w.keepaliveIntervalMs > 0) out.set(w.name, w.keepaliveIntervalMs);
+  return out;
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
