@@ -19,9 +19,15 @@ export class PathError extends Error {
 
 export interface PathPolicy { basedir: string; allowOutsideBasedir: boolean }
 
-function isInside(child: string, parent: string): boolean {
+/**
+ * True when `child` is `parent` or below it. Only a first component that is exactly `..` climbs
+ * out: `..cache` or `...` are ordinary names inside. On Windows `relative` answers an absolute
+ * path when the two are on different drives, which `isAbsolute` catches.
+ */
+export function isInside(child: string, parent: string): boolean {
   const rel = path.relative(parent, child);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+  if (rel === '') return true;
+  return rel !== '..' && !rel.startsWith('..' + path.sep) && !path.isAbsolute(rel);
 }
 
 /** The real path of the deepest existing ancestor, with the rest appended (for symlink checks). */

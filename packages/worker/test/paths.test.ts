@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
-import { resolveWorkerPath, PathError } from '../src/paths.js';
+import { resolveWorkerPath, PathError, isInside } from '../src/paths.js';
 import { tempDir } from './helpers.js';
 
 test('relative paths resolve against the given base; absolute ones stay', (t) => {
@@ -31,4 +31,26 @@ test('a symlink inside the basedir pointing outside does not open a way out', (t
 test('allowOutsideBasedir lifts the restriction', (t) => {
   const dir = tempDir(t);
   assert.equal(resolveWorkerPath({ basedir: dir, allowOutsideBasedir: true }, dir, '/etc'), '/etc');
+});
+
+test('names inside the basedir that merely begin with two dots (..cache, ...) are allowed', (t) => {
+  const dir = tempDir(t);
+  const policy = { basedir: dir, allowOutsideBasedir: false };
+  assert.equal(resolveWorkerPath(policy, dir, '..cache'), path.join(dir, '..cache'));
+  assert.equal(resolveWorkerPath(policy, dir, '..cache/pip/x'), path.join(dir, '..cache/pip/x'));
+  assert.equal(resolveWorkerPath(policy, dir, path.join(dir, '...')), path.join(dir, '...'));
+  mkdirSync(path.join(dir, '..real'));
+  assert.equal(resolveWorkerPath(policy, dir, '..real/f'), path.join(dir, '..real/f'));
+  // The parent itself and anything through it still escape.
+  assert.throws(() => resolveWorkerPath(policy, path.join(dir, 'b'), '../..'), PathError);
+  assert.throws(() => resolveWorkerPath(policy, dir, '..'), PathError);
+  assert.throws(() => resolveWorkerPath(policy, dir, '../..cache'), PathError);
+});
+
+test('isInside compares whole path components', () => {
+  assert.equal(isInside('/b/..x', '/b'), true);
+  assert.equal(isInside('/b', '/b'), true);
+  assert.equal(isInside('/', '/b'), false);
+  assert.equal(isInside('/..x', '/b'), false);
+  assert.equal(isInside('/bb/x', '/b'), false);
 });
