@@ -77,8 +77,8 @@ export async function postBaseChange(httpPort: number, fields: Record<string, st
     method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString(),
   });
   const text = await res.text();
-  // Buildbot's base hook answers 202 "1 change found".
-  if (res.status !== 202) throw new Error(`base hook answered ${res.status}: ${text}`);
+  // Buildbot's base hook answers 200 "1 change found" (it means 202 but writes the body first).
+  if (res.status !== 200) throw new Error(`base hook answered ${res.status}: ${text}`);
   return { status: res.status, body: text };
 }
 

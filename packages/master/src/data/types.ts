@@ -23,7 +23,9 @@ export interface SourceStampResource {
 }
 
 export interface ChangeResource {
-  changeid: number; parent_changeids: number[]; author: string; committer: string; files: string[];
+  changeid: number; parent_changeids: number[]; author: string;
+  /** null when the change source did not say (Buildbot's base hook without a committer field). */
+  committer: string | null; files: string[];
   comments: string; revision: string | null; when_timestamp: number; branch: string | null;
   category: string | null; revlink: string | null; properties: SourcedProperties; repository: string;
   project: string; codebase: string; sourcestamp: SourceStampResource;

@@ -124,7 +124,7 @@ export class DataUpdates implements Updates {
     const ts = now();
     const sourcestampid = await this.db.sourcestamps.findOrCreate({ codebase, repository, branch, revision, project }, ts);
     const row = await this.db.changes.insert({
-      author: c.author, committer: c.committer ?? c.author, files: c.files ?? [], comments: c.comments ?? '', revision,
+      author: c.author, committer: c.committer ?? null, files: c.files ?? [], comments: c.comments ?? '', revision,
       when_timestamp: c.when_timestamp ?? ts, branch, category: c.category ?? null, revlink: c.revlink ?? null,
       properties, repository, codebase, project, sourcestampid,
     });

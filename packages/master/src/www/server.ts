@@ -125,7 +125,7 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpSer
       : undefined,
   });
   const target = opts.control !== undefined ? opts.control : opts.master ? masterControlTarget(opts.master) : null;
-  const control = new ControlActions(opts.data, target, () => security.authz);
+  const control = new ControlActions(opts.data, target, () => security.authz, app.log);
   // Workers paused over the API before a restart stay paused (the flag lives in the database).
   if (target) for (const w of await opts.data.getList<{ name: string; paused: boolean }>(['workers'])) if (w.paused) target.setWorkerPaused(w.name, true);
   registerAuthRoutes(app, security);

@@ -9,7 +9,7 @@ import { shapeSourceStamp } from './sourcestamps.js';
 export async function shapeChanges(ctx: DataContext, rows: ChangeRow[]): Promise<ChangeResource[]> {
   const ss = await ctx.db.sourcestamps.getMany(rows.map((r) => r.sourcestampid));
   return rows.map((r) => ({
-    changeid: r.changeid, parent_changeids: r.parent_changeids, author: r.author, committer: r.committer ?? r.author,
+    changeid: r.changeid, parent_changeids: r.parent_changeids, author: r.author, committer: r.committer,
     files: r.files, comments: r.comments, revision: r.revision, when_timestamp: r.when_timestamp, branch: r.branch,
     category: r.category, revlink: r.revlink, properties: r.properties, repository: r.repository, project: r.project,
     codebase: r.codebase, sourcestamp: shapeSourceStamp(ss.get(r.sourcestampid)!),

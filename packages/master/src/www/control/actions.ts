@@ -24,13 +24,23 @@ import { JsonRpcError, rpcErrors } from './jsonrpc.js';
 import type { ControlTarget, ForceSchedulerLike } from './target.js';
 
 type Handler = (p: Record<string, unknown>, ctx: CallContext) => Promise<unknown>;
+/** Where failures that are not the caller's doing are written (pino's `app.log` in the server). */
+export interface ControlLogger { error(obj: unknown, msg: string): void }
+
+/** What an authorized caller reads when an action fails inside the master: the details are in the log. */
+export const CONTROL_INTERNAL_ERROR = 'the action failed because of an error inside the master; the master log has the details';
 interface CallContext { identity: Identity; check(action: AuthzAction, target?: AuthzTarget): void }
 
 const str = (v: unknown, fallback: string): string => (typeof v === 'string' && v ? v : fallback);
 
 export class ControlActions {
   /** `authz` is asked for the rules at each call: a reconfig replaces them (see security.ts). */
-  constructor(private readonly data: DataConnector, private readonly target: ControlTarget | null, private readonly authz: () => Authz) {}
+  constructor(
+    private readonly data: DataConnector,
+    private readonly target: ControlTarget | null,
+    private readonly authz: () => Authz,
+    private readonly log: ControlLogger = { error() {} },
+  ) {}
 
   /** Runs `method` on the resource at `path`; throws JsonRpcError (with an HTTP status) on failure. */
   async call(path: readonly string[], method: string, params: Record<string, unknown>, identity: Identity): Promise<unknown> {
@@ -54,7 +64,10 @@ export class ControlActions {
       if (err instanceof AuthzDenied) throw rpcErrors.forbidden(err.status, err.message);
       if (err instanceof ForceParamError) throw rpcErrors.invalidParams(err.message, err.errors);
       if (err instanceof DataError) throw new JsonRpcError(err.status, err.status === 404 ? -32600 : -32602, err.message);
-      throw rpcErrors.internal(`the action failed: ${(err as Error).message}`);
+      // Anything else was not raised for the caller: its text may name files, tables or hosts, so
+      // it goes to the log and the caller gets a pointer there.
+      this.log.error({ err, path: path.join('/'), method, user: identity.username ?? null }, 'control action failed');
+      throw rpcErrors.internal(CONTROL_INTERNAL_ERROR);
     }
   }
 
@@ -127,11 +140,18 @@ export class ControlActions {
       stop: async (p, ctx) => {
         ctx.check('stop', await target());
         const stopped = await t.stopBuild(buildid, str(p.reason, `stopped by ${ctx.identity.username ?? 'anonymous'}`));
-        if (!stopped) throw rpcErrors.conflict(`build ${buildid} is not running on this master (finished already, or run by another master)`);
-        return null;
+        if (stopped) return null;
+        // A script stopping builds races with them finishing: like Buildbot, stopping a finished
+        // build is not an error (result null). Only a build still open elsewhere is refused.
+        const now = await this.data.getOne<{ complete: boolean }>(['builds', buildid]);
+        if (!now || now.complete) return null;
+        throw rpcErrors.conflict(`build ${buildid} is not running on this master (another master runs it, or the master that ran it stopped without finishing it)`);
       },
       rebuild: async (p, ctx) => {
         ctx.check('rebuild', await target());
+        const br = await this.data.getOne<{ buildsetid: number }>(['buildrequests', build.buildrequestid]);
+        const bs = br ? await this.data.getOne<{ bsid: number }>(['buildsets', br.buildsetid]) : undefined;
+        if (!bs) throw rpcErrors.conflict(`build ${buildid} cannot be rebuilt: its buildset no longer exists`);
         const r = await t.rebuild(buildid, typeof p.reason === 'string' ? p.reason : undefined);
         return [r.bsid, r.brids];
       },

@@ -1,7 +1,8 @@
 /**
  * /change_hook/<dialect> (and /change_hook for `base`). Only dialects enabled in the config answer
  * (404 otherwise); accepted changes go through `updates.addChange`.
- *  - `base` answers like Buildbot: 202 "<n> change found", 400 with the reason for bad input.
+ *  - `base` answers like Buildbot: 200 "<n> change found" (Buildbot 3.7 means 202, but writes the body
+ *    first, so its clients get 200), 400 with the reason for bad input.
  *  - github, gitlab, gerrit (./dialects.ts) answer through `handleHookRequest` (signatures, replays, body limits).
  * With `www.changeHookAuth` every request must first pass HTTP Basic authentication (./hook-auth.ts):
  * 401 with a WWW-Authenticate challenge otherwise, 429 when an address or user name failed too often.
@@ -97,7 +98,7 @@ export function registerChangeHooks(app: FastifyInstance, updates: Updates, opts
     try {
       const change = readBaseHook({ field: (n) => (typeof body === 'object' && !Buffer.isBuffer(body) && n in body ? firstString(body[n], isForm) : firstString(query[n], true)) });
       await addChange(change);
-      return reply.code(202).type('text/plain').send('1 change found');
+      return reply.code(200).type('text/plain').send('1 change found');
     } catch (err) {
       if (err instanceof HookInputError) return reply.code(400).type('text/plain').send(err.message);
       req.log.error({ err, dialect: 'base' }, 'adding changes from web hook failed');
