@@ -19,6 +19,7 @@ import type { ControlTarget } from './control/target.js';
 import { masterControlTarget } from './control/master-target.js';
 import { registerWebSocket, type WsOptions } from './ws/server.js';
 import { JSONRPC_CODES } from './control/jsonrpc.js';
+import { clientErrorHandler, frameworkErrors, registerErrorHandler } from './error-replies.js';
 import { restartOnlyChanges } from './reconfigure.js';
 
 export const HTTP_DEFAULTS = { port: 8010, host: '0.0.0.0', bodyLimit: 10 * 1024 * 1024 } as const;
@@ -76,6 +77,9 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpSer
     loggerInstance: opts.logger as any,
     bodyLimit: opts.bodyLimit ?? HTTP_DEFAULTS.bodyLimit,
     routerOptions: { ignoreTrailingSlash: true },
+    // Errors fastify answers itself (bad URLs, non-HTTP requests) take the server's one error shape.
+    frameworkErrors,
+    clientErrorHandler,
   });
   // Form bodies (Buildbot's base hook and `sendchange` post urlencoded forms); the raw bytes are kept for signature checks.
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer' }, (req, body, done) => {
@@ -101,16 +105,7 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpSer
     }
   });
   // Every error is JSON with a message; API POSTs get a JSON-RPC error object like Buildbot's.
-  app.setErrorHandler((err: Error & { statusCode?: number; jsonrpc?: number }, req, reply) => {
-    const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
-    if (status >= 500) req.log.error({ err }, 'request failed');
-    const message = status >= 500 ? 'internal error; see the master log' : err.message;
-    if (req.method === 'POST' && req.url.startsWith('/api/')) {
-      return reply.code(status).send({ jsonrpc: '2.0', id: null, error: { code: err.jsonrpc ?? (status >= 500 ? JSONRPC_CODES.internal_error : JSONRPC_CODES.invalid_request), message } });
-    }
-    return reply.code(status).send({ error: message });
-  });
-  app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: `nothing at ${req.method} ${req.url.split('?')[0]}` }));
+  registerErrorHandler(app);
 
   const config = opts.config;
   const masterDir = config?.masterDir ?? opts.masterDir ?? null;
