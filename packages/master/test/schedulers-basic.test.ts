@@ -21,7 +21,7 @@ test('anyBranch without a tree-stable timer builds every change at once, with th
   assert.equal(b1!.scheduler, 'all');
   assert.deepEqual(b1!.builderids, [1]);
   assert.deepEqual(b1!.properties, { scheduler: ['all', 'Scheduler'], x: [1, 'Scheduler'] });
-  assert.equal(b1!.reason, "The AnyBranch scheduler named 'all' triggered this build");
+  assert.equal(b1!.reason, "The AnyBranchScheduler scheduler named 'all' triggered this build");
   assert.deepEqual(b2!.sourcestamps, [102]);
   await s.stop();
 });
@@ -124,7 +124,7 @@ test('force with several codebases takes per-codebase branch and revision fields
   const s = await started(createScheduler(schedulers.force({ name: 'f', builderNames: ['a'], codebases: ['app', { name: 'lib', branch: 'stable' }] }), d.services) as ForceScheduler);
   await s.force({ params: { app_branch: 'feature', lib_revision: 'deadbeef' } });
   assert.deepEqual(d.buildsets[0]!.sourcestamps, [
-    { codebase: 'app', branch: 'feature', revision: null, repository: '', project: '' },
+    { codebase: 'app', branch: 'feature', revision: '', repository: '', project: '' },
     { codebase: 'lib', branch: 'stable', revision: 'deadbeef', repository: '', project: '' },
   ]);
   await s.stop();

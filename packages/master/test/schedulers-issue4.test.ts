@@ -52,6 +52,7 @@ test('a dependent scheduler builds the same sourcestamps after its upstream buil
   await dep.idle();
   const downstream = s.buildsets[1]!;
   assert.equal(downstream.scheduler, 'dep');
+  assert.equal((await s.data.getBuildset(downstream.bsid))!.reason, 'downstream', "Buildbot's Dependent reason");
   assert.deepEqual((await s.data.getBuildset(downstream.bsid))!.sourcestampids, (await s.data.getBuildset(upstream.bsid))!.sourcestampids);
 
   await s.data.updates.addChange(change({ revision: 'bbb' }));

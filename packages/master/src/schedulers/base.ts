@@ -6,7 +6,8 @@
 import type { MessageQueue } from '../mq/bus.js';
 import type { AddBuildsetResult, EngineReads, SourceStampInput, Updates } from '../data/updates-api.js';
 import type { ChangeResource, SourcedProperties } from '../data/types.js';
-import type { CodebaseDefault, CommonSchedulerOptions } from './specs.js';
+import type { CodebaseDefault, CommonSchedulerOptions, SchedulerKind } from './specs.js';
+import { BUILDBOT_CLASS_NAMES, DEFAULT_REASON, formatReason } from './reason.js';
 import { announceConcurrency } from './overlap.js';
 
 export interface SchedulerLogger {
@@ -92,8 +93,15 @@ export abstract class BaseScheduler<S extends BaseSchedulerOptions = CommonSched
 
   protected now(): number { return this.services.now?.() ?? Date.now(); }
 
+  /** The Buildbot class this scheduler stands for ("AnyBranchScheduler"), as reasons name it. */
+  protected buildbotClassName(): string {
+    const kind = (this.spec as { kind?: SchedulerKind }).kind;
+    return (kind && BUILDBOT_CLASS_NAMES[kind]) || this.constructor.name;
+  }
+
+  /** The configured reason (Buildbot's placeholders filled) or Buildbot's default for this class. */
   protected defaultReason(): string {
-    return (this.spec as CommonSchedulerOptions).reason ?? `The ${this.constructor.name.replace(/Scheduler$/, '')} scheduler named '${this.name}' triggered this build`;
+    return formatReason((this.spec as CommonSchedulerOptions).reason ?? DEFAULT_REASON, this.name, this.buildbotClassName());
   }
 
   protected async builderIdsFor(names: readonly string[]): Promise<number[]> {

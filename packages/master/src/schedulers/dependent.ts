@@ -59,7 +59,8 @@ export class DependentScheduler extends BaseScheduler<DependentOptions> {
     if (!row) return;
     await this.addBuildset({
       sourcestamps: row.sourcestampids,
-      reason: this.spec.reason ?? `downstream of buildset ${bsid} of scheduler '${this.spec.upstream}'`,
+      // Buildbot's Dependent always says just 'downstream'; upstream_buildset names the parent.
+      reason: this.spec.reason !== undefined ? this.defaultReason() : 'downstream',
       properties: { upstream_buildset: [bsid, 'Scheduler'] },
     });
   }

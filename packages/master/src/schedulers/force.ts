@@ -11,7 +11,11 @@ import { resolveForceFields, type ForceFields } from './force-fields.js';
 import type { ForceOptions } from './specs.js';
 
 export interface ForceRequest {
-  /** Who forced the build (default: the username field). */
+  /**
+   * Who is logged in and forced the build. Like Buildbot, a real user is the owner whatever the
+   * form says (nobody can force in someone else's name); when it is missing or 'anonymous' the
+   * form's `username` field is the owner (empty when the field was left empty).
+   */
   owner?: string;
   /** Field values by full name: `reason`, `username`, `branch`, `revision`, `repository`, `project`
    *  (for codebase 'lib': `lib_branch`, ...) and the extra parameters' names. */
@@ -53,8 +57,9 @@ export class ForceScheduler extends BaseScheduler<ForceOptions> {
         const v = read(cb[f], ForceScheduler.fullName(cb.codebase, f));
         return v === undefined || v === null ? '' : String(v);
       };
-      const branch = get('branch'); const revision = get('revision');
-      return { codebase: cb.codebase, branch: branch || null, revision: revision || null, repository: get('repository'), project: get('project') };
+      // An empty branch or revision stays '' as in Buildbot (scripts filter on branch=); consumers
+      // (the git step) read '' as "none".
+      return { codebase: cb.codebase, branch: get('branch'), revision: get('revision'), repository: get('repository'), project: get('project') };
     });
     const properties: SourcedProperties = {};
     for (const p of this.fields.parameters) {
@@ -62,9 +67,10 @@ export class ForceScheduler extends BaseScheduler<ForceOptions> {
       if (v !== undefined) properties[p.name] = [v, 'Force Build Form'];
     }
     if (Object.keys(errors).length) throw new ForceParamError(errors);
-    const owner = req.owner ?? (username || 'anonymous');
+    const owner = req.owner === undefined || req.owner === 'anonymous' ? username : req.owner;
     properties.reason = [reason, 'Force Build Form'];
     properties.owner = [owner, 'Force Build Form'];
+    // Buildbot's default reasonString.
     const result = await this.addBuildset({ sourcestamps, reason: `A build was forced by '${owner}': ${reason}`, properties, builderNames });
     // The caller is told "forced" only once the buildset is on disk (the database commits writes in groups).
     await this.services.updates.durable?.();

@@ -103,7 +103,7 @@ export class NightlyTriggerableScheduler extends BaseScheduler<NightlyTriggerabl
     for (const d of defaults) if (!named.has(d.codebase ?? '')) sourcestamps.push(d);
     await this.addBuildset({
       sourcestamps,
-      reason: this.spec.reason ?? `The NightlyTriggerable scheduler named '${this.name}' triggered this build`,
+      reason: this.defaultReason(),
       properties: record.properties ?? {},
       parentBuildid: record.parentBuildid,
     });

@@ -81,7 +81,7 @@ export class NightlyScheduler extends BaseScheduler<NightlyOptions> {
   private async fire(): Promise<void> {
     if (!this.active) return;
     if (!this.spec.onlyIfChanged) {
-      await this.addBuildset({ sourcestamps: this.defaultSourceStamps(this.spec.branch), reason: this.spec.reason ?? `The Nightly scheduler named '${this.name}' triggered this build` });
+      await this.addBuildset({ sourcestamps: this.defaultSourceStamps(this.spec.branch), reason: this.defaultReason() });
       return;
     }
     const all = this.pending.values();
@@ -99,7 +99,7 @@ export class NightlyScheduler extends BaseScheduler<NightlyOptions> {
       await this.pending.flush(all);
       return;
     }
-    await this.addBuildsetForChanges(all.map((p) => p.change), this.spec.reason ?? `The Nightly scheduler named '${this.name}' triggered this build`);
+    await this.addBuildsetForChanges(all.map((p) => p.change), this.defaultReason());
     await u.setState(this.name, CLASS_NAME, 'last_built', { ...lastBuilt, ...newest });
     await this.pending.flush(all);
   }

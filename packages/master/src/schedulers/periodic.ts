@@ -29,7 +29,7 @@ export class PeriodicScheduler extends BaseScheduler<PeriodicOptions> {
     try {
       await this.addBuildset({
         sourcestamps: this.defaultSourceStamps(this.spec.branch),
-        reason: this.spec.reason ?? `The Periodic scheduler named '${this.name}' triggered this build`,
+        reason: this.defaultReason(),
       });
       await this.services.updates.setState(this.name, 'PeriodicScheduler', 'last_build', at / 1000);
     } catch (err) {

@@ -31,7 +31,7 @@ export class TriggerableScheduler extends BaseScheduler<TriggerableOptions> impl
     }));
     const { bsid, brids } = await this.addBuildset({
       sourcestamps: sourcestamps.length ? sourcestamps : this.defaultSourceStamps(undefined),
-      reason: req.reason ?? `The Triggerable scheduler named '${this.name}' triggered this build`,
+      reason: req.reason ?? this.defaultReason(),
       properties: req.properties, waitedFor: req.waitedFor, parentBuildid: req.parentBuildid ?? null,
     });
     const finished = new Promise<{ results: Result }>((resolve) => this.waiting.set(bsid, resolve));

@@ -36,6 +36,9 @@ export interface TryJob {
 type TryOptions = BaseSchedulerOptions & Pick<CommonSchedulerOptions, 'codebases'>;
 
 export abstract class TryBaseScheduler<S extends TryOptions> extends BaseScheduler<S> {
+  /** Buildbot's Try_Userpass adds the job's comment to the reason ("(comment)"); Try_Jobdir does not. */
+  protected readonly reasonShowsComment: boolean = false;
+
   /** Checks the job against this scheduler and adds its buildset (durable before returning). */
   protected async addTryBuildset(job: TryJob): Promise<TrySubmitted> {
     const builderNames = job.builderNames?.length ? [...job.builderNames] : [...this.spec.builderNames];
@@ -57,7 +60,7 @@ export abstract class TryBaseScheduler<S extends TryOptions> extends BaseSchedul
     const by = job.who ? ` by user ${job.who}` : '';
     const { bsid } = await this.addBuildset({
       sourcestamps, builderNames, properties, externalIdstring: job.externalIdstring ?? null,
-      reason: `'try' job${by}${job.comment ? `: ${job.comment}` : ''}`,
+      reason: `'try' job${by}${this.reasonShowsComment && job.comment ? ` (${job.comment})` : ''}`,
     });
     // Acknowledge the job only once its buildset is on disk (the database commits writes in groups).
     await this.services.updates.durable?.();

@@ -22,6 +22,7 @@ function sameSecret(a: string, b: string): boolean {
 }
 
 export class TryScheduler extends TryBaseScheduler<TryUserpassOptions> {
+  protected override readonly reasonShowsComment = true;
   private server: Server | null = null;
   private readonly builderNameById = new Map<number, string>();
 

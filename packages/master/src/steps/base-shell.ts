@@ -8,6 +8,7 @@ import { StepConfigError } from './errors.js';
 import { LineScanner, updateText } from './line-scanner.js';
 import { commandOutcome, DEFAULT_DECODE_RC, type DecodeRC } from './outcome.js';
 import { runShell, type ShellInvocation } from './remote-ops.js';
+import { setSummary } from './summary.js';
 
 export type CommandSpec = string | ReadonlyArray<MaybeRenderable<string | number>>;
 
@@ -85,10 +86,27 @@ export async function renderInvocation(rt: StepRuntime, o: ShellCommandOptions, 
   };
 }
 
-/** Short display form of a command for the step summary: `'make test'`, cut at ~60 chars. */
-export function commandSummary(command: string | string[]): string {
-  const s = typeof command === 'string' ? command : command.join(' ');
-  return `'${s.length > 60 ? s.slice(0, 57) + '...' : s}'`;
+/**
+ * Short display form of a command for a step summary, by Buildbot's command_to_string rules: a
+ * string is split on whitespace; up to two words are shown whole (`'make test'`), longer commands
+ * as their first two words and an ellipsis (`'sh -c ...'`). null when there are no words.
+ */
+export function commandSummary(command: unknown): string | null {
+  const words = typeof command === 'string' ? command.split(/\s+/).filter(Boolean)
+    : Array.isArray(command) ? command.flat(Infinity).filter((w): w is string => typeof w === 'string') : [];
+  if (!words.length) return null;
+  return words.length < 3 ? `'${words.join(' ')}'` : `'${words.slice(0, 2).join(' ')} ...'`;
+}
+
+/**
+ * The final summary of a shell-like step (Buildbot's ShellMixin.getResultSummary): the command
+ * summary, then the result in parentheses unless it is success (`'false' (failure)`,
+ * `'make all' (warnings)`, `'sleep 60' (cancelled)`). A descriptionDone, when the user set one,
+ * wins (the engine composes it); a command without words leaves the summary to the engine too.
+ */
+export async function setCommandSummary(rt: StepRuntime, options: Readonly<StepOptions>, command: unknown, result: Result): Promise<void> {
+  const text = commandSummary(command);
+  if (text !== null) await setSummary(rt, options, text, result);
 }
 
 export interface ShellRun {

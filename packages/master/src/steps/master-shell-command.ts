@@ -9,6 +9,7 @@ import type { BuildStep, LogWriter, MaybeRenderable, StepFactory, StepOptions, S
 import { Results, type Result } from '../process/results.js';
 import { BaseStep, makeFactory } from './factory.js';
 import { StepConfigError } from './errors.js';
+import { setSummary } from './summary.js';
 import { renderCommand, type CommandSpec } from './base-shell.js';
 import { DEFAULT_DECODE_RC, type DecodeRC } from './outcome.js';
 
@@ -47,8 +48,11 @@ export class MasterShellCommandStep extends BaseStep<MasterShellCommandOptions> 
       const { code, signal, interrupted } = await this.spawnAndWait(rt, command, cwd, env, log);
       log.addHeader(interrupted ? `\ninterrupted (${interrupted})\n` : `\nprogram finished with exit code ${code ?? `signal ${signal}`}\n`);
       if (interrupted) return Results.CANCELLED;
-      if (code === null) return Results.FAILURE;
-      return (o.decodeRC ?? DEFAULT_DECODE_RC)[code] ?? Results.FAILURE;
+      // Buildbot's MasterShellCommand says "Ran", "failed (RC)" or "killed (SIGNAL)".
+      const result = code === null ? Results.FAILURE : (o.decodeRC ?? DEFAULT_DECODE_RC)[code] ?? Results.FAILURE;
+      const text = code === null ? `killed (${signal})` : result === Results.SUCCESS || result === Results.WARNINGS ? 'Ran' : `failed (${code})`;
+      await setSummary(rt, o, text, result);
+      return result;
     } finally {
       await log.finish();
     }

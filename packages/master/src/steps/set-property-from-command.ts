@@ -7,7 +7,7 @@ import { Results, type Result } from '../process/results.js';
 import { setSummary } from './summary.js';
 import { BaseStep, makeFactory } from './factory.js';
 import { StepConfigError } from './errors.js';
-import { renderInvocation, runShellWithRules, validateShellOptions, type ShellCommandOptions } from './base-shell.js';
+import { renderInvocation, runShellWithRules, setCommandSummary, validateShellOptions, type ShellCommandOptions } from './base-shell.js';
 
 export type ExtractFn = (rc: number | null, stdout: string, stderr: string) => Record<string, unknown> | Promise<Record<string, unknown>>;
 
@@ -38,7 +38,10 @@ export class SetPropertyFromCommandStep extends BaseStep<SetPropertyFromCommandO
     });
     let changes: Record<string, unknown>;
     if (o.property !== undefined) {
-      if (result !== Results.SUCCESS && result !== Results.WARNINGS) return result;
+      if (result !== Results.SUCCESS && result !== Results.WARNINGS) {
+        await setCommandSummary(rt, o, inv.command, result);
+        return result;
+      }
       let value = res.stdout ?? '';
       if (includeStderr) value += res.stderr ?? '';
       if (o.strip ?? true) value = value.trim();
@@ -55,7 +58,9 @@ export class SetPropertyFromCommandStep extends BaseStep<SetPropertyFromCommandO
     log.addContent(Object.keys(changes).sort().map((k) => `${k}: ${JSON.stringify(changes[k])}`).join('\n'));
     await log.finish();
     const keys = Object.keys(changes);
+    // Buildbot names what was set; with nothing set it shows the command like any shell step.
     if (keys.length > 0) await setSummary(rt, o, keys.length === 1 ? `property '${keys[0]}' set` : `${keys.length} properties set`, result);
+    else await setCommandSummary(rt, o, inv.command, result);
     return result;
   }
 }

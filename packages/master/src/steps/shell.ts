@@ -1,9 +1,8 @@
 /** `steps.shell({ command })`: runs a command on the worker (Buildbot's ShellCommand). */
 import type { BuildStep, StepFactory, StepRuntime } from '../process/step-types.js';
 import type { Result } from '../process/results.js';
-import { setSummary } from './summary.js';
 import { BaseStep, makeFactory } from './factory.js';
-import { commandSummary, renderInvocation, runShellWithRules, validateShellOptions, type ShellCommandOptions } from './base-shell.js';
+import { commandSummary, renderInvocation, setCommandSummary, runShellWithRules, validateShellOptions, type ShellCommandOptions } from './base-shell.js';
 
 export type ShellOptions = ShellCommandOptions;
 
@@ -14,14 +13,12 @@ export class ShellStep extends BaseStep<ShellOptions> implements BuildStep {
 
   async run(rt: StepRuntime): Promise<Result> {
     const inv = await renderInvocation(rt, this.options);
-    const describe = this.options.description === undefined;
-    if (describe) await rt.setStateString(commandSummary(inv.command as string | string[]));
-    const { result, warnings } = await runShellWithRules(rt, this.options, inv);
-    // With a user description the engine composes the summary; otherwise show the command (and warnings).
-    if (describe) {
-      const text = commandSummary(inv.command as string | string[]) + (warnings ? ` ${warnings} warnings` : '');
-      await setSummary(rt, this.options, text, result);
-    }
+    // While running, a user description stays (the engine shows it); otherwise show the command.
+    const running = commandSummary(inv.command);
+    if (this.options.description === undefined && running !== null) await rt.setStateString(running);
+    const { result } = await runShellWithRules(rt, this.options, inv);
+    // Like Buildbot, the final summary is the command (a description only describes the running step).
+    await setCommandSummary(rt, this.options, inv.command, result);
     return result;
   }
 }

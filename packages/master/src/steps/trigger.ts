@@ -38,7 +38,10 @@ export class TriggerStep extends BaseStep<TriggerOptions> implements BuildStep {
     const properties: Record<string, unknown> = {};
     for (const name of o.copy_properties ?? []) if (rt.properties.hasProperty(name)) properties[name] = rt.getProperty(name);
     Object.assign(properties, (await rt.render(o.set_properties ?? {})) as Record<string, unknown>);
-    const reason = o.reason ? String(await rt.render(o.reason)) : `The Triggerable scheduler(s) were triggered by build ${rt.build.builderName} #${rt.build.number}`;
+    // Like Buildbot's Trigger: a 'reason' property passed on becomes the reason; without one the
+    // scheduler says "The Triggerable scheduler named 'x' triggered this build".
+    const given = o.reason !== undefined ? await rt.render(o.reason) : properties.reason;
+    const reason = given === undefined || given === null ? undefined : String(given);
     const wait = o.waitForFinish ?? false;
 
     const started: Array<{ name: string; handle: TriggerHandle }> = [];
