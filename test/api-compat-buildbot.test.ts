@@ -256,12 +256,11 @@ const GETS = [
  */
 const KNOWN: Array<{ path: RegExp; line: RegExp; why: string }> = [
   { path: /./, line: /^\$\.ct: buildbot="text\/plain; charset=utf-8" mastro="application\/json; charset=utf-8"$/, why: 'error bodies are JSON on both; mastro labels them application/json' },
-  { path: /./, line: /state_string: buildbot="failed 'false' \(failure\)" mastro="failed fail"/, why: 'REPORTED: shell step description (process/steps)' },
   { path: /steps|^logs\/|\/logs/, line: /\.(stepid|number|name|state_string): buildbot=(\d+|"worker_preparation"|"worker w0 ready") mastro=|steps: length buildbot=2 mastro=1|meta\.total: buildbot=2 mastro=1|logs: length buildbot=0 mastro=1|meta\.total: buildbot=0 mastro=1|buildbot=1 mastro=0/, why: 'REPORTED: Buildbot 3.7 runs a worker_preparation step 0 in every build' },
   { path: /^builds\/1\/steps\/[01](\/|$)/, line: /./, why: 'REPORTED: worker_preparation shifts step numbers' },
   { path: /buildrequests/, line: /pending_reason: only mastro has it/, why: 'mastro extension: why a request waits' },
-  { path: /buildsets|properties|property/, line: /reason: buildbot="A build was forced by|owner\[0\]: buildbot=|owners: only buildbot|(branch|revision)(\[0\])?: buildbot="" mastro=null|reason: buildbot="The AnyBranchScheduler scheduler/, why: 'REPORTED: force scheduler owner/empty branch and scheduler reason texts (schedulers/)' },
-  { path: /sourcestamps/, line: /(branch|revision): buildbot="" mastro=null/, why: 'REPORTED: forced builds keep "" branch/revision in Buildbot' },
+  { path: /builds/, line: /^\$\.body\.builds\[\d\]\.state_string: buildbot="failed 'false' \(failure\)" mastro="failed fail"$/, why: 'REPORTED (process/build.ts): Buildbot writes the result word ("failed") then the summary of each step whose result is in its updateBuildSummaryPolicy' },
+  { path: /^builds\/[12]\/properties$/, line: /^\$\.body\.properties\[0\]\.owners: only buildbot has it/, why: 'REPORTED (process/build.ts): Buildbot sets the owners build property (change authors, patch authors and the requests\' owner properties, sorted)' },
   { path: /forceschedulers/, line: /all_fields/, why: 'mastro lists force fields flat; Buildbot nests them in layout groups' },
   { path: /limit=|offset=/, line: /meta\.total/, why: 'Buildbot bug: with limit/offset its meta.total is the page length; mastro counts all matches' },
   { path: /field=buildid,results|results=0,2/, line: /./, why: 'mastro extension: comma-separated values' },
