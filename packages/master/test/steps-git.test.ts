@@ -70,6 +70,11 @@ describe('git step command composition', () => {
     assert.deepEqual(rt.gitLines.slice(0, 3), [`git fetch -f -t ${URL} develop --progress`, 'git checkout -f FETCH_HEAD', 'git checkout -B develop']);
   });
 
+  it("reads a forced build's empty branch and revision ('', as Buildbot stores them) as none", async () => {
+    const { rt } = await run({ repourl: URL, branch: 'develop' }, { sourcestamps: [ss({ branch: '', revision: '' })], responder: workerWith({ files: ['.git'] }) });
+    assert.deepEqual(rt.gitLines.slice(0, 3), [`git fetch -f -t ${URL} develop --progress`, 'git checkout -f FETCH_HEAD', 'git checkout -B develop']);
+  });
+
   it('alwaysUseLatest ignores the SourceStamp revision', async () => {
     const { rt } = await run({ repourl: URL, branch: 'main', alwaysUseLatest: true }, { sourcestamps: [ss()], responder: workerWith({ files: ['.git'] }) });
     assert.ok(rt.gitLines.includes('git checkout -f FETCH_HEAD'));
