@@ -366,9 +366,23 @@ export interface ExtractOptions {
   gzip?: boolean | 'auto';
   /** Restore file modes (permission bits only, never setuid/setgid; default true). */
   preserveMode?: boolean;
+  /**
+   * What to do with a symlink whose target is absolute (`venv/bin/python -> /usr/bin/python3`):
+   * 'refuse' fails the archive (default); 'skip' extracts everything else and lists the link in
+   * `skippedSymlinks`. Such a link is never created: it could point anywhere, and a later entry
+   * written through it would land outside the target directory.
+   */
+  absoluteSymlinks?: 'refuse' | 'skip';
 }
 
-export interface ExtractResult { entries: number; bytes: number; skipped: string[] }
+export interface ExtractResult {
+  entries: number;
+  bytes: number;
+  /** Entries of types that carry nothing to extract (devices, fifos). */
+  skipped: string[];
+  /** Symlinks left out by `absoluteSymlinks: 'skip'`, in archive order. */
+  skippedSymlinks: Array<{ name: string; target: string }>;
+}
 
 export const DEFAULT_EXTRACT_MAX_BYTES = 4 * 1024 ** 3;
 export const DEFAULT_EXTRACT_MAX_ENTRIES = 1_000_000;
@@ -408,7 +422,7 @@ class Extractor {
   private file: fsp.FileHandle | null = null;
   private current: TarEntry | null = null;
   private dirTimes: Array<{ target: string; mtime: number }> = [];
-  readonly result: ExtractResult = { entries: 0, bytes: 0, skipped: [] };
+  readonly result: ExtractResult = { entries: 0, bytes: 0, skipped: [], skippedSymlinks: [] };
   private readonly maxBytes: number;
   private readonly maxEntries: number;
   private readonly root: string;
@@ -478,7 +492,12 @@ class Extractor {
       }
       case 'symlink': {
         const link = entry.linkname.replace(/\\/g, '/');
-        if (link.startsWith('/') || /^[A-Za-z]:/.test(link)) throw new TarError('TAR_UNSAFE_LINK', `refusing symlink ${JSON.stringify(entry.name)} -> ${JSON.stringify(entry.linkname)}: absolute target`, entry.name);
+        const absolute = link.startsWith('/') || /^[A-Za-z]:/.test(link);
+        if (absolute && this.options.absoluteSymlinks === 'skip') {
+          this.result.skippedSymlinks.push({ name: entry.name, target: entry.linkname });
+          break;
+        }
+        if (absolute) throw new TarError('TAR_UNSAFE_LINK', `refusing symlink ${JSON.stringify(entry.name)} -> ${JSON.stringify(entry.linkname)}: absolute target`, entry.name);
         const escape = symlinkEscape(parts.length - 1, link);
         if (escape) throw new TarError('TAR_UNSAFE_LINK', `refusing symlink ${JSON.stringify(entry.name)} -> ${JSON.stringify(entry.linkname)}: ${escape}`, entry.name);
         await this.clearLeaf(target);

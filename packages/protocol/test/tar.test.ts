@@ -112,6 +112,22 @@ test('symlinks pointing outside the target are refused', async (t) => {
   await assertRefused(t, archive([{ name: 'd/l', type: 'symlink', linkname: '../../x' }]), 'TAR_UNSAFE_LINK');
 });
 
+test("with absoluteSymlinks: 'skip' absolute links are listed and not created, relative escapes are still refused", async (t) => {
+  const dst = path.join(tempDir(t), 'dst');
+  const r = await extractTarBuffer(archive([
+    { name: 'l', type: 'symlink', linkname: '/etc' },
+    { name: 'w', type: 'symlink', linkname: 'C:\\Windows' },
+    { name: 'l/passwd', data: Buffer.from('mine') },
+    { name: 'ok', type: 'symlink', linkname: 'l/passwd' },
+  ]), dst, { absoluteSymlinks: 'skip' });
+  assert.deepEqual(r.skippedSymlinks, [{ name: 'l', target: '/etc' }, { name: 'w', target: 'C:\\Windows' }]);
+  assert.ok(lstatSync(path.join(dst, 'l')).isDirectory(), 'a later entry under the skipped name is a plain directory inside');
+  assert.equal(readFileSync(path.join(dst, 'l/passwd'), 'utf8'), 'mine');
+  assert.ok(!existsSync(path.join(dst, 'w')));
+  assert.equal(readlinkSync(path.join(dst, 'ok')), 'l/passwd');
+  await assert.rejects(extractTarBuffer(archive([{ name: 'd/l', type: 'symlink', linkname: '../../x' }]), path.join(tempDir(t), 'dst'), { absoluteSymlinks: 'skip' }), { code: 'TAR_UNSAFE_LINK' });
+});
+
 test('writing through a symlink created by an earlier entry is refused', async (t) => {
   // 'l' -> 'inside' is harmless itself, but 'l/file' must not follow it.
   await assertRefused(t, archive([

@@ -70,7 +70,8 @@ export class ConnectedWorker implements RemoteWorker {
 
   uploadDirectory(builderName: string, opts: Parameters<RemoteWorker['uploadDirectory']>[1], callbacks?: CommandCallbacks): RunningCommand {
     const writer = new DirectoryWriter(opts.masterDest, {
-      maxsize: opts.maxsize, compress: opts.compress, hardLimit: this.options.maxUploadSize, tmpDir: this.options.tmpDir || undefined,
+      maxsize: opts.maxsize, compress: opts.compress, hardLimit: this.options.maxUploadSize, maxEntries: this.options.maxUploadEntries,
+      tmpDir: this.options.tmpDir || undefined,
     });
     return this.start(builderName, 'upload_directory', {
       workdir: opts.workdir, workersrc: opts.workerSrc, maxsize: opts.maxsize ?? null,
@@ -216,10 +217,13 @@ export class ConnectedWorker implements RemoteWorker {
       const tracked = this.command(msg);
       const writer = tracked.writer;
       if (!(writer instanceof DirectoryWriter)) throw new Error('update_upload_directory_unpack for a command that is not a directory upload');
-      try { await writer.unpack(); } catch (err) {
+      let unpacked;
+      try { unpacked = await writer.unpack(); } catch (err) {
         tracked.localFailure = `directory upload into ${writer.destination} failed: ${(err as Error).message}`;
         throw err;
       }
+      // What was left out (absolute symlinks) reaches the step's stdio log as a header line.
+      if (unpacked.notice) await tracked.applyUpdate([['header', unpacked.notice]]);
       return null;
     });
     c.setHandler('update_read_file', (msg) => {

@@ -46,6 +46,11 @@ export interface WorkerServerOptions {
   loginRateLimit?: LoginRateLimitOptions;
   /** Hard cap on any single upload (file or directory tar) from a worker, whatever a step asks. Default 2 GiB. */
   maxUploadSize?: number;
+  /**
+   * Most files, directories and links one directory upload may create on the master. Default 100,000:
+   * a gzip of a few kilobytes can describe a million empty files, each an inode on the master's disk.
+   */
+  maxUploadEntries?: number;
   /** Largest block a worker may request in one `update_read_file` (downloads). Default 1 MiB. */
   maxReadBlockSize?: number;
   /** Directory for in-flight directory-upload tarballs. Default: the OS temp dir. */
@@ -81,6 +86,8 @@ export type ResolvedOptions = Required<Omit<WorkerServerOptions, 'host' | 'worke
 };
 
 export const DEFAULT_WORKER_PORT = 9989;
+/** Default of `maxUploadEntries`. */
+export const DEFAULT_MAX_UPLOAD_ENTRIES = 100_000;
 
 /**
  * Buildbot's newline expression: `\r\n`, a lone `\r` not at the end of the buffer, cursor-control
@@ -110,6 +117,7 @@ export function resolveOptions(options: WorkerServerOptions = {}): ResolvedOptio
     firstFrameGraceMs: options.firstFrameGraceMs ?? 0,
     loginRateLimit: options.loginRateLimit ?? {},
     maxUploadSize: options.maxUploadSize ?? 2 * 1024 * 1024 * 1024,
+    maxUploadEntries: options.maxUploadEntries ?? DEFAULT_MAX_UPLOAD_ENTRIES,
     maxReadBlockSize: options.maxReadBlockSize ?? 1024 * 1024,
     tmpDir: options.tmpDir ?? '',
     validate: options.validate ?? true,
