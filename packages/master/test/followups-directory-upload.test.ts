@@ -88,6 +88,17 @@ test('a tree with more entries than maxUploadEntries is refused with an error na
   assert.equal(existsSync(join(root, 'out', 'f55')), false);
 });
 
+test('a small gzip that expands past maxUploadSize is refused with an error naming the option', async (t) => {
+  const root = tempRoot(t);
+  const w = new DirectoryWriter(join(root, 'out'), { hardLimit: 64 * 1024, tmpDir: join(root, 'spool') });
+  await w.write(gzipSync(tarOf([{ name: 'zeros', type: 'file', content: '\0'.repeat(256 * 1024) }])));
+  await assert.rejects(w.unpack(), (err: Error & { code?: string }) => {
+    assert.equal(err.code, 'TAR_TOO_LARGE');
+    assert.match(err.message, /more than 65536 bytes, the master's maxUploadSize/);
+    return true;
+  });
+});
+
 test('maxUploadEntries defaults to 100,000, far below the extractor default of a million', () => {
   assert.equal(resolveOptions().maxUploadEntries, 100_000);
   assert.equal(resolveOptions({ maxUploadEntries: 7 }).maxUploadEntries, 7);
