@@ -28,6 +28,12 @@ export interface OpenDatabaseOptions {
    * true. false commits every statement on its own (slower; a query resolves only once stored).
    */
   groupCommit?: boolean;
+  /**
+   * PostgreSQL: told when an idle pooled connection fails (the server restarted, a proxy cut it).
+   * The pool replaces such connections by itself; without a listener the error would end the
+   * process. Default: a process warning.
+   */
+  onConnectionError?: (err: Error) => void;
 }
 
 export interface OpenedDatabase {
@@ -91,6 +97,9 @@ export async function openConnection(url: string, opts: OpenDatabaseOptions = {}
       // bigint columns hold epoch seconds and counts: well inside Number's exact range.
       types: { getTypeParser: ((oid: number, format?: any) => (oid === 20 ? (v: string) => Number(v) : types.getTypeParser(oid, format))) as any },
     });
+    pool.on('error', opts.onConnectionError ?? ((err: Error) => {
+      process.emitWarning(`an idle PostgreSQL connection failed (${err.message}); the pool opens a new one when needed`, 'MastroDatabaseWarning');
+    }));
     kysely = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
     engine = 'postgresql';
   } else {
