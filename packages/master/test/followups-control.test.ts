@@ -15,6 +15,7 @@ import { DataConnector } from '../src/data/connector.js';
 import { createHttpServer, type HttpServer } from '../src/www/index.js';
 import type { ControlTarget } from '../src/www/control/target.js';
 import { Results } from '../src/process/results.js';
+import { ForceScheduler } from '../src/schedulers/force.js';
 
 const INTERNAL = 'SQLITE_IOERR: disk I/O error writing /srv/private/state.sqlite-wal';
 
@@ -31,7 +32,8 @@ describe('control action answers', () => {
 
   before(async () => {
     db = await openDatabase('sqlite::memory:');
-    data = new DataConnector(db, new InProcessMessageQueue());
+    const mq = new InProcessMessageQueue();
+    data = new DataConnector(db, mq);
     const masterid = await data.updates.masterActive('m');
     const builderid = await data.updates.findBuilderId('b');
     const workerid = await data.updates.findWorkerId('w');
@@ -46,7 +48,8 @@ describe('control action answers', () => {
     orphan = await newBuild();
     const notHere = () => { throw new Error('not part of this test'); };
     const target: ControlTarget = {
-      masterid, forceSchedulers: () => [],
+      // Configured but not started: what a request meets while the scheduler is being reconfigured.
+      masterid, forceSchedulers: () => [new ForceScheduler({ name: 'idle', builderNames: ['b'] }, { mq, updates: data.updates, reads: data, masterid })],
       // Only `running` runs on this master; `orphan` is open in the database but runs nowhere here.
       stopBuild: async (id) => { stopCalls.push(id); return id === running; },
       rebuild: async () => { throw rebuildThrows; },
@@ -76,6 +79,12 @@ describe('control action answers', () => {
     const r = await rpc(`builds/${orphan}`, 'stop');
     assert.equal(r.status, 409, JSON.stringify(r.body));
     assert.match(r.body.error.message, /not running on this master/);
+  });
+
+  test('forcing through a force scheduler that is not running answers 409 saying to try again, not a 500', async () => {
+    const r = await rpc('forceschedulers/idle', 'force', { builderNames: ['b'] });
+    assert.equal(r.status, 409, JSON.stringify(r.body));
+    assert.match(r.body.error.message, /not running on this master .*try again/);
   });
 
   test('an internal failure answers 500 with a pointer to the master log and logs the details', async () => {

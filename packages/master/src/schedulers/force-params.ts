@@ -59,6 +59,15 @@ export class ForceParamError extends Error {
   }
 }
 
+/** A force scheduler asked to build while it is not running on this master (stopped, or being reconfigured). */
+export class ForceSchedulerInactiveError extends Error {
+  readonly code = 'MASTRO_FORCE_SCHEDULER_INACTIVE';
+  constructor(readonly scheduler: string) {
+    super(`force scheduler '${scheduler}' is not running on this master (it is stopping or being reconfigured); try again in a moment`);
+    this.name = 'ForceSchedulerInactiveError';
+  }
+}
+
 /** Parses one submitted value (strings from a form, or typed JSON values); throws a message string. */
 export function parseParam(p: ForceParam, raw: unknown): unknown {
   if (raw === undefined || raw === null || raw === '') {

@@ -6,7 +6,7 @@
 import type { AddBuildsetResult, SourceStampInput } from '../data/updates-api.js';
 import type { SourcedProperties } from '../data/types.js';
 import { BaseScheduler, type SchedulerServices } from './base.js';
-import { ForceParamError, paramToApi, parseParam, type ForceParam } from './force-params.js';
+import { ForceParamError, ForceSchedulerInactiveError, paramToApi, parseParam, type ForceParam } from './force-params.js';
 import { resolveForceFields, type ForceFields } from './force-fields.js';
 import type { ForceOptions } from './specs.js';
 
@@ -39,7 +39,7 @@ export class ForceScheduler extends BaseScheduler<ForceOptions> {
   }
 
   async force(req: ForceRequest = {}): Promise<AddBuildsetResult> {
-    if (!this.active) throw new Error(`force scheduler '${this.name}' is not running on this master`);
+    if (!this.active) throw new ForceSchedulerInactiveError(this.name);
     const values = req.params ?? {};
     const errors: Record<string, string> = {};
     const read = (p: ForceParam, fullName: string): unknown => {

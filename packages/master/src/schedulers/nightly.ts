@@ -60,7 +60,7 @@ export class NightlyScheduler extends BaseScheduler<NightlyOptions> {
     this.lastChangeId = stored;
     for (let id = Math.max(stored + 1, latest - CATCH_UP + 1); id <= latest; id++) {
       const row = await reads.getChange(id);
-      if (row) await this.onChange({ ...row, committer: row.committer ?? '', sourcestamp: { ssid: row.sourcestampid } } as unknown as ChangeResource);
+      if (row) await this.onChange({ ...row, committer: row.committer ?? null, sourcestamp: { ssid: row.sourcestampid } } as unknown as ChangeResource);
     }
   }
 

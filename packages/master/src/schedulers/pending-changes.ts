@@ -49,7 +49,7 @@ export class PendingChanges {
     for (const [cid, important] of Object.entries(stored)) {
       const row = await reads.getChange(Number(cid));
       if (!row) continue;
-      const change: ChangeResource = { ...row, committer: row.committer ?? '', sourcestamp: { ssid: row.sourcestampid } as ChangeResource['sourcestamp'] };
+      const change: ChangeResource = { ...row, committer: row.committer ?? null, sourcestamp: { ssid: row.sourcestampid } as ChangeResource['sourcestamp'] };
       this.items.set(row.changeid, { change, important });
     }
     return this.values();

@@ -16,7 +16,7 @@
  * | masters/<id> (mastro)                            | stop (graceful), reconfig |                 | admin   |
  */
 import type { DataConnector } from '../../data/connector.js';
-import { ForceParamError } from '../../schedulers/force-params.js';
+import { ForceParamError, ForceSchedulerInactiveError } from '../../schedulers/force-params.js';
 import { DataError } from '../../data/errors.js';
 import type { Identity } from '../auth/identity.js';
 import { AuthzDenied, type Authz, type AuthzAction, type AuthzTarget } from '../authz/rules.js';
@@ -63,6 +63,7 @@ export class ControlActions {
       if (err instanceof JsonRpcError) throw err;
       if (err instanceof AuthzDenied) throw rpcErrors.forbidden(err.status, err.message);
       if (err instanceof ForceParamError) throw rpcErrors.invalidParams(err.message, err.errors);
+      if (err instanceof ForceSchedulerInactiveError) throw rpcErrors.conflict(err.message);
       if (err instanceof DataError) throw new JsonRpcError(err.status, err.status === 404 ? -32600 : -32602, err.message);
       // Anything else was not raised for the caller: its text may name files, tables or hosts, so
       // it goes to the log and the caller gets a pointer there.
