@@ -13,6 +13,7 @@ import { spawn } from 'node:child_process';
 import { openSync, closeSync, existsSync, writeFileSync, renameSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConfigError, formatIssue } from '../config/errors.js';
+import { describeListenError } from './listen-errors.js';
 import { CliError, parse, println, seconds, UsageError, type Io } from './io.js';
 import { LOG_FILE, RECONFIG_STATUS_FILE, pidPath, removePid, runningPid, writePid } from './pidfile.js';
 
@@ -34,7 +35,6 @@ function errorText(err: unknown): string {
     return `the config has ${issues.length} error(s):\n${issues.map((i) => `  ${formatIssue(i)}`).join('\n')}`;
   }
   const e = err as NodeJS.ErrnoException;
-  if (e?.code === 'EADDRINUSE') return `a port is already in use (${e.message}); stop the other process or change the port in the config`;
   return e?.message ?? String(err);
 }
 
@@ -56,7 +56,7 @@ export async function runForeground(dir: string, io: Io): Promise<number> {
     master = await startMaster(dir, { handleSignals: false, readyFile: true });
   } catch (err) {
     removePid(dir);
-    const message = errorText(err);
+    const message = (await describeListenError(err, dir)) ?? errorText(err);
     send({ type: 'failed', message });
     throw new CliError(`the master did not start: ${message}`);
   }
