@@ -17,6 +17,7 @@ import { ConfigError, IssueCollector, type ConfigIssue } from './errors.js';
 import { isPlainObject } from './checks.js';
 import { checkConfig } from './normalise.js';
 import { registerConfigDir } from './module-hook.js';
+import { locateSyntaxError } from './syntax-check.js';
 import { yamlToUserConfig, type StepNamespace } from './yaml-form.js';
 import type { MasterConfig } from './types.js';
 
@@ -51,7 +52,8 @@ export async function tryLoadConfig(dir: string): Promise<LoadResult> {
     try {
       raw = await loadConfigModule(file, masterDir);
     } catch (err) {
-      return { config: null, file, issues: [{ path: '', message: describeLoadError(err) }] };
+      if ((err as Error)?.name === 'ConfigError' && Array.isArray((err as ConfigError).issues)) return { config: null, file, issues: [...(err as ConfigError).issues] };
+      return { config: null, file, issues: [{ path: '', message: describeLoadError(err, file, masterDir) }] };
     }
   }
   const { config, issues, warnings } = checkConfig(raw, { masterDir, configFile: file });
@@ -94,18 +96,34 @@ async function importConfigModule(file: string, masterDir: string): Promise<Reco
 async function loadConfigModule(file: string, masterDir: string): Promise<unknown> {
   const mod = await importConfigModule(file, masterDir);
   if (mod.default === undefined) {
-    throw new Error('the config file has no default export; write `export default defineConfig({...})`');
+    throw new ConfigError([{ path: '', message: 'the config file has no default export; write `export default defineConfig({...})`' }]);
   }
   // A config may also export a function (sync or async) that returns the config.
   return typeof mod.default === 'function' ? await mod.default() : mod.default;
 }
 
-function describeLoadError(err: unknown): string {
+/**
+ * What went wrong while the config file ran, in the user's terms: syntax errors as FILE:LINE:COL,
+ * a missing import with what to check, and for anything the config threw the line of the config
+ * (or of its helper modules) it came from. mastro's own frames and Node internals are left out.
+ */
+function describeLoadError(err: unknown, file: string, masterDir: string): string {
   const e = err as Error & { code?: string };
-  if (e?.name === 'ConfigError') return e.message;
-  // Errors thrown by config helpers (e.g. a step rejecting an option) while the file runs.
-  const where = typeof e?.stack === 'string' ? e.stack.split('\n').find((l) => /master\.config\.|\.ts:|\.m?js:/.test(l) && !l.includes('node_modules')) : undefined;
-  return `the config file failed to load: ${e?.message ?? String(err)}${where ? ` (${where.trim()})` : ''}`;
+  const message = e?.message ?? String(err);
+  if (/\.m?js$/.test(file) && (err instanceof SyntaxError || /^Parse error /.test(message))) {
+    const located = locateSyntaxError(file);
+    if (located) return located;
+  }
+  // esbuild (through tsx): "Transform failed with 1 error:\n/dir/master.config.ts:2:56: ERROR: Expected ...".
+  const syntax = [...message.matchAll(/^(.+?:\d+:\d+): ERROR: (.*)$/gm)];
+  if (/^Transform failed/.test(message) && syntax.length) return syntax.map((m) => `${m[1]}: syntax error: ${m[2]}`).join('\n');
+  if (e?.code === 'ERR_MODULE_NOT_FOUND') {
+    return `the config file failed to load: ${message}; check the import (a relative import names the file, e.g. './helpers.js' for helpers.ts) or install the package where the config can find it`;
+  }
+  const where = typeof e?.stack === 'string'
+    ? e.stack.split('\n').map((l) => l.trim()).find((l) => l.startsWith('at ') && l.includes(masterDir) && !l.includes('node_modules'))
+    : undefined;
+  return `the config file failed to load: ${message}${where ? ` (${where})` : ''}`;
 }
 
 let stepsNamespace: Promise<StepNamespace | null> | undefined;
