@@ -32,7 +32,24 @@ test('JSON pointers become config paths', () => {
 test('a valid document passes and a wrong one gets one issue per mistake', () => {
   assert.deepEqual(validateAgainstSchema({ title: 'x', workers: [{ name: 'w', password: 'p' }] }), []);
   assert.deepEqual(validateAgainstSchema({ title: 3, db: { url: 'oracle:x' } }), [
-    { path: 'title', message: 'must be string' },
+    { path: 'title', message: 'must be a string, got number 3' },
     { path: 'db.url', message: 'must match pattern "^(sqlite:|postgres(ql)?://)"' },
   ]);
+});
+
+test('schema messages say what was found, suggest the option a typo meant, and skip the branch that did not apply', () => {
+  const issues = validateAgainstSchema({
+    www: { port: 99999 },
+    workers: [{ name: 'w0', password: 'p', maxBuilds: 'four' }],
+    builders: [{ name: 'b', workernames: ['w0'], steps: [] }],
+  });
+  const got = issues.map((i) => `${i.path}: ${i.message}`);
+  assert.ok(got.includes('workers[0].maxBuilds: must be a whole number or null, got the string "four"'), got.join('\n'));
+  assert.ok(got.includes("builders[0].workernames: unknown option; did you mean 'workerNames'?"), got.join('\n'));
+  assert.ok(got.includes('www.port: must be <= 65535'), got.join('\n'));
+  assert.ok(!got.some((m) => m.startsWith('www: ')), `www is an object with one mistake inside, not a wrong type:\n${got.join('\n')}`);
+});
+
+test('an empty YAML config is called empty, not "must be object"', () => {
+  assert.deepEqual(validateAgainstSchema(null), [{ path: '', message: 'the config must be a mapping of options (e.g. `workers: [...]`); the file is empty' }]);
 });

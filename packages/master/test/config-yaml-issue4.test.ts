@@ -93,5 +93,5 @@ changeSources:
   - svnPoller: { repourl: 'svn://x' }
 `));
   assert.equal(r.config, null);
-  assert.ok(r.issues.map(formatIssue).includes('changeSources[0].svnPoller: unknown option'), r.issues.map(formatIssue).join('\n'));
+  assert.ok(r.issues.map(formatIssue).some((m) => m.startsWith('changeSources[0].svnPoller: unknown option')), r.issues.map(formatIssue).join('\n'));
 });
