@@ -4,9 +4,12 @@ import { Results } from '../src/process/results.js';
 import { Interpolate } from '../src/process/renderables.js';
 import { FakeWorker, builderConfig, buildsOf, cmdStep, makeEngine, submit, waitFor, workerConfig, type Engine } from './process-harness.js';
 
+/** The user steps of a build (after Buildbot's worker_preparation step 0, checked here). */
 async function steps(e: Engine, buildid: number) {
   const r = await e.data.get(['builds', buildid, 'steps']);
-  return r.kind === 'collection' ? r.items.map((s) => ({ name: s.name, results: s.results, hidden: s.hidden, state_string: s.state_string })) : [];
+  const all = r.kind === 'collection' ? r.items.map((s) => ({ name: s.name, results: s.results, hidden: s.hidden, state_string: s.state_string })) : [];
+  assert.equal(all[0]?.name, 'worker_preparation');
+  return all.slice(1);
 }
 
 async function runOne(e: Engine, builder: string) {
@@ -142,7 +145,7 @@ test('secrets are redacted from logs even when a secret is split across output c
   try {
     await submit(e, ['b']);
     const build = await runOne(e, 'b');
-    const [step] = (await e.data.get(['builds', build.buildid, 'steps'])).items as any[];
+    const [, step] = (await e.data.get(['builds', build.buildid, 'steps'])).items as any[];
     const logs = (await e.data.get(['steps', step.stepid, 'logs'])).items as any[];
     const text = await e.data.getLogLines(logs[0].logid, 0, 100);
     assert.doesNotMatch(text, /TOP-SECRET|SECRET-VALUE/);

@@ -100,8 +100,12 @@ export interface Updates {
   setBuildProperty(buildid: number, name: string, value: unknown, source: string): Promise<void>;
   setBuildProperties(buildid: number, props: SourcedProperties): Promise<void>;
   // steps
-  /** De-duplicates names like Buildbot: a second 'compile' becomes 'compile_1'. */
-  addStep(s: { buildid: number; name: string }): Promise<{ stepid: number; number: number; name: string }>;
+  /**
+   * De-duplicates names like Buildbot: a second 'compile' becomes 'compile_1'. With `started`, the
+   * step is inserted already started (one write; 'new' then 'started' are published), as
+   * addStep + startStep would leave it.
+   */
+  addStep(s: { buildid: number; name: string; started?: boolean }): Promise<{ stepid: number; number: number; name: string }>;
   startStep(stepid: number): Promise<void>;
   setStepStateString(stepid: number, s: string): Promise<void>;
   addStepURL(stepid: number, name: string, url: string): Promise<void>;

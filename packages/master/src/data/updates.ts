@@ -281,8 +281,9 @@ export class DataUpdates implements Updates {
   }
 
   // ---- steps ----
-  async addStep(s: { buildid: number; name: string }): Promise<{ stepid: number; number: number; name: string }> {
+  async addStep(s: { buildid: number; name: string; started?: boolean }): Promise<{ stepid: number; number: number; name: string }> {
     const known = this.stepNumbering.get(s.buildid);
+    const startedAt = s.started ? now() : null;
     let res: { stepid: number; number: number; name: string };
     if (known) {
       const base = toIdentifier(s.name);
@@ -292,10 +293,10 @@ export class DataUpdates implements Updates {
       // Reserved before the insert so a concurrent addStep of the same build picks the next ones.
       known.next++;
       known.names.add(name);
-      res = { stepid: await this.db.steps.insert(s.buildid, number, name), number, name };
+      res = { stepid: await this.db.steps.insert(s.buildid, number, name, startedAt), number, name };
       this.logSlugs.set(res.stepid, new Set());
     } else {
-      res = await this.db.steps.add(s.buildid, toIdentifier(s.name));
+      res = await this.db.steps.add(s.buildid, toIdentifier(s.name), startedAt);
     }
     const step: StepResource = {
       stepid: res.stepid, number: res.number, name: res.name, buildid: s.buildid, started_at: null, complete: false,
@@ -303,6 +304,10 @@ export class DataUpdates implements Updates {
     };
     this.activeSteps.set(res.stepid, step);
     this.events.step({ ...step, urls: [] }, 'new');
+    if (startedAt !== null) {
+      step.started_at = startedAt;
+      this.events.step({ ...step, urls: [] }, 'started');
+    }
     return res;
   }
 

@@ -4,13 +4,18 @@
  *  - after a haltOnFailure failure, or an EXCEPTION/RETRY/CANCELLED step, or a stop, only
  *    alwaysRun steps still run (the others are not even added);
  *  - a stopped build ends CANCELLED (or RETRY when the master shuts down: it runs again later);
- *  - a lost worker ends the build RETRY and its requests are unclaimed so they run again.
+ *  - a lost worker ends the build RETRY and its requests are unclaimed so they run again;
+ *  - step 0 is `worker_preparation`, spanning the preparation of the build (properties, locks):
+ *    SUCCESS "worker <name> ready", or EXCEPTION "error while <what>" (CANCELLED when stopped);
+ *  - the final state_string is Buildbot's: a result word, "(stop reason)", then the build summaries
+ *    of the steps (see build-summary.ts).
  */
-import type { BuildRequestRow, SourceStampRow } from '../data/updates-api.js';
+import type { BuildRequestRow, ChangeRow, SourceStampRow } from '../data/updates-api.js';
 import type { SourcedProperties } from '../data/types.js';
 import type { BuilderConfig } from '../config/types.js';
 import type { RemoteWorker } from '../workers/types.js';
 import { foldStepResult } from './build-results.js';
+import { finalBuildText, stepBuildSummary } from './build-summary.js';
 import { lazyChildLogger, type EngineData, type EngineLogger } from './engine-data.js';
 import { LockCancelledError, type LockHandle, type LockRegistry } from './locks.js';
 import { Properties } from './properties.js';
@@ -72,7 +77,13 @@ export class Build {
   private lostWorker = false;
   private readonly stopListeners = new Set<(reason: string) => void>();
   private readonly abort = new AbortController();
-  private readonly summaries: string[] = [];
+  /** Buildbot's Build.text: the build summaries of the finished steps ("lost connection" after a worker loss). */
+  private readonly texts: string[] = [];
+  private stopReason: string | null = null;
+  /** The worker_preparation step while it is open (0 before it exists and once it is finished). */
+  private prepStepid = 0;
+  /** What the preparation is doing, for "error while <what>". */
+  private prepWhat = 'setting up the build';
   private info!: BuildInfo;
   private log: EngineLogger;
   /** Resolves with the final result once the build is fully reported. */
@@ -99,6 +110,7 @@ export class Build {
     if (!this.stopped || results === Results.RETRY) this.stopResult = results;
     if (this.stopped) return;
     this.stopped = true;
+    this.stopReason = reason;
     this.log.info({ buildid: this.buildid, reason, results: resultName(results) }, 'stopping build');
     this.abort.abort(reason);
     for (const l of this.stopListeners) l(reason);
@@ -111,9 +123,12 @@ export class Build {
     const unsubLost = this.setup.worker.onDisconnect(() => this.onWorkerLost());
     let buildLocks: LockHandle | null = this.setup.heldLocks ?? null;
     try {
-      const [buildsetProperties, sourcestamps] = await Promise.all([
+      const buildsetids = [...new Set(this.setup.requests.map((r) => r.buildsetid))];
+      const [buildsetProperties, sourcestamps, changes, otherProperties] = await Promise.all([
         data.reads.getBuildsetProperties(req.buildsetid),
         data.reads.getSourceStampsForBuildset(req.buildsetid),
+        Promise.all(buildsetids.map((bsid) => data.reads.getChangesForBuildset(bsid))),
+        Promise.all(buildsetids.slice(1).map((bsid) => data.reads.getBuildsetProperties(bsid))),
       ]);
       const { buildid, number } = await data.updates.addBuild({
         builderid: this.setup.builderid, buildrequestid: req.id, workerid: this.setup.workerid,
@@ -127,14 +142,21 @@ export class Build {
         workerName: this.workerName, builddir: this.setup.builder.workerbuilddir, masterDir: this.svc.masterDir,
         sourcestamps: sourcestamps.map(toSourceStampInfo),
       };
+      // Step 0, as in Buildbot: it spans the preparation (one insert now, one update when ready).
+      this.prepStepid = (await data.updates.addStep({ buildid, name: 'worker_preparation', started: true })).stepid;
       this.setupProperties(buildsetProperties);
+      this.setupOwners([buildsetProperties, ...otherProperties], changes.flat());
       await data.updates.setBuildProperties(buildid, this.properties.asDict());
 
       if (this.setup.builder.locks.length && !buildLocks) {
         this.phase = 'acquiring_locks';
+        this.prepWhat = 'acquiring locks';
         await data.updates.setBuildStateString(buildid, 'waiting for locks');
         buildLocks = await this.svc.locks.acquire(`build ${this.builderName}#${number}`, this.setup.builder.locks, this.workerName, this.abort.signal);
       }
+      const prep = this.prepStepid;
+      this.prepStepid = 0;
+      await data.updates.finishStep(prep, Results.SUCCESS, false, `worker ${this.workerName} ready`);
       this.phase = 'running';
       await data.updates.setBuildStateString(buildid, 'building');
       await this.runSteps();
@@ -144,8 +166,8 @@ export class Build {
       } else {
         this.log.error({ err }, 'build failed with an internal error');
         this.results = Results.EXCEPTION;
-        this.summaries.push('exception');
       }
+      await this.failPreparation(err);
     } finally {
       buildLocks?.release();
       unsubLost();
@@ -158,6 +180,47 @@ export class Build {
     this.phase = 'finished';
     this.resolveFinished(this.results);
     return this.results;
+  }
+
+  /**
+   * Ends the worker_preparation step when the build failed before it was ready: CANCELLED when
+   * stopped, RETRY when the worker was lost, else EXCEPTION "error while <what>" with the error in
+   * an err.text log (Buildbot's buildPreparationFailure).
+   */
+  private async failPreparation(err: unknown): Promise<void> {
+    const stepid = this.prepStepid;
+    if (!stepid) return;
+    this.prepStepid = 0;
+    const { updates } = this.svc.data;
+    try {
+      if (this.lostWorker) {
+        await updates.finishStep(stepid, Results.RETRY, false, `worker lost while ${this.prepWhat}`);
+      } else if (this.stopped) {
+        await updates.finishStep(stepid, Results.CANCELLED, false, `stopped while ${this.prepWhat}`);
+      } else {
+        const logid = await updates.addLog({ stepid, name: 'err.text', type: 't' });
+        await updates.appendLog(logid, `${this.svc.secrets.redactor.redact((err as Error)?.stack ?? String(err))}\n`);
+        await updates.finishLog(logid);
+        await updates.finishStep(stepid, Results.EXCEPTION, false, `error while ${this.prepWhat}`);
+      }
+    } catch (e) {
+      this.log.warn({ err: e, stepid }, 'finishing the worker_preparation step failed');
+    }
+  }
+
+  /**
+   * Buildbot's `owners` (source Build): the sorted, de-duplicated change authors and patch authors of
+   * the build, and the `owner` property of each request it satisfies. Not set when there are none.
+   */
+  private setupOwners(requestProperties: readonly SourcedProperties[], changes: readonly ChangeRow[]): void {
+    const owners = new Set<string>();
+    for (const c of changes) owners.add(c.author);
+    for (const ss of this.info.sourcestamps) if (ss.patch && typeof ss.patch.author === 'string') owners.add(ss.patch.author);
+    for (const props of requestProperties) {
+      const owner = props.owner?.[0];
+      if (owner !== undefined && owner !== null) owners.add(String(owner));
+    }
+    if (owners.size) this.properties.setProperty('owners', [...owners].sort(), 'Build');
   }
 
   private setupProperties(buildsetProperties: SourcedProperties): void {
@@ -216,13 +279,14 @@ export class Build {
       workerLost: () => this.onWorkerLost(),
       isWorkerLost: () => this.lostWorker,
       persistProperty: (n, v, s) => this.svc.data.updates.setBuildProperty(this.buildid, n, v, s),
-      addBuildSummary: (t) => { this.summaries.push(t); },
     };
   }
 
   private onWorkerLost(): void {
     if (this.lostWorker || this.phase === 'finished') return;
     this.lostWorker = true;
+    // Buildbot's lostRemote: the summary so far is replaced by "lost connection".
+    this.texts.splice(0, this.texts.length, 'lost connection');
     this.log.warn({ buildid: this.buildid }, 'worker lost during the build; it ends RETRY and its requests run again');
     this.abort.abort('worker lost');
     for (const l of this.stopListeners) l('worker lost');
@@ -293,11 +357,14 @@ export class Build {
       this.log.warn({ err, step: added.name }, 'hideStepIf raised; the step is shown');
     }
     await updates.finishStep(added.stepid, result, hidden, finalState);
-    if (result !== Results.SUCCESS && result !== Results.SKIPPED && !hidden) this.failedSteps.push(added.name);
+    const forBuild = stepBuildSummary(opts, result, finalState, rt.buildSummary);
+    if (forBuild) {
+      // As Buildbot's stepDone: the build shows the summaries so far while it runs.
+      this.texts.push(forBuild);
+      await updates.setBuildStateString(this.buildid, this.texts.join(' '));
+    }
     return result;
   }
-
-  private readonly failedSteps: string[] = [];
 
   /**
    * Finishes the build and settles its requests: RETRY unclaims them (they run again), anything
@@ -335,10 +402,7 @@ export class Build {
     const { updates } = this.svc.data;
     const brids = this.brids;
     if (this.buildid && !this.buildRecorded) {
-      const text = this.summaries.length ? this.summaries.join(' ')
-        : this.results === Results.SUCCESS ? 'build successful'
-        : this.results === Results.RETRY ? (this.lostWorker ? 'retry: lost worker' : 'retry')
-        : this.failedSteps.length ? `failed ${this.failedSteps.join(' ')}` : resultName(this.results);
+      const text = finalBuildText(this.results, this.stopReason, this.texts);
       await updates.finishBuild(this.buildid, this.results, this.svc.secrets.redactor.redact(text));
       this.buildRecorded = true;
     }

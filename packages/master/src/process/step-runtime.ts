@@ -32,7 +32,6 @@ export interface RuntimeHost {
   workerLost(): void;
   isWorkerLost(): boolean;
   persistProperty(name: string, value: unknown, source: string): Promise<void>;
-  addBuildSummary(text: string): void;
 }
 
 const DEFAULT_MAX_COLLECT = 10 * 1024 * 1024;
@@ -62,6 +61,8 @@ export class StepRuntimeImpl implements StepRuntime {
   workdir = 'build';
   /** Set by updateSummary. */
   stepSummary: string | null = null;
+  /** The step's explicit contribution to the build summary (updateSummary({ build })); the last one wins. */
+  buildSummary: string | null = null;
   private readonly logs = new Map<string, Promise<BufferedLogWriter>>();
   private readonly running = new Set<RunningCommand>();
   private readonly unsubscribeStop: () => void;
@@ -204,7 +205,7 @@ export class StepRuntimeImpl implements StepRuntime {
 
   async updateSummary(summary: { step?: string; build?: string }): Promise<void> {
     if (summary.step !== undefined) this.stepSummary = this.host.redactor.redact(summary.step);
-    if (summary.build !== undefined) this.host.addBuildSummary(this.host.redactor.redact(summary.build));
+    if (summary.build !== undefined) this.buildSummary = this.host.redactor.redact(summary.build);
   }
 
   async addURL(name: string, url: string): Promise<void> {

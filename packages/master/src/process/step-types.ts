@@ -68,6 +68,13 @@ export interface StepOptions {
   warnOnFailure?: boolean;
   flunkOnWarnings?: boolean;
   warnOnWarnings?: boolean;
+  /**
+   * Results for which this step's summary is added to the build's summary (its state_string), as
+   * Buildbot's updateBuildSummaryPolicy: a list of result codes, true (all) or false (none). Default:
+   * EXCEPTION, RETRY, CANCELLED, plus FAILURE when flunkOnFailure/haltOnFailure/warnOnFailure, plus
+   * WARNINGS when warnOnWarnings/flunkOnWarnings.
+   */
+  updateBuildSummaryPolicy?: readonly number[] | boolean;
   /** Run even after a haltOnFailure step failed or the build was stopped. */
   alwaysRun?: boolean;
   /** Skip the step (SKIPPED) when false or when the function returns false. */

@@ -5,8 +5,8 @@ import { applyFilters, applyOrderAndPage, countFiltered, type ListQuery } from '
 import type { StepUrl } from '../../data/types.js';
 import { prepared } from '../prepared.js';
 
-const insertStep = prepared((p: { buildid: number; number: number; name: string }, db) => db.insertInto('steps').values({
-  number: p.number, name: p.name, buildid: p.buildid, started_at: null, complete_at: null, state_string: 'pending', results: null, urls_json: '[]', hidden: 0,
+const insertStep = prepared((p: { buildid: number; number: number; name: string; started_at: number | null }, db) => db.insertInto('steps').values({
+  number: p.number, name: p.name, buildid: p.buildid, started_at: p.started_at, complete_at: null, state_string: 'pending', results: null, urls_json: '[]', hidden: 0,
 }).returning('id'));
 const startStep = prepared((p: { id: number; at: number }, db) => db.updateTable('steps').set({ started_at: p.at }).where('id', '=', p.id));
 const setStateString = prepared((p: { id: number; state_string: string }, db) => db.updateTable('steps').set({ state_string: p.state_string }).where('id', '=', p.id));
@@ -35,7 +35,8 @@ const toRow = (r: any): StepRow => ({
 export class StepsTable {
   constructor(private readonly k: Kysely<Schema>) {}
 
-  async add(buildid: number, name: string): Promise<{ stepid: number; number: number; name: string }> {
+  /** `startedAt` inserts the step already started (one write instead of insert + start). */
+  async add(buildid: number, name: string, startedAt: number | null = null): Promise<{ stepid: number; number: number; name: string }> {
     return this.k.transaction().execute(async (trx) => {
       const existing = await trx.selectFrom('steps').select(['number', 'name']).where('buildid', '=', buildid).execute();
       const number = existing.reduce((m, r) => Math.max(m, r.number + 1), 0);
@@ -43,15 +44,15 @@ export class StepsTable {
       let unique = name;
       for (let i = 1; names.has(unique); i++) unique = `${name}_${i}`;
       const { id } = await trx.insertInto('steps').values({
-        number, name: unique, buildid, started_at: null, complete_at: null, state_string: 'pending', results: null, urls_json: '[]', hidden: 0,
+        number, name: unique, buildid, started_at: startedAt, complete_at: null, state_string: 'pending', results: null, urls_json: '[]', hidden: 0,
       }).returning('id').executeTakeFirstOrThrow();
       return { stepid: id, number, name: unique };
     });
   }
 
   /** Inserts a step whose number and unique name the caller already knows (it runs the build). */
-  async insert(buildid: number, number: number, name: string): Promise<number> {
-    return (await insertStep.first(this.k, { buildid, number, name }))!.id;
+  async insert(buildid: number, number: number, name: string, startedAt: number | null = null): Promise<number> {
+    return (await insertStep.first(this.k, { buildid, number, name, started_at: startedAt }))!.id;
   }
 
   async start(id: number, at: number): Promise<void> { await startStep.execute(this.k, { id, at }); }

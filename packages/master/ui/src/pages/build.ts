@@ -109,7 +109,9 @@ class BuildView {
     this.renderStep(st);
     // Open the log of what is happening now, or of what failed.
     const r = st.row;
-    if (!this.autoOpened && ((!r.complete && r.started_at) || (r.complete && r.results !== null && r.results >= 2 && r.results !== 3))) {
+    // A running worker_preparation (step 0, no logs) is not what anyone wants to watch; a failed one is.
+    const preparing = r.number === 0 && r.name === 'worker_preparation' && !r.complete;
+    if (!this.autoOpened && !preparing && ((!r.complete && r.started_at) || (r.complete && r.results !== null && r.results >= 2 && r.results !== 3))) {
       this.autoOpened = true;
       st.details.open = true;
     }
@@ -125,7 +127,8 @@ class BuildView {
       st.li.appendChild(st.details);
     }
     replace(st.details.firstElementChild!,
-      h('span', { class: 'step-num' }, String(s.number + 1)),
+      // Buildbot's numbers: worker_preparation is step 0, the first configured step is 1.
+      h('span', { class: 'step-num' }, String(s.number)),
       h('span', { class: 'step-name' }, s.name),
       started ? resultBadge(s.results, s.complete) : h('span', { class: 'badge r-pending' }, 'pending'),
       h('span', { class: 'step-summary' }, s.state_string),
