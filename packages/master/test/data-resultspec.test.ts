@@ -29,7 +29,7 @@ for (const engine of engines()) {
       data = new DataConnector(db, new InProcessMessageQueue());
       await data.updates.masterActive('m');
       for (const [author, comments] of [['Ann', 'Fix 100% of bugs'], ['bob', 'fix_it'], ['Carl', 'FIX later']]) {
-        await data.updates.addChange({ author: author!, comments: comments!, branch: 'main', repository: 'r' });
+        await data.updates.addChange({ author: author!, committer: author!, comments: comments!, branch: 'main', repository: 'r' });
       }
     });
     after(async () => { await db.close(); });
