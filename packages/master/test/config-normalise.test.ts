@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkConfig, normaliseConfig } from '../src/config/normalise.js';
+import { validateAgainstSchema } from '../src/config/schema.js';
 import { ConfigError, formatIssue } from '../src/config/errors.js';
 import { defineConfig, worker, builder } from '../src/config/factories.js';
 import { schedulers } from '../src/schedulers/specs.js';
@@ -126,4 +127,10 @@ test('builder directories may not escape the worker or master directory', () => 
     "builders[0].builddir: must be a relative path without '..', got \"../x\"",
     "builders[0].workerbuilddir: must be a relative path without '..', got \"/abs\"",
   ]);
+});
+
+test('protocols.msgpack.maxUploadEntries bounds the files of one directory upload and must be positive', () => {
+  assert.equal(normaliseConfig(defineConfig({ protocols: { msgpack: { maxUploadEntries: 500 } } }), opts).protocols.msgpack.maxUploadEntries, 500);
+  assert.deepEqual(messages({ protocols: { msgpack: { maxUploadEntries: 0 } } }), ['protocols.msgpack.maxUploadEntries: must be at least 1, got 0']);
+  assert.deepEqual(validateAgainstSchema({ protocols: { msgpack: { maxUploadEntries: 500 } } }), [], 'the YAML form knows the key');
 });

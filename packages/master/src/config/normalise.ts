@@ -30,7 +30,7 @@ export const BUILDER_KEYS = [
   'name', 'workerNames', 'steps', 'collapseRequests', 'canStartBuild', 'nextWorker', 'nextBuild', 'locks', 'properties',
   'defaultProperties', 'tags', 'description', 'builddir', 'workerbuilddir', 'env', 'priority', 'project',
 ];
-export const MSGPACK_KEYS = ['port', 'host', 'path', 'maxFrameSize', 'keepaliveIntervalMs', 'keepaliveTimeoutMs', 'requestTimeoutMs', 'attachTimeoutMs', 'maxUploadSize', 'maxReadBlockSize'];
+export const MSGPACK_KEYS = ['port', 'host', 'path', 'maxFrameSize', 'keepaliveIntervalMs', 'keepaliveTimeoutMs', 'requestTimeoutMs', 'attachTimeoutMs', 'maxUploadSize', 'maxUploadEntries', 'maxReadBlockSize'];
 export const WWW_KEYS = ['port', 'host', 'bodyLimit', 'changeHooks', 'auth', 'authz', 'changeHookAuth'];
 const CHANGE_HOOK_DIALECTS = ['base', 'github', 'gitlab', 'gerrit'];
 
@@ -102,7 +102,7 @@ function build(raw: unknown, c: IssueCollector, opts: NormaliseOptions, warnings
   const mpc = c.at('protocols').at('msgpack');
   knownKeys(mpc, mp, MSGPACK_KEYS);
   const msgpack = { ...mp, port: port(mpc, mp, 'port', DEFAULTS.workerPort) };
-  for (const k of ['maxFrameSize', 'keepaliveIntervalMs', 'keepaliveTimeoutMs', 'requestTimeoutMs', 'attachTimeoutMs', 'maxUploadSize', 'maxReadBlockSize']) num(mpc, mp, k, { fallback: 0, min: 1 });
+  for (const k of ['maxFrameSize', 'keepaliveIntervalMs', 'keepaliveTimeoutMs', 'requestTimeoutMs', 'attachTimeoutMs', 'maxUploadSize', 'maxUploadEntries', 'maxReadBlockSize']) num(mpc, mp, k, { fallback: 0, min: 1 });
 
   let www: MasterConfig['www'] = null;
   if (r.www !== null) {

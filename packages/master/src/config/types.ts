@@ -114,7 +114,7 @@ export interface BuilderConfig {
  */
 export type MsgpackProtocolOptions = Pick<WorkerServerOptions,
   'port' | 'host' | 'path' | 'maxFrameSize' | 'keepaliveIntervalMs' | 'keepaliveTimeoutMs' | 'requestTimeoutMs' |
-  'attachTimeoutMs' | 'maxUploadSize' | 'maxReadBlockSize'>;
+  'attachTimeoutMs' | 'maxUploadSize' | 'maxUploadEntries' | 'maxReadBlockSize'>;
 
 export interface WwwOptions {
   /** HTTP port for the API, UI and change hooks. Default 8010; 0 picks a free port. */
