@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runningPid } from '../src/cli/pidfile.js';
-import { startDirArg } from '../src/cli/process-identity.js';
+import { startDirArg } from 'mastro-protocol/process-identity';
 
 const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 'mastro-pidfile-'));

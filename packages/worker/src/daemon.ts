@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { WORKER_CONFIG_FILE } from './config.js';
-import { runsStartFor } from './process-identity.js';
+import { runsStartFor } from 'mastro-protocol/process-identity';
 
 export const PID_FILE = 'worker.pid';
 export const LOG_FILE = 'worker.log';

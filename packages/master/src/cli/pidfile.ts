@@ -1,7 +1,7 @@
 /** The daemon's pid file (`DIR/mastro.pid`) and checks on the process it names. */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runsStartFor } from './process-identity.js';
+import { runsStartFor } from 'mastro-protocol/process-identity';
 
 export const PID_FILE = 'mastro.pid';
 export const LOG_FILE = 'mastro.log';

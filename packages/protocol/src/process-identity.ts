@@ -1,12 +1,12 @@
 /**
- * Is the process a pid file names still the master of this directory? A master killed with -9 (or
- * a machine rebooted) leaves `mastro.pid` behind, and the system may since have given that pid to
- * an unrelated process: "the pid is alive" is then not "the master is running", and `stop` or
- * `reconfig` must not signal that stranger.
+ * Is the process a pid file names still the master or worker of this directory? One killed with -9
+ * (or a machine rebooted) leaves its pid file (`mastro.pid`, `worker.pid`) behind, and the system
+ * may since have given that pid to an unrelated process: "the pid is alive" is then not "it is
+ * running", and `stop` or `reconfig` must not signal that stranger. Shared by both CLIs.
  *
- * A master always runs as `... start DIR --foreground` (the daemon re-runs the CLI that way), so the
+ * Both always run as `... start DIR --foreground` (the daemon re-runs the CLI that way), so the
  * process's command line (and, on Linux, its working directory for a relative DIR) says whether it
- * is the master of DIR. Where the command line cannot be read (another user's process on a
+ * is the master or worker of DIR. Where the command line cannot be read (another user's process on a
  * hardened system, an OS without /proc or ps), the pid file is trusted as before.
  */
 import { execFileSync } from 'node:child_process';
