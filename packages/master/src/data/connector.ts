@@ -126,6 +126,9 @@ export class DataConnector implements EngineReads {
     const ssids = await this.db.buildsets.sourceStampIds(bsid);
     return ssids.length ? this.db.changes.forSourceStamps(ssids) : [];
   }
+  async getChangeAuthorsForSourceStamps(ssids: readonly number[]): Promise<string[]> {
+    return (await Promise.all(ssids.map((id) => this.db.changes.authorsForSourceStamp(id)))).flat();
+  }
   getLatestChangeId(): Promise<number> { return this.db.changes.latestId(); }
   getLastBuiltRevision(builderid: number, codebase: string): Promise<string | null> { return this.db.builds.lastBuiltRevision(builderid, codebase); }
   getChangeClassifications(schedulerid: number): Promise<Record<number, boolean>> { return this.db.schedulers.classifications(schedulerid); }

@@ -188,6 +188,8 @@ export interface EngineReads {
   getChange(changeid: number): Promise<ChangeRow | undefined>;
   /** Changes whose sourcestamp is one of the buildset's (for blamelists and `changes` of a build). */
   getChangesForBuildset(bsid: number): Promise<ChangeRow[]>;
+  /** Authors of the changes of these sourcestamps, in change order (one cheap query per sourcestamp: a build's `owners`). */
+  getChangeAuthorsForSourceStamps(ssids: readonly number[]): Promise<string[]>;
   /** Newest change id, or 0: pollers and schedulers resume after it. */
   getLatestChangeId(): Promise<number>;
   /** Revision of the newest successful build of `builderid` for `codebase`, or null. */

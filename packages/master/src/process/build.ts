@@ -10,7 +10,7 @@
  *  - the final state_string is Buildbot's: a result word, "(stop reason)", then the build summaries
  *    of the steps (see build-summary.ts).
  */
-import type { BuildRequestRow, ChangeRow, SourceStampRow } from '../data/updates-api.js';
+import type { BuildRequestRow, SourceStampRow } from '../data/updates-api.js';
 import type { SourcedProperties } from '../data/types.js';
 import type { BuilderConfig } from '../config/types.js';
 import type { RemoteWorker } from '../workers/types.js';
@@ -124,12 +124,17 @@ export class Build {
     let buildLocks: LockHandle | null = this.setup.heldLocks ?? null;
     try {
       const buildsetids = [...new Set(this.setup.requests.map((r) => r.buildsetid))];
-      const [buildsetProperties, sourcestamps, changes, otherProperties] = await Promise.all([
+      const [buildsetProperties, sourcestamps, otherProperties, otherChanges] = await Promise.all([
         data.reads.getBuildsetProperties(req.buildsetid),
         data.reads.getSourceStampsForBuildset(req.buildsetid),
-        Promise.all(buildsetids.map((bsid) => data.reads.getChangesForBuildset(bsid))),
+        // Requests merged into this build (rare): their owners and change authors count too.
         Promise.all(buildsetids.slice(1).map((bsid) => data.reads.getBuildsetProperties(bsid))),
+        Promise.all(buildsetids.slice(1).map((bsid) => data.reads.getChangesForBuildset(bsid))),
       ]);
+      const authors = [
+        ...await data.reads.getChangeAuthorsForSourceStamps(sourcestamps.map((ss) => ss.ssid)),
+        ...otherChanges.flat().map((c) => c.author),
+      ];
       const { buildid, number } = await data.updates.addBuild({
         builderid: this.setup.builderid, buildrequestid: req.id, workerid: this.setup.workerid,
         masterid: this.svc.masterid, state_string: 'starting',
@@ -145,7 +150,7 @@ export class Build {
       // Step 0, as in Buildbot: it spans the preparation (one insert now, one update when ready).
       this.prepStepid = (await data.updates.addStep({ buildid, name: 'worker_preparation', started: true })).stepid;
       this.setupProperties(buildsetProperties);
-      this.setupOwners([buildsetProperties, ...otherProperties], changes.flat());
+      this.setupOwners([buildsetProperties, ...otherProperties], authors);
       await data.updates.setBuildProperties(buildid, this.properties.asDict());
 
       if (this.setup.builder.locks.length && !buildLocks) {
@@ -212,9 +217,8 @@ export class Build {
    * Buildbot's `owners` (source Build): the sorted, de-duplicated change authors and patch authors of
    * the build, and the `owner` property of each request it satisfies. Not set when there are none.
    */
-  private setupOwners(requestProperties: readonly SourcedProperties[], changes: readonly ChangeRow[]): void {
-    const owners = new Set<string>();
-    for (const c of changes) owners.add(c.author);
+  private setupOwners(requestProperties: readonly SourcedProperties[], changeAuthors: readonly string[]): void {
+    const owners = new Set<string>(changeAuthors);
     for (const ss of this.info.sourcestamps) if (ss.patch && typeof ss.patch.author === 'string') owners.add(ss.patch.author);
     for (const props of requestProperties) {
       const owner = props.owner?.[0];

@@ -16,6 +16,8 @@ const parentWithoutBranch = prepared((p: BranchKey, db) => db.selectFrom('change
   .where('repository', '=', p.repository).where('project', '=', p.project).where('codebase', '=', p.codebase)
   .where('branch', 'is', null).orderBy('changeid', 'desc').limit(1));
 type NewChangeRow = Omit<NewChange, 'files' | 'properties'> & { parent_changeids: number | null };
+const authorsForSourceStamp = prepared((p: { ssid: number }, db) => db.selectFrom('changes').select('author')
+  .where('sourcestampid', '=', p.ssid).orderBy('changeid'));
 const insertChange = prepared((p: NewChangeRow, db) => db.insertInto('changes').values({
   author: p.author, committer: p.committer, comments: p.comments, branch: p.branch, revision: p.revision,
   revlink: p.revlink, when_timestamp: p.when_timestamp, category: p.category, repository: p.repository,
@@ -77,6 +79,11 @@ export class ChangesTable {
 
   async get(changeid: number): Promise<ChangeRow | undefined> {
     return (await this.hydrate(await this.k.selectFrom('changes').selectAll().where('changeid', '=', changeid).execute()))[0];
+  }
+
+  /** Authors of the changes of one sourcestamp, in change order (a build's blamelist; prepared, no hydration). */
+  async authorsForSourceStamp(ssid: number): Promise<string[]> {
+    return (await authorsForSourceStamp.rows(this.k, { ssid })).map((r) => r.author);
   }
 
   async forSourceStamps(ssids: number[]): Promise<ChangeRow[]> {
