@@ -56,5 +56,6 @@ test('sendchange options are checked with clear messages', () => {
   assert.equal(parseSendchangeArgs(['-m', 'h:1', '-F', '-'], () => 'from stdin\n').comments, 'from stdin\n');
   assert.equal(hookUrl('ci.example.org:8010'), 'http://ci.example.org:8010/change_hook/base');
   assert.equal(hookUrl('https://ci.example.org/mastro/'), 'https://ci.example.org/mastro/change_hook/base');
+  assert.throws(() => hookUrl('nope:::x'), /--master "nope:::x" is not an address: give HOST:PORT/);
   assert.equal(hookUrl('http://h:1/change_hook/base'), 'http://h:1/change_hook/base');
 });

@@ -37,7 +37,10 @@ export class SendChangeError extends Error {
 /** The hook URL for a `--master` value: `host:port` -> http://host:port/change_hook/base. */
 export function hookUrl(master: string): string {
   const withScheme = /^https?:\/\//i.test(master) ? master : `http://${master}`;
-  const url = new URL(withScheme);
+  let url: URL;
+  try { url = new URL(withScheme); } catch {
+    throw new SendChangeError(`--master ${JSON.stringify(master)} is not an address: give HOST:PORT of the master's www server (e.g. localhost:8010) or an http(s):// URL`, null);
+  }
   if (!/\/change_hook\/[^/]+\/?$/.test(url.pathname)) url.pathname = `${url.pathname.replace(/\/+$/, '')}/change_hook/base`;
   return url.toString();
 }
