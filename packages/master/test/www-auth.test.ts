@@ -113,6 +113,11 @@ describe('authentication over real HTTP', () => {
     const bad = await runCli(['add', dir, 'x y', '--password-stdin'], 'long-enough\n');
     assert.equal(bad.code, 2);
     assert.match(bad.err, /not allowed/);
+    const missing = await runCli(['list', join(dir, 'not-a-master')]);
+    assert.equal(missing.code, 1, 'a directory that does not exist is a failure, not wrong usage');
+    assert.match(missing.err, /does not exist \(create it with 'mastro create-master/);
+    assert.equal((await runCli(['remove', dir, 'nobody'])).code, 1);
+    assert.equal((await runCli(['list'])).code, 2, 'missing arguments are wrong usage');
   });
 
   test('login sets an HttpOnly SameSite session cookie and /auth/user reports the user, roles and auth methods', async () => {

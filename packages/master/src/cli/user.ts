@@ -27,6 +27,9 @@ async function readPassword(io: Io, fromStdin: boolean): Promise<string> {
   throw new UserStoreError('no password given on standard input');
 }
 
+/** Something named on the command line does not exist (exit 1; wrong usage exits 2). */
+class NotFoundError extends UserStoreError {}
+
 /** Runs `mastro user ...` (argv after `user`); returns the process exit code. */
 export async function runUserCommand(argv: string[], io: Io = process): Promise<number> {
   const flags = new Map<string, string | true>();
@@ -46,7 +49,7 @@ export async function runUserCommand(argv: string[], io: Io = process): Promise<
   };
   try {
     if (!sub || !dir) throw new UserStoreError(USER_USAGE);
-    if (!existsSync(dir)) throw new UserStoreError(`master directory ${dir} does not exist (create it with 'mastro create-master ${dir}')`);
+    if (!existsSync(dir)) throw new NotFoundError(`master directory ${dir} does not exist (create it with 'mastro create-master ${dir}')`);
     const store = new UsersStore(dir);
     switch (sub) {
       case 'add': {
@@ -59,7 +62,7 @@ export async function runUserCommand(argv: string[], io: Io = process): Promise<
       }
       case 'remove': {
         need(3);
-        if (!(await store.remove(name!))) throw new UserStoreError(`no user ${JSON.stringify(name)} in ${store.file}`);
+        if (!(await store.remove(name!))) throw new NotFoundError(`no user ${JSON.stringify(name)} in ${store.file}`);
         io.stdout.write(`user ${name} removed\n`);
         return 0;
       }
@@ -77,14 +80,14 @@ export async function runUserCommand(argv: string[], io: Io = process): Promise<
       }
       case 'revoke-token': {
         need(4);
-        if (!(await store.revokeToken(name!, extra!))) throw new UserStoreError(`user ${name} has no token ${extra}`);
+        if (!(await store.revokeToken(name!, extra!))) throw new NotFoundError(`user ${name} has no token ${extra}`);
         io.stdout.write(`token ${extra} revoked\n`);
         return 0;
       }
       default: throw new UserStoreError(`unknown command 'mastro user ${sub}'\n${USER_USAGE}`);
     }
   } catch (err) {
-    if (err instanceof UserStoreError) { io.stderr.write(`${err.message}\n`); return 2; }
+    if (err instanceof UserStoreError) { io.stderr.write(`${err.message}\n`); return err instanceof NotFoundError ? 1 : 2; }
     throw err;
   }
 }
