@@ -65,9 +65,10 @@ for (const engine of ['sqlite', 'postgresql'] as const) {
       const build = await waitUntil(async () => (await master.get(['builds'])).find((b) => b.complete), 'the build to finish', 60_000);
       const steps = await master.get(['builds', build.buildid, 'steps']);
       assert.equal(build.results, 0, `build failed: ${JSON.stringify(steps.map((s) => [s.name, s.results, s.state_string]))}\n${master.output.slice(-3000)}`);
-      assert.deepEqual(steps.map((s) => s.results), [0, 0, 0]);
+      // Step 0 is Buildbot's worker_preparation; the configured steps are numbered from 1.
+      assert.deepEqual(steps.map((s) => [s.number, s.name, s.results]), [[0, 'worker_preparation', 0], [1, 'git', 0], [2, 'unit_tests', 0], [3, 'upload', 0]]);
       assert.equal(build.buildrequestid, Object.values(brids)[0]);
-      const logs = await master.get(['steps', steps[1].stepid, 'logs']);
+      const logs = await master.get(['steps', steps[2].stepid, 'logs']);
       const stdio = await master.call('get', { path: ['logs', logs[0].logid, 'contents'] });
       assert.match(JSON.stringify(stdio), /tests pass/);
       assert.equal(readFileSync(join(env.masterDir, 'uploads/result.txt'), 'utf8'), 'tests pass\n');

@@ -149,7 +149,10 @@ export default defineConfig({
     await phone.setViewportSize({ width: 375, height: 740 });
     await phone.goto(`${base}/#/builders/1/builds/1`);
     await phone.locator('.step').first().waitFor();
-    await phone.locator('.step summary').first().click();
+    // Like Buildbot's UI: worker_preparation is step 0, the first configured step is 1.
+    assert.equal(await phone.locator('.step').first().getAttribute('data-step'), 'worker_preparation');
+    assert.deepEqual((await phone.locator('.step .step-num').allTextContents()).slice(0, 2), ['0', '1']);
+    await phone.locator('.step:not([data-step="worker_preparation"]) summary').first().click();
     await phone.locator('.log-line').first().waitFor();
     const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `the page is ${overflow}px wider than the screen`);
