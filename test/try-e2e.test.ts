@@ -65,7 +65,7 @@ export default defineConfig({
     assert.match(r.stdout, /test: success/);
     const [build] = await master.get(['builds']);
     const steps = await master.get(['builds', build.buildid, 'steps']);
-    const logs = await master.get(['steps', steps[1].stepid, 'logs']);
+    const logs = await master.get(['steps', steps[2].stepid, 'logs']); // 0 is worker_preparation, 1 git
     const out = JSON.stringify(await master.call('get', { path: ['logs', logs[0].logid, 'contents'] }));
     assert.match(out, /patched by try/);
     assert.match(out, /x +\\\\0 +y/, 'the binary file was patched too');

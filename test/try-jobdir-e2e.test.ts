@@ -50,6 +50,7 @@ async function finished(master: MasterProcess, builder: string, n: number): Prom
   }, `${n} finished builds of ${builder}`, 60_000);
 }
 
+/** The first log of step number `step` (0 is worker_preparation). */
 async function logText(master: MasterProcess, buildid: number, step: number): Promise<string> {
   const steps = await master.get(['builds', buildid, 'steps']);
   const logs = await master.get(['steps', steps[step].stepid, 'logs']);
@@ -112,7 +113,7 @@ export default defineConfig({
     assert.match(r.stdout, /job delivered as .*\/new\//);
     const [build] = await finished(master, 'test', 1);
     assert.equal(build.results, 0, master.output.slice(-3000));
-    assert.match(await logText(master, build.buildid, 1), /patched by buildbot try/);
+    assert.match(await logText(master, build.buildid, 2), /patched by buildbot try/);
     const { item } = await master.call('get', { path: ['builds', build.buildid], spec: { properties: ['*'] } });
     assert.deepEqual([item.properties.owner[0], item.properties.ticket[0]], ['bob', 'T-1']);
     assert.equal((await master.get(['buildsets'])).filter((b) => b.external_idstring === 'bb-job').length, 1, "the client's job id is the buildset's external_idstring");
@@ -139,7 +140,7 @@ export default defineConfig({
     const builds = await finished(master, 'test', 2);
     const build = builds.at(-1)!;
     assert.equal(build.results, 0, master.output.slice(-3000));
-    assert.match(await logText(master, build.buildid, 1), /patched over ssh/);
+    assert.match(await logText(master, build.buildid, 2), /patched over ssh/);
     const { item } = await master.call('get', { path: ['builds', build.buildid], spec: { properties: ['*'] } });
     assert.deepEqual([item.properties.owner[0], item.properties.via[0]], ['carol', 'ssh']);
   });
@@ -157,7 +158,7 @@ export default defineConfig({
     const builds = await finished(master, 'test', 3);
     const build = builds.at(-1)!;
     assert.equal(build.results, 0, master.output.slice(-3000));
-    assert.match(await logText(master, build.buildid, 1), /patched by buildbot try over ssh/);
+    assert.match(await logText(master, build.buildid, 2), /patched by buildbot try over ssh/);
   });
 
   it('mastro tryserver refuses a directory that is not a jobdir, saying what to check', async () => {

@@ -52,7 +52,8 @@ export const logs: Scenario = {
       const peakAfterIngest = master.memory().hwmKiB / 1024;
       const { lastBuildid, results } = await master.request<{ lastBuildid: number; results: Record<string, number> }>('counts');
       if (!results['0']) throw new Error(`the log build did not succeed (results ${JSON.stringify(results)})`);
-      const [step] = await apiList(master, ['builds', lastBuildid, 'steps']);
+      // Step 0 is Buildbot's worker_preparation; the configured shell step is number 1.
+      const step = (await apiList(master, ['builds', lastBuildid, 'steps'])).find((s) => s.number === 1);
       const log = (await apiList(master, ['steps', step!.stepid, 'logs'])).find((l) => l.slug === 'stdio');
       if (!log) throw new Error(`build ${lastBuildid} has no stdio log`);
       const t2 = performance.now();
