@@ -245,7 +245,7 @@ const GETS = [
   // collections under a parent that does not exist
   'builds/999/changes', 'steps/999/logs', 'buildrequests/999/builds', 'workers/999/builds', 'builders/999/buildrequests', 'buildsets/999/properties', 'builds/999/properties',
   'masters/999/builders', 'masters/999/workers', 'sourcestamps/999/changes',
-  // steps and logs by id (Buildbot numbers its worker_preparation step 0, so numbers differ: see KNOWN)
+  // steps and logs by id (both number Buildbot's worker_preparation step 0)
   'steps/{okstep}', 'steps/{okstep}/logs', 'steps/{okstep}/logs/stdio', 'steps/{okstep}/logs/nosuch', 'builds/1/steps/ok/logs/stdio',
   'logs/{oklog}', 'logs/{oklog}/raw', 'steps/{okstep}/logs/stdio/raw', 'logs/{oklog}/contents?offset=0&limit=1',
 ];
@@ -256,11 +256,7 @@ const GETS = [
  */
 const KNOWN: Array<{ path: RegExp; line: RegExp; why: string }> = [
   { path: /./, line: /^\$\.ct: buildbot="text\/plain; charset=utf-8" mastro="application\/json; charset=utf-8"$/, why: 'error bodies are JSON on both; mastro labels them application/json' },
-  { path: /steps|^logs\/|\/logs/, line: /\.(stepid|number|name|state_string): buildbot=(\d+|"worker_preparation"|"worker w0 ready") mastro=|steps: length buildbot=2 mastro=1|meta\.total: buildbot=2 mastro=1|logs: length buildbot=0 mastro=1|meta\.total: buildbot=0 mastro=1|buildbot=1 mastro=0/, why: 'REPORTED: Buildbot 3.7 runs a worker_preparation step 0 in every build' },
-  { path: /^builds\/1\/steps\/[01](\/|$)/, line: /./, why: 'REPORTED: worker_preparation shifts step numbers' },
   { path: /buildrequests/, line: /pending_reason: only mastro has it/, why: 'mastro extension: why a request waits' },
-  { path: /builds/, line: /^\$\.body\.builds\[\d\]\.state_string: buildbot="failed 'false' \(failure\)" mastro="failed fail"$/, why: 'REPORTED (process/build.ts): Buildbot writes the result word ("failed") then the summary of each step whose result is in its updateBuildSummaryPolicy' },
-  { path: /^builds\/[12]\/properties$/, line: /^\$\.body\.properties\[0\]\.owners: only buildbot has it/, why: 'REPORTED (process/build.ts): Buildbot sets the owners build property (change authors, patch authors and the requests\' owner properties, sorted)' },
   { path: /forceschedulers/, line: /all_fields/, why: 'mastro lists force fields flat; Buildbot nests them in layout groups' },
   { path: /limit=|offset=/, line: /meta\.total/, why: 'Buildbot bug: with limit/offset its meta.total is the page length; mastro counts all matches' },
   { path: /field=buildid,results|results=0,2/, line: /./, why: 'mastro extension: comma-separated values' },
