@@ -12,7 +12,7 @@ import { ConfigError, formatIssue, type ConfigIssue } from './config/errors.js';
 import { openDatabase, type Db } from './db/index.js';
 import { DataConnector } from './data/index.js';
 import { InProcessMessageQueue, type MessageQueue } from './mq/bus.js';
-import { WorkerManager } from './workers/index.js';
+import { WorkerManager, type ManagedWorker } from './workers/index.js';
 import { Botmaster } from './process/botmaster.js';
 import type { BuildServices } from './process/build.js';
 import type { EngineData } from './process/engine-data.js';
@@ -25,6 +25,7 @@ import type { Triggerable } from './process/step-types.js';
 import type { EngineControl } from './process/engine-control.js';
 import type { LockState } from './process/locks.js';
 import { Results } from './process/results.js';
+import { MissingWorkerWatch } from './process/missing-workers.js';
 import { ServiceSet, type Service } from './master/services.js';
 import { createSchedulerService, createChangeSourceService, startHttpServer, type HttpHandle } from './master/components.js';
 
@@ -66,6 +67,8 @@ export class Master implements EngineControl {
   private stopping: Promise<void> | null = null;
   private signalCleanup: Array<() => void> = [];
   private reconfiguring: Promise<ReconfigResult> | null = null;
+  /** Per-worker missingTimeout: a worker gone that long is logged as missing. */
+  private missing!: MissingWorkerWatch;
 
   private constructor(readonly dir: string, private readonly opts: StartMasterOptions) {
     this.log = opts.logger ?? pino({ level: process.env.MASTRO_LOG_LEVEL ?? 'info' });
@@ -119,8 +122,11 @@ export class Master implements EngineControl {
       ...mp, port: mp.port, host: mp.host, logger: this.log.child({ component: 'workers' }),
       workers: await this.workerCredentials(config.workers),
     });
-    this.workers.on('attached', (w) => { void this.botmaster.workerAttached(w); });
-    this.workers.on('detached', (w) => { void this.botmaster.workerDetached(w); });
+    this.workers.on('attached', (w) => { this.missing.attached(w.name); void this.botmaster.workerAttached(w); });
+    this.workers.on('detached', (w) => { this.missing.detached(w.name); void this.botmaster.workerDetached(w); });
+    this.missing = new MissingWorkerWatch(this.log.child({ component: 'workers' }));
+    this.warnUnsupportedWorkerOptions(config.workers);
+    this.missing.configure(config.workers);
     await this.applyBuilderLists(config.workers);
     const { port: workerPort } = await this.workers.listen();
     this.log.info({ port: workerPort }, 'worker server listening');
@@ -150,16 +156,29 @@ export class Master implements EngineControl {
     return isTriggerable(s) ? s : undefined;
   }
 
-  /** Worker passwords may be renderables (e.g. util.Secret('w0')): rendered with the secret providers only. */
-  private async workerCredentials(workers: readonly WorkerConfig[]): Promise<Array<{ name: string; password: string }>> {
+  /**
+   * The workers allowed to connect, with their own keepalive (config seconds -> ms). Passwords may
+   * be renderables (e.g. util.Secret('w0')): rendered with the secret providers only.
+   */
+  private async workerCredentials(workers: readonly WorkerConfig[]): Promise<ManagedWorker[]> {
     const ctx = { properties: new Properties(), sourcestamps: [], workerInfo: {}, getSecret: (n: string) => this.secrets.get(n) };
-    const out: Array<{ name: string; password: string }> = [];
+    const out: ManagedWorker[] = [];
     for (const w of workers) {
       const password = await renderValue(w.password, ctx);
       if (typeof password !== 'string' || !password) throw new Error(`worker '${w.name}': its password rendered to ${JSON.stringify(password)}; give a non-empty string or a secret that exists`);
-      out.push({ name: w.name, password });
+      out.push({ name: w.name, password, keepaliveIntervalMs: w.keepalive ? w.keepalive * 1000 : null });
     }
     return out;
+  }
+
+  /** One warning per worker option the config accepts but the master cannot honour yet. */
+  private warnUnsupportedWorkerOptions(workers: readonly WorkerConfig[]): void {
+    for (const w of workers) {
+      if (w.notifyOnMissing.length) {
+        this.log.warn({ worker: w.name, path: 'notifyOnMissing' },
+          `worker '${w.name}': notifyOnMissing has no effect yet (mastro has no reporters to send it); a missing worker is only logged after its missingTimeout (${w.missingTimeout} s)`);
+      }
+    }
   }
 
   private async applyBuilderLists(workers: readonly WorkerConfig[]): Promise<void> {
@@ -224,6 +243,8 @@ export class Master implements EngineControl {
     this.services.globalProperties = next.properties;
     await this.botmaster.configure(next.builders, next.workers);
     this.workers.setWorkers(credentials);
+    this.warnUnsupportedWorkerOptions(next.workers);
+    this.missing.configure(next.workers);
     await this.applyBuilderLists(next.workers);
     await this.schedulers.apply(next.schedulers.map((spec) => createSchedulerService(spec, this.schedulerServices())), this.log);
     await this.changeSources.apply(next.changeSources.map((spec) => createChangeSourceService(spec, this.changeSourceServices(), next.masterDir)), this.log);
@@ -303,6 +324,7 @@ export class Master implements EngineControl {
       try { await fn(); } catch (err) { this.log.warn({ err }, `${what} failed during shutdown`); }
     };
     await step('closing the http server', () => this.http?.close());
+    this.missing?.close();
     await step('closing worker connections', () => this.workers?.close());
     await step('marking the master stopped', () => (this.masterid !== undefined ? this.data?.updates.masterStopped(this.masterid) : undefined));
     await step('closing the database', () => this.db?.close());

@@ -1,5 +1,5 @@
 /** The master's worker connections: the server workers attach to and the RemoteWorker API steps use. */
-export { WorkerManager, WorkerServer, type WorkerManagerOptions, type WorkerManagerEventMap } from './manager.js';
+export { WorkerManager, WorkerServer, type ManagedWorker, type WorkerManagerOptions, type WorkerManagerEventMap } from './manager.js';
 export { ConnectedWorker } from './connected-worker.js';
 export type { BuilderSpec } from './builder-dirs.js';
 export type { WorkerCredentials } from './credentials.js';
