@@ -230,6 +230,8 @@ export class Botmaster {
     this.stopping = true;
     this.distributor.stop();
     for (const e of this.workers.values()) if (e.slot) e.slot.paused = true;
+    // Claims in flight are given back (not started) now; wait so none is left claimed by a master that is gone.
+    await withTimeout(this.distributor.claimsSettled(), opts.reportTimeoutMs ?? 30_000);
     const all = () => Promise.all(this.runningBuilds().map((b) => b.finished));
     if (this.running.size === 0) return;
     this.log.info({ builds: this.running.size, graceMs: opts.graceMs }, 'waiting for running builds to finish');

@@ -113,6 +113,13 @@ export class RequestDistributor {
     while (this.looping || this.dirty) await this.idle;
   }
 
+  /** Resolves once every claim in flight has been settled: started, forgotten or unclaimed (shutdown waits for it). */
+  async claimsSettled(): Promise<void> {
+    while (this.claims.size) await Promise.allSettled([...this.claims]);
+  }
+
+  private readonly claims = new Set<Promise<void>>();
+
   get pendingCount(): number { return this.entries.size; }
 
   private addOrphan(row: BuildRequestRow): void {
@@ -226,7 +233,8 @@ export class RequestDistributor {
     const free: WorkerSlot[] = [];
     for (const name of b.config.workerNames) {
       const w = this.deps.worker(name);
-      if (!w) continue;
+      // A connection already gone (a keepalive just dropped it) whose 'detached' is still on its way.
+      if (!w || w.remote.connected === false) continue;
       connected++;
       if (w.paused || b.isWorkerBusy(name)) continue;
       if (w.maxBuilds !== null && w.running >= w.maxBuilds) continue;
@@ -358,14 +366,28 @@ export class RequestDistributor {
     w.running++;
     const releaseSlots = () => { b.markBusy(w.name, -1); w.running--; };
     const release = () => { releaseSlots(); locks?.release(); };
-    this.deps.data.updates.claimBuildRequests([q.row.id]).then(
-      (ok) => {
+    const claim = this.deps.data.updates.claimBuildRequests([q.row.id]).then(
+      async (ok) => {
         this.entries.delete(q.row.id);
         b.unindex(q);
         b.queue.remove(q);
         if (!ok) {
           // Claimed by another master, or cancelled/completed meanwhile: forget it.
           release();
+          this.wake();
+          return;
+        }
+        if (this.stopping || w.remote.connected === false) {
+          // The claim came back too late: the master began stopping (no build may start now), or
+          // the worker's connection is gone (the build would end RETRY at once). Give it back.
+          release();
+          const why = this.stopping ? 'the master is stopping' : `worker ${w.name} disconnected`;
+          this.deps.log.info({ brid: q.row.id, builder: b.name, worker: w.name }, `claimed a build request as ${why}; unclaiming it so it runs later`);
+          try {
+            await this.deps.data.updates.unclaimBuildRequests([q.row.id]);
+          } catch (err) {
+            this.deps.log.error({ err, brid: q.row.id }, 'unclaiming a build request failed; startup recovery will re-queue it');
+          }
           this.wake();
           return;
         }
@@ -386,6 +408,8 @@ export class RequestDistributor {
         setTimeout(() => this.wake(), 1000).unref();
       },
     );
+    this.claims.add(claim);
+    void claim.finally(() => this.claims.delete(claim));
   }
 
   /** Buildbot's collapse: a new request collapses older pending ones of the same builder (they end SKIPPED). */

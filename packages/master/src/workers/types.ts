@@ -69,6 +69,11 @@ export interface RemoteWorker {
   downloadFile(builderName: string, opts: { workdir: string; source: { path: string } | { data: Buffer }; workerDest: string; maxsize?: number | null; blocksize?: number; mode?: number | null }, callbacks?: CommandCallbacks): RunningCommand;
   /** Pings the worker; resolves false when it does not answer in time. */
   ping(timeoutMs?: number): Promise<boolean>;
+  /**
+   * False once the connection is gone (set before `onDisconnect` listeners and the manager's
+   * 'detached' run): the distributor starts no build on it. Undefined counts as connected.
+   */
+  readonly connected?: boolean;
   /** Fires once when the connection is gone (running commands then end with failure.lostConnection). */
   onDisconnect(listener: () => void): () => void;
   /** Asks the worker to shut down gracefully. */
