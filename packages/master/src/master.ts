@@ -98,7 +98,10 @@ export class Master implements EngineControl {
     if (!loaded.config) throw new ConfigError(loaded.issues, loaded.file ?? undefined);
     const config = loaded.config;
     this.config = config;
-    this.db = await openDatabase(config.db.url, { baseDir: config.masterDir });
+    this.db = await openDatabase(config.db.url, {
+      baseDir: config.masterDir,
+      onConnectionError: (err) => this.log.warn({ err: err.message }, 'an idle database connection failed (server restarted?); a new one is opened when needed'),
+    });
     this.data = new DataConnector(this.db, this.mq, { logMaxSize: config.logMaxSize, logMaxTailSize: config.logMaxTailSize });
     this.data.setLockStateProvider(() => this.lockStates());
     this.masterid = await this.data.updates.masterActive(config.masterName);
