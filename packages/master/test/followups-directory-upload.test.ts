@@ -10,26 +10,13 @@ import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { encodeTarHeader, type TarEntry } from 'mastro-protocol/tar';
 import { DirectoryWriter } from '../src/workers/directory-writer.js';
+import { tarOf, type TarMember as Member } from './support/tar-of.js';
 import { resolveOptions } from '../src/workers/options.js';
 import type { UpdatePair } from '../src/workers/types.js';
 import { startHarness } from '../../../test/support/workers-harness.js';
 import { connectFakeWorker } from '../../../test/support/workers-fake-worker.js';
 
-type Member = { name: string; type: 'file' | 'symlink' | 'directory'; linkname?: string; content?: string };
-
-function tarOf(members: Member[]): Buffer {
-  const blocks: Buffer[] = [];
-  for (const m of members) {
-    const body = Buffer.from(m.content ?? '');
-    const entry: TarEntry = { name: m.name, type: m.type, size: m.type === 'file' ? body.length : 0, mode: m.type === 'directory' ? 0o755 : 0o644, mtime: 1_700_000_000, linkname: m.linkname ?? '' };
-    blocks.push(encodeTarHeader(entry));
-    if (m.type === 'file') blocks.push(body, Buffer.alloc((512 - (body.length % 512)) % 512));
-  }
-  blocks.push(Buffer.alloc(1024));
-  return Buffer.concat(blocks);
-}
 
 function tempRoot(t: import('node:test').TestContext): string {
   const root = mkdtempSync(join(tmpdir(), 'mastro-followups-dirupload-'));

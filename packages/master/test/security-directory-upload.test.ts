@@ -8,22 +8,10 @@ import assert from 'node:assert/strict';
 import { lstatSync, mkdtempSync, readFileSync, readlinkSync, realpathSync, rmSync, existsSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeTarHeader, symlinkEscape, type TarEntry } from 'mastro-protocol/tar';
+import { symlinkEscape } from 'mastro-protocol/tar';
 import { DirectoryWriter } from '../src/workers/directory-writer.js';
+import { tarOf, type TarMember as Member } from './support/tar-of.js';
 
-type Member = { name: string; type: 'file' | 'symlink' | 'directory'; linkname?: string; content?: string };
-
-function tarOf(members: Member[]): Buffer {
-  const blocks: Buffer[] = [];
-  for (const m of members) {
-    const body = Buffer.from(m.content ?? '');
-    const entry: TarEntry = { name: m.name, type: m.type, size: m.type === 'file' ? body.length : 0, mode: m.type === 'directory' ? 0o755 : 0o644, mtime: 1_700_000_000, linkname: m.linkname ?? '' };
-    blocks.push(encodeTarHeader(entry));
-    if (m.type === 'file') blocks.push(body, Buffer.alloc((512 - (body.length % 512)) % 512));
-  }
-  blocks.push(Buffer.alloc(1024));
-  return Buffer.concat(blocks);
-}
 
 async function upload(members: Member[]): Promise<{ root: string; dest: string; error: Error | null; cleanup(): void }> {
   const root = mkdtempSync(join(tmpdir(), 'mastro-sec-dirupload-'));
