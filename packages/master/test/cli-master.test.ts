@@ -4,30 +4,17 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+import { mastro, MASTRO_CLI as CLI } from './support/mastro-cli.js';
 const tmp = mkdtempSync(join(tmpdir(), 'mastro-cli-'));
 const started: string[] = [];
 after(async () => {
   for (const dir of started) await mastro('stop', dir, '--timeout', '30');
   rmSync(tmp, { recursive: true, force: true });
 });
-
-function mastro(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = ''; let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 test('the CLI is built', () => {
   assert.ok(existsSync(CLI), `${CLI} is missing: run 'npm run build' first`);

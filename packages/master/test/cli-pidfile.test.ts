@@ -9,11 +9,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { runningPid } from '../src/cli/pidfile.js';
 import { startDirArg } from 'mastro-protocol/process-identity';
 
-const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+import { mastro, MASTRO_CLI as CLI } from './support/mastro-cli.js';
 const tmp = mkdtempSync(join(tmpdir(), 'mastro-pidfile-'));
 const children: ChildProcess[] = [];
 after(() => {
@@ -36,17 +35,6 @@ function masterDir(name: string): string {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'master.config.ts'), "import { defineConfig } from 'mastro';\nexport default defineConfig({ workers: [{ name: 'x' } as any] });\n");
   return dir;
-}
-
-function mastro(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = ''; let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
 }
 
 const alive = (c: ChildProcess) => c.exitCode === null && c.signalCode === null;
