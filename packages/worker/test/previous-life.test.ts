@@ -63,3 +63,22 @@ test('nothing recorded, nothing signalled, nothing logged', async (t) => {
   assert.deepEqual(await endPreviousLife(tempDir(t), 500, (m) => logs.push(m)), []);
   assert.deepEqual(logs, []);
 });
+
+test('a basedir another live worker still uses keeps its commands', async (t) => {
+  const dir = tempDir(t);
+  const otherWorker = orphan(t, 'sleep 100').pid!;
+  const itsCommand = orphan(t, 'sleep 100').pid!;
+  record(dir, [`w ${otherWorker} ${processStartTime(otherWorker)}`, `+ ${itsCommand} ${processStartTime(itsCommand)}`]);
+  const logs: string[] = [];
+  assert.deepEqual(await endPreviousLife(dir, 500, (m) => logs.push(m)), []);
+  assert.ok(processRunning(itsCommand));
+  assert.match(logs.join('\n'), new RegExp(`another worker \\(pid ${otherWorker}\\) still runs in .*; leaving its commands alone`));
+});
+
+test('the commands of a worker that died are ended though its file names it', async (t) => {
+  const dir = tempDir(t);
+  const command = orphan(t, 'sleep 100').pid!;
+  record(dir, [`w ${process.pid} not-this-process-start`, `+ ${command} ${processStartTime(command)}`]);
+  await endPreviousLife(dir, 500, () => undefined);
+  assert.ok(!processRunning(command));
+});

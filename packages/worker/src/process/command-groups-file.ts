@@ -4,10 +4,12 @@
  * killed with SIGKILL whose watchdog was killed too, or is still in its grace period) before it
  * attaches and runs a retry in the same build directories.
  *
- * One line per event, appended: `+ PGID START` when a command started (START tells that process
- * from a later one given the same pid, see `processStartTime`; `?` when unknown) and `- PGID` when
- * it ended. The file is emptied whenever no command runs and rewritten when it grows long, so it
- * stays a few lines.
+ * The first line names the worker that writes it (`w PID START`), so a worker started in a basedir
+ * another live worker still uses (only possible through the API: the CLI refuses it) leaves that
+ * one's commands alone. Then one line per event, appended: `+ PGID START` when a command started
+ * (START tells that process from a later one given the same pid, see `processStartTime`; `?` when
+ * unknown) and `- PGID` when it ended. The file is cut back to its first line whenever no command
+ * runs and rewritten when it grows long, so it stays a few lines.
  */
 import { closeSync, existsSync, openSync, readFileSync, renameSync, ftruncateSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
@@ -17,18 +19,27 @@ export const COMMAND_GROUPS_FILE = 'command-groups';
 /** Lines appended before the file is rewritten with only the running groups. */
 const COMPACT_AFTER_LINES = 1000;
 
-/** The groups a file lists as running: pgid -> start token ('?' when it was not known). */
-export function readCommandGroups(basedir: string): Map<number, string> {
+export interface RecordedGroups {
+  /** The worker process that wrote the file, with its start token; null for a file without that line. */
+  owner: { pid: number; start: string } | null;
+  /** The groups it lists as running: pgid -> start token ('?' when it was not known). */
+  groups: Map<number, string>;
+}
+
+const token = (start: string | null | undefined) => (start ? start.replace(/\s+/g, ' ') : '?');
+
+export function readCommandGroups(basedir: string): RecordedGroups {
   const file = path.join(basedir, COMMAND_GROUPS_FILE);
-  const groups = new Map<number, string>();
-  if (!existsSync(file)) return groups;
+  const out: RecordedGroups = { owner: null, groups: new Map() };
+  if (!existsSync(file)) return out;
   // The last piece has no newline: empty, or a line the dying worker cut short ("+ 12" of "+ 1234 ..."), ignored.
   for (const line of readFileSync(file, 'utf8').split('\n').slice(0, -1)) {
-    const m = /^(?:\+ (\d+) (.+)|- (\d+))$/.exec(line);
-    if (m?.[1]) groups.set(Number(m[1]), m[2]!);
-    else if (m?.[3]) groups.delete(Number(m[3]));
+    const m = /^(?:\+ (\d+) (.+)|- (\d+)|w (\d+) (.+))$/.exec(line);
+    if (m?.[1]) out.groups.set(Number(m[1]), m[2]!);
+    else if (m?.[3]) out.groups.delete(Number(m[3]));
+    else if (m?.[4]) out.owner = { pid: Number(m[4]), start: m[5]! };
   }
-  return groups;
+  return out;
 }
 
 export class CommandGroupsFile {
@@ -36,24 +47,28 @@ export class CommandGroupsFile {
   private fd: number;
   private readonly running = new Map<number, string>();
   private lines = 0;
+  private readonly header: string;
 
-  /** Starts an empty file: call it once the previous life's groups were dealt with. */
-  constructor(basedir: string) {
+  /**
+   * Starts a file listing no group: call it once the previous life's groups were dealt with.
+   * `ownerStart`: this process's start token.
+   */
+  constructor(basedir: string, ownerStart: string | null | undefined) {
     this.file = path.join(basedir, COMMAND_GROUPS_FILE);
-    writeFileSync(this.file, '');
-    // Append mode: after a truncation the next line lands at offset 0, not after a hole.
+    this.header = `w ${process.pid} ${token(ownerStart)}\n`;
+    writeFileSync(this.file, this.header);
+    // Append mode: after a truncation the next line lands at the new end, not after a hole.
     this.fd = openSync(this.file, 'a');
   }
 
   add(pgid: number, start: string | null | undefined): void {
-    const token = start ? start.replace(/\s+/g, ' ') : '?';
-    this.running.set(pgid, token);
-    this.append(`+ ${pgid} ${token}`);
+    this.running.set(pgid, token(start));
+    this.append(`+ ${pgid} ${token(start)}`);
   }
 
   remove(pgid: number): void {
     if (!this.running.delete(pgid)) return;
-    if (this.running.size === 0) { ftruncateSync(this.fd, 0); this.lines = 0; return; }
+    if (this.running.size === 0) { ftruncateSync(this.fd, Buffer.byteLength(this.header)); this.lines = 0; return; }
     this.append(`- ${pgid}`);
   }
 
@@ -69,7 +84,7 @@ export class CommandGroupsFile {
   /** Rewrites the file with the running groups only; the rename keeps either the old or the new file whole. */
   private compact(): void {
     const tmp = `${this.file}.tmp`;
-    writeFileSync(tmp, [...this.running].map(([pgid, token]) => `+ ${pgid} ${token}\n`).join(''));
+    writeFileSync(tmp, this.header + [...this.running].map(([pgid, start]) => `+ ${pgid} ${start}\n`).join(''));
     renameSync(tmp, this.file);
     closeSync(this.fd);
     this.fd = openSync(this.file, 'a');

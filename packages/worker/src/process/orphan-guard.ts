@@ -33,7 +33,7 @@ export interface OrphanGuardOptions {
 export async function startOrphanGuard(o: OrphanGuardOptions): Promise<OrphanGuard> {
   if ((o.platform ?? process.platform) === 'win32') return { started() {}, ended() {}, close() {} };
   await endPreviousLife(o.basedir, o.graceMs, o.log);
-  const file = new CommandGroupsFile(o.basedir);
+  const file = new CommandGroupsFile(o.basedir, processStartTime(process.pid));
   const watchdog = new OrphanWatchdog(o.graceMs, o.log);
   let closed = false;
   return {

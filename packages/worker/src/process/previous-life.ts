@@ -49,7 +49,12 @@ async function waitGone(groups: number[], ms: number): Promise<number[]> {
  * that survived even SIGKILL (a process stuck in the kernel), which the caller reports.
  */
 export async function endPreviousLife(basedir: string, graceMs: number, log: LogLine): Promise<number[]> {
-  const groups = leftoverGroups(readCommandGroups(basedir));
+  const { owner, groups: recorded } = readCommandGroups(basedir);
+  if (owner && owner.pid !== process.pid && processStartTime(owner.pid) === owner.start) {
+    log(`another worker (pid ${owner.pid}) still runs in ${basedir}; leaving its commands alone (one worker per basedir: stop it first)`);
+    return [];
+  }
+  const groups = leftoverGroups(recorded);
   if (!groups.length) return [];
   log(`commands of the previous worker in ${basedir} still run (process groups ${groups.join(', ')}); ending them before attaching`);
   for (const g of groups) signalGroup(g, 'SIGTERM');
