@@ -39,7 +39,10 @@ export interface WorkerOptions {
   maskFrames?: boolean;
   /** Let the master use paths outside the basedir (default false). */
   allowPathsOutsideBasedir?: boolean;
-  /** SIGTERM-to-SIGKILL grace for interrupted commands, ms (default 5000). */
+  /**
+   * SIGTERM-to-SIGKILL grace for interrupted commands, ms (default 5000). Also used for the commands
+   * of a worker that died (its watchdog, in whole seconds) and for a previous worker's leftovers.
+   */
   killGraceMs?: number;
   /**
    * `update` requests of one command awaiting the master's acknowledgement (default 16). Output
