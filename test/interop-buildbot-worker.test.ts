@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { startHarness } from './support/workers-harness.js';
-import { buildbotWorkerInstalled, createBuildbotWorker, startBuildbotWorker, BUILDBOT_WORKER } from './support/workers-buildbot-worker.js';
+import { buildbotWorkerInstalled, createBuildbotWorker, startBuildbotWorker, startBuildbotWorkerDaemon, BUILDBOT_WORKER } from './support/workers-buildbot-worker.js';
 import type { UpdatePair } from '../packages/master/src/workers/types.js';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -88,4 +88,27 @@ test('an unmodified buildbot-worker 3.7 attaches and runs shell, mkdir, stat, up
   const detached = h.nextDetached('bbw');
   await proc.stop();
   await detached;
+});
+
+test('buildbot-worker start (daemon mode) exits 0 once it attached to a mastro master', { skip, timeout: 120_000 }, async () => {
+  // `buildbot-worker start` follows twistd.log until "message from master: attached" (Buildbot's
+  // master prints it on attach) and exits 1 when it never comes.
+  const dir = await mkdtemp(join(tmpdir(), 'mastro-interop-start-'));
+  const h = await startHarness({ workers: [{ name: 'bbw', password: 'interop-pw' }] });
+  let daemon: Awaited<ReturnType<typeof startBuildbotWorkerDaemon>> | undefined;
+  try {
+    const basedir = join(dir, 'worker');
+    createBuildbotWorker(basedir, `127.0.0.1:${h.port}`, 'bbw', 'interop-pw');
+    const attached = h.nextAttached('bbw');
+    daemon = await startBuildbotWorkerDaemon(basedir);
+    assert.equal(daemon.code, 0, daemon.output.slice(-4000));
+    assert.match(daemon.output, /appears to have \(re\)started correctly/);
+    assert.match(daemon.output, /message from master: attached/);
+    assert.equal((await attached).name, 'bbw');
+  } finally {
+    // The daemon outlives `start`; its pid file must still be there to stop it.
+    await daemon?.stop();
+    await h.close();
+    await rm(dir, { recursive: true, force: true });
+  }
 });

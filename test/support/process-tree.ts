@@ -51,3 +51,15 @@ export async function stopProcessGroup(child: ChildProcess, graceMs: number): Pr
 function signalGroup(pid: number, signal: NodeJS.Signals): void {
   try { process.kill(-pid, signal); } catch { /* group already gone */ }
 }
+
+/**
+ * True while `pid` runs: it exists and is not a zombie. A killed orphan whose new parent (init, or a
+ * container's pid 1 that does not reap) has not reaped it yet is dead, though `kill -0` still finds it.
+ */
+export function processRunning(pid: number): boolean {
+  let stat: string;
+  try { stat = readFileSync(`/proc/${pid}/stat`, 'utf8'); } catch { return false; }
+  // The state follows the command name, which is in parentheses and may itself hold spaces.
+  const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  return state !== 'Z' && state !== 'X';
+}

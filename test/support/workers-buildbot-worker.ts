@@ -46,3 +46,29 @@ export function startBuildbotWorker(basedir: string): BuildbotWorkerProcess {
     },
   };
 }
+
+export interface BuildbotWorkerDaemon {
+  /** Exit code and output of `buildbot-worker start DIR` (it returns once it judged the start-up). */
+  code: number | null;
+  output: string;
+  /** `buildbot-worker stop DIR`, then SIGKILL to the pid in twistd.pid if it is still there. */
+  stop(): Promise<void>;
+}
+
+/** Runs `buildbot-worker start DIR` in daemon mode (the way users start it) and waits for it to return. */
+export async function startBuildbotWorkerDaemon(basedir: string): Promise<BuildbotWorkerDaemon> {
+  const child = spawn(BUILDBOT_WORKER, ['start', basedir], { cwd: basedir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const output: Buffer[] = [];
+  child.stdout!.on('data', (d: Buffer) => output.push(d));
+  child.stderr!.on('data', (d: Buffer) => output.push(d));
+  const code = await new Promise<number | null>((resolve) => child.once('close', (c) => resolve(c)));
+  const pidOf = async () => Number((await readFile(join(basedir, 'twistd.pid'), 'utf8').catch(() => '')).trim()) || null;
+  return {
+    code, output: Buffer.concat(output).toString() + (await readFile(join(basedir, 'twistd.log'), 'utf8').catch(() => '')),
+    async stop() {
+      const pid = await pidOf();
+      const stopped = spawnSync(BUILDBOT_WORKER, ['stop', basedir], { stdio: 'ignore', timeout: 30_000 });
+      if (stopped.status !== 0 && pid !== null) { try { process.kill(pid, 'SIGKILL'); } catch { /* stopped */ } }
+    },
+  };
+}

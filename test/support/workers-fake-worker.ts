@@ -20,6 +20,8 @@ export interface FakeWorkerOptions {
   /** Return an error text to refuse a start_command (answered with is_exception). */
   refuseStart?: (command: string) => string | undefined;
   onCommand?: (command: string, args: Record<string, unknown>, ctl: CommandControl) => void | Promise<void>;
+  /** Leave `print` unimplemented (answered "does not exist"), as a minimal third-party worker may. */
+  withoutPrint?: boolean;
 }
 
 export interface CommandControl {
@@ -37,6 +39,8 @@ export interface FakeWorker {
   /** Kinds of the first frames received from the master. */
   frameKinds: ('binary' | 'text')[];
   interrupts: { commandId: unknown; why: unknown }[];
+  /** The `message` of every `print` received, in order. */
+  prints: unknown[];
   freeze(): void;
   close(): Promise<void>;
 }
@@ -72,7 +76,7 @@ function wrap(ws: WebSocket, options: FakeWorkerOptions, frameKinds: ('binary' |
   let frozen = false;
   const never = new Promise<never>(() => {});
   const fake: FakeWorker = {
-    ws, conn, frameKinds, commands: [], settings: undefined, interrupts: [],
+    ws, conn, frameKinds, commands: [], settings: undefined, interrupts: [], prints: [],
     freeze() { frozen = true; },
     async close() {
       if (ws.readyState === WebSocket.CLOSED) return;
@@ -82,7 +86,7 @@ function wrap(ws: WebSocket, options: FakeWorkerOptions, frameKinds: ('binary' |
   };
   const guard = <T>(fn: (msg: Record<string, unknown>) => T) => (msg: Record<string, unknown>) => (frozen ? never : fn(msg));
   conn.setHandler('keepalive', guard(() => null));
-  conn.setHandler('print', guard(() => null));
+  if (!options.withoutPrint) conn.setHandler('print', guard((msg) => { fake.prints.push(msg.message); return null; }));
   conn.setHandler('get_worker_info', guard(() => ({
     basedir: options.basedir ?? '/tmp/fake-worker', system: 'posix', numcpus: 1, version: 'fake-1',
     environ: { HOME: '/home/fake' }, admin: 'Test Admin <t@example.org>\n', host: 'fake-host\n',

@@ -59,3 +59,39 @@ test('closing the manager ends running commands as lost, detaches workers and fr
   assert.equal((await fake.conn.closed).code, 1001);
   await assert.rejects(connectFakeWorker({ url: h.url, name: 'w', password: 'p' }));
 });
+
+test('the master tells a worker "attached" in a print message once its attach sequence succeeded, as Buildbot does', async (t) => {
+  // Buildbot's `buildbot-worker start` waits for "message from master: attached" in its log.
+  const h = await startHarness({ workers });
+  t.after(() => h.close());
+  const attached = h.nextAttached('w');
+  const fake = await connectFakeWorker({ url: h.url, name: 'w', password: 'p' });
+  t.after(() => fake.close());
+  await attached;
+  assert.deepEqual(fake.prints, ['attached']);
+});
+
+test('a worker whose attach sequence fails is not told "attached"', async (t) => {
+  const h = await startHarness({ workers });
+  t.after(() => h.close());
+  const failed = new Promise((resolve) => h.manager.once('attachFailed', resolve));
+  const fake = await connectFakeWorker({
+    url: h.url, name: 'w', password: 'p',
+    onCommand: async (_c, _a, ctl) => { await ctl.update([['rc', 13]]); await ctl.complete(null); },
+  });
+  t.after(() => fake.close());
+  await failed;
+  await fake.conn.closed;
+  assert.deepEqual(fake.prints, []);
+});
+
+test('a worker that does not implement print still attaches', async (t) => {
+  const h = await startHarness({ workers });
+  t.after(() => h.close());
+  const attached = h.nextAttached('w');
+  const fake = await connectFakeWorker({ url: h.url, name: 'w', password: 'p', withoutPrint: true });
+  t.after(() => fake.close());
+  const worker = await attached;
+  assert.equal(worker.name, 'w');
+  assert.equal(h.manager.getWorker('w'), worker);
+});

@@ -33,6 +33,34 @@ export function processArgv(pid: number): string[] | null {
   }
 }
 
+/**
+ * When `pid` started, as an opaque token that differs for a later process given the same pid:
+ * `/proc/PID/stat`'s start time (clock ticks since boot) on Linux, `ps -o lstart=` elsewhere on
+ * POSIX. undefined when no such process runs (a zombie is dead too); null when it cannot be told
+ * (Windows, no `ps`).
+ */
+export function processStartTime(pid: number): string | null | undefined {
+  if (process.platform === 'linux') {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      // Fields after the command name (in parentheses, which may hold spaces): state is field 3, starttime 22.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return fields[0] === 'Z' || fields[0] === 'X' ? undefined : (fields[19] ?? null);
+    } catch (err) {
+      return (err as NodeJS.ErrnoException).code === 'ENOENT' ? undefined : null;
+    }
+  }
+  if (process.platform === 'win32') return null;
+  try {
+    const line = execFileSync('ps', ['-o', 'lstart=', '-p', String(pid)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    return line.trim() === '' ? undefined : line.trim();
+  } catch (err) {
+    // ps exits 1 with no output for a pid that does not exist; anything else (no ps) is unknown.
+    const e = err as { status?: number; stdout?: string };
+    return e.status === 1 && !e.stdout?.trim() ? undefined : null;
+  }
+}
+
 function processCwd(pid: number): string | null {
   if (process.platform !== 'linux') return null;
   try { return readlinkSync(`/proc/${pid}/cwd`); } catch { return null; }

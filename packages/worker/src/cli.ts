@@ -14,6 +14,7 @@ import { ConfigError, readWorkerConfig, writeWorkerConfig, WORKER_CONFIG_FILE } 
 import { checkNotRunning, removePidFile, startDaemon, stopDaemon, writePidFile, type DaemonMessage } from './daemon.js';
 import { lineLogger } from './logger.js';
 import { masterUrl, MasterAddressError } from './master-address.js';
+import { removeNpmVariables } from './process/npm-env.js';
 import { startWorker } from './worker.js';
 import { WORKER_VERSION } from './version.js';
 
@@ -96,6 +97,12 @@ async function runForeground(basedir: string, daemonChild: boolean): Promise<num
   const report = (m: DaemonMessage) => { if (daemonChild && process.connected) process.send?.(m); };
   writePidFile(basedir);
   log(`mastro-worker ${WORKER_VERSION} starting in ${basedir} (pid ${process.pid})`);
+  // Builds (and the worker info the master shows) get the environment of whoever ran npm, not npm's.
+  const npm = removeNpmVariables(process.env);
+  if (npm.removed.length || npm.pathEntriesRemoved) {
+    log(`started through npm: builds do not get npm's variables (${npm.removed.join(', ')}) nor the ${npm.pathEntriesRemoved} ` +
+      `directories npm put in front of PATH; set a variable a build needs in its step's env`);
+  }
   writeFileSync(path.join(basedir, 'twistd.hostname'), `${os.hostname()}\n`);
   const worker = await startWorker({
     basedir, master: config.master, name: config.name, password: config.password, encoding: config.encoding,

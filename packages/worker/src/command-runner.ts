@@ -16,6 +16,7 @@ import { UpdateWindow } from './output/update-window.js';
 import type { OutputSettings } from './settings.js';
 import type { CommandContext, CommandDefinition, WorkerCommand } from './commands/types.js';
 import { CommandArgsError } from './commands/types.js';
+import type { ProcessGroupTracker } from './process/orphan-guard.js';
 
 export interface RunnerDeps {
   /** Worker -> master request on the current connection. */
@@ -32,6 +33,8 @@ export interface RunnerDeps {
   maxUpdateCost: number;
   /** With a master that asked for bytes: how long a full batch waits to grow up to maxUpdateCost (0: never). */
   updateLingerMs: number;
+  /** Told the process groups commands start (see process/orphan-guard.ts). */
+  processGroups?: ProcessGroupTracker;
 }
 
 const TEXT_STREAMS = new Set(['stdout', 'stderr', 'header']);
@@ -81,6 +84,7 @@ export class CommandRunner {
       whenDrained: () => this.window.whenDrained(),
       log: (m) => deps.log(`[${name} ${commandId}] ${m}`),
       killGraceMs: deps.killGraceMs,
+      processGroups: deps.processGroups,
     };
     this.command = definition.create(ctx);
     this.done = new Promise((resolve) => { this.startDone = resolve; });

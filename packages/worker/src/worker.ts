@@ -1,7 +1,9 @@
 /**
  * The worker: answers the master's requests on each connection the loop establishes, runs
  * commands, and shuts down gracefully (running commands finish first; `stop({ graceful: false })`
- * or a second stop interrupts them).
+ * or a second stop interrupts them). Its commands never outlive it: a previous worker's leftovers in
+ * the basedir are ended before it attaches, and a watchdog ends its commands if it dies
+ * (process/orphan-guard.ts).
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -15,6 +17,7 @@ import { applyWorkerSettings, defaultOutputSettings, type OutputSettings } from 
 import { workerInfo } from './worker-info.js';
 import { silentLog, type LogLine } from './logger.js';
 import { DEFAULT_KILL_GRACE_MS } from './process/run-process.js';
+import { startOrphanGuard } from './process/orphan-guard.js';
 import { DEFAULT_MAX_UPDATE_COST, DEFAULT_MAX_UPDATES_IN_FLIGHT } from './output/update-window.js';
 import { DEFAULT_UPDATE_LINGER_MS } from './output/update-buffer.js';
 
@@ -36,7 +39,10 @@ export interface WorkerOptions {
   maskFrames?: boolean;
   /** Let the master use paths outside the basedir (default false). */
   allowPathsOutsideBasedir?: boolean;
-  /** SIGTERM-to-SIGKILL grace for interrupted commands, ms (default 5000). */
+  /**
+   * SIGTERM-to-SIGKILL grace for interrupted commands, ms (default 5000). Also used for the commands
+   * of a worker that died (its watchdog, in whole seconds) and for a previous worker's leftovers.
+   */
   killGraceMs?: number;
   /**
    * `update` requests of one command awaiting the master's acknowledgement (default 16). Output
@@ -100,6 +106,10 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   let resolveStopped!: () => void;
   const stopped = new Promise<void>((r) => { resolveStopped = r; });
   const policy = { basedir, allowOutsideBasedir: !!options.allowPathsOutsideBasedir };
+  const killGraceMs = options.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
+  // Before attaching: nothing of a previous worker in this basedir may run beside our builds.
+  const orphans = await startOrphanGuard({ basedir, graceMs: killGraceMs, log });
+  void stopped.then(() => orphans.close());
 
   const builderDirOf = (builderName: unknown) => {
     if (typeof builderName !== 'string' || !builderName) return basedir;
@@ -137,7 +147,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
         request: (op, fields) => conn.request(op, fields),
         settings, basedir, builderDir: builderDirOf(msg.builder_name),
         resolvePath: (base, p) => resolveWorkerPath(policy, base, p),
-        log, killGraceMs: options.killGraceMs ?? DEFAULT_KILL_GRACE_MS,
+        log, killGraceMs, processGroups: orphans,
         maxUpdatesInFlight: options.maxUpdatesInFlight ?? DEFAULT_MAX_UPDATES_IN_FLIGHT,
         maxUpdateCost: options.maxUpdateSize ?? DEFAULT_MAX_UPDATE_COST,
         updateLingerMs: options.updateLingerMs ?? DEFAULT_UPDATE_LINGER_MS,

@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { CommandRunner } from '../src/command-runner.js';
+import { CommandRunner, type RunnerDeps } from '../src/command-runner.js';
 import { commandRegistry } from '../src/commands/registry.js';
 import { resolveWorkerPath } from '../src/paths.js';
 import { defaultOutputSettings, type OutputSettings } from '../src/settings.js';
@@ -37,6 +37,7 @@ export interface RunOptions {
   answer?(op: string, fields: Record<string, unknown>): unknown | Promise<unknown>;
   /** Called once the command has started, e.g. to interrupt it. */
   started?(runner: CommandRunner, recorded: Recorded): void;
+  processGroups?: RunnerDeps['processGroups'];
 }
 
 export async function runCommand(name: string, args: Record<string, unknown>, o: RunOptions): Promise<Recorded> {
@@ -69,7 +70,7 @@ export async function runCommand(name: string, args: Record<string, unknown>, o:
     basedir: o.basedir, builderDir: o.builderDir ?? o.basedir,
     resolvePath: (base, p) => resolveWorkerPath(policy, base, p),
     log: () => undefined, killGraceMs: o.killGraceMs ?? 2000, maxUpdatesInFlight: o.maxUpdatesInFlight ?? 32,
-    maxUpdateCost: o.maxUpdateCost ?? 1024 * 1024, updateLingerMs: o.updateLingerMs ?? 20,
+    maxUpdateCost: o.maxUpdateCost ?? 1024 * 1024, updateLingerMs: o.updateLingerMs ?? 20, processGroups: o.processGroups,
   });
   runner.start();
   o.started?.(runner, recorded);

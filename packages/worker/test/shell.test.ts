@@ -191,3 +191,16 @@ test('a logfile the command creates is sent even if the command ends before the 
   const r = await runCommand('shell', { command: `echo a >> x.log`, workdir: dir, logfiles: { x: 'x.log' } }, { basedir: dir });
   assert.equal(r.text('log:x'), 'a\n');
 });
+
+test('a shell command reports its process group when it starts and again when it ended', async (t) => {
+  const basedir = tempDir(t);
+  const events: string[] = [];
+  let pidSeen: number | undefined;
+  const r = await runCommand('shell', { command: 'echo $$', workdir: '.' }, {
+    basedir, processGroups: { started: (g) => { pidSeen = g; events.push('started'); }, ended: (g) => events.push(g === pidSeen ? 'ended' : `ended ${g}`) },
+  });
+  assert.equal(r.rc(), 0);
+  assert.deepEqual(events, ['started', 'ended']);
+  // The shell is the leader of the group it reports.
+  assert.equal(Number(r.text('stdout').trim()), pidSeen);
+});

@@ -1,14 +1,15 @@
 /**
  * The master's worker manager: a WebSocket server workers connect to (Buildbot's msgpack
  * protocol, or the same messages as JSON text frames). It authenticates the upgrade, arbitrates a
- * duplicate worker name, runs the attach sequence (info, settings, builder directories) and emits
+ * duplicate worker name, runs the attach sequence (info, settings, builder directories, then the
+ * "attached" print Buildbot's `buildbot-worker start` waits for) and emits
  * `attached` / `detached` with the RemoteWorker the build steps drive.
  */
 import { EventEmitter } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { CloseCodes, ProtocolConnection, closeReason, type Encoding } from 'mastro-protocol';
+import { CloseCodes, ProtocolConnection, RemoteError, closeReason, type Encoding } from 'mastro-protocol';
 import { CredentialStore, type WorkerCredentials } from './credentials.js';
 import { LoginRateLimiter } from './login-rate-limiter.js';
 import { resolveOptions, type ResolvedOptions, type WorkerServerOptions } from './options.js';
@@ -191,6 +192,12 @@ export class WorkerManager extends EventEmitter<WorkerManagerEventMap> {
     const args = bytes && conn.encoding === 'msgpack' ? { ...settings, mastro_output_bytes: true } : settings;
     await conn.request('set_worker_settings', { args });
     await this.applyBuilderList(worker);
+    // `buildbot-worker start` waits for "message from master: attached" in its log. Buildbot's master
+    // prints it before get_worker_info; after the sequence it also means the attach succeeded.
+    try { await worker.print('attached'); } catch (err) {
+      if (!(err instanceof RemoteError)) throw err;
+      this.options.logger.debug({ worker: worker.name, err }, 'worker refused the "attached" print; attaching it anyway');
+    }
   }
 
   private applyBuilderList(worker: ConnectedWorker): Promise<void> {

@@ -35,6 +35,7 @@ class ShellCommand implements WorkerCommand {
       logfiles: (a.logfiles ?? {}) as Record<string, string>,
       logEnviron: a.logEnviron === undefined ? true : !!a.logEnviron,
       killGraceMs: this.ctx.killGraceMs,
+      groups: this.ctx.processGroups,
       sendUpdate: (pairs) => this.ctx.sendStatus(pairs),
       flow: this.ctx,
       log: (m) => this.ctx.log(m),

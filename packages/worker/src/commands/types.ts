@@ -4,6 +4,7 @@
  * transfer requests (`update_upload_file_write`, `update_read_file`, ...) through `request`.
  */
 import type { UpdatePair } from '../output/update-buffer.js';
+import type { ProcessGroupTracker } from '../process/orphan-guard.js';
 
 export type { UpdatePair };
 
@@ -29,6 +30,8 @@ export interface CommandContext {
   log(message: string): void;
   /** SIGTERM-to-SIGKILL grace period for interrupted processes, in ms. */
   readonly killGraceMs: number;
+  /** Where a command that spawns a process group reports it, so the group dies with the worker. */
+  readonly processGroups?: ProcessGroupTracker;
 }
 
 export interface WorkerCommand {

@@ -4,6 +4,7 @@
  * On Windows `taskkill /T` walks the tree (`/F` forces).
  */
 import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 
 export type TreeSignal = 'TERM' | 'KILL' | 'INT' | 'HUP' | 'QUIT' | 'USR1' | 'USR2';
 
@@ -26,4 +27,23 @@ export function treeAlive(pid: number, platform: NodeJS.Platform = process.platf
   try { process.kill(platform === 'win32' ? pid : -pid, 0); return true; } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/**
+ * True while a process of group `pgid` runs (POSIX). Unlike `treeAlive` it does not count zombies on
+ * Linux: killed orphans stay zombies until init reaps them, and in a container whose pid 1 does not
+ * reap they stay for good, though nothing of them runs. Elsewhere it is `treeAlive`.
+ */
+export function groupRunning(pgid: number, platform: NodeJS.Platform = process.platform): boolean {
+  if (platform !== 'linux') return treeAlive(pgid, platform);
+  if (!treeAlive(pgid, platform)) return false;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try { stat = readFileSync(`/proc/${entry}/stat`, 'utf8'); } catch { continue; }
+    // After the parenthesised command name: state, ppid, pgrp.
+    const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(pgrp) === pgid && state !== 'Z' && state !== 'X') return true;
+  }
+  return false;
 }

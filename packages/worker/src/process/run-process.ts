@@ -11,6 +11,7 @@ import { constants as osConstants } from 'node:os';
 import { buildEnvironment } from './env.js';
 import { signalTree, treeAlive, type TreeSignal } from './kill-tree.js';
 import { LogfileWatcher, DEFAULT_LOGFILE_POLL_MS } from './logfile-watcher.js';
+import type { ProcessGroupTracker } from './orphan-guard.js';
 import { shellQuote } from './shell-quote.js';
 import type { UpdatePair } from '../output/update-buffer.js';
 
@@ -46,6 +47,8 @@ export interface RunProcessOptions {
   flow?: { readonly congested: boolean; whenDrained(): Promise<void> };
   log?(message: string): void;
   platform?: NodeJS.Platform;
+  /** Told the command's process group when it starts and when it ended (so it dies with the worker). */
+  groups?: ProcessGroupTracker;
 }
 
 export const DEFAULT_KILL_GRACE_MS = 5000;
@@ -187,6 +190,8 @@ export class RunProcess {
       detached: this.platform !== 'win32', windowsHide: true, windowsVerbatimArguments: verbatim,
     });
     this.child = child;
+    // Its own group on POSIX (detached): the tracker makes sure the group ends if the worker dies.
+    if (child.pid !== undefined && this.platform !== 'win32') this.o.groups?.started(child.pid);
     child.stdin!.on('error', () => undefined); // the child may exit without reading its stdin
     child.stdin!.end(stdin ?? undefined);
     // Raw bytes: the command runner decodes them (or, for a master that wants bytes, never does).
@@ -253,6 +258,7 @@ export class RunProcess {
     const pid = this.child?.pid;
     // After a kill, nothing of the tree may outlive the command, even what ignored the first signal.
     if (this.killed && pid !== undefined && this.platform !== 'win32' && treeAlive(pid)) signalTree(pid, 'KILL', this.platform);
+    if (pid !== undefined && this.platform !== 'win32') this.o.groups?.ended(pid);
     if (this.o.sendRC !== false) {
       if (signal) this.header(`process killed by signal ${signalNumber(signal)}\n`);
       this.o.sendUpdate([['rc', rc]]);
