@@ -7,7 +7,10 @@
  *    scheduler's `runNow()`, what its cron does): it builds only when the source changed since its
  *    last build;
  *  - `singleBranch` with a file-path filter (`changeFilter.files`, a docs scheduler) and `treeStableTimer`: a burst of
- *    docs changes becomes one build at the newest revision, and a code-only change is not built.
+ *    docs changes becomes one build at the newest revision, and a code-only change is not built;
+ *  - a file filter with adversarial globs (many `*-`, repeated `**` + `/`) gets a push of 255-character
+ *    and 4 KiB paths: the master filters it and goes on answering (those globs were backtracking
+ *    RegExps that froze it at 100% CPU).
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -42,12 +45,17 @@ export default defineConfig({
       // Declarative file filter: some changed file is under docs/ (onlyFiles would ask for all of them).
       changeFilter: { project: 'web', files: 'docs/**' },
     }),
+    schedulers.singleBranch({
+      name: 'globs', branch: 'main', builderNames: ['globs'],
+      changeFilter: { project: 'globs', files: ['*-*-*-*-*-*-*-*.txt', '${'**/'.repeat(8)}x.md', '!${'*-'.repeat(12)}.c'] },
+    }),
   ],
   builders: [
     ${checkoutBuilder('up', repo)},
     ${checkoutBuilder('down', repo)},
     ${checkoutBuilder('night', repo)},
     ${checkoutBuilder('docs', repo)},
+    builder({ name: 'globs', workerNames: ['w0'], collapseRequests: false, steps: [steps.shell({ command: ['true'] })] }),
   ],
 });
 `);
@@ -127,5 +135,31 @@ export default defineConfig({
     const [b] = await master.get(['builders', 'docs']);
     const reqs = (await master.get(['buildrequests'])).filter((r) => r.builderid === b.builderid);
     assert.equal(reqs.length, 1, 'one build request for the docs builder');
+  });
+
+  it('a file filter with adversarial globs gets 255-character and 4 KiB paths from a hook and the master still answers', { timeout: 180_000 }, async () => {
+    // Every request has a deadline: a frozen master must fail the test, not hang it.
+    const http = async (path: string, init: RequestInit = {}) => {
+      const res = await fetch(`http://127.0.0.1:${master.ready.httpPort}${path}`, { ...init, signal: AbortSignal.timeout(60_000) });
+      assert.equal(res.status, 200, `${path}: ${res.status}`);
+      return res.json().catch(() => null) as Promise<any>;
+    };
+    const post = (revision: string, files: string[]) => http('/change_hook/base', {
+      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ project: 'globs', repository: repo, branch: 'main', revision, files: JSON.stringify(files), author: 'Dev <dev@example.org>' }).toString(),
+    });
+    const dashes = (n: number) => '-'.repeat(n);
+    const miss = [dashes(255), `${dashes(4096)}.tx`, `${'a/'.repeat(2048)}y.md`, `${dashes(255)}.c`];
+    await post('1'.repeat(40), miss);
+    await post('2'.repeat(40), [...miss, `${dashes(4090)}.txt`]);
+    const [builder] = (await http('/api/v2/builders?name=globs')).builders;
+    const builds = await waitUntil(async () => {
+      const b = (await http(`/api/v2/builders/${builder.builderid}/builds?complete=true`)).builds;
+      return b.length >= 1 ? b : null;
+    }, 'the build of the change with a matching path');
+    assert.equal(builds.length, 1, 'the change without a matching path started nothing');
+    const changes = (await http('/api/v2/changes?project=globs')).changes;
+    assert.deepEqual(changes.map((c: any) => [c.revision, c.files.length]), [['1'.repeat(40), 4], ['2'.repeat(40), 5]]);
+    assert.equal((await http('/api/v2/masters')).masters.length, 1, 'the API still answers');
   });
 });

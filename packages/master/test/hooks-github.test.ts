@@ -112,6 +112,22 @@ test('ping, unhandled events, deletions and new branches follow GitHub and Build
   assert.equal(badJson.status, 400);
 });
 
+test('property globs are fnmatch patterns that match 4 KiB payload keys without backtracking', async (t) => {
+  const longKey = `x${'-'.repeat(4096)}`;
+  const srv = await startHookServer(t, [createGithubHook({
+    // As RegExps the first took minutes on the long key: anyone who can post to the hook chooses the keys.
+    propertyWhitelist: ['github.repository.*-*-*-*-*-*-*-*-y', 'github.repository.[!d]*-*-*-*-*-*-*-*', 'github.repository.[d]efault_branc?'],
+  })]);
+  const payload = JSON.parse(fixture('github-push-new-branch.json'));
+  payload.repository[longKey] = 'long';
+  const res = await srv.post('github', JSON.stringify(payload), { 'x-github-event': 'push' });
+  assert.equal(res.status, 200);
+  const props = srv.changes[0]!.properties!;
+  assert.equal(props[`github.repository.${longKey}`], 'long');
+  assert.equal(props['github.repository.default_branch'], 'master');
+  assert.deepEqual(Object.keys(props).filter((k) => k.startsWith('github.')).sort(), ['github.repository.default_branch', `github.repository.${longKey}`]);
+});
+
 test('form-encoded payloads are accepted and their signature covers the encoded body', async (t) => {
   const srv = await startHookServer(t, [createGithubHook({ secret: SECRET })]);
   const body = new URLSearchParams({ payload: fixture('github-push.json') }).toString();

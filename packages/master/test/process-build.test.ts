@@ -2,6 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Results } from '../src/process/results.js';
 import { Interpolate } from '../src/process/renderables.js';
+import { steps as stepTypes } from '../src/steps/index.js';
+import type { StepFactory } from '../src/process/step-types.js';
 import { FakeWorker, builderConfig, buildsOf, cmdStep, makeEngine, submit, waitFor, workerConfig, type Engine } from './process-harness.js';
 
 /** The user steps of a build (after Buildbot's worker_preparation step 0, checked here). */
@@ -152,6 +154,32 @@ test('secrets are redacted from logs even when a secret is split across output c
     assert.match(text, /token is <token> and more/);
     assert.match(text, /partial line/);
     assert.match(text, /err <token>/);
+  } finally { await e.close(); }
+});
+
+test('a step parses command output with secrets redacted, also when a secret is split across updates', async () => {
+  const { e } = await setup([
+    stepTypes.setPropertyFromCommand({ name: 'prop', command: ['echo', Interpolate('%(secret:token)s')], property: 'value' }) as StepFactory,
+    stepTypes.setPropertyFromCommand({
+      name: 'fn', command: ['echo', Interpolate('%(secret:token)s')],
+      extract_fn: (rc, stdout, stderr) => ({ out: stdout.trim(), err: stderr.trim() }),
+    }) as StepFactory,
+  ], async ({ emit }) => {
+    emit(['stdout', 'TOP-SEC']);
+    emit(['stdout', 'RET"VALUE\n']);
+    emit(['stderr', ['TOP-SECRET"VAL', [], []]]);
+    emit(['stderr', ['UE\n', [0], [0]]]);
+    return { rc: 0 };
+  }, { secrets: { token: 'TOP-SECRET"VALUE' } });
+  try {
+    await submit(e, ['b']);
+    const build = await runOne(e, 'b');
+    const props = await e.data.getBuildProperties(build.buildid);
+    assert.deepEqual([props.value, props.out, props.err], [['<token>', 'SetPropertyFromCommand Step'], ['<token>', 'SetPropertyFromCommand Step'], ['<token>', 'SetPropertyFromCommand Step']]);
+    const [, step] = (await e.data.get(['builds', build.buildid, 'steps'])).items as any[];
+    const logs = (await e.data.get(['steps', step.stepid, 'logs'])).items as any[];
+    const changes = await e.data.getLogLines(logs.find((l) => l.name === 'property changes').logid, 0, 100);
+    assert.equal(changes, 'value: "<token>"\n');
   } finally { await e.close(); }
 });
 

@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { changeMatches, type ChangeFilterFields } from '../src/schedulers/change-filter.js';
-import { compileFileMatcher, globToRegExp } from '../src/schedulers/file-globs.js';
+import { compileFileMatcher, compileGlob, GlobError } from '../src/schedulers/file-globs.js';
 import { checkConfig } from '../src/config/normalise.js';
 import { formatIssue } from '../src/config/errors.js';
 import { tryLoadConfig } from '../src/config/load.js';
@@ -58,7 +58,7 @@ test('RegExps are tested against the whole path and functions get each path', ()
 });
 
 test('glob syntax: * ? [] {} ** and names matching at any depth or a whole directory', () => {
-  const m = (glob: string, path: string) => globToRegExp(glob).test(path);
+  const m = (glob: string, path: string) => compileGlob(glob)(path);
   assert.equal(m('*.md', 'a/b/c.md'), true);
   assert.equal(m('*.md', 'a.mdx'), false);
   assert.equal(m('docs/*.md', 'docs/a.md'), true);
@@ -78,6 +78,39 @@ test('glob syntax: * ? [] {} ** and names matching at any depth or a whole direc
   assert.equal(m('\\*.txt', '*.txt'), true);
   assert.equal(m('\\*.txt', 'x.txt'), false);
   assert.equal(compileFileMatcher(['!*.md'])('src/a.c'), true, 'a list of only exclusions matches everything else');
+});
+
+test('adversarial globs (seven and more `*-`, repeated `**/`) against 255-character and 4 KiB paths answer right, without backtracking', () => {
+  // As RegExps these took exponential time: seven `*-` against one 255-character path did not finish in two minutes.
+  const dashes = (n: number) => '-'.repeat(n);
+  const sevenDashes = compileGlob('*-*-*-*-*-*-*-*.txt');
+  assert.equal(sevenDashes(dashes(255)), false);
+  assert.equal(sevenDashes(`${dashes(250)}.txt`), true);
+  assert.equal(sevenDashes(`${'a-'.repeat(2000)}.txt`), true, 'a 4 KiB name');
+  assert.equal(sevenDashes(`${'a-'.repeat(2000)}.txt/`), true, 'a directory the pattern names');
+  assert.equal(sevenDashes(`${dashes(4096)}.tx`), false);
+  assert.equal(sevenDashes(`${dashes(3)}.txt`), false, 'fewer dashes than the pattern needs');
+  assert.equal(sevenDashes(`dir/${dashes(6)}a.txt`), false);
+  assert.equal(sevenDashes(`dir/${dashes(7)}.txt`), true, 'an unanchored pattern matches at any depth');
+  const twelve = compileGlob(`${'*-'.repeat(12)}*`);
+  assert.equal(twelve(dashes(11)), false);
+  assert.equal(twelve(dashes(4096)), true);
+  assert.equal(twelve(`${dashes(4095)}/x`), true, 'what is below a matching directory');
+  assert.equal(twelve(`x/${'ab'.repeat(2048)}`), false);
+
+  const deep = compileGlob(`${'**/'.repeat(10)}x.md`);
+  const dirs = (n: number) => 'a/'.repeat(n);
+  assert.equal(deep(`${dirs(128)}y.md`), false);
+  assert.equal(deep(`${dirs(2048)}x.md`), true);
+  assert.equal(deep('x.md'), true, 'each **/ also matches no directory');
+  assert.equal(compileGlob(`src/${'**/*'.repeat(8)}.c`)(`src/${dirs(2000)}b`), false);
+  assert.equal(compileGlob('{*-*-*-*-*-*-*-*-*.c,**/**/**/**/**/y}')(`${dashes(300)}/${dirs(1000)}z`), false);
+  assert.equal(compileGlob('[!a]*-*-*-*-*-*-*-?')(`b${dashes(4000)}`), true);
+  assert.equal(compileFileMatcher(['*-*-*-*-*-*-*-*.txt', `!${'**/'.repeat(8)}vendor/**`])(`vendor/${dashes(255)}.txt`), false);
+});
+
+test('a reversed class range is reported as a bad glob, not as a RegExp syntax error', () => {
+  assert.throws(() => compileGlob('[z-a].c'), (err: Error) => err instanceof GlobError && /range z-a .* out of order \(write a-z\)/.test(err.message));
 });
 
 const issues = (changeFilter: unknown) =>

@@ -66,6 +66,8 @@ export interface FakeOptions {
   /** A real connected worker: commands go to it instead of the responder (end-to-end tests). */
   liveWorker?: RemoteWorker;
   builderName?: string;
+  /** Secrets' redaction, as the build's runtime does it (default: none). */
+  redact?: (text: string) => string;
 }
 
 export class FakeRuntime implements StepRuntime {
@@ -217,6 +219,7 @@ export class FakeRuntime implements StepRuntime {
     return res;
   }
 
+  redact(t: string) { return this.opts.redact ? this.opts.redact(t) : t; }
   async setStateString(t: string) { this.stateStrings.push(t); }
   async updateSummary(s: { step?: string; build?: string }) { this.summaries.push(s); }
   async addURL(name: string, url: string) { this.urls.push([name, url]); }

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { steps } from '../src/steps/index.js';
 import { commandSummary } from '../src/steps/base-shell.js';
 import { Results } from '../src/process/results.js';
+import { Redactor } from '../src/process/redactor.js';
 import { FakeRuntime } from './steps-fake-runtime.js';
 
 describe('commandSummary', () => {
@@ -24,6 +25,17 @@ describe('commandSummary', () => {
     assert.equal(commandSummary('  make   all install '), "'make all ...'");
     assert.equal(commandSummary('make'), "'make'");
     assert.equal(commandSummary([['make', ['-j4']], 7 as unknown as string]), "'make -j4'");
+  });
+
+  it('summarises a command holding a secret from its redacted words, never from part of the secret', () => {
+    const r = new Redactor();
+    r.addSecret('pw', 'alpha beta gamma');
+    const redact = (t: string) => r.redact(t);
+    assert.equal(commandSummary('echo alpha beta gamma', redact), "'echo <pw>'", 'the first two words would be "echo alpha"');
+    assert.equal(commandSummary('curl -u admin:alpha beta gamma https://x', redact), "'curl -u ...'");
+    assert.equal(commandSummary('login alpha beta gamma now', redact), "'login <pw> ...'");
+    assert.equal(commandSummary(['login', 'alpha', 'beta gamma'], redact), "'login <pw>'", 'a secret split over list items');
+    assert.equal(commandSummary(['make', 'test', 'alpha'], redact), "'make test ...'", 'words without a secret stay as Buildbot shows them');
   });
 
   it('is null for a command without words', () => {

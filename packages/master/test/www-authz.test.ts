@@ -27,6 +27,16 @@ test('rules limited to builder and branch patterns need every target builder and
   assert.equal(a.allows(dev, 'view'), false, 'a builder-limited rule never grants view');
 });
 
+test('branch patterns with many stars decide on a 4 KiB branch name from a request without backtracking', () => {
+  // As RegExps (`^.*-.*-...$`) these took minutes on such a name; the name comes from a force request.
+  const a = new Authz({ rules: [{ actions: ['force'], roles: ['dev'], branches: ['*-*-*-*-*-*-*-*-y', 'rel-*-*-*-*-*-*-*-*-?'] }] });
+  const dev = user(['dev']);
+  assert.equal(a.allows(dev, 'force', { branches: ['-'.repeat(4096)] }), false);
+  assert.equal(a.allows(dev, 'force', { branches: [`${'-'.repeat(4096)}y`] }), true);
+  assert.equal(a.allows(dev, 'force', { branches: [`rel${'-'.repeat(4096)}\n`] }), false, '* and ? match no line end, as before');
+  assert.equal(a.allows(dev, 'force', { branches: [`rel${'-/'.repeat(2048)}-z`] }), true, '* crosses / in branch names');
+});
+
 test('malformed rules are refused with the path of the mistake', () => {
   assert.throws(() => new Authz({ rules: [{ actions: ['launch' as any], roles: ['x'] }] }), /www\.authz\.rules\[0\]\.actions/);
   assert.throws(() => new Authz({ rules: [{ actions: '*', roles: 'x' as any }] }), /www\.authz\.rules\[0\]\.roles/);

@@ -1,32 +1,49 @@
 /**
- * Removes secret values from text, replacing each with `<name>` as Buildbot does.
+ * Removes secret values from text, replacing each with `<name>` as Buildbot does, in every form
+ * mastro writes them (./secret-forms.ts: as given, JSON-escaped, shell-quoted), also when line ends
+ * were inserted or changed inside them (cut at the worker's `max_line_length`, CRLF stored as LF).
  * Log output arrives in chunks, so a secret may be split across two chunks: a RedactingStream keeps
- * the last (longest secret length - 1) characters back until the next chunk or the end, and only
- * emits text in which no secret can still be completed.
+ * the last (longest match - 1) characters back until the next chunk or the end, and only emits text
+ * in which no secret can still be completed.
  */
+import { LINE_ENDS, longestLineEndRun, secretForms } from './secret-forms.js';
+
+/** Shortest form redacted: one or two characters would shred every log and reveal more than they hide. */
+const MIN_FORM_LENGTH = 3;
+
 export class Redactor {
   private readonly secrets = new Map<string, string>(); // value -> name
+  private readonly forms = new Map<string, string>(); // form without line ends -> name
   private pattern: RegExp | null = null;
   private maxLen = 0;
   /** Bumped whenever the set changes so streams can notice a new, longer secret. */
   version = 0;
 
   addSecret(name: string, value: string): void {
-    // Very short values (one or two characters) would shred every log and reveal more than they hide.
-    if (value.length < 3 || this.secrets.get(value) === name) return;
+    if (value.length < MIN_FORM_LENGTH || this.secrets.get(value) === name) return;
     this.secrets.set(value, name);
-    const values = [...this.secrets.keys()].sort((a, b) => b.length - a.length);
-    this.pattern = new RegExp(values.map(escapeRegExp).join('|'), 'g');
-    this.maxLen = values[0].length;
+    let run = 0;
+    for (const [v, n] of this.secrets) {
+      run = Math.max(run, longestLineEndRun(v));
+      for (const f of secretForms(v)) if (f.length >= MIN_FORM_LENGTH) this.forms.set(f, n);
+    }
+    if (this.forms.size === 0) return;
+    // Between two characters of a form: twice the longest run of line ends a secret has (each may
+    // have become CRLF) and one more (a cut at the line limit); at least two. A longer run ends a match.
+    const gap = Math.max(2, 2 * run + 1);
+    const values = [...this.forms.keys()].sort((a, b) => b.length - a.length);
+    this.pattern = new RegExp(values.map((f) => f.split('').map(escapeRegExp).join(`[\\r\\n]{0,${gap}}`)).join('|'), 'g');
+    this.maxLen = values[0]!.length + (values[0]!.length - 1) * gap;
     this.version++;
   }
 
   get hasSecrets(): boolean { return this.pattern !== null; }
-  get maxSecretLength(): number { return this.maxLen; }
+  /** The longest text one match can cover (a form with line ends in every gap). */
+  get maxMatchLength(): number { return this.maxLen; }
 
   redact(text: string): string {
     if (!this.pattern || !text) return text;
-    return text.replace(this.pattern, (m) => `<${this.secrets.get(m)}>`);
+    return text.replace(this.pattern, (m) => `<${this.nameOf(m)}>`);
   }
 
   /** Internal to RedactingStream: finds matches in `text`. */
@@ -34,7 +51,8 @@ export class Redactor {
     return this.pattern ? new RegExp(this.pattern.source, 'g') : null;
   }
 
-  nameOf(value: string): string { return this.secrets.get(value) ?? 'secret'; }
+  /** The name of the secret a match is a form of. */
+  nameOf(match: string): string { return this.forms.get(match.replace(LINE_ENDS, '')) ?? 'secret'; }
 
   stream(): RedactingStream { return new RedactingStream(this); }
 }
@@ -53,7 +71,7 @@ export class RedactingStream {
       return out;
     }
     const buf = this.pending + chunk;
-    let cut = buf.length - (this.redactor.maxSecretLength - 1);
+    let cut = buf.length - (this.redactor.maxMatchLength - 1);
     if (cut <= 0) { this.pending = buf; return ''; }
     const re = this.redactor.matcher()!;
     let out = '';

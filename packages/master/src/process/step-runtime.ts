@@ -187,8 +187,10 @@ export class StepRuntimeImpl implements StepRuntime {
       throw new Error(`command output exceeded maxCollectBytes (${maxCollect} bytes); raise the step's maxCollectBytes or write the output to a file`);
     }
     const out: StepCommandResult = { ...result };
-    if (opts.collectStdout) out.stdout = collected.stdout.join('');
-    if (opts.collectStderr) out.stderr = collected.stderr.join('');
+    // Redacted as a whole, so a secret split across updates is found; what steps parse from the
+    // output (properties, extract_fn) then never holds a secret.
+    if (opts.collectStdout) out.stdout = this.redact(collected.stdout.join(''));
+    if (opts.collectStderr) out.stderr = this.redact(collected.stderr.join(''));
     return out;
   }
 
@@ -198,6 +200,8 @@ export class StepRuntimeImpl implements StepRuntime {
   interruptAll(reason: string): void {
     for (const cmd of this.running) cmd.interrupt(reason).catch((err) => this.log.warn({ err }, 'interrupting a command failed'));
   }
+
+  redact(text: string): string { return this.host.redactor.redact(text); }
 
   async setStateString(text: string): Promise<void> {
     await this.host.data.updates.setStepStateString(this.stepid, this.host.redactor.redact(text));

@@ -154,7 +154,7 @@ export interface RunCommandOptions {
 }
 
 export interface StepCommandResult extends CommandResult {
-  /** Only when collectStdout / collectStderr was asked for (already redacted? no: raw, for property parsing). */
+  /** Only when collectStdout / collectStderr was asked for; secrets redacted (as Buildbot cleans updates before collecting). */
   stdout?: string;
   stderr?: string;
 }
@@ -228,6 +228,12 @@ export interface StepRuntime {
   /** Same routing and interruption for the file-transfer calls: `rt.runRemote((w, b, cb) => w.uploadFile(b, {...}, cb))`. */
   runRemote(start: (worker: RemoteWorker, builderName: string, callbacks: CommandCallbacks) => RunningCommand, opts?: RunCommandOptions): Promise<StepCommandResult>;
 
+  /**
+   * The text with every form of every secret used so far replaced by `<name>`: for what a step
+   * derives from text that may hold a secret (a summary from a command's words). Logs, state
+   * strings, summaries, URLs' names and collected output are redacted already.
+   */
+  redact(text: string): string;
   /** Short text shown on the running step ("compiling", "3 tests failed"). */
   setStateString(text: string): Promise<void>;
   /** Final summary of the step (replaces descriptionDone) and optionally a contribution to the build summary. */

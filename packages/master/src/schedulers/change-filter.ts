@@ -50,7 +50,7 @@ export function fieldMatches(matcher: FieldMatcher, value: string | null | undef
   return matcher === v;
 }
 
-// File matchers compiled once per filter object (globs become RegExps), not once per change.
+// File matchers compiled once per filter object (globs become linear-time predicates), not once per change.
 const compiledFiles = new WeakMap<ChangeFilterFields, { any: PathPredicate | null; all: PathPredicate | null }>();
 
 function fileMatchers(filter: ChangeFilterFields) {

@@ -90,10 +90,17 @@ export async function renderInvocation(rt: StepRuntime, o: ShellCommandOptions, 
  * Short display form of a command for a step summary, by Buildbot's command_to_string rules: a
  * string is split on whitespace; up to two words are shown whole (`'make test'`), longer commands
  * as their first two words and an ellipsis (`'sh -c ...'`). null when there are no words.
+ *
+ * `redact` removes secrets: when the command holds one, the words are those of the redacted
+ * command (`'curl -u <token> ...'`), so no summary shows part of a secret that the words cut
+ * (a secret with a space, or split over two list items, is never matched word by word).
  */
-export function commandSummary(command: unknown): string | null {
-  const words = typeof command === 'string' ? command.split(/\s+/).filter(Boolean)
+export function commandSummary(command: unknown, redact: (text: string) => string = (t) => t): string | null {
+  let words = typeof command === 'string' ? command.split(/\s+/).filter(Boolean)
     : Array.isArray(command) ? command.flat(Infinity).filter((w): w is string => typeof w === 'string') : [];
+  const joined = words.join(' ');
+  const redacted = redact(joined);
+  if (redacted !== joined) words = redacted.split(/\s+/).filter(Boolean);
   if (!words.length) return null;
   return words.length < 3 ? `'${words.join(' ')}'` : `'${words.slice(0, 2).join(' ')} ...'`;
 }
@@ -105,7 +112,7 @@ export function commandSummary(command: unknown): string | null {
  * wins (the engine composes it); a command without words leaves the summary to the engine too.
  */
 export async function setCommandSummary(rt: StepRuntime, options: Readonly<StepOptions>, command: unknown, result: Result): Promise<void> {
-  const text = commandSummary(command);
+  const text = commandSummary(command, (t) => rt.redact(t));
   if (text !== null) await setSummary(rt, options, text, result);
 }
 

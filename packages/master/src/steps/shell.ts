@@ -14,7 +14,7 @@ export class ShellStep extends BaseStep<ShellOptions> implements BuildStep {
   async run(rt: StepRuntime): Promise<Result> {
     const inv = await renderInvocation(rt, this.options);
     // While running, a user description stays (the engine shows it); otherwise show the command.
-    const running = commandSummary(inv.command);
+    const running = commandSummary(inv.command, (t) => rt.redact(t));
     if (this.options.description === undefined && running !== null) await rt.setStateString(running);
     const { result } = await runShellWithRules(rt, this.options, inv);
     // Like Buildbot, the final summary is the command (a description only describes the running step).

@@ -8,6 +8,7 @@ import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import type { ForgeDiscovery, MirrorRepositorySpec } from './options.js';
 import { redactUrl } from '../redact.js';
 import { authorizationHeader, extraHeaderConfig } from '../git-credentials.js';
+import { compileWildcard } from '../../util/glob-match.js';
 
 export interface MirrorRepository {
   name: string;
@@ -30,18 +31,13 @@ export function explicitRepositories(list: ReadonlyArray<string | MirrorReposito
   return list.map((r) => (typeof r === 'string' ? { url: r, name: nameFromUrl(r) } : { ...r, name: r.name ?? nameFromUrl(r.url) }));
 }
 
-function globToRegExp(pattern: string): RegExp {
-  const src = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]');
-  return new RegExp(`^${src}$`);
-}
-
 /** Bare repositories (directories with a HEAD file) matching a glob in its last path segment. */
 export async function globRepositories(glob: string, baseDir: string): Promise<MirrorRepository[]> {
   const abs = isAbsolute(glob) ? glob : resolve(baseDir, glob);
   const dir = dirname(abs);
   if (/[*?]/.test(dir)) throw new Error(`mirrorPoller.glob: wildcards are allowed only in the last path segment, got ${glob}`);
-  const re = globToRegExp(basename(abs));
-  const names = (await readdir(dir)).filter((n) => re.test(n)).sort();
+  const matches = compileWildcard(basename(abs), 'slash');
+  const names = (await readdir(dir)).filter(matches).sort();
   const out: MirrorRepository[] = [];
   for (const n of names) {
     const path = join(dir, n);

@@ -6,6 +6,7 @@
  */
 import type { AddChangeInput } from '../../data/updates-api.js';
 import { ReplayGuard, type ReplayGuardOptions } from './replay-guard.js';
+import { compileFnmatch } from '../../util/glob-match.js';
 
 /** An HTTP request as a dialect sees it: header names lower-case, the raw body (signatures cover its bytes). */
 export interface HookRequest {
@@ -108,17 +109,18 @@ export function epochSeconds(date: unknown): number {
   return Math.floor(Date.now() / 1000);
 }
 
-/** Buildbot's PullRequestMixin.extractProperties: flattened `base.key.sub` values whose names match one of the globs. */
+/** Buildbot's PullRequestMixin.extractProperties: flattened `base.key.sub` values whose names match one of the globs (fnmatch). */
 export function extractProperties(payload: unknown, basename: string, globs: readonly string[], deny: readonly string[] = []): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   if (!globs.length) return out;
-  const res = globs.map((g) => new RegExp(`^${g.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`));
+  // Linear-time matchers: the names are keys of a payload anyone can post.
+  const matchers = globs.map(compileFnmatch);
   const walk = (base: string, obj: Record<string, unknown>) => {
     for (const [k, v] of Object.entries(obj)) {
       const name = `${base}.${k}`;
       if (deny.includes(name)) continue;
       if (v && typeof v === 'object' && !Array.isArray(v)) walk(name, v as Record<string, unknown>);
-      else if (res.some((r) => r.test(name))) out[name] = v;
+      else if (matchers.some((m) => m(name))) out[name] = v;
     }
   };
   if (payload && typeof payload === 'object') walk(basename, payload as Record<string, unknown>);
