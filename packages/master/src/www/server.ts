@@ -81,21 +81,14 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpSer
     frameworkErrors,
     clientErrorHandler,
   });
-  // Form bodies (Buildbot's base hook and `sendchange` post urlencoded forms); the raw bytes are kept for signature checks.
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer' }, (req, body, done) => {
-    (req as any).rawBody = body;
-    (req as any).isFormBody = true;
+  // Form bodies (the change hooks read their raw bodies themselves: hooks/routes.ts).
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer' }, (_req, body, done) => {
     const out: Record<string, string[]> = {};
     for (const [k, v] of new URLSearchParams((body as Buffer).toString('utf8'))) (out[k] ??= []).push(v);
     done(null, out);
   });
-  // Webhooks of other content types reach their dialect as raw bytes.
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, (req, body, done) => {
-    (req as any).rawBody = body;
-    done(null, body);
-  });
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
-    (req as any).rawBody = body;
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) => {
     if (!(body as Buffer).length) return done(null, {});
     try { done(null, JSON.parse((body as Buffer).toString('utf8'))); } catch {
       const err = new Error('request body is not valid JSON') as Error & { statusCode: number; jsonrpc: number };

@@ -36,6 +36,26 @@ function firstString(v: unknown, isForm: boolean): string | undefined {
   return typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v);
 }
 
+/**
+ * The fields of a `base` hook body: Buildbot's form encoding (every field a list of strings) or a
+ * JSON object; other bodies have none (the fields may then come from the query string).
+ */
+function readBaseBody(raw: Buffer | undefined, contentType: string | undefined): { fields: Record<string, unknown> | null; isForm: boolean } {
+  const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  if (!raw?.length) return { fields: null, isForm: false };
+  if (type === 'application/x-www-form-urlencoded') {
+    const out: Record<string, string[]> = {};
+    for (const [k, v] of new URLSearchParams(raw.toString('utf8'))) (out[k] ??= []).push(v);
+    return { fields: out, isForm: true };
+  }
+  if (type !== 'application/json') return { fields: null, isForm: false };
+  let parsed: unknown;
+  try { parsed = JSON.parse(raw.toString('utf8')); } catch (err) {
+    throw new HookInputError(`the request body is not valid JSON (${(err as Error).message}); send form fields or a JSON object`);
+  }
+  return { fields: parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? parsed as Record<string, unknown> : null, isForm: false };
+}
+
 function unknownDialect(name: string): string {
   return `The dialect specified, '${name}', wasn't enabled in www.changeHooks (known: base, ${Object.keys(CHANGE_HOOK_FACTORIES).join(', ')})`;
 }
@@ -92,11 +112,10 @@ export function registerChangeHooks(app: FastifyInstance, updates: Updates, opts
   warnIfOpen(opts);
 
   const base = async (req: FastifyRequest, reply: FastifyReply) => {
-    const body: any = req.body ?? {};
     const query: any = req.query ?? {};
-    const isForm = !!(req as any).isFormBody;
     try {
-      const change = readBaseHook({ field: (n) => (typeof body === 'object' && !Buffer.isBuffer(body) && n in body ? firstString(body[n], isForm) : firstString(query[n], true)) });
+      const { fields: body, isForm } = readBaseBody(req.body as Buffer | undefined, req.headers['content-type']);
+      const change = readBaseHook({ field: (n) => (body && n in body ? firstString(body[n], isForm) : firstString(query[n], true)) });
       await addChange(change);
       return reply.code(200).type('text/plain').send('1 change found');
     } catch (err) {
@@ -128,7 +147,7 @@ export function registerChangeHooks(app: FastifyInstance, updates: Updates, opts
     }
     const dialect = dialects.get(name)?.dialect;
     if (!dialect) return reply.code(404).type('text/plain').send(unknownDialect(name));
-    const rawBody: Buffer = (req as any).rawBody ?? Buffer.alloc(0);
+    const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     try {
       const r = await handleHookRequest(dialect, { method: req.method, headers: req.headers, query: req.query as Record<string, string | undefined>, body: rawBody }, addChange);
       return reply.code(r.status).send(r.body);
@@ -137,9 +156,17 @@ export function registerChangeHooks(app: FastifyInstance, updates: Updates, opts
       return reply.code(500).send({ message: 'Error processing changes; see the master log' });
     }
   };
-  app.post('/change_hook', handler);
-  app.post('/change_hook/:dialect', handler);
-  app.get('/change_hook/:dialect', handler);
+  // Every body reaches the hooks as its raw bytes, whatever its content type: signatures are
+  // checked on those bytes before anything parses them, and each dialect names the content types
+  // it takes (the server's own parsers would refuse bad JSON, or turn text/plain into a string,
+  // before a signature was ever looked at).
+  void app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+    scope.post('/change_hook', handler);
+    scope.post('/change_hook/:dialect', handler);
+    scope.get('/change_hook/:dialect', handler);
+  });
   return {
     prepare(config) {
       const next = buildState({ ...config, dialects: opts.dialects }, state);
