@@ -17,6 +17,7 @@ import { DataConnector } from '../src/data/connector.js';
 import { createHttpServer, type HttpServer } from '../src/www/index.js';
 import { hubSignature256 } from '../src/www/hooks/signature.js';
 import { fixture } from './support/hooks-server.js';
+import { engines } from './support/db.js';
 
 const SECRET = 'gh-secret';
 
@@ -84,3 +85,58 @@ describe('what a dialect receives', () => {
     assert.equal(r.body.changes?.length, 2);
   });
 });
+
+for (const engine of engines()) {
+  describe(`replayed deliveries (${engine.name})`, () => {
+    test('the same signed body under a new delivery id, or with none, records nothing more', async (t) => {
+      const e = await startEnv(await engine.open());
+      t.after(async () => { await e.server.close(); await e.db.close(); });
+      const body = fixture('github-push.json');
+      const sig = { 'x-hub-signature-256': hubSignature256(SECRET, body) };
+      const first = await github(e, body, { ...sig, 'x-github-delivery': 'd-1' });
+      assert.equal(first.status, 200, JSON.stringify(first.body));
+      assert.equal(first.body.changes?.length, 2);
+      for (const headers of [{ ...sig, 'x-github-delivery': 'd-2' }, sig]) {
+        const again = await github(e, body, headers);
+        assert.equal(again.status, 200, JSON.stringify(again.body));
+        assert.deepEqual(again.body.changes, []);
+        assert.match(again.body.message, /already received; ignored/);
+      }
+      assert.equal(await changeCount(e), 2);
+    });
+
+    test('ten copies of one signed delivery sent at once record it once', async (t) => {
+      const e = await startEnv(await engine.open());
+      t.after(async () => { await e.server.close(); await e.db.close(); });
+      const body = fixture('github-push.json');
+      const rs = await Promise.all(Array.from({ length: 10 }, (_, i) => github(e, body, { 'x-hub-signature-256': hubSignature256(SECRET, body), 'x-github-delivery': `copy-${i}` })));
+      assert.deepEqual(rs.map((r) => r.status), Array(10).fill(200));
+      assert.equal(rs.filter((r) => r.body.changes?.length === 2).length, 1, JSON.stringify(rs.map((r) => r.body.message)));
+      assert.equal(await changeCount(e), 2);
+    });
+
+    test('a delivery recorded before the server restarted on the same database is still refused', async (t) => {
+      const db = await engine.open();
+      t.after(() => db.close());
+      const body = fixture('github-push.json');
+      const gitlabBody = fixture('gitlab-push.json');
+      const sig = { 'x-hub-signature-256': hubSignature256(SECRET, body) };
+      const glHeaders = { 'x-gitlab-event': 'Push Hook', 'x-gitlab-event-uuid': `uuid-${randomBytes(4).toString('hex')}` };
+      const hooks = { github: { secret: SECRET }, gitlab: {} };
+      const before = await startEnv(db, hooks);
+      assert.equal((await github(before, body, { ...sig, 'x-github-delivery': 'before-restart' })).body.changes?.length, 2);
+      const gl = await fetch(`${before.base}/change_hook/gitlab`, { method: 'POST', body: gitlabBody, headers: { 'content-type': 'application/json', ...glHeaders } });
+      assert.equal(gl.status, 200);
+      const recorded = await changeCount(before);
+      await before.server.close();
+      const after = await startEnv(db, hooks);
+      t.after(() => after.server.close());
+      const again = await github(after, body, { ...sig, 'x-github-delivery': 'after-restart' });
+      assert.deepEqual(again.body.changes, [], JSON.stringify(again.body));
+      assert.match(again.body.message, /already received; ignored/);
+      const glAgain = await fetch(`${after.base}/change_hook/gitlab`, { method: 'POST', body: gitlabBody, headers: { 'content-type': 'application/json', ...glHeaders } });
+      assert.match(((await glAgain.json()) as { message: string }).message, /already received; ignored/);
+      assert.equal(await changeCount(after), recorded);
+    });
+  });
+}

@@ -123,7 +123,10 @@ export interface WwwOptions {
   host?: string;
   /** Largest accepted request body in bytes. Default 1 MiB. */
   bodyLimit?: number;
-  /** Enabled change-hook dialects and their options, e.g. `{ base: {}, github: { secret: '...' } }`. */
+  /**
+   * Enabled change-hook dialects and their options, e.g. `{ base: {}, github: { secret: '...' } }`. The forge
+   * dialects also take `replay: { ttlSeconds, maxEntries }` (www/hooks/replay-guard.ts: default 3 days, 100000).
+   */
   changeHooks?: Record<string, Record<string, unknown>>;
   /** Who may log in and how (local users, API tokens, OAuth2). Read by src/www/auth/options.ts. */
   auth?: WwwAuthOptions;

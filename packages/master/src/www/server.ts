@@ -122,7 +122,10 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpSer
     enabled: enabled ?? {}, auth, host: opts.host ?? HTTP_DEFAULTS.host,
     authOptions: { masterDir, usersStore: security.authn.store, burst: limits.loginBurst, refillPerSecond: limits.loginRefillPerSecond },
   });
-  const hooks = registerChangeHooks(app, opts.data.updates, { ...hookConfig(config?.www?.changeHookAuth ?? opts.changeHookAuth, opts.changeHooks, security.authn.options), dialects: opts.changeHookDialects });
+  const hooks = registerChangeHooks(app, opts.data.updates, {
+    ...hookConfig(config?.www?.changeHookAuth ?? opts.changeHookAuth, opts.changeHooks, security.authn.options), dialects: opts.changeHookDialects,
+    deliveries: db?.hookDeliveries ?? null, onError: (err, what) => app.log.warn({ err }, `${what} failed; the next delivery tries again`),
+  });
   const closeWs = registerWebSocket(app, { mq: opts.mq ?? opts.data.mq, security, control }, opts.ws);
   if (opts.configure) await opts.configure(app, { security });
   await app.listen({ port: opts.port ?? HTTP_DEFAULTS.port, host: opts.host ?? HTTP_DEFAULTS.host });

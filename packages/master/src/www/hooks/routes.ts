@@ -3,7 +3,8 @@
  * (404 otherwise); accepted changes go through `updates.addChange`.
  *  - `base` answers like Buildbot: 200 "<n> change found" (Buildbot 3.7 means 202, but writes the body
  *    first, so its clients get 200), 400 with the reason for bad input.
- *  - github, gitlab, gerrit (./dialects.ts) answer through `handleHookRequest` (signatures, replays, body limits).
+ *  - github, gitlab, gerrit (./dialects.ts) answer through `handleHookRequest` (signatures, replays, body limits);
+ *    with the database's hook_deliveries table their replay keys outlive a restart (./stored-replay-guard.ts).
  * With `www.changeHookAuth` every request must first pass HTTP Basic authentication (./hook-auth.ts):
  * 401 with a WWW-Authenticate challenge otherwise, 429 when an address or user name failed too often.
  * Dialect secrets are checked after it, so a forge webhook needs both.
@@ -15,12 +16,19 @@ import { readBaseHook } from './base.js';
 import { CHANGE_HOOK_FACTORIES, handleHookRequest, type ChangeHookDialect } from './dialects.js';
 import { ChangeHookAuth, changeHookAuthWarning, HOOK_AUTH_CHALLENGE, type HookAuthOptions } from './hook-auth.js';
 import type { ChangeHookAuthEntry } from '../../config/types.js';
+import type { HookDeliveriesTable } from '../../db/tables/hook-deliveries.js';
+import type { DeliveryMemory } from './replay-guard.js';
+import { StoredReplayGuard } from './stored-replay-guard.js';
 
 export interface ChangeHookOptions {
   /** Enabled dialects and their options, e.g. `{ base: {}, github: { secret } }` (the config's `www.changeHooks`). */
   enabled: Record<string, Record<string, unknown> | boolean | undefined>;
   /** Extra or replacement dialect implementations, by name. */
   dialects?: Record<string, ChangeHookDialect>;
+  /** The database's hook_deliveries table: replay keys outlive a restart. None = each dialect's memory only. */
+  deliveries?: HookDeliveriesTable | null;
+  /** Told about failures nobody waits for (cleaning old replay keys). */
+  onError?: (err: unknown, what: string) => void;
   /** `www.changeHookAuth`: credentials every hook request must carry; none/null = open, false = open on purpose. */
   auth?: readonly ChangeHookAuthEntry[] | false | null;
   /** Where password files and users come from, and the failed-attempt limits (see hook-auth.ts). */
@@ -61,13 +69,16 @@ function unknownDialect(name: string): string {
 }
 
 /** The parts of the options a reconfig may change (everything but the dialect implementations). */
-export type ChangeHookConfig = Omit<ChangeHookOptions, 'dialects'>;
+export type ChangeHookConfig = Omit<ChangeHookOptions, 'dialects' | 'deliveries' | 'onError'>;
 
 /** What the hook routes read per request; replaced as a whole by a reconfig. */
 interface HookState {
   enabled: ChangeHookOptions['enabled'];
-  /** Dialect objects with the options they were built from (kept when those stay the same: they hold replay memory). */
-  dialects: Map<string, { key: string; dialect: ChangeHookDialect }>;
+  /**
+   * Dialect objects with the options they were built from and where their replay keys live (kept
+   * when the options stay the same: without a database that memory is all there is).
+   */
+  dialects: Map<string, { key: string; dialect: ChangeHookDialect; memory: DeliveryMemory }>;
   auth: ChangeHookAuth | null;
   authKey: string;
 }
@@ -84,15 +95,19 @@ export interface ChangeHooks {
 
 function buildState(opts: ChangeHookOptions, prev: HookState | null): HookState {
   const dialects: HookState['dialects'] = new Map();
+  const withMemory = (key: string, dialect: ChangeHookDialect) => ({
+    key, dialect,
+    memory: opts.deliveries ? new StoredReplayGuard(opts.deliveries, dialect.name, { ...dialect.replay, onError: opts.onError }) : dialect.replayGuard,
+  });
   for (const [name, options] of Object.entries(opts.enabled)) {
     if (name === 'base' || options === undefined || options === false) continue;
     const given = opts.dialects?.[name];
     const factory = CHANGE_HOOK_FACTORIES[name];
     const key = JSON.stringify(options);
     const kept = prev?.dialects.get(name);
-    if (given) dialects.set(name, { key, dialect: given });
-    else if (kept?.key === key) dialects.set(name, kept);
-    else if (factory) dialects.set(name, { key, dialect: factory(typeof options === 'object' ? options : {}) });
+    if (kept?.key === key && (!given || kept.dialect === given)) dialects.set(name, kept);
+    else if (given) dialects.set(name, withMemory(key, given));
+    else if (factory) dialects.set(name, withMemory(key, factory(typeof options === 'object' ? options : {})));
     else throw new Error(unknownDialect(name).replace("wasn't enabled in www.changeHooks", 'is not a change hook dialect mastro has'));
   }
   const a = opts.authOptions;
@@ -145,11 +160,11 @@ export function registerChangeHooks(app: FastifyInstance, updates: Updates, opts
       if (enabled.base === undefined || enabled.base === false) return reply.code(404).type('text/plain').send(unknownDialect(name));
       return base(req, reply);
     }
-    const dialect = dialects.get(name)?.dialect;
-    if (!dialect) return reply.code(404).type('text/plain').send(unknownDialect(name));
+    const entry = dialects.get(name);
+    if (!entry) return reply.code(404).type('text/plain').send(unknownDialect(name));
     const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     try {
-      const r = await handleHookRequest(dialect, { method: req.method, headers: req.headers, query: req.query as Record<string, string | undefined>, body: rawBody }, addChange);
+      const r = await handleHookRequest(entry.dialect, { method: req.method, headers: req.headers, query: req.query as Record<string, string | undefined>, body: rawBody }, addChange, entry.memory);
       return reply.code(r.status).send(r.body);
     } catch (err) {
       req.log.error({ err, dialect: name }, 'adding changes from web hook failed');
@@ -169,7 +184,7 @@ export function registerChangeHooks(app: FastifyInstance, updates: Updates, opts
   });
   return {
     prepare(config) {
-      const next = buildState({ ...config, dialects: opts.dialects }, state);
+      const next = buildState({ ...config, dialects: opts.dialects, deliveries: opts.deliveries, onError: opts.onError }, state);
       return { commit: () => { state = next; warnIfOpen(config); } };
     },
   };
