@@ -36,16 +36,23 @@ export interface DeliveryClaim {
   release(): Promise<void>;
 }
 
+/** What is wrong with a dialect's `replay` options: [option ('' = the whole object), message] pairs. */
+export function replayOptionIssues(o: unknown): Array<[string, string]> {
+  if (o === undefined || o === null) return [];
+  if (typeof o !== 'object' || Array.isArray(o)) return [['', 'must be an object { ttlSeconds?, maxEntries? }']];
+  const r = o as Record<string, unknown>;
+  const issues: Array<[string, string]> = [];
+  for (const k of Object.keys(r)) if (k !== 'ttlSeconds' && k !== 'maxEntries' && k !== 'now') issues.push([k, 'is not an option (options: ttlSeconds, maxEntries)']);
+  if (r.ttlSeconds !== undefined && !(typeof r.ttlSeconds === 'number' && r.ttlSeconds > 0)) issues.push(['ttlSeconds', `must be a number of seconds above 0, got ${JSON.stringify(r.ttlSeconds)}`]);
+  if (r.maxEntries !== undefined && !(Number.isSafeInteger(r.maxEntries) && (r.maxEntries as number) >= 1)) issues.push(['maxEntries', `must be an integer of at least 1, got ${JSON.stringify(r.maxEntries)}`]);
+  return issues;
+}
+
 /** The replay options of a dialect, checked: a mistake names `changeHooks.<dialect>.replay.<option>`. */
 export function replayOptions(dialect: string, o: unknown): ReplayGuardOptions {
-  if (o === undefined || o === null) return {};
-  const where = `changeHooks.${dialect}.replay`;
-  if (typeof o !== 'object' || Array.isArray(o)) throw new Error(`${where} must be an object { ttlSeconds?, maxEntries? }`);
-  const r = o as Record<string, unknown>;
-  for (const k of Object.keys(r)) if (k !== 'ttlSeconds' && k !== 'maxEntries' && k !== 'now') throw new Error(`${where}.${k} is not an option (options: ttlSeconds, maxEntries)`);
-  if (r.ttlSeconds !== undefined && !(typeof r.ttlSeconds === 'number' && r.ttlSeconds > 0)) throw new Error(`${where}.ttlSeconds must be a number of seconds above 0, got ${JSON.stringify(r.ttlSeconds)}`);
-  if (r.maxEntries !== undefined && !(Number.isSafeInteger(r.maxEntries) && (r.maxEntries as number) >= 1)) throw new Error(`${where}.maxEntries must be an integer of at least 1, got ${JSON.stringify(r.maxEntries)}`);
-  return r as ReplayGuardOptions;
+  const [first] = replayOptionIssues(o);
+  if (first) throw new Error(`changeHooks.${dialect}.replay${first[0] ? `.${first[0]}` : ''} ${first[1]}`);
+  return (o ?? {}) as ReplayGuardOptions;
 }
 
 export class ReplayGuard implements DeliveryMemory {
