@@ -3,6 +3,7 @@
  * (keeping the cookies as a browser would send them back), ask who we are, log out with the
  * CSRF token, and call the API with HTTP Basic credentials as a script would.
  */
+import { request as httpRequest } from 'node:http';
 
 export interface WebSession { cookie: string; csrfToken: string }
 
@@ -35,4 +36,21 @@ export async function rpcStatus(base: string, path: string, method: string, para
   const r = await fetch(`${base}/api/v2/${path}`, { method: 'POST', headers: { ...json, ...headers }, body: JSON.stringify({ jsonrpc: '2.0', method, params, id: 1 }) });
   await r.arrayBuffer();
   return r.status;
+}
+
+/**
+ * An HTTP request sent from a chosen loopback address (127.0.0.0/8 is all local on Linux), so a
+ * test can play several clients: answers the status, the Retry-After header and the body text.
+ */
+export function requestFrom(localAddress: string, url: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<{ status: number; retryAfter: string | undefined; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method: init.method ?? 'GET', localAddress, headers: init.headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => { text += d; });
+      res.on('end', () => resolve({ status: res.statusCode!, retryAfter: res.headers['retry-after'] as string | undefined, text }));
+    });
+    req.on('error', reject);
+    req.end(init.body);
+  });
 }

@@ -134,3 +134,13 @@ test('protocols.msgpack.maxUploadEntries bounds the files of one directory uploa
   assert.deepEqual(messages({ protocols: { msgpack: { maxUploadEntries: 0 } } }), ['protocols.msgpack.maxUploadEntries: must be at least 1, got 0']);
   assert.deepEqual(validateAgainstSchema({ protocols: { msgpack: { maxUploadEntries: 500 } } }), [], 'the YAML form knows the key');
 });
+
+test('bad replay options of a change hook dialect are refused with their path', () => {
+  const m = messages({ www: { changeHooks: { github: { secret: 's', replay: { ttlSeconds: -1, maxEntries: 0, window: 3 } }, gerrit: { replay: 'long' }, gitlab: { replay: { ttlSeconds: 60 } } } } });
+  assert.deepEqual(m.filter((x) => x.includes('replay')), [
+    'www.changeHooks.github.replay.window: is not an option (options: ttlSeconds, maxEntries)',
+    'www.changeHooks.github.replay.ttlSeconds: must be a number of seconds above 0, got -1',
+    'www.changeHooks.github.replay.maxEntries: must be an integer of at least 1, got 0',
+    'www.changeHooks.gerrit.replay: must be an object { ttlSeconds?, maxEntries? }',
+  ]);
+});

@@ -78,6 +78,20 @@ test('repeated failed logins from one address are rate limited with 429, even wi
   assert.ok(Number(limited.headers['retry-after']) >= 1);
 });
 
+test('failed logins from one address count per worker name: another worker with the right password from that address attaches', async (t) => {
+  const h = await startHarness({ workers, loginRateLimit: { burst: 2, refillPerSecond: 0.001 } });
+  t.after(() => h.close());
+  for (let i = 0; i < 3; i++) await refusal(h.url, 'w1', `guess${i}`);
+  for (let i = 0; i < 3; i++) await refusal(h.url, `nobody${i}`, 'x');
+  for (let i = 0; i < 3; i++) await upgradeStatus(h.url, {});
+  assert.equal((await refusal(h.url, 'w1', 's3cret')).statusCode, 429, 'the name guessed at is limited from this address');
+  assert.equal((await refusal(h.url, 'someone-else', 'x')).statusCode, 429, 'so are names no worker has');
+  const attached = h.nextAttached('w2');
+  const fake = await connectFakeWorker({ url: h.url, name: 'w2', password: 'other' });
+  t.after(() => fake.close());
+  await attached;
+});
+
 test('successful logins never use up the failed-login budget', async (t) => {
   const h = await startHarness({ workers, loginRateLimit: { burst: 1, refillPerSecond: 0.01 } });
   t.after(() => h.close());

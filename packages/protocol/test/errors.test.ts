@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { CloseCodes, ErrorCatalog, ErrorCodes, ProtocolError, RemoteError, closeReason } from '../src/errors.js';
 
 test('every catalog code has a message and a close code a WebSocket may send', () => {
@@ -31,4 +32,11 @@ test('close reasons are cut to the 123-byte limit on a character boundary', () =
   const long = closeReason('é'.repeat(200));
   assert.ok(Buffer.byteLength(long) <= 123);
   assert.ok(!long.includes('\uFFFD'));
+});
+
+test('every close code in CloseCodes has a row in the close-code table of PROTOCOL.md', () => {
+  const doc = readFileSync(new URL('../PROTOCOL.md', import.meta.url), 'utf8');
+  const rows = new Set([...doc.matchAll(/^\s*\|\s*(\d{4})\s*\|/gm)].map((m) => Number(m[1])));
+  const missing = Object.entries(CloseCodes).filter(([, code]) => !rows.has(code)).map(([name, code]) => `${code} (${name})`);
+  assert.deepEqual(missing, [], 'close codes a peer can receive without a line saying when');
 });

@@ -17,6 +17,7 @@ import {
 } from './checks.js';
 import { DEFAULTS } from './defaults.js';
 import { checkWwwSecurity } from './www-auth.js';
+import { replayOptionIssues } from '../www/hooks/replay-guard.js';
 import { ConfigError, IssueCollector, type ConfigIssue } from './errors.js';
 import type { BuilderConfig, CollapseRequestsFn, MasterConfig, WorkerConfig } from './types.js';
 
@@ -114,6 +115,10 @@ function build(raw: unknown, c: IssueCollector, opts: NormaliseOptions, warnings
     for (const [dialect, o] of Object.entries(hooks)) {
       if (!CHANGE_HOOK_DIALECTS.includes(dialect)) wc.at('changeHooks').add(dialect, `unknown change hook dialect; dialects are: ${CHANGE_HOOK_DIALECTS.join(', ')}`);
       else if (o !== true && !isPlainObject(o)) wc.at('changeHooks').add(dialect, `must be an object of options ({} for defaults), got ${describe(o)}`);
+      else if (dialect !== 'base' && o !== true) {
+        const rc = wc.at('changeHooks').at(dialect).at('replay');
+        for (const [option, message] of replayOptionIssues((o as Record<string, unknown>).replay)) rc.add(option, message);
+      }
       if (o === true) hooks[dialect] = {};
     }
     for (const message of checkWwwSecurity(wc, w, masterDir)) warnings.push({ path: 'www.changeHookAuth', message });

@@ -123,7 +123,10 @@ export interface WwwOptions {
   host?: string;
   /** Largest accepted request body in bytes. Default 1 MiB. */
   bodyLimit?: number;
-  /** Enabled change-hook dialects and their options, e.g. `{ base: {}, github: { secret: '...' } }`. */
+  /**
+   * Enabled change-hook dialects and their options, e.g. `{ base: {}, github: { secret: '...' } }`. The forge
+   * dialects also take `replay: { ttlSeconds, maxEntries }` (www/hooks/replay-guard.ts: default 3 days, 100000).
+   */
   changeHooks?: Record<string, Record<string, unknown>>;
   /** Who may log in and how (local users, API tokens, OAuth2). Read by src/www/auth/options.ts. */
   auth?: WwwAuthOptions;
@@ -178,7 +181,10 @@ export interface WwwAuthOptions {
   maxSessions?: number;
   /** Seconds between sweeps deleting expired browser sessions from the database (read ones are deleted at once). Default 600. */
   sessionSweepSec?: number;
-  /** Failed logins allowed in a burst per address and per user name. Default 5. */
+  /**
+   * Failed logins allowed in a burst per address (then 429, before any check) and per user name (then
+   * wrong passwords for it get 429; its right password still passes). Default 5.
+   */
   loginBurst?: number;
   /** Extra failed logins allowed per second after the burst. Default 0.1. */
   loginRefillPerSecond?: number;

@@ -16,6 +16,7 @@ import { WorkersTable } from './tables/workers.js';
 import { SchedulersTable } from './tables/schedulers.js';
 import { StateTable } from './tables/state.js';
 import { WebSessionsTable } from './tables/web-sessions.js';
+import { HookDeliveriesTable } from './tables/hook-deliveries.js';
 
 export { redactUrl, DatabaseUrlError, type OpenDatabaseOptions } from './connection.js';
 export type { Engine } from './migrations.js';
@@ -34,6 +35,7 @@ export class Db {
   readonly schedulers: SchedulersTable;
   readonly state: StateTable;
   readonly webSessions: WebSessionsTable;
+  readonly hookDeliveries: HookDeliveriesTable;
 
   constructor(
     readonly kysely: Kysely<Schema>, readonly engine: Engine, private readonly closer: () => Promise<void>,
@@ -52,6 +54,7 @@ export class Db {
     this.schedulers = new SchedulersTable(kysely);
     this.state = new StateTable(kysely);
     this.webSessions = new WebSessionsTable(kysely);
+    this.hookDeliveries = new HookDeliveriesTable(kysely);
   }
 
   close(): Promise<void> { return this.closer(); }

@@ -191,7 +191,24 @@ const webSessions: Migration = {
   },
 };
 
-export const MIGRATIONS: readonly Migration[] = [initial, changeParentIndex, logchunkStream, webSessions];
+/**
+ * Webhook deliveries already recorded, so a replayed one records nothing, even after a restart:
+ * the SHA-256 of the replay key a dialect names (the digest of a signed body, a delivery id), per
+ * dialect, with the time it arrived (epoch ms) for the replay window and the bound on rows.
+ */
+const hookDeliveries: Migration = {
+  version: 5,
+  name: 'hook_deliveries',
+  async up(db) {
+    await db.schema.createTable('hook_deliveries')
+      .addColumn('dialect', 'text', (c) => c.notNull()).addColumn('key_hash', 'text', (c) => c.notNull())
+      .addColumn('received_at_ms', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('hook_deliveries_pk', ['dialect', 'key_hash']).execute();
+    await db.schema.createIndex('hook_deliveries_received').on('hook_deliveries').columns(['dialect', 'received_at_ms']).execute();
+  },
+};
+
+export const MIGRATIONS: readonly Migration[] = [initial, changeParentIndex, logchunkStream, webSessions, hookDeliveries];
 
 /** Applies every migration newer than the recorded version, each in its own transaction. */
 export async function migrate(db: Kysely<Schema>, engine: Engine): Promise<number> {

@@ -85,6 +85,9 @@ export interface WebSessionsTable {
   id_hash: string; identity_json: string; csrf_token: string; created_at_ms: number; expires_at_ms: number;
 }
 
+/** A webhook delivery already recorded: SHA-256 (hex) of the dialect's replay key, arrival in epoch milliseconds. */
+export interface HookDeliveriesTable { dialect: string; key_hash: string; received_at_ms: number }
+
 export interface MigrationsTable { version: number; name: string; applied_at: number }
 
 export interface Schema {
@@ -100,5 +103,6 @@ export interface Schema {
   schedulers: SchedulersTable; scheduler_masters: SchedulerMastersTable; scheduler_changes: SchedulerChangesTable;
   objects: ObjectsTable; object_state: ObjectStateTable;
   web_sessions: WebSessionsTable;
+  hook_deliveries: HookDeliveriesTable;
   mastro_migrations: MigrationsTable;
 }

@@ -24,6 +24,21 @@ export interface ForceRequest {
   builderNames?: string[];
 }
 
+/**
+ * A force request with every field parsed: exactly the buildset `submit` would add. The API
+ * authorizes this (its builders and the branches of its sourcestamps), not what the caller sent:
+ * a fixed branch parameter ignores the submitted value, and an empty field takes its default.
+ */
+export interface ForcePlan {
+  readonly builderNames: readonly string[];
+  readonly sourcestamps: readonly SourceStampInput[];
+  readonly reason: string;
+  readonly owner: string;
+  readonly properties: Readonly<SourcedProperties>;
+  /** Field errors (field -> message); `submit` refuses a plan that has any. */
+  readonly errors: Readonly<Record<string, string>>;
+}
+
 export class ForceScheduler extends BaseScheduler<ForceOptions> {
   readonly fields: ForceFields;
 
@@ -38,8 +53,17 @@ export class ForceScheduler extends BaseScheduler<ForceOptions> {
     return codebase ? `${codebase}_${field}` : field;
   }
 
+  /** Parses, checks and submits a request (`plan` + `submit`). */
   async force(req: ForceRequest = {}): Promise<AddBuildsetResult> {
     if (!this.active) throw new ForceSchedulerInactiveError(this.name);
+    return this.submit(this.plan(req));
+  }
+
+  /**
+   * What a request would build, with every field parsed (nothing is created). Fields that fail to
+   * parse are listed in `errors`; their sourcestamp values are empty.
+   */
+  plan(req: ForceRequest = {}): ForcePlan {
     const values = req.params ?? {};
     const errors: Record<string, string> = {};
     const read = (p: ForceParam, fullName: string): unknown => {
@@ -66,12 +90,20 @@ export class ForceScheduler extends BaseScheduler<ForceOptions> {
       const v = read(p, p.name);
       if (v !== undefined) properties[p.name] = [v, 'Force Build Form'];
     }
-    if (Object.keys(errors).length) throw new ForceParamError(errors);
     const owner = req.owner === undefined || req.owner === 'anonymous' ? username : req.owner;
     properties.reason = [reason, 'Force Build Form'];
     properties.owner = [owner, 'Force Build Form'];
+    return { builderNames, sourcestamps, reason, owner, properties, errors };
+  }
+
+  /** Adds the buildset of a plan; refuses one with field errors (every one of them at once). */
+  async submit(plan: ForcePlan): Promise<AddBuildsetResult> {
+    if (!this.active) throw new ForceSchedulerInactiveError(this.name);
+    if (Object.keys(plan.errors).length) throw new ForceParamError(plan.errors);
     // Buildbot's default reasonString.
-    const result = await this.addBuildset({ sourcestamps, reason: `A build was forced by '${owner}': ${reason}`, properties, builderNames });
+    const result = await this.addBuildset({
+      sourcestamps: [...plan.sourcestamps], reason: `A build was forced by '${plan.owner}': ${plan.reason}`, properties: { ...plan.properties }, builderNames: plan.builderNames,
+    });
     // The caller is told "forced" only once the buildset is on disk (the database commits writes in groups).
     await this.services.updates.durable?.();
     return result;

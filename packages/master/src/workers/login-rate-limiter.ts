@@ -1,8 +1,9 @@
 /**
- * Failed-login limiting per remote address: a token bucket that only failures drain. An address
- * starts with `burst` tokens; each failed login takes one; tokens come back at `refillPerSecond`.
- * With no token left the address is refused before its credentials are even checked, so a password
- * guesser gets `burst` tries, then about `refillPerSecond` tries per second.
+ * Failed-login limiting per key (a remote address; on the worker port an address and worker name,
+ * see upgrade-auth.ts): a token bucket that only failures drain. A key starts with `burst` tokens;
+ * each failed login takes one; tokens come back at `refillPerSecond`. With no token left the key is
+ * refused before its credentials are even checked, so a password guesser gets `burst` tries, then
+ * about `refillPerSecond` tries per second.
  *
  * Successful logins cost nothing, so a fleet of workers behind one NAT address is never throttled
  * by its own reconnects. Memory is bounded by `maxTrackedAddresses` (oldest entries are dropped).

@@ -42,7 +42,7 @@ export interface WorkerServerOptions {
    * workers that cannot hint and open with a JSON request instead; every unhinted attach then pays it.
    */
   firstFrameGraceMs?: number;
-  /** Failed-login limiting per remote address. */
+  /** Failed-login limiting per remote address and worker name (upgrade-auth.ts). Default burst 10, then 0.2 per second. */
   loginRateLimit?: LoginRateLimitOptions;
   /** Hard cap on any single upload (file or directory tar) from a worker, whatever a step asks. Default 2 GiB. */
   maxUploadSize?: number;

@@ -2,7 +2,12 @@
  * The HTTP side of a worker connection: the WebSocket upgrade request must carry HTTP Basic
  * credentials of a configured worker. Refusals are plain HTTP answers before any WebSocket exists:
  * 401 for bad or missing credentials, 400 for a malformed header, 429 while the address is
- * rate-limited, 404 for a wrong path. Passwords never reach a log.
+ * rate-limited for that worker name, 404 for a wrong path. Passwords never reach a log.
+ *
+ * Failed logins are counted per address and worker name (`limitKey`): workers behind one NAT share
+ * an address, and a host there that keeps failing (a worker with a stale password, a scanner)
+ * must not keep the others out. Unknown names and missing credentials share one key per address,
+ * so inventing names buys a guesser no tries.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -51,6 +56,11 @@ export function encodingHint(req: IncomingMessage): Encoding | null {
   return fromQuery === 'json' || fromQuery === 'msgpack' ? fromQuery : null;
 }
 
+/** The failed-login key of a worker login: its address and, for a configured worker, the name. */
+export function limitKey(address: string, configuredName: string | null): string {
+  return configuredName === null ? `${address} (no configured worker)` : `${address} ${configuredName}`;
+}
+
 export function createUpgradeHandler(deps: UpgradeAuthDeps) {
   return (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     // A client that vanishes mid-handshake must not raise an unhandled 'error'.
@@ -60,16 +70,17 @@ export function createUpgradeHandler(deps: UpgradeAuthDeps) {
       refuse(socket, 404, `workers connect at path ${deps.path}\n`);
       return;
     }
-    if (!deps.limiter.allows(address)) {
-      const seconds = Math.max(1, Math.ceil(deps.limiter.retryAfterMs(address) / 1000));
-      deps.logger.warn({ address }, 'worker login refused: too many failed logins from this address');
-      refuse(socket, 429, `too many failed worker logins from ${address}; retry in ${seconds} s\n`, { 'Retry-After': String(seconds) });
-      return;
-    }
     const header = req.headers.authorization;
     const creds = parseBasicAuth(header);
+    const key = limitKey(address, creds && deps.credentials.has(creds.name) ? creds.name : null);
+    if (!deps.limiter.allows(key)) {
+      const seconds = Math.max(1, Math.ceil(deps.limiter.retryAfterMs(key) / 1000));
+      deps.logger.warn({ address, worker: creds?.name }, 'worker login refused: too many failed logins from this address for this worker name');
+      refuse(socket, 429, `too many failed worker logins from ${address}${creds ? ` as ${creds.name}` : ''}; retry in ${seconds} s\n`, { 'Retry-After': String(seconds) });
+      return;
+    }
     if (!creds) {
-      deps.limiter.recordFailure(address);
+      deps.limiter.recordFailure(key);
       const status = header ? 400 : 401;
       deps.logger.warn({ address }, header ? 'worker login refused: malformed Authorization header' : 'worker login refused: no credentials');
       refuse(socket, status, header
@@ -79,7 +90,7 @@ export function createUpgradeHandler(deps: UpgradeAuthDeps) {
       return;
     }
     if (!deps.credentials.check(creds.name, creds.password)) {
-      deps.limiter.recordFailure(address);
+      deps.limiter.recordFailure(key);
       deps.logger.warn({ address, worker: creds.name, known: deps.credentials.has(creds.name) }, 'worker login refused: bad credentials');
       refuse(socket, 401, 'unknown worker name or wrong password; check the worker name and password in the master configuration\n',
         { 'WWW-Authenticate': 'Basic realm="mastro workers"' });

@@ -81,21 +81,14 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpSer
     frameworkErrors,
     clientErrorHandler,
   });
-  // Form bodies (Buildbot's base hook and `sendchange` post urlencoded forms); the raw bytes are kept for signature checks.
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer' }, (req, body, done) => {
-    (req as any).rawBody = body;
-    (req as any).isFormBody = true;
+  // Form bodies (the change hooks read their raw bodies themselves: hooks/routes.ts).
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer' }, (_req, body, done) => {
     const out: Record<string, string[]> = {};
     for (const [k, v] of new URLSearchParams((body as Buffer).toString('utf8'))) (out[k] ??= []).push(v);
     done(null, out);
   });
-  // Webhooks of other content types reach their dialect as raw bytes.
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, (req, body, done) => {
-    (req as any).rawBody = body;
-    done(null, body);
-  });
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
-    (req as any).rawBody = body;
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) => {
     if (!(body as Buffer).length) return done(null, {});
     try { done(null, JSON.parse((body as Buffer).toString('utf8'))); } catch {
       const err = new Error('request body is not valid JSON') as Error & { statusCode: number; jsonrpc: number };
@@ -129,7 +122,10 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpSer
     enabled: enabled ?? {}, auth, host: opts.host ?? HTTP_DEFAULTS.host,
     authOptions: { masterDir, usersStore: security.authn.store, burst: limits.loginBurst, refillPerSecond: limits.loginRefillPerSecond },
   });
-  const hooks = registerChangeHooks(app, opts.data.updates, { ...hookConfig(config?.www?.changeHookAuth ?? opts.changeHookAuth, opts.changeHooks, security.authn.options), dialects: opts.changeHookDialects });
+  const hooks = registerChangeHooks(app, opts.data.updates, {
+    ...hookConfig(config?.www?.changeHookAuth ?? opts.changeHookAuth, opts.changeHooks, security.authn.options), dialects: opts.changeHookDialects,
+    deliveries: db?.hookDeliveries ?? null, onError: (err, what) => app.log.warn({ err }, `${what} failed; the next delivery tries again`),
+  });
   const closeWs = registerWebSocket(app, { mq: opts.mq ?? opts.data.mq, security, control }, opts.ws);
   if (opts.configure) await opts.configure(app, { security });
   await app.listen({ port: opts.port ?? HTTP_DEFAULTS.port, host: opts.host ?? HTTP_DEFAULTS.host });

@@ -2,9 +2,11 @@
  * Establishes the Identity of a request, in this order: `Authorization: Bearer <token>` (API
  * tokens), `Authorization: Basic` (command-line clients; can be turned off), the session cookie
  * (browsers). No credentials = anonymous. Wrong credentials are an error, never a silent
- * downgrade to anonymous, and failed logins are rate-limited per address and per user name.
+ * downgrade to anonymous, and failed logins are limited per address and per user name
+ * (./login-limits.ts: a name guessed at never refuses its right password).
  */
-import { LoginRateLimiter, refundAttempt, takeLoginAttempt, type LoginAttempt } from '../../workers/login-rate-limiter.js';
+import { refundAttempt, type LoginAttempt } from '../../workers/login-rate-limiter.js';
+import { LoginLimits, retryAfterSeconds, type LoginFailure } from './login-limits.js';
 import { ANONYMOUS, type Identity, type SessionIdentity } from './identity.js';
 import { parseCookies, SESSION_COOKIE } from './cookies.js';
 import { SessionStore, type Session, type SessionStoreOptions } from './sessions.js';
@@ -31,8 +33,7 @@ export interface AuthenticatorOptions {
 
 export class Authenticator {
   readonly sessions: SessionStore;
-  private byAddress!: LoginRateLimiter;
-  private byUser!: LoginRateLimiter;
+  private limits!: LoginLimits;
   private current!: ResolvedAuthOptions;
 
   constructor(readonly store: UsersStore | null, options: ResolvedAuthOptions, extra: AuthenticatorOptions = {}) {
@@ -50,9 +51,7 @@ export class Authenticator {
   configure(options: ResolvedAuthOptions): void {
     const prev = this.current;
     if (!prev || prev.loginBurst !== options.loginBurst || prev.loginRefillPerSecond !== options.loginRefillPerSecond) {
-      const rl = { burst: options.loginBurst, refillPerSecond: options.loginRefillPerSecond };
-      this.byAddress = new LoginRateLimiter(rl);
-      this.byUser = new LoginRateLimiter(rl);
+      this.limits = new LoginLimits({ burst: options.loginBurst, refillPerSecond: options.loginRefillPerSecond });
     }
     this.sessions.configure({ ttlMs: options.sessionTtlMs, maxSessions: options.maxSessions, sweepIntervalMs: options.sessionSweepMs });
     this.current = options;
@@ -79,29 +78,27 @@ export class Authenticator {
   }
 
   /**
-   * Checks a user name and password (login form, Basic) under the rate limits. A try is charged
-   * when a password check starts, before it runs (scrypt takes ~50 ms: charging failures only when
-   * they end would let hundreds of concurrent guesses past the limit), and given back when the
-   * password was right. Credentials proved right moments ago, or under check by a concurrent
-   * request, cost no try (users-store.ts), so a script's parallel Basic requests are not throttled.
+   * Checks a user name and password (login form, Basic) under the limits of ./login-limits.ts. The
+   * address is charged a try when a password check starts, before it runs (scrypt takes ~50 ms:
+   * charging failures only when they end would let hundreds of concurrent guesses past the limit),
+   * and given it back when the password was right. Credentials proved right moments ago, or under
+   * check by a concurrent request, cost no try (users-store.ts), so a script's parallel Basic
+   * requests are not throttled.
    */
   async login(username: string, password: string, address: string): Promise<Identity> {
-    const keys = [[this.byAddress, address], [this.byUser, username]] as const;
+    const limits = this.limits;
     const refuse = (wait: number) => {
-      const sec = Number.isFinite(wait) ? Math.ceil(wait / 1000) : 3600;
-      return new AuthError(429, `too many failed logins from this address or for this user; try again in ${sec} s`, sec);
+      const sec = retryAfterSeconds(wait);
+      return new AuthError(429, `too many failed logins from this address; try again in ${sec} s`, sec);
     };
-    const wait = Math.max(this.byAddress.retryAfterMs(address), this.byUser.retryAfterMs(username));
+    const wait = limits.addressWaitMs(address);
     if (wait > 0) throw refuse(wait);
-    if (!this.store) {
-      takeLoginAttempt(keys);
-      throw new AuthError(401, 'wrong user name or password');
-    }
+    if (!this.store) throw wrongPassword(limits.failed(address, username, null));
     let attempt: LoginAttempt | null = null;
     let user;
     try {
       user = await this.store.checkPassword(username, password, () => {
-        attempt = takeLoginAttempt(keys);
+        attempt = limits.charge(address);
         if (!attempt.ok) throw refuse(attempt.retryAfterMs);
       });
     } catch (err) {
@@ -109,7 +106,7 @@ export class Authenticator {
       if (!(err instanceof AuthError)) refundAttempt(attempt);
       throw err;
     }
-    if (!user) throw new AuthError(401, 'wrong user name or password');
+    if (!user) throw wrongPassword(limits.failed(address, username, attempt));
     refundAttempt(attempt);
     return { username, roles: await this.rolesFor(username, user.roles), via: 'basic' };
   }
@@ -157,6 +154,13 @@ export class Authenticator {
     if (!this.store || !(await this.store.has(username))) return ANONYMOUS;
     return { username, roles: await this.rolesFor(username), via };
   }
+}
+
+/** 401, or 429 with Retry-After once the user name is over its limit (the password was checked: it is wrong). */
+function wrongPassword(f: LoginFailure): AuthError {
+  if (!f.nameLimited) return new AuthError(401, 'wrong user name or password');
+  const sec = retryAfterSeconds(f.retryAfterMs);
+  return new AuthError(429, `wrong user name or password, and there were too many failed logins for this user recently: wait ${sec} s before the next try (the right password is never refused for this)`, sec);
 }
 
 export function header(req: RequestLike, name: string): string | undefined {

@@ -111,11 +111,15 @@ export class ControlActions {
           if (!builder) throw rpcErrors.invalidParams(`no builder with id ${String(builderid)}`);
           builderNames = [builder.name];
         } else if (Array.isArray(givenNames)) builderNames = givenNames.map(String);
-        const branches = Object.entries(fields).filter(([k]) => k === 'branch' || k.endsWith('_branch')).map(([, v]) => (v === undefined || v === null ? null : String(v)));
-        ctx.check('force', { builderNames, branches: branches.length ? branches : undefined });
         // The owner is who is logged in (Buildbot does the same); anonymous forces are 'anonymous'.
         const owner = ctx.identity.username ?? 'anonymous';
-        const r = await s.force({ owner, params: fields, builderNames });
+        const plan = s.plan({ owner, params: fields, builderNames });
+        // Judged on the branches the build gets (a fixed branch ignores the submitted one, an
+        // empty field takes its default), before field errors are told: a caller who may not
+        // force learns nothing about the fields. An empty branch is the repository's default,
+        // which the master does not know: no branch rule covers it.
+        ctx.check('force', { builderNames: [...plan.builderNames], branches: plan.sourcestamps.map((ss) => ss.branch || null) });
+        const r = await s.submit(plan);
         return [r.bsid, r.brids];
       },
     };

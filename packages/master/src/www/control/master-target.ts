@@ -3,7 +3,8 @@ import type { Master } from '../../master.js';
 import type { ControlTarget, ForceSchedulerLike } from './target.js';
 
 function isForceScheduler(x: unknown): x is ForceSchedulerLike {
-  return !!x && typeof (x as ForceSchedulerLike).force === 'function' && typeof (x as ForceSchedulerLike).toApi === 'function';
+  const s = x as ForceSchedulerLike;
+  return !!x && typeof s.plan === 'function' && typeof s.submit === 'function' && typeof s.toApi === 'function';
 }
 
 export function masterControlTarget(master: Master): ControlTarget {

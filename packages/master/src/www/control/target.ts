@@ -3,12 +3,16 @@
  * can be tested against a real master or a stand-in. `masterControlTarget` adapts a `Master`.
  */
 import type { AddBuildsetResult } from '../../data/updates-api.js';
-import type { ForceRequest } from '../../schedulers/force.js';
+import type { ForcePlan, ForceRequest } from '../../schedulers/force.js';
 
-/** A force scheduler as the API sees it (schedulers/force.ts: ForceScheduler). */
+/**
+ * A force scheduler as the API sees it (schedulers/force.ts: ForceScheduler). The API plans a
+ * request, authorizes the plan (the builders and branches the build would really get), then submits it.
+ */
 export interface ForceSchedulerLike {
   readonly name: string;
-  force(req: ForceRequest): Promise<AddBuildsetResult>;
+  plan(req: ForceRequest): ForcePlan;
+  submit(plan: ForcePlan): Promise<AddBuildsetResult>;
   toApi(): Record<string, unknown>;
 }
 

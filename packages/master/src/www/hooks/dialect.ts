@@ -1,11 +1,12 @@
 /**
  * The contract between the HTTP server and a change-hook dialect (github, gitlab, gerrit), and the
  * one function the server calls per request. A dialect only reads a request and says what it
- * means; `handleHookRequest` enforces the body limit, records the Changes and the delivery id, so a
+ * means; `handleHookRequest` enforces the body limit, records the Changes and the replay key, so a
  * rejected or failed request records nothing and a replayed one is answered without recording.
  */
+import { createHash } from 'node:crypto';
 import type { AddChangeInput } from '../../data/updates-api.js';
-import { ReplayGuard, type ReplayGuardOptions } from './replay-guard.js';
+import { ReplayGuard, replayOptions, type DeliveryMemory, type ReplayGuardOptions } from './replay-guard.js';
 import { compileFnmatch } from '../../util/glob-match.js';
 
 /** An HTTP request as a dialect sees it: header names lower-case, the raw body (signatures cover its bytes). */
@@ -16,17 +17,28 @@ export interface HookRequest {
   body: Buffer;
 }
 
+/**
+ * What identifies a delivery for replay detection: `replayKey` is remembered (see replay-guard.ts)
+ * and a later request with the same key records nothing. Signed deliveries use `bodyDigestKey`, so
+ * the same signed body is one delivery whatever delivery-id header comes with it (or none).
+ * `deliveryId` is the sender's id, for messages; without a `replayKey` it is the key.
+ */
+interface DeliveryKeys { deliveryId: string | null; replayKey?: string | null }
+
 /** What a dialect made of a request. */
 export type HookVerdict =
-  | { kind: 'changes'; changes: AddChangeInput[]; deliveryId: string | null; message?: string }
-  | { kind: 'ignored'; message: string; deliveryId: string | null }
+  | ({ kind: 'changes'; changes: AddChangeInput[]; message?: string } & DeliveryKeys)
+  | ({ kind: 'ignored'; message: string } & DeliveryKeys)
   | { kind: 'rejected'; status: number; message: string };
 
 export interface ChangeHookDialect {
   readonly name: string;
   /** Largest accepted body in bytes. */
   readonly bodyLimit: number;
-  readonly replayGuard: ReplayGuard;
+  /** The replay memory used without a database; a master keeps the keys in its database instead (routes.ts). */
+  readonly replayGuard: DeliveryMemory;
+  /** The dialect's `replay` options (window and bound), for the memory the server gives it. */
+  readonly replay?: ReplayGuardOptions;
   read(req: HookRequest): HookVerdict | Promise<HookVerdict>;
 }
 
@@ -34,7 +46,7 @@ export interface ChangeHookDialect {
 export interface CommonHookOptions {
   /** Largest request body accepted, in bytes; larger ones get 413. Default 1 MiB (GitHub caps payloads at 25 MB; pushes of a few hundred commits fit in 1 MiB). */
   bodyLimit?: number;
-  /** Delivery-id memory (see ReplayGuard). */
+  /** The replay window and bound (see ReplayGuardOptions: default 3 days, 100000 keys). */
   replay?: ReplayGuardOptions;
 }
 
@@ -50,33 +62,44 @@ export function header(req: HookRequest, name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
+/** The replay key of a signed body: its SHA-256, whatever headers came with it. */
+export function bodyDigestKey(body: Buffer): string {
+  return `sha256:${createHash('sha256').update(body).digest('hex')}`;
+}
+
 /**
- * Runs one request through a dialect. `addChange` is the data API's `updates.addChange`. Answers:
- * 405 non-POST, 413 too large, the dialect's 4xx for bad input or credentials, 200 with a note for
- * replays and events that make no Change, 200 with the new change ids otherwise.
+ * Runs one request through a dialect. `addChange` is the data API's `updates.addChange`; `memory`
+ * holds the replay keys (default the dialect's in-memory guard; the master passes its database).
+ * Answers: 405 non-POST, 413 too large, the dialect's 4xx for bad input or credentials, 200 with a
+ * note for replays and events that make no Change, 200 with the new change ids otherwise.
+ *
+ * A replay is answered 200 (not an error status) with a message saying it was ignored: GitHub and
+ * GitLab mark non-2xx deliveries as failed, and a redelivery from their UI of a delivery already
+ * recorded did not fail — it was refused on purpose (to build again, push again or force a build).
  */
-export async function handleHookRequest(dialect: ChangeHookDialect, req: HookRequest, addChange: (c: AddChangeInput) => Promise<number>): Promise<HookReply> {
+export async function handleHookRequest(dialect: ChangeHookDialect, req: HookRequest, addChange: (c: AddChangeInput) => Promise<number>, memory: DeliveryMemory = dialect.replayGuard): Promise<HookReply> {
   if (req.method.toUpperCase() !== 'POST') return { status: 405, body: { message: `change hooks accept POST only, got ${req.method}` } };
   if (req.body.length > dialect.bodyLimit) {
     return { status: 413, body: { message: `request body of ${req.body.length} bytes exceeds the ${dialect.name} hook's bodyLimit of ${dialect.bodyLimit} bytes; raise changeHooks.${dialect.name}.bodyLimit if such payloads are expected` } };
   }
   const verdict = await dialect.read(req);
   if (verdict.kind === 'rejected') return { status: verdict.status, body: { message: verdict.message } };
-  if (verdict.deliveryId !== null && dialect.replayGuard.has(verdict.deliveryId)) {
-    return { status: 200, body: { message: `delivery ${verdict.deliveryId} was already received; ignored`, changes: [] } };
+  const key = verdict.replayKey === undefined ? verdict.deliveryId : verdict.replayKey;
+  // Claimed before recording so two concurrent copies of one delivery cannot both record;
+  // released again if recording fails, so the sender's retry is not mistaken for a replay.
+  const claim = key === null ? null : await memory.claim(key);
+  if (key !== null && claim === null) {
+    const what = verdict.deliveryId !== null ? `delivery ${verdict.deliveryId}` : key.startsWith('sha256:') ? 'a delivery with this body' : `delivery ${key}`;
+    return { status: 200, body: { message: `${what} was already received; ignored (a replay or a redelivery within changeHooks.${dialect.name}.replay.ttlSeconds; push again or force a build to build again)`, changes: [] } };
   }
-  if (verdict.kind === 'ignored') {
-    if (verdict.deliveryId !== null) dialect.replayGuard.remember(verdict.deliveryId);
-    return { status: 200, body: { message: verdict.message, changes: [] } };
-  }
-  // Remembered before recording so two concurrent copies of one delivery cannot both record;
-  // forgotten again if recording fails, so the sender's retry is not mistaken for a replay.
-  if (verdict.deliveryId !== null) dialect.replayGuard.remember(verdict.deliveryId);
+  if (verdict.kind === 'ignored') return { status: 200, body: { message: verdict.message, changes: [] } };
   const ids: number[] = [];
   try {
     for (const c of verdict.changes) ids.push(await addChange(c));
   } catch (err) {
-    if (verdict.deliveryId !== null) dialect.replayGuard.forget(verdict.deliveryId);
+    try { await claim?.release(); } catch (releaseErr) {
+      throw new AggregateError([err, releaseErr], `recording the changes of a ${dialect.name} delivery failed, and forgetting its replay key failed too: the forge's redelivery will be ignored as a replay until the replay window passes; send the change again with mastro sendchange`);
+    }
     throw err;
   }
   return { status: 200, body: { message: verdict.message ?? (ids.length ? `${ids.length} change${ids.length === 1 ? '' : 's'} recorded` : 'no change found'), changes: ids } };
@@ -127,4 +150,5 @@ export function extractProperties(payload: unknown, basename: string, globs: rea
   return out;
 }
 
-export function newReplayGuard(o: CommonHookOptions): ReplayGuard { return new ReplayGuard(o.replay); }
+/** The in-memory replay guard of a dialect, from its checked `replay` options. */
+export function newReplayGuard(dialect: string, o: CommonHookOptions): ReplayGuard { return new ReplayGuard(replayOptions(dialect, o.replay)); }

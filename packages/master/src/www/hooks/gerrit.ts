@@ -4,9 +4,8 @@
  * stream source. The plugin signs nothing, so a secret is checked as a token given in the URL
  * (`?token=...`) or an `Authorization: Bearer` header. A replay is detected by the body's hash.
  */
-import { createHash } from 'node:crypto';
 import { gerritEventToChange, type GerritMappingOptions } from '../../changes/gerrit-stream.js';
-import { header, newReplayGuard, parsePayload, DEFAULT_HOOK_BODY_LIMIT, type ChangeHookDialect, type CommonHookOptions, type HookRequest, type HookVerdict } from './dialect.js';
+import { bodyDigestKey, header, newReplayGuard, parsePayload, DEFAULT_HOOK_BODY_LIMIT, type ChangeHookDialect, type CommonHookOptions, type HookRequest, type HookVerdict } from './dialect.js';
 import { verifyToken } from './signature.js';
 
 export interface GerritHookOptions extends CommonHookOptions, GerritMappingOptions {
@@ -21,7 +20,8 @@ export function createGerritHook(o: GerritHookOptions = {}): ChangeHookDialect {
   return {
     name: 'gerrit',
     bodyLimit: o.bodyLimit ?? DEFAULT_HOOK_BODY_LIMIT,
-    replayGuard: newReplayGuard(o),
+    replayGuard: newReplayGuard('gerrit', o),
+    replay: o.replay,
     read(req: HookRequest): HookVerdict {
       if (o.secret) {
         const bearer = /^Bearer (.+)$/i.exec(header(req, 'authorization') ?? '')?.[1];
@@ -32,10 +32,10 @@ export function createGerritHook(o: GerritHookOptions = {}): ChangeHookDialect {
       if (!parsed.ok) return { kind: 'rejected', status: 400, message: parsed.message };
       if (!parsed.payload || typeof parsed.payload.type !== 'string') return { kind: 'rejected', status: 400, message: 'not a Gerrit event: no "type" field' };
       // Events carry no delivery id; an identical body (same event, same eventCreatedOn) is a replay.
-      const deliveryId = createHash('sha256').update(req.body).digest('hex');
+      const replayKey = bodyDigestKey(req.body);
       const change = gerritEventToChange(parsed.payload, mapping);
-      if (typeof change === 'string') return { kind: 'ignored', message: `${change}; ignored`, deliveryId };
-      return { kind: 'changes', changes: [change], deliveryId };
+      if (typeof change === 'string') return { kind: 'ignored', message: `${change}; ignored`, deliveryId: null, replayKey };
+      return { kind: 'changes', changes: [change], deliveryId: null, replayKey };
     },
   };
 }

@@ -3,10 +3,12 @@
  * or the head commit for a new branch; category 'tag' for tags; properties `github_distinct` and
  * `event`), `pull_request` opened/synchronize/reopened (branch `refs/pull/<n>/merge`, category
  * 'pull', properties `pullrequesturl`, `event`, `basename`), `ping`. With a secret, every request
- * must carry a matching `X-Hub-Signature-256` (or only a matching SHA-1 `X-Hub-Signature`, as Buildbot 3.7 checks). Deliveries are de-duplicated by `X-GitHub-Delivery`.
+ * must carry a matching `X-Hub-Signature-256` (or only a matching SHA-1 `X-Hub-Signature`, as Buildbot 3.7 checks).
+ * Signed deliveries are de-duplicated by the digest of their body (the delivery-id header is not
+ * signed), unsigned ones by `X-GitHub-Delivery`.
  */
 import type { AddChangeInput } from '../../data/updates-api.js';
-import { epochSeconds, extractProperties, header, newReplayGuard, parsePayload, DEFAULT_HOOK_BODY_LIMIT, type ChangeHookDialect, type CommonHookOptions, type HookRequest, type HookVerdict } from './dialect.js';
+import { bodyDigestKey, epochSeconds, extractProperties, header, newReplayGuard, parsePayload, DEFAULT_HOOK_BODY_LIMIT, type ChangeHookDialect, type CommonHookOptions, type HookRequest, type HookVerdict } from './dialect.js';
 import { pushedCommitFields, pushedRef } from './push-commits.js';
 import { verifyHubSignature1, verifyHubSignature256 } from './signature.js';
 
@@ -84,7 +86,8 @@ export function createGithubHook(o: GithubHookOptions = {}): ChangeHookDialect {
   return {
     name: 'github',
     bodyLimit: o.bodyLimit ?? DEFAULT_HOOK_BODY_LIMIT,
-    replayGuard: newReplayGuard(o),
+    replayGuard: newReplayGuard('github', o),
+    replay: o.replay,
     read(req: HookRequest): HookVerdict {
       const sig = header(req, 'x-hub-signature-256');
       const sha1 = header(req, 'x-hub-signature');
@@ -98,12 +101,15 @@ export function createGithubHook(o: GithubHookOptions = {}): ChangeHookDialect {
       const event = header(req, 'x-github-event');
       if (!event) return { kind: 'rejected', status: 400, message: 'missing X-GitHub-Event header; is this a GitHub webhook?' };
       const deliveryId = header(req, 'x-github-delivery') ?? null;
+      // A signed body is one delivery whatever X-GitHub-Delivery says (the header is not signed:
+      // a replay could carry a new one, or none). Unsigned deliveries can only go by the header.
+      const replayKey = o.secret ? bodyDigestKey(req.body) : deliveryId;
       const parsed = parsePayload(req);
       if (!parsed.ok) return { kind: 'rejected', status: 400, message: parsed.message };
-      if (event === 'ping') return { kind: 'ignored', message: `pong (hook ${parsed.payload?.hook_id ?? '?'})`, deliveryId };
+      if (event === 'ping') return { kind: 'ignored', message: `pong (hook ${parsed.payload?.hook_id ?? '?'})`, deliveryId, replayKey };
       const result = event === 'push' ? push(parsed.payload, event) : event === 'pull_request' ? pullRequest(parsed.payload, event) : `event ${event} is not handled; ignored`;
-      if (typeof result === 'string') return { kind: 'ignored', message: result, deliveryId };
-      return { kind: 'changes', changes: result, deliveryId };
+      if (typeof result === 'string') return { kind: 'ignored', message: result, deliveryId, replayKey };
+      return { kind: 'changes', changes: result, deliveryId, replayKey };
     },
   };
 }

@@ -73,7 +73,8 @@ export function createGitlabHook(o: GitlabHookOptions = {}): ChangeHookDialect {
   return {
     name: 'gitlab',
     bodyLimit: o.bodyLimit ?? DEFAULT_HOOK_BODY_LIMIT,
-    replayGuard: newReplayGuard(o),
+    replayGuard: newReplayGuard('gitlab', o),
+    replay: o.replay,
     read(req: HookRequest): HookVerdict {
       if (o.secret) {
         const check = verifyToken(o.secret, header(req, 'x-gitlab-token'), 'X-Gitlab-Token');

@@ -8,12 +8,15 @@
  *  - `{ usersStore: true }` or `{ usersStore: { roles } }`: the users of `mastro user add`
  *    (optionally only those holding one of `roles`).
  *
- * Failures are rate-limited per address and per user name with the login limiter the web UI uses,
- * so a guesser gets a short burst and then a trickle. Passwords are compared in constant time.
+ * Failures are limited per address and per user name with the login limits the web UI uses
+ * (../auth/login-limits.ts), so a guesser's address gets a short burst and then a trickle, while an
+ * account guessed at from elsewhere keeps working with its right password. Passwords are compared
+ * in constant time.
  */
 import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import { LoginRateLimiter, refundAttempt, takeLoginAttempt, type LoginAttempt } from '../../workers/login-rate-limiter.js';
+import { refundAttempt, type LoginAttempt } from '../../workers/login-rate-limiter.js';
+import { LoginLimits, retryAfterSeconds } from '../auth/login-limits.js';
 import { safeEqual } from '../auth/password.js';
 import { AUTH_DEFAULTS } from '../auth/options.js';
 import type { ChangeHookAuthEntry } from '../../config/types.js';
@@ -29,7 +32,7 @@ export interface HookAuthOptions {
   masterDir?: string | null;
   /** The users store, for `{ usersStore }` entries. */
   usersStore?: PasswordChecker | null;
-  /** Failed attempts allowed in a burst per address and per user name. Default 5 (like www.auth.loginBurst). */
+  /** Failed attempts allowed in a burst per address (and per user name before wrong passwords get 429). Default 5 (like www.auth.loginBurst). */
   burst?: number;
   /** Failed attempts given back per second after the burst. Default 0.1. */
   refillPerSecond?: number;
@@ -84,14 +87,11 @@ export function basicCredentials(header: string | undefined): { username: string
 
 export class ChangeHookAuth {
   private readonly sources: Source[];
-  private readonly byAddress: LoginRateLimiter;
-  private readonly byUser: LoginRateLimiter;
+  private readonly limits: LoginLimits;
 
   constructor(entries: readonly ChangeHookAuthEntry[], private readonly opts: HookAuthOptions = {}) {
     this.sources = entries.map((e, i) => this.source(e, i));
-    const rl = { burst: opts.burst ?? AUTH_DEFAULTS.loginBurst, refillPerSecond: opts.refillPerSecond ?? AUTH_DEFAULTS.loginRefillPerSecond };
-    this.byAddress = new LoginRateLimiter(rl);
-    this.byUser = new LoginRateLimiter(rl);
+    this.limits = new LoginLimits({ burst: opts.burst ?? AUTH_DEFAULTS.loginBurst, refillPerSecond: opts.refillPerSecond ?? AUTH_DEFAULTS.loginRefillPerSecond });
   }
 
   private source(e: ChangeHookAuthEntry, i: number): Source {
@@ -109,22 +109,21 @@ export class ChangeHookAuth {
   }
 
   /**
-   * Checks the request's credentials under the rate limits. A `{ usersStore }` check (scrypt, ~50 ms)
-   * is charged a try before it runs, so concurrent guesses cannot all pass before the first failure
-   * counts; the try goes back when some source accepts the credentials.
+   * Checks the request's credentials under the login limits. A `{ usersStore }` check (scrypt,
+   * ~50 ms) charges the address a try before it runs, so concurrent guesses cannot all pass before
+   * the first failure counts; the try goes back when some source accepts the credentials.
    */
   async check(req: { headers: Record<string, string | string[] | undefined>; ip: string }): Promise<HookAuthResult> {
     const raw = req.headers.authorization;
     const creds = basicCredentials(Array.isArray(raw) ? raw[0] : raw);
     if (!creds) return { ok: false, status: 401, message: `change hooks on this master require authentication: ${HOW_TO}` };
-    const keys = [[this.byAddress, req.ip], [this.byUser, creds.username]] as const;
-    const wait = Math.max(this.byAddress.retryAfterMs(req.ip), this.byUser.retryAfterMs(creds.username));
+    const wait = this.limits.addressWaitMs(req.ip);
     if (wait > 0) return rateLimited(wait);
     let attempt: LoginAttempt | null = null;
     let ok: boolean;
     try {
       ok = await this.matches(creds.username, creds.password, () => {
-        attempt ??= takeLoginAttempt(keys);
+        attempt ??= this.limits.charge(req.ip);
         if (!attempt.ok) throw new RateLimited(attempt.retryAfterMs);
       });
     } catch (err) {
@@ -137,7 +136,11 @@ export class ChangeHookAuth {
       refundAttempt(attempt);
       return { ok: true, username: creds.username };
     }
-    if (!attempt) takeLoginAttempt(keys);
+    const failure = this.limits.failed(req.ip, creds.username, attempt);
+    if (failure.nameLimited) {
+      const sec = retryAfterSeconds(failure.retryAfterMs);
+      return { ok: false, status: 429, retryAfterSec: sec, message: `wrong change hook user name or password, and there were too many failed logins for this user recently: wait ${sec} s before the next try (the right password is never refused for this); ${HOW_TO}` };
+    }
     return { ok: false, status: 401, message: `wrong change hook user name or password; ${HOW_TO}` };
   }
 
@@ -165,8 +168,8 @@ class RateLimited extends Error {
 }
 
 function rateLimited(waitMs: number): HookAuthResult {
-  const sec = Number.isFinite(waitMs) ? Math.ceil(waitMs / 1000) : 3600;
-  return { ok: false, status: 429, message: `too many failed change hook logins from this address or for this user; try again in ${sec} s`, retryAfterSec: sec };
+  const sec = retryAfterSeconds(waitMs);
+  return { ok: false, status: 429, message: `too many failed change hook logins from this address; try again in ${sec} s`, retryAfterSec: sec };
 }
 
 /** Loopback addresses: a master listening only there is reachable from this machine alone. */

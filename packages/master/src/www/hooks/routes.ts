@@ -3,7 +3,8 @@
  * (404 otherwise); accepted changes go through `updates.addChange`.
  *  - `base` answers like Buildbot: 200 "<n> change found" (Buildbot 3.7 means 202, but writes the body
  *    first, so its clients get 200), 400 with the reason for bad input.
- *  - github, gitlab, gerrit (./dialects.ts) answer through `handleHookRequest` (signatures, replays, body limits).
+ *  - github, gitlab, gerrit (./dialects.ts) answer through `handleHookRequest` (signatures, replays, body limits);
+ *    with the database's hook_deliveries table their replay keys outlive a restart (./stored-replay-guard.ts).
  * With `www.changeHookAuth` every request must first pass HTTP Basic authentication (./hook-auth.ts):
  * 401 with a WWW-Authenticate challenge otherwise, 429 when an address or user name failed too often.
  * Dialect secrets are checked after it, so a forge webhook needs both.
@@ -15,12 +16,19 @@ import { readBaseHook } from './base.js';
 import { CHANGE_HOOK_FACTORIES, handleHookRequest, type ChangeHookDialect } from './dialects.js';
 import { ChangeHookAuth, changeHookAuthWarning, HOOK_AUTH_CHALLENGE, type HookAuthOptions } from './hook-auth.js';
 import type { ChangeHookAuthEntry } from '../../config/types.js';
+import type { HookDeliveriesTable } from '../../db/tables/hook-deliveries.js';
+import type { DeliveryMemory } from './replay-guard.js';
+import { StoredReplayGuard } from './stored-replay-guard.js';
 
 export interface ChangeHookOptions {
   /** Enabled dialects and their options, e.g. `{ base: {}, github: { secret } }` (the config's `www.changeHooks`). */
   enabled: Record<string, Record<string, unknown> | boolean | undefined>;
   /** Extra or replacement dialect implementations, by name. */
   dialects?: Record<string, ChangeHookDialect>;
+  /** The database's hook_deliveries table: replay keys outlive a restart. None = each dialect's memory only. */
+  deliveries?: HookDeliveriesTable | null;
+  /** Told about failures nobody waits for (cleaning old replay keys). */
+  onError?: (err: unknown, what: string) => void;
   /** `www.changeHookAuth`: credentials every hook request must carry; none/null = open, false = open on purpose. */
   auth?: readonly ChangeHookAuthEntry[] | false | null;
   /** Where password files and users come from, and the failed-attempt limits (see hook-auth.ts). */
@@ -36,18 +44,41 @@ function firstString(v: unknown, isForm: boolean): string | undefined {
   return typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v);
 }
 
+/**
+ * The fields of a `base` hook body: Buildbot's form encoding (every field a list of strings) or a
+ * JSON object; other bodies have none (the fields may then come from the query string).
+ */
+function readBaseBody(raw: Buffer | undefined, contentType: string | undefined): { fields: Record<string, unknown> | null; isForm: boolean } {
+  const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  if (!raw?.length) return { fields: null, isForm: false };
+  if (type === 'application/x-www-form-urlencoded') {
+    const out: Record<string, string[]> = {};
+    for (const [k, v] of new URLSearchParams(raw.toString('utf8'))) (out[k] ??= []).push(v);
+    return { fields: out, isForm: true };
+  }
+  if (type !== 'application/json') return { fields: null, isForm: false };
+  let parsed: unknown;
+  try { parsed = JSON.parse(raw.toString('utf8')); } catch (err) {
+    throw new HookInputError(`the request body is not valid JSON (${(err as Error).message}); send form fields or a JSON object`);
+  }
+  return { fields: parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? parsed as Record<string, unknown> : null, isForm: false };
+}
+
 function unknownDialect(name: string): string {
   return `The dialect specified, '${name}', wasn't enabled in www.changeHooks (known: base, ${Object.keys(CHANGE_HOOK_FACTORIES).join(', ')})`;
 }
 
 /** The parts of the options a reconfig may change (everything but the dialect implementations). */
-export type ChangeHookConfig = Omit<ChangeHookOptions, 'dialects'>;
+export type ChangeHookConfig = Omit<ChangeHookOptions, 'dialects' | 'deliveries' | 'onError'>;
 
 /** What the hook routes read per request; replaced as a whole by a reconfig. */
 interface HookState {
   enabled: ChangeHookOptions['enabled'];
-  /** Dialect objects with the options they were built from (kept when those stay the same: they hold replay memory). */
-  dialects: Map<string, { key: string; dialect: ChangeHookDialect }>;
+  /**
+   * Dialect objects with the options they were built from and where their replay keys live (kept
+   * when the options stay the same: without a database that memory is all there is).
+   */
+  dialects: Map<string, { key: string; dialect: ChangeHookDialect; memory: DeliveryMemory }>;
   auth: ChangeHookAuth | null;
   authKey: string;
 }
@@ -64,15 +95,19 @@ export interface ChangeHooks {
 
 function buildState(opts: ChangeHookOptions, prev: HookState | null): HookState {
   const dialects: HookState['dialects'] = new Map();
+  const withMemory = (key: string, dialect: ChangeHookDialect) => ({
+    key, dialect,
+    memory: opts.deliveries ? new StoredReplayGuard(opts.deliveries, dialect.name, { ...dialect.replay, onError: opts.onError }) : dialect.replayGuard,
+  });
   for (const [name, options] of Object.entries(opts.enabled)) {
     if (name === 'base' || options === undefined || options === false) continue;
     const given = opts.dialects?.[name];
     const factory = CHANGE_HOOK_FACTORIES[name];
     const key = JSON.stringify(options);
     const kept = prev?.dialects.get(name);
-    if (given) dialects.set(name, { key, dialect: given });
-    else if (kept?.key === key) dialects.set(name, kept);
-    else if (factory) dialects.set(name, { key, dialect: factory(typeof options === 'object' ? options : {}) });
+    if (kept?.key === key && (!given || kept.dialect === given)) dialects.set(name, kept);
+    else if (given) dialects.set(name, withMemory(key, given));
+    else if (factory) dialects.set(name, withMemory(key, factory(typeof options === 'object' ? options : {})));
     else throw new Error(unknownDialect(name).replace("wasn't enabled in www.changeHooks", 'is not a change hook dialect mastro has'));
   }
   const a = opts.authOptions;
@@ -92,11 +127,10 @@ export function registerChangeHooks(app: FastifyInstance, updates: Updates, opts
   warnIfOpen(opts);
 
   const base = async (req: FastifyRequest, reply: FastifyReply) => {
-    const body: any = req.body ?? {};
     const query: any = req.query ?? {};
-    const isForm = !!(req as any).isFormBody;
     try {
-      const change = readBaseHook({ field: (n) => (typeof body === 'object' && !Buffer.isBuffer(body) && n in body ? firstString(body[n], isForm) : firstString(query[n], true)) });
+      const { fields: body, isForm } = readBaseBody(req.body as Buffer | undefined, req.headers['content-type']);
+      const change = readBaseHook({ field: (n) => (body && n in body ? firstString(body[n], isForm) : firstString(query[n], true)) });
       await addChange(change);
       return reply.code(200).type('text/plain').send('1 change found');
     } catch (err) {
@@ -126,23 +160,31 @@ export function registerChangeHooks(app: FastifyInstance, updates: Updates, opts
       if (enabled.base === undefined || enabled.base === false) return reply.code(404).type('text/plain').send(unknownDialect(name));
       return base(req, reply);
     }
-    const dialect = dialects.get(name)?.dialect;
-    if (!dialect) return reply.code(404).type('text/plain').send(unknownDialect(name));
-    const rawBody: Buffer = (req as any).rawBody ?? Buffer.alloc(0);
+    const entry = dialects.get(name);
+    if (!entry) return reply.code(404).type('text/plain').send(unknownDialect(name));
+    const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     try {
-      const r = await handleHookRequest(dialect, { method: req.method, headers: req.headers, query: req.query as Record<string, string | undefined>, body: rawBody }, addChange);
+      const r = await handleHookRequest(entry.dialect, { method: req.method, headers: req.headers, query: req.query as Record<string, string | undefined>, body: rawBody }, addChange, entry.memory);
       return reply.code(r.status).send(r.body);
     } catch (err) {
       req.log.error({ err, dialect: name }, 'adding changes from web hook failed');
       return reply.code(500).send({ message: 'Error processing changes; see the master log' });
     }
   };
-  app.post('/change_hook', handler);
-  app.post('/change_hook/:dialect', handler);
-  app.get('/change_hook/:dialect', handler);
+  // Every body reaches the hooks as its raw bytes, whatever its content type: signatures are
+  // checked on those bytes before anything parses them, and each dialect names the content types
+  // it takes (the server's own parsers would refuse bad JSON, or turn text/plain into a string,
+  // before a signature was ever looked at).
+  void app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+    scope.post('/change_hook', handler);
+    scope.post('/change_hook/:dialect', handler);
+    scope.get('/change_hook/:dialect', handler);
+  });
   return {
     prepare(config) {
-      const next = buildState({ ...config, dialects: opts.dialects }, state);
+      const next = buildState({ ...config, dialects: opts.dialects, deliveries: opts.deliveries, onError: opts.onError }, state);
       return { commit: () => { state = next; warnIfOpen(config); } };
     },
   };
