@@ -8,9 +8,9 @@
  * only `X-Next-Page`), at most `maxGroupPages`, and only from the API's own host: a next-page link
  * elsewhere would receive the user's token.
  */
-import { randomBytes } from 'node:crypto';
 import type { OAuthProviderOptions } from '../../config/types.js';
 import { nextLink } from '../../changes/mirror/discovery.js';
+import { oauthState } from './ids.js';
 
 export type ProviderName = 'github' | 'gitlab';
 export const OAUTH_STATE_TTL_MS = 10 * 60_000;
@@ -97,7 +97,7 @@ export class OAuthProvider {
 
   /** A fresh state (also to be put in the browser's state cookie) and the URL to send the browser to. */
   begin(redirectUri: string): { state: string; url: string } {
-    const state = randomBytes(24).toString('base64url');
+    const state = oauthState();
     this.states.set(state, Date.now() + OAUTH_STATE_TTL_MS);
     while (this.states.size > MAX_PENDING_STATES) this.states.delete(this.states.keys().next().value!);
     const q = new URLSearchParams({ client_id: this.options.clientId, redirect_uri: redirectUri, response_type: 'code', scope: this.ep.scope, state });
