@@ -130,7 +130,9 @@ export async function runGit(args: readonly string[], o: GitRunOptions): Promise
       if (err.exitCode < 0) throw fail('spawn', `cannot run ${o.gitBin}: ${err.stderr.split('\n')[0] || `exit code ${err.exitCode}`} (check gitBin)`, null, err.stderr);
       throw fail('exit', `exit code ${err.exitCode}${err.stderr ? `: ${err.stderr}` : ''}`, err.exitCode, err.stderr);
     }
-    if (err instanceof GitPluginError && err.plugin === 'unsafe') throw fail('refused', `refused as unsafe: ${err.message}`);
+    if (err instanceof GitPluginError && err.plugin === 'unsafe') {
+      throw fail('refused', `refused as unsafe: ${err.message} (it comes from the config or the master's environment: remove it there)`);
+    }
     throw fail('spawn', (err as Error).message);
   } finally {
     clearTimeout(timer);
