@@ -178,3 +178,33 @@ test('credentials in the repository URL never appear in errors, names or stored 
     return true;
   });
 });
+
+/** A git that answers `ls-remote` with `script` and runs the real git for everything else. */
+function gitWithLsRemote(script: string): string {
+  const bin = join(tmp, `fake-git${++counter}`);
+  writeFileSync(bin, `#!/bin/sh\nif [ "$1" = ls-remote ]; then\n${script}\nfi\nexec git "$@"\n`, { mode: 0o755 });
+  return bin;
+}
+
+/** The poll's outcome, or a failure once it has not ended after `ms` (a guard, not a timing check). */
+function pollWithin(p: GitPoller, ms: number): Promise<number> {
+  let guard: NodeJS.Timeout;
+  return Promise.race([
+    p.poll(),
+    new Promise<never>((_r, reject) => { guard = setTimeout(() => reject(new Error(`the poll had not ended after ${ms} ms`)), ms); }),
+  ]).finally(() => clearTimeout(guard));
+}
+
+test('a git command still printing at gitTimeout is killed and the poll fails saying so', async () => {
+  const s = await setup();
+  const gitBin = gitWithLsRemote('while :; do echo "remote: counting objects..." >&2; sleep 0.05; done');
+  const p = poller({ repourl: makeRepo().url, branches: ['main'], gitTimeout: 1, gitBin }, s);
+  await assert.rejects(pollWithin(p, 60_000), /git ls-remote failed for file:\/\/.*: timed out after 1000 ms/);
+});
+
+test('a git command printing more than gitMaxOutputBytes is killed and the poll fails saying so', async () => {
+  const s = await setup();
+  const gitBin = gitWithLsRemote('exec yes "0000000000000000000000000000000000000000	refs/heads/main"');
+  const p = poller({ repourl: makeRepo().url, branches: ['main'], gitMaxOutputBytes: 64 * 1024, gitBin }, s);
+  await assert.rejects(pollWithin(p, 60_000), /git ls-remote failed for file:\/\/.*: output exceeded 65536 bytes/);
+});

@@ -51,6 +51,14 @@ test('www.auth mistakes are reported with their paths, including OAuth providers
   ]);
 });
 
+test('www.auth.github|gitlab.maxGroupPages must be a whole number of at least 1', () => {
+  assert.deepEqual(issues({ auth: { github: { clientId: 'id', clientSecret: 's', maxGroupPages: 0 }, gitlab: { clientId: 'id', clientSecret: 's', maxGroupPages: 2.5 } } }), [
+    'www.auth.github.maxGroupPages: must be at least 1, got 0',
+    'www.auth.gitlab.maxGroupPages: must be a whole number, got 2.5',
+  ]);
+  assert.deepEqual(issues({ auth: { github: { clientId: 'id', clientSecret: 's', maxGroupPages: 50 } } }), []);
+});
+
 test('a correct www.auth and www.authz pass and reach the normalised config unchanged', () => {
   const www = {
     auth: { users: [{ username: 'github:ada', roles: ['admin'] }], basic: false, github: { clientId: 'id', clientSecret: 's', groupRoles: { acme: ['dev'] } } },

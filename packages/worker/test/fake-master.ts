@@ -3,6 +3,8 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { ProtocolConnection, parseBasicAuthHeader, type Encoding } from 'mastro-protocol';
+import { startWorker, type RunningWorker, type WorkerOptions } from '../src/index.js';
+import { tempDir } from './helpers.js';
 
 export interface FakeMaster {
   port: number;
@@ -79,6 +81,15 @@ export async function startFakeMaster(opts: { name: string; password: string; po
     waiters.splice(0).forEach((w) => w(conn));
   });
   return master;
+}
+
+/** A fake master and a real worker attached to it (in a fresh temp basedir), both stopped after the test. */
+export async function attachedWorker(t: { after(fn: () => unknown): void }, extra: Partial<WorkerOptions> = {}): Promise<{ master: FakeMaster; worker: RunningWorker; dir: string }> {
+  const dir = tempDir(t);
+  const master = await startFakeMaster({ name: 'w1', password: 'pw' });
+  const worker = await startWorker({ basedir: dir, master: master.url, name: 'w1', password: 'pw', backoff: { initialMs: 20, maxMs: 200 }, ...extra });
+  t.after(async () => { await worker.stop({ graceful: false }); await master.close(); });
+  return { master, worker, dir };
 }
 
 export function rcOf(master: FakeMaster, commandId: string): unknown {

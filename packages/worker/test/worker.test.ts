@@ -2,17 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { startWorker, type RunningWorker, type WorkerOptions } from '../src/index.js';
-import { startFakeMaster, rcOf, stdoutOf, type FakeMaster } from './fake-master.js';
+import { startWorker } from '../src/index.js';
+import { attachedWorker, startFakeMaster, rcOf, stdoutOf } from './fake-master.js';
 import { tempDir, until } from './helpers.js';
 
-async function setup(t: { after(fn: () => unknown): void }, extra: Partial<WorkerOptions> = {}): Promise<{ master: FakeMaster; worker: RunningWorker; dir: string }> {
-  const dir = tempDir(t);
-  const master = await startFakeMaster({ name: 'w1', password: 'pw' });
-  const worker = await startWorker({ basedir: dir, master: master.url, name: 'w1', password: 'pw', backoff: { initialMs: 20, maxMs: 200 }, ...extra });
-  t.after(async () => { await worker.stop({ graceful: false }); await master.close(); });
-  return { master, worker, dir };
-}
+const setup = attachedWorker;
 
 test('the worker attaches with Basic auth and answers get_worker_info and set_worker_settings', async (t) => {
   const { master, dir } = await setup(t);

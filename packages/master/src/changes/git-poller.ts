@@ -7,17 +7,17 @@
  * flood of history). Heads are persisted through the data layer's object state, so a restarted
  * master continues where it stopped. Credentials (an SSH key, an HTTP token, a password in the
  * URL) reach git only through its environment (./git-credentials.ts) and never logs, errors or the
- * database.
+ * database. Git runs through ./git-runner.ts (timeout, output cap, scrubbed errors).
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { simpleGit, type SimpleGit } from 'simple-git';
 import { silentLogger, type ChangeSourceLogger, type ChangeSourceServices } from './services.js';
 import type { GitPollerSpec } from './specs.js';
 import { GIT_POLLER_DEFAULTS } from './specs.js';
 import { redactText, redactUrl, urlSecrets } from './redact.js';
+import { GitCommandError, runGit, type GitRunOptions } from './git-runner.js';
 import { parseCommitLog, COMMIT_LOG_FORMAT, type CommitInfo } from './git-log.js';
 import {
   authorizationHeader, checkPrivateFile, extraHeaderConfig, gitConfigEnv, GitCredentialError, headerSecrets, resolveToken, sshCommand,
@@ -43,7 +43,8 @@ export class GitPoller {
   private secrets: string[];
   private readonly urlSecrets: string[];
   private readonly log: ChangeSourceLogger;
-  private readonly git: SimpleGit;
+  /** How this poll runs git: the credential variables are renewed at each poll (credentialEnv). */
+  private git: GitRunOptions;
   private lastRev: Record<string, string> | null = null;
   private timer: NodeJS.Timeout | undefined;
   private running = false;
@@ -57,14 +58,13 @@ export class GitPoller {
     const hash = createHash('sha256').update(this.name).digest('hex').slice(0, 16);
     this.workdir = resolve(services.masterDir, spec.workdir ?? join('gitpoller-work', hash));
     this.log = services.logger ?? silentLogger;
-    this.git = simpleGit({
-      binary: spec.gitBin ?? GIT_POLLER_DEFAULTS.gitBin,
-      timeout: { block: (spec.gitTimeout ?? GIT_POLLER_DEFAULTS.gitTimeout) * 1000 },
-      maxConcurrentProcesses: 2,
-      // The environment is built here from the operator's and the config's settings (not from
-      // untrusted input): GIT_SSH_COMMAND and GIT_CONFIG_COUNT are how credentials reach git.
-      unsafe: { allowUnsafeSshCommand: true, allowUnsafeConfigEnvCount: true },
-    }).env(pollerGitEnv());
+    this.git = {
+      gitBin: spec.gitBin ?? GIT_POLLER_DEFAULTS.gitBin,
+      cwd: this.workdir,
+      timeoutMs: (spec.gitTimeout ?? GIT_POLLER_DEFAULTS.gitTimeout) * 1000,
+      maxOutputBytes: spec.gitMaxOutputBytes ?? GIT_POLLER_DEFAULTS.gitMaxOutputBytes,
+      secrets: this.secrets,
+    };
   }
 
   /** Starts polling: at once when pollAtLaunch, then every pollInterval seconds after each poll. */
@@ -100,9 +100,9 @@ export class GitPoller {
 
   private async gitIn(args: string[]): Promise<string> {
     try {
-      return await this.git.cwd(this.workdir).raw(args);
+      return await runGit(args, this.git);
     } catch (err) {
-      const text = redactText(String((err as Error).message ?? err), this.secrets).trim();
+      const text = redactText(err instanceof GitCommandError ? err.detail : String((err as Error).message ?? err), this.secrets).trim();
       throw new GitPollerError(`git ${args[0]} failed for ${this.safeUrl}: ${text}${authHint(text, this.spec)}`);
     }
   }
@@ -144,11 +144,12 @@ export class GitPoller {
   }
 
   /**
-   * The environment for this poll's git commands. Resolved each poll: a token in an environment
-   * variable or a file may be rotated while the master runs, and a key file may be fixed after an error.
+   * The credential variables for this poll's git commands. Resolved each poll: a token in an
+   * environment variable or a file may be rotated while the master runs, and a key file may be
+   * fixed after an error.
    */
   private async credentialEnv(): Promise<Record<string, string>> {
-    const base = pollerGitEnv();
+    const base: Record<string, string> = {};
     const { spec } = this;
     const dir = this.services.masterDir;
     const secrets = [...this.urlSecrets];
@@ -164,7 +165,7 @@ export class GitPoller {
         const token = await resolveToken(spec.httpToken, 'httpToken', { baseDir: dir, getSecret: this.services.getSecret });
         const header = authorizationHeader(token, { auth: spec.httpAuth, username: spec.httpUsername });
         secrets.push(...headerSecrets(header));
-        Object.assign(base, gitConfigEnv(extraHeaderConfig(spec.repourl, header), base));
+        Object.assign(base, gitConfigEnv(extraHeaderConfig(spec.repourl, header), process.env));
       }
     } catch (err) {
       if (err instanceof GitCredentialError) throw new GitPollerError(`git poller ${this.name}: ${redactText(err.message, secrets)}`);
@@ -175,7 +176,8 @@ export class GitPoller {
   }
 
   private async pollOnce(): Promise<number> {
-    this.git.env(await this.credentialEnv());
+    const env = await this.credentialEnv();
+    this.git = { ...this.git, env, secrets: this.secrets };
     await this.ensureClone();
     const heads = await this.remoteHeads();
     const branches = this.selectBranches(heads);
@@ -251,7 +253,7 @@ export class GitPoller {
   private async existingRevs(revs: string[]): Promise<Set<string>> {
     const out = new Set<string>();
     for (const r of new Set(revs)) {
-      try { await this.git.cwd(this.workdir).raw(['cat-file', '-e', `${r}^{commit}`]); out.add(r); } catch { /* missing */ }
+      try { await runGit(['cat-file', '-e', `${r}^{commit}`], this.git); out.add(r); } catch { /* missing */ }
     }
     return out;
   }
@@ -278,18 +280,4 @@ function authHint(text: string, spec: GitPollerSpec): string {
     return ' (ssh refused: check sshPrivateKey, and sshKnownHosts or sshStrictHostKeyChecking for the host key)';
   }
   return '';
-}
-
-/**
- * The environment git runs in: never interactive, stable output. Editor and pager variables are
- * dropped because the poller never needs them and simple-git refuses to run with `EDITOR` set
- * (npm sets it for every script, so `npm start`/`npm test` would otherwise break polling).
- */
-function pollerGitEnv(): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (v === undefined || /^(EDITOR|VISUAL|GIT_EDITOR|GIT_SEQUENCE_EDITOR|PAGER|GIT_PAGER|GIT_ASKPASS|SSH_ASKPASS)$/.test(k)) continue;
-    env[k] = v;
-  }
-  return { ...env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' };
 }

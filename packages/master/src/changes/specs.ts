@@ -6,6 +6,7 @@ import { brand } from '../config/brand.js';
 import { mirrorPoller, type MirrorPollerSpec } from './mirror/options.js';
 import { gerritStream, type GerritStreamSpec } from './gerrit-stream.js';
 import type { GitTokenSource, HttpAuthScheme, StrictHostKeyChecking } from './git-credentials.js';
+import { GIT_RUN_DEFAULTS } from './git-runner.js';
 
 export interface GitPollerOptions {
   /** Repository to poll: a URL git understands (https://, ssh, file://) or a local path. */
@@ -31,6 +32,8 @@ export interface GitPollerOptions {
   codebase?: string;
   /** Seconds a single git command may run before it is killed. Default 300. */
   gitTimeout?: number;
+  /** Bytes of output one git command may print (a log of many new commits) before it is killed and the poll fails. Default 64 MiB. */
+  gitMaxOutputBytes?: number;
   /** Path of the git executable. Default 'git'. */
   gitBin?: string;
   /**
@@ -74,6 +77,7 @@ export const GIT_POLLER_DEFAULTS = {
   pollAtLaunch: false,
   firstPollChanges: 0,
   gitTimeout: 300,
+  gitMaxOutputBytes: GIT_RUN_DEFAULTS.maxOutputBytes,
   gitBin: 'git',
   httpAuth: 'basic' as HttpAuthScheme,
   httpUsername: 'x-access-token',

@@ -8,10 +8,10 @@ import type { GerritStreamSpec } from './gerrit-stream.js';
 import { isHttpUrl, isSshUrl, STRICT_HOST_KEY_CHECKING_VALUES, type GitTokenSource } from './git-credentials.js';
 import { isRenderable } from '../process/step-types.js';
 
-export const GIT_POLLER_KEYS = ['kind', 'repourl', 'branches', 'pollInterval', 'pollAtLaunch', 'firstPollChanges', 'workdir', 'name', 'project', 'category', 'codebase', 'gitTimeout', 'gitBin',
+export const GIT_POLLER_KEYS = ['kind', 'repourl', 'branches', 'pollInterval', 'pollAtLaunch', 'firstPollChanges', 'workdir', 'name', 'project', 'category', 'codebase', 'gitTimeout', 'gitMaxOutputBytes', 'gitBin',
   'sshPrivateKey', 'sshKnownHosts', 'sshStrictHostKeyChecking', 'httpToken', 'httpAuth', 'httpUsername'];
 export const MIRROR_POLLER_KEYS = ['kind', 'name', 'repositories', 'glob', 'forge', 'discoveryInterval', 'mirrorDir', 'refspecs', 'branches', 'emitChanges',
-  'buildPushesWithNoCommits', 'maxChangesPerRef', 'hook', 'pollInterval', 'pollAtLaunch', 'concurrency', 'gitTimeout', 'gitBin', 'project', 'codebase', 'category'];
+  'buildPushesWithNoCommits', 'maxChangesPerRef', 'hook', 'pollInterval', 'pollAtLaunch', 'concurrency', 'gitTimeout', 'gitMaxOutputBytes', 'gitBin', 'project', 'codebase', 'category'];
 export const GERRIT_STREAM_KEYS = ['kind', 'name', 'server', 'username', 'port', 'identityFile', 'command', 'backoffMin', 'backoffMax', 'goodConnectionTime',
   'maxLineBytes', 'gitBaseURL', 'handledEvents', 'source'];
 export const CHANGE_SOURCE_KINDS = ['gitPoller', 'mirrorPoller', 'gerritStream'];
@@ -47,6 +47,7 @@ export function normaliseChangeSource(raw: unknown, c: IssueCollector): ChangeSo
     category: optStr(c, raw, 'category'),
     codebase: optStr(c, raw, 'codebase') ?? GIT_POLLER_DEFAULTS.codebase,
     gitTimeout: num(c, raw, 'gitTimeout', { fallback: GIT_POLLER_DEFAULTS.gitTimeout, min: 1 }),
+    gitMaxOutputBytes: num(c, raw, 'gitMaxOutputBytes', { fallback: GIT_POLLER_DEFAULTS.gitMaxOutputBytes, min: 1024, integer: true }),
     gitBin: optStr(c, raw, 'gitBin') ?? GIT_POLLER_DEFAULTS.gitBin,
     ...gitPollerCredentials(raw, repourl, c),
   };

@@ -1,6 +1,7 @@
 /**
  * `mastro user` — local users of the web UI and API, stored in `<DIR>/users.json` (mode 0600):
- *   mastro user add DIR NAME [--roles admin,dev] [--password-stdin]   (asks for the password, or reads it from stdin)
+ *   mastro user add DIR NAME [--roles admin,dev] [--password-stdin]   (asks for the password twice at a terminal,
+ *                                                                      without echo; or reads one line from stdin)
  *   mastro user remove DIR NAME
  *   mastro user list DIR
  *   mastro user token DIR NAME            prints a new API token once (use: Authorization: Bearer <token>)
@@ -18,17 +19,72 @@ export const USER_USAGE = `usage:
   mastro user token DIR NAME
   mastro user revoke-token DIR NAME TOKEN_ID`;
 
-interface Io { stdin: NodeJS.ReadableStream & { isTTY?: boolean }; stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }
+interface Io {
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?(raw: boolean): unknown };
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}
+
+/** Something named on the command line does not exist (exit 1; wrong usage exits 2). */
+class NotFoundError extends UserStoreError {}
+/** The user pressed Ctrl-C at a prompt (exit 130, as a shell reports SIGINT). */
+class CancelledError extends UserStoreError {}
 
 async function readPassword(io: Io, fromStdin: boolean): Promise<string> {
-  if (!fromStdin && io.stdin.isTTY) io.stderr.write('password: ');
+  if (!fromStdin && io.stdin.isTTY && io.stdin.setRawMode) {
+    const [first, again] = await readHidden(io, ['password: ', 'again: ']);
+    if (first !== again) throw new UserStoreError('the two passwords differ; nothing was saved. Run the command again');
+    return first!;
+  }
   const rl = createInterface({ input: io.stdin, terminal: false });
   for await (const line of rl) { rl.close(); return line; }
   throw new UserStoreError('no password given on standard input');
 }
 
-/** Something named on the command line does not exist (exit 1; wrong usage exits 2). */
-class NotFoundError extends UserStoreError {}
+/**
+ * One line per prompt typed at the terminal with echo off. The terminal is in raw mode from before
+ * the first prompt until after the last answer, so nothing typed (even typed ahead) is shown, as a
+ * cooked-mode read would. Backspace and Ctrl-U edit, Enter ends a line, Ctrl-C cancels, Ctrl-D on
+ * an empty line means no password.
+ */
+function readHidden(io: Io, prompts: readonly string[]): Promise<string[]> {
+  const stdin = io.stdin;
+  stdin.setRawMode!(true);
+  io.stderr.write(prompts[0]!);
+  return new Promise<string[]>((resolve, reject) => {
+    const lines: string[] = [];
+    let typed: string[] = [];
+    const finish = (err: Error | null) => {
+      stdin.removeListener('data', onData);
+      stdin.setRawMode!(false);
+      stdin.pause();
+      if (err) { io.stderr.write('\n'); reject(err); } else resolve(lines);
+    };
+    /** Ends the current line; true when it was the last one. */
+    const endLine = (): boolean => {
+      lines.push(typed.join(''));
+      typed = [];
+      io.stderr.write('\n');
+      if (lines.length === prompts.length) { finish(null); return true; }
+      io.stderr.write(prompts[lines.length]!);
+      return false;
+    };
+    const onData = (chunk: Buffer | string) => {
+      for (const ch of String(chunk)) {
+        if (ch === '\r' || ch === '\n') { if (endLine()) return; }
+        else if (ch === '\u0003') return finish(new CancelledError('cancelled; nothing was saved'));
+        else if (ch === '\u0004') { if (!typed.length) return finish(new UserStoreError('no password given')); if (endLine()) return; }
+        else if (ch === '\u007f' || ch === '\b') typed.pop();
+        else if (ch === '\u0015') typed = [];
+        else if (ch === '\u001b') break; // an escape sequence (arrow keys) is not part of a password
+        else if (ch >= ' ') typed.push(ch);
+      }
+    };
+    stdin.setEncoding('utf8');
+    stdin.on('data', onData);
+    stdin.resume();
+  });
+}
 
 /** Runs `mastro user ...` (argv after `user`); returns the process exit code. */
 export async function runUserCommand(argv: string[], io: Io = process): Promise<number> {
@@ -87,7 +143,7 @@ export async function runUserCommand(argv: string[], io: Io = process): Promise<
       default: throw new UserStoreError(`unknown command 'mastro user ${sub}'\n${USER_USAGE}`);
     }
   } catch (err) {
-    if (err instanceof UserStoreError) { io.stderr.write(`${err.message}\n`); return err instanceof NotFoundError ? 1 : 2; }
+    if (err instanceof UserStoreError) { io.stderr.write(`${err.message}\n`); return err instanceof NotFoundError ? 1 : err instanceof CancelledError ? 130 : 2; }
     throw err;
   }
 }

@@ -168,6 +168,11 @@ export interface OAuthProviderOptions {
   groupRoles?: Record<string, string[]>;
   /** Roles every user logged in through this provider gets. Default none. */
   defaultRoles?: string[];
+  /**
+   * Most pages of a user's organisations (GitHub, 30 a page) or groups (GitLab, 100 a page) read at
+   * login; a user with more is refused with a message naming this option. Default 10.
+   */
+  maxGroupPages?: number;
 }
 
 export interface WwwAuthOptions {

@@ -16,7 +16,7 @@ import { bool, describe, isPlainObject, knownKeys, num, strList, type Obj } from
 import type { IssueCollector } from './errors.js';
 
 export const AUTH_KEYS = ['users', 'basic', 'sessionTtlSec', 'maxSessions', 'sessionSweepSec', 'loginBurst', 'loginRefillPerSecond', 'publicUrl', 'github', 'gitlab', 'oauthTimeoutMs'];
-export const OAUTH_KEYS = ['clientId', 'clientSecret', 'baseUrl', 'apiUrl', 'groupRoles', 'defaultRoles'];
+export const OAUTH_KEYS = ['clientId', 'clientSecret', 'baseUrl', 'apiUrl', 'groupRoles', 'defaultRoles', 'maxGroupPages'];
 export const AUTHZ_KEYS = ['anonymousView', 'rules'];
 export const AUTHZ_RULE_KEYS = ['actions', 'roles', 'builders', 'branches'];
 
@@ -42,6 +42,7 @@ function checkOAuth(c: IssueCollector, raw: unknown, name: 'github' | 'gitlab', 
   url(c, raw, 'baseUrl');
   url(c, raw, 'apiUrl');
   strList(c, raw, 'defaultRoles');
+  num(c, raw, 'maxGroupPages', { fallback: 0, min: 1, integer: true });
   const groups = raw.groupRoles;
   if (groups !== undefined) {
     if (!isPlainObject(groups)) c.add('groupRoles', `must be an object { '<org or group>': ['role', ...] }, got ${describe(groups)}`);

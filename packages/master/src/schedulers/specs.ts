@@ -91,8 +91,13 @@ export interface PeriodicOptions extends CommonSchedulerOptions {
 export type CronField = number | string | number[];
 
 export interface NightlyOptions extends CommonSchedulerOptions {
-  /** A cron expression ('0 3 * * 1-5'); or give minute/hour/dayOfMonth/month/dayOfWeek like Buildbot. */
+  /** A cron expression ('0 3 * * 1-5', Sunday = 0); or give minute/hour/dayOfMonth/month/dayOfWeek like Buildbot. */
   cron?: string;
+  /**
+   * Buildbot's fields (defaults: minute 0, every hour, day, month and day of the week). A number,
+   * a list of numbers or cron text. `dayOfWeek` counts from Monday = 0 as in Buildbot; day names
+   * ('mon,wed') and ranges or steps in text are cron's (Sunday = 0), as Buildbot passes them on.
+   */
   minute?: CronField; hour?: CronField; dayOfMonth?: CronField; month?: CronField; dayOfWeek?: CronField;
   /** IANA time zone, e.g. 'Europe/Berlin'. Default: the master's local time. */
   timeZone?: string;
@@ -135,7 +140,7 @@ export interface UpstreamOptions extends CommonSchedulerOptions {
 }
 
 export interface NightlyTriggerableOptions extends Omit<CommonSchedulerOptions, 'overlap' | 'concurrencyGroup' | 'unchangedCodebases'> {
-  /** A cron expression; or minute/hour/dayOfMonth/month/dayOfWeek like Buildbot (default: minute 0 of every hour). */
+  /** A cron expression; or minute/hour/dayOfMonth/month/dayOfWeek as for `nightly` (default: minute 0 of every hour). */
   cron?: string;
   minute?: CronField; hour?: CronField; dayOfMonth?: CronField; month?: CronField; dayOfWeek?: CronField;
   /** IANA time zone. Default: the master's local time. */

@@ -107,8 +107,6 @@ export function normaliseScheduler(raw: unknown, c: IssueCollector, builderNames
       checkSchedule(c, raw);
       break;
     case 'nightlyTriggerable':
-      // Buildbot's NightlyTriggerable fires at minute 0 of every hour unless told otherwise.
-      if (raw.cron === undefined && raw.hour === undefined) out.hour = '*';
       checkSchedule(c, out);
       break;
     case 'tryJobdir': {

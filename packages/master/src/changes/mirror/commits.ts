@@ -4,7 +4,7 @@
  * its own commits, and a force-push yields only the rewritten commits), oldest first, with author,
  * committer, comments, files and commit timestamp. One `git log` per moved branch.
  */
-import { runGit, type GitRunOptions } from './git-run.js';
+import { runGit, type GitRunOptions } from '../git-runner.js';
 
 export interface CommitInfo {
   revision: string;

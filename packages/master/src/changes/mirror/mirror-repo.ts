@@ -4,13 +4,13 @@
  */
 import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { runGit, type GitRunOptions } from './git-run.js';
+import { runGit, type GitRunOptions } from '../git-runner.js';
 import { parseRefList } from './refs.js';
 import type { MirrorRepository } from './discovery.js';
 import { urlSecrets } from '../redact.js';
 import { gitConfigEnv, headerSecrets } from '../git-credentials.js';
 
-export interface GitSettings { gitBin: string; timeoutMs: number }
+export interface GitSettings { gitBin: string; timeoutMs: number; maxOutputBytes: number }
 
 /** The mirror directory of a repository: its name made safe for a path (`org/repo` -> `org__repo.git`). */
 export function mirrorPath(mirrorDir: string, name: string): string {
@@ -21,11 +21,11 @@ export function mirrorPath(mirrorDir: string, name: string): string {
 function gitOptions(repo: MirrorRepository, s: GitSettings, cwd?: string): GitRunOptions {
   const config = repo.gitConfig ?? {};
   const secrets = [...urlSecrets(repo.url), ...Object.values(config).flatMap(headerSecrets)];
-  return { gitBin: s.gitBin, timeoutMs: s.timeoutMs, cwd, env: gitConfigEnv(config, process.env), secrets };
+  return { ...s, cwd, env: gitConfigEnv(config, process.env), secrets };
 }
 
 export function localGit(path: string, s: GitSettings): GitRunOptions {
-  return { gitBin: s.gitBin, timeoutMs: s.timeoutMs, cwd: path };
+  return { ...s, cwd: path };
 }
 
 /** The upstream's refs (one cheap round trip, no objects transferred). */

@@ -3,6 +3,7 @@
  * to keep the mirrors, what to emit each cycle. Every limit has a documented default.
  */
 import { brand } from '../../config/brand.js';
+import { GIT_RUN_DEFAULTS } from '../git-runner.js';
 
 export interface MirrorRepositorySpec {
   /** Clone URL or local path of the upstream repository. */
@@ -66,6 +67,8 @@ export interface MirrorPollerOptions {
   concurrency?: number;
   /** Seconds a single git command may run. Default 300. */
   gitTimeout?: number;
+  /** Bytes of output one git command may print (a ref list, a log) before it is killed and the repository's poll fails. Default 64 MiB. */
+  gitMaxOutputBytes?: number;
   gitBin?: string;
   /** Change project: a string, or a function of the repository name. Default: the repository name. */
   project?: string | ((repoName: string) => string);
@@ -88,6 +91,7 @@ export const MIRROR_DEFAULTS = {
   pollAtLaunch: true,
   concurrency: 8,
   gitTimeout: 300,
+  gitMaxOutputBytes: GIT_RUN_DEFAULTS.maxOutputBytes,
   gitBin: 'git',
 } as const;
 
@@ -98,13 +102,13 @@ export function mirrorPoller(o: MirrorPollerOptions): MirrorPollerSpec {
 
 /** Options with defaults applied (what the running poller reads). */
 export type ResolvedMirrorOptions = Required<Pick<MirrorPollerOptions,
-  'name' | 'discoveryInterval' | 'refspecs' | 'emitChanges' | 'buildPushesWithNoCommits' | 'maxChangesPerRef' | 'pollInterval' | 'pollAtLaunch' | 'concurrency' | 'gitTimeout' | 'gitBin'>>
+  'name' | 'discoveryInterval' | 'refspecs' | 'emitChanges' | 'buildPushesWithNoCommits' | 'maxChangesPerRef' | 'pollInterval' | 'pollAtLaunch' | 'concurrency' | 'gitTimeout' | 'gitMaxOutputBytes' | 'gitBin'>>
   & Omit<MirrorPollerOptions, 'name'>;
 
 export function resolveMirrorOptions(o: MirrorPollerOptions): ResolvedMirrorOptions {
   const d = MIRROR_DEFAULTS;
   if (!o.repositories?.length && !o.glob && !o.forge) throw new Error('mirrorPoller: give repositories, glob or forge (none was given)');
-  for (const [key, v] of [['concurrency', o.concurrency], ['pollInterval', o.pollInterval], ['maxChangesPerRef', o.maxChangesPerRef], ['gitTimeout', o.gitTimeout]] as const) {
+  for (const [key, v] of [['concurrency', o.concurrency], ['pollInterval', o.pollInterval], ['maxChangesPerRef', o.maxChangesPerRef], ['gitTimeout', o.gitTimeout], ['gitMaxOutputBytes', o.gitMaxOutputBytes]] as const) {
     if (v !== undefined && !(typeof v === 'number' && v > 0)) throw new Error(`mirrorPoller.${key}: must be a positive number, got ${String(v)}`);
   }
   if (o.forge && o.forge.type === 'gitea' && !o.forge.apiUrl) throw new Error('mirrorPoller.forge.apiUrl: required for Gitea (the server URL, e.g. https://gitea.example.org)');
@@ -125,6 +129,7 @@ export function resolveMirrorOptions(o: MirrorPollerOptions): ResolvedMirrorOpti
     pollAtLaunch: o.pollAtLaunch ?? d.pollAtLaunch,
     concurrency: Math.floor(o.concurrency ?? d.concurrency),
     gitTimeout: o.gitTimeout ?? d.gitTimeout,
+    gitMaxOutputBytes: o.gitMaxOutputBytes ?? d.gitMaxOutputBytes,
     gitBin: o.gitBin ?? d.gitBin,
   };
 }

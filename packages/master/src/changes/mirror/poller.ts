@@ -55,7 +55,7 @@ export class MirrorPoller {
     this.name = this.o.name;
     this.log = services.logger ?? silentLogger;
     this.keepRef = refspecMatcher(this.o.refspecs);
-    this.git = { gitBin: this.o.gitBin, timeoutMs: this.o.gitTimeout * 1000 };
+    this.git = { gitBin: this.o.gitBin, timeoutMs: this.o.gitTimeout * 1000, maxOutputBytes: this.o.gitMaxOutputBytes };
     this.mirrorDir = resolve(services.masterDir, this.o.mirrorDir ?? `mirrors/${this.name.replace(/[^A-Za-z0-9._-]/g, '_')}`);
   }
 

@@ -5,6 +5,7 @@
  * token be found by its digest without scanning every user.
  */
 import { createHash, randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { apiToken } from './ids.js';
 
 const scrypt = (pw: string, salt: Buffer, len: number, o: ScryptOptions) =>
   new Promise<Buffer>((res, rej) => scryptCb(pw, salt, len, o, (err, key) => (err ? rej(err) : res(key))));
@@ -32,10 +33,8 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return timingSafeEqual(key, expected);
 }
 
-/** A new API token: `mastro_` + 32 random bytes (base64url). Shown once; only its digest is stored. */
-export function newToken(): string {
-  return `mastro_${randomBytes(32).toString('base64url')}`;
-}
+/** A new API token (see ids.ts). Shown once; only its digest is stored. */
+export const newToken = apiToken;
 
 export function tokenDigest(token: string): string {
   return createHash('sha256').update(token).digest('hex');

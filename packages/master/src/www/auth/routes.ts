@@ -7,13 +7,13 @@
  *  - `GET /auth/oauth/<github|gitlab>` -> redirect to the provider; `.../callback` -> session, redirect to `/`.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { randomBytes } from 'node:crypto';
 import type { Security } from '../security.js';
 import { sendAuthError } from '../security.js';
 import { unsafeRequestRefusal } from './browser-guard.js';
 import { CSRF_COOKIE, OAUTH_STATE_COOKIE, SESSION_COOKIE, parseCookies, serializeCookie } from './cookies.js';
 import type { Identity, SessionIdentity } from './identity.js';
 import { OAuthError, OAUTH_STATE_TTL_MS, type ProviderName } from './oauth.js';
+import { csrfToken as newCsrfToken } from './ids.js';
 
 const json = (reply: FastifyReply, status: number, body: unknown) =>
   reply.code(status).type('application/json; charset=utf-8').send(JSON.stringify(body));
@@ -61,7 +61,7 @@ export function registerAuthRoutes(app: FastifyInstance, sec: Security): void {
     try { a = await sec.identify(req); } catch (err) { return sendAuthError(reply, err); }
     let csrfToken = a.session?.csrfToken ?? parseCookies(req.headers.cookie)[CSRF_COOKIE];
     if (!csrfToken) {
-      csrfToken = randomBytes(24).toString('base64url');
+      csrfToken = newCsrfToken();
       reply.header('set-cookie', serializeCookie(CSRF_COOKIE, csrfToken, { httpOnly: false, secure: secure(req) }));
     }
     reply.header('cache-control', 'no-store');

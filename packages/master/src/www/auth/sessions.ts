@@ -9,11 +9,11 @@
  * deletes the expired ones nobody reads again and keeps at most `maxSessions` (oldest go first).
  * Without a table (tests, embedding) the cache is the store and holds `maxSessions`.
  */
-import { randomBytes } from 'node:crypto';
 import type { WebSessionsTable } from '../../db/tables/web-sessions.js';
 import { Lru } from '../../db/lru.js';
 import type { SessionIdentity } from './identity.js';
 import { tokenDigest } from './password.js';
+import { csrfToken, sessionToken } from './ids.js';
 
 export interface Session { id: string; identity: SessionIdentity; csrfToken: string; expiresAt: number }
 
@@ -77,7 +77,7 @@ export class SessionStore {
 
   async create(identity: SessionIdentity): Promise<Session> {
     const createdAt = this.now();
-    const s: Session = { id: randomBytes(32).toString('base64url'), identity, csrfToken: randomBytes(24).toString('base64url'), expiresAt: createdAt + this.ttlMs };
+    const s: Session = { id: sessionToken(), identity, csrfToken: csrfToken(), expiresAt: createdAt + this.ttlMs };
     const key = tokenDigest(s.id);
     if (this.table) {
       await this.table.insert({ idHash: key, identity, csrfToken: s.csrfToken, createdAtMs: createdAt, expiresAtMs: s.expiresAt });

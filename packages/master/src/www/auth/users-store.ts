@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { createHmac, randomBytes } from 'node:crypto';
 import { Lru } from '../../db/lru.js';
 import { hashPassword, newToken, tokenDigest, verifyPassword, DUMMY_HASH } from './password.js';
+import { apiTokenId } from './ids.js';
 
 export const USERS_FILE = 'users.json';
 
@@ -101,7 +102,7 @@ export class UsersStore {
     const u = data.users[username];
     if (!u) throw new UserStoreError(`no user ${JSON.stringify(username)}; add it first with 'mastro user add'`);
     const token = newToken();
-    const id = randomBytes(6).toString('hex');
+    const id = apiTokenId();
     u.tokens.push({ id, digest: tokenDigest(token), created_at: Math.floor(Date.now() / 1000) });
     await this.save(data);
     return { id, token };
