@@ -81,10 +81,19 @@ function header(entry: TarEntry & { typeflag?: string }, nameParts: { name: stri
   writeString(buf, 157, 100, linkname);
   buf.write('ustar\0' + '00', 257, 'latin1');
   writeString(buf, 345, 155, nameParts.prefix);
+  return sealTarHeader(buf);
+}
+
+/**
+ * Writes a header block's checksum (the sum of its bytes, the checksum field counted as spaces).
+ * Exported for tests that edit a header's fields and need only the edit to be wrong.
+ */
+export function sealTarHeader(block: Buffer): Buffer {
+  block.write('        ', 148, 'latin1');
   let sum = 0;
-  for (let i = 0; i < BLOCK; i++) sum += buf[i]!;
-  writeString(buf, 148, 8, sum.toString(8).padStart(6, '0') + '\0 ');
-  return buf;
+  for (let i = 0; i < BLOCK; i++) sum += block[i]!;
+  writeString(block, 148, 8, sum.toString(8).padStart(6, '0') + '\0 ');
+  return block;
 }
 
 function paxRecord(key: string, value: string): string {
@@ -552,15 +561,24 @@ export function createTarExtractor(targetDir: string, options: ExtractOptions = 
   const result = new Promise<ExtractResult>((res, rej) => { resolveResult = res; rejectResult = rej; });
   result.catch(() => undefined);
   const run = async (events: TarEvent[]) => { for (const ev of events) await extractor.handle(ev); };
+  // The parser throws on a malformed archive. It runs inside stream callbacks, where a throw would
+  // escape the pipeline as an uncaught exception (and take the whole process down): it is caught
+  // here and handed to the callback, so the stream errors instead.
+  const feed = (parse: () => TarEvent[], cb: (err?: Error | null) => void) => {
+    let events: TarEvent[];
+    try { events = parse(); } catch (err) { cb(err as Error); return; }
+    run(events).then(() => cb(), cb);
+  };
 
   const tarSink = new Writable({
-    write(chunk: Buffer, _enc, cb) { run(parser.push(chunk)).then(() => cb(), cb); },
-    final(cb) {
-      let events: TarEvent[];
-      try { events = parser.end(); } catch (err) { cb(err as Error); return; }
-      run(events).then(() => { resolveResult(extractor.result); cb(); }, cb);
+    write(chunk: Buffer, _enc, cb) { feed(() => parser.push(chunk), cb); },
+    final(cb) { feed(() => parser.end(), (err) => { if (!err) resolveResult(extractor.result); cb(err); }); },
+    destroy(err, cb) {
+      extractor.abort().finally(() => {
+        rejectResult(err ?? new TarError('TAR_MALFORMED', 'tar extraction was aborted before the archive ended'));
+        cb(err);
+      });
     },
-    destroy(err, cb) { extractor.abort().finally(() => { if (err) rejectResult(err); cb(err); }); },
   });
 
   const mode = options.gzip ?? 'auto';
@@ -578,7 +596,7 @@ export function createTarExtractor(targetDir: string, options: ExtractOptions = 
     if (!decided) decided = head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b ? 'gzip' : 'plain';
     if (decided === 'gzip' && !gunzip) {
       gunzip = createGunzip();
-      gunzip.on('error', (err) => front.destroy(err));
+      gunzip.on('error', (err) => front.destroy(new TarError('TAR_MALFORMED', `the archive's gzip stream is corrupt (${err.message}); the worker sent a damaged or non-gzip archive`)));
       gunzip.pipe(tarSink);
     }
   };
@@ -600,7 +618,7 @@ export function createTarExtractor(targetDir: string, options: ExtractOptions = 
       tarSink.once('error', (err) => cb(err));
       finishWith(gunzip ?? tarSink);
     },
-    destroy(err, cb) { if (err) tarSink.destroy(err); cb(err); },
+    destroy(err, cb) { gunzip?.destroy(); tarSink.destroy(err ?? undefined); cb(err); },
   });
   return Object.assign(front, { result });
 }
