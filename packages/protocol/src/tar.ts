@@ -435,6 +435,9 @@ class Extractor {
   private readonly maxBytes: number;
   private readonly maxEntries: number;
   private readonly root: string;
+  private rootReady = false;
+  /** Components of the deepest directory chain below the root already checked to be real directories. */
+  private checkedParents: string[] = [];
 
   constructor(root: string, private readonly options: ExtractOptions) {
     this.root = path.resolve(root);
@@ -456,16 +459,28 @@ class Extractor {
     if (this.file) { await this.file.close().catch(() => undefined); this.file = null; }
   }
 
-  /** Creates missing parent directories, refusing to traverse any symlink below the root. */
+  /**
+   * Creates missing parent directories, refusing to traverse any symlink below the root.
+   * The parents of the previous entry are remembered as checked: archives list a directory's
+   * members together, and a directory this extraction saw as a real directory stays one (no entry
+   * can replace a directory, only fail on it). Without that, every entry of a chain n directories
+   * deep would look up all n parents again, each a lookup of up to n components: a 2,000-level
+   * chain took minutes of file system calls.
+   */
   private async prepareParents(parts: string[], entryName: string): Promise<string> {
-    let dir = this.root;
-    await fsp.mkdir(dir, { recursive: true });
-    for (const part of parts.slice(0, -1)) {
+    if (!this.rootReady) { await fsp.mkdir(this.root, { recursive: true }); this.rootReady = true; }
+    const parents = parts.slice(0, -1);
+    let same = 0;
+    while (same < parents.length && same < this.checkedParents.length && parents[same] === this.checkedParents[same]) same++;
+    this.checkedParents = this.checkedParents.slice(0, same);
+    let dir = path.join(this.root, ...parents.slice(0, same));
+    for (const part of parents.slice(same)) {
       dir = path.join(dir, part);
       const st = await fsp.lstat(dir).catch(() => null);
       if (!st) await fsp.mkdir(dir);
       else if (st.isSymbolicLink()) throw new TarError('TAR_UNSAFE_LINK', `refusing tar entry ${JSON.stringify(entryName)}: it would be written through the symlink ${JSON.stringify(part)}`, entryName);
       else if (!st.isDirectory()) throw new TarError('TAR_MALFORMED', `tar entry ${JSON.stringify(entryName)} needs ${JSON.stringify(part)} to be a directory, but it is a file`, entryName);
+      this.checkedParents.push(part);
     }
     return path.join(this.root, ...parts);
   }
