@@ -151,3 +151,11 @@ test('a worker that reports success without asking to unpack gets a failure, not
   await s.writer.cancel();
   assert.deepEqual(s.leftovers(), []);
 });
+
+test("a corrupt bz2 stream (compress: 'bz2') is refused, not taken for an empty tree", async (t) => {
+  const s = setup(t, { compress: 'bz2' });
+  const err = await upload(s.writer, Buffer.from('BZh9 this is not bzip2 data at all'.repeat(20)));
+  assert.ok(err, 'the upload fails');
+  assert.match(err.message, /bz2/);
+  assert.deepEqual(s.leftovers(), []);
+});

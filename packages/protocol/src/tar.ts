@@ -242,6 +242,7 @@ export class TarParser {
   private overrides: Record<string, string> = {};
   private globalOverrides: Record<string, string> = {};
   private zeroBlocks = 0;
+  private sawHeader = false;
 
   get finished(): boolean { return this.state === 'done'; }
 
@@ -287,6 +288,8 @@ export class TarParser {
     if (this.state === 'done') return [];
     if (this.state === 'header' && this.pendingLength === 0 && this.zeroBlocks > 0) { this.state = 'done'; return [{ kind: 'end' }]; }
     if (this.state === 'header' && this.pendingLength === 0) {
+      // Nothing at all is no archive (as Python's tarfile says too): a cut or failed upload.
+      if (!this.sawHeader) throw new TarError('TAR_MALFORMED', 'the archive is empty (0 bytes): not a tar archive');
       // Some writers omit the two zero blocks; accept a clean end between entries.
       this.state = 'done';
       return [{ kind: 'end' }];
@@ -319,6 +322,7 @@ export class TarParser {
   }
 
   private readHeader(block: Buffer, events: TarEvent[]): void {
+    this.sawHeader = true;
     if (block.equals(ZERO_BLOCK)) {
       this.zeroBlocks++;
       if (this.zeroBlocks >= 2) { this.state = 'done'; events.push({ kind: 'end' }); }

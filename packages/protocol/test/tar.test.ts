@@ -207,6 +207,12 @@ test('a malformed archive streamed into the extractor fails the pipeline instead
   }
 });
 
+test('an empty input is no archive; an archive of nothing (its two zero blocks) is', async (t) => {
+  await assert.rejects(extractTarBuffer(Buffer.alloc(0), tempDir(t)), { code: 'TAR_MALFORMED', message: /empty/ });
+  await assert.rejects(extractTarBuffer(gzipSync(Buffer.alloc(0)), tempDir(t)), { code: 'TAR_MALFORMED', message: /empty/ });
+  assert.equal((await extractTarBuffer(Buffer.alloc(1024), tempDir(t))).entries, 0);
+});
+
 test('setuid bits are never restored', async (t) => {
   const dst = tempDir(t);
   await extractTarBuffer(archive([{ name: 'f', mode: 0o4755, data: Buffer.from('x') }]), dst);

@@ -18,7 +18,7 @@ import { dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { pipeline } from 'node:stream/promises';
-import type { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import { createTarExtractor, TarError } from 'mastro-protocol/tar';
 import { FileWriter } from './file-writer.js';
 import { DEFAULT_MAX_UPLOAD_ENTRIES } from './options.js';
@@ -154,11 +154,28 @@ export class DirectoryWriter {
   private decompressed(input: Readable): Readable {
     if (this.options.compress !== 'bz2') return input;
     // Node has no bzip2; Buildbot workers only send it when a step asks for compress='bz2'.
-    const child = spawn('bzip2', ['-dc'], { stdio: ['pipe', 'pipe', 'ignore'] });
-    child.on('error', (err) => child.stdout.destroy(new Error(`cannot decompress a bz2 directory upload: ${err.message}; install bzip2 on the master or use compress: 'gz'`)));
-    input.pipe(child.stdin);
+    // bzip2 stops at corrupt input with output that reads as a short (even empty) archive: only its
+    // exit status tells, so the stream ends only once it exited with 0.
+    const child = spawn('bzip2', ['-dc'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const out = new PassThrough();
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => { if (stderr.length < 2000) stderr += d.toString(); });
+    child.on('error', (err) => out.destroy(new Error(`cannot decompress a bz2 directory upload: ${err.message}; install bzip2 on the master or use compress: 'gz'`)));
+    input.on('error', (err) => out.destroy(err));
+    // bzip2 stops reading at corrupt input; the EPIPE that makes is told by its exit status below.
     child.stdin.on('error', () => {});
-    return child.stdout;
+    child.stdout.pipe(out, { end: false });
+    child.on('close', (code, signal) => {
+      if (code === 0) { out.end(); return; }
+      const why = stderr.trim().split('\n').slice(-2).join(' ') || `bzip2 exited with ${code ?? signal}`;
+      out.destroy(new TarError('TAR_MALFORMED', `the bz2 stream is corrupt (${why}); the worker sent a damaged or non-bz2 archive`));
+    });
+    out.once('close', () => {
+      input.destroy();
+      if (child.exitCode === null && child.signalCode === null) child.kill();
+    });
+    input.pipe(child.stdin);
+    return out;
   }
 }
 
