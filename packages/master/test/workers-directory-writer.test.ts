@@ -159,3 +159,17 @@ test("a corrupt bz2 stream (compress: 'bz2') is refused, not taken for an empty 
   assert.match(err.message, /bz2/);
   assert.deepEqual(s.leftovers(), []);
 });
+
+test('an upload cancelled while it is being unpacked (the worker went away) leaves nothing behind', async (t) => {
+  const s = setup(t);
+  await s.writer.write(gzipSync(tarOf([{ name: 'd', type: 'directory' }, ...files(3000, 'd/f')])));
+  const unpacking = s.writer.unpack().then(() => null, (err: Error) => err);
+  // As a lost connection does: cancel in the middle of the extraction, without waiting for it.
+  const extracting = () => existsSync(s.dest) && readdirSync(s.dest, { recursive: true }).length > 10;
+  const deadline = Date.now() + 60_000;
+  while (!extracting() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  assert.ok(extracting(), 'the extraction started');
+  await s.writer.cancel();
+  assert.ok(await unpacking, 'the unpack fails');
+  assert.deepEqual(s.leftovers(), []);
+});

@@ -579,21 +579,27 @@ export function createTarExtractor(targetDir: string, options: ExtractOptions = 
   let rejectResult!: (e: Error) => void;
   const result = new Promise<ExtractResult>((res, rej) => { resolveResult = res; rejectResult = rej; });
   result.catch(() => undefined);
-  const run = async (events: TarEvent[]) => { for (const ev of events) await extractor.handle(ev); };
+  // Once destroyed, no further entry is written, and destroy waits for the one in progress: after
+  // the stream closed, nothing more lands in the target (a caller may be about to remove it).
+  let stopped = false;
+  let inflight: Promise<void> = Promise.resolve();
+  const run = async (events: TarEvent[]) => { for (const ev of events) { if (stopped) return; await extractor.handle(ev); } };
   // The parser throws on a malformed archive. It runs inside stream callbacks, where a throw would
   // escape the pipeline as an uncaught exception (and take the whole process down): it is caught
   // here and handed to the callback, so the stream errors instead.
   const feed = (parse: () => TarEvent[], cb: (err?: Error | null) => void) => {
     let events: TarEvent[];
     try { events = parse(); } catch (err) { cb(err as Error); return; }
-    run(events).then(() => cb(), cb);
+    inflight = run(events);
+    inflight.then(() => cb(), cb);
   };
 
   const tarSink = new Writable({
     write(chunk: Buffer, _enc, cb) { feed(() => parser.push(chunk), cb); },
     final(cb) { feed(() => parser.end(), (err) => { if (!err) resolveResult(extractor.result); cb(err); }); },
     destroy(err, cb) {
-      extractor.abort().finally(() => {
+      stopped = true;
+      inflight.catch(() => undefined).then(() => extractor.abort()).finally(() => {
         rejectResult(err ?? new TarError('TAR_MALFORMED', 'tar extraction was aborted before the archive ended'));
         cb(err);
       });
@@ -637,7 +643,13 @@ export function createTarExtractor(targetDir: string, options: ExtractOptions = 
       tarSink.once('error', (err) => cb(err));
       finishWith(gunzip ?? tarSink);
     },
-    destroy(err, cb) { gunzip?.destroy(); tarSink.destroy(err ?? undefined); cb(err); },
+    destroy(err, cb) {
+      gunzip?.destroy();
+      // Closed only once the extraction behind it stopped writing.
+      if (tarSink.closed) { cb(err); return; }
+      tarSink.once('close', () => cb(err));
+      tarSink.destroy(err ?? undefined);
+    },
   });
   return Object.assign(front, { result });
 }

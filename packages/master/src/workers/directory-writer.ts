@@ -79,6 +79,8 @@ export class DirectoryWriter {
   /** The first directory unpack had to create for the destination; removed again if the upload does not complete. */
   private createdDestination: string | null = null;
   private unpacked = false;
+  private unpacking: Promise<void> = Promise.resolve();
+  private readonly stop = new AbortController();
 
   constructor(destination: string, private readonly options: DirectoryWriterOptions) {
     this.destination = resolve(destination);
@@ -94,7 +96,13 @@ export class DirectoryWriter {
    * Extracts the received archive into the staging directory, then removes the spool file. The
    * destination changes only at commit; a refused or failed upload is removed by cancel.
    */
-  async unpack(): Promise<UnpackResult> {
+  unpack(): Promise<UnpackResult> {
+    const run = this.extract();
+    this.unpacking = run.then(() => undefined, () => undefined);
+    return run;
+  }
+
+  private async extract(): Promise<UnpackResult> {
     const limits = this.limits();
     try {
       await this.spool.close();
@@ -105,8 +113,11 @@ export class DirectoryWriter {
       // gzip is auto-detected by the extractor; bz2 is decompressed by the system's bzip2 above.
       const sink = createTarExtractor(this.staging, { maxBytes: limits.bytes, maxEntries: limits.entries, gzip: 'auto', absoluteSymlinks: 'skip' });
       try {
-        await pipeline(source, sink);
+        await pipeline(source, sink, { signal: this.stop.signal });
       } catch (err) {
+        // pipeline() may settle before the extractor finished the entry it was writing: its close says so.
+        if (!sink.closed) await new Promise((resolve) => sink.once('close', resolve));
+        if (this.stop.signal.aborted) throw new Error('the directory upload was cancelled while it was being unpacked');
         throw limitError(err, limits);
       }
       const r = await sink.result;
@@ -127,6 +138,10 @@ export class DirectoryWriter {
 
   /** Drops everything this upload wrote: the spool file, the extracted tree, a destination it created. Never throws. */
   async cancel(): Promise<void> {
+    // An unpack still running (the worker went away meanwhile) stops first, or it would go on
+    // writing into what is being removed.
+    this.stop.abort();
+    await this.unpacking;
     await this.spool.cancel();
     await this.tidy(this.tarPath, () => rm(this.tarPath, { force: true }));
     await this.tidy(this.staging, () => removeTree(this.staging));
