@@ -173,3 +173,11 @@ test('an upload cancelled while it is being unpacked (the worker went away) leav
   assert.ok(await unpacking, 'the unpack fails');
   assert.deepEqual(s.leftovers(), []);
 });
+
+test('an upload of an empty directory succeeds and leaves masterdest as an empty directory', async (t) => {
+  const s = setup(t);
+  // As Python's tarfile writes it for Buildbot's worker: the root entry, then the end blocks.
+  const err = await upload(s.writer, tarOf([{ name: '', type: 'directory' }]));
+  assert.equal(err, null, String(err));
+  assert.deepEqual(readdirSync(s.dest), []);
+});

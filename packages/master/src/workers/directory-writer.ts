@@ -109,6 +109,8 @@ export class DirectoryWriter {
       await this.spool.commit();
       const created = await mkdir(this.destination, { recursive: true });
       this.createdDestination ??= created ?? null;
+      // Made here, not by the first entry: an archive of an empty directory has none.
+      await mkdir(this.staging, { recursive: true });
       const source = this.decompressed(createReadStream(this.tarPath));
       // gzip is auto-detected by the extractor; bz2 is decompressed by the system's bzip2 above.
       const sink = createTarExtractor(this.staging, { maxBytes: limits.bytes, maxEntries: limits.entries, gzip: 'auto', absoluteSymlinks: 'skip' });
