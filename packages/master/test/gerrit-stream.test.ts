@@ -67,3 +67,24 @@ test('the backoff grows between failed connections up to its maximum', async (t)
 test('a source without server and command is refused with a clear message', () => {
   assert.throws(() => new GerritStreamSource({}, { updates: recorder().updates }), /give server and username/);
 });
+
+test('events of unexpected shapes (a null project, objects nested deeper than the stack) are skipped, not fatal; later events still become Changes', async (t) => {
+  const { dir, cleanup } = tempDir('mastro-gerrit-stream-');
+  t.after(cleanup);
+  const stream = join(dir, 'stream.jsonl');
+  const nullProject = JSON.stringify({ type: 'patchset-created', change: { project: null, branch: 'main' }, patchSet: { ref: 'refs/changes/1/1/1', revision: 'a'.repeat(40) } });
+  const depth = 200_000;
+  const deep = `{"type":"patchset-created","change":{"project":"p","branch":"main","x":${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}},"patchSet":{"ref":"refs/changes/2/2/1","revision":"${'b'.repeat(40)}"}}`;
+  writeFileSync(stream, [nullProject, deep, compact('gerrit-ref-updated.json')].join('\n') + '\n');
+  const warnings: string[] = [];
+  const logger = { info() {}, debug() {}, error(_o: unknown, m?: string) { warnings.push(String(m)); }, warn(_o: unknown, m?: string) { warnings.push(String(m)); } };
+  const rec = recorder();
+  const source = new GerritStreamSource({ command: ['sh', '-c', `cat '${stream}'; sleep 30`], backoffMin: 0.05 }, { updates: rec.updates, logger });
+  await source.start();
+  t.after(() => source.stop());
+  await rec.until(1);
+  await source.stop();
+  assert.deepEqual(rec.changes.map((c) => c.category), ['ref-updated']);
+  // The event without a project is no change; the one too deep to flatten is skipped and logged.
+  assert.equal(warnings.filter((w) => /gerrit sent an event that cannot be turned into a change; skipped/.test(w)).length, 1, warnings.join('\n'));
+});

@@ -22,7 +22,8 @@ async function upload(members: Member[]): Promise<{ root: string; dest: string; 
   try {
     await w.write(tarOf(members));
     await w.unpack();
-  } catch (err) { error = err as Error; }
+    await w.commit();
+  } catch (err) { error = err as Error; await w.cancel(); }
   return { root, dest, error, cleanup: () => rmSync(root, { recursive: true, force: true }) };
 }
 

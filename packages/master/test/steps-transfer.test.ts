@@ -11,6 +11,11 @@ import { fileDownload } from '../src/steps/file-download.js';
 import { stringDownload, jsonStringDownload } from '../src/steps/string-download.js';
 import { Results } from '../src/process/results.js';
 import { FakeRuntime } from './steps-fake-runtime.js';
+import { gzipSync } from 'node:zlib';
+import { tarOf } from './support/tar-of.js';
+import { startHarness } from '../../../test/support/workers-harness.js';
+import { connectFakeWorker } from '../../../test/support/workers-fake-worker.js';
+import type { ConnectedWorker } from '../src/workers/connected-worker.js';
 
 let root: string;
 let master: string;
@@ -128,5 +133,69 @@ describe('transfer steps', () => {
     assert.throws(() => fileUpload({ workersrc: 'a' } as never), /steps\.fileUpload: masterdest: is required/);
     assert.throws(() => fileDownload({ mastersrc: 'a', workerdest: 'b', maxsize: -1 }), /maxsize: must be a positive number/);
     assert.throws(() => directoryUpload({ workersrc: 'a', masterdest: 'b', compress: 'zip' as never }), /compress/);
+  });
+});
+
+describe('uploads the master refuses, from a worker over a real connection', () => {
+  let worker: ConnectedWorker;
+  let close: () => Promise<void>;
+  /** What the worker sends, whatever maxsize says: it ignores the limit and reports rc 0. */
+  let payload: Buffer = Buffer.alloc(0);
+
+  before(async () => {
+    const h = await startHarness({ workers: [{ name: 'w', password: 'p' }] });
+    const attached = h.nextAttached('w');
+    const fake = await connectFakeWorker({
+      url: h.url, name: 'w', password: 'p', basedir: '/base',
+      onCommand: async (command, _args, ctl) => {
+        const op = command === 'upload_file' ? 'update_upload_file_write' : command === 'upload_directory' ? 'update_upload_directory_write' : null;
+        try {
+          if (op) for (let i = 0; i < payload.length; i += 16 * 1024) await ctl.request(op, { args: payload.subarray(i, i + 16 * 1024) });
+          if (command === 'upload_file') await ctl.request('update_upload_file_close', {});
+          if (command === 'upload_directory') await ctl.request('update_upload_directory_unpack', {});
+          if (command === 'listdir') await ctl.update([['files', []]]);
+          await ctl.update([['rc', 0]]);
+          await ctl.complete(null);
+        } catch (err) {
+          await ctl.update([['rc', 1]]);
+          await ctl.complete(`upload failed: ${(err as Error).message}`);
+        }
+      },
+    });
+    worker = await attached;
+    close = async () => { await fake.close(); await h.close(); };
+  });
+  after(() => close?.());
+
+  it('fileUpload ends FAILURE, not SUCCESS with a truncated file, when the worker sends more than maxsize with rc 0', async () => {
+    payload = Buffer.alloc(100_000, 'x');
+    const rt = new FakeRuntime({ masterDir: master, liveWorker: worker });
+    assert.equal(await fileUpload({ workersrc: 'big.bin', masterdest: 'public/refused/big.bin', maxsize: 1000 }).create().run(rt), Results.FAILURE);
+    assert.match(rt.logs.get('transfer')!.stderr, /upload of big\.bin failed: .*more than the step's maxsize of 1000 bytes/);
+    assert.equal(existsSync(join(master, 'public/refused/big.bin')), false);
+  });
+
+  it('directoryUpload ends FAILURE when the tree holds more than maxsize once extracted, leaving nothing in masterdest', async () => {
+    payload = gzipSync(tarOf([{ name: 'zeros', type: 'file', content: '\0'.repeat(2 * 1024 * 1024) }]));
+    const rt = new FakeRuntime({ masterDir: master, liveWorker: worker });
+    assert.equal(await directoryUpload({ workersrc: 'out', masterdest: 'public/bomb', maxsize: 64 * 1024 }).create().run(rt), Results.FAILURE);
+    assert.match(rt.logs.get('transfer')!.stderr, /more than 65536 bytes, the step's maxsize/);
+    assert.equal(existsSync(join(master, 'public/bomb')), false);
+  });
+
+  it("directoryUpload ends FAILURE over the step's maxEntries, leaving nothing in masterdest", async () => {
+    payload = tarOf(Array.from({ length: 30 }, (_, i) => ({ name: `f${i}`, type: 'file' as const })));
+    const rt = new FakeRuntime({ masterDir: master, liveWorker: worker });
+    assert.equal(await directoryUpload({ workersrc: 'out', masterdest: 'public/many', maxEntries: 20 }).create().run(rt), Results.FAILURE);
+    assert.match(rt.logs.get('transfer')!.stderr, /more than 20 files, directories and links, the step's maxEntries/);
+    assert.equal(existsSync(join(master, 'public/many')), false);
+    payload = tarOf([{ name: 'one', type: 'file', content: '1' }]);
+    const ok = new FakeRuntime({ masterDir: master, liveWorker: worker });
+    assert.equal(await directoryUpload({ workersrc: 'out', masterdest: 'public/many', maxEntries: 20 }).create().run(ok), Results.SUCCESS);
+    assert.equal(readFileSync(join(master, 'public/many/one'), 'utf8'), '1');
+  });
+
+  it('validates maxEntries when the config loads', () => {
+    assert.throws(() => directoryUpload({ workersrc: 'a', masterdest: 'b', maxEntries: 0 }), /maxEntries: must be a positive number/);
   });
 });

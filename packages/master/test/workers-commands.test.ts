@@ -140,7 +140,7 @@ test('interrupt sends interrupt_command with the reason and the result says inte
   assert.equal(result.rc, -15);
 });
 
-test('an uploaded file arrives intact, keeps its times and mode; maxsize truncates like Buildbot', async (t) => {
+test('an uploaded file arrives intact, keeps its times and mode; more than maxsize is refused, not truncated', async (t) => {
   const payload = Buffer.alloc(300_000);
   for (let i = 0; i < payload.length; i++) payload[i] = (i * 7919) & 0xff;
   const { worker, fake } = await setup(t, async (_c, args, ctl) => {
@@ -164,10 +164,12 @@ test('an uploaded file arrives intact, keeps its times and mode; maxsize truncat
   // `~` is the worker's own HOME (from get_worker_info), and an absolute path is not re-rooted.
   assert.equal(fake.commands[0]!.args.path, '/home/fake/out/artifact.bin');
 
+  // This worker ignores maxsize (Buildbot's stops at it with rc 1): the master refuses the upload.
   const small = join(dir, 'small.bin');
-  await worker.uploadFile('b', { workdir: 'build', workerSrc: 'a', masterDest: small, maxsize: 1000, blocksize: 65536 }).result;
-  assert.equal((await readFile(small)).length, 1000);
-  assert.deepEqual((await readdir(dir)).sort(), ['small.bin', 'sub']);
+  const refused = await worker.uploadFile('b', { workdir: 'build', workerSrc: 'a', masterDest: small, maxsize: 1000, blocksize: 65536 }).result;
+  assert.equal(refused.failure?.refused, true);
+  assert.match(refused.failure?.message ?? '', /more than the step's maxsize of 1000 bytes/);
+  assert.deepEqual((await readdir(dir)).sort(), ['sub']);
 });
 
 test("an upload beyond the master's maxUploadSize fails with a clear message and leaves no file", async (t) => {

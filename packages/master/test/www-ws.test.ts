@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
+import { connect } from 'node:net';
 import { openDatabase, type Db } from '../src/db/index.js';
 import { InProcessMessageQueue } from '../src/mq/bus.js';
 import { DataConnector } from '../src/data/connector.js';
@@ -213,5 +214,48 @@ describe('/ws: Buildbot event protocol, control and limits', () => {
     const same = await open({ origin: `http://127.0.0.1:${server.port}` });
     // A same-origin page may connect; anonymousView defaults to true, so it may consume.
     assert.equal((await same.cmd({ cmd: 'startConsuming', path: 'builds/*/*' })).code, 200);
+  });
+  test('an upgrade request whose target is not a valid URL gets a 400 and the server keeps serving', async () => {
+    // `GET http://[/ws`: Node's HTTP parser lets it through, the URL parser throws on it.
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(server.port, '127.0.0.1', () => {
+        socket.write('GET http://[/ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n');
+      });
+      let text = '';
+      socket.on('data', (d) => { text += d.toString(); });
+      socket.on('close', () => resolve(text));
+      socket.on('error', reject);
+    });
+    assert.match(answer, /^HTTP\/1\.1 400 /);
+    assert.match(answer, /not a valid URL/);
+    const c = await open();
+    assert.equal((await c.cmd({ cmd: 'ping' })).msg, 'pong');
+  });
+  test('a client that resets its connection before its upgrade is answered costs nothing but that connection', async () => {
+    // The refusal is written to a socket the peer already reset: that write error must not escape.
+    const escaped: Error[] = [];
+    const onEscape = (err: Error) => { escaped.push(err); };
+    const openSockets = () => new Promise<number>((resolve) => server.app.server.getConnections((_e, n) => resolve(n)));
+    const before = await openSockets();
+    process.on('uncaughtException', onEscape);
+    try {
+      for (let i = 0; i < 20; i++) {
+        await new Promise<void>((resolve) => {
+          const socket = connect(server.port, '127.0.0.1', () => {
+            socket.write(`GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nAuthorization: Basic ${Buffer.from('dev:wrong').toString('base64')}\r\n\r\n`, () => socket.resetAndDestroy());
+          });
+          socket.on('error', () => {});
+          socket.on('close', () => resolve());
+        });
+      }
+      // Each refusal is written once its login check failed; the server then drops the socket.
+      const deadline = Date.now() + 30_000;
+      while ((await openSockets()) > before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    } finally {
+      process.off('uncaughtException', onEscape);
+    }
+    assert.deepEqual(escaped.map((e) => e.message), []);
+    const c = await open();
+    assert.equal((await c.cmd({ cmd: 'ping' })).msg, 'pong');
   });
 });

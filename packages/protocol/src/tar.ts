@@ -81,10 +81,19 @@ function header(entry: TarEntry & { typeflag?: string }, nameParts: { name: stri
   writeString(buf, 157, 100, linkname);
   buf.write('ustar\0' + '00', 257, 'latin1');
   writeString(buf, 345, 155, nameParts.prefix);
+  return sealTarHeader(buf);
+}
+
+/**
+ * Writes a header block's checksum (the sum of its bytes, the checksum field counted as spaces).
+ * Exported for tests that edit a header's fields and need only the edit to be wrong.
+ */
+export function sealTarHeader(block: Buffer): Buffer {
+  block.write('        ', 148, 'latin1');
   let sum = 0;
-  for (let i = 0; i < BLOCK; i++) sum += buf[i]!;
-  writeString(buf, 148, 8, sum.toString(8).padStart(6, '0') + '\0 ');
-  return buf;
+  for (let i = 0; i < BLOCK; i++) sum += block[i]!;
+  writeString(block, 148, 8, sum.toString(8).padStart(6, '0') + '\0 ');
+  return block;
 }
 
 function paxRecord(key: string, value: string): string {
@@ -233,6 +242,7 @@ export class TarParser {
   private overrides: Record<string, string> = {};
   private globalOverrides: Record<string, string> = {};
   private zeroBlocks = 0;
+  private sawHeader = false;
 
   get finished(): boolean { return this.state === 'done'; }
 
@@ -278,6 +288,8 @@ export class TarParser {
     if (this.state === 'done') return [];
     if (this.state === 'header' && this.pendingLength === 0 && this.zeroBlocks > 0) { this.state = 'done'; return [{ kind: 'end' }]; }
     if (this.state === 'header' && this.pendingLength === 0) {
+      // Nothing at all is no archive (as Python's tarfile says too): a cut or failed upload.
+      if (!this.sawHeader) throw new TarError('TAR_MALFORMED', 'the archive is empty (0 bytes): not a tar archive');
       // Some writers omit the two zero blocks; accept a clean end between entries.
       this.state = 'done';
       return [{ kind: 'end' }];
@@ -310,6 +322,7 @@ export class TarParser {
   }
 
   private readHeader(block: Buffer, events: TarEvent[]): void {
+    this.sawHeader = true;
     if (block.equals(ZERO_BLOCK)) {
       this.zeroBlocks++;
       if (this.zeroBlocks >= 2) { this.state = 'done'; events.push({ kind: 'end' }); }
@@ -426,6 +439,9 @@ class Extractor {
   private readonly maxBytes: number;
   private readonly maxEntries: number;
   private readonly root: string;
+  private rootReady = false;
+  /** Components of the deepest directory chain below the root already checked to be real directories. */
+  private checkedParents: string[] = [];
 
   constructor(root: string, private readonly options: ExtractOptions) {
     this.root = path.resolve(root);
@@ -447,16 +463,28 @@ class Extractor {
     if (this.file) { await this.file.close().catch(() => undefined); this.file = null; }
   }
 
-  /** Creates missing parent directories, refusing to traverse any symlink below the root. */
+  /**
+   * Creates missing parent directories, refusing to traverse any symlink below the root.
+   * The parents of the previous entry are remembered as checked: archives list a directory's
+   * members together, and a directory this extraction saw as a real directory stays one (no entry
+   * can replace a directory, only fail on it). Without that, every entry of a chain n directories
+   * deep would look up all n parents again, each a lookup of up to n components: a 2,000-level
+   * chain took minutes of file system calls.
+   */
   private async prepareParents(parts: string[], entryName: string): Promise<string> {
-    let dir = this.root;
-    await fsp.mkdir(dir, { recursive: true });
-    for (const part of parts.slice(0, -1)) {
+    if (!this.rootReady) { await fsp.mkdir(this.root, { recursive: true }); this.rootReady = true; }
+    const parents = parts.slice(0, -1);
+    let same = 0;
+    while (same < parents.length && same < this.checkedParents.length && parents[same] === this.checkedParents[same]) same++;
+    this.checkedParents = this.checkedParents.slice(0, same);
+    let dir = path.join(this.root, ...parents.slice(0, same));
+    for (const part of parents.slice(same)) {
       dir = path.join(dir, part);
       const st = await fsp.lstat(dir).catch(() => null);
       if (!st) await fsp.mkdir(dir);
       else if (st.isSymbolicLink()) throw new TarError('TAR_UNSAFE_LINK', `refusing tar entry ${JSON.stringify(entryName)}: it would be written through the symlink ${JSON.stringify(part)}`, entryName);
       else if (!st.isDirectory()) throw new TarError('TAR_MALFORMED', `tar entry ${JSON.stringify(entryName)} needs ${JSON.stringify(part)} to be a directory, but it is a file`, entryName);
+      this.checkedParents.push(part);
     }
     return path.join(this.root, ...parts);
   }
@@ -551,16 +579,31 @@ export function createTarExtractor(targetDir: string, options: ExtractOptions = 
   let rejectResult!: (e: Error) => void;
   const result = new Promise<ExtractResult>((res, rej) => { resolveResult = res; rejectResult = rej; });
   result.catch(() => undefined);
-  const run = async (events: TarEvent[]) => { for (const ev of events) await extractor.handle(ev); };
+  // Once destroyed, no further entry is written, and destroy waits for the one in progress: after
+  // the stream closed, nothing more lands in the target (a caller may be about to remove it).
+  let stopped = false;
+  let inflight: Promise<void> = Promise.resolve();
+  const run = async (events: TarEvent[]) => { for (const ev of events) { if (stopped) return; await extractor.handle(ev); } };
+  // The parser throws on a malformed archive. It runs inside stream callbacks, where a throw would
+  // escape the pipeline as an uncaught exception (and take the whole process down): it is caught
+  // here and handed to the callback, so the stream errors instead.
+  const feed = (parse: () => TarEvent[], cb: (err?: Error | null) => void) => {
+    let events: TarEvent[];
+    try { events = parse(); } catch (err) { cb(err as Error); return; }
+    inflight = run(events);
+    inflight.then(() => cb(), cb);
+  };
 
   const tarSink = new Writable({
-    write(chunk: Buffer, _enc, cb) { run(parser.push(chunk)).then(() => cb(), cb); },
-    final(cb) {
-      let events: TarEvent[];
-      try { events = parser.end(); } catch (err) { cb(err as Error); return; }
-      run(events).then(() => { resolveResult(extractor.result); cb(); }, cb);
+    write(chunk: Buffer, _enc, cb) { feed(() => parser.push(chunk), cb); },
+    final(cb) { feed(() => parser.end(), (err) => { if (!err) resolveResult(extractor.result); cb(err); }); },
+    destroy(err, cb) {
+      stopped = true;
+      inflight.catch(() => undefined).then(() => extractor.abort()).finally(() => {
+        rejectResult(err ?? new TarError('TAR_MALFORMED', 'tar extraction was aborted before the archive ended'));
+        cb(err);
+      });
     },
-    destroy(err, cb) { extractor.abort().finally(() => { if (err) rejectResult(err); cb(err); }); },
   });
 
   const mode = options.gzip ?? 'auto';
@@ -578,7 +621,7 @@ export function createTarExtractor(targetDir: string, options: ExtractOptions = 
     if (!decided) decided = head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b ? 'gzip' : 'plain';
     if (decided === 'gzip' && !gunzip) {
       gunzip = createGunzip();
-      gunzip.on('error', (err) => front.destroy(err));
+      gunzip.on('error', (err) => front.destroy(new TarError('TAR_MALFORMED', `the archive's gzip stream is corrupt (${err.message}); the worker sent a damaged or non-gzip archive`)));
       gunzip.pipe(tarSink);
     }
   };
@@ -600,7 +643,13 @@ export function createTarExtractor(targetDir: string, options: ExtractOptions = 
       tarSink.once('error', (err) => cb(err));
       finishWith(gunzip ?? tarSink);
     },
-    destroy(err, cb) { if (err) tarSink.destroy(err); cb(err); },
+    destroy(err, cb) {
+      gunzip?.destroy();
+      // Closed only once the extraction behind it stopped writing.
+      if (tarSink.closed) { cb(err); return; }
+      tarSink.once('close', () => cb(err));
+      tarSink.destroy(err ?? undefined);
+    },
   });
   return Object.assign(front, { result });
 }

@@ -6,7 +6,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { randomBytes } from 'node:crypto';
-import { packDirectory, extractTarBuffer, encodeTarHeader, TarParser, TarError, type TarEntry } from '../src/tar.js';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { packDirectory, extractTarBuffer, createTarExtractor, encodeTarHeader, sealTarHeader, TarParser, TarError, type TarEntry } from '../src/tar.js';
 
 function tempDir(t: { after(fn: () => void): void }): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'mastro-tar-'));
@@ -177,6 +179,38 @@ test('truncated and garbage input is reported as malformed, not crashed on', asy
   const good = archive([{ name: 'f', data: Buffer.alloc(2000, 1) }]);
   await assert.rejects(extractTarBuffer(good.subarray(0, 1000), tempDir(t)), { code: 'TAR_MALFORMED' });
   await assert.rejects(extractTarBuffer(randomBytes(2048), tempDir(t)), { code: 'TAR_MALFORMED' });
+});
+
+test('a malformed archive streamed into the extractor fails the pipeline instead of throwing out of a stream callback', async (t) => {
+  const good = archive([{ name: 'a', data: Buffer.from('hello') }, { name: 'b', data: Buffer.alloc(5000, 1) }]);
+  const badChecksum = Buffer.from(good); badChecksum[0] = 0x7a;
+  const nonOctal = Buffer.from(good); nonOctal.write('0000000001z\0', 124, 'latin1'); sealTarHeader(nonOctal.subarray(0, 512));
+  const pax = encodeTarHeader({ name: 'PaxHeader', type: 'file', size: 2 * 1024 * 1024, mode: 0o644, mtime: 0, linkname: '' });
+  pax.write('x', 156, 'latin1'); sealTarHeader(pax);
+  const cases: Array<[string, Buffer, RegExp]> = [
+    ['bad checksum', badChecksum, /checksum mismatch/],
+    ['non-octal size', nonOctal, /size is not an octal number/],
+    ['gzip of a bad tar', gzipSync(badChecksum), /checksum mismatch/],
+    ['PAX header over its limit', Buffer.concat([pax, Buffer.alloc(1024)]), /metadata entry of 2097152 bytes exceeds/],
+    ['corrupt gzip stream', Buffer.concat([Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]), Buffer.alloc(600, 0xff)]), /gzip stream is corrupt/],
+  ];
+  for (const [what, data, reason] of cases) {
+    // Several chunks, as a file stream delivers them: the parser then runs inside 'data' callbacks.
+    const chunks = Array.from({ length: Math.ceil(data.length / 256) }, (_, i) => data.subarray(i * 256, (i + 1) * 256));
+    const sink = createTarExtractor(path.join(tempDir(t), 'dst'));
+    await assert.rejects(pipeline(Readable.from(chunks), sink), (err: Error & { code?: string }) => {
+      assert.ok(err instanceof TarError, `${what}: ${err}`);
+      assert.match(err.message, reason, what);
+      return true;
+    });
+    await assert.rejects(sink.result, reason, `${what}: result rejects too`);
+  }
+});
+
+test('an empty input is no archive; an archive of nothing (its two zero blocks) is', async (t) => {
+  await assert.rejects(extractTarBuffer(Buffer.alloc(0), tempDir(t)), { code: 'TAR_MALFORMED', message: /empty/ });
+  await assert.rejects(extractTarBuffer(gzipSync(Buffer.alloc(0)), tempDir(t)), { code: 'TAR_MALFORMED', message: /empty/ });
+  assert.equal((await extractTarBuffer(Buffer.alloc(1024), tempDir(t))).entries, 0);
 });
 
 test('setuid bits are never restored', async (t) => {

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { extractTarBuffer } from '../../protocol/src/tar.js';
 import { runCommand, tempDir } from './helpers.js';
+import { descendants } from '../../../test/support/process-tree.js';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -114,4 +115,26 @@ test('a master error during download fails the command but still closes the read
   assert.match(String(r.failure), /master says no/);
   assert.equal(r.rc(), 1);
   assert.ok(r.requests.some((q) => q.op === 'update_read_file_close'));
+});
+
+test("upload_directory with compress 'bz2' cut at maxsize ends rc 1 without an error escaping the bzip2 pipe", async (t) => {
+  const dir = tempDir(t);
+  mkdirSync(path.join(dir, 'out'));
+  // Incompressible and large: bzip2 is still reading when the upload is cut and its output closed.
+  writeFileSync(path.join(dir, 'out/big'), randomBytes(8 * 1024 * 1024));
+  const escaped: Error[] = [];
+  const onEscape = (err: Error) => { escaped.push(err); };
+  process.on('uncaughtException', onEscape);
+  t.after(() => { process.off('uncaughtException', onEscape); });
+  const r = await runCommand('upload_directory', { path: path.join(dir, 'out'), blocksize: 4096, maxsize: 8192, compress: 'bz2' }, { basedir: dir });
+  assert.equal(r.rc(), 1);
+  assert.match(r.text('stderr'), /Maximum filesize reached/);
+  // bzip2 ends of SIGPIPE once its output is closed, and the packer's next write into it fails:
+  // wait until no bzip2 child is left (and the packer had its turn) before looking for escapes.
+  const bzip2Children = () => descendants(process.pid).filter((pid) => { try { return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'bzip2'; } catch { return false; } });
+  const deadline = Date.now() + 30_000;
+  while (bzip2Children().length && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.deepEqual(bzip2Children(), [], 'the bzip2 child is gone');
+  for (let i = 0; i < 10; i++) await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(escaped.map((e) => e.message), []);
 });

@@ -71,7 +71,8 @@ export function gerritEventToChange(event: any, o: GerritMappingOptions = {}): A
   }
   if (!event.change || !event.patchSet) return `event ${event.type} has no change or patchSet`;
   const change = event.change;
-  const project = typeof change.project === 'object' ? change.project.name : change.project;
+  const project = change.project && typeof change.project === 'object' ? change.project.name : change.project;
+  if (typeof project !== 'string' || !project) return `event ${event.type} names no project`;
   if (event.type === 'patchset-created' || event.type === 'comment-added') properties.target_branch = change.branch;
   return {
     author: gerritUser(change.owner), project, repository: repo(project),
@@ -207,7 +208,13 @@ export class GerritStreamSource {
       try { event = JSON.parse(line); } catch { this.log.warn({ source: this.name, line: line.slice(0, 200) }, 'gerrit sent a line that is not JSON; skipped'); return; }
       this.st.events++;
       this.st.lastEventAt = Date.now() / 1000;
-      const change = gerritEventToChange(event, this.mapping());
+      // An event of an unexpected shape must cost that event only: a throw here would reject the
+      // queue, an unhandled rejection that ends the master, and every later event would be lost.
+      let change: ReturnType<typeof gerritEventToChange>;
+      try { change = gerritEventToChange(event, this.mapping()); } catch (err) {
+        this.log.warn({ source: this.name, err: (err as Error).message, line: line.slice(0, 200) }, 'gerrit sent an event that cannot be turned into a change; skipped');
+        return;
+      }
       if (typeof change === 'string') return;
       try {
         await this.services.updates.addChange(change);

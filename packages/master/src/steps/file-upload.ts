@@ -10,7 +10,11 @@ export interface FileUploadOptions extends StepOptions, MasterPathOption {
   workersrc: MaybeRenderable<string>;
   /** Path on the master, relative to the master directory; must stay inside allowedRoot. */
   masterdest: MaybeRenderable<string>;
-  /** Refuse files larger than this many bytes (the worker stops sending). Default: no limit. */
+  /**
+   * Refuse files larger than this many bytes: the worker stops sending and the step fails (as in
+   * Buildbot); a worker that sends more anyway gets the upload refused, never a truncated file.
+   * Default: no limit beyond the master's `protocols.msgpack.maxUploadSize` (2 GiB).
+   */
   maxsize?: number | null;
   blocksize?: number;
   /** File mode for the master copy, e.g. 0o644. */

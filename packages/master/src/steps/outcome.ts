@@ -9,6 +9,7 @@ export const DEFAULT_DECODE_RC: DecodeRC = Object.freeze({ 0: Results.SUCCESS })
 export function commandOutcome(res: CommandResult, decodeRC: DecodeRC = DEFAULT_DECODE_RC): Result {
   if (res.interrupted) return Results.CANCELLED;
   if (res.failure?.lostConnection) return Results.RETRY;
+  if (res.failure?.refused) return Results.FAILURE;
   if (res.failure) return Results.EXCEPTION;
   if (res.rc === null || res.rc === undefined) return Results.EXCEPTION;
   return decodeRC[res.rc] ?? Results.FAILURE;

@@ -45,7 +45,8 @@ export function runUpload(rt: StepRuntime, o: Readonly<UploadStepOptions>, kind:
     const isFile = kind.target === 'file';
     const workerSrc = String(await rt.render(o.workersrc));
     const masterDest = await resolveForStep(rt, o.masterdest, 'masterdest', o.allowedRoot);
-    await mkdir(isFile ? dirname(masterDest) : masterDest, { recursive: true });
+    // A directory upload creates masterdest itself, once the tree arrived whole: a refused one leaves nothing.
+    if (isFile) await mkdir(dirname(masterDest), { recursive: true });
     const shown = isFile ? basename(workerSrc) : workerSrc;
     await rt.setStateString(`uploading ${shown}`);
     const transfer: UploadTransfer = {

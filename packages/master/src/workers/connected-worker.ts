@@ -9,6 +9,7 @@ import type { ResolvedOptions } from './options.js';
 import { TrackedCommand, nextCommandId } from './tracked-command.js';
 import { FileWriter } from './file-writer.js';
 import { DirectoryWriter } from './directory-writer.js';
+import { isUploadRefusal } from './upload-errors.js';
 import { FileReader, type DownloadSource } from './file-reader.js';
 import { defaultBuilddir, joinWorkerPath, toWorkerArgs, type PathFlavour } from './worker-paths.js';
 import { normaliseWorkerInfo } from './worker-info.js';
@@ -70,8 +71,9 @@ export class ConnectedWorker implements RemoteWorker {
 
   uploadDirectory(builderName: string, opts: Parameters<RemoteWorker['uploadDirectory']>[1], callbacks?: CommandCallbacks): RunningCommand {
     const writer = new DirectoryWriter(opts.masterDest, {
-      maxsize: opts.maxsize, compress: opts.compress, hardLimit: this.options.maxUploadSize, maxEntries: this.options.maxUploadEntries,
+      maxsize: opts.maxsize, stepMaxEntries: opts.maxEntries, compress: opts.compress, hardLimit: this.options.maxUploadSize, maxEntries: this.options.maxUploadEntries,
       tmpDir: this.options.tmpDir || undefined,
+      onCleanupError: (err, path) => this.options.logger.warn({ err, worker: this.name, path }, 'could not remove what a failed directory upload left on the master; remove it by hand'),
     });
     return this.start(builderName, 'upload_directory', {
       workdir: opts.workdir, workersrc: opts.workerSrc, maxsize: opts.maxsize ?? null,
@@ -219,7 +221,7 @@ export class ConnectedWorker implements RemoteWorker {
       if (!(writer instanceof DirectoryWriter)) throw new Error('update_upload_directory_unpack for a command that is not a directory upload');
       let unpacked;
       try { unpacked = await writer.unpack(); } catch (err) {
-        tracked.localFailure = `directory upload into ${writer.destination} failed: ${(err as Error).message}`;
+        tracked.localFailure = { message: `directory upload into ${writer.destination} failed: ${(err as Error).message}`, refused: isUploadRefusal(err) };
         throw err;
       }
       // What was left out (absolute symlinks) reaches the step's stdio log as a header line.
@@ -250,7 +252,7 @@ export class ConnectedWorker implements RemoteWorker {
     const writer = tracked.writer;
     if (!(writer instanceof kind)) throw new Error(`${String(msg.op)} for a command that is not a ${kind === FileWriter ? 'file' : 'directory'} upload`);
     try { await writer.write(msg.args); } catch (err) {
-      tracked.localFailure = `upload to ${writer.destination} failed: ${(err as Error).message}`;
+      tracked.localFailure = { message: `upload to ${writer.destination} failed: ${(err as Error).message}`, refused: isUploadRefusal(err) };
       throw err;
     }
     return null;

@@ -7,9 +7,13 @@
 import { mkdir, open, rename, chmod, utimes, rm, type FileHandle } from 'node:fs/promises';
 import { dirname, basename, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { UploadRefusedError } from './upload-errors.js';
 
 export interface FileWriterOptions {
-  /** Bytes kept at most; more data is dropped silently, as Buildbot does (the worker reports the truncation). */
+  /**
+   * The step's limit. A worker stops sending at maxsize and reports rc 1 (Buildbot's worker does);
+   * one that sends more gets the upload refused at commit, never a silently truncated file.
+   */
   maxsize?: number | null;
   /** Permission bits applied to the destination after close. */
   mode?: number | null;
@@ -29,15 +33,14 @@ export class FileWriter {
   readonly destination: string;
   private handle: FileHandle | null = null;
   private tmpPath: string | null = null;
-  private remaining: number | null;
   private received = 0;
+  private overMaxsize = false;
   private closed = false;
   // Writes are applied strictly in arrival order even if a peer does not wait for each response.
   private queue: Promise<void> = Promise.resolve();
 
   constructor(destination: string, private readonly options: FileWriterOptions, private readonly tmpDirOverride?: string) {
     this.destination = resolve(destination);
-    this.remaining = options.maxsize ?? null;
   }
 
   write(data: unknown): Promise<void> {
@@ -46,15 +49,14 @@ export class FileWriter {
       if (this.closed) throw new Error('upload already closed; no more data is accepted');
       this.received += buf.length;
       if (this.received > this.options.hardLimit) {
-        throw new Error(`upload is larger than the master's maxUploadSize of ${this.options.hardLimit} bytes; raise maxUploadSize or upload less`);
-      }
-      let chunk = buf;
-      if (this.remaining !== null) {
-        if (chunk.length > this.remaining) chunk = chunk.subarray(0, this.remaining);
-        this.remaining -= chunk.length;
+        throw new UploadRefusedError('upload_too_large', `upload is larger than the master's maxUploadSize of ${this.options.hardLimit} bytes; raise maxUploadSize or upload less`);
       }
       const handle = await this.ensureOpen();
-      if (chunk.length) await handle.write(chunk);
+      // Past maxsize the data is dropped and the upload can no longer be committed. The worker is
+      // not answered with an error: it finishes its command as usual, which then fails.
+      const { maxsize } = this.options;
+      if (maxsize != null && this.received > maxsize) { this.overMaxsize = true; return; }
+      if (buf.length) await handle.write(buf);
     });
   }
 
@@ -76,6 +78,9 @@ export class FileWriter {
   commit(): Promise<void> {
     return this.enqueue(async () => {
       if (!this.closed || !this.tmpPath) throw new Error('the worker never finished sending the file');
+      if (this.overMaxsize) {
+        throw new UploadRefusedError('upload_over_maxsize', `the worker sent more than the step's maxsize of ${this.options.maxsize} bytes (a worker stops at maxsize and fails the command); the upload is refused rather than kept truncated: raise maxsize or upload less`);
+      }
       await rename(this.tmpPath, this.destination);
       this.tmpPath = null;
       if (this.options.mode != null) await chmod(this.destination, this.options.mode);

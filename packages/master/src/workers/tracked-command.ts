@@ -7,6 +7,7 @@ import type { CommandCallbacks, CommandResult, RunningCommand, UpdatePair } from
 import type { FileWriter } from './file-writer.js';
 import type { DirectoryWriter } from './directory-writer.js';
 import type { FileReader } from './file-reader.js';
+import { isUploadRefusal } from './upload-errors.js';
 
 let lastCommandId = 0;
 /** Command ids are unique for the life of the master process (Buildbot uses a counter too). */
@@ -18,8 +19,11 @@ export class TrackedCommand implements RunningCommand {
   readonly result: Promise<CommandResult>;
   writer: FileWriter | DirectoryWriter | null = null;
   reader: FileReader | null = null;
-  /** A master-side failure (e.g. an unsafe tar entry) that explains the worker's failure better. */
-  localFailure: string | null = null;
+  /**
+   * A master-side failure (e.g. an unsafe tar entry) that explains the worker's failure better;
+   * `refused` when the master refused the upload (isUploadRefusal) rather than failed itself.
+   */
+  localFailure: { message: string; refused: boolean } | null = null;
   private readonly updates: Record<string, unknown> = {};
   private interrupted = false;
   private settled = false;
@@ -61,16 +65,19 @@ export class TrackedCommand implements RunningCommand {
   async complete(failure: unknown): Promise<void> {
     if (this.settled) return;
     const failed = failure !== null && failure !== undefined;
-    let message = this.localFailure ?? (failed ? String(failure) : null);
+    let message = this.localFailure?.message ?? (failed ? String(failure) : null);
+    let refused = this.localFailure?.refused ?? false;
     let rc = typeof this.updates.rc === 'number' ? this.updates.rc : message !== null ? null : 0;
     if (this.writer && message === null && rc === 0) {
       try { await this.writer.commit(); } catch (err) {
         message = `upload to ${this.writer.destination} could not be completed: ${(err as Error).message}`;
+        refused = isUploadRefusal(err);
         rc = null;
       }
     }
     await this.releaseTransfer();
-    this.finish({ rc, updates: this.updates, interrupted: this.interrupted, ...(message !== null ? { failure: { message } } : {}) });
+    const failureField = message !== null ? { failure: { message, ...(refused ? { refused } : {}) } } : {};
+    this.finish({ rc, updates: this.updates, interrupted: this.interrupted, ...failureField });
   }
 
   /** The command could not start or its connection died. */

@@ -10,8 +10,12 @@ export type UpdatePair = [key: string, value: unknown];
 export interface CommandResult {
   /** Exit code for `shell`; 0 for successful file commands; undefined if the command failed to run. */
   rc: number | null;
-  /** Set when the worker reported an exception (`complete` with a failure) or the connection was lost. */
-  failure?: { message: string; lostConnection?: boolean };
+  /**
+   * Set when the worker reported an exception (`complete` with a failure) or the connection was lost.
+   * `refused`: the master refused the upload (over a limit, malformed), which fails the step rather
+   * than erring it, as a worker that hits `maxsize` does.
+   */
+  failure?: { message: string; lostConnection?: boolean; refused?: boolean };
   /** Every update value by key, last one wins (`stat`, `files`, `elapsed`, `rc`, ...). */
   updates: Record<string, unknown>;
   interrupted: boolean;
@@ -63,8 +67,12 @@ export interface RemoteWorker {
   startCommand(builderName: string, command: string, args: Record<string, unknown>, callbacks?: CommandCallbacks): RunningCommand;
   /** upload_file: copies `workerPath` (relative to the builder dir + workdir) into `masterPath`. */
   uploadFile(builderName: string, opts: { workdir: string; workerSrc: string; masterDest: string; maxsize?: number | null; blocksize?: number; keepstamp?: boolean; mode?: number | null }, callbacks?: CommandCallbacks): RunningCommand;
-  /** upload_directory: the worker sends a tar of the directory; extracted safely into `masterDest`. */
-  uploadDirectory(builderName: string, opts: { workdir: string; workerSrc: string; masterDest: string; maxsize?: number | null; blocksize?: number; compress?: 'gz' | 'bz2' | null }, callbacks?: CommandCallbacks): RunningCommand;
+  /**
+   * upload_directory: the worker sends a tar of the directory; extracted safely into `masterDest`.
+   * `maxsize` bounds the bytes sent and the bytes extracted, `maxEntries` the entries extracted
+   * (both within the master's maxUploadSize and maxUploadEntries).
+   */
+  uploadDirectory(builderName: string, opts: { workdir: string; workerSrc: string; masterDest: string; maxsize?: number | null; maxEntries?: number | null; blocksize?: number; compress?: 'gz' | 'bz2' | null }, callbacks?: CommandCallbacks): RunningCommand;
   /** download_file: the worker reads `source` (a master file path or an in-memory buffer) into `workerDest`. */
   downloadFile(builderName: string, opts: { workdir: string; source: { path: string } | { data: Buffer }; workerDest: string; maxsize?: number | null; blocksize?: number; mode?: number | null }, callbacks?: CommandCallbacks): RunningCommand;
   /** Pings the worker; resolves false when it does not answer in time. */

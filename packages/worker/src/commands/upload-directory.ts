@@ -30,6 +30,15 @@ function bzip2(input: Readable): Readable {
   const child = spawn('bzip2', ['-c'], { stdio: ['pipe', 'pipe', 'ignore'] });
   child.on('error', (err) => child.stdout.destroy(new Error(`compress='bz2' needs the bzip2 program on the worker: ${err.message}`)));
   input.on('error', (err) => child.stdout.destroy(err));
+  // When the upload stops reading (cut at maxsize, interrupted, failed), bzip2 dies of SIGPIPE and
+  // the packer's next write into it fails with EPIPE: expected then, and an unhandled 'error'
+  // would end the worker. Closing the output also stops the packer and bzip2.
+  child.stdin.on('error', () => {});
+  child.stdout.once('close', () => {
+    input.unpipe(child.stdin);
+    input.destroy();
+    if (child.exitCode === null && child.signalCode === null) child.kill();
+  });
   input.pipe(child.stdin);
   return child.stdout;
 }

@@ -151,7 +151,15 @@ export function registerWebSocket(app: FastifyInstance, deps: { mq: MessageQueue
     socket.end(`HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : status === 403 ? 'Forbidden' : status === 429 ? 'Too Many Requests' : status === 503 ? 'Service Unavailable' : 'Bad Request'}\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n${JSON.stringify({ error: message })}`);
   };
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const url = new URL(req.url ?? '/', 'http://x');
+    // Node's HTTP server drops its own error listener from a socket it hands to 'upgrade': a peer
+    // that resets before it is answered would otherwise raise an unhandled 'error' (and end the master).
+    socket.on('error', () => {});
+    // This runs in the HTTP server's 'upgrade' event: a throw here (the URL parser's, on a target
+    // such as `http://[/ws` that Node's HTTP parser lets through) would end the whole master.
+    let url: URL;
+    try { url = new URL(req.url ?? '/', 'http://x'); } catch {
+      return refuse(socket, 400, `the request target ${JSON.stringify((req.url ?? '').slice(0, 200))} is not a valid URL; connect to ${path}`);
+    }
     if (url.pathname !== path) return; // other upgrade handlers may own it
     const headers = req.headers as Record<string, string | string[] | undefined>;
     const ip = req.socket.remoteAddress ?? '';
