@@ -51,3 +51,15 @@ export async function stopProcessGroup(child: ChildProcess, graceMs: number): Pr
 function signalGroup(pid: number, signal: NodeJS.Signals): void {
   try { process.kill(-pid, signal); } catch { /* group already gone */ }
 }
+
+/** Live processes whose command line contains every one of `parts` (Linux /proc), this process excluded. */
+export function processesWith(...parts: string[]): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    let argv: string[];
+    try { argv = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0'); } catch { continue; }
+    if (parts.every((p) => argv.includes(p))) out.push(Number(name));
+  }
+  return out;
+}

@@ -80,10 +80,25 @@ export class Master implements EngineControl {
     try {
       await m.startUp();
     } catch (err) {
-      await m.tearDown().catch(() => {});
+      await m.abortStartUp();
       throw err;
     }
     return m;
+  }
+
+  /**
+   * Closes whatever a failed start had opened. Change sources and schedulers started before the
+   * failure (the HTTP server starts last) keep timers running: left alone they would keep the
+   * process alive, polling a closed database, with no pid file and invisible to `mastro stop`.
+   */
+  private async abortStartUp(): Promise<void> {
+    const step = async (what: string, fn: () => Promise<unknown>) => {
+      try { await fn(); } catch (err) { this.log.warn({ err }, `${what} failed while undoing a failed start`); }
+    };
+    await step('stopping the change sources', () => this.changeSources.apply([], this.log));
+    await step('stopping the schedulers', () => this.schedulers.apply([], this.log));
+    if (this.botmaster) await step('stopping the botmaster', () => this.botmaster.shutdown({ graceMs: 0, reportTimeoutMs: 10_000 }));
+    await step('closing', () => this.tearDown());
   }
 
   get workerPort(): number { return this.workers.port; }

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -39,4 +40,29 @@ test('quickstart runs a first build on a local worker, serves it over the API, a
   }
   assert.equal(await exited, 0, err);
   assert.match(out, /stopped; everything is kept in/);
+});
+
+test('quickstart on a taken web port says which port and option, and exits 1 with nothing left running', async () => {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen(0, resolve); });
+  const port = (server.address() as { port: number }).port;
+  const base = join(tmp, 'taken');
+  const child = spawn(process.execPath, [CLI, 'quickstart', base, '--http-port', String(port), '--worker-port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = ''; let err = '';
+  child.stdout.on('data', (d) => { out += d; });
+  child.stderr.on('data', (d) => { err += d; });
+  try {
+    // Bounded: before the fix quickstart hung here (its git poller kept the process alive).
+    const code = await new Promise<number | null>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`quickstart did not exit within 120 s:\n${out}\n${err}`)), 120_000);
+      child.on('close', (c) => { clearTimeout(timer); resolve(c); });
+    });
+    assert.equal(code, 1, out + err);
+    assert.match(err, new RegExp(`port ${port} is already in use`));
+    assert.match(err, /--http-port/);
+    assert.doesNotMatch(err, /^\s+at /m);
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    await new Promise((r) => server.close(r));
+  }
 });

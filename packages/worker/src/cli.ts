@@ -89,12 +89,11 @@ function createWorker(args: ReturnType<typeof parse>): number {
 
 async function runForeground(basedir: string, daemonChild: boolean): Promise<number> {
   const config = readWorkerConfig(basedir);
-  const notRunning = checkNotRunning(basedir);
-  if (notRunning) throw new ConfigError(notRunning);
+  const running = writePidFile(basedir);
+  if (running) throw new ConfigError(running);
   if (config.umask !== null) process.umask(config.umask);
   const log = lineLogger();
   const report = (m: DaemonMessage) => { if (daemonChild && process.connected) process.send?.(m); };
-  writePidFile(basedir);
   log(`mastro-worker ${WORKER_VERSION} starting in ${basedir} (pid ${process.pid})`);
   writeFileSync(path.join(basedir, 'twistd.hostname'), `${os.hostname()}\n`);
   const worker = await startWorker({

@@ -16,6 +16,7 @@ import type { BuildResource } from '../data/types.js';
 import { resultName } from '../process/results.js';
 import { CliError, parse, println, type Io } from './io.js';
 import { createMasterDir } from './create-master.js';
+import { describeListenError } from './listen-errors.js';
 
 export const USAGE = 'mastro quickstart [DIR] [--http-port PORT] [--worker-port PORT]';
 const WORKER_NAME = 'local-worker';
@@ -76,9 +77,10 @@ export async function run(argv: string[], io: Io): Promise<number> {
   try {
     master = await startMaster(masterDir, { logger, handleSignals: false });
   } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    if (e.code === 'EADDRINUSE') throw new CliError(`port in use (${e.message}); stop what uses it or pass --http-port / --worker-port`);
-    throw new CliError(`the master did not start: ${e.message}`);
+    // startMaster has closed everything it had opened: returning lets this process exit.
+    const listen = await describeListenError(err, masterDir);
+    if (listen) throw new CliError(`the master did not start: ${listen}; for the demo, pass --http-port PORT or --worker-port PORT (0 = any free port)`);
+    throw new CliError(`the master did not start: ${(err as Error).message}`);
   }
   println(io.stdout, `  master listening:  http://localhost:${master.httpPort}/ (workers on port ${master.workerPort})`);
 
