@@ -18,7 +18,6 @@ import { CliError, parse, println, type Io } from './io.js';
 import { createMasterDir } from './create-master.js';
 import { describeListenError } from './listen-errors.js';
 
-export const USAGE = 'mastro quickstart [DIR] [--http-port PORT] [--worker-port PORT]';
 const WORKER_NAME = 'local-worker';
 
 function git(cwd: string, args: string[]): void {

@@ -10,14 +10,12 @@
  * listening or failed to start; then prints the addresses and returns.
  */
 import { spawn } from 'node:child_process';
-import { openSync, closeSync, existsSync, writeFileSync, renameSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { openSync, closeSync, writeFileSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
 import { ConfigError, formatIssue } from '../config/errors.js';
 import { describeListenError } from './listen-errors.js';
-import { CliError, parse, println, seconds, UsageError, type Io } from './io.js';
+import { CliError, masterDirArg, parse, println, seconds, type Io } from './io.js';
 import { LOG_FILE, RECONFIG_STATUS_FILE, pidPath, removePid, runningPid, writePid } from './pidfile.js';
-
-export const USAGE = 'mastro start DIR [--foreground] [--timeout SECONDS]';
 
 interface ReadyInfo { pid: number; httpPort: number | null; workerPort: number; dir: string }
 type ChildMessage = { type: 'ready'; info: ReadyInfo } | { type: 'failed'; message: string };
@@ -142,9 +140,7 @@ export async function startDaemon(dir: string, timeoutS: number, note?: (message
 
 export async function run(argv: string[], io: Io): Promise<number> {
   const { positionals, values } = parse(argv, { foreground: { type: 'boolean' }, timeout: { type: 'string' } }, 1);
-  if (!positionals[0]) throw new UsageError('start needs a master directory');
-  const dir = resolve(positionals[0]);
-  if (!existsSync(dir)) throw new CliError(`${dir} does not exist; create it with 'mastro create-master ${positionals[0]}'`);
+  const dir = masterDirArg(positionals[0], 'start');
   if (values.foreground) return runForeground(dir, io);
   const info = await startDaemon(dir, seconds(values.timeout, 120, 'timeout'), (note) => println(io.stderr, note));
   for (const line of describeReady(info)) println(io.stdout, line);

@@ -33,11 +33,14 @@ export function findConfigFile(dir: string): string | null {
   return null;
 }
 
-/** Loads and validates without throwing (for checkconfig and reconfig, which report issues). */
-export async function tryLoadConfig(dir: string): Promise<LoadResult> {
+/**
+ * Loads and validates without throwing (for checkconfig and reconfig, which report issues).
+ * `configFile`: load that file (of any name) instead of the directory's master.config.*.
+ */
+export async function tryLoadConfig(dir: string, configFile?: string): Promise<LoadResult> {
   const masterDir = resolve(dir);
   if (!existsSync(masterDir)) return { config: null, file: null, issues: [{ path: '', message: `master directory ${masterDir} does not exist; create one with 'mastro create-master ${dir}'` }] };
-  const file = findConfigFile(masterDir);
+  const file = configFile ? resolve(configFile) : findConfigFile(masterDir);
   if (!file) {
     return { config: null, file: null, issues: [{ path: '', message: `no config file in ${masterDir}; expected one of ${CONFIG_FILE_NAMES.join(', ')} (mastro create-master writes a sample)` }] };
   }
