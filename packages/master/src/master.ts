@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
 import type { MasterConfig, WorkerConfig } from './config/types.js';
 import { tryLoadConfig } from './config/load.js';
-import { ConfigError, formatIssue, type ConfigIssue } from './config/errors.js';
+import { ConfigError, formatIssueAt, type ConfigIssue } from './config/errors.js';
 import { openDatabase, type Db } from './db/index.js';
 import { DataConnector } from './data/index.js';
 import { InProcessMessageQueue, type MessageQueue } from './mq/bus.js';
@@ -226,7 +226,7 @@ export class Master implements EngineControl {
     if (this.stopping) return { ok: false, issues: [{ path: '', message: 'the master is stopping' }] };
     const loaded = await tryLoadConfig(this.dir);
     if (!loaded.config) {
-      for (const issue of loaded.issues) this.log.error({ path: issue.path, file: loaded.file }, `reconfig refused: ${formatIssue(issue)}`);
+      for (const issue of loaded.issues) this.log.error({ path: issue.path, file: loaded.file }, `reconfig refused: ${formatIssueAt(issue)}`);
       this.log.error({ issues: loaded.issues.length }, 'reconfig refused; the running configuration stays');
       return { ok: false, issues: loaded.issues };
     }

@@ -184,7 +184,7 @@ test('checkconfig takes a config file too, as buildbot checkconfig master.cfg do
   writeFileSync(join(dir, 'staging.yaml'), 'workers: [{ name: w0, password: p }]\nbuilders: [{ name: b, workerNames: [w9], steps: [] }]\n');
   const yaml = await mastro('checkconfig', join(dir, 'staging.yaml'));
   assert.equal(yaml.code, 1);
-  assert.match(yaml.stderr, /staging\.yaml: 1 error:\n {2}.*builders\[0\]\.workerNames\[0\]: no worker named "w9"/);
+  assert.match(yaml.stderr, /staging\.yaml: 1 error:\n {2}line 2: builders\[0\]\.workerNames\[0\]: no worker named "w9"/);
   writeFileSync(join(dir, 'master.cfg'), 'c = BuildmasterConfig = {}\n');
   const cfg = await mastro('checkconfig', join(dir, 'master.cfg'));
   assert.equal(cfg.code, 1);

@@ -6,7 +6,7 @@
 import { statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { tryLoadConfig } from '../config/load.js';
-import { formatIssue } from '../config/errors.js';
+import { formatIssueAt } from '../config/errors.js';
 import { CliError, parse, println, UsageError, type Io } from './io.js';
 
 /** Config files mastro can load; anything else named on the command line is refused with a hint. */
@@ -27,10 +27,10 @@ export async function run(argv: string[], io: Io): Promise<number> {
       : `${target} is not a config file mastro reads: give a master directory or a .ts, .js, .mjs or .yaml config file`);
   }
   const r = isFile ? await tryLoadConfig(dirname(target), target) : await tryLoadConfig(target);
-  for (const w of r.warnings ?? []) println(io.stderr, `warning: ${formatIssue(w)}`);
+  for (const w of r.warnings ?? []) println(io.stderr, `warning: ${formatIssueAt(w)}`);
   if (!r.config) {
     println(io.stderr, `${r.file ?? target}: ${r.issues.length} error${r.issues.length === 1 ? '' : 's'}:`);
-    for (const issue of r.issues) println(io.stderr, `  ${formatIssue(issue)}`);
+    for (const issue of r.issues) println(io.stderr, `  ${formatIssueAt(issue)}`);
     return 1;
   }
   const c = r.config;

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tryLoadConfig } from '../config/load.js';
-import { formatIssue, type ConfigIssue } from '../config/errors.js';
+import { formatIssueAt, type ConfigIssue } from '../config/errors.js';
 import { CliError, masterDirArg, parse, println, seconds, type Io } from './io.js';
 import { RECONFIG_STATUS_FILE, runningPid } from './pidfile.js';
 
@@ -26,7 +26,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const local = await tryLoadConfig(dir);
   if (!local.config) {
     println(io.stderr, `${local.file ?? dir}: ${local.issues.length} error(s); the running master keeps its current config:`);
-    for (const i of local.issues) println(io.stderr, `  ${formatIssue(i)}`);
+    for (const i of local.issues) println(io.stderr, `  ${formatIssueAt(i)}`);
     return 1;
   }
 
@@ -38,7 +38,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     if (s && s.pid === pid && s.at >= sentAt - 5) {
       if (s.ok) { println(io.stdout, 'reconfig applied'); return 0; }
       println(io.stderr, `reconfig refused; the running master keeps its current config:`);
-      for (const i of s.issues) println(io.stderr, `  ${formatIssue(i)}`);
+      for (const i of s.issues) println(io.stderr, `  ${formatIssueAt(i)}`);
       return 1;
     }
     if (Date.now() > deadline) throw new CliError(`the master (pid ${pid}) did not report a reconfig outcome within ${timeoutS}s; see its log`);

@@ -12,7 +12,7 @@
 import { spawn } from 'node:child_process';
 import { openSync, closeSync, writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, formatIssue } from '../config/errors.js';
+import { ConfigError, formatIssueAt } from '../config/errors.js';
 import { describeListenError } from './listen-errors.js';
 import { CliError, masterDirArg, parse, println, seconds, type Io } from './io.js';
 import { LOG_FILE, RECONFIG_STATUS_FILE, pidPath, removePid, runningPid, writePid } from './pidfile.js';
@@ -30,7 +30,7 @@ export function describeReady(info: ReadyInfo): string[] {
 function errorText(err: unknown): string {
   if (err instanceof ConfigError || (err as Error)?.name === 'ConfigError') {
     const issues = (err as ConfigError).issues ?? [];
-    return `the config has ${issues.length} error(s):\n${issues.map((i) => `  ${formatIssue(i)}`).join('\n')}`;
+    return `the config has ${issues.length} error(s):\n${issues.map((i) => `  ${formatIssueAt(i)}`).join('\n')}`;
   }
   const e = err as NodeJS.ErrnoException;
   return e?.message ?? String(err);
