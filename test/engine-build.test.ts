@@ -88,6 +88,27 @@ for (const engine of ['sqlite', 'postgresql'] as const) {
       assert.equal(item.properties.revision[0], rev);
     });
 
+    it("passes the builder's env to every shell command, the step's own env winning (as Buildbot's ShellMixin)", async () => {
+      env.writeConfig(cfg.replace('builders: [', `builders: [
+    builder({ name: 'envs', workerNames: ['w0'], env: { FROM_BUILDER: 'builder-value', BOTH: 'from-builder' }, steps: [
+      steps.shell({ name: 'plain', command: ['sh', '-c', 'echo "plain: $FROM_BUILDER $BOTH"'] }),
+      steps.shell({ name: 'own', command: ['sh', '-c', 'echo "own: $FROM_BUILDER $BOTH $STEP_ONLY"'], env: { BOTH: 'from-step', STEP_ONLY: 'step-value' } }),
+    ] }),`));
+      assert.equal((await master.call('reconfig')).ok, true);
+      const { brids } = await master.submit(['envs']);
+      const brid = Object.values(brids)[0];
+      const build = await waitUntil(async () => (await master.get(['builds'])).find((b) => b.buildrequestid === brid && b.complete), 'the envs build to finish', 60_000);
+      const steps = await master.get(['builds', build.buildid, 'steps']);
+      assert.equal(build.results, 0, JSON.stringify(steps.map((s) => [s.name, s.results, s.state_string])));
+      const output = async (name: string) => {
+        const step = steps.find((s) => s.name === name);
+        const [log] = await master.get(['steps', step.stepid, 'logs']);
+        return JSON.stringify(await master.call('get', { path: ['logs', log.logid, 'contents'] }));
+      };
+      assert.match(await output('plain'), /plain: builder-value from-builder/);
+      assert.match(await output('own'), /own: builder-value from-step step-value/);
+    });
+
     it('stops a running build: its command is interrupted and the build ends CANCELLED', async () => {
       // Add a builder whose only step would sleep for a minute.
       env.writeConfig(cfg.replace('builders: [', "builders: [\n    builder({ name: 'sleeper', workerNames: ['w0'], steps: [steps.shell({ command: ['sleep', '60'] })] }),"));

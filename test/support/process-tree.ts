@@ -63,3 +63,15 @@ export function processRunning(pid: number): boolean {
   const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
   return state !== 'Z' && state !== 'X';
 }
+
+/** Live processes whose command line contains every one of `parts` (Linux /proc), this process excluded. */
+export function processesWith(...parts: string[]): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    let argv: string[];
+    try { argv = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0'); } catch { continue; }
+    if (parts.every((p) => argv.includes(p))) out.push(Number(name));
+  }
+  return out;
+}

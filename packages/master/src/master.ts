@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
 import type { MasterConfig, WorkerConfig } from './config/types.js';
 import { tryLoadConfig } from './config/load.js';
-import { ConfigError, formatIssue, type ConfigIssue } from './config/errors.js';
+import { ConfigError, formatIssueAt, type ConfigIssue } from './config/errors.js';
 import { openDatabase, type Db } from './db/index.js';
 import { DataConnector } from './data/index.js';
 import { InProcessMessageQueue, type MessageQueue } from './mq/bus.js';
@@ -80,10 +80,25 @@ export class Master implements EngineControl {
     try {
       await m.startUp();
     } catch (err) {
-      await m.tearDown().catch(() => {});
+      await m.abortStartUp();
       throw err;
     }
     return m;
+  }
+
+  /**
+   * Closes whatever a failed start had opened. Change sources and schedulers started before the
+   * failure (the HTTP server starts last) keep timers running: left alone they would keep the
+   * process alive, polling a closed database, with no pid file and invisible to `mastro stop`.
+   */
+  private async abortStartUp(): Promise<void> {
+    const step = async (what: string, fn: () => Promise<unknown>) => {
+      try { await fn(); } catch (err) { this.log.warn({ err }, `${what} failed while undoing a failed start`); }
+    };
+    await step('stopping the change sources', () => this.changeSources.apply([], this.log));
+    await step('stopping the schedulers', () => this.schedulers.apply([], this.log));
+    if (this.botmaster) await step('stopping the botmaster', () => this.botmaster.shutdown({ graceMs: 0, reportTimeoutMs: 10_000 }));
+    await step('closing', () => this.tearDown());
   }
 
   get workerPort(): number { return this.workers.port; }
@@ -211,7 +226,7 @@ export class Master implements EngineControl {
     if (this.stopping) return { ok: false, issues: [{ path: '', message: 'the master is stopping' }] };
     const loaded = await tryLoadConfig(this.dir);
     if (!loaded.config) {
-      for (const issue of loaded.issues) this.log.error({ path: issue.path, file: loaded.file }, `reconfig refused: ${formatIssue(issue)}`);
+      for (const issue of loaded.issues) this.log.error({ path: issue.path, file: loaded.file }, `reconfig refused: ${formatIssueAt(issue)}`);
       this.log.error({ issues: loaded.issues.length }, 'reconfig refused; the running configuration stays');
       return { ok: false, issues: loaded.issues };
     }

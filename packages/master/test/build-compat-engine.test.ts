@@ -7,6 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Build } from '../src/process/build.js';
+import { steps } from '../src/steps/index.js';
 import { locks } from '../src/process/locks.js';
 import { Results, type Result } from '../src/process/results.js';
 import type { StepFactory, StepRuntime } from '../src/process/step-types.js';
@@ -151,6 +152,41 @@ test('a stopped build says "cancelled (<reason>)" then the interrupted step\'s s
     const build = await oneBuild(e, 'b');
     assert.equal(build.results, Results.CANCELLED);
     assert.equal(build.state_string, 'cancelled (user asked) long (cancelled)');
+  } finally { await e.close(); }
+});
+
+test('a build stopped by a master shutdown ends RETRY with its interrupted step RETRY: "(cancelled)" is not in its texts', async () => {
+  let started!: () => void;
+  const running = new Promise<void>((r) => { started = r; });
+  const e = await engineWith([steps.shell({ command: ['sleep', '60'] }), cmdStep('long', {}, { command: ['sleep'] }), cmdStep('next')], async ({ args, interrupted }) => {
+    if ((args.command as string[])[0] === 'sleep') { started(); await interrupted; return { rc: -1 }; }
+    return { rc: 0 };
+  });
+  try {
+    await submit(e, ['b']);
+    await running;
+    await e.botmaster.shutdown({ graceMs: 0, reportTimeoutMs: 10_000 });
+    const build = await oneBuild(e, 'b');
+    assert.equal(build.results, Results.RETRY);
+    assert.equal(build.state_string, "retry (master shutting down) 'sleep 60' (retry)");
+    const all = await allSteps(e, build.buildid);
+    assert.deepEqual(all.map((s) => [s.name, s.results, s.state_string]), [
+      ['worker_preparation', Results.SUCCESS, 'worker w0 ready'],
+      ['shell', Results.RETRY, "'sleep 60' (retry)"],
+    ]);
+  } finally { await e.close(); }
+});
+
+test('a step running when a master shutdown stops the build ends RETRY in its own summary too', async () => {
+  let started!: () => void;
+  const running = new Promise<void>((r) => { started = r; });
+  const e = await engineWith([cmdStep('long', {}, { command: ['sleep'] })], async ({ interrupted }) => { started(); await interrupted; return { rc: -1 }; });
+  try {
+    await submit(e, ['b']);
+    await running;
+    await e.botmaster.shutdown({ graceMs: 0, reportTimeoutMs: 10_000 });
+    const build = await oneBuild(e, 'b');
+    assert.equal(build.state_string, 'retry (master shutting down) long (retry)');
   } finally { await e.close(); }
 });
 

@@ -6,7 +6,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runningPid } from '../src/cli/pidfile.js';
@@ -108,4 +108,61 @@ test('stop on a directory that is not a master says so and exits 1, like buildbo
   const idle = await mastro('stop', dir);
   assert.equal(idle.code, 0);
   assert.match(idle.stdout, /no master is running/);
+});
+
+const PIDFILE_MODULE = new URL('../dist/cli/pidfile.js', import.meta.url).href;
+
+/**
+ * A process that looks like `start DIR --foreground` (so it counts as DIR's master while it lives)
+ * and claims DIR's pid file with writePid; resolves with what it printed: 'won' or 'lost: <why>'.
+ */
+function claimer(dir: string): Promise<{ child: ChildProcess; outcome: string }> {
+  const script = `const { writePid } = await import(${JSON.stringify(PIDFILE_MODULE)});
+try { writePid(process.argv[2]); process.stdout.write('won\\n'); } catch (err) { process.stdout.write('lost: ' + err.message + '\\n'); }
+setInterval(() => {}, 1e9);`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script, 'start', dir, '--foreground'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`the claiming process exited (${code}) before it claimed: ${out}`)));
+    child.stdout!.on('data', (d) => { out += d; if (out.includes('\n')) resolve({ child, outcome: out.trim() }); });
+  });
+}
+
+test('the pid file is created exclusively: of several processes claiming it at once exactly one wins', async () => {
+  const dir = masterDir('exclusive');
+  const results = await Promise.all([1, 2, 3, 4].map(() => claimer(dir)));
+  const winners = results.filter((r) => r.outcome === 'won');
+  assert.equal(winners.length, 1, results.map((r) => r.outcome).join('\n'));
+  assert.equal(Number(readFileSync(join(dir, 'mastro.pid'), 'utf8')), winners[0]!.child.pid);
+  for (const r of results.filter((x) => x !== winners[0])) {
+    assert.match(r.outcome, new RegExp(`^lost: a master is already running in .* \\(pid ${winners[0]!.child.pid}\\)`));
+  }
+});
+
+test('a stale pid file is replaced by the one claim that removes it', async () => {
+  const dir = masterDir('stale-claim');
+  writeFileSync(join(dir, 'mastro.pid'), '999999\n');
+  const results = await Promise.all([1, 2, 3].map(() => claimer(dir)));
+  const winners = results.filter((r) => r.outcome === 'won');
+  assert.equal(winners.length, 1, results.map((r) => r.outcome).join('\n'));
+  assert.equal(Number(readFileSync(join(dir, 'mastro.pid'), 'utf8')), winners[0]!.child.pid);
+});
+
+test('two concurrent starts of one directory: exactly one master runs, the other says it is already running', async () => {
+  const dir = join(tmp, 'two-starts');
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'master.config.ts'), "import { defineConfig } from 'mastro';\nexport default defineConfig({ protocols: { msgpack: { port: 0 } }, www: null });\n");
+  const [a, b] = await Promise.all([mastro('start', dir), mastro('start', dir)]);
+  try {
+    assert.deepEqual([a.code, b.code].sort(), [0, 1], `${a.stdout}${a.stderr}\n---\n${b.stdout}${b.stderr}`);
+    const loser = a.code === 1 ? a : b;
+    assert.match(loser.stderr, /already running/);
+    const pid = Number(readFileSync(join(dir, 'mastro.pid'), 'utf8'));
+    assert.match((a.code === 0 ? a : b).stdout, new RegExp(`master running \\(pid ${pid}\\)`));
+  } finally {
+    const stop = await mastro('stop', dir, '--timeout', '60');
+    assert.equal(stop.code, 0, stop.stderr);
+  }
 });

@@ -181,6 +181,45 @@ builders:
   assert.ok(got2.includes('builders[0].workerNames[1]: no worker named "w7"; workers are: w0'), got2.join('\n'));
 });
 
+test('a YAML config reports its schema and cross-reference mistakes in one run, each with its YAML line', async () => {
+  const r = await tryLoadConfig(masterDir({
+    'master.config.yaml': `workers:
+  - { name: w0 }
+www: { port: 99999 }
+builders:
+  - name: b
+    workerNames: [w0, w9]
+    steps:
+      - shell: { command: [make] }
+    colapseRequests: true
+schedulers:
+  - force:
+      name: f
+      builderNames: [nope]
+`,
+  }));
+  assert.equal(r.config, null);
+  const got = r.issues.map((i) => `${i.line ?? '?'}: ${formatIssue(i)}`);
+  const expected: Array<[number, string]> = [
+    [2, 'workers[0].password: is required'],
+    [3, 'www.port: must be <= 65535'],
+    [9, "builders[0].colapseRequests: unknown option; did you mean 'collapseRequests'?"],
+    [6, 'builders[0].workerNames[1]: no worker named "w9"; workers are: w0'],
+    [13, 'schedulers[0].builderNames[0]: no builder named "nope"; builders are: b'],
+  ];
+  for (const [line, text] of expected) assert.ok(got.some((m) => m.startsWith(`${line}: ${text}`)), `missing line ${line}: ${text} in:\n${got.join('\n')}`);
+  // One mistake is reported once, though both the schema and the normalisation see it.
+  assert.equal(r.issues.filter((i) => i.path === 'www.port').length, 1, got.join('\n'));
+  assert.equal(r.issues.filter((i) => i.path === 'workers[0].password').length, 1, got.join('\n'));
+});
+
+test('a YAML syntax error says its line', async () => {
+  const r = await tryLoadConfig(masterDir({ 'master.config.yaml': 'workers:\n  - { name: w0, password: p\nbuilders: []\n' }));
+  assert.equal(r.config, null);
+  assert.match(formatIssue(r.issues[0]!), /^YAML syntax error: /);
+  assert.equal(typeof r.issues[0]!.line, 'number');
+});
+
 test('YAML regex matchers and force parameters become the same objects as in TypeScript', async () => {
   const c = await loadConfig(masterDir({
     'master.config.yaml': `workers: [{ name: w0, password: p }]

@@ -90,12 +90,11 @@ function createWorker(args: ReturnType<typeof parse>): number {
 
 async function runForeground(basedir: string, daemonChild: boolean): Promise<number> {
   const config = readWorkerConfig(basedir);
-  const notRunning = checkNotRunning(basedir);
-  if (notRunning) throw new ConfigError(notRunning);
+  const running = writePidFile(basedir);
+  if (running) throw new ConfigError(running);
   if (config.umask !== null) process.umask(config.umask);
   const log = lineLogger();
   const report = (m: DaemonMessage) => { if (daemonChild && process.connected) process.send?.(m); };
-  writePidFile(basedir);
   log(`mastro-worker ${WORKER_VERSION} starting in ${basedir} (pid ${process.pid})`);
   // Builds (and the worker info the master shows) get the environment of whoever ran npm, not npm's.
   const npm = removeNpmVariables(process.env);

@@ -4,9 +4,10 @@
  * trying) and says which. `stop` signals the pid in `worker.pid` and waits for it to exit.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, openSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { WORKER_CONFIG_FILE } from './config.js';
+import { claimPidFile } from 'mastro-protocol/pid-file';
 import { runsStartFor } from 'mastro-protocol/process-identity';
 
 export const PID_FILE = 'worker.pid';
@@ -33,7 +34,18 @@ export function isWorkerOf(pid: number, basedir: string): boolean {
   return isAlive(pid) && runsStartFor(pid, basedir, START_VALUED_OPTIONS);
 }
 
-export function writePidFile(basedir: string): void { writeFileSync(path.join(basedir, PID_FILE), `${process.pid}\n`); }
+/**
+ * Makes this process the worker of `basedir` by creating its pid file exclusively (of two starts,
+ * one wins); a stale pid file is replaced, saying so. Returns a message for the user when a worker
+ * of `basedir` is running, else null.
+ */
+export function writePidFile(basedir: string): string | null {
+  const owner = claimPidFile(path.join(basedir, PID_FILE), {
+    isOwner: (pid) => isWorkerOf(pid, basedir),
+    onStale: (content) => process.stderr.write(`removed a stale pid file (pid ${content} ${isAlive(Number(content)) ? 'is now another program' : 'is not running'})\n`),
+  });
+  return owner === null ? null : `a worker is already running in ${basedir} (pid ${owner}); stop it first with: mastro-worker stop ${basedir}`;
+}
 
 export function removePidFile(basedir: string): void {
   if (readPid(basedir) === process.pid) rmSync(path.join(basedir, PID_FILE), { force: true });

@@ -96,6 +96,37 @@ test('start is not refused by a pid file whose pid now belongs to another progra
   assert.equal(checkNotRunning(dir), null, 'the test runner is not a worker of this directory either');
 });
 
+const DAEMON_MODULE = new URL('../dist/daemon.js', import.meta.url).href;
+
+/**
+ * A process that looks like `start DIR --foreground` (a worker of DIR while it lives) and claims
+ * DIR's pid file with writePidFile; resolves with what it printed: 'won' or 'lost: <why>'.
+ */
+function claimer(t: { after(fn: () => void): void }, dir: string): Promise<{ pid: number; outcome: string }> {
+  const script = `const { writePidFile } = await import(${JSON.stringify(DAEMON_MODULE)});
+const held = writePidFile(process.argv[2]);
+process.stdout.write(held ? 'lost: ' + held + '\\n' : 'won\\n');
+setInterval(() => {}, 1e9);`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script, 'start', dir, '--foreground'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  t.after(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`the claiming process exited (${code}) before it claimed: ${out}`)));
+    child.stdout.on('data', (d) => { out += d; if (out.includes('\n')) resolve({ pid: child.pid!, outcome: out.trim() }); });
+  });
+}
+
+test('the pid file is created exclusively: of several starts claiming it at once exactly one wins', async (t) => {
+  const dir = path.join(tempDir(t), 'w');
+  await cli('create-worker', dir, 'localhost:1', 'w1', 'pw');
+  const results = await Promise.all([1, 2, 3, 4].map(() => claimer(t, dir)));
+  const winners = results.filter((r) => r.outcome === 'won');
+  assert.equal(winners.length, 1, results.map((r) => r.outcome).join('\n'));
+  assert.equal(Number(readFileSync(path.join(dir, 'worker.pid'), 'utf8')), winners[0]!.pid);
+  for (const r of results.filter((x) => x !== winners[0])) assert.match(r.outcome, new RegExp(`^lost: a worker is already running in .* \\(pid ${winners[0]!.pid}\\)`));
+});
+
 test('create-worker refuses a MASTER that names no worker port, in words, and creates nothing', async (t) => {
   const base = tempDir(t);
   const cases: Array<[string, RegExp]> = [

@@ -4,6 +4,7 @@
  * user:password` is sent as HTTP Basic credentials.
  */
 import { readFileSync } from 'node:fs';
+import { closest } from '../config/checks.js';
 
 export interface SendChangeOptions {
   /** `host:port` of the master's HTTP server (not the worker port), or a full http(s) URL of the server or of the hook. */
@@ -34,12 +35,17 @@ export class SendChangeError extends Error {
   constructor(message: string, readonly status: number | null) { super(message); this.name = 'SendChangeError'; }
 }
 
+/** A mistake in the command line (exit 2, as every mastro command's wrong usage); other failures exit 1. */
+export class SendChangeUsageError extends SendChangeError {
+  constructor(message: string) { super(message, null); this.name = 'SendChangeUsageError'; }
+}
+
 /** The hook URL for a `--master` value: `host:port` -> http://host:port/change_hook/base. */
 export function hookUrl(master: string): string {
   const withScheme = /^https?:\/\//i.test(master) ? master : `http://${master}`;
   let url: URL;
   try { url = new URL(withScheme); } catch {
-    throw new SendChangeError(`--master ${JSON.stringify(master)} is not an address: give HOST:PORT of the master's www server (e.g. localhost:8010) or an http(s):// URL`, null);
+    throw new SendChangeUsageError(`--master ${JSON.stringify(master)} is not an address: give HOST:PORT of the master's www server (e.g. localhost:8010) or an http(s):// URL`);
   }
   if (!/\/change_hook\/[^/]+\/?$/.test(url.pathname)) url.pathname = `${url.pathname.replace(/\/+$/, '')}/change_hook/base`;
   return url.toString();
@@ -66,11 +72,11 @@ export function changeForm(o: SendChangeOptions): URLSearchParams {
 }
 
 export async function sendChange(o: SendChangeOptions): Promise<SendChangeResult> {
-  if (!o.who) throw new SendChangeError('--who is required (the author of the change, e.g. "Jane <jane@example.org>")', null);
+  if (!o.who) throw new SendChangeUsageError('--who is required (the author of the change, e.g. "Jane <jane@example.org>")');
   const url = hookUrl(o.master);
   const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
   if (o.auth) {
-    if (!o.auth.includes(':')) throw new SendChangeError('--auth must be user:password', null);
+    if (!o.auth.includes(':')) throw new SendChangeUsageError('--auth must be user:password');
     headers.authorization = `Basic ${Buffer.from(o.auth).toString('base64')}`;
   }
   let res: Response;
@@ -129,19 +135,22 @@ export function parseSendchangeArgs(argv: readonly string[], readStdin: () => st
     const eq = arg.indexOf('=');
     const flag = eq > 0 && arg.startsWith('--') ? arg.slice(0, eq) : arg;
     const key = FLAGS[flag];
-    if (!key) throw new SendChangeError(`unknown option ${flag}\n\n${SENDCHANGE_USAGE}`, null);
+    if (!key) {
+      const close = closest(flag, Object.keys(FLAGS).filter((f) => f.startsWith('--')));
+      throw new SendChangeUsageError(`unknown option ${flag}${close ? `; did you mean ${close}?` : ''}\n\n${SENDCHANGE_USAGE}`);
+    }
     const value = eq > 0 && arg.startsWith('--') ? arg.slice(eq + 1) : argv[++i];
-    if (value === undefined) throw new SendChangeError(`${flag} needs a value`, null);
+    if (value === undefined) throw new SendChangeUsageError(`${flag} needs a value`);
     switch (key) {
       case 'property': {
         const sep = value.indexOf(':');
-        if (sep <= 0) throw new SendChangeError(`--property must be name:value, got ${JSON.stringify(value)}`, null);
+        if (sep <= 0) throw new SendChangeUsageError(`--property must be name:value, got ${JSON.stringify(value)}`);
         o.properties![value.slice(0, sep)] = value.slice(sep + 1);
         break;
       }
       case 'when': {
         const n = Number(value);
-        if (!Number.isFinite(n)) throw new SendChangeError(`--when must be epoch seconds, got ${JSON.stringify(value)}`, null);
+        if (!Number.isFinite(n)) throw new SendChangeUsageError(`--when must be epoch seconds, got ${JSON.stringify(value)}`);
         o.when = n;
         break;
       }
@@ -151,7 +160,7 @@ export function parseSendchangeArgs(argv: readonly string[], readStdin: () => st
       default: (o as unknown as Record<string, string>)[key] = value;
     }
   }
-  if (!o.master) throw new SendChangeError(`--master is required\n\n${SENDCHANGE_USAGE}`, null);
+  if (!o.master) throw new SendChangeUsageError(`--master is required\n\n${SENDCHANGE_USAGE}`);
   return o;
 }
 
@@ -164,6 +173,6 @@ export async function sendchangeMain(argv: readonly string[], io: { out: (s: str
     return 0;
   } catch (err) {
     io.err(`mastro sendchange: ${(err as Error).message}\n`);
-    return 1;
+    return err instanceof SendChangeUsageError ? 2 : 1;
   }
 }

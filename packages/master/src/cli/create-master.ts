@@ -10,8 +10,6 @@ import { DEFAULTS } from '../config/defaults.js';
 import { CliError, parse, println, UsageError, type Io } from './io.js';
 import { gitignore, sampleConfigTs, type SampleOptions } from './templates.js';
 
-export const USAGE = 'mastro create-master DIR [--db URL] [--title TITLE]';
-
 export function createMasterDir(dir: string, sample: Partial<SampleOptions> = {}): { dir: string; file: string; password: string } {
   const abs = resolve(dir);
   const existing = existsSync(abs) ? findConfigFile(abs) : null;

@@ -1,7 +1,9 @@
 /** The daemon's pid file (`DIR/mastro.pid`) and checks on the process it names. */
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { claimPidFile } from 'mastro-protocol/pid-file';
 import { runsStartFor } from 'mastro-protocol/process-identity';
+import { CliError } from './io.js';
 
 export const PID_FILE = 'mastro.pid';
 export const LOG_FILE = 'mastro.log';
@@ -24,17 +26,31 @@ export function runningPid(dir: string, note?: (message: string) => void): numbe
   let text: string;
   try { text = readFileSync(pidPath(dir), 'utf8'); } catch { return null; }
   const pid = Number(text.trim());
-  if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) {
-    if (runsStartFor(pid, dir, START_VALUED_OPTIONS)) return pid;
-    note?.(`removed the stale pid file ${pidPath(dir)}: pid ${pid} is now another program, not this directory's master`);
-  } else {
-    note?.(`removed the stale pid file ${pidPath(dir)}: no process has pid ${text.trim()} (the master did not stop cleanly)`);
-  }
+  if (isMasterOf(pid, dir)) return pid;
+  note?.(staleNote(dir, text.trim()));
   rmSync(pidPath(dir), { force: true });
   return null;
 }
 
-export function writePid(dir: string): void { writeFileSync(pidPath(dir), `${process.pid}\n`); }
+function isMasterOf(pid: number, dir: string): boolean {
+  return Number.isInteger(pid) && pid > 0 && isAlive(pid) && runsStartFor(pid, dir, START_VALUED_OPTIONS);
+}
+
+function staleNote(dir: string, content: string): string {
+  const pid = Number(content);
+  return Number.isInteger(pid) && pid > 0 && isAlive(pid)
+    ? `removed the stale pid file ${pidPath(dir)}: pid ${pid} is now another program, not this directory's master`
+    : `removed the stale pid file ${pidPath(dir)}: no process has pid ${content} (the master did not stop cleanly)`;
+}
+
+/**
+ * Makes this process the master of `dir` by creating its pid file exclusively (of two starts, one
+ * wins); a stale pid file is replaced (`note` is told). Throws when a master of `dir` is running.
+ */
+export function writePid(dir: string, note?: (message: string) => void): void {
+  const owner = claimPidFile(pidPath(dir), { isOwner: (pid) => isMasterOf(pid, dir), onStale: (content) => note?.(staleNote(dir, content)) });
+  if (owner !== null) throw new CliError(`a master is already running in ${dir} (pid ${owner}); use 'mastro stop ${dir}' first`);
+}
 
 /** Removes the pid file if it is still ours. */
 export function removePid(dir: string): void {

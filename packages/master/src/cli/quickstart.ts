@@ -1,8 +1,9 @@
 /**
  * `mastro quickstart [DIR] [--http-port P] [--worker-port P]`: a complete local demo. Creates a
  * sample git repository, a master directory (SQLite, default ports 8010/9989) and a local mastro
- * worker, starts both, forces a first build through the force scheduler, prints where to see it,
- * and keeps serving until Ctrl-C, then stops everything it started.
+ * worker, starts both, forces a first build through the force scheduler, prints where to see it
+ * and how to log in (user `admin`, role admin, with a random password printed once), and keeps
+ * serving until Ctrl-C, then stops everything it started.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -16,9 +17,12 @@ import type { BuildResource } from '../data/types.js';
 import { resultName } from '../process/results.js';
 import { CliError, parse, println, type Io } from './io.js';
 import { createMasterDir } from './create-master.js';
+import { describeListenError } from './listen-errors.js';
+import { UsersStore } from '../www/auth/users-store.js';
 
-export const USAGE = 'mastro quickstart [DIR] [--http-port PORT] [--worker-port PORT]';
 const WORKER_NAME = 'local-worker';
+/** The demo's web UI user, role admin (may force, stop, rebuild). */
+const ADMIN_USER = 'admin';
 
 function git(cwd: string, args: string[]): void {
   execFileSync('git', args, {
@@ -69,6 +73,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const password = randomBytes(12).toString('base64url');
   createMasterDir(masterDir, { title: 'mastro quickstart', repoUrl, workerName: WORKER_NAME, workerPassword: password, httpPort, workerPort });
   println(io.stdout, `  master directory:  ${masterDir}`);
+  // Forcing a build, stopping and rebuilding need a login (deny by default): an admin for the demo.
+  const adminPassword = randomBytes(12).toString('base64url');
+  await new UsersStore(masterDir).add(ADMIN_USER, adminPassword, ['admin']);
 
   const { startMaster } = await import('../master.js');
   const logger = pino({ level: process.env.MASTRO_LOG_LEVEL ?? 'info' }, createWriteStream(join(masterDir, 'mastro.log'), { flags: 'a' }));
@@ -76,11 +83,17 @@ export async function run(argv: string[], io: Io): Promise<number> {
   try {
     master = await startMaster(masterDir, { logger, handleSignals: false });
   } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    if (e.code === 'EADDRINUSE') throw new CliError(`port in use (${e.message}); stop what uses it or pass --http-port / --worker-port`);
-    throw new CliError(`the master did not start: ${e.message}`);
+    // startMaster has closed everything it had opened: returning lets this process exit.
+    const listen = await describeListenError(err, masterDir);
+    if (listen) throw new CliError(`the master did not start: ${listen}; for the demo, pass --http-port PORT or --worker-port PORT (0 = any free port)`);
+    throw new CliError(`the master did not start: ${(err as Error).message}`);
   }
   println(io.stdout, `  master listening:  http://localhost:${master.httpPort}/ (workers on port ${master.workerPort})`);
+  println(io.stdout, '');
+  println(io.stdout, `  To force builds in the web UI, log in as ${ADMIN_USER} with the one-time password ${adminPassword}`);
+  println(io.stdout, '  (shown only now; it is stored hashed. Choose your own with:');
+  println(io.stdout, `   mastro user add ${masterDir} ${ADMIN_USER} --roles admin)`);
+  println(io.stdout, '');
 
   let worker: ChildProcess | null = null;
   const shutdown = async () => {

@@ -4,13 +4,11 @@
  * `DIR/reconfig.status`.
  */
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { tryLoadConfig } from '../config/load.js';
-import { formatIssue, type ConfigIssue } from '../config/errors.js';
-import { CliError, parse, println, seconds, UsageError, type Io } from './io.js';
+import { formatIssueAt, type ConfigIssue } from '../config/errors.js';
+import { CliError, masterDirArg, parse, println, seconds, type Io } from './io.js';
 import { RECONFIG_STATUS_FILE, runningPid } from './pidfile.js';
-
-export const USAGE = 'mastro reconfig DIR [--timeout SECONDS]';
 
 interface Status { ok: boolean; issues: ConfigIssue[]; at: number; pid: number }
 
@@ -20,8 +18,7 @@ function readStatus(dir: string): Status | null {
 
 export async function run(argv: string[], io: Io): Promise<number> {
   const { positionals, values } = parse(argv, { timeout: { type: 'string' } }, 1);
-  if (!positionals[0]) throw new UsageError('reconfig needs a master directory');
-  const dir = resolve(positionals[0]);
+  const dir = masterDirArg(positionals[0], 'reconfig');
   const timeoutS = seconds(values.timeout, 60, 'timeout');
   const pid = runningPid(dir, (note) => println(io.stderr, note));
   if (pid === null) throw new CliError(`no master is running in ${dir}; start it with 'mastro start ${positionals[0]}'`);
@@ -29,7 +26,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const local = await tryLoadConfig(dir);
   if (!local.config) {
     println(io.stderr, `${local.file ?? dir}: ${local.issues.length} error(s); the running master keeps its current config:`);
-    for (const i of local.issues) println(io.stderr, `  ${formatIssue(i)}`);
+    for (const i of local.issues) println(io.stderr, `  ${formatIssueAt(i)}`);
     return 1;
   }
 
@@ -41,7 +38,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     if (s && s.pid === pid && s.at >= sentAt - 5) {
       if (s.ok) { println(io.stdout, 'reconfig applied'); return 0; }
       println(io.stderr, `reconfig refused; the running master keeps its current config:`);
-      for (const i of s.issues) println(io.stderr, `  ${formatIssue(i)}`);
+      for (const i of s.issues) println(io.stderr, `  ${formatIssueAt(i)}`);
       return 1;
     }
     if (Date.now() > deadline) throw new CliError(`the master (pid ${pid}) did not report a reconfig outcome within ${timeoutS}s; see its log`);

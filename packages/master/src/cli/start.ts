@@ -10,14 +10,12 @@
  * listening or failed to start; then prints the addresses and returns.
  */
 import { spawn } from 'node:child_process';
-import { openSync, closeSync, existsSync, writeFileSync, renameSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { ConfigError, formatIssue } from '../config/errors.js';
+import { openSync, closeSync, writeFileSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError, formatIssueAt } from '../config/errors.js';
 import { describeListenError } from './listen-errors.js';
-import { CliError, parse, println, seconds, UsageError, type Io } from './io.js';
+import { CliError, masterDirArg, parse, println, seconds, type Io } from './io.js';
 import { LOG_FILE, RECONFIG_STATUS_FILE, pidPath, removePid, runningPid, writePid } from './pidfile.js';
-
-export const USAGE = 'mastro start DIR [--foreground] [--timeout SECONDS]';
 
 interface ReadyInfo { pid: number; httpPort: number | null; workerPort: number; dir: string }
 type ChildMessage = { type: 'ready'; info: ReadyInfo } | { type: 'failed'; message: string };
@@ -32,7 +30,7 @@ export function describeReady(info: ReadyInfo): string[] {
 function errorText(err: unknown): string {
   if (err instanceof ConfigError || (err as Error)?.name === 'ConfigError') {
     const issues = (err as ConfigError).issues ?? [];
-    return `the config has ${issues.length} error(s):\n${issues.map((i) => `  ${formatIssue(i)}`).join('\n')}`;
+    return `the config has ${issues.length} error(s):\n${issues.map((i) => `  ${formatIssueAt(i)}`).join('\n')}`;
   }
   const e = err as NodeJS.ErrnoException;
   return e?.message ?? String(err);
@@ -46,10 +44,14 @@ function writeReconfigStatus(dir: string, status: Record<string, unknown>): void
 }
 
 export async function runForeground(dir: string, io: Io): Promise<number> {
-  const other = runningPid(dir, (note) => println(io.stderr, note));
-  if (other !== null && other !== process.pid) throw new CliError(`a master is already running in ${dir} (pid ${other}); use 'mastro stop ${dir}' first`);
-  writePid(dir);
-  const send = (m: ChildMessage) => { if (process.send) process.send(m); };
+  // The daemon parent gets one message, then the channel is closed (an open one would keep this process alive).
+  const send = (m: ChildMessage) => { if (process.send) { process.send(m); process.disconnect?.(); } };
+  try {
+    writePid(dir, (note) => println(io.stderr, note));
+  } catch (err) {
+    send({ type: 'failed', message: (err as Error).message });
+    throw err;
+  }
   let master;
   try {
     const { startMaster } = await import('../master.js');
@@ -62,7 +64,6 @@ export async function runForeground(dir: string, io: Io): Promise<number> {
   }
   const info: ReadyInfo = { pid: process.pid, httpPort: master.httpPort, workerPort: master.workerPort, dir };
   send({ type: 'ready', info });
-  if (process.send) process.disconnect?.();
   for (const line of describeReady(info)) println(io.stderr, line);
 
   let reconfigs = Promise.resolve();
@@ -92,11 +93,16 @@ export async function runForeground(dir: string, io: Io): Promise<number> {
   });
 }
 
-/** Starts a detached `start --foreground` child and waits for its ready/failed message. */
+/**
+ * Starts a detached `start --foreground` child and waits for its ready/failed message. After a
+ * failure it also waits for the child to exit (it closes what it had opened first), so nothing is
+ * left running when this returns; a child still there at the deadline is killed.
+ */
 export async function startDaemon(dir: string, timeoutS: number, note?: (message: string) => void): Promise<ReadyInfo> {
   const pid = runningPid(dir, note);
-  if (pid !== null) throw new CliError(`a master is already running in ${dir} (pid ${pid})`);
-  const logFd = openSync(join(dir, LOG_FILE), 'a');
+  if (pid !== null) throw new CliError(`a master is already running in ${dir} (pid ${pid}); use 'mastro stop ${dir}' first`);
+  const log = join(dir, LOG_FILE);
+  const logFd = openSync(log, 'a');
   const script = process.argv[1]!;
   const child = spawn(process.execPath, [...process.execArgv, script, 'start', dir, '--foreground'], {
     cwd: dir, detached: true, stdio: ['ignore', logFd, logFd, 'ipc'],
@@ -104,15 +110,24 @@ export async function startDaemon(dir: string, timeoutS: number, note?: (message
   closeSync(logFd);
   try {
     return await new Promise<ReadyInfo>((resolveReady, reject) => {
-      const timer = setTimeout(() => reject(new CliError(`the master did not report ready within ${timeoutS}s; see ${join(dir, LOG_FILE)} (it may still be starting: pid ${child.pid})`)), timeoutS * 1000);
+      let failure: string | null = null;
+      const timer = setTimeout(() => {
+        if (failure === null) {
+          reject(new CliError(`the master did not report ready within ${timeoutS}s; see ${log} (it may still be starting: pid ${child.pid})`));
+          return;
+        }
+        try { process.kill(child.pid!, 'SIGKILL'); } catch { /* gone meanwhile */ }
+        reject(new CliError(`the master did not start: ${failure}\n(it did not exit after that, so it was killed: pid ${child.pid}; log: ${log})`));
+      }, timeoutS * 1000);
       child.on('message', (m: ChildMessage) => {
-        clearTimeout(timer);
-        if (m.type === 'ready') resolveReady(m.info);
-        else reject(new CliError(`the master did not start: ${m.message}\n(log: ${join(dir, LOG_FILE)})`));
+        if (m.type === 'ready') { clearTimeout(timer); resolveReady(m.info); return; }
+        failure = m.message; // settled when the child has exited
       });
-      child.on('exit', (code, signal) => {
+      // 'close', not 'exit': it comes after the IPC channel closed, so after the child's last message.
+      child.on('close', (code, signal) => {
         clearTimeout(timer);
-        reject(new CliError(`the master exited during start-up (${signal ?? `code ${code}`}); see ${join(dir, LOG_FILE)}`));
+        if (failure !== null) reject(new CliError(`the master did not start: ${failure}\n(log: ${log})`));
+        else reject(new CliError(`the master exited during start-up (${signal ?? `code ${code}`}); see ${log}`));
       });
       child.on('error', (err) => { clearTimeout(timer); reject(new CliError(`could not start the master: ${err.message}`)); });
     });
@@ -125,9 +140,7 @@ export async function startDaemon(dir: string, timeoutS: number, note?: (message
 
 export async function run(argv: string[], io: Io): Promise<number> {
   const { positionals, values } = parse(argv, { foreground: { type: 'boolean' }, timeout: { type: 'string' } }, 1);
-  if (!positionals[0]) throw new UsageError('start needs a master directory');
-  const dir = resolve(positionals[0]);
-  if (!existsSync(dir)) throw new CliError(`${dir} does not exist; create it with 'mastro create-master ${positionals[0]}'`);
+  const dir = masterDirArg(positionals[0], 'start');
   if (values.foreground) return runForeground(dir, io);
   const info = await startDaemon(dir, seconds(values.timeout, 120, 'timeout'), (note) => println(io.stderr, note));
   for (const line of describeReady(info)) println(io.stdout, line);

@@ -3,12 +3,10 @@
  * the config's grace period, then stop as RETRY and run again after a restart) and waits for it.
  */
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { findConfigFile } from '../config/load.js';
-import { CliError, parse, println, seconds, UsageError, type Io } from './io.js';
+import { CliError, masterDirArg, parse, println, seconds, type Io } from './io.js';
 import { pidPath, runningPid, waitForExit } from './pidfile.js';
 
-export const USAGE = 'mastro stop DIR [--timeout SECONDS]';
 /** Default wait: the default grace period (300 s) plus time to close everything. */
 export const DEFAULT_STOP_TIMEOUT_S = 360;
 
@@ -27,10 +25,9 @@ export async function stopMaster(dir: string, timeoutS: number, io: Io): Promise
 
 export async function run(argv: string[], io: Io): Promise<number> {
   const { positionals, values } = parse(argv, { timeout: { type: 'string' } }, 1);
-  if (!positionals[0]) throw new UsageError('stop needs a master directory');
-  const dir = resolve(positionals[0]);
+  const dir = masterDirArg(positionals[0], 'stop');
   // Like `buildbot stop`: a directory that is not a master is a mistake (exit 1), a master that is not running is not.
-  if (!existsSync(pidPath(dir)) && !(existsSync(dir) && findConfigFile(dir))) {
+  if (!existsSync(pidPath(dir)) && !findConfigFile(dir)) {
     throw new CliError(`${dir} is not a master directory (no config file, no pid file); check the path`);
   }
   if (!(await stopMaster(dir, seconds(values.timeout, DEFAULT_STOP_TIMEOUT_S, 'timeout'), io))) println(io.stdout, `no master is running in ${dir}`);

@@ -11,13 +11,10 @@
 import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { UsersStore, UserStoreError } from '../www/auth/users-store.js';
+import { closest } from '../config/checks.js';
+import { USER_SUBCOMMANDS } from './help.js';
 
-export const USER_USAGE = `usage:
-  mastro user add DIR NAME [--roles ROLE,...] [--password-stdin]
-  mastro user remove DIR NAME
-  mastro user list DIR
-  mastro user token DIR NAME
-  mastro user revoke-token DIR NAME TOKEN_ID`;
+export const USER_USAGE = ['usage:', ...USER_SUBCOMMANDS.map((l) => `  ${l}`)].join('\n');
 
 interface Io {
   stdin: NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?(raw: boolean): unknown };
@@ -96,7 +93,11 @@ export async function runUserCommand(argv: string[], io: Io = process): Promise<
     else if (a === '--roles') flags.set(a, argv[++i] ?? '');
     else if (a.startsWith('--roles=')) flags.set('--roles', a.slice(8));
     else if (a === '-h' || a === '--help') { io.stdout.write(USER_USAGE + '\n'); return 0; }
-    else if (a.startsWith('--')) { io.stderr.write(`unknown option ${a}\n${USER_USAGE}\n`); return 2; }
+    else if (a.startsWith('--')) {
+      const close = closest(a.replace(/=.*/, ''), ['--roles', '--password-stdin', '--help']);
+      io.stderr.write(`unknown option ${a}${close ? `; did you mean ${close}?` : ''}\n${USER_USAGE}\n`);
+      return 2;
+    }
     else args.push(a);
   }
   const [sub, dir, name, extra] = args;

@@ -6,10 +6,17 @@ export interface ConfigIssue {
   /** Dotted/indexed path from the config root, e.g. `schedulers[1].builderNames[0]`; '' for the whole file. */
   readonly path: string;
   readonly message: string;
+  /** Line of the config file the mistake is on (1-based), where it is known (YAML configs). */
+  readonly line?: number;
 }
 
 export function formatIssue(issue: ConfigIssue): string {
   return issue.path ? `${issue.path}: ${issue.message}` : issue.message;
+}
+
+/** formatIssue with the line in front when it is known: `line 12: builders[0].workerNames[1]: ...`. */
+export function formatIssueAt(issue: ConfigIssue): string {
+  return issue.line !== undefined ? `line ${issue.line}: ${formatIssue(issue)}` : formatIssue(issue);
 }
 
 /** Thrown by loadConfig / normaliseConfig when a config has one or more mistakes. */

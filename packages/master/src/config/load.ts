@@ -33,21 +33,26 @@ export function findConfigFile(dir: string): string | null {
   return null;
 }
 
-/** Loads and validates without throwing (for checkconfig and reconfig, which report issues). */
-export async function tryLoadConfig(dir: string): Promise<LoadResult> {
+/**
+ * Loads and validates without throwing (for checkconfig and reconfig, which report issues).
+ * `configFile`: load that file (of any name) instead of the directory's master.config.*.
+ */
+export async function tryLoadConfig(dir: string, configFile?: string): Promise<LoadResult> {
   const masterDir = resolve(dir);
   if (!existsSync(masterDir)) return { config: null, file: null, issues: [{ path: '', message: `master directory ${masterDir} does not exist; create one with 'mastro create-master ${dir}'` }] };
-  const file = findConfigFile(masterDir);
+  const file = configFile ? resolve(configFile) : findConfigFile(masterDir);
   if (!file) {
     return { config: null, file: null, issues: [{ path: '', message: `no config file in ${masterDir}; expected one of ${CONFIG_FILE_NAMES.join(', ')} (mastro create-master writes a sample)` }] };
   }
   let raw: unknown;
   let early: ConfigIssue[] = [];
+  let located: ((issues: ConfigIssue[]) => ConfigIssue[]) | null = null;
   if (/\.ya?ml$/.test(file)) {
     const read = await readYaml(file);
     if (read.fatal) return { config: null, file, issues: read.issues };
     raw = read.config;
     early = read.issues;
+    located = read.withLines;
   } else {
     try {
       raw = await loadConfigModule(file, masterDir);
@@ -57,8 +62,24 @@ export async function tryLoadConfig(dir: string): Promise<LoadResult> {
     }
   }
   const { config, issues, warnings } = checkConfig(raw, { masterDir, configFile: file });
-  if (early.length) return { config: null, issues: [...early, ...issues], file, warnings };
+  if (located) {
+    // Every mistake in one run: the schema's, then what normalisation found besides (cross-references).
+    const all = located([...early, ...issues.filter((i) => !early.some((e) => sameMistake(e.path, i.path)))])
+      .sort((x, y) => (x.line ?? 0) - (y.line ?? 0));
+    return { config: all.length ? null : config, issues: all, file, warnings: warnings && located(warnings) };
+  }
   return { config, issues, file, warnings };
+}
+
+/**
+ * Whether a YAML-stage issue at `early` and a normalisation issue at `later` are about the same
+ * thing: the same item, or one inside the other. YAML paths name the helper (`schedulers[1].force`,
+ * `builders[0].steps[2].shell`) where normalisation's do not (`schedulers[1]`).
+ */
+function sameMistake(early: string, later: string): boolean {
+  const a = early.replace(/^((?:changeSources|schedulers|secrets)\[\d+\]|builders\[\d+\]\.steps\[\d+\])\.[^.[\]]+/, '$1');
+  const inside = (x: string, y: string) => x === y || y.startsWith(`${x}.`) || y.startsWith(`${x}[`);
+  return a !== '' && later !== '' && (inside(a, later) || inside(later, a));
 }
 
 /** Loads the config of a master directory; throws a ConfigError listing every mistake. */
@@ -134,19 +155,29 @@ function loadSteps(): Promise<StepNamespace | null> {
   return stepsNamespace;
 }
 
-/** `fatal`: the document could not be converted at all (syntax or schema errors). */
-async function readYaml(file: string): Promise<{ config: unknown; issues: ConfigIssue[]; fatal: boolean }> {
+/**
+ * `fatal`: the document could not be parsed. Schema mistakes are not fatal: the document is still
+ * converted and normalised, so cross-reference mistakes are reported in the same run.
+ * `withLines` adds the YAML line to issues found later (normalisation's).
+ */
+async function readYaml(file: string): Promise<{ config: unknown; issues: ConfigIssue[]; fatal: boolean; withLines: (issues: ConfigIssue[]) => ConfigIssue[] }> {
   const text = await readFile(file, 'utf8');
   // The YAML parser and the schema validator (ajv) are loaded only for YAML configs: ~10 MiB each.
-  const [{ parseDocument }, { validateAgainstSchema }] = await Promise.all([import('yaml'), import('./schema.js')]);
-  const doc = parseDocument(text, { prettyErrors: true });
+  const [{ parseDocument, LineCounter }, { validateAgainstSchema }, lines] = await Promise.all([import('yaml'), import('./schema.js'), import('./yaml-lines.js')]);
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { prettyErrors: true, lineCounter });
+  const withLines = (issues: ConfigIssue[]) => lines.withLines(issues, doc, lineCounter);
   if (doc.errors.length) {
-    return { config: null, fatal: true, issues: doc.errors.map((e) => ({ path: '', message: `YAML syntax error: ${e.message}` })) };
+    return {
+      config: null, fatal: true, withLines,
+      issues: doc.errors.map((e) => ({ path: '', message: `YAML syntax error: ${e.message}`, ...(e.linePos ? { line: e.linePos[0].line } : {}) })),
+    };
   }
   const data = doc.toJS();
   const schemaIssues = validateAgainstSchema(data);
-  if (schemaIssues.length) return { config: null, fatal: true, issues: schemaIssues };
   const c = new IssueCollector();
   const config = yamlToUserConfig(isPlainObject(data) ? data : {}, await loadSteps(), c);
-  return { config, issues: c.issues, fatal: false };
+  // A conversion issue at a path the schema already reported is the same mistake.
+  const issues = [...schemaIssues, ...c.issues.filter((i) => !schemaIssues.some((s) => s.path === i.path))];
+  return { config, issues, fatal: false, withLines };
 }

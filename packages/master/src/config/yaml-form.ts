@@ -78,16 +78,23 @@ function convertParam(p: unknown): unknown {
 export function yamlToUserConfig(doc: Obj, steps: StepNamespace | null, c: IssueCollector): UserConfig {
   const out: Obj = { ...doc };
 
+  // An item that cannot be converted stays as it is (normalisation then refuses it at the same
+  // index, and the loader keeps only the first report of a mistake): dropping it would shift the
+  // indexes of the items after it, so their mistakes would be reported at the wrong path.
+  const attempt = (where: IssueCollector, item: unknown, make: () => unknown): unknown => {
+    try { return make(); } catch (err) { where.here((err as Error).message); return item; }
+  };
+
   if (Array.isArray(doc.changeSources)) {
-    out.changeSources = doc.changeSources.map((item) => {
+    out.changeSources = doc.changeSources.map((item, i) => {
       const s = single(item);
       const make = s ? CHANGE_SOURCE_MAKERS[s[0]] : undefined;
-      return s && make ? make(s[1]) : item;
+      return s && make ? attempt(c.at('changeSources').at(i).at(s[0]), item, () => make(s[1])) : item;
     });
   }
 
   if (Array.isArray(doc.schedulers)) {
-    out.schedulers = doc.schedulers.map((item) => {
+    out.schedulers = doc.schedulers.map((item, i) => {
       const s = single(item);
       const make = s ? (schedulerFactories as Record<string, unknown>)[s[0]] : undefined;
       if (!s || typeof make !== 'function' || s[0] === 'params') return item;
@@ -103,7 +110,7 @@ export function yamlToUserConfig(doc: Obj, steps: StepNamespace | null, c: Issue
           return copy;
         });
       }
-      return (make as (o: Obj) => unknown)(o);
+      return attempt(c.at('schedulers').at(i).at(s[0]), item, () => (make as (o: Obj) => unknown)(o));
     });
   }
 
@@ -112,8 +119,8 @@ export function yamlToUserConfig(doc: Obj, steps: StepNamespace | null, c: Issue
       const s = single(item);
       if (s && s[0] === 'directory' && typeof s[1].path === 'string') return secretProviders.directory(s[1].path);
       c.at('secrets').at(i).here("must be { directory: { path: '/etc/mastro/secrets' } }");
-      return null;
-    }).filter((x) => x !== null);
+      return item;
+    });
   }
 
   if (Array.isArray(doc.builders)) {
@@ -126,9 +133,9 @@ export function yamlToUserConfig(doc: Obj, steps: StepNamespace | null, c: Issue
         if (!steps) { where.here('steps are not available in this build of mastro'); return item; }
         const make = steps[s[0]];
         if (typeof make !== 'function') { where.here(`unknown step type '${s[0]}'; step types are: ${Object.keys(steps).join(', ')}`); return item; }
-        try { return make(s[1]); } catch (err) { where.at(s[0]).here((err as Error).message); return null; }
+        return attempt(where.at(s[0]), item, () => make(s[1]));
       });
-      return { ...b, steps: stepsOut.filter((x) => x !== null) };
+      return { ...b, steps: stepsOut };
     });
   }
   return out as UserConfig;

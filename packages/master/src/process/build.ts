@@ -144,7 +144,7 @@ export class Build {
       this.log = lazyChildLogger(this.svc.log, { builder: this.builderName, worker: this.workerName, buildid, number });
       this.info = {
         buildid, number, builderid: this.setup.builderid, builderName: this.builderName, buildrequestid: req.id,
-        workerName: this.workerName, builddir: this.setup.builder.workerbuilddir, masterDir: this.svc.masterDir,
+        workerName: this.workerName, builddir: this.setup.builder.workerbuilddir, masterDir: this.svc.masterDir, builderEnv: this.setup.builder.env,
         sourcestamps: sourcestamps.map(toSourceStampInfo),
       };
       // Step 0, as in Buildbot: it spans the preparation (one insert now, one update when ready).
@@ -271,6 +271,11 @@ export class Build {
     }
   }
 
+  /** What a stop means for the step it interrupts: RETRY for a master shutdown, else CANCELLED. */
+  private interruptResult(): Result {
+    return this.stopResult === Results.RETRY ? Results.RETRY : Results.CANCELLED;
+  }
+
   private host(): RuntimeHost {
     return {
       data: this.svc.data, info: this.info, worker: this.setup.worker, properties: this.properties,
@@ -279,6 +284,7 @@ export class Build {
       findTriggerable: (n) => this.svc.findTriggerable(n),
       triggerableNames: () => this.svc.triggerableNames(),
       isStopped: () => this.stopped || this.lostWorker,
+      interruptResult: () => this.interruptResult(),
       onStop: (l) => { this.stopListeners.add(l); return () => this.stopListeners.delete(l); },
       workerLost: () => this.onWorkerLost(),
       isWorkerLost: () => this.lostWorker,
@@ -341,7 +347,8 @@ export class Build {
       unsubInterrupt();
     }
     if (this.lostWorker && result !== Results.SKIPPED) result = Results.RETRY;
-    else if (this.stopped && !opts.alwaysRun && result !== Results.SKIPPED && result !== Results.EXCEPTION) result = Results.CANCELLED;
+    // Stopped by a master shutdown, the step runs again with its build: RETRY, as Buildbot keeps a RETRY step result.
+    else if (this.stopped && !opts.alwaysRun && result !== Results.SKIPPED && result !== Results.EXCEPTION) result = this.interruptResult();
     else if (timedOut && (result === Results.SUCCESS || result === Results.WARNINGS)) result = Results.FAILURE;
     await rt.finishLogs();
 

@@ -10,6 +10,7 @@ import { BufferedLogWriter } from './log-writer.js';
 import type { Properties } from './properties.js';
 import type { Redactor } from './redactor.js';
 import { renderValue } from './renderables.js';
+import { Results, type Result } from './results.js';
 import type {
   BuildInfo, LogType, LogWriter, RenderContext, RunCommandOptions, SourceStampInfo, StepCommandResult,
   StepRuntime, TriggerHandle, TriggerRequest, Triggerable,
@@ -27,6 +28,8 @@ export interface RuntimeHost {
   findTriggerable(name: string): Triggerable | undefined;
   triggerableNames(): string[];
   isStopped(): boolean;
+  /** What an interruption by a stop means: RETRY for a master shutdown, else CANCELLED. */
+  interruptResult?(): Result;
   onStop(listener: (reason: string) => void): () => void;
   /** Called when a command ends because the worker connection was lost. */
   workerLost(): void;
@@ -172,7 +175,7 @@ export class StepRuntimeImpl implements StepRuntime {
       return target?.whenWritable?.() ?? null;
     };
     if (this.host.isStopped() && !this.allowAfterStop) {
-      return { rc: null, updates: {}, interrupted: true };
+      return this.interrupted({ rc: null, updates: {}, interrupted: true });
     }
     const cmd = start(this.worker, this.build.builderName, { onUpdate });
     this.running.add(cmd);
@@ -186,12 +189,19 @@ export class StepRuntimeImpl implements StepRuntime {
     if (collected.overflow) {
       throw new Error(`command output exceeded maxCollectBytes (${maxCollect} bytes); raise the step's maxCollectBytes or write the output to a file`);
     }
-    const out: StepCommandResult = { ...result };
+    const out: StepCommandResult = this.interrupted({ ...result });
     // Redacted as a whole, so a secret split across updates is found; what steps parse from the
     // output (properties, extract_fn) then never holds a secret.
     if (opts.collectStdout) out.stdout = this.redact(collected.stdout.join(''));
     if (opts.collectStderr) out.stderr = this.redact(collected.stderr.join(''));
     return out;
+  }
+
+  /** Marks an interrupted command with what its build's stop means (RETRY for a master shutdown). */
+  private interrupted(res: StepCommandResult): StepCommandResult {
+    if (!res.interrupted || !this.host.isStopped()) return res;
+    const as = this.host.interruptResult?.();
+    return as === Results.RETRY ? { ...res, interruptedAs: as } : res;
   }
 
   /** alwaysRun steps may still run commands after the build was stopped. */

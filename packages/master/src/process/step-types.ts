@@ -157,6 +157,11 @@ export interface StepCommandResult extends CommandResult {
   /** Only when collectStdout / collectStderr was asked for; secrets redacted (as Buildbot cleans updates before collecting). */
   stdout?: string;
   stderr?: string;
+  /**
+   * For an interrupted command, the result the interruption means: RETRY when a master shutdown
+   * stopped the build (it runs again), else absent (CANCELLED).
+   */
+  interruptedAs?: Result;
 }
 
 export interface BuildInfo {
@@ -171,6 +176,8 @@ export interface BuildInfo {
   /** Absolute path of the master directory (master-side paths are resolved against it). */
   readonly masterDir: string;
   readonly sourcestamps: readonly SourceStampInfo[];
+  /** The builder's `env`: Buildbot's ShellMixin merges it into every shell command's env (the step's env wins). */
+  readonly builderEnv?: Readonly<Record<string, unknown>>;
 }
 
 export interface TriggerRequest {

@@ -68,11 +68,22 @@ export async function renderCommand(rt: StepRuntime, command: MaybeRenderable<Co
   throw new Error(`the command rendered to ${typeof c}; expected a string or a list of strings`);
 }
 
+/**
+ * Buildbot's ShellMixin env: the builder's `env` (rendered) with the step's own over it; null when
+ * both are empty. Values may be lists (the worker joins them with its path separator).
+ */
+async function commandEnv(rt: StepRuntime, stepEnv: ShellCommandOptions['env']): Promise<Record<string, string | string[]> | null> {
+  const builder = rt.build.builderEnv && Object.keys(rt.build.builderEnv).length ? await rt.render(rt.build.builderEnv) : {};
+  const own = stepEnv ? await rt.render(stepEnv) : {};
+  const env = { ...builder, ...own };
+  return Object.keys(env).length ? env : null;
+}
+
 export async function renderInvocation(rt: StepRuntime, o: ShellCommandOptions, command?: string | string[]): Promise<ShellInvocation> {
   return {
     command: command ?? (await renderCommand(rt, o.command)),
     workdir: rt.workdir,
-    env: o.env ? await rt.render(o.env) : null,
+    env: await commandEnv(rt, o.env),
     wantStdout: o.want_stdout,
     wantStderr: o.want_stderr,
     logfiles: o.logfiles,

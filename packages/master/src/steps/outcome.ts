@@ -6,8 +6,8 @@ import type { CommandResult } from '../workers/types.js';
 export type DecodeRC = Readonly<Record<number, Result>>;
 export const DEFAULT_DECODE_RC: DecodeRC = Object.freeze({ 0: Results.SUCCESS });
 
-export function commandOutcome(res: CommandResult, decodeRC: DecodeRC = DEFAULT_DECODE_RC): Result {
-  if (res.interrupted) return Results.CANCELLED;
+export function commandOutcome(res: CommandResult & { interruptedAs?: Result }, decodeRC: DecodeRC = DEFAULT_DECODE_RC): Result {
+  if (res.interrupted) return res.interruptedAs ?? Results.CANCELLED;
   if (res.failure?.lostConnection) return Results.RETRY;
   if (res.failure?.refused) return Results.FAILURE;
   if (res.failure) return Results.EXCEPTION;

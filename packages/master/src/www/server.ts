@@ -128,7 +128,15 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpSer
   });
   const closeWs = registerWebSocket(app, { mq: opts.mq ?? opts.data.mq, security, control }, opts.ws);
   if (opts.configure) await opts.configure(app, { security });
-  await app.listen({ port: opts.port ?? HTTP_DEFAULTS.port, host: opts.host ?? HTTP_DEFAULTS.host });
+  try {
+    await app.listen({ port: opts.port ?? HTTP_DEFAULTS.port, host: opts.host ?? HTTP_DEFAULTS.host });
+  } catch (err) {
+    // A port that cannot be opened fails the master's start: close what is set up so far (subscriptions, session sweeps).
+    closeWs();
+    await app.close().catch(() => {});
+    await security.close().catch(() => {});
+    throw err;
+  }
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : (opts.port ?? HTTP_DEFAULTS.port);
 
