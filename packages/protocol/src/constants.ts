@@ -34,6 +34,24 @@ export const DEFAULT_MAX_PENDING_REQUESTS = 10_000;
 /** After a local close, how long to wait for the peer's close frame before destroying the socket. */
 export const DEFAULT_CLOSE_GRACE_MS = 1_000;
 
+/**
+ * Protocol errors a peer may cause per minute (unknown ops, invalid messages answered with an
+ * exception, responses nobody waits for) before the connection is closed. A well-behaved peer causes
+ * none in normal operation (a late response after a timeout is the rare exception), so this only
+ * stops a peer that keeps sending garbage at wire speed.
+ */
+export const DEFAULT_MAX_PEER_ERRORS_PER_MINUTE = 20;
+
+/** Warning lines one connection logs per minute; the rest are counted and reported with the next line. */
+export const DEFAULT_MAX_WARNINGS_PER_MINUTE = 10;
+
+/**
+ * Bytes waiting to be sent (socket buffer plus frames held back) beyond which the peer is taken not
+ * to read what it is sent and the connection is closed: 16 times the default high-water mark, so only
+ * a peer that stopped reading (while it keeps sending requests) reaches it.
+ */
+export const DEFAULT_MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
+
 /** Settings the Buildbot 3.7 master sends with `set_worker_settings`; a worker's defaults before it hears them. */
 export const DEFAULT_WORKER_SETTINGS = {
   newline_re: '(\\r\\n|\\r(?=.)|\\033\\[u|\\033\\[[0-9]+;[0-9]+[Hf]|\\033\\[2J|\\x08+)',

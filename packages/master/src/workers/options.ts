@@ -3,7 +3,11 @@
  * turns the user's partial options into the fully-populated form the rest of this folder reads, so
  * no other module repeats a default.
  */
+import {
+  DEFAULT_HIGH_WATER_MARK, DEFAULT_MAX_BUFFERED_BYTES, DEFAULT_MAX_PEER_ERRORS_PER_MINUTE, DEFAULT_MAX_WARNINGS_PER_MINUTE,
+} from 'mastro-protocol';
 import type { LoginRateLimitOptions } from './login-rate-limiter.js';
+import { WORKER_CONNECTION_DEFAULTS } from '../net/connection-limits.js';
 
 export interface WorkerServerLogger {
   debug(obj: unknown, msg?: string): void;
@@ -44,6 +48,16 @@ export interface WorkerServerOptions {
   firstFrameGraceMs?: number;
   /** Failed-login limiting per remote address. */
   loginRateLimit?: LoginRateLimitOptions;
+  /**
+   * Time a new connection has to send its whole upgrade request (headers); Node answers 408 and
+   * closes it otherwise. After the upgrade the keepalive watches the connection. Default 30 s; 0 = none.
+   */
+  headersTimeoutMs?: number;
+  /**
+   * Connections (attached workers included) one remote address may hold at once; more are answered
+   * 503 and closed. Default 4096, so a large fleet behind one NAT address fits; 0 = no limit.
+   */
+  maxConnectionsPerAddress?: number;
   /** Hard cap on any single upload (file or directory tar) from a worker, whatever a step asks. Default 2 GiB. */
   maxUploadSize?: number;
   /**
@@ -59,6 +73,19 @@ export interface WorkerServerOptions {
   validate?: boolean;
   /** Socket bytes buffered before sends wait for drain. Default 4 MiB. */
   highWaterMark?: number;
+  /**
+   * Protocol errors one worker connection may cause per minute (unknown ops, invalid messages,
+   * responses to requests nobody waits for) before the master closes it with 1008
+   * MASTRO_PROTOCOL_TOO_MANY_PEER_ERRORS. Default 20; 0 = no limit.
+   */
+  maxPeerErrorsPerMinute?: number;
+  /** Protocol warning lines one worker connection may log per minute; the rest are counted. Default 10; 0 = no limit. */
+  maxWarningsPerMinute?: number;
+  /**
+   * Bytes waiting to be sent to one worker beyond which it is taken not to read and its connection is
+   * closed with 1008 MASTRO_PROTOCOL_PEER_NOT_READING. Default 64 MiB; must exceed highWaterMark.
+   */
+  maxBufferedBytes?: number;
   /** Worker output settings sent with `set_worker_settings` (Buildbot's values by default). */
   workerSettings?: Partial<WorkerSettings>;
   /** A pino-compatible logger. Default: silent. */
@@ -104,6 +131,10 @@ export const DEFAULT_WORKER_SETTINGS: WorkerSettings = {
 const silentLogger: WorkerServerLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
 export function resolveOptions(options: WorkerServerOptions = {}): ResolvedOptions {
+  const highWaterMark = options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK;
+  if (options.maxBufferedBytes !== undefined && options.maxBufferedBytes <= highWaterMark) {
+    throw new RangeError(`maxBufferedBytes (${options.maxBufferedBytes}) must be larger than highWaterMark (${highWaterMark}): sends wait for drain at the high-water mark, the connection closes at maxBufferedBytes`);
+  }
   return {
     port: options.port ?? DEFAULT_WORKER_PORT,
     host: options.host,
@@ -116,12 +147,17 @@ export function resolveOptions(options: WorkerServerOptions = {}): ResolvedOptio
     attachTimeoutMs: options.attachTimeoutMs ?? 60_000,
     firstFrameGraceMs: options.firstFrameGraceMs ?? 0,
     loginRateLimit: options.loginRateLimit ?? {},
+    headersTimeoutMs: options.headersTimeoutMs ?? WORKER_CONNECTION_DEFAULTS.headersTimeoutMs,
+    maxConnectionsPerAddress: options.maxConnectionsPerAddress ?? WORKER_CONNECTION_DEFAULTS.maxConnectionsPerAddress,
     maxUploadSize: options.maxUploadSize ?? 2 * 1024 * 1024 * 1024,
     maxUploadEntries: options.maxUploadEntries ?? DEFAULT_MAX_UPLOAD_ENTRIES,
     maxReadBlockSize: options.maxReadBlockSize ?? 1024 * 1024,
     tmpDir: options.tmpDir ?? '',
     validate: options.validate ?? true,
-    highWaterMark: options.highWaterMark ?? 4 * 1024 * 1024,
+    highWaterMark,
+    maxPeerErrorsPerMinute: options.maxPeerErrorsPerMinute ?? DEFAULT_MAX_PEER_ERRORS_PER_MINUTE,
+    maxWarningsPerMinute: options.maxWarningsPerMinute ?? DEFAULT_MAX_WARNINGS_PER_MINUTE,
+    maxBufferedBytes: options.maxBufferedBytes ?? Math.max(DEFAULT_MAX_BUFFERED_BYTES, 4 * highWaterMark),
     workerSettings: { ...DEFAULT_WORKER_SETTINGS, ...options.workerSettings },
     logger: options.logger ?? silentLogger,
   };
