@@ -22,8 +22,12 @@ export const DEFAULT_MAX_FRAME_SIZE = 16 * 1024 * 1024;
 /** How long a request waits for its response by default. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
-/** How long a keepalive may stay unanswered (with nothing else received) before the peer is declared dead. */
-export const DEFAULT_KEEPALIVE_TIMEOUT_MS = 30_000;
+/**
+ * How long a keepalive may stay unanswered (with nothing else received) before the peer is declared
+ * dead. With the master's default interval (20 s, workers/options.ts) a frozen peer is noticed
+ * within 40 s; any frame the peer sends meanwhile counts as an answer, so a busy peer is not dropped.
+ */
+export const DEFAULT_KEEPALIVE_TIMEOUT_MS = 20_000;
 
 /** Bytes queued on the socket before `request()` and responses wait for the socket to drain. */
 export const DEFAULT_HIGH_WATER_MARK = 4 * 1024 * 1024;

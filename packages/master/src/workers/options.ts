@@ -4,7 +4,8 @@
  * no other module repeats a default.
  */
 import {
-  DEFAULT_HIGH_WATER_MARK, DEFAULT_MAX_BUFFERED_BYTES, DEFAULT_MAX_PEER_ERRORS_PER_MINUTE, DEFAULT_MAX_WARNINGS_PER_MINUTE,
+  DEFAULT_HIGH_WATER_MARK, DEFAULT_KEEPALIVE_TIMEOUT_MS, DEFAULT_MAX_BUFFERED_BYTES, DEFAULT_MAX_PEER_ERRORS_PER_MINUTE,
+  DEFAULT_MAX_WARNINGS_PER_MINUTE,
 } from 'mastro-protocol';
 import type { LoginRateLimitOptions } from './login-rate-limiter.js';
 import { WORKER_CONNECTION_DEFAULTS } from '../net/connection-limits.js';
@@ -28,9 +29,16 @@ export interface WorkerServerOptions {
   path?: string | null;
   /** Largest incoming WebSocket frame in bytes; larger frames close the connection with 1009. Default 16 MiB. */
   maxFrameSize?: number;
-  /** How often the master sends `keepalive` to each worker. Default 60 s (Buildbot: 3600 s). */
+  /**
+   * How often the master sends `keepalive` to each worker. Default 20 s (Buildbot: 3600 s), so that
+   * with the default timeout a frozen worker is noticed within 40 s (interval + timeout).
+   * Buildbot workers answer it whatever their own `--keepalive` setting.
+   */
   keepaliveIntervalMs?: number;
-  /** A worker that does not answer a keepalive in this time is considered dead and dropped. Default 30 s. */
+  /**
+   * A worker that answers neither a keepalive nor sends anything else in this time is considered
+   * dead and dropped (close code 4000); its builds end RETRY. Default 20 s.
+   */
   keepaliveTimeoutMs?: number;
   /** Default time a master->worker request (start_command, interrupt, ...) may wait for its response. Default 30 s. */
   requestTimeoutMs?: number;
@@ -113,6 +121,13 @@ export type ResolvedOptions = Required<Omit<WorkerServerOptions, 'host' | 'worke
 };
 
 export const DEFAULT_WORKER_PORT = 9989;
+/**
+ * Default of `keepaliveIntervalMs`. The product promises a frozen worker (SIGSTOP, a hung host, a
+ * half-open connection) is noticed within 45 s: interval + timeout is the worst case, 40 s here,
+ * leaving room for a loaded event loop. One small request per worker every 20 s is cheap even for
+ * 10,000 workers (500 a second).
+ */
+export const DEFAULT_KEEPALIVE_INTERVAL_MS = 20_000;
 /** Default of `maxUploadEntries`. */
 export const DEFAULT_MAX_UPLOAD_ENTRIES = 100_000;
 
@@ -140,8 +155,8 @@ export function resolveOptions(options: WorkerServerOptions = {}): ResolvedOptio
     host: options.host,
     path: options.path ?? null,
     maxFrameSize: options.maxFrameSize ?? 16 * 1024 * 1024,
-    keepaliveIntervalMs: options.keepaliveIntervalMs ?? 60_000,
-    keepaliveTimeoutMs: options.keepaliveTimeoutMs ?? 30_000,
+    keepaliveIntervalMs: options.keepaliveIntervalMs ?? DEFAULT_KEEPALIVE_INTERVAL_MS,
+    keepaliveTimeoutMs: options.keepaliveTimeoutMs ?? DEFAULT_KEEPALIVE_TIMEOUT_MS,
     requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
     duplicatePingTimeoutMs: options.duplicatePingTimeoutMs ?? 5_000,
     attachTimeoutMs: options.attachTimeoutMs ?? 60_000,
