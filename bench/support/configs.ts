@@ -23,7 +23,8 @@ const workerNames = Array.from({ length: ${c.workerCount} }, (_, i) => ${JSON.st
 export default defineConfig({
   title: 'mastro bench',
   db: { url: 'sqlite:state.sqlite' },
-  protocols: { msgpack: { port: 0, host: '127.0.0.1' } },
+  // Every simulated worker connects from 127.0.0.1: room for all of them (the default cap is 4096 per address).
+  protocols: { msgpack: { port: 0, host: '127.0.0.1', maxConnectionsPerAddress: ${c.workerCount + 1000} } },
   www: ${c.www ? "{ port: 0, host: '127.0.0.1', changeHooks: { base: {} } }" : 'null'},
   ${c.logMaxSize !== undefined ? `logMaxSize: ${c.logMaxSize},` : ''}
   workers: workerNames.map((n) => worker(n, ${JSON.stringify(c.password)}, { maxBuilds: ${c.maxBuilds ?? 'null'} })),

@@ -23,7 +23,8 @@ async function settle(): Promise<NodeJS.MemoryUsage> {
 
 async function runMaster(n: number): Promise<void> {
   const workers = Array.from({ length: n }, (_, i) => ({ name: `w${i}`, password: `pw${i}` }));
-  const manager = new WorkerManager({ port: 0, host: '127.0.0.1', workers, attachTimeoutMs: 600_000, requestTimeoutMs: 600_000 });
+  // All N clients connect from 127.0.0.1: room for them past the default per-address cap.
+  const manager = new WorkerManager({ port: 0, host: '127.0.0.1', workers, attachTimeoutMs: 600_000, requestTimeoutMs: 600_000, maxConnectionsPerAddress: n + 1000 });
   const { port } = await manager.listen();
   let attached = 0;
   const started = Date.now();

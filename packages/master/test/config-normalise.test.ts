@@ -144,3 +144,27 @@ test('bad replay options of a change hook dialect are refused with their path', 
     'www.changeHooks.gerrit.replay: must be an object { ttlSeconds?, maxEntries? }',
   ]);
 });
+
+test('www gets its connection timeouts and per-address cap filled in, 0 turns one off, and headers cannot outlast the request', () => {
+  const c = normaliseConfig(defineConfig({}), opts);
+  assert.deepEqual(
+    [c.www?.headersTimeoutMs, c.www?.requestTimeoutMs, c.www?.idleTimeoutMs, c.www?.maxConnectionsPerAddress],
+    [30_000, 120_000, 72_000, 256],
+  );
+  const off = normaliseConfig(defineConfig({ www: { maxConnectionsPerAddress: 0, headersTimeoutMs: 0 } }), opts);
+  assert.equal(off.www?.maxConnectionsPerAddress, 0);
+  assert.equal(off.www?.headersTimeoutMs, 0);
+  assert.deepEqual(messages({ www: { headersTimeoutMs: 200_000 } }), ['www.headersTimeoutMs: must not exceed requestTimeoutMs (120000), got 200000']);
+  assert.deepEqual(messages({ www: { maxConnectionsPerAddress: -1 } }), ['www.maxConnectionsPerAddress: must be at least 0, got -1']);
+  assert.deepEqual(validateAgainstSchema({ www: { headersTimeoutMs: 1, requestTimeoutMs: 2, idleTimeoutMs: 3, maxConnectionsPerAddress: 4 } }), []);
+});
+
+test('the worker port takes its connection and misbehaving-peer limits from protocols.msgpack', () => {
+  const limits = { headersTimeoutMs: 1000, maxConnectionsPerAddress: 10, maxPeerErrorsPerMinute: 0, maxWarningsPerMinute: 5, maxBufferedBytes: 8 * 1024 * 1024 };
+  assert.deepEqual(messages({ protocols: { msgpack: limits } }), []);
+  assert.deepEqual(validateAgainstSchema({ protocols: { msgpack: limits } }), [], 'the YAML form knows the keys');
+  assert.deepEqual(messages({ protocols: { msgpack: { maxPeerErrorsPerMinute: 1.5 } } }), ['protocols.msgpack.maxPeerErrorsPerMinute: must be a whole number, got 1.5']);
+  assert.deepEqual(messages({ protocols: { msgpack: { maxBufferedBytes: 1024 } } }), [
+    'protocols.msgpack.maxBufferedBytes: must be larger than the 4194304-byte high-water mark at which sends wait for the worker to read, got 1024',
+  ]);
+});

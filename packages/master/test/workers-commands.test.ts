@@ -290,3 +290,11 @@ test('losing the connection ends every running command with lostConnection and f
   const late = await worker.startCommand('b', 'shell', { workdir: 'x', command: 'true' }).result;
   assert.equal(late.failure?.lostConnection, true);
 });
+
+test('an update for an unknown command id is refused with the id cut short, however long the worker made it', async (t) => {
+  const { fake } = await setup(t, async () => {});
+  const err = await fake.conn.request('update', { command_id: 'q'.repeat(1024 * 1024), args: [['rc', 0]] }).catch((e: Error) => e);
+  assert.ok(err instanceof Error);
+  assert.ok(err.message.length < 1000, `the refusal is ${err.message.length} characters`);
+  assert.match(err.message, /^unknown command_id "q{199}\.\.\. \(1048578 characters\): no such command is running on this connection$/);
+});

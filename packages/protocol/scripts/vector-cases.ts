@@ -20,6 +20,8 @@ export interface VectorCase {
   exception?: string;
   /** For 'close': the close code. */
   closeCode?: number;
+  /** Send the frame this many times; only the last may cause the expected outcome (the others get no answer). */
+  repeat?: number;
 }
 
 const bin = (hex: string): Buffer => Buffer.from(hex, 'hex');
@@ -103,4 +105,12 @@ export const errors: VectorCase[] = [
   { name: 'msgpack.trailing-bytes', description: 'bytes after the top-level value: close 1003', direction: 'either', raw: { msgpack_hex: '82a26f70a96b656570616c697665aa7365715f6e756d62657200c0' }, expect: 'close', closeCode: 1003 },
   { name: 'json.syntax-error', description: 'a text frame that is not JSON: close 1003', direction: 'either', raw: { json_text: '{"op": "keepalive", "seq_number": ' }, expect: 'close', closeCode: 1003 },
   { name: 'json.not-an-object', description: 'a JSON array as the top-level value: close 1003', direction: 'either', raw: { json_text: '[1, 2, 3]' }, expect: 'close', closeCode: 1003 },
+  {
+    name: 'unknown-op.long-name', description: 'an op name is cut to 200 characters in the answer (and in logs), so a peer cannot make them as large as its frames',
+    direction: 'either', request: { op: 'x'.repeat(300), seq_number: 10 }, expect: 'exception', exception: `Command ${'x'.repeat(200)}... (300 characters) does not exist.`,
+  },
+  {
+    name: 'stray-responses.too-many', description: 'a response nobody waits for is ignored, but more than maxPeerErrorsPerMinute (default 20) protocol errors in a minute close the connection 1008',
+    direction: 'either', request: { op: 'response', seq_number: 4242, result: null }, repeat: 21, expect: 'close', closeCode: 1008,
+  },
 ];

@@ -15,6 +15,8 @@ export interface Vector {
   expect: VectorCase['expect'];
   expected_response: Frame | null;
   expected_close_code?: number;
+  /** Send `request` this many times (default once); only the last may cause the expected outcome. */
+  repeat?: number;
 }
 
 function frame(msg: Record<string, unknown>): Frame {
@@ -40,6 +42,7 @@ export function buildVector(c: VectorCase): Vector {
     expect: c.expect,
     expected_response,
     ...(c.closeCode !== undefined ? { expected_close_code: c.closeCode } : {}),
+    ...(c.repeat !== undefined ? { repeat: c.repeat } : {}),
   };
 }
 

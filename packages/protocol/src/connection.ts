@@ -8,12 +8,13 @@
 import { WebSocket, type RawData } from 'ws';
 import { decodeMessage, encodeMessage, type Encoding } from './codec.js';
 import {
-  DEFAULT_CLOSE_GRACE_MS, DEFAULT_HIGH_WATER_MARK, DEFAULT_KEEPALIVE_TIMEOUT_MS, DEFAULT_MAX_FRAME_SIZE,
-  DEFAULT_MAX_PENDING_REQUESTS, DEFAULT_REQUEST_TIMEOUT_MS,
+  DEFAULT_CLOSE_GRACE_MS, DEFAULT_HIGH_WATER_MARK, DEFAULT_KEEPALIVE_TIMEOUT_MS, DEFAULT_MAX_BUFFERED_BYTES, DEFAULT_MAX_FRAME_SIZE,
+  DEFAULT_MAX_PEER_ERRORS_PER_MINUTE, DEFAULT_MAX_PENDING_REQUESTS, DEFAULT_MAX_WARNINGS_PER_MINUTE, DEFAULT_REQUEST_TIMEOUT_MS,
 } from './constants.js';
 import { CloseCodes, ErrorCodes, ProtocolError, RemoteError, closeReason } from './errors.js';
 import { Keepalive } from './keepalive.js';
 import { PendingRequests } from './pending-requests.js';
+import { RateBudget } from './rate-budget.js';
 import { SendQueue } from './send-queue.js';
 import { validateMessage } from './validation.js';
 
@@ -54,6 +55,25 @@ export interface ConnectionOptions {
   maxPendingRequests?: number;
   /** After a local close, how long to wait for the peer's close frame before destroying the socket (default 1 s). */
   closeGraceMs?: number;
+  /**
+   * Protocol errors the peer may cause per minute before the connection is closed with 1008
+   * TOO_MANY_PEER_ERRORS (default 20; 0 = no limit). Counted: unknown ops, invalid messages answered
+   * with an exception, responses for a seq_number nobody waits for. Not counted: a handler's own
+   * failure (e.g. an update for a command that just ended). A burst of this many passes; they are
+   * forgiven at this rate.
+   */
+  maxPeerErrorsPerMinute?: number;
+  /**
+   * Warning lines this connection logs per minute (default 10; 0 = no limit). Further warnings are
+   * counted, and the next line logged (or the close) says how many were left out.
+   */
+  maxWarningsPerMinute?: number;
+  /**
+   * Bytes waiting to be sent to the peer (socket buffer plus frames held back) beyond which the peer
+   * is taken not to read and the connection is closed with 1008 PEER_NOT_READING (default 64 MiB, or
+   * 4 x highWaterMark when that is larger). Must be larger than highWaterMark.
+   */
+  maxBufferedBytes?: number;
   /** Receives one line per notable event; payloads are never logged (they may carry secrets). */
   logger?: ProtocolLogger;
 }
@@ -95,6 +115,11 @@ export class ProtocolConnection {
   private readonly closeGraceMs: number;
   private readonly followPeerEncoding: boolean;
   private readonly log: ProtocolLogger;
+  private readonly maxBufferedBytes: number;
+  /** Protocol errors the peer may still cause (see maxPeerErrorsPerMinute). */
+  private readonly peerErrors: RateBudget;
+  /** Warning lines this connection may still log (see maxWarningsPerMinute). */
+  private readonly warnings: RateBudget;
   private readonly handlers = new Map<string, RequestHandler>();
   private readonly pending: PendingRequests;
   private readonly sender: SendQueue;
@@ -118,7 +143,14 @@ export class ProtocolConnection {
     this.outgoingEncoding = options.encoding ?? 'msgpack';
     this.followPeerEncoding = options.followPeerEncoding ?? true;
     this.pending = new PendingRequests(options.maxPendingRequests ?? DEFAULT_MAX_PENDING_REQUESTS);
-    this.sender = new SendQueue(ws, options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK);
+    const highWaterMark = options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK;
+    this.maxBufferedBytes = options.maxBufferedBytes ?? Math.max(DEFAULT_MAX_BUFFERED_BYTES, 4 * highWaterMark);
+    if (this.maxBufferedBytes <= highWaterMark) {
+      throw new RangeError(`maxBufferedBytes (${this.maxBufferedBytes}) must be larger than highWaterMark (${highWaterMark}): sends wait for drain at the high-water mark, the connection closes at maxBufferedBytes`);
+    }
+    this.peerErrors = new RateBudget(options.maxPeerErrorsPerMinute ?? DEFAULT_MAX_PEER_ERRORS_PER_MINUTE);
+    this.warnings = new RateBudget(options.maxWarningsPerMinute ?? DEFAULT_MAX_WARNINGS_PER_MINUTE);
+    this.sender = new SendQueue(ws, highWaterMark);
     this.closed = new Promise((resolve) => { this.resolveClosed = resolve; });
 
     if (options.keepaliveIntervalMs) {
@@ -179,6 +211,7 @@ export class ProtocolConnection {
         resolve();
       });
     });
+    this.checkBuffered();
     if (this.sender.blocked) await sent;
     return answer;
   }
@@ -238,10 +271,13 @@ export class ProtocolConnection {
   private onResponse(msg: Record<string, unknown> & { seq_number: number }): void {
     const seq = msg.seq_number;
     const op = this.pending.opOf(seq);
-    const outcome = msg.is_exception ? { error: new RemoteError(op ?? '?', msg.result) } : { result: msg.result === undefined ? null : msg.result };
-    if (!this.pending.settle(seq, outcome)) {
-      this.log.warn(`protocol: ignoring a response for seq_number ${seq}: no request is waiting for it (timed out or never sent)`);
+    if (op === undefined) {
+      const what = `a response for seq_number ${seq}, which no request waits for`;
+      this.warnPeer(`protocol: ignoring ${what} (it timed out or was never sent)`);
+      this.peerError(what);
+      return;
     }
+    this.pending.settle(seq, msg.is_exception ? { error: new RemoteError(op, msg.result) } : { result: msg.result === undefined ? null : msg.result });
   }
 
   private onRequest(msg: Record<string, unknown> & { op: string; seq_number: number }, encoding: Encoding): void {
@@ -250,7 +286,8 @@ export class ProtocolConnection {
     if (!handler) {
       if (op === 'keepalive') return this.respond(seq, null, false, encoding);
       const err = new ProtocolError(ErrorCodes.UNKNOWN_OP, { op });
-      this.log.warn(`protocol: ${err.message} (seq_number ${seq})`);
+      this.warnPeer(`protocol: ${err.message} (seq_number ${seq})`);
+      if (!this.peerError(err.message)) return;
       return this.respond(seq, err.message, true, encoding);
     }
     let result: unknown;
@@ -276,7 +313,8 @@ export class ProtocolConnection {
     const seq = msg.seq_number;
     const recoverable = msg.op !== 'response' && typeof seq === 'number' && Number.isSafeInteger(seq) && seq >= 0;
     if (!recoverable) return this.closeWith(err);
-    this.log.warn(`protocol: ${err.message} (seq_number ${seq})`);
+    this.warnPeer(`protocol: ${err.message} (seq_number ${seq})`);
+    if (!this.peerError(err.message)) return;
     this.respond(seq, err.message, true, encoding);
   }
 
@@ -294,13 +332,40 @@ export class ProtocolConnection {
       return this.respond(seq, errorText(err), true, encoding);
     }
     this.sender.send(frame);
+    this.checkBuffered();
+  }
+
+  // ---- a peer that misbehaves ----
+
+  /** Logs a warning the peer caused, at most maxWarningsPerMinute a minute; the rest are counted. */
+  private warnPeer(text: string): void {
+    if (!this.warnings.take()) return;
+    const left = this.warnings.takeRefused();
+    this.log.warn(left ? `${text} (${left} similar warnings on this connection were not logged)` : text);
+  }
+
+  /**
+   * Counts one protocol error caused by the peer; past maxPeerErrorsPerMinute the connection is
+   * closed and false is returned (nothing more is answered).
+   */
+  private peerError(what: string): boolean {
+    if (this.peerErrors.take()) return true;
+    this.closeWith(new ProtocolError(ErrorCodes.TOO_MANY_PEER_ERRORS, { limit: this.peerErrors.perMinute, last: what }));
+    return false;
+  }
+
+  /** A peer that keeps sending requests but reads none of our answers must not grow our memory. */
+  private checkBuffered(): void {
+    if (this.sender.bufferedAmount <= this.maxBufferedBytes || this.isClosed || this.localClose) return;
+    this.closeWith(new ProtocolError(ErrorCodes.PEER_NOT_READING, { limit: this.maxBufferedBytes }));
   }
 
   // ---- closing ----
 
   /** Ends the connection because of `err`, with its catalog close code. */
   private closeWith(err: ProtocolError): void {
-    this.log.warn(`protocol: closing the connection: ${err.message}`);
+    const left = this.warnings.takeRefused();
+    this.log.warn(`protocol: closing the connection: ${err.code}: ${err.message}${left ? ` (${left} warnings on this connection were not logged)` : ''}`);
     this.close(err.closeCode, err.message);
   }
 

@@ -22,8 +22,12 @@ export const DEFAULT_MAX_FRAME_SIZE = 16 * 1024 * 1024;
 /** How long a request waits for its response by default. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
-/** How long a keepalive may stay unanswered (with nothing else received) before the peer is declared dead. */
-export const DEFAULT_KEEPALIVE_TIMEOUT_MS = 30_000;
+/**
+ * How long a keepalive may stay unanswered (with nothing else received) before the peer is declared
+ * dead. With the master's default interval (20 s, workers/options.ts) a frozen peer is noticed
+ * within 40 s; any frame the peer sends meanwhile counts as an answer, so a busy peer is not dropped.
+ */
+export const DEFAULT_KEEPALIVE_TIMEOUT_MS = 20_000;
 
 /** Bytes queued on the socket before `request()` and responses wait for the socket to drain. */
 export const DEFAULT_HIGH_WATER_MARK = 4 * 1024 * 1024;
@@ -33,6 +37,24 @@ export const DEFAULT_MAX_PENDING_REQUESTS = 10_000;
 
 /** After a local close, how long to wait for the peer's close frame before destroying the socket. */
 export const DEFAULT_CLOSE_GRACE_MS = 1_000;
+
+/**
+ * Protocol errors a peer may cause per minute (unknown ops, invalid messages answered with an
+ * exception, responses nobody waits for) before the connection is closed. A well-behaved peer causes
+ * none in normal operation (a late response after a timeout is the rare exception), so this only
+ * stops a peer that keeps sending garbage at wire speed.
+ */
+export const DEFAULT_MAX_PEER_ERRORS_PER_MINUTE = 20;
+
+/** Warning lines one connection logs per minute; the rest are counted and reported with the next line. */
+export const DEFAULT_MAX_WARNINGS_PER_MINUTE = 10;
+
+/**
+ * Bytes waiting to be sent (socket buffer plus frames held back) beyond which the peer is taken not
+ * to read what it is sent and the connection is closed: 16 times the default high-water mark, so only
+ * a peer that stopped reading (while it keeps sending requests) reaches it.
+ */
+export const DEFAULT_MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
 
 /** Settings the Buildbot 3.7 master sends with `set_worker_settings`; a worker's defaults before it hears them. */
 export const DEFAULT_WORKER_SETTINGS = {

@@ -43,6 +43,8 @@ export const ErrorCodes = {
   HANDLER_FAILED: 'MASTRO_PROTOCOL_HANDLER_FAILED',
   ENCODE_FAILED: 'MASTRO_PROTOCOL_ENCODE_FAILED',
   AUTH_FAILED: 'MASTRO_PROTOCOL_AUTH_FAILED',
+  TOO_MANY_PEER_ERRORS: 'MASTRO_PROTOCOL_TOO_MANY_PEER_ERRORS',
+  PEER_NOT_READING: 'MASTRO_PROTOCOL_PEER_NOT_READING',
 } as const;
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 
@@ -103,11 +105,31 @@ export const ErrorCatalog: Readonly<Record<ErrorCode, CatalogEntry>> = {
     message: 'authentication failed for worker {name}: check the worker name and password on both sides',
     closeCode: CloseCodes.POLICY_VIOLATION,
   },
+  [ErrorCodes.TOO_MANY_PEER_ERRORS]: {
+    message: 'too many protocol errors from the peer (more than {limit} a minute; the last: {last}); closing the connection. Fix the peer, or raise maxPeerErrorsPerMinute',
+    closeCode: CloseCodes.POLICY_VIOLATION,
+  },
+  [ErrorCodes.PEER_NOT_READING]: {
+    message: 'the peer does not read what it is sent: more than {limit} bytes wait for it; closing the connection (raise maxBufferedBytes if the link is only slow)',
+    closeCode: CloseCodes.POLICY_VIOLATION,
+  },
 };
+
+/**
+ * Longest text a placeholder gets in a message. Context values come from the peer (an op name, a
+ * command name), and a message ends up in logs, close reasons and exception answers: a peer must not
+ * be able to make those as large as its frames. Longer values keep their start and their length.
+ */
+export const MAX_PLACEHOLDER_CHARS = 200;
+
+/** `text` cut to `max` characters, saying how long it was. */
+export function shortText(text: string, max = MAX_PLACEHOLDER_CHARS): string {
+  return text.length <= max ? text : `${text.slice(0, max)}... (${text.length} characters)`;
+}
 
 function fill(template: string, context: Readonly<Record<string, unknown>>): string {
   return template.replace(/\{(\w+)\}/g, (whole, name: string) =>
-    name in context ? String(context[name]) : whole);
+    name in context ? shortText(String(context[name])) : whole);
 }
 
 /** An error of this protocol, detected locally: its `code` is stable, `closeCode` is what a close would use. */

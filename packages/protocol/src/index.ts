@@ -3,8 +3,10 @@
  * WebSocket). The surface below is deliberate; the tar helpers live at the `mastro-protocol/tar` subpath.
  */
 export { PROTOCOL_NAME, DEFAULT_PORT, ENCODING_HEADER, DEFAULT_MAX_FRAME_SIZE, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_KEEPALIVE_TIMEOUT_MS,
-  DEFAULT_HIGH_WATER_MARK, DEFAULT_MAX_PENDING_REQUESTS, DEFAULT_CLOSE_GRACE_MS, DEFAULT_WORKER_SETTINGS } from './constants.js';
-export { ErrorCodes, ErrorCatalog, CloseCodes, ProtocolError, RemoteError, closeReason } from './errors.js';
+  DEFAULT_HIGH_WATER_MARK, DEFAULT_MAX_PENDING_REQUESTS, DEFAULT_CLOSE_GRACE_MS, DEFAULT_WORKER_SETTINGS,
+  DEFAULT_MAX_PEER_ERRORS_PER_MINUTE, DEFAULT_MAX_WARNINGS_PER_MINUTE, DEFAULT_MAX_BUFFERED_BYTES } from './constants.js';
+export { ErrorCodes, ErrorCatalog, CloseCodes, ProtocolError, RemoteError, closeReason, shortText, MAX_PLACEHOLDER_CHARS } from './errors.js';
+export { RateBudget } from './rate-budget.js';
 export type { ErrorCode, CloseCode } from './errors.js';
 export { encodeMessage, decodeMessage, BINARY_KEY } from './codec.js';
 export type { Encoding } from './codec.js';

@@ -275,3 +275,90 @@ test('a connection made on a still-connecting socket sends once it opens', async
   assert.equal(await answered, null);
   early.close();
 });
+
+function recordingLogger() {
+  const warnings: string[] = [];
+  return { warnings, logger: { debug() {}, warn: (m: unknown) => warnings.push(String(m)), error() {} } };
+}
+
+test('an unknown op with a huge name is answered and logged with the name cut short', async (t) => {
+  const { warnings, logger } = recordingLogger();
+  const raw = await rawPeer({ logger });
+  t.after(() => raw.shutdown());
+  raw.sendRaw(encodeMessage({ op: 'x'.repeat(1024 * 1024), seq_number: 1 }, 'msgpack'));
+  const ev = await raw.nextEvent();
+  assert.ok(ev.kind === 'message');
+  assert.equal(ev.msg.is_exception, true);
+  assert.equal(ev.msg.result, `Command ${'x'.repeat(200)}... (1048576 characters) does not exist.`);
+  assert.ok(ev.raw.length < 1024, `the answer is ${ev.raw.length} bytes`);
+  assert.equal(warnings.length, 1);
+  assert.ok(warnings[0]!.length < 1024, `the log line is ${warnings[0]!.length} characters`);
+});
+
+test('warnings are limited per minute per connection, and the closing line says how many were left out', async (t) => {
+  const { warnings, logger } = recordingLogger();
+  const raw = await rawPeer({ logger, maxWarningsPerMinute: 3, maxPeerErrorsPerMinute: 0 });
+  t.after(() => raw.shutdown());
+  // The refill over time is RateBudget's (rate-budget.test.ts); here the cap and the count.
+  for (let i = 0; i < 50; i++) raw.sendRaw(encodeMessage({ op: 'frobnicate', seq_number: i }, 'msgpack'));
+  for (let i = 0; i < 50; i++) assert.equal((await raw.nextEvent()).kind, 'message', 'every unknown op is still answered');
+  assert.equal(warnings.length, 3, warnings.join('\n'));
+  raw.sendRaw('not json');
+  assert.equal((await raw.nextEvent()).kind, 'close');
+  assert.match(warnings.at(-1)!, /closing the connection: MASTRO_PROTOCOL_BAD_FRAME: .*\(47 warnings on this connection were not logged\)/);
+});
+
+test('a peer that keeps causing protocol errors is closed with 1008 TOO_MANY_PEER_ERRORS and the log says why', async (t) => {
+  const { warnings, logger } = recordingLogger();
+  const raw = await rawPeer({ logger, maxPeerErrorsPerMinute: 5, maxWarningsPerMinute: 2 });
+  t.after(() => raw.shutdown());
+  // Stray responses get no answer; unknown ops and invalid messages do until the limit.
+  for (let i = 0; i < 3; i++) raw.sendRaw(encodeMessage({ op: 'response', seq_number: 100 + i, result: null }, 'msgpack'));
+  raw.sendRaw(encodeMessage({ op: 'frobnicate', seq_number: 1 }, 'msgpack'));
+  raw.sendRaw(encodeMessage({ op: 'update', seq_number: 2, command_id: '1', args: { rc: 0 } }, 'msgpack'));
+  raw.sendRaw(encodeMessage({ op: 'frobnicate', seq_number: 3 }, 'msgpack'));
+  const answers: unknown[] = [];
+  let ev = await raw.nextEvent();
+  while (ev.kind === 'message') { answers.push(ev.msg.seq_number); ev = await raw.nextEvent(); }
+  assert.deepEqual(answers, [1, 2], 'the errors within the limit are answered');
+  assert.equal(ev.code, 1008);
+  assert.match(ev.reason, /^too many protocol errors from the peer \(more than 5 a minute; the last: Command frobnicate does not exist/);
+  assert.deepEqual(await raw.conn.closed, { code: 1008, reason: ev.reason });
+  const last = warnings.at(-1)!;
+  assert.match(last, /closing the connection: MASTRO_PROTOCOL_TOO_MANY_PEER_ERRORS/);
+  // Six errors, six warnings: two logged (maxWarningsPerMinute), four counted in the closing line.
+  assert.match(last, /\(4 warnings on this connection were not logged\)/);
+  assert.equal(warnings.length, 3, warnings.join('\n'));
+});
+
+test('a handler failure is not a protocol error of the peer and never closes the connection', async (t) => {
+  const raw = await rawPeer({ maxPeerErrorsPerMinute: 2 });
+  t.after(() => raw.shutdown());
+  raw.conn.setHandler('update', () => { throw new Error('unknown command_id "9"'); });
+  for (let i = 0; i < 10; i++) raw.sendRaw(encodeMessage({ op: 'update', seq_number: i, command_id: '9', args: [['rc', 0]] }, 'msgpack'));
+  for (let i = 0; i < 10; i++) {
+    const ev = await raw.nextEvent();
+    assert.ok(ev.kind === 'message' && ev.msg.is_exception === true, JSON.stringify(ev));
+  }
+});
+
+test('a peer that sends requests but reads no answers is closed with 1008 PEER_NOT_READING once maxBufferedBytes wait', async (t) => {
+  const { warnings, logger } = recordingLogger();
+  const raw = await rawPeer({ logger, highWaterMark: 64 * 1024, maxBufferedBytes: 1024 * 1024 });
+  t.after(() => raw.shutdown());
+  const block = 'y'.repeat(256 * 1024);
+  raw.conn.setHandler('print', () => block);
+  // The raw client stops reading: the answers pile up in the kernel, then in the connection.
+  raw.clientWs.pause();
+  for (let i = 0; i < 200; i++) raw.sendRaw(encodeMessage({ op: 'print', seq_number: i, message: 'x' }, 'msgpack'));
+  const info = await raw.conn.closed;
+  assert.equal(info.code, 1008);
+  assert.match(info.reason, /^the peer does not read what it is sent: more than 1048576 bytes wait for it/);
+  assert.ok(warnings.some((w) => w.includes('MASTRO_PROTOCOL_PEER_NOT_READING')), warnings.join('\n'));
+});
+
+test('maxBufferedBytes must be larger than highWaterMark', async (t) => {
+  const pair = await socketPair();
+  t.after(() => pair.shutdown());
+  assert.throws(() => new ProtocolConnection(pair.serverWs, { highWaterMark: 1024, maxBufferedBytes: 1024 }), /maxBufferedBytes \(1024\) must be larger than highWaterMark \(1024\)/);
+});

@@ -19,7 +19,8 @@ test('every valid message of both directions validates', () => {
 
 test('every invalid-message case is rejected with a message naming the problem', () => {
   for (const c of errors) {
-    if (!c.request || c.name === 'unknown-op' || c.name === 'unknown-command') continue;
+    // Valid messages whose error is the connection's to find (unknown op, too many of them), not the schema's.
+    if (!c.request || ['unknown-op', 'unknown-command', 'unknown-op.long-name', 'stray-responses.too-many'].includes(c.name)) continue;
     const r = validateMessage(c.request);
     assert.equal(r.ok, false, c.name);
   }

@@ -78,7 +78,7 @@ for (const [file, vectors] of loaded) {
         const peer = await rawPeer();
         t.after(() => peer.shutdown());
         installHandlers(peer.conn, vector);
-        peer.sendRaw(data);
+        for (let i = 0; i < (vector.repeat ?? 1); i++) peer.sendRaw(data);
         const ev = await peer.nextEvent();
         if (vector.expect === 'close') {
           assert.equal(ev.kind, 'close', `expected a close, got ${JSON.stringify(ev)}`);

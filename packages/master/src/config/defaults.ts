@@ -1,3 +1,5 @@
+import { HTTP_CONNECTION_DEFAULTS } from '../net/connection-limits.js';
+
 /** Every default of the master config, in one place (documented in types.ts and the JSON Schema). */
 export const DEFAULTS = {
   title: 'mastro',
@@ -6,6 +8,8 @@ export const DEFAULTS = {
   workerPort: 9989,
   httpPort: 8010,
   bodyLimit: 1024 * 1024,
+  /** www.headersTimeoutMs, requestTimeoutMs, idleTimeoutMs, maxConnectionsPerAddress (the worker port's are in workers/options.ts). */
+  wwwConnections: HTTP_CONNECTION_DEFAULTS,
   logMaxSize: 64 * 1024 * 1024,
   logMaxTailSize: 1024 * 1024,
   collapseRequests: true,

@@ -5,6 +5,7 @@
  */
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
+import { DEFAULT_HIGH_WATER_MARK } from 'mastro-protocol';
 import { isLockAccess, type LockAccess } from '../process/lock-types.js';
 import type { StepFactory } from '../process/step-types.js';
 import { normaliseScheduler } from '../schedulers/validate.js';
@@ -31,8 +32,15 @@ export const BUILDER_KEYS = [
   'name', 'workerNames', 'steps', 'collapseRequests', 'canStartBuild', 'nextWorker', 'nextBuild', 'locks', 'properties',
   'defaultProperties', 'tags', 'description', 'builddir', 'workerbuilddir', 'env', 'priority', 'project',
 ];
-export const MSGPACK_KEYS = ['port', 'host', 'path', 'maxFrameSize', 'keepaliveIntervalMs', 'keepaliveTimeoutMs', 'requestTimeoutMs', 'attachTimeoutMs', 'maxUploadSize', 'maxUploadEntries', 'maxReadBlockSize'];
-export const WWW_KEYS = ['port', 'host', 'bodyLimit', 'changeHooks', 'auth', 'authz', 'changeHookAuth'];
+export const MSGPACK_KEYS = [
+  'port', 'host', 'path', 'maxFrameSize', 'keepaliveIntervalMs', 'keepaliveTimeoutMs', 'requestTimeoutMs', 'attachTimeoutMs', 'maxUploadSize',
+  'maxUploadEntries', 'maxReadBlockSize', 'maxPeerErrorsPerMinute', 'maxWarningsPerMinute', 'maxBufferedBytes', 'headersTimeoutMs',
+  'maxConnectionsPerAddress',
+];
+export const WWW_KEYS = [
+  'port', 'host', 'bodyLimit', 'changeHooks', 'auth', 'authz', 'changeHookAuth', 'headersTimeoutMs', 'requestTimeoutMs', 'idleTimeoutMs',
+  'maxConnectionsPerAddress',
+];
 const CHANGE_HOOK_DIALECTS = ['base', 'github', 'gitlab', 'gerrit'];
 
 export interface NormaliseOptions {
@@ -104,6 +112,12 @@ function build(raw: unknown, c: IssueCollector, opts: NormaliseOptions, warnings
   knownKeys(mpc, mp, MSGPACK_KEYS);
   const msgpack = { ...mp, port: port(mpc, mp, 'port', DEFAULTS.workerPort) };
   for (const k of ['maxFrameSize', 'keepaliveIntervalMs', 'keepaliveTimeoutMs', 'requestTimeoutMs', 'attachTimeoutMs', 'maxUploadSize', 'maxUploadEntries', 'maxReadBlockSize']) num(mpc, mp, k, { fallback: 0, min: 1 });
+  // Sends wait for drain at the high-water mark; the connection closes at maxBufferedBytes, so it must be above.
+  if (num(mpc, mp, 'maxBufferedBytes', { fallback: DEFAULT_HIGH_WATER_MARK + 1, integer: true }) <= DEFAULT_HIGH_WATER_MARK) {
+    mpc.add('maxBufferedBytes', `must be larger than the ${DEFAULT_HIGH_WATER_MARK}-byte high-water mark at which sends wait for the worker to read, got ${String(mp.maxBufferedBytes)}`);
+  }
+  // 0 turns these limits off.
+  for (const k of ['maxPeerErrorsPerMinute', 'maxWarningsPerMinute', 'headersTimeoutMs', 'maxConnectionsPerAddress']) num(mpc, mp, k, { fallback: 0, min: 0, integer: true });
 
   let www: MasterConfig['www'] = null;
   if (r.www !== null) {
@@ -127,6 +141,7 @@ function build(raw: unknown, c: IssueCollector, opts: NormaliseOptions, warnings
       port: port(wc, w, 'port', DEFAULTS.httpPort),
       bodyLimit: num(wc, w, 'bodyLimit', { fallback: DEFAULTS.bodyLimit, min: 1, integer: true }),
       changeHooks: hooks as Record<string, Record<string, unknown>>,
+      ...wwwConnectionLimits(wc, w),
     };
     if (optStr(wc, w, 'host') === '') wc.add('host', 'must not be empty');
   }
@@ -167,6 +182,22 @@ function build(raw: unknown, c: IssueCollector, opts: NormaliseOptions, warnings
 
 function ensureSlash(url: string): string {
   return url.endsWith('/') ? url : `${url}/`;
+}
+
+/** The web port's timeouts and per-address cap (net/connection-limits.ts), defaults filled in. */
+function wwwConnectionLimits(c: IssueCollector, w: Obj) {
+  const d = DEFAULTS.wwwConnections;
+  const limits = {
+    headersTimeoutMs: num(c, w, 'headersTimeoutMs', { fallback: d.headersTimeoutMs, min: 0, integer: true }),
+    requestTimeoutMs: num(c, w, 'requestTimeoutMs', { fallback: d.requestTimeoutMs, min: 0, integer: true }),
+    idleTimeoutMs: num(c, w, 'idleTimeoutMs', { fallback: d.idleTimeoutMs, min: 0, integer: true }),
+    maxConnectionsPerAddress: num(c, w, 'maxConnectionsPerAddress', { fallback: d.maxConnectionsPerAddress, min: 0, integer: true }),
+  };
+  // The headers are part of the request: a headers timeout past the request timeout could never fire.
+  if (limits.headersTimeoutMs > 0 && limits.requestTimeoutMs > 0 && limits.headersTimeoutMs > limits.requestTimeoutMs) {
+    c.add('headersTimeoutMs', `must not exceed requestTimeoutMs (${limits.requestTimeoutMs}), got ${limits.headersTimeoutMs}`);
+  }
+  return limits;
 }
 
 function collapse(c: IssueCollector, obj: Obj, key: string, fallback: boolean | CollapseRequestsFn): boolean | CollapseRequestsFn {

@@ -114,7 +114,8 @@ export interface BuilderConfig {
  */
 export type MsgpackProtocolOptions = Pick<WorkerServerOptions,
   'port' | 'host' | 'path' | 'maxFrameSize' | 'keepaliveIntervalMs' | 'keepaliveTimeoutMs' | 'requestTimeoutMs' |
-  'attachTimeoutMs' | 'maxUploadSize' | 'maxUploadEntries' | 'maxReadBlockSize'>;
+  'attachTimeoutMs' | 'maxUploadSize' | 'maxUploadEntries' | 'maxReadBlockSize' | 'maxPeerErrorsPerMinute' |
+  'maxWarningsPerMinute' | 'maxBufferedBytes' | 'headersTimeoutMs' | 'maxConnectionsPerAddress'>;
 
 export interface WwwOptions {
   /** HTTP port for the API, UI and change hooks. Default 8010; 0 picks a free port. */
@@ -123,6 +124,18 @@ export interface WwwOptions {
   host?: string;
   /** Largest accepted request body in bytes. Default 1 MiB. */
   bodyLimit?: number;
+  /** Time a connection has to send its request headers (from connecting, or from its previous request); Node answers 408. Default 30 s; 0 = none. */
+  headersTimeoutMs?: number;
+  /** Time a connection has to send a whole request, body included; Node answers 408. Default 120 s; 0 = none. */
+  requestTimeoutMs?: number;
+  /** A connection with no traffic for this long is closed, also between keep-alive requests. Default 72 s; 0 = never. */
+  idleTimeoutMs?: number;
+  /**
+   * Connections one remote address may hold at once (browsers, API clients, /ws); more are answered
+   * 503 and closed. Default 256; 0 = no limit. Behind a reverse proxy every connection comes from the
+   * proxy's address: raise it there (or limit per client in the proxy).
+   */
+  maxConnectionsPerAddress?: number;
   /**
    * Enabled change-hook dialects and their options, e.g. `{ base: {}, github: { secret: '...' } }`. The forge
    * dialects also take `replay: { ttlSeconds, maxEntries }` (www/hooks/replay-guard.ts: default 3 days, 100000).
@@ -270,7 +283,10 @@ export interface MasterConfig {
   readonly db: { readonly url: string };
   readonly protocols: { readonly msgpack: Readonly<MsgpackProtocolOptions> & { readonly port: number } };
   /** null when the config disables the web server (`www: null`). */
-  readonly www: (Readonly<WwwOptions> & { readonly port: number; readonly bodyLimit: number; readonly changeHooks: Readonly<Record<string, Record<string, unknown>>> }) | null;
+  readonly www: (Readonly<WwwOptions> & {
+    readonly port: number; readonly bodyLimit: number; readonly changeHooks: Readonly<Record<string, Record<string, unknown>>>;
+    readonly headersTimeoutMs: number; readonly requestTimeoutMs: number; readonly idleTimeoutMs: number; readonly maxConnectionsPerAddress: number;
+  }) | null;
   readonly workers: readonly WorkerConfig[];
   readonly changeSources: readonly ChangeSourceSpec[];
   readonly schedulers: readonly SchedulerSpec[];

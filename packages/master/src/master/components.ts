@@ -57,6 +57,10 @@ export async function startHttpServer(args: { master: unknown; data: DataConnect
   const server = (await mod.createHttpServer({
     data: args.data, mq: args.mq, master: args.master, config: args.config, logger: args.log,
     port: www.port, host: www.host, bodyLimit: www.bodyLimit, changeHooks: www.changeHooks,
+    connections: {
+      headersTimeoutMs: www.headersTimeoutMs, requestTimeoutMs: www.requestTimeoutMs, idleTimeoutMs: www.idleTimeoutMs,
+      maxConnectionsPerAddress: www.maxConnectionsPerAddress,
+    },
     // The web UI's static files at `/` (registered last: its catch-all yields to every other route).
     configure: async (app: unknown) => (await import('../www/ui-static.js')).registerUiStatic(app as never),
   })) as { port?: number; listen?: () => Promise<{ port: number } | number>; reconfigure(config: MasterConfig): unknown; close(): Promise<void> };

@@ -3,7 +3,7 @@
  * requests and routes the worker's `update`/`complete`/transfer messages to the right command.
  * One instance per WebSocket; it never outlives its connection.
  */
-import { CloseCodes, ErrorCodes, ProtocolError, RemoteError, type ProtocolConnection } from 'mastro-protocol';
+import { CloseCodes, ErrorCodes, ProtocolError, RemoteError, shortText, type ProtocolConnection } from 'mastro-protocol';
 import type { CommandCallbacks, RemoteWorker, RunningCommand, WorkerInfo } from './types.js';
 import type { ResolvedOptions } from './options.js';
 import { TrackedCommand, nextCommandId } from './tracked-command.js';
@@ -194,7 +194,8 @@ export class ConnectedWorker implements RemoteWorker {
   private command(msg: Record<string, unknown>): TrackedCommand {
     const id = msg.command_id;
     const tracked = typeof id === 'string' || typeof id === 'number' ? this.commands.get(String(id)) : undefined;
-    if (!tracked) throw new Error(`unknown command_id ${JSON.stringify(id)}: no such command is running on this connection`);
+    // The id comes from the worker: cut short, so the exception answer and the log stay small.
+    if (!tracked) throw new Error(`unknown command_id ${shortText(JSON.stringify(id) ?? String(id))}: no such command is running on this connection`);
     return tracked;
   }
 

@@ -14,6 +14,8 @@ import { CredentialStore, type WorkerCredentials } from './credentials.js';
 import { LoginRateLimiter } from './login-rate-limiter.js';
 import { resolveOptions, type ResolvedOptions, type WorkerServerOptions } from './options.js';
 import { createUpgradeHandler } from './upgrade-auth.js';
+import { applyConnectionLimits } from '../net/connection-limits.js';
+import { rawHttpReply } from '../net/raw-http-reply.js';
 import { ConnectedWorker } from './connected-worker.js';
 import { prepareBuilderDirs, type BuilderSpec } from './builder-dirs.js';
 import { oldConnectionYields } from './duplicate-arbitration.js';
@@ -77,7 +79,22 @@ export class WorkerManager extends EventEmitter<WorkerManagerEventMap> {
       credentials: this.credentials, limiter: this.limiter, wss: this.wss, path: this.options.path,
       logger: this.options.logger, onAuthenticated: (name, ws, address, encoding, hinted) => this.onAuthenticated(name, ws, address, encoding, hinted),
     }));
-    http.on('clientError', (_err, socket) => { socket.destroy(); });
+    const timeout = this.options.headersTimeoutMs;
+    http.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+      // Node's own 408 for a connection past headersTimeoutMs, said in words; other garbage is just dropped.
+      if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT' && socket.writable) {
+        rawHttpReply(socket, 408, `the WebSocket upgrade request did not arrive within ${timeout} ms (protocols.msgpack.headersTimeoutMs); connect again\n`);
+        setTimeout(() => socket.destroy(), 1_000).unref();
+        return;
+      }
+      socket.destroy();
+    });
+    // An upgrade request has no body, so the headers timeout bounds the whole request; there is no
+    // idle time to bound (anything but an upgrade is answered 426 and closed), and an idle timer
+    // would only cut the 408 above short.
+    applyConnectionLimits(http, { headersTimeoutMs: timeout, requestTimeoutMs: timeout, idleTimeoutMs: 0, maxConnectionsPerAddress: this.options.maxConnectionsPerAddress }, {
+      logger: this.options.logger, capOption: 'protocols.msgpack.maxConnectionsPerAddress', format: 'text',
+    });
     await new Promise<void>((resolve, reject) => {
       http.once('error', reject);
       http.listen({ port: this.options.port, host: this.options.host, backlog: 4096 }, () => { http.off('error', reject); resolve(); });
@@ -139,6 +156,7 @@ export class WorkerManager extends EventEmitter<WorkerManagerEventMap> {
       encoding,
       maxFrameSize: o.maxFrameSize, requestTimeoutMs: o.requestTimeoutMs, keepaliveIntervalMs: this.keepalives.get(name) ?? o.keepaliveIntervalMs,
       keepaliveTimeoutMs: o.keepaliveTimeoutMs, highWaterMark: o.highWaterMark, validate: o.validate, logger: protocolLogger(o, name),
+      maxPeerErrorsPerMinute: o.maxPeerErrorsPerMinute, maxWarningsPerMinute: o.maxWarningsPerMinute, maxBufferedBytes: o.maxBufferedBytes,
     });
     if (this.closing) { connection.close(CloseCodes.GOING_AWAY, 'master shutting down'); return; }
     // Registered after the connection's own listener, so by the time it fires the connection has

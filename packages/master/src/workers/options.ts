@@ -3,7 +3,12 @@
  * turns the user's partial options into the fully-populated form the rest of this folder reads, so
  * no other module repeats a default.
  */
+import {
+  DEFAULT_HIGH_WATER_MARK, DEFAULT_KEEPALIVE_TIMEOUT_MS, DEFAULT_MAX_BUFFERED_BYTES, DEFAULT_MAX_PEER_ERRORS_PER_MINUTE,
+  DEFAULT_MAX_WARNINGS_PER_MINUTE,
+} from 'mastro-protocol';
 import type { LoginRateLimitOptions } from './login-rate-limiter.js';
+import { WORKER_CONNECTION_DEFAULTS } from '../net/connection-limits.js';
 
 export interface WorkerServerLogger {
   debug(obj: unknown, msg?: string): void;
@@ -24,9 +29,16 @@ export interface WorkerServerOptions {
   path?: string | null;
   /** Largest incoming WebSocket frame in bytes; larger frames close the connection with 1009. Default 16 MiB. */
   maxFrameSize?: number;
-  /** How often the master sends `keepalive` to each worker. Default 60 s (Buildbot: 3600 s). */
+  /**
+   * How often the master sends `keepalive` to each worker. Default 20 s (Buildbot: 3600 s), so that
+   * with the default timeout a frozen worker is noticed within 40 s (interval + timeout).
+   * Buildbot workers answer it whatever their own `--keepalive` setting.
+   */
   keepaliveIntervalMs?: number;
-  /** A worker that does not answer a keepalive in this time is considered dead and dropped. Default 30 s. */
+  /**
+   * A worker that answers neither a keepalive nor sends anything else in this time is considered
+   * dead and dropped (close code 4000); its builds end RETRY. Default 20 s.
+   */
   keepaliveTimeoutMs?: number;
   /** Default time a master->worker request (start_command, interrupt, ...) may wait for its response. Default 30 s. */
   requestTimeoutMs?: number;
@@ -44,6 +56,16 @@ export interface WorkerServerOptions {
   firstFrameGraceMs?: number;
   /** Failed-login limiting per remote address and worker name (upgrade-auth.ts). Default burst 10, then 0.2 per second. */
   loginRateLimit?: LoginRateLimitOptions;
+  /**
+   * Time a new connection has to send its whole upgrade request (headers); Node answers 408 and
+   * closes it otherwise. After the upgrade the keepalive watches the connection. Default 30 s; 0 = none.
+   */
+  headersTimeoutMs?: number;
+  /**
+   * Connections (attached workers included) one remote address may hold at once; more are answered
+   * 503 and closed. Default 4096, so a large fleet behind one NAT address fits; 0 = no limit.
+   */
+  maxConnectionsPerAddress?: number;
   /** Hard cap on any single upload (file or directory tar) from a worker, whatever a step asks. Default 2 GiB. */
   maxUploadSize?: number;
   /**
@@ -59,6 +81,19 @@ export interface WorkerServerOptions {
   validate?: boolean;
   /** Socket bytes buffered before sends wait for drain. Default 4 MiB. */
   highWaterMark?: number;
+  /**
+   * Protocol errors one worker connection may cause per minute (unknown ops, invalid messages,
+   * responses to requests nobody waits for) before the master closes it with 1008
+   * MASTRO_PROTOCOL_TOO_MANY_PEER_ERRORS. Default 20; 0 = no limit.
+   */
+  maxPeerErrorsPerMinute?: number;
+  /** Protocol warning lines one worker connection may log per minute; the rest are counted. Default 10; 0 = no limit. */
+  maxWarningsPerMinute?: number;
+  /**
+   * Bytes waiting to be sent to one worker beyond which it is taken not to read and its connection is
+   * closed with 1008 MASTRO_PROTOCOL_PEER_NOT_READING. Default 64 MiB; must exceed highWaterMark.
+   */
+  maxBufferedBytes?: number;
   /** Worker output settings sent with `set_worker_settings` (Buildbot's values by default). */
   workerSettings?: Partial<WorkerSettings>;
   /** A pino-compatible logger. Default: silent. */
@@ -86,6 +121,13 @@ export type ResolvedOptions = Required<Omit<WorkerServerOptions, 'host' | 'worke
 };
 
 export const DEFAULT_WORKER_PORT = 9989;
+/**
+ * Default of `keepaliveIntervalMs`. The product promises a frozen worker (SIGSTOP, a hung host, a
+ * half-open connection) is noticed within 45 s: interval + timeout is the worst case, 40 s here,
+ * leaving room for a loaded event loop. One small request per worker every 20 s is cheap even for
+ * 10,000 workers (500 a second).
+ */
+export const DEFAULT_KEEPALIVE_INTERVAL_MS = 20_000;
 /** Default of `maxUploadEntries`. */
 export const DEFAULT_MAX_UPLOAD_ENTRIES = 100_000;
 
@@ -104,24 +146,33 @@ export const DEFAULT_WORKER_SETTINGS: WorkerSettings = {
 const silentLogger: WorkerServerLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
 export function resolveOptions(options: WorkerServerOptions = {}): ResolvedOptions {
+  const highWaterMark = options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK;
+  if (options.maxBufferedBytes !== undefined && options.maxBufferedBytes <= highWaterMark) {
+    throw new RangeError(`maxBufferedBytes (${options.maxBufferedBytes}) must be larger than highWaterMark (${highWaterMark}): sends wait for drain at the high-water mark, the connection closes at maxBufferedBytes`);
+  }
   return {
     port: options.port ?? DEFAULT_WORKER_PORT,
     host: options.host,
     path: options.path ?? null,
     maxFrameSize: options.maxFrameSize ?? 16 * 1024 * 1024,
-    keepaliveIntervalMs: options.keepaliveIntervalMs ?? 60_000,
-    keepaliveTimeoutMs: options.keepaliveTimeoutMs ?? 30_000,
+    keepaliveIntervalMs: options.keepaliveIntervalMs ?? DEFAULT_KEEPALIVE_INTERVAL_MS,
+    keepaliveTimeoutMs: options.keepaliveTimeoutMs ?? DEFAULT_KEEPALIVE_TIMEOUT_MS,
     requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
     duplicatePingTimeoutMs: options.duplicatePingTimeoutMs ?? 5_000,
     attachTimeoutMs: options.attachTimeoutMs ?? 60_000,
     firstFrameGraceMs: options.firstFrameGraceMs ?? 0,
     loginRateLimit: options.loginRateLimit ?? {},
+    headersTimeoutMs: options.headersTimeoutMs ?? WORKER_CONNECTION_DEFAULTS.headersTimeoutMs,
+    maxConnectionsPerAddress: options.maxConnectionsPerAddress ?? WORKER_CONNECTION_DEFAULTS.maxConnectionsPerAddress,
     maxUploadSize: options.maxUploadSize ?? 2 * 1024 * 1024 * 1024,
     maxUploadEntries: options.maxUploadEntries ?? DEFAULT_MAX_UPLOAD_ENTRIES,
     maxReadBlockSize: options.maxReadBlockSize ?? 1024 * 1024,
     tmpDir: options.tmpDir ?? '',
     validate: options.validate ?? true,
-    highWaterMark: options.highWaterMark ?? 4 * 1024 * 1024,
+    highWaterMark,
+    maxPeerErrorsPerMinute: options.maxPeerErrorsPerMinute ?? DEFAULT_MAX_PEER_ERRORS_PER_MINUTE,
+    maxWarningsPerMinute: options.maxWarningsPerMinute ?? DEFAULT_MAX_WARNINGS_PER_MINUTE,
+    maxBufferedBytes: options.maxBufferedBytes ?? Math.max(DEFAULT_MAX_BUFFERED_BYTES, 4 * highWaterMark),
     workerSettings: { ...DEFAULT_WORKER_SETTINGS, ...options.workerSettings },
     logger: options.logger ?? silentLogger,
   };

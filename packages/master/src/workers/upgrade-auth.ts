@@ -16,6 +16,7 @@ import type { Encoding } from 'mastro-protocol';
 import { CredentialStore, parseBasicAuth } from './credentials.js';
 import { LoginRateLimiter } from './login-rate-limiter.js';
 import type { WorkerServerLogger } from './options.js';
+import { rawHttpReply } from '../net/raw-http-reply.js';
 
 export interface UpgradeAuthDeps {
   credentials: CredentialStore;
@@ -27,14 +28,8 @@ export interface UpgradeAuthDeps {
   onAuthenticated(name: string, ws: WebSocket, remoteAddress: string, encoding: Encoding, hinted: boolean): void;
 }
 
-const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found', 429: 'Too Many Requests' };
-
-function refuse(socket: Duplex, status: number, body: string, extraHeaders: Record<string, string> = {}): void {
-  const headers = {
-    Connection: 'close', 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': String(Buffer.byteLength(body)), ...extraHeaders,
-  };
-  const head = `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}`).join('\r\n')}\r\n\r\n`;
-  socket.end(head + body);
+function refuse(socket: Duplex, status: number, body: string, headers: Record<string, string> = {}): void {
+  rawHttpReply(socket, status, body, { headers });
 }
 
 export function remoteAddressOf(req: IncomingMessage): string {

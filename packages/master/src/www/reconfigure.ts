@@ -7,11 +7,14 @@
  * change hook password files are re-read whenever they change on disk, without any reconfig.
  *
  * Restart only: the listening socket and what Fastify fixes when it is built — `www.port`,
- * `www.host`, `www.bodyLimit` — and adding or removing `www` altogether.
+ * `www.host`, `www.bodyLimit`, the connection timeouts and `www.maxConnectionsPerAddress` — and
+ * adding or removing `www` altogether.
  */
 import type { MasterConfig, WwwOptions } from '../config/types.js';
 
-export const RESTART_ONLY_WWW_KEYS = ['port', 'host', 'bodyLimit'] as const satisfies ReadonlyArray<keyof WwwOptions>;
+export const RESTART_ONLY_WWW_KEYS = [
+  'port', 'host', 'bodyLimit', 'headersTimeoutMs', 'requestTimeoutMs', 'idleTimeoutMs', 'maxConnectionsPerAddress',
+] as const satisfies ReadonlyArray<keyof WwwOptions>;
 
 /** The config paths that changed but take effect only when the master restarts. */
 export function restartOnlyChanges(prev: MasterConfig, next: MasterConfig): string[] {

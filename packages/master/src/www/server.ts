@@ -21,6 +21,7 @@ import { registerWebSocket, type WsOptions } from './ws/server.js';
 import { JSONRPC_CODES } from './control/jsonrpc.js';
 import { clientErrorHandler, frameworkErrors, registerErrorHandler } from './error-replies.js';
 import { restartOnlyChanges } from './reconfigure.js';
+import { HTTP_CONNECTION_DEFAULTS, applyConnectionLimits, type ConnectionLimits } from '../net/connection-limits.js';
 
 export const HTTP_DEFAULTS = { port: 8010, host: '0.0.0.0', bodyLimit: 10 * 1024 * 1024 } as const;
 
@@ -47,6 +48,8 @@ export interface HttpServerOptions {
   host?: string;
   /** Largest accepted request body in bytes (webhooks); default 10 MiB. Bigger bodies get 413. */
   bodyLimit?: number;
+  /** Header, request and idle timeouts and the per-address connection cap; defaults HTTP_CONNECTION_DEFAULTS (net/connection-limits.ts). */
+  connections?: Partial<ConnectionLimits>;
   logger?: Logger;
   /** Enabled change hook dialects and their options, e.g. `{ base: {}, github: { secret } }`. None by default. */
   changeHooks?: Record<string, Record<string, unknown> | boolean | undefined>;
@@ -128,6 +131,15 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpSer
   });
   const closeWs = registerWebSocket(app, { mq: opts.mq ?? opts.data.mq, security, control }, opts.ws);
   if (opts.configure) await opts.configure(app, { security });
+  const c = opts.connections ?? {};
+  applyConnectionLimits(app.server, {
+    headersTimeoutMs: c.headersTimeoutMs ?? HTTP_CONNECTION_DEFAULTS.headersTimeoutMs,
+    requestTimeoutMs: c.requestTimeoutMs ?? HTTP_CONNECTION_DEFAULTS.requestTimeoutMs,
+    idleTimeoutMs: c.idleTimeoutMs ?? HTTP_CONNECTION_DEFAULTS.idleTimeoutMs,
+    maxConnectionsPerAddress: c.maxConnectionsPerAddress ?? HTTP_CONNECTION_DEFAULTS.maxConnectionsPerAddress,
+  }, {
+    logger: app.log, capOption: 'www.maxConnectionsPerAddress', format: 'json',
+  });
   try {
     await app.listen({ port: opts.port ?? HTTP_DEFAULTS.port, host: opts.host ?? HTTP_DEFAULTS.host });
   } catch (err) {

@@ -29,6 +29,7 @@ import { JsonRpcError } from '../control/jsonrpc.js';
 import { AuthError, type Authenticated } from '../auth/authenticator.js';
 import { crossOriginRefusal } from '../auth/browser-guard.js';
 import { ANONYMOUS, type Identity } from '../auth/identity.js';
+import { rawHttpReply } from '../../net/raw-http-reply.js';
 
 export const WS_DEFAULTS = { maxSubscriptions: 100, maxBufferedBytes: 8 * 1024 * 1024, maxMessageBytes: 64 * 1024, maxConnections: 1000 } as const;
 /** Close code for a client that does not read its events fast enough. */
@@ -148,7 +149,7 @@ export function registerWebSocket(app: FastifyInstance, deps: { mq: MessageQueue
   const path = opts.path ?? '/ws';
   const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxMessageBytes });
   const refuse = (socket: Duplex, status: number, message: string) => {
-    socket.end(`HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : status === 403 ? 'Forbidden' : status === 429 ? 'Too Many Requests' : status === 503 ? 'Service Unavailable' : 'Bad Request'}\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n${JSON.stringify({ error: message })}`);
+    rawHttpReply(socket, status, JSON.stringify({ error: message }), { contentType: 'application/json' });
   };
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     // Node's HTTP server drops its own error listener from a socket it hands to 'upgrade': a peer
