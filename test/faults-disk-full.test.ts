@@ -7,6 +7,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { TestEnv, waitUntil } from './support/master-harness.js';
 import { fillDisk, mountTmpfs, removeFiller, tmpfsUnavailable } from './support/tmpfs.js';
@@ -22,10 +23,12 @@ describe('a full disk under the master', { skip }, () => {
       const disk = mountTmpfs(env.masterDir, 24);
       env.beforeRemove.push(() => disk.unmount());
       const b = linesBuilds(env);
-      // Build 1 prints until the master stops it; a re-run prints RERUN_LINES lines and ends.
+      // Build 1 prints until the master stops it (the worker's SIGTERM leaves a marker outside the
+      // full disk); a re-run prints RERUN_LINES lines and ends.
+      const stoppedMark = join(b.markDir, 'stopped-lines1-1');
       const script = [
         'i=1',
-        `if [ $BUILD -eq 1 ]; then while [ ! -f ${b.goFile} ]; do echo "line $i"; [ $((i % 20)) -eq 0 ] && sleep 0.02; i=$((i+1)); done;`,
+        `if [ $BUILD -eq 1 ]; then trap 'touch ${stoppedMark}; exit 143' TERM; while true; do echo "line $i"; [ $((i % 20)) -eq 0 ] && sleep 0.02; i=$((i+1)); done;`,
         `else while [ $i -le ${RERUN_LINES} ]; do echo "line $i"; i=$((i+1)); done; fi`,
       ].join('\n');
       env.writeConfig(linesConfig({ dbUrl: 'sqlite:state.sqlite', script, builders: 1 }));
@@ -45,8 +48,8 @@ describe('a full disk under the master', { skip }, () => {
       await waitUntil(async () => {
         const read = await tryRequest(`${apiBase(master)}/builds`);
         assert.equal(read.status, 200, `GET /builds with the disk full: ${read.status} ${read.body}`);
-        return master.output.includes('disk full');
-      }, 'the master to report the full disk', 120_000);
+        return existsSync(stoppedMark);
+      }, 'the master to stop the build that streams onto the full disk', 120_000);
       for (let i = 0; i < 3; i++) {
         const read = await tryRequest(`${apiBase(master)}/builders`);
         assert.equal(read.status, 200, `GET /builders with the disk full: ${read.status} ${read.body}`);
@@ -58,6 +61,8 @@ describe('a full disk under the master', { skip }, () => {
 
       removeFiller(filler);
       const [first, rerun] = await settledBuilds(master, Object.values(brids), 180_000);
+      // What the master logged while its log file could not grow is written once it can.
+      await waitUntil(() => master.output.includes('disk full: the build ends RETRY'), 'the master log to tell of the full disk', 60_000);
       assert.equal(first.results, 5, `the build streaming when the disk filled ended RETRY, got ${first.results}: ${first.state_string}`);
       assert.match(first.state_string, /disk full/);
       assert.ok(rerun, 'its request ran again');
@@ -70,7 +75,7 @@ describe('a full disk under the master', { skip }, () => {
       const next = await master.submit(['lines1']);
       const [, , third] = await settledBuilds(master, [...Object.values(brids), ...Object.values(next.brids)], 180_000);
       await assertCompleteBuild(master, third, RERUN_LINES);
-      assert.equal((await apiGet(master, `buildrequests/${next.brids.lines1}`)).buildrequests[0].results, 0);
+      assert.equal((await apiGet(master, `buildrequests/${Object.values(next.brids)[0]}`)).buildrequests[0].results, 0);
       assert.equal(master.proc.exitCode, null, 'the master never exited');
     } finally {
       await env.cleanup();
