@@ -44,7 +44,8 @@ export class LogDestination {
   private retryTimer: NodeJS.Timeout | null = null;
   /** The code of the error the last write failed with, or null. */
   private failing: string | null = null;
-  private dropped = { lines: 0, bytes: 0 };
+  /** Lines dropped since the last report, and why (as it was when the first of them was dropped). */
+  private dropped = { lines: 0, bytes: 0, why: '' };
   private closed = false;
 
   constructor(o: LogDestinationOptions = {}) {
@@ -62,6 +63,7 @@ export class LogDestination {
     const bytes = Buffer.from(chunk);
     // Once lines were dropped, keep dropping until their report is queued: nothing jumps the gap.
     if (this.dropped.lines || this.queuedBytes + bytes.length > this.maxBufferedBytes) {
+      if (!this.dropped.lines) this.dropped.why = this.failing ? `writing failed with ${this.failing}` : 'they came faster than they could be written';
       this.dropped.lines += countLines(chunk);
       this.dropped.bytes += bytes.length;
       return true;
@@ -137,9 +139,8 @@ export class LogDestination {
   }
 
   private queueReport(): void {
-    const { lines, bytes } = this.dropped;
-    this.dropped = { lines: 0, bytes: 0 };
-    const why = this.failing ? `writing failed with ${this.failing}` : 'they came faster than they could be written';
+    const { lines, bytes, why } = this.dropped;
+    this.dropped = { lines: 0, bytes: 0, why: '' };
     const line = JSON.stringify({
       level: 40, time: Date.now(), pid: process.pid,
       msg: `${lines} log line(s) (${bytes} bytes) were dropped here: ${why} and the ${this.maxBufferedBytes}-byte log buffer was full (MASTRO_LOG_BUFFER_SIZE)`,
