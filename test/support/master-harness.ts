@@ -4,7 +4,7 @@
  * git repository. Everything lives in one temp dir removed by `cleanup()`.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { killTree } from './process-tree.js';
@@ -23,7 +23,9 @@ export class MasterProcess {
   private nextId = 1;
   private readonly waiting = new Map<number, { resolve(v: any): void; reject(e: Error): void }>();
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  output = '';
+  private collected = '';
+  /** Set when the output goes to a file (`startLoggingToFile`). */
+  private logFile: string | null = null;
 
   private constructor(readonly proc: ChildProcess, readonly ready: ReadyInfo) {
     this.exited = new Promise((r) => proc.once('exit', (code, signal) => r({ code, signal })));
@@ -32,6 +34,38 @@ export class MasterProcess {
       if (!w) return;
       this.waiting.delete(m.id);
       if (m.error) w.reject(new Error(m.error)); else w.resolve(m.result);
+    });
+  }
+
+  /** What the master printed so far (its pino log lines). */
+  get output(): string {
+    if (this.logFile === null) return this.collected;
+    try { return readFileSync(this.logFile, 'utf8'); } catch { return ''; }
+  }
+
+  set output(v: string) { this.collected = v; }
+
+  /**
+   * Starts the master with its output appended to `DIR/mastro.log`, as `mastro start` runs it (so
+   * the master writes its log to the master directory's disk); resolves once it reported ready.
+   */
+  static startLoggingToFile(dir: string, env: Record<string, string> = {}): Promise<MasterProcess> {
+    const logFile = join(dir, 'mastro.log');
+    const fd = openSync(logFile, 'a');
+    const proc = spawn(process.execPath, ['--import', 'tsx', CHILD, dir], {
+      cwd: ROOT, stdio: ['ignore', fd, fd, 'ipc'], env: { ...process.env, MASTRO_LOG_LEVEL: 'info', ...env },
+    });
+    closeSync(fd);
+    return new Promise((resolve, reject) => {
+      const onMessage = (m: any) => {
+        if (m?.op !== 'ready') return;
+        proc.off('message', onMessage);
+        const mp = new MasterProcess(proc, m.ready);
+        mp.logFile = logFile;
+        resolve(mp);
+      };
+      proc.on('message', onMessage);
+      proc.once('exit', (code) => reject(new Error(`master exited with ${code} before it was ready; see ${logFile}`)));
     });
   }
 
@@ -98,13 +132,16 @@ export class TestEnv {
   readonly masterDir = join(this.root, 'master');
   private readonly procs = new Set<ChildProcess>();
   private readonly masters = new Set<MasterProcess>();
+  /** Run by `cleanup()` once the processes are gone and before the files are removed (e.g. unmount a tmpfs). */
+  readonly beforeRemove: Array<() => void> = [];
 
   constructor() { mkdirSync(this.masterDir); }
 
   writeConfig(source: string): void { writeFileSync(join(this.masterDir, 'master.config.ts'), source); }
 
-  async startMaster(env: Record<string, string> = {}): Promise<MasterProcess> {
-    const m = await MasterProcess.start(this.masterDir, env);
+  /** `logToFile`: the master's output goes to DIR/mastro.log, as under `mastro start` (see MasterProcess.startLoggingToFile). */
+  async startMaster(env: Record<string, string> = {}, opts: { logToFile?: boolean } = {}): Promise<MasterProcess> {
+    const m = await (opts.logToFile ? MasterProcess.startLoggingToFile(this.masterDir, env) : MasterProcess.start(this.masterDir, env));
     this.masters.add(m);
     this.procs.add(m.proc);
     return m;
@@ -153,6 +190,7 @@ export class TestEnv {
         await gone;
       }
     }
+    for (const f of this.beforeRemove) f();
     rmSync(this.root, { recursive: true, force: true });
   }
 }

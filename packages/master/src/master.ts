@@ -9,7 +9,7 @@ import { pino, type Logger } from 'pino';
 import type { MasterConfig, WorkerConfig } from './config/types.js';
 import { tryLoadConfig } from './config/load.js';
 import { ConfigError, formatIssueAt, type ConfigIssue } from './config/errors.js';
-import { openDatabase, type Db } from './db/index.js';
+import { describeOutage, openDatabase, type Db } from './db/index.js';
 import { DataConnector } from './data/index.js';
 import { InProcessMessageQueue, type MessageQueue } from './mq/bus.js';
 import { WorkerManager, type ManagedWorker } from './workers/index.js';
@@ -27,10 +27,14 @@ import type { LockState } from './process/locks.js';
 import { Results } from './process/results.js';
 import { MissingWorkerWatch } from './process/missing-workers.js';
 import { ServiceSet, type Service } from './master/services.js';
+import { defaultMasterLogDestination } from './master/log-destination.js';
 import { createSchedulerService, createChangeSourceService, startHttpServer, type HttpHandle } from './master/components.js';
 
 export interface StartMasterOptions {
-  /** pino logger; default: JSON lines on stdout at `info` (env MASTRO_LOG_LEVEL overrides). */
+  /**
+   * pino logger; default: JSON lines on stdout at `info` (env MASTRO_LOG_LEVEL overrides), through a
+   * destination that survives a full disk (master/log-destination.ts; env MASTRO_LOG_BUFFER_SIZE).
+   */
   logger?: Logger;
   /** Install SIGTERM/SIGINT (graceful stop, then exit) and SIGHUP (reconfig) handlers. Default false. */
   handleSignals?: boolean;
@@ -71,7 +75,7 @@ export class Master implements EngineControl {
   private missing!: MissingWorkerWatch;
 
   private constructor(readonly dir: string, private readonly opts: StartMasterOptions) {
-    this.log = opts.logger ?? pino({ level: process.env.MASTRO_LOG_LEVEL ?? 'info' });
+    this.log = opts.logger ?? pino({ level: process.env.MASTRO_LOG_LEVEL ?? 'info' }, defaultMasterLogDestination());
   }
 
   /** Loads the config of `dir` and starts everything; throws ConfigError (with every issue) on a bad config. */
@@ -117,7 +121,11 @@ export class Master implements EngineControl {
       baseDir: config.masterDir,
       onConnectionError: (err) => this.log.warn({ err: err.message }, 'an idle database connection failed (server restarted?); a new one is opened when needed'),
     });
-    this.data = new DataConnector(this.db, this.mq, { logMaxSize: config.logMaxSize, logMaxTailSize: config.logMaxTailSize });
+    this.watchDatabaseHealth();
+    this.data = new DataConnector(this.db, this.mq, {
+      logMaxSize: config.logMaxSize, logMaxTailSize: config.logMaxTailSize,
+      outageBufferSize: config.db.outageBufferSize, outageTimeoutMs: config.db.outageTimeout * 1000,
+    });
     this.data.setLockStateProvider(() => this.lockStates());
     this.masterid = await this.data.updates.masterActive(config.masterName);
     this.log.info({ masterid: this.masterid, name: config.masterName, db: this.db.engine }, 'master registered');
@@ -129,6 +137,7 @@ export class Master implements EngineControl {
     this.services = {
       data: this.engineData(), masterid: this.masterid, masterDir: config.masterDir, secrets: this.secrets,
       locks: this.locks, log: this.log, globalProperties: config.properties,
+      health: this.db.health, outageTimeoutMs: config.db.outageTimeout * 1000,
       findTriggerable: (name) => this.findTriggerable(name),
       triggerableNames: () => this.schedulers.all().filter((s) => isTriggerable(s.instance)).map((s) => s.name),
     };
@@ -159,6 +168,20 @@ export class Master implements EngineControl {
     }
     if (this.opts.handleSignals) this.installSignalHandlers();
     await this.announceReady();
+  }
+
+  /** One warning when writes begin to fail (and what kind of outage it is), one line when they work again. */
+  private watchDatabaseHealth(): void {
+    let since = 0;
+    this.db.health.subscribe((o) => {
+      if (o) {
+        since ||= Date.now();
+        this.log.warn({ reason: o.reason, kind: o.kind }, `${describeOutage(o)}; running builds keep their output in memory (db.outageBufferSize) and wait (db.outageTimeout)`);
+      } else {
+        this.log.info({ outageMs: Date.now() - since }, 'the database can be written again');
+        since = 0;
+      }
+    });
   }
 
   private schedulerServices() {
@@ -234,6 +257,7 @@ export class Master implements EngineControl {
     const prev = this.config;
     for (const [what, a, b] of [
       ['db.url', prev.db.url, next.db.url],
+      ['db.outageBufferSize', prev.db.outageBufferSize, next.db.outageBufferSize],
       ['protocols.msgpack.port', prev.protocols.msgpack.port, next.protocols.msgpack.port],
     ] as const) {
       if (a !== b) this.log.warn({ path: what }, `${what} changed; it takes effect when the master restarts`);
@@ -259,6 +283,7 @@ export class Master implements EngineControl {
     this.config = next;
     this.secrets.setProviders(next.secrets as SecretProvider[]);
     this.services.globalProperties = next.properties;
+    this.services.outageTimeoutMs = next.db.outageTimeout * 1000;
     await this.botmaster.configure(next.builders, next.workers);
     this.workers.setWorkers(credentials);
     this.warnUnsupportedWorkerOptions(next.workers);

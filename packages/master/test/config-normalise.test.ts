@@ -168,3 +168,19 @@ test('the worker port takes its connection and misbehaving-peer limits from prot
     'protocols.msgpack.maxBufferedBytes: must be larger than the 4194304-byte high-water mark at which sends wait for the worker to read, got 1024',
   ]);
 });
+
+test('db.outageBufferSize and db.outageTimeout default to 64 MiB and an hour, and take whole bytes and seconds', () => {
+  const c = normaliseConfig(defineConfig({}), opts);
+  assert.deepEqual(c.db, { url: 'sqlite:state.sqlite', outageBufferSize: 64 * 1024 * 1024, outageTimeout: 3600 });
+  const set = normaliseConfig(defineConfig({ db: { url: 'sqlite:x.sqlite', outageBufferSize: 0, outageTimeout: 90 } }), opts);
+  assert.deepEqual([set.db.outageBufferSize, set.db.outageTimeout], [0, 90]);
+  assert.deepEqual(messages({ db: { outageBufferSize: -1, outageTimeout: 'long', outageBuffer: 1 } }), [
+    "db.outageBuffer: unknown option; did you mean 'outageBufferSize'?",
+    'db.outageBufferSize: must be at least 0, got -1',
+    'db.outageTimeout: must be a number, got the string "long"',
+  ]);
+  assert.deepEqual(validateAgainstSchema({ db: { outageBufferSize: 1.5, outageTimeout: -2 } }).map((i) => `${i.path}: ${i.message}`), [
+    'db.outageBufferSize: must be a whole number, got number 1.5',
+    'db.outageTimeout: must be >= 0',
+  ]);
+});

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadSchema, pointerToPath, validateAgainstSchema } from '../src/config/schema.js';
-import { TOP_KEYS, WORKER_KEYS, BUILDER_KEYS, MSGPACK_KEYS, WWW_KEYS } from '../src/config/normalise.js';
+import { TOP_KEYS, WORKER_KEYS, BUILDER_KEYS, DB_KEYS, MSGPACK_KEYS, WWW_KEYS } from '../src/config/normalise.js';
 import { SCHEDULER_OPTION_KEYS } from '../src/schedulers/validate.js';
 import { GIT_POLLER_KEYS } from '../src/changes/validate.js';
 
@@ -15,6 +15,7 @@ test('the published schema knows exactly the options normalisation knows', () =>
   assert.deepEqual(props(schema), [...TOP_KEYS].sort());
   assert.deepEqual(props(schema.definitions.worker), yamlKeys(WORKER_KEYS));
   assert.deepEqual(props(schema.definitions.builder), yamlKeys(BUILDER_KEYS));
+  assert.deepEqual(props(schema.properties.db), yamlKeys(DB_KEYS));
   assert.deepEqual(props(schema.properties.protocols.properties.msgpack), yamlKeys(MSGPACK_KEYS));
   assert.deepEqual(props(schema.properties.www.anyOf[1]), yamlKeys(WWW_KEYS));
   assert.deepEqual(props(schema.definitions.gitPoller), yamlKeys(GIT_POLLER_KEYS));

@@ -8,6 +8,11 @@ import { DataConnector } from '../src/data/connector.js';
 import { withLineCodes, LogWriter } from '../src/data/log-writer.js';
 import { LogCompressor } from '../src/data/log-compressor.js';
 import { streamLog } from '../src/data/log-reader.js';
+import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
+import { openDatabase } from '../src/db/index.js';
+import { LogLinesDroppedError } from '../src/data/errors.js';
+import { tcpProxy } from './support/tcp-proxy.js';
 
 test('withLineCodes puts the stream code before every line, of text and of the latin1 view of UTF-8 bytes alike', () => {
   assert.equal(withLineCodes('one\ntwo\n', 'o'), 'oone\notwo\n');
@@ -134,6 +139,169 @@ for (const engine of engines()) {
       assert.ok(got.startsWith(head), got);
       assert.match(got, /h\.\.\. Output exceeded logMaxSize \(100 bytes\)/);
       assert.ok(got.endsWith(lines.slice(17).map((l) => 'e' + l + '\n').join('')), got);
+    });
+  });
+}
+
+/**
+ * A database that cannot be written for a while, on each engine: SQLite whose file may not grow
+ * (max_page_count: the SQLITE_FULL of a full disk) and PostgreSQL behind a proxy that refuses
+ * connections (a stopped server).
+ */
+interface OutageVariant { name: string; open(): Promise<{ db: Db; down(): Promise<void>; up(): Promise<void>; close(): Promise<void> }> }
+
+function outageVariants(): OutageVariant[] {
+  const list: OutageVariant[] = [{
+    name: 'SQLite with a full disk',
+    async open() {
+      const db = await openDatabase('sqlite::memory:');
+      const pragma = async (q: string) => { await sql.raw(q).execute(db.kysely); await db.durable(); };
+      return {
+        db,
+        down: async () => { const [r] = (await sql.raw('PRAGMA page_count').execute(db.kysely)).rows as any[]; await pragma(`PRAGMA max_page_count = ${r.page_count}`); },
+        up: () => pragma('PRAGMA max_page_count = 1073741823'),
+        close: () => db.close(),
+      };
+    },
+  }];
+  const pgUrl = process.env.MASTRO_TEST_PG_URL;
+  if (pgUrl) {
+    list.push({
+      name: 'PostgreSQL refusing connections',
+      async open() {
+        const proxy = await tcpProxy(new URL(pgUrl));
+        const schema = `test_${randomBytes(6).toString('hex')}`;
+        const db = await openDatabase(proxy.url, { schema, poolSize: 4, onConnectionError: () => {} });
+        return {
+          db,
+          down: async () => proxy.refuse(true),
+          up: async () => proxy.refuse(false),
+          async close() {
+            await db.close();
+            await proxy.close();
+            const pg = (await import('pg')).default;
+            const c = new pg.Client({ connectionString: pgUrl });
+            await c.connect();
+            try { await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`); } finally { await c.end(); }
+          },
+        };
+      },
+    });
+  }
+  return list;
+}
+
+const numbered = (from: number, to: number, pad = '') => Array.from({ length: to - from + 1 }, (_, i) => `line ${from + i}${pad}\n`).join('');
+/** Lines that do not compress: they need new pages in SQLite, so a file that may not grow refuses them. */
+const bulky = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => `line ${from + i} ${randomBytes(1500).toString('hex')}\n`).join('');
+
+/** Resolves once the database health reports an outage (a write ran into it). */
+function outageSeen(db: Db): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (db.health.outage) { resolve(); return; }
+    const timer = setTimeout(() => reject(new Error('no write ran into the outage within 30 s')), 30_000);
+    const off = db.health.subscribe((o) => { if (o) { off(); clearTimeout(timer); resolve(); } });
+  });
+}
+
+for (const variant of outageVariants()) {
+  describe(`log writer through an outage: ${variant.name}`, () => {
+    async function setup(opts: Record<string, unknown> = {}) {
+      const v = await variant.open();
+      // The writer's retry timers are unref'd (they must not keep a stopping master alive): hold the loop open.
+      const keepAlive = setInterval(() => {}, 1000);
+      const data = new DataConnector(v.db, new InProcessMessageQueue(), { logChunkSize: 1024, logFlushDelayMs: 5, ...opts });
+      const masterid = await data.updates.masterActive('m');
+      const builderid = await data.updates.findBuilderId('b');
+      const workerid = await data.updates.findWorkerId('w');
+      const { brids } = await data.updates.addBuildset({ scheduler: 's', reason: 'r', builderids: [builderid], sourcestamps: [] });
+      const { buildid } = await data.updates.addBuild({ builderid, buildrequestid: brids[builderid]!, workerid, masterid, state_string: '' });
+      const { stepid } = await data.updates.addStep({ buildid, name: 'out' });
+      const logid = await data.updates.addLog({ stepid, name: 'stdio', type: 's' });
+      await v.db.durable();
+      const stored = async () => { let out = ''; for await (const b of streamLog(v.db, new LogWriter(v.db), logid, 's')) out += b.toString('utf8'); return out; };
+      /** Stores lines 1..n, takes the database away, appends `held` and waits until a flush ran into the outage. */
+      const storeThenFail = async (n: number, held: string) => {
+        await data.updates.appendLog(logid, numbered(1, n), 'o');
+        await data.updates.compressLog(logid);
+        await v.down();
+        const seen = outageSeen(v.db);
+        await data.updates.appendLog(logid, held, 'o');
+        await seen;
+      };
+      return { ...v, data, logid, stored, storeThenFail, close: async () => { clearInterval(keepAlive); await v.close(); } };
+    }
+
+    test('lines appended while the database cannot be written are stored once it can: each once, in order, with the right count', async () => {
+      const t = await setup();
+      try {
+        const first = bulky(51, 60);
+        await t.storeThenFail(50, first);
+        // More than a chunk at once (the path that waits for its flush), then small appends.
+        await t.data.updates.appendLog(t.logid, numbered(61, 400, ' '.repeat(40)), 'o');
+        for (let i = 401; i <= 500; i += 10) await t.data.updates.appendLog(t.logid, numbered(i, i + 9), 'e');
+        const finished = t.data.updates.finishLog(t.logid);
+        let done = false;
+        void finished.then(() => { done = true; }, () => { done = true; });
+        await new Promise((r) => setTimeout(r, 300));
+        assert.equal(done, false, 'finishing waits for the database');
+        await t.up();
+        await finished;
+        const expected = numbered(1, 50) + first + numbered(61, 400, ' '.repeat(40)) + numbered(401, 500);
+        assert.equal(await t.stored(), expected);
+        const row = await t.db.logs.get(t.logid);
+        assert.equal(row?.num_lines, 500);
+        assert.equal(row?.complete, true);
+      } finally { await t.close(); }
+    });
+
+    test('past outageBufferSize the newest lines are dropped into one marker at their place, and append and finish say so', async () => {
+      const t = await setup({ outageBufferSize: 40_000 });
+      try {
+        const held = bulky(11, 20);
+        await t.storeThenFail(10, held);
+        // Held: 10 lines of 3 KB. These do not fit: dropped, counted in one marker.
+        await assert.rejects(t.data.updates.appendLog(t.logid, bulky(21, 30), 'o'), (err: any) => err instanceof LogLinesDroppedError && err.lines === 10 && /db\.outageBufferSize/.test(err.message));
+        await assert.rejects(t.data.updates.appendLog(t.logid, bulky(31, 400), 'o'), LogLinesDroppedError);
+        // A small append fits again: it comes after the marker.
+        await t.data.updates.appendLog(t.logid, numbered(401, 405), 'o');
+        const finished = t.data.updates.finishLog(t.logid);
+        await t.up();
+        await assert.rejects(finished, (err: any) => err instanceof LogLinesDroppedError && err.lines === 380);
+        const text = await t.stored();
+        const lines = text.split('\n');
+        lines.pop();
+        assert.deepEqual(lines.slice(0, 20), (numbered(1, 10) + held).trimEnd().split('\n'));
+        assert.match(lines[20]!, /^\.\.\. 380 lines \(\d+ bytes\) of output were dropped here: the database could not be written \(.+\) and the output held meanwhile filled db\.outageBufferSize \(40000 bytes\)/);
+        assert.deepEqual(lines.slice(21), numbered(401, 405).trimEnd().split('\n'));
+        const row = await t.db.logs.get(t.logid);
+        assert.equal(row?.num_lines, lines.length, 'the stored count matches the lines stored');
+        assert.equal(row?.complete, true);
+      } finally { await t.close(); }
+    });
+
+    test('lines taken in before the outage was known are trimmed to outageBufferSize, whole lines, newest first', async () => {
+      const t = await setup({ outageBufferSize: 40_000, logChunkSize: 1024 * 1024 });
+      try {
+        await t.data.updates.appendLog(t.logid, numbered(1, 10), 'o');
+        await t.data.updates.compressLog(t.logid);
+        await t.down();
+        // Below a chunk: accepted at once, the flush that fails comes later.
+        const all = bulky(11, 100);
+        await t.data.updates.appendLog(t.logid, all, 'o');
+        const finished = t.data.updates.finishLog(t.logid);
+        await outageSeen(t.db);
+        await t.up();
+        await assert.rejects(finished, LogLinesDroppedError);
+        const lines = (await t.stored()).split('\n');
+        lines.pop();
+        const marker = lines.findIndex((l) => l.startsWith('... '));
+        assert.ok(marker > 10, `some held lines were kept (marker at ${marker})`);
+        assert.deepEqual(lines.slice(0, marker), (numbered(1, 10) + all).split('\n').slice(0, marker), 'the kept lines are the oldest, in order');
+        assert.match(lines[marker]!, new RegExp(`^\\.\\.\\. ${100 - marker} lines `));
+        assert.equal(marker, lines.length - 1, 'the marker ends the log');
+        assert.equal((await t.db.logs.get(t.logid))?.num_lines, lines.length);
+      } finally { await t.close(); }
     });
   });
 }

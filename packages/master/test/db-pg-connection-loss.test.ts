@@ -6,33 +6,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, connect, type Socket } from 'node:net';
-import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { openDatabase } from '../src/db/index.js';
+import { tcpProxy } from './support/tcp-proxy.js';
 
 const pgUrl = process.env.MASTRO_TEST_PG_URL;
-
-/** Forwards loopback connections to the PostgreSQL server; `cut()` drops every open one. */
-async function tcpProxy(target: URL) {
-  const open = new Set<Socket>();
-  const server = createServer((client) => {
-    const upstream = connect(Number(target.port || 5432), target.hostname);
-    for (const s of [client, upstream]) { open.add(s); s.on('close', () => open.delete(s)); s.on('error', () => {}); }
-    client.pipe(upstream).pipe(client);
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const port = (server.address() as { port: number }).port;
-  const url = new URL(target.href);
-  url.hostname = '127.0.0.1';
-  url.port = String(port);
-  return {
-    url: url.href,
-    cut: () => { for (const s of open) s.destroy(); },
-    close: () => new Promise<void>((r) => { for (const s of open) s.destroy(); server.close(() => r()); }),
-  };
-}
 
 async function dropSchema(schema: string): Promise<void> {
   const pg = (await import('pg')).default;

@@ -5,6 +5,8 @@ export const DEFAULTS = {
   title: 'mastro',
   titleURL: 'https://github.com/mastro-ci/mastro',
   dbUrl: 'sqlite:state.sqlite',
+  dbOutageBufferSize: 64 * 1024 * 1024,
+  dbOutageTimeout: 3600,
   workerPort: 9989,
   httpPort: 8010,
   bodyLimit: 1024 * 1024,

@@ -32,6 +32,7 @@ export const BUILDER_KEYS = [
   'name', 'workerNames', 'steps', 'collapseRequests', 'canStartBuild', 'nextWorker', 'nextBuild', 'locks', 'properties',
   'defaultProperties', 'tags', 'description', 'builddir', 'workerbuilddir', 'env', 'priority', 'project',
 ];
+export const DB_KEYS = ['url', 'outageBufferSize', 'outageTimeout'];
 export const MSGPACK_KEYS = [
   'port', 'host', 'path', 'maxFrameSize', 'keepaliveIntervalMs', 'keepaliveTimeoutMs', 'requestTimeoutMs', 'attachTimeoutMs', 'maxUploadSize',
   'maxUploadEntries', 'maxReadBlockSize', 'maxPeerErrorsPerMinute', 'maxWarningsPerMinute', 'maxBufferedBytes', 'headersTimeoutMs',
@@ -100,7 +101,7 @@ function build(raw: unknown, c: IssueCollector, opts: NormaliseOptions, warnings
 
   const db = isPlainObject(r.db) ? r.db : {};
   if (r.db !== undefined && !isPlainObject(r.db)) c.add('db', `must be an object { url }, got ${describe(r.db)}`);
-  knownKeys(c.at('db'), db, ['url']);
+  knownKeys(c.at('db'), db, DB_KEYS);
   const dbUrl = str(c.at('db'), db, 'url', { fallback: DEFAULTS.dbUrl, nonEmpty: true });
   if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(dbUrl)) c.at('db').add('url', `must start with 'sqlite:' or 'postgresql://', got ${JSON.stringify(dbUrl)}`);
 
@@ -160,7 +161,11 @@ function build(raw: unknown, c: IssueCollector, opts: NormaliseOptions, warnings
     title: str(c, r, 'title', { fallback: DEFAULTS.title }),
     titleURL: str(c, r, 'titleURL', { fallback: DEFAULTS.titleURL }),
     buildbotURL: ensureSlash(str(c, r, 'buildbotURL', { fallback: `http://localhost:${httpPort}/` })),
-    db: { url: dbUrl },
+    db: {
+      url: dbUrl,
+      outageBufferSize: num(c.at('db'), db, 'outageBufferSize', { fallback: DEFAULTS.dbOutageBufferSize, min: 0, integer: true }),
+      outageTimeout: num(c.at('db'), db, 'outageTimeout', { fallback: DEFAULTS.dbOutageTimeout, min: 0 }),
+    },
     protocols: { msgpack },
     www,
     workers: workers.filter((w): w is WorkerConfig => w !== null),

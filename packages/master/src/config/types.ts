@@ -235,6 +235,25 @@ export interface WwwAuthzOptions {
   rules?: AuthzRule[];
 }
 
+/** The state database and how the master rides out its outages (a stopped server, a full disk). */
+export interface DbOptions {
+  /** 'sqlite:state.sqlite' (default, relative to the master directory), 'sqlite::memory:' or 'postgresql://user:pw@host/db'. */
+  url?: string;
+  /**
+   * Bytes of log output the master holds in memory, over all running builds, while the database
+   * cannot be written; it is stored once the database is back. When it is full, further lines are
+   * dropped, a marker line in the log says how many, and the build ends RETRY so it runs again.
+   * Default 64 MiB; 0 holds nothing.
+   */
+  outageBufferSize?: number;
+  /**
+   * Seconds a running build waits for an unavailable database (each write retried with backoff)
+   * before it gives up; a result it could not record is settled when the master next starts.
+   * Default 3600.
+   */
+  outageTimeout?: number;
+}
+
 // ---------------------------------------------------------------------------------------------
 // The whole config
 
@@ -243,7 +262,7 @@ export interface UserConfig {
   titleURL?: string;
   /** Public URL of the web UI, used in links (default http://localhost:<www.port>/). */
   buildbotURL?: string;
-  db?: { url?: string };
+  db?: DbOptions;
   protocols?: { msgpack?: MsgpackProtocolOptions };
   www?: WwwOptions | null;
   workers?: WorkerSpec[];
@@ -280,7 +299,7 @@ export interface MasterConfig {
   readonly title: string;
   readonly titleURL: string;
   readonly buildbotURL: string;
-  readonly db: { readonly url: string };
+  readonly db: Readonly<Required<DbOptions>>;
   readonly protocols: { readonly msgpack: Readonly<MsgpackProtocolOptions> & { readonly port: number } };
   /** null when the config disables the web server (`www: null`). */
   readonly www: (Readonly<WwwOptions> & {

@@ -3,5 +3,5 @@ export { DataConnector, ENDPOINTS, type GetResult } from './connector.js';
 export type * from './updates-api.js';
 export type * from './types.js';
 export { parseResultSpec, type ResultSpec, type Filter } from './resultspec.js';
-export { DataError, NotFoundError, BadQueryError, UnknownEntityError } from './errors.js';
+export { DataError, NotFoundError, BadQueryError, UnknownEntityError, LogLinesDroppedError, outageMessage } from './errors.js';
 export { LOG_DEFAULTS } from './log-writer.js';

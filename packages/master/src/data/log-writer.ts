@@ -12,12 +12,22 @@
  * fast log's bytes go from the worker's frame to zlib untouched: no decode, no per-line rewrite.
  * Text appends are encoded once; big strings live in V8's large-object space until a full GC, so
  * every string copy per byte showed up in the master's peak memory.
+ *
+ * Through a database outage (db/outage.ts: the server is down, the disk is full) nothing is lost
+ * silently: a flush that fails puts its lines back in front of the log's pending ones and is tried
+ * again with backoff, appends keep being accepted into memory, and a finishing log waits for the
+ * database (up to `outageTimeoutMs`). Held output is bounded over all logs by `outageBufferSize`:
+ * beyond it a log's newest lines are dropped, counted, and replaced by one marker line at the place
+ * they were (consecutive drops share one marker, updated while it waits to be stored); the append
+ * that dropped them, and the log's finish, tell the caller (LogLinesDroppedError in updates.ts).
  */
 import { inflateSync } from 'node:zlib';
 import type { Db } from '../db/index.js';
 import type { ChunkRow, LogRow } from '../db/tables/logs.js';
 import type { DataOptions } from './updates-api.js';
 import { UnknownEntityError } from './errors.js';
+import type { DatabaseOutage } from '../db/outage.js';
+import { nextRetryDelay, OutageTimeoutError } from '../db/outage-retry.js';
 import { LogCompressor } from './log-compressor.js';
 
 export const LOG_DEFAULTS = {
@@ -30,6 +40,8 @@ export const LOG_DEFAULTS = {
   logCompressMinSize: 1024,
   logCompressLevel: 1,
   logCompressConcurrency: 2,
+  outageBufferSize: 64 * 1024 * 1024,
+  outageTimeoutMs: 60 * 60_000,
 } as const;
 
 /** Tuning of the log writer beyond the data layer's options (defaults in LOG_DEFAULTS). */
@@ -57,7 +69,13 @@ interface PendingRun {
   code: StreamCode | typeof CODED | null;
   parts: Buffer[];
   bytes: number;
+  /** A marker line of the writer's own (truncation, dropped lines): never dropped to make room. */
+  marker?: true;
+  /** For the marker of dropped lines: what it counts (it is rewritten while more are dropped after it). */
+  drop?: Dropped;
 }
+
+interface Dropped { lines: number; bytes: number; reason: string }
 
 interface OpenLog {
   row: LogRow;
@@ -80,16 +98,39 @@ interface OpenLog {
   flushing: Promise<void>;
   /** A failed background flush: reported to the next append or finish instead of being lost. */
   error: unknown;
+  /** The outage the last flush ran into (its lines are pending again), or null while flushes work. */
+  failing: DatabaseOutage | null;
+  /** When flushes began to fail (ms). */
+  failingSince: number;
+  /** The last wait before a retry, ms (0 while flushes work). */
+  retryDelay: number;
+  retryTimer: NodeJS.Timeout | null;
+  /** All lines this log dropped so far (finish reports them), or null. */
+  droppedTotal: Dropped | null;
 }
 
-/** `content` is what was added to the head (stream codes included), or '' when not wanted. */
-export interface AppendResult { row: LogRow; firstline: number; content: string; numLines: number }
+/**
+ * `content` is what was added to the head (stream codes included), or '' when not wanted.
+ * `dropped`: the append's lines were not kept (the outage buffer is full; see the header).
+ */
+export interface AppendResult { row: LogRow; firstline: number; content: string; numLines: number; dropped?: Dropped }
 
 function countLines(s: string): number {
   let n = 0;
   for (let i = s.indexOf('\n'); i !== -1; i = s.indexOf('\n', i + 1)) n++;
   return n;
 }
+
+/** Lines of an append as it will be stored (a missing final newline is added). */
+function linesOf(content: LogContent): number {
+  if (typeof content === 'string') return countLines(content) + (content.endsWith('\n') ? 0 : 1);
+  let n = 0;
+  for (const b of content) n += countNewlines(b);
+  const last = content.filter((b) => b.length > 0).pop();
+  return n + (last && last[last.length - 1] !== NEWLINE ? 1 : 0);
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
 
 function countNewlines(b: Buffer): number {
   let n = 0;
@@ -126,6 +167,8 @@ export class LogWriter {
    * next full GC. Taken by one append at a time; the others allocate.
    */
   private scratch: Buffer | null = Buffer.allocUnsafeSlow(SCRATCH_BYTES);
+  /** Bytes accepted and not yet stored, over all logs (what an outage makes the master hold). */
+  private heldBytes = 0;
 
   constructor(private readonly db: Db, options: LogWriterOptions = {}) {
     this.opts = {
@@ -136,6 +179,8 @@ export class LogWriter {
       logCompressMinSize: options.logCompressMinSize ?? LOG_DEFAULTS.logCompressMinSize,
       logCompressLevel: options.logCompressLevel ?? LOG_DEFAULTS.logCompressLevel,
       logCompressConcurrency: options.logCompressConcurrency ?? LOG_DEFAULTS.logCompressConcurrency,
+      outageBufferSize: options.outageBufferSize ?? LOG_DEFAULTS.outageBufferSize,
+      outageTimeoutMs: options.outageTimeoutMs ?? LOG_DEFAULTS.outageTimeoutMs,
     } as Required<LogWriterOptions>;
     this.compressor = new LogCompressor(Math.max(1, this.opts.logCompressConcurrency), this.opts.logCompressLevel, this.opts.logCompressMinSize);
   }
@@ -149,6 +194,9 @@ export class LogWriter {
 
   /** The live line count of a log being written, or undefined if it is not open here. */
   liveLines(logid: number): number | undefined { return this.open.get(logid)?.numLines; }
+
+  /** Bytes of log output accepted and not yet stored, over all logs. */
+  get unstoredBytes(): number { return this.heldBytes; }
 
   private async state(logid: number): Promise<OpenLog> {
     let s = this.open.get(logid);
@@ -180,19 +228,23 @@ export class LogWriter {
     const firstline = s.numLines;
     const size = typeof content === 'string' ? content.length : content.reduce((n, b) => n + b.length, 0);
     if (!size) return { row: s.row, firstline, content: '', numLines: s.numLines };
+    if ((s.failing || this.db.health.outage) && this.heldBytes + size > this.opts.outageBufferSize) {
+      const dropped = { lines: linesOf(content), bytes: size, reason: this.outageReason(s) };
+      this.dropLines(s, dropped);
+      return { row: s.row, firstline, content: '', numLines: s.numLines, dropped };
+    }
     // A big text append flushed at once can borrow the scratch buffer: nothing else references it then.
     const scratch = typeof content === 'string' && s.pending.length === 0 && size >= this.opts.logChunkSize ? this.takeScratch() : null;
     try {
       const added = this.accept(s, content, stream, scratch);
       const numLines = s.numLines;
-      if (s.pendingBytes >= this.opts.logChunkSize) {
+      // While the database is unavailable the lines wait for the retry instead (no backpressure then).
+      if (s.pendingBytes >= this.opts.logChunkSize && !s.failing) {
         // Waiting here is the backpressure for fast writers; an error reaches this caller, so it is not kept.
         try { await this.flush(logid); } catch (err) { s.error = undefined; throw err; }
-      } else if (scratch) {
-        const parts = s.pending[s.pending.length - 1]?.parts;
-        const last = parts?.[parts.length - 1];
-        if (last?.buffer === scratch.buffer) parts![parts!.length - 1] = Buffer.from(last); // stays queued: give the scratch back
       }
+      // Lines still queued (a flush that did not run or failed) must not point into the scratch buffer.
+      if (scratch) unborrow(s, scratch);
       const code = codeOf(s.row, stream);
       const text = added.length && wantContent(s.row) ? liveText(added, code === CODED ? null : code) : '';
       return { row: s.row, firstline, content: text, numLines };
@@ -233,6 +285,67 @@ export class LogWriter {
     return parts;
   }
 
+  private outageReason(s: OpenLog): string {
+    return s.failing?.reason ?? this.db.health.outage?.reason ?? 'the database could not be written';
+  }
+
+  /**
+   * Counts dropped lines into the marker at the end of the log's pending lines (the newest lines are
+   * what is dropped, so that is where they were), adding the marker when there is none yet.
+   */
+  private dropLines(s: OpenLog, d: Dropped): void {
+    s.droppedTotal ??= { lines: 0, bytes: 0, reason: d.reason };
+    s.droppedTotal.lines += d.lines;
+    s.droppedTotal.bytes += d.bytes;
+    const last = s.pending[s.pending.length - 1];
+    if (last?.drop) {
+      last.drop.lines += d.lines;
+      last.drop.bytes += d.bytes;
+      const text = this.dropMarker(s, last.drop);
+      const delta = text.length - last.bytes;
+      last.parts = [text];
+      last.bytes = text.length;
+      s.pendingBytes += delta;
+      this.heldBytes += delta;
+      return;
+    }
+    const drop = { ...d };
+    const text = this.dropMarker(s, drop);
+    this.queue(s, s.row.type === 's' ? CODED : null, [text], text.length, 1, drop);
+  }
+
+  private dropMarker(s: OpenLog, d: Dropped): Buffer {
+    const prefix = s.row.type === 's' ? 'h' : '';
+    const what = d.lines === 1 ? `1 line (${d.bytes} bytes) of output was` : `${d.lines} lines (${d.bytes} bytes) of output were`;
+    return Buffer.from(`${prefix}... ${what} dropped here: the database could not be written (${d.reason}) and the output held meanwhile filled db.outageBufferSize (${this.opts.outageBufferSize} bytes); raise it to hold more.\n`, 'utf8');
+  }
+
+  /**
+   * Lines accepted before the outage was known may hold more than outageBufferSize: the newest
+   * of this log beyond it are dropped, whole lines, into the marker at its end (never a marker).
+   */
+  private trim(s: OpenLog): void {
+    while (this.heldBytes > this.opts.outageBufferSize) {
+      const end = s.pending.length - 1;
+      const run = s.pending[s.pending[end]?.drop ? end - 1 : end];
+      if (!run || run.marker) return;
+      const part = run.parts[run.parts.length - 1]!;
+      // Cut inside the part when that is enough, at a line boundary (parts hold whole lines).
+      const over = this.heldBytes - this.opts.outageBufferSize;
+      const nl = over < part.length ? part.lastIndexOf(NEWLINE, part.length - over - 1) : -1;
+      const cut = nl >= 0 ? part.subarray(nl + 1) : part;
+      if (nl >= 0) run.parts[run.parts.length - 1] = part.subarray(0, nl + 1); else run.parts.pop();
+      run.bytes -= cut.length;
+      if (!run.parts.length) s.pending.splice(s.pending.indexOf(run), 1);
+      s.pendingBytes -= cut.length;
+      this.heldBytes -= cut.length;
+      const lines = countNewlines(cut);
+      s.numLines -= lines;
+      s.size = Math.max(0, s.size - cut.length);
+      this.dropLines(s, { lines, bytes: cut.length, reason: this.outageReason(s) });
+    }
+  }
+
   /** The lines of `text` that still fit under `max`; the rest only feed the tail (slow path, once per log). */
   private acceptHead(s: OpenLog, text: string, max: number, code: string): string {
     let accepted = '';
@@ -250,38 +363,93 @@ export class LogWriter {
     return accepted;
   }
 
-  private queue(s: OpenLog, code: PendingRun['code'], parts: Buffer[], bytes: number, lines: number): void {
+  /** `marker`: a line of the writer's own (true), or the marker of dropped lines (what it counts). */
+  private queue(s: OpenLog, code: PendingRun['code'], parts: Buffer[], bytes: number, lines: number, marker: boolean | Dropped = false): void {
     const last = s.pending[s.pending.length - 1];
-    if (last && last.code === code) { last.parts.push(...parts); last.bytes += bytes; } else s.pending.push({ code, parts, bytes });
+    if (last && last.code === code && !last.marker && !marker) { last.parts.push(...parts); last.bytes += bytes; }
+    else if (marker) s.pending.push(marker === true ? { code, parts, bytes, marker } : { code, parts, bytes, marker: true, drop: marker });
+    else s.pending.push({ code, parts, bytes });
     s.pendingBytes += bytes;
+    this.heldBytes += bytes;
     s.numLines += lines;
-    if (!s.timer) {
+    // A failing log is flushed by its retry timer, not every logFlushDelayMs.
+    if (!s.timer && !s.failing) {
       s.timer = setTimeout(() => { s.timer = null; this.flush(s.row.id).catch(() => { /* kept in s.error for the next append */ }); }, this.opts.logFlushDelayMs);
       s.timer.unref();
     }
   }
 
-  /** Writes buffered lines of one log as chunk rows. */
+  /**
+   * Writes buffered lines of one log as chunk rows (after any flush in flight). Through an outage it
+   * resolves with the lines kept for the retry; another failure rejects (and those lines are lost).
+   */
   flush(logid: number): Promise<void> {
     const s = this.open.get(logid);
     if (!s) return Promise.resolve();
     if (s.timer) { clearTimeout(s.timer); s.timer = null; }
+    const done = s.flushing.then(() => this.writePending(s));
+    s.flushing = done.catch((err) => { s.error ??= err; });
+    return done;
+  }
+
+  /** Stores every line pending now; on an outage puts them back and schedules the retry. */
+  private async writePending(s: OpenLog): Promise<void> {
+    if (!s.pending.length) return;
     const runs = s.pending;
     const total = s.pendingBytes;
     s.pending = [];
     s.pendingBytes = 0;
     const startLine = s.committedLines;
     const endLines = s.numLines;
-    s.committedLines = endLines;
-    const run = async () => {
-      if (!runs.length) return;
+    try {
       const { data, stream } = storedForm(runs, total);
       const chunks = await this.toChunks(data, startLine, stream);
-      await this.db.logs.appendChunks(logid, chunks, endLines);
-    };
-    const done = s.flushing.then(run);
-    s.flushing = done.catch((err) => { s.error ??= err; });
-    return done;
+      await this.db.logs.appendChunks(s.row.id, chunks, endLines);
+      // SQLite commits a turn's writes together after it: the rows are stored only once that worked.
+      await this.db.durable();
+    } catch (err) {
+      const outage = this.db.health.failed(err);
+      if (!outage) { this.heldBytes -= total; throw err; }
+      this.keep(s, runs, total, outage);
+      return;
+    }
+    s.committedLines = endLines;
+    this.heldBytes -= total;
+    if (s.failing) {
+      s.failing = null;
+      s.retryDelay = 0;
+      if (s.retryTimer) { clearTimeout(s.retryTimer); s.retryTimer = null; }
+    }
+    this.db.health.worked();
+  }
+
+  /** Lines of a flush that met an outage go back in front of those that came meanwhile, for the retry. */
+  private keep(s: OpenLog, runs: PendingRun[], total: number, outage: DatabaseOutage): void {
+    s.pending = runs.concat(s.pending);
+    s.pendingBytes += total;
+    if (!s.failing) s.failingSince = Date.now();
+    s.failing = outage;
+    this.trim(s);
+    if (s.retryTimer || !this.open.has(s.row.id)) return;
+    s.retryDelay = nextRetryDelay(s.retryDelay);
+    s.retryTimer = setTimeout(() => {
+      s.retryTimer = null;
+      this.flush(s.row.id).catch(() => { /* kept in s.error for the next append */ });
+    }, s.retryDelay);
+    s.retryTimer.unref();
+  }
+
+  /** Flushes until every line of the log is stored, waiting through an outage for up to outageTimeoutMs. */
+  private async storeAll(s: OpenLog): Promise<void> {
+    for (;;) {
+      await this.flush(s.row.id);
+      if (!s.pending.length) return;
+      if (!s.failing) continue; // lines came in meanwhile
+      const waited = Date.now() - s.failingSince;
+      const left = this.opts.outageTimeoutMs - waited;
+      if (left <= 0) throw new OutageTimeoutError(`storing the last ${s.numLines - s.committedLines} line(s) of log ${s.row.id}`, s.failing, waited, null);
+      await sleep(Math.min(left, Math.max(s.retryDelay, nextRetryDelay(0))));
+    }
   }
 
   private throwPendingError(s: OpenLog): void {
@@ -313,8 +481,11 @@ export class LogWriter {
     return Promise.all(pieces);
   }
 
-  /** Writes the truncation marker and tail (if any), flushes, and forgets the log. */
-  async finish(logid: number): Promise<{ row: LogRow; numLines: number; tailContent: string; tailFirstLine: number }> {
+  /**
+   * Writes the truncation marker and tail (if any), stores everything (waiting through an outage),
+   * and forgets the log. `dropped`: what the log lost to a full outage buffer (its markers say where).
+   */
+  async finish(logid: number): Promise<{ row: LogRow; numLines: number; tailContent: string; tailFirstLine: number; dropped: Dropped | null }> {
     const s = await this.state(logid);
     let tailContent = '';
     const tailFirstLine = s.numLines;
@@ -324,15 +495,18 @@ export class LogWriter {
       tailContent = `${prefix}\n${prefix}... Output exceeded logMaxSize (${this.opts.logMaxSize} bytes): ${s.omittedBytes - s.tailBytes} bytes were dropped.${kept} Raise logMaxSize to keep more.\n`;
       tailContent += s.tail.map((l) => l + '\n').join('');
       const bytes = Buffer.from(tailContent, 'utf8');
-      this.queue(s, s.row.type === 's' ? CODED : null, [bytes], bytes.length, countLines(tailContent));
+      this.queue(s, s.row.type === 's' ? CODED : null, [bytes], bytes.length, countLines(tailContent), true);
     }
     try {
-      await this.flush(logid);
+      await this.storeAll(s);
       this.throwPendingError(s);
     } finally {
       this.open.delete(logid);
+      if (s.retryTimer) { clearTimeout(s.retryTimer); s.retryTimer = null; }
+      // Given up on (the outage outlasted outageTimeoutMs): no longer held; the error says how many.
+      this.heldBytes -= s.pendingBytes;
     }
-    return { row: s.row, numLines: s.numLines, tailContent, tailFirstLine };
+    return { row: s.row, numLines: s.numLines, tailContent, tailFirstLine, dropped: s.droppedTotal };
   }
 
   /** Flushes every open log (shutdown). */
@@ -375,7 +549,17 @@ function newOpenLog(row: LogRow): OpenLog {
   return {
     row, committedLines: row.num_lines, numLines: row.num_lines, pending: [], pendingBytes: 0, size: 0,
     truncated: false, omittedBytes: 0, tail: [], tailBytes: 0, timer: null, flushing: Promise.resolve(), error: undefined,
+    failing: null, failingSince: 0, retryDelay: 0, retryTimer: null, droppedTotal: null,
   };
+}
+
+/** Copies the queued parts that are views of the scratch buffer (it is about to be reused). */
+function unborrow(s: OpenLog, scratch: Buffer): void {
+  for (const run of s.pending) {
+    for (let i = 0; i < run.parts.length; i++) {
+      if (run.parts[i]!.buffer === scratch.buffer) run.parts[i] = Buffer.from(run.parts[i]!);
+    }
+  }
 }
 
 export function decodeChunk(c: ChunkRow): string {

@@ -119,7 +119,9 @@ export interface Updates {
    * that stream, read back with it as their prefix, as Buildbot stores 's' logs; without it the
    * content is taken as given (already prefixed for 's' logs). Lines beyond `logMaxSize` are dropped,
    * keeping the head and the last `logMaxTailSize` bytes with a marker line between. Publishes
-   * ['logs', id, 'append'].
+   * ['logs', id, 'append']. While the database cannot be written the lines are held in memory and
+   * stored once it is back; when `outageBufferSize` is full they are dropped (marked in the log) and
+   * this throws LogLinesDroppedError.
    */
   appendLog(logid: number, content: string | readonly Buffer[], stream?: 'o' | 'e' | 'h'): Promise<void>;
   finishLog(logid: number): Promise<void>;
@@ -214,4 +216,12 @@ export interface DataOptions {
   logFlushDelayMs?: number;
   /** Lines are compressed with zlib when a chunk is at least this big; default 1 KiB. */
   logCompressMinSize?: number;
+  /**
+   * Bytes of log output held in memory, over all logs, while the database cannot be written (the
+   * config's `db.outageBufferSize`); default 64 MiB. Lines beyond it are dropped with a marker line
+   * in their log, and the append that dropped them fails with LogLinesDroppedError.
+   */
+  outageBufferSize?: number;
+  /** How long a finishing log waits for the database to come back, ms (the config's `db.outageTimeout`); default 1 hour. */
+  outageTimeoutMs?: number;
 }

@@ -5,7 +5,7 @@ import type { EventPublisher } from './events.js';
 import type { AddBuildInput, AddBuildsetInput, AddBuildsetResult, AddChangeInput, BuildRequestRow, Updates } from './updates-api.js';
 import type { DataContext } from './resources/context.js';
 import type { BuildResource, LogType, SourcedProperties, StepResource } from './types.js';
-import { DataError, UnknownEntityError } from './errors.js';
+import { DataError, LogLinesDroppedError, UnknownEntityError } from './errors.js';
 import { shapeMaster } from './resources/masters.js';
 import { loadBuilder } from './resources/builders.js';
 import { loadWorker } from './resources/workers.js';
@@ -293,7 +293,16 @@ export class DataUpdates implements Updates {
       // Reserved before the insert so a concurrent addStep of the same build picks the next ones.
       known.next++;
       known.names.add(name);
-      res = { stepid: await this.db.steps.insert(s.buildid, number, name, startedAt), number, name };
+      let stepid: number;
+      try {
+        stepid = await this.db.steps.insert(s.buildid, number, name, startedAt);
+      } catch (err) {
+        // Not stored (the database may be down): a retry must get the same number and name.
+        if (known.next === number + 1) known.next = number;
+        known.names.delete(name);
+        throw err;
+      }
+      res = { stepid, number, name };
       this.logSlugs.set(res.stepid, new Set());
     } else {
       res = await this.db.steps.add(s.buildid, toIdentifier(s.name), startedAt);
@@ -353,7 +362,12 @@ export class DataUpdates implements Updates {
       const base = slug;
       for (let i = 1; slugs.has(slug); i++) slug = `${base}_${i}`;
       slugs.add(slug);
-      logid = await this.db.logs.insert(l.stepid, l.name, slug, l.type);
+      try {
+        logid = await this.db.logs.insert(l.stepid, l.name, slug, l.type);
+      } catch (err) {
+        slugs.delete(slug); // not stored: a retry must get the same slug
+        throw err;
+      }
       // A step of our own build: its runtime finishes every log it adds, which forgets this entry.
       this.ctx.logs.opened({ id: logid, name: l.name, slug, stepid: l.stepid, complete: false, num_lines: 0, type: l.type });
     } else {
@@ -366,6 +380,9 @@ export class DataUpdates implements Updates {
   async appendLog(logid: number, content: string | readonly Buffer[], stream?: 'o' | 'e' | 'h'): Promise<void> {
     // Live lines are decoded only for a listener: a 1 MiB string per append otherwise goes to waste.
     const r = await this.ctx.logs.append(logid, content, stream, (row) => this.events.wantsLog({ logid: row.id, stepid: row.stepid, slug: row.slug }, 'append'));
+    if (r.dropped) {
+      throw new LogLinesDroppedError(logid, r.dropped.lines, r.dropped.bytes, `the database could not be written (${r.dropped.reason}) and the log output held meanwhile filled db.outageBufferSize; a marker line in the log shows where`);
+    }
     if (!r.content) return;
     const log = { ...shapeLog(this.ctx, r.row), num_lines: r.numLines };
     this.events.log(log, 'append', { ...log, firstline: r.firstline, content: r.content });
@@ -379,6 +396,8 @@ export class DataUpdates implements Updates {
     }
     await this.db.logs.finish(logid);
     this.events.log({ ...shapeLog(this.ctx, r.row), num_lines: r.numLines, complete: true }, 'finished');
+    // Finished, with a marker where lines are missing: the caller must still learn of them.
+    if (r.dropped) throw new LogLinesDroppedError(logid, r.dropped.lines, r.dropped.bytes, `the database could not be written (${r.dropped.reason}) and the log output held meanwhile filled db.outageBufferSize; a marker line in the log shows where`);
   }
 
   /** Chunks are compressed as they are written; this only makes sure nothing is left in memory. */

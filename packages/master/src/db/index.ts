@@ -17,9 +17,13 @@ import { SchedulersTable } from './tables/schedulers.js';
 import { StateTable } from './tables/state.js';
 import { WebSessionsTable } from './tables/web-sessions.js';
 import { HookDeliveriesTable } from './tables/hook-deliveries.js';
+import { DatabaseHealth } from './health.js';
 
 export { redactUrl, DatabaseUrlError, type OpenDatabaseOptions } from './connection.js';
 export type { Engine } from './migrations.js';
+export { DatabaseHealth } from './health.js';
+export { outageOf, describeOutage, type DatabaseOutage, type OutageKind } from './outage.js';
+export { retryThroughOutage, OutageTimeoutError } from './outage-retry.js';
 
 export class Db {
   readonly masters: MastersTable;
@@ -36,6 +40,8 @@ export class Db {
   readonly state: StateTable;
   readonly webSessions: WebSessionsTable;
   readonly hookDeliveries: HookDeliveriesTable;
+  /** Whether writes work right now, as the writers that keep their data through an outage found (health.ts). */
+  readonly health = new DatabaseHealth();
 
   constructor(
     readonly kysely: Kysely<Schema>, readonly engine: Engine, private readonly closer: () => Promise<void>,

@@ -5,6 +5,10 @@
  *    alwaysRun steps still run (the others are not even added);
  *  - a stopped build ends CANCELLED (or RETRY when the master shuts down: it runs again later);
  *  - a lost worker ends the build RETRY and its requests are unclaimed so they run again;
+ *  - through a database outage the build goes on: its writes are retried until the database is
+ *    back (resilient-updates.ts) and its log output is held (data/log-writer.ts), so a command that
+ *    ended meanwhile keeps its result; an infrastructure failure (log lines dropped because the
+ *    outage buffer filled, a full disk) ends it RETRY with the reason, and its requests run again;
  *  - step 0 is `worker_preparation`, spanning the preparation of the build (properties, locks):
  *    SUCCESS "worker <name> ready", or EXCEPTION "error while <what>" (CANCELLED when stopped);
  *  - the final state_string is Buildbot's: a result word, "(stop reason)", then the build summaries
@@ -23,6 +27,9 @@ import { Results, resultName, type Result } from './results.js';
 import type { SecretManager } from './secrets.js';
 import type { BuildInfo, BuildStep, SourceStampInfo, Triggerable } from './step-types.js';
 import { StepRuntimeImpl, type RuntimeHost } from './step-runtime.js';
+import { resilientUpdates } from './resilient-updates.js';
+import { DatabaseHealth } from '../db/health.js';
+import { OutageTimeoutError } from '../db/outage-retry.js';
 
 export interface BuildServices {
   data: EngineData;
@@ -36,10 +43,13 @@ export interface BuildServices {
   findTriggerable(name: string): Triggerable | undefined;
   triggerableNames(): string[];
   /**
-   * How long a finished build keeps retrying to record its result and settle its requests while
-   * the database is unreachable, ms. Default DEFAULT_REPORT_RETRY_MS (10 minutes).
+   * How long each write of a build keeps being retried while the database is unavailable, ms (the
+   * config's `db.outageTimeout`). Default DEFAULT_OUTAGE_TIMEOUT_MS (1 hour). After that the write
+   * fails; a result that could not be recorded is settled by startup recovery.
    */
-  reportRetryMs?: number;
+  outageTimeoutMs?: number;
+  /** The database's health (db.health): a full disk ends running builds RETRY. Default: one of the build's own. */
+  health?: DatabaseHealth;
 }
 
 export interface BuildSetup {
@@ -75,6 +85,11 @@ export class Build {
   private stopResult: Result = Results.CANCELLED;
   private terminate = false;
   private lostWorker = false;
+  /** Why the build ends RETRY for a failure of the master's own (a full disk, log output dropped), or null. */
+  private infraReason: string | null = null;
+  /** The data layer as this build uses it: writes retried through database outages. */
+  private readonly data: BuildServices['data'];
+  private readonly health: DatabaseHealth;
   private readonly stopListeners = new Set<(reason: string) => void>();
   private readonly abort = new AbortController();
   /** Buildbot's Build.text: the build summaries of the finished steps ("lost connection" after a worker loss). */
@@ -93,6 +108,11 @@ export class Build {
   constructor(private readonly svc: BuildServices, readonly setup: BuildSetup) {
     this.log = lazyChildLogger(svc.log, { builder: setup.builder.name, worker: setup.worker.name });
     this.finished = new Promise((r) => { this.resolveFinished = r; });
+    this.health = svc.health ?? new DatabaseHealth();
+    const timeoutMs = svc.outageTimeoutMs ?? DEFAULT_OUTAGE_TIMEOUT_MS;
+    // The logger is looked up at each call: it gains the build's id once the build exists.
+    const log = { info: (o: unknown, m?: string) => this.log.info(o, m), warn: (o: unknown, m?: string) => this.log.warn(o, m), error: (o: unknown, m?: string) => this.log.error(o, m), debug: (o: unknown, m?: string) => this.log.debug(o, m) };
+    this.data = { ...svc.data, updates: resilientUpdates(svc.data.updates, { health: this.health, timeoutMs, log }) };
   }
 
   get builderName(): string { return this.setup.builder.name; }
@@ -118,9 +138,11 @@ export class Build {
 
   /** Runs the whole build; never throws (failures become EXCEPTION and are logged). */
   async run(): Promise<Result> {
-    const { data } = this.svc;
+    const { data } = this;
     const req = this.setup.requests[0];
     const unsubLost = this.setup.worker.onDisconnect(() => this.onWorkerLost());
+    // Nothing the build writes can be stored on a full disk: end it now, so it runs again later.
+    const unsubHealth = this.health.subscribe((o) => { if (o?.kind === 'disk-full') this.onInfrastructureFailure('disk full'); });
     let buildLocks: LockHandle | null = this.setup.heldLocks ?? null;
     try {
       const buildsetids = [...new Set(this.setup.requests.map((r) => r.buildsetid))];
@@ -168,6 +190,9 @@ export class Build {
     } catch (err) {
       if (err instanceof LockCancelledError) {
         // Stopped (or worker lost) while waiting for locks: the result is the stop's.
+      } else if (err instanceof OutageTimeoutError) {
+        this.log.error({ err }, 'the database was unavailable for longer than db.outageTimeout; the build ends RETRY');
+        this.onInfrastructureFailure('database unavailable');
       } else {
         this.log.error({ err }, 'build failed with an internal error');
         this.results = Results.EXCEPTION;
@@ -176,8 +201,9 @@ export class Build {
     } finally {
       buildLocks?.release();
       unsubLost();
+      unsubHealth();
     }
-    if (this.lostWorker) this.results = Results.RETRY;
+    if (this.lostWorker || this.infraReason !== null) this.results = Results.RETRY;
     else if (this.stopped && (this.results === Results.SUCCESS || this.results === Results.WARNINGS || this.results === Results.FAILURE || this.stopResult === Results.RETRY)) {
       this.results = this.stopResult;
     }
@@ -196,10 +222,12 @@ export class Build {
     const stepid = this.prepStepid;
     if (!stepid) return;
     this.prepStepid = 0;
-    const { updates } = this.svc.data;
+    const { updates } = this.data;
     try {
       if (this.lostWorker) {
         await updates.finishStep(stepid, Results.RETRY, false, `worker lost while ${this.prepWhat}`);
+      } else if (this.infraReason !== null) {
+        await updates.finishStep(stepid, Results.RETRY, false, `${this.infraReason} while ${this.prepWhat}`);
       } else if (this.stopped) {
         await updates.finishStep(stepid, Results.CANCELLED, false, `stopped while ${this.prepWhat}`);
       } else {
@@ -253,7 +281,7 @@ export class Build {
 
   private async runSteps(): Promise<void> {
     for (const factory of this.setup.builder.steps) {
-      if (this.lostWorker) break; // nothing can run without a worker
+      if (this.lostWorker || this.infraReason !== null) break; // nothing can run without a worker, or with nowhere to store it
       if ((this.terminate || this.stopped) && !factory.options.alwaysRun) continue;
       let step: BuildStep;
       try {
@@ -278,18 +306,34 @@ export class Build {
 
   private host(): RuntimeHost {
     return {
-      data: this.svc.data, info: this.info, worker: this.setup.worker, properties: this.properties,
+      data: this.data, info: this.info, worker: this.setup.worker, properties: this.properties,
       redactor: this.svc.secrets.redactor, log: this.log,
       getSecret: (n) => this.svc.secrets.get(n),
       findTriggerable: (n) => this.svc.findTriggerable(n),
       triggerableNames: () => this.svc.triggerableNames(),
-      isStopped: () => this.stopped || this.lostWorker,
+      isStopped: () => this.stopped || this.lostWorker || this.infraReason !== null,
       interruptResult: () => this.interruptResult(),
       onStop: (l) => { this.stopListeners.add(l); return () => this.stopListeners.delete(l); },
       workerLost: () => this.onWorkerLost(),
       isWorkerLost: () => this.lostWorker,
-      persistProperty: (n, v, s) => this.svc.data.updates.setBuildProperty(this.buildid, n, v, s),
+      infrastructureFailure: (reason) => this.onInfrastructureFailure(reason),
+      persistProperty: (n, v, s) => this.data.updates.setBuildProperty(this.buildid, n, v, s),
     };
+  }
+
+  /**
+   * A failure of the master's own, not of the build (its log output could not be kept, the disk is
+   * full): the running command is interrupted, no further step runs, and the build ends RETRY with
+   * the reason so its requests run again, as after a lost worker. What it writes meanwhile is kept
+   * and stored once the database can be written.
+   */
+  private onInfrastructureFailure(reason: string): void {
+    if (this.infraReason !== null || this.lostWorker || this.phase === 'finishing' || this.phase === 'finished') return;
+    this.infraReason = reason;
+    this.stopReason ??= reason;
+    this.log.warn({ buildid: this.buildid, reason }, `${reason}: the build ends RETRY and its requests run again`);
+    this.abort.abort(reason);
+    for (const l of this.stopListeners) l(reason);
   }
 
   private onWorkerLost(): void {
@@ -303,7 +347,7 @@ export class Build {
   }
 
   private async runStep(step: BuildStep): Promise<Result> {
-    const { updates } = this.svc.data;
+    const { updates } = this.data;
     const opts = step.options;
     const added = await updates.addStep({ buildid: this.buildid, name: step.name });
     const rt = new StepRuntimeImpl(this.host(), added.stepid, added.name);
@@ -332,7 +376,7 @@ export class Build {
       }
     } catch (err) {
       if (err instanceof LockCancelledError) {
-        result = this.lostWorker ? Results.RETRY : Results.CANCELLED;
+        result = this.lostWorker || this.infraReason !== null ? Results.RETRY : Results.CANCELLED;
       } else {
         result = Results.EXCEPTION;
         this.log.error({ err, step: added.name }, 'step raised an exception');
@@ -346,11 +390,13 @@ export class Build {
       stepLocks?.release();
       unsubInterrupt();
     }
-    if (this.lostWorker && result !== Results.SKIPPED) result = Results.RETRY;
+    if ((this.lostWorker || this.infraReason !== null) && result !== Results.SKIPPED) result = Results.RETRY;
     // Stopped by a master shutdown, the step runs again with its build: RETRY, as Buildbot keeps a RETRY step result.
     else if (this.stopped && !opts.alwaysRun && result !== Results.SKIPPED && result !== Results.EXCEPTION) result = this.interruptResult();
     else if (timedOut && (result === Results.SUCCESS || result === Results.WARNINGS)) result = Results.FAILURE;
     await rt.finishLogs();
+    // A log may learn only now, when it is stored, that lines of it had to be dropped.
+    if (this.infraReason !== null && result !== Results.SKIPPED) result = Results.RETRY;
 
     let summary = rt.stepSummary;
     if (summary === null) {
@@ -379,43 +425,26 @@ export class Build {
 
   /**
    * Finishes the build and settles its requests: RETRY unclaims them (they run again), anything
-   * else completes them. While the database is unreachable this is retried with backoff for
-   * `reportRetryMs`: giving up at once would leave the requests claimed by this (running) master,
-   * so they would not run again until it restarts. After that, startup recovery settles them.
+   * else completes them. While the database is unavailable each write is retried (resilient-updates)
+   * for up to `outageTimeoutMs`: giving up at once would leave the requests claimed by this
+   * (running) master, so they would not run again until it restarts. After that, startup recovery
+   * settles them.
    */
   private async report(): Promise<void> {
     this.phase = 'finishing';
-    const limitMs = this.svc.reportRetryMs ?? DEFAULT_REPORT_RETRY_MS;
-    const deadline = Date.now() + limitMs;
-    let delay = REPORT_RETRY_FIRST_MS;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.reportOnce();
-        if (attempt > 1) this.log.info({ buildid: this.buildid, attempts: attempt }, 'build result recorded after the database came back');
-        return;
-      } catch (err) {
-        if (Date.now() + delay > deadline) {
-          this.log.error({ err, buildid: this.buildid, brids: this.brids, attempts: attempt }, `recording the build result failed for ${limitMs} ms (reportRetryMs); giving up: startup recovery will settle it`);
-          return;
-        }
-        this.log.warn({ err, buildid: this.buildid, brids: this.brids, attempt, retryInMs: delay }, 'recording the build result failed (is the database reachable?); retrying');
-        // Unref'd: a retry must not keep a stopping process alive.
-        await new Promise((r) => setTimeout(r, delay).unref());
-        delay = Math.min(delay * 2, REPORT_RETRY_MAX_MS);
-      }
+    try {
+      await this.reportOnce();
+    } catch (err) {
+      this.log.error({ err, buildid: this.buildid, brids: this.brids }, 'recording the build result failed; giving up: startup recovery will settle it');
     }
   }
 
-  private buildRecorded = false;
-
-  /** One attempt at report(); each part done is not repeated by the next attempt. */
   private async reportOnce(): Promise<void> {
-    const { updates } = this.svc.data;
+    const { updates } = this.data;
     const brids = this.brids;
-    if (this.buildid && !this.buildRecorded) {
+    if (this.buildid) {
       const text = finalBuildText(this.results, this.stopReason, this.texts);
       await updates.finishBuild(this.buildid, this.results, this.svc.secrets.redactor.redact(text));
-      this.buildRecorded = true;
     }
     if (this.results === Results.RETRY) {
       await updates.unclaimBuildRequests(brids);
@@ -429,10 +458,8 @@ export class Build {
   }
 }
 
-/** Default of BuildServices.reportRetryMs: how long a build retries recording its result. */
-export const DEFAULT_REPORT_RETRY_MS = 10 * 60_000;
-const REPORT_RETRY_FIRST_MS = 250;
-const REPORT_RETRY_MAX_MS = 10_000;
+/** Default of BuildServices.outageTimeoutMs (and of the config's db.outageTimeout): one hour. */
+export const DEFAULT_OUTAGE_TIMEOUT_MS = 60 * 60_000;
 
 function describe(v: unknown): string | undefined {
   if (v === undefined || v === null || v === '') return undefined;

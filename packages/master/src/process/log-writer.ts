@@ -15,9 +15,14 @@
  * when more than `maxBufferedBytes` are waiting to be stored: the worker connection then holds back
  * its acknowledgement of the `update`, so a worker that outruns the database is slowed by its own
  * in-flight window instead of piling its output up in the master's memory.
+ *
+ * Through a database outage the data layer holds the lines (bounded by db.outageBufferSize) and
+ * appends return at once; once that buffer is full it drops lines (marking the place in the log)
+ * and `onLinesDropped` tells the step's build, which then ends RETRY.
  */
 import { StringDecoder } from 'node:string_decoder';
 import type { Updates } from '../data/updates-api.js';
+import { LogLinesDroppedError } from '../data/errors.js';
 import type { LogType, LogWriter } from './step-types.js';
 import type { Redactor, RedactingStream } from './redactor.js';
 
@@ -42,6 +47,8 @@ export interface LogWriterOptions {
    * strings land in V8's large-object space, which only a full GC frees: this bounds the peak.
    */
   maxAppendBytes?: number;
+  /** Told (once) when the data layer dropped lines of this log (LogLinesDroppedError). */
+  onLinesDropped?: (err: LogLinesDroppedError) => void;
 }
 
 export const LOG_WRITER_DEFAULTS = { flushBytes: 256 * 1024, maxBufferedBytes: 4 * 1024 * 1024, maxWaitMs: 10_000, maxAppendBytes: 1024 * 1024 } as const;
@@ -66,6 +73,7 @@ export class BufferedLogWriter implements LogWriter {
   private readonly maxBufferedBytes: number;
   private readonly maxWaitMs: number;
   private readonly maxAppendBytes: number;
+  private readonly onLinesDropped: ((err: LogLinesDroppedError) => void) | null;
   /** Accepted and not yet stored (queued + being appended), in characters or bytes. */
   private unstoredBytes = 0;
   /** Producers waiting for `unstoredBytes` to fall under the bound; woken after each stored append. */
@@ -83,6 +91,7 @@ export class BufferedLogWriter implements LogWriter {
     this.maxBufferedBytes = opts.maxBufferedBytes ?? LOG_WRITER_DEFAULTS.maxBufferedBytes;
     this.maxWaitMs = opts.maxWaitMs ?? LOG_WRITER_DEFAULTS.maxWaitMs;
     this.maxAppendBytes = opts.maxAppendBytes ?? LOG_WRITER_DEFAULTS.maxAppendBytes;
+    this.onLinesDropped = opts.onLinesDropped ?? null;
   }
 
   /**
@@ -190,7 +199,7 @@ export class BufferedLogWriter implements LogWriter {
           await this.updates.appendLog(this.logid, s.parts ?? s.text, s.stream === '' ? undefined : s.stream);
         } catch (err) {
           // Keep the build going (a log write failure must not hang the step); report at finish.
-          this.failure ??= err;
+          this.noteFailure(err);
         }
         this.unstoredBytes -= s.size;
         if (this.unstoredBytes < this.maxBufferedBytes) this.wakeWriters();
@@ -199,6 +208,17 @@ export class BufferedLogWriter implements LogWriter {
     this.inFlight = run().finally(() => { this.inFlight = null; });
     return this.inFlight;
   }
+
+  /** Keeps the first failure for finish; lines dropped are told at once (the build must not end as if whole). */
+  private noteFailure(err: unknown): void {
+    if (err instanceof LogLinesDroppedError && !this.droppedTold) {
+      this.droppedTold = true;
+      this.onLinesDropped?.(err);
+    }
+    this.failure ??= err;
+  }
+
+  private droppedTold = false;
 
   finish(): Promise<void> {
     if (this.finished) return this.finished;
@@ -211,7 +231,11 @@ export class BufferedLogWriter implements LogWriter {
     this.partial.clear();
     this.finished = (async () => {
       while (this.inFlight || this.segments.length) await this.flush();
-      await this.updates.finishLog(this.logid);
+      try {
+        await this.updates.finishLog(this.logid);
+      } catch (err) {
+        this.noteFailure(err);
+      }
       if (this.failure) throw this.failure;
     })().finally(() => this.wakeWriters());
     return this.finished;

@@ -34,6 +34,8 @@ export interface RuntimeHost {
   /** Called when a command ends because the worker connection was lost. */
   workerLost(): void;
   isWorkerLost(): boolean;
+  /** A failure of the master's own that the build cannot finish through (log output dropped): it ends RETRY. */
+  infrastructureFailure(reason: string): void;
   persistProperty(name: string, value: unknown, source: string): Promise<void>;
 }
 
@@ -116,7 +118,10 @@ export class StepRuntimeImpl implements StepRuntime {
     let p = this.logs.get(name);
     if (!p) {
       p = this.host.data.updates.addLog({ stepid: this.stepid, name, type })
-        .then((logid) => new BufferedLogWriter(this.host.data.updates, logid, name, type, this.host.redactor));
+        .then((logid) => new BufferedLogWriter(this.host.data.updates, logid, name, type, this.host.redactor, {
+          // Lines the master could not keep through a database outage: the build must run again.
+          onLinesDropped: () => this.host.infrastructureFailure('database unavailable: log output dropped'),
+        }));
       this.logs.set(name, p);
     }
     return p;

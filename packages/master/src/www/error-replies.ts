@@ -10,6 +10,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { JSONRPC_CODES } from './control/jsonrpc.js';
+import { outageMessage } from '../data/errors.js';
 
 /** What a caller reads for a failure inside the master; the details go to the log. */
 export const INTERNAL_ERROR_MESSAGE = 'internal error; see the master log';
@@ -18,6 +19,23 @@ export const INTERNAL_ERROR_MESSAGE = 'internal error; see the master log';
 function shownPath(url: string): string {
   const path = url.split('?')[0] ?? '';
   return path.length > 200 ? `${path.slice(0, 200)}...` : path;
+}
+
+/** Seconds a client is asked to wait before sending a request again that a database outage refused. */
+export const OUTAGE_RETRY_AFTER_SEC = 5;
+
+/**
+ * Answers 503 with what is wrong (the database is unreachable, its disk is full) when `err` comes
+ * from a database outage: the master keeps answering, and the caller may send the request again
+ * later. Returns false for any other error (the caller answers it).
+ */
+export function sendIfUnavailable(req: FastifyRequest, reply: FastifyReply, err: unknown): boolean {
+  const message = outageMessage(err);
+  if (message === null) return false;
+  req.log.warn({ err: (err as Error)?.message }, 'request refused: the database is unavailable');
+  reply.header('retry-after', String(OUTAGE_RETRY_AFTER_SEC));
+  sendError(req, reply, 503, message);
+  return true;
 }
 
 /** Sends `message` with `status` in the server's error shape. */
@@ -48,6 +66,7 @@ export function frameworkErrors(err: FastifyError, req: FastifyRequest, reply: F
 /** Route, hook and body-parser errors: 4xx keep their message, 5xx are logged and answered generically. */
 export function registerErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err: Error & { statusCode?: number; jsonrpc?: number }, req, reply) => {
+    if (sendIfUnavailable(req, reply, err)) return reply;
     const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
     if (status >= 500) req.log.error({ err }, 'request failed');
     return sendError(req, reply, status, status >= 500 ? INTERNAL_ERROR_MESSAGE : err.message, err.jsonrpc);

@@ -12,6 +12,7 @@ import { parseResultSpec } from '../../data/resultspec.js';
 import { DataError } from '../../data/errors.js';
 import type { Security } from '../security.js';
 import { sendAuthError } from '../security.js';
+import { sendIfUnavailable } from '../error-replies.js';
 import type { ControlActions } from '../control/actions.js';
 import type { ControlTarget } from '../control/target.js';
 import { decodeJsonRpc, JsonRpcError, rpcErrorReply, rpcReply, rpcErrors } from '../control/jsonrpc.js';
@@ -73,6 +74,7 @@ export function registerRestApi(app: FastifyInstance, data: DataConnector, opts:
       return reply.send({ [r.type]: [r.item], meta: {} });
     } catch (err) {
       if (err instanceof DataError) return sendError(reply, err.status, err.message);
+      if (sendIfUnavailable(req, reply, err)) return reply;
       req.log.error({ err, path: path.join('/') }, 'REST request failed');
       return sendError(reply, 500, 'internal error while reading state; see the master log');
     }
@@ -95,6 +97,7 @@ export function registerRestApi(app: FastifyInstance, data: DataConnector, opts:
       return reply.type('application/json; charset=utf-8').send(JSON.stringify(rpcReply(id, result)));
     } catch (err) {
       if (err instanceof JsonRpcError) return fail(err);
+      if (sendIfUnavailable(req, reply, err)) return reply;
       req.log.error({ err }, 'control action failed');
       return fail(rpcErrors.internal('internal error; see the master log'));
     }

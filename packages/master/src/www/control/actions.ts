@@ -17,10 +17,10 @@
  */
 import type { DataConnector } from '../../data/connector.js';
 import { ForceParamError, ForceSchedulerInactiveError } from '../../schedulers/force-params.js';
-import { DataError } from '../../data/errors.js';
+import { DataError, outageMessage } from '../../data/errors.js';
 import type { Identity } from '../auth/identity.js';
 import { AuthzDenied, type Authz, type AuthzAction, type AuthzTarget } from '../authz/rules.js';
-import { JsonRpcError, rpcErrors } from './jsonrpc.js';
+import { JSONRPC_CODES, JsonRpcError, rpcErrors } from './jsonrpc.js';
 import type { ControlTarget, ForceSchedulerLike } from './target.js';
 
 type Handler = (p: Record<string, unknown>, ctx: CallContext) => Promise<unknown>;
@@ -65,6 +65,9 @@ export class ControlActions {
       if (err instanceof ForceParamError) throw rpcErrors.invalidParams(err.message, err.errors);
       if (err instanceof ForceSchedulerInactiveError) throw rpcErrors.conflict(err.message);
       if (err instanceof DataError) throw new JsonRpcError(err.status, err.status === 404 ? -32600 : -32602, err.message);
+      // The database is down or its disk full: nothing is wrong with the call, it may be sent again later.
+      const unavailable = outageMessage(err);
+      if (unavailable) throw new JsonRpcError(503, JSONRPC_CODES.internal_error, unavailable);
       // Anything else was not raised for the caller: its text may name files, tables or hosts, so
       // it goes to the log and the caller gets a pointer there.
       this.log.error({ err, path: path.join('/'), method, user: identity.username ?? null }, 'control action failed');

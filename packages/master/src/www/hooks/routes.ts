@@ -12,6 +12,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Updates } from '../../data/updates-api.js';
 import { HookInputError } from './types.js';
+import { outageMessage } from '../../data/errors.js';
+import { OUTAGE_RETRY_AFTER_SEC } from '../error-replies.js';
 import { readBaseHook } from './base.js';
 import { CHANGE_HOOK_FACTORIES, handleHookRequest, type ChangeHookDialect } from './dialects.js';
 import { ChangeHookAuth, changeHookAuthWarning, HOOK_AUTH_CHALLENGE, type HookAuthOptions } from './hook-auth.js';
@@ -135,6 +137,8 @@ export function registerChangeHooks(app: FastifyInstance, updates: Updates, opts
       return reply.code(200).type('text/plain').send('1 change found');
     } catch (err) {
       if (err instanceof HookInputError) return reply.code(400).type('text/plain').send(err.message);
+      const unavailable = outageMessage(err);
+      if (unavailable) return reply.code(503).header('retry-after', String(OUTAGE_RETRY_AFTER_SEC)).type('text/plain').send(`the change was not recorded: ${unavailable}`);
       req.log.error({ err, dialect: 'base' }, 'adding changes from web hook failed');
       return reply.code(500).type('text/plain').send('Error processing changes.');
     }
@@ -167,6 +171,8 @@ export function registerChangeHooks(app: FastifyInstance, updates: Updates, opts
       const r = await handleHookRequest(entry.dialect, { method: req.method, headers: req.headers, query: req.query as Record<string, string | undefined>, body: rawBody }, addChange, entry.memory);
       return reply.code(r.status).send(r.body);
     } catch (err) {
+      const unavailable = outageMessage(err);
+      if (unavailable) return reply.code(503).header('retry-after', String(OUTAGE_RETRY_AFTER_SEC)).send({ message: `the changes were not recorded: ${unavailable}` });
       req.log.error({ err, dialect: name }, 'adding changes from web hook failed');
       return reply.code(500).send({ message: 'Error processing changes; see the master log' });
     }
