@@ -19,6 +19,7 @@ async function startMaster(t: { after(fn: () => Promise<void> | void): void }, w
   const dir = mkdtempSync(join(tmpdir(), 'mastro-h33-'));
   writeFileSync(join(dir, 'master.config.yaml'), `db: { url: 'sqlite:state.sqlite' }
 protocols: { msgpack: { port: 0, host: 127.0.0.1, keepaliveIntervalMs: 600000 } }
+www: { port: 0, host: 127.0.0.1 }
 workers: ${workersYaml}
 `);
   const lines: Array<Record<string, unknown>> = [];
