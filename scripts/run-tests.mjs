@@ -49,8 +49,11 @@ const child = spawn(process.execPath, [
   // stall the whole run; leaks are still visible in each file's own runs.
   '--test-force-exit', ...files,
 ], { stdio: 'inherit', cwd: root, env: { ...ownEnv, MASTRO_TEST_SUMMARY_FILE: summaryFile } });
+// Interrupted (Ctrl-C, a CI time limit): the tests stop, and the summary of what ran is still printed.
+let interrupted = null;
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => { interrupted = signal; child.kill(signal); });
 child.on('exit', (code, signal) => {
-  if (existsSync(summaryFile)) process.stdout.write(summarize(tally(readRecords(summaryFile)), root));
+  if (existsSync(summaryFile)) process.stdout.write(summarize(tally(readRecords(summaryFile)), root, interrupted));
   rmSync(summaryDir, { recursive: true, force: true });
   process.exit(code ?? (signal ? 1 : 0));
 });
