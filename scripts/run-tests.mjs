@@ -65,8 +65,13 @@ const exited = (child) => new Promise((done) => child.on('exit', (code, signal) 
 const long = files.filter((f) => LONG.test(f));
 const rest = files.filter((f) => !LONG.test(f));
 const runs = [];
+const children = [];
+// Interrupted (Ctrl-C, a CI time limit): the tests stop, and the summary of what ran is still printed.
+let interrupted = null;
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => { interrupted = signal; for (const c of children) c.kill(signal); });
 if (long.length) {
   const child = runner(long, { concurrency: 1, timeoutMs: LONG_TIMEOUT_MS, capture: rest.length > 0 });
+  children.push(child);
   let out = '';
   child.stdout?.on('data', (d) => { out += d; });
   child.stderr?.on('data', (d) => { out += d; });
@@ -75,8 +80,12 @@ if (long.length) {
     return code;
   }));
 }
-if (rest.length) runs.push(exited(runner(rest, { concurrency, timeoutMs: 600_000, capture: false })));
+if (rest.length) {
+  const child = runner(rest, { concurrency, timeoutMs: 600_000, capture: false });
+  children.push(child);
+  runs.push(exited(child));
+}
 const codes = await Promise.all(runs);
-if (existsSync(summaryFile)) process.stdout.write(summarize(tally(readRecords(summaryFile)), root));
+if (existsSync(summaryFile)) process.stdout.write(summarize(tally(readRecords(summaryFile)), root, interrupted));
 rmSync(summaryDir, { recursive: true, force: true });
 process.exit(codes.find((c) => c !== 0) ?? 0);

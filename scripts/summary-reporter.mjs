@@ -26,12 +26,15 @@ function reasonText(skip) {
 }
 
 /** The summary text for the collected results (exported for its test). */
-export function summarize({ passed, failed, todo, skips }, cwd = process.cwd()) {
+/** `interrupted`: the signal that stopped the run early, if any (the counts are then partial). */
+export function summarize({ passed, failed, todo, skips }, cwd = process.cwd(), interrupted = null) {
   const skippedTests = skips.filter((s) => s.kind === 'test').length;
   const skippedSuites = skips.filter((s) => s.kind === 'suite').length;
   const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
   const lines = ['', '── summary ' + '─'.repeat(60)];
+  if (interrupted) lines.push(`the run was interrupted (${interrupted}): only the tests that finished are counted`);
   lines.push(`tests: ${passed} passed, ${failed} failed, ${skippedTests} skipped, ${todo} todo; suites: ${skippedSuites} skipped`);
+  if (!skips.length && interrupted) return `${lines.join('\n')}\n`;
   if (!skips.length) {
     lines.push('nothing was skipped: every engine and peer was tested');
     return `${lines.join('\n')}\n`;

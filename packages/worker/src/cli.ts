@@ -24,7 +24,8 @@ const USAGE = `usage:
   mastro-worker start DIR [--foreground] [--wait S]
   mastro-worker stop DIR [--wait S]
   mastro-worker --version
-MASTER is host:port (as buildbot-worker takes it) or a ws:// / wss:// URL.`;
+MASTER is host:port (as buildbot-worker takes it) or a ws:// / wss:// URL.
+exit status: 0 done; 1 failed, or the directory or worker named does not exist; 2 wrong usage (as mastro's).`;
 
 class UsageError extends Error {}
 
