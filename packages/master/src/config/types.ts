@@ -124,7 +124,7 @@ export interface WwwOptions {
   host?: string;
   /** Largest accepted request body in bytes. Default 1 MiB. */
   bodyLimit?: number;
-  /** Time a connection has to send its request headers (from connecting, or from its previous request); Node answers 408. Default 30 s; 0 = none. */
+  /** Time a new connection has to send its request headers (a kept-alive one: from the first byte of its next request); Node answers 408. Default 30 s; 0 = none. */
   headersTimeoutMs?: number;
   /** Time a connection has to send a whole request, body included; Node answers 408. Default 120 s; 0 = none. */
   requestTimeoutMs?: number;

@@ -15,7 +15,7 @@ import { RateBudget } from 'mastro-protocol';
 import { rawHttpReply } from './raw-http-reply.js';
 
 export interface ConnectionLimits {
-  /** Time from connecting (or from the end of the previous request) to the end of the request headers; 0 = none. */
+  /** Time from connecting (on a kept-alive connection: from the first byte of the next request) to the end of the request headers; 0 = none. */
   headersTimeoutMs: number;
   /** Time to receive a whole request, body included; 0 = none. */
   requestTimeoutMs: number;
