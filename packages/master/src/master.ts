@@ -370,6 +370,8 @@ export class Master implements EngineControl {
     this.missing?.close();
     await step('closing worker connections', () => this.workers?.close());
     await step('marking the master stopped', () => (this.masterid !== undefined ? this.data?.updates.masterStopped(this.masterid) : undefined));
+    const unstored = this.data?.unstoredLogBytes ?? 0;
+    if (unstored > 0) this.log.error({ bytes: unstored }, `${unstored} bytes of log output could not be stored before the master stopped: the database was unavailable`);
     await step('closing the database', () => this.db?.close());
     await step('removing the ready file', () => rm(join(this.dir, READY_FILE), { force: true }));
   }

@@ -62,6 +62,9 @@ export class DataConnector implements EngineReads {
     this.updates = new DataUpdates(this.ctx, this.events);
   }
 
+  /** Bytes of log output accepted and not stored yet (held through a database outage). */
+  get unstoredLogBytes(): number { return this.ctx.logs.unstoredBytes; }
+
   /** The id given by `updates.masterActive`, or null before it. */
   get masterid(): number | null { return this.updates.masterid; }
 

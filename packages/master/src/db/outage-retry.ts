@@ -39,7 +39,10 @@ export async function retryThroughOutage<T>(fn: () => Promise<T>, o: OutageRetry
   let delay = 0;
   for (let attempt = 1; ; attempt++) {
     try {
-      return await fn();
+      const r = await fn();
+      // A write that failed for the outage has now worked: the database is back.
+      if (attempt > 1) o.health.worked();
+      return r;
     } catch (err) {
       const outage = o.health.failed(err);
       if (!outage) throw err;

@@ -24,6 +24,7 @@ import type { EngineData, EngineLogger } from './engine-data.js';
 import type { LockHandle, LockRegistry, LockState } from './locks.js';
 import type { QueuedRequest } from './request-queue.js';
 import { Results } from './results.js';
+import { describeOutage, outageOf } from '../db/outage.js';
 
 /** A connected worker as the distributor sees it. */
 export interface WorkerSlot {
@@ -67,6 +68,8 @@ export class RequestDistributor {
   /** Requests whose builder is not configured here (kept for a reconfig that adds it). */
   private readonly orphans = new Map<number, Map<number, BuildRequestRow>>();
   private pass = 0;
+  /** Claims failed for a database outage since the last claim that worked (logged once, retried slower). */
+  private claimOutage = false;
   private readonly builderPass = new WeakMap<Builder, number>();
   private dirty = false;
   private looping = false;
@@ -368,6 +371,7 @@ export class RequestDistributor {
     const release = () => { releaseSlots(); locks?.release(); };
     const claim = this.deps.data.updates.claimBuildRequests([q.row.id]).then(
       async (ok) => {
+        this.claimOutage = false;
         this.entries.delete(q.row.id);
         b.unindex(q);
         b.queue.remove(q);
@@ -402,10 +406,14 @@ export class RequestDistributor {
         this.wake();
       },
       (err) => {
-        this.deps.log.error({ err, brid: q.row.id }, 'claiming a build request failed; it stays pending');
+        const outage = outageOf(err);
+        // Through a database outage one warning, not one error a second per pending request.
+        if (!outage) this.deps.log.error({ err, brid: q.row.id }, 'claiming a build request failed; it stays pending');
+        else if (!this.claimOutage) this.deps.log.warn({ reason: outage.reason }, `claiming build requests waits: ${describeOutage(outage)}`);
+        if (outage) this.claimOutage = true;
         release();
         q.state = 'pending';
-        setTimeout(() => this.wake(), 1000).unref();
+        setTimeout(() => this.wake(), outage ? CLAIM_RETRY_OUTAGE_MS : 1000).unref();
       },
     );
     this.claims.add(claim);
@@ -521,3 +529,6 @@ function toRow(data: unknown): BuildRequestRow | null {
 function byLoad(x: WorkerSlot, y: WorkerSlot): number {
   return (x.running - y.running) || (x.name < y.name ? -1 : x.name > y.name ? 1 : 0);
 }
+
+/** How often claims are tried again while the database is unavailable. */
+const CLAIM_RETRY_OUTAGE_MS = 5000;
