@@ -130,6 +130,8 @@ test('a worker lost mid-build ends the build RETRY and its request runs again on
     w0.disconnect();
     await e.botmaster.workerDetached(w0);
     await waitFor(async () => (await buildsOf(e, 'b')).filter((b) => b.complete).length === 2, 'the retried build to finish');
+    // The request is completed just after its build is written complete.
+    await waitFor(async () => ((await e.data.get(['buildrequests', brid])) as any).item.complete, 'the request to complete');
     const builds = (await buildsOf(e, 'b')).sort((a, b) => a.number - b.number);
     assert.deepEqual(builds.map((b) => [b.results, b.buildrequestid]), [[Results.RETRY, brid], [Results.SUCCESS, brid]]);
     const req = (await e.data.get(['buildrequests', brid])) as any;
