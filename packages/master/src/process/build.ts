@@ -14,12 +14,11 @@ import type { BuildRequestRow, SourceStampRow } from '../data/updates-api.js';
 import type { SourcedProperties } from '../data/types.js';
 import type { BuilderConfig } from '../config/types.js';
 import type { RemoteWorker } from '../workers/types.js';
-import { foldStepResult } from './build-results.js';
 import { finalBuildText, stepBuildSummary } from './build-summary.js';
 import { lazyChildLogger, type EngineData, type EngineLogger } from './engine-data.js';
 import { LockCancelledError, type LockHandle, type LockRegistry } from './locks.js';
 import { Properties } from './properties.js';
-import { Results, resultName, type Result } from './results.js';
+import { foldResult, Results, resultName, type Result } from './results.js';
 import type { SecretManager } from './secrets.js';
 import type { BuildInfo, BuildStep, SourceStampInfo, Triggerable } from './step-types.js';
 import { StepRuntimeImpl, type RuntimeHost } from './step-runtime.js';
@@ -265,7 +264,7 @@ export class Build {
         continue;
       }
       const result = await this.runStep(step);
-      const folded = foldStepResult(step.options, result, this.results);
+      const folded = foldResult(step.options, result, this.results);
       this.results = folded.result;
       if (folded.terminate) this.terminate = true;
     }

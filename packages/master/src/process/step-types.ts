@@ -4,7 +4,7 @@
  * (`process/build.ts`) drives them. Steps never see protocol messages or the database directly.
  */
 import type { CommandResult, RemoteWorker, RunningCommand, CommandCallbacks } from '../workers/types.js';
-import type { Result } from './results.js';
+import type { Result, ResultRules } from './results.js';
 import type { LockAccess } from './lock-types.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -58,16 +58,9 @@ export interface RenderContext {
 // ---------------------------------------------------------------------------------------------
 // Step options and factories.
 
-export interface StepOptions {
+/** The result flags (haltOnFailure, flunkOnFailure...) are ResultRules: the build folds each step's result with them. */
+export interface StepOptions extends ResultRules {
   name?: string;
-  /** Stop the build when this step fails (later steps run only if alwaysRun). */
-  haltOnFailure?: boolean;
-  /** A failure of this step makes the build FAILURE (default true). */
-  flunkOnFailure?: boolean;
-  /** A failure of this step makes the build WARNINGS instead. */
-  warnOnFailure?: boolean;
-  flunkOnWarnings?: boolean;
-  warnOnWarnings?: boolean;
   /**
    * Results for which this step's summary is added to the build's summary (its state_string), as
    * Buildbot's updateBuildSummaryPolicy: a list of result codes, true (all) or false (none). Default:
