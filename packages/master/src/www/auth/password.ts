@@ -40,10 +40,3 @@ export function newToken(): string {
 export function tokenDigest(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
-
-/** Constant-time equality of two strings of any length (digests make the lengths equal). */
-export function safeEqual(a: string, b: string): boolean {
-  const da = createHash('sha256').update(a).digest();
-  const db = createHash('sha256').update(b).digest();
-  return timingSafeEqual(da, db);
-}
