@@ -17,7 +17,7 @@ import { simpleGit, type SimpleGit } from 'simple-git';
 import { silentLogger, type ChangeSourceLogger, type ChangeSourceServices } from './services.js';
 import type { GitPollerSpec } from './specs.js';
 import { GIT_POLLER_DEFAULTS } from './specs.js';
-import { redactText, redactUrl, urlSecrets } from './redact.js';
+import { redactText, redactUrl, urlSecrets } from '../util/url-credentials.js';
 import { parseCommitLog, COMMIT_LOG_FORMAT, type CommitInfo } from './git-log.js';
 import {
   authorizationHeader, checkPrivateFile, extraHeaderConfig, gitConfigEnv, GitCredentialError, headerSecrets, resolveToken, sshCommand,

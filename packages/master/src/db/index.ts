@@ -17,7 +17,7 @@ import { SchedulersTable } from './tables/schedulers.js';
 import { StateTable } from './tables/state.js';
 import { WebSessionsTable } from './tables/web-sessions.js';
 
-export { redactUrl, DatabaseUrlError, type OpenDatabaseOptions } from './connection.js';
+export { DatabaseUrlError, type OpenDatabaseOptions } from './connection.js';
 export type { Engine } from './migrations.js';
 
 export class Db {

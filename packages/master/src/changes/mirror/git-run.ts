@@ -3,7 +3,7 @@
  * capped so a runaway command cannot exhaust memory, and credentials scrubbed from error messages.
  */
 import { spawn } from 'node:child_process';
-import { redactText } from '../redact.js';
+import { redactText } from '../../util/url-credentials.js';
 
 export interface GitRunOptions {
   gitBin: string;

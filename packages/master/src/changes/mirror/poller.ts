@@ -7,7 +7,7 @@
 import { resolve } from 'node:path';
 import type { AddChangeInput } from '../../data/updates-api.js';
 import { silentLogger, type ChangeSourceLogger, type ChangeSourceServices } from '../services.js';
-import { redactText, redactUrl } from '../redact.js';
+import { redactText, redactUrl } from '../../util/url-credentials.js';
 import { newCommits } from './commits.js';
 import { explicitRepositories, forgeRepositories, globRepositories, type MirrorRepository } from './discovery.js';
 import { runHook } from './hook-runner.js';
