@@ -15,6 +15,9 @@ export type { ValidationResult, KnownOp } from './validation.js';
 export { basicAuthHeader, parseBasicAuthHeader, workerUrl } from './auth.js';
 export { lineChunk, updatePairsToRecord } from './updates.js';
 
+// Helpers the master and the worker share.
+export { isInside } from './paths.js';
+
 // Schemas and the TypeScript types written beside them.
 export type { CommandId, Envelope, Schema } from './schemas/common.js';
 export * from './schemas/master-to-worker.js';
