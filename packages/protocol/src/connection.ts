@@ -16,14 +16,9 @@ import { Keepalive } from './keepalive.js';
 import { PendingRequests } from './pending-requests.js';
 import { SendQueue } from './send-queue.js';
 import { validateMessage } from './validation.js';
+import { silentLogger, type Logger } from './logger.js';
 
 export type { Encoding } from './codec.js';
-
-export interface ProtocolLogger {
-  debug(...args: unknown[]): void;
-  warn(...args: unknown[]): void;
-  error(...args: unknown[]): void;
-}
 
 export interface ConnectionOptions {
   /**
@@ -55,14 +50,13 @@ export interface ConnectionOptions {
   /** After a local close, how long to wait for the peer's close frame before destroying the socket (default 1 s). */
   closeGraceMs?: number;
   /** Receives one line per notable event; payloads are never logged (they may carry secrets). */
-  logger?: ProtocolLogger;
+  logger?: Logger;
 }
 
 export type RequestHandler = (msg: Record<string, unknown>) => unknown | Promise<unknown>;
 
 export interface CloseInfo { code: number; reason: string }
 
-const silentLogger: ProtocolLogger = { debug() {}, warn() {}, error() {} };
 
 /** Close codes `ws` refuses to send (reserved or out of range) are replaced by 1000/1011. */
 function sendableCloseCode(code: number): number {
@@ -94,7 +88,7 @@ export class ProtocolConnection {
   private readonly validate: boolean;
   private readonly closeGraceMs: number;
   private readonly followPeerEncoding: boolean;
-  private readonly log: ProtocolLogger;
+  private readonly log: Logger;
   private readonly handlers = new Map<string, RequestHandler>();
   private readonly pending: PendingRequests;
   private readonly sender: SendQueue;

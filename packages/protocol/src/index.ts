@@ -9,7 +9,7 @@ export type { ErrorCode, CloseCode } from './errors.js';
 export { encodeMessage, decodeMessage, BINARY_KEY } from './codec.js';
 export type { Encoding } from './codec.js';
 export { ProtocolConnection } from './connection.js';
-export type { ConnectionOptions, RequestHandler, ProtocolLogger, CloseInfo } from './connection.js';
+export type { ConnectionOptions, RequestHandler, CloseInfo } from './connection.js';
 export { validateMessage, validateCommandArgs, validateWorkerInfo, messageSchemas, KNOWN_OPS, isKnownOp } from './validation.js';
 export type { ValidationResult, KnownOp } from './validation.js';
 export { basicAuthHeader, parseBasicAuthHeader, workerUrl } from './auth.js';
@@ -17,6 +17,8 @@ export { lineChunk, updatePairsToRecord } from './updates.js';
 
 // Helpers the master and the worker share.
 export { isInside } from './paths.js';
+export { silentLogger, childLogger } from './logger.js';
+export type { Logger, LogFn } from './logger.js';
 
 // Schemas and the TypeScript types written beside them.
 export type { CommandId, Envelope, Schema } from './schemas/common.js';

@@ -15,7 +15,8 @@ import type { SourcedProperties } from '../data/types.js';
 import type { BuilderConfig } from '../config/types.js';
 import type { RemoteWorker } from '../workers/types.js';
 import { finalBuildText, stepBuildSummary } from './build-summary.js';
-import { lazyChildLogger, type EngineData, type EngineLogger } from './engine-data.js';
+import type { Logger } from 'mastro-protocol';
+import { lazyChildLogger, type EngineData } from './engine-data.js';
 import { LockCancelledError, type LockHandle, type LockRegistry } from './locks.js';
 import { Properties } from './properties.js';
 import { foldResult, Results, resultName, type Result } from './results.js';
@@ -29,7 +30,7 @@ export interface BuildServices {
   masterDir: string;
   secrets: SecretManager;
   locks: LockRegistry;
-  log: EngineLogger;
+  log: Logger;
   /** Global properties from the config (source 'Global'). */
   globalProperties: Readonly<Record<string, unknown>>;
   findTriggerable(name: string): Triggerable | undefined;
@@ -84,7 +85,7 @@ export class Build {
   /** What the preparation is doing, for "error while <what>". */
   private prepWhat = 'setting up the build';
   private info!: BuildInfo;
-  private log: EngineLogger;
+  private log: Logger;
   /** Resolves with the final result once the build is fully reported. */
   readonly finished: Promise<Result>;
   private resolveFinished!: (r: Result) => void;

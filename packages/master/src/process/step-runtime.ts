@@ -5,7 +5,8 @@
  * step writes for people to read goes through the secret redactor.
  */
 import type { CommandCallbacks, CommandResult, RemoteWorker, RunningCommand, UpdatePair } from '../workers/types.js';
-import type { EngineData, EngineLogger } from './engine-data.js';
+import type { Logger } from 'mastro-protocol';
+import type { EngineData } from './engine-data.js';
 import { BufferedLogWriter } from './log-writer.js';
 import type { Properties } from './properties.js';
 import type { Redactor } from './redactor.js';
@@ -22,7 +23,7 @@ export interface RuntimeHost {
   readonly worker: RemoteWorker;
   readonly properties: Properties;
   readonly redactor: Redactor;
-  readonly log: EngineLogger;
+  readonly log: Logger;
   getSecret(name: string): Promise<string | undefined>;
   findTriggerable(name: string): Triggerable | undefined;
   triggerableNames(): string[];
@@ -57,7 +58,7 @@ export class StepRuntimeImpl implements StepRuntime {
   readonly build: BuildInfo;
   readonly worker: RemoteWorker;
   readonly properties: Properties;
-  readonly log: EngineLogger;
+  readonly log: Logger;
   workdir = 'build';
   /** Set by updateSummary. */
   stepSummary: string | null = null;

@@ -4,6 +4,7 @@
  * (`process/build.ts`) drives them. Steps never see protocol messages or the database directly.
  */
 import type { CommandResult, RemoteWorker, RunningCommand, CommandCallbacks } from '../workers/types.js';
+import type { Logger } from 'mastro-protocol';
 import type { Result, ResultRules } from './results.js';
 import type { LockAccess } from './lock-types.js';
 
@@ -205,7 +206,7 @@ export interface StepRuntime {
   readonly workdir: string;
   readonly properties: PropertiesView;
   /** pino-compatible logger bound to the build and step. */
-  readonly log: { info(o: unknown, msg?: string): void; warn(o: unknown, msg?: string): void; error(o: unknown, msg?: string): void; debug(o: unknown, msg?: string): void };
+  readonly log: Logger;
 
   /** Deep interpolation: renderables (also nested in arrays and plain objects) are replaced by their values. */
   render<T>(value: T): Promise<any>;

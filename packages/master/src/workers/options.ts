@@ -3,14 +3,8 @@
  * turns the user's partial options into the fully-populated form the rest of this folder reads, so
  * no other module repeats a default.
  */
+import { silentLogger, type Logger } from 'mastro-protocol';
 import type { LoginRateLimitOptions } from './login-rate-limiter.js';
-
-export interface WorkerServerLogger {
-  debug(obj: unknown, msg?: string): void;
-  info(obj: unknown, msg?: string): void;
-  warn(obj: unknown, msg?: string): void;
-  error(obj: unknown, msg?: string): void;
-}
 
 export interface WorkerServerOptions {
   /** TCP port for worker WebSockets. Default 9989 (Buildbot's); 0 picks a free port (tests). */
@@ -62,7 +56,7 @@ export interface WorkerServerOptions {
   /** Worker output settings sent with `set_worker_settings` (Buildbot's values by default). */
   workerSettings?: Partial<WorkerSettings>;
   /** A pino-compatible logger. Default: silent. */
-  logger?: WorkerServerLogger;
+  logger?: Logger;
 }
 
 /** What `set_worker_settings` carries: how the worker buffers and splits command output. */
@@ -101,7 +95,6 @@ export const DEFAULT_WORKER_SETTINGS: WorkerSettings = {
   mastro_output_bytes: true,
 };
 
-const silentLogger: WorkerServerLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
 export function resolveOptions(options: WorkerServerOptions = {}): ResolvedOptions {
   return {
