@@ -110,7 +110,8 @@ export interface BuildStep {
 // ---------------------------------------------------------------------------------------------
 // What a running step may use.
 
-export interface LogWriter {
+/** A step's log, as `addLog` returns it (Buildbot's Log; BufferedStepLog in step-log.ts is the master's). */
+export interface StepLog {
   readonly name: string;
   readonly logid: number;
   /**
@@ -135,9 +136,9 @@ export type LogType = 's' | 't' | 'h';
 
 export interface RunCommandOptions {
   /** Where stdout/stderr/header updates go: a log (or its name, created on demand). Default 'stdio'; null drops them. */
-  stdioLog?: LogWriter | string | null;
+  stdioLog?: StepLog | string | null;
   /** Worker-side logfiles: `log` updates `[name, text]` are appended to these logs (created on demand when given as names). */
-  logfiles?: Record<string, LogWriter | string>;
+  logfiles?: Record<string, StepLog | string>;
   /** Keep stdout/stderr in memory and return them (setPropertyFromCommand). Bounded by maxCollectBytes. */
   collectStdout?: boolean;
   collectStderr?: boolean;
@@ -216,7 +217,7 @@ export interface StepRuntime {
   getSourceStamp(codebase?: string): SourceStampInfo | undefined;
   getSecret(name: string): Promise<string | undefined>;
 
-  addLog(name: string, type?: LogType): Promise<LogWriter>;
+  addLog(name: string, type?: LogType): Promise<StepLog>;
   /** Runs a worker command (`shell`, `stat`, `mkdir`...). Interrupted when the build is stopped. */
   runCommand(command: string, args: Record<string, unknown>, opts?: RunCommandOptions): Promise<StepCommandResult>;
   /** Same routing and interruption for the file-transfer calls: `rt.runRemote((w, b, cb) => w.uploadFile(b, {...}, cb))`. */
