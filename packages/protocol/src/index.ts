@@ -1,7 +1,8 @@
 /**
  * mastro-protocol: Buildbot's `msgpack_experimental_v7` worker protocol (msgpack or JSON over
- * WebSocket). The surface below is deliberate; the tar helpers live at the `mastro-protocol/tar` subpath, the linear-time glob
- * matcher the master and the worker share at `mastro-protocol/glob-match`.
+ * WebSocket), and the floor both other packages stand on. The surface below is deliberate; the tar
+ * helpers live at the `mastro-protocol/tar` subpath, the linear-time glob engine the master and the
+ * worker share at `mastro-protocol/glob-match`.
  */
 export { PROTOCOL_NAME, DEFAULT_PORT, ENCODING_HEADER, DEFAULT_MAX_FRAME_SIZE, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_KEEPALIVE_TIMEOUT_MS,
   DEFAULT_HIGH_WATER_MARK, DEFAULT_MAX_PENDING_REQUESTS, DEFAULT_CLOSE_GRACE_MS, DEFAULT_WORKER_SETTINGS } from './constants.js';
