@@ -13,3 +13,11 @@ export function seededRandom(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/** Up to `maxParts` pieces drawn from `parts`, joined: random patterns and names built from chosen pieces. */
+export function randomString(rnd: () => number, parts: readonly string[], maxParts: number): string {
+  let s = '';
+  const n = Math.floor(rnd() * (maxParts + 1));
+  for (let i = 0; i < n; i++) s += parts[Math.floor(rnd() * parts.length)]!;
+  return s;
+}

@@ -67,7 +67,7 @@ test('a configured worker that stays disconnected past its missingTimeout is log
 
 test('the missing timer restarts on each disconnection, stops on attach, and 0 disables it', () => {
   const fired: string[] = [];
-  const watch = new MissingWorkerWatch({ info() {}, warn() {}, error() {}, debug() {} }, (name) => fired.push(name));
+  const watch = new MissingWorkerWatch({ trace() {}, info() {}, warn() {}, error() {}, debug() {} }, (name) => fired.push(name));
   try {
     watch.configure([{ name: 'a', missingTimeout: 60 }, { name: 'off', missingTimeout: 0 }]);
     assert.deepEqual(watch.watching(), ['a']);

@@ -118,7 +118,7 @@ function recordingLogger() {
   };
   return {
     lines,
-    logger: { info: at('info'), warn: at('warn'), error: at('error') },
+    logger: { trace: at('trace'), debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') },
     next: (level: string) => new Promise<string>((resolve) => waiters.push({ level, resolve })),
   };
 }

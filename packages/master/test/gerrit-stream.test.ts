@@ -77,7 +77,7 @@ test('events of unexpected shapes (a null project, objects nested deeper than th
   const deep = `{"type":"patchset-created","change":{"project":"p","branch":"main","x":${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}},"patchSet":{"ref":"refs/changes/2/2/1","revision":"${'b'.repeat(40)}"}}`;
   writeFileSync(stream, [nullProject, deep, compact('gerrit-ref-updated.json')].join('\n') + '\n');
   const warnings: string[] = [];
-  const logger = { info() {}, debug() {}, error(_o: unknown, m?: string) { warnings.push(String(m)); }, warn(_o: unknown, m?: string) { warnings.push(String(m)); } };
+  const logger = { trace() {}, info() {}, debug() {}, error(_o: unknown, m?: string) { warnings.push(String(m)); }, warn(_o: unknown, m?: string) { warnings.push(String(m)); } };
   const rec = recorder();
   const source = new GerritStreamSource({ command: ['sh', '-c', `cat '${stream}'; sleep 30`], backoffMin: 0.05 }, { updates: rec.updates, logger });
   await source.start();

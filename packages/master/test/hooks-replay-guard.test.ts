@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ReplayGuard } from '../src/www/hooks/replay-guard.js';
-import { safeEqual, verifyHubSignature256, hubSignature256 } from '../src/www/hooks/signature.js';
+import { verifyHubSignature256, hubSignature256 } from '../src/www/hooks/signature.js';
+import { safeEqual } from '../src/util/safe-equal.js';
 
 test('the replay guard forgets the oldest ids beyond maxEntries', () => {
   const g = new ReplayGuard({ maxEntries: 3 });

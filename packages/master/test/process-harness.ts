@@ -109,7 +109,7 @@ export async function makeEngine(opts: { secrets?: Record<string, string>; dbUrl
   const locks = new LockRegistry();
   const services: BuildServices = {
     data: { updates: data.updates, reads: data, mq }, masterid, masterDir: '/tmp', secrets, locks,
-    log: { info() {}, warn() {}, error() {}, debug() {} }, globalProperties: {},
+    log: { trace() {}, info() {}, warn() {}, error() {}, debug() {} }, globalProperties: {},
     findTriggerable: () => undefined, triggerableNames: () => [],
   };
   const botmaster = new Botmaster({ services });

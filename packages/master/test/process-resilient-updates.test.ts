@@ -32,7 +32,7 @@ async function setup() {
   const { buildid } = await data.updates.addBuild({ builderid, buildrequestid: brids[builderid]!, workerid, masterid, state_string: '' });
   await db.durable();
   const logged: Logged[] = [];
-  const log = { info: (_o: unknown, msg?: string) => logged.push({ level: 'info', msg }), warn: (_o: unknown, msg?: string) => logged.push({ level: 'warn', msg }), error: () => {}, debug: () => {} };
+  const log = { info: (_o: unknown, msg?: string) => logged.push({ level: 'info', msg }), warn: (_o: unknown, msg?: string) => logged.push({ level: 'warn', msg }), error: () => {}, debug: () => {}, trace: () => {} };
   return { db, data, buildid, logged, log, file, close: async () => { await db.close(); rmSync(dir, { recursive: true, force: true }); } };
 }
 

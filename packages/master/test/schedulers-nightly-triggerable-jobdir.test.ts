@@ -19,7 +19,7 @@ const ss = (revision: string) => ({ codebase: '', repository: 'file:///r.git', b
 function recordingLogger() {
   const lines: string[] = [];
   const rec = (_o: unknown, msg?: string) => { lines.push(msg ?? ''); };
-  return { lines, logger: { info: rec, warn: rec, error: rec } };
+  return { lines, logger: { trace: rec, debug: rec, info: rec, warn: rec, error: rec } };
 }
 
 test('nightlyTriggerable: triggers only record; the scheduled run builds once with the last trigger, then nothing', async () => {

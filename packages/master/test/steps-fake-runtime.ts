@@ -5,7 +5,7 @@
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type {
-  LogWriter, LogType, PropertiesView, RunCommandOptions, SourceStampInfo, StepCommandResult, StepRuntime,
+  StepLog, LogType, PropertiesView, RunCommandOptions, SourceStampInfo, StepCommandResult, StepRuntime,
   TriggerHandle, TriggerRequest, BuildInfo,
 } from '../src/process/step-types.js';
 import { isRenderable } from '../src/process/step-types.js';
@@ -31,7 +31,7 @@ export interface Scripted {
 
 export type Responder = (cmd: Recorded) => Scripted | undefined;
 
-export class FakeLog implements LogWriter {
+export class FakeLog implements StepLog {
   stdout = '';
   stderr = '';
   header = '';
@@ -82,7 +82,7 @@ export class FakeRuntime implements StepRuntime {
   readonly worker: RemoteWorker;
   readonly workdir: string;
   readonly stepid = 1;
-  readonly log = { info() {}, warn() {}, error() {}, debug() {} };
+  readonly log = { trace() {}, info() {}, warn() {}, error() {}, debug() {} };
   stopped = false;
   private stopListeners = new Set<(r: string) => void>();
   private nextLogId = 1;
@@ -177,7 +177,7 @@ export class FakeRuntime implements StepRuntime {
     return log;
   }
 
-  private async logFor(ref: LogWriter | string | null | undefined): Promise<LogWriter | null> {
+  private async logFor(ref: StepLog | string | null | undefined): Promise<StepLog | null> {
     if (ref === null) return null;
     if (ref === undefined) ref = 'stdio';
     if (typeof ref !== 'string') return ref;

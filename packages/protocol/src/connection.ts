@@ -17,14 +17,9 @@ import { PendingRequests } from './pending-requests.js';
 import { RateBudget } from './rate-budget.js';
 import { SendQueue } from './send-queue.js';
 import { validateMessage } from './validation.js';
+import { silentLogger, type Logger } from './logger.js';
 
 export type { Encoding } from './codec.js';
-
-export interface ProtocolLogger {
-  debug(...args: unknown[]): void;
-  warn(...args: unknown[]): void;
-  error(...args: unknown[]): void;
-}
 
 export interface ConnectionOptions {
   /**
@@ -75,14 +70,13 @@ export interface ConnectionOptions {
    */
   maxBufferedBytes?: number;
   /** Receives one line per notable event; payloads are never logged (they may carry secrets). */
-  logger?: ProtocolLogger;
+  logger?: Logger;
 }
 
 export type RequestHandler = (msg: Record<string, unknown>) => unknown | Promise<unknown>;
 
 export interface CloseInfo { code: number; reason: string }
 
-const silentLogger: ProtocolLogger = { debug() {}, warn() {}, error() {} };
 
 /** Close codes `ws` refuses to send (reserved or out of range) are replaced by 1000/1011. */
 function sendableCloseCode(code: number): number {
@@ -114,7 +108,7 @@ export class ProtocolConnection {
   private readonly validate: boolean;
   private readonly closeGraceMs: number;
   private readonly followPeerEncoding: boolean;
-  private readonly log: ProtocolLogger;
+  private readonly log: Logger;
   private readonly maxBufferedBytes: number;
   /** Protocol errors the peer may still cause (see maxPeerErrorsPerMinute). */
   private readonly peerErrors: RateBudget;

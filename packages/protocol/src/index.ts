@@ -1,6 +1,8 @@
 /**
  * mastro-protocol: Buildbot's `msgpack_experimental_v7` worker protocol (msgpack or JSON over
- * WebSocket). The surface below is deliberate; the tar helpers live at the `mastro-protocol/tar` subpath.
+ * WebSocket), and the floor both other packages stand on. The surface below is deliberate; the tar
+ * helpers live at the `mastro-protocol/tar` subpath, the linear-time glob engine the master and the
+ * worker share at `mastro-protocol/glob-match`.
  */
 export { PROTOCOL_NAME, DEFAULT_PORT, ENCODING_HEADER, DEFAULT_MAX_FRAME_SIZE, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_KEEPALIVE_TIMEOUT_MS,
   DEFAULT_HIGH_WATER_MARK, DEFAULT_MAX_PENDING_REQUESTS, DEFAULT_CLOSE_GRACE_MS, DEFAULT_WORKER_SETTINGS,
@@ -11,11 +13,16 @@ export type { ErrorCode, CloseCode } from './errors.js';
 export { encodeMessage, decodeMessage, BINARY_KEY } from './codec.js';
 export type { Encoding } from './codec.js';
 export { ProtocolConnection } from './connection.js';
-export type { ConnectionOptions, RequestHandler, ProtocolLogger, CloseInfo } from './connection.js';
+export type { ConnectionOptions, RequestHandler, CloseInfo } from './connection.js';
 export { validateMessage, validateCommandArgs, validateWorkerInfo, messageSchemas, KNOWN_OPS, isKnownOp } from './validation.js';
 export type { ValidationResult, KnownOp } from './validation.js';
 export { basicAuthHeader, parseBasicAuthHeader, workerUrl } from './auth.js';
 export { lineChunk, updatePairsToRecord } from './updates.js';
+
+// Helpers the master and the worker share.
+export { isInside } from './paths.js';
+export { silentLogger, childLogger } from './logger.js';
+export type { Logger, LogFn } from './logger.js';
 
 // Schemas and the TypeScript types written beside them.
 export type { CommandId, Envelope, Schema } from './schemas/common.js';

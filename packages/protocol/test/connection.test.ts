@@ -78,7 +78,7 @@ test('keepalive is answered with null when no handler is set, and by the handler
 
 test('a request with no answer rejects REQUEST_TIMEOUT and a late answer is ignored', async (t) => {
   const warnings: string[] = [];
-  const pair = await connectionPair({ logger: { debug() {}, warn: (m: unknown) => warnings.push(String(m)), error() {} } });
+  const pair = await connectionPair({ logger: { trace() {}, debug() {}, info() {}, warn: (m: unknown) => warnings.push(String(m)), error() {} } });
   t.after(() => pair.shutdown());
   let release!: () => void;
   const released = new Promise<void>((r) => { release = r; });
@@ -278,7 +278,7 @@ test('a connection made on a still-connecting socket sends once it opens', async
 
 function recordingLogger() {
   const warnings: string[] = [];
-  return { warnings, logger: { debug() {}, warn: (m: unknown) => warnings.push(String(m)), error() {} } };
+  return { warnings, logger: { trace() {}, debug() {}, info() {}, warn: (m: unknown) => warnings.push(String(m)), error() {} } };
 }
 
 test('an unknown op with a huge name is answered and logged with the name cut short', async (t) => {

@@ -96,11 +96,11 @@ async function runForeground(basedir: string, daemonChild: boolean): Promise<num
   if (config.umask !== null) process.umask(config.umask);
   const log = lineLogger();
   const report = (m: DaemonMessage) => { if (daemonChild && process.connected) process.send?.(m); };
-  log(`mastro-worker ${WORKER_VERSION} starting in ${basedir} (pid ${process.pid})`);
+  log.info(`mastro-worker ${WORKER_VERSION} starting in ${basedir} (pid ${process.pid})`);
   // Builds (and the worker info the master shows) get the environment of whoever ran npm, not npm's.
   const npm = removeNpmVariables(process.env);
   if (npm.removed.length || npm.pathEntriesRemoved) {
-    log(`started through npm: builds do not get npm's variables (${npm.removed.join(', ')}) nor the ${npm.pathEntriesRemoved} ` +
+    log.info(`started through npm: builds do not get npm's variables (${npm.removed.join(', ')}) nor the ${npm.pathEntriesRemoved} ` +
       `directories npm put in front of PATH; set a variable a build needs in its step's env`);
   }
   writeFileSync(path.join(basedir, 'twistd.hostname'), `${os.hostname()}\n`);
@@ -119,10 +119,10 @@ async function runForeground(basedir: string, daemonChild: boolean): Promise<num
   const onSignal = (sig: NodeJS.Signals) => {
     signals++;
     if (signals === 1) {
-      log(`${sig} received: finishing running commands, then exiting (send it again to interrupt them)`);
+      log.info(`${sig} received: finishing running commands, then exiting (send it again to interrupt them)`);
       void worker.stop({ graceful: true });
     } else {
-      log(`${sig} received again: interrupting running commands`);
+      log.info(`${sig} received again: interrupting running commands`);
       void worker.stop({ graceful: false });
     }
   };
@@ -130,7 +130,7 @@ async function runForeground(basedir: string, daemonChild: boolean): Promise<num
   process.on('SIGINT', onSignal);
   await worker.stopped;
   removePidFile(basedir);
-  log('worker stopped');
+  log.info('worker stopped');
   return 0;
 }
 

@@ -9,6 +9,8 @@
  * "binary strings" (one latin1 character per byte, which newline handling cannot tell from text
  * since every byte it looks for is ASCII) and each batch goes out as the UTF-8 bytes of its lines.
  */
+import type { Logger } from 'mastro-protocol';
+import { prefixedLogger } from './logger.js';
 import { StringDecoder } from 'node:string_decoder';
 import { LineSplitter } from './output/line-splitter.js';
 import { UpdateBuffer, type UpdatePair } from './output/update-buffer.js';
@@ -25,7 +27,7 @@ export interface RunnerDeps {
   basedir: string;
   builderDir: string;
   resolvePath(baseForRelative: string, p: string): string;
-  log(message: string): void;
+  log: Logger;
   killGraceMs: number;
   /** Update requests awaiting acknowledgement before output is held back and merged. */
   maxUpdatesInFlight: number;
@@ -82,7 +84,7 @@ export class CommandRunner {
       request: (op, fields = {}) => deps.request(op, { ...fields, command_id: commandId }),
       get congested() { return self.window.congested; },
       whenDrained: () => this.window.whenDrained(),
-      log: (m) => deps.log(`[${name} ${commandId}] ${m}`),
+      log: prefixedLogger(deps.log, `[${name} ${commandId}] `),
       killGraceMs: deps.killGraceMs,
       processGroups: deps.processGroups,
     };
@@ -93,14 +95,14 @@ export class CommandRunner {
   /** Starts the command; `done` resolves after `complete` was sent (or the connection was lost). */
   start(): void {
     const started = performance.now();
-    this.deps.log(`startCommand: ${this.name} [id ${this.commandId}]`);
+    this.deps.log.info(`startCommand: ${this.name} [id ${this.commandId}]`);
     this.command.run().then(() => null, (err: unknown) => err instanceof Error ? (err.stack ?? err.message) : String(err))
       .then((failure) => this.finish(failure, (performance.now() - started) / 1000))
       .finally(() => this.startDone());
   }
 
   interrupt(why: string): void {
-    this.deps.log(`asked to interrupt ${this.name} [id ${this.commandId}]: ${why}`);
+    this.deps.log.info(`asked to interrupt ${this.name} [id ${this.commandId}]: ${why}`);
     this.flushOutput();
     this.command.interrupt(why);
   }
@@ -177,12 +179,12 @@ export class CommandRunner {
     if (this.detached) return Promise.resolve();
     const args = this.deps.settings.outputBytes ? pairs.map(asBytesPair) : pairs;
     return this.deps.request('update', { command_id: this.commandId, args })
-      .catch((err: unknown) => this.deps.log(`update for ${this.commandId} not acknowledged: ${(err as Error).message ?? err}`));
+      .catch((err: unknown) => this.deps.log.warn(`update for ${this.commandId} not acknowledged: ${(err as Error).message ?? err}`));
   }
 
   private async finish(failure: string | null, elapsed: number): Promise<void> {
-    if (failure) this.deps.log(`command ${this.name} [id ${this.commandId}] failed: ${failure}`);
-    else this.deps.log(`command ${this.name} [id ${this.commandId}] complete`);
+    if (failure) this.deps.log.info(`command ${this.name} [id ${this.commandId}] failed: ${failure}`);
+    else this.deps.log.info(`command ${this.name} [id ${this.commandId}] complete`);
     if (this.detached) return;
     this.sendStatus([['elapsed', elapsed]]);
     this.flushOutput(true);
@@ -193,7 +195,7 @@ export class CommandRunner {
     try {
       await this.deps.request('complete', { command_id: this.commandId, args: failure });
     } catch (err) {
-      this.deps.log(`complete for ${this.commandId} not acknowledged: ${(err as Error).message ?? err}`);
+      this.deps.log.warn(`complete for ${this.commandId} not acknowledged: ${(err as Error).message ?? err}`);
     }
   }
 }

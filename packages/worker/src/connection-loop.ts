@@ -7,7 +7,7 @@
 import { WebSocket } from 'ws';
 import { ENCODING_HEADER, ProtocolConnection, basicAuthHeader, type Encoding } from 'mastro-protocol';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
-import type { LogLine } from './logger.js';
+import type { Logger } from 'mastro-protocol';
 
 export interface ConnectionLoopOptions {
   url: string;
@@ -30,7 +30,7 @@ export interface ConnectionLoopOptions {
    * skipping it saves a copy and an XOR pass over every byte of log output.
    */
   maskFrames?: boolean;
-  log: LogLine;
+  log: Logger;
   /** Called with each established connection; the loop waits for `conn.closed` before reconnecting. */
   onConnection(conn: ProtocolConnection): void;
   /** Called when an attempt fails before the connection is established (e.g. refused, 401). */
@@ -78,7 +78,7 @@ export class ConnectionLoop {
       if (this.stopped) break;
       if (outcome === 'established') this.attempt = 0;
       const delay = backoffDelay(this.attempt++, this.o.backoff);
-      this.o.log(`reconnecting to ${this.o.url} in ${(delay / 1000).toFixed(1)} s`);
+      this.o.log.info(`reconnecting to ${this.o.url} in ${(delay / 1000).toFixed(1)} s`);
       await new Promise<void>((resolve) => {
         this.wakeRetry = resolve;
         this.retryTimer = setTimeout(resolve, delay);
@@ -106,7 +106,7 @@ export class ConnectionLoop {
         const message = status === 401 || status === 403
           ? `the master at ${this.o.url} refused worker '${this.o.name}' (HTTP ${status}): check the worker name and password in worker.json`
           : `the master at ${this.o.url} answered HTTP ${status} instead of accepting the WebSocket`;
-        this.o.log(message);
+        this.o.log.error(message);
         this.o.onAttemptFailed?.({ message, status });
         res.resume();
         ws.terminate();
@@ -114,25 +114,25 @@ export class ConnectionLoop {
       ws.on('error', (err) => {
         if (established) return;
         const message = `cannot connect to ${this.o.url}: ${err.message}`;
-        this.o.log(message);
+        this.o.log.warn(message);
         this.o.onAttemptFailed?.({ message });
       });
       ws.on('close', () => { if (!established) { this.ws = null; resolve('failed'); } });
       ws.on('open', () => {
         established = true;
-        this.o.log(`connected to ${this.o.url} as '${this.o.name}' (${this.o.encoding})`);
+        this.o.log.info(`connected to ${this.o.url} as '${this.o.name}' (${this.o.encoding})`);
         const conn = new ProtocolConnection(ws, {
           encoding: this.o.encoding, followPeerEncoding: false, maxFrameSize: this.o.maxFrameSize, requestTimeoutMs: this.o.requestTimeoutMs,
-          logger: { debug: () => undefined, warn: (...a) => this.o.log(a.join(' ')), error: (...a) => this.o.log(a.join(' ')) },
+          logger: this.o.log,
         });
         this.conn = conn;
         const stopPing = this.startPing(ws);
-        try { this.o.onConnection(conn); } catch (err) { this.o.log(`connection setup failed: ${(err as Error).message}`); conn.close(1011, 'worker setup failed'); }
+        try { this.o.onConnection(conn); } catch (err) { this.o.log.error(`connection setup failed: ${(err as Error).message}`); conn.close(1011, 'worker setup failed'); }
         conn.closed.then((info) => {
           stopPing();
           this.conn = null;
           this.ws = null;
-          this.o.log(`connection to the master closed (${info.code}${info.reason ? ` ${info.reason}` : ''})`);
+          this.o.log.info(`connection to the master closed (${info.code}${info.reason ? ` ${info.reason}` : ''})`);
           resolve('established');
         });
       });
@@ -148,7 +148,7 @@ export class ConnectionLoop {
       if (waiting || ws.readyState !== WebSocket.OPEN) return;
       ws.ping();
       waiting = setTimeout(() => {
-        this.o.log(`the master did not answer a ping within ${this.o.pingTimeoutMs ?? 30_000} ms; dropping the connection`);
+        this.o.log.warn(`the master did not answer a ping within ${this.o.pingTimeoutMs ?? 30_000} ms; dropping the connection`);
         ws.terminate();
       }, this.o.pingTimeoutMs ?? 30_000);
     }, interval);

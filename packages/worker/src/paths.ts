@@ -7,6 +7,7 @@
  */
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
+import { isInside } from 'mastro-protocol';
 
 export class PathError extends Error {
   readonly code = 'PATH_OUTSIDE_BASEDIR';
@@ -18,17 +19,6 @@ export class PathError extends Error {
 }
 
 export interface PathPolicy { basedir: string; allowOutsideBasedir: boolean }
-
-/**
- * True when `child` is `parent` or below it. Only a first component that is exactly `..` climbs
- * out: `..cache` or `...` are ordinary names inside. On Windows `relative` answers an absolute
- * path when the two are on different drives, which `isAbsolute` catches.
- */
-export function isInside(child: string, parent: string): boolean {
-  const rel = path.relative(parent, child);
-  if (rel === '') return true;
-  return rel !== '..' && !rel.startsWith('..' + path.sep) && !path.isAbsolute(rel);
-}
 
 /** The real path of the deepest existing ancestor, with the rest appended (for symlink checks). */
 function realpathOfExisting(p: string): string {
@@ -48,9 +38,9 @@ export function resolveWorkerPath(policy: PathPolicy, baseForRelative: string, r
   const resolved = path.resolve(baseForRelative, requested);
   if (policy.allowOutsideBasedir) return resolved;
   const base = path.resolve(policy.basedir);
-  if (!isInside(resolved, base)) throw new PathError(requested, base);
+  if (!isInside(base, resolved)) throw new PathError(requested, base);
   let realBase = base;
   try { realBase = realpathSync(base); } catch { /* basedir missing: lexical check only */ }
-  if (!isInside(realpathOfExisting(resolved), realBase)) throw new PathError(requested, base);
+  if (!isInside(realBase, realpathOfExisting(resolved))) throw new PathError(requested, base);
   return resolved;
 }

@@ -15,7 +15,7 @@ import { commandRegistry } from './commands/registry.js';
 import { resolveWorkerPath } from './paths.js';
 import { applyWorkerSettings, defaultOutputSettings, type OutputSettings } from './settings.js';
 import { workerInfo } from './worker-info.js';
-import { silentLog, type LogLine } from './logger.js';
+import { silentLogger, type Logger } from 'mastro-protocol';
 import { DEFAULT_KILL_GRACE_MS } from './process/run-process.js';
 import { startOrphanGuard } from './process/orphan-guard.js';
 import { DEFAULT_MAX_UPDATE_COST, DEFAULT_MAX_UPDATES_IN_FLIGHT } from './output/update-window.js';
@@ -64,7 +64,7 @@ export interface WorkerOptions {
   /** How long a non-graceful stop waits for interrupted commands, ms (default 10 000). */
   interruptWaitMs?: number;
   numcpus?: number;
-  log?: LogLine;
+  log?: Logger;
   /** Called when a connection attempt fails (refused, timed out, HTTP 401...). */
   onAttemptFailed?(reason: { message: string; status?: number }): void;
   /** Called when the master asks the worker to shut down (after the graceful stop began). */
@@ -92,7 +92,7 @@ export interface RunningWorker {
 export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
   const basedir = path.resolve(options.basedir);
   mkdirSync(basedir, { recursive: true });
-  const log = options.log ?? silentLog;
+  const log = options.log ?? silentLogger;
   const url = workerUrl(options.master);
   let settings: OutputSettings = defaultOutputSettings();
   const runners = new Map<string, CommandRunner>();
@@ -119,7 +119,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   function handle(conn: ProtocolConnection): void {
     // A new session starts with text output until its master asks for bytes (it may be a Buildbot master now).
     settings = { ...settings, outputBytes: false };
-    conn.setHandler('print', (msg) => { log(`message from master: ${String(msg.message)}`); return null; });
+    conn.setHandler('print', (msg) => { log.info(`message from master: ${String(msg.message)}`); return null; });
     conn.setHandler('keepalive', () => null);
     conn.setHandler('get_worker_info', () => workerInfo(basedir, { numcpus: options.numcpus }));
     conn.setHandler('set_worker_settings', (msg) => { settings = applyWorkerSettings(settings, msg.args, conn.encoding === 'msgpack'); return null; });
@@ -159,12 +159,12 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     });
     conn.setHandler('interrupt_command', (msg) => {
       const runner = runners.get(String(msg.command_id));
-      if (!runner) { log(`asked to interrupt command ${String(msg.command_id)}, but none was running`); return null; }
+      if (!runner) { log.warn(`asked to interrupt command ${String(msg.command_id)}, but none was running`); return null; }
       runner.interrupt(String(msg.why ?? 'interrupted'));
       return null;
     });
     conn.setHandler('shutdown', () => {
-      log('worker shutting down on request from the master');
+      log.info('worker shutting down on request from the master');
       // Answer first, then stop: the master waits for the response.
       setImmediate(() => { void worker.stop({ graceful: true }); options.onShutdownRequested?.(); });
       return null;
@@ -201,7 +201,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       stopCount++;
       const graceful = (opts.graceful ?? true) && stopCount === 1;
       if (!graceful) {
-        log(`stopping now: interrupting ${runners.size} running command(s)`);
+        log.info(`stopping now: interrupting ${runners.size} running command(s)`);
         for (const r of runners.values()) r.interrupt('worker shutting down');
         const waited = Promise.race([waitForCommands(), new Promise((r) => setTimeout(r, options.interruptWaitMs ?? 10_000).unref())]);
         const hard = waited.then(() => loop.stop('worker shutting down')).then(() => resolveStopped());
@@ -209,7 +209,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
         return hard;
       }
       if (stopping) return stopping;
-      log(runners.size ? `stopping gracefully: waiting for ${runners.size} running command(s) to finish` : 'stopping');
+      log.info(runners.size ? `stopping gracefully: waiting for ${runners.size} running command(s) to finish` : 'stopping');
       stopping = waitForCommands().then(() => loop.stop('worker shutting down')).then(() => resolveStopped());
       return stopping;
     },

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CommandRunner, type RunnerDeps } from '../src/command-runner.js';
 import { commandRegistry } from '../src/commands/registry.js';
+import { silentLogger } from 'mastro-protocol';
 import { resolveWorkerPath } from '../src/paths.js';
 import { defaultOutputSettings, type OutputSettings } from '../src/settings.js';
 
@@ -69,7 +70,7 @@ export async function runCommand(name: string, args: Record<string, unknown>, o:
     settings: { ...defaultOutputSettings(), bufferTimeoutMs: 5, ...o.settings },
     basedir: o.basedir, builderDir: o.builderDir ?? o.basedir,
     resolvePath: (base, p) => resolveWorkerPath(policy, base, p),
-    log: () => undefined, killGraceMs: o.killGraceMs ?? 2000, maxUpdatesInFlight: o.maxUpdatesInFlight ?? 32,
+    log: silentLogger, killGraceMs: o.killGraceMs ?? 2000, maxUpdatesInFlight: o.maxUpdatesInFlight ?? 32,
     maxUpdateCost: o.maxUpdateCost ?? 1024 * 1024, updateLingerMs: o.updateLingerMs ?? 20, processGroups: o.processGroups,
   });
   runner.start();

@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { OrphanWatchdog } from '../src/process/orphan-watchdog.js';
+import { silentLogger } from 'mastro-protocol';
+import { lineLogger } from '../src/logger.js';
 import { processRunning } from '../../../test/support/process-tree.js';
 import { until } from './helpers.js';
 
@@ -18,7 +20,7 @@ const groupRunning = (pgid: number) => { try { process.kill(-pgid, 0); return pr
 
 test('when the pipe from the worker closes, the watchdog ends every listed process group', async (t) => {
   const logs: string[] = [];
-  const watchdog = new OrphanWatchdog(1000, (m) => logs.push(m));
+  const watchdog = new OrphanWatchdog(1000, lineLogger((line) => logs.push(line)));
   const a = group(t, 'sleep 100');
   const b = group(t, 'sleep 100');
   watchdog.add(a);
@@ -31,7 +33,7 @@ test('when the pipe from the worker closes, the watchdog ends every listed proce
 });
 
 test('a command that ignores SIGTERM gets SIGKILL from the watchdog after the grace period', async (t) => {
-  const watchdog = new OrphanWatchdog(1000, () => undefined);
+  const watchdog = new OrphanWatchdog(1000, silentLogger);
   const stubborn = group(t, "trap '' TERM; while :; do sleep 0.1; done");
   watchdog.add(stubborn);
   watchdog.close();
@@ -39,7 +41,7 @@ test('a command that ignores SIGTERM gets SIGKILL from the watchdog after the gr
 });
 
 test('a group removed when its command ended is left alone when the worker goes', async (t) => {
-  const watchdog = new OrphanWatchdog(1000, () => undefined);
+  const watchdog = new OrphanWatchdog(1000, silentLogger);
   const kept = group(t, 'sleep 100');
   const ended = group(t, 'sleep 100');
   watchdog.add(kept);
@@ -54,7 +56,7 @@ test('a group removed when its command ended is left alone when the worker goes'
 
 test('a watchdog killed while the worker runs is replaced and still knows the running groups', async (t) => {
   const logs: string[] = [];
-  const watchdog = new OrphanWatchdog(1000, (m) => logs.push(m));
+  const watchdog = new OrphanWatchdog(1000, lineLogger((line) => logs.push(line)));
   const g = group(t, 'sleep 100');
   watchdog.add(g);
   const first = watchdog.pid!;
@@ -66,7 +68,7 @@ test('a watchdog killed while the worker runs is replaced and still knows the ru
 });
 
 test('the watchdog leads its own process group and ignores the SIGINT and SIGHUP a terminal sends', async (t) => {
-  const watchdog = new OrphanWatchdog(1000, () => undefined);
+  const watchdog = new OrphanWatchdog(1000, silentLogger);
   const g = group(t, 'sleep 100');
   watchdog.add(g);
   const pid = watchdog.pid!;

@@ -7,6 +7,8 @@ import path from 'node:path';
 import { processStartTime } from 'mastro-protocol/process-identity';
 import { COMMAND_GROUPS_FILE } from '../src/process/command-groups-file.js';
 import { endPreviousLife, leftoverGroups } from '../src/process/previous-life.js';
+import { silentLogger } from 'mastro-protocol';
+import { lineLogger } from '../src/logger.js';
 import { processRunning } from '../../../test/support/process-tree.js';
 import { tempDir } from './helpers.js';
 
@@ -25,7 +27,7 @@ test("the previous worker's running commands are ended before the new one goes o
   const stubborn = orphan(t, "trap '' TERM; while :; do sleep 0.1; done").pid!;
   record(dir, [`+ ${polite} ${processStartTime(polite)}`, `+ ${stubborn} ${processStartTime(stubborn)}`]);
   const logs: string[] = [];
-  const survivors = await endPreviousLife(dir, 500, (m) => logs.push(m));
+  const survivors = await endPreviousLife(dir, 500, lineLogger((line) => logs.push(line)));
   assert.deepEqual(survivors, []);
   assert.ok(!processRunning(polite) && !processRunning(stubborn));
   assert.match(logs[0]!, new RegExp(`commands of the previous worker in .* still run \\(process groups ${polite}, ${stubborn}\\)`));
@@ -36,7 +38,7 @@ test('a recorded pid that now belongs to another program is left alone', async (
   const dir = tempDir(t);
   const stranger = orphan(t, 'sleep 100').pid!;
   record(dir, [`+ ${stranger} 12345`]); // the start time of the process that had the pid before
-  assert.deepEqual(await endPreviousLife(dir, 500, () => undefined), []);
+  assert.deepEqual(await endPreviousLife(dir, 500, silentLogger), []);
   assert.ok(processRunning(stranger));
 });
 
@@ -54,13 +56,13 @@ test('what a command left in its group after its shell exited is ended too', asy
   assert.ok(processRunning(left));
   record(dir, [`+ ${leader.pid} ${'a start time nobody can check now'}`]);
   assert.deepEqual(leftoverGroups(new Map([[leader.pid!, 'x']])), [leader.pid]);
-  await endPreviousLife(dir, 500, () => undefined);
+  await endPreviousLife(dir, 500, silentLogger);
   assert.ok(!processRunning(left));
 });
 
 test('nothing recorded, nothing signalled, nothing logged', async (t) => {
   const logs: string[] = [];
-  assert.deepEqual(await endPreviousLife(tempDir(t), 500, (m) => logs.push(m)), []);
+  assert.deepEqual(await endPreviousLife(tempDir(t), 500, lineLogger((line) => logs.push(line))), []);
   assert.deepEqual(logs, []);
 });
 
@@ -70,7 +72,7 @@ test('a basedir another live worker still uses keeps its commands', async (t) =>
   const itsCommand = orphan(t, 'sleep 100').pid!;
   record(dir, [`w ${otherWorker} ${processStartTime(otherWorker)}`, `+ ${itsCommand} ${processStartTime(itsCommand)}`]);
   const logs: string[] = [];
-  assert.deepEqual(await endPreviousLife(dir, 500, (m) => logs.push(m)), []);
+  assert.deepEqual(await endPreviousLife(dir, 500, lineLogger((line) => logs.push(line))), []);
   assert.ok(processRunning(itsCommand));
   assert.match(logs.join('\n'), new RegExp(`another worker \\(pid ${otherWorker}\\) still runs in .*; leaving its commands alone`));
 });
@@ -79,6 +81,6 @@ test('the commands of a worker that died are ended though its file names it', as
   const dir = tempDir(t);
   const command = orphan(t, 'sleep 100').pid!;
   record(dir, [`w ${process.pid} not-this-process-start`, `+ ${command} ${processStartTime(command)}`]);
-  await endPreviousLife(dir, 500, () => undefined);
+  await endPreviousLife(dir, 500, silentLogger);
   assert.ok(!processRunning(command));
 });

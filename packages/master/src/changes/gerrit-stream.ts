@@ -9,7 +9,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { AddChangeInput, Updates } from '../data/updates-api.js';
 import { brand } from '../config/brand.js';
-import { silentLogger, type ChangeSourceLogger } from './services.js';
+import { silentLogger, type Logger } from 'mastro-protocol';
 
 export interface GerritMappingOptions {
   /** Repository URLs are `<gitBaseURL>/<project>`. Default for the stream: `ssh://user@host:port`; for the webhook: the origin of the change URL. */
@@ -113,7 +113,7 @@ export function gerritStream(o: GerritStreamOptions): GerritStreamSpec {
 
 export interface GerritStreamServices {
   updates: Pick<Updates, 'addChange'>;
-  logger?: ChangeSourceLogger;
+  logger?: Logger;
 }
 
 export interface GerritStreamStatus { connected: boolean; connects: number; events: number; changes: number; lastEventAt: number | null; lastExit: string | null; nextRetryInMs: number | null }

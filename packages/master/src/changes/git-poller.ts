@@ -13,17 +13,18 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { silentLogger, type ChangeSourceLogger, type ChangeSourceServices } from './services.js';
+import { silentLogger, type Logger } from 'mastro-protocol';
+import type { ChangeSourceServices } from './services.js';
 import type { GitPollerSpec } from './specs.js';
 import { GIT_POLLER_DEFAULTS } from './specs.js';
-import { redactText, redactUrl, urlSecrets } from './redact.js';
+import { redactText, redactUrl, urlSecrets } from '../util/url-credentials.js';
 import { GitCommandError, runGit, type GitRunOptions } from './git-runner.js';
 import { parseCommitLog, COMMIT_LOG_FORMAT, type CommitInfo } from './git-log.js';
 import {
   authorizationHeader, checkPrivateFile, extraHeaderConfig, gitConfigEnv, GitCredentialError, headerSecrets, resolveToken, sshCommand,
 } from './git-credentials.js';
 
-export type { ChangeSourceLogger, ChangeSourceServices } from './services.js';
+export type { ChangeSourceServices } from './services.js';
 
 export class GitPollerError extends Error {
   readonly code = 'MASTRO_GIT_POLLER';
@@ -42,7 +43,7 @@ export class GitPoller {
   /** Texts scrubbed from every error: the URL's password and whatever the current token turned into. */
   private secrets: string[];
   private readonly urlSecrets: string[];
-  private readonly log: ChangeSourceLogger;
+  private readonly log: Logger;
   /** How this poll runs git: the credential variables are renewed at each poll (credentialEnv). */
   private git: GitRunOptions;
   private lastRev: Record<string, string> | null = null;

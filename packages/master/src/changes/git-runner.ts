@@ -12,7 +12,7 @@
  * Each call gets its own simple-git instance, so the abort signal ends exactly one command.
  */
 import { GitError, GitPluginError, simpleGit } from 'simple-git';
-import { redactText } from './redact.js';
+import { redactText } from '../util/url-credentials.js';
 
 export interface GitRunOptions {
   /** The git executable (a name on PATH or a path). */

@@ -2,4 +2,3 @@
 export { changes, type ChangeSourceSpec, type GitPollerOptions, type GitPollerSpec } from './specs.js';
 export { createChangeSource, GitPoller, GitPollerError, MirrorPoller, GerritStreamSource, type AnyChangeSource, type ChangeSourceServices } from './create.js';
 export { listChangeSources, type ChangeSourceEntry } from './registry.js';
-export { redactUrl } from './redact.js';

@@ -2,7 +2,7 @@
 import type { IssueCollector } from '../config/errors.js';
 import { bool, describe, isPlainObject, knownKeys, num, optStr, str } from '../config/checks.js';
 import { GIT_POLLER_DEFAULTS, type ChangeSourceSpec, type GitPollerSpec } from './specs.js';
-import { redactUrl } from './redact.js';
+import { redactUrl } from '../util/url-credentials.js';
 import { resolveMirrorOptions, MIRROR_DEFAULTS } from './mirror/options.js';
 import type { GerritStreamSpec } from './gerrit-stream.js';
 import { isHttpUrl, isSshUrl, STRICT_HOST_KEY_CHECKING_VALUES, type GitTokenSource } from './git-credentials.js';

@@ -6,7 +6,7 @@
 import type { Db } from '../db/index.js';
 import type { MessageQueue } from '../mq/bus.js';
 import { EventPublisher } from './events.js';
-import { LogWriter } from './log-writer.js';
+import { LogStore } from './log-store.js';
 import { readLogLines } from './log-reader.js';
 import { Router } from './router.js';
 import { runCollection, type ResultSpec } from './resultspec.js';
@@ -55,7 +55,7 @@ export class DataConnector implements EngineReads {
     this.events = new EventPublisher(mq);
     this.ctx = {
       db,
-      logs: new LogWriter(db, options),
+      logs: new LogStore(db, options),
       pendingReason: (brid) => this.pendingReasonProvider?.(brid) ?? null,
       lockStates: () => this.lockStateProvider?.() ?? [],
     };

@@ -4,4 +4,4 @@ export type * from './updates-api.js';
 export type * from './types.js';
 export { parseResultSpec, type ResultSpec, type Filter } from './resultspec.js';
 export { DataError, NotFoundError, BadQueryError, UnknownEntityError, LogLinesDroppedError, outageMessage } from './errors.js';
-export { LOG_DEFAULTS } from './log-writer.js';
+export { LOG_STORE_DEFAULTS } from './log-constants.js';

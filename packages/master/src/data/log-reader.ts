@@ -1,14 +1,12 @@
 /** Reads log lines back from chunk rows: line ranges for /contents and a page-wise stream for /raw. */
 import type { Db } from '../db/index.js';
-import { decodeChunk, decodeChunkBytes, type LogWriter } from './log-writer.js';
-
-/** Line numbers are 32-bit integer columns (PostgreSQL rejects bigger parameters). */
-const MAX_LINE = 2 ** 31 - 1;
+import { decodeChunk, decodeChunkBytes, type LogStore } from './log-store.js';
+import { MAX_LINE, NEWLINE } from './log-constants.js';
 
 /** Lines first..last (inclusive) as one string of complete lines. */
-export async function readLogLines(db: Db, writer: LogWriter, logid: number, first: number, last: number): Promise<string> {
+export async function readLogLines(db: Db, store: LogStore, logid: number, first: number, last: number): Promise<string> {
   last = Math.min(last, MAX_LINE);
-  await writer.flush(logid);
+  await store.flush(logid);
   const out: string[] = [];
   let next = first;
   while (next <= last) {
@@ -35,8 +33,8 @@ export async function readLogLines(db: Db, writer: LogWriter, logid: number, fir
  * Buffers (whole lines, so never a split character): the HTTP layer writes them as they are, with no
  * decode to a string and encode back.
  */
-export async function* streamLog(db: Db, writer: LogWriter, logid: number, type: string, pageChunks = 4): AsyncGenerator<Buffer> {
-  await writer.flush(logid);
+export async function* streamLog(db: Db, store: LogStore, logid: number, type: string, pageChunks = 4): AsyncGenerator<Buffer> {
+  await store.flush(logid);
   let next = 0;
   for (;;) {
     const chunks = await db.logs.chunks(logid, next, MAX_LINE, pageChunks);
@@ -64,10 +62,10 @@ export function stripStreamCodesInPlace(buf: Buffer): Buffer {
   let o = 0;
   let start = 0;
   while (start < buf.length) {
-    const nl = buf.indexOf(10, start);
+    const nl = buf.indexOf(NEWLINE, start);
     const end = nl === -1 ? buf.length : nl + 1;
     // The code is ASCII, so skipping one byte never splits a UTF-8 sequence; an empty line (no code) stays empty.
-    const from = buf[start] === 10 ? start : start + 1;
+    const from = buf[start] === NEWLINE ? start : start + 1;
     if (from !== o) buf.copyWithin(o, from, end);
     o += end - from;
     start = end;

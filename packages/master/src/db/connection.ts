@@ -11,6 +11,7 @@ import { migrate, type Engine } from './migrations.js';
 import { cachingSqliteDatabase } from './sqlite-statement-cache.js';
 import { groupCommitSqliteDatabase } from './sqlite-group-commit.js';
 import { useDirectSqlite } from './prepared.js';
+import { redactUrl } from '../util/url-credentials.js';
 
 export interface OpenDatabaseOptions {
   /** Directory that relative SQLite paths are resolved against; default the current directory. */
@@ -49,11 +50,6 @@ export class DatabaseUrlError extends Error {
   constructor(readonly url: string, reason: string) {
     super(`invalid database URL ${JSON.stringify(redactUrl(url))}: ${reason}. Use sqlite:state.sqlite, sqlite::memory: or postgresql://user:password@host/dbname`);
   }
-}
-
-/** Hides the password of a database URL so it can be logged. */
-export function redactUrl(url: string): string {
-  return url.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@');
 }
 
 export async function openConnection(url: string, opts: OpenDatabaseOptions = {}): Promise<OpenedDatabase> {

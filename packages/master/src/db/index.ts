@@ -19,7 +19,7 @@ import { WebSessionsTable } from './tables/web-sessions.js';
 import { HookDeliveriesTable } from './tables/hook-deliveries.js';
 import { DatabaseHealth } from './health.js';
 
-export { redactUrl, DatabaseUrlError, type OpenDatabaseOptions } from './connection.js';
+export { DatabaseUrlError, type OpenDatabaseOptions } from './connection.js';
 export type { Engine } from './migrations.js';
 export { DatabaseHealth } from './health.js';
 export { outageOf, describeOutage, type DatabaseOutage, type OutageKind } from './outage.js';

@@ -9,7 +9,7 @@ import type { BuildRequestRow } from '../data/updates-api.js';
 import type { RemoteWorker } from '../workers/types.js';
 import { Build, type BuildServices } from './build.js';
 import { Builder } from './builder.js';
-import { childLogger, type EngineLogger } from './engine-data.js';
+import { childLogger, type Logger } from 'mastro-protocol';
 import { RequestDistributor, type WorkerSlot } from './request-distributor.js';
 import type { LockHandle } from './locks.js';
 import { Results, resultName, type Result } from './results.js';
@@ -33,7 +33,7 @@ export class Botmaster {
   private readonly running = new Map<Build, Builder>();
   readonly distributor: RequestDistributor;
   readonly concurrency: ConcurrencyGroups;
-  private readonly log: EngineLogger;
+  private readonly log: Logger;
   private stopping = false;
   private started = false;
   /** Workers paused through the API; the pause outlives reconnects. */

@@ -6,7 +6,7 @@
  *  - a stopped build ends CANCELLED (or RETRY when the master shuts down: it runs again later);
  *  - a lost worker ends the build RETRY and its requests are unclaimed so they run again;
  *  - through a database outage the build goes on: its writes are retried until the database is
- *    back (resilient-updates.ts) and its log output is held (data/log-writer.ts), so a command that
+ *    back (resilient-updates.ts) and its log output is held (data/log-store.ts), so a command that
  *    ended meanwhile keeps its result; an infrastructure failure (log lines dropped because the
  *    outage buffer filled, a full disk) ends it RETRY with the reason, and its requests run again;
  *  - step 0 is `worker_preparation`, spanning the preparation of the build (properties, locks):
@@ -18,12 +18,12 @@ import type { BuildRequestRow, SourceStampRow } from '../data/updates-api.js';
 import type { SourcedProperties } from '../data/types.js';
 import type { BuilderConfig } from '../config/types.js';
 import type { RemoteWorker } from '../workers/types.js';
-import { foldStepResult } from './build-results.js';
 import { finalBuildText, stepBuildSummary } from './build-summary.js';
-import { lazyChildLogger, type EngineData, type EngineLogger } from './engine-data.js';
+import type { Logger } from 'mastro-protocol';
+import { lazyChildLogger, type EngineData } from './engine-data.js';
 import { LockCancelledError, type LockHandle, type LockRegistry } from './locks.js';
 import { Properties } from './properties.js';
-import { Results, resultName, type Result } from './results.js';
+import { foldResult, Results, resultName, type Result } from './results.js';
 import type { SecretManager } from './secrets.js';
 import type { BuildInfo, BuildStep, SourceStampInfo, Triggerable } from './step-types.js';
 import { StepRuntimeImpl, type RuntimeHost } from './step-runtime.js';
@@ -37,7 +37,7 @@ export interface BuildServices {
   masterDir: string;
   secrets: SecretManager;
   locks: LockRegistry;
-  log: EngineLogger;
+  log: Logger;
   /** Global properties from the config (source 'Global'). */
   globalProperties: Readonly<Record<string, unknown>>;
   findTriggerable(name: string): Triggerable | undefined;
@@ -100,7 +100,7 @@ export class Build {
   /** What the preparation is doing, for "error while <what>". */
   private prepWhat = 'setting up the build';
   private info!: BuildInfo;
-  private log: EngineLogger;
+  private log: Logger;
   /** Resolves with the final result once the build is fully reported. */
   readonly finished: Promise<Result>;
   private resolveFinished!: (r: Result) => void;
@@ -111,7 +111,7 @@ export class Build {
     this.health = svc.health ?? new DatabaseHealth();
     const timeoutMs = svc.outageTimeoutMs ?? DEFAULT_OUTAGE_TIMEOUT_MS;
     // The logger is looked up at each call: it gains the build's id once the build exists.
-    const log = { info: (o: unknown, m?: string) => this.log.info(o, m), warn: (o: unknown, m?: string) => this.log.warn(o, m), error: (o: unknown, m?: string) => this.log.error(o, m), debug: (o: unknown, m?: string) => this.log.debug(o, m) };
+    const log = { trace: (o: unknown, m?: string) => this.log.trace(o, m), info: (o: unknown, m?: string) => this.log.info(o, m), warn: (o: unknown, m?: string) => this.log.warn(o, m), error: (o: unknown, m?: string) => this.log.error(o, m), debug: (o: unknown, m?: string) => this.log.debug(o, m) };
     this.data = { ...svc.data, updates: resilientUpdates(svc.data.updates, { health: this.health, timeoutMs, log }) };
   }
 
@@ -293,7 +293,7 @@ export class Build {
         continue;
       }
       const result = await this.runStep(step);
-      const folded = foldStepResult(step.options, result, this.results);
+      const folded = foldResult(step.options, result, this.results);
       this.results = folded.result;
       if (folded.terminate) this.terminate = true;
     }

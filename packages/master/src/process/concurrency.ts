@@ -8,6 +8,7 @@
  * Work is proportional to the group's open buildsets and the running builds, never to all rows.
  * Group membership lives in memory: after a restart, buildsets from before it are not superseded.
  */
+import type { Logger } from 'mastro-protocol';
 import type { MessageQueue } from '../mq/bus.js';
 import type { EngineReads, Updates } from '../data/updates-api.js';
 import { Results } from './results.js';
@@ -20,7 +21,7 @@ export interface ConcurrencyDeps {
   reads: Pick<EngineReads, 'getBuildRequestsForBuildset'>;
   /** Running builds of this master that serve one of these requests. */
   runningBuildsFor(brids: ReadonlySet<number>): Array<{ buildid?: number; stop(reason: string, results?: number): void }>;
-  log?: { info(o: unknown, m?: string): void; warn(o: unknown, m?: string): void };
+  log?: Pick<Logger, 'info' | 'warn'>;
 }
 
 /** How long a claimed request of a superseded buildset may take to show up as a running build. */

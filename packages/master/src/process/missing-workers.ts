@@ -6,7 +6,7 @@
  * notifyOnMissing has no effect). 0 disables the timer, as in Buildbot. Timers are unref'd: they
  * never keep a stopping master alive.
  */
-import type { EngineLogger } from './engine-data.js';
+import type { Logger } from 'mastro-protocol';
 
 export interface MissingWatchWorker {
   readonly name: string;
@@ -19,7 +19,7 @@ export class MissingWorkerWatch {
   private readonly connected = new Set<string>();
   private workers = new Map<string, MissingWatchWorker>();
 
-  constructor(private readonly log: EngineLogger, private readonly onMissing?: (name: string, missingTimeout: number) => void) {}
+  constructor(private readonly log: Logger, private readonly onMissing?: (name: string, missingTimeout: number) => void) {}
 
   /** Applies the configured workers (start and reconfig): timers start for those not connected. */
   configure(workers: readonly MissingWatchWorker[]): void {

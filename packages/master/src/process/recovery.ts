@@ -3,7 +3,8 @@
  * complete_at and requests claimed by it. Before dispatching, the restarted master finishes those
  * builds as RETRY and unclaims the requests, so they run again and nothing stays "in progress".
  */
-import type { EngineData, EngineLogger } from './engine-data.js';
+import type { Logger } from 'mastro-protocol';
+import type { EngineData } from './engine-data.js';
 import { Results } from './results.js';
 
 export interface RecoveryReport { retriedBuilds: number[]; unclaimedRequests: number[] }
@@ -18,7 +19,7 @@ async function collection(r: ResourceReader, path: Array<string | number>): Prom
   return res.kind === 'collection' ? res.items ?? [] : [];
 }
 
-export async function recoverInterruptedWork(data: EngineData, masterid: number, log: EngineLogger, resources?: ResourceReader): Promise<RecoveryReport> {
+export async function recoverInterruptedWork(data: EngineData, masterid: number, log: Logger, resources?: ResourceReader): Promise<RecoveryReport> {
   const { reads, updates } = data;
   const builds = await reads.getUnfinishedBuilds(masterid);
   for (const b of builds) {

@@ -20,7 +20,8 @@ import type { RemoteWorker } from '../workers/types.js';
 import type { Builder } from './builder.js';
 import { collapseSignature } from './collapse.js';
 import { PendingCodes } from './distributor-types.js';
-import type { EngineData, EngineLogger } from './engine-data.js';
+import type { Logger } from 'mastro-protocol';
+import type { EngineData } from './engine-data.js';
 import type { LockHandle, LockRegistry, LockState } from './locks.js';
 import type { QueuedRequest } from './request-queue.js';
 import { Results } from './results.js';
@@ -42,7 +43,7 @@ export interface DistributorDeps {
   data: EngineData;
   masterid: number;
   locks: LockRegistry;
-  log: EngineLogger;
+  log: Logger;
   builderById(builderid: number): Builder | undefined;
   builders(): Iterable<Builder>;
   worker(name: string): WorkerSlot | undefined;

@@ -13,7 +13,7 @@ import type { Updates } from '../data/updates-api.js';
 import type { DatabaseHealth } from '../db/health.js';
 import { describeOutage } from '../db/outage.js';
 import { retryThroughOutage } from '../db/outage-retry.js';
-import type { EngineLogger } from './engine-data.js';
+import type { Logger } from 'mastro-protocol';
 
 const CLOSING = new Set<string | symbol>(['finishStep', 'finishLog', 'finishBuild', 'completeBuildRequests', 'unclaimBuildRequests']);
 
@@ -21,7 +21,7 @@ export interface ResilientUpdatesOptions {
   health: DatabaseHealth;
   /** How long one call keeps retrying, ms. */
   timeoutMs: number;
-  log: EngineLogger;
+  log: Logger;
 }
 
 export function resilientUpdates(updates: Updates, o: ResilientUpdatesOptions): Updates {

@@ -5,7 +5,8 @@
  * that the group or others may read, so a secret cannot silently sit in a world-readable file.
  */
 import { readFile, stat } from 'node:fs/promises';
-import { resolve, sep } from 'node:path';
+import { resolve } from 'node:path';
+import { isInside } from 'mastro-protocol';
 import { Redactor } from './redactor.js';
 
 export interface SecretProvider {
@@ -37,7 +38,7 @@ export function directoryProvider(dirname: string, opts: DirectoryProviderOption
         throw new SecretError(`invalid secret name ${JSON.stringify(name)}: a secret name must be a plain file name inside ${root}`);
       }
       const file = resolve(root, name);
-      if (!file.startsWith(root + sep)) throw new SecretError(`secret name ${JSON.stringify(name)} escapes ${root}`);
+      if (file === root || !isInside(root, file)) throw new SecretError(`secret name ${JSON.stringify(name)} escapes ${root}`);
       let st;
       try { st = await stat(file); } catch (err: any) {
         if (err.code === 'ENOENT') return undefined;

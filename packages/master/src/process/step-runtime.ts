@@ -5,14 +5,15 @@
  * step writes for people to read goes through the secret redactor.
  */
 import type { CommandCallbacks, CommandResult, RemoteWorker, RunningCommand, UpdatePair } from '../workers/types.js';
-import type { EngineData, EngineLogger } from './engine-data.js';
-import { BufferedLogWriter } from './log-writer.js';
+import type { Logger } from 'mastro-protocol';
+import type { EngineData } from './engine-data.js';
+import { BufferedStepLog } from './step-log.js';
 import type { Properties } from './properties.js';
 import type { Redactor } from './redactor.js';
 import { renderValue } from './renderables.js';
 import { Results, type Result } from './results.js';
 import type {
-  BuildInfo, LogType, LogWriter, RenderContext, RunCommandOptions, SourceStampInfo, StepCommandResult,
+  BuildInfo, LogType, StepLog, RenderContext, RunCommandOptions, SourceStampInfo, StepCommandResult,
   StepRuntime, TriggerHandle, TriggerRequest, Triggerable,
 } from './step-types.js';
 
@@ -23,7 +24,7 @@ export interface RuntimeHost {
   readonly worker: RemoteWorker;
   readonly properties: Properties;
   readonly redactor: Redactor;
-  readonly log: EngineLogger;
+  readonly log: Logger;
   getSecret(name: string): Promise<string | undefined>;
   findTriggerable(name: string): Triggerable | undefined;
   triggerableNames(): string[];
@@ -62,13 +63,13 @@ export class StepRuntimeImpl implements StepRuntime {
   readonly build: BuildInfo;
   readonly worker: RemoteWorker;
   readonly properties: Properties;
-  readonly log: EngineLogger;
+  readonly log: Logger;
   workdir = 'build';
   /** Set by updateSummary. */
   stepSummary: string | null = null;
   /** The step's explicit contribution to the build summary (updateSummary({ build })); the last one wins. */
   buildSummary: string | null = null;
-  private readonly logs = new Map<string, Promise<BufferedLogWriter>>();
+  private readonly logs = new Map<string, Promise<BufferedStepLog>>();
   private readonly running = new Set<RunningCommand>();
   private readonly unsubscribeStop: () => void;
 
@@ -110,15 +111,15 @@ export class StepRuntimeImpl implements StepRuntime {
 
   getSecret(name: string): Promise<string | undefined> { return this.host.getSecret(name); }
 
-  addLog(name: string, type: LogType = 's'): Promise<LogWriter> {
+  addLog(name: string, type: LogType = 's'): Promise<StepLog> {
     return this.getLog(name, type);
   }
 
-  private getLog(name: string, type: LogType): Promise<BufferedLogWriter> {
+  private getLog(name: string, type: LogType): Promise<BufferedStepLog> {
     let p = this.logs.get(name);
     if (!p) {
       p = this.host.data.updates.addLog({ stepid: this.stepid, name, type })
-        .then((logid) => new BufferedLogWriter(this.host.data.updates, logid, name, type, this.host.redactor, {
+        .then((logid) => new BufferedStepLog(this.host.data.updates, logid, name, type, this.host.redactor, {
           // Lines the master could not keep through a database outage: the build must run again.
           onLinesDropped: () => this.host.infrastructureFailure('database unavailable: log output dropped'),
         }));
@@ -127,7 +128,7 @@ export class StepRuntimeImpl implements StepRuntime {
     return p;
   }
 
-  private async resolveLog(spec: LogWriter | string | null | undefined, dflt: string | null): Promise<LogWriter | null> {
+  private async resolveLog(spec: StepLog | string | null | undefined, dflt: string | null): Promise<StepLog | null> {
     if (spec === null) return null;
     if (spec === undefined) return dflt === null ? null : this.getLog(dflt, 's');
     if (typeof spec === 'string') return this.getLog(spec, 's');
@@ -146,7 +147,7 @@ export class StepRuntimeImpl implements StepRuntime {
       return { rc: null, updates: {}, interrupted: false, failure: { message: 'the worker connection was lost', lostConnection: true } };
     }
     const stdio = await this.resolveLog(opts.stdioLog, 'stdio');
-    const logfiles = new Map<string, LogWriter>();
+    const logfiles = new Map<string, StepLog>();
     for (const [name, spec] of Object.entries(opts.logfiles ?? {})) {
       const l = await this.resolveLog(spec, null);
       if (l) logfiles.set(name, l);
@@ -163,7 +164,7 @@ export class StepRuntimeImpl implements StepRuntime {
     // Returns the log's backpressure promise, if any: the worker's update is acknowledged after it.
     const onUpdate = (pair: UpdatePair): Promise<void> | null => {
       const [key, value] = pair;
-      let target: LogWriter | null | undefined = null;
+      let target: StepLog | null | undefined = null;
       switch (key) {
         case 'stdout': { const t = updateOutput(value); stdio?.addStdout(t); target = stdio; if (opts.collectStdout) collect('stdout', t); break; }
         case 'stderr': { const t = updateOutput(value); stdio?.addStderr(t); target = stdio; if (opts.collectStderr) collect('stderr', t); break; }

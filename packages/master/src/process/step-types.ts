@@ -4,7 +4,8 @@
  * (`process/build.ts`) drives them. Steps never see protocol messages or the database directly.
  */
 import type { CommandResult, RemoteWorker, RunningCommand, CommandCallbacks } from '../workers/types.js';
-import type { Result } from './results.js';
+import type { Logger } from 'mastro-protocol';
+import type { Result, ResultRules } from './results.js';
 import type { LockAccess } from './lock-types.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -58,16 +59,9 @@ export interface RenderContext {
 // ---------------------------------------------------------------------------------------------
 // Step options and factories.
 
-export interface StepOptions {
+/** The result flags (haltOnFailure, flunkOnFailure...) are ResultRules: the build folds each step's result with them. */
+export interface StepOptions extends ResultRules {
   name?: string;
-  /** Stop the build when this step fails (later steps run only if alwaysRun). */
-  haltOnFailure?: boolean;
-  /** A failure of this step makes the build FAILURE (default true). */
-  flunkOnFailure?: boolean;
-  /** A failure of this step makes the build WARNINGS instead. */
-  warnOnFailure?: boolean;
-  flunkOnWarnings?: boolean;
-  warnOnWarnings?: boolean;
   /**
    * Results for which this step's summary is added to the build's summary (its state_string), as
    * Buildbot's updateBuildSummaryPolicy: a list of result codes, true (all) or false (none). Default:
@@ -116,7 +110,8 @@ export interface BuildStep {
 // ---------------------------------------------------------------------------------------------
 // What a running step may use.
 
-export interface LogWriter {
+/** A step's log, as `addLog` returns it (Buildbot's Log; BufferedStepLog in step-log.ts is the master's). */
+export interface StepLog {
   readonly name: string;
   readonly logid: number;
   /**
@@ -141,9 +136,9 @@ export type LogType = 's' | 't' | 'h';
 
 export interface RunCommandOptions {
   /** Where stdout/stderr/header updates go: a log (or its name, created on demand). Default 'stdio'; null drops them. */
-  stdioLog?: LogWriter | string | null;
+  stdioLog?: StepLog | string | null;
   /** Worker-side logfiles: `log` updates `[name, text]` are appended to these logs (created on demand when given as names). */
-  logfiles?: Record<string, LogWriter | string>;
+  logfiles?: Record<string, StepLog | string>;
   /** Keep stdout/stderr in memory and return them (setPropertyFromCommand). Bounded by maxCollectBytes. */
   collectStdout?: boolean;
   collectStderr?: boolean;
@@ -219,7 +214,7 @@ export interface StepRuntime {
   readonly workdir: string;
   readonly properties: PropertiesView;
   /** pino-compatible logger bound to the build and step. */
-  readonly log: { info(o: unknown, msg?: string): void; warn(o: unknown, msg?: string): void; error(o: unknown, msg?: string): void; debug(o: unknown, msg?: string): void };
+  readonly log: Logger;
 
   /** Deep interpolation: renderables (also nested in arrays and plain objects) are replaced by their values. */
   render<T>(value: T): Promise<any>;
@@ -229,7 +224,7 @@ export interface StepRuntime {
   getSourceStamp(codebase?: string): SourceStampInfo | undefined;
   getSecret(name: string): Promise<string | undefined>;
 
-  addLog(name: string, type?: LogType): Promise<LogWriter>;
+  addLog(name: string, type?: LogType): Promise<StepLog>;
   /** Runs a worker command (`shell`, `stat`, `mkdir`...). Interrupted when the build is stopped. */
   runCommand(command: string, args: Record<string, unknown>, opts?: RunCommandOptions): Promise<StepCommandResult>;
   /** Same routing and interruption for the file-transfer calls: `rt.runRemote((w, b, cb) => w.uploadFile(b, {...}, cb))`. */

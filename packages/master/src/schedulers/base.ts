@@ -3,18 +3,13 @@
  * (`scheduler` plus the configured ones), and turning changes or explicit positions into a
  * buildset with one SourceStamp per codebase. Subclasses decide *when* to call these.
  */
+import { silentLogger, type Logger } from 'mastro-protocol';
 import type { MessageQueue } from '../mq/bus.js';
 import type { AddBuildsetResult, EngineReads, SourceStampInput, Updates } from '../data/updates-api.js';
 import type { ChangeResource, SourcedProperties } from '../data/types.js';
 import type { CodebaseDefault, CommonSchedulerOptions, SchedulerKind } from './specs.js';
 import { BUILDBOT_CLASS_NAMES, DEFAULT_REASON, formatReason } from './reason.js';
 import { announceConcurrency } from './overlap.js';
-
-export interface SchedulerLogger {
-  info(obj: unknown, msg?: string): void;
-  warn(obj: unknown, msg?: string): void;
-  error(obj: unknown, msg?: string): void;
-}
 
 /** What a scheduler needs from the master. `reads` enables persistence of pending changes. */
 export interface SchedulerServices {
@@ -23,7 +18,7 @@ export interface SchedulerServices {
   reads?: Partial<Pick<EngineReads, 'getChange' | 'getChangeClassifications' | 'getBuildset' | 'getLastBuiltRevision' | 'getSourceStamp' | 'getBuildRequestsForBuildset' | 'getLatestChangeId'>>;
   /** When given, the scheduler claims itself for this master and stays idle if another owns it. */
   masterid?: number;
-  logger?: SchedulerLogger;
+  logger?: Logger;
   /** Clock in epoch milliseconds (tests). */
   now?: () => number;
 }
@@ -39,14 +34,13 @@ export interface BuildsetRequest {
   externalIdstring?: string | null;
 }
 
-const silent: SchedulerLogger = { info() {}, warn() {}, error() {} };
 
 /** The options every scheduler kind has (force and triggerable type reason/codebases their own way). */
 export interface BaseSchedulerOptions { name: string; builderNames: string[]; properties?: Record<string, unknown>; priority?: number }
 
 export abstract class BaseScheduler<S extends BaseSchedulerOptions = CommonSchedulerOptions> {
   readonly name: string;
-  protected readonly log: SchedulerLogger;
+  protected readonly log: Logger;
   protected schedulerid: number | null = null;
   protected active = false;
   private readonly builderIds = new Map<string, number>();
@@ -54,7 +48,7 @@ export abstract class BaseScheduler<S extends BaseSchedulerOptions = CommonSched
 
   constructor(readonly spec: Readonly<S>, protected readonly services: SchedulerServices) {
     this.name = spec.name;
-    this.log = services.logger ?? silent;
+    this.log = services.logger ?? silentLogger;
   }
 
   /** Builder names this scheduler starts. */

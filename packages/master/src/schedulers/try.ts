@@ -5,20 +5,14 @@
  * buildset whose SourceStamp carries the patch; the git step checks out the base and applies it.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import { safeEqual } from '../util/safe-equal.js';
 import { TryBaseScheduler, TryJobError, type TryJobSourceStamp } from './try-base.js';
 import type { TryUserpassOptions } from './specs.js';
 import { TRY_DEFAULT_MAX_REQUEST_BYTES, type TryRequest, type TryStatus, type TrySubmitted } from './try-protocol.js';
 
 class HttpError extends Error {
   constructor(readonly status: number, message: string) { super(message); }
-}
-
-function sameSecret(a: string, b: string): boolean {
-  // Hash first so neither content nor length leaks through timing.
-  const d = (s: string) => createHash('sha256').update(s, 'utf8').digest();
-  return timingSafeEqual(d(a), d(b));
 }
 
 export class TryScheduler extends TryBaseScheduler<TryUserpassOptions> {
@@ -58,7 +52,7 @@ export class TryScheduler extends TryBaseScheduler<TryUserpassOptions> {
     const user = decoded.slice(0, colon < 0 ? undefined : colon);
     const pass = colon < 0 ? '' : decoded.slice(colon + 1);
     let ok = false;
-    for (const [u, p] of this.spec.userpass) ok = (sameSecret(u, user) && sameSecret(p, pass)) || ok;
+    for (const [u, p] of this.spec.userpass) ok = (safeEqual(u, user) && safeEqual(p, pass)) || ok;
     if (!ok) throw new HttpError(401, 'wrong username or password for this try scheduler');
     return user;
   }

@@ -4,7 +4,7 @@
  * and runs it as a `shell` command, plus `listdir`/`stat`/`rmdir`/`cpdir` to inspect and reset the
  * working copy (Buildbot's "remsh" design). Every command is announced in the stdio log.
  */
-import type { BuildStep, LogWriter, MaybeRenderable, StepFactory, StepOptions, StepRuntime } from '../process/step-types.js';
+import type { BuildStep, StepLog, MaybeRenderable, StepFactory, StepOptions, StepRuntime } from '../process/step-types.js';
 import { Results, type Result } from '../process/results.js';
 import { setSummary } from './summary.js';
 import { BaseStep, checkOneOf, makeFactory } from './factory.js';
@@ -60,7 +60,7 @@ const METHODS: readonly GitMethod[] = ['clean', 'fresh', 'clobber', 'copy'];
 export class GitStep extends BaseStep<GitOptions> implements BuildStep {
   // Per-run state (a step instance serves one build).
   private rt!: StepRuntime;
-  private stdio!: LogWriter;
+  private stdio!: StepLog;
   private workdir = 'build';
   private repourl = '';
   private branch = 'HEAD';

@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { delimiter, resolve } from 'node:path';
-import type { BuildStep, LogWriter, MaybeRenderable, StepFactory, StepOptions, StepRuntime } from '../process/step-types.js';
+import type { BuildStep, StepLog, MaybeRenderable, StepFactory, StepOptions, StepRuntime } from '../process/step-types.js';
 import { Results, type Result } from '../process/results.js';
 import { BaseStep, makeFactory } from './factory.js';
 import { StepConfigError } from './errors.js';
@@ -58,7 +58,7 @@ export class MasterShellCommandStep extends BaseStep<MasterShellCommandOptions> 
     }
   }
 
-  private spawnAndWait(rt: StepRuntime, command: string | string[], cwd: string, env: NodeJS.ProcessEnv, log: LogWriter) {
+  private spawnAndWait(rt: StepRuntime, command: string | string[], cwd: string, env: NodeJS.ProcessEnv, log: StepLog) {
     return new Promise<{ code: number | null; signal: NodeJS.Signals | null; interrupted?: string }>((done, fail) => {
       const argv = typeof command === 'string'
         ? (process.platform === 'win32' ? ['cmd.exe', '/c', command] : ['/bin/sh', '-c', command])

@@ -6,7 +6,8 @@
  * directory cannot redirect a write elsewhere.
  */
 import { realpath } from 'node:fs/promises';
-import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { dirname, resolve } from 'node:path';
+import { isInside } from 'mastro-protocol';
 import { StepRefusedError } from './errors.js';
 
 export interface MasterPathPolicy {
@@ -14,12 +15,6 @@ export interface MasterPathPolicy {
   masterDir: string;
   /** Directory nothing may escape (relative to masterDir when relative). Default: masterDir. */
   allowedRoot?: string;
-}
-
-/** Lexical containment: `child` is `root` or below it. */
-export function isInside(root: string, child: string): boolean {
-  const rel = relative(root, child);
-  return rel === '' || (!rel.startsWith('..' + sep) && rel !== '..' && !isAbsolute(rel));
 }
 
 /** The real path of `p`, or of its deepest existing ancestor joined with the rest (for files not yet written). */

@@ -3,11 +3,10 @@
  * in one step, each with its own result rules (Buildbot's ShellSequence + ShellArg).
  */
 import type { BuildStep, MaybeRenderable, StepFactory, StepRuntime } from '../process/step-types.js';
-import { Results, type Result } from '../process/results.js';
+import { foldResult, Results, RESULT_RULE_KEYS, type Result, type ResultRules } from '../process/results.js';
 import { BaseStep, makeFactory } from './factory.js';
 import { StepConfigError } from './errors.js';
 import { renderCommand, renderInvocation, runShellWithRules, validateShellOptions, type CommandSpec, type ShellCommandOptions } from './base-shell.js';
-import { foldResult, type ResultRules } from './result-rules.js';
 
 export interface ShellArg extends ResultRules {
   command: MaybeRenderable<CommandSpec>;
@@ -19,15 +18,13 @@ export interface ShellSequenceOptions extends Omit<ShellCommandOptions, 'command
   commands: MaybeRenderable<ReadonlyArray<ShellArg>>;
 }
 
-const RULE_KEYS = ['haltOnFailure', 'flunkOnFailure', 'warnOnFailure', 'flunkOnWarnings', 'warnOnWarnings'] as const;
-
 function validateArg(arg: unknown, i: number): void {
   if (typeof arg !== 'object' || arg === null || !('command' in arg)) {
     throw new StepConfigError('shellSequence', `commands[${i}]`, 'must be an object with a command, e.g. { command: ["make"] }');
   }
   for (const k of Object.keys(arg)) {
-    if (k !== 'command' && k !== 'logname' && !(RULE_KEYS as readonly string[]).includes(k)) {
-      throw new StepConfigError('shellSequence', `commands[${i}].${k}`, `is not a ShellArg option (use command, logname, ${RULE_KEYS.join(', ')})`);
+    if (k !== 'command' && k !== 'logname' && !(RESULT_RULE_KEYS as readonly string[]).includes(k)) {
+      throw new StepConfigError('shellSequence', `commands[${i}].${k}`, `is not a ShellArg option (use command, logname, ${RESULT_RULE_KEYS.join(', ')})`);
     }
   }
 }

@@ -4,5 +4,5 @@ export { ConnectedWorker } from './connected-worker.js';
 export type { BuilderSpec } from './builder-dirs.js';
 export type { WorkerCredentials } from './credentials.js';
 export type { LoginRateLimitOptions } from './login-rate-limiter.js';
-export { DEFAULT_WORKER_PORT, DEFAULT_WORKER_SETTINGS, type WorkerServerOptions, type WorkerServerLogger, type WorkerSettings } from './options.js';
+export { DEFAULT_WORKER_PORT, DEFAULT_WORKER_SETTINGS, type WorkerServerOptions, type WorkerSettings } from './options.js';
 export type * from './types.js';

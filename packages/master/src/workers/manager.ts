@@ -9,7 +9,7 @@ import { EventEmitter } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { CloseCodes, ProtocolConnection, RemoteError, closeReason, type Encoding } from 'mastro-protocol';
+import { CloseCodes, ProtocolConnection, RemoteError, childLogger, closeReason, type Encoding } from 'mastro-protocol';
 import { CredentialStore, type WorkerCredentials } from './credentials.js';
 import { LoginRateLimiter } from './login-rate-limiter.js';
 import { resolveOptions, type ResolvedOptions, type WorkerServerOptions } from './options.js';
@@ -155,7 +155,7 @@ export class WorkerManager extends EventEmitter<WorkerManagerEventMap> {
     const connection = new ProtocolConnection(ws, {
       encoding,
       maxFrameSize: o.maxFrameSize, requestTimeoutMs: o.requestTimeoutMs, keepaliveIntervalMs: this.keepalives.get(name) ?? o.keepaliveIntervalMs,
-      keepaliveTimeoutMs: o.keepaliveTimeoutMs, highWaterMark: o.highWaterMark, validate: o.validate, logger: protocolLogger(o, name),
+      keepaliveTimeoutMs: o.keepaliveTimeoutMs, highWaterMark: o.highWaterMark, validate: o.validate, logger: childLogger(o.logger, { worker: name }),
       maxPeerErrorsPerMinute: o.maxPeerErrorsPerMinute, maxWarningsPerMinute: o.maxWarningsPerMinute, maxBufferedBytes: o.maxBufferedBytes,
     });
     if (this.closing) { connection.close(CloseCodes.GOING_AWAY, 'master shutting down'); return; }
@@ -270,12 +270,3 @@ function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promi
   ]).finally(() => clearTimeout(timer));
 }
 
-/** Adapts the pino-style logger to the protocol connection's variadic logger, tagged with the worker. */
-function protocolLogger(o: ResolvedOptions, worker: string) {
-  const l = o.logger;
-  return {
-    debug: (...a: unknown[]) => l.debug({ worker, detail: a }, 'protocol'),
-    warn: (...a: unknown[]) => l.warn({ worker, detail: a }, 'protocol'),
-    error: (...a: unknown[]) => l.error({ worker, detail: a }, 'protocol'),
-  };
-}

@@ -5,17 +5,10 @@
  */
 import {
   DEFAULT_HIGH_WATER_MARK, DEFAULT_KEEPALIVE_TIMEOUT_MS, DEFAULT_MAX_BUFFERED_BYTES, DEFAULT_MAX_PEER_ERRORS_PER_MINUTE,
-  DEFAULT_MAX_WARNINGS_PER_MINUTE,
+  DEFAULT_MAX_WARNINGS_PER_MINUTE, silentLogger, type Logger,
 } from 'mastro-protocol';
 import type { LoginRateLimitOptions } from './login-rate-limiter.js';
 import { WORKER_CONNECTION_DEFAULTS } from '../net/connection-limits.js';
-
-export interface WorkerServerLogger {
-  debug(obj: unknown, msg?: string): void;
-  info(obj: unknown, msg?: string): void;
-  warn(obj: unknown, msg?: string): void;
-  error(obj: unknown, msg?: string): void;
-}
 
 export interface WorkerServerOptions {
   /** TCP port for worker WebSockets. Default 9989 (Buildbot's); 0 picks a free port (tests). */
@@ -97,7 +90,7 @@ export interface WorkerServerOptions {
   /** Worker output settings sent with `set_worker_settings` (Buildbot's values by default). */
   workerSettings?: Partial<WorkerSettings>;
   /** A pino-compatible logger. Default: silent. */
-  logger?: WorkerServerLogger;
+  logger?: Logger;
 }
 
 /** What `set_worker_settings` carries: how the worker buffers and splits command output. */
@@ -143,7 +136,6 @@ export const DEFAULT_WORKER_SETTINGS: WorkerSettings = {
   mastro_output_bytes: true,
 };
 
-const silentLogger: WorkerServerLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
 export function resolveOptions(options: WorkerServerOptions = {}): ResolvedOptions {
   const highWaterMark = options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK;

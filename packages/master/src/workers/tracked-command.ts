@@ -3,6 +3,7 @@
  * (handlers run synchronously per frame, so order on the wire is order here), `complete` or a lost
  * connection settles `result` exactly once. File-transfer commands carry their writer or reader.
  */
+import type { Logger } from 'mastro-protocol';
 import type { CommandCallbacks, CommandResult, RunningCommand, UpdatePair } from './types.js';
 import type { FileWriter } from './file-writer.js';
 import type { DirectoryWriter } from './directory-writer.js';
@@ -12,8 +13,6 @@ import { isUploadRefusal } from './upload-errors.js';
 let lastCommandId = 0;
 /** Command ids are unique for the life of the master process (Buildbot uses a counter too). */
 export function nextCommandId(): string { return String(++lastCommandId); }
-
-export interface CommandLogger { warn(obj: unknown, msg?: string): void }
 
 export class TrackedCommand implements RunningCommand {
   readonly result: Promise<CommandResult>;
@@ -34,7 +33,7 @@ export class TrackedCommand implements RunningCommand {
     readonly commandName: string,
     private readonly sendInterrupt: (why: string) => Promise<void>,
     private readonly callbacks: CommandCallbacks | undefined,
-    private readonly logger: CommandLogger,
+    private readonly logger: Pick<Logger, 'warn'>,
   ) {
     this.result = new Promise((resolve) => { this.settle = resolve; });
   }

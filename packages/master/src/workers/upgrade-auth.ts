@@ -15,7 +15,7 @@ import type { WebSocket, WebSocketServer } from 'ws';
 import type { Encoding } from 'mastro-protocol';
 import { CredentialStore, parseBasicAuth } from './credentials.js';
 import { LoginRateLimiter } from './login-rate-limiter.js';
-import type { WorkerServerLogger } from './options.js';
+import type { Logger } from 'mastro-protocol';
 import { rawHttpReply } from '../net/raw-http-reply.js';
 
 export interface UpgradeAuthDeps {
@@ -23,7 +23,7 @@ export interface UpgradeAuthDeps {
   limiter: LoginRateLimiter;
   wss: WebSocketServer;
   path: string | null;
-  logger: WorkerServerLogger;
+  logger: Logger;
   /** `hinted`: the worker named its encoding on the upgrade, so the master need not wait for it to speak first. */
   onAuthenticated(name: string, ws: WebSocket, remoteAddress: string, encoding: Encoding, hinted: boolean): void;
 }

@@ -18,6 +18,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { extname, join, relative, sep } from 'node:path';
+import { isInside } from 'mastro-protocol';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
@@ -69,7 +70,7 @@ export function indexUiFiles(root: string, maxFileSize: number = UI_STATIC_DEFAU
       const full = join(dir, name);
       let real: string;
       try { real = realpathSync(full); } catch { continue; }
-      if (real !== realRoot && !real.startsWith(realRoot + sep)) continue;
+      if (!isInside(realRoot, real)) continue;
       const st = statSync(real);
       if (st.isDirectory()) { walk(full); continue; }
       if (!st.isFile() || st.size > maxFileSize) continue;

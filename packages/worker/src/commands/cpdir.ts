@@ -14,7 +14,7 @@ export const cpdir: CommandDefinition = {
         const from = ctx.resolvePath(fromReq);
         const to = ctx.resolvePath(toReq);
         await fsp.mkdir(path.dirname(to), { recursive: true });
-        if (existsSync(to)) ctx.log(`cp target '${to}' already exists -- contents are merged`);
+        if (existsSync(to)) ctx.log.info(`cp target '${to}' already exists -- contents are merged`);
         await fsp.cp(from, to, { recursive: true, verbatimSymlinks: true, preserveTimestamps: true, errorOnExist: false, force: true });
         ctx.sendStatus([['rc', 0]]);
       } catch (err) {

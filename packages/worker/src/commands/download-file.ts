@@ -40,7 +40,7 @@ class DownloadFile implements WorkerCommand {
       }
     } catch (err) { failure = err; this.state.rc = 1; }
     await file?.close().catch(() => undefined);
-    await ctx.request('update_read_file_close').catch((e) => ctx.log(`while trying to close reader: ${e}`));
+    await ctx.request('update_read_file_close').catch((e) => ctx.log.warn(`while trying to close reader: ${e}`));
     this.state.finish(ctx);
     if (failure) throw failure;
   }

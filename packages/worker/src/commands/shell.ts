@@ -38,7 +38,7 @@ class ShellCommand implements WorkerCommand {
       groups: this.ctx.processGroups,
       sendUpdate: (pairs) => this.ctx.sendStatus(pairs),
       flow: this.ctx,
-      log: (m) => this.ctx.log(m),
+      log: this.ctx.log,
     });
     const running = this.process.run();
     if (this.interruptedWhy !== null) this.process.kill('command interrupted');

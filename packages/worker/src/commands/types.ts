@@ -3,6 +3,7 @@
  * status through `sendStatus` (line splitting and batching happen behind it) and make the
  * transfer requests (`update_upload_file_write`, `update_read_file`, ...) through `request`.
  */
+import type { Logger } from 'mastro-protocol';
 import type { UpdatePair } from '../output/update-buffer.js';
 import type { ProcessGroupTracker } from '../process/orphan-guard.js';
 
@@ -26,8 +27,8 @@ export interface CommandContext {
   readonly congested: boolean;
   /** Resolves once the update backlog drained below the limit. */
   whenDrained(): Promise<void>;
-  /** Plain log line in the worker's log. */
-  log(message: string): void;
+  /** The worker's log, each message marked with the command's name and id. */
+  readonly log: Logger;
   /** SIGTERM-to-SIGKILL grace period for interrupted processes, in ms. */
   readonly killGraceMs: number;
   /** Where a command that spawns a process group reports it, so the group dies with the worker. */

@@ -42,7 +42,7 @@ class UploadFile implements WorkerCommand {
     } catch (err) {
       this.state.rc = 1;
       await file?.close().catch(() => undefined);
-      await ctx.request('update_upload_file_close').catch((e) => ctx.log(`ignoring error from remote close(): ${e}`));
+      await ctx.request('update_upload_file_close').catch((e) => ctx.log.warn(`ignoring error from remote close(): ${e}`));
       this.state.finish(ctx);
       throw err;
     }

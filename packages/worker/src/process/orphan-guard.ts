@@ -6,7 +6,7 @@
  * `command-groups-file.ts`). On Windows it does nothing (see orphan-watchdog.ts).
  */
 import { processStartTime } from 'mastro-protocol/process-identity';
-import type { LogLine } from '../logger.js';
+import type { Logger } from 'mastro-protocol';
 import { CommandGroupsFile } from './command-groups-file.js';
 import { OrphanWatchdog } from './orphan-watchdog.js';
 import { endPreviousLife } from './previous-life.js';
@@ -26,7 +26,7 @@ export interface OrphanGuardOptions {
   basedir: string;
   /** SIGTERM-to-SIGKILL grace, ms (the worker's killGraceMs). */
   graceMs: number;
-  log: LogLine;
+  log: Logger;
   platform?: NodeJS.Platform;
 }
 

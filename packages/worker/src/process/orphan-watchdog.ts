@@ -16,7 +16,7 @@
  * killed worker's commands run on until they end.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { LogLine } from '../logger.js';
+import type { Logger } from 'mastro-protocol';
 
 /**
  * `$1` is the grace in whole seconds. Groups are kept as " 12 34 " so removing one is a pattern
@@ -54,7 +54,7 @@ export class OrphanWatchdog {
   private closed = false;
   private respawns = 0;
 
-  constructor(private readonly graceMs: number, private readonly log: LogLine, private readonly shell = '/bin/sh') {
+  constructor(private readonly graceMs: number, private readonly log: Logger, private readonly shell = '/bin/sh') {
     this.spawn();
   }
 
@@ -90,7 +90,7 @@ export class OrphanWatchdog {
     this.child = child;
     child.stdin!.on('error', () => undefined); // EPIPE when it died; its exit handler takes over
     child.on('error', (err) => {
-      this.log(`cannot start the watchdog that ends commands if the worker dies (${this.shell}: ${err.message}); ` +
+      this.log.error(`cannot start the watchdog that ends commands if the worker dies (${this.shell}: ${err.message}); ` +
         'commands of a killed worker will keep running until it is restarted');
       this.closed = true;
     });
@@ -98,11 +98,11 @@ export class OrphanWatchdog {
       if (this.child === child) this.child = null;
       if (this.closed) return;
       if (this.respawns >= MAX_RESPAWNS) {
-        this.log(`the command watchdog died again (${signal ?? `exit ${code}`}); not replacing it: commands of a killed worker will keep running until it is restarted`);
+        this.log.error(`the command watchdog died again (${signal ?? `exit ${code}`}); not replacing it: commands of a killed worker will keep running until it is restarted`);
         return;
       }
       this.respawns++;
-      this.log(`the command watchdog died (${signal ?? `exit ${code}`}); starting a new one`);
+      this.log.warn(`the command watchdog died (${signal ?? `exit ${code}`}); starting a new one`);
       this.spawn();
       for (const pgid of this.groups) this.send(`+${pgid}`);
     });

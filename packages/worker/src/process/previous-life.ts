@@ -9,7 +9,7 @@
  * old command's). A leader pid now held by another program is left alone.
  */
 import { processStartTime } from 'mastro-protocol/process-identity';
-import type { LogLine } from '../logger.js';
+import type { Logger } from 'mastro-protocol';
 import { readCommandGroups } from './command-groups-file.js';
 import { groupRunning } from './kill-tree.js';
 
@@ -48,24 +48,24 @@ async function waitGone(groups: number[], ms: number): Promise<number[]> {
  * Ends the previous life's leftovers: SIGTERM, SIGKILL after `graceMs`. Resolves with the groups
  * that survived even SIGKILL (a process stuck in the kernel), which the caller reports.
  */
-export async function endPreviousLife(basedir: string, graceMs: number, log: LogLine): Promise<number[]> {
+export async function endPreviousLife(basedir: string, graceMs: number, log: Logger): Promise<number[]> {
   const { owner, groups: recorded } = readCommandGroups(basedir);
   if (owner && owner.pid !== process.pid && processStartTime(owner.pid) === owner.start) {
-    log(`another worker (pid ${owner.pid}) still runs in ${basedir}; leaving its commands alone (one worker per basedir: stop it first)`);
+    log.warn(`another worker (pid ${owner.pid}) still runs in ${basedir}; leaving its commands alone (one worker per basedir: stop it first)`);
     return [];
   }
   const groups = leftoverGroups(recorded);
   if (!groups.length) return [];
-  log(`commands of the previous worker in ${basedir} still run (process groups ${groups.join(', ')}); ending them before attaching`);
+  log.info(`commands of the previous worker in ${basedir} still run (process groups ${groups.join(', ')}); ending them before attaching`);
   for (const g of groups) signalGroup(g, 'SIGTERM');
   let alive = await waitGone(groups, graceMs);
   if (alive.length) {
-    log(`process groups ${alive.join(', ')} did not end within ${graceMs} ms of SIGTERM; sending SIGKILL`);
+    log.warn(`process groups ${alive.join(', ')} did not end within ${graceMs} ms of SIGTERM; sending SIGKILL`);
     for (const g of alive) signalGroup(g, 'SIGKILL');
     alive = await waitGone(alive, AFTER_KILL_WAIT_MS);
   }
   if (alive.length) {
-    log(`process groups ${alive.join(', ')} of the previous worker survived SIGKILL (stuck in the kernel?); ` +
+    log.error(`process groups ${alive.join(', ')} of the previous worker survived SIGKILL (stuck in the kernel?); ` +
       'they may still write into build directories: check them with ps -o pid,pgid,stat,args');
   }
   return alive;

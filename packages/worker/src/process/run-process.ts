@@ -14,6 +14,7 @@ import { LogfileWatcher, DEFAULT_LOGFILE_POLL_MS } from './logfile-watcher.js';
 import type { ProcessGroupTracker } from './orphan-guard.js';
 import { shellQuote } from './shell-quote.js';
 import type { UpdatePair } from '../output/update-buffer.js';
+import type { Logger } from 'mastro-protocol';
 
 /** A command argument the master wants hidden from logs: `['obfuscated', real, fake]`. */
 type Arg = string | [tag: 'obfuscated', real: string, fake: string];
@@ -45,7 +46,7 @@ export interface RunProcessOptions {
   sendUpdate(pairs: UpdatePair[]): void;
   /** Backpressure from the connection: while congested, the child's pipes are paused. */
   flow?: { readonly congested: boolean; whenDrained(): Promise<void> };
-  log?(message: string): void;
+  log?: Logger;
   platform?: NodeJS.Platform;
   /** Told the command's process group when it starts and when it ended (so it dies with the worker). */
   groups?: ProcessGroupTracker;
@@ -111,7 +112,7 @@ export class RunProcess {
     if (!this.child || this.killed) return;
     this.clearTimers();
     const msg = `${message}, attempting to kill`;
-    this.o.log?.(msg);
+    this.o.log?.info(msg);
     this.o.sendUpdate([['header', `\n${msg}\n`]]);
     this.killed = true;
     const pid = this.child.pid;
@@ -249,7 +250,7 @@ export class RunProcess {
   private ended(code: number | null, signal: NodeJS.Signals | null): void {
     if (!this.finish) return;
     const elapsed = (performance.now() - this.startTime) / 1000;
-    this.o.log?.(`command finished with signal ${signal}, exit code ${code}, elapsedTime: ${elapsed.toFixed(6)}`);
+    this.o.log?.info(`command finished with signal ${signal}, exit code ${code}, elapsedTime: ${elapsed.toFixed(6)}`);
     for (const w of this.watchers) w.stop();
     this.watchers = [];
     let rc = code ?? -1;

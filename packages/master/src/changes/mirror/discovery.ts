@@ -6,9 +6,9 @@
 import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import type { ForgeDiscovery, MirrorRepositorySpec } from './options.js';
-import { redactUrl } from '../redact.js';
+import { redactUrl } from '../../util/url-credentials.js';
 import { authorizationHeader, extraHeaderConfig } from '../git-credentials.js';
-import { compileWildcard } from '../../util/glob-match.js';
+import { compileWildcard } from 'mastro-protocol/glob-match';
 
 export interface MirrorRepository {
   name: string;

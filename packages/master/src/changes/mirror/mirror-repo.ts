@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { runGit, type GitRunOptions } from '../git-runner.js';
 import { parseRefList } from './refs.js';
 import type { MirrorRepository } from './discovery.js';
-import { urlSecrets } from '../redact.js';
+import { urlSecrets } from '../../util/url-credentials.js';
 import { gitConfigEnv, headerSecrets } from '../git-credentials.js';
 
 export interface GitSettings { gitBin: string; timeoutMs: number; maxOutputBytes: number }

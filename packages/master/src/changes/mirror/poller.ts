@@ -6,8 +6,9 @@
  */
 import { resolve } from 'node:path';
 import type { AddChangeInput } from '../../data/updates-api.js';
-import { silentLogger, type ChangeSourceLogger, type ChangeSourceServices } from '../services.js';
-import { redactText, redactUrl } from '../redact.js';
+import { silentLogger, type Logger } from 'mastro-protocol';
+import type { ChangeSourceServices } from '../services.js';
+import { redactText, redactUrl } from '../../util/url-credentials.js';
 import { newCommits } from './commits.js';
 import { explicitRepositories, forgeRepositories, globRepositories, type MirrorRepository } from './discovery.js';
 import { runHook } from './hook-runner.js';
@@ -16,8 +17,6 @@ import { resolveMirrorOptions, type MirrorPollerOptions, type ResolvedMirrorOpti
 import { mapBounded } from './pool.js';
 import { diffRefs, fromRecord, postReceiveInput, refspecMatcher, sameRefs, toRecord, ZERO_ID, type RefMap, type RefUpdate } from './refs.js';
 import type { MirrorCycleStatus, MirrorPollerStatus, MirrorRepoStatus } from './status.js';
-
-export type MirrorLogger = ChangeSourceLogger;
 
 export interface MirrorPollerServices extends Pick<ChangeSourceServices, 'updates' | 'logger'> {
   /** Relative paths (mirrorDir, glob) are resolved against it. */
@@ -36,7 +35,7 @@ const STATE_CLASS = 'MirrorPoller';
 export class MirrorPoller {
   readonly name: string;
   private readonly o: ResolvedMirrorOptions;
-  private readonly log: MirrorLogger;
+  private readonly log: Logger;
   private readonly keepRef: (ref: string) => boolean;
   private readonly git: GitSettings;
   private readonly mirrorDir: string;

@@ -1,6 +1,6 @@
 /** What every resource module gets: the database, the log writer, and the engine's pending-reason and lock-state sources. */
 import type { Db } from '../../db/index.js';
-import type { LogWriter } from '../log-writer.js';
+import type { LogStore } from '../log-store.js';
 import type { PendingReason } from '../types.js';
 import type { LockState } from '../../process/locks.js';
 import type { CollectionSource, ResultSpec } from '../resultspec.js';
@@ -8,7 +8,7 @@ import type { ColumnFilter } from '../../db/list-query.js';
 
 export interface DataContext {
   db: Db;
-  logs: LogWriter;
+  logs: LogStore;
   pendingReason(brid: number): PendingReason | null;
   /** Locks held or waited for now (empty when no engine registered a provider). */
   lockStates(): LockState[];

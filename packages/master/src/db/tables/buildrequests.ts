@@ -9,6 +9,7 @@ import { applyFilters, applyOrderAndPage, countFiltered, type ListQuery } from '
 import type { BuildRequestRow } from '../../data/updates-api.js';
 import { prepared } from '../prepared.js';
 import { built, rows as rowsOf, run, transaction } from '../transaction.js';
+import { isSerializationFailure, isUniqueViolation } from '../sql-errors.js';
 
 const COLUMNS = [
   'buildrequests.id as id', 'buildrequests.buildsetid as buildsetid', 'buildrequests.builderid as builderid',
@@ -102,7 +103,8 @@ export class BuildRequestsTable {
         return rows.map((r) => ({ ...r, claimed_by_masterid: masterid, claimed_at: claimedAt }));
       });
     } catch (err) {
-      if (err instanceof ClaimConflict || isUniqueViolation(err)) return null;
+      // A claim key or a PostgreSQL abort in favour of a concurrent claim: a lost race too.
+      if (err instanceof ClaimConflict || isUniqueViolation(err) || isSerializationFailure(err)) return null;
       throw err;
     }
   }
@@ -152,9 +154,3 @@ export class BuildRequestsTable {
 }
 
 class ClaimConflict extends Error {}
-
-function isUniqueViolation(err: unknown): boolean {
-  const e = err as { code?: string; message?: string };
-  // 40P01/40001: PostgreSQL aborted this claim in favour of a concurrent one; that is a lost race too.
-  return e?.code === '23505' || e?.code === '40P01' || e?.code === '40001' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE';
-}

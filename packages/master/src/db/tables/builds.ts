@@ -5,6 +5,7 @@ import { applyFilters, applyOrderAndPage, countFiltered, type ListQuery } from '
 import type { BuildRow } from '../../data/updates-api.js';
 import type { SourcedProperties } from '../../data/types.js';
 import { prepared } from '../prepared.js';
+import { isUniqueViolation } from '../sql-errors.js';
 
 type NewBuild = { builderid: number; buildrequestid: number; workerid: number; masterid: number; state_string: string; started_at: number; number: number };
 const insertBuild = prepared((p: NewBuild, db) => db.insertInto('builds').values({
@@ -64,7 +65,7 @@ export class BuildsTable {
         return { buildid: id, number: last + 1 };
       } catch (err) {
         // Another master numbered a build of this builder meanwhile: read the maximum below.
-        if (!String((err as { code?: string })?.code ?? '').match(/^(23505|SQLITE_CONSTRAINT)/)) throw err;
+        if (!isUniqueViolation(err)) throw err;
       }
     }
     const res = await this.insertNumberedAfterMax(b);
@@ -83,8 +84,7 @@ export class BuildsTable {
           return { buildid: id, number };
         });
       } catch (err) {
-        const code = String((err as { code?: string })?.code ?? '');
-        if (attempt < 50 && (code === '23505' || code.startsWith('SQLITE_CONSTRAINT'))) continue;
+        if (attempt < 50 && isUniqueViolation(err)) continue;
         throw err;
       }
     }

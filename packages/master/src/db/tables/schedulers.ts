@@ -2,6 +2,7 @@
 import type { Kysely } from 'kysely';
 import type { Schema } from '../schema.js';
 import { applyFilters, applyOrderAndPage, countFiltered, type ListQuery } from '../list-query.js';
+import { isUniqueViolation } from '../sql-errors.js';
 
 export interface SchedulerRow { id: number; name: string; enabled: boolean; masterid: number | null }
 
@@ -77,9 +78,4 @@ export class SchedulersTable {
   }
 
   count(q: ListQuery = {}): Promise<number> { return countFiltered(this.base().select('schedulers.id'), q.filters); }
-}
-
-function isUniqueViolation(err: unknown): boolean {
-  const code = (err as { code?: string })?.code ?? '';
-  return code === '23505' || code.startsWith('SQLITE_CONSTRAINT');
 }

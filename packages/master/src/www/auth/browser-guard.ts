@@ -10,7 +10,7 @@
  */
 import { header, type RequestLike } from './authenticator.js';
 import type { Session } from './sessions.js';
-import { safeEqual } from './password.js';
+import { safeEqual } from '../../util/safe-equal.js';
 
 export interface GuardRefusal { status: 403 | 415; message: string }
 

@@ -39,10 +39,3 @@ export const newToken = apiToken;
 export function tokenDigest(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
-
-/** Constant-time equality of two strings of any length (digests make the lengths equal). */
-export function safeEqual(a: string, b: string): boolean {
-  const da = createHash('sha256').update(a).digest();
-  const db = createHash('sha256').update(b).digest();
-  return timingSafeEqual(da, db);
-}

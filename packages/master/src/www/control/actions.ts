@@ -15,6 +15,7 @@
  * |                                                  | stop (graceful shutdown), kill | reason?    | admin   |
  * | masters/<id> (mastro)                            | stop (graceful), reconfig |                 | admin   |
  */
+import { silentLogger, type Logger } from 'mastro-protocol';
 import type { DataConnector } from '../../data/connector.js';
 import { ForceParamError, ForceSchedulerInactiveError } from '../../schedulers/force-params.js';
 import { DataError, outageMessage } from '../../data/errors.js';
@@ -24,9 +25,6 @@ import { JSONRPC_CODES, JsonRpcError, rpcErrors } from './jsonrpc.js';
 import type { ControlTarget, ForceSchedulerLike } from './target.js';
 
 type Handler = (p: Record<string, unknown>, ctx: CallContext) => Promise<unknown>;
-/** Where failures that are not the caller's doing are written (pino's `app.log` in the server). */
-export interface ControlLogger { error(obj: unknown, msg: string): void }
-
 /** What an authorized caller reads when an action fails inside the master: the details are in the log. */
 export const CONTROL_INTERNAL_ERROR = 'the action failed because of an error inside the master; the master log has the details';
 interface CallContext { identity: Identity; check(action: AuthzAction, target?: AuthzTarget): void }
@@ -39,7 +37,8 @@ export class ControlActions {
     private readonly data: DataConnector,
     private readonly target: ControlTarget | null,
     private readonly authz: () => Authz,
-    private readonly log: ControlLogger = { error() {} },
+    /** Where failures that are not the caller's doing are written (pino's `app.log` in the server). */
+    private readonly log: Pick<Logger, 'error'> = silentLogger,
   ) {}
 
   /** Runs `method` on the resource at `path`; throws JsonRpcError (with an HTTP status) on failure. */

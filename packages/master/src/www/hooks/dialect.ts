@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { AddChangeInput } from '../../data/updates-api.js';
 import { ReplayGuard, replayOptions, type DeliveryMemory, type ReplayGuardOptions } from './replay-guard.js';
-import { compileFnmatch } from '../../util/glob-match.js';
+import { compileFnmatch } from 'mastro-protocol/glob-match';
 
 /** An HTTP request as a dialect sees it: header names lower-case, the raw body (signatures cover its bytes). */
 export interface HookRequest {
@@ -137,7 +137,7 @@ export function extractProperties(payload: unknown, basename: string, globs: rea
   const out: Record<string, unknown> = {};
   if (!globs.length) return out;
   // Linear-time matchers: the names are keys of a payload anyone can post.
-  const matchers = globs.map(compileFnmatch);
+  const matchers = globs.map((g) => compileFnmatch(g, 'lineEnd'));
   const walk = (base: string, obj: Record<string, unknown>) => {
     for (const [k, v] of Object.entries(obj)) {
       const name = `${base}.${k}`;

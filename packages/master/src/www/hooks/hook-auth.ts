@@ -17,7 +17,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { refundAttempt, type LoginAttempt } from '../../workers/login-rate-limiter.js';
 import { LoginLimits, retryAfterSeconds } from '../auth/login-limits.js';
-import { safeEqual } from '../auth/password.js';
+import { safeEqual } from '../../util/safe-equal.js';
 import { AUTH_DEFAULTS } from '../auth/options.js';
 import type { ChangeHookAuthEntry } from '../../config/types.js';
 

@@ -1,16 +1,10 @@
 /**
  * Webhook authenticity checks, all in constant time: GitHub's `X-Hub-Signature-256` (HMAC-SHA256
  * of the raw body; `X-Hub-Signature` HMAC-SHA1 when only that one is sent) and shared tokens such as GitLab's `X-Gitlab-Token`. Both sides are hashed
- * before `timingSafeEqual` so neither the content nor the length of the secret leaks through timing.
+ * before `timingSafeEqual` (../../util/safe-equal.ts) so neither the content nor the length of the secret leaks through timing.
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-
-function digest(s: string | Buffer): Buffer { return createHash('sha256').update(s).digest(); }
-
-/** Constant-time equality of two strings of any lengths. */
-export function safeEqual(a: string, b: string): boolean {
-  return timingSafeEqual(digest(a), digest(b));
-}
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { safeEqual } from '../../util/safe-equal.js';
 
 export type SignatureCheck = { ok: true } | { ok: false; reason: string };
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BufferedLogWriter } from '../src/process/log-writer.js';
+import { BufferedStepLog } from '../src/process/step-log.js';
 import { Redactor } from '../src/process/redactor.js';
 import type { Updates } from '../src/data/updates-api.js';
 
@@ -19,7 +19,7 @@ test('many small chunks are coalesced into few appends of complete lines', async
   const r = recorder();
   let release!: () => void;
   r.hold(new Promise((res) => { release = res; }));
-  const log = new BufferedLogWriter(r.updates, 1, 'stdio', 's', new Redactor());
+  const log = new BufferedStepLog(r.updates, 1, 'stdio', 's', new Redactor());
   log.addStdout('first line\n');
   await new Promise((res) => setImmediate(res));
   // The first append is in flight; these 1000 chunks must wait and go out together.
@@ -35,7 +35,7 @@ test('many small chunks are coalesced into few appends of complete lines', async
 
 test('stream order is kept and a partial last line is terminated at finish', async () => {
   const r = recorder();
-  const log = new BufferedLogWriter(r.updates, 1, 'stdio', 's', new Redactor());
+  const log = new BufferedStepLog(r.updates, 1, 'stdio', 's', new Redactor());
   log.addHeader('running cmd\n');
   log.addStdout('out 1\nout ');
   log.addStderr('err 1\n');
@@ -52,7 +52,7 @@ test('stream order is kept and a partial last line is terminated at finish', asy
 
 test('text logs are stored without a stream prefix and output after finish is ignored', async () => {
   const r = recorder();
-  const log = new BufferedLogWriter(r.updates, 1, 'notes', 't', new Redactor());
+  const log = new BufferedStepLog(r.updates, 1, 'notes', 't', new Redactor());
   log.addContent('hello\nworld');
   await log.finish();
   log.addContent('late\n');
@@ -65,7 +65,7 @@ test('whenWritable makes producers wait while more than maxBufferedBytes await s
   const r = recorder();
   let release!: () => void;
   r.hold(new Promise((res) => { release = res; }));
-  const log = new BufferedLogWriter(r.updates, 1, 'stdio', 's', new Redactor(), { maxBufferedBytes: 1000 });
+  const log = new BufferedStepLog(r.updates, 1, 'stdio', 's', new Redactor(), { maxBufferedBytes: 1000 });
   assert.equal(log.whenWritable(), null, 'an empty writer has room');
   log.addStdout('x'.repeat(499) + '\n');
   assert.equal(log.whenWritable(), null, 'under the bound');
@@ -89,7 +89,7 @@ test('a producer waiting on a stalled database is released after maxWaitMs', asy
   const r = recorder();
   let release!: () => void;
   r.hold(new Promise((res) => { release = res; }));
-  const log = new BufferedLogWriter(r.updates, 1, 'stdio', 's', new Redactor(), { maxBufferedBytes: 10, maxWaitMs: 20 });
+  const log = new BufferedStepLog(r.updates, 1, 'stdio', 's', new Redactor(), { maxBufferedBytes: 10, maxWaitMs: 20 });
   log.addStdout('more than ten bytes\n');
   const wait = log.whenWritable();
   assert.ok(wait);
@@ -106,7 +106,7 @@ test('no append is bigger than maxAppendBytes unless one line is, and the text a
   const r = recorder();
   let release!: () => void;
   r.hold(new Promise((res) => { release = res; }));
-  const log = new BufferedLogWriter(r.updates, 1, 'stdio', 's', new Redactor(), { maxAppendBytes: 100 });
+  const log = new BufferedStepLog(r.updates, 1, 'stdio', 's', new Redactor(), { maxAppendBytes: 100 });
   log.addStdout('first\n');
   await new Promise((res) => setImmediate(res));
   const lines = Array.from({ length: 40 }, (_, i) => `line ${String(i).padStart(3, '0')}\n`); // 9 bytes each
@@ -127,7 +127,7 @@ const asText = (content: unknown) => (typeof content === 'string' ? content : Bu
 
 test('bytes of whole lines reach the data layer as the same buffers, coalesced per stream, never decoded', async () => {
   const r = recorder();
-  const log = new BufferedLogWriter(r.updates, 1, 'stdio', 's', new Redactor());
+  const log = new BufferedStepLog(r.updates, 1, 'stdio', 's', new Redactor());
   const a = Buffer.from('out 1\nout 2\n');
   const b = Buffer.from('out 3 grüße\n');
   const e = Buffer.from('err 1\n');
@@ -144,7 +144,7 @@ test('bytes of whole lines reach the data layer as the same buffers, coalesced p
 
 test('bytes that split a character or a line take the text path and come out whole and in order', async () => {
   const r = recorder();
-  const log = new BufferedLogWriter(r.updates, 1, 'stdio', 's', new Redactor());
+  const log = new BufferedStepLog(r.updates, 1, 'stdio', 's', new Redactor());
   const euro = Buffer.from('€'); // 3 bytes
   log.addStdout(Buffer.concat([Buffer.from('price: '), euro.subarray(0, 2)]));
   log.addStdout(Buffer.concat([euro.subarray(2), Buffer.from('5\nnext ')]));
@@ -160,7 +160,7 @@ test('bytes are redacted like text when the build has secrets, also across two u
   const r = recorder();
   const redactor = new Redactor();
   redactor.addSecret('token', 's3cr3t-value');
-  const log = new BufferedLogWriter(r.updates, 1, 'stdio', 's', redactor);
+  const log = new BufferedStepLog(r.updates, 1, 'stdio', 's', redactor);
   log.addStdout(Buffer.from('using s3cr3t-value here\nand s3cr'));
   log.addStdout(Buffer.from('3t-value there\n'));
   await log.finish();

@@ -1,5 +1,6 @@
 /**
- * Log ingestion: appended lines are published at once (live streaming) and coalesced in memory into
+ * The log store (LogStore), what the data layer's appendLog/finishLog write through; a step's
+ * side of the same log is BufferedStepLog (process/step-log.ts). Appended lines are published at once (live streaming) and coalesced in memory into
  * chunk rows of ~`logChunkSize` bytes, compressed off the main thread (zlib runs in libuv's pool,
  * a bounded number at a time), so a busy log costs one row per chunk instead of one per line. Also
  * enforces `logMaxSize`: once a log is full, further lines only feed a tail buffer of
@@ -29,37 +30,19 @@ import { UnknownEntityError } from './errors.js';
 import type { DatabaseOutage } from '../db/outage.js';
 import { nextRetryDelay, OutageTimeoutError } from '../db/outage-retry.js';
 import { LogCompressor } from './log-compressor.js';
+import { LOG_STORE_DEFAULTS, NEWLINE, STORE_SCRATCH_BYTES, type StreamCode } from './log-constants.js';
 
-export const LOG_DEFAULTS = {
-  logMaxSize: 64 * 1024 * 1024,
-  logMaxTailSize: 1024 * 1024,
-  // 256 KiB: a quarter of the rows, zlib calls and reads of 64 KiB (each costs ~0.1 ms of main-thread
-  // time besides the bytes), still a small decode for a ranged /contents read.
-  logChunkSize: 256 * 1024,
-  logFlushDelayMs: 50,
-  logCompressMinSize: 1024,
-  logCompressLevel: 1,
-  logCompressConcurrency: 2,
-  outageBufferSize: 64 * 1024 * 1024,
-  outageTimeoutMs: 60 * 60_000,
-} as const;
-
-/** Tuning of the log writer beyond the data layer's options (defaults in LOG_DEFAULTS). */
-export interface LogWriterOptions extends DataOptions {
+/** Tuning of the log store beyond the data layer's options (defaults in LOG_STORE_DEFAULTS, log-constants.ts). */
+export interface LogStoreOptions extends DataOptions {
   /** zlib level of stored chunks, 1 (fastest) to 9 (smallest); default 1. */
   logCompressLevel?: number;
   /** Chunks compressed at once, over all logs; default 2 (one core's worth besides the main thread). */
   logCompressConcurrency?: number;
 }
 
-/** The stream of an 's' log's lines: stdout, stderr, header. */
-export type StreamCode = 'o' | 'e' | 'h';
 /** What appendLog takes: text, or UTF-8 bytes (whole lines; the worker's frames, as they came). */
 export type LogContent = string | readonly Buffer[];
 
-const NEWLINE = 10;
-/** Size of the reusable encode buffer: a BufferedLogWriter append (1 MiB by default) and some. */
-const SCRATCH_BYTES = 1152 * 1024;
 /** A run whose lines already carry their codes (the logMaxSize marker and tail, mixing streams). */
 const CODED = '*';
 
@@ -157,31 +140,31 @@ function encodeUtf8(s: string, alloc: (n: number) => Buffer): Buffer {
 
 const concat = (parts: readonly Buffer[], total: number) => (parts.length === 1 ? parts[0]! : Buffer.concat(parts, total));
 
-export class LogWriter {
+export class LogStore {
   private readonly open = new Map<number, OpenLog>();
-  private readonly opts: Required<LogWriterOptions>;
+  private readonly opts: Required<LogStoreOptions>;
   private readonly compressor: LogCompressor;
   /**
-   * One reusable encode buffer (SCRATCH_BYTES) for appends that are stored before append returns:
+   * One reusable encode buffer (STORE_SCRATCH_BYTES) for appends that are stored before append returns:
    * a fresh MiB per append outlived young-generation GCs and floated as external memory until the
    * next full GC. Taken by one append at a time; the others allocate.
    */
-  private scratch: Buffer | null = Buffer.allocUnsafeSlow(SCRATCH_BYTES);
+  private scratch: Buffer | null = Buffer.allocUnsafeSlow(STORE_SCRATCH_BYTES);
   /** Bytes accepted and not yet stored, over all logs (what an outage makes the master hold). */
   private heldBytes = 0;
 
-  constructor(private readonly db: Db, options: LogWriterOptions = {}) {
+  constructor(private readonly db: Db, options: LogStoreOptions = {}) {
     this.opts = {
-      logMaxSize: options.logMaxSize === undefined ? LOG_DEFAULTS.logMaxSize : options.logMaxSize,
-      logMaxTailSize: options.logMaxTailSize ?? LOG_DEFAULTS.logMaxTailSize,
-      logChunkSize: options.logChunkSize ?? LOG_DEFAULTS.logChunkSize,
-      logFlushDelayMs: options.logFlushDelayMs ?? LOG_DEFAULTS.logFlushDelayMs,
-      logCompressMinSize: options.logCompressMinSize ?? LOG_DEFAULTS.logCompressMinSize,
-      logCompressLevel: options.logCompressLevel ?? LOG_DEFAULTS.logCompressLevel,
-      logCompressConcurrency: options.logCompressConcurrency ?? LOG_DEFAULTS.logCompressConcurrency,
-      outageBufferSize: options.outageBufferSize ?? LOG_DEFAULTS.outageBufferSize,
-      outageTimeoutMs: options.outageTimeoutMs ?? LOG_DEFAULTS.outageTimeoutMs,
-    } as Required<LogWriterOptions>;
+      logMaxSize: options.logMaxSize === undefined ? LOG_STORE_DEFAULTS.logMaxSize : options.logMaxSize,
+      logMaxTailSize: options.logMaxTailSize ?? LOG_STORE_DEFAULTS.logMaxTailSize,
+      logChunkSize: options.logChunkSize ?? LOG_STORE_DEFAULTS.logChunkSize,
+      logFlushDelayMs: options.logFlushDelayMs ?? LOG_STORE_DEFAULTS.logFlushDelayMs,
+      logCompressMinSize: options.logCompressMinSize ?? LOG_STORE_DEFAULTS.logCompressMinSize,
+      logCompressLevel: options.logCompressLevel ?? LOG_STORE_DEFAULTS.logCompressLevel,
+      logCompressConcurrency: options.logCompressConcurrency ?? LOG_STORE_DEFAULTS.logCompressConcurrency,
+      outageBufferSize: options.outageBufferSize ?? LOG_STORE_DEFAULTS.outageBufferSize,
+      outageTimeoutMs: options.outageTimeoutMs ?? LOG_STORE_DEFAULTS.outageTimeoutMs,
+    } as Required<LogStoreOptions>;
     this.compressor = new LogCompressor(Math.max(1, this.opts.logCompressConcurrency), this.opts.logCompressLevel, this.opts.logCompressMinSize);
   }
 

@@ -5,7 +5,7 @@ import { engines } from './support/db.js';
 import type { Db } from '../src/db/index.js';
 import { InProcessMessageQueue } from '../src/mq/bus.js';
 import { DataConnector } from '../src/data/connector.js';
-import { withLineCodes, LogWriter } from '../src/data/log-writer.js';
+import { withLineCodes, LogStore } from '../src/data/log-store.js';
 import { LogCompressor } from '../src/data/log-compressor.js';
 import { streamLog } from '../src/data/log-reader.js';
 import { randomBytes } from 'node:crypto';
@@ -37,7 +37,7 @@ test('the compressor deflates what shrinks, stores the rest as is, and finishes 
 });
 
 for (const engine of engines()) {
-  describe(`log writer on ${engine.name}`, () => {
+  describe(`log store on ${engine.name}`, () => {
     let db: Db; let data: DataConnector; let logid: number; let stepid: number;
     before(async () => {
       db = await engine.open();
@@ -65,7 +65,7 @@ for (const engine of engines()) {
       assert.equal(await data.getLogLines(logid, 0, expected.length), expected.join('\n') + '\n');
       assert.equal(await data.getLogLines(logid, 390, 392), expected.slice(390, 393).join('\n') + '\n');
       let raw = '';
-      for await (const page of streamLog(db, new LogWriter(db), logid, 's')) raw += page;
+      for await (const page of streamLog(db, new LogStore(db), logid, 's')) raw += page;
       assert.equal(raw, expected.map((l) => l.slice(1) + '\n').join(''));
       const rows = await db.kysely.selectFrom('logchunks').select(['first_line', 'last_line']).where('logid', '=', logid).orderBy('first_line').execute();
       assert.ok(rows.length > 30, `${rows.length} chunk rows`);
@@ -106,13 +106,13 @@ for (const engine of engines()) {
       assert.equal(await data.getLogLines(id, 0, 1000), lines.map((l) => 'o' + l + '\n').join(''));
       assert.equal(await data.getLogLines(id, 5, 5), 'o' + lines[5] + '\n');
       let raw = '';
-      for await (const page of streamLog(db, new LogWriter(db), id, 's')) raw += page;
+      for await (const page of streamLog(db, new LogStore(db), id, 's')) raw += page;
       assert.equal(raw, text);
     });
 
     test('a flush mixing streams is stored with Buildbot per-line codes; bytes without a final newline get one', async () => {
       const id = await data.updates.addLog({ stepid, name: 'mixed', type: 's' });
-      const writer = new LogWriter(db, { logChunkSize: 1 << 20, logFlushDelayMs: 60_000, logMaxSize: null });
+      const writer = new LogStore(db, { logChunkSize: 1 << 20, logFlushDelayMs: 60_000, logMaxSize: null });
       await writer.append(id, [Buffer.from('out 1\nout 2\n')], 'o');
       await writer.append(id, 'err 1\n', 'e');
       await writer.append(id, [Buffer.from('out 3')], 'o');
@@ -129,7 +129,7 @@ for (const engine of engines()) {
 
     test('byte appends past logMaxSize keep the head and the tail with their stream codes', async () => {
       const id = await data.updates.addLog({ stepid, name: 'capped', type: 's' });
-      const writer = new LogWriter(db, { logChunkSize: 1024, logFlushDelayMs: 5, logMaxSize: 100, logMaxTailSize: 30 });
+      const writer = new LogStore(db, { logChunkSize: 1024, logFlushDelayMs: 5, logMaxSize: 100, logMaxTailSize: 30 });
       const lines = Array.from({ length: 20 }, (_, i) => `row ${String(i).padStart(2, '0')}`); // 7 bytes + newline each
       await writer.append(id, [Buffer.from(lines.slice(0, 10).join('\n') + '\n')], 'o');
       await writer.append(id, lines.slice(10).join('\n') + '\n', 'e');
@@ -219,7 +219,7 @@ for (const variant of outageVariants()) {
       const { stepid } = await data.updates.addStep({ buildid, name: 'out' });
       const logid = await data.updates.addLog({ stepid, name: 'stdio', type: 's' });
       await v.db.durable();
-      const stored = async () => { let out = ''; for await (const b of streamLog(v.db, new LogWriter(v.db), logid, 's')) out += b.toString('utf8'); return out; };
+      const stored = async () => { let out = ''; for await (const b of streamLog(v.db, new LogStore(v.db), logid, 's')) out += b.toString('utf8'); return out; };
       /** Stores lines 1..n, takes the database away, appends `held` and waits until a flush ran into the outage. */
       const storeThenFail = async (n: number, held: string) => {
         await data.updates.appendLog(logid, numbered(1, n), 'o');

@@ -1,5 +1,6 @@
 /**
- * A step log being written. Output arrives in arbitrary chunks per stream (stdout, stderr, header);
+ * A step's log being written (what `rt.addLog` hands a step: the StepLog of step-types.ts), on its
+ * way to the data layer's LogStore (data/log-store.ts). Output arrives in arbitrary chunks per stream (stdout, stderr, header);
  * the data layer stores complete lines. Per stream: redact secrets (holding back a possible secret
  * prefix), cut into complete lines (holding back the partial last line), and coalesce consecutive
  * lines of the same stream into one `appendLog` call. Appends are serialised so the stored order is
@@ -23,12 +24,15 @@
 import { StringDecoder } from 'node:string_decoder';
 import type { Updates } from '../data/updates-api.js';
 import { LogLinesDroppedError } from '../data/errors.js';
-import type { LogType, LogWriter } from './step-types.js';
+import { NEWLINE, STEP_LOG_DEFAULTS, STREAM_CODES, type StreamCode } from '../data/log-constants.js';
+import type { LogType, StepLog } from './step-types.js';
 import type { Redactor, RedactingStream } from './redactor.js';
 
-type StreamCode = 'o' | 'e' | 'h' | '';
+/** An 's' log's stream, or '' for the lines of a text or html log. */
+type Stream = StreamCode | '';
 
-export interface LogWriterOptions {
+/** Defaults in STEP_LOG_DEFAULTS (data/log-constants.ts). */
+export interface StepLogOptions {
   /** Bytes buffered before an append is started without waiting for the next tick. Default 256 KiB. */
   flushBytes?: number;
   /**
@@ -51,18 +55,14 @@ export interface LogWriterOptions {
   onLinesDropped?: (err: LogLinesDroppedError) => void;
 }
 
-export const LOG_WRITER_DEFAULTS = { flushBytes: 256 * 1024, maxBufferedBytes: 4 * 1024 * 1024, maxWaitMs: 10_000, maxAppendBytes: 1024 * 1024 } as const;
-
 /** Output queued for one appendLog: text, or (`parts` set) UTF-8 bytes of whole lines. */
-interface Segment { stream: StreamCode; text: string; parts: Buffer[] | null; size: number }
+interface Segment { stream: Stream; text: string; parts: Buffer[] | null; size: number }
 
-const NEWLINE = 10;
-
-export class BufferedLogWriter implements LogWriter {
-  private readonly redact = new Map<StreamCode, RedactingStream>();
-  private readonly partial = new Map<StreamCode, string>();
+export class BufferedStepLog implements StepLog {
+  private readonly redact = new Map<Stream, RedactingStream>();
+  private readonly partial = new Map<Stream, string>();
   /** Streams whose last bytes did not end a line: their decoder may hold part of a character. */
-  private readonly decoders = new Map<StreamCode, StringDecoder>();
+  private readonly decoders = new Map<Stream, StringDecoder>();
   private segments: Segment[] = [];
   private bufferedBytes = 0;
   private inFlight: Promise<void> | null = null;
@@ -85,12 +85,12 @@ export class BufferedLogWriter implements LogWriter {
     readonly name: string,
     readonly type: LogType,
     private readonly redactor: Redactor,
-    opts: LogWriterOptions = {},
+    opts: StepLogOptions = {},
   ) {
-    this.flushBytes = opts.flushBytes ?? LOG_WRITER_DEFAULTS.flushBytes;
-    this.maxBufferedBytes = opts.maxBufferedBytes ?? LOG_WRITER_DEFAULTS.maxBufferedBytes;
-    this.maxWaitMs = opts.maxWaitMs ?? LOG_WRITER_DEFAULTS.maxWaitMs;
-    this.maxAppendBytes = opts.maxAppendBytes ?? LOG_WRITER_DEFAULTS.maxAppendBytes;
+    this.flushBytes = opts.flushBytes ?? STEP_LOG_DEFAULTS.flushBytes;
+    this.maxBufferedBytes = opts.maxBufferedBytes ?? STEP_LOG_DEFAULTS.maxBufferedBytes;
+    this.maxWaitMs = opts.maxWaitMs ?? STEP_LOG_DEFAULTS.maxWaitMs;
+    this.maxAppendBytes = opts.maxAppendBytes ?? STEP_LOG_DEFAULTS.maxAppendBytes;
     this.onLinesDropped = opts.onLinesDropped ?? null;
   }
 
@@ -119,12 +119,12 @@ export class BufferedLogWriter implements LogWriter {
     w.resolve();
   }
 
-  addStdout(output: string | Uint8Array): void { this.add('o', output); }
-  addStderr(output: string | Uint8Array): void { this.add('e', output); }
-  addHeader(output: string | Uint8Array): void { this.add('h', output); }
-  addContent(output: string | Uint8Array): void { this.add(this.type === 's' ? 'o' : '', output); }
+  addStdout(output: string | Uint8Array): void { this.add(STREAM_CODES.stdout, output); }
+  addStderr(output: string | Uint8Array): void { this.add(STREAM_CODES.stderr, output); }
+  addHeader(output: string | Uint8Array): void { this.add(STREAM_CODES.header, output); }
+  addContent(output: string | Uint8Array): void { this.add(this.type === 's' ? STREAM_CODES.stdout : '', output); }
 
-  private add(stream: StreamCode, output: string | Uint8Array): void {
+  private add(stream: Stream, output: string | Uint8Array): void {
     if (this.finished || !output.length) return;
     if (typeof output === 'string') { this.addText(stream, output); return; }
     const bytes = Buffer.isBuffer(output) ? output : Buffer.from(output.buffer, output.byteOffset, output.byteLength);
@@ -140,7 +140,7 @@ export class BufferedLogWriter implements LogWriter {
     this.addText(stream, text);
   }
 
-  private addText(stream: StreamCode, text: string): void {
+  private addText(stream: Stream, text: string): void {
     if (!text) return;
     let rs = this.redact.get(stream);
     if (!rs) this.redact.set(stream, (rs = this.redactor.stream()));
@@ -148,7 +148,7 @@ export class BufferedLogWriter implements LogWriter {
   }
 
   /** Queues the complete lines of `text` (the unterminated rest waits for more output). */
-  private addLines(stream: StreamCode, text: string): void {
+  private addLines(stream: Stream, text: string): void {
     if (!text) return;
     const prev = this.partial.get(stream) ?? '';
     const lastNl = text.lastIndexOf('\n');
@@ -157,7 +157,7 @@ export class BufferedLogWriter implements LogWriter {
     this.queue(stream, prev + text.slice(0, lastNl + 1));
   }
 
-  private queue(stream: StreamCode, lines: string): void {
+  private queue(stream: Stream, lines: string): void {
     const last = this.segments[this.segments.length - 1];
     if (last && last.stream === stream && !last.parts && last.size + lines.length <= this.maxAppendBytes) { last.text += lines; last.size += lines.length; }
     else this.segments.push({ stream, text: lines, parts: null, size: lines.length });
@@ -165,7 +165,7 @@ export class BufferedLogWriter implements LogWriter {
   }
 
   /** Queues UTF-8 bytes of whole lines as they are (views of the worker's frames, not copies). */
-  private queueBytes(stream: StreamCode, bytes: Buffer): void {
+  private queueBytes(stream: Stream, bytes: Buffer): void {
     const last = this.segments[this.segments.length - 1];
     if (last && last.stream === stream && last.parts && last.size + bytes.length <= this.maxAppendBytes) { last.parts.push(bytes); last.size += bytes.length; }
     else this.segments.push({ stream, text: '', parts: [bytes], size: bytes.length });

@@ -1,8 +1,9 @@
 /**
  * Keeps credentials out of logs and errors: `https://user:token@host/repo` is shown as
- * `https://user:***@host/repo`, and any text (a git error message) is scrubbed the same way.
+ * `https://user:***@host/repo` (also with no user name: `postgresql://:***@db/m`), and any text (a
+ * git error message) is scrubbed the same way. Database URLs and repository URLs both go through here.
  */
-const USERINFO = /([a-z][a-z0-9+.-]*:\/\/)([^/@\s:]+)(:[^/@\s]*)?@/gi;
+const USERINFO = /([a-z][a-z0-9+.-]*:\/\/)([^/@\s:]*)(:[^/@\s]*)?@/gi;
 
 export function redactUrl(url: string): string {
   return url.replace(USERINFO, (_m, scheme: string, user: string, pw?: string) => `${scheme}${pw ? `${user}:***` : user}@`);

@@ -1,5 +1,6 @@
 /**
- * Linear-time glob matching. Globs are matched against strings that come from the network (file
+ * Linear-time glob matching, the one glob engine of mastro: the master's file globs, authz and
+ * discovery wildcards and PR property globs, and the worker's `glob` command. Globs are matched against strings that come from the network (file
  * paths of a push, branch names of a force request, keys of a webhook payload), so they must never
  * compile to a backtracking regular expression: `*-*-*-*-*-*-*-*.txt` as a RegExp takes exponential
  * time on a 255-character path with many `-`, and one such change froze the whole master.
@@ -181,16 +182,18 @@ export function compileWildcard(pattern: string, except: 'lineEnd' | 'slash'): S
 }
 
 /**
- * Python's fnmatch, as Buildbot's PullRequestMixin matches property names: `*`, `?`, classes
- * `[abc]`, `[a-z]`, `[!a]` (a `]` right after `[` or `[!` is a member; a `[` without its `]` and
- * a reversed range such as `z-a` match nothing special: the first is literal, the second empty).
- * `*` and `?` stop at line ends, as the RegExp `.` this matching used before did.
+ * Python's fnmatch.fnmatchcase: `*`, `?`, classes `[abc]`, `[a-z]`, `[!a]` (a `]` right after `[`
+ * or `[!` is a member; a `[` without its `]` and a reversed range such as `z-a` match nothing
+ * special: the first is literal, the second empty). `except` says what `*` and `?` never match:
+ * `'none'` is Python's own rule (they match any character: the worker's `glob` command, as
+ * buildbot-worker's glob.glob); `'lineEnd'` keeps them from line ends, as the RegExp `.` that the
+ * master's PR property globs (Buildbot's PullRequestMixin) compiled to before.
  */
-export function compileFnmatch(pattern: string): StringPredicate {
-  return compileGlobNodes(parseWildcard(pattern, 'lineEnd', true));
+export function compileFnmatch(pattern: string, except: 'lineEnd' | 'none' = 'lineEnd'): StringPredicate {
+  return compileGlobNodes(parseWildcard(pattern, except, true));
 }
 
-function parseWildcard(pattern: string, except: 'lineEnd' | 'slash', classes: boolean): GlobNode[] {
+function parseWildcard(pattern: string, except: 'lineEnd' | 'slash' | 'none', classes: boolean): GlobNode[] {
   const any: CharTest = { kind: 'any', except };
   const nodes: GlobNode[] = [];
   for (let i = 0; i < pattern.length; i++) {
