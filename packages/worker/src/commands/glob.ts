@@ -5,7 +5,9 @@
  * `**` across directories, hidden names only when the pattern component starts with a dot, a
  * trailing separator matching directories only, results carrying the pattern's own prefix
  * (absolute stays absolute). The walk follows Python's glob module step by step; one deliberate
- * difference: `**` does not descend into symlinked directories (a link cycle would never end).
+ * difference: `**` neither descends into nor stands for a symlinked directory (a link cycle would
+ * never end), though a symlink is listed as an entry of `dir/**`; and `dir/**` lists nothing when
+ * `dir` is missing or not a directory (Python answers `dir/`).
  *
  * The walk is asynchronous (fs.promises.opendir, one directory open at a time) so a pattern over a
  * big tree never stalls the worker: keepalives, other commands' output and an interrupt all get
@@ -100,14 +102,18 @@ class Walker {
     return (await isDir(dir)) ? [name] : [];
   }
 
-  /** `**` (Python's _glob2): the directory itself ('') and every non-hidden entry below it. */
+  /** `**` (Python's _glob2): the directory itself ('') and every non-hidden entry below it; nothing when `dir` is no directory. */
   private async glob2(dir: string, dirOnly: boolean): Promise<string[]> {
+    // Python yields '' whatever `dir` is, so `missing/**` answers `missing/`; mastro answers nothing.
+    if (dir && !(await isDir(dir))) return [];
     const out = [''];
     const walk = async (rel: string): Promise<void> => {
       const at = join(dir, rel);
       for (const e of await this.entries(at)) {
         if (isHidden(e.name)) continue;
-        if (dirOnly && !(await this.entryIsDir(at, e))) continue;
+        // Directories only (a part before the last): real ones, as the walk never follows a link
+        // (Python would take a symlinked directory here and look inside it).
+        if (dirOnly && !e.isDirectory()) continue;
         const sub = join(rel, e.name);
         out.push(sub);
         // A directory entry (not a symlink to one): the walk never follows a link.
