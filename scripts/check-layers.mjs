@@ -20,8 +20,8 @@ export const MASTER_LAYERS = [
   ['process'],               // botmaster, request distributor, builds, locks, properties
   ['steps'],                 // build steps on the process/ runtime
   ['changes', 'schedulers', 'reporters'], // config-driven families fed by and feeding data/
-  ['config'],                // the user's config API: factories, loading, normalising, checks
   ['www'],                   // REST, WebSocket, hooks, auth, UI: reaches state through data/ and mq/ only
+  ['config'],                // the user's config API: factories, loading, normalising, checks
   ['master'],                // the composition root: wires every layer together for one running master
   ['master.ts'],             // startMaster(): one running master
   ['index.ts'],              // the package's public surface

@@ -14,7 +14,7 @@ import { InProcessMessageQueue } from '../src/mq/bus.js';
 import { DataConnector } from '../src/data/connector.js';
 import { createHttpServer, type HttpServer } from '../src/www/index.js';
 import type { ControlTarget } from '../src/www/control/target.js';
-import { Results } from '../src/process/results.js';
+import { Results } from '../src/model/results.js';
 import { ForceScheduler } from '../src/schedulers/force.js';
 
 const INTERNAL = 'SQLITE_IOERR: disk I/O error writing /srv/private/state.sqlite-wal';

@@ -1,6 +1,6 @@
 /** `mastro checkconfig DIR`: loads the config and prints every mistake with its path (exit 1). */
 import { tryLoadConfig } from '../config/load.js';
-import { formatIssue } from '../config/errors.js';
+import { formatIssue } from '../model/config-errors.js';
 import { parse, println, UsageError, type Io } from './io.js';
 
 export const USAGE = 'mastro checkconfig DIR';

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { tryLoadConfig } from '../config/load.js';
-import { formatIssue, type ConfigIssue } from '../config/errors.js';
+import { formatIssue, type ConfigIssue } from '../model/config-errors.js';
 import { CliError, parse, println, seconds, UsageError, type Io } from './io.js';
 import { RECONFIG_STATUS_FILE, runningPid } from './pidfile.js';
 

@@ -12,7 +12,7 @@
 import { spawn } from 'node:child_process';
 import { openSync, closeSync, existsSync, writeFileSync, renameSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ConfigError, formatIssue } from '../config/errors.js';
+import { ConfigError, formatIssue } from '../model/config-errors.js';
 import { describeListenError } from './listen-errors.js';
 import { CliError, parse, println, seconds, UsageError, type Io } from './io.js';
 import { LOG_FILE, RECONFIG_STATUS_FILE, pidPath, removePid, runningPid, writePid } from './pidfile.js';

@@ -1,6 +1,6 @@
 /** The write side of the data API: every call updates the database, then publishes its events. */
 import type { Db } from '../db/index.js';
-import { Results, worst, type Result } from '../process/results.js';
+import { Results, worst, type Result } from '../model/results.js';
 import type { EventPublisher } from './events.js';
 import type { AddBuildInput, AddBuildsetInput, AddBuildsetResult, AddChangeInput, BuildRequestRow, Updates } from './updates-api.js';
 import type { DataContext } from './resources/context.js';

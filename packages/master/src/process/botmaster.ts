@@ -12,7 +12,7 @@ import { Builder } from './builder.js';
 import { childLogger, type EngineLogger } from './engine-data.js';
 import { RequestDistributor, type WorkerSlot } from './request-distributor.js';
 import type { LockHandle } from './locks.js';
-import { Results, resultName, type Result } from './results.js';
+import { Results, resultName, type Result } from '../model/results.js';
 
 interface WorkerEntry {
   config: WorkerConfig;

@@ -3,7 +3,7 @@
  * flunkOnFailure defaults to true, the other flags to false; EXCEPTION, RETRY and CANCELLED end the
  * build (only alwaysRun steps still run); SKIPPED never changes the build result.
  */
-import { Results, worst, type Result } from './results.js';
+import { Results, worst, type Result } from '../model/results.js';
 import type { StepOptions } from './step-types.js';
 
 export function foldStepResult(opts: Readonly<StepOptions>, result: Result, previous: Result): { result: Result; terminate: boolean } {

@@ -19,7 +19,7 @@ import { finalBuildText, stepBuildSummary } from './build-summary.js';
 import { lazyChildLogger, type EngineData, type EngineLogger } from './engine-data.js';
 import { LockCancelledError, type LockHandle, type LockRegistry } from './locks.js';
 import { Properties } from './properties.js';
-import { Results, resultName, type Result } from './results.js';
+import { Results, resultName, type Result } from '../model/results.js';
 import type { SecretManager } from './secrets.js';
 import type { BuildInfo, BuildStep, SourceStampInfo, Triggerable } from './step-types.js';
 import { StepRuntimeImpl, type RuntimeHost } from './step-runtime.js';

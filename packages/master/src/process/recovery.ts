@@ -4,7 +4,7 @@
  * builds as RETRY and unclaims the requests, so they run again and nothing stays "in progress".
  */
 import type { EngineData, EngineLogger } from './engine-data.js';
-import { Results } from './results.js';
+import { Results } from '../model/results.js';
 
 export interface RecoveryReport { retriedBuilds: number[]; unclaimedRequests: number[] }
 

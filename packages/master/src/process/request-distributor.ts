@@ -23,7 +23,7 @@ import { PendingCodes } from './distributor-types.js';
 import type { EngineData, EngineLogger } from './engine-data.js';
 import type { LockHandle, LockRegistry, LockState } from './locks.js';
 import type { QueuedRequest } from './request-queue.js';
-import { Results } from './results.js';
+import { Results } from '../model/results.js';
 
 /** A connected worker as the distributor sees it. */
 export interface WorkerSlot {

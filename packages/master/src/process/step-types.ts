@@ -4,7 +4,7 @@
  * (`process/build.ts`) drives them. Steps never see protocol messages or the database directly.
  */
 import type { CommandResult, RemoteWorker, RunningCommand, CommandCallbacks } from '../workers/types.js';
-import type { Result } from './results.js';
+import type { Result } from '../model/results.js';
 import type { LockAccess } from './lock-types.js';
 
 // ---------------------------------------------------------------------------------------------

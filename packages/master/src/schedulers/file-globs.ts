@@ -13,7 +13,7 @@
  * A RegExp is tested against the whole path; a function gets the path. Globs match in time linear
  * in the path's length (a RegExp the config writes is its author's to keep fast).
  */
-import { ClassRangeError, compileGlobNodes, literal, parseClass, type CharTest, type GlobNode } from '../util/glob-match.js';
+import { ClassRangeError, compileGlobNodes, literal, parseClass, type CharTest, type GlobNode } from '../model/glob-match.js';
 
 export type FileMatcher = string | RegExp | readonly (string | RegExp)[] | ((path: string) => boolean);
 export type PathPredicate = (path: string) => boolean;
@@ -71,7 +71,7 @@ function translate(pattern: string, body: string): GlobNode[] {
 
 /**
  * One glob (without a leading `!`) as a predicate over whole paths, linear in the path's length
- * (paths come from pushes: see ../util/glob-match.ts). Throws GlobError.
+ * (paths come from pushes: see ../model/glob-match.ts). Throws GlobError.
  */
 export function compileGlob(pattern: string): PathPredicate {
   if (pattern.trim() === '') throw new GlobError(pattern, 'it is empty');

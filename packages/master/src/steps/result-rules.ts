@@ -2,7 +2,7 @@
  * Buildbot's computeResultAndTermination: how one sub-result (a command in a shell sequence) folds
  * into an overall result, given flunk/warn/halt flags, and whether the sequence must stop.
  */
-import { Results, worst, type Result } from '../process/results.js';
+import { Results, worst, type Result } from '../model/results.js';
 
 export interface ResultRules {
   haltOnFailure?: boolean;

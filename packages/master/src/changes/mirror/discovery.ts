@@ -8,7 +8,7 @@ import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import type { ForgeDiscovery, MirrorRepositorySpec } from './options.js';
 import { redactUrl } from '../redact.js';
 import { authorizationHeader, extraHeaderConfig } from '../git-credentials.js';
-import { compileWildcard } from '../../util/glob-match.js';
+import { compileWildcard } from '../../model/glob-match.js';
 
 export interface MirrorRepository {
   name: string;

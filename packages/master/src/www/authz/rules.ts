@@ -7,7 +7,7 @@
  */
 import type { AuthzAction, AuthzRule, WwwAuthzOptions } from '../../config/types.js';
 import type { Identity } from '../auth/identity.js';
-import { compileWildcard } from '../../util/glob-match.js';
+import { compileWildcard } from '../../model/glob-match.js';
 
 export type { AuthzAction };
 export const ACTIONS: readonly AuthzAction[] = ['view', 'force', 'stop', 'rebuild', 'cancel', 'admin'];

@@ -6,7 +6,7 @@
  */
 import type { AddChangeInput } from '../../data/updates-api.js';
 import { ReplayGuard, type ReplayGuardOptions } from './replay-guard.js';
-import { compileFnmatch } from '../../util/glob-match.js';
+import { compileFnmatch } from '../../model/glob-match.js';
 
 /** An HTTP request as a dialect sees it: header names lower-case, the raw body (signatures cover its bytes). */
 export interface HookRequest {

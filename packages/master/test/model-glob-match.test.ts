@@ -1,5 +1,5 @@
 /**
- * The linear-time glob engine (src/util/glob-match.ts) and its dialects. Each dialect is checked
+ * The linear-time glob engine (src/model/glob-match.ts) and its dialects. Each dialect is checked
  * against the matcher it replaced or follows, on thousands of seeded random patterns and strings:
  *  - change-filter file globs against the RegExp translation they compiled to before;
  *  - authz and discovery wildcards against their former RegExps;
@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { compileGlob, GlobError } from '../src/schedulers/file-globs.js';
-import { compileFnmatch, compileGlobNodes, compileWildcard, literal } from '../src/util/glob-match.js';
+import { compileFnmatch, compileGlobNodes, compileWildcard, literal } from '../src/model/glob-match.js';
 import { seededRandom } from '../../../test/support/seeded-random.js';
 
 /** The RegExp translation file globs had before the linear-time engine: the reference semantics. */
