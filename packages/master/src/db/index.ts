@@ -19,6 +19,7 @@ import { WebSessionsTable } from './tables/web-sessions.js';
 
 export { redactUrl, DatabaseUrlError, type OpenDatabaseOptions } from './connection.js';
 export type { Engine } from './migrations.js';
+export type * from './rows.js';
 
 export class Db {
   readonly masters: MastersTable;
