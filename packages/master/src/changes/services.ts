@@ -1,5 +1,6 @@
 /** What the master hands every change source: the data layer's updates and state, the master directory, a logger. */
 import type { Updates } from '../data/updates-api.js';
+import type { ChangeSourceRegistry } from './registry.js';
 
 /** The pino methods change sources log with (the master passes its pino logger). */
 export interface ChangeSourceLogger {
@@ -18,4 +19,6 @@ export interface ChangeSourceServices {
   logger?: ChangeSourceLogger;
   /** Secret lookup for renderable credentials (`httpToken: util.secret('name')`). */
   getSecret?: (name: string) => Promise<string | undefined>;
+  /** The master's running sources (the `changesources` API resource); without one a source is not listed. */
+  registry?: ChangeSourceRegistry;
 }

@@ -29,7 +29,8 @@ import { schedulerEndpoints } from './resources/schedulers.js';
 import { changeSourceEndpoints } from './resources/changesources.js';
 import { lockEndpoints } from './resources/locks.js';
 import { propertyEndpoints } from './resources/properties.js';
-import type { LockState } from '../process/locks.js';
+import type { LockState } from './resources/locks.js';
+import type { ChangeSourceEntry } from './resources/changesources.js';
 
 export const ENDPOINTS: readonly Endpoint[] = [
   ...masterEndpoints, ...builderEndpoints, ...sourceStampEndpoints, ...changeEndpoints, ...buildsetEndpoints,
@@ -50,6 +51,7 @@ export class DataConnector implements EngineReads {
   private readonly router = new Router([...ENDPOINTS]);
   private pendingReasonProvider: ((brid: number) => PendingReason | null) | null = null;
   private lockStateProvider: (() => LockState[]) | null = null;
+  private changeSourceProvider: (() => ChangeSourceEntry[]) | null = null;
 
   constructor(readonly db: Db, readonly mq: MessageQueue, options: DataOptions = {}) {
     this.events = new EventPublisher(mq);
@@ -58,6 +60,7 @@ export class DataConnector implements EngineReads {
       logs: new LogWriter(db, options),
       pendingReason: (brid) => this.pendingReasonProvider?.(brid) ?? null,
       lockStates: () => this.lockStateProvider?.() ?? [],
+      changeSources: () => this.changeSourceProvider?.() ?? [],
     };
     this.updates = new DataUpdates(this.ctx, this.events);
   }
@@ -106,6 +109,8 @@ export class DataConnector implements EngineReads {
   setPendingReasonProvider(provider: ((brid: number) => PendingReason | null) | null): void { this.pendingReasonProvider = provider; }
   /** The engine registers its lock registry here so `/locks` shows holders and waiters. */
   setLockStateProvider(provider: (() => LockState[]) | null): void { this.lockStateProvider = provider; }
+  /** The master registers its running change sources here so `/changesources` lists them. */
+  setChangeSourceProvider(provider: (() => ChangeSourceEntry[]) | null): void { this.changeSourceProvider = provider; }
   getPendingBuildRequests(): Promise<BuildRequestRow[]> { return this.db.buildrequests.pending(); }
   getBuildRequest(brid: number): Promise<BuildRequestRow | undefined> { return this.db.buildrequests.get(brid); }
   getBuildRequestsClaimedBy(masterid: number): Promise<BuildRequestRow[]> { return this.db.buildrequests.claimedBy(masterid); }

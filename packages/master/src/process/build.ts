@@ -12,7 +12,7 @@
  */
 import type { BuildRequestRow, SourceStampRow } from '../data/updates-api.js';
 import type { SourcedProperties } from '../data/types.js';
-import type { BuilderConfig } from '../config/types.js';
+import type { BuilderConfig } from './builder-config.js';
 import type { RemoteWorker } from '../workers/types.js';
 import { foldStepResult } from './build-results.js';
 import { finalBuildText, stepBuildSummary } from './build-summary.js';

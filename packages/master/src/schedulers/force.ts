@@ -10,21 +10,12 @@ import { ForceParamError, ForceSchedulerInactiveError, paramToApi, parseParam, t
 import { resolveForceFields, type ForceFields } from './force-fields.js';
 import type { ForceOptions } from './specs.js';
 
-export interface ForceRequest {
-  /**
-   * Who is logged in and forced the build. Like Buildbot, a real user is the owner whatever the
-   * form says (nobody can force in someone else's name); when it is missing or 'anonymous' the
-   * form's `username` field is the owner (empty when the field was left empty).
-   */
-  owner?: string;
-  /** Field values by full name: `reason`, `username`, `branch`, `revision`, `repository`, `project`
-   *  (for codebase 'lib': `lib_branch`, ...) and the extra parameters' names. */
-  params?: Record<string, unknown>;
-  /** A subset of the scheduler's builders (default: all of them). */
-  builderNames?: string[];
-}
+import type { ForceRequest, ForceSchedulerLike } from '../process/master-control.js';
 
-export class ForceScheduler extends BaseScheduler<ForceOptions> {
+// Declared next to MasterControl, which hands force schedulers to the API.
+export type { ForceRequest } from '../process/master-control.js';
+
+export class ForceScheduler extends BaseScheduler<ForceOptions> implements ForceSchedulerLike {
   readonly fields: ForceFields;
 
   constructor(spec: Readonly<ForceOptions>, services: SchedulerServices) {

@@ -1,8 +1,13 @@
-/** What every resource module gets: the database, the log writer, and the engine's pending-reason and lock-state sources. */
+/**
+ * What every resource module gets: the database, the log writer, and the live state only the running
+ * master knows (pending reasons, locks, change sources), each through a provider its composition root
+ * registers: data/ never imports the layers that produce them.
+ */
 import type { Db } from '../../db/index.js';
 import type { LogWriter } from '../log-writer.js';
 import type { PendingReason } from '../types.js';
-import type { LockState } from '../../process/locks.js';
+import type { LockState } from './locks.js';
+import type { ChangeSourceEntry } from './changesources.js';
 import type { CollectionSource, ResultSpec } from '../resultspec.js';
 import type { ColumnFilter } from '../../db/list-query.js';
 
@@ -12,6 +17,8 @@ export interface DataContext {
   pendingReason(brid: number): PendingReason | null;
   /** Locks held or waited for now (empty when no engine registered a provider). */
   lockStates(): LockState[];
+  /** The change sources running in this process (empty when the composition root registered no provider). */
+  changeSources(): ChangeSourceEntry[];
 }
 
 export type Kwargs = Record<string, string | number>;

@@ -6,7 +6,7 @@
  * browser by a cookie, so a callback cannot be replayed or planted (login CSRF).
  */
 import { randomBytes } from 'node:crypto';
-import type { OAuthProviderOptions } from '../../config/types.js';
+import type { OAuthProviderOptions } from '../options.js';
 
 export type ProviderName = 'github' | 'gitlab';
 export const OAUTH_STATE_TTL_MS = 10 * 60_000;

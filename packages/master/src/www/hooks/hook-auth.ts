@@ -16,7 +16,7 @@ import { isAbsolute, join } from 'node:path';
 import { LoginRateLimiter, refundAttempt, takeLoginAttempt, type LoginAttempt } from '../../workers/login-rate-limiter.js';
 import { safeEqual } from '../auth/password.js';
 import { AUTH_DEFAULTS } from '../auth/options.js';
-import type { ChangeHookAuthEntry } from '../../config/types.js';
+import type { ChangeHookAuthEntry } from '../options.js';
 
 /** What checks the passwords of `{ usersStore }` entries (the master's users.json). */
 export interface PasswordChecker {

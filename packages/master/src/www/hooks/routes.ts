@@ -14,7 +14,7 @@ import { HookInputError } from './types.js';
 import { readBaseHook } from './base.js';
 import { CHANGE_HOOK_FACTORIES, handleHookRequest, type ChangeHookDialect } from './dialects.js';
 import { ChangeHookAuth, changeHookAuthWarning, HOOK_AUTH_CHALLENGE, type HookAuthOptions } from './hook-auth.js';
-import type { ChangeHookAuthEntry } from '../../config/types.js';
+import type { ChangeHookAuthEntry } from '../options.js';
 
 export interface ChangeHookOptions {
   /** Enabled dialects and their options, e.g. `{ base: {}, github: { secret } }` (the config's `www.changeHooks`). */
