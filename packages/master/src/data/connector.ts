@@ -1,7 +1,8 @@
 /**
  * DataConnector: the only way the rest of the master reads and writes state. `updates` writes and
  * publishes events; `get(path, spec)` answers REST-shaped reads; the EngineReads methods give the
- * engine database-shaped rows without HTTP shaping.
+ * engine database-shaped rows without HTTP shaping. Each resource module (resources/*.ts) holds its
+ * endpoints, its writes and its events; this file collects them, as Buildbot's data/connector.py does.
  */
 import type { Db } from '../db/index.js';
 import type { MessageQueue } from '../mq/bus.js';
@@ -11,21 +12,21 @@ import { readLogLines } from './log-reader.js';
 import { Router } from './router.js';
 import { runCollection, type ResultSpec } from './resultspec.js';
 import { NotFoundError } from './errors.js';
-import { DataUpdates } from './updates.js';
-import type { DataContext, Endpoint } from './resources/context.js';
-import type { DataOptions, EngineReads, BuildRequestRow, BuildRow, BuildsetRow, ChangeRow, SourceStampRow } from './updates-api.js';
+import { UpdateContext, type DataContext, type Endpoint } from './resources/context.js';
+import type { DataOptions, EngineReads, Updates, BuildRequestRow, BuildRow, BuildsetRow, ChangeRow, SourceStampRow } from './updates-api.js';
 import type { PendingReason, SourcedProperties } from './types.js';
-import { masterEndpoints } from './resources/masters.js';
-import { builderEndpoints } from './resources/builders.js';
+import { masterEndpoints, masterUpdates } from './resources/masters.js';
+import { builderEndpoints, builderUpdates } from './resources/builders.js';
 import { sourceStampEndpoints } from './resources/sourcestamps.js';
-import { changeEndpoints } from './resources/changes.js';
-import { buildsetEndpoints } from './resources/buildsets.js';
-import { buildRequestEndpoints } from './resources/buildrequests.js';
-import { buildEndpoints } from './resources/builds.js';
-import { stepEndpoints } from './resources/steps.js';
-import { logEndpoints } from './resources/logs.js';
-import { workerEndpoints } from './resources/workers.js';
-import { schedulerEndpoints } from './resources/schedulers.js';
+import { changeEndpoints, changeUpdates } from './resources/changes.js';
+import { buildsetEndpoints, buildsetUpdates } from './resources/buildsets.js';
+import { buildRequestEndpoints, buildRequestUpdates } from './resources/buildrequests.js';
+import { buildEndpoints, buildUpdates } from './resources/builds.js';
+import { stepEndpoints, stepUpdates } from './resources/steps.js';
+import { logEndpoints, logUpdates } from './resources/logs.js';
+import { workerEndpoints, workerUpdates } from './resources/workers.js';
+import { schedulerEndpoints, schedulerUpdates } from './resources/schedulers.js';
+import { stateUpdates } from './resources/state.js';
 import { changeSourceEndpoints } from './resources/changesources.js';
 import { lockEndpoints } from './resources/locks.js';
 import { propertyEndpoints } from './resources/properties.js';
@@ -37,6 +38,18 @@ export const ENDPOINTS: readonly Endpoint[] = [
   ...buildRequestEndpoints, ...buildEndpoints, ...stepEndpoints, ...logEndpoints, ...workerEndpoints, ...schedulerEndpoints, ...changeSourceEndpoints, ...lockEndpoints,
   ...propertyEndpoints,
 ];
+
+/** The write side: every resource's writes, and the id `masterActive` gave this master. */
+export type DataUpdates = Updates & { readonly masterid: number | null };
+
+function collectUpdates(u: UpdateContext): DataUpdates {
+  const buildsets = buildsetUpdates(u);
+  return Object.assign(
+    { get masterid() { return u.masterid; } },
+    masterUpdates(u), builderUpdates(u), workerUpdates(u), changeUpdates(u), buildsets, buildRequestUpdates(u, buildsets),
+    buildUpdates(u), stepUpdates(u), logUpdates(u), stateUpdates(u), schedulerUpdates(u),
+  );
+}
 
 /** The answer of `get`: `type` is the plural resource name used as the key of the REST answer. */
 export type GetResult =
@@ -62,7 +75,7 @@ export class DataConnector implements EngineReads {
       lockStates: () => this.lockStateProvider?.() ?? [],
       changeSources: () => this.changeSourceProvider?.() ?? [],
     };
-    this.updates = new DataUpdates(this.ctx, this.events);
+    this.updates = collectUpdates(new UpdateContext(this.ctx, this.events));
   }
 
   /** The id given by `updates.masterActive`, or null before it. */
