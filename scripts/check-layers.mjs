@@ -13,17 +13,18 @@ import { fileURLToPath } from 'node:url';
 
 /** Layers of packages/master/src from the bottom up; each entry lists the folders (or root files) on it. */
 export const MASTER_LAYERS = [
-  ['model'],                 // shared vocabulary: results, ids, row shapes that several layers speak
-  ['db', 'mq'],              // storage and the event bus: know nothing above them
-  ['data'],                  // resources: reads, writes and events over db/ and mq/
+  ['model', 'util', 'net'],  // the floor: shared vocabulary (results, config errors/checks/brands) and helpers that
+                             // know no mastro concept (constant-time compare, URL credentials, HTTP connection limits)
+  ['db', 'mq'],              // storage (owning its row types) and the event bus: know nothing above them
+  ['data'],                  // resources: one file each with its reads, writes and events over db/ and mq/
   ['workers'],               // connected workers, remote commands, latent providers
-  ['process'],               // botmaster, request distributor, builds, locks, properties
+  ['process'],               // botmaster, request distributor, builds, locks, properties, MasterControl
   ['steps'],                 // build steps on the process/ runtime
   ['changes', 'schedulers', 'reporters'], // config-driven families fed by and feeding data/
-  ['config'],                // the user's config API: factories, loading, normalising, checks
   ['www'],                   // REST, WebSocket, hooks, auth, UI: reaches state through data/ and mq/ only
-  ['master'],                // the composition root: wires every layer together for one running master
-  ['master.ts'],             // startMaster(): one running master
+  ['config'],                // the user's config API: factories, loading, normalising, checks
+  ['master'],                // the composition root's parts: services, components, worker control
+  ['master.ts'],             // Master and startMaster(): wires every layer together for one running master
   ['index.ts'],              // the package's public surface
   ['cli'],                   // the `mastro` command, one file per subcommand
   ['cli.ts'],                // its dispatcher
@@ -50,10 +51,10 @@ export function relativeImports(text) {
   return found;
 }
 
-function unitOf(file) {
-  const first = relative(srcRoot, file).split(sep)[0];
+/** The top-level folder (or root file) of `root` that `file` belongs to. */
+function unitOf(root, file) {
+  const first = relative(root, file).split(sep)[0];
   return first.replace(/\.js$/, '.ts'); // specifiers name the compiled .js of a .ts module
-
 }
 
 export function checkLayers({ root = srcRoot, layers = MASTER_LAYERS } = {}) {
@@ -62,12 +63,12 @@ export function checkLayers({ root = srcRoot, layers = MASTER_LAYERS } = {}) {
   const violations = [];
   const unplaced = new Set();
   for (const file of walk(root)) {
-    const from = unitOf(file);
+    const from = unitOf(root, file);
     if (!rank.has(from)) { unplaced.add(from); continue; }
     for (const spec of relativeImports(readFileSync(file, 'utf8'))) {
       const target = resolve(dirname(file), spec);
       if (!target.startsWith(root + sep)) continue; // another package: the package graph rules it
-      const to = unitOf(target);
+      const to = unitOf(root, target);
       if (to === from) continue;
       if (!rank.has(to)) { unplaced.add(to); continue; }
       if (rank.get(to) >= rank.get(from)) {
@@ -76,7 +77,7 @@ export function checkLayers({ root = srcRoot, layers = MASTER_LAYERS } = {}) {
       }
     }
   }
-  for (const u of unplaced) violations.push(`packages/master/src/${u} has no layer: add it to MASTER_LAYERS in scripts/check-layers.mjs and to ARCHITECTURE.md`);
+  for (const u of unplaced) violations.push(`${relative(repoRoot, join(root, u))} has no layer: add it to MASTER_LAYERS in scripts/check-layers.mjs and to ARCHITECTURE.md`);
   return violations;
 }
 

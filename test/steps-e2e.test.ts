@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { startHarness, type Harness } from './support/workers-harness.js';
 import type { ConnectedWorker } from '../packages/master/src/workers/connected-worker.js';
 import { steps } from '../packages/master/src/steps/index.js';
-import { Results } from '../packages/master/src/process/results.js';
+import { Results } from '../packages/master/src/model/results.js';
 import type { SourceStampInfo } from '../packages/master/src/process/step-types.js';
 import { FakeRuntime } from '../packages/master/test/steps-fake-runtime.js';
 

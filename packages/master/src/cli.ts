@@ -5,7 +5,7 @@
  * cli/help.ts; exit status: 0 done, 1 failed or not found, 2 wrong usage (EXIT_STATUS there).
  */
 import { readFileSync } from 'node:fs';
-import { closest } from './config/checks.js';
+import { closest } from './model/config-checks.js';
 import { commandHelp, HELP, overview } from './cli/help.js';
 import { CliError, UsageError, println, type Io } from './cli/io.js';
 

@@ -21,7 +21,7 @@ export type {
 export type { ChangeFilterSpec, FieldMatcher } from './schedulers/change-filter.js';
 export type { ChangeSourceSpec, GitPollerOptions } from './changes/specs.js';
 export type { StepFactory, BuildStep, StepRuntime, StepOptions } from './process/step-types.js';
-export { ConfigError, type ConfigIssue } from './config/errors.js';
+export { ConfigError, type ConfigIssue } from './model/config-errors.js';
 
 /** Loading and checking configs (for tools and tests); lazy so a config's import stays light. */
 export async function loadConfig(dir: string) {

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
 import type { MasterConfig, WorkerConfig } from './config/types.js';
 import { tryLoadConfig } from './config/load.js';
-import { ConfigError, formatIssueAt, type ConfigIssue } from './config/errors.js';
+import { ConfigError, formatIssueAt, type ConfigIssue } from './model/config-errors.js';
 import { describeOutage, openDatabase, type Db } from './db/index.js';
 import { DataConnector } from './data/index.js';
 import { InProcessMessageQueue, type MessageQueue } from './mq/bus.js';
@@ -22,13 +22,16 @@ import { renderValue } from './process/renderables.js';
 import { SecretManager, type SecretProvider } from './process/secrets.js';
 import { Properties } from './process/properties.js';
 import type { Triggerable } from './process/step-types.js';
-import type { EngineControl } from './process/engine-control.js';
+import type { ForceSchedulerLike, MasterControl } from './process/master-control.js';
 import type { LockState } from './process/locks.js';
-import { Results } from './process/results.js';
+import { describeLocks } from './process/lock-view.js';
+import { Results } from './model/results.js';
 import { MissingWorkerWatch } from './process/missing-workers.js';
 import { ServiceSet, type Service } from './master/services.js';
 import { defaultMasterLogDestination } from './master/log-destination.js';
 import { createSchedulerService, createChangeSourceService, startHttpServer, type HttpHandle } from './master/components.js';
+import { killWorker, shutdownWorkerGracefully } from './master/worker-control.js';
+import { ChangeSourceRegistry } from './changes/registry.js';
 
 export interface StartMasterOptions {
   /**
@@ -53,7 +56,7 @@ export interface ReconfigResult { ok: boolean; issues: ConfigIssue[] }
 
 export const READY_FILE = 'master.ready.json';
 
-export class Master implements EngineControl {
+export class Master implements MasterControl {
   config!: MasterConfig;
   db!: Db;
   readonly mq: MessageQueue = new InProcessMessageQueue();
@@ -68,6 +71,8 @@ export class Master implements EngineControl {
   private services!: BuildServices;
   private schedulers = new ServiceSet('scheduler');
   private changeSources = new ServiceSet('change source');
+  /** The change sources running now, as the `changesources` API resource lists them. */
+  private readonly runningChangeSources = new ChangeSourceRegistry();
   private stopping: Promise<void> | null = null;
   private signalCleanup: Array<() => void> = [];
   private reconfiguring: Promise<ReconfigResult> | null = null;
@@ -127,6 +132,7 @@ export class Master implements EngineControl {
       outageBufferSize: config.db.outageBufferSize, outageTimeoutMs: config.db.outageTimeout * 1000,
     });
     this.data.setLockStateProvider(() => this.lockStates());
+    this.data.setChangeSourceProvider(() => this.runningChangeSources.list());
     this.masterid = await this.data.updates.masterActive(config.masterName);
     this.log.info({ masterid: this.masterid, name: config.masterName, db: this.db.engine }, 'master registered');
 
@@ -163,7 +169,7 @@ export class Master implements EngineControl {
     await this.changeSources.apply(config.changeSources.map((spec) => createChangeSourceService(spec, this.changeSourceServices(), config.masterDir)), this.log);
 
     if (config.www) {
-      this.http = await startHttpServer({ master: this, data: this.data, mq: this.mq, config, log: this.log.child({ component: 'www' }) });
+      this.http = await startHttpServer({ control: this, data: this.data, mq: this.mq, config, log: this.log.child({ component: 'www' }) });
       this.log.info({ port: this.http.port }, 'http server listening');
     }
     if (this.opts.handleSignals) this.installSignalHandlers();
@@ -189,7 +195,10 @@ export class Master implements EngineControl {
   }
 
   private changeSourceServices() {
-    return { ...this.schedulerServices(), logger: this.log.child({ component: 'changes' }), getSecret: (name: string) => this.secrets.get(name) };
+    return {
+      ...this.schedulerServices(), logger: this.log.child({ component: 'changes' }), getSecret: (name: string) => this.secrets.get(name),
+      registry: this.runningChangeSources,
+    };
   }
 
   private findTriggerable(name: string): Triggerable | undefined {
@@ -313,22 +322,18 @@ export class Master implements EngineControl {
 
   describeLocks(): LockState[] { return this.lockStates(); }
 
-  /**
-   * Locks as users see them: holders and queued step/build waiters from the registry, plus build
-   * requests the dispatcher holds back because a build lock is taken (those never enter the lock's
-   * queue: they are re-tried at each dispatch pass, so they are listed here as waiters too).
-   */
   private lockStates(): LockState[] {
-    const states = new Map(this.locks.describe().map((l) => [l.id, { ...l, holders: [...l.holders], waiters: [...l.waiters] }]));
-    for (const w of this.botmaster?.distributor.lockWaits() ?? []) {
-      const lock = w.reason.lock;
-      let state = states.get(lock.id);
-      if (!state) states.set(lock.id, (state = { ...lock, holders: [...lock.holders], waiters: [] }));
-      const builder = this.config.builders.find((b) => b.name === w.builderName);
-      const access = builder?.locks.find((a) => a.lock.name === lock.name && a.lock.kind === lock.kind);
-      state.waiters.push({ owner: `build request ${w.brid} of ${w.builderName} (not started)`, mode: access?.mode ?? 'exclusive', count: access?.count ?? 1 });
-    }
-    return [...states.values()];
+    return describeLocks(this.locks, this.botmaster?.distributor.lockWaits() ?? [], this.config.builders);
+  }
+
+  // ---- MasterControl: what the API's control actions call ----
+  forceSchedulers(): ForceSchedulerLike[] { return this.schedulerInstances().filter(isForceScheduler); }
+  setWorkerPaused(workerName: string, paused: boolean): void { this.botmaster.setWorkerPaused(workerName, paused); }
+  async shutdownWorkerGracefully(workerName: string): Promise<boolean> { return shutdownWorkerGracefully(this, workerName); }
+  killWorker(workerName: string, reason: string): boolean { return killWorker(this, workerName, reason); }
+  async stopMaster(): Promise<void> {
+    // Answer the request first; the stop then closes the HTTP server too.
+    setImmediate(() => this.requestStop());
   }
 
   /**
@@ -389,6 +394,11 @@ export class Master implements EngineControl {
     process.on('SIGHUP', onHup);
     this.signalCleanup.push(() => { process.off('SIGTERM', term); process.off('SIGINT', int); process.off('SIGHUP', onHup); });
   }
+}
+
+function isForceScheduler(x: unknown): x is ForceSchedulerLike {
+  const s = x as ForceSchedulerLike;
+  return !!x && typeof s.plan === 'function' && typeof s.submit === 'function' && typeof s.toApi === 'function';
 }
 
 function isTriggerable(x: unknown): x is Triggerable {

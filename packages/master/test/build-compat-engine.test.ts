@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { Build } from '../src/process/build.js';
 import { steps } from '../src/steps/index.js';
 import { locks } from '../src/process/locks.js';
-import { Results, type Result } from '../src/process/results.js';
+import { Results, type Result } from '../src/model/results.js';
 import type { StepFactory, StepRuntime } from '../src/process/step-types.js';
 import { FakeWorker, builderConfig, buildsOf, cmdStep, makeEngine, submit, waitFor, workerConfig, type Engine } from './process-harness.js';
 

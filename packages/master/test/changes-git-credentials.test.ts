@@ -20,7 +20,7 @@ import { createChangeSource, GitPoller, type ChangeSourceServices } from '../src
 import { changes, type GitPollerOptions } from '../src/changes/specs.js';
 import { normaliseChangeSource } from '../src/changes/validate.js';
 import { gitConfigEnv, headerSecrets, sshCommand } from '../src/changes/git-credentials.js';
-import { IssueCollector, formatIssue } from '../src/config/errors.js';
+import { IssueCollector, formatIssue } from '../src/model/config-errors.js';
 import { tryLoadConfig } from '../src/config/load.js';
 import { Secret } from '../src/process/renderables.js';
 import { isRenderable } from '../src/process/step-types.js';

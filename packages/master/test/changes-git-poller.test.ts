@@ -12,7 +12,7 @@ import { InProcessMessageQueue } from '../src/mq/bus.js';
 import { createChangeSource, GitPoller } from '../src/changes/create.js';
 import { changes } from '../src/changes/specs.js';
 import { normaliseChangeSource } from '../src/changes/validate.js';
-import { IssueCollector } from '../src/config/errors.js';
+import { IssueCollector } from '../src/model/config-errors.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'mastro-gitpoller-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));

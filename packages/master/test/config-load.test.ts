@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, tryLoadConfig, findConfigFile } from '../src/config/load.js';
-import { ConfigError, formatIssue } from '../src/config/errors.js';
+import { ConfigError, formatIssue } from '../src/model/config-errors.js';
 import type { MasterConfig } from '../src/config/types.js';
 
 // Temp dirs live outside the repository: `import 'mastro'` must resolve without a node_modules.

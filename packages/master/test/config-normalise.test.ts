@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkConfig, normaliseConfig } from '../src/config/normalise.js';
 import { validateAgainstSchema } from '../src/config/schema.js';
-import { ConfigError, formatIssue } from '../src/config/errors.js';
+import { ConfigError, formatIssue } from '../src/model/config-errors.js';
 import { defineConfig, worker, builder } from '../src/config/factories.js';
 import { schedulers } from '../src/schedulers/specs.js';
 import { changes } from '../src/changes/specs.js';

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { checkConfig } from '../src/config/normalise.js';
-import { formatIssue } from '../src/config/errors.js';
+import { formatIssue } from '../src/model/config-errors.js';
 import { tryLoadConfig } from '../src/config/load.js';
 import { run as checkconfig } from '../src/cli/checkconfig.js';
 

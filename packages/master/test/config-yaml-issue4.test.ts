@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, tryLoadConfig } from '../src/config/load.js';
-import { formatIssue } from '../src/config/errors.js';
+import { formatIssue } from '../src/model/config-errors.js';
 import type { MasterConfig } from '../src/config/types.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'mastro-config-yaml4-'));

@@ -4,7 +4,7 @@ import { engines } from './support/db.js';
 import type { Db } from '../src/db/index.js';
 import { InProcessMessageQueue, type RoutingKey } from '../src/mq/bus.js';
 import { DataConnector } from '../src/data/connector.js';
-import { Results } from '../src/process/results.js';
+import { Results } from '../src/model/results.js';
 
 /** Records every event published on the bus. */
 function recorder(mq: InProcessMessageQueue) {

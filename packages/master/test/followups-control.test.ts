@@ -13,8 +13,8 @@ import { openDatabase, type Db } from '../src/db/index.js';
 import { InProcessMessageQueue } from '../src/mq/bus.js';
 import { DataConnector } from '../src/data/connector.js';
 import { createHttpServer, type HttpServer } from '../src/www/index.js';
-import type { ControlTarget } from '../src/www/control/target.js';
-import { Results } from '../src/process/results.js';
+import type { MasterControl } from '../src/process/master-control.js';
+import { Results } from '../src/model/results.js';
 import { ForceScheduler } from '../src/schedulers/force.js';
 
 const INTERNAL = 'SQLITE_IOERR: disk I/O error writing /srv/private/state.sqlite-wal';
@@ -47,7 +47,7 @@ describe('control action answers', () => {
     await data.updates.finishBuild(finished, Results.SUCCESS);
     orphan = await newBuild();
     const notHere = () => { throw new Error('not part of this test'); };
-    const target: ControlTarget = {
+    const target: MasterControl = {
       // Configured but not started: what a request meets while the scheduler is being reconfigured.
       masterid, forceSchedulers: () => [new ForceScheduler({ name: 'idle', builderNames: ['b'] }, { mq, updates: data.updates, reads: data, masterid })],
       // Only `running` runs on this master; `orphan` is open in the database but runs nowhere here.

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Results } from '../src/process/results.js';
+import { Results } from '../src/model/results.js';
 import { Interpolate } from '../src/process/renderables.js';
 import { steps as stepTypes } from '../src/steps/index.js';
 import type { StepFactory } from '../src/process/step-types.js';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Results } from '../src/process/results.js';
+import { Results } from '../src/model/results.js';
 import { locks } from '../src/process/locks.js';
 import { Botmaster } from '../src/process/botmaster.js';
 import { FakeWorker, builderConfig, buildsOf, cmdStep, makeEngine, submit, waitFor, workerConfig, type Engine } from './process-harness.js';

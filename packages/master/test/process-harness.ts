@@ -10,7 +10,7 @@ import { InProcessMessageQueue } from '../src/mq/bus.js';
 import { Botmaster } from '../src/process/botmaster.js';
 import type { BuildServices } from '../src/process/build.js';
 import { LockRegistry } from '../src/process/locks.js';
-import { Results, type Result } from '../src/process/results.js';
+import { Results, type Result } from '../src/model/results.js';
 import { SecretManager, staticProvider } from '../src/process/secrets.js';
 import type { BuildStep, StepFactory, StepOptions, StepRuntime } from '../src/process/step-types.js';
 import type { CommandCallbacks, CommandResult, RemoteWorker, RunningCommand, UpdatePair, WorkerInfo } from '../src/workers/types.js';

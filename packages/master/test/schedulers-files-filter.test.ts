@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { changeMatches, type ChangeFilterFields } from '../src/schedulers/change-filter.js';
 import { compileFileMatcher, compileGlob, GlobError } from '../src/schedulers/file-globs.js';
 import { checkConfig } from '../src/config/normalise.js';
-import { formatIssue } from '../src/config/errors.js';
+import { formatIssue } from '../src/model/config-errors.js';
 import { tryLoadConfig } from '../src/config/load.js';
 import { validateAgainstSchema } from '../src/config/schema.js';
 import { schedulers } from '../src/schedulers/specs.js';

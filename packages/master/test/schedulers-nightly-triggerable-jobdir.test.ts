@@ -12,7 +12,7 @@ import { createScheduler, NightlyTriggerableScheduler, TryJobdirScheduler } from
 import { schedulers } from '../src/schedulers/specs.js';
 import { formatJobFile } from '../src/schedulers/try-jobfile.js';
 import { normaliseScheduler } from '../src/schedulers/validate.js';
-import { IssueCollector } from '../src/config/errors.js';
+import { IssueCollector } from '../src/model/config-errors.js';
 
 const ss = (revision: string) => ({ codebase: '', repository: 'file:///r.git', branch: 'main', revision, project: '' });
 

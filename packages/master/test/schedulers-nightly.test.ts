@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { FakeData } from './schedulers-fake-data.js';
 import { createScheduler, NightlyScheduler, NightlyTriggerableScheduler } from '../src/schedulers/create.js';
 import { normaliseScheduler } from '../src/schedulers/validate.js';
-import { IssueCollector } from '../src/config/errors.js';
+import { IssueCollector } from '../src/model/config-errors.js';
 
 async function startedFromConfig(raw: Record<string, unknown>): Promise<NightlyScheduler | NightlyTriggerableScheduler> {
   const c = new IssueCollector();

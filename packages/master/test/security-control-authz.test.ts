@@ -15,7 +15,7 @@ import { DataConnector } from '../src/data/connector.js';
 import { createHttpServer, type HttpServer } from '../src/www/index.js';
 import { UsersStore } from '../src/www/auth/users-store.js';
 import { ForceScheduler } from '../src/schedulers/force.js';
-import type { ControlTarget } from '../src/www/control/target.js';
+import type { MasterControl } from '../src/process/master-control.js';
 
 const rpc = (method: string) => JSON.stringify({ jsonrpc: '2.0', method, params: {}, id: 7 });
 const basic = (u: string, p: string) => `Basic ${Buffer.from(`${u}:${p}`).toString('base64')}`;
@@ -34,7 +34,7 @@ describe('control actions reveal nothing to callers who may not view', () => {
     const force = new ForceScheduler({ name: 'release-secret-project', builderNames: ['secret-builder'] }, { mq, updates: data.updates, reads: data, masterid });
     await force.start();
     const notHere = () => { throw new Error('not part of this test'); };
-    const target: ControlTarget = {
+    const target: MasterControl = {
       masterid, forceSchedulers: () => [force], stopBuild: notHere, rebuild: notHere, setWorkerPaused: notHere,
       shutdownWorkerGracefully: notHere, killWorker: notHere, stopMaster: notHere, reconfig: notHere,
     };

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { git } from '../src/steps/git.js';
 import { cloneArgs, describeArgs, fetchArgs } from '../src/steps/git-commands.js';
 import { StepConfigError } from '../src/steps/errors.js';
-import { Results } from '../src/process/results.js';
+import { Results } from '../src/model/results.js';
 import { FakeRuntime, HASH, isGit, type Recorded, type Scripted, type FakeOptions } from './steps-fake-runtime.js';
 
 const URL = 'file:///srv/repo.git';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { parseXml, XmlParseError } from '../src/steps/xml.js';
 import { formatFailures, parseJUnit, summarize } from '../src/steps/junit-parse.js';
 import { junit } from '../src/steps/junit.js';
-import { Results } from '../src/process/results.js';
+import { Results } from '../src/model/results.js';
 import { FakeRuntime } from './steps-fake-runtime.js';
 
 const PYTEST = `<?xml version="1.0" encoding="utf-8"?>

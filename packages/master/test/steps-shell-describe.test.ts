@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { steps } from '../src/steps/index.js';
 import { commandSummary } from '../src/steps/base-shell.js';
-import { Results } from '../src/process/results.js';
+import { Results } from '../src/model/results.js';
 import { Redactor } from '../src/process/redactor.js';
 import { FakeRuntime } from './steps-fake-runtime.js';
 

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { steps, stepTypes } from '../src/steps/index.js';
-import { Results } from '../src/process/results.js';
+import { Results } from '../src/model/results.js';
 import { RENDERABLE } from '../src/process/step-types.js';
 import type { TriggerHandle } from '../src/process/step-types.js';
 import { FakeRuntime, isGit } from './steps-fake-runtime.js';

@@ -9,7 +9,7 @@ import { fileUpload } from '../src/steps/file-upload.js';
 import { directoryUpload } from '../src/steps/directory-upload.js';
 import { fileDownload } from '../src/steps/file-download.js';
 import { stringDownload, jsonStringDownload } from '../src/steps/string-download.js';
-import { Results } from '../src/process/results.js';
+import { Results } from '../src/model/results.js';
 import { FakeRuntime } from './steps-fake-runtime.js';
 import { gzipSync } from 'node:zlib';
 import { tarOf } from './support/tar-of.js';

@@ -16,7 +16,7 @@ import { createHttpServer, type HttpServer } from '../src/www/index.js';
 import { UsersStore } from '../src/www/auth/users-store.js';
 import { ForceScheduler } from '../src/schedulers/force.js';
 import { params } from '../src/schedulers/force-params.js';
-import type { ControlTarget } from '../src/www/control/target.js';
+import type { MasterControl } from '../src/process/master-control.js';
 
 const basic = (u: string, p: string) => `Basic ${Buffer.from(`${u}:${p}`).toString('base64')}`;
 
@@ -42,7 +42,7 @@ describe('branch-limited force rules', () => {
     ];
     for (const s of schedulers) await s.start();
     const notHere = () => { throw new Error('not part of this test'); };
-    const target: ControlTarget = {
+    const target: MasterControl = {
       masterid, forceSchedulers: () => schedulers, stopBuild: notHere, rebuild: notHere, setWorkerPaused: notHere,
       shutdownWorkerGracefully: notHere, killWorker: notHere, stopMaster: notHere, reconfig: notHere,
     };

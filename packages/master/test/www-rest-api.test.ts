@@ -5,7 +5,7 @@ import { openDatabase, type Db } from '../src/db/index.js';
 import { InProcessMessageQueue } from '../src/mq/bus.js';
 import { DataConnector } from '../src/data/connector.js';
 import { createHttpServer, type HttpServer } from '../src/www/index.js';
-import { Results } from '../src/process/results.js';
+import { Results } from '../src/model/results.js';
 import { PLURAL, RESOURCE_SCHEMAS, ROUTES } from '../src/www/api/schemas.js';
 
 describe('REST: filters, errors, JSON-RPC envelope and the generated OpenAPI document', () => {

@@ -5,7 +5,7 @@ import type { Db } from '../src/db/index.js';
 import { InProcessMessageQueue } from '../src/mq/bus.js';
 import { DataConnector } from '../src/data/connector.js';
 import { createHttpServer, type HttpServer } from '../src/www/index.js';
-import { Results } from '../src/process/results.js';
+import { Results } from '../src/model/results.js';
 import { hubSignature256 } from '../src/www/hooks/signature.js';
 import { readFileSync } from 'node:fs';
 

@@ -11,7 +11,7 @@ import { DataConnector } from '../src/data/connector.js';
 import { createHttpServer, type HttpServer } from '../src/www/index.js';
 import { UsersStore } from '../src/www/auth/users-store.js';
 import { ForceScheduler } from '../src/schedulers/force.js';
-import type { ControlTarget } from '../src/www/control/target.js';
+import type { MasterControl } from '../src/process/master-control.js';
 import { CLOSE_SLOW_CONSUMER } from '../src/www/ws/server.js';
 import { webLogin, webLogout } from '../../../test/support/web-client.js';
 
@@ -64,7 +64,7 @@ describe('/ws: Buildbot event protocol, control and limits', () => {
     const force = new ForceScheduler({ name: 'force', builderNames: ['runtests'] }, { mq, updates: data.updates, reads: data, masterid });
     await force.start();
     const notHere = () => { throw new Error('not part of this test'); };
-    const target: ControlTarget = {
+    const target: MasterControl = {
       masterid, forceSchedulers: () => [force], stopBuild: notHere, rebuild: notHere, setWorkerPaused: notHere,
       shutdownWorkerGracefully: notHere, killWorker: notHere, stopMaster: notHere, reconfig: notHere,
     };

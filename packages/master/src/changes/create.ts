@@ -2,7 +2,6 @@
 import { GitPoller, type ChangeSourceServices } from './git-poller.js';
 import { MirrorPoller, createMirrorPoller } from './mirror/poller.js';
 import { GerritStreamSource, createGerritStreamSource } from './gerrit-stream.js';
-import { registerChangeSource } from './registry.js';
 import type { ChangeSourceSpec } from './specs.js';
 
 export type AnyChangeSource = GitPoller | MirrorPoller | GerritStreamSource;
@@ -18,14 +17,14 @@ function build(spec: ChangeSourceSpec, services: ChangeSourceServices): AnyChang
 
 /**
  * Creates the source and makes it visible to the `changesources` API resource while it runs
- * (registered on start, removed on stop).
+ * (registered in `services.registry` on start, removed on stop).
  */
 export function createChangeSource(spec: ChangeSourceSpec, services: ChangeSourceServices): AnyChangeSource {
   const source = build(spec, services);
   const start = source.start.bind(source);
   const stop = source.stop.bind(source);
   let unregister: (() => void) | null = null;
-  source.start = async () => { unregister = registerChangeSource(spec.kind, source); await start(); };
+  source.start = async () => { unregister = services.registry?.register(spec.kind, source) ?? null; await start(); };
   source.stop = async () => { unregister?.(); unregister = null; await stop(); };
   return source;
 }

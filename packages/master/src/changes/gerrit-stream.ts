@@ -8,7 +8,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { AddChangeInput, Updates } from '../data/updates-api.js';
-import { brand } from '../config/brand.js';
+import { brand } from '../model/config-brand.js';
 import { silentLogger, type Logger } from 'mastro-protocol';
 
 export interface GerritMappingOptions {

@@ -4,7 +4,7 @@
  * user:password` is sent as HTTP Basic credentials.
  */
 import { readFileSync } from 'node:fs';
-import { closest } from '../config/checks.js';
+import { closest } from '../model/config-checks.js';
 
 export interface SendChangeOptions {
   /** `host:port` of the master's HTTP server (not the worker port), or a full http(s) URL of the server or of the hook. */

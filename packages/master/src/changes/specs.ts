@@ -2,7 +2,7 @@
  * Change-source specs: what `changes.*` return in a config. The master creates the running source
  * with `createChangeSource` (./create.ts) after `normalise` checked the options.
  */
-import { brand } from '../config/brand.js';
+import { brand } from '../model/config-brand.js';
 import { mirrorPoller, type MirrorPollerSpec } from './mirror/options.js';
 import { gerritStream, type GerritStreamSpec } from './gerrit-stream.js';
 import type { GitTokenSource, HttpAuthScheme, StrictHostKeyChecking } from './git-credentials.js';

@@ -1,6 +1,6 @@
 /** Checks a change-source spec and fills its defaults; every mistake is reported with its path. */
-import type { IssueCollector } from '../config/errors.js';
-import { bool, describe, isPlainObject, knownKeys, num, optStr, str } from '../config/checks.js';
+import type { IssueCollector } from '../model/config-errors.js';
+import { bool, describe, isPlainObject, knownKeys, num, optStr, str } from '../model/config-checks.js';
 import { GIT_POLLER_DEFAULTS, type ChangeSourceSpec, type GitPollerSpec } from './specs.js';
 import { redactUrl } from '../util/url-credentials.js';
 import { resolveMirrorOptions, MIRROR_DEFAULTS } from './mirror/options.js';

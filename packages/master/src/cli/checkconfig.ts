@@ -6,7 +6,7 @@
 import { statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { tryLoadConfig } from '../config/load.js';
-import { formatIssueAt } from '../config/errors.js';
+import { formatIssueAt } from '../model/config-errors.js';
 import { CliError, parse, println, UsageError, type Io } from './io.js';
 
 /** Config files mastro can load; anything else named on the command line is refused with a hint. */

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { closest } from '../config/checks.js';
+import { closest } from '../model/config-checks.js';
 
 export interface Io {
   stdout: NodeJS.WritableStream;

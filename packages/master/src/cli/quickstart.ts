@@ -14,7 +14,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { pino } from 'pino';
 import { DEFAULTS } from '../config/defaults.js';
 import type { BuildResource } from '../data/types.js';
-import { resultName } from '../process/results.js';
+import { resultName } from '../model/results.js';
 import { CliError, parse, println, type Io } from './io.js';
 import { createMasterDir } from './create-master.js';
 import { describeListenError } from './listen-errors.js';

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tryLoadConfig } from '../config/load.js';
-import { formatIssueAt, type ConfigIssue } from '../config/errors.js';
+import { formatIssueAt, type ConfigIssue } from '../model/config-errors.js';
 import { CliError, masterDirArg, parse, println, seconds, type Io } from './io.js';
 import { RECONFIG_STATUS_FILE, runningPid } from './pidfile.js';
 

@@ -12,7 +12,7 @@
 import { spawn } from 'node:child_process';
 import { openSync, closeSync, writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, formatIssueAt } from '../config/errors.js';
+import { ConfigError, formatIssueAt } from '../model/config-errors.js';
 import { describeListenError } from './listen-errors.js';
 import { CliError, masterDirArg, parse, println, seconds, type Io } from './io.js';
 import { LOG_FILE, RECONFIG_STATUS_FILE, pidPath, removePid, runningPid, writePid } from './pidfile.js';

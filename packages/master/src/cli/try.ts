@@ -14,7 +14,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { CliError, UsageError, parse, println, seconds, type Io } from './io.js';
 import type { TryRequest, TryStatus, TrySubmitted } from '../schedulers/try-protocol.js';
-import { resultName } from '../process/results.js';
+import { resultName } from '../model/results.js';
 import { formatJobFile } from '../schedulers/try-jobfile.js';
 import { deliverViaSsh } from './try-ssh.js';
 

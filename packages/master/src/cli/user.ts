@@ -11,7 +11,7 @@
 import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { UsersStore, UserStoreError } from '../www/auth/users-store.js';
-import { closest } from '../config/checks.js';
+import { closest } from '../model/config-checks.js';
 import { USER_SUBCOMMANDS } from './help.js';
 
 export const USER_USAGE = ['usage:', ...USER_SUBCOMMANDS.map((l) => `  ${l}`)].join('\n');

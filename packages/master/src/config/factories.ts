@@ -2,7 +2,7 @@
  * The helpers a config is written with. They only copy and brand their input: every check happens
  * in `normalise.ts`, which sees the whole config and can report all mistakes at once with paths.
  */
-import { brand } from './brand.js';
+import { brand } from '../model/config-brand.js';
 import type { BuilderOptions, UserConfig, WorkerOptions, WorkerSpec } from './types.js';
 
 declare const CONFIG_BRAND: unique symbol;

@@ -15,11 +15,11 @@ import type { ChangeSourceSpec } from '../changes/specs.js';
 import {
   bool, describe, fn, isPlainObject, knownKeys, num, numOrNull, optStr, port, record, str, stringRecord, strList,
   uniqueNames, unknownNameMessage, type Obj,
-} from './checks.js';
+} from '../model/config-checks.js';
 import { DEFAULTS } from './defaults.js';
 import { checkWwwSecurity } from './www-auth.js';
 import { replayOptionIssues } from '../www/hooks/replay-guard.js';
-import { ConfigError, IssueCollector, type ConfigIssue } from './errors.js';
+import { ConfigError, IssueCollector, type ConfigIssue } from '../model/config-errors.js';
 import type { BuilderConfig, CollapseRequestsFn, MasterConfig, WorkerConfig } from './types.js';
 
 export const TOP_KEYS = [

@@ -5,8 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import type { ConfigIssue } from './errors.js';
-import { closest, describe } from './checks.js';
+import type { ConfigIssue } from '../model/config-errors.js';
+import { closest, describe } from '../model/config-checks.js';
 
 /** Absolute path of the schema file (the same from src/config and dist/config). */
 export const SCHEMA_PATH = fileURLToPath(new URL('../../schema/master-config.schema.json', import.meta.url));

@@ -12,8 +12,8 @@ import { ACTIONS, Authz } from '../www/authz/rules.js';
 import { resolveAuthOptions } from '../www/auth/options.js';
 import { OAuthProvider } from '../www/auth/oauth.js';
 import { changeHookAuthWarning } from '../www/hooks/hook-auth.js';
-import { bool, describe, isPlainObject, knownKeys, num, strList, type Obj } from './checks.js';
-import type { IssueCollector } from './errors.js';
+import { bool, describe, isPlainObject, knownKeys, num, strList, type Obj } from '../model/config-checks.js';
+import type { IssueCollector } from '../model/config-errors.js';
 
 export const AUTH_KEYS = ['users', 'basic', 'sessionTtlSec', 'maxSessions', 'sessionSweepSec', 'loginBurst', 'loginRefillPerSecond', 'publicUrl', 'github', 'gitlab', 'oauthTimeoutMs'];
 export const OAUTH_KEYS = ['clientId', 'clientSecret', 'baseUrl', 'apiUrl', 'groupRoles', 'defaultRoles', 'maxGroupPages'];

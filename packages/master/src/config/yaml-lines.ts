@@ -6,7 +6,7 @@
  * of the deepest part that does.
  */
 import { isMap, isScalar, isSeq, type Document, type LineCounter, type Node } from 'yaml';
-import type { ConfigIssue } from './errors.js';
+import type { ConfigIssue } from '../model/config-errors.js';
 
 /** `builders[0].workerNames[1]` -> ['builders', 0, 'workerNames', 1] */
 export function pathSegments(path: string): Array<string | number> {

@@ -1,7 +1,8 @@
 /**
  * DataConnector: the only way the rest of the master reads and writes state. `updates` writes and
  * publishes events; `get(path, spec)` answers REST-shaped reads; the EngineReads methods give the
- * engine database-shaped rows without HTTP shaping.
+ * engine database-shaped rows without HTTP shaping. Each resource module (resources/*.ts) holds its
+ * endpoints, its writes and its events; this file collects them, as Buildbot's data/connector.py does.
  */
 import type { Db } from '../db/index.js';
 import type { MessageQueue } from '../mq/bus.js';
@@ -11,31 +12,44 @@ import { readLogLines } from './log-reader.js';
 import { Router } from './router.js';
 import { runCollection, type ResultSpec } from './resultspec.js';
 import { NotFoundError } from './errors.js';
-import { DataUpdates } from './updates.js';
-import type { DataContext, Endpoint } from './resources/context.js';
-import type { DataOptions, EngineReads, BuildRequestRow, BuildRow, BuildsetRow, ChangeRow, SourceStampRow } from './updates-api.js';
+import { UpdateContext, type DataContext, type Endpoint } from './resources/context.js';
+import type { DataOptions, EngineReads, Updates, BuildRequestRow, BuildRow, BuildsetRow, ChangeRow, SourceStampRow } from './updates-api.js';
 import type { PendingReason, SourcedProperties } from './types.js';
-import { masterEndpoints } from './resources/masters.js';
-import { builderEndpoints } from './resources/builders.js';
+import { masterEndpoints, masterUpdates } from './resources/masters.js';
+import { builderEndpoints, builderUpdates } from './resources/builders.js';
 import { sourceStampEndpoints } from './resources/sourcestamps.js';
-import { changeEndpoints } from './resources/changes.js';
-import { buildsetEndpoints } from './resources/buildsets.js';
-import { buildRequestEndpoints } from './resources/buildrequests.js';
-import { buildEndpoints } from './resources/builds.js';
-import { stepEndpoints } from './resources/steps.js';
-import { logEndpoints } from './resources/logs.js';
-import { workerEndpoints } from './resources/workers.js';
-import { schedulerEndpoints } from './resources/schedulers.js';
+import { changeEndpoints, changeUpdates } from './resources/changes.js';
+import { buildsetEndpoints, buildsetUpdates } from './resources/buildsets.js';
+import { buildRequestEndpoints, buildRequestUpdates } from './resources/buildrequests.js';
+import { buildEndpoints, buildUpdates } from './resources/builds.js';
+import { stepEndpoints, stepUpdates } from './resources/steps.js';
+import { logEndpoints, logUpdates } from './resources/logs.js';
+import { workerEndpoints, workerUpdates } from './resources/workers.js';
+import { schedulerEndpoints, schedulerUpdates } from './resources/schedulers.js';
+import { stateUpdates } from './resources/state.js';
 import { changeSourceEndpoints } from './resources/changesources.js';
 import { lockEndpoints } from './resources/locks.js';
 import { propertyEndpoints } from './resources/properties.js';
-import type { LockState } from '../process/locks.js';
+import type { LockState } from './resources/locks.js';
+import type { ChangeSourceEntry } from './resources/changesources.js';
 
 export const ENDPOINTS: readonly Endpoint[] = [
   ...masterEndpoints, ...builderEndpoints, ...sourceStampEndpoints, ...changeEndpoints, ...buildsetEndpoints,
   ...buildRequestEndpoints, ...buildEndpoints, ...stepEndpoints, ...logEndpoints, ...workerEndpoints, ...schedulerEndpoints, ...changeSourceEndpoints, ...lockEndpoints,
   ...propertyEndpoints,
 ];
+
+/** The write side: every resource's writes, and the id `masterActive` gave this master. */
+export type DataUpdates = Updates & { readonly masterid: number | null };
+
+function collectUpdates(u: UpdateContext): DataUpdates {
+  const buildsets = buildsetUpdates(u);
+  return Object.assign(
+    { get masterid() { return u.masterid; } },
+    masterUpdates(u), builderUpdates(u), workerUpdates(u), changeUpdates(u), buildsets, buildRequestUpdates(u, buildsets),
+    buildUpdates(u), stepUpdates(u), logUpdates(u), stateUpdates(u), schedulerUpdates(u),
+  );
+}
 
 /** The answer of `get`: `type` is the plural resource name used as the key of the REST answer. */
 export type GetResult =
@@ -50,6 +64,7 @@ export class DataConnector implements EngineReads {
   private readonly router = new Router([...ENDPOINTS]);
   private pendingReasonProvider: ((brid: number) => PendingReason | null) | null = null;
   private lockStateProvider: (() => LockState[]) | null = null;
+  private changeSourceProvider: (() => ChangeSourceEntry[]) | null = null;
 
   constructor(readonly db: Db, readonly mq: MessageQueue, options: DataOptions = {}) {
     this.events = new EventPublisher(mq);
@@ -58,8 +73,9 @@ export class DataConnector implements EngineReads {
       logs: new LogStore(db, options),
       pendingReason: (brid) => this.pendingReasonProvider?.(brid) ?? null,
       lockStates: () => this.lockStateProvider?.() ?? [],
+      changeSources: () => this.changeSourceProvider?.() ?? [],
     };
-    this.updates = new DataUpdates(this.ctx, this.events);
+    this.updates = collectUpdates(new UpdateContext(this.ctx, this.events));
   }
 
   /** Bytes of log output accepted and not stored yet (held through a database outage). */
@@ -109,6 +125,8 @@ export class DataConnector implements EngineReads {
   setPendingReasonProvider(provider: ((brid: number) => PendingReason | null) | null): void { this.pendingReasonProvider = provider; }
   /** The engine registers its lock registry here so `/locks` shows holders and waiters. */
   setLockStateProvider(provider: (() => LockState[]) | null): void { this.lockStateProvider = provider; }
+  /** The master registers its running change sources here so `/changesources` lists them. */
+  setChangeSourceProvider(provider: (() => ChangeSourceEntry[]) | null): void { this.changeSourceProvider = provider; }
   getPendingBuildRequests(): Promise<BuildRequestRow[]> { return this.db.buildrequests.pending(); }
   getBuildRequest(brid: number): Promise<BuildRequestRow | undefined> { return this.db.buildrequests.get(brid); }
   getBuildRequestsClaimedBy(masterid: number): Promise<BuildRequestRow[]> { return this.db.buildrequests.claimedBy(masterid); }

@@ -5,3 +5,5 @@ export type * from './types.js';
 export { parseResultSpec, type ResultSpec, type Filter } from './resultspec.js';
 export { DataError, NotFoundError, BadQueryError, UnknownEntityError, LogLinesDroppedError, outageMessage } from './errors.js';
 export { LOG_STORE_DEFAULTS } from './log-constants.js';
+export type { LockState, LockOwnerInfo, LockKind, LockMode } from './resources/locks.js';
+export type { ChangeSourceEntry } from './resources/changesources.js';

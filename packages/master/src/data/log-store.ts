@@ -20,7 +20,7 @@
  * database (up to `outageTimeoutMs`). Held output is bounded over all logs by `outageBufferSize`:
  * beyond it a log's newest lines are dropped, counted, and replaced by one marker line at the place
  * they were (consecutive drops share one marker, updated while it waits to be stored); the append
- * that dropped them, and the log's finish, tell the caller (LogLinesDroppedError in updates.ts).
+ * that dropped them, and the log's finish, tell the caller (LogLinesDroppedError in resources/logs.ts).
  */
 import { inflateSync } from 'node:zlib';
 import type { Db } from '../db/index.js';

@@ -2,9 +2,9 @@
  * Resource shapes of the data API, field for field as Buildbot 3.7's data layer (buildbot/data/*.py)
  * returns them over REST and in events. Times are integer epoch seconds, as in Buildbot.
  */
+import type { LogType, SourcedProperties, StepUrl } from '../db/rows.js';
 
-/** A property value with its source, as Buildbot's `SourcedProperties`: name -> [value, source]. */
-export type SourcedProperties = Record<string, [unknown, string]>;
+export type { LogType, SourcedProperties, StepUrl } from '../db/rows.js';
 
 export interface MasterResource { masterid: number; name: string; active: boolean; last_active: number }
 
@@ -60,15 +60,11 @@ export interface BuildResource {
   results: number | null; state_string: string; properties: SourcedProperties | null;
 }
 
-export interface StepUrl { name: string; url: string }
-
 export interface StepResource {
   stepid: number; number: number; name: string; buildid: number; started_at: number | null;
   complete: boolean; complete_at: number | null; results: number | null; state_string: string;
   urls: StepUrl[]; hidden: boolean;
 }
-
-export type LogType = 's' | 't' | 'h';
 
 export interface LogResource {
   logid: number; name: string; slug: string; stepid: number; complete: boolean; num_lines: number; type: LogType;

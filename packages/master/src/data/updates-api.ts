@@ -2,174 +2,35 @@
  * The typed contract between the master's components and its state. Everything that changes state
  * goes through `Updates` (each call publishes Buildbot-shaped events on the bus); the engine reads
  * through `EngineReads` (row shapes close to the database, no HTTP shaping). Implemented by
- * `DataConnector` in ./connector.ts.
+ * `DataConnector` in ./connector.ts. Each resource declares its own writes and their inputs next to
+ * its reads (resources/*.ts); `Updates` is all of them.
  */
-import type { LogType, PendingReason, SourcedProperties } from './types.js';
+import type { PendingReason, SourcedProperties } from './types.js';
+import type { BuildRequestRow, BuildRow, BuildsetRow, ChangeRow, SourceStampRow } from '../db/rows.js';
+import type { MasterUpdates } from './resources/masters.js';
+import type { BuilderUpdates } from './resources/builders.js';
+import type { WorkerUpdates } from './resources/workers.js';
+import type { ChangeUpdates } from './resources/changes.js';
+import type { BuildsetUpdates } from './resources/buildsets.js';
+import type { BuildRequestUpdates } from './resources/buildrequests.js';
+import type { BuildUpdates } from './resources/builds.js';
+import type { StepUpdates } from './resources/steps.js';
+import type { LogUpdates } from './resources/logs.js';
+import type { StateUpdates } from './resources/state.js';
+import type { SchedulerUpdates } from './resources/schedulers.js';
 
-export interface PatchInput {
-  level: number; body: Buffer | string; subdir?: string | null; author?: string | null; comment?: string | null;
-}
+export type { BuildRequestRow, BuildRow, BuildsetRow, ChangeRow, PatchInput, SourceStampInput, SourceStampRow } from '../db/rows.js';
+export type { AddChangeInput } from './resources/changes.js';
+export type { AddBuildsetInput, AddBuildsetResult } from './resources/buildsets.js';
+export type { AddBuildInput } from './resources/builds.js';
+export type {
+  MasterUpdates, BuilderUpdates, WorkerUpdates, ChangeUpdates, BuildsetUpdates, BuildRequestUpdates, BuildUpdates, StepUpdates,
+  LogUpdates, StateUpdates, SchedulerUpdates,
+};
 
-export interface SourceStampInput {
-  codebase?: string; repository?: string; branch?: string | null; revision?: string | null;
-  project?: string; patch?: PatchInput | null;
-}
-
-export interface AddChangeInput {
-  author: string; committer?: string | null; files?: string[]; comments?: string; revision?: string | null;
-  /** Epoch seconds; defaults to now. */
-  when_timestamp?: number; branch?: string | null; category?: string | null; revlink?: string | null;
-  /** Plain values; stored with source 'Change' like Buildbot. Values given as [value, source] keep their source. */
-  properties?: Record<string, unknown>;
-  repository?: string; codebase?: string; project?: string;
-  /** Source of the change ('git', 'hg', ...): used to find the parent change. */
-  src?: string | null;
-}
-
-export interface AddBuildsetInput {
-  scheduler: string;
-  /** Existing sourcestamp ids or sourcestamps to find-or-create (one per codebase). */
-  sourcestamps: Array<number | SourceStampInput>;
-  reason: string;
-  properties?: SourcedProperties;
-  builderids: number[];
-  waited_for?: boolean;
-  external_idstring?: string | null;
-  parent_buildid?: number | null;
-  parent_relationship?: string | null;
-  priority?: number;
-  /** Epoch seconds; defaults to now. */
-  submitted_at?: number;
-}
-
-export interface AddBuildsetResult { bsid: number; brids: Record<number, number> }
-
-export interface AddBuildInput {
-  builderid: number; buildrequestid: number; workerid: number; masterid: number; state_string: string;
-}
-
-export interface Updates {
-  // masters
-  masterActive(name: string): Promise<number>;
-  masterStopped(masterid: number): Promise<void>;
-  // builders
-  findBuilderId(name: string): Promise<number>;
-  updateBuilderInfo(builderid: number, info: { description?: string | null; tags?: string[] }): Promise<void>;
-  /** Records which builders this master runs (builders_masters); builders not listed are removed for it. */
-  updateBuilderList(masterid: number, builderNames: string[]): Promise<void>;
-  // workers
-  findWorkerId(name: string): Promise<number>;
-  workerConfigured(workerid: number, masterid: number, builderids: number[]): Promise<void>;
-  workerConnected(args: { workerid: number; masterid: number; workerinfo: Record<string, unknown> }): Promise<void>;
-  workerDisconnected(args: { workerid: number; masterid: number }): Promise<void>;
-  setWorkerState(workerid: number, state: { paused?: boolean; graceful?: boolean }): Promise<void>;
-  // changes
-  /**
-   * Stores a change and publishes ['changes', id, 'new']. With `deferEvent` the event is published
-   * after the event loop has done one round of I/O, so a caller that answers a request (a change
-   * hook) replies before schedulers start building; changes deferred this way keep their order.
-   */
-  addChange(c: AddChangeInput, opts?: { deferEvent?: boolean }): Promise<number>;
-  // buildsets and requests
-  /**
-   * Resolves before the buildset is necessarily committed (SQLite commits a turn's writes after the
-   * turn; a scheduler waiting for that would add one buildset per turn): acknowledge it to the
-   * outside world (a forced build's reply) only after `durable()`.
-   */
-  addBuildset(b: AddBuildsetInput): Promise<AddBuildsetResult>;
-  /** Resolves once every write made so far is stored for good (see Db.durable). Optional for fakes. */
-  durable?(): Promise<void>;
-  /**
-   * Completes the buildset (results = worst of its requests) when all its requests are complete.
-   * `justCompleted`: requests the caller has just completed (spares reading them when they are all).
-   */
-  maybeBuildsetComplete(bsid: number, justCompleted?: readonly BuildRequestRow[]): Promise<void>;
-  /** Atomic, all or nothing: false if any request is already claimed (or complete). */
-  claimBuildRequests(brids: number[], claimedAt?: number): Promise<boolean>;
-  unclaimBuildRequests(brids: number[]): Promise<void>;
-  /** Marks claimed-by-this-master requests complete; false if any was not claimed by this master. */
-  completeBuildRequests(brids: number[], results: number, completeAt?: number): Promise<boolean>;
-  /** Completes an unclaimed request with CANCELLED (claims it first) and then its buildset if done. */
-  cancelBuildRequest(brid: number, reason?: string): Promise<void>;
-  setBuildRequestPriority(brid: number, priority: number): Promise<void>;
-  // builds
-  addBuild(b: AddBuildInput): Promise<{ buildid: number; number: number }>;
-  setBuildStateString(buildid: number, s: string): Promise<void>;
-  /** With `stateString`, also sets it in the same write (publishing the 'update' event first, as setBuildStateString does). */
-  finishBuild(buildid: number, results: number, stateString?: string): Promise<void>;
-  setBuildProperty(buildid: number, name: string, value: unknown, source: string): Promise<void>;
-  setBuildProperties(buildid: number, props: SourcedProperties): Promise<void>;
-  // steps
-  /**
-   * De-duplicates names like Buildbot: a second 'compile' becomes 'compile_1'. With `started`, the
-   * step is inserted already started (one write; 'new' then 'started' are published), as
-   * addStep + startStep would leave it.
-   */
-  addStep(s: { buildid: number; name: string; started?: boolean }): Promise<{ stepid: number; number: number; name: string }>;
-  startStep(stepid: number): Promise<void>;
-  setStepStateString(stepid: number, s: string): Promise<void>;
-  addStepURL(stepid: number, name: string, url: string): Promise<void>;
-  /** With `stateString`, also sets it in the same write (publishing the 'updated' event first, as setStepStateString does). */
-  finishStep(stepid: number, results: number, hidden: boolean, stateString?: string): Promise<void>;
-  // logs
-  addLog(l: { stepid: number; name: string; type: LogType }): Promise<number>;
-  /**
-   * Appends complete lines (each ending in '\n'): text, or the UTF-8 bytes of whole lines (what a
-   * worker sent, kept as bytes). With `stream` ('o' stdout, 'e' stderr, 'h' header) the lines are of
-   * that stream, read back with it as their prefix, as Buildbot stores 's' logs; without it the
-   * content is taken as given (already prefixed for 's' logs). Lines beyond `logMaxSize` are dropped,
-   * keeping the head and the last `logMaxTailSize` bytes with a marker line between. Publishes
-   * ['logs', id, 'append']. While the database cannot be written the lines are held in memory and
-   * stored once it is back; when `outageBufferSize` is full they are dropped (marked in the log) and
-   * this throws LogLinesDroppedError.
-   */
-  appendLog(logid: number, content: string | readonly Buffer[], stream?: 'o' | 'e' | 'h'): Promise<void>;
-  finishLog(logid: number): Promise<void>;
-  compressLog(logid: number): Promise<void>;
-  // persisted state (schedulers, pollers)
-  getState(objectName: string, className: string, key: string, dflt?: unknown): Promise<unknown>;
-  setState(objectName: string, className: string, key: string, value: unknown): Promise<void>;
-  // schedulers
-  findSchedulerId(name: string): Promise<number>;
-  /** Claims the scheduler for `masterid` (null releases it); false if another active master owns it. */
-  trySetSchedulerMaster(schedulerid: number, masterid: number | null): Promise<boolean>;
-  setSchedulerEnabled(schedulerid: number, enabled: boolean): Promise<void>;
-  /** Records changes a scheduler classified as important or not (scheduler_changes) for tree-stable timers. */
-  classifyChanges(schedulerid: number, classifications: Record<number, boolean>): Promise<void>;
-  flushChangeClassifications(schedulerid: number, lessThan?: number): Promise<void>;
-}
-
-// ---- rows the engine reads (database shapes, not REST shapes) ----
-
-export interface BuildRequestRow {
-  id: number; buildsetid: number; builderid: number; priority: number; submitted_at: number;
-  waited_for: boolean; complete: boolean; results: number | null; complete_at: number | null;
-  claimed_by_masterid: number | null; claimed_at: number | null;
-}
-
-export interface BuildsetRow {
-  id: number; external_idstring: string | null; reason: string; submitted_at: number; complete: boolean;
-  complete_at: number | null; results: number | null; parent_buildid: number | null;
-  parent_relationship: string | null; properties: SourcedProperties; sourcestampids: number[];
-}
-
-export interface SourceStampRow {
-  ssid: number; branch: string | null; revision: string | null; repository: string; project: string;
-  codebase: string; created_at: number;
-  patch: { patchid: number; level: number; body: Buffer; subdir: string | null; author: string | null; comment: string | null } | null;
-}
-
-export interface ChangeRow {
-  changeid: number; author: string; committer: string | null; files: string[]; comments: string;
-  revision: string | null; when_timestamp: number; branch: string | null; category: string | null;
-  revlink: string | null; properties: SourcedProperties; repository: string; codebase: string;
-  project: string; sourcestampid: number; parent_changeids: number[];
-}
-
-export interface BuildRow {
-  id: number; number: number; builderid: number; buildrequestid: number; workerid: number; masterid: number;
-  started_at: number; complete_at: number | null; results: number | null; state_string: string;
-}
+/** Every write of the data layer: each resource's, as declared in resources/*.ts. */
+export interface Updates extends MasterUpdates, BuilderUpdates, WorkerUpdates, ChangeUpdates, BuildsetUpdates, BuildRequestUpdates,
+  BuildUpdates, StepUpdates, LogUpdates, StateUpdates, SchedulerUpdates {}
 
 export interface EngineReads {
   /** Unclaimed, incomplete requests, in one query, ordered by priority desc then submitted_at. */

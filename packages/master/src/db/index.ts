@@ -24,6 +24,7 @@ export type { Engine } from './migrations.js';
 export { DatabaseHealth } from './health.js';
 export { outageOf, describeOutage, type DatabaseOutage, type OutageKind } from './outage.js';
 export { retryThroughOutage, OutageTimeoutError } from './outage-retry.js';
+export type * from './rows.js';
 
 export class Db {
   readonly masters: MastersTable;

@@ -1,15 +1,18 @@
 /**
  * Adapters from config specs to running parts, kept apart from master.ts so the composition root
- * stays readable. Change sources and the HTTP server are loaded lazily: they are separate modules
- * (src/changes/, src/www/) with their own dependencies.
+ * stays readable: schedulers and change sources as reconfigurable services, and the HTTP server.
  */
 import type { Logger } from 'pino';
 import type { MasterConfig } from '../config/types.js';
 import type { ChangeSourceSpec } from '../changes/specs.js';
+import { createChangeSource, type AnyChangeSource, type ChangeSourceServices } from '../changes/index.js';
 import type { SchedulerSpec } from '../schedulers/specs.js';
 import { createScheduler, type SchedulerServices } from '../schedulers/create.js';
 import type { DataConnector } from '../data/index.js';
 import type { MessageQueue } from '../mq/bus.js';
+import type { MasterControl } from '../process/master-control.js';
+import { createHttpServer } from '../www/index.js';
+import { registerUiStatic } from '../www/ui-static.js';
 import { fingerprint, type Service } from './services.js';
 
 export function createSchedulerService(spec: SchedulerSpec, services: SchedulerServices): Service {
@@ -17,26 +20,15 @@ export function createSchedulerService(spec: SchedulerSpec, services: SchedulerS
   return { name: spec.name, fingerprint: fingerprint(spec), instance, start: () => instance.start(), stop: () => instance.stop() };
 }
 
-interface ChangeSourceInstance { name?: string; start(): Promise<void>; stop(): Promise<void> }
-/** Change sources get the scheduler services plus the master dir and the secret lookup (for `util.secret` credentials). */
-type ChangeSourceServices = SchedulerServices & { getSecret?: (name: string) => Promise<string | undefined> };
-type ChangeSourceFactory = (spec: ChangeSourceSpec, services: ChangeSourceServices & { masterDir: string }) => ChangeSourceInstance;
-
-// Module paths held in variables: these modules are written in parallel and may not exist yet.
-const CHANGES_MODULE = '../changes/index.js';
-const WWW_MODULE = '../www/index.js';
-
-export function createChangeSourceService(spec: ChangeSourceSpec, services: ChangeSourceServices, masterDir: string): Service {
+export function createChangeSourceService(spec: ChangeSourceSpec, services: Omit<ChangeSourceServices, 'masterDir'>, masterDir: string): Service {
   const name = (spec as { name?: string }).name ?? `${spec.kind}:${(spec as { repourl?: string }).repourl ?? ''}`;
-  let instance: ChangeSourceInstance | null = null;
+  let instance: AnyChangeSource | null = null;
   return {
     name,
     fingerprint: fingerprint(spec),
     get instance() { return instance; },
     async start() {
-      const mod = (await import(CHANGES_MODULE)) as { createChangeSource?: ChangeSourceFactory };
-      if (!mod.createChangeSource) throw new Error('src/changes/index.js does not export createChangeSource(spec, services)');
-      instance = mod.createChangeSource(spec, { ...services, masterDir });
+      instance = createChangeSource(spec, { ...services, masterDir });
       await instance.start();
     },
     async stop() { await instance?.stop(); },
@@ -50,24 +42,17 @@ export interface HttpHandle {
   close(): Promise<void>;
 }
 
-export async function startHttpServer(args: { master: unknown; data: DataConnector; mq: MessageQueue; config: MasterConfig; log: Logger }): Promise<HttpHandle> {
+export async function startHttpServer(args: { control: MasterControl; data: DataConnector; mq: MessageQueue; config: MasterConfig; log: Logger }): Promise<HttpHandle> {
   const www = args.config.www!;
-  const mod = (await import(WWW_MODULE)) as { createHttpServer?: (opts: Record<string, unknown>) => Promise<unknown> | unknown };
-  if (!mod.createHttpServer) throw new Error('src/www/index.js does not export createHttpServer(options)');
-  const server = (await mod.createHttpServer({
-    data: args.data, mq: args.mq, master: args.master, config: args.config, logger: args.log,
+  const server = await createHttpServer({
+    data: args.data, mq: args.mq, control: args.control, config: args.config, logger: args.log,
     port: www.port, host: www.host, bodyLimit: www.bodyLimit, changeHooks: www.changeHooks,
     connections: {
       headersTimeoutMs: www.headersTimeoutMs, requestTimeoutMs: www.requestTimeoutMs, idleTimeoutMs: www.idleTimeoutMs,
       maxConnectionsPerAddress: www.maxConnectionsPerAddress,
     },
     // The web UI's static files at `/` (registered last: its catch-all yields to every other route).
-    configure: async (app: unknown) => (await import('../www/ui-static.js')).registerUiStatic(app as never),
-  })) as { port?: number; listen?: () => Promise<{ port: number } | number>; reconfigure(config: MasterConfig): unknown; close(): Promise<void> };
-  let port = server.port;
-  if (typeof server.listen === 'function' && (port === undefined || port === 0)) {
-    const r = await server.listen();
-    port = typeof r === 'number' ? r : r.port;
-  }
-  return { port: port ?? www.port, reconfigure: (config) => { server.reconfigure(config); }, close: () => server.close() };
+    configure: (app) => registerUiStatic(app),
+  });
+  return { port: server.port, reconfigure: (config) => { server.reconfigure(config); }, close: () => server.close() };
 }

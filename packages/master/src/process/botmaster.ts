@@ -4,7 +4,8 @@
  * them on shutdown). A reconfig swaps builder and worker configs; running builds keep theirs.
  */
 import { ConcurrencyGroups } from './concurrency.js';
-import type { BuilderConfig, WorkerConfig } from '../config/types.js';
+import type { BuilderConfig } from './builder-config.js';
+import type { WorkerConfig } from '../workers/worker-config.js';
 import type { BuildRequestRow } from '../data/updates-api.js';
 import type { RemoteWorker } from '../workers/types.js';
 import { Build, type BuildServices } from './build.js';
@@ -12,7 +13,7 @@ import { Builder } from './builder.js';
 import { childLogger, type Logger } from 'mastro-protocol';
 import { RequestDistributor, type WorkerSlot } from './request-distributor.js';
 import type { LockHandle } from './locks.js';
-import { Results, resultName, type Result } from './results.js';
+import { Results, resultName, type Result } from '../model/results.js';
 
 interface WorkerEntry {
   config: WorkerConfig;

@@ -5,7 +5,7 @@
  * contributes its explicit build summary (updateSummary({ build })) whatever its result, or else its
  * step summary when its result is in its updateBuildSummaryPolicy.
  */
-import { Results, type Result } from './results.js';
+import { Results, type Result } from '../model/results.js';
 import type { StepOptions } from './step-types.js';
 
 const ALL_RESULTS: readonly Result[] = [Results.SUCCESS, Results.WARNINGS, Results.FAILURE, Results.SKIPPED, Results.EXCEPTION, Results.RETRY, Results.CANCELLED];

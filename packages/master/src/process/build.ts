@@ -16,14 +16,14 @@
  */
 import type { BuildRequestRow, SourceStampRow } from '../data/updates-api.js';
 import type { SourcedProperties } from '../data/types.js';
-import type { BuilderConfig } from '../config/types.js';
+import type { BuilderConfig } from './builder-config.js';
 import type { RemoteWorker } from '../workers/types.js';
 import { finalBuildText, stepBuildSummary } from './build-summary.js';
 import type { Logger } from 'mastro-protocol';
 import { lazyChildLogger, type EngineData } from './engine-data.js';
 import { LockCancelledError, type LockHandle, type LockRegistry } from './locks.js';
 import { Properties } from './properties.js';
-import { foldResult, Results, resultName, type Result } from './results.js';
+import { foldResult, Results, resultName, type Result } from '../model/results.js';
 import type { SecretManager } from './secrets.js';
 import type { BuildInfo, BuildStep, SourceStampInfo, Triggerable } from './step-types.js';
 import { StepRuntimeImpl, type RuntimeHost } from './step-runtime.js';

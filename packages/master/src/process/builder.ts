@@ -3,7 +3,7 @@
  * which workers are running one of its builds, and why its requests are waiting. Running builds
  * keep the config they started with; a reconfig only swaps `config` for the next builds.
  */
-import type { BuilderConfig } from '../config/types.js';
+import type { BuilderConfig } from './builder-config.js';
 import type { Build } from './build.js';
 import { RequestQueue, type QueuedRequest } from './request-queue.js';
 import type { PendingReason } from './distributor-types.js';

@@ -11,7 +11,7 @@
 import type { Logger } from 'mastro-protocol';
 import type { MessageQueue } from '../mq/bus.js';
 import type { EngineReads, Updates } from '../data/updates-api.js';
-import { Results } from './results.js';
+import { Results } from '../model/results.js';
 
 export interface ConcurrencyAnnouncementMsg { bsid: number; group: string; policy: 'collapse' | 'cancel-in-progress' }
 

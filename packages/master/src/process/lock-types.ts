@@ -3,8 +3,10 @@
  * per-master (or per-worker) lock state lives in `locks.ts` (LockRegistry) and is looked up by id,
  * so a reconfig that re-creates the descriptor keeps the same lock.
  */
-export type LockMode = 'counting' | 'exclusive';
-export type LockKind = 'master' | 'worker';
+import type { LockKind, LockMode } from '../data/resources/locks.js';
+
+// The data layer shows lock state, so the words for it are declared there, below the engine.
+export type { LockKind, LockMode } from '../data/resources/locks.js';
 
 export interface LockDescriptor {
   readonly kind: LockKind;

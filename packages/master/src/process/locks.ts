@@ -9,8 +9,10 @@
  * A worker lock is one lock per worker name (capacity `maxCountForWorker[worker] ?? maxCount`).
  */
 import type { LockAccess, LockDescriptor, LockKind, LockMode } from './lock-types.js';
+import type { LockOwnerInfo, LockState } from '../data/resources/locks.js';
 
 export type { LockAccess, LockDescriptor, LockMode } from './lock-types.js';
+export type { LockOwnerInfo, LockState } from '../data/resources/locks.js';
 
 class Descriptor implements LockDescriptor {
   constructor(
@@ -48,19 +50,6 @@ export const locks = {
     return new Descriptor('worker', name, opts.maxCount ?? 1, opts.maxCountForWorker);
   },
 } as const;
-
-/** Who holds or waits for a lock, as the data layer and pending reasons show it. */
-export interface LockOwnerInfo { owner: string; mode: LockMode; count: number }
-export interface LockState {
-  /** 'master:db' or 'worker:compile@w0'. */
-  id: string;
-  kind: LockKind;
-  name: string;
-  workerName: string | null;
-  maxCount: number;
-  holders: LockOwnerInfo[];
-  waiters: LockOwnerInfo[];
-}
 
 interface RealLock {
   id: string;

@@ -5,7 +5,7 @@
  */
 import type { Logger } from 'mastro-protocol';
 import type { EngineData } from './engine-data.js';
-import { Results } from './results.js';
+import { Results } from '../model/results.js';
 
 export interface RecoveryReport { retriedBuilds: number[]; unclaimedRequests: number[] }
 

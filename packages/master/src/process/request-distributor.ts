@@ -24,7 +24,7 @@ import type { Logger } from 'mastro-protocol';
 import type { EngineData } from './engine-data.js';
 import type { LockHandle, LockRegistry, LockState } from './locks.js';
 import type { QueuedRequest } from './request-queue.js';
-import { Results } from './results.js';
+import { Results } from '../model/results.js';
 import { describeOutage, outageOf } from '../db/outage.js';
 
 /** A connected worker as the distributor sees it. */

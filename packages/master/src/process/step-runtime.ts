@@ -11,7 +11,7 @@ import { BufferedStepLog } from './step-log.js';
 import type { Properties } from './properties.js';
 import type { Redactor } from './redactor.js';
 import { renderValue } from './renderables.js';
-import { Results, type Result } from './results.js';
+import { Results, type Result } from '../model/results.js';
 import type {
   BuildInfo, LogType, StepLog, RenderContext, RunCommandOptions, SourceStampInfo, StepCommandResult,
   StepRuntime, TriggerHandle, TriggerRequest, Triggerable,

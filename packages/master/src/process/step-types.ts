@@ -5,7 +5,7 @@
  */
 import type { CommandResult, RemoteWorker, RunningCommand, CommandCallbacks } from '../workers/types.js';
 import type { Logger } from 'mastro-protocol';
-import type { Result, ResultRules } from './results.js';
+import type { Result, ResultRules } from '../model/results.js';
 import type { LockAccess } from './lock-types.js';
 
 // ---------------------------------------------------------------------------------------------

@@ -9,8 +9,8 @@
  * A change that lists no files matches neither. Patterns starting with `!` exclude:
  * `files: ['!docs/**']` = "some file outside docs/ changed" (a code scheduler that skips docs-only pushes).
  */
-import type { IssueCollector } from '../config/errors.js';
-import { describe } from '../config/checks.js';
+import type { IssueCollector } from '../model/config-errors.js';
+import { describe } from '../model/config-checks.js';
 import { compileFileMatcher, GlobError, type FileMatcher, type PathPredicate } from './file-globs.js';
 
 export type { FileMatcher };

@@ -9,37 +9,12 @@ import { BaseScheduler, type SchedulerServices } from './base.js';
 import { ForceParamError, ForceSchedulerInactiveError, paramToApi, parseParam, type ForceParam } from './force-params.js';
 import { resolveForceFields, type ForceFields } from './force-fields.js';
 import type { ForceOptions } from './specs.js';
+import type { ForcePlan, ForceRequest, ForceSchedulerLike } from '../process/master-control.js';
 
-export interface ForceRequest {
-  /**
-   * Who is logged in and forced the build. Like Buildbot, a real user is the owner whatever the
-   * form says (nobody can force in someone else's name); when it is missing or 'anonymous' the
-   * form's `username` field is the owner (empty when the field was left empty).
-   */
-  owner?: string;
-  /** Field values by full name: `reason`, `username`, `branch`, `revision`, `repository`, `project`
-   *  (for codebase 'lib': `lib_branch`, ...) and the extra parameters' names. */
-  params?: Record<string, unknown>;
-  /** A subset of the scheduler's builders (default: all of them). */
-  builderNames?: string[];
-}
+// Declared next to MasterControl, which hands force schedulers to the API.
+export type { ForcePlan, ForceRequest } from '../process/master-control.js';
 
-/**
- * A force request with every field parsed: exactly the buildset `submit` would add. The API
- * authorizes this (its builders and the branches of its sourcestamps), not what the caller sent:
- * a fixed branch parameter ignores the submitted value, and an empty field takes its default.
- */
-export interface ForcePlan {
-  readonly builderNames: readonly string[];
-  readonly sourcestamps: readonly SourceStampInput[];
-  readonly reason: string;
-  readonly owner: string;
-  readonly properties: Readonly<SourcedProperties>;
-  /** Field errors (field -> message); `submit` refuses a plan that has any. */
-  readonly errors: Readonly<Record<string, string>>;
-}
-
-export class ForceScheduler extends BaseScheduler<ForceOptions> {
+export class ForceScheduler extends BaseScheduler<ForceOptions> implements ForceSchedulerLike {
   readonly fields: ForceFields;
 
   constructor(spec: Readonly<ForceOptions>, services: SchedulerServices) {

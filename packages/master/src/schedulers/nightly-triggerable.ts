@@ -7,7 +7,7 @@
  */
 import { Cron } from 'croner';
 import type { SourceStampInput } from '../data/updates-api.js';
-import type { Result } from '../process/results.js';
+import type { Result } from '../model/results.js';
 import type { SourceStampInfo, Triggerable, TriggerHandle } from '../process/step-types.js';
 import { BaseScheduler } from './base.js';
 import { cronExpression } from './cron.js';

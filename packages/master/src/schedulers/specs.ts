@@ -3,7 +3,7 @@
  * functions); the master turns it into a running scheduler with `createScheduler` (./create.ts)
  * after `normalise` checked it.
  */
-import { brand } from '../config/brand.js';
+import { brand } from '../model/config-brand.js';
 import type { ChangeFilterSpec, ChangeLike } from './change-filter.js';
 import { params, type ForceParam } from './force-params.js';
 

@@ -3,7 +3,7 @@
  * buildset and, when the step waits, resolves with the buildset's result once it completes.
  */
 import type { BuildsetResource } from '../data/types.js';
-import type { Result } from '../process/results.js';
+import type { Result } from '../model/results.js';
 import type { Triggerable, TriggerHandle } from '../process/step-types.js';
 import { BaseScheduler } from './base.js';
 import type { TriggerableOptions } from './specs.js';

@@ -4,8 +4,8 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import { Cron } from 'croner';
-import type { IssueCollector } from '../config/errors.js';
-import { bool, describe, fn, isPlainObject, knownKeys, num, numOrNull, optStr, record, str, strList, unknownNameMessage, type Obj } from '../config/checks.js';
+import type { IssueCollector } from '../model/config-errors.js';
+import { bool, describe, fn, isPlainObject, knownKeys, num, numOrNull, optStr, record, str, strList, unknownNameMessage, type Obj } from '../model/config-checks.js';
 import { FILTER_FIELDS, FILE_FILTER_FIELDS, checkFileFilterFields } from './change-filter.js';
 import { OVERLAP_POLICIES, type SchedulerSpec } from './specs.js';
 import { resolveForceFields } from './force-fields.js';

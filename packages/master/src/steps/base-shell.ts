@@ -3,7 +3,7 @@
  * build, and turning the finished command into a result (decodeRC, warning counting).
  */
 import type { MaybeRenderable, RunCommandOptions, StepCommandResult, StepOptions, StepRuntime } from '../process/step-types.js';
-import { Results, type Result } from '../process/results.js';
+import { Results, type Result } from '../model/results.js';
 import { StepConfigError } from './errors.js';
 import { LineScanner, updateText } from './line-scanner.js';
 import { commandOutcome, DEFAULT_DECODE_RC, type DecodeRC } from './outcome.js';

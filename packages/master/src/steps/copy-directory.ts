@@ -1,6 +1,6 @@
 /** `steps.copyDirectory({ src, dest })`: copies a directory tree on the worker (paths relative to the builder directory). */
 import type { BuildStep, MaybeRenderable, StepFactory, StepOptions, StepRuntime } from '../process/step-types.js';
-import type { Result } from '../process/results.js';
+import type { Result } from '../model/results.js';
 import { BaseStep, makeFactory, requireOption } from './factory.js';
 import { cpdir } from './remote-ops.js';
 import { fsOutcome } from './worker-dir-common.js';

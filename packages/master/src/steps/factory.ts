@@ -3,7 +3,7 @@
  * that creates one fresh BuildStep per build.
  */
 import type { BuildStep, StepFactory, StepOptions, StepRuntime } from '../process/step-types.js';
-import type { Result } from '../process/results.js';
+import type { Result } from '../model/results.js';
 import { StepConfigError } from './errors.js';
 
 /** Options every step accepts (StepOptions) plus the step's own; a step name defaults per type. */

@@ -2,7 +2,7 @@
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { BuildStep, MaybeRenderable, StepFactory, StepOptions, StepRuntime } from '../process/step-types.js';
-import type { Result } from '../process/results.js';
+import type { Result } from '../model/results.js';
 import { setSummary } from './summary.js';
 import { BaseStep, checkPositive, makeFactory, requireOption } from './factory.js';
 import { DEFAULT_DOWNLOAD_BLOCKSIZE, failWith, refusalsFail, resolveForStep, transferOutcome, type MasterPathOption } from './transfer-common.js';

@@ -1,6 +1,6 @@
 /** `steps.fileExists({ file })`: SUCCESS if the worker path (relative to the builder directory) is a regular file. */
 import type { BuildStep, MaybeRenderable, StepFactory, StepOptions, StepRuntime } from '../process/step-types.js';
-import { Results, type Result } from '../process/results.js';
+import { Results, type Result } from '../model/results.js';
 import { setSummary } from './summary.js';
 import { BaseStep, makeFactory, requireOption } from './factory.js';
 import { commandOutcome, isFatal } from './outcome.js';

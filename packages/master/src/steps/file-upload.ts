@@ -1,6 +1,6 @@
 /** `steps.fileUpload({ workersrc, masterdest })`: copies one file from the worker to the master. */
 import type { BuildStep, MaybeRenderable, StepFactory, StepOptions, StepRuntime } from '../process/step-types.js';
-import type { Result } from '../process/results.js';
+import type { Result } from '../model/results.js';
 import { BaseStep, checkPositive, makeFactory, requireOption } from './factory.js';
 import type { MasterPathOption } from './transfer-common.js';
 import { runUpload } from './upload-step.js';

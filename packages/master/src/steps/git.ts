@@ -5,7 +5,7 @@
  * working copy (Buildbot's "remsh" design). Every command is announced in the stdio log.
  */
 import type { BuildStep, StepLog, MaybeRenderable, StepFactory, StepOptions, StepRuntime } from '../process/step-types.js';
-import { Results, type Result } from '../process/results.js';
+import { Results, type Result } from '../model/results.js';
 import { setSummary } from './summary.js';
 import { BaseStep, checkOneOf, makeFactory } from './factory.js';
 import { StepConfigError } from './errors.js';

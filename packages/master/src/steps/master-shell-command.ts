@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { delimiter, resolve } from 'node:path';
 import type { BuildStep, StepLog, MaybeRenderable, StepFactory, StepOptions, StepRuntime } from '../process/step-types.js';
-import { Results, type Result } from '../process/results.js';
+import { Results, type Result } from '../model/results.js';
 import { BaseStep, makeFactory } from './factory.js';
 import { StepConfigError } from './errors.js';
 import { setSummary } from './summary.js';

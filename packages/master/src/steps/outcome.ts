@@ -1,5 +1,5 @@
 /** How a finished remote command becomes a step result (Buildbot's RemoteCommand.results()). */
-import { Results, type Result } from '../process/results.js';
+import { Results, type Result } from '../model/results.js';
 import type { CommandResult } from '../workers/types.js';
 
 /** rc -> result; codes not listed are FAILURE. Buildbot's default is {0: SUCCESS}. */

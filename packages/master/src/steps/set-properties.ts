@@ -1,6 +1,6 @@
 /** `steps.setProperties({ properties })`: sets build properties from a dict, a renderable or a function. */
 import type { BuildStep, MaybeRenderable, PropertiesView, StepFactory, StepOptions, StepRuntime } from '../process/step-types.js';
-import { Results, type Result } from '../process/results.js';
+import { Results, type Result } from '../model/results.js';
 import { BaseStep, makeFactory } from './factory.js';
 import { StepConfigError } from './errors.js';
 

@@ -3,7 +3,7 @@
  * property; with `extract_fn(rc, stdout, stderr)` the function returns several properties instead.
  */
 import type { BuildStep, MaybeRenderable, StepFactory, StepRuntime } from '../process/step-types.js';
-import { Results, type Result } from '../process/results.js';
+import { Results, type Result } from '../model/results.js';
 import { setSummary } from './summary.js';
 import { BaseStep, makeFactory } from './factory.js';
 import { StepConfigError } from './errors.js';

@@ -3,7 +3,7 @@
  * in one step, each with its own result rules (Buildbot's ShellSequence + ShellArg).
  */
 import type { BuildStep, MaybeRenderable, StepFactory, StepRuntime } from '../process/step-types.js';
-import { foldResult, Results, RESULT_RULE_KEYS, type Result, type ResultRules } from '../process/results.js';
+import { foldResult, Results, RESULT_RULE_KEYS, type Result, type ResultRules } from '../model/results.js';
 import { BaseStep, makeFactory } from './factory.js';
 import { StepConfigError } from './errors.js';
 import { renderCommand, renderInvocation, runShellWithRules, validateShellOptions, type CommandSpec, type ShellCommandOptions } from './base-shell.js';

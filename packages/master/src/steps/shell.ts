@@ -1,6 +1,6 @@
 /** `steps.shell({ command })`: runs a command on the worker (Buildbot's ShellCommand). */
 import type { BuildStep, StepFactory, StepRuntime } from '../process/step-types.js';
-import type { Result } from '../process/results.js';
+import type { Result } from '../model/results.js';
 import { BaseStep, makeFactory } from './factory.js';
 import { commandSummary, renderInvocation, setCommandSummary, runShellWithRules, validateShellOptions, type ShellCommandOptions } from './base-shell.js';
 

@@ -4,7 +4,7 @@
  */
 import { basename } from 'node:path';
 import type { BuildStep, MaybeRenderable, StepFactory, StepOptions, StepRuntime } from '../process/step-types.js';
-import type { Result } from '../process/results.js';
+import type { Result } from '../model/results.js';
 import { setSummary } from './summary.js';
 import { BaseStep, checkPositive, makeFactory, requireOption } from './factory.js';
 import { StepConfigError } from './errors.js';

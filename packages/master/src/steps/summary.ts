@@ -4,7 +4,7 @@
  * here, unless the user wrote a descriptionDone, which always wins.
  */
 import type { StepOptions, StepRuntime } from '../process/step-types.js';
-import { Results, resultName, type Result } from '../process/results.js';
+import { Results, resultName, type Result } from '../model/results.js';
 
 export async function setSummary(rt: StepRuntime, options: Readonly<StepOptions>, text: string, result: Result, build?: string): Promise<void> {
   if (options.descriptionDone !== undefined) {

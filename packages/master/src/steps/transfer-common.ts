@@ -1,6 +1,6 @@
 /** What the file-transfer steps share: master path policy, failure reporting, result mapping. */
 import type { StepCommandResult, StepRuntime } from '../process/step-types.js';
-import { Results, type Result } from '../process/results.js';
+import { Results, type Result } from '../model/results.js';
 import { StepRefusedError } from './errors.js';
 import { commandOutcome } from './outcome.js';
 import { resolveMasterPath } from './paths.js';

@@ -4,7 +4,7 @@
  * properties; when waiting, the step's result is the worst of the triggered buildsets' results.
  */
 import type { BuildStep, MaybeRenderable, SourceStampInfo, StepFactory, StepOptions, StepRuntime, TriggerHandle } from '../process/step-types.js';
-import { Results, worst, type Result } from '../process/results.js';
+import { Results, worst, type Result } from '../model/results.js';
 import { setSummary } from './summary.js';
 import { BaseStep, makeFactory } from './factory.js';
 import { StepConfigError } from './errors.js';

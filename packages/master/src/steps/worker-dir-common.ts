@@ -1,6 +1,6 @@
 /** Shared by the worker file-system steps: a failed command becomes FAILURE with the reason logged. */
 import type { StepCommandResult, StepRuntime } from '../process/step-types.js';
-import { Results, type Result } from '../process/results.js';
+import { Results, type Result } from '../model/results.js';
 import { commandOutcome } from './outcome.js';
 
 export async function fsOutcome(rt: StepRuntime, res: StepCommandResult, what: string): Promise<Result> {

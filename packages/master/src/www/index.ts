@@ -8,6 +8,6 @@ export { Security } from './security.js';
 export type { Identity } from './auth/identity.js';
 export { UsersStore, USERS_FILE, UserStoreError } from './auth/users-store.js';
 export { Authz, type AuthzAction, type AuthzTarget } from './authz/rules.js';
-export type { ControlTarget, ForceSchedulerLike } from './control/target.js';
+export type { MasterControl, ForceSchedulerLike } from '../process/master-control.js';
 export { WS_DEFAULTS, CLOSE_SLOW_CONSUMER } from './ws/server.js';
 export { buildOpenApi } from './openapi.js';

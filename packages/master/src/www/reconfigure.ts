@@ -10,14 +10,14 @@
  * `www.host`, `www.bodyLimit`, the connection timeouts and `www.maxConnectionsPerAddress` — and
  * adding or removing `www` altogether.
  */
-import type { MasterConfig, WwwOptions } from '../config/types.js';
+import type { WwwMasterConfig, WwwOptions } from './options.js';
 
 export const RESTART_ONLY_WWW_KEYS = [
   'port', 'host', 'bodyLimit', 'headersTimeoutMs', 'requestTimeoutMs', 'idleTimeoutMs', 'maxConnectionsPerAddress',
 ] as const satisfies ReadonlyArray<keyof WwwOptions>;
 
 /** The config paths that changed but take effect only when the master restarts. */
-export function restartOnlyChanges(prev: MasterConfig, next: MasterConfig): string[] {
+export function restartOnlyChanges(prev: WwwMasterConfig, next: WwwMasterConfig): string[] {
   if (!prev.www !== !next.www) return ['www'];
   if (!prev.www || !next.www) return [];
   return RESTART_ONLY_WWW_KEYS.filter((k) => prev.www![k] !== next.www![k]).map((k) => `www.${k}`);

@@ -5,7 +5,7 @@
  * arrives. Sessions, the users store and the failed-login counters outlive a reconfig.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { WwwAuthOptions, WwwAuthzOptions } from '../config/types.js';
+import type { WwwAuthOptions, WwwAuthzOptions } from './options.js';
 import { AuthError, Authenticator, type Authenticated, type AuthenticatorOptions } from './auth/authenticator.js';
 import { resolveAuthOptions, type ResolvedAuthOptions } from './auth/options.js';
 import { UsersStore } from './auth/users-store.js';

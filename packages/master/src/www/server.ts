@@ -6,8 +6,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { DataConnector } from '../data/connector.js';
 import type { MessageQueue } from '../mq/bus.js';
-import type { ChangeHookAuthEntry, MasterConfig, WwwAuthOptions, WwwAuthzOptions, WwwOptions } from '../config/types.js';
-import type { Master } from '../master.js';
+import type { ChangeHookAuthEntry, WwwAuthOptions, WwwAuthzOptions, WwwMasterConfig, WwwOptions } from './options.js';
 import { registerRestApi } from './api/rest.js';
 import { registerChangeHooks } from './hooks/routes.js';
 import type { ChangeHookDialect } from './hooks/dialects.js';
@@ -15,8 +14,7 @@ import { Security } from './security.js';
 import type { ResolvedAuthOptions } from './auth/options.js';
 import { registerAuthRoutes } from './auth/routes.js';
 import { ControlActions } from './control/actions.js';
-import type { ControlTarget } from './control/target.js';
-import { masterControlTarget } from './control/master-target.js';
+import type { MasterControl } from '../process/master-control.js';
 import { registerWebSocket, type WsOptions } from './ws/server.js';
 import { JSONRPC_CODES } from './control/jsonrpc.js';
 import { clientErrorHandler, frameworkErrors, registerErrorHandler } from './error-replies.js';
@@ -29,12 +27,10 @@ export interface HttpServerOptions {
   data: DataConnector;
   /** Event bus for /ws; default `data.mq`. */
   mq?: MessageQueue;
-  /** The running master: control actions go to it (see control/master-target.ts). */
-  master?: Master;
-  /** Control target instead of `master` (tests); none = control actions answer 501. */
-  control?: ControlTarget | null;
+  /** The running master (or a stand-in in tests): control actions go to it; none = control actions answer 501. */
+  control?: MasterControl | null;
   /** The master config: `www.auth`, `www.authz`, `masterDir` (users.json) and `buildbotURL` are read from it. */
-  config?: MasterConfig;
+  config?: WwwMasterConfig;
   /** Directory holding users.json when no `config` is given. */
   masterDir?: string | null;
   /** `www.auth` / `www.authz` when no `config` is given. */
@@ -71,7 +67,7 @@ export interface HttpServer {
    * their authentication (see reconfigure.ts). Throws, changing nothing, when the new settings
    * cannot be built; logs a warning for each changed setting that needs a restart and returns them.
    */
-  reconfigure(config: MasterConfig): string[];
+  reconfigure(config: WwwMasterConfig): string[];
   close(): Promise<void>;
 }
 
@@ -115,7 +111,7 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpSer
       ? { table: db.webSessions, durable: () => db.durable(), onError: (err, what) => app.log.warn({ err }, `${what} failed; the next sweep tries again`) }
       : undefined,
   });
-  const target = opts.control !== undefined ? opts.control : opts.master ? masterControlTarget(opts.master) : null;
+  const target = opts.control ?? null;
   const control = new ControlActions(opts.data, target, () => security.authz, app.log);
   // Workers paused over the API before a restart stay paused (the flag lives in the database).
   if (target) for (const w of await opts.data.getList<{ name: string; paused: boolean }>(['workers'])) if (w.paused) target.setWorkerPaused(w.name, true);
@@ -153,7 +149,7 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpSer
   const port = typeof addr === 'object' && addr ? addr.port : (opts.port ?? HTTP_DEFAULTS.port);
 
   let running = config;
-  const reconfigure = (next: MasterConfig): string[] => {
+  const reconfigure = (next: WwwMasterConfig): string[] => {
     if (!next.www) {
       // The server keeps running until the restart: with the rules it has, not defaults nobody chose.
       app.log.warn({ path: 'www' }, 'www was removed from the config; the HTTP server keeps its current settings and stops when the master restarts');

@@ -1,4 +1,4 @@
-/** Buildbot's result codes (packages/master/src/process/results.ts) as names and CSS classes. */
+/** Buildbot's result codes (packages/master/src/model/results.ts) as names and CSS classes. */
 import { h } from './dom.js';
 
 const NAMES = ['success', 'warnings', 'failure', 'skipped', 'exception', 'retry', 'cancelled'] as const;

@@ -2,7 +2,7 @@
  * Options of the mirror poller (`changes.mirrorPoller({...})`): which repositories to mirror, how
  * to keep the mirrors, what to emit each cycle. Every limit has a documented default.
  */
-import { brand } from '../../config/brand.js';
+import { brand } from '../../model/config-brand.js';
 import { GIT_RUN_DEFAULTS } from '../git-runner.js';
 
 export interface MirrorRepositorySpec {

@@ -1,8 +1,8 @@
-/** builders resource: /builders, /builders/:id, /builders/:name, /masters/:id/builders. */
+/** builders resource: /builders, /builders/:id, /builders/:name, /masters/:id/builders; builder ids, info and lists. */
 import type { BuilderRow } from '../../db/tables/builders.js';
 import type { BuilderResource } from '../types.js';
 import type { CollectionSource } from '../resultspec.js';
-import { entity, type DataContext, type Endpoint } from './context.js';
+import { entity, type DataContext, type Endpoint, type UpdateContext } from './context.js';
 
 export const shapeBuilder = (r: BuilderRow): BuilderResource => ({ builderid: r.id, name: r.name, masterids: r.masterids, description: r.description, tags: r.tags });
 
@@ -34,3 +34,29 @@ export const builderEndpoints: Endpoint[] = [
     get: async (ctx, kw) => ({ kind: 'collection', source: builderSource(ctx, Number(kw.masterid)) }),
   },
 ];
+
+// ---- writes ----
+
+export interface BuilderUpdates {
+  findBuilderId(name: string): Promise<number>;
+  updateBuilderInfo(builderid: number, info: { description?: string | null; tags?: string[] }): Promise<void>;
+  /** Records which builders this master runs (builders_masters); builders not listed are removed for it. */
+  updateBuilderList(masterid: number, builderNames: string[]): Promise<void>;
+}
+
+export function builderUpdates(u: UpdateContext): BuilderUpdates {
+  return {
+    findBuilderId: (name) => u.db.builders.findOrCreate(name),
+
+    async updateBuilderInfo(builderid, info) {
+      await u.db.builders.updateInfo(builderid, info);
+      const b = await loadBuilder(u.ctx, builderid);
+      if (b) u.events.publish([['builders', b.builderid]], 'update', b);
+    },
+
+    async updateBuilderList(masterid, builderNames) {
+      const ids = await Promise.all(builderNames.map((n) => u.db.builders.findOrCreate(n)));
+      await u.db.builders.setMasterBuilders(masterid, ids);
+    },
+  };
+}

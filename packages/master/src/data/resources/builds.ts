@@ -1,9 +1,13 @@
-/** builds resource: /builds, /builds/:id, /builders/:id/builds[/:number], /buildrequests/:id/builds, /workers/:id/builds. */
-import type { BuildRow } from '../updates-api.js';
-import type { BuildResource } from '../types.js';
+/**
+ * builds resource: /builds, /builds/:id, /builders/:id/builds[/:number], /buildrequests/:id/builds, /workers/:id/builds;
+ * adding a build, its state string, properties and finish.
+ */
+import type { BuildRow } from '../../db/rows.js';
+import type { BuildResource, SourcedProperties } from '../types.js';
+import { UnknownEntityError } from '../errors.js';
 import type { CollectionSource, ResultSpec } from '../resultspec.js';
 import { BUILD_COLUMNS } from '../../db/tables/builds.js';
-import { entity, resolveBuilderId, type DataContext, type Endpoint } from './context.js';
+import { entity, now, resolveBuilderId, type DataContext, type Endpoint, type UpdateContext } from './context.js';
 import { filterProperties } from './properties.js';
 
 export async function shapeBuilds(ctx: DataContext, rows: BuildRow[], properties?: string[]): Promise<BuildResource[]> {
@@ -55,3 +59,78 @@ export const buildEndpoints: Endpoint[] = [
   scoped('buildrequests/n:buildrequestid/builds', 'buildrequestid', async (_ctx, kw) => Number(kw.buildrequestid)),
   scoped('workers/n:workerid/builds', 'workerid', async (_ctx, kw) => Number(kw.workerid)),
 ];
+
+// ---- events ----
+
+const buildPaths = (b: BuildResource) => [['builders', b.builderid, 'builds', b.number], ['builds', b.buildid], ['workers', b.workerid, 'builds', b.buildid]];
+
+// ---- writes ----
+
+export interface AddBuildInput {
+  builderid: number; buildrequestid: number; workerid: number; masterid: number; state_string: string;
+}
+
+export interface BuildUpdates {
+  addBuild(b: AddBuildInput): Promise<{ buildid: number; number: number }>;
+  setBuildStateString(buildid: number, s: string): Promise<void>;
+  /** With `stateString`, also sets it in the same write (publishing the 'update' event first, as setBuildStateString does). */
+  finishBuild(buildid: number, results: number, stateString?: string): Promise<void>;
+  setBuildProperty(buildid: number, name: string, value: unknown, source: string): Promise<void>;
+  setBuildProperties(buildid: number, props: SourcedProperties): Promise<void>;
+}
+
+export function buildUpdates(u: UpdateContext): BuildUpdates {
+  /**
+   * Builds in progress, as last published: their events are shaped from here instead of re-reading
+   * the row after every update (a build makes dozens of updates). Removed when finished.
+   */
+  const active = new Map<number, BuildResource>();
+  const current = async (buildid: number): Promise<BuildResource> => {
+    const b = active.get(buildid) ?? (await loadBuild(u.ctx, buildid));
+    if (!b) throw new UnknownEntityError('build', buildid);
+    return b;
+  };
+  const updates: BuildUpdates = {
+    async addBuild(b) {
+      const started_at = now();
+      const res = await u.db.builds.add({ ...b, started_at });
+      const build: BuildResource = {
+        buildid: res.buildid, number: res.number, builderid: b.builderid, buildrequestid: b.buildrequestid, workerid: b.workerid,
+        masterid: b.masterid, started_at, complete: false, complete_at: null, results: null, state_string: b.state_string, properties: {},
+      };
+      active.set(res.buildid, build);
+      u.stepNumbering.set(res.buildid, { next: 0, names: new Set() });
+      u.events.publish(buildPaths(build), 'new', { ...build });
+      return res;
+    },
+
+    async setBuildStateString(buildid, s) {
+      await u.db.builds.setStateString(buildid, s);
+      const b = await current(buildid);
+      b.state_string = s;
+      u.events.publish(buildPaths(b), 'update', { ...b });
+    },
+
+    async finishBuild(buildid, results, stateString) {
+      const complete_at = now();
+      await u.db.builds.finish(buildid, results, complete_at, stateString);
+      const b = await current(buildid);
+      if (stateString !== undefined) {
+        b.state_string = stateString;
+        u.events.publish(buildPaths(b), 'update', { ...b });
+      }
+      active.delete(buildid);
+      u.stepNumbering.delete(buildid);
+      u.events.publish(buildPaths(b), 'finished', { ...b, complete: true, complete_at, results });
+    },
+
+    setBuildProperty: (buildid, name, value, source) => updates.setBuildProperties(buildid, { [name]: [value, source] }),
+
+    async setBuildProperties(buildid, props) {
+      if (!Object.keys(props).length) return;
+      await u.db.builds.setProperties(buildid, props);
+      u.events.publish([['builds', buildid, 'properties']], 'update', props);
+    },
+  };
+  return updates;
+}

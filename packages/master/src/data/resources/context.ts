@@ -1,10 +1,17 @@
-/** What every resource module gets: the database, the log writer, and the engine's pending-reason and lock-state sources. */
+/**
+ * What every resource module gets: the database, the log writer, and the live state only the running
+ * master knows (pending reasons, locks, change sources), each through a provider its composition root
+ * registers: data/ never imports the layers that produce them.
+ */
 import type { Db } from '../../db/index.js';
 import type { LogStore } from '../log-store.js';
 import type { PendingReason } from '../types.js';
-import type { LockState } from '../../process/locks.js';
+import type { LockState } from './locks.js';
+import type { ChangeSourceEntry } from './changesources.js';
 import type { CollectionSource, ResultSpec } from '../resultspec.js';
 import type { ColumnFilter } from '../../db/list-query.js';
+import type { EventPublisher } from '../events.js';
+import { DataError } from '../errors.js';
 
 export interface DataContext {
   db: Db;
@@ -12,6 +19,8 @@ export interface DataContext {
   pendingReason(brid: number): PendingReason | null;
   /** Locks held or waited for now (empty when no engine registered a provider). */
   lockStates(): LockState[];
+  /** The change sources running in this process (empty when the composition root registered no provider). */
+  changeSources(): ChangeSourceEntry[];
 }
 
 export type Kwargs = Record<string, string | number>;
@@ -57,3 +66,32 @@ export async function resolveStepId(ctx: DataContext, kw: Kwargs): Promise<numbe
 
 /** Wraps an entity getter as an endpoint result (null = 404). */
 export const entity = (item: Record<string, any> | undefined | null): EndpointResult => (item ? { kind: 'entity', item } : null);
+
+/** Epoch seconds, as Buildbot stores times. */
+export const now = (): number => Math.floor(Date.now() / 1000);
+
+/**
+ * What every resource's writes get: the read context, the event publisher, this master's id, and
+ * the bookkeeping two resources share about the builds this process runs.
+ */
+export class UpdateContext {
+  /** Set by masterActive; claims and completions are made on behalf of this master. */
+  masterid: number | null = null;
+  /**
+   * Step numbers and names of the builds this process started (builds.ts opens and drops an entry,
+   * steps.ts numbers with it): only this master writes them, so a new step needs no read-back to be
+   * numbered or named uniquely (one insert instead of a read-then-insert transaction).
+   */
+  readonly stepNumbering = new Map<number, { next: number; names: Set<string> }>();
+  /** Log slugs of the running steps of those builds (steps.ts opens and drops an entry, logs.ts names with it). */
+  readonly logSlugs = new Map<number, Set<string>>();
+
+  constructor(readonly ctx: DataContext, readonly events: EventPublisher) {}
+
+  get db(): Db { return this.ctx.db; }
+
+  requireMaster(what: string): number {
+    if (this.masterid === null) throw new DataError('MASTRO_NO_MASTER', 500, `${what} needs the master's id: call updates.masterActive(name) at start-up first`);
+    return this.masterid;
+  }
+}

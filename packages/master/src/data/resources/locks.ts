@@ -2,10 +2,30 @@
  * locks resource (read-only): the master and worker locks that are held or waited for right now, with
  * their holders and waiters (`owner` names the build or step), so "why is my build waiting" has an
  * answer beyond the pending reason. /locks and /locks/s:lockid (e.g. `master:db`, `worker:compile@w0`).
- * Lock state lives in the engine's memory, reached through the provider the master registers.
+ * Lock state lives in the engine's memory: the data layer declares its shape here, the engine
+ * (process/locks.ts, process/lock-view.ts) produces it and the composition root wires the two
+ * (DataConnector.setLockStateProvider), so data/ needs nothing from process/.
  */
 import type { CollectionSource } from '../resultspec.js';
 import { entity, type DataContext, type Endpoint } from './context.js';
+
+export type LockMode = 'counting' | 'exclusive';
+export type LockKind = 'master' | 'worker';
+
+/** Who holds or waits for a lock, as the data layer and pending reasons show it. */
+export interface LockOwnerInfo { owner: string; mode: LockMode; count: number }
+
+/** One lock with its holders and waiters, as the engine reports it. */
+export interface LockState {
+  /** 'master:db' or 'worker:compile@w0'. */
+  id: string;
+  kind: LockKind;
+  name: string;
+  workerName: string | null;
+  maxCount: number;
+  holders: LockOwnerInfo[];
+  waiters: LockOwnerInfo[];
+}
 
 export interface LockStateRow {
   lockid: string;

@@ -1,11 +1,15 @@
-/** logs resource plus its log chunks: /logs/:id, /steps/:id/logs[/:slug], .../contents, .../raw. */
+/**
+ * logs resource plus its log chunks: /logs/:id, /steps/:id/logs[/:slug], .../contents, .../raw;
+ * adding a log, appending lines (published live to listeners) and finishing it.
+ */
 import type { LogRow } from '../../db/tables/logs.js';
 import { LOG_COLUMNS } from '../../db/tables/logs.js';
-import type { LogResource } from '../types.js';
+import type { LogResource, LogType } from '../types.js';
 import type { CollectionSource } from '../resultspec.js';
-import { entity, resolveStepId, type DataContext, type Endpoint, type Kwargs } from './context.js';
-import { STEP_PREFIXES } from './steps.js';
+import { entity, resolveStepId, type DataContext, type Endpoint, type Kwargs, type UpdateContext } from './context.js';
+import { STEP_PREFIXES, toIdentifier } from './steps.js';
 import { readLogLines, streamLog } from '../log-reader.js';
+import { LogLinesDroppedError } from '../errors.js';
 
 export function shapeLog(ctx: DataContext, r: LogRow): LogResource {
   // A log being written has lines still in memory: report the live count.
@@ -67,3 +71,84 @@ export const logEndpoints: Endpoint[] = [
     },
   })),
 ];
+
+// ---- events ----
+
+const logPaths = (l: Pick<LogResource, 'logid' | 'stepid' | 'slug'>) => [['logs', l.logid], ['steps', l.stepid, 'logs', l.slug]];
+
+// ---- writes ----
+
+export interface LogUpdates {
+  addLog(l: { stepid: number; name: string; type: LogType }): Promise<number>;
+  /**
+   * Appends complete lines (each ending in '\n'): text, or the UTF-8 bytes of whole lines (what a
+   * worker sent, kept as bytes). With `stream` ('o' stdout, 'e' stderr, 'h' header) the lines are of
+   * that stream, read back with it as their prefix, as Buildbot stores 's' logs; without it the
+   * content is taken as given (already prefixed for 's' logs). Lines beyond `logMaxSize` are dropped,
+   * keeping the head and the last `logMaxTailSize` bytes with a marker line between. Publishes
+   * ['logs', id, 'append']. While the database cannot be written the lines are held in memory and
+   * stored once it is back; when `outageBufferSize` is full they are dropped (marked in the log) and
+   * this throws LogLinesDroppedError.
+   */
+  appendLog(logid: number, content: string | readonly Buffer[], stream?: 'o' | 'e' | 'h'): Promise<void>;
+  finishLog(logid: number): Promise<void>;
+  compressLog(logid: number): Promise<void>;
+}
+
+/** What an append or finish that lost lines to a full outage buffer throws. */
+function droppedError(logid: number, dropped: { lines: number; bytes: number; reason: string }): LogLinesDroppedError {
+  return new LogLinesDroppedError(logid, dropped.lines, dropped.bytes, `the database could not be written (${dropped.reason}) and the log output held meanwhile filled db.outageBufferSize; a marker line in the log shows where`);
+}
+
+export function logUpdates(u: UpdateContext): LogUpdates {
+  return {
+    async addLog(l) {
+      const slugs = u.logSlugs.get(l.stepid);
+      let logid: number;
+      let slug = toIdentifier(l.name);
+      if (slugs) {
+        const base = slug;
+        for (let i = 1; slugs.has(slug); i++) slug = `${base}_${i}`;
+        slugs.add(slug);
+        try {
+          logid = await u.db.logs.insert(l.stepid, l.name, slug, l.type);
+        } catch (err) {
+          slugs.delete(slug); // not stored: a retry must get the same slug
+          throw err;
+        }
+        // A step of our own build: its runtime finishes every log it adds, which forgets this entry.
+        u.ctx.logs.opened({ id: logid, name: l.name, slug, stepid: l.stepid, complete: false, num_lines: 0, type: l.type });
+      } else {
+        ({ logid, slug } = await u.db.logs.add(l.stepid, l.name, slug, l.type));
+      }
+      const log: LogResource = { logid, name: l.name, slug, stepid: l.stepid, complete: false, num_lines: 0, type: l.type };
+      u.events.publish(logPaths(log), 'new', log);
+      return logid;
+    },
+
+    async appendLog(logid, content, stream) {
+      // Live lines are decoded only for a listener: a 1 MiB string per append otherwise goes to waste.
+      const r = await u.ctx.logs.append(logid, content, stream, (row) => u.events.wanted(logPaths({ logid: row.id, stepid: row.stepid, slug: row.slug }), 'append'));
+      if (r.dropped) throw droppedError(logid, r.dropped);
+      if (!r.content) return;
+      const log = { ...shapeLog(u.ctx, r.row), num_lines: r.numLines };
+      u.events.publish(logPaths(log), 'append', { ...log, firstline: r.firstline, content: r.content });
+    },
+
+    async finishLog(logid) {
+      const r = await u.ctx.logs.finish(logid);
+      if (r.tailContent) {
+        const log = { ...shapeLog(u.ctx, r.row), num_lines: r.numLines };
+        u.events.publish(logPaths(log), 'append', { ...log, firstline: r.tailFirstLine, content: r.tailContent });
+      }
+      await u.db.logs.finish(logid);
+      const log = { ...shapeLog(u.ctx, r.row), num_lines: r.numLines, complete: true };
+      u.events.publish(logPaths(log), 'finished', log);
+      // Finished, with a marker where lines are missing: the caller must still learn of them.
+      if (r.dropped) throw droppedError(logid, r.dropped);
+    },
+
+    /** Chunks are compressed as they are written; this only makes sure nothing is left in memory. */
+    async compressLog(logid) { await u.ctx.logs.flush(logid); },
+  };
+}

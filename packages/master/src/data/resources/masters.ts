@@ -1,8 +1,8 @@
-/** masters resource: /masters, /masters/:id, /builders/:id/masters. */
+/** masters resource: /masters, /masters/:id, /builders/:id/masters; a master's start and stop. */
 import type { MasterRow } from '../../db/tables/masters.js';
 import type { MasterResource } from '../types.js';
 import type { CollectionSource } from '../resultspec.js';
-import { entity, type DataContext, type Endpoint } from './context.js';
+import { entity, now, type DataContext, type Endpoint, type UpdateContext } from './context.js';
 
 export const shapeMaster = (r: MasterRow): MasterResource => ({ masterid: r.id, name: r.name, active: r.active, last_active: r.last_active });
 
@@ -25,3 +25,33 @@ export const masterEndpoints: Endpoint[] = [
     },
   },
 ];
+
+// ---- writes ----
+
+export interface MasterUpdates {
+  masterActive(name: string): Promise<number>;
+  masterStopped(masterid: number): Promise<void>;
+}
+
+const masterPaths = (m: { masterid: number }) => [['masters', m.masterid]];
+
+export function masterUpdates(u: UpdateContext): MasterUpdates {
+  return {
+    async masterActive(name) {
+      const id = await u.db.masters.findOrCreate(name, now());
+      await u.db.masters.setActive(id, true, now());
+      u.masterid = id;
+      const m = shapeMaster((await u.db.masters.get(id))!);
+      u.events.publish(masterPaths(m), 'started', m);
+      return id;
+    },
+
+    async masterStopped(masterid) {
+      await u.ctx.logs.flushAll();
+      await u.db.masters.setActive(masterid, false, now());
+      await u.db.workers.clearMasterConnections(masterid);
+      const row = await u.db.masters.get(masterid);
+      if (row) { const m = shapeMaster(row); u.events.publish(masterPaths(m), 'stopped', m); }
+    },
+  };
+}

@@ -1,9 +1,9 @@
-/** schedulers resource: /schedulers, /schedulers/:id, /masters/:id/schedulers. */
+/** schedulers resource: /schedulers, /schedulers/:id, /masters/:id/schedulers; scheduler ids, owners and classified changes. */
 import type { SchedulerRow } from '../../db/tables/schedulers.js';
 import { SCHEDULER_COLUMNS } from '../../db/tables/schedulers.js';
 import type { SchedulerResource } from '../types.js';
 import type { CollectionSource } from '../resultspec.js';
-import { entity, type DataContext, type Endpoint } from './context.js';
+import { entity, type DataContext, type Endpoint, type UpdateContext } from './context.js';
 import { shapeMaster } from './masters.js';
 
 export async function shapeSchedulers(ctx: DataContext, rows: SchedulerRow[]): Promise<SchedulerResource[]> {
@@ -30,3 +30,39 @@ export const schedulerEndpoints: Endpoint[] = [
     get: async (ctx, kw) => ({ kind: 'collection', source: source(ctx), scope: [{ column: 'scheduler_masters.masterid', op: 'eq', values: [Number(kw.masterid)] }] }),
   },
 ];
+
+// ---- writes ----
+
+export interface SchedulerUpdates {
+  findSchedulerId(name: string): Promise<number>;
+  /** Claims the scheduler for `masterid` (null releases it); false if another active master owns it. */
+  trySetSchedulerMaster(schedulerid: number, masterid: number | null): Promise<boolean>;
+  setSchedulerEnabled(schedulerid: number, enabled: boolean): Promise<void>;
+  /** Records changes a scheduler classified as important or not (scheduler_changes) for tree-stable timers. */
+  classifyChanges(schedulerid: number, classifications: Record<number, boolean>): Promise<void>;
+  flushChangeClassifications(schedulerid: number, lessThan?: number): Promise<void>;
+}
+
+export function schedulerUpdates(u: UpdateContext): SchedulerUpdates {
+  const publish = async (schedulerid: number) => {
+    const s = await loadScheduler(u.ctx, schedulerid);
+    if (s) u.events.publish([['schedulers', s.schedulerid]], 'updated', s);
+  };
+  return {
+    findSchedulerId: (name) => u.db.schedulers.findOrCreate(name),
+
+    async trySetSchedulerMaster(schedulerid, masterid) {
+      const ok = await u.db.schedulers.trySetMaster(schedulerid, masterid);
+      if (ok) await publish(schedulerid);
+      return ok;
+    },
+
+    async setSchedulerEnabled(schedulerid, enabled) {
+      await u.db.schedulers.setEnabled(schedulerid, enabled);
+      await publish(schedulerid);
+    },
+
+    classifyChanges: (schedulerid, classifications) => u.db.schedulers.classify(schedulerid, classifications),
+    flushChangeClassifications: (schedulerid, lessThan) => u.db.schedulers.flushClassifications(schedulerid, lessThan),
+  };
+}

@@ -1,9 +1,9 @@
-/** workers resource: /workers, /workers/:id|:name, /builders/:id/workers, /masters/:id/workers. */
+/** workers resource: /workers, /workers/:id|:name, /builders/:id/workers, /masters/:id/workers; connections and state. */
 import type { WorkerRow } from '../../db/tables/workers.js';
 import { WORKER_COLUMNS } from '../../db/tables/workers.js';
 import type { WorkerResource } from '../types.js';
 import type { CollectionSource } from '../resultspec.js';
-import { entity, type DataContext, type Endpoint } from './context.js';
+import { entity, type DataContext, type Endpoint, type UpdateContext } from './context.js';
 
 export const shapeWorker = (r: WorkerRow): WorkerResource => ({
   workerid: r.id, name: r.name, connected_to: r.connected_to, configured_on: r.configured_on, workerinfo: r.info, paused: r.paused, graceful: r.graceful,
@@ -65,3 +65,39 @@ export const workerEndpoints: Endpoint[] = [
   ...PREFIXES.map((p) => many(`${p}workers`)),
   ...PREFIXES.flatMap((p) => [one(`${p}workers/n:workerid`), one(`${p}workers/i:name`)]),
 ];
+
+// ---- writes ----
+
+export interface WorkerUpdates {
+  findWorkerId(name: string): Promise<number>;
+  workerConfigured(workerid: number, masterid: number, builderids: number[]): Promise<void>;
+  workerConnected(args: { workerid: number; masterid: number; workerinfo: Record<string, unknown> }): Promise<void>;
+  workerDisconnected(args: { workerid: number; masterid: number }): Promise<void>;
+  setWorkerState(workerid: number, state: { paused?: boolean; graceful?: boolean }): Promise<void>;
+}
+
+export function workerUpdates(u: UpdateContext): WorkerUpdates {
+  const publish = async (workerid: number, event: string) => {
+    const w = await loadWorker(u.ctx, workerid);
+    if (w) u.events.publish([['workers', w.workerid]], event, w);
+  };
+  return {
+    findWorkerId: (name) => u.db.workers.findOrCreate(name),
+    workerConfigured: (workerid, masterid, builderids) => u.db.workers.setConfigured(workerid, masterid, builderids),
+
+    async workerConnected(a) {
+      await u.db.workers.setConnected(a.workerid, a.masterid, a.workerinfo);
+      await publish(a.workerid, 'connected');
+    },
+
+    async workerDisconnected(a) {
+      await u.db.workers.setDisconnected(a.workerid, a.masterid);
+      await publish(a.workerid, 'disconnected');
+    },
+
+    async setWorkerState(workerid, state) {
+      await u.db.workers.setState(workerid, state);
+      await publish(workerid, 'state_updated');
+    },
+  };
+}

@@ -6,7 +6,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Schema } from '../schema.js';
 import { applyFilters, applyOrderAndPage, countFiltered, type ListQuery } from '../list-query.js';
-import type { BuildRequestRow } from '../../data/updates-api.js';
+import type { BuildRequestRow } from '../rows.js';
 import { prepared } from '../prepared.js';
 import { built, rows as rowsOf, run, transaction } from '../transaction.js';
 import { isSerializationFailure, isUniqueViolation } from '../sql-errors.js';

@@ -2,8 +2,7 @@
 import type { Kysely } from 'kysely';
 import type { Schema } from '../schema.js';
 import { applyFilters, applyOrderAndPage, countFiltered, type ListQuery } from '../list-query.js';
-import type { BuildRow } from '../../data/updates-api.js';
-import type { SourcedProperties } from '../../data/types.js';
+import type { BuildRow, SourcedProperties } from '../rows.js';
 import { prepared } from '../prepared.js';
 import { isUniqueViolation } from '../sql-errors.js';
 

@@ -5,8 +5,7 @@
 import type { Kysely } from 'kysely';
 import type { Schema } from '../schema.js';
 import { applyFilters, applyOrderAndPage, countFiltered, type ListQuery } from '../list-query.js';
-import type { BuildRequestRow, BuildsetRow } from '../../data/updates-api.js';
-import type { SourcedProperties } from '../../data/types.js';
+import type { BuildRequestRow, BuildsetRow, SourcedProperties } from '../rows.js';
 import { Lru } from '../lru.js';
 import { prepared } from '../prepared.js';
 import { built, first, run, transaction } from '../transaction.js';

@@ -2,8 +2,7 @@
 import type { Kysely } from 'kysely';
 import type { Schema } from '../schema.js';
 import { applyFilters, applyOrderAndPage, countFiltered, type ListQuery } from '../list-query.js';
-import type { ChangeRow } from '../../data/updates-api.js';
-import type { SourcedProperties } from '../../data/types.js';
+import type { ChangeRow, SourcedProperties } from '../rows.js';
 import { prepared } from '../prepared.js';
 import { built, first, run, transaction } from '../transaction.js';
 

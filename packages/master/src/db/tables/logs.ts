@@ -6,7 +6,7 @@
 import type { Kysely } from 'kysely';
 import type { Schema } from '../schema.js';
 import { applyFilters, applyOrderAndPage, countFiltered, type ListQuery } from '../list-query.js';
-import type { LogType } from '../../data/types.js';
+import type { LogType } from '../rows.js';
 import { prepared } from '../prepared.js';
 
 const insertLog = prepared((p: { name: string; slug: string; stepid: number; type: string }, db) =>

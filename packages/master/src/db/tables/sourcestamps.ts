@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import type { Schema } from '../schema.js';
 import { applyFilters, applyOrderAndPage, countFiltered, type ListQuery } from '../list-query.js';
-import type { SourceStampInput, SourceStampRow } from '../../data/updates-api.js';
+import type { SourceStampInput, SourceStampRow } from '../rows.js';
 import { Lru } from '../lru.js';
 import { prepared } from '../prepared.js';
 

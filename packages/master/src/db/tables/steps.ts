@@ -2,7 +2,7 @@
 import type { Kysely } from 'kysely';
 import type { Schema } from '../schema.js';
 import { applyFilters, applyOrderAndPage, countFiltered, type ListQuery } from '../list-query.js';
-import type { StepUrl } from '../../data/types.js';
+import type { StepUrl } from '../rows.js';
 import { prepared } from '../prepared.js';
 
 const insertStep = prepared((p: { buildid: number; number: number; name: string; started_at: number | null }, db) => db.insertInto('steps').values({

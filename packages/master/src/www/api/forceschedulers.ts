@@ -7,7 +7,7 @@ import type { DataConnector } from '../../data/connector.js';
 import { NotFoundError } from '../../data/errors.js';
 import { runCollection, selectFields, type ResultSpec } from '../../data/resultspec.js';
 import type { GetResult } from '../../data/connector.js';
-import type { ForceSchedulerLike } from '../control/target.js';
+import type { ForceSchedulerLike } from '../../process/master-control.js';
 
 const FIELDS = { name: 'string', button_name: 'string', label: 'string', builder_names: 'other', enabled: 'bool', all_fields: 'other' } as const;
 

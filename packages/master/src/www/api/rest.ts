@@ -14,7 +14,7 @@ import type { Security } from '../security.js';
 import { sendAuthError } from '../security.js';
 import { sendIfUnavailable } from '../error-replies.js';
 import type { ControlActions } from '../control/actions.js';
-import type { ControlTarget } from '../control/target.js';
+import type { MasterControl } from '../../process/master-control.js';
 import { decodeJsonRpc, JsonRpcError, rpcErrorReply, rpcReply, rpcErrors } from '../control/jsonrpc.js';
 import { unsafeRequestRefusal } from '../auth/browser-guard.js';
 import { buildOpenApi } from '../openapi.js';
@@ -23,7 +23,7 @@ import { getForceSchedulers } from './forceschedulers.js';
 export interface RestApiOptions {
   security: Security;
   control: ControlActions;
-  target: ControlTarget | null;
+  target: MasterControl | null;
   prefix?: string;
 }
 

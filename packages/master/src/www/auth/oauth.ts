@@ -8,7 +8,7 @@
  * only `X-Next-Page`), at most `maxGroupPages`, and only from the API's own host: a next-page link
  * elsewhere would receive the user's token.
  */
-import type { OAuthProviderOptions } from '../../config/types.js';
+import type { OAuthProviderOptions } from '../options.js';
 import { nextLink } from '../../changes/mirror/discovery.js';
 import { oauthState } from './ids.js';
 

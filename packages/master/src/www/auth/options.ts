@@ -1,5 +1,5 @@
-/** `www.auth` with every default filled in (see WwwAuthOptions in config/types.ts for the meaning). */
-import type { OAuthProviderOptions, WwwAuthOptions } from '../../config/types.js';
+/** `www.auth` with every default filled in (see WwwAuthOptions in www/options.ts for the meaning). */
+import type { OAuthProviderOptions, WwwAuthOptions } from '../options.js';
 
 export const AUTH_DEFAULTS = {
   basic: true,

@@ -5,7 +5,7 @@
  * `authenticated`. `www.authz.anonymousView` (default true, like Buildbot) adds a rule letting
  * anonymous users view. `view` is checked without a target: reading is all or nothing.
  */
-import type { AuthzAction, AuthzRule, WwwAuthzOptions } from '../../config/types.js';
+import type { AuthzAction, AuthzRule, WwwAuthzOptions } from '../options.js';
 import type { Identity } from '../auth/identity.js';
 import { compileWildcard } from 'mastro-protocol/glob-match';
 

@@ -22,7 +22,7 @@ import { DataError, outageMessage } from '../../data/errors.js';
 import type { Identity } from '../auth/identity.js';
 import { AuthzDenied, type Authz, type AuthzAction, type AuthzTarget } from '../authz/rules.js';
 import { JSONRPC_CODES, JsonRpcError, rpcErrors } from './jsonrpc.js';
-import type { ControlTarget, ForceSchedulerLike } from './target.js';
+import type { MasterControl, ForceSchedulerLike } from '../../process/master-control.js';
 
 type Handler = (p: Record<string, unknown>, ctx: CallContext) => Promise<unknown>;
 /** What an authorized caller reads when an action fails inside the master: the details are in the log. */
@@ -35,7 +35,7 @@ export class ControlActions {
   /** `authz` is asked for the rules at each call: a reconfig replaces them (see security.ts). */
   constructor(
     private readonly data: DataConnector,
-    private readonly target: ControlTarget | null,
+    private readonly target: MasterControl | null,
     private readonly authz: () => Authz,
     /** Where failures that are not the caller's doing are written (pino's `app.log` in the server). */
     private readonly log: Pick<Logger, 'error'> = silentLogger,
@@ -74,7 +74,7 @@ export class ControlActions {
     }
   }
 
-  private async resolve(path: readonly string[], t: ControlTarget): Promise<Record<string, Handler>> {
+  private async resolve(path: readonly string[], t: MasterControl): Promise<Record<string, Handler>> {
     const [kind, a, b, c] = path;
     const num = (s: string | undefined) => (s !== undefined && /^\d+$/.test(s) ? Number(s) : undefined);
     if (kind === 'forceschedulers' && a && path.length === 2) return this.forceMethods(this.forceScheduler(t, a), t);
@@ -97,13 +97,13 @@ export class ControlActions {
     throw rpcErrors.notFound(`no control actions at ${path.join('/') || '/'}; see the action table in the API documentation`);
   }
 
-  private forceScheduler(t: ControlTarget, name: string): ForceSchedulerLike {
+  private forceScheduler(t: MasterControl, name: string): ForceSchedulerLike {
     const s = t.forceSchedulers().find((x) => x.name === name);
     if (!s) throw rpcErrors.notFound(`no force scheduler named '${name}' (known: ${t.forceSchedulers().map((x) => x.name).join(', ') || 'none'})`);
     return s;
   }
 
-  private forceMethods(s: ForceSchedulerLike, _t: ControlTarget): Record<string, Handler> {
+  private forceMethods(s: ForceSchedulerLike, _t: MasterControl): Record<string, Handler> {
     return {
       force: async (params, ctx) => {
         const { builderid, owner: _ignored, builderNames: givenNames, ...fields } = params;
@@ -136,7 +136,7 @@ export class ControlActions {
     return { builderNames: builder ? [builder.name] : [], branches: bs?.sourcestamps.map((s) => s.branch) };
   }
 
-  private async buildMethods(buildid: number, t: ControlTarget): Promise<Record<string, Handler>> {
+  private async buildMethods(buildid: number, t: MasterControl): Promise<Record<string, Handler>> {
     const build = await this.data.getOne<{ builderid: number; buildrequestid: number }>(['builds', buildid]);
     if (!build) throw rpcErrors.notFound(`no build with id ${buildid}`);
     const target = async () => {
@@ -184,7 +184,7 @@ export class ControlActions {
     };
   }
 
-  private async workerMethods(idOrName: string, t: ControlTarget): Promise<Record<string, Handler>> {
+  private async workerMethods(idOrName: string, t: MasterControl): Promise<Record<string, Handler>> {
     const worker = await this.data.getOne<{ workerid: number; name: string }>(['workers', /^\d+$/.test(idOrName) ? Number(idOrName) : idOrName]);
     if (!worker) throw rpcErrors.notFound(`no worker ${idOrName}`);
     const pause = (paused: boolean): Handler => async (_p, ctx) => {

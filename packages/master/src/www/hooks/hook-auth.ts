@@ -19,7 +19,7 @@ import { refundAttempt, type LoginAttempt } from '../../workers/login-rate-limit
 import { LoginLimits, retryAfterSeconds } from '../auth/login-limits.js';
 import { safeEqual } from '../../util/safe-equal.js';
 import { AUTH_DEFAULTS } from '../auth/options.js';
-import type { ChangeHookAuthEntry } from '../../config/types.js';
+import type { ChangeHookAuthEntry } from '../options.js';
 
 /** What checks the passwords of `{ usersStore }` entries (the master's users.json). */
 export interface PasswordChecker {

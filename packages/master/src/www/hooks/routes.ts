@@ -17,7 +17,7 @@ import { OUTAGE_RETRY_AFTER_SEC } from '../error-replies.js';
 import { readBaseHook } from './base.js';
 import { CHANGE_HOOK_FACTORIES, handleHookRequest, type ChangeHookDialect } from './dialects.js';
 import { ChangeHookAuth, changeHookAuthWarning, HOOK_AUTH_CHALLENGE, type HookAuthOptions } from './hook-auth.js';
-import type { ChangeHookAuthEntry } from '../../config/types.js';
+import type { ChangeHookAuthEntry } from '../options.js';
 import type { HookDeliveriesTable } from '../../db/tables/hook-deliveries.js';
 import type { DeliveryMemory } from './replay-guard.js';
 import { StoredReplayGuard } from './stored-replay-guard.js';

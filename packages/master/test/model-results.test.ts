@@ -1,5 +1,5 @@
 /**
- * Result codes and the one result rule (src/process/results.ts): `foldResult` is Buildbot's
+ * Result codes and the one result rule (src/model/results.ts): `foldResult` is Buildbot's
  * computeResultAndTermination, used by the build for each step and by shellSequence for each
  * command. It is checked against Debian's Buildbot 3.7 itself on every combination of flags,
  * results and previous results.
@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { foldResult, Results, RESULT_RULE_KEYS, worst, type Result, type ResultRules } from '../src/process/results.js';
+import { foldResult, Results, RESULT_RULE_KEYS, worst, type Result, type ResultRules } from '../src/model/results.js';
 
 /** Debian's python3, which has Buildbot 3.7 (a pyenv python3 earlier on PATH does not). */
 const PY = '/usr/bin/python3';

@@ -3,7 +3,7 @@
  * `path.key` through the collector, and returns the value (or the fallback when it is missing or
  * wrong, so normalisation can go on and find the next mistake).
  */
-import type { IssueCollector } from './errors.js';
+import type { IssueCollector } from './config-errors.js';
 
 export type Obj = Record<string, unknown>;
 
