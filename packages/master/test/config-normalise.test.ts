@@ -144,3 +144,11 @@ test('bad replay options of a change hook dialect are refused with their path', 
     'www.changeHooks.gerrit.replay: must be an object { ttlSeconds?, maxEntries? }',
   ]);
 });
+
+test('multiMaster: true is refused until several masters can share a database; false is the default', () => {
+  assert.deepEqual(messages(defineConfig({ multiMaster: true })), [
+    'multiMaster: several masters sharing one database are not supported yet (MASTRO_MULTI_MASTER_UNSUPPORTED); remove multiMaster and run one master per database',
+  ]);
+  assert.deepEqual(messages(defineConfig({ multiMaster: false })), []);
+  assert.deepEqual(validateAgainstSchema({ multiMaster: true }), [], 'the YAML form gets the same refusal from normalisation');
+});

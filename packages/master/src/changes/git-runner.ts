@@ -13,6 +13,7 @@
  */
 import { GitError, GitPluginError, simpleGit } from 'simple-git';
 import { redactText } from './redact.js';
+import { ErrorCodes } from '../errors/catalog.js';
 
 export interface GitRunOptions {
   /** The git executable (a name on PATH or a path). */
@@ -35,7 +36,7 @@ export const GIT_RUN_DEFAULTS = { maxOutputBytes: 64 * 1024 * 1024 } as const;
 export type GitFailure = 'exit' | 'timeout' | 'output' | 'spawn' | 'refused';
 
 export class GitCommandError extends Error {
-  readonly code = 'MASTRO_GIT_COMMAND';
+  readonly code = ErrorCodes.GIT_COMMAND;
   constructor(
     /** `git <args>: <detail>`, credentials scrubbed. */
     message: string,

@@ -1,5 +1,6 @@
 /** What a CLI command may use: its arguments and output streams (tests pass their own). */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { ErrorCodes } from '../errors/catalog.js';
 
 export interface Io {
   stdout: NodeJS.WritableStream;
@@ -9,11 +10,13 @@ export interface Io {
 
 /** A mistake in how the command was called: printed with the command's usage, exit code 2. */
 export class UsageError extends Error {
+  readonly code = ErrorCodes.USAGE;
   constructor(message: string) { super(message); this.name = 'UsageError'; }
 }
 
 /** A failure to report to the user (no stack trace), exit code 1. */
 export class CliError extends Error {
+  readonly code = ErrorCodes.CLI_FAILED;
   constructor(message: string, readonly exitCode = 1) { super(message); this.name = 'CliError'; }
 }
 

@@ -19,6 +19,7 @@ import { DEFAULTS } from './defaults.js';
 import { checkWwwSecurity } from './www-auth.js';
 import { replayOptionIssues } from '../www/hooks/replay-guard.js';
 import { ConfigError, IssueCollector, type ConfigIssue } from './errors.js';
+import { ErrorCodes } from '../errors/catalog.js';
 import type { BuilderConfig, CollapseRequestsFn, MasterConfig, WorkerConfig } from './types.js';
 
 export const TOP_KEYS = [
@@ -132,6 +133,9 @@ function build(raw: unknown, c: IssueCollector, opts: NormaliseOptions, warnings
   }
   if (www && www.port !== 0 && www.port === msgpack.port) c.at('www').add('port', `is also the worker port (protocols.msgpack.port ${msgpack.port}); use two different ports`);
 
+  // Accepted by Buildbot-style configs but not implemented: refused rather than silently ignored.
+  if (bool(c, r, 'multiMaster', false)) c.add('multiMaster', `several masters sharing one database are not supported yet (${ErrorCodes.MULTI_MASTER_UNSUPPORTED}); remove multiMaster and run one master per database`);
+
   const httpPort = www?.port ?? DEFAULTS.httpPort;
   const logMaxSize = numOrNull(c, r, 'logMaxSize', { fallback: DEFAULTS.logMaxSize, min: 1024, integer: true });
   const logMaxTailSize = num(c, r, 'logMaxTailSize', { fallback: DEFAULTS.logMaxTailSize, min: 0, integer: true });
@@ -160,7 +164,6 @@ function build(raw: unknown, c: IssueCollector, opts: NormaliseOptions, warnings
     buildCacheSize: num(c, r, 'buildCacheSize', { fallback: DEFAULTS.buildCacheSize, min: 0, integer: true }),
     changeHorizon: numOrNull(c, r, 'changeHorizon', { fallback: null, min: 1, integer: true }),
     stopGracePeriod: num(c, r, 'stopGracePeriod', { fallback: DEFAULTS.stopGracePeriod, min: 0 }),
-    multiMaster: bool(c, r, 'multiMaster', false),
     masterName: str(c, r, 'masterName', { fallback: `${hostname()}:${masterDir}`, nonEmpty: true }),
   };
 }

@@ -253,7 +253,7 @@ export interface UserConfig {
   changeHorizon?: number | null;
   /** Seconds a graceful stop waits for running builds before stopping them as RETRY. Default 300. */
   stopGracePeriod?: number;
-  /** Several masters share one PostgreSQL database. Default false. */
+  /** Several masters sharing one database: not supported yet, so `true` is refused (MASTRO_MULTI_MASTER_UNSUPPORTED). */
   multiMaster?: boolean;
   /** This master's name in the database. Default `<hostname>:<master dir>` like Buildbot. */
   masterName?: string;
@@ -283,6 +283,5 @@ export interface MasterConfig {
   readonly buildCacheSize: number;
   readonly changeHorizon: number | null;
   readonly stopGracePeriod: number;
-  readonly multiMaster: boolean;
   readonly masterName: string;
 }

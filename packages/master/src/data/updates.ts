@@ -16,6 +16,7 @@ import { loadBuild } from './resources/builds.js';
 import { loadStep } from './resources/steps.js';
 import { shapeLog } from './resources/logs.js';
 import { loadScheduler } from './resources/schedulers.js';
+import { ErrorCodes } from '../errors/catalog.js';
 
 const now = () => Math.floor(Date.now() / 1000);
 
@@ -49,7 +50,7 @@ export class DataUpdates implements Updates {
   private get db(): Db { return this.ctx.db; }
 
   private requireMaster(what: string): number {
-    if (this.masterid === null) throw new DataError('MASTRO_NO_MASTER', 500, `${what} needs the master's id: call updates.masterActive(name) at start-up first`);
+    if (this.masterid === null) throw new DataError(ErrorCodes.NO_MASTER, 500, `${what} needs the master's id: call updates.masterActive(name) at start-up first`);
     return this.masterid;
   }
 
@@ -201,7 +202,7 @@ export class DataUpdates implements Updates {
   }
 
   async completeBuildRequests(brids: number[], results: number, completeAt?: number): Promise<boolean> {
-    if (results === Results.RETRY) throw new DataError('MASTRO_BAD_RESULT', 500, 'a build request cannot complete with RETRY: unclaim it so it runs again');
+    if (results === Results.RETRY) throw new DataError(ErrorCodes.BAD_RESULT, 500, 'a build request cannot complete with RETRY: unclaim it so it runs again');
     if (!brids.length) return true;
     const rows = await this.db.buildrequests.completeRows(brids, results, completeAt ?? now(), this.requireMaster('completeBuildRequests'));
     if (!rows) return false;
@@ -216,7 +217,7 @@ export class DataUpdates implements Updates {
     if (br.complete) return;
     const masterid = this.requireMaster('cancelBuildRequest');
     if (br.claimed_by_masterid === null && !(await this.db.buildrequests.claim([brid], masterid, now()))) {
-      throw new DataError('MASTRO_ALREADY_CLAIMED', 409, `build request ${brid} was claimed by a build meanwhile: stop that build instead`);
+      throw new DataError(ErrorCodes.ALREADY_CLAIMED, 409, `build request ${brid} was claimed by a build meanwhile: stop that build instead`);
     }
     if (!(await this.db.buildrequests.complete([brid], Results.CANCELLED, now(), (await this.db.buildrequests.get(brid))!.claimed_by_masterid!))) return;
     const [shaped] = await shapeBuildRequests(this.ctx, [(await this.db.buildrequests.get(brid))!]);
@@ -395,7 +396,7 @@ export class DataUpdates implements Updates {
   async getState(objectName: string, className: string, key: string, dflt?: unknown): Promise<unknown> {
     const v = await this.db.state.get(await this.objectId(objectName, className), key);
     if (v) return v.value;
-    if (dflt === undefined) throw new DataError('MASTRO_NO_STATE', 404, `no state ${key} for ${className} ${objectName} and no default given`);
+    if (dflt === undefined) throw new DataError(ErrorCodes.NO_STATE, 404, `no state ${key} for ${className} ${objectName} and no default given`);
     return dflt;
   }
 

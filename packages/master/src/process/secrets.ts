@@ -7,6 +7,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { resolve, sep } from 'node:path';
 import { Redactor } from './redactor.js';
+import { ErrorCodes } from '../errors/catalog.js';
 
 export interface SecretProvider {
   readonly kind: string;
@@ -15,6 +16,7 @@ export interface SecretProvider {
 }
 
 export class SecretError extends Error {
+  readonly code = ErrorCodes.SECRET;
   constructor(message: string) { super(message); this.name = 'SecretError'; }
 }
 

@@ -11,6 +11,7 @@
 import type { OAuthProviderOptions } from '../../config/types.js';
 import { nextLink } from '../../changes/mirror/discovery.js';
 import { oauthState } from './ids.js';
+import { ErrorCodes } from '../../errors/catalog.js';
 
 export type ProviderName = 'github' | 'gitlab';
 export const OAUTH_STATE_TTL_MS = 10 * 60_000;
@@ -21,6 +22,7 @@ export const DEFAULT_MAX_GROUP_PAGES = 10;
 export interface OAuthUser { username: string; email: string | null; fullName: string | null; groups: string[] }
 
 export class OAuthError extends Error {
+  readonly code = ErrorCodes.OAUTH_FAILED;
   constructor(readonly status: 400 | 502, message: string) { super(message); this.name = 'OAuthError'; }
 }
 
