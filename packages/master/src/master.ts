@@ -102,7 +102,10 @@ export class Master implements EngineControl {
       baseDir: config.masterDir,
       onConnectionError: (err) => this.log.warn({ err: err.message }, 'an idle database connection failed (server restarted?); a new one is opened when needed'),
     });
-    this.data = new DataConnector(this.db, this.mq, { logMaxSize: config.logMaxSize, logMaxTailSize: config.logMaxTailSize });
+    this.data = new DataConnector(this.db, this.mq, {
+      logMaxSize: config.logMaxSize, logMaxTailSize: config.logMaxTailSize, logChunkSize: config.logChunkSize, logFlushDelayMs: config.logFlushDelayMs,
+      logCompressMinSize: config.logCompressMinSize, logCompressLevel: config.logCompressLevel, logCompressConcurrency: config.logCompressConcurrency,
+    });
     this.data.setLockStateProvider(() => this.lockStates());
     this.masterid = await this.data.updates.masterActive(config.masterName);
     this.log.info({ masterid: this.masterid, name: config.masterName, db: this.db.engine }, 'master registered');

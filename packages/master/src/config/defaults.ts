@@ -1,18 +1,25 @@
-/** Every default of the master config, in one place (documented in types.ts and the JSON Schema). */
+/**
+ * The defaults of the master config the normaliser fills in, taken from the option declarations
+ * (options/*.ts), where each option is declared once with its type, default and doc.
+ */
+import { LOG_OPTION_DEFAULTS } from './options/logs.js';
+import { BUILDER_OPTION_DEFAULTS, MASTER_OPTION_DEFAULTS, MSGPACK_OPTION_DEFAULTS, WORKER_OPTION_DEFAULTS, DbOptions } from './options/master.js';
+import { WWW_OPTION_DEFAULTS } from './options/www.js';
+import { defaultsOf } from './options/declare.js';
+
 export const DEFAULTS = {
-  title: 'mastro',
-  titleURL: 'https://github.com/mastro-ci/mastro',
-  dbUrl: 'sqlite:state.sqlite',
-  workerPort: 9989,
-  httpPort: 8010,
-  bodyLimit: 1024 * 1024,
-  logMaxSize: 64 * 1024 * 1024,
-  logMaxTailSize: 1024 * 1024,
-  collapseRequests: true,
-  buildCacheSize: 15,
-  stopGracePeriod: 300,
-  workerMissingTimeout: 3600,
-  builderPriority: 0,
+  title: MASTER_OPTION_DEFAULTS.title,
+  titleURL: MASTER_OPTION_DEFAULTS.titleURL,
+  dbUrl: defaultsOf(DbOptions).url,
+  workerPort: MSGPACK_OPTION_DEFAULTS.port,
+  httpPort: WWW_OPTION_DEFAULTS.port,
+  bodyLimit: WWW_OPTION_DEFAULTS.bodyLimit,
+  ...LOG_OPTION_DEFAULTS,
+  collapseRequests: MASTER_OPTION_DEFAULTS.collapseRequests,
+  buildCacheSize: MASTER_OPTION_DEFAULTS.buildCacheSize,
+  stopGracePeriod: MASTER_OPTION_DEFAULTS.stopGracePeriod,
+  workerMissingTimeout: WORKER_OPTION_DEFAULTS.missingTimeout,
+  builderPriority: BUILDER_OPTION_DEFAULTS.priority,
 } as const;
 
 /** Config file names looked for in a master directory, in this order. */

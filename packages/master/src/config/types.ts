@@ -10,6 +10,8 @@ import type { LockAccess } from '../process/lock-types.js';
 import type { SchedulerSpec } from '../schedulers/specs.js';
 import type { ChangeSourceSpec } from '../changes/specs.js';
 import type { WorkerServerOptions } from '../workers/options.js';
+import type { LogOptions } from './options/logs.js';
+import type { WsLimits } from './options/www.js';
 
 // ---------------------------------------------------------------------------------------------
 // Workers
@@ -123,6 +125,8 @@ export interface WwwOptions {
   host?: string;
   /** Largest accepted request body in bytes. Default 1 MiB. */
   bodyLimit?: number;
+  /** Limits of /ws, per connection and in all (defaults and docs: config/options/www.ts). */
+  ws?: WsLimits;
   /**
    * Enabled change-hook dialects and their options, e.g. `{ base: {}, github: { secret: '...' } }`. The forge
    * dialects also take `replay: { ttlSeconds, maxEntries }` (www/hooks/replay-guard.ts: default 3 days, 100000).
@@ -225,7 +229,8 @@ export interface WwwAuthzOptions {
 // ---------------------------------------------------------------------------------------------
 // The whole config
 
-export interface UserConfig {
+/** The log options (`logMaxSize`, `logChunkSize`, ...) are declared with their defaults in options/logs.ts. */
+export interface UserConfig extends LogOptions {
   title?: string;
   titleURL?: string;
   /** Public URL of the web UI, used in links (default http://localhost:<www.port>/). */
@@ -241,10 +246,6 @@ export interface UserConfig {
   secrets?: unknown[];
   /** Global properties every build gets (source 'Global'). */
   properties?: Record<string, unknown>;
-  /** Bytes kept per log (head + tail); null = unlimited. Default 64 MiB. */
-  logMaxSize?: number | null;
-  /** Bytes of a truncated log's end that are kept. Default 1 MiB. */
-  logMaxTailSize?: number;
   /** Default for builders that do not set collapseRequests. Default true (Buildbot's). */
   collapseRequests?: boolean | CollapseRequestsFn;
   /** Finished builds kept in memory for quick access. Default 15 (Buildbot's). */
@@ -259,7 +260,7 @@ export interface UserConfig {
   masterName?: string;
 }
 
-export interface MasterConfig {
+export interface MasterConfig extends Readonly<Required<LogOptions>> {
   /** Absolute master directory; relative paths in the config are resolved against it. */
   readonly masterDir: string;
   /** The file the config came from (null when built in memory). */
@@ -270,15 +271,13 @@ export interface MasterConfig {
   readonly db: { readonly url: string };
   readonly protocols: { readonly msgpack: Readonly<MsgpackProtocolOptions> & { readonly port: number } };
   /** null when the config disables the web server (`www: null`). */
-  readonly www: (Readonly<WwwOptions> & { readonly port: number; readonly bodyLimit: number; readonly changeHooks: Readonly<Record<string, Record<string, unknown>>> }) | null;
+  readonly www: (Readonly<WwwOptions> & { readonly port: number; readonly bodyLimit: number; readonly ws: Readonly<Required<WsLimits>>; readonly changeHooks: Readonly<Record<string, Record<string, unknown>>> }) | null;
   readonly workers: readonly WorkerConfig[];
   readonly changeSources: readonly ChangeSourceSpec[];
   readonly schedulers: readonly SchedulerSpec[];
   readonly builders: readonly BuilderConfig[];
   readonly secrets: readonly unknown[];
   readonly properties: Readonly<Record<string, unknown>>;
-  readonly logMaxSize: number | null;
-  readonly logMaxTailSize: number;
   readonly collapseRequests: boolean | CollapseRequestsFn;
   readonly buildCacheSize: number;
   readonly changeHorizon: number | null;

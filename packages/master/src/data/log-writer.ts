@@ -17,28 +17,15 @@ import { inflateSync } from 'node:zlib';
 import type { Db } from '../db/index.js';
 import type { ChunkRow, LogRow } from '../db/tables/logs.js';
 import type { DataOptions } from './updates-api.js';
+import { LOG_OPTION_DEFAULTS } from '../config/options/logs.js';
 import { UnknownEntityError } from './errors.js';
 import { LogCompressor } from './log-compressor.js';
 
-export const LOG_DEFAULTS = {
-  logMaxSize: 64 * 1024 * 1024,
-  logMaxTailSize: 1024 * 1024,
-  // 256 KiB: a quarter of the rows, zlib calls and reads of 64 KiB (each costs ~0.1 ms of main-thread
-  // time besides the bytes), still a small decode for a ranged /contents read.
-  logChunkSize: 256 * 1024,
-  logFlushDelayMs: 50,
-  logCompressMinSize: 1024,
-  logCompressLevel: 1,
-  logCompressConcurrency: 2,
-} as const;
+/** Declared with the log options of the config (config/options/logs.ts). */
+export const LOG_DEFAULTS = LOG_OPTION_DEFAULTS;
 
-/** Tuning of the log writer beyond the data layer's options (defaults in LOG_DEFAULTS). */
-export interface LogWriterOptions extends DataOptions {
-  /** zlib level of stored chunks, 1 (fastest) to 9 (smallest); default 1. */
-  logCompressLevel?: number;
-  /** Chunks compressed at once, over all logs; default 2 (one core's worth besides the main thread). */
-  logCompressConcurrency?: number;
-}
+/** The log writer's options: the data layer's (DataOptions), all of them config options. */
+export type LogWriterOptions = DataOptions;
 
 /** The stream of an 's' log's lines: stdout, stderr, header. */
 export type StreamCode = 'o' | 'e' | 'h';

@@ -5,6 +5,7 @@
  * `DataConnector` in ./connector.ts.
  */
 import type { LogType, PendingReason, SourcedProperties } from './types.js';
+import type { LogOptions } from '../config/options/logs.js';
 
 export interface PatchInput {
   level: number; body: Buffer | string; subdir?: string | null; author?: string | null; comment?: string | null;
@@ -202,16 +203,5 @@ export interface EngineReads {
   setPendingReasonProvider(provider: ((brid: number) => PendingReason | null) | null): void;
 }
 
-/** Options of the data layer (the `logMaxSize` family mirrors Buildbot's master config). */
-export interface DataOptions {
-  /** Bytes kept per log before truncation; default 64 MiB. null = unlimited. */
-  logMaxSize?: number | null;
-  /** Bytes of the end of a truncated log kept after the marker; default 1 MiB. 0 keeps none. */
-  logMaxTailSize?: number;
-  /** Target size of one stored (uncompressed) log chunk; default 256 KiB. */
-  logChunkSize?: number;
-  /** How long appended lines may wait in memory to be coalesced into one chunk row; default 50 ms. */
-  logFlushDelayMs?: number;
-  /** Lines are compressed with zlib when a chunk is at least this big; default 1 KiB. */
-  logCompressMinSize?: number;
-}
+/** Options of the data layer: the log options of the master config (the `logMaxSize` family mirrors Buildbot's), declared in config/options/logs.ts. */
+export type DataOptions = LogOptions;

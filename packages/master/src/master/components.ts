@@ -52,11 +52,12 @@ export interface HttpHandle {
 
 export async function startHttpServer(args: { master: unknown; data: DataConnector; mq: MessageQueue; config: MasterConfig; log: Logger }): Promise<HttpHandle> {
   const www = args.config.www!;
-  const mod = (await import(WWW_MODULE)) as { createHttpServer?: (opts: Record<string, unknown>) => Promise<unknown> | unknown };
+  // Typed by the real signature, so an option misspelt here fails to compile (HttpServerOptions is strict).
+  const mod = (await import(WWW_MODULE)) as { createHttpServer?: typeof import('../www/server.js').createHttpServer };
   if (!mod.createHttpServer) throw new Error('src/www/index.js does not export createHttpServer(options)');
   const server = (await mod.createHttpServer({
-    data: args.data, mq: args.mq, master: args.master, config: args.config, logger: args.log,
-    port: www.port, host: www.host, bodyLimit: www.bodyLimit, changeHooks: www.changeHooks,
+    data: args.data, mq: args.mq, master: args.master as import('../master.js').Master, config: args.config, logger: args.log,
+    port: www.port, host: www.host, bodyLimit: www.bodyLimit, changeHooks: www.changeHooks, ws: www.ws,
     // The web UI's static files at `/` (registered last: its catch-all yields to every other route).
     configure: async (app: unknown) => (await import('../www/ui-static.js')).registerUiStatic(app as never),
   })) as { port?: number; listen?: () => Promise<{ port: number } | number>; reconfigure(config: MasterConfig): unknown; close(): Promise<void> };

@@ -4,6 +4,7 @@
  * no other module repeats a default.
  */
 import type { LoginRateLimitOptions } from './login-rate-limiter.js';
+import { MSGPACK_OPTION_DEFAULTS } from '../config/options/master.js';
 
 export interface WorkerServerLogger {
   debug(obj: unknown, msg?: string): void;
@@ -85,7 +86,8 @@ export type ResolvedOptions = Required<Omit<WorkerServerOptions, 'host' | 'worke
   loginRateLimit: LoginRateLimitOptions;
 };
 
-export const DEFAULT_WORKER_PORT = 9989;
+/** Buildbot's worker port, declared with `protocols.msgpack.port` (config/options/master.ts). */
+export const DEFAULT_WORKER_PORT = MSGPACK_OPTION_DEFAULTS.port;
 /** Default of `maxUploadEntries`. */
 export const DEFAULT_MAX_UPLOAD_ENTRIES = 100_000;
 

@@ -21,8 +21,11 @@ import { registerWebSocket, type WsOptions } from './ws/server.js';
 import { JSONRPC_CODES } from './control/jsonrpc.js';
 import { clientErrorHandler, frameworkErrors, registerErrorHandler } from './error-replies.js';
 import { restartOnlyChanges } from './reconfigure.js';
+import { WWW_OPTION_DEFAULTS } from '../config/options/www.js';
+import { refuseUnknownOptions } from '../config/options/strict.js';
 
-export const HTTP_DEFAULTS = { port: 8010, host: '0.0.0.0', bodyLimit: 10 * 1024 * 1024 } as const;
+/** The `www` options' defaults (config/options/www.ts): one bodyLimit for the config and for embedding. */
+export const HTTP_DEFAULTS = { port: WWW_OPTION_DEFAULTS.port, host: WWW_OPTION_DEFAULTS.host, bodyLimit: WWW_OPTION_DEFAULTS.bodyLimit } as const;
 
 export interface HttpServerOptions {
   data: DataConnector;
@@ -45,7 +48,7 @@ export interface HttpServerOptions {
   port?: number;
   /** Default 0.0.0.0 (all interfaces). */
   host?: string;
-  /** Largest accepted request body in bytes (webhooks); default 10 MiB. Bigger bodies get 413. */
+  /** Largest accepted request body in bytes (webhooks); default 1 MiB (`www.bodyLimit`). Bigger bodies get 413. */
   bodyLimit?: number;
   logger?: Logger;
   /** Enabled change hook dialects and their options, e.g. `{ base: {}, github: { secret } }`. None by default. */
@@ -56,8 +59,13 @@ export interface HttpServerOptions {
   changeHookDialects?: Record<string, ChangeHookDialect>;
   /** Called with the app (and the security context) before it listens, so other modules can add routes. */
   configure?: (app: FastifyInstance, ctx: { security: Security }) => void | Promise<void>;
-  [extra: string]: unknown;
 }
+
+/** Every option createHttpServer knows; any other key is refused (a typo must not pass as a default). */
+const HTTP_SERVER_OPTION_KEYS: ReadonlyArray<keyof HttpServerOptions> = [
+  'data', 'mq', 'master', 'control', 'config', 'masterDir', 'auth', 'authz', 'ws', 'port', 'host', 'bodyLimit', 'logger',
+  'changeHooks', 'changeHookAuth', 'changeHookDialects', 'configure',
+];
 
 export interface HttpServer {
   app: FastifyInstance;
@@ -73,6 +81,7 @@ export interface HttpServer {
 }
 
 export async function createHttpServer(opts: HttpServerOptions): Promise<HttpServer> {
+  refuseUnknownOptions('createHttpServer', opts, HTTP_SERVER_OPTION_KEYS);
   const app = Fastify({
     loggerInstance: opts.logger as any,
     bodyLimit: opts.bodyLimit ?? HTTP_DEFAULTS.bodyLimit,

@@ -1,0 +1,69 @@
+/**
+ * The few building blocks the option declarations (this folder) are written with, on top of
+ * TypeBox. An option is declared once, as a TypeBox schema carrying its type, its limits, its
+ * `default` and its doc (`description`); from that one declaration come the TypeScript type
+ * (`Static<>`), the defaults object the code reads (`defaultsOf`), and the published JSON Schema of
+ * the YAML form (scripts/build-schema.mjs writes schema/master-config.schema.json).
+ *
+ * The helpers emit exactly the JSON Schema the hand-written schema used (`type: ['integer','null']`,
+ * a bare `const`, a bare `enum`), because the YAML validator's messages depend on the keywords:
+ * TypeBox's own `Type.Literal` adds a `type` and its unions of literals become `anyOf`.
+ */
+import { Type, type Static, type TObject, type TOptional, type TProperties, type TSchema, type TUnsafe } from '@sinclair/typebox';
+
+export { Type, type Static };
+
+/** An optional option with its default; the default is part of the declaration and of the published schema. */
+export function Default<T extends TSchema, D extends Static<T>>(type: T, value: D): TOptional<T & { default: D }> {
+  return Type.Optional({ ...type, default: value } as T & { default: D }) as TOptional<T & { default: D }>;
+}
+
+/** `T` or null, as JSON Schema's `type: [T, 'null']` (ajv then says "must be X or null" once). */
+export function Nullable<T extends TSchema>(type: T): TUnsafe<Static<T> | null> {
+  const { type: t, ...rest } = type as unknown as { type: string };
+  return Type.Unsafe<Static<T> | null>({ type: [t, 'null'], ...rest });
+}
+
+/** Exactly `value` (`{ const: value }`, no `type`). */
+export function Const<const V extends string | number | boolean>(value: V): TUnsafe<V> {
+  return Type.Unsafe<V>({ const: value });
+}
+
+/** One of `values` (`{ enum: [...] }`). */
+export function Enum<const V extends readonly string[]>(values: V, options: Record<string, unknown> = {}): TUnsafe<V[number]> {
+  return Type.Unsafe<V[number]>({ enum: [...values], ...options });
+}
+
+/** Any mapping (`{ type: 'object' }`): its keys are checked where the option is used. */
+export function AnyObject(options: Record<string, unknown> = {}): TUnsafe<Record<string, unknown>> {
+  return Type.Unsafe<Record<string, unknown>>({ type: 'object', ...options });
+}
+
+/** A mapping of any keys to `T` values. */
+export function MapOf<T extends TSchema>(values: T, options: Record<string, unknown> = {}): TUnsafe<Record<string, Static<T>>> {
+  return Type.Unsafe<Record<string, Static<T>>>({ type: 'object', additionalProperties: values, ...options });
+}
+
+/** A mapping with exactly these options (unknown keys are refused with a "did you mean"). */
+export function Options<P extends TProperties>(properties: P, options: Record<string, unknown> = {}): TObject<P> {
+  return Type.Object(properties, { additionalProperties: false, ...options });
+}
+
+/**
+ * A definition of the published schema that is not declared in TypeBox yet
+ * (schema/hand-written-definitions.json: steps, schedulers, change sources, force parameters).
+ */
+export function HandWritten<T = unknown>(name: string): TUnsafe<T> {
+  return Type.Unsafe<T>({ $ref: `#/definitions/${name}` });
+}
+
+/** The defaults of an options object: the options declared with `Default(...)`, nothing else. */
+export type DefaultsOf<P extends TProperties> = {
+  readonly [K in keyof P as P[K] extends { default: unknown } ? K : never]: P[K] extends { default: infer D } ? D : never;
+};
+
+export function defaultsOf<P extends TProperties>(schema: TObject<P>): DefaultsOf<P> {
+  const out: Record<string, unknown> = {};
+  for (const [key, prop] of Object.entries(schema.properties)) if ('default' in prop) out[key] = prop.default;
+  return Object.freeze(out) as DefaultsOf<P>;
+}

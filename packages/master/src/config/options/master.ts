@@ -1,0 +1,97 @@
+/**
+ * The master config's own options: the top-level keys, `db`, `protocols.msgpack`, and the plain
+ * parts of workers and builders. With logs.ts and www.ts this is the root of the published schema
+ * (published-schema.ts). What is not declared here yet (steps, schedulers, change sources, force
+ * parameters) is referenced from the hand-written definitions. See declare.ts for how a
+ * declaration works.
+ */
+import { AnyObject, Default, HandWritten, Nullable, Options, Type, defaultsOf, type Static } from './declare.js';
+import { LogOptions } from './logs.js';
+import { HookReplayOptions, WwwOptions } from './www.js';
+
+const Port = (description: string) => Type.Integer({ minimum: 0, maximum: 65535, description });
+
+export const DbOptions = Options({
+  url: Default(Type.String({ description: "'sqlite:state.sqlite' or 'postgresql://user:pw@host/db'", pattern: '^(sqlite:|postgres(ql)?://)' }), 'sqlite:state.sqlite'),
+});
+
+/** `protocols.msgpack`: the worker server (src/workers/options.ts documents the limits' defaults). */
+export const MsgpackOptions = Options({
+  port: Default(Port('Worker port (Buildbot\'s 9989); 0 picks a free port'), 9989),
+  host: Type.Optional(Type.String({ description: 'Interface to listen on (all interfaces by default)' })),
+  path: Type.Optional(Nullable(Type.String({ description: 'URL path workers connect to; null (default) accepts any' }))),
+  maxFrameSize: Type.Optional(Type.Integer({ minimum: 1 })),
+  keepaliveIntervalMs: Type.Optional(Type.Integer({ minimum: 1 })),
+  keepaliveTimeoutMs: Type.Optional(Type.Integer({ minimum: 1 })),
+  requestTimeoutMs: Type.Optional(Type.Integer({ minimum: 1 })),
+  attachTimeoutMs: Type.Optional(Type.Integer({ minimum: 1 })),
+  maxUploadSize: Type.Optional(Type.Integer({ minimum: 1 })),
+  maxUploadEntries: Type.Optional(Type.Integer({ minimum: 1 })),
+  maxReadBlockSize: Type.Optional(Type.Integer({ minimum: 1 })),
+});
+export const MSGPACK_OPTION_DEFAULTS = defaultsOf(MsgpackOptions);
+
+/** A worker in the YAML form (`worker(name, password, options)` in TypeScript). */
+export const WorkerDeclaration = Options({
+  name: Type.String({ pattern: '^[A-Za-z0-9_.\\-]+$' }),
+  password: Type.String({ minLength: 1 }),
+  maxBuilds: Type.Optional(Nullable(Type.Integer({ minimum: 1, description: 'Builds this worker runs at once (across all its builders); null = no limit' }))),
+  properties: Type.Optional(AnyObject({ description: "Properties every build on this worker gets (source 'Worker')" })),
+  notifyOnMissing: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String())])),
+  keepalive: Type.Optional(Nullable(Type.Number({ minimum: 1, description: 'Seconds between keepalives; null = the protocol default' }))),
+  missingTimeout: Default(Type.Number({ minimum: 0, description: "Seconds a worker may be gone before it counts as missing (Buildbot's)" }), 3600),
+});
+export const WORKER_OPTION_DEFAULTS = defaultsOf(WorkerDeclaration);
+
+/** A builder in the YAML form; functions (canStartBuild, nextWorker, nextBuild) and locks exist only in TypeScript. */
+export const BuilderDeclaration = Options({
+  name: Type.String({ minLength: 1 }),
+  workerNames: Type.Array(Type.String(), { minItems: 1 }),
+  steps: Type.Array(HandWritten('step')),
+  collapseRequests: Type.Optional(Type.Boolean({ description: 'Merge compatible pending requests (default: the master collapseRequests)' })),
+  properties: Type.Optional(AnyObject()),
+  defaultProperties: Type.Optional(AnyObject()),
+  tags: Type.Optional(Type.Array(Type.String())),
+  description: Type.Optional(Nullable(Type.String())),
+  builddir: Type.Optional(Type.String()),
+  workerbuilddir: Type.Optional(Type.String()),
+  env: Type.Optional(Type.Unsafe<Record<string, string>>({ type: 'object', additionalProperties: { type: 'string' } })),
+  priority: Default(Type.Integer({ description: 'Higher first when several builders compete for a worker' }), 0),
+  project: Type.Optional(Nullable(Type.String())),
+});
+export const BUILDER_OPTION_DEFAULTS = defaultsOf(BuilderDeclaration);
+
+const { logMaxSize, logMaxTailSize, ...logTuning } = LogOptions.properties;
+
+/** The whole YAML document. */
+export const MasterOptions = Options({
+  title: Default(Type.String(), 'mastro'),
+  titleURL: Default(Type.String(), 'https://github.com/mastro-ci/mastro'),
+  buildbotURL: Type.Optional(Type.String({ description: 'Public URL of the web UI, used in links (default http://localhost:<www.port>/)' })),
+  db: Type.Optional(DbOptions),
+  protocols: Type.Optional(Options({ msgpack: Type.Optional(MsgpackOptions) })),
+  www: Type.Optional(Type.Union([Type.Null(), WwwOptions])),
+  workers: Type.Optional(Type.Array(Type.Unsafe<Static<typeof WorkerDeclaration>>({ $ref: '#/definitions/worker' }))),
+  changeSources: Type.Optional(Type.Array(HandWritten('changeSource'))),
+  schedulers: Type.Optional(Type.Array(HandWritten('scheduler'))),
+  builders: Type.Optional(Type.Array(Type.Unsafe<Static<typeof BuilderDeclaration>>({ $ref: '#/definitions/builder' }))),
+  secrets: Type.Optional(Type.Array(AnyObject(), { description: "Secret providers, asked in order: { directory: { path: '/etc/mastro/secrets' } }" })),
+  properties: Type.Optional(AnyObject({ description: "Global properties every build gets (source 'Global')" })),
+  logMaxSize,
+  logMaxTailSize,
+  ...logTuning,
+  collapseRequests: Default(Type.Boolean({ description: "Default for builders that do not set collapseRequests (Buildbot's)" }), true),
+  buildCacheSize: Default(Type.Integer({ minimum: 0, description: "Finished builds kept in memory for quick access (Buildbot's)" }), 15),
+  changeHorizon: Default(Nullable(Type.Integer({ minimum: 1, description: 'Keep only this many newest changes in the database; null keeps all' })), null),
+  stopGracePeriod: Default(Type.Number({ minimum: 0, description: 'Seconds a graceful stop waits for running builds before stopping them as RETRY' }), 300),
+  multiMaster: Default(Type.Boolean({ description: 'Several masters sharing one database: not supported yet, true is refused (MASTRO_MULTI_MASTER_UNSUPPORTED)' }), false),
+  masterName: Type.Optional(Type.String({ minLength: 1, description: "This master's name in the database (default <hostname>:<master dir>, like Buildbot)" })),
+});
+export const MASTER_OPTION_DEFAULTS = defaultsOf(MasterOptions);
+
+/** Definitions of the published schema declared here (the others are hand-written). */
+export const DECLARED_DEFINITIONS = {
+  worker: WorkerDeclaration,
+  builder: BuilderDeclaration,
+  hookReplay: HookReplayOptions,
+} as const;
