@@ -14,6 +14,7 @@
 import { GitError, GitPluginError, simpleGit } from 'simple-git';
 import { redactText } from './redact.js';
 import { ErrorCodes } from '../errors/catalog.js';
+import { GIT_POLLER_OPTION_DEFAULTS } from '../config/options/changes.js';
 
 export interface GitRunOptions {
   /** The git executable (a name on PATH or a path). */
@@ -30,7 +31,8 @@ export interface GitRunOptions {
   secrets?: readonly string[];
 }
 
-export const GIT_RUN_DEFAULTS = { maxOutputBytes: 64 * 1024 * 1024 } as const;
+/** Declared with the change sources' `gitMaxOutputBytes` (config/options/changes.ts). */
+export const GIT_RUN_DEFAULTS = { maxOutputBytes: GIT_POLLER_OPTION_DEFAULTS.gitMaxOutputBytes } as const;
 
 /** Why a command failed: it exited non-zero, ran too long, printed too much, could not start, or was refused as unsafe. */
 export type GitFailure = 'exit' | 'timeout' | 'output' | 'spawn' | 'refused';

@@ -8,6 +8,7 @@
 import { AnyObject, Default, HandWritten, Nullable, Options, Type, defaultsOf, type Static } from './declare.js';
 import { LogOptions } from './logs.js';
 import { HookReplayOptions, WwwOptions } from './www.js';
+import { GitPollerDeclaration } from './changes.js';
 
 const Port = (description: string) => Type.Integer({ minimum: 0, maximum: 65535, description });
 
@@ -94,4 +95,5 @@ export const DECLARED_DEFINITIONS = {
   worker: WorkerDeclaration,
   builder: BuilderDeclaration,
   hookReplay: HookReplayOptions,
+  gitPoller: GitPollerDeclaration,
 } as const;
