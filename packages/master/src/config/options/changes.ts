@@ -1,9 +1,10 @@
 /**
  * Change source options declared once (see declare.ts): the git poller's (src/changes/specs.ts has
  * the TypeScript form, where `branches` may also be a function and `httpToken` a secret). The mirror
- * poller and Gerrit stream are not declared yet (hand-written-definitions.json).
+ * poller's and Gerrit stream's options are checked by normalisation only (src/changes/validate.ts,
+ * src/changes/mirror/options.ts): the schema takes any mapping for them.
  */
-import { Const, Default, Enum, Nullable, Options, Type, defaultsOf } from './declare.js';
+import { AnyObject, Const, Default, Enum, Nullable, Options, Ref, Type, defaultsOf } from './declare.js';
 
 const MiB = 1024 * 1024;
 
@@ -36,3 +37,10 @@ export const GitPollerDeclaration = Options({
   httpUsername: Default(Type.String({ minLength: 1, pattern: '^[^:\\r\\n]+$', description: 'User name for basic auth' }), 'x-access-token'),
 });
 export const GIT_POLLER_OPTION_DEFAULTS = defaultsOf(GitPollerDeclaration);
+
+/** `{ <kind>: {...} }`, one key: a change source in the YAML form. */
+export const ChangeSourceItem = Options({
+  gitPoller: Type.Optional(Ref('gitPoller')),
+  mirrorPoller: Type.Optional(AnyObject({ description: 'Mirror poller options (see changes.mirrorPoller)' })),
+  gerritStream: Type.Optional(AnyObject({ description: 'Gerrit stream-events options (see changes.gerritStream)' })),
+}, { minProperties: 1, maxProperties: 1, description: '{gitPoller|mirrorPoller|gerritStream: {...}}' });

@@ -49,12 +49,9 @@ export function Options<P extends TProperties>(properties: P, options: Record<st
   return Type.Object(properties, { additionalProperties: false, ...options });
 }
 
-/**
- * A definition of the published schema that is not declared in TypeBox yet
- * (schema/hand-written-definitions.json: steps, schedulers, change sources, force parameters).
- */
-export function HandWritten<T = unknown>(name: string): TUnsafe<T> {
-  return Type.Unsafe<T>({ $ref: `#/definitions/${name}` });
+/** A reference to a definition of the published schema (`#/definitions/<name>`, see published-schema.ts). */
+export function Ref<T = unknown>(name: string, options: Record<string, unknown> = {}): TUnsafe<T> {
+  return Type.Unsafe<T>({ $ref: `#/definitions/${name}`, ...options });
 }
 
 /** The defaults of an options object: the options declared with `Default(...)`, nothing else. */

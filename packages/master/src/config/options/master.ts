@@ -1,14 +1,13 @@
 /**
- * The master config's own options: the top-level keys, `db`, `protocols.msgpack`, and the plain
- * parts of workers and builders. With logs.ts and www.ts this is the root of the published schema
- * (published-schema.ts). What is not declared here yet (steps, schedulers, change sources, force
- * parameters) is referenced from the hand-written definitions. See declare.ts for how a
- * declaration works.
+ * The master config's own options: the top-level keys, `db`, `protocols.msgpack`, workers and
+ * builders. With the other files of this folder it is the published schema (published-schema.ts).
+ * See declare.ts for how a declaration works.
  */
-import { AnyObject, Default, HandWritten, Nullable, Options, Type, defaultsOf, type Static } from './declare.js';
+import { AnyObject, Default, MapOf, Nullable, Options, Ref, Type, defaultsOf, type Static } from './declare.js';
 import { LogOptions } from './logs.js';
 import { HookReplayOptions, WwwOptions } from './www.js';
-import { GitPollerDeclaration } from './changes.js';
+import { ChangeSourceItem, GitPollerDeclaration } from './changes.js';
+import { SCHEDULER_DEFINITIONS } from './schedulers.js';
 
 const Port = (description: string) => Type.Integer({ minimum: 0, maximum: 65535, description });
 
@@ -48,7 +47,7 @@ export const WORKER_OPTION_DEFAULTS = defaultsOf(WorkerDeclaration);
 export const BuilderDeclaration = Options({
   name: Type.String({ minLength: 1 }),
   workerNames: Type.Array(Type.String(), { minItems: 1 }),
-  steps: Type.Array(HandWritten('step')),
+  steps: Type.Array(Ref('step')),
   collapseRequests: Type.Optional(Type.Boolean({ description: 'Merge compatible pending requests (default: the master collapseRequests)' })),
   properties: Type.Optional(AnyObject()),
   defaultProperties: Type.Optional(AnyObject()),
@@ -72,10 +71,10 @@ export const MasterOptions = Options({
   db: Type.Optional(DbOptions),
   protocols: Type.Optional(Options({ msgpack: Type.Optional(MsgpackOptions) })),
   www: Type.Optional(Type.Union([Type.Null(), WwwOptions])),
-  workers: Type.Optional(Type.Array(Type.Unsafe<Static<typeof WorkerDeclaration>>({ $ref: '#/definitions/worker' }))),
-  changeSources: Type.Optional(Type.Array(HandWritten('changeSource'))),
-  schedulers: Type.Optional(Type.Array(HandWritten('scheduler'))),
-  builders: Type.Optional(Type.Array(Type.Unsafe<Static<typeof BuilderDeclaration>>({ $ref: '#/definitions/builder' }))),
+  workers: Type.Optional(Type.Array(Ref<Static<typeof WorkerDeclaration>>('worker'))),
+  changeSources: Type.Optional(Type.Array(Ref('changeSource'))),
+  schedulers: Type.Optional(Type.Array(Ref('scheduler'))),
+  builders: Type.Optional(Type.Array(Ref<Static<typeof BuilderDeclaration>>('builder'))),
   secrets: Type.Optional(Type.Array(AnyObject(), { description: "Secret providers, asked in order: { directory: { path: '/etc/mastro/secrets' } }" })),
   properties: Type.Optional(AnyObject({ description: "Global properties every build gets (source 'Global')" })),
   logMaxSize,
@@ -90,10 +89,16 @@ export const MasterOptions = Options({
 });
 export const MASTER_OPTION_DEFAULTS = defaultsOf(MasterOptions);
 
-/** Definitions of the published schema declared here (the others are hand-written). */
-export const DECLARED_DEFINITIONS = {
+/** One step, `{ <stepType>: {options} }`: its options are checked by the step itself. */
+const StepItem = MapOf(AnyObject(), { minProperties: 1, maxProperties: 1, description: 'One step: {<stepType>: {options}}, e.g. {shell: {command: [make]}}' });
+
+/** The `definitions` of the published schema, by the names `Ref` uses. */
+export const DEFINITIONS = {
   worker: WorkerDeclaration,
   builder: BuilderDeclaration,
-  hookReplay: HookReplayOptions,
+  step: StepItem,
+  changeSource: ChangeSourceItem,
   gitPoller: GitPollerDeclaration,
+  hookReplay: HookReplayOptions,
+  ...SCHEDULER_DEFINITIONS,
 } as const;

@@ -3,7 +3,7 @@
  * may log in (src/www/auth/options.ts), who may do what (src/www/authz/rules.ts), and change hooks.
  * See declare.ts for how a declaration works.
  */
-import { AnyObject, Const, Default, Enum, Options, Type, defaultsOf, type Static } from './declare.js';
+import { AnyObject, Const, Default, Enum, Options, Ref, Type, defaultsOf, type Static } from './declare.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -29,7 +29,7 @@ export const HookReplayOptions = Options({
 }, { description: 'Replay protection of a forge dialect: deliveries already recorded (by the digest of a signed body, or the delivery id) are kept in the database and a repeat is answered 200 "already received; ignored"' });
 export const HOOK_REPLAY_DEFAULTS = defaultsOf(HookReplayOptions);
 
-const forgeDialect = Type.Union([Type.Object({ replay: Type.Optional(Type.Unsafe<Static<typeof HookReplayOptions>>({ $ref: '#/definitions/hookReplay' })) }), Const(true)]);
+const forgeDialect = Type.Union([Type.Object({ replay: Type.Optional(Ref<Static<typeof HookReplayOptions>>('hookReplay')) }), Const(true)]);
 // Buildbot's change hook dialects; each takes its own options (src/www/hooks/<dialect>.ts).
 export const ChangeHooksOptions = Options({
   base: Type.Optional(Type.Union([AnyObject(), Const(true)])),
