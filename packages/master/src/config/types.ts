@@ -11,7 +11,7 @@ import type { SchedulerSpec } from '../schedulers/specs.js';
 import type { ChangeSourceSpec } from '../changes/specs.js';
 import type { WorkerServerOptions } from '../workers/options.js';
 import type { LogOptions } from './options/logs.js';
-import type { WsLimits } from './options/www.js';
+import type { AuthzOptions, WsLimits } from './options/www.js';
 
 // ---------------------------------------------------------------------------------------------
 // Workers
@@ -135,7 +135,7 @@ export interface WwwOptions {
   /** Who may log in and how (local users, API tokens, OAuth2). Read by src/www/auth/options.ts. */
   auth?: WwwAuthOptions;
   /** Which roles may do what. Read by src/www/authz/rules.ts. */
-  authz?: WwwAuthzOptions;
+  authz?: AuthzOptions;
   /**
    * HTTP Basic authentication of every change hook (Buildbot's `change_hook_auth`): a request
    * passes when its credentials match one of the entries. Default none: hooks are open, as in
@@ -205,26 +205,13 @@ export interface WwwAuthOptions {
   oauthTimeoutMs?: number;
 }
 
-/** Actions a rule may grant. `view` covers every GET and /ws subscriptions. */
-export type AuthzAction = 'view' | 'force' | 'stop' | 'rebuild' | 'cancel' | 'admin';
-
-export interface AuthzRule {
-  /** Actions granted ('*' = all). */
-  actions: AuthzAction[] | '*';
-  /** Roles that get them; 'authenticated' = any logged-in user, 'anonymous' = not logged in. */
-  roles: string[];
-  /** Only for builders whose name matches one of these glob patterns (`*`, `?`). Default all. */
-  builders?: string[];
-  /** Only for builds whose branch matches one of these glob patterns. Default all. */
-  branches?: string[];
-}
-
-export interface WwwAuthzOptions {
-  /** Anyone may read the API and UI without logging in. Default true (Buildbot's default). */
-  anonymousView?: boolean;
-  /** Deny-by-default rules. Default: admin may do everything, any logged-in user may view. */
-  rules?: AuthzRule[];
-}
+/**
+ * `www.authz`, as declared in options/www.ts: actions a rule may grant (`view` covers every GET and
+ * /ws subscriptions), the roles that get them ('authenticated', 'anonymous' are pseudo-roles), and
+ * glob patterns of builders and branches a rule is limited to. Default: admin may do everything,
+ * any logged-in user may view; anonymousView (default true, Buildbot's) lets anyone read.
+ */
+export type { AuthzAction, AuthzRule, AuthzOptions as WwwAuthzOptions } from './options/www.js';
 
 // ---------------------------------------------------------------------------------------------
 // The whole config

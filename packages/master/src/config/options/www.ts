@@ -41,7 +41,7 @@ export const ChangeHooksOptions = Options({
 const Roles = () => Type.Array(Type.String());
 const HttpUrl = (description: string) => Type.String({ pattern: '^https?://', description });
 
-const OAuthProvider = Options({
+export const OAuthProviderOptions = Options({
   clientId: Type.String({ minLength: 1 }),
   clientSecret: Type.String({ minLength: 1 }),
   baseUrl: Type.Optional(HttpUrl('GitHub: https://github.com; GitLab: https://gitlab.com (self-hosted: its URL)')),
@@ -50,7 +50,7 @@ const OAuthProvider = Options({
   defaultRoles: Type.Optional(Type.Array(Type.String(), { description: 'Roles every user logged in through this provider gets' })),
   maxGroupPages: Default(Type.Integer({ minimum: 1, description: "Most pages of the user's organisations (GitHub, 30 a page) or groups (GitLab, 100 a page) read at login; more refuses the login" }), 10),
 }, { description: 'An OAuth2 application (GitHub or GitLab) for browser logins' });
-export const OAUTH_PROVIDER_DEFAULTS = defaultsOf(OAuthProvider);
+export const OAUTH_PROVIDER_DEFAULTS = defaultsOf(OAuthProviderOptions);
 
 export const AuthOptions = Options({
   users: Type.Optional(Type.Array(Options({ username: Type.String({ minLength: 1 }), roles: Roles() }), {
@@ -63,8 +63,8 @@ export const AuthOptions = Options({
   loginBurst: Default(Type.Integer({ minimum: 1, description: 'Failed logins allowed in a burst per address (then refused with 429) and per user name (then wrong passwords get 429, the right one still passes); also applies to change hook logins' }), 5),
   loginRefillPerSecond: Default(Type.Number({ minimum: 0, description: 'Failed logins given back per second after the burst' }), 0.1),
   publicUrl: Type.Optional(HttpUrl("Public URL for OAuth redirects (default buildbotURL or the request's Host)")),
-  github: Type.Optional(OAuthProvider),
-  gitlab: Type.Optional(OAuthProvider),
+  github: Type.Optional(OAuthProviderOptions),
+  gitlab: Type.Optional(OAuthProviderOptions),
   oauthTimeoutMs: Default(Type.Integer({ minimum: 1, description: 'Milliseconds an OAuth provider request may take' }), 10_000),
 }, { description: 'Who may log in and how' });
 export const AUTH_OPTION_DEFAULTS = defaultsOf(AuthOptions);
@@ -76,10 +76,13 @@ export const AuthzRule = Options({
   builders: Type.Optional(Type.Array(Type.String(), { description: 'Only for builders matching one of these globs (* and ?)' })),
   branches: Type.Optional(Type.Array(Type.String(), { description: 'Only for builds of branches matching one of these globs' })),
 });
+export type AuthzAction = (typeof AUTHZ_ACTIONS)[number];
+export type AuthzRule = Static<typeof AuthzRule>;
 export const AuthzOptions = Options({
   anonymousView: Default(Type.Boolean({ description: 'Anyone may read the API and UI without logging in (like Buildbot)' }), true),
   rules: Type.Optional(Type.Array(AuthzRule, { description: 'Default: admin may do everything, any logged-in user may view' })),
 }, { description: 'Which roles may do what; deny by default' });
+export type AuthzOptions = Static<typeof AuthzOptions>;
 
 const ChangeHookAuthEntry = Type.Union([
   Type.String({ pattern: '^file:.+' }),
