@@ -4,7 +4,7 @@
  * forms cannot drift apart.
  */
 import type { TObject, TProperties } from '@sinclair/typebox';
-import { num, numOrNull, type Obj } from '../checks.js';
+import { num, type Obj } from '../checks.js';
 import type { IssueCollector } from '../errors.js';
 
 interface NumberDeclaration { type?: string | string[]; minimum?: number; maximum?: number; default?: unknown }
@@ -16,11 +16,11 @@ export function declaredNumbers<P extends TProperties, K extends keyof P & strin
     const d = schema.properties[key] as unknown as NumberDeclaration;
     const types = Array.isArray(d.type) ? d.type : [d.type];
     if (!types.includes('integer') && !types.includes('number')) throw new Error(`${key} is not declared as a number`);
-    const rule = { min: d.minimum, max: d.maximum, integer: types.includes('integer') };
-    const fallback = d.default as number | null;
-    out[key] = types.includes('null') && d.maximum === undefined
-      ? numOrNull(c, obj, key, { fallback, ...rule })
-      : num(c, obj, key, { fallback: fallback ?? 0, ...rule });
+    const fallback = (d.default ?? null) as number | null;
+    if (obj[key] === undefined) { out[key] = fallback; continue; }
+    // null is a value only where the declaration allows it (e.g. logMaxSize: null = unlimited).
+    if (obj[key] === null && types.includes('null')) { out[key] = null; continue; }
+    out[key] = num(c, obj, key, { fallback: fallback ?? 0, min: d.minimum, max: d.maximum, integer: types.includes('integer') });
   }
   return out;
 }
