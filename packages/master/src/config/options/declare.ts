@@ -1,17 +1,46 @@
 /**
- * The few building blocks the option declarations (this folder) are written with, on top of
- * TypeBox. An option is declared once, as a TypeBox schema carrying its type, its limits, its
- * `default` and its doc (`description`); from that one declaration come the TypeScript type
- * (`Static<>`), the defaults object the code reads (`defaultsOf`), and the published JSON Schema of
- * the YAML form (scripts/build-schema.mjs writes schema/master-config.schema.json).
+ * The few building blocks the option declarations (this folder) are written with. An option is
+ * declared once, as a JSON Schema fragment carrying its type, its limits, its `default` and its
+ * doc (`description`); from that one declaration come the TypeScript type (TypeBox's `Static<>`),
+ * the defaults object the code reads (`defaultsOf`), and the published JSON Schema of the YAML form
+ * (scripts/build-schema.mjs writes schema/master-config.schema.json).
+ *
+ * `Type` is TypeBox's builder API, implemented here for the kinds this folder uses, and typed with
+ * TypeBox's own types so `Static<>` works: TypeBox's runtime (13 MiB, seconds to import on a busy
+ * machine) is then never loaded by the master or by a config importing `mastro`; only its types are.
  *
  * The helpers emit exactly the JSON Schema the hand-written schema used (`type: ['integer','null']`,
- * a bare `const`, a bare `enum`), because the YAML validator's messages depend on the keywords:
- * TypeBox's own `Type.Literal` adds a `type` and its unions of literals become `anyOf`.
+ * a bare `const`, a bare `enum`), because the YAML validator's messages depend on the keywords.
  */
-import { Type, type Static, type TObject, type TOptional, type TProperties, type TSchema, type TUnsafe } from '@sinclair/typebox';
+import type {
+  Static, TArray, TBoolean, TInteger, TNull, TNumber, TObject, TOptional, TProperties, TSchema, TString, TUnion, TUnknown, TUnsafe,
+} from '@sinclair/typebox';
 
-export { Type, type Static };
+export type { Static };
+
+type Keywords = Record<string, unknown>;
+/** Marks a property `Type.Optional` (a symbol: never part of the published JSON). */
+const OPTIONAL: unique symbol = Symbol('mastro.option.optional');
+
+export const Type = {
+  String: (o: Keywords = {}) => ({ ...o, type: 'string' }) as unknown as TString,
+  Integer: (o: Keywords = {}) => ({ ...o, type: 'integer' }) as unknown as TInteger,
+  Number: (o: Keywords = {}) => ({ ...o, type: 'number' }) as unknown as TNumber,
+  Boolean: (o: Keywords = {}) => ({ ...o, type: 'boolean' }) as unknown as TBoolean,
+  Null: (o: Keywords = {}) => ({ ...o, type: 'null' }) as unknown as TNull,
+  /** Any value (`{}`). */
+  Unknown: (o: Keywords = {}) => ({ ...o }) as unknown as TUnknown,
+  Array: <T extends TSchema>(items: T, o: Keywords = {}) => ({ ...o, type: 'array', items }) as unknown as TArray<T>,
+  Union: <T extends TSchema[]>(anyOf: [...T], o: Keywords = {}) => ({ ...o, anyOf }) as unknown as TUnion<T>,
+  /** An object whose properties are required unless wrapped in `Type.Optional`. */
+  Object: <P extends TProperties>(properties: P, o: Keywords = {}) => {
+    const required = Object.keys(properties).filter((k) => !(OPTIONAL in (properties[k] as object)));
+    return { ...o, type: 'object', properties, ...(required.length ? { required } : {}) } as unknown as TObject<P>;
+  },
+  Optional: <T extends TSchema>(type: T) => ({ ...type, [OPTIONAL]: true }) as unknown as TOptional<T>,
+  /** A schema written as JSON Schema, with the TypeScript type `T`. */
+  Unsafe: <T>(schema: Keywords) => ({ ...schema }) as unknown as TUnsafe<T>,
+};
 
 /** An optional option with its default; the default is part of the declaration and of the published schema. */
 export function Default<T extends TSchema, D extends Static<T>>(type: T, value: D): TOptional<T & { default: D }> {
