@@ -2,14 +2,14 @@
  * Assembles the published JSON Schema of the YAML form (schema/master-config.schema.json) from the
  * option declarations of this folder. Run at build time by scripts/build-schema.mjs; the committed
  * file is checked against it by test/config-schema.test.ts. The master itself reads the committed
- * file (config/schema.ts), so TypeBox is not loaded to validate a YAML config.
+ * file (config/schema.ts), so the declarations are not walked to validate a YAML config.
  */
 import { DEFINITIONS, MasterOptions } from './master.js';
 
 /** Keywords first in this order, so the generated file reads like the hand-written one did. */
 const KEY_ORDER = ['$schema', '$id', '$ref', 'title', 'description', 'type', 'const', 'enum', 'anyOf', 'oneOf', 'pattern', 'minimum', 'exclusiveMinimum', 'maximum', 'minLength', 'minItems', 'minProperties', 'maxProperties', 'default', 'properties', 'items', 'required', 'additionalProperties'];
 
-/** A plain JSON copy: TypeBox's symbol keys dropped, keys in KEY_ORDER, `properties` kept in declaration order. */
+/** A plain JSON copy: symbol keys (Type.Optional marks) dropped, keys in KEY_ORDER, `properties` kept in declaration order. */
 function plain(value: unknown, inProperties = false): unknown {
   if (Array.isArray(value)) return value.map((v) => plain(v));
   if (typeof value !== 'object' || value === null) return value;
