@@ -13,8 +13,10 @@ import { fileURLToPath } from 'node:url';
 
 /** Layers of packages/master/src from the bottom up; each entry lists the folders (or root files) on it. */
 export const MASTER_LAYERS = [
-  ['model', 'util', 'net'],  // the floor: shared vocabulary (results, config errors/checks/brands) and helpers that
-                             // know no mastro concept (constant-time compare, URL credentials, HTTP connection limits)
+  ['errors'],                // the error catalog: every code a user can meet, its summary and remedy (ERRORS.md)
+  ['model', 'util', 'net'],  // shared vocabulary (results, config errors/checks/brands) and helpers that know no
+                             // mastro concept (constant-time compare, URL credentials, HTTP connection limits)
+  ['options'],               // every config option declared once: type, limits, default, doc (the published schema)
   ['db', 'mq'],              // storage (owning its row types) and the event bus: know nothing above them
   ['data'],                  // resources: one file each with its reads, writes and events over db/ and mq/
   ['workers'],               // connected workers, remote commands, latent providers

@@ -128,7 +128,8 @@ export class Master implements MasterControl {
     });
     this.watchDatabaseHealth();
     this.data = new DataConnector(this.db, this.mq, {
-      logMaxSize: config.logMaxSize, logMaxTailSize: config.logMaxTailSize,
+      logMaxSize: config.logMaxSize, logMaxTailSize: config.logMaxTailSize, logChunkSize: config.logChunkSize, logFlushDelayMs: config.logFlushDelayMs,
+      logCompressMinSize: config.logCompressMinSize, logCompressLevel: config.logCompressLevel, logCompressConcurrency: config.logCompressConcurrency,
       outageBufferSize: config.db.outageBufferSize, outageTimeoutMs: config.db.outageTimeout * 1000,
     });
     this.data.setLockStateProvider(() => this.lockStates());

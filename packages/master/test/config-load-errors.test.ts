@@ -57,3 +57,21 @@ test('an error the config throws points at the config line it came from', async 
   assert.match(message, /^the config file failed to load: Cannot read properties of undefined \(reading 'name'\) \(at .*master\.config\.ts:3:\d+\)?/);
   assert.ok(message.includes(dir));
 });
+
+test("an error the config throws that is named ConfigError but is not mastro's is reported as thrown", async () => {
+  // Recognising mastro's ConfigError by its name took this error's `issues` (strings) as config
+  // issues and printed "undefined"; it is matched on its code now.
+  const { message } = await onlyIssue({
+    'master.config.ts': "throw Object.assign(new Error('DATABASE_URL is not set'), { name: 'ConfigError', issues: ['DATABASE_URL'] });\nexport default {};\n",
+  });
+  assert.match(message, /^the config file failed to load: DATABASE_URL is not set/);
+});
+
+test('a ConfigError the config throws through its own mastro import keeps its issues and paths', async () => {
+  const dir = masterDir({
+    'master.config.ts': "import { ConfigError } from 'mastro';\nthrow new ConfigError([{ path: 'workers[0]', message: 'no password in the vault' }]);\nexport default {};\n",
+  });
+  const r = await tryLoadConfig(dir);
+  assert.equal(r.config, null);
+  assert.deepEqual(r.issues, [{ path: 'workers[0]', message: 'no password in the vault' }]);
+});

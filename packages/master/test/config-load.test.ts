@@ -1,6 +1,8 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, tryLoadConfig, findConfigFile } from '../src/config/load.js';
@@ -239,4 +241,35 @@ schedulers:
   assert.equal(rel.changeFilter.branch.test('release/1.0'), true);
   const f = c.schedulers[1] as any;
   assert.deepEqual(f.parameters.map((p: any) => [p.type, p.name, p.default]), [['choice', 'target', 'debug'], ['int', 'jobs', 4]]);
+});
+
+test('a YAML config on an installation whose steps fail to load is told why, once, and what to do', async () => {
+  // A copy of the built package whose steps module throws at import, as a broken install does.
+  const pkg = join(tmp, 'broken-install');
+  const built = join(fileURLToPath(new URL('..', import.meta.url)));
+  mkdirSync(pkg);
+  cpSync(join(built, 'dist'), join(pkg, 'dist'), { recursive: true });
+  cpSync(join(built, 'schema'), join(pkg, 'schema'), { recursive: true });
+  cpSync(join(built, 'package.json'), join(pkg, 'package.json'));
+  symlinkSync(join(built, '..', '..', 'node_modules'), join(pkg, 'node_modules'));
+  writeFileSync(join(pkg, 'dist', 'steps', 'index.js'), "throw new Error('steps/shell.js is missing');\n");
+  const dir = masterDir({
+    'master.config.yaml': `workers: [{ name: w0, password: p }]
+builders:
+  - name: b
+    workerNames: [w0]
+    steps:
+      - shell: { command: [make] }
+      - shell: { command: [make, test] }
+`,
+  });
+  const r = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
+    const child = spawn(process.execPath, [join(pkg, 'dist', 'cli.js'), 'checkconfig', dir], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => { stderr += d; });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stderr }));
+  });
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, / 1 error:\n  the step types could not be loaded \(steps\/shell\.js is missing\); the mastro installation is broken: reinstall it \(npm install mastro\) \(MASTRO_STEPS_UNAVAILABLE\)\n$/, r.stderr);
 });

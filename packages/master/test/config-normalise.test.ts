@@ -184,3 +184,31 @@ test('db.outageBufferSize and db.outageTimeout default to 64 MiB and an hour, an
     'db.outageTimeout: must be >= 0',
   ]);
 });
+
+test('multiMaster: true is refused until several masters can share a database; false is the default', () => {
+  assert.deepEqual(messages(defineConfig({ multiMaster: true })), [
+    'multiMaster: several masters sharing one database are not supported yet (MASTRO_MULTI_MASTER_UNSUPPORTED); remove multiMaster and run one master per database',
+  ]);
+  assert.deepEqual(messages(defineConfig({ multiMaster: false })), []);
+  assert.deepEqual(validateAgainstSchema({ multiMaster: true }), [], 'the YAML form gets the same refusal from normalisation');
+});
+
+test('www.ws limits and the log options are held to their declared limits in both forms', () => {
+  const raw = { www: { ws: { maxSubscriptions: 0, maxConections: 5 } }, logChunkSize: 10, logCompressLevel: 12, logMaxSize: null };
+  assert.deepEqual(messages(defineConfig(raw as never)), [
+    "www.ws.maxConections: unknown option; did you mean 'maxConnections'?",
+    'www.ws.maxSubscriptions: must be at least 1, got 0',
+    'logChunkSize: must be at least 1024, got 10',
+    'logCompressLevel: must be at most 9, got 12',
+  ]);
+  assert.deepEqual(validateAgainstSchema(raw).map(formatIssue).sort(), [
+    "www.ws.maxConections: unknown option; did you mean 'maxConnections'?",
+    'www.ws.maxSubscriptions: must be >= 1',
+    'logChunkSize: must be >= 1024',
+    'logCompressLevel: must be <= 9',
+  ].sort());
+  const c = normaliseConfig(defineConfig({ www: { ws: { maxSubscriptions: 7 } }, logChunkSize: 4096, logMaxSize: null }), opts);
+  assert.deepEqual(c.www?.ws, { maxSubscriptions: 7, maxBufferedBytes: 8 * 1024 * 1024, maxMessageBytes: 64 * 1024, maxConnections: 1000 });
+  assert.equal(c.logChunkSize, 4096);
+  assert.equal(c.logMaxSize, null);
+});

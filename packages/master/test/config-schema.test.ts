@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadSchema, pointerToPath, validateAgainstSchema } from '../src/config/schema.js';
+import { readFileSync } from 'node:fs';
+import { loadSchema, pointerToPath, validateAgainstSchema, SCHEMA_PATH } from '../src/config/schema.js';
+import { publishedSchemaText } from '../src/options/published-schema.js';
+import { normaliseConfig } from '../src/config/normalise.js';
 import { TOP_KEYS, WORKER_KEYS, BUILDER_KEYS, DB_KEYS, MSGPACK_KEYS, WWW_KEYS } from '../src/config/normalise.js';
 import { SCHEDULER_OPTION_KEYS } from '../src/schedulers/validate.js';
 import { GIT_POLLER_KEYS } from '../src/changes/validate.js';
@@ -53,4 +56,18 @@ test('schema messages say what was found, suggest the option a typo meant, and s
 
 test('an empty YAML config is called empty, not "must be object"', () => {
   assert.deepEqual(validateAgainstSchema(null), [{ path: '', message: 'the config must be a mapping of options (e.g. `workers: [...]`); the file is empty' }]);
+});
+
+test('the committed schema file is the one generated from the option declarations', () => {
+  // scripts/build-schema.mjs (run by npm run build) writes it; a declaration edited without a build fails here.
+  assert.equal(readFileSync(SCHEMA_PATH, 'utf8'), publishedSchemaText(), 'run `npm run build` and commit schema/master-config.schema.json');
+});
+
+test('every option declared with a default publishes it, and the defaults the normaliser fills are those', () => {
+  const c = normaliseConfig({}, { masterDir: '/tmp/m' });
+  assert.equal(schema.properties.logChunkSize.default, c.logChunkSize);
+  assert.equal(schema.properties.www.anyOf[1].properties.bodyLimit.default, c.www?.bodyLimit);
+  assert.equal(schema.properties.www.anyOf[1].properties.ws.properties.maxSubscriptions.default, c.www?.ws.maxSubscriptions);
+  assert.equal(schema.properties.protocols.properties.msgpack.properties.port.default, c.protocols.msgpack.port);
+  assert.equal(schema.definitions.worker.properties.missingTimeout.default, 3600);
 });

@@ -14,6 +14,7 @@ import { resolve } from 'node:path';
 import { isRenderable, type Renderable } from '../process/step-types.js';
 import { renderValue } from '../process/renderables.js';
 import { Properties } from '../process/properties.js';
+import { ErrorCodes } from '../errors/catalog.js';
 
 export type HttpAuthScheme = 'basic' | 'bearer';
 /** Where a token comes from: the literal value, an environment variable, a private file, or a renderable (`util.secret('name')`). */
@@ -24,6 +25,7 @@ export const DEFAULT_HTTP_USERNAME = 'x-access-token';
 export const STRICT_HOST_KEY_CHECKING_VALUES: readonly StrictHostKeyChecking[] = ['yes', 'no', 'accept-new'];
 
 export class GitCredentialError extends Error {
+  readonly code = ErrorCodes.GIT_CREDENTIAL;
   constructor(message: string) { super(message); this.name = 'GitCredentialError'; }
 }
 

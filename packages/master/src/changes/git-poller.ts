@@ -23,11 +23,12 @@ import { parseCommitLog, COMMIT_LOG_FORMAT, type CommitInfo } from './git-log.js
 import {
   authorizationHeader, checkPrivateFile, extraHeaderConfig, gitConfigEnv, GitCredentialError, headerSecrets, resolveToken, sshCommand,
 } from './git-credentials.js';
+import { ErrorCodes } from '../errors/catalog.js';
 
 export type { ChangeSourceServices } from './services.js';
 
 export class GitPollerError extends Error {
-  readonly code = 'MASTRO_GIT_POLLER';
+  readonly code = ErrorCodes.GIT_POLLER;
   constructor(message: string) { super(message); this.name = 'GitPollerError'; }
 }
 

@@ -13,6 +13,8 @@
  */
 import { GitError, GitPluginError, simpleGit } from 'simple-git';
 import { redactText } from '../util/url-credentials.js';
+import { ErrorCodes } from '../errors/catalog.js';
+import { GIT_POLLER_OPTION_DEFAULTS } from '../options/changes.js';
 
 export interface GitRunOptions {
   /** The git executable (a name on PATH or a path). */
@@ -29,13 +31,14 @@ export interface GitRunOptions {
   secrets?: readonly string[];
 }
 
-export const GIT_RUN_DEFAULTS = { maxOutputBytes: 64 * 1024 * 1024 } as const;
+/** Declared with the change sources' `gitMaxOutputBytes` (options/changes.ts). */
+export const GIT_RUN_DEFAULTS = { maxOutputBytes: GIT_POLLER_OPTION_DEFAULTS.gitMaxOutputBytes } as const;
 
 /** Why a command failed: it exited non-zero, ran too long, printed too much, could not start, or was refused as unsafe. */
 export type GitFailure = 'exit' | 'timeout' | 'output' | 'spawn' | 'refused';
 
 export class GitCommandError extends Error {
-  readonly code = 'MASTRO_GIT_COMMAND';
+  readonly code = ErrorCodes.GIT_COMMAND;
   constructor(
     /** `git <args>: <detail>`, credentials scrubbed. */
     message: string,

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { closest } from '../model/config-checks.js';
+import { ErrorCodes } from '../errors/catalog.js';
 
 export interface SendChangeOptions {
   /** `host:port` of the master's HTTP server (not the worker port), or a full http(s) URL of the server or of the hook. */
@@ -32,6 +33,7 @@ export interface SendChangeOptions {
 export interface SendChangeResult { status: number; message: string; changeIds: number[] }
 
 export class SendChangeError extends Error {
+  readonly code = ErrorCodes.SENDCHANGE_FAILED;
   constructor(message: string, readonly status: number | null) { super(message); this.name = 'SendChangeError'; }
 }
 

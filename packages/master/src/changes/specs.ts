@@ -6,7 +6,7 @@ import { brand } from '../model/config-brand.js';
 import { mirrorPoller, type MirrorPollerSpec } from './mirror/options.js';
 import { gerritStream, type GerritStreamSpec } from './gerrit-stream.js';
 import type { GitTokenSource, HttpAuthScheme, StrictHostKeyChecking } from './git-credentials.js';
-import { GIT_RUN_DEFAULTS } from './git-runner.js';
+import { GIT_POLLER_OPTION_DEFAULTS } from '../options/changes.js';
 
 export interface GitPollerOptions {
   /** Repository to poll: a URL git understands (https://, ssh, file://) or a local path. */
@@ -71,16 +71,5 @@ export const changes = {
   gerritStream,
 };
 
-export const GIT_POLLER_DEFAULTS = {
-  branches: ['master'] as string[],
-  pollInterval: 600,
-  pollAtLaunch: false,
-  firstPollChanges: 0,
-  gitTimeout: 300,
-  gitMaxOutputBytes: GIT_RUN_DEFAULTS.maxOutputBytes,
-  gitBin: 'git',
-  httpAuth: 'basic' as HttpAuthScheme,
-  httpUsername: 'x-access-token',
-  project: '',
-  codebase: '',
-} as const;
+/** Declared with the git poller's options (options/changes.ts). */
+export const GIT_POLLER_DEFAULTS = { ...GIT_POLLER_OPTION_DEFAULTS, httpAuth: GIT_POLLER_OPTION_DEFAULTS.httpAuth as HttpAuthScheme } as const;

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { closest } from '../model/config-checks.js';
+import { ErrorCodes } from '../errors/catalog.js';
 
 export interface Io {
   stdout: NodeJS.WritableStream;
@@ -12,11 +13,13 @@ export interface Io {
 
 /** A mistake in how the command was called: printed with the command's usage, exit code 2. */
 export class UsageError extends Error {
+  readonly code = ErrorCodes.USAGE;
   constructor(message: string) { super(message); this.name = 'UsageError'; }
 }
 
 /** A failure to report to the user (no stack trace), exit code 1. */
 export class CliError extends Error {
+  readonly code = ErrorCodes.CLI_FAILED;
   constructor(message: string, readonly exitCode = 1) { super(message); this.name = 'CliError'; }
 }
 

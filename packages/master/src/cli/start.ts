@@ -13,6 +13,7 @@ import { spawn } from 'node:child_process';
 import { openSync, closeSync, writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, formatIssueAt } from '../model/config-errors.js';
+import { ErrorCodes, hasErrorCode } from '../errors/catalog.js';
 import { describeListenError } from './listen-errors.js';
 import { CliError, masterDirArg, parse, println, seconds, type Io } from './io.js';
 import { LOG_FILE, RECONFIG_STATUS_FILE, pidPath, removePid, runningPid, writePid } from './pidfile.js';
@@ -28,7 +29,7 @@ export function describeReady(info: ReadyInfo): string[] {
 }
 
 function errorText(err: unknown): string {
-  if (err instanceof ConfigError || (err as Error)?.name === 'ConfigError') {
+  if (hasErrorCode(err, ErrorCodes.CONFIG_INVALID)) {
     const issues = (err as ConfigError).issues ?? [];
     return `the config has ${issues.length} error(s):\n${issues.map((i) => `  ${formatIssueAt(i)}`).join('\n')}`;
   }

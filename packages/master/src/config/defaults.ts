@@ -1,24 +1,33 @@
-import { HTTP_CONNECTION_DEFAULTS } from '../net/connection-limits.js';
+/**
+ * The defaults of the master config the normaliser fills in, taken from the option declarations
+ * (options/*.ts), where each option is declared once with its type, default and doc.
+ */
+import { LOG_OPTION_DEFAULTS } from '../options/logs.js';
+import { BUILDER_OPTION_DEFAULTS, DB_OPTION_DEFAULTS, MASTER_OPTION_DEFAULTS, MSGPACK_OPTION_DEFAULTS, WORKER_OPTION_DEFAULTS } from '../options/master.js';
+import { WWW_OPTION_DEFAULTS } from '../options/www.js';
 
-/** Every default of the master config, in one place (documented in types.ts and the JSON Schema). */
 export const DEFAULTS = {
-  title: 'mastro',
-  titleURL: 'https://github.com/mastro-ci/mastro',
-  dbUrl: 'sqlite:state.sqlite',
-  dbOutageBufferSize: 64 * 1024 * 1024,
-  dbOutageTimeout: 3600,
-  workerPort: 9989,
-  httpPort: 8010,
-  bodyLimit: 1024 * 1024,
+  title: MASTER_OPTION_DEFAULTS.title,
+  titleURL: MASTER_OPTION_DEFAULTS.titleURL,
+  dbUrl: DB_OPTION_DEFAULTS.url,
+  dbOutageBufferSize: DB_OPTION_DEFAULTS.outageBufferSize,
+  dbOutageTimeout: DB_OPTION_DEFAULTS.outageTimeout,
+  workerPort: MSGPACK_OPTION_DEFAULTS.port,
+  httpPort: WWW_OPTION_DEFAULTS.port,
+  bodyLimit: WWW_OPTION_DEFAULTS.bodyLimit,
   /** www.headersTimeoutMs, requestTimeoutMs, idleTimeoutMs, maxConnectionsPerAddress (the worker port's are in workers/options.ts). */
-  wwwConnections: HTTP_CONNECTION_DEFAULTS,
-  logMaxSize: 64 * 1024 * 1024,
-  logMaxTailSize: 1024 * 1024,
-  collapseRequests: true,
-  buildCacheSize: 15,
-  stopGracePeriod: 300,
-  workerMissingTimeout: 3600,
-  builderPriority: 0,
+  wwwConnections: {
+    headersTimeoutMs: WWW_OPTION_DEFAULTS.headersTimeoutMs,
+    requestTimeoutMs: WWW_OPTION_DEFAULTS.requestTimeoutMs,
+    idleTimeoutMs: WWW_OPTION_DEFAULTS.idleTimeoutMs,
+    maxConnectionsPerAddress: WWW_OPTION_DEFAULTS.maxConnectionsPerAddress,
+  },
+  ...LOG_OPTION_DEFAULTS,
+  collapseRequests: MASTER_OPTION_DEFAULTS.collapseRequests,
+  buildCacheSize: MASTER_OPTION_DEFAULTS.buildCacheSize,
+  stopGracePeriod: MASTER_OPTION_DEFAULTS.stopGracePeriod,
+  workerMissingTimeout: WORKER_OPTION_DEFAULTS.missingTimeout,
+  builderPriority: BUILDER_OPTION_DEFAULTS.priority,
 } as const;
 
 /** Config file names looked for in a master directory, in this order. */

@@ -14,6 +14,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CONFIG_FILE_NAMES } from './defaults.js';
 import { ConfigError, IssueCollector, type ConfigIssue } from '../model/config-errors.js';
+import { ErrorCodes, hasErrorCode } from '../errors/catalog.js';
 import { isPlainObject } from '../model/config-checks.js';
 import { checkConfig } from './normalise.js';
 import { registerConfigDir } from './module-hook.js';
@@ -57,7 +58,8 @@ export async function tryLoadConfig(dir: string, configFile?: string): Promise<L
     try {
       raw = await loadConfigModule(file, masterDir);
     } catch (err) {
-      if ((err as Error)?.name === 'ConfigError' && Array.isArray((err as ConfigError).issues)) return { config: null, file, issues: [...(err as ConfigError).issues] };
+      // By code, not class: a config's own `import { ConfigError } from 'mastro'` is another copy of the class.
+      if (hasErrorCode(err, ErrorCodes.CONFIG_INVALID) && Array.isArray((err as ConfigError).issues)) return { config: null, file, issues: [...(err as ConfigError).issues] };
       return { config: null, file, issues: [{ path: '', message: describeLoadError(err, file, masterDir) }] };
     }
   }
@@ -147,18 +149,26 @@ function describeLoadError(err: unknown, file: string, masterDir: string): strin
   return `the config file failed to load: ${message}${where ? ` (${where})` : ''}`;
 }
 
-let stepsNamespace: Promise<StepNamespace | null> | undefined;
+let stepsNamespace: Promise<StepNamespace> | undefined;
 
-/** The steps helpers, looked up lazily so YAML loading works even if steps fail to load. */
-function loadSteps(): Promise<StepNamespace | null> {
-  stepsNamespace ??= import('../steps/index.js').then((m: any) => (m.steps ?? m) as StepNamespace).catch(() => null);
+/**
+ * The steps helpers, imported only for a YAML config that has steps (a config without builders
+ * loads without them). A failed import is not cached: the next load tries again.
+ */
+function loadSteps(): Promise<StepNamespace> {
+  stepsNamespace ??= import('../steps/index.js').then((m) => m.steps as unknown as StepNamespace);
+  stepsNamespace.catch(() => { stepsNamespace = undefined; });
   return stepsNamespace;
 }
 
+function hasSteps(doc: unknown): boolean {
+  return isPlainObject(doc) && Array.isArray(doc.builders) && doc.builders.some((b) => isPlainObject(b) && Array.isArray(b.steps) && b.steps.length > 0);
+}
+
 /**
- * `fatal`: the document could not be parsed. Schema mistakes are not fatal: the document is still
- * converted and normalised, so cross-reference mistakes are reported in the same run.
- * `withLines` adds the YAML line to issues found later (normalisation's).
+ * `fatal`: the document could not be parsed, or the step types could not be loaded. Schema mistakes
+ * are not fatal: the document is still converted and normalised, so cross-reference mistakes are
+ * reported in the same run. `withLines` adds the YAML line to issues found later (normalisation's).
  */
 async function readYaml(file: string): Promise<{ config: unknown; issues: ConfigIssue[]; fatal: boolean; withLines: (issues: ConfigIssue[]) => ConfigIssue[] }> {
   const text = await readFile(file, 'utf8');
@@ -175,8 +185,15 @@ async function readYaml(file: string): Promise<{ config: unknown; issues: Config
   }
   const data = doc.toJS();
   const schemaIssues = validateAgainstSchema(data);
+  let steps: StepNamespace = {};
+  if (hasSteps(data)) {
+    try { steps = await loadSteps(); } catch (err) {
+      // Not the config's mistake, and every step would fail the same way: one issue, the cause kept.
+      return { config: null, fatal: true, withLines, issues: [{ path: '', message: `the step types could not be loaded (${(err as Error)?.message ?? String(err)}); the mastro installation is broken: reinstall it (npm install mastro) (${ErrorCodes.STEPS_UNAVAILABLE})` }] };
+    }
+  }
   const c = new IssueCollector();
-  const config = yamlToUserConfig(isPlainObject(data) ? data : {}, await loadSteps(), c);
+  const config = yamlToUserConfig(isPlainObject(data) ? data : {}, steps, c);
   // A conversion issue at a path the schema already reported is the same mistake.
   const issues = [...schemaIssues, ...c.issues.filter((i) => !schemaIssues.some((s) => s.path === i.path))];
   return { config, issues, fatal: false, withLines };

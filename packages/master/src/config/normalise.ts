@@ -20,28 +20,22 @@ import { DEFAULTS } from './defaults.js';
 import { checkWwwSecurity } from './www-auth.js';
 import { replayOptionIssues } from '../www/hooks/replay-guard.js';
 import { ConfigError, IssueCollector, type ConfigIssue } from '../model/config-errors.js';
+import { ErrorCodes } from '../errors/catalog.js';
+import { declaredNumbers } from '../options/check.js';
+import { LOG_OPTION_KEYS, LogOptions } from '../options/logs.js';
+import { BuilderDeclaration, DbOptions, MasterOptions, MsgpackOptions, WorkerDeclaration } from '../options/master.js';
+import { WWW_OPTION_KEYS, WsOptions, type WsLimits } from '../options/www.js';
 import type { BuilderConfig, CollapseRequestsFn, MasterConfig, WorkerConfig } from './types.js';
 
-export const TOP_KEYS = [
-  'title', 'titleURL', 'buildbotURL', 'db', 'protocols', 'www', 'workers', 'changeSources', 'schedulers', 'builders',
-  'secrets', 'properties', 'logMaxSize', 'logMaxTailSize', 'collapseRequests', 'buildCacheSize', 'changeHorizon',
-  'stopGracePeriod', 'multiMaster', 'masterName',
-];
-export const WORKER_KEYS = ['name', 'password', 'maxBuilds', 'properties', 'notifyOnMissing', 'keepalive', 'missingTimeout'];
-export const BUILDER_KEYS = [
-  'name', 'workerNames', 'steps', 'collapseRequests', 'canStartBuild', 'nextWorker', 'nextBuild', 'locks', 'properties',
-  'defaultProperties', 'tags', 'description', 'builddir', 'workerbuilddir', 'env', 'priority', 'project',
-];
-export const DB_KEYS = ['url', 'outageBufferSize', 'outageTimeout'];
-export const MSGPACK_KEYS = [
-  'port', 'host', 'path', 'maxFrameSize', 'keepaliveIntervalMs', 'keepaliveTimeoutMs', 'requestTimeoutMs', 'attachTimeoutMs', 'maxUploadSize',
-  'maxUploadEntries', 'maxReadBlockSize', 'maxPeerErrorsPerMinute', 'maxWarningsPerMinute', 'maxBufferedBytes', 'headersTimeoutMs',
-  'maxConnectionsPerAddress',
-];
-export const WWW_KEYS = [
-  'port', 'host', 'bodyLimit', 'changeHooks', 'auth', 'authz', 'changeHookAuth', 'headersTimeoutMs', 'requestTimeoutMs', 'idleTimeoutMs',
-  'maxConnectionsPerAddress',
-];
+// The option names come from the declarations (options/); builders also take functions and locks,
+// which exist only in the TypeScript form.
+export const TOP_KEYS = Object.keys(MasterOptions.properties);
+export const WORKER_KEYS = Object.keys(WorkerDeclaration.properties);
+export const BUILDER_KEYS = [...Object.keys(BuilderDeclaration.properties), 'canStartBuild', 'nextWorker', 'nextBuild', 'locks'];
+export const DB_KEYS = Object.keys(DbOptions.properties);
+export const MSGPACK_KEYS = Object.keys(MsgpackOptions.properties);
+export const WWW_KEYS = WWW_OPTION_KEYS;
+const WS_KEYS = Object.keys(WsOptions.properties) as (keyof WsLimits & string)[];
 const CHANGE_HOOK_DIALECTS = ['base', 'github', 'gitlab', 'gerrit'];
 
 export interface NormaliseOptions {
@@ -141,6 +135,7 @@ function build(raw: unknown, c: IssueCollector, opts: NormaliseOptions, warnings
       ...w,
       port: port(wc, w, 'port', DEFAULTS.httpPort),
       bodyLimit: num(wc, w, 'bodyLimit', { fallback: DEFAULTS.bodyLimit, min: 1, integer: true }),
+      ws: wsLimits(wc, w.ws),
       changeHooks: hooks as Record<string, Record<string, unknown>>,
       ...wwwConnectionLimits(wc, w),
     };
@@ -148,9 +143,12 @@ function build(raw: unknown, c: IssueCollector, opts: NormaliseOptions, warnings
   }
   if (www && www.port !== 0 && www.port === msgpack.port) c.at('www').add('port', `is also the worker port (protocols.msgpack.port ${msgpack.port}); use two different ports`);
 
+  // Accepted by Buildbot-style configs but not implemented: refused rather than silently ignored.
+  if (bool(c, r, 'multiMaster', false)) c.add('multiMaster', `several masters sharing one database are not supported yet (${ErrorCodes.MULTI_MASTER_UNSUPPORTED}); remove multiMaster and run one master per database`);
+
   const httpPort = www?.port ?? DEFAULTS.httpPort;
-  const logMaxSize = numOrNull(c, r, 'logMaxSize', { fallback: DEFAULTS.logMaxSize, min: 1024, integer: true });
-  const logMaxTailSize = num(c, r, 'logMaxTailSize', { fallback: DEFAULTS.logMaxTailSize, min: 0, integer: true });
+  const logs = declaredNumbers(c, r, LogOptions, LOG_OPTION_KEYS) as Required<LogOptions>;
+  const { logMaxSize, logMaxTailSize } = logs;
   if (logMaxSize !== null && logMaxTailSize >= logMaxSize) c.add('logMaxTailSize', `must be smaller than logMaxSize (${logMaxSize})`);
   const secrets = list(c, r, 'secrets');
   secrets.forEach((s, i) => { if (typeof s !== 'object' || s === null || typeof (s as any).get !== 'function') c.at('secrets').add(i, `must be a secret provider (secrets.directory('/path')), got ${describe(s)}`); });
@@ -174,15 +172,22 @@ function build(raw: unknown, c: IssueCollector, opts: NormaliseOptions, warnings
     builders: builders.filter((b): b is BuilderConfig => b !== null),
     secrets,
     properties: record(c, r, 'properties'),
-    logMaxSize,
-    logMaxTailSize,
+    ...logs,
     collapseRequests,
     buildCacheSize: num(c, r, 'buildCacheSize', { fallback: DEFAULTS.buildCacheSize, min: 0, integer: true }),
     changeHorizon: numOrNull(c, r, 'changeHorizon', { fallback: null, min: 1, integer: true }),
     stopGracePeriod: num(c, r, 'stopGracePeriod', { fallback: DEFAULTS.stopGracePeriod, min: 0 }),
-    multiMaster: bool(c, r, 'multiMaster', false),
     masterName: str(c, r, 'masterName', { fallback: `${hostname()}:${masterDir}`, nonEmpty: true }),
   };
+}
+
+/** `www.ws`: the /ws limits, each checked against its declaration (options/www.ts) and defaulted. */
+function wsLimits(wc: IssueCollector, raw: unknown): Required<WsLimits> {
+  const wsc = wc.at('ws');
+  if (raw !== undefined && raw !== null && !isPlainObject(raw)) wc.add('ws', `must be an object of limits { maxSubscriptions, ... }, got ${describe(raw)}`);
+  const o = isPlainObject(raw) ? raw : {};
+  knownKeys(wsc, o, WS_KEYS);
+  return declaredNumbers(wsc, o, WsOptions, WS_KEYS) as Required<WsLimits>;
 }
 
 function ensureSlash(url: string): string {

@@ -11,6 +11,7 @@ import type { WorkerServerOptions } from '../workers/options.js';
 import type { WorkerConfig, WorkerSpec } from '../workers/worker-config.js';
 import type { BuilderConfig, BuilderOptions, CollapseRequestsFn } from '../process/builder-config.js';
 import type { WwwConfig, WwwOptions } from '../www/options.js';
+import type { LogOptions } from '../options/logs.js';
 
 // Each family owns its option types; they are assembled here and re-exported for users.
 export type { WorkerOptions, WorkerSpec, WorkerConfig } from '../workers/worker-config.js';
@@ -56,7 +57,8 @@ export interface DbOptions {
 // ---------------------------------------------------------------------------------------------
 // The whole config
 
-export interface UserConfig {
+/** The log options (`logMaxSize`, `logChunkSize`, ...) are declared with their defaults in options/logs.ts. */
+export interface UserConfig extends LogOptions {
   title?: string;
   titleURL?: string;
   /** Public URL of the web UI, used in links (default http://localhost:<www.port>/). */
@@ -72,10 +74,6 @@ export interface UserConfig {
   secrets?: unknown[];
   /** Global properties every build gets (source 'Global'). */
   properties?: Record<string, unknown>;
-  /** Bytes kept per log (head + tail); null = unlimited. Default 64 MiB. */
-  logMaxSize?: number | null;
-  /** Bytes of a truncated log's end that are kept. Default 1 MiB. */
-  logMaxTailSize?: number;
   /** Default for builders that do not set collapseRequests. Default true (Buildbot's). */
   collapseRequests?: boolean | CollapseRequestsFn;
   /** Finished builds kept in memory for quick access. Default 15 (Buildbot's). */
@@ -84,13 +82,13 @@ export interface UserConfig {
   changeHorizon?: number | null;
   /** Seconds a graceful stop waits for running builds before stopping them as RETRY. Default 300. */
   stopGracePeriod?: number;
-  /** Several masters share one PostgreSQL database. Default false. */
+  /** Several masters sharing one database: not supported yet, so `true` is refused (MASTRO_MULTI_MASTER_UNSUPPORTED). */
   multiMaster?: boolean;
   /** This master's name in the database. Default `<hostname>:<master dir>` like Buildbot. */
   masterName?: string;
 }
 
-export interface MasterConfig {
+export interface MasterConfig extends Readonly<Required<LogOptions>> {
   /** Absolute master directory; relative paths in the config are resolved against it. */
   readonly masterDir: string;
   /** The file the config came from (null when built in memory). */
@@ -108,12 +106,9 @@ export interface MasterConfig {
   readonly builders: readonly BuilderConfig[];
   readonly secrets: readonly unknown[];
   readonly properties: Readonly<Record<string, unknown>>;
-  readonly logMaxSize: number | null;
-  readonly logMaxTailSize: number;
   readonly collapseRequests: boolean | CollapseRequestsFn;
   readonly buildCacheSize: number;
   readonly changeHorizon: number | null;
   readonly stopGracePeriod: number;
-  readonly multiMaster: boolean;
   readonly masterName: string;
 }

@@ -14,11 +14,13 @@ import { OAuthProvider } from '../www/auth/oauth.js';
 import { changeHookAuthWarning } from '../www/hooks/hook-auth.js';
 import { bool, describe, isPlainObject, knownKeys, num, strList, type Obj } from '../model/config-checks.js';
 import type { IssueCollector } from '../model/config-errors.js';
+import { AUTH_OPTION_DEFAULTS, AuthOptions, AuthzOptions, AuthzRule, OAuthProviderOptions } from '../options/www.js';
 
-export const AUTH_KEYS = ['users', 'basic', 'sessionTtlSec', 'maxSessions', 'sessionSweepSec', 'loginBurst', 'loginRefillPerSecond', 'publicUrl', 'github', 'gitlab', 'oauthTimeoutMs'];
-export const OAUTH_KEYS = ['clientId', 'clientSecret', 'baseUrl', 'apiUrl', 'groupRoles', 'defaultRoles', 'maxGroupPages'];
-export const AUTHZ_KEYS = ['anonymousView', 'rules'];
-export const AUTHZ_RULE_KEYS = ['actions', 'roles', 'builders', 'branches'];
+// Option names as declared (options/www.ts).
+export const AUTH_KEYS = Object.keys(AuthOptions.properties);
+export const OAUTH_KEYS = Object.keys(OAuthProviderOptions.properties);
+export const AUTHZ_KEYS = Object.keys(AuthzOptions.properties);
+export const AUTHZ_RULE_KEYS = Object.keys(AuthzRule.properties);
 
 function url(c: IssueCollector, o: Obj, key: string): void {
   const v = o[key];
@@ -76,7 +78,7 @@ function checkAuth(c: IssueCollector, raw: unknown): void {
   num(c, raw, 'loginRefillPerSecond', { fallback: 0, min: 0 });
   num(c, raw, 'oauthTimeoutMs', { fallback: 0, min: 1, integer: true });
   url(c, raw, 'publicUrl');
-  const timeout = typeof raw.oauthTimeoutMs === 'number' ? raw.oauthTimeoutMs : 10_000;
+  const timeout = typeof raw.oauthTimeoutMs === 'number' ? raw.oauthTimeoutMs : AUTH_OPTION_DEFAULTS.oauthTimeoutMs;
   for (const p of ['github', 'gitlab'] as const) if (raw[p] !== undefined) checkOAuth(c.at(p), raw[p], p, timeout);
   if (c.count !== before) return;
   try { resolveAuthOptions(raw as never); } catch (err) { c.here((err as Error).message); }

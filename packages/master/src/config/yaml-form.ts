@@ -75,7 +75,7 @@ function convertParam(p: unknown): unknown {
  * Converts a schema-valid YAML document into a UserConfig. Step factories may reject their options:
  * those errors are reported through `c` with the step's path.
  */
-export function yamlToUserConfig(doc: Obj, steps: StepNamespace | null, c: IssueCollector): UserConfig {
+export function yamlToUserConfig(doc: Obj, steps: StepNamespace, c: IssueCollector): UserConfig {
   const out: Obj = { ...doc };
 
   // An item that cannot be converted stays as it is (normalisation then refuses it at the same
@@ -130,7 +130,6 @@ export function yamlToUserConfig(doc: Obj, steps: StepNamespace | null, c: Issue
         const s = single(item);
         const where = c.at('builders').at(bi).at('steps').at(si);
         if (!s) return item;
-        if (!steps) { where.here('steps are not available in this build of mastro'); return item; }
         const make = steps[s[0]];
         if (typeof make !== 'function') { where.here(`unknown step type '${s[0]}'; step types are: ${Object.keys(steps).join(', ')}`); return item; }
         return attempt(where.at(s[0]), item, () => make(s[1]));

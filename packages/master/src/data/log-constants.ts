@@ -4,6 +4,8 @@
  * and batches a step's output), the store (data/log-store.ts: LogStore coalesces lines into
  * compressed chunk rows) and the reader (data/log-reader.ts).
  */
+import { LOG_OPTION_DEFAULTS } from '../options/logs.js';
+import { DB_OPTION_DEFAULTS } from '../options/master.js';
 
 /** Buildbot's one-letter stream codes of the lines of an 's' (stdio) log. */
 export const STREAM_CODES = { stdout: 'o', stderr: 'e', header: 'h' } as const;
@@ -23,19 +25,14 @@ export const STEP_LOG_DEFAULTS = {
   maxAppendBytes: 1024 * 1024,
 } as const;
 
-/** Defaults of the log store (DataOptions in data/updates-api.ts and LogStoreOptions in data/log-store.ts, documented there). */
+/**
+ * Defaults of the log store (LogStoreOptions in data/log-store.ts): the config's log options and its
+ * `db` outage options, as declared with the options (options/logs.ts, options/master.ts).
+ */
 export const LOG_STORE_DEFAULTS = {
-  logMaxSize: 64 * 1024 * 1024,
-  logMaxTailSize: 1024 * 1024,
-  // 256 KiB: a quarter of the rows, zlib calls and reads of 64 KiB (each costs ~0.1 ms of main-thread
-  // time besides the bytes), still a small decode for a ranged /contents read.
-  logChunkSize: 256 * 1024,
-  logFlushDelayMs: 50,
-  logCompressMinSize: 1024,
-  logCompressLevel: 1,
-  logCompressConcurrency: 2,
-  outageBufferSize: 64 * 1024 * 1024,
-  outageTimeoutMs: 60 * 60_000,
+  ...LOG_OPTION_DEFAULTS,
+  outageBufferSize: DB_OPTION_DEFAULTS.outageBufferSize,
+  outageTimeoutMs: DB_OPTION_DEFAULTS.outageTimeout * 1000,
 } as const;
 
 /** The store's reusable encode buffer: one step log append (maxAppendBytes by default) and some. */

@@ -32,13 +32,8 @@ import { nextRetryDelay, OutageTimeoutError } from '../db/outage-retry.js';
 import { LogCompressor } from './log-compressor.js';
 import { LOG_STORE_DEFAULTS, NEWLINE, STORE_SCRATCH_BYTES, type StreamCode } from './log-constants.js';
 
-/** Tuning of the log store beyond the data layer's options (defaults in LOG_STORE_DEFAULTS, log-constants.ts). */
-export interface LogStoreOptions extends DataOptions {
-  /** zlib level of stored chunks, 1 (fastest) to 9 (smallest); default 1. */
-  logCompressLevel?: number;
-  /** Chunks compressed at once, over all logs; default 2 (one core's worth besides the main thread). */
-  logCompressConcurrency?: number;
-}
+/** The log store's options: the data layer's (DataOptions), all of them config options (defaults in LOG_STORE_DEFAULTS, log-constants.ts). */
+export type LogStoreOptions = DataOptions;
 
 /** What appendLog takes: text, or UTF-8 bytes (whole lines; the worker's frames, as they came). */
 export type LogContent = string | readonly Buffer[];

@@ -18,6 +18,7 @@ import type { StepUpdates } from './resources/steps.js';
 import type { LogUpdates } from './resources/logs.js';
 import type { StateUpdates } from './resources/state.js';
 import type { SchedulerUpdates } from './resources/schedulers.js';
+import type { LogOptions } from '../options/logs.js';
 
 export type { BuildRequestRow, BuildRow, BuildsetRow, ChangeRow, PatchInput, SourceStampInput, SourceStampRow } from '../db/rows.js';
 export type { AddChangeInput } from './resources/changes.js';
@@ -65,18 +66,11 @@ export interface EngineReads {
   setPendingReasonProvider(provider: ((brid: number) => PendingReason | null) | null): void;
 }
 
-/** Options of the data layer (the `logMaxSize` family mirrors Buildbot's master config). */
-export interface DataOptions {
-  /** Bytes kept per log before truncation; default 64 MiB. null = unlimited. */
-  logMaxSize?: number | null;
-  /** Bytes of the end of a truncated log kept after the marker; default 1 MiB. 0 keeps none. */
-  logMaxTailSize?: number;
-  /** Target size of one stored (uncompressed) log chunk; default 256 KiB. */
-  logChunkSize?: number;
-  /** How long appended lines may wait in memory to be coalesced into one chunk row; default 50 ms. */
-  logFlushDelayMs?: number;
-  /** Lines are compressed with zlib when a chunk is at least this big; default 1 KiB. */
-  logCompressMinSize?: number;
+/**
+ * Options of the data layer: the log options of the master config (the `logMaxSize` family mirrors
+ * Buildbot's), declared in options/logs.ts, and the log store's share of the `db` outage options.
+ */
+export type DataOptions = LogOptions & {
   /**
    * Bytes of log output held in memory, over all logs, while the database cannot be written (the
    * config's `db.outageBufferSize`); default 64 MiB. Lines beyond it are dropped with a marker line
@@ -85,4 +79,4 @@ export interface DataOptions {
   outageBufferSize?: number;
   /** How long a finishing log waits for the database to come back, ms (the config's `db.outageTimeout`); default 1 hour. */
   outageTimeoutMs?: number;
-}
+};

@@ -12,6 +12,7 @@ import { cachingSqliteDatabase } from './sqlite-statement-cache.js';
 import { groupCommitSqliteDatabase } from './sqlite-group-commit.js';
 import { useDirectSqlite } from './prepared.js';
 import { redactUrl } from '../util/url-credentials.js';
+import { ErrorCodes } from '../errors/catalog.js';
 
 export interface OpenDatabaseOptions {
   /** Directory that relative SQLite paths are resolved against; default the current directory. */
@@ -46,7 +47,7 @@ export interface OpenedDatabase {
 }
 
 export class DatabaseUrlError extends Error {
-  readonly code = 'MASTRO_DB_URL';
+  readonly code = ErrorCodes.DB_URL;
   constructor(readonly url: string, reason: string) {
     super(`invalid database URL ${JSON.stringify(redactUrl(url))}: ${reason}. Use sqlite:state.sqlite, sqlite::memory: or postgresql://user:password@host/dbname`);
   }

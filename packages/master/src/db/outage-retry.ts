@@ -4,6 +4,7 @@
  */
 import type { DatabaseHealth } from './health.js';
 import { describeOutage, type DatabaseOutage } from './outage.js';
+import { ErrorCodes } from '../errors/catalog.js';
 
 export const OUTAGE_RETRY_FIRST_MS = 250;
 export const OUTAGE_RETRY_MAX_MS = 5000;
@@ -15,7 +16,7 @@ export function nextRetryDelay(previousMs: number): number {
 
 /** The database stayed unavailable for longer than the caller may wait. */
 export class OutageTimeoutError extends Error {
-  readonly code = 'MASTRO_DB_OUTAGE_TIMEOUT';
+  readonly code = ErrorCodes.DB_OUTAGE_TIMEOUT;
   constructor(readonly what: string, readonly outage: DatabaseOutage, readonly waitedMs: number, cause: unknown) {
     super(`${what} gave up after ${Math.round(waitedMs / 1000)} s: ${describeOutage(outage)}; raise db.outageTimeout to wait longer`, { cause });
     this.name = 'OutageTimeoutError';

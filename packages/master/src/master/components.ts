@@ -44,9 +44,10 @@ export interface HttpHandle {
 
 export async function startHttpServer(args: { control: MasterControl; data: DataConnector; mq: MessageQueue; config: MasterConfig; log: Logger }): Promise<HttpHandle> {
   const www = args.config.www!;
+  // createHttpServer is imported typed: an option misspelt here fails to compile (HttpServerOptions is strict).
   const server = await createHttpServer({
     data: args.data, mq: args.mq, control: args.control, config: args.config, logger: args.log,
-    port: www.port, host: www.host, bodyLimit: www.bodyLimit, changeHooks: www.changeHooks,
+    port: www.port, host: www.host, bodyLimit: www.bodyLimit, changeHooks: www.changeHooks, ws: www.ws,
     connections: {
       headersTimeoutMs: www.headersTimeoutMs, requestTimeoutMs: www.requestTimeoutMs, idleTimeoutMs: www.idleTimeoutMs,
       maxConnectionsPerAddress: www.maxConnectionsPerAddress,

@@ -2,6 +2,8 @@
  * Config errors carry the path of the mistake (`builders[0].workerNames[1]`) so `checkconfig` can
  * print every one of them. Validation collects issues instead of throwing at the first.
  */
+import { ErrorCodes } from '../errors/catalog.js';
+
 export interface ConfigIssue {
   /** Dotted/indexed path from the config root, e.g. `schedulers[1].builderNames[0]`; '' for the whole file. */
   readonly path: string;
@@ -21,7 +23,7 @@ export function formatIssueAt(issue: ConfigIssue): string {
 
 /** Thrown by loadConfig / normaliseConfig when a config has one or more mistakes. */
 export class ConfigError extends Error {
-  readonly code = 'MASTRO_CONFIG_INVALID';
+  readonly code = ErrorCodes.CONFIG_INVALID;
   constructor(readonly issues: readonly ConfigIssue[], readonly file?: string) {
     super(
       `${file ? `${file}: ` : ''}${issues.length} config error${issues.length === 1 ? '' : 's'}:\n` +

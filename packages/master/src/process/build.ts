@@ -30,6 +30,7 @@ import { StepRuntimeImpl, type RuntimeHost } from './step-runtime.js';
 import { resilientUpdates } from './resilient-updates.js';
 import { DatabaseHealth } from '../db/health.js';
 import { OutageTimeoutError } from '../db/outage-retry.js';
+import { DB_OPTION_DEFAULTS } from '../options/master.js';
 
 export interface BuildServices {
   data: EngineData;
@@ -459,7 +460,8 @@ export class Build {
 }
 
 /** Default of BuildServices.outageTimeoutMs (and of the config's db.outageTimeout): one hour. */
-export const DEFAULT_OUTAGE_TIMEOUT_MS = 60 * 60_000;
+/** `db.outageTimeout`'s default (options/master.ts), in ms. */
+export const DEFAULT_OUTAGE_TIMEOUT_MS = DB_OPTION_DEFAULTS.outageTimeout * 1000;
 
 function describe(v: unknown): string | undefined {
   if (v === undefined || v === null || v === '') return undefined;

@@ -10,8 +10,10 @@
  * Replacement texts may themselves contain substitutions (`%(prop:a:-%(prop:b)s)s`).
  */
 import { RENDERABLE, isRenderable, type RenderContext, type Renderable } from './step-types.js';
+import { ErrorCodes } from '../errors/catalog.js';
 
 export class InterpolateError extends Error {
+  readonly code = ErrorCodes.INTERPOLATE;
   constructor(readonly fmtstring: string, detail: string) {
     super(`Interpolate(${JSON.stringify(fmtstring)}): ${detail}`);
     this.name = 'InterpolateError';

@@ -8,6 +8,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { isInside } from 'mastro-protocol';
 import { Redactor } from './redactor.js';
+import { ErrorCodes } from '../errors/catalog.js';
 
 export interface SecretProvider {
   readonly kind: string;
@@ -16,6 +17,7 @@ export interface SecretProvider {
 }
 
 export class SecretError extends Error {
+  readonly code = ErrorCodes.SECRET;
   constructor(message: string) { super(message); this.name = 'SecretError'; }
 }
 

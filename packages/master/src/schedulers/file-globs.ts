@@ -14,11 +14,13 @@
  * in the path's length (a RegExp the config writes is its author's to keep fast).
  */
 import { ClassRangeError, compileGlobNodes, literal, parseClass, type CharTest, type GlobNode } from 'mastro-protocol/glob-match';
+import { ErrorCodes } from '../errors/catalog.js';
 
 export type FileMatcher = string | RegExp | readonly (string | RegExp)[] | ((path: string) => boolean);
 export type PathPredicate = (path: string) => boolean;
 
 export class GlobError extends Error {
+  readonly code = ErrorCodes.GLOB_INVALID;
   constructor(readonly pattern: string, problem: string) {
     super(`invalid file pattern ${JSON.stringify(pattern)}: ${problem}`);
     this.name = 'GlobError';

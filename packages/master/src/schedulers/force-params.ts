@@ -3,6 +3,8 @@
  * parameter parses the submitted value and says clearly what is wrong with it; the force scheduler
  * collects every parameter error before refusing a request.
  */
+import { ErrorCodes } from '../errors/catalog.js';
+
 export type ForceParamType = 'string' | 'text' | 'int' | 'boolean' | 'choice' | 'fixed';
 
 export interface ForceParamBase {
@@ -52,7 +54,7 @@ export const params = {
 };
 
 export class ForceParamError extends Error {
-  readonly code = 'MASTRO_FORCE_PARAM_INVALID';
+  readonly code = ErrorCodes.FORCE_PARAM_INVALID;
   constructor(readonly errors: Readonly<Record<string, string>>) {
     super(`invalid force parameters: ${Object.entries(errors).map(([k, v]) => `${k}: ${v}`).join('; ')}`);
     this.name = 'ForceParamError';
@@ -61,7 +63,7 @@ export class ForceParamError extends Error {
 
 /** A force scheduler asked to build while it is not running on this master (stopped, or being reconfigured). */
 export class ForceSchedulerInactiveError extends Error {
-  readonly code = 'MASTRO_FORCE_SCHEDULER_INACTIVE';
+  readonly code = ErrorCodes.FORCE_SCHEDULER_INACTIVE;
   constructor(readonly scheduler: string) {
     super(`force scheduler '${scheduler}' is not running on this master (it is stopping or being reconfigured); try again in a moment`);
     this.name = 'ForceSchedulerInactiveError';

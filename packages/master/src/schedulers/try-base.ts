@@ -8,9 +8,11 @@ import type { SourcedProperties } from '../data/types.js';
 import { BaseScheduler, type BaseSchedulerOptions } from './base.js';
 import type { CommonSchedulerOptions } from './specs.js';
 import type { TrySubmitted } from './try-protocol.js';
+import { ErrorCodes } from '../errors/catalog.js';
 
 /** A job the scheduler cannot accept; the message names the field to fix. */
 export class TryJobError extends Error {
+  readonly code = ErrorCodes.TRY_JOB_INVALID;
   constructor(message: string) { super(message); this.name = 'TryJobError'; }
 }
 

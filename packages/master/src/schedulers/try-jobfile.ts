@@ -8,9 +8,11 @@
  *   6    one JSON object; the patch is `patch_body_base64` (binary diffs survive)
  * `parseJobFile` and `formatJobFile` mirror each other; the writer emits version 6.
  */
+import { ErrorCodes } from '../errors/catalog.js';
 
 /** A job file that cannot be used; the message says what is wrong with it. */
 export class TryJobFileError extends Error {
+  readonly code = ErrorCodes.TRY_JOBFILE_INVALID;
   constructor(message: string) { super(message); this.name = 'TryJobFileError'; }
 }
 

@@ -11,6 +11,7 @@
 import { BaseScheduler } from './base.js';
 import type { SourceStampInput } from '../data/updates-api.js';
 import type { UpstreamOptions } from './specs.js';
+import { UPSTREAM_OPTION_DEFAULTS } from '../options/schedulers.js';
 
 const CLASS_NAME = 'UpstreamScheduler';
 /** Upstream builds considered per poll (older ones in a burst are skipped: the newest wins). */
@@ -18,7 +19,8 @@ const PAGE = 20;
 
 interface UpstreamBuild { buildid: number; number: number; results: number | null; properties?: Record<string, [unknown, string]> }
 
-export const UPSTREAM_DEFAULTS = { pollInterval: 30, requestTimeout: 30, codebase: '' } as const;
+/** Declared with the upstream scheduler's options (options/schedulers.ts). */
+export const UPSTREAM_DEFAULTS = UPSTREAM_OPTION_DEFAULTS;
 
 export class UpstreamScheduler extends BaseScheduler<UpstreamOptions> {
   private timer: NodeJS.Timeout | undefined;

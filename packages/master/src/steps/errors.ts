@@ -4,7 +4,10 @@
  * refusals (a master path escaping its root) are StepRefusedError: the step ends FAILURE with the
  * message in its log, the build goes on according to haltOnFailure.
  */
+import { ErrorCodes } from '../errors/catalog.js';
+
 export class StepConfigError extends Error {
+  readonly code = ErrorCodes.STEP_CONFIG;
   constructor(readonly stepType: string, readonly option: string, problem: string) {
     super(`steps.${stepType}: ${option}: ${problem}`);
     this.name = 'StepConfigError';

@@ -9,6 +9,7 @@ import {
 } from 'mastro-protocol';
 import type { LoginRateLimitOptions } from './login-rate-limiter.js';
 import { WORKER_CONNECTION_DEFAULTS } from '../net/connection-limits.js';
+import { MSGPACK_OPTION_DEFAULTS } from '../options/master.js';
 
 export interface WorkerServerOptions {
   /** TCP port for worker WebSockets. Default 9989 (Buildbot's); 0 picks a free port (tests). */
@@ -113,7 +114,8 @@ export type ResolvedOptions = Required<Omit<WorkerServerOptions, 'host' | 'worke
   loginRateLimit: LoginRateLimitOptions;
 };
 
-export const DEFAULT_WORKER_PORT = 9989;
+/** Buildbot's worker port, declared with `protocols.msgpack.port` (options/master.ts). */
+export const DEFAULT_WORKER_PORT = MSGPACK_OPTION_DEFAULTS.port;
 /**
  * Default of `keepaliveIntervalMs`. The product promises a frozen worker (SIGSTOP, a hung host, a
  * half-open connection) is noticed within 45 s: interval + timeout is the worst case, 40 s here,

@@ -3,6 +3,7 @@
  * authentication, `auth` and `authz`. Owned by www/, which reads them; config/types.ts assembles them
  * into MasterConfig and re-exports them for users.
  */
+import type { AuthzOptions as WwwAuthzOptions, WsLimits } from '../options/www.js';
 
 export interface WwwOptions {
   /** HTTP port for the API, UI and change hooks. Default 8010; 0 picks a free port. */
@@ -11,6 +12,8 @@ export interface WwwOptions {
   host?: string;
   /** Largest accepted request body in bytes. Default 1 MiB. */
   bodyLimit?: number;
+  /** Limits of /ws, per connection and in all (defaults and docs: options/www.ts). */
+  ws?: WsLimits;
   /** Time a new connection has to send its request headers (a kept-alive one: from the first byte of its next request); Node answers 408. Default 30 s; 0 = none. */
   headersTimeoutMs?: number;
   /** Time a connection has to send a whole request, body included; Node answers 408. Default 120 s; 0 = none. */
@@ -101,30 +104,18 @@ export interface WwwAuthOptions {
   oauthTimeoutMs?: number;
 }
 
-/** Actions a rule may grant. `view` covers every GET and /ws subscriptions. */
-export type AuthzAction = 'view' | 'force' | 'stop' | 'rebuild' | 'cancel' | 'admin';
-
-export interface AuthzRule {
-  /** Actions granted ('*' = all). */
-  actions: AuthzAction[] | '*';
-  /** Roles that get them; 'authenticated' = any logged-in user, 'anonymous' = not logged in. */
-  roles: string[];
-  /** Only for builders whose name matches one of these glob patterns (`*`, `?`). Default all. */
-  builders?: string[];
-  /** Only for builds whose branch matches one of these glob patterns. Default all. */
-  branches?: string[];
-}
-
-export interface WwwAuthzOptions {
-  /** Anyone may read the API and UI without logging in. Default true (Buildbot's default). */
-  anonymousView?: boolean;
-  /** Deny-by-default rules. Default: admin may do everything, any logged-in user may view. */
-  rules?: AuthzRule[];
-}
+/**
+ * `www.authz`, as declared in options/www.ts: actions a rule may grant (`view` covers every GET and
+ * /ws subscriptions), the roles that get them ('authenticated', 'anonymous' are pseudo-roles), and
+ * glob patterns of builders and branches a rule is limited to. Default: admin may do everything,
+ * any logged-in user may view; anonymousView (default true, Buildbot's) lets anyone read.
+ */
+export type { AuthzAction, AuthzRule, AuthzOptions as WwwAuthzOptions } from '../options/www.js';
 
 /** `www` normalised: every default filled in (config/normalise.ts). */
 export type WwwConfig = Readonly<WwwOptions> & {
-  readonly port: number; readonly bodyLimit: number; readonly changeHooks: Readonly<Record<string, Record<string, unknown>>>;
+  readonly port: number; readonly bodyLimit: number; readonly ws: Readonly<Required<WsLimits>>;
+  readonly changeHooks: Readonly<Record<string, Record<string, unknown>>>;
   readonly headersTimeoutMs: number; readonly requestTimeoutMs: number; readonly idleTimeoutMs: number; readonly maxConnectionsPerAddress: number;
 };
 

@@ -20,8 +20,11 @@ import { JSONRPC_CODES } from './control/jsonrpc.js';
 import { clientErrorHandler, frameworkErrors, registerErrorHandler } from './error-replies.js';
 import { restartOnlyChanges } from './reconfigure.js';
 import { HTTP_CONNECTION_DEFAULTS, applyConnectionLimits, type ConnectionLimits } from '../net/connection-limits.js';
+import { WWW_OPTION_DEFAULTS } from '../options/www.js';
+import { refuseUnknownOptions } from '../options/strict.js';
 
-export const HTTP_DEFAULTS = { port: 8010, host: '0.0.0.0', bodyLimit: 10 * 1024 * 1024 } as const;
+/** The `www` options' defaults (options/www.ts): one bodyLimit for the config and for embedding. */
+export const HTTP_DEFAULTS = { port: WWW_OPTION_DEFAULTS.port, host: WWW_OPTION_DEFAULTS.host, bodyLimit: WWW_OPTION_DEFAULTS.bodyLimit } as const;
 
 export interface HttpServerOptions {
   data: DataConnector;
@@ -42,7 +45,7 @@ export interface HttpServerOptions {
   port?: number;
   /** Default 0.0.0.0 (all interfaces). */
   host?: string;
-  /** Largest accepted request body in bytes (webhooks); default 10 MiB. Bigger bodies get 413. */
+  /** Largest accepted request body in bytes (webhooks); default 1 MiB (`www.bodyLimit`). Bigger bodies get 413. */
   bodyLimit?: number;
   /** Header, request and idle timeouts and the per-address connection cap; defaults HTTP_CONNECTION_DEFAULTS (net/connection-limits.ts). */
   connections?: Partial<ConnectionLimits>;
@@ -55,8 +58,15 @@ export interface HttpServerOptions {
   changeHookDialects?: Record<string, ChangeHookDialect>;
   /** Called with the app (and the security context) before it listens, so other modules can add routes. */
   configure?: (app: FastifyInstance, ctx: { security: Security }) => void | Promise<void>;
-  [extra: string]: unknown;
 }
+
+/** Every option createHttpServer knows; any other key is refused (a typo must not pass as a default). */
+// A record rather than a list, so an option added to HttpServerOptions and not here fails to compile.
+const HTTP_SERVER_OPTIONS: Readonly<Record<keyof HttpServerOptions, true>> = {
+  data: true, mq: true, control: true, config: true, masterDir: true, auth: true, authz: true, ws: true, port: true, host: true,
+  bodyLimit: true, connections: true, logger: true, changeHooks: true, changeHookAuth: true, changeHookDialects: true, configure: true,
+};
+const HTTP_SERVER_OPTION_KEYS = Object.keys(HTTP_SERVER_OPTIONS) as ReadonlyArray<keyof HttpServerOptions>;
 
 export interface HttpServer {
   app: FastifyInstance;
@@ -72,6 +82,7 @@ export interface HttpServer {
 }
 
 export async function createHttpServer(opts: HttpServerOptions): Promise<HttpServer> {
+  refuseUnknownOptions('createHttpServer', opts, HTTP_SERVER_OPTION_KEYS);
   const app = Fastify({
     loggerInstance: opts.logger as any,
     bodyLimit: opts.bodyLimit ?? HTTP_DEFAULTS.bodyLimit,

@@ -4,6 +4,7 @@
  * output kept for the error message.
  */
 import { spawn } from 'node:child_process';
+import { ErrorCodes } from '../../errors/catalog.js';
 
 export interface HookRun {
   command: readonly string[];
@@ -15,6 +16,7 @@ export interface HookRun {
 }
 
 export class HookFailedError extends Error {
+  readonly code = ErrorCodes.MIRROR_HOOK_FAILED;
   constructor(message: string, readonly exitCode: number | null, readonly outputTail: string) {
     super(message);
     this.name = 'HookFailedError';

@@ -12,6 +12,7 @@ import { BUILDREQUEST_COLUMNS } from '../../db/tables/buildrequests.js';
 import { entity, now, resolveBuilderId, type DataContext, type Endpoint, type UpdateContext } from './context.js';
 import type { BuildsetUpdates } from './buildsets.js';
 import { filterProperties } from './properties.js';
+import { ErrorCodes } from '../../errors/catalog.js';
 
 export async function shapeBuildRequests(ctx: DataContext, rows: BuildRequestRow[], properties?: string[]): Promise<BuildRequestResource[]> {
   const bsProps = new Map<number, any>();
@@ -103,7 +104,7 @@ export function buildRequestUpdates(u: UpdateContext, buildsets: Pick<BuildsetUp
     },
 
     async completeBuildRequests(brids, results, completeAt) {
-      if (results === Results.RETRY) throw new DataError('MASTRO_BAD_RESULT', 500, 'a build request cannot complete with RETRY: unclaim it so it runs again');
+      if (results === Results.RETRY) throw new DataError(ErrorCodes.BAD_RESULT, 500, 'a build request cannot complete with RETRY: unclaim it so it runs again');
       if (!brids.length) return true;
       const rows = await u.db.buildrequests.completeRows(brids, results, completeAt ?? now(), u.requireMaster('completeBuildRequests'));
       if (!rows) return false;
@@ -118,7 +119,7 @@ export function buildRequestUpdates(u: UpdateContext, buildsets: Pick<BuildsetUp
       if (br.complete) return;
       const masterid = u.requireMaster('cancelBuildRequest');
       if (br.claimed_by_masterid === null && !(await u.db.buildrequests.claim([brid], masterid, now()))) {
-        throw new DataError('MASTRO_ALREADY_CLAIMED', 409, `build request ${brid} was claimed by a build meanwhile: stop that build instead`);
+        throw new DataError(ErrorCodes.ALREADY_CLAIMED, 409, `build request ${brid} was claimed by a build meanwhile: stop that build instead`);
       }
       if (!(await u.db.buildrequests.complete([brid], Results.CANCELLED, now(), (await u.db.buildrequests.get(brid))!.claimed_by_masterid!))) return;
       const [shaped] = await shapeBuildRequests(u.ctx, [(await u.db.buildrequests.get(brid))!]);

@@ -12,6 +12,7 @@ import type { CollectionSource, ResultSpec } from '../resultspec.js';
 import type { ColumnFilter } from '../../db/list-query.js';
 import type { EventPublisher } from '../events.js';
 import { DataError } from '../errors.js';
+import { ErrorCodes } from '../../errors/catalog.js';
 
 export interface DataContext {
   db: Db;
@@ -91,7 +92,7 @@ export class UpdateContext {
   get db(): Db { return this.ctx.db; }
 
   requireMaster(what: string): number {
-    if (this.masterid === null) throw new DataError('MASTRO_NO_MASTER', 500, `${what} needs the master's id: call updates.masterActive(name) at start-up first`);
+    if (this.masterid === null) throw new DataError(ErrorCodes.NO_MASTER, 500, `${what} needs the master's id: call updates.masterActive(name) at start-up first`);
     return this.masterid;
   }
 }

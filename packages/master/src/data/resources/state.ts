@@ -4,6 +4,7 @@
  */
 import { DataError } from '../errors.js';
 import type { UpdateContext } from './context.js';
+import { ErrorCodes } from '../../errors/catalog.js';
 
 export interface StateUpdates {
   getState(objectName: string, className: string, key: string, dflt?: unknown): Promise<unknown>;
@@ -23,7 +24,7 @@ export function stateUpdates(u: UpdateContext): StateUpdates {
     async getState(objectName, className, key, dflt) {
       const v = await u.db.state.get(await objectId(objectName, className), key);
       if (v) return v.value;
-      if (dflt === undefined) throw new DataError('MASTRO_NO_STATE', 404, `no state ${key} for ${className} ${objectName} and no default given`);
+      if (dflt === undefined) throw new DataError(ErrorCodes.NO_STATE, 404, `no state ${key} for ${className} ${objectName} and no default given`);
       return dflt;
     },
 

@@ -12,8 +12,10 @@ import { parseCookies, SESSION_COOKIE } from './cookies.js';
 import { SessionStore, type Session, type SessionStoreOptions } from './sessions.js';
 import type { UsersStore } from './users-store.js';
 import type { ResolvedAuthOptions } from './options.js';
+import { ErrorCodes } from '../../errors/catalog.js';
 
 export class AuthError extends Error {
+  readonly code = ErrorCodes.AUTH_FAILED;
   constructor(readonly status: 401 | 429, message: string, readonly retryAfterSec?: number) { super(message); this.name = 'AuthError'; }
 }
 

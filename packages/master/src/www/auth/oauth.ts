@@ -11,16 +11,19 @@
 import type { OAuthProviderOptions } from '../options.js';
 import { nextLink } from '../../changes/mirror/discovery.js';
 import { oauthState } from './ids.js';
+import { ErrorCodes } from '../../errors/catalog.js';
+import { OAUTH_PROVIDER_DEFAULTS } from '../../options/www.js';
 
 export type ProviderName = 'github' | 'gitlab';
 export const OAUTH_STATE_TTL_MS = 10 * 60_000;
 const MAX_PENDING_STATES = 10_000;
-/** Default of `maxGroupPages`: 300 GitHub organisations (30 a page), 1000 GitLab groups (100 a page). */
-export const DEFAULT_MAX_GROUP_PAGES = 10;
+/** Default of `maxGroupPages` (declared in options/www.ts): 300 GitHub organisations (30 a page), 1000 GitLab groups (100 a page). */
+export const DEFAULT_MAX_GROUP_PAGES = OAUTH_PROVIDER_DEFAULTS.maxGroupPages;
 
 export interface OAuthUser { username: string; email: string | null; fullName: string | null; groups: string[] }
 
 export class OAuthError extends Error {
+  readonly code = ErrorCodes.OAUTH_FAILED;
   constructor(readonly status: 400 | 502, message: string) { super(message); this.name = 'OAuthError'; }
 }
 

@@ -1,15 +1,9 @@
 /** `www.auth` with every default filled in (see WwwAuthOptions in www/options.ts for the meaning). */
 import type { OAuthProviderOptions, WwwAuthOptions } from '../options.js';
+import { AUTH_OPTION_DEFAULTS } from '../../options/www.js';
 
-export const AUTH_DEFAULTS = {
-  basic: true,
-  sessionTtlSec: 8 * 3600,
-  maxSessions: 10_000,
-  sessionSweepSec: 600,
-  loginBurst: 5,
-  loginRefillPerSecond: 0.1,
-  oauthTimeoutMs: 10_000,
-} as const;
+/** `www.auth` defaults, declared with the options (options/www.ts). */
+export const AUTH_DEFAULTS = AUTH_OPTION_DEFAULTS;
 
 export interface ResolvedAuthOptions {
   users: ReadonlyMap<string, readonly string[]>;

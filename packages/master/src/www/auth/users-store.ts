@@ -10,6 +10,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { Lru } from '../../db/lru.js';
 import { hashPassword, newToken, tokenDigest, verifyPassword, DUMMY_HASH } from './password.js';
 import { apiTokenId } from './ids.js';
+import { ErrorCodes } from '../../errors/catalog.js';
 
 export const USERS_FILE = 'users.json';
 
@@ -31,6 +32,7 @@ export const PASSWORD_CHECK_DEFAULTS = { verifiedTtlMs: 60_000, verifiedEntries:
 export type BeforeHashing = () => void;
 
 export class UserStoreError extends Error {
+  readonly code = ErrorCodes.USERS_STORE;
   constructor(message: string) { super(message); this.name = 'UserStoreError'; }
 }
 

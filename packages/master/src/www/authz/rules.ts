@@ -6,11 +6,12 @@
  * anonymous users view. `view` is checked without a target: reading is all or nothing.
  */
 import type { AuthzAction, AuthzRule, WwwAuthzOptions } from '../options.js';
+import { AUTHZ_ACTIONS } from '../../options/www.js';
 import type { Identity } from '../auth/identity.js';
 import { compileWildcard } from 'mastro-protocol/glob-match';
 
 export type { AuthzAction };
-export const ACTIONS: readonly AuthzAction[] = ['view', 'force', 'stop', 'rebuild', 'cancel', 'admin'];
+export const ACTIONS: readonly AuthzAction[] = AUTHZ_ACTIONS;
 
 export const DEFAULT_RULES: readonly AuthzRule[] = [
   { actions: '*', roles: ['admin'] },

@@ -6,6 +6,8 @@
  * none; `ReplayGuard` here is the in-memory memory of a dialect used without a database (tests,
  * embedding). Both are bounded in count and age: the oldest keys are forgotten first.
  */
+import { HOOK_REPLAY_DEFAULTS } from '../../options/www.js';
+
 export interface ReplayGuardOptions {
   /** Keys remembered at most per dialect. Default 100000 (a few days of a busy organisation's deliveries). */
   maxEntries?: number;
@@ -19,7 +21,8 @@ export interface ReplayGuardOptions {
   now?: () => number;
 }
 
-export const REPLAY_GUARD_DEFAULTS = { maxEntries: 100_000, ttlSeconds: 3 * 24 * 3600 } as const;
+/** Declared with the `changeHooks.<dialect>.replay` options (options/www.ts). */
+export const REPLAY_GUARD_DEFAULTS = HOOK_REPLAY_DEFAULTS;
 
 /** Where a dialect's replay keys live. */
 export interface DeliveryMemory {

@@ -30,12 +30,14 @@ import { AuthError, type Authenticated } from '../auth/authenticator.js';
 import { crossOriginRefusal } from '../auth/browser-guard.js';
 import { ANONYMOUS, type Identity } from '../auth/identity.js';
 import { rawHttpReply } from '../../net/raw-http-reply.js';
+import { WS_OPTION_DEFAULTS, type WsOptions } from '../../options/www.js';
 
-export const WS_DEFAULTS = { maxSubscriptions: 100, maxBufferedBytes: 8 * 1024 * 1024, maxMessageBytes: 64 * 1024, maxConnections: 1000 } as const;
+/** The limits' defaults, declared with the `www.ws` options (options/www.ts). */
+export const WS_DEFAULTS = WS_OPTION_DEFAULTS;
 /** Close code for a client that does not read its events fast enough. */
 export const CLOSE_SLOW_CONSUMER = 4008;
 
-export interface WsOptions { path?: string; maxSubscriptions?: number; maxBufferedBytes?: number; maxMessageBytes?: number; maxConnections?: number }
+export type { WsOptions };
 
 export function parseEventPath(path: string): Array<string | null> {
   return path.split('/').map((p) => (p === '*' ? null : p));
