@@ -4,7 +4,7 @@ import { git } from '../src/steps/git.js';
 import { cloneArgs, describeArgs, fetchArgs } from '../src/steps/git-commands.js';
 import { StepConfigError } from '../src/steps/errors.js';
 import { Results } from '../src/process/results.js';
-import { FakeRuntime, HASH, isGit, type Recorded, type Scripted, type FakeOptions } from './steps-fake-runtime.js';
+import { FakeRuntime, HASH, isGit, type Recorded, type Scripted, type FakeOptions } from './support/steps-fake-runtime.js';
 
 const URL = 'file:///srv/repo.git';
 const REV = 'b'.repeat(40);

@@ -10,7 +10,7 @@ import { directoryUpload } from '../src/steps/directory-upload.js';
 import { fileDownload } from '../src/steps/file-download.js';
 import { stringDownload, jsonStringDownload } from '../src/steps/string-download.js';
 import { Results } from '../src/process/results.js';
-import { FakeRuntime } from './steps-fake-runtime.js';
+import { FakeRuntime } from './support/steps-fake-runtime.js';
 
 let root: string;
 let master: string;

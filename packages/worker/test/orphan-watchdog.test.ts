@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { OrphanWatchdog } from '../src/process/orphan-watchdog.js';
 import { processRunning } from '../../../test/support/process-tree.js';
-import { until } from './helpers.js';
+import { until } from './support/helpers.js';
 
 /** A process group of its own (as a command runs in), SIGKILLed after the test whatever happened. */
 function group(t: { after(fn: () => void): void }, script: string): number {

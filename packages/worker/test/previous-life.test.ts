@@ -8,7 +8,7 @@ import { processStartTime } from 'mastro-protocol/process-identity';
 import { COMMAND_GROUPS_FILE } from '../src/process/command-groups-file.js';
 import { endPreviousLife, leftoverGroups } from '../src/process/previous-life.js';
 import { processRunning } from '../../../test/support/process-tree.js';
-import { tempDir } from './helpers.js';
+import { tempDir } from './support/helpers.js';
 
 /** A detached process group, as a command of a killed worker is left; SIGKILLed after the test. */
 function orphan(t: { after(fn: () => void): void }, script: string) {
