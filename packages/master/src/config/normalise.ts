@@ -18,13 +18,15 @@ import {
 import { DEFAULTS } from './defaults.js';
 import { checkWwwSecurity } from './www-auth.js';
 import { replayOptionIssues } from '../www/hooks/replay-guard.js';
+import { CHANGE_HOOK_DIALECT_NAMES } from '../www/hooks/dialects.js';
+import { mqOptionIssues, resolveMqOptions, type MqOptions } from '../mq/connector.js';
 import { ConfigError, IssueCollector, type ConfigIssue } from './errors.js';
 import type { BuilderConfig, CollapseRequestsFn, MasterConfig, WorkerConfig } from './types.js';
 
 export const TOP_KEYS = [
   'title', 'titleURL', 'buildbotURL', 'db', 'protocols', 'www', 'workers', 'changeSources', 'schedulers', 'builders',
   'secrets', 'properties', 'logMaxSize', 'logMaxTailSize', 'collapseRequests', 'buildCacheSize', 'changeHorizon',
-  'stopGracePeriod', 'multiMaster', 'masterName',
+  'stopGracePeriod', 'multiMaster', 'masterName', 'mq',
 ];
 export const WORKER_KEYS = ['name', 'password', 'maxBuilds', 'properties', 'notifyOnMissing', 'keepalive', 'missingTimeout'];
 export const BUILDER_KEYS = [
@@ -33,7 +35,6 @@ export const BUILDER_KEYS = [
 ];
 export const MSGPACK_KEYS = ['port', 'host', 'path', 'maxFrameSize', 'keepaliveIntervalMs', 'keepaliveTimeoutMs', 'requestTimeoutMs', 'attachTimeoutMs', 'maxUploadSize', 'maxUploadEntries', 'maxReadBlockSize'];
 export const WWW_KEYS = ['port', 'host', 'bodyLimit', 'changeHooks', 'auth', 'authz', 'changeHookAuth'];
-const CHANGE_HOOK_DIALECTS = ['base', 'github', 'gitlab', 'gerrit'];
 
 export interface NormaliseOptions {
   /** The master directory (relative paths in the config are resolved against it). */
@@ -113,7 +114,7 @@ function build(raw: unknown, c: IssueCollector, opts: NormaliseOptions, warnings
     knownKeys(wc, w, WWW_KEYS);
     const hooks = record(wc, w, 'changeHooks');
     for (const [dialect, o] of Object.entries(hooks)) {
-      if (!CHANGE_HOOK_DIALECTS.includes(dialect)) wc.at('changeHooks').add(dialect, `unknown change hook dialect; dialects are: ${CHANGE_HOOK_DIALECTS.join(', ')}`);
+      if (!CHANGE_HOOK_DIALECT_NAMES.includes(dialect)) wc.at('changeHooks').add(dialect, `unknown change hook dialect; dialects are: ${CHANGE_HOOK_DIALECT_NAMES.join(', ')}`);
       else if (o !== true && !isPlainObject(o)) wc.at('changeHooks').add(dialect, `must be an object of options ({} for defaults), got ${describe(o)}`);
       else if (dialect !== 'base' && o !== true) {
         const rc = wc.at('changeHooks').at(dialect).at('replay');
@@ -162,7 +163,14 @@ function build(raw: unknown, c: IssueCollector, opts: NormaliseOptions, warnings
     stopGracePeriod: num(c, r, 'stopGracePeriod', { fallback: DEFAULTS.stopGracePeriod, min: 0 }),
     multiMaster: bool(c, r, 'multiMaster', false),
     masterName: str(c, r, 'masterName', { fallback: `${hostname()}:${masterDir}`, nonEmpty: true }),
+    mq: messageQueue(c, r.mq),
   };
+}
+
+/** `mq`: checked by the connector that will build it (mq/connector.ts), so both agree on what exists. */
+function messageQueue(c: IssueCollector, raw: unknown): Required<MqOptions> {
+  for (const [option, message] of mqOptionIssues(raw)) (option ? c.at('mq').add(option, message) : c.add('mq', message));
+  return resolveMqOptions(raw as MqOptions | undefined);
 }
 
 function ensureSlash(url: string): string {

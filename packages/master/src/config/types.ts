@@ -7,6 +7,7 @@
  */
 import type { StepFactory } from '../process/step-types.js';
 import type { LockAccess } from '../process/lock-types.js';
+import type { MqOptions } from '../mq/connector.js';
 import type { SchedulerSpec } from '../schedulers/specs.js';
 import type { ChangeSourceSpec } from '../changes/specs.js';
 import type { WorkerServerOptions } from '../workers/options.js';
@@ -257,6 +258,11 @@ export interface UserConfig {
   multiMaster?: boolean;
   /** This master's name in the database. Default `<hostname>:<master dir>` like Buildbot. */
   masterName?: string;
+  /**
+   * The bus that carries the master's events (Buildbot's `c['mq']`). Default `{ type: 'simple' }`,
+   * the in-process bus of one master and the only type there is yet; a change takes a restart.
+   */
+  mq?: MqOptions;
 }
 
 export interface MasterConfig {
@@ -285,4 +291,5 @@ export interface MasterConfig {
   readonly stopGracePeriod: number;
   readonly multiMaster: boolean;
   readonly masterName: string;
+  readonly mq: Required<MqOptions>;
 }

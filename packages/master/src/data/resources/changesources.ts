@@ -4,7 +4,7 @@
  * /changesources, /changesources/i:name and (as in Buildbot) /masters/n:masterid/changesources. Status
  * lives in memory (it is about this process), so any existing master id lists this process's sources.
  */
-import { listChangeSources, type ChangeSourceEntry } from '../../changes/registry.js';
+import { listChangeSources, type ChangeSourceEntry } from '../../changes/running.js';
 import type { CollectionSource } from '../resultspec.js';
 import { entity, type Endpoint } from './context.js';
 

@@ -13,17 +13,17 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { silentLogger, type ChangeSourceLogger, type ChangeSourceServices } from './services.js';
-import type { GitPollerSpec } from './specs.js';
-import { GIT_POLLER_DEFAULTS } from './specs.js';
-import { redactText, redactUrl, urlSecrets } from './redact.js';
-import { GitCommandError, runGit, type GitRunOptions } from './git-runner.js';
-import { parseCommitLog, COMMIT_LOG_FORMAT, type CommitInfo } from './git-log.js';
+import { silentLogger, type ChangeSourceLogger, type ChangeSourceServices } from '../services.js';
+import type { GitPollerSpec } from './options.js';
+import { GIT_POLLER_DEFAULTS } from './options.js';
+import { redactText, redactUrl, urlSecrets } from '../redact.js';
+import { GitCommandError, runGit, type GitRunOptions } from '../git-runner.js';
+import { parseCommitLog, COMMIT_LOG_FORMAT, type CommitInfo } from '../git-log.js';
 import {
   authorizationHeader, checkPrivateFile, extraHeaderConfig, gitConfigEnv, GitCredentialError, headerSecrets, resolveToken, sshCommand,
-} from './git-credentials.js';
+} from '../git-credentials.js';
 
-export type { ChangeSourceLogger, ChangeSourceServices } from './services.js';
+export type { ChangeSourceLogger, ChangeSourceServices } from '../services.js';
 
 export class GitPollerError extends Error {
   readonly code = 'MASTRO_GIT_POLLER';
