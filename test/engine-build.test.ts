@@ -9,24 +9,25 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TestEnv, WORKER_CLI, freshPgDatabase, waitUntil, type MasterProcess } from './support/master-harness.js';
+import { configSource } from './support/config.js';
 
-function config(dbUrl: string, repo: string): string {
-  return `import { defineConfig, worker, builder, steps } from 'mastro';
-export default defineConfig({
-  title: 'e2e',
-  db: { url: ${JSON.stringify(dbUrl)} },
-  protocols: { msgpack: { port: 0 } },
-  www: null,
-  workers: [worker('w0', 'pass')],
-  builders: [
-    builder({ name: 'test', workerNames: ['w0'], collapseRequests: false, steps: [
-      steps.git({ repourl: ${JSON.stringify(repo)}, mode: 'incremental' }),
-      steps.shell({ name: 'unit tests', command: ['sh', '-c', 'sh test.sh > result.txt && cat result.txt'], haltOnFailure: true }),
-      steps.fileUpload({ workersrc: 'result.txt', masterdest: 'uploads/result.txt' }),
-    ] }),
-  ],
-});
-`;
+/** `sleeper`: also a builder whose only step sleeps for a minute (for the stop test). */
+function config(dbUrl: string, repo: string, sleeper = false): string {
+  return configSource({ dbUrl, repo, sleeper }, (m, v) => m.defineConfig({
+    title: 'e2e',
+    db: { url: v.dbUrl },
+    protocols: { msgpack: { port: 0 } },
+    www: null,
+    workers: [m.worker('w0', 'pass')],
+    builders: [
+      ...(v.sleeper ? [m.builder({ name: 'sleeper', workerNames: ['w0'], steps: [m.steps.shell({ command: ['sleep', '60'] })] })] : []),
+      m.builder({ name: 'test', workerNames: ['w0'], collapseRequests: false, steps: [
+        m.steps.git({ repourl: v.repo, mode: 'incremental' }),
+        m.steps.shell({ name: 'unit tests', command: ['sh', '-c', 'sh test.sh > result.txt && cat result.txt'], haltOnFailure: true }),
+        m.steps.fileUpload({ workersrc: 'result.txt', masterdest: 'uploads/result.txt' }),
+      ] }),
+    ],
+  }));
 }
 
 for (const engine of ['sqlite', 'postgresql'] as const) {
@@ -36,21 +37,19 @@ for (const engine of ['sqlite', 'postgresql'] as const) {
     let master: MasterProcess;
     let dropPg: (() => Promise<void>) | null = null;
     let rev: string;
-    let cfg: string;
+    let url = 'sqlite:state.sqlite';
+    let repo: string;
 
     before(async () => {
       assert.ok(existsSync(WORKER_CLI), 'the worker is not built; run npm run build first');
       env = new TestEnv();
-      let url = 'sqlite:state.sqlite';
       if (engine === 'postgresql') {
         const pg = (await freshPgDatabase())!;
         url = pg.url;
         dropPg = pg.drop;
       }
-      const [repo, r] = env.makeRepo();
-      rev = r;
-      cfg = config(url, repo);
-      env.writeConfig(cfg);
+      [repo, rev] = env.makeRepo();
+      env.writeConfig(config(url, repo));
       master = await env.startMaster();
       env.startWorker('w0', master.ready.workerPort);
     });
@@ -90,7 +89,7 @@ for (const engine of ['sqlite', 'postgresql'] as const) {
 
     it('stops a running build: its command is interrupted and the build ends CANCELLED', async () => {
       // Add a builder whose only step would sleep for a minute.
-      env.writeConfig(cfg.replace('builders: [', "builders: [\n    builder({ name: 'sleeper', workerNames: ['w0'], steps: [steps.shell({ command: ['sleep', '60'] })] }),"));
+      env.writeConfig(config(url, repo, true));
       assert.equal((await master.call('reconfig')).ok, true);
       const started = Date.now();
       await master.submit(['sleeper']);

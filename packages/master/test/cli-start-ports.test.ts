@@ -10,6 +10,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeConfig } from '../../../test/support/config.js';
 
 const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 'mastro-ports-'));
@@ -30,9 +31,7 @@ async function takenPort(): Promise<number> {
 function masterDir(name: string, workerPort: number, httpPort: number): string {
   const dir = join(tmp, name);
   mkdirSync(dir);
-  writeFileSync(join(dir, 'master.config.ts'), `import { defineConfig } from 'mastro';
-export default defineConfig({ protocols: { msgpack: { port: ${workerPort} } }, www: { port: ${httpPort}, host: '127.0.0.1' } });
-`);
+  writeConfig(dir, { workerPort, httpPort }, (m, v) => m.defineConfig({ protocols: { msgpack: { port: v.workerPort } }, www: { port: v.httpPort, host: '127.0.0.1' } }));
   return dir;
 }
 
