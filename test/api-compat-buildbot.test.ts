@@ -15,28 +15,27 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { TestEnv, WORKER_CLI, waitUntil, type MasterProcess } from './support/master-harness.js';
 import { buildbotMissingReason, stopProcessGroup } from './support/buildbot-master.js';
+import { configSource } from './support/config.js';
 
 const run = promisify(execFile);
 const FIXTURES = new URL('./fixtures/', import.meta.url).pathname;
 
-const MASTRO_CONFIG = `import { defineConfig, worker, builder, steps, schedulers } from 'mastro';
-export default defineConfig({
+const MASTRO_CONFIG = configSource({}, (m) => m.defineConfig({
   title: 'api compat',
   db: { url: 'sqlite:state.sqlite' },
   protocols: { msgpack: { port: 0 } },
   // Buildbot's default authz lets anyone do anything; mastro denies control by default, so open it.
   www: { port: 0, host: '127.0.0.1', changeHooks: { base: {} }, authz: { rules: [{ actions: '*', roles: ['anonymous'] }] } },
-  workers: [worker('w0', 'pass')],
+  workers: [m.worker('w0', 'pass')],
   schedulers: [
-    schedulers.anyBranch({ name: 'all', treeStableTimer: null, builderNames: ['quick'] }),
-    schedulers.force({ name: 'force', builderNames: ['quick', 'failing'], parameters: [schedulers.params.string({ name: 'color', default: 'red' })] }),
+    m.schedulers.anyBranch({ name: 'all', treeStableTimer: null, builderNames: ['quick'] }),
+    m.schedulers.force({ name: 'force', builderNames: ['quick', 'failing'], parameters: [m.schedulers.params.string({ name: 'color', default: 'red' })] }),
   ],
   builders: [
-    builder({ name: 'quick', workerNames: ['w0'], steps: [steps.shell({ name: 'ok', command: ['true'] })] }),
-    builder({ name: 'failing', workerNames: ['w0'], steps: [steps.shell({ name: 'fail', command: ['false'] })] }),
+    m.builder({ name: 'quick', workerNames: ['w0'], steps: [m.steps.shell({ name: 'ok', command: ['true'] })] }),
+    m.builder({ name: 'failing', workerNames: ['w0'], steps: [m.steps.shell({ name: 'fail', command: ['false'] })] }),
   ],
-});
-`;
+}));
 
 interface Side { name: 'buildbot' | 'mastro'; base: string; ids: Ids }
 interface Answer { status: number; contentType: string | null; disposition: string | null; body: unknown }

@@ -10,26 +10,27 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { TestEnv, WORKER_CLI, waitUntil, ROOT, type MasterProcess } from './support/master-harness.js';
 import { UsersStore } from '../packages/master/src/www/auth/users-store.js';
+import { configSource } from './support/config.js';
 
-const CONFIG = `import { defineConfig, worker, builder, steps, schedulers, util } from 'mastro';
-const mk = () => steps.makeDirectory({ dir: 'build' });
-export default defineConfig({
-  title: 'api',
-  db: { url: 'sqlite:state.sqlite' },
-  protocols: { msgpack: { port: 0 } },
-  www: { port: 0, host: '127.0.0.1', authz: { anonymousView: true } },
-  workers: [worker('w0', 'pass', { maxBuilds: 2 }), worker('w9', 'pass')],
-  schedulers: [
-    schedulers.force({ name: 'force', builderNames: ['quick', 'slow'], parameters: [schedulers.params.int({ name: 'count', default: 1 })] }),
-    schedulers.force({ name: 'force-nobody', builderNames: ['nobody'] }),
-  ],
-  builders: [
-    builder({ name: 'quick', workerNames: ['w0'], collapseRequests: false, steps: [mk(), steps.shell({ name: 'hello', command: ['sh', '-c', util.Interpolate('echo hello %(prop:count)s')] })] }),
-    builder({ name: 'slow', workerNames: ['w0'], collapseRequests: false, steps: [mk(), steps.shell({ name: 'sleep', command: ['sleep', '60'] })] }),
-    builder({ name: 'nobody', workerNames: ['w9'], collapseRequests: false, steps: [steps.shell({ command: ['true'] })] }),
-  ],
+const CONFIG = configSource({}, (m) => {
+  const mk = () => m.steps.makeDirectory({ dir: 'build' });
+  return m.defineConfig({
+    title: 'api',
+    db: { url: 'sqlite:state.sqlite' },
+    protocols: { msgpack: { port: 0 } },
+    www: { port: 0, host: '127.0.0.1', authz: { anonymousView: true } },
+    workers: [m.worker('w0', 'pass', { maxBuilds: 2 }), m.worker('w9', 'pass')],
+    schedulers: [
+      m.schedulers.force({ name: 'force', builderNames: ['quick', 'slow'], parameters: [m.schedulers.params.int({ name: 'count', default: 1 })] }),
+      m.schedulers.force({ name: 'force-nobody', builderNames: ['nobody'] }),
+    ],
+    builders: [
+      m.builder({ name: 'quick', workerNames: ['w0'], collapseRequests: false, steps: [mk(), m.steps.shell({ name: 'hello', command: ['sh', '-c', m.util.Interpolate('echo hello %(prop:count)s')] })] }),
+      m.builder({ name: 'slow', workerNames: ['w0'], collapseRequests: false, steps: [mk(), m.steps.shell({ name: 'sleep', command: ['sleep', '60'] })] }),
+      m.builder({ name: 'nobody', workerNames: ['w9'], collapseRequests: false, steps: [m.steps.shell({ command: ['true'] })] }),
+    ],
+  });
 });
-`;
 
 describe('control actions over JSON-RPC on a real master', () => {
   let env: TestEnv; let master: MasterProcess; let base: string;

@@ -10,9 +10,9 @@ import { existsSync } from 'node:fs';
 import { TestEnv, WORKER_CLI, waitUntil, type MasterProcess } from './support/master-harness.js';
 import { UsersStore } from '../packages/master/src/www/auth/users-store.js';
 import { ROUTES } from '../packages/master/src/www/api/schemas.js';
+import { configSource } from './support/config.js';
 
-const CONFIG = `import { defineConfig, worker, builder, steps, schedulers } from 'mastro';
-export default defineConfig({
+const CONFIG = configSource({}, (m) => m.defineConfig({
   title: 'authz',
   db: { url: 'sqlite:state.sqlite' },
   protocols: { msgpack: { port: 0 } },
@@ -21,14 +21,13 @@ export default defineConfig({
     { actions: ['view'], roles: ['authenticated'] },
     { actions: ['force', 'stop', 'rebuild', 'cancel'], roles: ['developer'], builders: ['quick'] },
   ] } },
-  workers: [worker('w0', 'pass'), worker('w9', 'pass')],
-  schedulers: [schedulers.force({ name: 'force', builderNames: ['quick', 'other'] })],
+  workers: [m.worker('w0', 'pass'), m.worker('w9', 'pass')],
+  schedulers: [m.schedulers.force({ name: 'force', builderNames: ['quick', 'other'] })],
   builders: [
-    builder({ name: 'quick', workerNames: ['w0'], steps: [steps.makeDirectory({ dir: 'build' }), steps.shell({ name: 'hi', command: ['echo', 'hi'] })] }),
-    builder({ name: 'other', workerNames: ['w9'], steps: [steps.shell({ command: ['true'] })] }),
+    m.builder({ name: 'quick', workerNames: ['w0'], steps: [m.steps.makeDirectory({ dir: 'build' }), m.steps.shell({ name: 'hi', command: ['echo', 'hi'] })] }),
+    m.builder({ name: 'other', workerNames: ['w9'], steps: [m.steps.shell({ command: ['true'] })] }),
   ],
-});
-`;
+}));
 
 type Who = 'anonymous' | 'plain' | 'developer' | 'admin';
 const WHO: Who[] = ['anonymous', 'plain', 'developer', 'admin'];

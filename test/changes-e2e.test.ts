@@ -35,35 +35,32 @@ describe('git pollers, a mirror poller and a multi-codebase scheduler on a real 
     commit('lib', 'check.sh', 'exit 0\n');
     commit('bindings', 'bind.txt', 'bindings v1\n');
     commit('app', 'app.sh', 'echo app v1\n');
-    const cb = (n: string) => `${n}: { repository: ${JSON.stringify(repos[n])}, branch: 'main' }`;
-    env.writeConfig(`import { defineConfig, worker, builder, steps, schedulers, changes } from 'mastro';
-export default defineConfig({
-  db: { url: 'sqlite:state.sqlite' },
-  protocols: { msgpack: { port: 0 } },
-  www: null,
-  workers: [worker('w0', 'pass', { maxBuilds: 2 })],
-  changeSources: [
-    changes.gitPoller({ name: 'lib', repourl: ${JSON.stringify(repos.lib)}, branches: ['main'], codebase: 'lib', pollInterval: 0.2, pollAtLaunch: true }),
-    changes.gitPoller({ name: 'bindings', repourl: ${JSON.stringify(repos.bindings)}, branches: ['main'], codebase: 'bindings', pollInterval: 0.2, pollAtLaunch: true }),
-    changes.mirrorPoller({ name: 'mirrors', repositories: [${JSON.stringify(repos.app)}, ${JSON.stringify(join(env.root, 'missing'))}], codebase: 'app', pollInterval: 0.2 }),
-  ],
-  schedulers: [
-    schedulers.anyBranch({ name: 'combined', builderNames: ['combined'], codebases: { ${cb('lib')}, ${cb('bindings')} }, changeFilter: { codebase: ['lib', 'bindings'] } }),
-    schedulers.anyBranch({ name: 'app', builderNames: ['app'], changeFilter: { codebase: 'app' } }),
-  ],
-  builders: [
-    builder({ name: 'combined', workerNames: ['w0'], collapseRequests: false, steps: [
-      steps.git({ repourl: ${JSON.stringify(repos.lib)}, codebase: 'lib', workdir: 'lib', mode: 'full', method: 'clobber' }),
-      steps.git({ repourl: ${JSON.stringify(repos.bindings)}, codebase: 'bindings', workdir: 'bindings', mode: 'full', method: 'clobber' }),
-      steps.shell({ name: 'check', workdir: 'bindings', command: ['sh', '-c', 'cat bind.txt && sh ../lib/check.sh'], haltOnFailure: true }),
-    ] }),
-    builder({ name: 'app', workerNames: ['w0'], steps: [
-      steps.git({ repourl: ${JSON.stringify(repos.app)}, codebase: 'app', mode: 'full', method: 'clobber' }),
-      steps.shell({ name: 'run', command: ['sh', 'app.sh'] }),
-    ] }),
-  ],
-});
-`);
+    env.writeConfig({ lib: repos.lib!, bindings: repos.bindings!, app: repos.app!, missing: join(env.root, 'missing') }, (m, v) => m.defineConfig({
+      db: { url: 'sqlite:state.sqlite' },
+      protocols: { msgpack: { port: 0 } },
+      www: null,
+      workers: [m.worker('w0', 'pass', { maxBuilds: 2 })],
+      changeSources: [
+        m.changes.gitPoller({ name: 'lib', repourl: v.lib, branches: ['main'], codebase: 'lib', pollInterval: 0.2, pollAtLaunch: true }),
+        m.changes.gitPoller({ name: 'bindings', repourl: v.bindings, branches: ['main'], codebase: 'bindings', pollInterval: 0.2, pollAtLaunch: true }),
+        m.changes.mirrorPoller({ name: 'mirrors', repositories: [v.app, v.missing], codebase: 'app', pollInterval: 0.2 }),
+      ],
+      schedulers: [
+        m.schedulers.anyBranch({ name: 'combined', builderNames: ['combined'], codebases: { lib: { repository: v.lib, branch: 'main' }, bindings: { repository: v.bindings, branch: 'main' } }, changeFilter: { codebase: ['lib', 'bindings'] } }),
+        m.schedulers.anyBranch({ name: 'app', builderNames: ['app'], changeFilter: { codebase: 'app' } }),
+      ],
+      builders: [
+        m.builder({ name: 'combined', workerNames: ['w0'], collapseRequests: false, steps: [
+          m.steps.git({ repourl: v.lib, codebase: 'lib', workdir: 'lib', mode: 'full', method: 'clobber' }),
+          m.steps.git({ repourl: v.bindings, codebase: 'bindings', workdir: 'bindings', mode: 'full', method: 'clobber' }),
+          m.steps.shell({ name: 'check', workdir: 'bindings', command: ['sh', '-c', 'cat bind.txt && sh ../lib/check.sh'], haltOnFailure: true }),
+        ] }),
+        m.builder({ name: 'app', workerNames: ['w0'], steps: [
+          m.steps.git({ repourl: v.app, codebase: 'app', mode: 'full', method: 'clobber' }),
+          m.steps.shell({ name: 'run', command: ['sh', 'app.sh'] }),
+        ] }),
+      ],
+    }));
     master = await env.startMaster();
     env.startWorker('w0', master.ready.workerPort);
     await waitUntil(() => (master.output.match(/recorded the initial branch heads/g) ?? []).length >= 2, 'both git pollers to record their heads');

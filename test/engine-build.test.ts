@@ -9,24 +9,32 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TestEnv, WORKER_CLI, freshPgDatabase, waitUntil, type MasterProcess } from './support/master-harness.js';
+import { configSource } from './support/config.js';
 
-function config(dbUrl: string, repo: string): string {
-  return `import { defineConfig, worker, builder, steps } from 'mastro';
-export default defineConfig({
-  title: 'e2e',
-  db: { url: ${JSON.stringify(dbUrl)} },
-  protocols: { msgpack: { port: 0 } },
-  www: null,
-  workers: [worker('w0', 'pass')],
-  builders: [
-    builder({ name: 'test', workerNames: ['w0'], collapseRequests: false, steps: [
-      steps.git({ repourl: ${JSON.stringify(repo)}, mode: 'incremental' }),
-      steps.shell({ name: 'unit tests', command: ['sh', '-c', 'sh test.sh > result.txt && cat result.txt'], haltOnFailure: true }),
-      steps.fileUpload({ workersrc: 'result.txt', masterdest: 'uploads/result.txt' }),
-    ] }),
-  ],
-});
-`;
+/**
+ * `sleeper`: also a builder whose only step sleeps for a minute (for the stop test); `envs`: also a
+ * builder with an env of its own, whose second step sets some of the same variables (the env test).
+ */
+function config(dbUrl: string, repo: string, extra: { sleeper?: boolean; envs?: boolean } = {}): string {
+  return configSource({ dbUrl, repo, sleeper: !!extra.sleeper, envs: !!extra.envs }, (m, v) => m.defineConfig({
+    title: 'e2e',
+    db: { url: v.dbUrl },
+    protocols: { msgpack: { port: 0 } },
+    www: null,
+    workers: [m.worker('w0', 'pass')],
+    builders: [
+      ...(v.envs ? [m.builder({ name: 'envs', workerNames: ['w0'], env: { FROM_BUILDER: 'builder-value', BOTH: 'from-builder' }, steps: [
+        m.steps.shell({ name: 'plain', command: ['sh', '-c', 'echo "plain: $FROM_BUILDER $BOTH"'] }),
+        m.steps.shell({ name: 'own', command: ['sh', '-c', 'echo "own: $FROM_BUILDER $BOTH $STEP_ONLY"'], env: { BOTH: 'from-step', STEP_ONLY: 'step-value' } }),
+      ] })] : []),
+      ...(v.sleeper ? [m.builder({ name: 'sleeper', workerNames: ['w0'], steps: [m.steps.shell({ command: ['sleep', '60'] })] })] : []),
+      m.builder({ name: 'test', workerNames: ['w0'], collapseRequests: false, steps: [
+        m.steps.git({ repourl: v.repo, mode: 'incremental' }),
+        m.steps.shell({ name: 'unit tests', command: ['sh', '-c', 'sh test.sh > result.txt && cat result.txt'], haltOnFailure: true }),
+        m.steps.fileUpload({ workersrc: 'result.txt', masterdest: 'uploads/result.txt' }),
+      ] }),
+    ],
+  }));
 }
 
 for (const engine of ['sqlite', 'postgresql'] as const) {
@@ -36,21 +44,19 @@ for (const engine of ['sqlite', 'postgresql'] as const) {
     let master: MasterProcess;
     let dropPg: (() => Promise<void>) | null = null;
     let rev: string;
-    let cfg: string;
+    let url = 'sqlite:state.sqlite';
+    let repo: string;
 
     before(async () => {
       assert.ok(existsSync(WORKER_CLI), 'the worker is not built; run npm run build first');
       env = new TestEnv();
-      let url = 'sqlite:state.sqlite';
       if (engine === 'postgresql') {
         const pg = (await freshPgDatabase())!;
         url = pg.url;
         dropPg = pg.drop;
       }
-      const [repo, r] = env.makeRepo();
-      rev = r;
-      cfg = config(url, repo);
-      env.writeConfig(cfg);
+      [repo, rev] = env.makeRepo();
+      env.writeConfig(config(url, repo));
       master = await env.startMaster();
       env.startWorker('w0', master.ready.workerPort);
     });
@@ -89,11 +95,7 @@ for (const engine of ['sqlite', 'postgresql'] as const) {
     });
 
     it("passes the builder's env to every shell command, the step's own env winning (as Buildbot's ShellMixin)", async () => {
-      env.writeConfig(cfg.replace('builders: [', `builders: [
-    builder({ name: 'envs', workerNames: ['w0'], env: { FROM_BUILDER: 'builder-value', BOTH: 'from-builder' }, steps: [
-      steps.shell({ name: 'plain', command: ['sh', '-c', 'echo "plain: $FROM_BUILDER $BOTH"'] }),
-      steps.shell({ name: 'own', command: ['sh', '-c', 'echo "own: $FROM_BUILDER $BOTH $STEP_ONLY"'], env: { BOTH: 'from-step', STEP_ONLY: 'step-value' } }),
-    ] }),`));
+      env.writeConfig(config(url, repo, { envs: true }));
       assert.equal((await master.call('reconfig')).ok, true);
       const { brids } = await master.submit(['envs']);
       const brid = Object.values(brids)[0];
@@ -111,7 +113,7 @@ for (const engine of ['sqlite', 'postgresql'] as const) {
 
     it('stops a running build: its command is interrupted and the build ends CANCELLED', async () => {
       // Add a builder whose only step would sleep for a minute.
-      env.writeConfig(cfg.replace('builders: [', "builders: [\n    builder({ name: 'sleeper', workerNames: ['w0'], steps: [steps.shell({ command: ['sleep', '60'] })] }),"));
+      env.writeConfig(config(url, repo, { sleeper: true }));
       assert.equal((await master.call('reconfig')).ok, true);
       const started = Date.now();
       await master.submit(['sleeper']);

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { WebSocket } from 'ws';
 import { ErrorCodes, CloseCodes, encodeMessage } from 'mastro-protocol';
 import { TestEnv, waitUntil } from './support/master-harness.js';
-import { connectFakeWorker } from './support/workers-fake-worker.js';
+import { connectFakeWorker } from '../packages/master/test/support/workers-fake-worker.js';
 
 const MiB = 1024 * 1024;
 

@@ -23,19 +23,17 @@ test('a frozen worker is detected by the keepalive, its build ends RETRY, and af
     const releaseFile = join(env.root, 'release');
     // Each build writes its shell's pid, then waits for the release file.
     const script = `echo $$ > ${markDir}/started-$BUILD; while [ ! -f ${releaseFile} ]; do sleep 0.05; done; echo released`;
-    env.writeConfig(`import { defineConfig, worker, builder, steps, util } from 'mastro';
-export default defineConfig({
-  db: { url: 'sqlite:state.sqlite' },
-  protocols: { msgpack: { port: 0, keepaliveIntervalMs: 300, keepaliveTimeoutMs: 2000 } },
-  www: null,
-  workers: [worker('w0', 'pass', { maxBuilds: 1 })],
-  builders: [
-    builder({ name: 'slow', workerNames: ['w0'], collapseRequests: false, steps: [
-      steps.shell({ name: 'wait', command: ['sh', '-c', ${JSON.stringify(script)}], env: { BUILD: util.Interpolate('%(prop:buildnumber)s') } }),
-    ] }),
-  ],
-});
-`);
+    env.writeConfig({ script }, (m, v) => m.defineConfig({
+      db: { url: 'sqlite:state.sqlite' },
+      protocols: { msgpack: { port: 0, keepaliveIntervalMs: 300, keepaliveTimeoutMs: 2000 } },
+      www: null,
+      workers: [m.worker('w0', 'pass', { maxBuilds: 1 })],
+      builders: [
+        m.builder({ name: 'slow', workerNames: ['w0'], collapseRequests: false, steps: [
+          m.steps.shell({ name: 'wait', command: ['sh', '-c', v.script], env: { BUILD: m.util.Interpolate('%(prop:buildnumber)s') } }),
+        ] }),
+      ],
+    }));
     const master = await env.startMaster();
     const worker = env.startWorker('w0', master.ready.workerPort);
     const { brids } = await master.submit(['slow']);

@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TestEnv, gatedConfig, waitUntil } from './support/master-harness.js';
 import { descendants, processRunning } from './support/process-tree.js';
+import { configSource } from './support/config.js';
 
 test('a worker killed mid-build: the build ends RETRY and its request runs again', async () => {
   const env = new TestEnv();
@@ -63,19 +64,17 @@ if [ "$BUILD" = 1 ]; then
 fi
 for f in command grandchild; do p=$(cat ${o.markDir}/$f.pid); if ${running('$p')}; then echo "$f $p" >> ${o.markDir}/alive-at-retry; fi; done
 touch ${o.markDir}/checked-$BUILD`;
-  return `import { defineConfig, worker, builder, steps, util } from 'mastro';
-export default defineConfig({
-  db: { url: 'sqlite:state.sqlite' },
-  protocols: { msgpack: { port: ${o.workerPort} } },
-  www: null,
-  workers: [worker('w0', 'pass')],
-  builders: [
-    builder({ name: 'orphan', workerNames: ['w0'], collapseRequests: false, steps: [
-      steps.shell({ name: 'run', command: ['sh', '-c', ${JSON.stringify(script)}], env: { BUILD: util.Interpolate('%(prop:buildnumber)s') } }),
-    ] }),
-  ],
-});
-`;
+  return configSource({ workerPort: o.workerPort, script }, (m, v) => m.defineConfig({
+    db: { url: 'sqlite:state.sqlite' },
+    protocols: { msgpack: { port: v.workerPort } },
+    www: null,
+    workers: [m.worker('w0', 'pass')],
+    builders: [
+      m.builder({ name: 'orphan', workerNames: ['w0'], collapseRequests: false, steps: [
+        m.steps.shell({ name: 'run', command: ['sh', '-c', v.script], env: { BUILD: m.util.Interpolate('%(prop:buildnumber)s') } }),
+      ] }),
+    ],
+  }));
 }
 
 const pidIn = (file: string) => Number(readFileSync(file, 'utf8').trim());

@@ -31,25 +31,23 @@ describe('Gerrit webhook and stream-events source on a real master', () => {
     commitFiles(env, hookRepo, { 'check.sh': 'echo hook v1\n' }, 'first');
     commitFiles(env, streamRepo, { 'check.sh': 'echo stream v1\n' }, 'first');
     events = join(env.root, 'stream-events.jsonl');
-    env.writeConfig(`import { defineConfig, worker, builder, steps, schedulers, changes } from 'mastro';
-export default defineConfig({
-  db: { url: 'sqlite:state.sqlite' },
-  protocols: { msgpack: { port: 0 } },
-  www: { port: 0, changeHooks: { gerrit: { secret: ${JSON.stringify(TOKEN)}, gitBaseURL: ${JSON.stringify(env.root)} } } },
-  workers: [worker('w0', 'pass', { maxBuilds: 2 })],
-  changeSources: [
-    changes.gerritStream({ name: 'gerrit', command: [process.execPath, ${JSON.stringify(REPLAY)}, ${JSON.stringify(events)}], gitBaseURL: ${JSON.stringify(env.root)}, backoffMin: 0.1, backoffMax: 0.5 }),
-  ],
-  schedulers: [
-    schedulers.anyBranch({ name: 'hook', builderNames: ['hook'], changeFilter: { project: 'hookproj' } }),
-    schedulers.anyBranch({ name: 'stream', builderNames: ['stream'], changeFilter: { project: 'streamproj' } }),
-  ],
-  builders: [
-    ${checkoutBuilder('hook', hookRepo)},
-    ${checkoutBuilder('stream', streamRepo)},
-  ],
-});
-`);
+    env.writeConfig({ token: TOKEN, root: env.root, replay: REPLAY, events, hookRepo, streamRepo }, (m, v) => m.defineConfig({
+      db: { url: 'sqlite:state.sqlite' },
+      protocols: { msgpack: { port: 0 } },
+      www: { port: 0, changeHooks: { gerrit: { secret: v.token, gitBaseURL: v.root } } },
+      workers: [m.worker('w0', 'pass', { maxBuilds: 2 })],
+      changeSources: [
+        m.changes.gerritStream({ name: 'gerrit', command: [process.execPath, v.replay, v.events], gitBaseURL: v.root, backoffMin: 0.1, backoffMax: 0.5 }),
+      ],
+      schedulers: [
+        m.schedulers.anyBranch({ name: 'hook', builderNames: ['hook'], changeFilter: { project: 'hookproj' } }),
+        m.schedulers.anyBranch({ name: 'stream', builderNames: ['stream'], changeFilter: { project: 'streamproj' } }),
+      ],
+      builders: [
+        checkoutBuilder(m, 'hook', v.hookRepo),
+        checkoutBuilder(m, 'stream', v.streamRepo),
+      ],
+    }), { checkoutBuilder });
     master = await env.startMaster();
     env.startWorker('w0', master.ready.workerPort);
   });

@@ -16,26 +16,24 @@ test('buildbot-worker 3.7 runs a git + shell + upload build triggered through /c
   const env = new TestEnv();
   try {
     const [repo, rev] = env.makeRepo({ 'test.sh': 'echo all tests passed > report.txt\ncat report.txt\n' });
-    env.writeConfig(`import { defineConfig, worker, builder, steps, schedulers } from 'mastro';
-export default defineConfig({
-  title: 'Demo',
-  db: { url: 'sqlite:state.sqlite' },
-  protocols: { msgpack: { port: 0 } },
-  www: { port: 0, host: '127.0.0.1', changeHooks: { base: {} } },
-  workers: [worker('w0', 'pass', { maxBuilds: 4 }), worker('w1', 'pass')],
-  schedulers: [
-    schedulers.anyBranch({ name: 'all', treeStableTimer: null, builderNames: ['test'] }),
-    schedulers.force({ name: 'force', builderNames: ['test'] }),
-  ],
-  builders: [
-    builder({ name: 'test', workerNames: ['w0', 'w1'], collapseRequests: false, steps: [
-      steps.git({ repourl: ${JSON.stringify('file://' + repo)}, mode: 'incremental' }),
-      steps.shell({ command: ['sh', '-c', 'sh test.sh'], haltOnFailure: true }),
-      steps.fileUpload({ workersrc: 'report.txt', masterdest: 'reports/report.txt' }),
-    ] }),
-  ],
-});
-`);
+    env.writeConfig({ repourl: 'file://' + repo }, (m, v) => m.defineConfig({
+      title: 'Demo',
+      db: { url: 'sqlite:state.sqlite' },
+      protocols: { msgpack: { port: 0 } },
+      www: { port: 0, host: '127.0.0.1', changeHooks: { base: {} } },
+      workers: [m.worker('w0', 'pass', { maxBuilds: 4 }), m.worker('w1', 'pass')],
+      schedulers: [
+        m.schedulers.anyBranch({ name: 'all', treeStableTimer: null, builderNames: ['test'] }),
+        m.schedulers.force({ name: 'force', builderNames: ['test'] }),
+      ],
+      builders: [
+        m.builder({ name: 'test', workerNames: ['w0', 'w1'], collapseRequests: false, steps: [
+          m.steps.git({ repourl: v.repourl, mode: 'incremental' }),
+          m.steps.shell({ command: ['sh', '-c', 'sh test.sh'], haltOnFailure: true }),
+          m.steps.fileUpload({ workersrc: 'report.txt', masterdest: 'reports/report.txt' }),
+        ] }),
+      ],
+    }));
     const master = await env.startMaster();
     const api = `http://127.0.0.1:${master.ready.httpPort}`;
     env.startWorker('w0', master.ready.workerPort, 'buildbot-worker');

@@ -9,7 +9,7 @@ import { mkdtemp, readFile, rm, stat, writeFile, mkdir } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
-import { startHarness } from './support/workers-harness.js';
+import { startHarness } from '../packages/master/test/support/workers-harness.js';
 import { buildbotWorkerInstalled, createBuildbotWorker, startBuildbotWorker, startBuildbotWorkerDaemon, BUILDBOT_WORKER } from './support/workers-buildbot-worker.js';
 import type { UpdatePair } from '../packages/master/src/workers/types.js';
 

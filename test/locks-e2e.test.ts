@@ -15,23 +15,23 @@ test('build and step locks across two workers: exclusive steps never overlap and
   try {
     const trace = join(env.root, 'trace.txt');
     const record = (tag: string) => `echo "S ${tag} $W $(date +%s%N)" >> ${trace}; sleep 0.15; echo "E ${tag} $W $(date +%s%N)" >> ${trace}`;
-    env.writeConfig(`import { defineConfig, worker, builder, steps, locks, util } from 'mastro';
-const pool = locks.master('pool', { maxCount: 3 });
-const db = locks.master('db');
-const cpu = locks.worker('cpu', { maxCount: 1 });
-const W = { W: util.Interpolate('%(prop:workername)s') };
-const mk = (name: string) => builder({ name, workerNames: ['w0', 'w1'], collapseRequests: false, locks: [pool.access('counting')], steps: [
-  steps.shell({ name: 'compile', command: ['sh', '-c', ${JSON.stringify(record('cpu'))}], env: W, locks: [cpu.access('counting')] }),
-  steps.shell({ name: 'migrate', command: ['sh', '-c', ${JSON.stringify(record('db'))}], env: W, locks: [db.access('exclusive')] }),
-] });
-export default defineConfig({
-  db: { url: 'sqlite:state.sqlite' },
-  protocols: { msgpack: { port: 0 } },
-  www: null,
-  workers: [worker('w0', 'pass'), worker('w1', 'pass')],
-  builders: [mk('a'), mk('b')],
-});
-`);
+    env.writeConfig({ cpu: record('cpu'), db: record('db') }, (m, v) => {
+      const pool = m.locks.master('pool', { maxCount: 3 });
+      const db = m.locks.master('db');
+      const cpu = m.locks.worker('cpu', { maxCount: 1 });
+      const W = { W: m.util.Interpolate('%(prop:workername)s') };
+      const mk = (name: string) => m.builder({ name, workerNames: ['w0', 'w1'], collapseRequests: false, locks: [pool.access('counting')], steps: [
+        m.steps.shell({ name: 'compile', command: ['sh', '-c', v.cpu], env: W, locks: [cpu.access('counting')] }),
+        m.steps.shell({ name: 'migrate', command: ['sh', '-c', v.db], env: W, locks: [db.access('exclusive')] }),
+      ] });
+      return m.defineConfig({
+        db: { url: 'sqlite:state.sqlite' },
+        protocols: { msgpack: { port: 0 } },
+        www: null,
+        workers: [m.worker('w0', 'pass'), m.worker('w1', 'pass')],
+        builders: [mk('a'), mk('b')],
+      });
+    });
     const master = await env.startMaster();
     env.startWorker('w0', master.ready.workerPort);
     env.startWorker('w1', master.ready.workerPort);
@@ -63,18 +63,18 @@ test('lock holders and waiters are visible through the data API, and a waiting r
   const env = new TestEnv();
   try {
     const release = join(env.root, 'release');
-    env.writeConfig(`import { defineConfig, worker, builder, steps, locks } from 'mastro';
-const deploy = locks.master('deploy');
-export default defineConfig({
-  db: { url: 'sqlite:state.sqlite' },
-  protocols: { msgpack: { port: 0 } },
-  www: null,
-  workers: [worker('w0', 'pass'), worker('w1', 'pass')],
-  builders: [builder({ name: 'ship', workerNames: ['w0', 'w1'], collapseRequests: false, locks: [deploy.access('exclusive')], steps: [
-    steps.shell({ command: ['sh', '-c', 'while [ ! -e ${release} ]; do sleep 0.05; done'] }),
-  ] })],
-});
-`);
+    env.writeConfig({ wait: `while [ ! -e ${release} ]; do sleep 0.05; done` }, (m, v) => {
+      const deploy = m.locks.master('deploy');
+      return m.defineConfig({
+        db: { url: 'sqlite:state.sqlite' },
+        protocols: { msgpack: { port: 0 } },
+        www: null,
+        workers: [m.worker('w0', 'pass'), m.worker('w1', 'pass')],
+        builders: [m.builder({ name: 'ship', workerNames: ['w0', 'w1'], collapseRequests: false, locks: [deploy.access('exclusive')], steps: [
+          m.steps.shell({ command: ['sh', '-c', v.wait] }),
+        ] })],
+      });
+    });
     const master = await env.startMaster();
     env.startWorker('w0', master.ready.workerPort);
     env.startWorker('w1', master.ready.workerPort);

@@ -12,23 +12,22 @@ import { WebSocket } from 'ws';
 import { TestEnv, waitUntil, type MasterProcess } from './support/master-harness.js';
 import { basicAuth, requestFrom } from './support/web-client.js';
 import { UsersStore } from '../packages/master/src/www/auth/users-store.js';
+import { configSource } from './support/config.js';
 
 const BURST = 3;
 
-const config = `import { defineConfig, worker, builder, steps } from 'mastro';
-export default defineConfig({
+const config = configSource({ burst: BURST }, (m, v) => m.defineConfig({
   db: { url: 'sqlite:state.sqlite' },
   protocols: { msgpack: { port: 0, host: '127.0.0.1' } },
   www: {
     port: 0, host: '127.0.0.1', changeHooks: { base: {} },
-    auth: { loginBurst: ${BURST}, loginRefillPerSecond: 0.001 },
+    auth: { loginBurst: v.burst, loginRefillPerSecond: 0.001 },
     authz: { anonymousView: false },
     changeHookAuth: [{ username: 'hook', password: 'hook-password' }],
   },
-  workers: [worker('w0', 'w0-password'), worker('w1', 'w1-password')],
-  builders: [builder({ name: 'b', workerNames: ['w0'], steps: [steps.shell({ command: ['true'] })] })],
-});
-`;
+  workers: [m.worker('w0', 'w0-password'), m.worker('w1', 'w1-password')],
+  builders: [m.builder({ name: 'b', workerNames: ['w0'], steps: [m.steps.shell({ command: ['true'] })] })],
+}));
 
 /** The status of a worker-port upgrade with these headers (the guesser's side: never accepted here). */
 function upgradeStatus(port: number, headers: Record<string, string>): Promise<number> {

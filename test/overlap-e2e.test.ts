@@ -12,27 +12,29 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TestEnv, ROOT, waitUntil, type MasterProcess } from './support/master-harness.js';
+import { configSource } from './support/config.js';
 
 const CLI = join(ROOT, 'packages/master/src/cli.ts');
 const POLICIES = ['queue', 'collapse', 'cancel-in-progress'] as const;
 
 function config(markDir: string): string {
-  const builders = POLICIES.map((p) => {
-    const script = `touch ${markDir}/${p}-started-$BUILD; while [ ! -f ${markDir}/release-${p} ]; do sleep 0.05; done`;
-    return `builder({ name: 'b-${p}', workerNames: ['w0'], collapseRequests: false, steps: [
-      steps.shell({ name: 'wait', command: ['sh', '-c', ${JSON.stringify(script)}], env: { BUILD: util.Interpolate('%(prop:buildnumber)s') } }) ] })`;
+  return configSource({ markDir, policies: [...POLICIES] }, (m, v) => {
+    const policies = v.policies as Array<typeof POLICIES[number]>;
+    const builders = policies.map((p) => {
+      const script = `touch ${v.markDir}/${p}-started-$BUILD; while [ ! -f ${v.markDir}/release-${p} ]; do sleep 0.05; done`;
+      return m.builder({ name: `b-${p}`, workerNames: ['w0'], collapseRequests: false, steps: [
+        m.steps.shell({ name: 'wait', command: ['sh', '-c', script], env: { BUILD: m.util.Interpolate('%(prop:buildnumber)s') } }) ] });
+    });
+    const scheds = policies.map((p) => m.schedulers.anyBranch({ name: `s-${p}`, builderNames: [`b-${p}`], changeFilter: { branch: p }, overlap: p }));
+    return m.defineConfig({
+      db: { url: 'sqlite:state.sqlite' },
+      protocols: { msgpack: { port: 0 } },
+      www: { port: 0, changeHooks: { base: {} } },
+      workers: [m.worker('w0', 'pass', { maxBuilds: 3 })],
+      schedulers: scheds,
+      builders,
+    });
   });
-  const scheds = POLICIES.map((p) => `schedulers.anyBranch({ name: 's-${p}', builderNames: ['b-${p}'], changeFilter: { branch: '${p}' }, overlap: '${p}' })`);
-  return `import { defineConfig, worker, builder, steps, schedulers, util } from 'mastro';
-export default defineConfig({
-  db: { url: 'sqlite:state.sqlite' },
-  protocols: { msgpack: { port: 0 } },
-  www: { port: 0, changeHooks: { base: {} } },
-  workers: [worker('w0', 'pass', { maxBuilds: 3 })],
-  schedulers: [${scheds.join(',\n    ')}],
-  builders: [${builders.join(',\n    ')}],
-});
-`;
 }
 
 function sendchange(httpPort: number, branch: string, revision: string): Promise<void> {

@@ -25,7 +25,7 @@ describe('contrib/post-receive and mastro sendchange against a real master', () 
 
   before(async () => {
     env = new TestEnv();
-    setup = await startPushSetup(env, '{ port: 0, changeHooks: { base: {} } }');
+    setup = await startPushSetup(env, { port: 0, changeHooks: { base: {} } });
     ({ master, bare, work } = setup);
   });
 

@@ -29,36 +29,34 @@ describe('dependent, nightly and singleBranch schedulers on a real master', () =
     env = new TestEnv();
     repo = initRepo(env, 'repo');
     commitFiles(env, repo, { 'check.sh': 'exit 0\n' }, 'first');
-    env.writeConfig(`import { defineConfig, worker, builder, steps, schedulers } from 'mastro';
-export default defineConfig({
-  db: { url: 'sqlite:state.sqlite' },
-  protocols: { msgpack: { port: 0 } },
-  www: { port: 0, changeHooks: { base: {} } },
-  workers: [worker('w0', 'pass', { maxBuilds: 2 })],
-  schedulers: [
-    schedulers.singleBranch({ name: 'up', branch: 'main', builderNames: ['up'], changeFilter: { project: 'dep' } }),
-    schedulers.dependent({ name: 'down', upstream: 'up', builderNames: ['down'] }),
-    // Fires on 1 January at 03:00 only: the test fires it through runNow().
-    schedulers.nightly({ name: 'nightly', cron: '0 3 1 1 *', onlyIfChanged: true, branch: 'main', builderNames: ['night'], changeFilter: { project: 'night' } }),
-    schedulers.singleBranch({
-      name: 'docs', branch: 'main', builderNames: ['docs'], treeStableTimer: ${TREE_STABLE},
-      // Declarative file filter: some changed file is under docs/ (onlyFiles would ask for all of them).
-      changeFilter: { project: 'web', files: 'docs/**' },
-    }),
-    schedulers.singleBranch({
-      name: 'globs', branch: 'main', builderNames: ['globs'],
-      changeFilter: { project: 'globs', files: ['*-*-*-*-*-*-*-*.txt', '${'**/'.repeat(8)}x.md', '!${'*-'.repeat(12)}.c'] },
-    }),
-  ],
-  builders: [
-    ${checkoutBuilder('up', repo)},
-    ${checkoutBuilder('down', repo)},
-    ${checkoutBuilder('night', repo)},
-    ${checkoutBuilder('docs', repo)},
-    builder({ name: 'globs', workerNames: ['w0'], collapseRequests: false, steps: [steps.shell({ command: ['true'] })] }),
-  ],
-});
-`);
+    env.writeConfig({ repo, treeStable: TREE_STABLE }, (m, v) => m.defineConfig({
+      db: { url: 'sqlite:state.sqlite' },
+      protocols: { msgpack: { port: 0 } },
+      www: { port: 0, changeHooks: { base: {} } },
+      workers: [m.worker('w0', 'pass', { maxBuilds: 2 })],
+      schedulers: [
+        m.schedulers.singleBranch({ name: 'up', branch: 'main', builderNames: ['up'], changeFilter: { project: 'dep' } }),
+        m.schedulers.dependent({ name: 'down', upstream: 'up', builderNames: ['down'] }),
+        // Fires on 1 January at 03:00 only: the test fires it through runNow().
+        m.schedulers.nightly({ name: 'nightly', cron: '0 3 1 1 *', onlyIfChanged: true, branch: 'main', builderNames: ['night'], changeFilter: { project: 'night' } }),
+        m.schedulers.singleBranch({
+          name: 'docs', branch: 'main', builderNames: ['docs'], treeStableTimer: v.treeStable,
+          // Declarative file filter: some changed file is under docs/ (onlyFiles would ask for all of them).
+          changeFilter: { project: 'web', files: 'docs/**' },
+        }),
+        m.schedulers.singleBranch({
+          name: 'globs', branch: 'main', builderNames: ['globs'],
+          changeFilter: { project: 'globs', files: ['*-*-*-*-*-*-*-*.txt', `${'**/'.repeat(8)}x.md`, `!${'*-'.repeat(12)}.c`] },
+        }),
+      ],
+      builders: [
+        checkoutBuilder(m, 'up', v.repo),
+        checkoutBuilder(m, 'down', v.repo),
+        checkoutBuilder(m, 'night', v.repo),
+        checkoutBuilder(m, 'docs', v.repo),
+        m.builder({ name: 'globs', workerNames: ['w0'], collapseRequests: false, steps: [m.steps.shell({ command: ['true'] })] }),
+      ],
+    }), { checkoutBuilder });
     master = await env.startMaster();
     env.startWorker('w0', master.ready.workerPort);
   });

@@ -30,7 +30,7 @@ describe('mastro sendchange and contrib/post-receive against a master requiring 
   before(async () => {
     env = new TestEnv();
     writeFileSync(join(env.masterDir, 'changehook.passwd'), '# accounts for the post-receive hook\ngit-hook:push-secret\n');
-    setup = await startPushSetup(env, "{ port: 0, changeHooks: { base: {} }, changeHookAuth: [{ username: 'ci', password: 'sendchange-secret' }, 'file:changehook.passwd'] }");
+    setup = await startPushSetup(env, { port: 0, changeHooks: { base: {} }, changeHookAuth: [{ username: 'ci', password: 'sendchange-secret' }, 'file:changehook.passwd'] });
     ({ master, bare, work } = setup);
   });
 

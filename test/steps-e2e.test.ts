@@ -11,12 +11,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startHarness, type Harness } from './support/workers-harness.js';
+import { startHarness, type Harness } from '../packages/master/test/support/workers-harness.js';
 import type { ConnectedWorker } from '../packages/master/src/workers/connected-worker.js';
 import { steps } from '../packages/master/src/steps/index.js';
 import { Results } from '../packages/master/src/model/results.js';
 import type { SourceStampInfo } from '../packages/master/src/process/step-types.js';
-import { FakeRuntime } from '../packages/master/test/steps-fake-runtime.js';
+import { FakeRuntime } from '../packages/master/test/support/steps-fake-runtime.js';
 
 const WORKER_CLI = new URL('../packages/worker/dist/cli.js', import.meta.url).pathname;
 const BUILDER = 'e2e';

@@ -33,19 +33,17 @@ describe('mastro try with a real patch', () => {
     const [repo, rev] = env.makeRepo({ 'test.sh': 'echo base version\n', 'data.bin': 'a\u0000b\n' });
     base = rev;
     tryPort = await freePort();
-    env.writeConfig(`import { defineConfig, worker, builder, steps, schedulers } from 'mastro';
-export default defineConfig({
-  db: { url: 'sqlite:state.sqlite' },
-  protocols: { msgpack: { port: 0 } },
-  www: null,
-  workers: [worker('w0', 'pass')],
-  schedulers: [schedulers.tryUserpass({ name: 'try', builderNames: ['test'], port: ${tryPort}, userpass: [['alice', 'pw']] })],
-  builders: [builder({ name: 'test', workerNames: ['w0'], steps: [
-    steps.git({ repourl: ${JSON.stringify(repo)}, mode: 'full', method: 'clobber' }),
-    steps.shell({ name: 'run', command: ['sh', '-c', 'sh test.sh && od -c data.bin | head -1'], haltOnFailure: true }),
-  ] })],
-});
-`);
+    env.writeConfig({ repo, tryPort }, (m, v) => m.defineConfig({
+      db: { url: 'sqlite:state.sqlite' },
+      protocols: { msgpack: { port: 0 } },
+      www: null,
+      workers: [m.worker('w0', 'pass')],
+      schedulers: [m.schedulers.tryUserpass({ name: 'try', builderNames: ['test'], port: v.tryPort, userpass: [['alice', 'pw']] })],
+      builders: [m.builder({ name: 'test', workerNames: ['w0'], steps: [
+        m.steps.git({ repourl: v.repo, mode: 'full', method: 'clobber' }),
+        m.steps.shell({ name: 'run', command: ['sh', '-c', 'sh test.sh && od -c data.bin | head -1'], haltOnFailure: true }),
+      ] })],
+    }));
     master = await env.startMaster();
     env.startWorker('w0', master.ready.workerPort);
     clone = join(env.root, 'clone');

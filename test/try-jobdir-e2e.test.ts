@@ -70,28 +70,26 @@ describe('tryJobdir and nightlyTriggerable on a real master', () => {
     jobdir = join(env.masterDir, 'jobs');
     // A fixed worker port, so the worker reconnects by itself after the master restarts.
     const workerPort = await freePort();
-    env.writeConfig(`import { defineConfig, worker, builder, steps, schedulers, util } from 'mastro';
-export default defineConfig({
-  db: { url: 'sqlite:state.sqlite' },
-  protocols: { msgpack: { port: ${workerPort} } },
-  www: null,
-  workers: [worker('w0', 'pass', { maxBuilds: 2 })],
-  schedulers: [
-    schedulers.tryJobdir({ name: 'try-ssh', builderNames: ['test'], jobdir: 'jobs' }),
-    schedulers.nightlyTriggerable({ name: 'nt', builderNames: ['night'], hour: 3, properties: { flavour: 'plain' } }),
-  ],
-  builders: [
-    builder({ name: 'test', workerNames: ['w0'], steps: [
-      steps.git({ repourl: ${JSON.stringify(repo)}, mode: 'full', method: 'clobber' }),
-      steps.shell({ name: 'run', command: ['sh', 'test.sh'], haltOnFailure: true }),
-    ] }),
-    builder({ name: 'parent', workerNames: ['w0'], collapseRequests: false, steps: [
-      steps.trigger({ schedulerNames: ['nt'], waitForFinish: true, set_properties: { flavour: util.Interpolate('parent-%(prop:buildnumber)s') } }),
-    ] }),
-    builder({ name: 'night', workerNames: ['w0'], steps: [steps.shell({ name: 'hello', command: ['sh', '-c', util.Interpolate('echo night %(prop:flavour)s')] })] }),
-  ],
-});
-`);
+    env.writeConfig({ repo, workerPort }, (m, v) => m.defineConfig({
+      db: { url: 'sqlite:state.sqlite' },
+      protocols: { msgpack: { port: v.workerPort } },
+      www: null,
+      workers: [m.worker('w0', 'pass', { maxBuilds: 2 })],
+      schedulers: [
+        m.schedulers.tryJobdir({ name: 'try-ssh', builderNames: ['test'], jobdir: 'jobs' }),
+        m.schedulers.nightlyTriggerable({ name: 'nt', builderNames: ['night'], hour: 3, properties: { flavour: 'plain' } }),
+      ],
+      builders: [
+        m.builder({ name: 'test', workerNames: ['w0'], steps: [
+          m.steps.git({ repourl: v.repo, mode: 'full', method: 'clobber' }),
+          m.steps.shell({ name: 'run', command: ['sh', 'test.sh'], haltOnFailure: true }),
+        ] }),
+        m.builder({ name: 'parent', workerNames: ['w0'], collapseRequests: false, steps: [
+          m.steps.trigger({ schedulerNames: ['nt'], waitForFinish: true, set_properties: { flavour: m.util.Interpolate('parent-%(prop:buildnumber)s') } }),
+        ] }),
+        m.builder({ name: 'night', workerNames: ['w0'], steps: [m.steps.shell({ name: 'hello', command: ['sh', '-c', m.util.Interpolate('echo night %(prop:flavour)s')] })] }),
+      ],
+    }));
     master = await env.startMaster();
     env.startWorker('w0', master.ready.workerPort);
   });

@@ -22,16 +22,14 @@ describe('a 100 MB log in the browser', { skip }, () => {
     env = new TestEnv();
     // ~104 bytes per line: "\e[36m0000001\e[0m <72 x> end\n"
     const gen = `awk 'BEGIN { for (i = 1; i <= ${LINES}; i++) printf "\\033[36m%07d\\033[0m ${PAD} end\\n", i }'`;
-    env.writeConfig(`import { defineConfig, worker, builder, steps } from 'mastro';
-export default defineConfig({
-  db: { url: 'sqlite:state.sqlite' },
-  protocols: { msgpack: { port: 0 } },
-  www: { port: 0, host: '127.0.0.1' },
-  logMaxSize: null,
-  workers: [worker('w0', 'pass')],
-  builders: [builder({ name: 'big', workerNames: ['w0'], steps: [steps.shell({ name: 'generate', command: ['sh', '-c', ${JSON.stringify(gen)}] })] })],
-});
-`);
+    env.writeConfig({ gen }, (m, v) => m.defineConfig({
+      db: { url: 'sqlite:state.sqlite' },
+      protocols: { msgpack: { port: 0 } },
+      www: { port: 0, host: '127.0.0.1' },
+      logMaxSize: null,
+      workers: [m.worker('w0', 'pass')],
+      builders: [m.builder({ name: 'big', workerNames: ['w0'], steps: [m.steps.shell({ name: 'generate', command: ['sh', '-c', v.gen] })] })],
+    }));
     master = await env.startMaster();
     env.startWorker('w0', master.ready.workerPort);
     const brid = Object.values((await master.submit(['big'])).brids)[0]!;

@@ -32,21 +32,19 @@ describe('web UI in a browser', { skip }, () => {
     // 25 coloured lines over ~2.5 s, then the step waits until the test releases that build.
     const script = `for i in $(seq 1 25); do printf '\\033[32mline %s is green\\033[0m and \\033[1;31mbold red\\033[0m\\n' $i; sleep 0.1; done; `
       + `while [ ! -f ${releaseDir}/$BUILD ]; do sleep 0.05; done; echo released`;
-    env.writeConfig(`import { defineConfig, worker, builder, steps, schedulers, util } from 'mastro';
-export default defineConfig({
-  db: { url: 'sqlite:state.sqlite' },
-  protocols: { msgpack: { port: 0 } },
-  www: { port: 0, host: '127.0.0.1' },
-  workers: [worker('w0', 'pass', { maxBuilds: 4 }), worker('ghost', 'pass')],
-  schedulers: [schedulers.force({ name: 'force', builderNames: ['stream', 'orphan'] })],
-  builders: [
-    builder({ name: 'stream', workerNames: ['w0'], collapseRequests: false, steps: [
-      steps.shell({ name: 'print', command: ['sh', '-c', ${JSON.stringify(script)}], env: { BUILD: util.Interpolate('%(prop:buildnumber)s') } }),
-    ] }),
-    builder({ name: 'orphan', workerNames: ['ghost'], steps: [steps.shell({ name: 'never', command: ['true'] })] }),
-  ],
-});
-`);
+    env.writeConfig({ script }, (m, v) => m.defineConfig({
+      db: { url: 'sqlite:state.sqlite' },
+      protocols: { msgpack: { port: 0 } },
+      www: { port: 0, host: '127.0.0.1' },
+      workers: [m.worker('w0', 'pass', { maxBuilds: 4 }), m.worker('ghost', 'pass')],
+      schedulers: [m.schedulers.force({ name: 'force', builderNames: ['stream', 'orphan'] })],
+      builders: [
+        m.builder({ name: 'stream', workerNames: ['w0'], collapseRequests: false, steps: [
+          m.steps.shell({ name: 'print', command: ['sh', '-c', v.script], env: { BUILD: m.util.Interpolate('%(prop:buildnumber)s') } }),
+        ] }),
+        m.builder({ name: 'orphan', workerNames: ['ghost'], steps: [m.steps.shell({ name: 'never', command: ['true'] })] }),
+      ],
+    }));
     await new UsersStore(env.masterDir).add('alice', 'wonderland-42', ['admin']);
     master = await env.startMaster();
     env.startWorker('w0', master.ready.workerPort);

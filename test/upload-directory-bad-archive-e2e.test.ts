@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TestEnv, waitUntil, type MasterProcess } from './support/master-harness.js';
-import { connectFakeWorker, type FakeWorker } from './support/workers-fake-worker.js';
+import { connectFakeWorker, type FakeWorker } from '../packages/master/test/support/workers-fake-worker.js';
 import { badArchives, type BadArchive } from '../packages/master/test/support/bad-tars.js';
 
 const Results = { SUCCESS: 0, FAILURE: 2, EXCEPTION: 4 } as const;

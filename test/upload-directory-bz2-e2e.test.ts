@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { TestEnv, hasBuildbotWorker, waitUntil, type MasterProcess } from './support/master-harness.js';
+import { configSource } from './support/config.js';
 
 const sha = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 
@@ -29,18 +30,16 @@ const MAKE_TREE = [
   ': > out/empty',
 ].join(' && ');
 
-const config = `import { defineConfig, worker, builder, steps } from 'mastro';
-export default defineConfig({
+const config = configSource({ makeTree: MAKE_TREE }, (m, v) => m.defineConfig({
   title: 'bz2 upload',
   db: { url: 'sqlite:state.sqlite' },
   protocols: { msgpack: { port: 0 } },
-  workers: [worker('mw', 'pass'), worker('bw', 'pass')],
-  builders: ['mw', 'bw'].map((w) => builder({ name: 'upload-' + w, workerNames: [w], steps: [
-    steps.shell({ name: 'make tree', command: ['sh', '-c', ${JSON.stringify(MAKE_TREE)}] }),
-    steps.directoryUpload({ workersrc: 'out', masterdest: 'uploaded/' + w, compress: 'bz2' }),
+  workers: [m.worker('mw', 'pass'), m.worker('bw', 'pass')],
+  builders: ['mw', 'bw'].map((w) => m.builder({ name: 'upload-' + w, workerNames: [w], steps: [
+    m.steps.shell({ name: 'make tree', command: ['sh', '-c', v.makeTree] }),
+    m.steps.directoryUpload({ workersrc: 'out', masterdest: 'uploaded/' + w, compress: 'bz2' }),
   ] })),
-});
-`;
+}));
 
 describe("directoryUpload with compress: 'bz2' between a real master and real workers", () => {
   let env: TestEnv;

@@ -8,33 +8,30 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TestEnv, MasterProcess, waitUntil } from './support/master-harness.js';
+import { configSource } from './support/config.js';
 
 function upstreamConfig(repo: string): string {
-  return `import { defineConfig, worker, builder, steps } from 'mastro';
-export default defineConfig({
-  db: { url: 'sqlite:state.sqlite' },
-  protocols: { msgpack: { port: 0 } },
-  www: { port: 0 },
-  workers: [worker('up0', 'pass')],
-  builders: [builder({ name: 'lib', workerNames: ['up0'], steps: [steps.git({ repourl: ${JSON.stringify(repo)}, mode: 'full', method: 'clobber' })] })],
-});
-`;
+  return configSource({ repo }, (m, v) => m.defineConfig({
+    db: { url: 'sqlite:state.sqlite' },
+    protocols: { msgpack: { port: 0 } },
+    www: { port: 0 },
+    workers: [m.worker('up0', 'pass')],
+    builders: [m.builder({ name: 'lib', workerNames: ['up0'], steps: [m.steps.git({ repourl: v.repo, mode: 'full', method: 'clobber' })] })],
+  }));
 }
 
 function downstreamConfig(repo: string, httpPort: number): string {
-  return `import { defineConfig, worker, builder, steps, schedulers } from 'mastro';
-export default defineConfig({
-  db: { url: 'sqlite:state.sqlite' },
-  protocols: { msgpack: { port: 0 } },
-  www: null,
-  workers: [worker('down0', 'pass')],
-  schedulers: [schedulers.upstream({ name: 'follow-lib', builderNames: ['bindings'], url: 'http://127.0.0.1:${httpPort}', builder: 'lib',
-    codebase: 'lib', pollInterval: 0.2, codebases: { lib: { repository: ${JSON.stringify(repo)}, branch: 'main' } } })],
-  builders: [builder({ name: 'bindings', workerNames: ['down0'], steps: [
-    steps.git({ repourl: ${JSON.stringify(repo)}, codebase: 'lib', mode: 'full', method: 'clobber' }),
-  ] })],
-});
-`;
+  return configSource({ repo, httpPort }, (m, v) => m.defineConfig({
+    db: { url: 'sqlite:state.sqlite' },
+    protocols: { msgpack: { port: 0 } },
+    www: null,
+    workers: [m.worker('down0', 'pass')],
+    schedulers: [m.schedulers.upstream({ name: 'follow-lib', builderNames: ['bindings'], url: `http://127.0.0.1:${v.httpPort}`, builder: 'lib',
+      codebase: 'lib', pollInterval: 0.2, codebases: { lib: { repository: v.repo, branch: 'main' } } })],
+    builders: [m.builder({ name: 'bindings', workerNames: ['down0'], steps: [
+      m.steps.git({ repourl: v.repo, codebase: 'lib', mode: 'full', method: 'clobber' }),
+    ] })],
+  }));
 }
 
 describe('an upstream scheduler following a second mastro master', () => {

@@ -10,17 +10,16 @@ import { TestEnv, freshPgDatabase, waitUntil, type MasterProcess } from './suppo
 import { webLogin, webLogout, whoAmI } from './support/web-client.js';
 import { UsersStore } from '../packages/master/src/www/auth/users-store.js';
 import { openDatabase, type Db } from '../packages/master/src/db/index.js';
+import { configSource } from './support/config.js';
 
-const config = (dbUrl: string, sessionTtlSec = 3600) => `import { defineConfig, worker, builder, steps } from 'mastro';
-export default defineConfig({
+const config = (dbUrl: string, sessionTtlSec = 3600) => configSource({ dbUrl, sessionTtlSec }, (m, v) => m.defineConfig({
   title: 'sessions',
-  db: { url: ${JSON.stringify(dbUrl)} },
+  db: { url: v.dbUrl },
   protocols: { msgpack: { port: 0 } },
-  www: { port: 0, host: '127.0.0.1', auth: { sessionTtlSec: ${sessionTtlSec} }, authz: { anonymousView: false } },
-  workers: [worker('w0', 'pass')],
-  builders: [builder({ name: 'b', workerNames: ['w0'], steps: [steps.shell({ command: ['true'] })] })],
-});
-`;
+  www: { port: 0, host: '127.0.0.1', auth: { sessionTtlSec: v.sessionTtlSec }, authz: { anonymousView: false } },
+  workers: [m.worker('w0', 'pass')],
+  builders: [m.builder({ name: 'b', workerNames: ['w0'], steps: [m.steps.shell({ command: ['true'] })] })],
+}));
 
 for (const engine of ['sqlite', 'postgresql'] as const) {
   const skip = engine === 'postgresql' && !process.env.MASTRO_TEST_PG_URL ? 'MASTRO_TEST_PG_URL is not set' : false;

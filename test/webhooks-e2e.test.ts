@@ -30,22 +30,20 @@ describe('GitHub and GitLab webhooks on a real master', () => {
     glRepo = initRepo(env, 'gl');
     commitFiles(env, ghRepo, { 'check.sh': 'echo github v1\n' }, 'gh first');
     commitFiles(env, glRepo, { 'check.sh': 'echo gitlab v1\n' }, 'gl first');
-    env.writeConfig(`import { defineConfig, worker, builder, steps, schedulers } from 'mastro';
-export default defineConfig({
-  db: { url: 'sqlite:state.sqlite' },
-  protocols: { msgpack: { port: 0 } },
-  www: { port: 0, changeHooks: { github: { secret: ${JSON.stringify(GH_SECRET)} }, gitlab: { secret: ${JSON.stringify(GL_TOKEN)} } } },
-  workers: [worker('w0', 'pass', { maxBuilds: 2 })],
-  schedulers: [
-    schedulers.anyBranch({ name: 'github', builderNames: ['gh'], changeFilter: { project: 'octo/hello' } }),
-    schedulers.anyBranch({ name: 'gitlab', builderNames: ['gl'], changeFilter: { project: 'gl-hello' } }),
-  ],
-  builders: [
-    ${checkoutBuilder('gh', ghRepo)},
-    ${checkoutBuilder('gl', glRepo)},
-  ],
-});
-`);
+    env.writeConfig({ ghSecret: GH_SECRET, glToken: GL_TOKEN, ghRepo, glRepo }, (m, v) => m.defineConfig({
+      db: { url: 'sqlite:state.sqlite' },
+      protocols: { msgpack: { port: 0 } },
+      www: { port: 0, changeHooks: { github: { secret: v.ghSecret }, gitlab: { secret: v.glToken } } },
+      workers: [m.worker('w0', 'pass', { maxBuilds: 2 })],
+      schedulers: [
+        m.schedulers.anyBranch({ name: 'github', builderNames: ['gh'], changeFilter: { project: 'octo/hello' } }),
+        m.schedulers.anyBranch({ name: 'gitlab', builderNames: ['gl'], changeFilter: { project: 'gl-hello' } }),
+      ],
+      builders: [
+        checkoutBuilder(m, 'gh', v.ghRepo),
+        checkoutBuilder(m, 'gl', v.glRepo),
+      ],
+    }), { checkoutBuilder });
     master = await env.startMaster();
     http = master.ready.httpPort!;
     env.startWorker('w0', master.ready.workerPort);

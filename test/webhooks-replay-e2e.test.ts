@@ -7,18 +7,17 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { TestEnv, freshPgDatabase, type MasterProcess } from './support/master-harness.js';
 import { changeCount, fixture, hubSignature, postJson } from './support/change-e2e.js';
+import { configSource } from './support/config.js';
 
 const SECRET = 'replay-secret';
 
-const config = (dbUrl: string) => `import { defineConfig, worker, builder, steps } from 'mastro';
-export default defineConfig({
-  db: { url: ${JSON.stringify(dbUrl)} },
+const config = (dbUrl: string) => configSource({ secret: SECRET, dbUrl }, (m, v) => m.defineConfig({
+  db: { url: v.dbUrl },
   protocols: { msgpack: { port: 0 } },
-  www: { port: 0, host: '127.0.0.1', changeHooks: { github: { secret: ${JSON.stringify(SECRET)} } } },
-  workers: [worker('w0', 'pass')],
-  builders: [builder({ name: 'b', workerNames: ['w0'], steps: [steps.shell({ command: ['true'] })] })],
-});
-`;
+  www: { port: 0, host: '127.0.0.1', changeHooks: { github: { secret: v.secret } } },
+  workers: [m.worker('w0', 'pass')],
+  builders: [m.builder({ name: 'b', workerNames: ['w0'], steps: [m.steps.shell({ command: ['true'] })] })],
+}));
 
 for (const engine of ['sqlite', 'postgresql'] as const) {
   const skip = engine === 'postgresql' && !process.env.MASTRO_TEST_PG_URL ? 'MASTRO_TEST_PG_URL is not set' : false;

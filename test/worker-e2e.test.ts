@@ -10,7 +10,7 @@ import { mkdtemp, readFile, rm, stat, writeFile, mkdir, symlink, readdir } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
-import { startHarness, type Harness } from './support/workers-harness.js';
+import { startHarness, type Harness } from '../packages/master/test/support/workers-harness.js';
 import { createMastroWorker, startMastroWorker, type MastroWorkerProcess } from './support/workers-mastro-worker.js';
 import type { ConnectedWorker } from '../packages/master/src/workers/connected-worker.js';
 import type { CommandCallbacks, CommandResult, UpdatePair } from '../packages/master/src/workers/types.js';

@@ -9,27 +9,36 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TestEnv, waitUntil, type MasterProcess } from './support/master-harness.js';
+import { configSource } from './support/config.js';
+import type { WwwOptions } from '../packages/master/src/index.js';
 import { basicAuth, rpcStatus, webLogin, whoAmI } from './support/web-client.js';
 import { UsersStore } from '../packages/master/src/www/auth/users-store.js';
 
-interface WwwParts { changeHookAuth: string; users?: string; rules?: string; bodyLimit?: number }
+type Www = NonNullable<WwwOptions>;
+interface WwwParts {
+  changeHookAuth: Www['changeHookAuth'];
+  users?: NonNullable<Www['auth']>['users'];
+  rules?: NonNullable<Www['authz']>['rules'];
+  bodyLimit?: number;
+}
 
-const config = (w: WwwParts) => `import { defineConfig, worker, builder, steps, schedulers } from 'mastro';
-export default defineConfig({
-  title: 'www reconfig',
-  db: { url: 'sqlite:state.sqlite' },
-  protocols: { msgpack: { port: 0 } },
-  www: {
-    port: 0, host: '127.0.0.1', bodyLimit: ${w.bodyLimit ?? 1048576}, changeHooks: { base: {} },
-    changeHookAuth: ${w.changeHookAuth},
-    auth: { users: ${w.users ?? '[]'} },
-    authz: { rules: ${w.rules ?? "[{ actions: '*', roles: ['admin'] }, { actions: ['view'], roles: ['authenticated'] }]"} },
-  },
-  workers: [worker('w0', 'pass')],
-  schedulers: [schedulers.force({ name: 'force', builderNames: ['b'] })],
-  builders: [builder({ name: 'b', workerNames: ['w0'], steps: [steps.shell({ command: ['true'] })] })],
+const config = (parts: WwwParts) => configSource({ w: parts }, (m, v) => {
+  const w = v.w;
+  return m.defineConfig({
+    title: 'www reconfig',
+    db: { url: 'sqlite:state.sqlite' },
+    protocols: { msgpack: { port: 0 } },
+    www: {
+      port: 0, host: '127.0.0.1', bodyLimit: w.bodyLimit ?? 1048576, changeHooks: { base: {} },
+      changeHookAuth: w.changeHookAuth,
+      auth: { users: w.users ?? [] },
+      authz: { rules: w.rules ?? [{ actions: '*', roles: ['admin'] }, { actions: ['view'], roles: ['authenticated'] }] },
+    },
+    workers: [m.worker('w0', 'pass')],
+    schedulers: [m.schedulers.force({ name: 'force', builderNames: ['b'] })],
+    builders: [m.builder({ name: 'b', workerNames: ['w0'], steps: [m.steps.shell({ command: ['true'] })] })],
+  });
 });
-`;
 
 describe('www settings follow a reconfig of a running master', () => {
   let env: TestEnv;
@@ -59,7 +68,7 @@ describe('www settings follow a reconfig of a running master', () => {
     await store.add('bob', 'bob-password', []);
     writeFileSync(join(env.masterDir, 'a.passwd'), 'filehook:first-secret\n');
     writeFileSync(join(env.masterDir, 'b.passwd'), '# rotated\nfilehook:second-secret\n');
-    env.writeConfig(config({ changeHookAuth: "[{ username: 'hook', password: 'old-secret' }]" }));
+    env.writeConfig(config({ changeHookAuth: [{ username: 'hook', password: 'old-secret' }] }));
     master = await env.startMaster();
     base = `http://127.0.0.1:${master.ready.httpPort}`;
     [{ builderid }] = await master.get(['builders', 'b']);
@@ -70,37 +79,37 @@ describe('www settings follow a reconfig of a running master', () => {
   it('a changed changeHookAuth account: the old credentials are refused and the new ones accepted', async () => {
     assert.equal(await hook('hook', 'old-secret'), 200);
     assert.equal(await hook('hook', 'new-secret'), 401);
-    await reconfig({ changeHookAuth: "[{ username: 'hook', password: 'new-secret' }]" });
+    await reconfig({ changeHookAuth: [{ username: 'hook', password: 'new-secret' }] });
     assert.equal(await hook('hook', 'old-secret'), 401);
     assert.equal(await hook('hook', 'new-secret'), 200);
   });
 
   it('changeHookAuth switched to another password file: only the accounts of the new file pass', async () => {
-    await reconfig({ changeHookAuth: "['file:a.passwd']" });
+    await reconfig({ changeHookAuth: ['file:a.passwd'] });
     assert.equal(await hook('filehook', 'first-secret'), 200);
     assert.equal(await hook('hook', 'new-secret'), 401, 'the literal account of the previous config is gone');
-    await reconfig({ changeHookAuth: "['file:b.passwd']" });
+    await reconfig({ changeHookAuth: ['file:b.passwd'] });
     assert.equal(await hook('filehook', 'first-secret'), 401);
     assert.equal(await hook('filehook', 'second-secret'), 200);
   });
 
   it('roles from www.auth.users and authz rules change with a reconfig, for Basic requests and for an open browser session', async () => {
-    const hookAuth = "['file:b.passwd']";
+    const hookAuth = ['file:b.passwd'];
     const session = await webLogin(base, 'bob', 'bob-password');
     const forceWithSession = () => rpcStatus(base, 'forceschedulers/force', 'force', { builderid }, { cookie: session.cookie, 'x-csrf-token': session.csrfToken });
     assert.equal(await force('bob', 'bob-password'), 403);
     assert.equal(await forceWithSession(), 403);
 
-    const devRules = "[{ actions: '*', roles: ['admin'] }, { actions: ['view'], roles: ['authenticated'] }, { actions: ['force'], roles: ['developer'] }]";
-    await reconfig({ changeHookAuth: hookAuth, users: "[{ username: 'bob', roles: ['developer'] }]", rules: devRules });
+    const devRules: WwwParts['rules'] = [{ actions: '*', roles: ['admin'] }, { actions: ['view'], roles: ['authenticated'] }, { actions: ['force'], roles: ['developer'] }];
+    await reconfig({ changeHookAuth: hookAuth, users: [{ username: 'bob', roles: ['developer'] }], rules: devRules });
     assert.equal(await force('bob', 'bob-password'), 200, 'bob got the developer role and developers may force');
     assert.equal(await forceWithSession(), 200, 'the open session has the new role without a new login');
 
     // The same role without the rule: refused again; a rule for a role bob's session already has
     // (authenticated) applies to the open session without a new login.
-    await reconfig({ changeHookAuth: hookAuth, users: "[{ username: 'bob', roles: ['developer'] }]" });
+    await reconfig({ changeHookAuth: hookAuth, users: [{ username: 'bob', roles: ['developer'] }] });
     assert.equal(await force('bob', 'bob-password'), 403);
-    await reconfig({ changeHookAuth: hookAuth, rules: "[{ actions: '*', roles: ['admin'] }, { actions: ['view', 'force'], roles: ['authenticated'] }]" });
+    await reconfig({ changeHookAuth: hookAuth, rules: [{ actions: '*', roles: ['admin'] }, { actions: ['view', 'force'], roles: ['authenticated'] }] });
     assert.equal(await forceWithSession(), 200);
     assert.equal(await whoAmI(base, session.cookie), 'bob', 'the session survived every reconfig');
   });
@@ -117,7 +126,7 @@ describe('www settings follow a reconfig of a running master', () => {
   });
 
   it('a changed www.bodyLimit is logged as needing a restart; the listener keeps its port', async () => {
-    await reconfig({ changeHookAuth: "['file:b.passwd']", bodyLimit: 2048 });
+    await reconfig({ changeHookAuth: ['file:b.passwd'], bodyLimit: 2048 });
     await waitUntil(() => /www\.bodyLimit changed; it takes effect when the master restarts/.test(master.output), 'the restart warning in the master log');
     assert.equal(await hook('filehook', 'second-secret'), 200, 'the same listener still answers');
   });

@@ -7,6 +7,7 @@ import { createHmac } from 'node:crypto';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ROOT, waitUntil, type MasterProcess, type TestEnv } from './master-harness.js';
+import type { MastroApi } from './config.js';
 
 export const HOOK_FIXTURES = join(ROOT, 'packages/master/test/fixtures/hooks');
 
@@ -103,11 +104,12 @@ export function commitFiles(env: TestEnv, repo: string, files: Record<string, st
 
 /**
  * A builder that checks out the build's SourceStamp from `repourl` (full clone, so refs/pull/..,
- * refs/changes/.. and every branch are reachable) and runs `sh check.sh` from the checkout.
+ * refs/changes/.. and every branch are reachable) and runs `sh check.sh` from the checkout. A config
+ * helper (support/config.ts): pass it as `{ checkoutBuilder }` with the config that calls it.
  */
-export function checkoutBuilder(name: string, repourl: string, worker = 'w0'): string {
-  return `builder({ name: ${JSON.stringify(name)}, workerNames: [${JSON.stringify(worker)}], collapseRequests: false, steps: [
-      steps.git({ repourl: ${JSON.stringify(repourl)}, mode: 'full', method: 'clobber' }),
-      steps.shell({ name: 'check', command: ['sh', 'check.sh'], haltOnFailure: true }),
-    ] })`;
+export function checkoutBuilder(m: MastroApi, name: string, repourl: string, worker = 'w0') {
+  return m.builder({ name, workerNames: [worker], collapseRequests: false, steps: [
+    m.steps.git({ repourl, mode: 'full', method: 'clobber' }),
+    m.steps.shell({ name: 'check', command: ['sh', 'check.sh'], haltOnFailure: true }),
+  ] });
 }

@@ -8,6 +8,7 @@ import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writ
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { killTree } from './process-tree.js';
+import { configSource, type ConfigFunction, type ConfigHelpers, type ConfigValues } from './config.js';
 
 export const ROOT = new URL('../../', import.meta.url).pathname;
 export const WORKER_CLI = join(ROOT, 'packages/worker/dist/cli.js');
@@ -137,7 +138,13 @@ export class TestEnv {
 
   constructor() { mkdirSync(this.masterDir); }
 
-  writeConfig(source: string): void { writeFileSync(join(this.masterDir, 'master.config.ts'), source); }
+  /** Writes master.config.ts: its text, or (typed) a config function and its values (support/config.ts). */
+  writeConfig(source: string): void;
+  writeConfig<V extends ConfigValues>(values: V, build: ConfigFunction<V>, helpers?: ConfigHelpers): void;
+  writeConfig<V extends ConfigValues>(sourceOrValues: string | V, build?: ConfigFunction<V>, helpers?: ConfigHelpers): void {
+    const source = typeof sourceOrValues === 'string' ? sourceOrValues : configSource(sourceOrValues, build!, helpers);
+    writeFileSync(join(this.masterDir, 'master.config.ts'), source);
+  }
 
   /** `logToFile`: the master's output goes to DIR/mastro.log, as under `mastro start` (see MasterProcess.startLoggingToFile). */
   async startMaster(env: Record<string, string> = {}, opts: { logToFile?: boolean } = {}): Promise<MasterProcess> {

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ROOT, type MasterProcess, type TestEnv } from './master-harness.js';
 import { checkoutBuilder } from './change-e2e.js';
+import type { WwwOptions } from '../../packages/master/src/index.js';
 
 const HOOK = join(ROOT, 'contrib/post-receive');
 const MASTRO_CLI = join(ROOT, 'packages/master/dist/cli.js');
@@ -33,22 +34,20 @@ const gitIn = (cwd: string, ...args: string[]): string =>
   execFileSync('git', args, { cwd, env: GIT_ENV, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
 
 /**
- * Starts the master (its `www` option given as config source text, e.g. `{ port: 0, changeHooks: { base: {} } }`)
+ * Starts the master (with the given `www` option, e.g. `{ port: 0, changeHooks: { base: {} } }`)
  * and the worker, then installs the hook and clones. The bare repository is `<env.root>/proj.git`.
  */
-export async function startPushSetup(env: TestEnv, www: string): Promise<PushSetup> {
+export async function startPushSetup(env: TestEnv, www: WwwOptions): Promise<PushSetup> {
   const bare = join(env.root, 'proj.git');
   gitIn(env.root, 'init', '-q', '--bare', '--initial-branch=main', bare);
-  env.writeConfig(`import { defineConfig, worker, builder, steps, schedulers } from 'mastro';
-export default defineConfig({
-  db: { url: 'sqlite:state.sqlite' },
-  protocols: { msgpack: { port: 0 } },
-  www: ${www},
-  workers: [worker('w0', 'pass')],
-  schedulers: [schedulers.anyBranch({ name: 'pushes', builderNames: ['proj'], changeFilter: { project: 'proj' } })],
-  builders: [${checkoutBuilder('proj', bare)}],
-});
-`);
+  env.writeConfig({ www, bare }, (m, v) => m.defineConfig({
+    db: { url: 'sqlite:state.sqlite' },
+    protocols: { msgpack: { port: 0 } },
+    www: v.www,
+    workers: [m.worker('w0', 'pass')],
+    schedulers: [m.schedulers.anyBranch({ name: 'pushes', builderNames: ['proj'], changeFilter: { project: 'proj' } })],
+    builders: [checkoutBuilder(m, 'proj', v.bare)],
+  }), { checkoutBuilder });
   const master = await env.startMaster();
   env.startWorker('w0', master.ready.workerPort);
   copyFileSync(HOOK, join(bare, 'hooks', 'post-receive'));

@@ -7,6 +7,8 @@ export { util } from './config/util.js';
 export { schedulers } from './schedulers/specs.js';
 export { changes } from './changes/specs.js';
 export { steps } from './steps/index.js';
+/** For steps a config writes itself: `class Deploy extends BaseStep<...>`, a VCS on `SourceStep`. */
+export { BaseStep, makeFactory, SourceStep, sourceStepFactory, checkSourceModes, StepConfigError } from './steps/index.js';
 export { locks } from './process/locks.js';
 export { secrets } from './process/secrets.js';
 

@@ -11,7 +11,8 @@ import { tryLoadConfig } from './config/load.js';
 import { ConfigError, formatIssueAt, type ConfigIssue } from './model/config-errors.js';
 import { describeOutage, openDatabase, type Db } from './db/index.js';
 import { DataConnector } from './data/index.js';
-import { InProcessMessageQueue, type MessageQueue } from './mq/bus.js';
+import type { MessageQueue } from './mq/bus.js';
+import { createMessageQueue } from './mq/connector.js';
 import { WorkerManager, type ManagedWorker } from './workers/index.js';
 import { Botmaster } from './process/botmaster.js';
 import type { BuildServices } from './process/build.js';
@@ -31,7 +32,7 @@ import { ServiceSet, type Service } from './master/services.js';
 import { defaultMasterLogDestination } from './master/log-destination.js';
 import { createSchedulerService, createChangeSourceService, startHttpServer, type HttpHandle } from './master/components.js';
 import { killWorker, shutdownWorkerGracefully } from './master/worker-control.js';
-import { ChangeSourceRegistry } from './changes/registry.js';
+import { ChangeSourceRegistry } from './changes/running.js';
 
 export interface StartMasterOptions {
   /**
@@ -59,7 +60,8 @@ export const READY_FILE = 'master.ready.json';
 export class Master implements MasterControl {
   config!: MasterConfig;
   db!: Db;
-  readonly mq: MessageQueue = new InProcessMessageQueue();
+  /** The bus the config's `mq` names (mq/connector.ts); everything codes against MessageQueue. */
+  mq!: MessageQueue;
   data!: DataConnector;
   masterid!: number;
   botmaster!: Botmaster;
@@ -122,6 +124,7 @@ export class Master implements MasterControl {
     if (!loaded.config) throw new ConfigError(loaded.issues, loaded.file ?? undefined);
     const config = loaded.config;
     this.config = config;
+    this.mq = createMessageQueue(config.mq);
     this.db = await openDatabase(config.db.url, {
       baseDir: config.masterDir,
       onConnectionError: (err) => this.log.warn({ err: err.message }, 'an idle database connection failed (server restarted?); a new one is opened when needed'),
@@ -269,6 +272,7 @@ export class Master implements MasterControl {
       ['db.url', prev.db.url, next.db.url],
       ['db.outageBufferSize', prev.db.outageBufferSize, next.db.outageBufferSize],
       ['protocols.msgpack.port', prev.protocols.msgpack.port, next.protocols.msgpack.port],
+      ['mq.type', prev.mq.type, next.mq.type],
     ] as const) {
       if (a !== b) this.log.warn({ path: what }, `${what} changed; it takes effect when the master restarts`);
     }

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Results } from '../src/model/results.js';
-import { FakeWorker, builderConfig, buildsOf, cmdStep, makeEngine, submit, waitFor, workerConfig } from './process-harness.js';
+import { FakeWorker, builderConfig, buildsOf, cmdStep, makeEngine, submit, waitFor, workerConfig } from './support/process-harness.js';
 
 test('no build starts on a worker whose connection is gone before its detach is processed; the request runs on the next worker', async () => {
   const e = await makeEngine();

@@ -11,7 +11,7 @@ import { steps } from '../src/steps/index.js';
 import { locks } from '../src/process/locks.js';
 import { Results, type Result } from '../src/model/results.js';
 import type { StepFactory, StepRuntime } from '../src/process/step-types.js';
-import { FakeWorker, builderConfig, buildsOf, cmdStep, makeEngine, submit, waitFor, workerConfig, type Engine } from './process-harness.js';
+import { FakeWorker, builderConfig, buildsOf, cmdStep, makeEngine, submit, waitFor, workerConfig, type Engine } from './support/process-harness.js';
 
 async function allSteps(e: Engine, buildid: number) {
   const r = await e.data.get(['builds', buildid, 'steps']);

@@ -12,7 +12,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { Master } from '../src/master.js';
 import { MissingWorkerWatch } from '../src/process/missing-workers.js';
-import { connectFakeWorker } from '../../../test/support/workers-fake-worker.js';
+import { connectFakeWorker } from './support/workers-fake-worker.js';
 
 /** A master on loopback (worker port 0, no www) whose log lines are kept for assertions. */
 async function startMaster(t: { after(fn: () => Promise<void> | void): void }, workersYaml: string) {

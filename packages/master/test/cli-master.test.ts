@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { mastro, MASTRO_CLI as CLI } from './support/mastro-cli.js';
+import { writeConfig } from '../../../test/support/config.js';
 const tmp = mkdtempSync(join(tmpdir(), 'mastro-cli-'));
 const started: string[] = [];
 after(async () => {
@@ -40,14 +41,12 @@ test('create-master writes a sample config that checkconfig accepts, and never o
 test('checkconfig prints every mistake with its path and exits 1', async () => {
   const dir = join(tmp, 'm2');
   await mastro('create-master', dir);
-  writeFileSync(join(dir, 'master.config.ts'), `import { defineConfig, worker, builder, schedulers } from 'mastro';
-export default defineConfig({
-  protocols: { msgpack: { port: 99999 } },
-  workers: [worker('w0', 'p')],
-  builders: [builder({ name: 'b', workerNames: ['w9'], steps: [] })],
-  schedulers: [schedulers.force({ name: 'f', builderNames: ['nope'] })],
-});
-`);
+  writeConfig(dir, {}, (m) => m.defineConfig({
+    protocols: { msgpack: { port: 99999 } },
+    workers: [m.worker('w0', 'p')],
+    builders: [m.builder({ name: 'b', workerNames: ['w9'], steps: [] })],
+    schedulers: [m.schedulers.force({ name: 'f', builderNames: ['nope'] })],
+  }));
   const r = await mastro('checkconfig', dir);
   assert.equal(r.code, 1);
   assert.match(r.stderr, /3 errors:/);
@@ -111,7 +110,7 @@ test('start runs a daemon that reconfig and stop control', async () => {
 test('start reports a broken config instead of leaving a dead daemon', async () => {
   const dir = join(tmp, 'm4');
   await mastro('create-master', dir);
-  writeFileSync(join(dir, 'master.config.ts'), "import { defineConfig } from 'mastro';\nexport default defineConfig({ workers: [{ name: 'x' } as any] });\n");
+  writeConfig(dir, {}, (m) => m.defineConfig({ workers: [{ name: 'x' } as any] }));
   const r = await mastro('start', dir);
   assert.equal(r.code, 1);
   assert.match(r.stderr, /the master did not start: the config has 1 error\(s\):\n {2}workers\[0\]\.password: is required/);

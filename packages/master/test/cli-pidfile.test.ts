@@ -13,6 +13,7 @@ import { runningPid } from '../src/cli/pidfile.js';
 import { startDirArg } from 'mastro-protocol/process-identity';
 
 import { mastro, MASTRO_CLI as CLI } from './support/mastro-cli.js';
+import { writeConfig } from '../../../test/support/config.js';
 const tmp = mkdtempSync(join(tmpdir(), 'mastro-pidfile-'));
 const children: ChildProcess[] = [];
 after(() => {
@@ -33,7 +34,7 @@ function idleProcess(args: string[], cwd = tmp): Promise<ChildProcess> {
 function masterDir(name: string): string {
   const dir = join(tmp, name);
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'master.config.ts'), "import { defineConfig } from 'mastro';\nexport default defineConfig({ workers: [{ name: 'x' } as any] });\n");
+  writeConfig(dir, {}, (m) => m.defineConfig({ workers: [{ name: 'x' } as any] }));
   return dir;
 }
 

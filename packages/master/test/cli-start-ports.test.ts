@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { MASTRO_CLI as CLI, mastro } from './support/mastro-cli.js';
 import { processesWith } from '../../../test/support/process-tree.js';
+import { writeConfig } from '../../../test/support/config.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'mastro-ports-'));
 const servers: Server[] = [];
@@ -33,9 +34,7 @@ async function takenPort(): Promise<number> {
 function masterDir(name: string, workerPort: number, httpPort: number): string {
   const dir = join(tmp, name);
   mkdirSync(dir);
-  writeFileSync(join(dir, 'master.config.ts'), `import { defineConfig } from 'mastro';
-export default defineConfig({ protocols: { msgpack: { port: ${workerPort} } }, www: { port: ${httpPort}, host: '127.0.0.1' } });
-`);
+  writeConfig(dir, { workerPort, httpPort }, (m, v) => m.defineConfig({ protocols: { msgpack: { port: v.workerPort } }, www: { port: v.httpPort, host: '127.0.0.1' } }));
   return dir;
 }
 

@@ -6,7 +6,11 @@ import { publishedSchemaText } from '../src/options/published-schema.js';
 import { normaliseConfig } from '../src/config/normalise.js';
 import { TOP_KEYS, WORKER_KEYS, BUILDER_KEYS, DB_KEYS, MSGPACK_KEYS, WWW_KEYS } from '../src/config/normalise.js';
 import { SCHEDULER_OPTION_KEYS } from '../src/schedulers/validate.js';
-import { GIT_POLLER_KEYS } from '../src/changes/validate.js';
+import { GIT_POLLER_KEYS } from '../src/changes/git-poller/options.js';
+import { CHANGE_SOURCE_KINDS } from '../src/changes/registry.js';
+import { SCHEDULER_KINDS } from '../src/schedulers/registry.js';
+import { CHANGE_HOOK_DIALECT_NAMES } from '../src/www/hooks/dialects.js';
+import { MQ_TYPES } from '../src/mq/connector.js';
 
 const schema = loadSchema() as any;
 const props = (o: any) => Object.keys(o.properties).sort();
@@ -25,6 +29,20 @@ test('the published schema knows exactly the options normalisation knows', () =>
   for (const [kind, keys] of Object.entries(SCHEDULER_OPTION_KEYS)) {
     assert.deepEqual(props(schema.definitions[`scheduler_${kind}`]), yamlKeys(keys), `scheduler ${kind}`);
   }
+});
+
+// A new change source, scheduler, hook dialect or bus is one file plus its registry line; this is
+// what tells its author which entry of the published schema to add.
+test('the published schema lists exactly the change sources, schedulers, hook dialects and bus types of the registries', () => {
+  const sources = schema.properties.changeSources.items.properties;
+  assert.deepEqual(Object.keys(sources).sort(), Object.keys(CHANGE_SOURCE_KINDS).sort(), 'changeSources.items.properties');
+  for (const [kind, k] of Object.entries(CHANGE_SOURCE_KINDS)) {
+    const ref = sources[kind].$ref as string | undefined;
+    if (ref) assert.deepEqual(props(schema.definitions[ref.replace('#/definitions/', '')]), yamlKeys(k.keys), `change source ${kind}`);
+  }
+  assert.deepEqual(Object.keys(schema.properties.schedulers.items.properties).sort(), [...Object.keys(SCHEDULER_KINDS), 'try'].sort(), 'schedulers.items.properties');
+  assert.deepEqual(Object.keys(schema.properties.www.anyOf[1].properties.changeHooks.properties), [...CHANGE_HOOK_DIALECT_NAMES], 'www.changeHooks');
+  assert.deepEqual(schema.properties.mq.properties.type.enum, [...MQ_TYPES], 'mq.type');
 });
 
 test('JSON pointers become config paths', () => {

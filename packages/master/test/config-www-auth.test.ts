@@ -13,6 +13,8 @@ import { checkConfig } from '../src/config/normalise.js';
 import { formatIssue } from '../src/model/config-errors.js';
 import { tryLoadConfig } from '../src/config/load.js';
 import { run as checkconfig } from '../src/cli/checkconfig.js';
+import { configSource } from '../../../test/support/config.js';
+import type { WwwOptions } from '../src/config/types.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'mastro-config-www-auth-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -93,7 +95,7 @@ test('open change hooks on all interfaces give a warning, not an error; loopback
 });
 
 test('a TypeScript config with a broken authz is refused by the loader (so a reconfig keeps the running config)', async () => {
-  const dir = masterDir({ 'master.config.ts': "import { defineConfig } from 'mastro';\nexport default defineConfig({ www: { port: 0, authz: { rules: [{ actions: ['deploy'], roles: ['ops'] }] } } });\n" });
+  const dir = masterDir({ 'master.config.ts': configSource({}, (m) => m.defineConfig({ www: { port: 0, authz: { rules: [{ actions: ['deploy' as any], roles: ['ops'] }] } } })) });
   const r = await tryLoadConfig(dir);
   assert.equal(r.config, null);
   assert.deepEqual(r.issues.map(formatIssue), ['www.authz.rules[0].actions[0]: unknown action "deploy"; actions are: view, force, stop, rebuild, cancel, admin']);
@@ -113,7 +115,7 @@ test('the YAML form takes auth, authz and changeHookAuth and equals the TypeScri
     authz: { anonymousView: false, rules: [{ actions: '*', roles: ['admin'] }, { actions: ['force'], roles: ['ci'], branches: ['release/*'] }] },
   };
   const fromYaml = await tryLoadConfig(masterDir({ 'master.config.yaml': yaml }));
-  const fromTs = await tryLoadConfig(masterDir({ 'master.config.ts': `import { defineConfig } from 'mastro';\nexport default defineConfig({ www: ${JSON.stringify(www)} });\n` }));
+  const fromTs = await tryLoadConfig(masterDir({ 'master.config.ts': configSource({ www }, (m, v) => m.defineConfig({ www: v.www as WwwOptions })) }));
   assert.deepEqual(fromYaml.issues, []);
   assert.deepEqual(fromYaml.config!.www, fromTs.config!.www);
 

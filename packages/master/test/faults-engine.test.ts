@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Results } from '../src/model/results.js';
-import { FakeWorker, builderConfig, buildsOf, cmdStep, makeEngine, submit, waitFor, workerConfig } from './process-harness.js';
+import { FakeWorker, builderConfig, buildsOf, cmdStep, makeEngine, submit, waitFor, workerConfig } from './support/process-harness.js';
 
 test('a worker that reconnects while its old connection is still winding down a build gets new builds (maxBuilds 1)', async () => {
   const e = await makeEngine();

@@ -4,8 +4,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startHarness } from '../../../test/support/workers-harness.js';
-import { connectFakeWorker } from '../../../test/support/workers-fake-worker.js';
+import { startHarness } from './support/workers-harness.js';
+import { connectFakeWorker } from './support/workers-fake-worker.js';
 
 const workers = [{ name: 'w', password: 'p' }];
 

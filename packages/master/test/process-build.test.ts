@@ -4,7 +4,7 @@ import { Results } from '../src/model/results.js';
 import { Interpolate } from '../src/process/renderables.js';
 import { steps as stepTypes } from '../src/steps/index.js';
 import type { StepFactory } from '../src/process/step-types.js';
-import { FakeWorker, builderConfig, buildsOf, cmdStep, makeEngine, submit, waitFor, workerConfig, type Engine } from './process-harness.js';
+import { FakeWorker, builderConfig, buildsOf, cmdStep, makeEngine, submit, waitFor, workerConfig, type Engine } from './support/process-harness.js';
 
 /** The user steps of a build (after Buildbot's worker_preparation step 0, checked here). */
 async function steps(e: Engine, buildid: number) {

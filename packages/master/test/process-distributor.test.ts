@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Results } from '../src/model/results.js';
 import { locks } from '../src/process/locks.js';
 import { Botmaster } from '../src/process/botmaster.js';
-import { FakeWorker, builderConfig, buildsOf, cmdStep, makeEngine, submit, waitFor, workerConfig, type Engine } from './process-harness.js';
+import { FakeWorker, builderConfig, buildsOf, cmdStep, makeEngine, submit, waitFor, workerConfig, type Engine } from './support/process-harness.js';
 
 /** A worker whose commands wait until released, so tests can hold builds "running". */
 function gatedWorker(name: string) {

@@ -1,6 +1,6 @@
 import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { FakeData } from './schedulers-fake-data.js';
+import { FakeData } from './support/schedulers-fake-data.js';
 import { createScheduler, ForceParamError, type AnyScheduler } from '../src/schedulers/create.js';
 import { schedulers } from '../src/schedulers/specs.js';
 import { AnyBranchScheduler, SingleBranchScheduler, ForceScheduler, TriggerableScheduler, NightlyScheduler } from '../src/schedulers/create.js';

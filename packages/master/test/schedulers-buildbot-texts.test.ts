@@ -6,12 +6,12 @@
  */
 import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { FakeData } from './schedulers-fake-data.js';
+import { FakeData } from './support/schedulers-fake-data.js';
 import { createScheduler, type AnyScheduler, type ForceScheduler, type TriggerableScheduler } from '../src/schedulers/create.js';
 import { schedulers } from '../src/schedulers/specs.js';
 import { formatReason } from '../src/schedulers/reason.js';
 import { steps } from '../src/steps/index.js';
-import { FakeRuntime } from './steps-fake-runtime.js';
+import { FakeRuntime } from './support/steps-fake-runtime.js';
 import type { TriggerRequest } from '../src/process/step-types.js';
 
 const running = new Set<AnyScheduler>();

@@ -4,25 +4,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openDatabase } from '../src/db/index.js';
-import { DataConnector } from '../src/data/index.js';
-import { InProcessMessageQueue } from '../src/mq/bus.js';
 import { createScheduler, type AnyBranchScheduler, type ForceScheduler } from '../src/schedulers/create.js';
 import { schedulers } from '../src/schedulers/specs.js';
-import type { SchedulerServices } from '../src/schedulers/base.js';
+import { schedulersOnDataLayer } from './support/schedulers-data-layer.js';
 
-async function setup() {
-  const db = await openDatabase('sqlite::memory:');
-  const mq = new InProcessMessageQueue();
-  const data = new DataConnector(db, mq);
-  const masterid = await data.updates.masterActive('test-master');
-  const services: SchedulerServices = { mq, updates: data.updates, reads: data, masterid };
-  const buildsets: number[] = [];
-  const waiters: Array<() => void> = [];
-  mq.subscribe<{ bsid: number }>(['buildsets', null, 'new'], (_k, bs) => { buildsets.push(bs.bsid); for (const w of waiters.splice(0)) w(); });
-  const waitFor = async (n: number) => { while (buildsets.length < n) await new Promise<void>((r) => waiters.push(r)); };
-  return { db, data, services, buildsets, waitFor };
-}
+const setup = schedulersOnDataLayer;
 
 const change = (branch: string, revision: string) => ({ author: 'a <a@x>', files: ['f.c'], comments: 'c', revision, branch, repository: 'file:///r.git' });
 
@@ -33,11 +19,11 @@ test('a change added through the data layer becomes a buildset on the change sou
   const changeid = await s.data.updates.addChange(change('main', 'abc'));
   await s.waitFor(1);
   await sched.idle();
-  const ss = await s.data.getSourceStampsForBuildset(s.buildsets[0]!);
+  const ss = await s.data.getSourceStampsForBuildset(s.bsids[0]!);
   assert.deepEqual(ss.map((x) => [x.branch, x.revision, x.repository]), [['main', 'abc', 'file:///r.git']]);
   const row = await s.data.getChange(changeid);
   assert.equal(row!.sourcestampid, ss[0]!.ssid);
-  const bs = await s.data.getBuildset(s.buildsets[0]!);
+  const bs = await s.data.getBuildset(s.bsids[0]!);
   assert.deepEqual(bs!.properties.scheduler, ['all', 'Scheduler']);
   await sched.stop();
 });
@@ -50,13 +36,13 @@ test('changes waiting for a stable tree survive a scheduler restart', async () =
   await s.data.updates.addChange(change('main', 'r2'));
   await first.idle();
   await first.stop();
-  assert.equal(s.buildsets.length, 0);
+  assert.equal(s.bsids.length, 0);
   // The restarted scheduler (a shorter timer after a reconfig) still knows both changes.
   const second = createScheduler(schedulers.anyBranch({ name: 'stable', builderNames: ['t'], treeStableTimer: 0.02 }), s.services) as AnyBranchScheduler;
   await second.start();
   await s.waitFor(1);
   await second.idle();
-  const ss = await s.data.getSourceStampsForBuildset(s.buildsets[0]!);
+  const ss = await s.data.getSourceStampsForBuildset(s.bsids[0]!);
   assert.deepEqual(ss.map((x) => x.revision), ['r2']);
   assert.deepEqual(await s.data.getChangeClassifications((await s.data.updates.findSchedulerId('stable'))), {});
   await second.stop();

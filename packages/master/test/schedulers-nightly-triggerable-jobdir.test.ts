@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FakeData } from './schedulers-fake-data.js';
+import { FakeData } from './support/schedulers-fake-data.js';
 import { createScheduler, NightlyTriggerableScheduler, TryJobdirScheduler } from '../src/schedulers/create.js';
 import { schedulers } from '../src/schedulers/specs.js';
 import { formatJobFile } from '../src/schedulers/try-jobfile.js';

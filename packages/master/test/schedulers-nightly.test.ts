@@ -1,13 +1,16 @@
 /**
  * The nightly scheduler's schedule from Buildbot-style fields, through the same path as a config
- * (normaliseScheduler, then createScheduler): a scheduler ported from Buildbot fires when Buildbot's would.
+ * (normaliseScheduler, then createScheduler): a scheduler ported from Buildbot fires when Buildbot's would;
+ * and `onlyIfChanged` on the real data layer.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FakeData } from './schedulers-fake-data.js';
+import { FakeData } from './support/schedulers-fake-data.js';
 import { createScheduler, NightlyScheduler, NightlyTriggerableScheduler } from '../src/schedulers/create.js';
 import { normaliseScheduler } from '../src/schedulers/validate.js';
 import { IssueCollector } from '../src/model/config-errors.js';
+import { schedulers } from '../src/schedulers/specs.js';
+import { schedulersOnDataLayer, change } from './support/schedulers-data-layer.js';
 
 async function startedFromConfig(raw: Record<string, unknown>): Promise<NightlyScheduler | NightlyTriggerableScheduler> {
   const c = new IssueCollector();
@@ -44,4 +47,40 @@ test('a nightlyTriggerable scheduler with dayOfWeek 6 runs on Sundays', async ()
     const next = s.nextRun()!;
     assert.equal(next.getUTCDay(), 0, `next run ${next.toISOString()} should be a Sunday`);
   } finally { await s.stop(); }
+});
+
+// On the real data layer (SQLite in memory), fired by the test with runNow() as its cron would.
+test('nightly onlyIfChanged builds only when a codebase moved past its last built revision, also across a restart', async () => {
+  const s = await schedulersOnDataLayer();
+  const spec = schedulers.nightly({ name: 'nightly', builderNames: ['t'], cron: '0 3 * * *', onlyIfChanged: true, branch: 'main' });
+  let n = createScheduler(spec, s.services) as NightlyScheduler;
+  await n.start();
+  await n.runNow();
+  assert.equal(s.buildsets.length, 0, 'no change yet: no build');
+  await s.data.updates.addChange(change({ revision: 'r1' }));
+  await n.runNow();
+  assert.equal(s.buildsets.length, 1);
+  assert.deepEqual((await s.data.getSourceStampsForBuildset(s.buildsets[0]!.bsid)).map((x) => x.revision), ['r1']);
+  await n.runNow();
+  assert.equal(s.buildsets.length, 1, 'the same revision is not built twice');
+  // A change to another branch does not count.
+  await s.data.updates.addChange(change({ branch: 'dev', revision: 'd1' }));
+  await n.runNow();
+  assert.equal(s.buildsets.length, 1);
+
+  // Master down: a change lands meanwhile; the restarted scheduler reads it back.
+  await n.stop();
+  await s.data.updates.addChange(change({ revision: 'r2' }));
+  n = createScheduler(spec, s.services) as NightlyScheduler;
+  await n.start();
+  await n.runNow();
+  assert.equal(s.buildsets.length, 2);
+  assert.deepEqual((await s.data.getSourceStampsForBuildset(s.buildsets[1]!.bsid)).map((x) => x.revision), ['r2']);
+
+  // A change that brings a codebase back to its last built revision is not a reason to build.
+  await s.data.updates.addChange(change({ revision: 'r2' }));
+  await n.runNow();
+  assert.equal(s.buildsets.length, 2);
+  assert.ok(n.nextRun() instanceof Date, 'the cron schedule is armed');
+  await n.stop();
 });

@@ -4,7 +4,7 @@ import { parseXml, XmlParseError } from '../src/steps/xml.js';
 import { formatFailures, parseJUnit, summarize } from '../src/steps/junit-parse.js';
 import { junit } from '../src/steps/junit.js';
 import { Results } from '../src/model/results.js';
-import { FakeRuntime } from './steps-fake-runtime.js';
+import { FakeRuntime } from './support/steps-fake-runtime.js';
 
 const PYTEST = `<?xml version="1.0" encoding="utf-8"?>
 <testsuites><testsuite name="pytest" errors="1" failures="1" skipped="1" tests="5" time="0.05" timestamp="2024-01-01T00:00:00" hostname="h">

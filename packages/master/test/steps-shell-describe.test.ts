@@ -12,7 +12,7 @@ import { steps } from '../src/steps/index.js';
 import { commandSummary } from '../src/steps/base-shell.js';
 import { Results } from '../src/model/results.js';
 import { Redactor } from '../src/process/redactor.js';
-import { FakeRuntime } from './steps-fake-runtime.js';
+import { FakeRuntime } from './support/steps-fake-runtime.js';
 
 describe('commandSummary', () => {
   it('shows up to two words whole and longer commands as two words and an ellipsis', () => {

@@ -7,7 +7,7 @@ import { steps, stepTypes } from '../src/steps/index.js';
 import { Results } from '../src/model/results.js';
 import { RENDERABLE } from '../src/process/step-types.js';
 import type { TriggerHandle } from '../src/process/step-types.js';
-import { FakeRuntime, isGit } from './steps-fake-runtime.js';
+import { FakeRuntime, isGit } from './support/steps-fake-runtime.js';
 
 /** A minimal renderable standing in for util.property('x'). */
 const prop = (name: string) => ({ [RENDERABLE]: true as const, getRenderingFor: (ctx: { properties: { getProperty(n: string): unknown } }) => ctx.properties.getProperty(name) });

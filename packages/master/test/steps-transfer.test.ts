@@ -10,11 +10,11 @@ import { directoryUpload } from '../src/steps/directory-upload.js';
 import { fileDownload } from '../src/steps/file-download.js';
 import { stringDownload, jsonStringDownload } from '../src/steps/string-download.js';
 import { Results } from '../src/model/results.js';
-import { FakeRuntime } from './steps-fake-runtime.js';
+import { FakeRuntime } from './support/steps-fake-runtime.js';
 import { gzipSync } from 'node:zlib';
 import { tarOf } from './support/tar-of.js';
-import { startHarness } from '../../../test/support/workers-harness.js';
-import { connectFakeWorker } from '../../../test/support/workers-fake-worker.js';
+import { startHarness } from './support/workers-harness.js';
+import { connectFakeWorker } from './support/workers-fake-worker.js';
 import type { ConnectedWorker } from '../src/workers/connected-worker.js';
 
 let root: string;

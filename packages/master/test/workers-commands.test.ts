@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { encodeTarHeader, packDirectory } from 'mastro-protocol/tar';
-import { startHarness, type Harness } from '../../../test/support/workers-harness.js';
-import { connectFakeWorker, type FakeWorkerOptions, type CommandControl } from '../../../test/support/workers-fake-worker.js';
+import { startHarness, type Harness } from './support/workers-harness.js';
+import { connectFakeWorker, type FakeWorkerOptions, type CommandControl } from './support/workers-fake-worker.js';
 import type { ConnectedWorker } from '../src/workers/connected-worker.js';
 import type { UpdatePair } from '../src/workers/types.js';
 

@@ -6,8 +6,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startHarness } from '../../../test/support/workers-harness.js';
-import { connectFakeWorker } from '../../../test/support/workers-fake-worker.js';
+import { startHarness } from './support/workers-harness.js';
+import { connectFakeWorker } from './support/workers-fake-worker.js';
 import { WorkerManager } from '../src/workers/index.js';
 
 const workers = [{ name: 'w1', password: 's3cret' }];

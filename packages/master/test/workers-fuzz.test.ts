@@ -8,8 +8,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { WebSocket } from 'ws';
 import { pack } from 'msgpackr';
-import { startHarness } from '../../../test/support/workers-harness.js';
-import { connectFakeWorker } from '../../../test/support/workers-fake-worker.js';
+import { startHarness } from './support/workers-harness.js';
+import { connectFakeWorker } from './support/workers-fake-worker.js';
 import { seededRandom } from '../../../test/support/seeded-random.js';
 
 const MAX_FRAME = 64 * 1024;

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolveOptions } from '../src/workers/options.js';
-import { frozenPeerDetectedAfter } from '../../protocol/test/helpers/frozen-peer.js';
+import { frozenPeerDetectedAfter } from '../../protocol/test/support/frozen-peer.js';
 
 test('with the default keepalive a frozen worker is noticed within 45 s', async (t) => {
   const { keepaliveIntervalMs, keepaliveTimeoutMs } = resolveOptions();

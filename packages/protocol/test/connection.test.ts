@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { encodeMessage } from '../src/codec.js';
 import { ProtocolConnection } from '../src/connection.js';
 import { ErrorCodes, ProtocolError, RemoteError } from '../src/errors.js';
-import { connectionPair, rawPeer, socketPair } from './helpers/sockets.js';
+import { connectionPair, rawPeer, socketPair } from './support/sockets.js';
 
 function isProtocolError(code: string) {
   return (err: unknown): boolean => {

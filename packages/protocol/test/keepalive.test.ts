@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ErrorCodes } from '../src/errors.js';
-import { frozenPeerDetectedAfter } from './helpers/frozen-peer.js';
+import { frozenPeerDetectedAfter } from './support/frozen-peer.js';
 
 test('a peer that freezes right after answering a keepalive is declared dead within interval + timeout', async (t) => {
   const { deadAfterMs, error } = await frozenPeerDetectedAfter(t, 2_000, 3_000);

@@ -9,7 +9,7 @@ import { decodeMessage } from '../src/codec.js';
 import type { ProtocolConnection } from '../src/connection.js';
 import { KNOWN_OPS, validateCommandArgs } from '../src/validation.js';
 import { buildVector, schemaBundle, vectorFiles, type Frame, type Vector } from '../scripts/vectors-build.js';
-import { rawPeer } from './helpers/sockets.js';
+import { rawPeer } from './support/sockets.js';
 
 const vectorsDir = new URL('../vectors/', import.meta.url);
 const loaded: Array<[file: string, vectors: Vector[]]> = Object.keys(vectorFiles).map((file) =>

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { COMMAND_GROUPS_FILE, CommandGroupsFile, readCommandGroups } from '../src/process/command-groups-file.js';
-import { tempDir } from './helpers.js';
+import { tempDir } from './support/helpers.js';
 
 test('the file lists the groups of running commands with their start times, and forgets ended ones', (t) => {
   const dir = tempDir(t);

@@ -10,7 +10,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { globPaths } from '../src/commands/glob.js';
 import { randomString, seededRandom } from '../../../test/support/seeded-random.js';
-import { runCommand, tempDir } from './helpers.js';
+import { runCommand, tempDir } from './support/helpers.js';
 
 /** Debian's python3 (the one buildbot-worker runs on). */
 const PY = '/usr/bin/python3';

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync, existsSync, readFileSync, symlinkSync, lstatSync, chmodSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { runCommand, tempDir } from './helpers.js';
+import { runCommand, tempDir } from './support/helpers.js';
 
 test('stat sends the os.stat 10-tuple and rc 0', async (t) => {
   const dir = tempDir(t);

@@ -6,8 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { attachedWorker, rcOf } from './fake-master.js';
-import { runCommand, tempDir } from './helpers.js';
+import { attachedWorker, rcOf } from './support/fake-master.js';
+import { runCommand, tempDir } from './support/helpers.js';
 
 /** `top/dNN/eNN/fN.txt`: `outer * inner` directories holding `files` files each. Returns the files' paths. */
 function bigTree(root: string, outer: number, inner: number, files: number): string[] {

@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { needsMasking } from '../src/connection-loop.js';
 import { startWorker } from '../src/index.js';
-import { startFakeMaster, stdoutOf } from './fake-master.js';
-import { tempDir } from './helpers.js';
+import { startFakeMaster, stdoutOf } from './support/fake-master.js';
+import { tempDir } from './support/helpers.js';
 
 test('frames are masked only on plain ws:// to a non-loopback host', () => {
   assert.equal(needsMasking('ws://build-master.example.org:9989/'), true);

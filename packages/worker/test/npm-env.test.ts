@@ -5,8 +5,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { removeNpmVariables } from '../src/process/npm-env.js';
-import { startFakeMaster } from './fake-master.js';
-import { tempDir } from './helpers.js';
+import { startFakeMaster } from './support/fake-master.js';
+import { tempDir } from './support/helpers.js';
 
 const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));

@@ -6,7 +6,7 @@ import { OrphanWatchdog } from '../src/process/orphan-watchdog.js';
 import { silentLogger } from 'mastro-protocol';
 import { lineLogger } from '../src/logger.js';
 import { processRunning } from '../../../test/support/process-tree.js';
-import { until } from './helpers.js';
+import { until } from './support/helpers.js';
 
 /** A process group of its own (as a command runs in), SIGKILLed after the test whatever happened. */
 function group(t: { after(fn: () => void): void }, script: string): number {

@@ -9,7 +9,7 @@ import { LineSplitter } from '../src/output/line-splitter.js';
 import { compileNewlineRe, DEFAULT_NEWLINE_RE } from '../src/output/newline.js';
 import { applyWorkerSettings, defaultOutputSettings } from '../src/settings.js';
 import { UpdateBuffer, splitChunk } from '../src/output/update-buffer.js';
-import { runCommand, tempDir } from './helpers.js';
+import { runCommand, tempDir } from './support/helpers.js';
 
 const binary = (text: string) => Buffer.from(text, 'utf8').toString('latin1');
 const fromBinary = (s: string) => Buffer.from(s, 'latin1').toString('utf8');

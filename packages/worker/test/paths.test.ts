@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { resolveWorkerPath, PathError } from '../src/paths.js';
-import { tempDir } from './helpers.js';
+import { tempDir } from './support/helpers.js';
 
 test('relative paths resolve against the given base; absolute ones stay', (t) => {
   const dir = tempDir(t);

@@ -10,7 +10,7 @@ import { endPreviousLife, leftoverGroups } from '../src/process/previous-life.js
 import { silentLogger } from 'mastro-protocol';
 import { lineLogger } from '../src/logger.js';
 import { processRunning } from '../../../test/support/process-tree.js';
-import { tempDir } from './helpers.js';
+import { tempDir } from './support/helpers.js';
 
 /** A detached process group, as a command of a killed worker is left; SIGKILLed after the test. */
 function orphan(t: { after(fn: () => void): void }, script: string) {

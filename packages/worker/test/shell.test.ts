@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
-import { runCommand, tempDir, until } from './helpers.js';
+import { runCommand, tempDir, until } from './support/helpers.js';
 
 test('an argv list runs without a shell and reports stdout, rc and elapsed', async (t) => {
   const dir = tempDir(t);

@@ -4,7 +4,7 @@ import { mkdirSync, writeFileSync, readFileSync, statSync, utimesSync, symlinkSy
 import path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { extractTarBuffer } from '../../protocol/src/tar.js';
-import { runCommand, tempDir } from './helpers.js';
+import { runCommand, tempDir } from './support/helpers.js';
 import { descendants } from '../../../test/support/process-tree.js';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');

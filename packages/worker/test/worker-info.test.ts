@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { workerInfo, readOsRelease } from '../src/worker-info.js';
-import { tempDir } from './helpers.js';
+import { tempDir } from './support/helpers.js';
 
 test('worker info carries the info/ files and Buildbot 3.7 keys', (t) => {
   const dir = tempDir(t);

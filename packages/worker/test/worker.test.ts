@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { startWorker } from '../src/index.js';
-import { attachedWorker, startFakeMaster, rcOf, stdoutOf } from './fake-master.js';
-import { tempDir, until } from './helpers.js';
+import { attachedWorker, startFakeMaster, rcOf, stdoutOf } from './support/fake-master.js';
+import { tempDir, until } from './support/helpers.js';
 
 const setup = attachedWorker;
 

@@ -1,25 +1,21 @@
 /** Turns a normalised change-source spec into a running change source (the master starts/stops it). */
-import { GitPoller, type ChangeSourceServices } from './git-poller.js';
-import { MirrorPoller, createMirrorPoller } from './mirror/poller.js';
-import { GerritStreamSource, createGerritStreamSource } from './gerrit-stream.js';
-import type { ChangeSourceSpec } from './specs.js';
+import type { ChangeSource } from './kind.js';
+import { CHANGE_SOURCE_KIND_NAMES, changeSourceKindOf, type ChangeSourceSpec } from './registry.js';
+import type { ChangeSourceServices } from './services.js';
 
-export type AnyChangeSource = GitPoller | MirrorPoller | GerritStreamSource;
+export type AnyChangeSource = ChangeSource;
 
-function build(spec: ChangeSourceSpec, services: ChangeSourceServices): AnyChangeSource {
-  switch (spec.kind) {
-    case 'gitPoller': return new GitPoller(spec, services);
-    case 'mirrorPoller': return createMirrorPoller(spec, { ...services, masterDir: services.masterDir });
-    case 'gerritStream': return createGerritStreamSource(spec, services);
-    default: throw new Error(`unknown change source kind '${(spec as { kind: string }).kind}'`);
-  }
+function build(spec: ChangeSourceSpec, services: ChangeSourceServices): ChangeSource {
+  const kind = changeSourceKindOf(spec.kind);
+  if (!kind) throw new Error(`unknown change source kind '${(spec as { kind: string }).kind}'; kinds are: ${CHANGE_SOURCE_KIND_NAMES.join(', ')}`);
+  return kind.create(spec, services);
 }
 
 /**
  * Creates the source and makes it visible to the `changesources` API resource while it runs
- * (registered in `services.registry` on start, removed on stop).
+ * (registered in `services.registry`, the master's running.ts registry, on start; removed on stop).
  */
-export function createChangeSource(spec: ChangeSourceSpec, services: ChangeSourceServices): AnyChangeSource {
+export function createChangeSource(spec: ChangeSourceSpec, services: ChangeSourceServices): ChangeSource {
   const source = build(spec, services);
   const start = source.start.bind(source);
   const stop = source.stop.bind(source);
@@ -29,6 +25,7 @@ export function createChangeSource(spec: ChangeSourceSpec, services: ChangeSourc
   return source;
 }
 
-export { GitPoller, GitPollerError, type ChangeSourceServices } from './git-poller.js';
+export type { ChangeSourceServices } from './services.js';
+export { GitPoller, GitPollerError } from './git-poller/poller.js';
 export { MirrorPoller } from './mirror/poller.js';
-export { GerritStreamSource } from './gerrit-stream.js';
+export { GerritStreamSource } from './gerrit-stream/source.js';

@@ -1,28 +1,32 @@
 /**
- * The change sources running in one master, for the read-only `changesources` API resource: each
- * with its kind, name and, when the source reports one, its status (the mirror poller's cycle time
- * and per-repository errors, the Gerrit stream's connection state). One registry per master, made by
- * the composition root and handed to data/ as the resource's provider: two masters in one process
- * (tests, embedding) each list their own sources.
+ * Every change-source kind a config can name, by its `kind` (`changes.gitPoller({...})` gives
+ * kind 'gitPoller'). The `changes` namespace of the config API, the YAML form, normalisation and
+ * the master's start of each source all read this table, so a new change source is its folder
+ * (a `ChangeSourceKind`, kind.ts) plus one line here, and its entry in the published schema
+ * (packages/master/schema/master-config.schema.json, held to this table by config-schema.test.ts).
  */
-import type { ChangeSourceEntry } from '../data/resources/changesources.js';
+import type { ChangeSourceKind } from './kind.js';
+import { gitPollerKind } from './git-poller/kind.js';
+import { mirrorPollerKind } from './mirror/kind.js';
+import { gerritStreamKind } from './gerrit-stream/kind.js';
 
-export type { ChangeSourceEntry } from '../data/resources/changesources.js';
+export const CHANGE_SOURCE_KINDS = {
+  gitPoller: gitPollerKind,
+  mirrorPoller: mirrorPollerKind,
+  gerritStream: gerritStreamKind,
+};
 
-export interface ObservableChangeSource { readonly name: string; status?(): unknown }
+type Kinds = typeof CHANGE_SOURCE_KINDS;
+type SpecOf<K> = K extends ChangeSourceKind<infer S, any> ? S : never;
 
-export class ChangeSourceRegistry {
-  private readonly running = new Map<ObservableChangeSource, string>();
+/** What `changes.*` return: a spec of one of the kinds above. */
+export type ChangeSourceSpec = { [K in keyof Kinds]: SpecOf<Kinds[K]> }[keyof Kinds];
+export type ChangeSourceKindName = keyof Kinds;
 
-  /** Records a started source; returns the function that removes it again (on stop). */
-  register(kind: string, source: ObservableChangeSource): () => void {
-    this.running.set(source, kind);
-    return () => { this.running.delete(source); };
-  }
+/** The names of the kinds, for messages. */
+export const CHANGE_SOURCE_KIND_NAMES = Object.keys(CHANGE_SOURCE_KINDS) as ChangeSourceKindName[];
 
-  /** Every running source, sorted by name. */
-  list(): ChangeSourceEntry[] {
-    return [...this.running].map(([s, kind]) => ({ name: s.name, kind, status: typeof s.status === 'function' ? s.status() : null }))
-      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  }
+/** The kind a spec names, or undefined for one this master does not have. */
+export function changeSourceKindOf(kind: unknown): ChangeSourceKind<any, any> | undefined {
+  return typeof kind === 'string' && Object.hasOwn(CHANGE_SOURCE_KINDS, kind) ? CHANGE_SOURCE_KINDS[kind as ChangeSourceKindName] : undefined;
 }

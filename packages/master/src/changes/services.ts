@@ -1,7 +1,7 @@
 /** What the master hands every change source: the data layer's updates and state, the master directory, a logger. */
 import type { Logger } from 'mastro-protocol';
 import type { Updates } from '../data/updates-api.js';
-import type { ChangeSourceRegistry } from './registry.js';
+import type { ChangeSourceRegistry } from './running.js';
 
 export interface ChangeSourceServices {
   updates: Pick<Updates, 'addChange' | 'getState' | 'setState'>;

@@ -19,6 +19,8 @@ import {
 import { DEFAULTS } from './defaults.js';
 import { checkWwwSecurity } from './www-auth.js';
 import { replayOptionIssues } from '../www/hooks/replay-guard.js';
+import { CHANGE_HOOK_DIALECT_NAMES } from '../www/hooks/dialects.js';
+import { mqOptionIssues, resolveMqOptions, type MqOptions } from '../mq/connector.js';
 import { ConfigError, IssueCollector, type ConfigIssue } from '../model/config-errors.js';
 import { ErrorCodes } from '../errors/catalog.js';
 import { declaredNumbers } from '../options/check.js';
@@ -36,7 +38,6 @@ export const DB_KEYS = Object.keys(DbOptions.properties);
 export const MSGPACK_KEYS = Object.keys(MsgpackOptions.properties);
 export const WWW_KEYS = WWW_OPTION_KEYS;
 const WS_KEYS = Object.keys(WsOptions.properties) as (keyof WsLimits & string)[];
-const CHANGE_HOOK_DIALECTS = ['base', 'github', 'gitlab', 'gerrit'];
 
 export interface NormaliseOptions {
   /** The master directory (relative paths in the config are resolved against it). */
@@ -122,7 +123,7 @@ function build(raw: unknown, c: IssueCollector, opts: NormaliseOptions, warnings
     knownKeys(wc, w, WWW_KEYS);
     const hooks = record(wc, w, 'changeHooks');
     for (const [dialect, o] of Object.entries(hooks)) {
-      if (!CHANGE_HOOK_DIALECTS.includes(dialect)) wc.at('changeHooks').add(dialect, `unknown change hook dialect; dialects are: ${CHANGE_HOOK_DIALECTS.join(', ')}`);
+      if (!CHANGE_HOOK_DIALECT_NAMES.includes(dialect)) wc.at('changeHooks').add(dialect, `unknown change hook dialect; dialects are: ${CHANGE_HOOK_DIALECT_NAMES.join(', ')}`);
       else if (o !== true && !isPlainObject(o)) wc.at('changeHooks').add(dialect, `must be an object of options ({} for defaults), got ${describe(o)}`);
       else if (dialect !== 'base' && o !== true) {
         const rc = wc.at('changeHooks').at(dialect).at('replay');
@@ -178,6 +179,7 @@ function build(raw: unknown, c: IssueCollector, opts: NormaliseOptions, warnings
     changeHorizon: numOrNull(c, r, 'changeHorizon', { fallback: null, min: 1, integer: true }),
     stopGracePeriod: num(c, r, 'stopGracePeriod', { fallback: DEFAULTS.stopGracePeriod, min: 0 }),
     masterName: str(c, r, 'masterName', { fallback: `${hostname()}:${masterDir}`, nonEmpty: true }),
+    mq: messageQueue(c, r.mq),
   };
 }
 
@@ -188,6 +190,12 @@ function wsLimits(wc: IssueCollector, raw: unknown): Required<WsLimits> {
   const o = isPlainObject(raw) ? raw : {};
   knownKeys(wsc, o, WS_KEYS);
   return declaredNumbers(wsc, o, WsOptions, WS_KEYS) as Required<WsLimits>;
+}
+
+/** `mq`: checked by the connector that will build it (mq/connector.ts), so both agree on what exists. */
+function messageQueue(c: IssueCollector, raw: unknown): Required<MqOptions> {
+  for (const [option, message] of mqOptionIssues(raw)) (option ? c.at('mq').add(option, message) : c.add('mq', message));
+  return resolveMqOptions(raw as MqOptions | undefined);
 }
 
 function ensureSlash(url: string): string {

@@ -5,6 +5,7 @@
  *  - `MasterConfig`: the validated, normalised form the master runs on. Every default is filled in
  *    here (see `defaults.ts`) so no other module repeats one.
  */
+import type { MqOptions } from '../mq/connector.js';
 import type { SchedulerSpec } from '../schedulers/specs.js';
 import type { ChangeSourceSpec } from '../changes/specs.js';
 import type { WorkerServerOptions } from '../workers/options.js';
@@ -86,6 +87,11 @@ export interface UserConfig extends LogOptions {
   multiMaster?: boolean;
   /** This master's name in the database. Default `<hostname>:<master dir>` like Buildbot. */
   masterName?: string;
+  /**
+   * The bus that carries the master's events (Buildbot's `c['mq']`). Default `{ type: 'simple' }`,
+   * the in-process bus of one master and the only type there is yet; a change takes a restart.
+   */
+  mq?: MqOptions;
 }
 
 export interface MasterConfig extends Readonly<Required<LogOptions>> {
@@ -111,4 +117,5 @@ export interface MasterConfig extends Readonly<Required<LogOptions>> {
   readonly changeHorizon: number | null;
   readonly stopGracePeriod: number;
   readonly masterName: string;
+  readonly mq: Required<MqOptions>;
 }

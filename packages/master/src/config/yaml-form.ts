@@ -23,11 +23,10 @@ import { IssueCollector } from '../model/config-errors.js';
 import { isPlainObject, type Obj } from '../model/config-checks.js';
 import { schedulers as schedulerFactories } from '../schedulers/specs.js';
 import { params } from '../schedulers/force-params.js';
-import { changes } from '../changes/specs.js';
+import { changeSourceKindOf } from '../changes/registry.js';
 import { isRegexObject, FILTER_FIELDS, FILE_FILTER_FIELDS } from '../schedulers/change-filter.js';
 import type { UserConfig } from './types.js';
 import { secrets as secretProviders } from '../process/secrets.js';
-import { Secret } from '../process/renderables.js';
 
 /** The `steps` namespace as YAML sees it: name -> factory(options). */
 export type StepNamespace = Record<string, (options: any) => unknown>;
@@ -53,17 +52,6 @@ function convertFilter(filter: unknown): unknown {
   return out;
 }
 
-/** The change-source helpers a YAML key names; options that are RegExps in TypeScript come as `{ regex }`. */
-const CHANGE_SOURCE_MAKERS: Record<string, (o: Obj) => unknown> = {
-  // httpToken: { secret: name } is util.secret(name) (the other forms, a string, { env } and { file }, pass as they are).
-  gitPoller: (o) => changes.gitPoller((isPlainObject(o.httpToken) && typeof o.httpToken.secret === 'string' ? { ...o, httpToken: Secret(o.httpToken.secret) } : o) as any),
-  mirrorPoller: (o) => {
-    const forge = isPlainObject(o.forge) && isRegexObject(o.forge.filter) ? { ...o.forge, filter: regexes(o.forge.filter) } : o.forge;
-    return changes.mirrorPoller({ ...o, ...(forge !== undefined ? { forge } : {}) } as any);
-  },
-  gerritStream: (o) => changes.gerritStream(o as any),
-};
-
 function convertParam(p: unknown): unknown {
   const s = single(p);
   if (!s) return p;
@@ -86,10 +74,11 @@ export function yamlToUserConfig(doc: Obj, steps: StepNamespace, c: IssueCollect
   };
 
   if (Array.isArray(doc.changeSources)) {
+    // The change-source kind a YAML key names; its options may need converting first (fromYaml).
     out.changeSources = doc.changeSources.map((item, i) => {
       const s = single(item);
-      const make = s ? CHANGE_SOURCE_MAKERS[s[0]] : undefined;
-      return s && make ? attempt(c.at('changeSources').at(i).at(s[0]), item, () => make(s[1])) : item;
+      const kind = s ? changeSourceKindOf(s[0]) : undefined;
+      return s && kind ? attempt(c.at('changeSources').at(i).at(s[0]), item, () => kind.factory(kind.fromYaml ? kind.fromYaml(s[1]) : s[1])) : item;
     });
   }
 

@@ -51,6 +51,7 @@ export const ErrorCodes = {
   USERS_STORE: 'MASTRO_USERS_STORE',
   LOG_LINES_DROPPED: 'MASTRO_LOG_LINES_DROPPED',
   DB_OUTAGE_TIMEOUT: 'MASTRO_DB_OUTAGE_TIMEOUT',
+  MQ_TYPE_UNKNOWN: 'MASTRO_MQ_TYPE_UNKNOWN',
 } as const;
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 
@@ -186,6 +187,10 @@ export const ErrorCatalog: Readonly<Record<ErrorCode, CatalogEntry>> = {
   [ErrorCodes.DB_OUTAGE_TIMEOUT]: {
     summary: 'The database stayed unavailable (a stopped server, a full disk) for longer than `db.outageTimeout`, so a write gave up; a build result it could not record is settled when the master next starts.',
     remedy: 'Bring the database back (start the server, free disk space); raise `db.outageTimeout` to wait longer.',
+  },
+  [ErrorCodes.MQ_TYPE_UNKNOWN]: {
+    summary: 'A master was built with an `mq.type` this master does not have (a config gets the same refusal from `mastro checkconfig`).',
+    remedy: "Use one of the types the message lists (`mq: { type: 'simple' }`, the default), or leave `mq` out.",
   },
 };
 

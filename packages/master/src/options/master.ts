@@ -3,7 +3,7 @@
  * builders. With the other files of this folder it is the published schema (published-schema.ts).
  * See declare.ts for how a declaration works.
  */
-import { AnyObject, Default, MapOf, Nullable, Options, Ref, Type, defaultsOf, type Static } from './declare.js';
+import { AnyObject, Default, Enum, MapOf, Nullable, Options, Ref, Type, defaultsOf, type Static } from './declare.js';
 import { LogOptions } from './logs.js';
 import { HookReplayOptions, WwwOptions } from './www.js';
 import { ChangeSourceItem, GitPollerDeclaration } from './changes.js';
@@ -70,6 +70,15 @@ export const BuilderDeclaration = Options({
 });
 export const BUILDER_OPTION_DEFAULTS = defaultsOf(BuilderDeclaration);
 
+/**
+ * `mq`: the bus that carries the master's events (Buildbot's `c['mq']`), built by mq/connector.ts;
+ * config-schema.test.ts holds these types to the connector's backends.
+ */
+export const MqOptions = Options({
+  type: Default(Enum(['simple'] as const, { description: 'simple: the in-process bus of one master (the only type yet)' }), 'simple'),
+}, { description: "The bus that carries the master's events (Buildbot's c['mq']); a change takes a restart" });
+export const MQ_OPTION_DEFAULTS = defaultsOf(MqOptions);
+
 const { logMaxSize, logMaxTailSize, ...logTuning } = LogOptions.properties;
 
 /** The whole YAML document. */
@@ -95,6 +104,7 @@ export const MasterOptions = Options({
   stopGracePeriod: Default(Type.Number({ minimum: 0, description: 'Seconds a graceful stop waits for running builds before stopping them as RETRY' }), 300),
   multiMaster: Default(Type.Boolean({ description: 'Several masters sharing one database: not supported yet, true is refused (MASTRO_MULTI_MASTER_UNSUPPORTED)' }), false),
   masterName: Type.Optional(Type.String({ minLength: 1, description: "This master's name in the database (default <hostname>:<master dir>, like Buildbot)" })),
+  mq: Type.Optional(MqOptions),
 });
 export const MASTER_OPTION_DEFAULTS = defaultsOf(MasterOptions);
 

@@ -86,7 +86,8 @@ export interface StepOptions extends ResultRules {
   descriptionSuffix?: MaybeRenderable<string | string[]>;
   /** Directory on the worker, relative to the builder directory (default 'build'). */
   workdir?: MaybeRenderable<string>;
-  env?: MaybeRenderable<Record<string, string | string[]>>;
+  /** Renderables may stand for the whole mapping or for single values (`{ BUILD: util.Interpolate('%(prop:buildnumber)s') }`). */
+  env?: MaybeRenderable<Record<string, MaybeRenderable<string | string[]>>>;
   logEnviron?: boolean;
 }
 

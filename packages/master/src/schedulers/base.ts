@@ -7,8 +7,8 @@ import { silentLogger, type Logger } from 'mastro-protocol';
 import type { MessageQueue } from '../mq/bus.js';
 import type { AddBuildsetResult, EngineReads, SourceStampInput, Updates } from '../data/updates-api.js';
 import type { ChangeResource, SourcedProperties } from '../data/types.js';
-import type { CodebaseDefault, CommonSchedulerOptions, SchedulerKind } from './specs.js';
-import { BUILDBOT_CLASS_NAMES, DEFAULT_REASON, formatReason } from './reason.js';
+import type { CodebaseDefault, CommonSchedulerOptions } from './specs.js';
+import { DEFAULT_REASON, formatReason } from './reason.js';
 import { announceConcurrency } from './overlap.js';
 
 /** What a scheduler needs from the master. `reads` enables persistence of pending changes. */
@@ -87,10 +87,14 @@ export abstract class BaseScheduler<S extends BaseSchedulerOptions = CommonSched
 
   protected now(): number { return this.services.now?.() ?? Date.now(); }
 
-  /** The Buildbot class this scheduler stands for ("AnyBranchScheduler"), as reasons name it. */
+  /**
+   * The Buildbot class this scheduler stands for ("AnyBranchScheduler"), as reasons name it;
+   * mastro-only schedulers take a name in the same style ("Upstream").
+   */
+  protected abstract readonly buildbotClass: string;
+
   protected buildbotClassName(): string {
-    const kind = (this.spec as { kind?: SchedulerKind }).kind;
-    return (kind && BUILDBOT_CLASS_NAMES[kind]) || this.constructor.name;
+    return this.buildbotClass;
   }
 
   /** The configured reason (Buildbot's placeholders filled) or Buildbot's default for this class. */

@@ -1,38 +1,24 @@
 /** Turns a normalised scheduler spec into a running scheduler (the master calls start/stop). */
 import type { SchedulerServices } from './base.js';
-import { AnyBranchScheduler } from './any-branch.js';
-import { SingleBranchScheduler } from './single-branch.js';
-import { ForceScheduler } from './force.js';
-import { TriggerableScheduler } from './triggerable.js';
-import { PeriodicScheduler } from './periodic.js';
-import { NightlyScheduler } from './nightly.js';
-import { DependentScheduler } from './dependent.js';
-import { TryScheduler } from './try.js';
-import { UpstreamScheduler } from './upstream.js';
-import { NightlyTriggerableScheduler } from './nightly-triggerable.js';
-import { TryJobdirScheduler } from './try-jobdir.js';
-import type { SchedulerSpec } from './specs.js';
-
-export type AnyScheduler = AnyBranchScheduler | SingleBranchScheduler | ForceScheduler | TriggerableScheduler | PeriodicScheduler | NightlyScheduler
-  | DependentScheduler | TryScheduler | UpstreamScheduler | NightlyTriggerableScheduler | TryJobdirScheduler;
+import { SCHEDULER_KIND_NAMES, schedulerKindOf, type AnyScheduler, type SchedulerSpec } from './registry.js';
 
 export function createScheduler(spec: SchedulerSpec, services: SchedulerServices): AnyScheduler {
-  switch (spec.kind) {
-    case 'anyBranch': return new AnyBranchScheduler(spec, services);
-    case 'singleBranch': return new SingleBranchScheduler(spec, services);
-    case 'force': return new ForceScheduler(spec, services);
-    case 'triggerable': return new TriggerableScheduler(spec, services);
-    case 'periodic': return new PeriodicScheduler(spec, services);
-    case 'nightly': return new NightlyScheduler(spec, services);
-    case 'dependent': return new DependentScheduler(spec, services);
-    case 'tryUserpass': return new TryScheduler(spec, services);
-    case 'upstream': return new UpstreamScheduler(spec, services);
-    case 'nightlyTriggerable': return new NightlyTriggerableScheduler(spec, services);
-    case 'tryJobdir': return new TryJobdirScheduler(spec, services);
-    default: throw new Error(`unknown scheduler kind '${(spec as { kind: string }).kind}'`);
-  }
+  const kind = schedulerKindOf(spec.kind);
+  if (!kind) throw new Error(`unknown scheduler kind '${(spec as { kind: string }).kind}'; kinds are: ${SCHEDULER_KIND_NAMES.join(', ')}`);
+  return kind.create(spec, services);
 }
 
-export { AnyBranchScheduler, SingleBranchScheduler, ForceScheduler, TriggerableScheduler, PeriodicScheduler, NightlyScheduler, DependentScheduler, TryScheduler, UpstreamScheduler, NightlyTriggerableScheduler, TryJobdirScheduler };
+export type { AnyScheduler } from './registry.js';
+export { AnyBranchScheduler } from './any-branch.js';
+export { SingleBranchScheduler } from './single-branch.js';
+export { ForceScheduler } from './force.js';
+export { TriggerableScheduler } from './triggerable.js';
+export { PeriodicScheduler } from './periodic.js';
+export { NightlyScheduler } from './nightly.js';
+export { DependentScheduler } from './dependent.js';
+export { TryScheduler } from './try.js';
+export { UpstreamScheduler } from './upstream.js';
+export { NightlyTriggerableScheduler } from './nightly-triggerable.js';
+export { TryJobdirScheduler } from './try-jobdir.js';
 export type { SchedulerServices } from './base.js';
 export { ForceParamError } from './force-params.js';

@@ -6,12 +6,21 @@
  */
 import type { BuildsetResource } from '../data/types.js';
 import { BaseScheduler } from './base.js';
-import type { DependentOptions } from './specs.js';
+import type { CommonSchedulerOptions } from './specs.js';
+import { str } from '../model/config-checks.js';
+import { schedulerKind, schedulerSpec } from './kind.js';
+import { COMMON_KEYS } from './checks.js';
 
 const CLASS_NAME = 'DependentScheduler';
 const GOOD_RESULTS = new Set([0, 1]); // SUCCESS, WARNINGS
 
+export interface DependentOptions extends CommonSchedulerOptions {
+  /** Name of the upstream scheduler: each of its buildsets that completes SUCCESS (or WARNINGS) starts ours with the same SourceStamps. */
+  upstream: string;
+}
+
 export class DependentScheduler extends BaseScheduler<DependentOptions> {
+  protected readonly buildbotClass = 'Dependent';
   private readonly watched = new Set<number>();
   private queue: Promise<void> = Promise.resolve();
 
@@ -65,3 +74,14 @@ export class DependentScheduler extends BaseScheduler<DependentOptions> {
     });
   }
 }
+
+/** `schedulers.dependent`: follows another scheduler's successful buildsets. */
+export const dependentKind = schedulerKind({
+  factory: (o: DependentOptions) => schedulerSpec({ ...o, kind: 'dependent' as const }),
+  keys: [...COMMON_KEYS, 'upstream'],
+  check: (c, raw) => {
+    str(c, raw, 'upstream', { required: true, nonEmpty: true });
+    if (raw.upstream === raw.name) c.add('upstream', 'a dependent scheduler cannot follow itself; name another scheduler');
+  },
+  create: (spec, services) => new DependentScheduler(spec, services),
+});

@@ -8,13 +8,38 @@ import type { SourcedProperties } from '../data/types.js';
 import { BaseScheduler, type SchedulerServices } from './base.js';
 import { ForceParamError, ForceSchedulerInactiveError, paramToApi, parseParam, type ForceParam } from './force-params.js';
 import { resolveForceFields, type ForceFields } from './force-fields.js';
-import type { ForceOptions } from './specs.js';
+import type { CommonSchedulerOptions } from './specs.js';
+import { optStr } from '../model/config-checks.js';
+import { schedulerKind, schedulerSpec } from './kind.js';
+import { COMMON_KEYS } from './checks.js';
 import type { ForcePlan, ForceRequest, ForceSchedulerLike } from '../process/master-control.js';
 
 // Declared next to MasterControl, which hands force schedulers to the API.
 export type { ForcePlan, ForceRequest } from '../process/master-control.js';
 
+export interface ForceCodebaseOptions {
+  name: string;
+  /** Defaults or full parameters for branch / revision / repository / project. */
+  branch?: string | ForceParam;
+  revision?: string | ForceParam;
+  repository?: string | ForceParam;
+  project?: string | ForceParam;
+}
+export interface ForceOptions extends Omit<CommonSchedulerOptions, 'codebases' | 'reason'> {
+  /** Reason field; a string sets the default. Default "force build". */
+  reason?: string | ForceParam;
+  /** Who forced; a string sets the default. */
+  username?: string | ForceParam;
+  /** One entry per codebase (names or options). Default: one codebase '' with branch and revision fields. */
+  codebases?: (string | ForceCodebaseOptions)[];
+  /** Extra parameters that become build properties. */
+  parameters?: ForceParam[];
+  buttonName?: string;
+  label?: string;
+}
+
 export class ForceScheduler extends BaseScheduler<ForceOptions> implements ForceSchedulerLike {
+  protected readonly buildbotClass = 'ForceScheduler';
   readonly fields: ForceFields;
 
   constructor(spec: Readonly<ForceOptions>, services: SchedulerServices) {
@@ -97,3 +122,14 @@ export class ForceScheduler extends BaseScheduler<ForceOptions> implements Force
     };
   }
 }
+
+/** `schedulers.force`: buildsets started from the web UI's force form or the REST API. */
+export const forceKind = schedulerKind({
+  factory: (o: ForceOptions) => schedulerSpec({ ...o, kind: 'force' as const }),
+  keys: [...COMMON_KEYS, 'username', 'parameters', 'buttonName', 'label'],
+  check: (c, raw) => {
+    try { resolveForceFields(raw as any); } catch (err) { c.here((err as Error).message); }
+    optStr(c, raw, 'buttonName'); optStr(c, raw, 'label');
+  },
+  create: (spec, services) => new ForceScheduler(spec, services),
+});

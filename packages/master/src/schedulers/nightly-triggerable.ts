@@ -11,7 +11,9 @@ import type { Result } from '../model/results.js';
 import type { SourceStampInfo, Triggerable, TriggerHandle } from '../process/step-types.js';
 import { BaseScheduler } from './base.js';
 import { cronExpression } from './cron.js';
-import type { NightlyTriggerableOptions } from './specs.js';
+import type { CommonSchedulerOptions, CronField } from './specs.js';
+import { schedulerKind, schedulerSpec } from './kind.js';
+import { CRON_KEYS, TRY_COMMON_KEYS, checkSchedule } from './checks.js';
 
 const CLASS_NAME = 'NightlyTriggerable';
 const STATE_KEY = 'lastTrigger';
@@ -44,7 +46,16 @@ function restore(s: StoredSourceStamp): SourceStampInput {
   return { ...rest, patch: patch ? { level: patch.level, subdir: patch.subdir, body: Buffer.from(patch.body64, 'base64'), author: patch.author, comment: patch.comment } : null };
 }
 
+export interface NightlyTriggerableOptions extends Omit<CommonSchedulerOptions, 'overlap' | 'concurrencyGroup' | 'unchangedCodebases'> {
+  /** A cron expression; or minute/hour/dayOfMonth/month/dayOfWeek as for `nightly` (default: minute 0 of every hour). */
+  cron?: string;
+  minute?: CronField; hour?: CronField; dayOfMonth?: CronField; month?: CronField; dayOfWeek?: CronField;
+  /** IANA time zone. Default: the master's local time. */
+  timeZone?: string;
+}
+
 export class NightlyTriggerableScheduler extends BaseScheduler<NightlyTriggerableOptions> implements Triggerable {
+  protected readonly buildbotClass = 'NightlyTriggerable';
   private cron: Cron | undefined;
   /** Triggers and runs take turns, so a trigger never slips between reading and clearing the record. */
   private queue: Promise<unknown> = Promise.resolve();
@@ -111,3 +122,11 @@ export class NightlyTriggerableScheduler extends BaseScheduler<NightlyTriggerabl
     await u.setState(this.name, CLASS_NAME, STATE_KEY, null);
   }
 }
+
+/** `schedulers.nightlyTriggerable`: at cron times, one buildset from the latest trigger since the last run. */
+export const nightlyTriggerableKind = schedulerKind({
+  factory: (o: NightlyTriggerableOptions) => schedulerSpec({ ...o, kind: 'nightlyTriggerable' as const }),
+  keys: [...TRY_COMMON_KEYS, ...CRON_KEYS],
+  check: (c, _raw, out) => checkSchedule(c, out),
+  create: (spec, services) => new NightlyTriggerableScheduler(spec, services),
+});

@@ -11,13 +11,36 @@ import { BaseScheduler, type SchedulerServices } from './base.js';
 import { changeMatches } from './change-filter.js';
 import { cronExpression } from './cron.js';
 import { PendingChanges } from './pending-changes.js';
-import type { NightlyOptions } from './specs.js';
+import type { ChangeFilterSpec, ChangeLike } from './change-filter.js';
+import type { CommonSchedulerOptions, CronField } from './specs.js';
+import { bool, fn, optStr } from '../model/config-checks.js';
+import { schedulerKind, schedulerSpec } from './kind.js';
+import { COMMON_KEYS, CRON_KEYS, checkChangeFilter, checkSchedule } from './checks.js';
 
 const CLASS_NAME = 'NightlyScheduler';
 /** At most this many changes are read back after a restart. */
 const CATCH_UP = 1000;
 
+export interface NightlyOptions extends CommonSchedulerOptions {
+  /** A cron expression ('0 3 * * 1-5', Sunday = 0); or give minute/hour/dayOfMonth/month/dayOfWeek like Buildbot. */
+  cron?: string;
+  /**
+   * Buildbot's fields (defaults: minute 0, every hour, day, month and day of the week). A number,
+   * a list of numbers or cron text. `dayOfWeek` counts from Monday = 0 as in Buildbot; day names
+   * ('mon,wed') and ranges or steps in text are cron's (Sunday = 0), as Buildbot passes them on.
+   */
+  minute?: CronField; hour?: CronField; dayOfMonth?: CronField; month?: CronField; dayOfWeek?: CronField;
+  /** IANA time zone, e.g. 'Europe/Berlin'. Default: the master's local time. */
+  timeZone?: string;
+  /** Build only when an important change arrived since the last build. Default false. */
+  onlyIfChanged?: boolean;
+  branch?: string | null;
+  changeFilter?: ChangeFilterSpec;
+  fileIsImportant?: (change: ChangeLike) => boolean;
+}
+
 export class NightlyScheduler extends BaseScheduler<NightlyOptions> {
+  protected readonly buildbotClass = 'Nightly';
   private cron: Cron | undefined;
   private readonly pending: PendingChanges;
   private queue: Promise<void> = Promise.resolve();
@@ -104,3 +127,17 @@ export class NightlyScheduler extends BaseScheduler<NightlyOptions> {
     await this.pending.flush(all);
   }
 }
+
+/** `schedulers.nightly`: buildsets at cron times, optionally only when something changed. */
+export const nightlyKind = schedulerKind({
+  factory: (o: NightlyOptions) => schedulerSpec({ ...o, kind: 'nightly' as const }),
+  keys: [...COMMON_KEYS, ...CRON_KEYS, 'onlyIfChanged', 'branch', 'changeFilter', 'fileIsImportant'],
+  check: (c, raw, out) => {
+    out.onlyIfChanged = bool(c, raw, 'onlyIfChanged', false);
+    fn(c, raw, 'fileIsImportant');
+    checkChangeFilter(c, raw);
+    optStr(c, raw, 'branch');
+    checkSchedule(c, raw);
+  },
+  create: (spec, services) => new NightlyScheduler(spec, services),
+});

@@ -3,9 +3,19 @@
  * is persisted, so a restart keeps the rhythm instead of building at once.
  */
 import { BaseScheduler } from './base.js';
-import type { PeriodicOptions } from './specs.js';
+import type { CommonSchedulerOptions } from './specs.js';
+import { num, optStr } from '../model/config-checks.js';
+import { schedulerKind, schedulerSpec } from './kind.js';
+import { COMMON_KEYS } from './checks.js';
+
+export interface PeriodicOptions extends CommonSchedulerOptions {
+  /** Seconds between buildsets. */
+  periodicBuildTimer: number;
+  branch?: string | null;
+}
 
 export class PeriodicScheduler extends BaseScheduler<PeriodicOptions> {
+  protected readonly buildbotClass = 'Periodic';
   private timer: NodeJS.Timeout | undefined;
 
   protected async activate(): Promise<void> {
@@ -38,3 +48,14 @@ export class PeriodicScheduler extends BaseScheduler<PeriodicOptions> {
     if (this.active) this.schedule(Math.max(0, at + this.spec.periodicBuildTimer * 1000 - this.now()));
   }
 }
+
+/** `schedulers.periodic`: a buildset every periodicBuildTimer seconds. */
+export const periodicKind = schedulerKind({
+  factory: (o: PeriodicOptions) => schedulerSpec({ ...o, kind: 'periodic' as const }),
+  keys: [...COMMON_KEYS, 'periodicBuildTimer', 'branch'],
+  check: (c, raw, out) => {
+    out.periodicBuildTimer = num(c, raw, 'periodicBuildTimer', { fallback: 3600, min: 1, required: true });
+    optStr(c, raw, 'branch');
+  },
+  create: (spec, services) => new PeriodicScheduler(spec, services),
+});

@@ -1,25 +1,9 @@
 /**
  * Buildset reasons worded as Buildbot 3.7 words them, so scripts and reporters that match on
  * `buildsets.reason` keep working: "The AnyBranchScheduler scheduler named 'all' triggered this
- * build" names the Buildbot class of the scheduler, not mastro's config function.
+ * build" names the Buildbot class of the scheduler (each scheduler class's `buildbotClass`), not
+ * mastro's config function.
  */
-import type { SchedulerKind } from './specs.js';
-
-/** The Buildbot class each scheduler kind stands for (mastro-only kinds get a name in the same style). */
-export const BUILDBOT_CLASS_NAMES: Readonly<Record<SchedulerKind, string>> = {
-  anyBranch: 'AnyBranchScheduler',
-  singleBranch: 'SingleBranchScheduler',
-  force: 'ForceScheduler',
-  triggerable: 'Triggerable',
-  periodic: 'Periodic',
-  nightly: 'Nightly',
-  nightlyTriggerable: 'NightlyTriggerable',
-  dependent: 'Dependent',
-  tryUserpass: 'Try_Userpass',
-  tryJobdir: 'Try_Jobdir',
-  upstream: 'Upstream',
-};
-
 /** Buildbot's default reason of the branch, timed and triggerable schedulers. */
 export const DEFAULT_REASON = "The %(classname)s scheduler named '%(name)s' triggered this build";
 

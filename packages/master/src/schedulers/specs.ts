@@ -1,11 +1,12 @@
 /**
  * Scheduler specs: what `schedulers.*` return in a config. A spec is plain data (plus user
  * functions); the master turns it into a running scheduler with `createScheduler` (./create.ts)
- * after `normalise` checked it.
+ * after `normalise` checked it. The options all schedulers share are here; each kind's own are
+ * in its file, its factory is its kind's (registry.ts).
  */
-import { brand } from '../model/config-brand.js';
 import type { ChangeFilterSpec, ChangeLike } from './change-filter.js';
-import { params, type ForceParam } from './force-params.js';
+import { params } from './force-params.js';
+import { SCHEDULER_KINDS } from './registry.js';
 
 /** A codebase's default position when a change for it is not part of the buildset. */
 export interface CodebaseDefault { repository?: string; branch?: string | null; revision?: string | null; project?: string }
@@ -51,146 +52,31 @@ export interface ChangeSchedulerOptions extends CommonSchedulerOptions {
   onlyImportant?: boolean;
 }
 
-export interface SingleBranchOptions extends ChangeSchedulerOptions {
-  /** The branch to watch; `null` means the default branch. Required unless changeFilter is given. */
-  branch?: string | null;
-}
-
-export interface ForceCodebaseOptions {
-  name: string;
-  /** Defaults or full parameters for branch / revision / repository / project. */
-  branch?: string | ForceParam;
-  revision?: string | ForceParam;
-  repository?: string | ForceParam;
-  project?: string | ForceParam;
-}
-
-export interface ForceOptions extends Omit<CommonSchedulerOptions, 'codebases' | 'reason'> {
-  /** Reason field; a string sets the default. Default "force build". */
-  reason?: string | ForceParam;
-  /** Who forced; a string sets the default. */
-  username?: string | ForceParam;
-  /** One entry per codebase (names or options). Default: one codebase '' with branch and revision fields. */
-  codebases?: (string | ForceCodebaseOptions)[];
-  /** Extra parameters that become build properties. */
-  parameters?: ForceParam[];
-  buttonName?: string;
-  label?: string;
-}
-
-export interface TriggerableOptions extends Omit<CommonSchedulerOptions, 'reason'> {
-  reason?: string;
-}
-
-export interface PeriodicOptions extends CommonSchedulerOptions {
-  /** Seconds between buildsets. */
-  periodicBuildTimer: number;
-  branch?: string | null;
-}
-
 export type CronField = number | string | number[];
 
-export interface NightlyOptions extends CommonSchedulerOptions {
-  /** A cron expression ('0 3 * * 1-5', Sunday = 0); or give minute/hour/dayOfMonth/month/dayOfWeek like Buildbot. */
-  cron?: string;
-  /**
-   * Buildbot's fields (defaults: minute 0, every hour, day, month and day of the week). A number,
-   * a list of numbers or cron text. `dayOfWeek` counts from Monday = 0 as in Buildbot; day names
-   * ('mon,wed') and ranges or steps in text are cron's (Sunday = 0), as Buildbot passes them on.
-   */
-  minute?: CronField; hour?: CronField; dayOfMonth?: CronField; month?: CronField; dayOfWeek?: CronField;
-  /** IANA time zone, e.g. 'Europe/Berlin'. Default: the master's local time. */
-  timeZone?: string;
-  /** Build only when an important change arrived since the last build. Default false. */
-  onlyIfChanged?: boolean;
-  branch?: string | null;
-  changeFilter?: ChangeFilterSpec;
-  fileIsImportant?: (change: ChangeLike) => boolean;
-}
+/** What `schedulers.*` return, and the names of the kinds (registry.ts lists them). */
+export type { SchedulerSpec, SchedulerKindName, AnyScheduler } from './registry.js';
 
-export interface DependentOptions extends CommonSchedulerOptions {
-  /** Name of the upstream scheduler: each of its buildsets that completes SUCCESS (or WARNINGS) starts ours with the same SourceStamps. */
-  upstream: string;
-}
+// Each scheduler's own options live with it (a new scheduler is one file); they are named here too.
+export type { SingleBranchOptions } from './single-branch.js';
+export type { ForceOptions, ForceCodebaseOptions } from './force.js';
+export type { TriggerableOptions } from './triggerable.js';
+export type { PeriodicOptions } from './periodic.js';
+export type { NightlyOptions } from './nightly.js';
+export type { DependentOptions } from './dependent.js';
+export type { TryUserpassOptions } from './try.js';
+export type { UpstreamOptions } from './upstream.js';
+export type { NightlyTriggerableOptions } from './nightly-triggerable.js';
+export type { TryJobdirOptions } from './try-jobdir.js';
 
-export interface TryUserpassOptions extends Omit<CommonSchedulerOptions, 'overlap' | 'unchangedCodebases'> {
-  /** TCP port of the try endpoint (`mastro try --master http://host:PORT`). 0 picks a free port (logged). */
-  port: number;
-  /** Interface to listen on. Default '127.0.0.1'; use '0.0.0.0' to accept developers' machines. */
-  host?: string;
-  /** Accepted [username, password] pairs (HTTP Basic). */
-  userpass: Array<[string, string]>;
-  /** Largest accepted request (patch included), bytes. Default 10 MiB. */
-  maxRequestBytes?: number;
-}
+type Kinds = typeof SCHEDULER_KINDS;
+type Factories = { readonly [K in keyof Kinds]: Kinds[K]['factory'] };
 
-export interface UpstreamOptions extends CommonSchedulerOptions {
-  /** Base URL of the upstream master's web server (mastro or Buildbot), e.g. 'http://ci.example.org:8010'. */
-  url: string;
-  /** Name of the upstream builder whose successful builds we follow. */
-  builder: string;
-  /** Local codebase pinned at the upstream build's revision. Default ''. */
-  codebase?: string;
-  /** Seconds between polls of the upstream API. Default 30. */
-  pollInterval?: number;
-  /** Credentials for the upstream API: HTTP Basic user/password, or a bearer token. */
-  auth?: { username: string; password: string } | { token: string };
-  /** Seconds one request to the upstream may take. Default 30. */
-  requestTimeout?: number;
-}
-
-export interface NightlyTriggerableOptions extends Omit<CommonSchedulerOptions, 'overlap' | 'concurrencyGroup' | 'unchangedCodebases'> {
-  /** A cron expression; or minute/hour/dayOfMonth/month/dayOfWeek as for `nightly` (default: minute 0 of every hour). */
-  cron?: string;
-  minute?: CronField; hour?: CronField; dayOfMonth?: CronField; month?: CronField; dayOfWeek?: CronField;
-  /** IANA time zone. Default: the master's local time. */
-  timeZone?: string;
-}
-
-export interface TryJobdirOptions extends Omit<CommonSchedulerOptions, 'overlap' | 'concurrencyGroup' | 'unchangedCodebases'> {
-  /** The job directory (`tmp`, `new`, `cur` are created in it); relative paths are from the master directory. */
-  jobdir: string;
-  /** Seconds between rescans of `<jobdir>/new`, the fallback when file-system events are lost. Default 10. */
-  pollInterval?: number;
-  /** Largest accepted job file (patch included), bytes; bigger ones are moved to `cur` unread. Default 10 MiB. */
-  maxJobBytes?: number;
-}
-
-export type ImplementedSpec =
-  | ({ kind: 'anyBranch' } & ChangeSchedulerOptions)
-  | ({ kind: 'singleBranch' } & SingleBranchOptions)
-  | ({ kind: 'force' } & ForceOptions)
-  | ({ kind: 'triggerable' } & TriggerableOptions)
-  | ({ kind: 'periodic' } & PeriodicOptions)
-  | ({ kind: 'nightly' } & NightlyOptions)
-  | ({ kind: 'dependent' } & DependentOptions)
-  | ({ kind: 'tryUserpass' } & TryUserpassOptions)
-  | ({ kind: 'upstream' } & UpstreamOptions)
-  | ({ kind: 'nightlyTriggerable' } & NightlyTriggerableOptions)
-  | ({ kind: 'tryJobdir' } & TryJobdirOptions);
-
-export type SchedulerSpec = ImplementedSpec;
-export type SchedulerKind = SchedulerSpec['kind'];
-
-function spec<S extends SchedulerSpec>(s: S): S {
-  return brand('scheduler', s);
-}
-
-/** The `schedulers` namespace of the config API. */
+/** The `schedulers` namespace of the config API: one factory per kind, the `try` alias, and typed force parameters. */
 export const schedulers = {
-  anyBranch: (o: ChangeSchedulerOptions) => spec({ ...o, kind: 'anyBranch' as const }),
-  singleBranch: (o: SingleBranchOptions) => spec({ ...o, kind: 'singleBranch' as const }),
-  force: (o: ForceOptions) => spec({ ...o, kind: 'force' as const }),
-  triggerable: (o: TriggerableOptions) => spec({ ...o, kind: 'triggerable' as const }),
-  periodic: (o: PeriodicOptions) => spec({ ...o, kind: 'periodic' as const }),
-  nightly: (o: NightlyOptions) => spec({ ...o, kind: 'nightly' as const }),
-  dependent: (o: DependentOptions) => spec({ ...o, kind: 'dependent' as const }),
-  tryUserpass: (o: TryUserpassOptions) => spec({ ...o, kind: 'tryUserpass' as const }),
+  ...(Object.fromEntries(Object.entries(SCHEDULER_KINDS).map(([name, kind]) => [name, kind.factory])) as Factories),
   /** Same as tryUserpass (HTTP with user/password). */
-  try: (o: TryUserpassOptions) => spec({ ...o, kind: 'tryUserpass' as const }),
-  upstream: (o: UpstreamOptions) => spec({ ...o, kind: 'upstream' as const }),
-  tryJobdir: (o: TryJobdirOptions) => spec({ ...o, kind: 'tryJobdir' as const }),
-  nightlyTriggerable: (o: NightlyTriggerableOptions) => spec({ ...o, kind: 'nightlyTriggerable' as const }),
+  try: SCHEDULER_KINDS.tryUserpass.factory,
   /** Typed force-scheduler parameters. */
   params,
 };

@@ -6,9 +6,16 @@ import type { BuildsetResource } from '../data/types.js';
 import type { Result } from '../model/results.js';
 import type { Triggerable, TriggerHandle } from '../process/step-types.js';
 import { BaseScheduler } from './base.js';
-import type { TriggerableOptions } from './specs.js';
+import type { CommonSchedulerOptions } from './specs.js';
+import { schedulerKind, schedulerSpec } from './kind.js';
+import { COMMON_KEYS } from './checks.js';
+
+export interface TriggerableOptions extends Omit<CommonSchedulerOptions, 'reason'> {
+  reason?: string;
+}
 
 export class TriggerableScheduler extends BaseScheduler<TriggerableOptions> implements Triggerable {
+  protected readonly buildbotClass = 'Triggerable';
   private readonly waiting = new Map<number, (r: { results: Result }) => void>();
 
   protected async activate(): Promise<void> {
@@ -41,3 +48,11 @@ export class TriggerableScheduler extends BaseScheduler<TriggerableOptions> impl
     return { bsid, brids, finished };
   }
 }
+
+/** `schedulers.triggerable`: buildsets started by trigger steps of other builds. */
+export const triggerableKind = schedulerKind({
+  factory: (o: TriggerableOptions) => schedulerSpec({ ...o, kind: 'triggerable' as const }),
+  keys: COMMON_KEYS,
+  check: () => {},
+  create: (spec, services) => new TriggerableScheduler(spec, services),
+});

@@ -7,16 +7,29 @@
  * builder this scheduler does not have is logged and left in DIR/cur.
  */
 import { open } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 import { JobdirWatcher } from './jobdir-watcher.js';
 import { TryBaseScheduler, TryJobError } from './try-base.js';
 import { parseJobFile, TryJobFileError } from './try-jobfile.js';
-import type { TryJobdirOptions } from './specs.js';
+import type { CommonSchedulerOptions } from './specs.js';
+import { num, str } from '../model/config-checks.js';
+import { schedulerKind, schedulerSpec } from './kind.js';
+import { TRY_COMMON_KEYS } from './checks.js';
 
 export const TRY_JOBDIR_DEFAULT_POLL_INTERVAL = 10;
 export const TRY_JOBDIR_DEFAULT_MAX_JOB_BYTES = 10 * 1024 * 1024;
 
+export interface TryJobdirOptions extends Omit<CommonSchedulerOptions, 'overlap' | 'concurrencyGroup' | 'unchangedCodebases'> {
+  /** The job directory (`tmp`, `new`, `cur` are created in it); relative paths are from the master directory. */
+  jobdir: string;
+  /** Seconds between rescans of `<jobdir>/new`, the fallback when file-system events are lost. Default 10. */
+  pollInterval?: number;
+  /** Largest accepted job file (patch included), bytes; bigger ones are moved to `cur` unread. Default 10 MiB. */
+  maxJobBytes?: number;
+}
+
 export class TryJobdirScheduler extends TryBaseScheduler<TryJobdirOptions> {
+  protected readonly buildbotClass = 'Try_Jobdir';
   private watcher: JobdirWatcher | null = null;
 
   /** The absolute job directory. */
@@ -76,3 +89,16 @@ export class TryJobdirScheduler extends TryBaseScheduler<TryJobdirOptions> {
     }
   }
 }
+
+/** `schedulers.tryJobdir`: Buildbot's ssh try path, job files in a directory. */
+export const tryJobdirKind = schedulerKind({
+  factory: (o: TryJobdirOptions) => schedulerSpec({ ...o, kind: 'tryJobdir' as const }),
+  keys: [...TRY_COMMON_KEYS, 'jobdir', 'pollInterval', 'maxJobBytes'],
+  check: (c, raw, out, ctx) => {
+    const dir = str(c, raw, 'jobdir', { required: true, nonEmpty: true });
+    if (dir) out.jobdir = isAbsolute(dir) || !ctx.masterDir ? dir : resolve(ctx.masterDir, dir);
+    out.pollInterval = num(c, raw, 'pollInterval', { fallback: 10, min: 0.05 });
+    out.maxJobBytes = num(c, raw, 'maxJobBytes', { fallback: 10 * 1024 * 1024, min: 1024, integer: true });
+  },
+  create: (spec, services) => new TryJobdirScheduler(spec, services),
+});

@@ -8,14 +8,29 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { safeEqual } from '../util/safe-equal.js';
 import { TryBaseScheduler, TryJobError, type TryJobSourceStamp } from './try-base.js';
-import type { TryUserpassOptions } from './specs.js';
 import { TRY_DEFAULT_MAX_REQUEST_BYTES, type TryRequest, type TryStatus, type TrySubmitted } from './try-protocol.js';
+import type { CommonSchedulerOptions } from './specs.js';
+import { describe, num, optStr } from '../model/config-checks.js';
+import { schedulerKind, schedulerSpec } from './kind.js';
+import { TRY_COMMON_KEYS } from './checks.js';
 
 class HttpError extends Error {
   constructor(readonly status: number, message: string) { super(message); }
 }
 
+export interface TryUserpassOptions extends Omit<CommonSchedulerOptions, 'overlap' | 'unchangedCodebases'> {
+  /** TCP port of the try endpoint (`mastro try --master http://host:PORT`). 0 picks a free port (logged). */
+  port: number;
+  /** Interface to listen on. Default '127.0.0.1'; use '0.0.0.0' to accept developers' machines. */
+  host?: string;
+  /** Accepted [username, password] pairs (HTTP Basic). */
+  userpass: Array<[string, string]>;
+  /** Largest accepted request (patch included), bytes. Default 10 MiB. */
+  maxRequestBytes?: number;
+}
+
 export class TryScheduler extends TryBaseScheduler<TryUserpassOptions> {
+  protected readonly buildbotClass = 'Try_Userpass';
   protected override readonly reasonShowsComment = true;
   private server: Server | null = null;
   private readonly builderNameById = new Map<number, string>();
@@ -119,3 +134,19 @@ export class TryScheduler extends TryBaseScheduler<TryUserpassOptions> {
     };
   }
 }
+
+/** `schedulers.tryUserpass` (and its alias `schedulers.try`): try jobs over HTTP with user/password. */
+export const tryUserpassKind = schedulerKind({
+  factory: (o: TryUserpassOptions) => schedulerSpec({ ...o, kind: 'tryUserpass' as const }),
+  keys: [...TRY_COMMON_KEYS, 'overlap', 'concurrencyGroup', 'port', 'host', 'userpass', 'maxRequestBytes'],
+  check: (c, raw, out) => {
+    out.port = num(c, raw, 'port', { fallback: 0, min: 0, integer: true, required: true });
+    optStr(c, raw, 'host');
+    const up = raw.userpass;
+    if (!Array.isArray(up) || !up.length || !up.every((p) => Array.isArray(p) && p.length === 2 && p.every((x) => typeof x === 'string' && x.length > 0))) {
+      c.add('userpass', `must be a non-empty list of [username, password] pairs, got ${describe(up)}`);
+    }
+    if (raw.maxRequestBytes !== undefined) num(c, raw, 'maxRequestBytes', { fallback: 0, min: 1024, integer: true });
+  },
+  create: (spec, services) => new TryScheduler(spec, services),
+});

@@ -10,7 +10,10 @@
  */
 import { BaseScheduler } from './base.js';
 import type { SourceStampInput } from '../data/updates-api.js';
-import type { UpstreamOptions } from './specs.js';
+import type { CommonSchedulerOptions } from './specs.js';
+import { describe, isPlainObject, num, optStr, str } from '../model/config-checks.js';
+import { schedulerKind, schedulerSpec } from './kind.js';
+import { COMMON_KEYS } from './checks.js';
 import { UPSTREAM_OPTION_DEFAULTS } from '../options/schedulers.js';
 
 const CLASS_NAME = 'UpstreamScheduler';
@@ -22,7 +25,23 @@ interface UpstreamBuild { buildid: number; number: number; results: number | nul
 /** Declared with the upstream scheduler's options (options/schedulers.ts). */
 export const UPSTREAM_DEFAULTS = UPSTREAM_OPTION_DEFAULTS;
 
+export interface UpstreamOptions extends CommonSchedulerOptions {
+  /** Base URL of the upstream master's web server (mastro or Buildbot), e.g. 'http://ci.example.org:8010'. */
+  url: string;
+  /** Name of the upstream builder whose successful builds we follow. */
+  builder: string;
+  /** Local codebase pinned at the upstream build's revision. Default ''. */
+  codebase?: string;
+  /** Seconds between polls of the upstream API. Default 30. */
+  pollInterval?: number;
+  /** Credentials for the upstream API: HTTP Basic user/password, or a bearer token. */
+  auth?: { username: string; password: string } | { token: string };
+  /** Seconds one request to the upstream may take. Default 30. */
+  requestTimeout?: number;
+}
+
 export class UpstreamScheduler extends BaseScheduler<UpstreamOptions> {
+  protected readonly buildbotClass = 'Upstream';
   private timer: NodeJS.Timeout | undefined;
   private lastNumber: number | null = null;
   private polling: Promise<void> = Promise.resolve();
@@ -125,3 +144,22 @@ export class UpstreamScheduler extends BaseScheduler<UpstreamOptions> {
     });
   }
 }
+
+/** `schedulers.upstream`: follows the successful builds of a builder on another master. */
+export const upstreamKind = schedulerKind({
+  factory: (o: UpstreamOptions) => schedulerSpec({ ...o, kind: 'upstream' as const }),
+  keys: [...COMMON_KEYS, 'url', 'builder', 'codebase', 'pollInterval', 'auth', 'requestTimeout'],
+  check: (c, raw, out) => {
+    const url = str(c, raw, 'url', { required: true, nonEmpty: true });
+    if (url) { try { const u = new URL(url); if (!/^https?:$/.test(u.protocol)) throw new Error(); } catch { c.add('url', `must be the http(s) URL of the upstream master's web server, e.g. 'http://ci.example.org:8010', got ${JSON.stringify(url)}`); } }
+    str(c, raw, 'builder', { required: true, nonEmpty: true });
+    optStr(c, raw, 'codebase');
+    out.pollInterval = num(c, raw, 'pollInterval', { fallback: 30, min: 0.05 });
+    out.requestTimeout = num(c, raw, 'requestTimeout', { fallback: 30, min: 0.1 });
+    const a = raw.auth;
+    if (a !== undefined && !(isPlainObject(a) && (typeof a.token === 'string' || (typeof a.username === 'string' && typeof a.password === 'string')))) {
+      c.add('auth', `must be {username, password} or {token}, got ${describe(a)}`);
+    }
+  },
+  create: (spec, services) => new UpstreamScheduler(spec, services),
+});

@@ -19,7 +19,7 @@ export interface MasterShellCommandOptions extends StepOptions {
   sigtermTime?: number;
   decodeRC?: DecodeRC;
   /** Variables added to (not replacing) the master's environment; list values are joined with the path delimiter. */
-  env?: MaybeRenderable<Record<string, string | string[]>>;
+  env?: MaybeRenderable<Record<string, MaybeRenderable<string | string[]>>>;
   /** Directory on the master, relative to the master directory (default: the master directory). */
   workdir?: MaybeRenderable<string>;
 }

@@ -3,6 +3,8 @@
  * to keep the mirrors, what to emit each cycle. Every limit has a documented default.
  */
 import { brand } from '../../model/config-brand.js';
+import type { IssueCollector } from '../../model/config-errors.js';
+import { describe, isPlainObject, optStr } from '../../model/config-checks.js';
 import { GIT_RUN_DEFAULTS } from '../git-runner.js';
 
 export interface MirrorRepositorySpec {
@@ -132,4 +134,24 @@ export function resolveMirrorOptions(o: MirrorPollerOptions): ResolvedMirrorOpti
     gitMaxOutputBytes: o.gitMaxOutputBytes ?? d.gitMaxOutputBytes,
     gitBin: o.gitBin ?? d.gitBin,
   };
+}
+
+/** The option names (unknown ones are refused with their path). */
+export const MIRROR_POLLER_KEYS = ['kind', 'name', 'repositories', 'glob', 'forge', 'discoveryInterval', 'mirrorDir', 'refspecs', 'branches', 'emitChanges',
+  'buildPushesWithNoCommits', 'maxChangesPerRef', 'hook', 'pollInterval', 'pollAtLaunch', 'concurrency', 'gitTimeout', 'gitMaxOutputBytes', 'gitBin', 'project', 'codebase', 'category'];
+
+/** The mirror poller checks its own options (resolveMirrorOptions); its message names the option. */
+export function normaliseMirrorPoller(raw: Record<string, unknown>, c: IssueCollector): MirrorPollerSpec | null {
+  const name = optStr(c, raw, 'name') ?? MIRROR_DEFAULTS.name;
+  if (raw.repositories !== undefined && !Array.isArray(raw.repositories)) c.add('repositories', `must be a list of URLs, paths or {url, name, revlink}, got ${describe(raw.repositories)}`);
+  if (raw.hook !== undefined && (!isPlainObject(raw.hook) || !Array.isArray(raw.hook.command) || !raw.hook.command.every((x) => typeof x === 'string'))) {
+    c.add('hook', `must be {command: [argv...], env?, timeout?}, got ${describe(raw.hook)}`);
+  }
+  try { resolveMirrorOptions(raw as never); } catch (err) {
+    const msg = (err as Error).message;
+    const m = /^mirrorPoller\.(\w+)(?:\.\w+)?: (.*)$/s.exec(msg);
+    if (m) c.add(m[1]!, m[2]!); else c.here(msg.replace(/^mirrorPoller: /, ''));
+    return null;
+  }
+  return { ...(raw as object), kind: 'mirrorPoller', name } as MirrorPollerSpec;
 }

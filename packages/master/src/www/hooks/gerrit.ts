@@ -4,7 +4,7 @@
  * stream source. The plugin signs nothing, so a secret is checked as a token given in the URL
  * (`?token=...`) or an `Authorization: Bearer` header. A replay is detected by the body's hash.
  */
-import { gerritEventToChange, type GerritMappingOptions } from '../../changes/gerrit-stream.js';
+import { gerritEventToChange, type GerritMappingOptions } from '../../changes/gerrit-stream/source.js';
 import { bodyDigestKey, header, newReplayGuard, parsePayload, DEFAULT_HOOK_BODY_LIMIT, type ChangeHookDialect, type CommonHookOptions, type HookRequest, type HookVerdict } from './dialect.js';
 import { verifyToken } from './signature.js';
 

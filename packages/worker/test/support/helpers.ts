@@ -2,11 +2,11 @@
 import { mkdtempSync, rmSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { CommandRunner, type RunnerDeps } from '../src/command-runner.js';
-import { commandRegistry } from '../src/commands/registry.js';
+import { CommandRunner, type RunnerDeps } from '../../src/command-runner.js';
+import { commandRegistry } from '../../src/commands/registry.js';
 import { silentLogger } from 'mastro-protocol';
-import { resolveWorkerPath } from '../src/paths.js';
-import { defaultOutputSettings, type OutputSettings } from '../src/settings.js';
+import { resolveWorkerPath } from '../../src/paths.js';
+import { defaultOutputSettings, type OutputSettings } from '../../src/settings.js';
 
 export function tempDir(t: { after(fn: () => void): void }, prefix = 'mastro-worker-'): string {
   const dir = realpathSync(mkdtempSync(path.join(tmpdir(), prefix)));

@@ -3,8 +3,8 @@
  * offers helpers to wait for its events (tests wait for events, never sleep).
  */
 import { once } from 'node:events';
-import { WorkerManager, type WorkerManagerOptions } from '../../packages/master/src/workers/index.js';
-import type { ConnectedWorker } from '../../packages/master/src/workers/connected-worker.js';
+import { WorkerManager, type WorkerManagerOptions } from '../../src/workers/index.js';
+import type { ConnectedWorker } from '../../src/workers/connected-worker.js';
 
 export interface Harness {
   manager: WorkerManager;

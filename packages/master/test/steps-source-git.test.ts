@@ -1,10 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { git } from '../src/steps/git.js';
-import { cloneArgs, describeArgs, fetchArgs } from '../src/steps/git-commands.js';
+import { git } from '../src/steps/source/git.js';
+import { cloneArgs, describeArgs, fetchArgs } from '../src/steps/source/git-commands.js';
 import { StepConfigError } from '../src/steps/errors.js';
 import { Results } from '../src/model/results.js';
-import { FakeRuntime, HASH, isGit, type Recorded, type Scripted, type FakeOptions } from './steps-fake-runtime.js';
+import { FakeRuntime, HASH, isGit, type Recorded, type Scripted, type FakeOptions } from './support/steps-fake-runtime.js';
 
 const URL = 'file:///srv/repo.git';
 const REV = 'b'.repeat(40);

@@ -7,9 +7,9 @@ import { dirname } from 'node:path';
 import type {
   StepLog, LogType, PropertiesView, RunCommandOptions, SourceStampInfo, StepCommandResult, StepRuntime,
   TriggerHandle, TriggerRequest, BuildInfo,
-} from '../src/process/step-types.js';
-import { isRenderable } from '../src/process/step-types.js';
-import type { CommandCallbacks, RemoteWorker, RunningCommand, UpdatePair } from '../src/workers/types.js';
+} from '../../src/process/step-types.js';
+import { isRenderable } from '../../src/process/step-types.js';
+import type { CommandCallbacks, RemoteWorker, RunningCommand, UpdatePair } from '../../src/workers/types.js';
 
 export interface Recorded {
   command: string;

@@ -2,10 +2,10 @@
  * An in-memory stand-in for the data layer's scheduler-facing calls: records buildsets, keeps
  * object state, and publishes Buildbot-shaped change and buildset events on a real bus.
  */
-import { InProcessMessageQueue } from '../src/mq/bus.js';
-import type { AddBuildsetInput, AddBuildsetResult } from '../src/data/updates-api.js';
-import type { ChangeResource } from '../src/data/types.js';
-import type { SchedulerServices } from '../src/schedulers/base.js';
+import { InProcessMessageQueue } from '../../src/mq/bus.js';
+import type { AddBuildsetInput, AddBuildsetResult } from '../../src/data/updates-api.js';
+import type { ChangeResource } from '../../src/data/types.js';
+import type { SchedulerServices } from '../../src/schedulers/base.js';
 
 export class FakeData {
   readonly mq = new InProcessMessageQueue();

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { loadConfig, tryLoadConfig } from '../src/config/load.js';
 import { formatIssue } from '../src/model/config-errors.js';
 import type { MasterConfig } from '../src/config/types.js';
+import { configSource } from '../../../test/support/config.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'mastro-config-yaml4-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -31,26 +32,24 @@ function comparable(c: MasterConfig): unknown {
   }));
 }
 
-const TS = `import { defineConfig, worker, builder, schedulers, changes } from 'mastro';
-export default defineConfig({
-  workers: [worker('w0', 'pass')],
+const TS = configSource({}, (m) => m.defineConfig({
+  workers: [m.worker('w0', 'pass')],
   changeSources: [
-    changes.mirrorPoller({ name: 'fleet', glob: 'repos/*.git', pollInterval: 60, concurrency: 4, branches: ['main', 'release'],
+    m.changes.mirrorPoller({ name: 'fleet', glob: 'repos/*.git', pollInterval: 60, concurrency: 4, branches: ['main', 'release'],
       hook: { command: ['python3', 'git_buildbot.py'], timeout: 30 }, codebase: 'fleet' }),
-    changes.mirrorPoller({ name: 'org', forge: { type: 'github', owner: 'acme', token: 'tok', filter: /^lib-/i, includeForks: false }, refspecs: ['+refs/*:refs/*'] }),
-    changes.gerritStream({ server: 'review.example.org', username: 'ci', port: 29419, identityFile: '/etc/mastro/id_ed25519', handledEvents: ['patchset-created', 'ref-updated', 'change-merged'], backoffMax: 30 }),
-    changes.gerritStream({ name: 'replay', command: ['node', 'fixture-stream.js'], gitBaseURL: 'file:///srv/gerrit' }),
+    m.changes.mirrorPoller({ name: 'org', forge: { type: 'github', owner: 'acme', token: 'tok', filter: /^lib-/i, includeForks: false }, refspecs: ['+refs/*:refs/*'] }),
+    m.changes.gerritStream({ server: 'review.example.org', username: 'ci', port: 29419, identityFile: '/etc/mastro/id_ed25519', handledEvents: ['patchset-created', 'ref-updated', 'change-merged'], backoffMax: 30 }),
+    m.changes.gerritStream({ name: 'replay', command: ['node', 'fixture-stream.js'], gitBaseURL: 'file:///srv/gerrit' }),
   ],
   schedulers: [
-    schedulers.anyBranch({ name: 'all', builderNames: ['b'], overlap: 'cancel-in-progress', concurrencyGroup: 'ci', unchangedCodebases: 'head' }),
-    schedulers.dependent({ name: 'after-all', upstream: 'all', builderNames: ['b'], priority: 2 }),
-    schedulers.tryUserpass({ name: 'try', builderNames: ['b'], port: 8031, userpass: [['alice', 'pw1'], ['bob', 'pw2']], maxRequestBytes: 1048576 }),
-    schedulers.try({ name: 'try2', builderNames: ['b'], port: 0, host: '0.0.0.0', userpass: [['carol', 'pw3']] }),
-    schedulers.upstream({ name: 'lib-good', builderNames: ['b'], url: 'http://lib-ci.example.org:8010', builder: 'lib', codebase: 'lib', pollInterval: 15, auth: { token: 't0k' } }),
+    m.schedulers.anyBranch({ name: 'all', builderNames: ['b'], overlap: 'cancel-in-progress', concurrencyGroup: 'ci', unchangedCodebases: 'head' }),
+    m.schedulers.dependent({ name: 'after-all', upstream: 'all', builderNames: ['b'], priority: 2 }),
+    m.schedulers.tryUserpass({ name: 'try', builderNames: ['b'], port: 8031, userpass: [['alice', 'pw1'], ['bob', 'pw2']], maxRequestBytes: 1048576 }),
+    m.schedulers.try({ name: 'try2', builderNames: ['b'], port: 0, host: '0.0.0.0', userpass: [['carol', 'pw3']] }),
+    m.schedulers.upstream({ name: 'lib-good', builderNames: ['b'], url: 'http://lib-ci.example.org:8010', builder: 'lib', codebase: 'lib', pollInterval: 15, auth: { token: 't0k' } }),
   ],
-  builders: [builder({ name: 'b', workerNames: ['w0'], steps: [] })],
-});
-`;
+  builders: [m.builder({ name: 'b', workerNames: ['w0'], steps: [] })],
+}));
 
 const YAML = `workers: [{ name: w0, password: pass }]
 changeSources:

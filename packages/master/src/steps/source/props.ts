@@ -3,7 +3,7 @@
  * a plain value when the step has no codebase, else a dict keyed by codebase so several source
  * steps of a multi-repository build do not overwrite each other.
  */
-import type { StepRuntime } from '../process/step-types.js';
+import type { StepRuntime } from '../../process/step-types.js';
 
 export async function updateSourceProperty(rt: StepRuntime, name: string, value: unknown, codebase: string, source: string): Promise<void> {
   if (!codebase) {

@@ -14,18 +14,18 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { silentLogger, type Logger } from 'mastro-protocol';
-import type { ChangeSourceServices } from './services.js';
-import type { GitPollerSpec } from './specs.js';
-import { GIT_POLLER_DEFAULTS } from './specs.js';
-import { redactText, redactUrl, urlSecrets } from '../util/url-credentials.js';
-import { GitCommandError, runGit, type GitRunOptions } from './git-runner.js';
-import { parseCommitLog, COMMIT_LOG_FORMAT, type CommitInfo } from './git-log.js';
+import type { ChangeSourceServices } from '../services.js';
+import type { GitPollerSpec } from './options.js';
+import { GIT_POLLER_DEFAULTS } from './options.js';
+import { redactText, redactUrl, urlSecrets } from '../../util/url-credentials.js';
+import { GitCommandError, runGit, type GitRunOptions } from '../git-runner.js';
+import { parseCommitLog, COMMIT_LOG_FORMAT, type CommitInfo } from '../git-log.js';
 import {
   authorizationHeader, checkPrivateFile, extraHeaderConfig, gitConfigEnv, GitCredentialError, headerSecrets, resolveToken, sshCommand,
-} from './git-credentials.js';
-import { ErrorCodes } from '../errors/catalog.js';
+} from '../git-credentials.js';
+import { ErrorCodes } from '../../errors/catalog.js';
 
-export type { ChangeSourceServices } from './services.js';
+export type { ChangeSourceServices } from '../services.js';
 
 export class GitPollerError extends Error {
   readonly code = ErrorCodes.GIT_POLLER;

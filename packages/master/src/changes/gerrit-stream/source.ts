@@ -7,9 +7,9 @@
  * user@host gerrit stream-events`) and restarts it with exponential backoff when it exits.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { AddChangeInput, Updates } from '../data/updates-api.js';
-import { brand } from '../model/config-brand.js';
+import type { AddChangeInput, Updates } from '../../data/updates-api.js';
 import { silentLogger, type Logger } from 'mastro-protocol';
+import type { GerritStreamOptions } from './options.js';
 
 export interface GerritMappingOptions {
   /** Repository URLs are `<gitBaseURL>/<project>`. Default for the stream: `ssh://user@host:port`; for the webhook: the origin of the change URL. */
@@ -83,33 +83,7 @@ export function gerritEventToChange(event: any, o: GerritMappingOptions = {}): A
   };
 }
 
-// ---- the stream-events change source ----
-
-export interface GerritStreamOptions extends GerritMappingOptions {
-  /** Name of the source. Default `gerrit:<user>@<host>:<port>`. */
-  name?: string;
-  server?: string;
-  username?: string;
-  port?: number;
-  /** SSH private key file passed with -i. */
-  identityFile?: string;
-  /** The full command to run instead of ssh (argv); it must print one JSON event per line. */
-  command?: string[];
-  /** Backoff between restarts, seconds: from min, times 1.5 per failure, up to max. Defaults 0.5 and 60. */
-  backoffMin?: number;
-  backoffMax?: number;
-  /** A connection that lasted this long (seconds) resets the backoff. Default 120. */
-  goodConnectionTime?: number;
-  /** Longest accepted line (one event), bytes; longer lines are dropped with a warning. Default 4 MiB. */
-  maxLineBytes?: number;
-}
-
-export type GerritStreamSpec = { kind: 'gerritStream' } & GerritStreamOptions;
-
-/** `changes.gerritStream({...})`: to be re-exported by the `changes` namespace of the config API. */
-export function gerritStream(o: GerritStreamOptions): GerritStreamSpec {
-  return brand('changeSource', { ...o, kind: 'gerritStream' as const });
-}
+// ---- the stream-events change source (its options: options.ts) ----
 
 export interface GerritStreamServices {
   updates: Pick<Updates, 'addChange'>;

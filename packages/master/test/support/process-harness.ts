@@ -3,17 +3,17 @@
  * workers whose commands are scripted in the test (the real worker process is exercised by the
  * end-to-end tests under test/).
  */
-import type { BuilderConfig, WorkerConfig } from '../src/config/types.js';
-import { openDatabase, type Db } from '../src/db/index.js';
-import { DataConnector } from '../src/data/index.js';
-import { InProcessMessageQueue } from '../src/mq/bus.js';
-import { Botmaster } from '../src/process/botmaster.js';
-import type { BuildServices } from '../src/process/build.js';
-import { LockRegistry } from '../src/process/locks.js';
-import { Results, type Result } from '../src/model/results.js';
-import { SecretManager, staticProvider } from '../src/process/secrets.js';
-import type { BuildStep, StepFactory, StepOptions, StepRuntime } from '../src/process/step-types.js';
-import type { CommandCallbacks, CommandResult, RemoteWorker, RunningCommand, UpdatePair, WorkerInfo } from '../src/workers/types.js';
+import type { BuilderConfig, WorkerConfig } from '../../src/config/types.js';
+import { openDatabase, type Db } from '../../src/db/index.js';
+import { DataConnector } from '../../src/data/index.js';
+import { InProcessMessageQueue } from '../../src/mq/bus.js';
+import { Botmaster } from '../../src/process/botmaster.js';
+import type { BuildServices } from '../../src/process/build.js';
+import { LockRegistry } from '../../src/process/locks.js';
+import { Results, type Result } from '../../src/model/results.js';
+import { SecretManager, staticProvider } from '../../src/process/secrets.js';
+import type { BuildStep, StepFactory, StepOptions, StepRuntime } from '../../src/process/step-types.js';
+import type { CommandCallbacks, CommandResult, RemoteWorker, RunningCommand, UpdatePair, WorkerInfo } from '../../src/workers/types.js';
 
 export type CommandScript = (cmd: { command: string; args: Record<string, unknown>; emit(pair: UpdatePair): void; interrupted: Promise<string> }) => Promise<Partial<CommandResult>>;
 

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { ProtocolConnection, parseBasicAuthHeader, type Encoding } from 'mastro-protocol';
-import { startWorker, type RunningWorker, type WorkerOptions } from '../src/index.js';
+import { startWorker, type RunningWorker, type WorkerOptions } from '../../src/index.js';
 import { tempDir } from './helpers.js';
 
 export interface FakeMaster {

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GerritStreamSource } from '../src/changes/gerrit-stream.js';
+import { GerritStreamSource } from '../src/changes/gerrit-stream/source.js';
 import type { AddChangeInput } from '../src/data/updates-api.js';
 import { tempDir } from './support/mirror-git.js';
 
