@@ -13,16 +13,13 @@ import { LogStore } from '../src/data/log-store.js';
 import { LOG_STORE_DEFAULTS, STEP_LOG_DEFAULTS, STORE_SCRATCH_BYTES, STREAM_CODES } from '../src/data/log-constants.js';
 import { BufferedStepLog } from '../src/process/step-log.js';
 import { Redactor } from '../src/process/redactor.js';
+import { addTestBuild } from './support/data-build.js';
 
 async function stdioLog(t: { after(fn: () => Promise<void>): void }) {
   const db = await openDatabase('sqlite::memory:');
   t.after(() => db.close());
   const data = new DataConnector(db, new InProcessMessageQueue());
-  const masterid = await data.updates.masterActive('m');
-  const builderid = await data.updates.findBuilderId('b');
-  const workerid = await data.updates.findWorkerId('w');
-  const { brids } = await data.updates.addBuildset({ scheduler: 's', reason: 'r', builderids: [builderid], sourcestamps: [] });
-  const { buildid } = await data.updates.addBuild({ builderid, buildrequestid: brids[builderid]!, workerid, masterid, state_string: '' });
+  const { buildid } = await addTestBuild(data.updates);
   const { stepid } = await data.updates.addStep({ buildid, name: 'shell' });
   const logid = await data.updates.addLog({ stepid, name: 'stdio', type: 's' });
   return { db, data, logid };

@@ -5,6 +5,7 @@ import type { Db } from '../src/db/index.js';
 import { InProcessMessageQueue } from '../src/mq/bus.js';
 import { DataConnector } from '../src/data/connector.js';
 import { stripStreamCodesInPlace } from '../src/data/log-reader.js';
+import { addTestBuild } from './support/data-build.js';
 
 test('the bus says whether a key has subscribers, by exact and wildcard filters, until they unsubscribe', () => {
   const mq = new InProcessMessageQueue();
@@ -37,11 +38,7 @@ for (const engine of engines()) {
       db = await engine.open();
       mq = new InProcessMessageQueue();
       data = new DataConnector(db, mq, { logChunkSize: 1024, logFlushDelayMs: 5, logMaxSize: null });
-      const masterid = await data.updates.masterActive('m');
-      const builderid = await data.updates.findBuilderId('b');
-      const workerid = await data.updates.findWorkerId('w');
-      const { brids } = await data.updates.addBuildset({ scheduler: 's', reason: 'r', builderids: [builderid], sourcestamps: [] });
-      const { buildid } = await data.updates.addBuild({ builderid, buildrequestid: brids[builderid]!, workerid, masterid, state_string: '' });
+      const { buildid } = await addTestBuild(data.updates);
       ({ stepid } = await data.updates.addStep({ buildid, name: 'live' }));
     });
     after(async () => { await db.close(); });

@@ -13,6 +13,7 @@ import { sql } from 'kysely';
 import { openDatabase } from '../src/db/index.js';
 import { LogLinesDroppedError } from '../src/data/errors.js';
 import { tcpProxy } from './support/tcp-proxy.js';
+import { addTestBuild } from './support/data-build.js';
 
 test('withLineCodes puts the stream code before every line, of text and of the latin1 view of UTF-8 bytes alike', () => {
   assert.equal(withLineCodes('one\ntwo\n', 'o'), 'oone\notwo\n');
@@ -42,11 +43,7 @@ for (const engine of engines()) {
     before(async () => {
       db = await engine.open();
       data = new DataConnector(db, new InProcessMessageQueue(), { logChunkSize: 1024, logFlushDelayMs: 5, logMaxSize: null });
-      const masterid = await data.updates.masterActive('m');
-      const builderid = await data.updates.findBuilderId('b');
-      const workerid = await data.updates.findWorkerId('w');
-      const { brids } = await data.updates.addBuildset({ scheduler: 's', reason: 'r', builderids: [builderid], sourcestamps: [] });
-      const { buildid } = await data.updates.addBuild({ builderid, buildrequestid: brids[builderid]!, workerid, masterid, state_string: '' });
+      const { buildid } = await addTestBuild(data.updates);
       ({ stepid } = await data.updates.addStep({ buildid, name: 'big' }));
       logid = await data.updates.addLog({ stepid, name: 'stdio', type: 's' });
     });
@@ -211,11 +208,7 @@ for (const variant of outageVariants()) {
       // The writer's retry timers are unref'd (they must not keep a stopping master alive): hold the loop open.
       const keepAlive = setInterval(() => {}, 1000);
       const data = new DataConnector(v.db, new InProcessMessageQueue(), { logChunkSize: 1024, logFlushDelayMs: 5, ...opts });
-      const masterid = await data.updates.masterActive('m');
-      const builderid = await data.updates.findBuilderId('b');
-      const workerid = await data.updates.findWorkerId('w');
-      const { brids } = await data.updates.addBuildset({ scheduler: 's', reason: 'r', builderids: [builderid], sourcestamps: [] });
-      const { buildid } = await data.updates.addBuild({ builderid, buildrequestid: brids[builderid]!, workerid, masterid, state_string: '' });
+      const { buildid } = await addTestBuild(data.updates);
       const { stepid } = await data.updates.addStep({ buildid, name: 'out' });
       const logid = await data.updates.addLog({ stepid, name: 'stdio', type: 's' });
       await v.db.durable();

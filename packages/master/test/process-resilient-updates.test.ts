@@ -17,6 +17,7 @@ import { InProcessMessageQueue } from '../src/mq/bus.js';
 import { DataConnector } from '../src/data/connector.js';
 import { UnknownEntityError } from '../src/data/errors.js';
 import { resilientUpdates } from '../src/process/resilient-updates.js';
+import { addTestBuild } from './support/data-build.js';
 
 interface Logged { level: string; msg?: string }
 
@@ -25,11 +26,7 @@ async function setup() {
   const file = join(dir, 'state.sqlite');
   const db = await openDatabase(`sqlite:${file}`, { busyTimeoutMs: 20 });
   const data = new DataConnector(db, new InProcessMessageQueue());
-  const masterid = await data.updates.masterActive('m');
-  const builderid = await data.updates.findBuilderId('b');
-  const workerid = await data.updates.findWorkerId('w');
-  const { brids } = await data.updates.addBuildset({ scheduler: 's', reason: 'r', builderids: [builderid], sourcestamps: [] });
-  const { buildid } = await data.updates.addBuild({ builderid, buildrequestid: brids[builderid]!, workerid, masterid, state_string: '' });
+  const { buildid } = await addTestBuild(data.updates);
   await db.durable();
   const logged: Logged[] = [];
   const log = { info: (_o: unknown, msg?: string) => logged.push({ level: 'info', msg }), warn: (_o: unknown, msg?: string) => logged.push({ level: 'warn', msg }), error: () => {}, debug: () => {}, trace: () => {} };
