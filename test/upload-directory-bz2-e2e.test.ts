@@ -34,6 +34,7 @@ export default defineConfig({
   title: 'bz2 upload',
   db: { url: 'sqlite:state.sqlite' },
   protocols: { msgpack: { port: 0 } },
+  www: { port: 0, host: '127.0.0.1' },
   workers: [worker('mw', 'pass'), worker('bw', 'pass')],
   builders: ['mw', 'bw'].map((w) => builder({ name: 'upload-' + w, workerNames: [w], steps: [
     steps.shell({ name: 'make tree', command: ['sh', '-c', ${JSON.stringify(MAKE_TREE)}] }),
