@@ -57,7 +57,7 @@ export function readLatentEnvironment(env: NodeJS.ProcessEnv): LatentEnvironment
   if (port !== undefined && !/^\d+$/.test(port)) throw new ConfigError(`BUILDMASTER_PORT=${port} is not a port number; set it to the master's worker port (default 9989)`);
   let master: string;
   try {
-    if (/^wss?:\/\//i.test(host)) {
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(host)) {
       if (port !== undefined) throw new ConfigError(`BUILDMASTER=${host} is a URL, which carries its own port, and BUILDMASTER_PORT=${port} is set too; unset one of them`);
       master = masterUrl(host);
     } else {
