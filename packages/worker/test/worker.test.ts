@@ -201,3 +201,13 @@ test('startWorker refuses a pool or worker name a master could not accept', asyn
   await assert.rejects(startWorker({ basedir: dir, master: 'ws://127.0.0.1:1', name: 'h1', password: 'x', pool: 'bad pool' }), /pool name "bad pool" is not valid/);
   await assert.rejects(startWorker({ basedir: dir, master: 'ws://127.0.0.1:1', name: 'h1', password: 'x', tags: ['os=windows'] }), /reports itself/);
 });
+
+test('a pool worker that a master without pools accepts as a named worker of the same name and password says so in its log', async (t) => {
+  const dir = tempDir(t);
+  const master = await startFakeMaster({ name: 'h1', password: 'same-as-token' });
+  const logs: string[] = [];
+  const worker = await startWorker({ basedir: dir, master: master.url, name: 'h1', password: 'same-as-token', pool: 'linux', backoff: { initialMs: 10, maxMs: 20 }, log: (m) => logs.push(m) });
+  t.after(async () => { await worker.stop({ graceful: false }); await master.close(); });
+  await worker.firstConnection;
+  assert.ok(logs.some((l) => /accepted 'h1' without answering X-Mastro-Pool: it does not know worker pools .* it is attached as that named worker/.test(l)), logs.join('\n'));
+});
