@@ -54,3 +54,35 @@ test('isInside compares whole path components', () => {
   assert.equal(isInside('/..x', '/b'), false);
   assert.equal(isInside('/bb/x', '/b'), false);
 });
+
+test('on Windows containment ignores case and takes both slashes, and other drives or shares are outside', () => {
+  assert.equal(isInside('c:\\WORK\\b\\x', 'C:\\work', 'win32'), true);
+  assert.equal(isInside('C:/work/b/x', 'C:\\work', 'win32'), true);
+  assert.equal(isInside('C:\\work', 'C:\\Work\\', 'win32'), true);
+  assert.equal(isInside('C:\\workshop\\x', 'C:\\work', 'win32'), false);
+  assert.equal(isInside('D:\\work\\x', 'C:\\work', 'win32'), false);
+  assert.equal(isInside('\\\\server\\share\\work\\x', 'C:\\work', 'win32'), false);
+  assert.equal(isInside('\\\\SERVER\\Share\\w\\x', '\\\\server\\share\\w', 'win32'), true);
+  assert.equal(isInside('C:\\work\\..cache', 'C:\\work', 'win32'), true);
+  assert.equal(isInside('C:\\work\\..\\x', 'C:\\work', 'win32'), false);
+});
+
+test('on Linux and macOS containment is case-sensitive and a backslash is part of a name', () => {
+  for (const platform of ['linux', 'darwin'] as const) {
+    assert.equal(isInside('/Work/b', '/work', platform), false, platform);
+    assert.equal(isInside('/work/..\\x', '/work', platform), true, platform);
+  }
+});
+
+test('on Windows paths from the master resolve with drive letters and backslashes, and escapes are refused', () => {
+  const policy = { basedir: 'C:\\mastro\\worker', allowOutsideBasedir: false, platform: 'win32' as const };
+  const builder = 'C:\\mastro\\worker\\runtests';
+  assert.equal(resolveWorkerPath(policy, builder, 'build\\out.txt'), 'C:\\mastro\\worker\\runtests\\build\\out.txt');
+  assert.equal(resolveWorkerPath(policy, builder, 'build/out.txt'), 'C:\\mastro\\worker\\runtests\\build\\out.txt');
+  assert.equal(resolveWorkerPath(policy, builder, 'c:\\MASTRO\\Worker\\runtests\\x'), 'c:\\MASTRO\\Worker\\runtests\\x', 'another case is the same directory');
+  assert.throws(() => resolveWorkerPath(policy, builder, '..\\..\\..\\Windows\\System32'), PathError);
+  assert.throws(() => resolveWorkerPath(policy, builder, 'D:\\data'), PathError);
+  assert.throws(() => resolveWorkerPath(policy, builder, '/etc/passwd'), /outside the worker's base directory 'C:\\mastro\\worker'/, 'a POSIX path lands on the current drive, outside');
+  assert.throws(() => resolveWorkerPath(policy, builder, '\\\\evil\\share\\x'), PathError);
+  assert.equal(resolveWorkerPath({ ...policy, allowOutsideBasedir: true }, builder, 'D:\\data'), 'D:\\data');
+});
