@@ -16,12 +16,11 @@
  * Redirects are not followed: a status API that moved answers with a permanent error naming the
  * new location (following it could carry the token to another host).
  */
-import { readFileSync } from 'node:fs';
-import { rootCertificates } from 'node:tls';
 import { Agent, EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
 import { RateLimitError, TransportError, TransportErrorCodes as C, shortDetail, type TransportErrorCode } from './errors.js';
 import { RATE_LIMIT_DEFAULTS, rateLimitState, waitAnswer, type RateLimitOptions } from './rate-limit.js';
 import { displayUrl, requestSecrets, scrub } from './redaction.js';
+import { trustedCas } from './tls-ca.js';
 
 /** Options a reporter sets once (its config) and passes with every request. */
 export interface HttpTransportOptions extends RateLimitOptions {
@@ -262,12 +261,12 @@ const dispatchers = new Map<string, Dispatcher>();
 const MAX_DISPATCHERS = 32;
 
 function dispatcherFor(o: { ca?: string; rejectUnauthorized: boolean; connectTimeoutMs: number; useEnvProxy: boolean }): Dispatcher {
-  const ca = o.ca ? loadCa(o.ca) : undefined;
+  const ca = trustedCas(o.ca);
   const env = o.useEnvProxy ? [...PROXY_VARS, 'no_proxy', 'NO_PROXY'].map((v) => process.env[v] ?? '') : [];
-  const key = JSON.stringify([ca ?? '', o.rejectUnauthorized, o.connectTimeoutMs, o.useEnvProxy, env]);
+  const key = JSON.stringify([ca?.at(-1) ?? '', o.rejectUnauthorized, o.connectTimeoutMs, o.useEnvProxy, env]);
   const known = dispatchers.get(key);
   if (known) { dispatchers.delete(key); dispatchers.set(key, known); return known; }
-  const tls = { rejectUnauthorized: o.rejectUnauthorized, timeout: o.connectTimeoutMs, ...(ca ? { ca: [...rootCertificates, ca] } : {}) };
+  const tls = { rejectUnauthorized: o.rejectUnauthorized, timeout: o.connectTimeoutMs, ...(ca ? { ca } : {}) };
   const made = o.useEnvProxy
     ? new EnvHttpProxyAgent({ connect: tls, requestTls: tls, proxyTls: { timeout: o.connectTimeoutMs }, proxyTunnel: false })
     : new Agent({ connect: tls });
@@ -278,17 +277,6 @@ function dispatcherFor(o: { ca?: string; rejectUnauthorized: boolean; connectTim
     void oldest.close().catch(() => {});
   }
   return made;
-}
-
-/** PEM text as given, or read from the file it names. */
-function loadCa(ca: string): string {
-  if (ca.includes('-----BEGIN')) return ca;
-  let text: string;
-  try { text = readFileSync(ca, 'utf8'); } catch (e) {
-    throw new Error(`the CA file ${ca} cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): give ca as PEM text or the path of a readable PEM file`);
-  }
-  if (!text.includes('-----BEGIN CERTIFICATE')) throw new Error(`the CA file ${ca} holds no PEM certificate ("-----BEGIN CERTIFICATE"): give the CA's certificate in PEM form`);
-  return text;
 }
 
 /** Closes every kept connection (master shutdown, end of a test). */
