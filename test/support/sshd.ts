@@ -9,7 +9,8 @@
  * sshd must run as root to serve logins (privilege separation); CI runs as root. `sshdUnavailable()`
  * says why a test has to skip elsewhere.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
+import { startDaemon, stopDaemon } from './daemon.js';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, watch, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -101,25 +102,14 @@ exit $(cat "$d/reply.exit" 2>/dev/null || echo 0)
   async startAgain(): Promise<void> {
     // Privilege separation needs this empty root-owned directory; Debian's service unit makes it at boot.
     if (process.getuid?.() === 0) mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
-    const child = spawn(SSHD, ['-D', '-e', '-f', join(this.dir, 'sshd_config')], { stdio: ['ignore', 'ignore', 'pipe'] });
-    this.child = child;
-    let log = '';
-    await new Promise<void>((resolve, reject) => {
-      child.stderr!.on('data', (c: Buffer) => { log += c.toString(); if (log.includes('Server listening on')) resolve(); });
-      child.once('exit', (code) => reject(new Error(`sshd exited (${code}) before listening: ${log}`)));
-      child.once('error', reject);
-    });
-    child.stderr!.resume();
+    this.child = await startDaemon({ name: 'sshd', command: SSHD, args: ['-D', '-e', '-f', join(this.dir, 'sshd_config')], ready: /Server listening on/ });
   }
 
   /** Stops sshd (open sessions end with it). */
   async stop(): Promise<void> {
     const c = this.child;
     this.child = undefined;
-    if (!c || c.exitCode !== null || c.signalCode !== null) return;
-    const gone = new Promise<void>((r) => c.once('exit', () => r()));
-    c.kill('SIGTERM');
-    await gone;
+    await stopDaemon(c);
   }
 
   /** What the forced command prints and the status it exits with, from now on. */
