@@ -34,6 +34,7 @@ const config = configSource({ makeTree: MAKE_TREE }, (m, v) => m.defineConfig({
   title: 'bz2 upload',
   db: { url: 'sqlite:state.sqlite' },
   protocols: { msgpack: { port: 0 } },
+  www: { port: 0, host: '127.0.0.1' },
   workers: [m.worker('mw', 'pass'), m.worker('bw', 'pass')],
   builders: ['mw', 'bw'].map((w) => m.builder({ name: 'upload-' + w, workerNames: [w], steps: [
     m.steps.shell({ name: 'make tree', command: ['sh', '-c', v.makeTree] }),

@@ -110,6 +110,10 @@ export async function waitForStoredLines(master: MasterProcess, builders: number
       const print = ((await apiGet(master, `builds/${build.buildid}/steps`)).steps as any[]).find((s) => s.name === 'print');
       const [log] = print ? (await apiGet(master, `steps/${print.stepid}/logs`)).logs as any[] : [];
       if (!log || log.num_lines < lines) return false;
+      // num_lines counts the lines the master holds; /raw stores what it holds first, then reads the
+      // database, so the lines it returns are stored ones.
+      const stored = (await apiRaw(master, log.logid)).split('\n').filter((l) => l.startsWith('line ')).length;
+      if (stored < lines) return false;
     }
     return true;
   }, `the master to store ${lines} lines of each build`, 120_000);

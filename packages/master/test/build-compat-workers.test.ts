@@ -53,11 +53,14 @@ test('notifyOnMissing is named in a startup warning (no reporters yet); a worker
 });
 
 test('a configured worker that stays disconnected past its missingTimeout is logged as missing once; one that attaches is not', async (t) => {
-  const { lines, url } = await startMaster(t, '[{ name: gone, password: p, missingTimeout: 1 }, { name: here, password: p, missingTimeout: 1 }]');
+  // 'here' gets 3 s to attach (a loaded machine can take over 1 s to connect); it is checked once 'gone' is
+  // reported and 'here' has been attached for its whole timeout.
+  const { lines, url } = await startMaster(t, '[{ name: gone, password: p, missingTimeout: 1 }, { name: here, password: p, missingTimeout: 3 }]');
+  const startedAt = Date.now();
   const fake = await connectFakeWorker({ url, name: 'here', password: 'p' });
   t.after(() => fake.close());
   const deadline = Date.now() + 15_000;
-  while (!lines.some((l) => l.worker === 'gone' && /missing/.test(String(l.msg)))) {
+  while (!lines.some((l) => l.worker === 'gone' && /missing/.test(String(l.msg))) || Date.now() - startedAt < 3500) {
     if (Date.now() > deadline) throw new Error('the missing worker was not reported within 15 s');
     await new Promise((r) => setTimeout(r, 20));
   }

@@ -127,7 +127,7 @@ for (const engine of engines()) {
       assert.equal(await db.schedulers.trySetMaster(s, m2), true, 'an inactive master loses its schedulers');
     });
 
-    test('10,000 pending build requests load in well under a second', async () => {
+    test('10,000 pending build requests load in one call (its speed is measured by the bench, scenario 6)', async () => {
       const builderid = await db.builders.findOrCreate('many');
       const ids = Array.from({ length: 10 }, (_, i) => i);
       for (const _ of ids) {
@@ -135,11 +135,8 @@ for (const engine of engines()) {
           buildsetid: 1, builderid, priority: j % 3, complete: 0, results: null, submitted_at: j, complete_at: null, waited_for: 0,
         }))).execute();
       }
-      const t0 = performance.now();
       const pending = await db.buildrequests.pending();
-      const ms = performance.now() - t0;
-      assert.ok(pending.filter((r) => r.builderid === builderid).length === 10000);
-      assert.ok(ms < 1000, `took ${ms} ms`);
+      assert.equal(pending.filter((r) => r.builderid === builderid).length, 10000);
     });
   });
 }

@@ -3,6 +3,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { createScheduler, type TryScheduler } from '../src/schedulers/create.js';
 import { schedulers } from '../src/schedulers/specs.js';
 import { schedulersOnDataLayer } from './support/schedulers-data-layer.js';
@@ -31,5 +32,15 @@ test('the try endpoint refuses a wrong password, an oversized body and a patch w
   const [ss] = await s.data.getSourceStampsForBuildset(bsid);
   assert.equal(ss!.revision, 'abcdef12');
   assert.equal(ss!.patch!.body.toString(), 'diff');
+  // A request target that is no URL is the client's mistake (400), not the master's (500).
+  const raw = await new Promise<string>((resolve, reject) => {
+    let got = '';
+    const c = connect(t.port!, '127.0.0.1', () => c.write(`POST http://[bad HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: ${auth('alice', 's3cret')}\r\nContent-Length: 0\r\n\r\n`));
+    c.on('data', (d) => { got += d.toString(); });
+    c.on('error', reject);
+    c.on('close', () => resolve(got));
+  });
+  assert.match(raw, /^HTTP\/1\.1 400 /);
+  assert.match(raw, /not a valid request target/);
   await t.stop();
 });

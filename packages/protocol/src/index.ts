@@ -17,6 +17,8 @@ export type { ConnectionOptions, RequestHandler, CloseInfo } from './connection.
 export { validateMessage, validateCommandArgs, validateWorkerInfo, messageSchemas, KNOWN_OPS, isKnownOp } from './validation.js';
 export type { ValidationResult, KnownOp } from './validation.js';
 export { basicAuthHeader, parseBasicAuthHeader, workerUrl } from './auth.js';
+export { POOL_HEADER, POOL_MEMBER_NAME_RE, poolNameProblem, poolWorkerName, poolOfRequest, poolRefusal } from './pool.js';
+export { TAG_RE, PLATFORM_TAG_KEYS, TagError, parseTagList, checkTags, workerOs } from './tags.js';
 export { lineChunk, updatePairsToRecord } from './updates.js';
 
 // Helpers the master and the worker share.

@@ -7,11 +7,13 @@ import path from 'node:path';
 /**
  * True when `candidate` is `root` itself or below it, compared lexically (resolve both first; check
  * symlinks separately). Only a first component that is exactly `..` climbs out: `..cache` or `...`
- * are ordinary names inside. On Windows `relative` answers an absolute path when the two are on
- * different drives, which `isAbsolute` catches.
+ * are ordinary names inside. `platform` picks the path rules (default the host's; the worker's tests
+ * inject 'win32'): on Windows `relative` answers an absolute path when the two are on different
+ * drives (or UNC shares), which `isAbsolute` catches, and compares without regard to case.
  */
-export function isInside(root: string, candidate: string): boolean {
-  const rel = path.relative(root, candidate);
+export function isInside(root: string, candidate: string, platform: NodeJS.Platform = process.platform): boolean {
+  const p = platform === 'win32' ? path.win32 : path.posix;
+  const rel = p.relative(root, candidate);
   if (rel === '') return true;
-  return rel !== '..' && !rel.startsWith('..' + path.sep) && !path.isAbsolute(rel);
+  return rel !== '..' && !rel.startsWith('..' + p.sep) && !p.isAbsolute(rel);
 }

@@ -13,6 +13,26 @@ test('isInside compares whole path components', () => {
   assert.equal(isInside('/b', '/bb/x'), false);
 });
 
+// Moved from the worker's paths test (platform-aware since the worker runs on Windows), root first.
+test('on Windows containment ignores case and takes both slashes, and other drives or shares are outside', () => {
+  assert.equal(isInside('C:\\work', 'c:\\WORK\\b\\x', 'win32'), true);
+  assert.equal(isInside('C:\\work', 'C:/work/b/x', 'win32'), true);
+  assert.equal(isInside('C:\\Work\\', 'C:\\work', 'win32'), true);
+  assert.equal(isInside('C:\\work', 'C:\\workshop\\x', 'win32'), false);
+  assert.equal(isInside('C:\\work', 'D:\\work\\x', 'win32'), false);
+  assert.equal(isInside('C:\\work', '\\\\server\\share\\work\\x', 'win32'), false);
+  assert.equal(isInside('\\\\server\\share\\w', '\\\\SERVER\\Share\\w\\x', 'win32'), true);
+  assert.equal(isInside('C:\\work', 'C:\\work\\..cache', 'win32'), true);
+  assert.equal(isInside('C:\\work', 'C:\\work\\..\\x', 'win32'), false);
+});
+
+test('on Linux and macOS containment is case-sensitive and a backslash is part of a name', () => {
+  for (const platform of ['linux', 'darwin'] as const) {
+    assert.equal(isInside('/work', '/Work/b', platform), false, platform);
+    assert.equal(isInside('/work', '/work/..\\x', platform), true, platform);
+  }
+});
+
 test('isInside takes the root first: a directory is inside its parent, not the other way round', () => {
   assert.equal(isInside('/srv/master', '/srv/master/uploads/a.txt'), true);
   assert.equal(isInside('/srv/master/uploads/a.txt', '/srv/master'), false);

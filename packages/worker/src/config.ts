@@ -1,10 +1,17 @@
 /**
- * `BASEDIR/worker.json`, written by `create-worker` (mode 0600: it holds the password) and read by
+ * `BASEDIR/worker.json`, written by `create-worker` (mode 0600: it may hold the password) and read by
  * `start`. Unknown keys are kept; every option has the default of WorkerOptions when absent.
+ *
+ * A worker is one of three kinds, told apart by the keys present:
+ * - named (`create-worker DIR MASTER NAME PASSWORD`): `password`;
+ * - pool (`create-worker DIR MASTER --pool P --token-file F`): `pool` and `tokenFile`, the path of the
+ *   token, never the token itself (token-file.ts reads it at each start);
+ * - from the environment (`start DIR` with Buildbot's latent-worker variables, latent-env.ts):
+ *   `fromEnvironment: true`, and no secret at all: it is read from the environment at each start.
  */
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { workerUrl } from 'mastro-protocol';
+import { checkTags, poolNameProblem, TagError, workerUrl } from 'mastro-protocol';
 import { DEFAULT_MAX_UPDATE_COST, DEFAULT_MAX_UPDATES_IN_FLIGHT } from './output/update-window.js';
 import { DEFAULT_UPDATE_LINGER_MS } from './output/update-buffer.js';
 
@@ -14,7 +21,16 @@ export interface WorkerConfig {
   /** Normalised WebSocket URL of the master. */
   master: string;
   name: string;
-  password: string;
+  /** Named workers: the password. */
+  password?: string;
+  /** Pool workers: the pool joined (PROTOCOL.md §1.1). */
+  pool?: string;
+  /** Pool workers: absolute path of the file holding the pool's token. */
+  tokenFile?: string;
+  /** Set up from Buildbot's latent-worker variables: name, master and secret come from the environment at each start. */
+  fromEnvironment?: boolean;
+  /** The worker's own tags (`--tags`), reported in its worker info (PROTOCOL.md §3.5). */
+  tags: string[];
   encoding: 'msgpack' | 'json';
   /** Seconds between liveness pings to the master (Buildbot's --keepalive; 0 disables). */
   keepalive: number;
@@ -32,8 +48,8 @@ export interface WorkerConfig {
   updateLingerMs: number;
 }
 
-export const CONFIG_DEFAULTS: Omit<WorkerConfig, 'master' | 'name' | 'password'> = {
-  encoding: 'msgpack', keepalive: 60, maxdelay: 30, allowPathsOutsideBasedir: false, killGrace: 5, umask: null,
+export const CONFIG_DEFAULTS: Omit<WorkerConfig, 'master' | 'name' | 'password' | 'pool' | 'tokenFile' | 'fromEnvironment'> = {
+  tags: [], encoding: 'msgpack', keepalive: 60, maxdelay: 30, allowPathsOutsideBasedir: false, killGrace: 5, umask: null,
   maxUpdatesInFlight: DEFAULT_MAX_UPDATES_IN_FLIGHT, maxUpdateSize: DEFAULT_MAX_UPDATE_COST, updateLingerMs: DEFAULT_UPDATE_LINGER_MS,
 };
 
@@ -57,10 +73,16 @@ export function readWorkerConfig(basedir: string): WorkerConfig {
   try { parsed = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>; } catch (err) {
     throw new ConfigError(`${file} is not valid JSON (${(err as Error).message}); fix it or re-run create-worker`);
   }
-  for (const key of ['master', 'name', 'password'] as const) {
+  for (const key of ['master', 'name'] as const) {
     if (typeof parsed[key] !== 'string' || !parsed[key]) throw new ConfigError(`${file}: '${key}' must be a non-empty string`);
   }
   const config = { ...CONFIG_DEFAULTS, ...parsed } as WorkerConfig;
+  checkKind(file, config);
+  if (!Array.isArray(config.tags)) throw new ConfigError(`${file}: 'tags' must be a list of strings such as ["docker", "gpu=a100"]`);
+  try { config.tags = checkTags(config.tags); } catch (err) {
+    if (err instanceof TagError) throw new ConfigError(`${file}: 'tags': ${err.message}`);
+    throw err;
+  }
   if (config.encoding !== 'msgpack' && config.encoding !== 'json') throw new ConfigError(`${file}: 'encoding' must be "msgpack" or "json"`);
   for (const key of ['keepalive', 'maxdelay', 'killGrace'] as const) {
     if (typeof config[key] !== 'number' || config[key] < 0) throw new ConfigError(`${file}: '${key}' must be a number of seconds >= 0`);
@@ -72,4 +94,25 @@ export function readWorkerConfig(basedir: string): WorkerConfig {
     throw new ConfigError(`${file}: 'updateLingerMs' must be an integer number of milliseconds >= 0 (default ${CONFIG_DEFAULTS.updateLingerMs})`);
   }
   return config;
+}
+
+/** A worker.json is a named, a pool or an environment-started worker's, never a mix (see the header). */
+function checkKind(file: string, c: WorkerConfig): void {
+  const nonEmpty = (v: unknown) => typeof v === 'string' && v !== '';
+  if (c.fromEnvironment === true) {
+    if (c.password !== undefined) throw new ConfigError(`${file}: a worker set up from the environment ('fromEnvironment') keeps no 'password'; remove it`);
+    return;
+  }
+  if (c.pool !== undefined) {
+    const problem = typeof c.pool === 'string' ? poolNameProblem('pool name', c.pool) : `'pool' must be a string`;
+    if (problem) throw new ConfigError(`${file}: ${problem}`);
+    const nameProblem = poolNameProblem('worker name', c.name);
+    if (nameProblem) throw new ConfigError(`${file}: ${nameProblem}`);
+    if (!nonEmpty(c.tokenFile) || !path.isAbsolute(c.tokenFile!)) throw new ConfigError(`${file}: a pool worker needs 'tokenFile', the absolute path of the file holding the pool's token`);
+    if (c.password !== undefined) throw new ConfigError(`${file}: a pool worker authenticates with its token file, not a 'password'; remove 'password'`);
+    return;
+  }
+  if (!nonEmpty(c.password)) {
+    throw new ConfigError(`${file}: 'password' must be a non-empty string (or, for a pool worker, give 'pool' and 'tokenFile'); re-run create-worker`);
+  }
 }

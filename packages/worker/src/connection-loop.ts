@@ -3,16 +3,26 @@
  * connection to `onConnection`, and after any loss reconnects with capped exponential backoff and
  * jitter, for as long as the loop runs. A WebSocket ping every `pingIntervalMs` detects a master
  * that vanished without closing the TCP connection.
+ *
+ * A pool worker (`pool`) sends the pool's token as its password and names the pool in
+ * `X-Mastro-Pool` (PROTOCOL.md §1.1); a refusal without the header echoed comes from a master that
+ * does not know pools, and the log says so rather than blaming the token.
  */
+import type { IncomingMessage } from 'node:http';
 import { WebSocket } from 'ws';
-import { ENCODING_HEADER, ProtocolConnection, basicAuthHeader, type Encoding } from 'mastro-protocol';
+import { ENCODING_HEADER, POOL_HEADER, ProtocolConnection, basicAuthHeader, poolRefusal, type Encoding } from 'mastro-protocol';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
 import type { Logger } from 'mastro-protocol';
 
 export interface ConnectionLoopOptions {
   url: string;
   name: string;
-  password: string;
+  /** The password (a pool's token for a pool worker); a function is asked before each attempt (a token file re-read). */
+  password: string | (() => string);
+  /** The pool joined (PROTOCOL.md §1.1); absent for a named worker. */
+  pool?: string | null;
+  /** Where the credentials come from, for the message of a refused login (default: worker.json's name and password). */
+  credentialsSource?: string;
   encoding: Encoding;
   backoff?: BackoffOptions;
   /** Interval of WebSocket pings, ms (default 60 000; null disables). */
@@ -38,6 +48,24 @@ export interface ConnectionLoopOptions {
 }
 
 const zeroMask = (mask: Buffer): void => { mask.fill(0); };
+
+/** The most of a refusal's body quoted in the log: a master's explanation is a line or two. */
+const MAX_REFUSAL_TEXT = 500;
+
+/** The text of a refused upgrade's body, cut to MAX_REFUSAL_TEXT; '' when the master sent none (or not within a second). */
+function refusalText(res: IncomingMessage): Promise<string> {
+  return new Promise((resolve) => {
+    let text = '';
+    const done = () => { clearTimeout(timer); resolve(text.trim().replace(/\s+/g, ' ').slice(0, MAX_REFUSAL_TEXT)); };
+    // A master that never ends its answer must not hold the reconnect loop.
+    const timer = setTimeout(() => { res.destroy(); done(); }, 1000);
+    res.setEncoding('utf8');
+    res.on('data', (chunk: string) => { if (text.length < MAX_REFUSAL_TEXT) text += chunk; });
+    res.on('end', done);
+    res.on('error', done);
+    res.on('close', done);
+  });
+}
 
 /** Whether frames to `url` cross a network where an intermediary could read them (see maskFrames). */
 export function needsMasking(url: string): boolean {
@@ -92,7 +120,11 @@ export class ConnectionLoop {
       const ws = new WebSocket(this.o.url, {
         // The encoding hint lets a mastro master speak our encoding from its first message without
         // waiting to see which one we use (PROTOCOL.md, "Choosing the encoding"); Buildbot ignores it.
-        headers: { Authorization: basicAuthHeader(this.o.name, this.o.password), [ENCODING_HEADER]: this.o.encoding },
+        headers: {
+          Authorization: basicAuthHeader(this.o.name, typeof this.o.password === 'function' ? this.o.password() : this.o.password),
+          [ENCODING_HEADER]: this.o.encoding,
+          ...(this.o.pool ? { [POOL_HEADER]: this.o.pool } : {}),
+        },
         handshakeTimeout: this.o.handshakeTimeoutMs ?? 30_000,
         maxPayload: this.o.maxFrameSize,
         perMessageDeflate: false,
@@ -103,13 +135,18 @@ export class ConnectionLoop {
       let established = false;
       ws.on('unexpected-response', (_req, res) => {
         const status = res.statusCode ?? 0;
-        const message = status === 401 || status === 403
-          ? `the master at ${this.o.url} refused worker '${this.o.name}' (HTTP ${status}): check the worker name and password in worker.json`
-          : `the master at ${this.o.url} answered HTTP ${status} instead of accepting the WebSocket`;
-        this.o.log.error(message);
-        this.o.onAttemptFailed?.({ message, status });
-        res.resume();
-        ws.terminate();
+        void refusalText(res).then((text) => {
+          const message = this.refusalMessage(status, res.headers[POOL_HEADER.toLowerCase()], text);
+          this.o.log.error(message);
+          this.o.onAttemptFailed?.({ message, status });
+          ws.terminate();
+        });
+      });
+      ws.on('upgrade', (res) => {
+        if (this.o.pool && res.headers[POOL_HEADER.toLowerCase()] === undefined) {
+          this.o.log.warn(`the master at ${this.o.url} accepted '${this.o.name}' without answering ${POOL_HEADER}: it does not know worker pools and took ` +
+            `the login for the named worker '${this.o.name}' whose password is this pool's token; it is attached as that named worker`);
+        }
       });
       ws.on('error', (err) => {
         if (established) return;
@@ -120,7 +157,7 @@ export class ConnectionLoop {
       ws.on('close', () => { if (!established) { this.ws = null; resolve('failed'); } });
       ws.on('open', () => {
         established = true;
-        this.o.log.info(`connected to ${this.o.url} as '${this.o.name}' (${this.o.encoding})`);
+        this.o.log.info(`connected to ${this.o.url} as '${this.o.name}'${this.o.pool ? ` in pool '${this.o.pool}'` : ''} (${this.o.encoding})`);
         const conn = new ProtocolConnection(ws, {
           encoding: this.o.encoding, followPeerEncoding: false, maxFrameSize: this.o.maxFrameSize, requestTimeoutMs: this.o.requestTimeoutMs,
           logger: this.o.log,
@@ -137,6 +174,28 @@ export class ConnectionLoop {
         });
       });
     });
+  }
+
+  /** What a refused upgrade means, in words that say what to do. */
+  private refusalMessage(status: number, poolEcho: string | string[] | undefined, text: string): string {
+    const said = text ? `: ${text}` : '';
+    const url = this.o.url;
+    if (this.o.pool) {
+      const who = `worker '${this.o.name}' of pool '${this.o.pool}'`;
+      if ((status === 401 || status === 403) && poolRefusal(poolEcho) === 'master-without-pools') {
+        return `the master at ${url} refused ${who} (HTTP ${status}) without answering ${POOL_HEADER}: it does not support worker pools ` +
+          `(an older mastro, or Buildbot); upgrade the master, or make this a named worker with: mastro-worker create-worker DIR MASTER NAME PASSWORD`;
+      }
+      if (status === 401 || status === 403) {
+        return `the master at ${url} refused ${who} (HTTP ${status}${said}): check ${this.o.credentialsSource ?? 'the pool token'} ` +
+          `against the tokens of workerPool({ name: '${this.o.pool}' }) in the master's configuration`;
+      }
+      return `the master at ${url} answered ${who} with HTTP ${status}${said}`;
+    }
+    if (status === 401 || status === 403) {
+      return `the master at ${url} refused worker '${this.o.name}' (HTTP ${status}): check ${this.o.credentialsSource ?? 'the worker name and password in worker.json'}`;
+    }
+    return `the master at ${url} answered HTTP ${status} instead of accepting the WebSocket${said}`;
   }
 
   private startPing(ws: WebSocket): () => void {

@@ -4,6 +4,10 @@
  * are resolved against the builder's directory. By default a path must stay inside the basedir
  * (checked lexically and through symlinks of existing parents); `allowOutsideBasedir` lifts that
  * for fleets whose steps use absolute paths elsewhere on the host.
+ *
+ * The platform's path rules apply (`policy.platform`, default the host's, injected by tests): on
+ * Windows drive letters, both slashes and UNC paths, and containment compared without regard to
+ * case, as the file system does (Node's `path.win32.relative` folds case); on POSIX case matters.
  */
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
@@ -18,7 +22,17 @@ export class PathError extends Error {
   }
 }
 
-export interface PathPolicy { basedir: string; allowOutsideBasedir: boolean }
+export interface PathPolicy {
+  basedir: string;
+  allowOutsideBasedir: boolean;
+  /** Whose path rules apply (default: the host's). */
+  platform?: NodeJS.Platform;
+}
+
+/** The path module of a platform: `path.win32` on Windows, `path.posix` elsewhere. */
+export function pathFlavour(platform: NodeJS.Platform = process.platform): path.PlatformPath {
+  return platform === 'win32' ? path.win32 : path.posix;
+}
 
 /** The real path of the deepest existing ancestor, with the rest appended (for symlink checks). */
 function realpathOfExisting(p: string): string {
@@ -35,10 +49,14 @@ function realpathOfExisting(p: string): string {
 }
 
 export function resolveWorkerPath(policy: PathPolicy, baseForRelative: string, requested: string): string {
-  const resolved = path.resolve(baseForRelative, requested);
+  const platform = policy.platform ?? process.platform;
+  const p = pathFlavour(platform);
+  const resolved = p.resolve(baseForRelative, requested);
   if (policy.allowOutsideBasedir) return resolved;
-  const base = path.resolve(policy.basedir);
-  if (!isInside(base, resolved)) throw new PathError(requested, base);
+  const base = p.resolve(policy.basedir);
+  if (!isInside(base, resolved, platform)) throw new PathError(requested, base);
+  // Symlinks can only be followed on the file system these paths live on (not for an injected platform).
+  if (platform !== process.platform) return resolved;
   let realBase = base;
   try { realBase = realpathSync(base); } catch { /* basedir missing: lexical check only */ }
   if (!isInside(realBase, realpathOfExisting(resolved))) throw new PathError(requested, base);

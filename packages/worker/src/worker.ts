@@ -7,7 +7,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { workerUrl, type Encoding, type ProtocolConnection } from 'mastro-protocol';
+import { checkTags, poolNameProblem, workerUrl, type Encoding, type ProtocolConnection } from 'mastro-protocol';
 import { ConnectionLoop } from './connection-loop.js';
 import type { BackoffOptions } from './backoff.js';
 import { CommandRunner } from './command-runner.js';
@@ -26,7 +26,17 @@ export interface WorkerOptions {
   /** `host:port` or a `ws://` / `wss://` URL. */
   master: string;
   name: string;
-  password: string;
+  /**
+   * The password; for a pool worker the pool's token. A function is asked before each connection
+   * attempt (a token file re-read, so a rotated token is used from the next reconnect on).
+   */
+  password: string | (() => string);
+  /** Join this pool (PROTOCOL.md §1.1): `name` is the worker's own name in it, `password` the pool's token. */
+  pool?: string | null;
+  /** Where the credentials come from, named when the master refuses them (default: worker.json). */
+  credentialsSource?: string;
+  /** The worker's own tags, reported in get_worker_info (PROTOCOL.md §3.5); checked with mastro-protocol's checkTags. */
+  tags?: readonly string[];
   /** Speak JSON text frames instead of msgpack (default 'msgpack'). */
   encoding?: Encoding;
   backoff?: BackoffOptions;
@@ -94,6 +104,11 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   mkdirSync(basedir, { recursive: true });
   const log = options.log ?? silentLogger;
   const url = workerUrl(options.master);
+  const tags = checkTags(options.tags ?? []);
+  if (options.pool) {
+    const problem = poolNameProblem('pool name', options.pool) ?? poolNameProblem('worker name', options.name);
+    if (problem) throw new Error(problem);
+  }
   let settings: OutputSettings = defaultOutputSettings();
   const runners = new Map<string, CommandRunner>();
   const builderDirs = new Map<string, string>();
@@ -121,7 +136,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     settings = { ...settings, outputBytes: false };
     conn.setHandler('print', (msg) => { log.info(`message from master: ${String(msg.message)}`); return null; });
     conn.setHandler('keepalive', () => null);
-    conn.setHandler('get_worker_info', () => workerInfo(basedir, { numcpus: options.numcpus }));
+    conn.setHandler('get_worker_info', () => workerInfo(basedir, { numcpus: options.numcpus, tags }));
     conn.setHandler('set_worker_settings', (msg) => { settings = applyWorkerSettings(settings, msg.args, conn.encoding === 'msgpack'); return null; });
     conn.setHandler('set_builder_list', (msg) => {
       const list = (msg.builders ?? msg.args) as unknown;
@@ -181,7 +196,8 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   }
 
   const loop = new ConnectionLoop({
-    url, name: options.name, password: options.password, encoding: options.encoding ?? 'msgpack',
+    url, name: options.name, password: options.password, pool: options.pool, credentialsSource: options.credentialsSource,
+    encoding: options.encoding ?? 'msgpack',
     backoff: options.backoff, pingIntervalMs: options.pingIntervalMs, pingTimeoutMs: options.pingTimeoutMs,
     maxFrameSize: options.maxFrameSize, requestTimeoutMs: options.requestTimeoutMs, maskFrames: options.maskFrames,
     log, onConnection: handle, onAttemptFailed: options.onAttemptFailed,

@@ -1,12 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { checkNotRunning } from '../src/daemon.js';
-import { startFakeMaster } from './support/fake-master.js';
+import { startFakeMaster, stdoutOf } from './support/fake-master.js';
 import { tempDir, until } from './support/helpers.js';
 
 const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
@@ -218,4 +219,123 @@ test('in the foreground, SIGTERM lets a running command finish before exiting', 
   writeFileSync(go, '');
   assert.equal(await exited, 0);
   assert.equal(await master.completion('c1'), null);
+});
+
+/** A token file readable by its owner only, as create-worker --token-file wants it. */
+function poolToken(dir: string, token: string, mode = 0o600): string {
+  const file = path.join(dir, 'pool.token');
+  writeFileSync(file, `${token}\n`);
+  chmodSync(file, mode);
+  return file;
+}
+
+test('create-worker --pool keeps the token file\'s path, never the token, and names the worker from the host name', async (t) => {
+  const base = tempDir(t);
+  const token = poolToken(base, 'pool-secret-7f3a');
+  const dir = path.join(base, 'w');
+  const r = await cli('create-worker', dir, 'ci.example.org:9989', '--pool', 'linux', '--token-file', token, '--tags', 'docker,gpu=a100');
+  assert.equal(r.code, 0, r.stderr);
+  const config = JSON.parse(readFileSync(path.join(dir, 'worker.json'), 'utf8'));
+  assert.equal(config.pool, 'linux');
+  assert.equal(config.tokenFile, token);
+  assert.equal(config.password, undefined);
+  assert.deepEqual(config.tags, ['docker', 'gpu=a100']);
+  const host = hostname().split('.')[0]!.toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^[^a-z0-9]+/, '').slice(0, 56).replace(/-+$/, '') || 'worker';
+  assert.match(config.name, new RegExp(`^${host}-[0-9a-f]{6}$`));
+  for (const f of ['worker.json', 'info/admin', 'info/host']) assert.doesNotMatch(readFileSync(path.join(dir, f), 'utf8'), /pool-secret/, f);
+  assert.doesNotMatch(r.stdout, /pool-secret/);
+  assert.match(r.stdout, new RegExp(`as '${config.name}' in pool 'linux' \\(token read from ${token} at each start\\).*tags docker,gpu=a100`));
+  const named = await cli('create-worker', path.join(base, 'w2'), 'ci.example.org:9989', '--pool', 'linux', '--token-file', token, '--name', 'build-01');
+  assert.equal(named.code, 0, named.stderr);
+  assert.equal(JSON.parse(readFileSync(path.join(base, 'w2', 'worker.json'), 'utf8')).name, 'build-01');
+});
+
+test('create-worker refuses a world-readable token file like ssh, and creates nothing', async (t) => {
+  const base = tempDir(t);
+  const token = poolToken(base, 'tok', 0o644);
+  const dir = path.join(base, 'w');
+  const r = await cli('create-worker', dir, 'ci.example.org:9989', '--pool', 'linux', '--token-file', token);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, new RegExp(`permissions 0644 for the pool token file ${token} are too open: other users can read it.*chmod 600 ${token}`));
+  assert.doesNotMatch(r.stderr, /^\s+at /m, 'no stack trace');
+  assert.ok(!existsSync(dir));
+});
+
+test('create-worker refuses mixed or incomplete pool arguments and bad tags, in words, and creates nothing', async (t) => {
+  const base = tempDir(t);
+  const token = poolToken(base, 'tok');
+  const dir = path.join(base, 'w');
+  const cases: Array<[string[], RegExp]> = [
+    [['--pool', 'linux'], /a pool worker needs --token-file FILE/],
+    [['w1', 'pw', '--pool', 'linux', '--token-file', token], /a pool worker takes no NAME PASSWORD arguments \("w1"\)/],
+    [['w1', 'pw', '--token-file', token], /--token-file is for pool workers; give --pool POOL too/],
+    [['--pool', 'linux/x86', '--token-file', token], /--pool: pool name "linux\/x86" is not valid/],
+    [['--pool', 'linux', '--token-file', token, '--name', 'has space'], /--name: worker name "has space" is not valid/],
+    [['w1', 'pw', '--tags', 'os=windows'], /--tags: tag "os=windows" sets 'os', which the worker reports itself/],
+    [['w1', 'pw', '--tags', 'a b'], /--tags: tag "a b" is not valid/],
+    [[], /create-worker needs DIR MASTER NAME PASSWORD \(or DIR MASTER --pool POOL --token-file FILE\)/],
+  ];
+  for (const [args, why] of cases) {
+    const r = await cli('create-worker', dir, 'ci.example.org:9989', ...args);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, why, args.join(' '));
+    assert.ok(!existsSync(dir), `${args.join(' ')}: ${dir} was created`);
+  }
+});
+
+test('a pool worker started from the CLI joins its pool with the token from its file, and reports its tags', async (t) => {
+  const base = tempDir(t);
+  const token = poolToken(base, 'pool-secret');
+  const master = await startFakeMaster({ name: 'unused', password: 'x', pool: { name: 'linux', tokens: ['pool-secret'] } });
+  t.after(() => master.close());
+  const dir = path.join(base, 'w');
+  assert.equal((await cli('create-worker', dir, `127.0.0.1:${master.port}`, '--pool', 'linux', '--token-file', token, '--name', 'b1', '--tags', 'docker')).code, 0);
+  const child = spawn(process.execPath, [CLI, 'start', dir, '--foreground'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  t.after(() => { if (child.exitCode === null) child.kill('SIGKILL'); });
+  const conn = master.connections[0] ?? await master.nextConnection();
+  assert.deepEqual(master.logins[0], { name: 'b1', password: 'pool-secret', pool: 'linux' });
+  const info = await conn.request('get_worker_info') as Record<string, unknown>;
+  assert.deepEqual(info.tags, ['docker']);
+  assert.equal(info.arch, process.arch);
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  child.kill('SIGTERM');
+  assert.equal(await exited, 0);
+});
+
+test('start of a pool worker against a master that knows no pools fails and says the master does not support them', async (t) => {
+  const base = tempDir(t);
+  const token = poolToken(base, 'tok');
+  const master = await startFakeMaster({ name: 'w1', password: 'pw' });
+  t.after(() => master.close());
+  const dir = path.join(base, 'w');
+  await cli('create-worker', dir, `127.0.0.1:${master.port}`, '--pool', 'linux', '--token-file', token, '--name', 'b1');
+  const r = await cli('start', dir);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /worker failed to start: the master at ws:\/\/127\.0\.0\.1:\d+ refused worker 'b1' of pool 'linux' \(HTTP 401\) without answering X-Mastro-Pool: it does not support worker pools/);
+});
+
+test('start with Buildbot\'s latent-worker variables needs no create-worker, and the password reaches neither the worker info nor builds', async (t) => {
+  const master = await startFakeMaster({ name: 'docker-3', password: 'latent-pw' });
+  t.after(() => master.close());
+  const dir = path.join(tempDir(t), 'container');
+  const env = { ...process.env, BUILDMASTER: '127.0.0.1', BUILDMASTER_PORT: String(master.port), BUILDMASTER_PROTOCOL: 'msgpack_experimental_v7', WORKERNAME: 'docker-3', WORKERPASS: 'latent-pw' };
+  const child = spawn(process.execPath, [CLI, 'start', dir, '--foreground'], { stdio: ['ignore', 'pipe', 'pipe'], env });
+  t.after(() => { if (child.exitCode === null) child.kill('SIGKILL'); });
+  let output = '';
+  child.stdout.on('data', (d) => { output += d; });
+  const conn = master.connections[0] ?? await master.nextConnection();
+  const info = await conn.request('get_worker_info') as { environ: Record<string, string> };
+  assert.equal(info.environ.WORKERPASS, undefined);
+  assert.equal(info.environ.WORKERNAME, 'docker-3');
+  await conn.request('set_worker_settings', { args: { buffer_size: 65536, buffer_timeout: 0.01, newline_re: '(\\r\\n)', max_line_length: 4096 } });
+  await conn.request('start_command', { command_id: 'c1', command_name: 'shell', args: { command: 'echo "pass=[${WORKERPASS-unset}]"', workdir: dir, logEnviron: false } });
+  assert.equal(await master.completion('c1'), null);
+  assert.match(stdoutOf(master, 'c1'), /pass=\[unset\]/);
+  assert.doesNotMatch(readFileSync(path.join(dir, 'worker.json'), 'utf8'), /latent-pw/);
+  assert.match(output, /set up from the environment: BUILDMASTER=127\.0\.0\.1 .*WORKERNAME=docker-3 WORKERPASS=\(set, not shown\)/);
+  assert.match(output, /removed from the environment builds get: WORKERPASS/);
+  assert.doesNotMatch(output, /latent-pw/);
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  child.kill('SIGTERM');
+  assert.equal(await exited, 0);
 });

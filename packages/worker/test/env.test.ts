@@ -18,3 +18,16 @@ test('list separators follow the platform given', () => {
 test('non-string values are refused with the key named', () => {
   assert.throws(() => buildEnvironment({ K: { x: 1 } }, {}), /key 'K'/);
 });
+
+test('on Windows variable names are case-insensitive: a step sets, expands and removes Path, Temp and the like whatever their case', () => {
+  const base = { Path: 'C:\\Windows\\system32', Temp: 'C:\\Temp', SystemRoot: 'C:\\Windows' };
+  const env = buildEnvironment({ PATH: ['C:\\tools', '${PATH}'], TEMP: null, systemroot: '${SYSTEMROOT}' }, base, ';', 'win32');
+  assert.deepEqual(env, { PATH: 'C:\\tools;C:\\Windows\\system32', systemroot: 'C:\\Windows' });
+});
+
+test('on Linux and macOS variable names that differ in case are different variables', () => {
+  for (const platform of ['linux', 'darwin'] as const) {
+    const env = buildEnvironment({ PATH: '/opt/bin:${PATH}', temp: null }, { PATH: '/usr/bin', Path: 'x', TEMP: '/tmp' }, ':', platform);
+    assert.deepEqual(env, { PATH: '/opt/bin:/usr/bin', Path: 'x', TEMP: '/tmp' }, platform);
+  }
+});

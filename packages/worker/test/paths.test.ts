@@ -46,3 +46,16 @@ test('names inside the basedir that merely begin with two dots (..cache, ...) ar
   assert.throws(() => resolveWorkerPath(policy, dir, '..'), PathError);
   assert.throws(() => resolveWorkerPath(policy, dir, '../..cache'), PathError);
 });
+
+test('on Windows paths from the master resolve with drive letters and backslashes, and escapes are refused', () => {
+  const policy = { basedir: 'C:\\mastro\\worker', allowOutsideBasedir: false, platform: 'win32' as const };
+  const builder = 'C:\\mastro\\worker\\runtests';
+  assert.equal(resolveWorkerPath(policy, builder, 'build\\out.txt'), 'C:\\mastro\\worker\\runtests\\build\\out.txt');
+  assert.equal(resolveWorkerPath(policy, builder, 'build/out.txt'), 'C:\\mastro\\worker\\runtests\\build\\out.txt');
+  assert.equal(resolveWorkerPath(policy, builder, 'c:\\MASTRO\\Worker\\runtests\\x'), 'c:\\MASTRO\\Worker\\runtests\\x', 'another case is the same directory');
+  assert.throws(() => resolveWorkerPath(policy, builder, '..\\..\\..\\Windows\\System32'), PathError);
+  assert.throws(() => resolveWorkerPath(policy, builder, 'D:\\data'), PathError);
+  assert.throws(() => resolveWorkerPath(policy, builder, '/etc/passwd'), /outside the worker's base directory 'C:\\mastro\\worker'/, 'a POSIX path lands on the current drive, outside');
+  assert.throws(() => resolveWorkerPath(policy, builder, '\\\\evil\\share\\x'), PathError);
+  assert.equal(resolveWorkerPath({ ...policy, allowOutsideBasedir: true }, builder, 'D:\\data'), 'D:\\data');
+});

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { validateWorkerInfo } from 'mastro-protocol';
 import { workerInfo, readOsRelease } from '../src/worker-info.js';
 import { tempDir } from './support/helpers.js';
 
@@ -29,4 +30,34 @@ test('os-release keys become os_* entries', (t) => {
   const dir = tempDir(t);
   writeFileSync(path.join(dir, 'os-release'), '# comment\nID=debian\nVERSION_ID="12"\nEMPTY=\n');
   assert.deepEqual(readOsRelease(path.join(dir, 'os-release')), { os_id: 'debian', os_version_id: '12' });
+});
+
+test('the worker reports os, arch and its tags beside Buildbot\'s keys, for each platform', (t) => {
+  const dir = tempDir(t);
+  const cases: Array<[NodeJS.Platform, string, string, string]> = [
+    ['linux', 'x64', 'linux', 'posix'], ['darwin', 'arm64', 'darwin', 'posix'], ['win32', 'x64', 'windows', 'nt'], ['freebsd', 'x64', 'freebsd', 'posix'],
+  ];
+  for (const [platform, arch, os, system] of cases) {
+    const info = workerInfo(dir, { platform, arch, tags: ['docker', 'gpu=a100'], osReleaseFile: null });
+    assert.equal(info.os, os, platform);
+    assert.equal(info.arch, arch, platform);
+    assert.equal(info.system, system, platform);
+    assert.deepEqual(info.tags, ['docker', 'gpu=a100'], platform);
+    assert.equal(validateWorkerInfo(info).ok, true, platform);
+  }
+});
+
+test('by default the host\'s own platform and architecture are reported, and no tags', (t) => {
+  const info = workerInfo(tempDir(t));
+  assert.equal(info.os, process.platform === 'win32' ? 'windows' : process.platform);
+  assert.equal(info.arch, process.arch);
+  assert.deepEqual(info.tags, []);
+});
+
+test('info files named os, arch or tags do not override what the worker reports itself', (t) => {
+  const dir = tempDir(t);
+  mkdirSync(path.join(dir, 'info'));
+  for (const name of ['os', 'arch', 'tags']) writeFileSync(path.join(dir, 'info', name), 'bogus\n');
+  const info = workerInfo(dir, { platform: 'linux', arch: 'arm64', tags: ['x'] });
+  assert.deepEqual([info.os, info.arch, info.tags], ['linux', 'arm64', ['x']]);
 });

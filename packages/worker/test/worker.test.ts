@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { startWorker } from '../src/index.js';
+import { lineLogger } from '../src/logger.js';
 import { attachedWorker, startFakeMaster, rcOf, stdoutOf } from './support/fake-master.js';
 import { tempDir, until } from './support/helpers.js';
 
@@ -131,4 +132,83 @@ test("the master's shutdown request stops the worker", async (t) => {
   assert.equal(await conn.request('shutdown'), null);
   await worker.stopped;
   assert.ok(asked);
+});
+
+test('a pool worker sends its own name, the pool token and X-Mastro-Pool, and reports its tags, os and arch', async (t) => {
+  const dir = tempDir(t);
+  const master = await startFakeMaster({ name: 'w1', password: 'pw', pool: { name: 'linux', tokens: ['t0ken'] } });
+  const logs: string[] = [];
+  const worker = await startWorker({ basedir: dir, master: master.url, name: 'host-a1b2c3', password: 't0ken', pool: 'linux', tags: ['docker', 'gpu=a100'],
+    backoff: { initialMs: 10, maxMs: 20 }, log: lineLogger((line) => logs.push(line)) });
+  t.after(async () => { await worker.stop({ graceful: false }); await master.close(); });
+  const conn = master.connections[0] ?? await master.nextConnection();
+  assert.deepEqual(master.logins[0], { name: 'host-a1b2c3', password: 't0ken', pool: 'linux' });
+  const info = await conn.request('get_worker_info') as Record<string, unknown>;
+  assert.deepEqual(info.tags, ['docker', 'gpu=a100']);
+  assert.equal(info.os, process.platform === 'win32' ? 'windows' : process.platform);
+  assert.equal(info.arch, process.arch);
+  assert.ok(logs.some((l) => l.includes("as 'host-a1b2c3' in pool 'linux'")), logs.join('\n'));
+  assert.ok(!logs.some((l) => l.includes('does not know worker pools')), 'the master echoed the pool');
+});
+
+test('a named worker never sends X-Mastro-Pool', async (t) => {
+  const { master } = await setup(t);
+  if (!master.connections.length) await master.nextConnection();
+  assert.deepEqual(master.logins[0], { name: 'w1', password: 'pw', pool: undefined });
+});
+
+test('a pool worker refused by a master that knows no pools is told the master does not support them, not that its token is wrong', async (t) => {
+  const dir = tempDir(t);
+  const master = await startFakeMaster({ name: 'w1', password: 'pw' });
+  const failures: Array<{ message: string; status?: number }> = [];
+  const worker = await startWorker({ basedir: dir, master: master.url, name: 'host-a1b2c3', password: 't0ken', pool: 'linux',
+    backoff: { initialMs: 10, maxMs: 20 }, onAttemptFailed: (r) => failures.push(r) });
+  t.after(async () => { await worker.stop(); await master.close(); });
+  await until(() => failures.length >= 1, 'a refused attempt');
+  assert.equal(failures[0]!.status, 401);
+  assert.match(failures[0]!.message, /refused worker 'host-a1b2c3' of pool 'linux' \(HTTP 401\) without answering X-Mastro-Pool: it does not support worker pools/);
+  assert.match(failures[0]!.message, /make this a named worker with: mastro-worker create-worker DIR MASTER NAME PASSWORD/);
+  assert.equal(master.logins[0]!.pool, 'linux', 'the header was sent, and ignored');
+});
+
+test('a pool worker with a wrong token is told where its token comes from and which pool to check', async (t) => {
+  const dir = tempDir(t);
+  const master = await startFakeMaster({ name: 'w1', password: 'pw', pool: { name: 'linux', tokens: ['right'] } });
+  const failures: string[] = [];
+  const worker = await startWorker({ basedir: dir, master: master.url, name: 'h1', password: 'wrong', pool: 'linux', credentialsSource: 'the token in /etc/mastro/linux.token',
+    backoff: { initialMs: 10, maxMs: 20 }, onAttemptFailed: (r) => failures.push(r.message) });
+  t.after(async () => { await worker.stop(); await master.close(); });
+  await until(() => failures.length >= 1, 'a refused attempt');
+  assert.match(failures[0]!, /refused worker 'h1' of pool 'linux' \(HTTP 401: Unauthorized\): check the token in \/etc\/mastro\/linux\.token against the tokens of workerPool\(\{ name: 'linux' \}\)/);
+});
+
+test('the password is asked again before each connection attempt, so a rotated pool token is used at the next reconnect', async (t) => {
+  const dir = tempDir(t);
+  const master = await startFakeMaster({ name: 'w1', password: 'pw', pool: { name: 'linux', tokens: ['old', 'new'] } });
+  let token = 'old';
+  const worker = await startWorker({ basedir: dir, master: master.url, name: 'h1', password: () => token, pool: 'linux', backoff: { initialMs: 10, maxMs: 20 } });
+  t.after(async () => { await worker.stop({ graceful: false }); await master.close(); });
+  const first = master.connections[0] ?? await master.nextConnection();
+  token = 'new';
+  const second = master.nextConnection();
+  first.close(1000, 'token revoked');
+  await second;
+  assert.deepEqual(master.logins.map((l) => l.password), ['old', 'new']);
+});
+
+test('startWorker refuses a pool or worker name a master could not accept', async (t) => {
+  const dir = tempDir(t);
+  await assert.rejects(startWorker({ basedir: dir, master: 'ws://127.0.0.1:1', name: 'a/b', password: 'x', pool: 'linux' }), /worker name "a\/b" is not valid/);
+  await assert.rejects(startWorker({ basedir: dir, master: 'ws://127.0.0.1:1', name: 'h1', password: 'x', pool: 'bad pool' }), /pool name "bad pool" is not valid/);
+  await assert.rejects(startWorker({ basedir: dir, master: 'ws://127.0.0.1:1', name: 'h1', password: 'x', tags: ['os=windows'] }), /reports itself/);
+});
+
+test('a pool worker that a master without pools accepts as a named worker of the same name and password says so in its log', async (t) => {
+  const dir = tempDir(t);
+  const master = await startFakeMaster({ name: 'h1', password: 'same-as-token' });
+  const logs: string[] = [];
+  const worker = await startWorker({ basedir: dir, master: master.url, name: 'h1', password: 'same-as-token', pool: 'linux', backoff: { initialMs: 10, maxMs: 20 }, log: lineLogger((line) => logs.push(line)) });
+  t.after(async () => { await worker.stop({ graceful: false }); await master.close(); });
+  await worker.firstConnection;
+  assert.ok(logs.some((l) => /accepted 'h1' without answering X-Mastro-Pool: it does not know worker pools .* it is attached as that named worker/.test(l)), logs.join('\n'));
 });

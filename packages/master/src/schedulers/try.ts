@@ -47,6 +47,9 @@ export class TryScheduler extends TryBaseScheduler<TryUserpassOptions> {
       server.once('error', (err) => reject(new Error(`try scheduler '${this.name}' cannot listen on ${this.spec.host ?? '127.0.0.1'}:${this.spec.port}: ${err.message}; choose another port`)));
       server.listen(this.spec.port, this.spec.host ?? '127.0.0.1', () => resolve());
     });
+    // The listen error handler is spent; a later server error is logged instead of ending the master.
+    server.removeAllListeners('error');
+    server.on('error', (err) => this.log.error({ err, scheduler: this.name }, 'try scheduler endpoint error'));
     this.server = server;
     this.log.info({ scheduler: this.name, port: this.port }, 'try scheduler listening');
   }
@@ -91,7 +94,8 @@ export class TryScheduler extends TryBaseScheduler<TryUserpassOptions> {
     };
     try {
       const user = this.authorise(req);
-      const url = new URL(req.url ?? '/', 'http://try');
+      let url: URL;
+      try { url = new URL(req.url ?? '/', 'http://try'); } catch { throw new HttpError(400, `not a valid request target: ${JSON.stringify(req.url)} (POST /try, GET /try/buildsets/ID)`); }
       const status = /^\/try\/buildsets\/(\d+)$/.exec(url.pathname);
       if (req.method === 'POST' && url.pathname === '/try') {
         send(201, await this.submit(user, (await this.readBody(req)) as TryRequest));

@@ -1,5 +1,6 @@
 /** Requests the master sends to a worker, and what the worker answers (`response.result`). */
 import { commandIdSchema, messageSchema, nullableString, type CommandId, type Envelope, type Schema } from './common.js';
+import { TAG_RE } from '../tags.js';
 
 /** Shows text in the worker's log. Result: null. */
 export interface PrintMessage extends Envelope<'print'> { message: string }
@@ -27,6 +28,12 @@ export interface WorkerInfoResult {
   admin?: string;
   host?: string;
   access_uri?: string;
+  /** mastro workers (§3.5): `linux`, `darwin`, `windows`, or Node's name of another platform. Buildbot workers send no `os`. */
+  os?: string;
+  /** mastro workers (§3.5): Node's `process.arch` (`x64`, `arm64`, ...). */
+  arch?: string;
+  /** mastro workers (§3.5): the worker's own tags, `key=value` or `flag` (never `os=` or `arch=`: those come from `os` and `arch`). */
+  tags?: string[];
   [infoFile: string]: unknown;
 }
 export const workerInfoResultSchema: Schema = {
@@ -40,6 +47,9 @@ export const workerInfoResultSchema: Schema = {
     version: { type: 'string' },
     worker_commands: { type: 'object', additionalProperties: { type: ['string', 'number'] } },
     delete_leftover_dirs: { type: 'boolean' },
+    os: { type: 'string', minLength: 1 },
+    arch: { type: 'string', minLength: 1 },
+    tags: { type: 'array', items: { type: 'string', pattern: TAG_RE.source } },
   },
   required: ['environ', 'system', 'basedir', 'numcpus', 'version', 'worker_commands'],
 };

@@ -8,17 +8,34 @@ import { readdirSync, readFileSync } from 'node:fs';
 
 export type TreeSignal = 'TERM' | 'KILL' | 'INT' | 'HUP' | 'QUIT' | 'USR1' | 'USR2';
 
+/** How a tree is signalled: a program to run (Windows' taskkill) or a signal to a process group (POSIX). */
+export type KillPlan =
+  | { kind: 'run'; file: string; args: string[] }
+  | { kind: 'signal-group'; pgid: number; signal: NodeJS.Signals };
+
+/**
+ * The plan for sending `signal` to the tree led by `pid`. On Windows there are no signals:
+ * `taskkill /PID n /T` asks every process of the tree to close, and KILL adds `/F` to force it
+ * (so an interrupt's TERM, then KILL after the grace period, behaves as on POSIX).
+ */
+export function killPlan(pid: number, signal: TreeSignal, platform: NodeJS.Platform): KillPlan {
+  if (platform === 'win32') {
+    return { kind: 'run', file: 'taskkill', args: [...(signal === 'KILL' ? ['/F'] : []), '/PID', String(pid), '/T'] };
+  }
+  return { kind: 'signal-group', pgid: pid, signal: `SIG${signal}` };
+}
+
 /** Sends the signal to the group led by `pid`; returns false when no such process (group) exists. */
 export function signalTree(pid: number, signal: TreeSignal, platform: NodeJS.Platform = process.platform): boolean {
-  if (platform === 'win32') {
-    const args = ['/PID', String(pid), '/T'];
-    if (signal === 'KILL') args.unshift('/F');
+  const plan = killPlan(pid, signal, platform);
+  if (plan.kind === 'run') {
     // taskkill exits 128 when the process is already gone; nothing to do about it either way.
-    spawn('taskkill', args, { stdio: 'ignore', windowsHide: true }).on('error', () => undefined);
+    spawn(plan.file, plan.args, { stdio: 'ignore', windowsHide: true }).on('error', () => undefined);
     return true;
   }
-  try { process.kill(-pid, `SIG${signal}`); return true; } catch {
-    try { process.kill(pid, `SIG${signal}`); return true; } catch { return false; }
+  // The leader may have left its group (or never led one): then signal it alone.
+  try { process.kill(-plan.pgid, plan.signal); return true; } catch {
+    try { process.kill(plan.pgid, plan.signal); return true; } catch { return false; }
   }
 }
 

@@ -13,6 +13,7 @@ import { signalTree, treeAlive, type TreeSignal } from './kill-tree.js';
 import { LogfileWatcher, DEFAULT_LOGFILE_POLL_MS } from './logfile-watcher.js';
 import type { ProcessGroupTracker } from './orphan-guard.js';
 import { shellQuote } from './shell-quote.js';
+import { spawnSpec } from './spawn-spec.js';
 import type { UpdatePair } from '../output/update-buffer.js';
 import type { Logger } from 'mastro-protocol';
 
@@ -141,25 +142,10 @@ export class RunProcess {
 
   private header(text: string): void { this.o.sendUpdate([['header', text]]); }
 
-  private spawnArgs(): { file: string; args: string[]; verbatim: boolean } {
-    const win = this.platform === 'win32';
-    const comspec = () => (process.env.COMSPEC ?? 'cmd.exe').split(' ');
-    if (typeof this.o.command === 'string') {
-      if (win) { const [c, ...rest] = comspec(); return { file: c!, args: [...rest.filter((x) => x !== '/c'), '/c', this.o.command], verbatim: true }; }
-      return { file: '/bin/sh', args: ['-c', this.o.command], verbatim: false };
-    }
-    if (win && !(this.argv[0]!.toLowerCase().endsWith('.exe') && path.win32.isAbsolute(this.argv[0]!))) {
-      // cmd.exe finds .bat/.cmd files on PATH; quote for it as for a batch file.
-      const [c, ...rest] = comspec();
-      return { file: c!, args: [...rest.filter((x) => x !== '/c'), '/c', shellQuote(this.argv, 'win32')], verbatim: true };
-    }
-    return { file: this.argv[0]!, args: this.argv.slice(1), verbatim: false };
-  }
-
   private start(): void {
-    if (typeof this.o.command !== 'string' && this.argv.length === 0) throw new Error('the command is an empty list');
+    const spec = spawnSpec(typeof this.o.command === 'string' ? this.o.command : this.argv, this.platform, process.env.COMSPEC);
     mkdirSync(this.o.workdir, { recursive: true });
-    const env = buildEnvironment(this.o.env);
+    const env = buildEnvironment(this.o.env, process.env, this.platform === 'win32' ? ';' : ':', this.platform);
     if (env.MACHTYPE !== 'i686-pc-msys') env.PWD = path.resolve(this.o.workdir);
 
     this.header(`${this.display}\n`);
@@ -183,12 +169,12 @@ export class RunProcess {
         (n, text) => this.onOutput('log', text, n), this.o.logfilePollMs ?? DEFAULT_LOGFILE_POLL_MS));
     }
 
-    const { file, args, verbatim } = this.spawnArgs();
+    const { file, args, verbatim, detached } = spec;
     this.startTime = performance.now();
     const child = spawn(file, args, {
       cwd: this.o.workdir, env, stdio: ['pipe', 'pipe', 'pipe'],
       // Own process group on POSIX so a kill reaches every descendant.
-      detached: this.platform !== 'win32', windowsHide: true, windowsVerbatimArguments: verbatim,
+      detached, windowsHide: true, windowsVerbatimArguments: verbatim,
     });
     this.child = child;
     // Its own group on POSIX (detached): the tracker makes sure the group ends if the worker dies.

@@ -17,6 +17,8 @@ export interface FakeMaster {
   frameKinds: boolean[][];
   /** Per connection, the encoding the worker named on the upgrade (X-Mastro-Encoding), if any. */
   encodingHints: Array<string | undefined>;
+  /** Per upgrade request (accepted or not), the worker name, password and X-Mastro-Pool it sent. */
+  logins: Array<{ name?: string; password?: string; pool?: string }>;
   rejected: number;
   updates: Map<string, Array<[string, unknown]>>;
   completed: Map<string, string | null>;
@@ -26,22 +28,38 @@ export interface FakeMaster {
   close(): Promise<void>;
 }
 
-export async function startFakeMaster(opts: { name: string; password: string; port?: number }): Promise<FakeMaster> {
+/**
+ * `pool`: the master also knows that pool (PROTOCOL.md §1.1) and accepts any worker name with one
+ * of its tokens, echoing X-Mastro-Pool on every answer to a pool login. Without it the master is
+ * one that knows no pools: it ignores the header and checks the name and token as a named worker's.
+ */
+export async function startFakeMaster(opts: { name: string; password: string; port?: number; pool?: { name: string; tokens: string[] } }): Promise<FakeMaster> {
   const wss = new WebSocketServer({
     port: opts.port ?? 0, host: '127.0.0.1',
     verifyClient: (info, cb) => {
       const auth = parseBasicAuthHeader(info.req.headers.authorization);
+      const poolHeader = info.req.headers['x-mastro-pool'];
+      const pool = typeof poolHeader === 'string' ? poolHeader : undefined;
+      master.logins.push({ name: auth?.name, password: auth?.password, pool });
+      if (opts.pool && pool !== undefined) {
+        const echo = { 'X-Mastro-Pool': pool };
+        if (pool === opts.pool.name && auth && opts.pool.tokens.includes(auth.password)) cb(true);
+        else { master.rejected++; cb(false, 401, 'Unauthorized', echo); }
+        return;
+      }
       if (auth?.name === opts.name && auth.password === opts.password) cb(true);
       else { master.rejected++; cb(false, 401, 'Unauthorized'); }
     },
   });
+  // A master that knows pools echoes the pool on the 101 too.
+  wss.on('headers', (headers, req) => { if (opts.pool && typeof req.headers['x-mastro-pool'] === 'string') headers.push(`X-Mastro-Pool: ${req.headers['x-mastro-pool']}`); });
   await once(wss, 'listening');
   const port = (wss.address() as AddressInfo).port;
   const waiters: Array<(c: ProtocolConnection) => void> = [];
   const completionWaiters = new Map<string, (failure: string | null) => void>();
   const sockets = new Set<WebSocket>();
   const master: FakeMaster = {
-    port, url: `ws://127.0.0.1:${port}`, connections: [], binaryFrames: [], frameKinds: [], encodingHints: [], rejected: 0,
+    port, url: `ws://127.0.0.1:${port}`, connections: [], binaryFrames: [], frameKinds: [], encodingHints: [], logins: [], rejected: 0,
     updates: new Map(), completed: new Map(),
     nextConnection() { return new Promise((resolve) => waiters.push(resolve)); },
     completion(commandId) {
