@@ -271,3 +271,16 @@ test('a server that never sends its welcome is left after connectTimeoutMs', { t
 test('an invalid nick is refused when the bot is made', () => {
   assert.throws(() => new IrcClient({ host: 'x', nick: '9lives' }), (e: TransportError) => e.code === C.CONFIG && /not valid/.test(e.message));
 });
+
+test('a reconnect option that sets only some delays keeps the bot\'s documented defaults for the rest (a 300 s cap)', { timeout: 60_000 }, async () => {
+  // A port nobody listens on: every attempt is refused at once, so the delays show up quickly.
+  const closed = createServer();
+  closed.listen(0, '127.0.0.1');
+  await once(closed, 'listening');
+  const port = (closed.address() as { port: number }).port;
+  await new Promise<void>((resolve) => closed.close(() => resolve()));
+  const c = bot({ port, channels: [], reconnect: { initialMs: 1, factor: 1e9, jitter: 0 } });
+  const [first] = await next(c, 'reconnecting');
+  const [second] = await next(c, 'reconnecting');
+  assert.deepEqual([first.delayMs, second.delayMs], [1, 300_000]);
+});

@@ -22,7 +22,9 @@ export { TAG_RE, PLATFORM_TAG_KEYS, TagError, parseTagList, checkTags, workerOs 
 export { lineChunk, updatePairsToRecord } from './updates.js';
 
 // Helpers the master and the worker share.
-export { isInside } from './paths.js';
+export { isInside, platformPath } from './paths.js';
+export { backoffDelay } from './backoff.js';
+export type { BackoffOptions } from './backoff.js';
 export { silentLogger, childLogger } from './logger.js';
 export type { Logger, LogFn } from './logger.js';
 

@@ -4,6 +4,11 @@
  */
 import path from 'node:path';
 
+/** The path rules of a platform: `path.win32` on Windows, `path.posix` elsewhere (default the host's). */
+export function platformPath(platform: NodeJS.Platform = process.platform): path.PlatformPath {
+  return platform === 'win32' ? path.win32 : path.posix;
+}
+
 /**
  * True when `candidate` is `root` itself or below it, compared lexically (resolve both first; check
  * symlinks separately). Only a first component that is exactly `..` climbs out: `..cache` or `...`
@@ -12,7 +17,7 @@ import path from 'node:path';
  * drives (or UNC shares), which `isAbsolute` catches, and compares without regard to case.
  */
 export function isInside(root: string, candidate: string, platform: NodeJS.Platform = process.platform): boolean {
-  const p = platform === 'win32' ? path.win32 : path.posix;
+  const p = platformPath(platform);
   const rel = p.relative(root, candidate);
   if (rel === '') return true;
   return rel !== '..' && !rel.startsWith('..' + p.sep) && !p.isAbsolute(rel);

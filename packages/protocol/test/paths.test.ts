@@ -1,7 +1,8 @@
 /** src/paths.ts: the containment rule the master and the worker share, `isInside(root, candidate)`. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isInside } from '../src/paths.js';
+import path from 'node:path';
+import { isInside, platformPath } from '../src/paths.js';
 import { isInside as fromIndex } from '../src/index.js';
 
 // Moved from the worker's paths test with the arguments in the shared order (root first).
@@ -47,4 +48,10 @@ test('relative paths compare against the working directory like resolved ones', 
 
 test('mastro-protocol exports the same isInside the master and the worker import', () => {
   assert.equal(fromIndex, isInside);
+});
+
+test('platformPath gives Windows its path rules and every other platform POSIX\'s', () => {
+  assert.equal(platformPath('win32'), path.win32);
+  assert.equal(platformPath('linux'), path.posix);
+  assert.equal(platformPath('darwin'), path.posix);
 });

@@ -10,9 +10,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { WebSocket } from 'ws';
-import { ENCODING_HEADER, POOL_HEADER, ProtocolConnection, basicAuthHeader, poolRefusal, type Encoding } from 'mastro-protocol';
-import { backoffDelay, type BackoffOptions } from './backoff.js';
-import type { Logger } from 'mastro-protocol';
+import { ENCODING_HEADER, POOL_HEADER, ProtocolConnection, backoffDelay, basicAuthHeader, poolRefusal, type BackoffOptions, type Encoding, type Logger } from 'mastro-protocol';
 
 export interface ConnectionLoopOptions {
   url: string;

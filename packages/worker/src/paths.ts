@@ -11,7 +11,7 @@
  */
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
-import { isInside } from 'mastro-protocol';
+import { isInside, platformPath } from 'mastro-protocol';
 
 export class PathError extends Error {
   readonly code = 'PATH_OUTSIDE_BASEDIR';
@@ -27,11 +27,6 @@ export interface PathPolicy {
   allowOutsideBasedir: boolean;
   /** Whose path rules apply (default: the host's). */
   platform?: NodeJS.Platform;
-}
-
-/** The path module of a platform: `path.win32` on Windows, `path.posix` elsewhere. */
-export function pathFlavour(platform: NodeJS.Platform = process.platform): path.PlatformPath {
-  return platform === 'win32' ? path.win32 : path.posix;
 }
 
 /** The real path of the deepest existing ancestor, with the rest appended (for symlink checks). */
@@ -50,7 +45,7 @@ function realpathOfExisting(p: string): string {
 
 export function resolveWorkerPath(policy: PathPolicy, baseForRelative: string, requested: string): string {
   const platform = policy.platform ?? process.platform;
-  const p = pathFlavour(platform);
+  const p = platformPath(platform);
   const resolved = p.resolve(baseForRelative, requested);
   if (policy.allowOutsideBasedir) return resolved;
   const base = p.resolve(policy.basedir);

@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { checkTags, poolNameProblem, workerUrl, type Encoding, type ProtocolConnection } from 'mastro-protocol';
 import { ConnectionLoop } from './connection-loop.js';
-import type { BackoffOptions } from './backoff.js';
+import type { BackoffOptions } from 'mastro-protocol';
 import { CommandRunner } from './command-runner.js';
 import { commandRegistry } from './commands/registry.js';
 import { resolveWorkerPath } from './paths.js';

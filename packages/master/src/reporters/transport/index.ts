@@ -17,5 +17,5 @@ export { sendMail, SMTP_DEFAULTS, type SmtpOptions, type MailMessage, type MailA
 export { runSshCommand, quoteForRemoteShell, sshArgs, SSH_DEFAULTS, type SshCommandOptions, type SshCommandResult } from './ssh-command.js';
 export { IrcClient, IRC_DEFAULTS, IRC_PORT, IRCS_PORT, type IrcClientOptions, type IrcChatMessage, type IrcChannel, type IrcClientEvents } from './irc-client.js';
 export { splitText, formatLine, parseLine, MAX_LINE_BYTES, type IrcMessage } from './irc-message.js';
-export { backoffDelay, type BackoffOptions } from './backoff.js';
+export { backoffDelay, type BackoffOptions } from 'mastro-protocol';
 export { displayUrl, requestSecrets, scrub } from './redaction.js';

@@ -7,7 +7,7 @@
  *   configured nick first again.
  * - Keeps the connection alive: answers the server's PING at once (past the flood queue), and
  *   sends its own PING after a quiet spell; no answer in time counts as a lost connection.
- * - Lost connections are reconnected forever, with exponential backoff and jitter (./backoff.ts);
+ * - Lost connections are reconnected forever, with exponential backoff and jitter (mastro-protocol's backoffDelay);
  *   a connection that stayed up a while resets the backoff. Channels are joined again.
  * - Sends chat through a flood-control queue (a burst, then one line per interval, as servers
  *   expect of clients; ngircd penalises a client about a second per command), bounded: when it
@@ -19,7 +19,7 @@
 import { EventEmitter } from 'node:events';
 import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import { backoffDelay, type BackoffOptions } from './backoff.js';
+import { backoffDelay, type BackoffOptions } from 'mastro-protocol';
 import { TransportError, TransportErrorCodes as C } from './errors.js';
 import { MAX_LINE_BYTES, formatLine, ircLower, isChannel, nickOf, parseLine, splitText, type IrcMessage } from './irc-message.js';
 import { trustedCas } from './tls-ca.js';
@@ -298,7 +298,8 @@ export class IrcClient extends EventEmitter<IrcClientEvents> {
 
   private scheduleReconnect(): void {
     if (!this.running) return;
-    const delayMs = backoffDelay(this.attempt, this.o.reconnect);
+    // The bot's own defaults stand for what a partial `reconnect` leaves out (not the worker's).
+    const delayMs = backoffDelay(this.attempt, { ...IRC_DEFAULTS.reconnect, ...this.o.reconnect });
     this.attempt++;
     this.emit('reconnecting', { attempt: this.attempt, delayMs });
     this.timers.reconnect = setTimeout(() => { delete this.timers.reconnect; if (this.running) this.connect(); }, delayMs);

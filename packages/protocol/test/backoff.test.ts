@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { backoffDelay } from '../src/backoff.js';
+import { backoffDelay as fromIndex } from '../src/index.js';
 
 test('delays grow exponentially up to the cap', () => {
   const o = { initialMs: 100, maxMs: 1000, factor: 2, jitter: 0 };
@@ -13,4 +14,9 @@ test('jitter spreads delays between (1 - jitter) and 1 times the base', () => {
   assert.equal(backoffDelay(0, o, () => 1), 1000);
   const seen = new Set(Array.from({ length: 50 }, () => backoffDelay(3, o)));
   assert.ok(seen.size > 1);
+});
+
+test('the defaults are the worker\'s: from 0.5 s doubling up to 30 s, and the index exports the same function', () => {
+  assert.equal(fromIndex, backoffDelay);
+  assert.deepEqual([0, 1, 6, 20].map((a) => backoffDelay(a, { jitter: 0 })), [500, 1000, 30_000, 30_000]);
 });
