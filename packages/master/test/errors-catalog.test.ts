@@ -70,6 +70,19 @@ test('no error of the master sets a code outside the catalog', () => {
   assert.deepEqual(offenders, []);
 });
 
+test('no module of the master keeps a code table of its own: every MASTRO_ code in a string is the catalog\'s', () => {
+  // A family of errors (the reporters' transports) may name its codes locally, but the values come
+  // from ErrorCodes, so each has its summary, remedy and ERRORS.md section.
+  const known = new Set<string>(Object.values(ErrorCodes));
+  const strays: string[] = [];
+  for (const file of sourceFiles(join(PKG, 'src'))) {
+    if (file.endsWith(join('errors', 'catalog.ts'))) continue;
+    const text = readFileSync(file, 'utf8');
+    for (const m of text.matchAll(/['"](MASTRO_[A-Z_]+)['"]/g)) if (!known.has(m[1]!)) strays.push(`${file.slice(PKG.length)}: ${m[1]}`);
+  }
+  assert.deepEqual(strays, []);
+});
+
 test('an error is recognised by its code, whichever copy of mastro made it', () => {
   const err = new MastroError(ErrorCodes.OPTION_UNKNOWN, 'x');
   assert.ok(hasErrorCode(err, ErrorCodes.OPTION_UNKNOWN));

@@ -52,6 +52,17 @@ export const ErrorCodes = {
   LOG_LINES_DROPPED: 'MASTRO_LOG_LINES_DROPPED',
   DB_OUTAGE_TIMEOUT: 'MASTRO_DB_OUTAGE_TIMEOUT',
   MQ_TYPE_UNKNOWN: 'MASTRO_MQ_TYPE_UNKNOWN',
+  // The reporters' delivery transports (reporters/transport/errors.ts names them for its callers).
+  TRANSPORT_CONFIG: 'MASTRO_TRANSPORT_CONFIG',
+  TRANSPORT_NETWORK: 'MASTRO_TRANSPORT_NETWORK',
+  TRANSPORT_TIMEOUT: 'MASTRO_TRANSPORT_TIMEOUT',
+  TRANSPORT_TLS: 'MASTRO_TRANSPORT_TLS',
+  TRANSPORT_PROXY: 'MASTRO_TRANSPORT_PROXY',
+  TRANSPORT_RATE_LIMITED: 'MASTRO_TRANSPORT_RATE_LIMITED',
+  TRANSPORT_SERVER_ERROR: 'MASTRO_TRANSPORT_SERVER_ERROR',
+  TRANSPORT_AUTH: 'MASTRO_TRANSPORT_AUTH',
+  TRANSPORT_REFUSED: 'MASTRO_TRANSPORT_REFUSED',
+  TRANSPORT_HOST_KEY: 'MASTRO_TRANSPORT_HOST_KEY',
 } as const;
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 
@@ -191,6 +202,46 @@ export const ErrorCatalog: Readonly<Record<ErrorCode, CatalogEntry>> = {
   [ErrorCodes.MQ_TYPE_UNKNOWN]: {
     summary: 'A master was built with an `mq.type` this master does not have (a config gets the same refusal from `mastro checkconfig`).',
     remedy: "Use one of the types the message lists (`mq: { type: 'simple' }`, the default), or leave `mq` out.",
+  },
+  [ErrorCodes.TRANSPORT_CONFIG]: {
+    summary: 'A reporter\'s delivery options are unusable (a malformed URL, an unreadable CA file, an invalid IRC nick); nothing was sent.',
+    remedy: 'Fix the option the message names in the reporter\'s config; the delivery is not retried until then.',
+  },
+  [ErrorCodes.TRANSPORT_NETWORK]: {
+    summary: 'A reporter could not reach its service, or the connection broke (refused, reset, host name not found); the delivery is retried.',
+    remedy: 'Check that the host in the message resolves and accepts connections from the master (firewall, proxy, DNS).',
+  },
+  [ErrorCodes.TRANSPORT_TIMEOUT]: {
+    summary: 'A reporter\'s service did not answer in time (connecting or the whole request); the delivery is retried.',
+    remedy: 'Check the service\'s health; if it is only slow, raise the reporter\'s timeout option.',
+  },
+  [ErrorCodes.TRANSPORT_TLS]: {
+    summary: 'The TLS handshake with a reporter\'s service failed or its certificate is not trusted; the delivery is retried.',
+    remedy: 'For a server with a private CA give the reporter its `ca` file; otherwise fix the server\'s certificate (name, expiry, chain).',
+  },
+  [ErrorCodes.TRANSPORT_PROXY]: {
+    summary: 'The HTTP proxy refused or failed a reporter\'s connection; retried unless the proxy asked for credentials.',
+    remedy: 'Check `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY` in the master\'s environment, and the proxy\'s credentials if it asked for them.',
+  },
+  [ErrorCodes.TRANSPORT_RATE_LIMITED]: {
+    summary: 'A reporter\'s service asked it to slow down (a rate limit or `Retry-After`); deliveries to it wait that long, then go on.',
+    remedy: 'Nothing for one occurrence; if it keeps happening, send fewer reports to that service (fewer builders or events) or use a token with a higher limit.',
+  },
+  [ErrorCodes.TRANSPORT_SERVER_ERROR]: {
+    summary: 'A reporter\'s service failed the request (HTTP 5xx or 408, an SMTP 4xx reply); the delivery is retried.',
+    remedy: 'Nothing unless it persists; then check the service\'s status and the answer quoted in the message.',
+  },
+  [ErrorCodes.TRANSPORT_AUTH]: {
+    summary: 'A reporter\'s service refused its credentials (HTTP 401, SMTP 535, an SSH key not accepted); not retried.',
+    remedy: 'Give the reporter a valid token, password or key (check it has not expired or been revoked).',
+  },
+  [ErrorCodes.TRANSPORT_REFUSED]: {
+    summary: 'A reporter\'s service refused this request (another HTTP 4xx such as a missing repository or permission, an SMTP 5xx such as an unknown recipient); not retried.',
+    remedy: 'Fix what the service\'s answer in the message names (repository, permissions, recipient, body) in the reporter\'s config.',
+  },
+  [ErrorCodes.TRANSPORT_HOST_KEY]: {
+    summary: 'The SSH server\'s host key is unknown to the master or has changed; nothing was sent.',
+    remedy: 'Add the server\'s key to the known_hosts file the reporter uses (after checking its fingerprint), or find out why it changed.',
   },
 };
 

@@ -11,29 +11,33 @@
  * the server refuses, an unknown host key.
  */
 import { shortText } from 'mastro-protocol';
+import { ErrorCodes } from '../../errors/catalog.js';
 
-/** Stable codes, one per kind of failure (wire values as a `const` object, not an `enum`). */
+/**
+ * Stable codes, one per kind of failure, under the short names the transports use; the values are
+ * the master's catalog's (errors/catalog.ts, ERRORS.md), which says what each means and what to do.
+ */
 export const TransportErrorCodes = {
   /** Invalid options: a malformed URL, an unreadable CA file. Permanent. */
-  CONFIG: 'MASTRO_TRANSPORT_CONFIG',
+  CONFIG: ErrorCodes.TRANSPORT_CONFIG,
   /** The connection could not be made or broke: refused, reset, host name not found. Retryable. */
-  NETWORK: 'MASTRO_TRANSPORT_NETWORK',
+  NETWORK: ErrorCodes.TRANSPORT_NETWORK,
   /** No answer in time (connect or whole request). Retryable. */
-  TIMEOUT: 'MASTRO_TRANSPORT_TIMEOUT',
+  TIMEOUT: ErrorCodes.TRANSPORT_TIMEOUT,
   /** The TLS handshake failed or the peer's certificate was not trusted. Retryable (the peer may fix it). */
-  TLS: 'MASTRO_TRANSPORT_TLS',
+  TLS: ErrorCodes.TRANSPORT_TLS,
   /** The proxy refused or failed the connection. Retryable unless it asked for credentials. */
-  PROXY: 'MASTRO_TRANSPORT_PROXY',
+  PROXY: ErrorCodes.TRANSPORT_PROXY,
   /** The service asked us to slow down; `retryAfterMs` says for how long. Retryable. */
-  RATE_LIMITED: 'MASTRO_TRANSPORT_RATE_LIMITED',
+  RATE_LIMITED: ErrorCodes.TRANSPORT_RATE_LIMITED,
   /** The service failed (HTTP 5xx/408, SMTP 4xx). Retryable. */
-  SERVER_ERROR: 'MASTRO_TRANSPORT_SERVER_ERROR',
+  SERVER_ERROR: ErrorCodes.TRANSPORT_SERVER_ERROR,
   /** The credentials were refused (HTTP 401, SMTP 535, SSH publickey). Permanent. */
-  AUTH: 'MASTRO_TRANSPORT_AUTH',
+  AUTH: ErrorCodes.TRANSPORT_AUTH,
   /** The service refused this request (other HTTP 4xx, SMTP 5xx such as an unknown recipient). Permanent. */
-  REFUSED: 'MASTRO_TRANSPORT_REFUSED',
+  REFUSED: ErrorCodes.TRANSPORT_REFUSED,
   /** SSH: the server's host key is unknown or changed. Permanent. */
-  HOST_KEY: 'MASTRO_TRANSPORT_HOST_KEY',
+  HOST_KEY: ErrorCodes.TRANSPORT_HOST_KEY,
 } as const;
 export type TransportErrorCode = (typeof TransportErrorCodes)[keyof typeof TransportErrorCodes];
 
