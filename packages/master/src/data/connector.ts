@@ -14,7 +14,9 @@ import { NotFoundError } from './errors.js';
 import { DataUpdates } from './updates.js';
 import type { DataContext, Endpoint } from './resources/context.js';
 import type { DataOptions, EngineReads, BuildRequestRow, BuildRow, BuildsetRow, ChangeRow, SourceStampRow } from './updates-api.js';
-import type { PendingReason, SourcedProperties } from './types.js';
+import type { BuildResource, PendingReason, SourcedProperties } from './types.js';
+import { shapeBuilds } from './resources/builds.js';
+import { Results } from '../process/results.js';
 import { masterEndpoints } from './resources/masters.js';
 import { builderEndpoints } from './resources/builders.js';
 import { sourceStampEndpoints } from './resources/sourcestamps.js';
@@ -100,6 +102,18 @@ export class DataConnector implements EngineReads {
     const r = await this.get(path, spec);
     if (r.kind !== 'collection') throw new NotFoundError(`/${path.join('/')} is not a collection`);
     return r.items as T[];
+  }
+
+  /**
+   * The build before `buildid` of the same builder and branch (its `branch` property), not RETRY,
+   * or undefined: what reporters' `change` and `problem` modes compare with. One indexed query.
+   */
+  async getPreviousBuild(buildid: number): Promise<BuildResource | undefined> {
+    const b = await this.db.builds.get(buildid);
+    if (!b) return undefined;
+    const branch = (await this.db.builds.getProperties([buildid])).get(buildid)?.branch?.[0] ?? null;
+    const prev = await this.db.builds.previousOnBranch(b.builderid, b.number, branch, Results.RETRY);
+    return prev && (await shapeBuilds(this.ctx, [prev]))[0];
   }
 
   /** Flushes buffered log lines (call before closing the database). */
