@@ -147,6 +147,15 @@ describe('build generators on a real data layer', () => {
     assert.equal(await g.generate(f.context(), started(b.buildid)).then((r) => r?.builds[0]?.builder.name), 'se');
   });
 
+  test('a start report generated after the build ended (a late delivery) still describes the build as started', async () => {
+    const b = await f.build({ builder: 'late', results: Results.FAILURE });
+    for (const g of [new BuildStartEndGenerator({}, { templateType: 'json' }), new BuildStatusGenerator({ reportNew: true }, { templateType: 'json' })]) {
+      const r = (await g.generate(f.context(), started(b.buildid)))!;
+      const doc = r.body as { complete: boolean; results: number | null; complete_at: number | null; steps: unknown[] };
+      assert.deepEqual([doc.complete, doc.results, doc.complete_at, doc.steps.length, r.results], [false, null, null, 0, null], g.name);
+    }
+  });
+
   test('buildStatus with reportNew also reports a build that starts', async () => {
     const g = new BuildStatusGenerator({ reportNew: true });
     assert.deepEqual([...g.wantedEvents].sort(), [ReportEvents.buildFinished, ReportEvents.buildStarted].sort());

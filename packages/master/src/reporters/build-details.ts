@@ -87,6 +87,15 @@ export async function loadBuildDetails(reads: ReportReads, buildid: number, o: D
   return details;
 }
 
+/**
+ * The build as its start event saw it. Reports are generated when they are delivered, which may be
+ * after the build ended (the endpoint was down): a start report must still say "started", not the
+ * result, or a commit status would skip `pending`.
+ */
+export function asStarted(d: BuildDetails): BuildDetails {
+  return { ...d, complete: false, complete_at: null, results: null, state_string: 'starting', steps: [] };
+}
+
 /** Change authors, patch authors and the `owner`/`owners` properties, de-duplicated and sorted. */
 function blamelist(changes: readonly ChangeResource[], properties: Record<string, [unknown, string]>, buildset: BuildsetResource | null): string[] {
   const users = new Set<string>();

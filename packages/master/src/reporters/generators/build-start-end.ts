@@ -8,7 +8,7 @@ import type { IssueCollector } from '../../config/errors.js';
 import { num, type Obj } from '../../config/checks.js';
 import { ReportEvents } from '../../data/report-outbox.js';
 import type { Generator, GeneratorSpec, Report, ReportEvent, ReporterContext } from '../base.js';
-import { loadBuildDetails } from '../build-details.js';
+import { asStarted, loadBuildDetails } from '../build-details.js';
 import { BuildMessageFormatter, type MessageFormatterOptions } from '../message/formatter.js';
 import type { BuildMessageContext } from '../message/context.js';
 import { buildReport, DEFAULT_MAX_LOG_SIZE } from './build-message.js';
@@ -49,8 +49,9 @@ export class BuildStartEndGenerator implements Generator {
 
   async generate(ctx: ReporterContext, event: ReportEvent): Promise<Report | null> {
     const phase = event.kind === ReportEvents.buildStarted ? 'new' : 'finished';
-    const build = await loadBuildDetails(ctx.data, event.subjectId, { buildbotURL: ctx.buildbotURL });
+    let build = await loadBuildDetails(ctx.data, event.subjectId, { buildbotURL: ctx.buildbotURL });
     if (!build || !neededByProps(this.o, build)) return null;
+    if (phase === 'new') build = asStarted(build);
     return buildReport(ctx, [build], {
       generator: this.name, event, formatter: phase === 'new' ? this.start : this.end, mode: this.modes, phase, isBuildset: false,
       addLogs: this.o.addLogs ?? false, maxLogSize: this.o.maxLogSize ?? DEFAULT_MAX_LOG_SIZE,

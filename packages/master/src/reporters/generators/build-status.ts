@@ -7,7 +7,7 @@ import type { IssueCollector } from '../../config/errors.js';
 import { describe, type Obj } from '../../config/checks.js';
 import { ReportEvents } from '../../data/report-outbox.js';
 import type { Generator, GeneratorSpec, Report, ReportEvent, ReporterContext } from '../base.js';
-import { loadBuildDetails } from '../build-details.js';
+import { asStarted, loadBuildDetails } from '../build-details.js';
 import { BuildMessageFormatter } from '../message/formatter.js';
 import { buildReport } from './build-message.js';
 import {
@@ -42,8 +42,9 @@ export class BuildStatusGenerator implements Generator {
 
   async generate(ctx: ReporterContext, event: ReportEvent): Promise<Report | null> {
     const phase = event.kind === ReportEvents.buildStarted ? 'new' : 'finished';
-    const build = await loadBuildDetails(ctx.data, event.subjectId, { buildbotURL: ctx.buildbotURL, wantPrevious: phase === 'finished' && wantsPreviousBuild(this.modes) });
+    let build = await loadBuildDetails(ctx.data, event.subjectId, { buildbotURL: ctx.buildbotURL, wantPrevious: phase === 'finished' && wantsPreviousBuild(this.modes) });
     if (!build || !neededByProps(this.o, build)) return null;
+    if (phase === 'new') build = asStarted(build);
     if (phase === 'finished' && !neededByResults(this.modes, build)) return null;
     return buildReport(ctx, [build], {
       generator: this.name, event, formatter: this.formatter, mode: this.modes, phase, isBuildset: false,
