@@ -65,6 +65,8 @@ export class ReporterService implements ReportOutbox {
   private readonly pool: DeliveryPool;
   private started = false;
   private poolStarted = false;
+  /** Reporters given rows since the last `written()`. */
+  private wrote = new Set<string>();
 
   constructor(private readonly deps: ReporterServiceDeps) {
     this.pool = new DeliveryPool({
@@ -142,12 +144,17 @@ export class ReporterService implements ReportOutbox {
       reporter.generators.forEach((g, generator) => {
         if (!g.wantedEvents.includes(kind)) return;
         rows.push({ reporter: name, generator, event: kind, orderKey: `${name}|${subject.scope}`, ...(subject.payload ? { payload: subject.payload } : {}) });
+        this.wrote.add(name);
       });
     }
     return rows;
   }
 
-  written(): void { this.pool.wake(); }
+  written(): void {
+    const names = this.wrote;
+    this.wrote = new Set();
+    this.pool.wake(names);
+  }
 
   // ---- status ----
   async status(): Promise<ReporterStatus[]> {

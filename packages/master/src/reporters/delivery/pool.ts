@@ -55,6 +55,13 @@ export class DeliveryPool {
   /** Outcomes not stored yet (the database failed): stored first at the next pass. */
   private readonly unrecorded = new Map<number, () => Promise<void>>();
   private timer: NodeJS.Timeout | null = null;
+  /**
+   * Reporters that may have work since their last look (new rows, a delivery of theirs ended); a
+   * timed pass (a retry came due, the poll interval) looks at all of them. A reporter whose queue
+   * is stuck behind a hung endpoint is then not queried at every other reporter's delivery.
+   */
+  private dirty = new Set<string>();
+  private allDirty = true;
   private running: Promise<void> | null = null;
   private again = false;
   private stopped = true;
@@ -76,11 +83,13 @@ export class DeliveryPool {
     this.wake();
   }
 
-  /** A pass soon (coalesced): new rows were written, a slot came free, a reconfig happened. */
-  wake(): void {
+  /** A pass soon (coalesced): new rows were written (for `reporters`; all when not said), a slot came free, a reconfig happened. */
+  wake(reporters?: Iterable<string>): void {
+    if (reporters) for (const r of reporters) this.dirty.add(r);
+    else this.allDirty = true;
     if (this.stopped) return;
     if (this.running) { this.again = true; return; }
-    this.schedule(0);
+    this.schedule(0, false);
   }
 
   /** Deliveries in flight per reporter (status page, tests). */
@@ -110,10 +119,12 @@ export class DeliveryPool {
     }
   }
 
-  private schedule(delayMs: number): void {
+  /** `timed`: a pass for retries that came due and other masters' rows, which looks at every reporter. */
+  private schedule(delayMs: number, timed: boolean): void {
     if (this.stopped) return;
     if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => { this.timer = null; void this.pass(); }, Math.max(0, delayMs));
+    if (timed && delayMs <= 0) this.allDirty = true;
+    this.timer = setTimeout(() => { this.timer = null; if (timed) this.allDirty = true; void this.pass(); }, Math.max(0, delayMs));
     this.timer.unref();
   }
 
@@ -121,7 +132,7 @@ export class DeliveryPool {
     if (this.running) { this.again = true; return this.running; }
     this.running = this.passOnce().finally(() => {
       this.running = null;
-      if (this.again) { this.again = false; this.schedule(0); }
+      if (this.again) { this.again = false; this.schedule(0, false); }
     });
     return this.running;
   }
@@ -134,8 +145,13 @@ export class DeliveryPool {
       await this.recordPending();
       if (this.now() - this.lastHousekeeping >= HOUSEKEEPING_MS) await this.housekeeping(s);
       const reporters = this.d.reporters();
+      const all = this.allDirty;
+      const dirty = this.dirty;
+      this.allDirty = false;
+      this.dirty = new Set();
       for (const [name, reporter] of reporters) {
         if (this.stopped) return;
+        if (!all && !dirty.has(name)) continue;
         const paused = this.pausedUntil.get(name);
         if (paused !== undefined) {
           if (paused > this.now()) { nextAt = Math.min(nextAt, paused); continue; }
@@ -153,12 +169,13 @@ export class DeliveryPool {
       if (due !== null) nextAt = Math.min(nextAt, due);
       this.warnedOutage = false;
     } catch (err) {
+      this.allDirty = true; // looked at nothing for sure: look at everything next time
       if (!this.warnedOutage) {
         this.warnedOutage = true;
         this.d.logger.warn({ err: this.d.redact(String((err as Error)?.message ?? err)) }, 'reading the report outbox failed (is the database down?); reports wait and are delivered once it works');
       }
     } finally {
-      this.schedule(nextAt - this.now());
+      this.schedule(nextAt - this.now(), true);
     }
   }
 
@@ -175,7 +192,7 @@ export class DeliveryPool {
       this.d.logger.error({ err, reporter: reporter.name, report: row.id }, `reporter ${reporter.name}: delivering report ${row.id} failed unexpectedly; it is retried after a restart`);
     }).finally(() => {
       this.inFlight.delete(row.id);
-      this.wake();
+      this.wake([reporter.name]);
     });
     this.inFlight.set(row.id, { reporter: reporter.name, done, abort });
   }

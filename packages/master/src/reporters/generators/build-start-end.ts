@@ -49,7 +49,7 @@ export class BuildStartEndGenerator implements Generator {
 
   async generate(ctx: ReporterContext, event: ReportEvent): Promise<Report | null> {
     const phase = event.kind === ReportEvents.buildStarted ? 'new' : 'finished';
-    let build = await loadBuildDetails(ctx.data, event.subjectId, { buildbotURL: ctx.buildbotURL });
+    let build = await loadBuildDetails(ctx.data, event.subjectId, { buildbotURL: ctx.buildbotURL, wantSteps: phase === 'finished' });
     if (!build || !neededByProps(this.o, build)) return null;
     if (phase === 'new') build = asStarted(build);
     return buildReport(ctx, [build], {

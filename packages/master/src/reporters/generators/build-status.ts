@@ -42,7 +42,7 @@ export class BuildStatusGenerator implements Generator {
 
   async generate(ctx: ReporterContext, event: ReportEvent): Promise<Report | null> {
     const phase = event.kind === ReportEvents.buildStarted ? 'new' : 'finished';
-    let build = await loadBuildDetails(ctx.data, event.subjectId, { buildbotURL: ctx.buildbotURL, wantPrevious: phase === 'finished' && wantsPreviousBuild(this.modes) });
+    let build = await loadBuildDetails(ctx.data, event.subjectId, { buildbotURL: ctx.buildbotURL, wantPrevious: phase === 'finished' && wantsPreviousBuild(this.modes), wantSteps: phase === 'finished' });
     if (!build || !neededByProps(this.o, build)) return null;
     if (phase === 'new') build = asStarted(build);
     if (phase === 'finished' && !neededByResults(this.modes, build)) return null;
