@@ -7,5 +7,6 @@ import { idleWorkers } from './idle-workers.js';
 import { queue } from './queue.js';
 import { polling } from './polling.js';
 import { workerFootprint } from './worker-footprint.js';
+import { reporters } from './reporters.js';
 
-export const scenarios: Scenario[] = [realWorkers, simulatedWorkers, latency, logs, idleWorkers, queue, polling, workerFootprint];
+export const scenarios: Scenario[] = [realWorkers, simulatedWorkers, latency, logs, idleWorkers, queue, polling, workerFootprint, reporters];

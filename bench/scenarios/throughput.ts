@@ -16,9 +16,10 @@ import { bbThroughputChanges, buildbotThroughput } from './buildbot-side.js';
 
 const now = () => performance.timeOrigin + performance.now();
 
-interface Run { builds: number; seconds: number; buildsPerSecond: number; masterCpuMsPerBuild: number; results: Record<string, number>; method: string; peakRssMiB: number }
+export interface Run { builds: number; seconds: number; buildsPerSecond: number; masterCpuMsPerBuild: number; results: Record<string, number>; method: string; peakRssMiB: number }
 
-async function driveChanges(c: Cleanup, master: MasterProc, count: number, concurrency: number, seed: number): Promise<Run> {
+/** Sends `count` changes with bounded concurrency; times first change sent -> last build finished. */
+export async function driveChanges(c: Cleanup, master: MasterProc, count: number, concurrency: number, seed: number): Promise<Run> {
   const sink = changeSinkFor(master);
   c.add(() => sink.close());
   const changes = benchChanges(count, seed);

@@ -12,13 +12,15 @@ export interface BenchMasterConfig {
   /** An anyBranch scheduler (treeStableTimer null) feeding every builder. */
   scheduler: boolean;
   logMaxSize?: number | null;
+  /** More top-level config entries, as source text (e.g. `reporters: [...]`); `reporters` and `generators` are imported. */
+  extra?: string;
 }
 
 export function masterConfigSource(c: BenchMasterConfig): string {
   const builders = c.builders.map((b) =>
     `builder({ name: ${JSON.stringify(b.name)}, workerNames, collapseRequests: false, steps: [steps.shell({ command: ${JSON.stringify(b.command)} })] })`);
   return `// Written by the mastro benchmark (bench/support/configs.ts).
-import { defineConfig, worker, builder, steps, schedulers } from 'mastro';
+import { defineConfig, worker, builder, steps, schedulers${c.extra ? ', reporters, generators' : ''} } from 'mastro';
 const workerNames = Array.from({ length: ${c.workerCount} }, (_, i) => ${JSON.stringify(c.workerPrefix)} + i);
 export default defineConfig({
   title: 'mastro bench',
@@ -31,7 +33,7 @@ export default defineConfig({
   schedulers: ${c.scheduler ? `[schedulers.anyBranch({ name: 'all', treeStableTimer: null, builderNames: ${JSON.stringify(c.builders.map((b) => b.name))} })]` : '[]'},
   builders: [
     ${builders.join(',\n    ')}
-  ],
+  ],${c.extra ? `\n  ${c.extra},` : ''}
 });
 `;
 }

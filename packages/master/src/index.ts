@@ -9,6 +9,7 @@ export { changes } from './changes/specs.js';
 export { steps } from './steps/index.js';
 export { locks } from './process/locks.js';
 export { secrets } from './process/secrets.js';
+export { reporters, generators } from './reporters/specs.js';
 
 export type {
   UserConfig, MasterConfig, WorkerSpec, WorkerOptions, WorkerConfig, BuilderOptions, BuilderConfig,
@@ -20,6 +21,17 @@ export type {
 } from './schedulers/specs.js';
 export type { ChangeFilterSpec, FieldMatcher } from './schedulers/change-filter.js';
 export type { ChangeSourceSpec, GitPollerOptions } from './changes/specs.js';
+export type { ReporterSpec, GeneratorSpec, Report, Reporter, ReporterContext, Generator } from './reporters/base.js';
+export { ReporterBase } from './reporters/base.js';
+export type { HttpStatusPushOptions } from './reporters/http-status-push.js';
+export type { MailNotifierOptions, LookupFn } from './reporters/mail-notifier.js';
+export type { BuildStatusOptions } from './reporters/generators/build-status.js';
+export type { BuildStartEndOptions } from './reporters/generators/build-start-end.js';
+export type { BuildSetStatusOptions } from './reporters/generators/buildset-status.js';
+export type { WorkerMissingOptions } from './reporters/generators/worker-missing.js';
+export type { MessageFormatterOptions } from './reporters/message/formatter.js';
+export type { BuildMessageContext, WorkerMessageContext } from './reporters/message/context.js';
+export type { ReportDeliveryOptions } from './reporters/delivery/options.js';
 export type { StepFactory, BuildStep, StepRuntime, StepOptions } from './process/step-types.js';
 export { ConfigError, type ConfigIssue } from './config/errors.js';
 

@@ -29,6 +29,8 @@ import { MissingWorkerWatch } from './process/missing-workers.js';
 import { ServiceSet, type Service } from './master/services.js';
 import { defaultMasterLogDestination } from './master/log-destination.js';
 import { createSchedulerService, createChangeSourceService, startHttpServer, type HttpHandle } from './master/components.js';
+import { ReporterService } from './reporters/service.js';
+import { ReportEvents } from './data/report-outbox.js';
 
 export interface StartMasterOptions {
   /**
@@ -71,8 +73,10 @@ export class Master implements EngineControl {
   private stopping: Promise<void> | null = null;
   private signalCleanup: Array<() => void> = [];
   private reconfiguring: Promise<ReconfigResult> | null = null;
-  /** Per-worker missingTimeout: a worker gone that long is logged as missing. */
+  /** Per-worker missingTimeout: a worker gone that long is logged as missing and reported. */
   private missing!: MissingWorkerWatch;
+  /** The configured reporters, the outbox their reports are queued in and the pool delivering them. */
+  reporting: ReporterService | null = null;
 
   private constructor(readonly dir: string, private readonly opts: StartMasterOptions) {
     this.log = opts.logger ?? pino({ level: process.env.MASTRO_LOG_LEVEL ?? 'info' }, defaultMasterLogDestination());
@@ -102,6 +106,7 @@ export class Master implements EngineControl {
     await step('stopping the change sources', () => this.changeSources.apply([], this.log));
     await step('stopping the schedulers', () => this.schedulers.apply([], this.log));
     if (this.botmaster) await step('stopping the botmaster', () => this.botmaster.shutdown({ graceMs: 0, reportTimeoutMs: 10_000 }));
+    await step('stopping the reporters', async () => this.reporting?.stop());
     await step('closing', () => this.tearDown());
   }
 
@@ -130,6 +135,15 @@ export class Master implements EngineControl {
     this.masterid = await this.data.updates.masterActive(config.masterName);
     this.log.info({ masterid: this.masterid, name: config.masterName, db: this.db.engine }, 'master registered');
 
+    // Reporters first: the builds recovery ends RETRY below are reported like any other.
+    this.reporting = new ReporterService({
+      db: this.db, data: this.data, masterid: this.masterid, logger: this.log.child({ component: 'reporters' }),
+      getSecret: (name) => this.secrets.get(name), redact: (text) => this.secrets.redactor.redact(text),
+    });
+    await this.reporting.configure(reporterSettings(config));
+    this.data.updates.setReportOutbox(this.reporting);
+    this.data.setReporterStatusProvider(async () => (await this.reporting!.status()) as unknown as Record<string, unknown>[]);
+
     // Work left in progress by an earlier run of this master (killed, crashed) runs again.
     await recoverInterruptedWork(this.engineData(), this.masterid, this.log, this.data);
 
@@ -151,13 +165,14 @@ export class Master implements EngineControl {
     });
     this.workers.on('attached', (w) => { this.missing.attached(w.name); void this.botmaster.workerAttached(w); });
     this.workers.on('detached', (w) => { this.missing.detached(w.name); void this.botmaster.workerDetached(w); });
-    this.missing = new MissingWorkerWatch(this.log.child({ component: 'workers' }));
+    this.missing = new MissingWorkerWatch(this.log.child({ component: 'workers' }), (name, missingTimeout, lastSeenMs) => this.workerMissing(name, missingTimeout, lastSeenMs));
     this.warnUnsupportedWorkerOptions(config.workers);
     this.missing.configure(config.workers);
     await this.applyBuilderLists(config.workers);
     const { port: workerPort } = await this.workers.listen();
     this.log.info({ port: workerPort }, 'worker server listening');
 
+    await this.reporting.start();
     await this.botmaster.start();
     await this.schedulers.apply(config.schedulers.map((spec) => createSchedulerService(spec, this.schedulerServices())), this.log);
     await this.changeSources.apply(config.changeSources.map((spec) => createChangeSourceService(spec, this.changeSourceServices(), config.masterDir)), this.log);
@@ -212,14 +227,27 @@ export class Master implements EngineControl {
     return out;
   }
 
-  /** One warning per worker option the config accepts but the master cannot honour yet. */
+  /**
+   * One warning per worker whose notifyOnMissing no reporter sends: it needs a reporter with a
+   * workerMissing generator (mailNotifier has one by default).
+   */
   private warnUnsupportedWorkerOptions(workers: readonly WorkerConfig[]): void {
+    const sent = this.reporting?.reporters().some((r) => r.generators.some((g) => g.wantedEvents.includes(ReportEvents.workerMissing))) ?? false;
+    if (sent) return;
     for (const w of workers) {
       if (w.notifyOnMissing.length) {
         this.log.warn({ worker: w.name, path: 'notifyOnMissing' },
-          `worker '${w.name}': notifyOnMissing has no effect yet (mastro has no reporters to send it); a missing worker is only logged after its missingTimeout (${w.missingTimeout} s)`);
+          `worker '${w.name}': notifyOnMissing has no reporter to send it; add reporters.mailNotifier({ fromaddr, ... }) (its default generators include workerMissing) or a reporter with generators.workerMissing(); until then a missing worker is only logged after its missingTimeout (${w.missingTimeout} s)`);
       }
     }
+  }
+
+  /** A worker gone for its missingTimeout: stored as an event its reporters turn into reports (mail to notifyOnMissing). */
+  private workerMissing(name: string, missingTimeout: number, lastSeenMs: number | null): void {
+    const w = this.config.workers.find((x) => x.name === name);
+    if (!w) return;
+    this.data.updates.workerMissing({ name, notify: w.notifyOnMissing, missingTimeout, lastConnection: lastSeenMs === null ? null : Math.floor(lastSeenMs / 1000) })
+      .catch((err) => this.log.error({ err, worker: name }, `worker '${name}' is missing but its report could not be stored; it is not sent`));
   }
 
   private async applyBuilderLists(workers: readonly WorkerConfig[]): Promise<void> {
@@ -286,6 +314,8 @@ export class Master implements EngineControl {
     this.services.outageTimeoutMs = next.db.outageTimeout * 1000;
     await this.botmaster.configure(next.builders, next.workers);
     this.workers.setWorkers(credentials);
+    // Reporters keep their queued reports across the change (reporters/service.ts).
+    await this.reporting!.configure(reporterSettings(next));
     this.warnUnsupportedWorkerOptions(next.workers);
     this.missing.configure(next.workers);
     await this.applyBuilderLists(next.workers);
@@ -355,6 +385,8 @@ export class Master implements EngineControl {
       await this.schedulers.apply([], this.log);
       await this.changeSources.apply([], this.log);
       await this.botmaster.shutdown({ graceMs });
+      // After the builds: their final reports are queued; what is not delivered now is after the restart.
+      await this.reporting?.stop();
       await this.tearDown();
       this.log.info('master stopped');
     })();
@@ -389,6 +421,10 @@ export class Master implements EngineControl {
     process.on('SIGHUP', onHup);
     this.signalCleanup.push(() => { process.off('SIGTERM', term); process.off('SIGINT', int); process.off('SIGHUP', onHup); });
   }
+}
+
+function reporterSettings(c: MasterConfig) {
+  return { reporters: c.reporters, delivery: c.reportDelivery, title: c.title, buildbotURL: c.buildbotURL };
 }
 
 function isTriggerable(x: unknown): x is Triggerable {

@@ -4,6 +4,11 @@ import { loadSchema, pointerToPath, validateAgainstSchema } from '../src/config/
 import { TOP_KEYS, WORKER_KEYS, BUILDER_KEYS, DB_KEYS, MSGPACK_KEYS, WWW_KEYS } from '../src/config/normalise.js';
 import { SCHEDULER_OPTION_KEYS } from '../src/schedulers/validate.js';
 import { GIT_POLLER_KEYS } from '../src/changes/validate.js';
+import { REPORTER_KINDS } from '../src/reporters/registry.js';
+import { GENERATOR_KINDS } from '../src/reporters/generators/index.js';
+import { COMMON_REPORTER_KEYS } from '../src/reporters/options.js';
+import { REPORT_DELIVERY_KEYS } from '../src/reporters/delivery/options.js';
+import { MESSAGE_FORMATTER_KEYS } from '../src/reporters/message/formatter.js';
 
 const schema = loadSchema() as any;
 const props = (o: any) => Object.keys(o.properties).sort();
@@ -22,6 +27,19 @@ test('the published schema knows exactly the options normalisation knows', () =>
   for (const [kind, keys] of Object.entries(SCHEDULER_OPTION_KEYS)) {
     assert.deepEqual(props(schema.definitions[`scheduler_${kind}`]), yamlKeys(keys), `scheduler ${kind}`);
   }
+});
+
+test('the published schema knows exactly the reporter, generator and delivery options the registries know', () => {
+  assert.deepEqual(props(schema.properties.reporters.items), Object.keys(REPORTER_KINDS).sort());
+  for (const [kind, k] of Object.entries(REPORTER_KINDS)) {
+    assert.deepEqual(props(schema.definitions[`reporter_${kind}`]), yamlKeys([...COMMON_REPORTER_KEYS, ...k.optionKeys]), `reporter ${kind}`);
+  }
+  assert.deepEqual(props(schema.definitions.generator), Object.keys(GENERATOR_KINDS).sort());
+  for (const [kind, k] of Object.entries(GENERATOR_KINDS)) {
+    assert.deepEqual(props(schema.definitions[`generator_${kind}`]), yamlKeys(k.optionKeys), `generator ${kind}`);
+  }
+  assert.deepEqual(props(schema.properties.reportDelivery), [...REPORT_DELIVERY_KEYS].sort());
+  assert.deepEqual(props(schema.definitions.messageFormatter), [...MESSAGE_FORMATTER_KEYS].sort());
 });
 
 test('JSON pointers become config paths', () => {

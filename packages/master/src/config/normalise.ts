@@ -21,11 +21,14 @@ import { checkWwwSecurity } from './www-auth.js';
 import { replayOptionIssues } from '../www/hooks/replay-guard.js';
 import { ConfigError, IssueCollector, type ConfigIssue } from './errors.js';
 import type { BuilderConfig, CollapseRequestsFn, MasterConfig, WorkerConfig } from './types.js';
+import { checkReporterSpec, reporterName } from '../reporters/registry.js';
+import type { ReporterSpec } from '../reporters/base.js';
+import { REPORT_DELIVERY_DEFAULTS, REPORT_DELIVERY_KEYS } from '../reporters/delivery/options.js';
 
 export const TOP_KEYS = [
   'title', 'titleURL', 'buildbotURL', 'db', 'protocols', 'www', 'workers', 'changeSources', 'schedulers', 'builders',
   'secrets', 'properties', 'logMaxSize', 'logMaxTailSize', 'collapseRequests', 'buildCacheSize', 'changeHorizon',
-  'stopGracePeriod', 'multiMaster', 'masterName',
+  'stopGracePeriod', 'multiMaster', 'masterName', 'reporters', 'reportDelivery',
 ];
 export const WORKER_KEYS = ['name', 'password', 'maxBuilds', 'properties', 'notifyOnMissing', 'keepalive', 'missingTimeout'];
 export const BUILDER_KEYS = [
@@ -98,6 +101,11 @@ function build(raw: unknown, c: IssueCollector, opts: NormaliseOptions, warnings
 
   const changeSources = list(c, r, 'changeSources').map((s, i) => normaliseChangeSource(s, c.at('changeSources').at(i)));
   uniqueNames(c, 'changeSources', changeSources.map((s) => (s ? changeSourceName(s) : undefined)), 'change source');
+
+  const reporterCtx = { builderNames, workerNames };
+  const reporters = list(c, r, 'reporters').map((s, i) => checkReporterSpec(s, c.at('reporters').at(i), reporterCtx));
+  uniqueReporterNames(c, list(new IssueCollector(), r, 'reporters'));
+  const reportDelivery = normaliseReportDelivery(c, r);
 
   const db = isPlainObject(r.db) ? r.db : {};
   if (r.db !== undefined && !isPlainObject(r.db)) c.add('db', `must be an object { url }, got ${describe(r.db)}`);
@@ -182,7 +190,40 @@ function build(raw: unknown, c: IssueCollector, opts: NormaliseOptions, warnings
     stopGracePeriod: num(c, r, 'stopGracePeriod', { fallback: DEFAULTS.stopGracePeriod, min: 0 }),
     multiMaster: bool(c, r, 'multiMaster', false),
     masterName: str(c, r, 'masterName', { fallback: `${hostname()}:${masterDir}`, nonEmpty: true }),
+    reporters: reporters.filter((s): s is ReporterSpec => s !== null),
+    reportDelivery,
   };
+}
+
+/** A reporter's name keys its queued reports: two with one name would deliver each other's. */
+function uniqueReporterNames(c: IssueCollector, raw: unknown[]): void {
+  const seen = new Map<string, number>();
+  raw.forEach((s, i) => {
+    if (!isPlainObject(s) || typeof s.kind !== 'string') return;
+    const name = reporterName(s as unknown as ReporterSpec);
+    const first = seen.get(name);
+    if (first === undefined) { seen.set(name, i); return; }
+    c.at('reporters').at(i).add('name', `reporters[${first}] is named ${JSON.stringify(name)} already${s.name === undefined ? ' (a reporter is named after its kind by default)' : ''}: give each reporter its own name (its queued reports are kept under it)`);
+  });
+}
+
+function normaliseReportDelivery(c: IssueCollector, r: Obj): MasterConfig['reportDelivery'] {
+  const d = REPORT_DELIVERY_DEFAULTS;
+  if (r.reportDelivery !== undefined && !isPlainObject(r.reportDelivery)) c.add('reportDelivery', `must be an object { concurrency, retryFor, ... }, got ${describe(r.reportDelivery)}`);
+  const o = isPlainObject(r.reportDelivery) ? r.reportDelivery : {};
+  const rc = c.at('reportDelivery');
+  knownKeys(rc, o, REPORT_DELIVERY_KEYS);
+  const out = {
+    concurrency: num(rc, o, 'concurrency', { fallback: d.concurrency, min: 1, integer: true }),
+    retryFor: num(rc, o, 'retryFor', { fallback: d.retryFor, min: 0 }),
+    retryInitialDelay: num(rc, o, 'retryInitialDelay', { fallback: d.retryInitialDelay, min: 0.001 }),
+    retryMaxDelay: num(rc, o, 'retryMaxDelay', { fallback: d.retryMaxDelay, min: 0.001 }),
+    attemptTimeout: num(rc, o, 'attemptTimeout', { fallback: d.attemptTimeout, min: 0.001 }),
+    retention: num(rc, o, 'retention', { fallback: d.retention, min: 0 }),
+    pollInterval: num(rc, o, 'pollInterval', { fallback: d.pollInterval, min: 0.001 }),
+  };
+  if (out.retryMaxDelay < out.retryInitialDelay) rc.add('retryMaxDelay', `must be at least retryInitialDelay (${out.retryInitialDelay}), got ${out.retryMaxDelay}`);
+  return out;
 }
 
 function ensureSlash(url: string): string {

@@ -10,6 +10,8 @@ import type { LockAccess } from '../process/lock-types.js';
 import type { SchedulerSpec } from '../schedulers/specs.js';
 import type { ChangeSourceSpec } from '../changes/specs.js';
 import type { WorkerServerOptions } from '../workers/options.js';
+import type { ReporterSpec } from '../reporters/base.js';
+import type { ReportDeliveryOptions } from '../reporters/delivery/options.js';
 
 // ---------------------------------------------------------------------------------------------
 // Workers
@@ -19,7 +21,10 @@ export interface WorkerOptions {
   maxBuilds?: number | null;
   /** Properties every build on this worker gets (source 'Worker'). */
   properties?: Record<string, unknown>;
-  /** E-mail addresses told when the worker goes missing (used by reporters later). */
+  /**
+   * E-mail addresses told when the worker has been missing for its missingTimeout: a reporter with
+   * a workerMissing generator (reporters.mailNotifier's default) mails them.
+   */
   notifyOnMissing?: string | string[];
   /** Seconds between keepalives for this worker; null = the protocol default. */
   keepalive?: number | null;
@@ -289,6 +294,14 @@ export interface UserConfig {
   multiMaster?: boolean;
   /** This master's name in the database. Default `<hostname>:<master dir>` like Buildbot. */
   masterName?: string;
+  /**
+   * Where build results go (`reporters.httpStatusPush({...})`, `reporters.mailNotifier({...})`): each
+   * reporter's generators say what and when. Reports are stored with the event that causes them and
+   * delivered in the background (see reportDelivery). Default none.
+   */
+  reporters?: ReporterSpec[];
+  /** How reports are delivered: concurrency, retries, retention (reporters/delivery/options.ts has the defaults). */
+  reportDelivery?: ReportDeliveryOptions;
 }
 
 export interface MasterConfig {
@@ -320,4 +333,6 @@ export interface MasterConfig {
   readonly stopGracePeriod: number;
   readonly multiMaster: boolean;
   readonly masterName: string;
+  readonly reporters: readonly ReporterSpec[];
+  readonly reportDelivery: Readonly<Required<ReportDeliveryOptions>>;
 }

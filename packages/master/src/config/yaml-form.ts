@@ -13,6 +13,11 @@
  *                       - git: { repourl: ..., mode: incremental }
  *                       - shell: { command: [make, test] }
  *   force params:   parameters: [ { choice: { name: target, choices: [a, b] } } ]
+ *   reporters:      - httpStatusPush: { url: https://dash.example.org/hook, auth: { user: ci, password: { secret: hook } } }
+ *                   - mailNotifier:
+ *                       fromaddr: ci@example.org
+ *                       generators: [ { buildStatus: { mode: problem } }, { workerMissing: {} } ]
+ *                   (`{ secret: name }` anywhere in a reporter's options is util.secret(name))
  *   matchers:       changeFilter: { branch: { regex: '^release/' } }
  *   file filters:   changeFilter: { onlyFiles: ['docs/**', '*.md'] }   (globs; or { regex: '^docs/' })
  *
@@ -28,6 +33,7 @@ import { isRegexObject, FILTER_FIELDS, FILE_FILTER_FIELDS } from '../schedulers/
 import type { UserConfig } from './types.js';
 import { secrets as secretProviders } from '../process/secrets.js';
 import { Secret } from '../process/renderables.js';
+import { reporters as reporterFactories, generators as generatorFactories } from '../reporters/specs.js';
 
 /** The `steps` namespace as YAML sees it: name -> factory(options). */
 export type StepNamespace = Record<string, (options: any) => unknown>;
@@ -63,6 +69,28 @@ const CHANGE_SOURCE_MAKERS: Record<string, (o: Obj) => unknown> = {
   },
   gerritStream: (o) => changes.gerritStream(o as any),
 };
+
+/** `{ secret: name }` (exactly that key) becomes util.secret(name), at any depth of a reporter's options. */
+function secretRefs(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(secretRefs);
+  if (!isPlainObject(v)) return v;
+  const keys = Object.keys(v);
+  if (keys.length === 1 && keys[0] === 'secret' && typeof v.secret === 'string') return Secret(v.secret);
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, secretRefs(x)]));
+}
+
+/** A reporter's options: secrets resolved, generators (`- buildStatus: {...}`) made by their helpers. */
+function convertReporter(o: Obj): Obj {
+  const out = secretRefs(o) as Obj;
+  if (Array.isArray(out.generators)) {
+    out.generators = out.generators.map((g) => {
+      const s = single(g);
+      const make = s ? (generatorFactories as unknown as Record<string, (o: Obj) => unknown>)[s[0]] : undefined;
+      return s && make ? make(s[1]) : g;
+    });
+  }
+  return out;
+}
 
 function convertParam(p: unknown): unknown {
   const s = single(p);
@@ -111,6 +139,14 @@ export function yamlToUserConfig(doc: Obj, steps: StepNamespace | null, c: Issue
         });
       }
       return attempt(c.at('schedulers').at(i).at(s[0]), item, () => (make as (o: Obj) => unknown)(o));
+    });
+  }
+
+  if (Array.isArray(doc.reporters)) {
+    out.reporters = doc.reporters.map((item, i) => {
+      const s = single(item);
+      const make = s ? (reporterFactories as unknown as Record<string, (o: Obj) => unknown>)[s[0]] : undefined;
+      return s && make ? attempt(c.at('reporters').at(i).at(s[0]), item, () => make(convertReporter(s[1]))) : item;
     });
   }
 

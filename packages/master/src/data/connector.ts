@@ -14,7 +14,9 @@ import { NotFoundError } from './errors.js';
 import { DataUpdates } from './updates.js';
 import type { DataContext, Endpoint } from './resources/context.js';
 import type { DataOptions, EngineReads, BuildRequestRow, BuildRow, BuildsetRow, ChangeRow, SourceStampRow } from './updates-api.js';
-import type { PendingReason, SourcedProperties } from './types.js';
+import type { BuildResource, PendingReason, SourcedProperties } from './types.js';
+import { shapeBuilds } from './resources/builds.js';
+import { Results } from '../process/results.js';
 import { masterEndpoints } from './resources/masters.js';
 import { builderEndpoints } from './resources/builders.js';
 import { sourceStampEndpoints } from './resources/sourcestamps.js';
@@ -29,12 +31,13 @@ import { schedulerEndpoints } from './resources/schedulers.js';
 import { changeSourceEndpoints } from './resources/changesources.js';
 import { lockEndpoints } from './resources/locks.js';
 import { propertyEndpoints } from './resources/properties.js';
+import { reporterEndpoints } from './resources/reporters.js';
 import type { LockState } from '../process/locks.js';
 
 export const ENDPOINTS: readonly Endpoint[] = [
   ...masterEndpoints, ...builderEndpoints, ...sourceStampEndpoints, ...changeEndpoints, ...buildsetEndpoints,
   ...buildRequestEndpoints, ...buildEndpoints, ...stepEndpoints, ...logEndpoints, ...workerEndpoints, ...schedulerEndpoints, ...changeSourceEndpoints, ...lockEndpoints,
-  ...propertyEndpoints,
+  ...propertyEndpoints, ...reporterEndpoints,
 ];
 
 /** The answer of `get`: `type` is the plural resource name used as the key of the REST answer. */
@@ -50,6 +53,7 @@ export class DataConnector implements EngineReads {
   private readonly router = new Router([...ENDPOINTS]);
   private pendingReasonProvider: ((brid: number) => PendingReason | null) | null = null;
   private lockStateProvider: (() => LockState[]) | null = null;
+  private reporterStateProvider: (() => Promise<Record<string, unknown>[]>) | null = null;
 
   constructor(readonly db: Db, readonly mq: MessageQueue, options: DataOptions = {}) {
     this.events = new EventPublisher(mq);
@@ -58,6 +62,7 @@ export class DataConnector implements EngineReads {
       logs: new LogWriter(db, options),
       pendingReason: (brid) => this.pendingReasonProvider?.(brid) ?? null,
       lockStates: () => this.lockStateProvider?.() ?? [],
+      reporterStates: async () => (await this.reporterStateProvider?.()) ?? [],
     };
     this.updates = new DataUpdates(this.ctx, this.events);
   }
@@ -102,6 +107,18 @@ export class DataConnector implements EngineReads {
     return r.items as T[];
   }
 
+  /**
+   * The build before `buildid` of the same builder and branch (its `branch` property), not RETRY,
+   * or undefined: what reporters' `change` and `problem` modes compare with. One indexed query.
+   */
+  async getPreviousBuild(buildid: number): Promise<BuildResource | undefined> {
+    const b = await this.db.builds.get(buildid);
+    if (!b) return undefined;
+    const branch = (await this.db.builds.getProperties([buildid])).get(buildid)?.branch?.[0] ?? null;
+    const prev = await this.db.builds.previousOnBranch(b.builderid, b.number, branch, Results.RETRY);
+    return prev && (await shapeBuilds(this.ctx, [prev]))[0];
+  }
+
   /** Flushes buffered log lines (call before closing the database). */
   async flush(): Promise<void> { await this.ctx.logs.flushAll(); }
 
@@ -109,6 +126,8 @@ export class DataConnector implements EngineReads {
   setPendingReasonProvider(provider: ((brid: number) => PendingReason | null) | null): void { this.pendingReasonProvider = provider; }
   /** The engine registers its lock registry here so `/locks` shows holders and waiters. */
   setLockStateProvider(provider: (() => LockState[]) | null): void { this.lockStateProvider = provider; }
+  /** The master registers its reporter service here so `/reporters` shows each reporter's deliveries. */
+  setReporterStatusProvider(provider: (() => Promise<Record<string, unknown>[]>) | null): void { this.reporterStateProvider = provider; }
   getPendingBuildRequests(): Promise<BuildRequestRow[]> { return this.db.buildrequests.pending(); }
   getBuildRequest(brid: number): Promise<BuildRequestRow | undefined> { return this.db.buildrequests.get(brid); }
   getBuildRequestsClaimedBy(masterid: number): Promise<BuildRequestRow[]> { return this.db.buildrequests.claimedBy(masterid); }

@@ -16,6 +16,8 @@ import { loadBuild } from './resources/builds.js';
 import { loadStep } from './resources/steps.js';
 import { shapeLog } from './resources/logs.js';
 import { loadScheduler } from './resources/schedulers.js';
+import { ReportEvents, type ReportEventKind, type ReportOutbox, type ReportSubject } from './report-outbox.js';
+import type { OutboxRowInput } from '../db/tables/reporter-outbox.js';
 
 const now = () => Math.floor(Date.now() / 1000);
 
@@ -44,7 +46,16 @@ export class DataUpdates implements Updates {
   private readonly stepNumbering = new Map<number, { next: number; names: Set<string> }>();
   private readonly logSlugs = new Map<number, Set<string>>();
 
+  /** The reporters' outbox: events that cause reports store their rows in their own transaction. */
+  private outbox: ReportOutbox | null = null;
+
   constructor(private readonly ctx: DataContext, private readonly events: EventPublisher) {}
+
+  setReportOutbox(outbox: ReportOutbox | null): void { this.outbox = outbox; }
+
+  private reportRows(kind: ReportEventKind, subject: ReportSubject): OutboxRowInput[] {
+    return this.outbox?.rowsFor(kind, subject) ?? [];
+  }
 
   private get db(): Db { return this.ctx.db; }
 
@@ -108,6 +119,20 @@ export class DataUpdates implements Updates {
     await this.db.workers.setState(workerid, state);
     const w = await loadWorker(this.ctx, workerid);
     if (w) this.events.worker(w, 'state_updated');
+  }
+
+  /**
+   * A configured worker has been gone for its missingTimeout (process/missing-workers.ts): its
+   * report rows are stored (with what the report needs, the worker may leave the config before it
+   * is delivered) and `['workers', id, 'missing']` is published, as in Buildbot.
+   */
+  async workerMissing(a: { name: string; notify: readonly string[]; missingTimeout: number; lastConnection?: number | null }): Promise<void> {
+    const workerid = await this.db.workers.findOrCreate(a.name);
+    const payload = { name: a.name, notify: [...a.notify], missingTimeout: a.missingTimeout, lastConnection: a.lastConnection ?? null };
+    const reports = this.reportRows(ReportEvents.workerMissing, { scope: `worker:${a.name}`, payload });
+    await this.db.reporterOutbox.insert(reports, workerid, Date.now());
+    if (reports.length) this.outbox!.written();
+    this.events.worker({ workerid, ...payload }, 'missing');
   }
 
   // ---- changes ----
@@ -177,7 +202,9 @@ export class DataUpdates implements Updates {
     let results: Result = Results.SUCCESS;
     for (const r of brs) if (r.results !== null) results = worst(results, r.results as Result);
     const completeAt = now();
-    if (!(await this.db.buildsets.complete(bsid, results, completeAt))) return;
+    const reports = this.reportRows(ReportEvents.buildsetComplete, { scope: `buildset:${bsid}` });
+    if (!(await this.db.buildsets.complete(bsid, results, completeAt, reports))) return;
+    if (reports.length) this.outbox!.written();
     const row = this.db.buildsets.completedRow(bsid, results, completeAt);
     const bs = row ? (await shapeBuildsets(this.ctx, [row]))[0] : await loadBuildset(this.ctx, bsid);
     this.events.buildset(bs!, 'complete');
@@ -233,7 +260,9 @@ export class DataUpdates implements Updates {
   // ---- builds ----
   async addBuild(b: AddBuildInput): Promise<{ buildid: number; number: number }> {
     const started_at = now();
-    const res = await this.db.builds.add({ ...b, started_at });
+    const reports = this.reportRows(ReportEvents.buildStarted, { scope: `builder:${b.builderid}` });
+    const res = await this.db.builds.add({ ...b, started_at }, reports);
+    if (reports.length) this.outbox!.written();
     const build: BuildResource = {
       buildid: res.buildid, number: res.number, builderid: b.builderid, buildrequestid: b.buildrequestid, workerid: b.workerid,
       masterid: b.masterid, started_at, complete: false, complete_at: null, results: null, state_string: b.state_string, properties: {},
@@ -259,8 +288,11 @@ export class DataUpdates implements Updates {
 
   async finishBuild(buildid: number, results: number, stateString?: string): Promise<void> {
     const complete_at = now();
-    await this.db.builds.finish(buildid, results, complete_at, stateString);
     const b = await this.currentBuild(buildid);
+    // Stored with the result, in its transaction: a master killed right after still reports it.
+    const reports = this.reportRows(ReportEvents.buildFinished, { scope: `builder:${b.builderid}` });
+    await this.db.builds.finish(buildid, results, complete_at, stateString, reports);
+    if (reports.length) this.outbox!.written();
     if (stateString !== undefined) {
       b.state_string = stateString;
       this.events.build({ ...b }, 'update');

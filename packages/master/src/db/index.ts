@@ -17,6 +17,7 @@ import { SchedulersTable } from './tables/schedulers.js';
 import { StateTable } from './tables/state.js';
 import { WebSessionsTable } from './tables/web-sessions.js';
 import { HookDeliveriesTable } from './tables/hook-deliveries.js';
+import { ReporterOutboxTable } from './tables/reporter-outbox.js';
 import { DatabaseHealth } from './health.js';
 
 export { redactUrl, DatabaseUrlError, type OpenDatabaseOptions } from './connection.js';
@@ -40,6 +41,7 @@ export class Db {
   readonly state: StateTable;
   readonly webSessions: WebSessionsTable;
   readonly hookDeliveries: HookDeliveriesTable;
+  readonly reporterOutbox: ReporterOutboxTable;
   /** Whether writes work right now, as the writers that keep their data through an outage found (health.ts). */
   readonly health = new DatabaseHealth();
 
@@ -61,6 +63,7 @@ export class Db {
     this.state = new StateTable(kysely);
     this.webSessions = new WebSessionsTable(kysely);
     this.hookDeliveries = new HookDeliveriesTable(kysely);
+    this.reporterOutbox = new ReporterOutboxTable(kysely);
   }
 
   close(): Promise<void> { return this.closer(); }

@@ -208,7 +208,32 @@ const hookDeliveries: Migration = {
   },
 };
 
-export const MIGRATIONS: readonly Migration[] = [initial, changeParentIndex, logchunkStream, webSessions, hookDeliveries];
+/**
+ * The reporters' outbox (db/tables/reporter-outbox.ts): rows written in the transaction of the
+ * event they report, claimed and delivered by the delivery pool. The indexes serve the pool's
+ * queries: the head of each order key among pending rows, due rows, pruning, per-reporter status.
+ */
+const reporterOutbox: Migration = {
+  version: 6,
+  name: 'reporter_outbox',
+  async up(db, engine) {
+    await withId(db.schema.createTable('reporter_outbox'), engine)
+      .addColumn('reporter', 'text', (c) => c.notNull()).addColumn('generator', 'integer', (c) => c.notNull())
+      .addColumn('event', 'text', (c) => c.notNull()).addColumn('subject_id', 'integer', (c) => c.notNull())
+      .addColumn('payload_json', 'text').addColumn('order_key', 'text', (c) => c.notNull())
+      .addColumn('state', 'integer', (c) => c.notNull().defaultTo(0)).addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('created_at_ms', 'bigint', (c) => c.notNull()).addColumn('next_attempt_at_ms', 'bigint', (c) => c.notNull())
+      .addColumn('claimed_by', 'integer').addColumn('claimed_at_ms', 'bigint').addColumn('done_at_ms', 'bigint')
+      .addColumn('last_error', 'text').addColumn('last_error_at_ms', 'bigint').execute();
+    const idx = (name: string, cols: string[]) => db.schema.createIndex(name).on('reporter_outbox').columns(cols).execute();
+    await idx('reporter_outbox_key_head', ['state', 'order_key', 'id']);
+    await idx('reporter_outbox_due', ['reporter', 'state', 'next_attempt_at_ms']);
+    await idx('reporter_outbox_done', ['state', 'done_at_ms']);
+    await idx('reporter_outbox_errors', ['reporter', 'last_error_at_ms']);
+  },
+};
+
+export const MIGRATIONS: readonly Migration[] = [initial, changeParentIndex, logchunkStream, webSessions, hookDeliveries, reporterOutbox];
 
 /** Applies every migration newer than the recorded version, each in its own transaction. */
 export async function migrate(db: Kysely<Schema>, engine: Engine): Promise<number> {

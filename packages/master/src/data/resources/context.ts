@@ -12,6 +12,8 @@ export interface DataContext {
   pendingReason(brid: number): PendingReason | null;
   /** Locks held or waited for now (empty when no engine registered a provider). */
   lockStates(): LockState[];
+  /** The reporters and their delivery counts (empty when the master registered no provider). */
+  reporterStates(): Promise<Record<string, unknown>[]>;
 }
 
 export type Kwargs = Record<string, string | number>;

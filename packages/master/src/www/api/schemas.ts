@@ -30,13 +30,17 @@ export const RESOURCE_SCHEMAS: Record<string, object> = {
   changesource: obj({ name: str, kind: str, status: { type: 'object' } }),
   properties: sourcedProperties,
   lock: obj({ lockid: str, kind: str, name: str, worker_name: nullable(str), max_count: int, holders: arr(obj({ owner: str, mode: str, count: int })), waiters: arr(obj({ owner: str, mode: str, count: int })) }),
+  reporter: obj({
+    name: str, kind: nullable(str), configured: bool, generators: arr(str), delivered: int, pending: int, failing: int, failed: int, in_flight: int,
+    last_delivered_at: nullable(int), last_error: nullable(str), last_error_at: nullable(int),
+  }),
 };
 
 /** Collection key in responses (Buildbot's plural) for each entity type. */
 export const PLURAL: Record<string, string> = {
   master: 'masters', builder: 'builders', sourcestamp: 'sourcestamps', change: 'changes', buildset: 'buildsets', buildrequest: 'buildrequests',
   build: 'builds', step: 'steps', log: 'logs', logchunk: 'logchunks', worker: 'workers', scheduler: 'schedulers', forcescheduler: 'forceschedulers',
-  changesource: 'changesources', lock: 'locks', properties: 'properties',
+  changesource: 'changesources', lock: 'locks', properties: 'properties', reporter: 'reporters',
 };
 
 export interface RouteSpec { path: string; type: keyof typeof RESOURCE_SCHEMAS | 'raw'; collection: boolean; summary: string; control?: string[] }
@@ -98,4 +102,6 @@ export const ROUTES: RouteSpec[] = [
   { path: '/changesources/{changesource_name}', type: 'changesource', collection: false, summary: 'one change source (mastro)' },
   { path: '/locks', type: 'lock', collection: true, summary: 'locks held or waited for now, with holders and waiters (mastro)' },
   { path: '/locks/{lockid}', type: 'lock', collection: false, summary: 'one lock, e.g. master:db or worker:compile@w0 (mastro)' },
+  { path: '/reporters', type: 'reporter', collection: true, summary: 'reporters with their delivered, pending, failing and failed reports, the last error and delivery (mastro)' },
+  { path: '/reporters/{name}', type: 'reporter', collection: false, summary: 'one reporter by name (mastro)' },
 ];
