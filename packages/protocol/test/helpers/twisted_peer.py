@@ -1,0 +1,115 @@
+"""Twisted's own banana and jelly, driven from the PB tests as the reference implementation.
+
+Reads one JSON request on stdin: {"mode": ..., "cases": [...]}, writes {"results": [...]} on stdout.
+Values travel in a tagged JSON form so bytes, text, tuples and big integers keep their Python type:
+  {"b": hex} bytes   {"s": text} str   {"i": "123"} int   {"f": 1.5 | "nan" | "inf" | "-inf"} float
+  {"B": true} bool   {"n": 1} None   {"l": [...]} list   {"t": [...]} tuple   {"d": [[k, v], ...]} dict
+  {"set": [...]} set  {"other": repr} anything else (what our side must never produce)
+Modes:
+  banana-encode  cases: {"value": tagged, "dialect": "pb"|"none"}   -> hex
+  banana-decode  cases: {"hex": ..., "dialect": ...}                -> tagged value, or {"error": text}
+  jelly          cases: tagged value                                -> hex of banana(jelly(value)), pb dialect
+  unjelly        cases: hex (pb dialect)                            -> tagged value, or {"error": text}
+"""
+import json
+import math
+import sys
+
+from twisted.spread import banana, jelly
+
+
+def from_tagged(t):
+    (k, v), = t.items()
+    if k == "b": return bytes.fromhex(v)
+    if k == "s": return v
+    if k == "i": return int(v)
+    if k == "f": return float(v)
+    if k == "B": return bool(v)
+    if k == "n": return None
+    if k == "l": return [from_tagged(x) for x in v]
+    if k == "t": return tuple(from_tagged(x) for x in v)
+    if k == "d": return {from_tagged(a): from_tagged(b) for a, b in v}
+    if k == "set": return set(from_tagged(x) for x in v)
+    raise ValueError(k)
+
+
+def to_tagged(v):
+    if isinstance(v, bool): return {"B": v}
+    if v is None: return {"n": 1}
+    if isinstance(v, bytes): return {"b": v.hex()}
+    if isinstance(v, str): return {"s": v}
+    if isinstance(v, int): return {"i": str(v)}
+    if isinstance(v, float):
+        if math.isnan(v): return {"f": "nan"}
+        if math.isinf(v): return {"f": "inf" if v > 0 else "-inf"}
+        return {"f": v}
+    if isinstance(v, list): return {"l": [to_tagged(x) for x in v]}
+    if isinstance(v, tuple): return {"t": [to_tagged(x) for x in v]}
+    if isinstance(v, dict): return {"d": [[to_tagged(a), to_tagged(b)] for a, b in v.items()]}
+    if isinstance(v, (set, frozenset)): return {"set": [to_tagged(x) for x in v]}
+    return {"other": repr(v)}
+
+
+class Sink:
+    def __init__(self): self.data = b""
+    def write(self, b): self.data += b
+    def loseConnection(self): pass
+
+
+def make(dialect):
+    b = banana.Banana(isClient=1)
+    b.setPrefixLimit(banana._PREFIX_LIMIT)
+    b.currentDialect = dialect.encode()
+    b.transport = Sink()
+    return b
+
+
+def encode(value, dialect):
+    b = make(dialect)
+    b.sendEncoded(value)
+    return b.transport.data.hex()
+
+
+def decode(hexdata, dialect):
+    b = make(dialect)
+    out = []
+    b.expressionReceived = out.append
+    try:
+        b.dataReceived(bytes.fromhex(hexdata))
+    except Exception as e:
+        return {"error": "%s: %s" % (type(e).__name__, e)}
+    if len(out) != 1:
+        return {"error": "%d expressions" % len(out)}
+    return to_tagged(out[0])
+
+
+def main():
+    req = json.load(sys.stdin)
+    mode, cases = req["mode"], req["cases"]
+    results = []
+    for c in cases:
+        if mode == "banana-encode":
+            results.append(encode(from_tagged(c["value"]), c["dialect"]))
+        elif mode == "banana-decode":
+            results.append(decode(c["hex"], c["dialect"]))
+        elif mode == "jelly":
+            results.append(encode(jelly.jelly(from_tagged(c)), "pb"))
+        elif mode == "unjelly":
+            d = decode(c, "pb")
+            if "error" in d:
+                results.append(d)
+                continue
+            b = make("pb")
+            out = []
+            b.expressionReceived = out.append
+            b.dataReceived(bytes.fromhex(c))
+            try:
+                results.append(to_tagged(jelly.unjelly(out[0], jelly.globalSecurity)))
+            except Exception as e:
+                results.append({"error": "%s: %s" % (type(e).__name__, e)})
+        else:
+            raise ValueError(mode)
+    json.dump({"results": results}, sys.stdout)
+
+
+main()
