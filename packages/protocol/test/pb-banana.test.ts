@@ -10,6 +10,7 @@ import { PbFloat, encodeBanana, type BananaInput } from '../src/pb/banana-encode
 import { ByteQueue } from '../src/pb/byte-queue.js';
 import { DEFAULT_PB_MAX_ELEMENT_SIZE, PB_VOCABULARY } from '../src/pb/constants.js';
 import { PbErrorCodes, PbProtocolError } from '../src/pb/errors.js';
+import { refused } from './helpers/pb-assert.js';
 import { T, twisted, type Tagged } from './helpers/twisted.js';
 import { seededRandom } from '../../../test/support/seeded-random.js';
 
@@ -118,15 +119,6 @@ test('a string of the element limit trickled one byte at a time is copied once, 
   assert.equal(q.take(2).toString(), 'ef');
   assert.equal(q.length, 0);
 });
-
-function refused(fn: () => unknown, code: string, pattern?: RegExp): void {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof PbProtocolError, String(err));
-    assert.equal(err.code, code);
-    if (pattern) assert.match(err.message, pattern);
-    return true;
-  });
-}
 
 test('a string or list above Twisted\'s 640 KiB element limit is refused from its header, before its body arrives', () => {
   const header = (n: number, type: number) => Buffer.concat([encodeBanana(n, { vocabulary: false }).subarray(0, -1), Buffer.from([type])]);

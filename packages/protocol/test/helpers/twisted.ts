@@ -12,9 +12,10 @@ const SCRIPT = fileURLToPath(new URL('./twisted_peer.py', import.meta.url));
 
 export type Tagged =
   | { b: string } | { s: string } | { i: string } | { f: number | string } | { B: boolean } | { n: 1 }
-  | { l: Tagged[] } | { t: Tagged[] } | { d: [Tagged, Tagged][] } | { set: Tagged[] } | { other: string } | { error: string };
+  | { l: Tagged[] } | { t: Tagged[] } | { d: [Tagged, Tagged][] } | { set: Tagged[] } | { other: string } | { error: string }
+  | { shared: Tagged } | { cycle: 1 } | { dcycle: 1 };
 
-export function twisted<T = unknown>(mode: 'banana-encode' | 'banana-decode' | 'jelly' | 'unjelly', cases: unknown[]): T[] {
+export function twisted<T = unknown>(mode: 'banana-encode' | 'banana-decode' | 'jelly' | 'unjelly' | 'failure' | 'check-failure', cases: unknown[]): T[] {
   const r = spawnSync(SYSTEM_PYTHON, [SCRIPT], { input: JSON.stringify({ mode, cases }), encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
   if (r.status !== 0) throw new Error(`twisted_peer.py ${mode} failed (${r.status}): ${r.stderr}`);
   return (JSON.parse(r.stdout) as { results: T[] }).results;

@@ -10,12 +10,21 @@ Modes:
   banana-decode  cases: {"hex": ..., "dialect": ...}                -> tagged value, or {"error": text}
   jelly          cases: tagged value                                -> hex of banana(jelly(value)), pb dialect
   unjelly        cases: hex (pb dialect)                            -> tagged value, or {"error": text}
+  failure        cases: {"exception": "module.Class", "message": text}  -> hex of the CopyableFailure
+                 a Twisted broker sends for that exception
+  check-failure  cases: {"hex": ..., "check": "module.Class"}       -> what a Twisted peer makes of a
+                 failure we send: its type, message, printed traceback and Failure.check() result
+Extra input tags for jelly: {"shared": v} is [v, v] holding one object twice; {"cycle": 1} is a list
+that contains itself; {"dcycle": 1} a dict whose "self" entry is the dict.
 """
 import json
 import math
 import sys
 
-from twisted.spread import banana, jelly
+import io
+
+from twisted.python import failure, reflect
+from twisted.spread import banana, jelly, pb
 
 
 def from_tagged(t):
@@ -30,6 +39,17 @@ def from_tagged(t):
     if k == "t": return tuple(from_tagged(x) for x in v)
     if k == "d": return {from_tagged(a): from_tagged(b) for a, b in v}
     if k == "set": return set(from_tagged(x) for x in v)
+    if k == "shared":
+        x = from_tagged(v)
+        return [x, x]
+    if k == "cycle":
+        l = []
+        l.append(l)
+        return l
+    if k == "dcycle":
+        d = {}
+        d["self"] = d
+        return d
     raise ValueError(k)
 
 
@@ -107,6 +127,26 @@ def main():
                 results.append(to_tagged(jelly.unjelly(out[0], jelly.globalSecurity)))
             except Exception as e:
                 results.append({"error": "%s: %s" % (type(e).__name__, e)})
+        elif mode == "failure":
+            cls = reflect.namedAny(c["exception"])
+            try:
+                raise cls(c["message"])
+            except Exception:
+                f = failure.Failure()
+
+            class Invoker:
+                serializingPerspective = None
+            results.append(encode(jelly.jelly(pb.failure2Copyable(f, 0), jelly.globalSecurity, None, Invoker()), "pb"))
+        elif mode == "check-failure":
+            b = make("pb")
+            out = []
+            b.expressionReceived = out.append
+            b.dataReceived(bytes.fromhex(c["hex"]))
+            f = jelly.unjelly(out[0], jelly.globalSecurity)
+            printed = io.StringIO()
+            f.printTraceback(printed)
+            results.append({"class": reflect.qual(type(f)), "type": to_tagged(f.type), "message": f.getErrorMessage(),
+                            "printed": printed.getvalue(), "check": f.check(c["check"]) is not None})
         else:
             raise ValueError(mode)
     json.dump({"results": results}, sys.stdout)
