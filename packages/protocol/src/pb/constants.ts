@@ -97,3 +97,10 @@ export const DEFAULT_PB_MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
 
 /** Protocol errors the peer may cause per minute before the connection is closed (as for msgpack). */
 export const DEFAULT_PB_MAX_PEER_ERRORS_PER_MINUTE = 20;
+
+/**
+ * Time a new connection has to finish the dialect handshake. A client that connects and says
+ * nothing, or something that is not banana yet not invalid either (a short line of text), would
+ * otherwise hold its connection forever.
+ */
+export const DEFAULT_PB_HANDSHAKE_TIMEOUT_MS = 30_000;

@@ -26,6 +26,7 @@ export const PbErrorCodes = {
   TOO_MANY_ITEMS: 'MASTRO_PB_TOO_MANY_ITEMS',
   EXPRESSION_TOO_LARGE: 'MASTRO_PB_EXPRESSION_TOO_LARGE',
   BAD_DIALECT: 'MASTRO_PB_BAD_DIALECT',
+  HANDSHAKE_TIMEOUT: 'MASTRO_PB_HANDSHAKE_TIMEOUT',
   VERSION_MISMATCH: 'MASTRO_PB_VERSION_MISMATCH',
   BAD_MESSAGE: 'MASTRO_PB_BAD_MESSAGE',
   BAD_JELLY: 'MASTRO_PB_BAD_JELLY',
@@ -73,6 +74,10 @@ export const PbErrorCatalog: Readonly<Record<PbErrorCode, PbCatalogEntry>> = {
   },
   [PbErrorCodes.BAD_DIALECT]: {
     message: 'PB handshake failed: {detail}. Both sides must speak the banana dialect "pb" or "none"',
+    closes: true,
+  },
+  [PbErrorCodes.HANDSHAKE_TIMEOUT]: {
+    message: 'the PB handshake did not finish within {timeoutMs} ms (handshakeTimeoutMs); the peer is not a PB client, or is stuck',
     closes: true,
   },
   [PbErrorCodes.VERSION_MISMATCH]: {
