@@ -12,6 +12,7 @@ import { DEFAULT_PB_MAX_ELEMENT_SIZE, PB_VOCABULARY } from '../src/pb/constants.
 import { PbErrorCodes, PbProtocolError } from '../src/pb/errors.js';
 import { refused } from './helpers/pb-assert.js';
 import { T, twisted, type Tagged } from './helpers/twisted.js';
+import type { Tagged as BaseTagged } from '../scripts/pb-tagged.js';
 import { seededRandom } from '../../../test/support/seeded-random.js';
 
 function decodeAll(bytes: Buffer, chunks: number[] | null = null, dialect: 'pb' | 'none' | null = 'pb', limits = {}): BananaValue[] {
@@ -34,7 +35,7 @@ function decodeOne(bytes: Buffer, dialect: 'pb' | 'none' | null = 'pb', limits =
 }
 
 /** A banana value as the tagged form Twisted's helper speaks (ints as ints, floats as floats). */
-function tag(v: BananaInput): Tagged {
+function tag(v: BananaInput): BaseTagged {
   if (typeof v === 'string') return T.b(v);
   if (v instanceof Uint8Array) return T.b(Buffer.from(v));
   if (typeof v === 'bigint') return T.i(v);

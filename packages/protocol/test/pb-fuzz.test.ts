@@ -17,7 +17,7 @@ import { PB_VOCABULARY } from '../src/pb/constants.js';
 import { PbProtocolError } from '../src/pb/errors.js';
 import { PbFailure } from '../src/pb/failure.js';
 import { unjelly } from '../src/pb/jelly-decoder.js';
-import { Unpersistable } from '../src/pb/jelly-types.js';
+import { Unpersistable, type CopyableFactory } from '../src/pb/jelly-types.js';
 import { Referenceable, RemoteReference } from '../src/pb/referenceable.js';
 import { pbServer } from './helpers/pb-pair.js';
 import { seededRandom } from '../../../test/support/seeded-random.js';
@@ -103,7 +103,7 @@ test('type-confused jelly builds nothing outside the allow-list and throws nothi
   let refusedCount = 0;
   const refs: RemoteReference[] = [];
   const context = {
-    copyables: new Map([[ALLOWED, (state: unknown) => { built++; return new Allowed(state); }], ['twisted.spread.pb.CopyableFailure', PbFailure.fromCopyState]]),
+    copyables: new Map<string, CopyableFactory>([[ALLOWED, (state) => { built++; return new Allowed(state); }], ['twisted.spread.pb.CopyableFailure', PbFailure.fromCopyState]]),
     remote: (id: number) => { const r = new RemoteReference({ connected: false, sendMessage: async () => null, sendDecref() {}, onDisconnect: () => () => {} }, id, true); refs.push(r); return r; },
     local: (id: number | string) => { if (id !== 1) throw new PbProtocolError('MASTRO_PB_BAD_JELLY', { detail: 'no such object' }); return new Referenceable({}); },
     maxDepth: 12, maxItems: 400,
