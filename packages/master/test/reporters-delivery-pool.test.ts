@@ -9,6 +9,7 @@ import { OutboxStates } from '../src/db/tables/reporter-outbox.js';
 import { Results } from '../src/process/results.js';
 import type { ReporterSpec } from '../src/reporters/base.js';
 import type { ReportDeliveryOptions } from '../src/reporters/delivery/options.js';
+import { RateLimitError } from '../src/reporters/transport/errors.js';
 
 /** Waits for a condition on the database (a deadline, not a sleep). */
 async function eventually<T>(fn: () => Promise<T | undefined | null | false>, what: string, timeoutMs = 20_000): Promise<T> {
@@ -138,6 +139,31 @@ for (const engine of engines()) {
         const retried = await eventually(async () => (await f.db.reporterOutbox.list('hung')).find((r) => r.attempts >= 1 && r.lastError), 'a timed-out attempt recorded');
         assert.match(retried.lastError!, /longer than reportDelivery\.attemptTimeout \(0\.3 s\)/);
         assert.equal(retried.state, OutboxStates.pending, 'a timeout is retried');
+      } finally { await service.stop(); await f.close(); }
+    });
+
+    test("a rate limit holds every report of that reporter until it lifts, and not the other reporters'", async () => {
+      const f = await ReportFixture.open(await engine.open());
+      const { rec, service } = await setup(f, [{ kind: 'recording', name: 'limited' }, { kind: 'recording', name: 'free' }]);
+      let resetAt = 0;
+      const afterLimit: number[] = [];
+      rec.behaviours.set('limited', () => {
+        if (resetAt) afterLimit.push(Date.now());
+        else {
+          const err = new RateLimitError('POST http://x/: rate-limited (HTTP 429); waiting 1 s', { target: 'POST http://x/', retryAfterMs: 400 });
+          resetAt = err.resetAt;
+          throw err;
+        }
+      });
+      try {
+        await f.build({ builder: 'rl1' });
+        await eventually(async () => resetAt !== 0 && service.reporters().length === 2 && (await service.status()).find((x) => x.name === 'limited')!.in_flight === 0, 'the limit hit, nothing in flight');
+        // Another builder's reports (another order key): held by the reporter's pause, not by the order.
+        await f.build({ builder: 'rl2' });
+        await rec.waitFor((s) => s.filter((x) => x.reporter === 'free').length === 4, "the other reporter's reports");
+        await rec.waitFor((s) => s.filter((x) => x.reporter === 'limited').length === 4, "the limited reporter's reports, after the limit");
+        assert.ok(resetAt > 0);
+        assert.ok(afterLimit.length >= 1 && afterLimit.every((t) => t >= resetAt), 'no attempt of the limited reporter began before the limit lifted');
       } finally { await service.stop(); await f.close(); }
     });
 

@@ -13,7 +13,6 @@ import type { IssueCollector } from '../config/errors.js';
 import { describe, num, type Obj } from '../config/checks.js';
 import { ReporterBase, type Generator, type GeneratorSpec, type Report, type ReporterContext, type ReporterSpec } from './base.js';
 import { checkSecret, checkStringRecord, checkUrl, isSecretLike, renderSecrets, type SecretOrString } from './options.js';
-import { sendHttp } from './transport/http.js';
 import type { ReporterKind } from './registry.js';
 import type { CheckContext } from './generators/filters.js';
 
@@ -53,6 +52,8 @@ export class HttpStatusPush extends ReporterBase<HttpStatusPushSpec> {
       secrets.push(pw);
       headers.authorization = `Basic ${Buffer.from(`${user}:${pw}`).toString('base64')}`;
     }
+    // Loaded when first used: a config check or a master without this reporter never loads undici.
+    const { sendHttp } = await import('./transport/http.js');
     const document = report.type === 'json' ? report.body : { subject: report.subject, body: report.body, type: report.type, builds: report.builds, worker: report.worker };
     await sendHttp({
       method: 'POST', url, headers, body: JSON.stringify(document), signal: ctx.signal, secrets,

@@ -14,7 +14,7 @@ import type { IssueCollector } from '../config/errors.js';
 import { bool, describe, isPlainObject, num, type Obj } from '../config/checks.js';
 import { ReporterBase, type Generator, type GeneratorSpec, type Report, type ReporterContext, type ReporterSpec } from './base.js';
 import { checkSecret, checkStringRecord, renderSecrets, type SecretOrString } from './options.js';
-import { sendMail, type MailAttachment } from './transport/smtp.js';
+import type { MailAttachment } from './transport/smtp.js';
 import { TransportError, TransportErrorCodes } from './transport/errors.js';
 import type { ReporterKind } from './registry.js';
 import type { CheckContext } from './generators/filters.js';
@@ -143,6 +143,8 @@ export class MailNotifier extends ReporterBase<MailNotifierSpec> {
       contentType: 'text/plain; charset=utf-8',
     }));
     const headers = await this.headers(report, ctx);
+    // Loaded when first used: a config check or a master without this reporter never loads nodemailer.
+    const { sendMail } = await import('./transport/smtp.js');
     const [smtpUser, smtpPassword] = await Promise.all([renderSecrets(s.smtpUser, ctx), renderSecrets(s.smtpPassword, ctx)]);
     const result = await sendMail({
       relayhost: s.relayhost, smtpPort: s.smtpPort, useTls: s.useTls, useSmtps: s.useSmtps,
