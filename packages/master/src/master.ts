@@ -160,7 +160,7 @@ export class Master implements EngineControl {
 
     const mp = config.protocols.msgpack;
     this.workers = new WorkerManager({
-      ...mp, port: mp.port, host: mp.host, logger: this.log.child({ component: 'workers' }),
+      ...mp, port: mp.port, host: mp.host, pb: config.protocols.pb, logger: this.log.child({ component: 'workers' }),
       workers: await this.workerCredentials(config.workers),
     });
     this.workers.on('attached', (w) => { this.missing.attached(w.name); void this.botmaster.workerAttached(w); });

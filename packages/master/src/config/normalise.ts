@@ -17,6 +17,7 @@ import {
   uniqueNames, unknownNameMessage, type Obj,
 } from './checks.js';
 import { DEFAULTS } from './defaults.js';
+import { normalisePbProtocol } from './pb-protocol.js';
 import { checkWwwSecurity } from './www-auth.js';
 import { replayOptionIssues } from '../www/hooks/replay-guard.js';
 import { ConfigError, IssueCollector, type ConfigIssue } from './errors.js';
@@ -114,8 +115,8 @@ function build(raw: unknown, c: IssueCollector, opts: NormaliseOptions, warnings
   if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(dbUrl)) c.at('db').add('url', `must start with 'sqlite:' or 'postgresql://', got ${JSON.stringify(dbUrl)}`);
 
   const protocols = isPlainObject(r.protocols) ? r.protocols : {};
-  if (r.protocols !== undefined && !isPlainObject(r.protocols)) c.add('protocols', `must be an object { msgpack: {...} }, got ${describe(r.protocols)}`);
-  knownKeys(c.at('protocols'), protocols, ['msgpack']);
+  if (r.protocols !== undefined && !isPlainObject(r.protocols)) c.add('protocols', `must be an object { msgpack: {...}, pb: {...} }, got ${describe(r.protocols)}`);
+  knownKeys(c.at('protocols'), protocols, ['msgpack', 'pb']);
   const mp = isPlainObject(protocols.msgpack) ? protocols.msgpack : {};
   const mpc = c.at('protocols').at('msgpack');
   knownKeys(mpc, mp, MSGPACK_KEYS);
@@ -127,6 +128,7 @@ function build(raw: unknown, c: IssueCollector, opts: NormaliseOptions, warnings
   }
   // 0 turns these limits off.
   for (const k of ['maxPeerErrorsPerMinute', 'maxWarningsPerMinute', 'headersTimeoutMs', 'maxConnectionsPerAddress']) num(mpc, mp, k, { fallback: 0, min: 0, integer: true });
+  const pb = normalisePbProtocol(c.at('protocols'), protocols, msgpack.port);
 
   let www: MasterConfig['www'] = null;
   if (r.www !== null) {
@@ -155,6 +157,7 @@ function build(raw: unknown, c: IssueCollector, opts: NormaliseOptions, warnings
     if (optStr(wc, w, 'host') === '') wc.add('host', 'must not be empty');
   }
   if (www && www.port !== 0 && www.port === msgpack.port) c.at('www').add('port', `is also the worker port (protocols.msgpack.port ${msgpack.port}); use two different ports`);
+  if (www && pb && www.port !== 0 && www.port === pb.port) c.at('www').add('port', `is also the PB worker port (protocols.pb.port ${pb.port}); use two different ports`);
 
   const httpPort = www?.port ?? DEFAULTS.httpPort;
   const logMaxSize = numOrNull(c, r, 'logMaxSize', { fallback: DEFAULTS.logMaxSize, min: 1024, integer: true });
@@ -174,7 +177,7 @@ function build(raw: unknown, c: IssueCollector, opts: NormaliseOptions, warnings
       outageBufferSize: num(c.at('db'), db, 'outageBufferSize', { fallback: DEFAULTS.dbOutageBufferSize, min: 0, integer: true }),
       outageTimeout: num(c.at('db'), db, 'outageTimeout', { fallback: DEFAULTS.dbOutageTimeout, min: 0 }),
     },
-    protocols: { msgpack },
+    protocols: { msgpack, pb },
     www,
     workers: workers.filter((w): w is WorkerConfig => w !== null),
     changeSources: changeSources.filter((s): s is ChangeSourceSpec => s !== null),

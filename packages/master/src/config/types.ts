@@ -9,7 +9,8 @@ import type { StepFactory } from '../process/step-types.js';
 import type { LockAccess } from '../process/lock-types.js';
 import type { SchedulerSpec } from '../schedulers/specs.js';
 import type { ChangeSourceSpec } from '../changes/specs.js';
-import type { WorkerServerOptions } from '../workers/options.js';
+import type { PbServerOptions, WorkerServerOptions } from '../workers/options.js';
+import type { PbProtocolConfig } from './pb-protocol.js';
 import type { ReporterSpec } from '../reporters/base.js';
 import type { ReportDeliveryOptions } from '../reporters/delivery/options.js';
 
@@ -268,7 +269,12 @@ export interface UserConfig {
   /** Public URL of the web UI, used in links (default http://localhost:<www.port>/). */
   buildbotURL?: string;
   db?: DbOptions;
-  protocols?: { msgpack?: MsgpackProtocolOptions };
+  /**
+   * Worker protocols. `msgpack`: the WebSocket port. `pb`: Buildbot's PB protocol, which every
+   * Buildbot worker created without `--protocol` speaks; off unless given, and on the WebSocket
+   * port (one listener for both) unless given a port of its own.
+   */
+  protocols?: { msgpack?: MsgpackProtocolOptions; pb?: PbServerOptions | null };
   www?: WwwOptions | null;
   workers?: WorkerSpec[];
   changeSources?: ChangeSourceSpec[];
@@ -313,7 +319,7 @@ export interface MasterConfig {
   readonly titleURL: string;
   readonly buildbotURL: string;
   readonly db: Readonly<Required<DbOptions>>;
-  readonly protocols: { readonly msgpack: Readonly<MsgpackProtocolOptions> & { readonly port: number } };
+  readonly protocols: { readonly msgpack: Readonly<MsgpackProtocolOptions> & { readonly port: number }; readonly pb: PbProtocolConfig | null };
   /** null when the config disables the web server (`www: null`). */
   readonly www: (Readonly<WwwOptions> & {
     readonly port: number; readonly bodyLimit: number; readonly changeHooks: Readonly<Record<string, Record<string, unknown>>>;

@@ -7,9 +7,9 @@
  */
 import { EventEmitter } from 'node:events';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { CloseCodes, ProtocolConnection, RemoteError, closeReason, type Encoding } from 'mastro-protocol';
+import { CloseCodes, ProtocolConnection, RemoteError, closeReason, type Encoding, type pb } from 'mastro-protocol';
 import { CredentialStore, type WorkerCredentials } from './credentials.js';
 import { LoginRateLimiter } from './login-rate-limiter.js';
 import { resolveOptions, type ResolvedOptions, type WorkerServerOptions } from './options.js';
@@ -17,6 +17,9 @@ import { createUpgradeHandler } from './upgrade-auth.js';
 import { applyConnectionLimits } from '../net/connection-limits.js';
 import { rawHttpReply } from '../net/raw-http-reply.js';
 import { ConnectedWorker } from './connected-worker.js';
+import { PbWorker } from './pb/pb-worker.js';
+import { PbCredentials, acceptPbConnection } from './pb/pb-login.js';
+import { listenForWorkers, pbSharesPort, type WorkerListeners } from './pb/pb-listener.js';
 import { prepareBuilderDirs, type BuilderSpec } from './builder-dirs.js';
 import { oldConnectionYields } from './duplicate-arbitration.js';
 import type { RemoteWorker } from './types.js';
@@ -32,11 +35,16 @@ export interface WorkerManagerOptions extends WorkerServerOptions {
   workers?: readonly ManagedWorker[];
 }
 
+/** An attached worker, whichever protocol it speaks (msgpack over WebSocket, or PB). */
+export type AnyWorker = ConnectedWorker | PbWorker;
+
 export interface WorkerManagerEventMap {
-  attached: [worker: ConnectedWorker];
-  detached: [worker: ConnectedWorker];
+  attached: [worker: AnyWorker];
+  detached: [worker: AnyWorker];
   /** A worker authenticated but its attach sequence failed (it was disconnected). */
   attachFailed: [name: string, error: Error];
+  /** A PB worker asked to be shut down gracefully (Buildbot's `perspective_shutdown`: SIGHUP, or its shutdown file). */
+  shutdownRequested: [name: string];
 }
 
 export class WorkerManager extends EventEmitter<WorkerManagerEventMap> {
@@ -45,14 +53,18 @@ export class WorkerManager extends EventEmitter<WorkerManagerEventMap> {
   private readonly limiter: LoginRateLimiter;
   private readonly wss: WebSocketServer;
   private http: Server | null = null;
+  private workerListeners: WorkerListeners | null = null;
+  private readonly pbCredentials: PbCredentials;
+  /** PB connections, logged in or not, so a stopping master ends them all. */
+  private readonly pbBrokers = new Set<pb.Broker>();
   /** Connections by worker name, attaching or attached: at most one per name. */
-  private readonly sessions = new Map<string, ConnectedWorker>();
-  private readonly attachedWorkers = new Map<string, ConnectedWorker>();
+  private readonly sessions = new Map<string, AnyWorker>();
+  private readonly attachedWorkers = new Map<string, AnyWorker>();
   private readonly builderLists = new Map<string, BuilderSpec[]>();
   /** Per-name queue so two connections of one name are arbitrated one after the other. */
   private readonly admissions = new Map<string, Promise<void>>();
   /** Per-worker queue so builder-directory updates never interleave. */
-  private readonly builderUpdates = new WeakMap<ConnectedWorker, Promise<void>>();
+  private readonly builderUpdates = new WeakMap<AnyWorker, Promise<void>>();
   private closing = false;
   /** Per-worker keepalive intervals (ms), applied to that worker's next connection. */
   private keepalives = new Map<string, number>();
@@ -61,6 +73,7 @@ export class WorkerManager extends EventEmitter<WorkerManagerEventMap> {
     super();
     this.options = resolveOptions(options);
     this.credentials = new CredentialStore(options.workers ?? []);
+    this.pbCredentials = new PbCredentials(options.workers ?? []);
     this.keepalives = keepalivesOf(options.workers ?? []);
     this.limiter = new LoginRateLimiter(this.options.loginRateLimit);
     this.wss = new WebSocketServer({
@@ -92,28 +105,33 @@ export class WorkerManager extends EventEmitter<WorkerManagerEventMap> {
     // An upgrade request has no body, so the headers timeout bounds the whole request; there is no
     // idle time to bound (anything but an upgrade is answered 426 and closed), and an idle timer
     // would only cut the 408 above short.
-    applyConnectionLimits(http, { headersTimeoutMs: timeout, requestTimeoutMs: timeout, idleTimeoutMs: 0, maxConnectionsPerAddress: this.options.maxConnectionsPerAddress }, {
+    // With PB on the same port, the shared listener caps connections, PB ones included.
+    const cap = pbSharesPort(this.options) ? 0 : this.options.maxConnectionsPerAddress;
+    applyConnectionLimits(http, { headersTimeoutMs: timeout, requestTimeoutMs: timeout, idleTimeoutMs: 0, maxConnectionsPerAddress: cap }, {
       logger: this.options.logger, capOption: 'protocols.msgpack.maxConnectionsPerAddress', format: 'text',
     });
-    await new Promise<void>((resolve, reject) => {
-      http.once('error', reject);
-      http.listen({ port: this.options.port, host: this.options.host, backlog: 4096 }, () => { http.off('error', reject); resolve(); });
-    });
+    const listeners = await listenForWorkers(http, this.options, (socket) => this.acceptPb(socket));
     this.http = http;
-    const addr = http.address() as AddressInfo;
-    this.options.logger.info({ port: addr.port, host: addr.address }, 'worker server listening');
-    return { port: addr.port, host: addr.address };
+    this.workerListeners = listeners;
+    this.options.logger.info({ port: listeners.port, pbPort: listeners.pbPort ?? undefined, host: listeners.host }, 'worker server listening');
+    return { port: listeners.port, host: listeners.host };
   }
 
   get port(): number {
-    const addr = this.http?.address();
-    if (!addr || typeof addr === 'string') throw new Error('WorkerManager is not listening; call listen() first');
-    return addr.port;
+    if (!this.workerListeners) throw new Error('WorkerManager is not listening; call listen() first');
+    return this.workerListeners.port;
+  }
+
+  /** The PB port (the WebSocket port when they are shared); null without `pb`. */
+  get pbPort(): number | null {
+    if (!this.workerListeners) throw new Error('WorkerManager is not listening; call listen() first');
+    return this.workerListeners.pbPort;
   }
 
   /** Replaces the configured workers (reconfig). Connected workers no longer configured are disconnected. */
   setWorkers(workers: readonly ManagedWorker[]): void {
     this.keepalives = keepalivesOf(workers);
+    this.pbCredentials.replace(workers);
     for (const name of this.credentials.replace(workers)) {
       const worker = this.sessions.get(name);
       if (worker) {
@@ -134,20 +152,39 @@ export class WorkerManager extends EventEmitter<WorkerManagerEventMap> {
   }
 
   /** The attached worker of that name, if any. */
-  getWorker(name: string): ConnectedWorker | undefined { return this.attachedWorkers.get(name); }
+  getWorker(name: string): AnyWorker | undefined { return this.attachedWorkers.get(name); }
 
   /** Every attached worker. */
-  get workers(): ConnectedWorker[] { return [...this.attachedWorkers.values()]; }
+  get workers(): AnyWorker[] { return [...this.attachedWorkers.values()]; }
 
   /** Closes every worker connection (running commands end with lostConnection) and stops listening. */
   async close(): Promise<void> {
     this.closing = true;
     const all = [...this.sessions.values()];
     for (const w of all) w.disconnect(CloseCodes.GOING_AWAY, 'master shutting down');
-    await Promise.all(all.map((w) => w.connection.closed.catch(() => undefined)));
-    const http = this.http;
+    await Promise.all(all.map((w) => closedOf(w).catch(() => undefined)));
+    for (const broker of this.pbBrokers) broker.close('master shutting down');
+    const listeners = this.workerListeners;
     this.http = null;
-    if (http) await new Promise<void>((resolve) => { http.close(() => resolve()); http.closeAllConnections?.(); });
+    this.workerListeners = null;
+    if (listeners) await listeners.close();
+  }
+
+  /** A connection on the PB port: its broker lives until it closes; a login is admitted by admitPb. */
+  private acceptPb(socket: Socket): void {
+    const o = this.options;
+    if (this.closing || !o.pb) { socket.destroy(); return; }
+    const broker = acceptPbConnection(socket, {
+      credentials: this.pbCredentials, limiter: this.limiter, logger: o.logger,
+      admit: (name, b, mind, address) => this.admitPb(name, b, mind, address),
+      shutdownRequested: (name) => this.emit('shutdownRequested', name),
+      broker: {
+        handshakeTimeoutMs: o.pb.handshakeTimeoutMs, maxElementSize: o.pb.maxElementSize, maxInflightCalls: o.pb.maxInflightCalls,
+        maxBufferedBytes: o.maxBufferedBytes, maxPeerErrorsPerMinute: o.maxPeerErrorsPerMinute,
+      },
+    });
+    this.pbBrokers.add(broker);
+    void broker.closed.then(() => this.pbBrokers.delete(broker));
   }
 
   private onAuthenticated(name: string, ws: WebSocket, remoteAddress: string, encoding: Encoding, hinted: boolean): void {
@@ -162,47 +199,77 @@ export class WorkerManager extends EventEmitter<WorkerManagerEventMap> {
     // Registered after the connection's own listener, so by the time it fires the connection has
     // already switched to the encoding of that first frame.
     const spoke = hinted ? Promise.resolve() : peerSpeaksFirst(ws, o.firstFrameGraceMs);
-    const previous = this.admissions.get(name) ?? Promise.resolve();
-    const next = previous.then(() => spoke).then(() => this.admit(name, connection, remoteAddress)).catch((err: Error) => {
-      o.logger.error({ err, worker: name }, 'worker admission failed');
-      connection.close(CloseCodes.INTERNAL_ERROR, 'master failed to admit the worker');
-    });
-    this.admissions.set(name, next);
-    void next.finally(() => { if (this.admissions.get(name) === next) this.admissions.delete(name); });
+    void this.queueAdmission(name, () => spoke.then(() => this.admit(name, () => new ConnectedWorker(name, connection, remoteAddress, this.options), remoteAddress)))
+      .catch((err: Error) => {
+        o.logger.error({ err, worker: name }, 'worker admission failed');
+        connection.close(CloseCodes.INTERNAL_ERROR, 'master failed to admit the worker');
+      });
   }
 
-  private async admit(name: string, connection: ProtocolConnection, remoteAddress: string): Promise<void> {
+  /**
+   * A PB worker that logged in (pb/pb-login.ts): admitted like a msgpack worker, one name at a
+   * time. Resolves true once attached; false when it was refused (a live duplicate) or its attach
+   * failed, and its connection is then closed.
+   */
+  admitPb(name: string, broker: pb.Broker, mind: pb.RemoteReference, remoteAddress: string): Promise<boolean> {
+    if (this.closing) {
+      broker.close('master shutting down');
+      return Promise.resolve(false);
+    }
+    const keepalive = this.keepalives.get(name) ?? this.options.keepaliveIntervalMs;
+    return this.queueAdmission(name, () => this.admit(name, () => new PbWorker(name, broker, mind, remoteAddress, this.options, keepalive), remoteAddress));
+  }
+
+  /** Runs `admission` after the earlier admissions of the same name, so duplicates are arbitrated one after the other. */
+  private queueAdmission<T>(name: string, admission: () => Promise<T>): Promise<T> {
+    const previous = this.admissions.get(name) ?? Promise.resolve();
+    const run = previous.then(admission);
+    const next = run.then(() => undefined, () => undefined);
+    this.admissions.set(name, next);
+    void next.finally(() => { if (this.admissions.get(name) === next) this.admissions.delete(name); });
+    return run;
+  }
+
+  private async admit(name: string, create: () => AnyWorker, remoteAddress: string): Promise<boolean> {
     const log = this.options.logger;
+    const worker = create();
     const existing = this.sessions.get(name);
     if (existing) {
       if (!(await oldConnectionYields(existing, this.options.duplicatePingTimeoutMs))) {
         log.warn({ worker: name, address: remoteAddress, existing: existing.remoteAddress }, 'refused a duplicate worker connection: the existing one is alive');
-        connection.close(CloseCodes.REPLACED, closeReason(`worker ${name} is already connected and alive; stop the other instance first`));
-        return;
+        worker.disconnect(CloseCodes.REPLACED, closeReason(`worker ${name} is already connected and alive; stop the other instance first`));
+        return false;
       }
       log.warn({ worker: name, address: remoteAddress, existing: existing.remoteAddress }, 'replacing a dead connection of this worker');
       this.forget(existing);
       existing.disconnect(CloseCodes.REPLACED, 'replaced by a new connection of this worker');
     }
-    const worker = new ConnectedWorker(name, connection, remoteAddress, this.options);
     this.sessions.set(name, worker);
-    connection.closed.then(() => this.forget(worker), () => this.forget(worker));
+    closedOf(worker).then(() => this.forget(worker), () => this.forget(worker));
     try {
       await withTimeout(this.attachSequence(worker), this.options.attachTimeoutMs, `worker ${name} did not finish attaching within ${this.options.attachTimeoutMs} ms`);
     } catch (err) {
-      if (!worker.connected) return;
+      if (!worker.connected) return false;
       log.error({ err, worker: name }, 'worker attach failed; disconnecting it');
       this.emit('attachFailed', name, err as Error);
       worker.disconnect(CloseCodes.POLICY_VIOLATION, closeReason(`attach failed: ${(err as Error).message}`));
-      return;
+      return false;
     }
-    if (!worker.connected || this.sessions.get(name) !== worker) return;
+    if (!worker.connected || this.sessions.get(name) !== worker) return false;
     this.attachedWorkers.set(name, worker);
-    log.info({ worker: name, address: remoteAddress, version: worker.info.version, system: worker.info.system }, 'worker attached');
+    log.info({ worker: name, address: remoteAddress, version: worker.info.version, system: worker.info.system, protocol: worker instanceof PbWorker ? 'pb' : 'msgpack' }, 'worker attached');
     this.emit('attached', worker);
+    return true;
   }
 
-  private async attachSequence(worker: ConnectedWorker): Promise<void> {
+  private async attachSequence(worker: AnyWorker): Promise<void> {
+    // A PB worker has no settings to set; its builder list creates its directories (Buildbot's PB master does the same).
+    if (worker instanceof PbWorker) {
+      await worker.readInfo();
+      await this.applyBuilderList(worker);
+      await worker.print('attached');
+      return;
+    }
     const conn = worker.connection;
     worker.setInfo(await conn.request('get_worker_info', {}));
     const { mastro_output_bytes: bytes, ...settings } = this.options.workerSettings;
@@ -218,15 +285,16 @@ export class WorkerManager extends EventEmitter<WorkerManagerEventMap> {
     }
   }
 
-  private applyBuilderList(worker: ConnectedWorker): Promise<void> {
+  private applyBuilderList(worker: AnyWorker): Promise<void> {
     const previous = this.builderUpdates.get(worker) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(() => prepareBuilderDirs(worker, this.builderLists.get(worker.name) ?? []));
+    const builders = () => this.builderLists.get(worker.name) ?? [];
+    const next = previous.catch(() => undefined).then(() => (worker instanceof PbWorker ? worker.setBuilderList(builders()) : prepareBuilderDirs(worker, builders())));
     this.builderUpdates.set(worker, next);
     return next;
   }
 
   /** Drops a connection from the tables; emits `detached` when it had been attached. */
-  private forget(worker: ConnectedWorker): void {
+  private forget(worker: AnyWorker): void {
     if (this.sessions.get(worker.name) === worker) this.sessions.delete(worker.name);
     if (this.attachedWorkers.get(worker.name) === worker) {
       this.attachedWorkers.delete(worker.name);
@@ -254,6 +322,10 @@ function peerSpeaksFirst(ws: WebSocket, graceMs: number): Promise<void> {
     ws.on('message', done);
     ws.on('close', done);
   });
+}
+
+function closedOf(worker: AnyWorker): Promise<unknown> {
+  return worker instanceof PbWorker ? worker.closed : worker.connection.closed;
 }
 
 function keepalivesOf(workers: readonly ManagedWorker[]): Map<string, number> {
