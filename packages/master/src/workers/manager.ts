@@ -14,6 +14,8 @@ import { CredentialStore, type WorkerCredentials } from './credentials.js';
 import { LoginRateLimiter } from './login-rate-limiter.js';
 import { resolveOptions, type ResolvedOptions, type WorkerServerOptions } from './options.js';
 import { createUpgradeHandler } from './upgrade-auth.js';
+import { PoolRegistry, type ManagedPool } from './pool-auth.js';
+import { createPoolUpgradeHandler, type PoolLogin } from './pool-upgrade.js';
 import { applyConnectionLimits } from '../net/connection-limits.js';
 import { rawHttpReply } from '../net/raw-http-reply.js';
 import { ConnectedWorker } from './connected-worker.js';
@@ -30,6 +32,8 @@ export interface ManagedWorker extends WorkerCredentials {
 export interface WorkerManagerOptions extends WorkerServerOptions {
   /** Workers allowed to connect; replace later with `setWorkers`. */
   workers?: readonly ManagedWorker[];
+  /** Worker pools (PROTOCOL.md §1.1): any worker with a pool's token may join it; replace later with `setPools`. */
+  pools?: readonly ManagedPool[];
 }
 
 export interface WorkerManagerEventMap {
@@ -56,12 +60,18 @@ export class WorkerManager extends EventEmitter<WorkerManagerEventMap> {
   private closing = false;
   /** Per-worker keepalive intervals (ms), applied to that worker's next connection. */
   private keepalives = new Map<string, number>();
+  private readonly pools: PoolRegistry;
+  /** The pool and token of each pool worker's connection, so a reconfig that revokes the token can find it. */
+  private readonly poolLogins = new WeakMap<ConnectedWorker, PoolLogin>();
+  /** Builders a worker serves beyond its `setBuilderList` ones, decided from its info (tag selection, pool workers). */
+  private builderProvider: ((worker: ConnectedWorker) => BuilderSpec[]) | null = null;
 
   constructor(options: WorkerManagerOptions = {}) {
     super();
     this.options = resolveOptions(options);
     this.credentials = new CredentialStore(options.workers ?? []);
     this.keepalives = keepalivesOf(options.workers ?? []);
+    this.pools = new PoolRegistry(options.pools ?? []);
     this.limiter = new LoginRateLimiter(this.options.loginRateLimit);
     this.wss = new WebSocketServer({
       noServer: true, maxPayload: this.options.maxFrameSize, perMessageDeflate: false, clientTracking: false,
@@ -78,6 +88,10 @@ export class WorkerManager extends EventEmitter<WorkerManagerEventMap> {
     http.on('upgrade', createUpgradeHandler({
       credentials: this.credentials, limiter: this.limiter, wss: this.wss, path: this.options.path,
       logger: this.options.logger, onAuthenticated: (name, ws, address, encoding, hinted) => this.onAuthenticated(name, ws, address, encoding, hinted),
+      poolLogin: createPoolUpgradeHandler({
+        pools: this.pools, limiter: this.limiter, wss: this.wss, logger: this.options.logger,
+        onAuthenticated: (name, ws, address, encoding, hinted, login) => this.onAuthenticated(name, ws, address, encoding, hinted, login),
+      }),
     }));
     const timeout = this.options.headersTimeoutMs;
     http.on('clientError', (err: NodeJS.ErrnoException, socket) => {
@@ -124,6 +138,41 @@ export class WorkerManager extends EventEmitter<WorkerManagerEventMap> {
   }
 
   /**
+   * Replaces the pools (reconfig). A connection whose pool is gone, or whose token the pool no longer
+   * accepts (a rotation finished), is disconnected: at its next login it is refused like any stranger.
+   */
+  setPools(pools: readonly ManagedPool[]): void {
+    this.pools.replace(pools);
+    for (const worker of this.sessions.values()) {
+      const login = this.poolLogins.get(worker);
+      if (!login || this.pools.accepts(login.pool, login.tokenKey)) continue;
+      const why = this.pools.has(login.pool)
+        ? `the token it joined pool '${login.pool}' with was removed from the master configuration; give it a current token`
+        : `pool '${login.pool}' was removed from the master configuration`;
+      this.options.logger.info({ worker: worker.name, pool: login.pool }, `disconnecting a pool worker: ${why}`);
+      worker.disconnect(CloseCodes.POLICY_VIOLATION, closeReason(why));
+    }
+  }
+
+  /** Distinct workers holding a place in a pool (attached or attaching). */
+  poolMembers(pool: string): number { return this.pools.memberCount(pool); }
+
+  /**
+   * Sets how the builders of a worker that are decided by its info (tags, pool) are found; they are
+   * applied with its `setBuilderList` ones on attach and by `refreshBuilderLists`.
+   */
+  setBuilderProvider(provider: ((worker: ConnectedWorker) => BuilderSpec[]) | null): void {
+    this.builderProvider = provider;
+  }
+
+  /** Applies the builder list of every attached worker (or of those `only` picks) again, after a reconfig changed builders. */
+  refreshBuilderLists(only: (worker: ConnectedWorker) => boolean = () => true): Promise<void> {
+    return Promise.all(this.workers.filter(only).map((w) => this.applyBuilderList(w).catch((err) => {
+      this.options.logger.warn({ err, worker: w.name }, 'updating the builder directories of a worker failed');
+    }))).then(() => undefined);
+  }
+
+  /**
    * Sets the builders a worker serves; applied on attach and, if the worker is attached, right now
    * (its missing builder directories are created). Resolves when applied.
    */
@@ -150,7 +199,7 @@ export class WorkerManager extends EventEmitter<WorkerManagerEventMap> {
     if (http) await new Promise<void>((resolve) => { http.close(() => resolve()); http.closeAllConnections?.(); });
   }
 
-  private onAuthenticated(name: string, ws: WebSocket, remoteAddress: string, encoding: Encoding, hinted: boolean): void {
+  private onAuthenticated(name: string, ws: WebSocket, remoteAddress: string, encoding: Encoding, hinted: boolean, login?: PoolLogin): void {
     const o = this.options;
     const connection = new ProtocolConnection(ws, {
       encoding,
@@ -163,7 +212,7 @@ export class WorkerManager extends EventEmitter<WorkerManagerEventMap> {
     // already switched to the encoding of that first frame.
     const spoke = hinted ? Promise.resolve() : peerSpeaksFirst(ws, o.firstFrameGraceMs);
     const previous = this.admissions.get(name) ?? Promise.resolve();
-    const next = previous.then(() => spoke).then(() => this.admit(name, connection, remoteAddress)).catch((err: Error) => {
+    const next = previous.then(() => spoke).then(() => this.admit(name, connection, remoteAddress, login)).catch((err: Error) => {
       o.logger.error({ err, worker: name }, 'worker admission failed');
       connection.close(CloseCodes.INTERNAL_ERROR, 'master failed to admit the worker');
     });
@@ -171,8 +220,14 @@ export class WorkerManager extends EventEmitter<WorkerManagerEventMap> {
     void next.finally(() => { if (this.admissions.get(name) === next) this.admissions.delete(name); });
   }
 
-  private async admit(name: string, connection: ProtocolConnection, remoteAddress: string): Promise<void> {
+  private async admit(name: string, connection: ProtocolConnection, remoteAddress: string, login?: PoolLogin): Promise<void> {
     const log = this.options.logger;
+    // A reconfig may have revoked the token while this connection waited for its turn.
+    if (login && !this.pools.accepts(login.pool, login.tokenKey)) {
+      log.info({ worker: name, pool: login.pool }, 'refused a pool worker: its token was revoked while it connected');
+      connection.close(CloseCodes.POLICY_VIOLATION, closeReason(`pool '${login.pool}' no longer accepts this token; give the worker a current one`));
+      return;
+    }
     const existing = this.sessions.get(name);
     if (existing) {
       if (!(await oldConnectionYields(existing, this.options.duplicatePingTimeoutMs))) {
@@ -185,6 +240,7 @@ export class WorkerManager extends EventEmitter<WorkerManagerEventMap> {
       existing.disconnect(CloseCodes.REPLACED, 'replaced by a new connection of this worker');
     }
     const worker = new ConnectedWorker(name, connection, remoteAddress, this.options);
+    if (login) this.poolLogins.set(worker, login);
     this.sessions.set(name, worker);
     connection.closed.then(() => this.forget(worker), () => this.forget(worker));
     try {
@@ -220,9 +276,18 @@ export class WorkerManager extends EventEmitter<WorkerManagerEventMap> {
 
   private applyBuilderList(worker: ConnectedWorker): Promise<void> {
     const previous = this.builderUpdates.get(worker) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(() => prepareBuilderDirs(worker, this.builderLists.get(worker.name) ?? []));
+    const next = previous.catch(() => undefined).then(() => prepareBuilderDirs(worker, this.builderListOf(worker)));
     this.builderUpdates.set(worker, next);
     return next;
+  }
+
+  /** The builders set for the worker's name plus those its info selects it for, each once. */
+  private builderListOf(worker: ConnectedWorker): BuilderSpec[] {
+    const named = this.builderLists.get(worker.name) ?? [];
+    const provided = this.builderProvider?.(worker) ?? [];
+    if (!provided.length) return named;
+    const names = new Set(named.map((b) => (typeof b === 'string' ? b : b.name)));
+    return [...named, ...provided.filter((b) => !names.has(typeof b === 'string' ? b : b.name))];
   }
 
   /** Drops a connection from the tables; emits `detached` when it had been attached. */
