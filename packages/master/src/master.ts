@@ -6,13 +6,15 @@
 import { rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
-import type { MasterConfig, WorkerConfig } from './config/types.js';
+import type { MasterConfig, WorkerConfig, WorkerPoolConfig } from './config/types.js';
+import { tokenProblem } from './config/worker-pools.js';
 import { tryLoadConfig } from './config/load.js';
 import { ConfigError, formatIssueAt, type ConfigIssue } from './config/errors.js';
 import { describeOutage, openDatabase, type Db } from './db/index.js';
 import { DataConnector } from './data/index.js';
 import { InProcessMessageQueue, type MessageQueue } from './mq/bus.js';
-import { WorkerManager, type ManagedWorker } from './workers/index.js';
+import { WorkerManager, type ManagedPool, type ManagedWorker } from './workers/index.js';
+import { poolOfWorkerName } from './process/botmaster.js';
 import { Botmaster } from './process/botmaster.js';
 import type { BuildServices } from './process/build.js';
 import type { EngineData } from './process/engine-data.js';
@@ -156,13 +158,16 @@ export class Master implements EngineControl {
       triggerableNames: () => this.schedulers.all().filter((s) => isTriggerable(s.instance)).map((s) => s.name),
     };
     this.botmaster = new Botmaster({ services: this.services, collapseContext: this });
-    await this.botmaster.configure(config.builders, config.workers);
+    await this.botmaster.configure(config.builders, config.workers, config.workerPools);
 
     const mp = config.protocols.msgpack;
     this.workers = new WorkerManager({
       ...mp, port: mp.port, host: mp.host, pb: config.protocols.pb, logger: this.log.child({ component: 'workers' }),
       workers: await this.workerCredentials(config.workers),
+      pools: await this.poolCredentials(config.workerPools),
     });
+    // Builders chosen by tags are decided from what the worker reports, once it has.
+    this.workers.setBuilderProvider((w) => this.botmaster.taggedBuildersFor(w));
     this.workers.on('attached', (w) => { this.missing.attached(w.name); void this.botmaster.workerAttached(w); });
     this.workers.on('detached', (w) => { this.missing.detached(w.name); void this.botmaster.workerDetached(w); });
     this.missing = new MissingWorkerWatch(this.log.child({ component: 'workers' }), (name, missingTimeout, lastSeenMs) => this.workerMissing(name, missingTimeout, lastSeenMs));
@@ -227,6 +232,25 @@ export class Master implements EngineControl {
     return out;
   }
 
+  /** The pools with their tokens rendered (secrets looked up), each checked as a literal token is. */
+  private async poolCredentials(pools: readonly WorkerPoolConfig[]): Promise<ManagedPool[]> {
+    const ctx = { properties: new Properties(), sourcestamps: [], workerInfo: {}, getSecret: (n: string) => this.secrets.get(n) };
+    const out: ManagedPool[] = [];
+    for (const p of pools) {
+      const tokens: string[] = [];
+      for (const [i, t] of p.tokens.entries()) {
+        const token = await renderValue(t, ctx);
+        const where = p.tokens.length > 1 ? `token[${i}]` : 'token';
+        if (typeof token !== 'string' || !token) throw new Error(`worker pool '${p.name}': its ${where} rendered to ${JSON.stringify(token)}; give a string or a secret that exists`);
+        const problem = tokenProblem(token);
+        if (problem) throw new Error(`worker pool '${p.name}': its ${where} (a secret) ${problem}`);
+        tokens.push(token);
+      }
+      out.push({ name: p.name, tokens, maxWorkers: p.maxWorkers });
+    }
+    return out;
+  }
+
   /**
    * One warning per worker whose notifyOnMissing no reporter sends: it needs a reporter with a
    * workerMissing generator (mailNotifier has one by default).
@@ -254,6 +278,8 @@ export class Master implements EngineControl {
     await Promise.all(workers.map((w) => this.workers.setBuilderList(w.name, this.botmaster.builderListFor(w.name)).catch((err) => {
       this.log.warn({ err, worker: w.name }, 'updating the builder directories of a worker failed');
     })));
+    // Pool workers have no builder list of their own: all of theirs come from their tags.
+    await this.workers.refreshBuilderLists((w) => poolOfWorkerName(w.name) !== null);
   }
 
   private async announceReady(): Promise<void> {
@@ -292,8 +318,10 @@ export class Master implements EngineControl {
     }
     if (!this.http && next.www) this.log.warn({ path: 'www' }, 'www was added to the config; the HTTP server starts when the master restarts');
     let credentials;
+    let poolCredentials;
     try {
       credentials = await this.workerCredentials(next.workers);
+      poolCredentials = await this.poolCredentials(next.workerPools);
     } catch (err) {
       const issue = { path: 'workers', message: (err as Error).message };
       this.log.error(issue, 'reconfig refused; the running configuration stays');
@@ -312,16 +340,17 @@ export class Master implements EngineControl {
     this.secrets.setProviders(next.secrets as SecretProvider[]);
     this.services.globalProperties = next.properties;
     this.services.outageTimeoutMs = next.db.outageTimeout * 1000;
-    await this.botmaster.configure(next.builders, next.workers);
+    await this.botmaster.configure(next.builders, next.workers, next.workerPools);
     this.workers.setWorkers(credentials);
     // Reporters keep their queued reports across the change (reporters/service.ts).
     await this.reporting!.configure(reporterSettings(next));
+    this.workers.setPools(poolCredentials);
     this.warnUnsupportedWorkerOptions(next.workers);
     this.missing.configure(next.workers);
     await this.applyBuilderLists(next.workers);
     await this.schedulers.apply(next.schedulers.map((spec) => createSchedulerService(spec, this.schedulerServices())), this.log);
     await this.changeSources.apply(next.changeSources.map((spec) => createChangeSourceService(spec, this.changeSourceServices(), next.masterDir)), this.log);
-    this.log.info({ builders: next.builders.length, workers: next.workers.length, schedulers: next.schedulers.length }, 'reconfig applied');
+    this.log.info({ builders: next.builders.length, workers: next.workers.length, workerPools: next.workerPools.length, schedulers: next.schedulers.length }, 'reconfig applied');
     return { ok: true, issues: loaded.issues };
   }
 

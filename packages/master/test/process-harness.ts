@@ -84,7 +84,7 @@ export function cmdStep(name: string, opts: StepOptions = {}, args: Record<strin
 
 export function builderConfig(o: Partial<BuilderConfig> & { name: string }): BuilderConfig {
   return {
-    workerNames: [], steps: [], collapseRequests: false, canStartBuild: null, nextWorker: null, nextBuild: null,
+    workerNames: [], workerTags: [], steps: [], collapseRequests: false, canStartBuild: null, nextWorker: null, nextBuild: null,
     locks: [], properties: {}, defaultProperties: {}, tags: [], description: null, builddir: o.name, workerbuilddir: o.name,
     env: {}, priority: 0, project: null, ...o,
   };

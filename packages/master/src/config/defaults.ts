@@ -18,6 +18,10 @@ export const DEFAULTS = {
   buildCacheSize: 15,
   stopGracePeriod: 300,
   workerMissingTimeout: 3600,
+  /** workerPool({ maxWorkers }): bounds what one token can attach (each worker costs memory and a database row). */
+  poolMaxWorkers: 1000,
+  /** workerPool({ forgetAfter }), seconds. */
+  poolForgetAfter: 86400,
   builderPriority: 0,
 } as const;
 

@@ -21,10 +21,12 @@ import { normalisePbProtocol } from './pb-protocol.js';
 import { checkWwwSecurity } from './www-auth.js';
 import { replayOptionIssues } from '../www/hooks/replay-guard.js';
 import { ConfigError, IssueCollector, type ConfigIssue } from './errors.js';
-import type { BuilderConfig, CollapseRequestsFn, MasterConfig, WorkerConfig } from './types.js';
+import type { BuilderConfig, CollapseRequestsFn, MasterConfig, WorkerConfig, WorkerPoolConfig } from './types.js';
 import { checkReporterSpec, reporterName } from '../reporters/registry.js';
 import type { ReporterSpec } from '../reporters/base.js';
 import { REPORT_DELIVERY_DEFAULTS, REPORT_DELIVERY_KEYS } from '../reporters/delivery/options.js';
+import { isPoolItem, normalisePool } from './worker-pools.js';
+import { selectorProblem } from '../workers/tags.js';
 
 export const TOP_KEYS = [
   'title', 'titleURL', 'buildbotURL', 'db', 'protocols', 'www', 'workers', 'changeSources', 'schedulers', 'builders',
@@ -33,7 +35,7 @@ export const TOP_KEYS = [
 ];
 export const WORKER_KEYS = ['name', 'password', 'maxBuilds', 'properties', 'notifyOnMissing', 'keepalive', 'missingTimeout'];
 export const BUILDER_KEYS = [
-  'name', 'workerNames', 'steps', 'collapseRequests', 'canStartBuild', 'nextWorker', 'nextBuild', 'locks', 'properties',
+  'name', 'workerNames', 'workerTags', 'steps', 'collapseRequests', 'canStartBuild', 'nextWorker', 'nextBuild', 'locks', 'properties',
   'defaultProperties', 'tags', 'description', 'builddir', 'workerbuilddir', 'env', 'priority', 'project',
 ];
 export const DB_KEYS = ['url', 'outageBufferSize', 'outageTimeout'];
@@ -88,8 +90,12 @@ function build(raw: unknown, c: IssueCollector, opts: NormaliseOptions, warnings
   const r = raw as Obj;
   knownKeys(c, r, TOP_KEYS);
 
-  const workers = list(c, r, 'workers').map((w, i) => normaliseWorker(w, c.at('workers').at(i)));
+  const items = list(c, r, 'workers');
+  // Named workers and pools share the list (and its indexes in messages) but not a namespace: pool workers are POOL/NAME.
+  const workers = items.map((w, i) => (isPoolItem(w) ? null : normaliseWorker(w, c.at('workers').at(i))));
+  const pools = items.map((p, i) => (isPoolItem(p) ? normalisePool(p, c.at('workers').at(i)) : null));
   uniqueNames(c, 'workers', workers.map((w) => w?.name), 'worker');
+  uniqueNames(c, 'workers', pools.map((p) => p?.name), 'worker pool');
   const workerNames = new Set(workers.flatMap((w) => (w ? [w.name] : [])));
 
   const collapseRequests = collapse(c, r, 'collapseRequests', DEFAULTS.collapseRequests);
@@ -180,6 +186,7 @@ function build(raw: unknown, c: IssueCollector, opts: NormaliseOptions, warnings
     protocols: { msgpack, pb },
     www,
     workers: workers.filter((w): w is WorkerConfig => w !== null),
+    workerPools: pools.filter((p): p is WorkerPoolConfig => p !== null),
     changeSources: changeSources.filter((s): s is ChangeSourceSpec => s !== null),
     schedulers: schedulers.filter((s): s is SchedulerSpec => s !== null),
     builders: builders.filter((b): b is BuilderConfig => b !== null),
@@ -304,7 +311,15 @@ function normaliseBuilder(raw: unknown, c: IssueCollector, workerNames: Readonly
   if (!isPlainObject(raw)) { c.here(`must be a builder (builder({ name, workerNames, steps })), got ${describe(raw)}`); return null; }
   knownKeys(c, raw, BUILDER_KEYS);
   const name = str(c, raw, 'name', { required: true, nonEmpty: true });
-  const names = strList(c, raw, 'workerNames', { required: true, nonEmpty: true });
+  const workerTags = strList(c, raw, 'workerTags');
+  const tagProblem = selectorProblem(workerTags);
+  if (tagProblem) c.at('workerTags').add(tagProblem.index, tagProblem.message);
+  // workerTags alone selects workers (pool workers among them); without it workerNames is required, as in Buildbot.
+  if (raw.workerNames === undefined && workerTags.length === 0) {
+    if (raw.workerTags === undefined) c.add('workerNames', 'is required: list the workers that may run this builder, or select them by tags with workerTags');
+    else c.add('workerTags', 'must not be empty (or give workerNames)');
+  }
+  const names = strList(c, raw, 'workerNames', { nonEmpty: workerTags.length === 0 });
   names.forEach((w, i) => { if (!workerNames.has(w)) c.at('workerNames').add(i, unknownNameMessage('worker', w, workerNames)); });
   const steps = list(c, raw, 'steps');
   if (raw.steps === undefined) c.add('steps', 'is required (a list of steps such as steps.shell({...}))');
@@ -315,6 +330,7 @@ function normaliseBuilder(raw: unknown, c: IssueCollector, workerNames: Readonly
   return {
     name,
     workerNames: names,
+    workerTags,
     steps: steps.filter(isStepFactory),
     collapseRequests: collapse(c, raw, 'collapseRequests', defaultCollapse),
     canStartBuild: fn(c, raw, 'canStartBuild'),

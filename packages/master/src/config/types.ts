@@ -39,6 +39,51 @@ export interface WorkerSpec extends WorkerOptions {
   password: unknown;
 }
 
+/**
+ * `workerPool({ name, token, ... })`: any worker that presents one of the pool's tokens may attach,
+ * without being named here (PROTOCOL.md §1.1); the master calls it `POOL/NAME`. Builders select
+ * pool workers by tags (`builder({ workerTags })`). A plain object of this shape, with `token`
+ * instead of `password`, works too.
+ */
+export interface WorkerPoolOptions {
+  /** 1 to 63 letters, digits, '.', '_', '-' (workers join it with `--pool NAME`). */
+  name: string;
+  /**
+   * The pool's token: a string of at least 16 characters or a secret (`util.secret('pool-linux')`),
+   * or a list of two while rotating (both are accepted; remove the old one at the next reconfig and
+   * the workers still using it are disconnected).
+   */
+  token: unknown;
+  /** Tags every worker of the pool gets (after its own: a worker's own tag of the same key wins). */
+  tags?: string[];
+  /** Most workers attached at once; the next one is answered 503 and retries. Default 1000. */
+  maxWorkers?: number;
+  /** Builds each worker of the pool runs at once. Default: no limit (null), as for named workers. */
+  maxBuilds?: number | null;
+  /** Properties every build on a worker of the pool gets (source 'Worker'). */
+  properties?: Record<string, unknown>;
+  /**
+   * Seconds a pool worker may stay disconnected before it is dropped from the workers list (the API
+   * stops listing it; its builds keep their worker id). Default 86400 (a day); 0 = as soon as it
+   * leaves; null = never.
+   */
+  forgetAfter?: number | null;
+}
+
+export type WorkerPoolSpec = WorkerPoolOptions;
+
+export interface WorkerPoolConfig {
+  readonly name: string;
+  /** One or two tokens: literal strings or renderables such as `util.secret(...)`, rendered at start and reconfig. */
+  readonly tokens: readonly unknown[];
+  readonly tags: readonly string[];
+  readonly maxWorkers: number;
+  readonly maxBuilds: number | null;
+  readonly properties: Readonly<Record<string, unknown>>;
+  /** Seconds; null = never. */
+  readonly forgetAfter: number | null;
+}
+
 export interface WorkerConfig {
   readonly name: string;
   /** A literal password, or a renderable such as `util.secret('w0-password')`. */
@@ -63,7 +108,13 @@ export type NextBuildFn = (builder: any, requests: any[]) => any | Promise<any>;
 
 export interface BuilderOptions {
   name: string;
-  workerNames: string[];
+  /** The workers (named in `workers`) that may run it; may be left out when `workerTags` selects them. */
+  workerNames?: string[];
+  /**
+   * Tags a worker must all have to run it (`['os=linux', 'docker']`): its `os=`/`arch=`, its own
+   * tags and its pool's. With `workerNames` a worker must be listed and have the tags.
+   */
+  workerTags?: string[];
   steps: StepFactory[];
   /** true: Buildbot's default rule (same sourcestamps, no patches); false: never; or a function. Default: the master's `collapseRequests`. */
   collapseRequests?: boolean | CollapseRequestsFn;
@@ -92,6 +143,8 @@ export interface BuilderOptions {
 export interface BuilderConfig {
   readonly name: string;
   readonly workerNames: readonly string[];
+  /** Empty: the builder selects by `workerNames` only. */
+  readonly workerTags: readonly string[];
   readonly steps: readonly StepFactory[];
   /** Already resolved against the master's default. */
   readonly collapseRequests: boolean | CollapseRequestsFn;
@@ -276,7 +329,8 @@ export interface UserConfig {
    */
   protocols?: { msgpack?: MsgpackProtocolOptions; pb?: PbServerOptions | null };
   www?: WwwOptions | null;
-  workers?: WorkerSpec[];
+  /** Named workers (`worker(...)`) and worker pools (`workerPool(...)`). */
+  workers?: Array<WorkerSpec | WorkerPoolSpec>;
   changeSources?: ChangeSourceSpec[];
   schedulers?: SchedulerSpec[];
   builders?: BuilderOptions[];
@@ -325,7 +379,10 @@ export interface MasterConfig {
     readonly port: number; readonly bodyLimit: number; readonly changeHooks: Readonly<Record<string, Record<string, unknown>>>;
     readonly headersTimeoutMs: number; readonly requestTimeoutMs: number; readonly idleTimeoutMs: number; readonly maxConnectionsPerAddress: number;
   }) | null;
+  /** The named workers. */
   readonly workers: readonly WorkerConfig[];
+  /** The worker pools (`workerPool(...)` items of the config's `workers`). */
+  readonly workerPools: readonly WorkerPoolConfig[];
   readonly changeSources: readonly ChangeSourceSpec[];
   readonly schedulers: readonly SchedulerSpec[];
   readonly builders: readonly BuilderConfig[];

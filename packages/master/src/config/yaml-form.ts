@@ -3,6 +3,7 @@
  * TypeScript config builds by calling helpers written as single-key objects naming the helper:
  *
  *   workers:        - { name: w0, password: pass, maxBuilds: 4 }
+ *                   - workerPool: { name: linux, token: { secret: pool-linux }, tags: [docker] }   (token: a string, or a list of two)
  *   changeSources:  - gitPoller: { repourl: ..., branches: [main], httpToken: { env: GITHUB_TOKEN } }   (or { secret: name }, { file: path })
  *                   - mirrorPoller: { glob: '/srv/git/*.git', forge: { type: github, owner: o, filter: { regex: '^lib-' } } }
  *                   - gerritStream: { server: review.example.org, username: ci }
@@ -34,6 +35,7 @@ import type { UserConfig } from './types.js';
 import { secrets as secretProviders } from '../process/secrets.js';
 import { Secret } from '../process/renderables.js';
 import { reporters as reporterFactories, generators as generatorFactories } from '../reporters/specs.js';
+import { workerPool } from './factories.js';
 
 /** The `steps` namespace as YAML sees it: name -> factory(options). */
 export type StepNamespace = Record<string, (options: any) => unknown>;
@@ -112,6 +114,15 @@ export function yamlToUserConfig(doc: Obj, steps: StepNamespace | null, c: Issue
   const attempt = (where: IssueCollector, item: unknown, make: () => unknown): unknown => {
     try { return make(); } catch (err) { where.here((err as Error).message); return item; }
   };
+
+  if (Array.isArray(doc.workers)) {
+    out.workers = doc.workers.map((item) => {
+      const s = single(item);
+      if (!s || s[0] !== 'workerPool') return item;
+      const token = secretRefs(s[1].token);
+      return workerPool({ ...s[1], ...(s[1].token !== undefined ? { token } : {}) } as any);
+    });
+  }
 
   if (Array.isArray(doc.changeSources)) {
     out.changeSources = doc.changeSources.map((item, i) => {

@@ -5,6 +5,7 @@
  * `DataConnector` in ./connector.ts.
  */
 import type { LogType, PendingReason, SourcedProperties } from './types.js';
+import type { AbsentPoolWorker, WorkerPlatformColumns } from '../db/tables/workers.js';
 
 export interface PatchInput {
   level: number; body: Buffer | string; subdir?: string | null; author?: string | null; comment?: string | null;
@@ -60,7 +61,12 @@ export interface Updates {
   // workers
   findWorkerId(name: string): Promise<number>;
   workerConfigured(workerid: number, masterid: number, builderids: number[]): Promise<void>;
-  workerConnected(args: { workerid: number; masterid: number; workerinfo: Record<string, unknown> }): Promise<void>;
+  /** `platform`: the pool, effective tags and os/arch the API shows and filters (mastro). */
+  workerConnected(args: { workerid: number; masterid: number; workerinfo: Record<string, unknown>; platform?: WorkerPlatformColumns }): Promise<void>;
+  /** Drops pool workers gone for their pool's forgetAfter from the workers list; returns the ids dropped (connected ones stay). */
+  forgetWorkers(workerids: readonly number[]): Promise<number[]>;
+  /** Pool workers connected nowhere and not forgotten, with when they were last seen (epoch s). */
+  absentPoolWorkers(): Promise<AbsentPoolWorker[]>;
   workerDisconnected(args: { workerid: number; masterid: number }): Promise<void>;
   setWorkerState(workerid: number, state: { paused?: boolean; graceful?: boolean }): Promise<void>;
   // changes

@@ -9,6 +9,7 @@ import { DataError, LogLinesDroppedError, UnknownEntityError } from './errors.js
 import { shapeMaster } from './resources/masters.js';
 import { loadBuilder } from './resources/builders.js';
 import { loadWorker } from './resources/workers.js';
+import type { AbsentPoolWorker, WorkerPlatformColumns } from '../db/tables/workers.js';
 import { shapeChanges } from './resources/changes.js';
 import { loadBuildset, shapeBuildsets } from './resources/buildsets.js';
 import { shapeBuildRequests } from './resources/buildrequests.js';
@@ -103,8 +104,8 @@ export class DataUpdates implements Updates {
     return this.db.workers.setConfigured(workerid, masterid, builderids);
   }
 
-  async workerConnected(a: { workerid: number; masterid: number; workerinfo: Record<string, unknown> }): Promise<void> {
-    await this.db.workers.setConnected(a.workerid, a.masterid, a.workerinfo);
+  async workerConnected(a: { workerid: number; masterid: number; workerinfo: Record<string, unknown>; platform?: WorkerPlatformColumns }): Promise<void> {
+    await this.db.workers.setConnected(a.workerid, a.masterid, a.workerinfo, a.platform);
     const w = await loadWorker(this.ctx, a.workerid);
     if (w) this.events.worker(w, 'connected');
   }
@@ -114,6 +115,17 @@ export class DataUpdates implements Updates {
     const w = await loadWorker(this.ctx, a.workerid);
     if (w) this.events.worker(w, 'disconnected');
   }
+
+  async forgetWorkers(workerids: readonly number[]): Promise<number[]> {
+    const gone = await this.db.workers.forget(workerids);
+    for (const workerid of gone) {
+      const w = await loadWorker(this.ctx, workerid);
+      if (w) this.events.worker(w, 'forgotten');
+    }
+    return gone;
+  }
+
+  absentPoolWorkers(): Promise<AbsentPoolWorker[]> { return this.db.workers.absentPoolWorkers(); }
 
   async setWorkerState(workerid: number, state: { paused?: boolean; graceful?: boolean }): Promise<void> {
     await this.db.workers.setState(workerid, state);

@@ -233,7 +233,24 @@ const reporterOutbox: Migration = {
   },
 };
 
-export const MIGRATIONS: readonly Migration[] = [initial, changeParentIndex, logchunkStream, webSessions, hookDeliveries, reporterOutbox];
+/**
+ * Worker pools, tags and platform (issue 13): the pool a worker joined (NULL for a named worker), its
+ * effective tags (a JSON list) and os/arch as the API shows and filters them, when it last connected
+ * or left, and when a pool worker gone for its pool's `forgetAfter` was dropped from the list.
+ */
+const workerPools: Migration = {
+  version: 7,
+  name: 'workers pool, tags, platform',
+  async up(db) {
+    for (const [column, type] of [['pool', 'text'], ['os', 'text'], ['arch', 'text'], ['last_seen_at', 'bigint'], ['forgotten_at', 'bigint']] as const) {
+      await db.schema.alterTable('workers').addColumn(column, type).execute();
+    }
+    await db.schema.alterTable('workers').addColumn('tags_json', 'text', (c) => c.notNull().defaultTo('[]')).execute();
+    await db.schema.createIndex('workers_pool').on('workers').columns(['pool', 'forgotten_at']).execute();
+  },
+};
+
+export const MIGRATIONS: readonly Migration[] = [initial, changeParentIndex, logchunkStream, webSessions, hookDeliveries, reporterOutbox, workerPools];
 
 /** Applies every migration newer than the recorded version, each in its own transaction. */
 export async function migrate(db: Kysely<Schema>, engine: Engine): Promise<number> {

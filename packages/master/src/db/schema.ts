@@ -69,6 +69,9 @@ export interface LogchunksTable {
 
 export interface WorkersTable {
   id: Generated<number>; name: string; info_json: string; paused: number; graceful: number;
+  /** mastro (migration 6): the worker's pool (null: a named worker), effective tags, platform; last (dis)connection and when a pool worker was forgotten (epoch s). */
+  pool: string | null; tags_json: Generated<string>; os: string | null; arch: string | null;
+  last_seen_at: number | null; forgotten_at: number | null;
 }
 export interface ConfiguredWorkersTable { id: Generated<number>; buildermasterid: number; workerid: number }
 export interface ConnectedWorkersTable { id: Generated<number>; masterid: number; workerid: number }

@@ -7,3 +7,4 @@ export type { WorkerCredentials } from './credentials.js';
 export type { LoginRateLimitOptions } from './login-rate-limiter.js';
 export { DEFAULT_WORKER_PORT, DEFAULT_WORKER_SETTINGS, type PbServerOptions, type WorkerServerOptions, type WorkerServerLogger, type WorkerSettings } from './options.js';
 export type * from './types.js';
+export { MIN_POOL_TOKEN_LENGTH, MAX_TOKENS_PER_POOL, type ManagedPool } from './pool-auth.js';

@@ -14,6 +14,8 @@ import { CredentialStore, type WorkerCredentials } from './credentials.js';
 import { LoginRateLimiter } from './login-rate-limiter.js';
 import { resolveOptions, type ResolvedOptions, type WorkerServerOptions } from './options.js';
 import { createUpgradeHandler } from './upgrade-auth.js';
+import { PoolRegistry, type ManagedPool } from './pool-auth.js';
+import { createPoolUpgradeHandler, type PoolLogin } from './pool-upgrade.js';
 import { applyConnectionLimits } from '../net/connection-limits.js';
 import { rawHttpReply } from '../net/raw-http-reply.js';
 import { ConnectedWorker } from './connected-worker.js';
@@ -33,6 +35,8 @@ export interface ManagedWorker extends WorkerCredentials {
 export interface WorkerManagerOptions extends WorkerServerOptions {
   /** Workers allowed to connect; replace later with `setWorkers`. */
   workers?: readonly ManagedWorker[];
+  /** Worker pools (PROTOCOL.md §1.1): any worker with a pool's token may join it; replace later with `setPools`. */
+  pools?: readonly ManagedPool[];
 }
 
 /** An attached worker, whichever protocol it speaks (msgpack over WebSocket, or PB). */
@@ -68,6 +72,11 @@ export class WorkerManager extends EventEmitter<WorkerManagerEventMap> {
   private closing = false;
   /** Per-worker keepalive intervals (ms), applied to that worker's next connection. */
   private keepalives = new Map<string, number>();
+  private readonly pools: PoolRegistry;
+  /** The pool and token of each pool worker's connection, so a reconfig that revokes the token can find it. */
+  private readonly poolLogins = new WeakMap<AnyWorker, PoolLogin>();
+  /** Builders a worker serves beyond its `setBuilderList` ones, decided from its info (tag selection, pool workers). */
+  private builderProvider: ((worker: ConnectedWorker) => BuilderSpec[]) | null = null;
 
   constructor(options: WorkerManagerOptions = {}) {
     super();
@@ -75,6 +84,7 @@ export class WorkerManager extends EventEmitter<WorkerManagerEventMap> {
     this.credentials = new CredentialStore(options.workers ?? []);
     this.pbCredentials = new PbCredentials(options.workers ?? []);
     this.keepalives = keepalivesOf(options.workers ?? []);
+    this.pools = new PoolRegistry(options.pools ?? []);
     this.limiter = new LoginRateLimiter(this.options.loginRateLimit);
     this.wss = new WebSocketServer({
       noServer: true, maxPayload: this.options.maxFrameSize, perMessageDeflate: false, clientTracking: false,
@@ -91,6 +101,10 @@ export class WorkerManager extends EventEmitter<WorkerManagerEventMap> {
     http.on('upgrade', createUpgradeHandler({
       credentials: this.credentials, limiter: this.limiter, wss: this.wss, path: this.options.path,
       logger: this.options.logger, onAuthenticated: (name, ws, address, encoding, hinted) => this.onAuthenticated(name, ws, address, encoding, hinted),
+      poolLogin: createPoolUpgradeHandler({
+        pools: this.pools, limiter: this.limiter, wss: this.wss, logger: this.options.logger,
+        onAuthenticated: (name, ws, address, encoding, hinted, login) => this.onAuthenticated(name, ws, address, encoding, hinted, login),
+      }),
     }));
     const timeout = this.options.headersTimeoutMs;
     http.on('clientError', (err: NodeJS.ErrnoException, socket) => {
@@ -142,6 +156,41 @@ export class WorkerManager extends EventEmitter<WorkerManagerEventMap> {
   }
 
   /**
+   * Replaces the pools (reconfig). A connection whose pool is gone, or whose token the pool no longer
+   * accepts (a rotation finished), is disconnected: at its next login it is refused like any stranger.
+   */
+  setPools(pools: readonly ManagedPool[]): void {
+    this.pools.replace(pools);
+    for (const worker of this.sessions.values()) {
+      const login = this.poolLogins.get(worker);
+      if (!login || this.pools.accepts(login.pool, login.tokenKey)) continue;
+      const why = this.pools.has(login.pool)
+        ? `the token it joined pool '${login.pool}' with was removed from the master configuration; give it a current token`
+        : `pool '${login.pool}' was removed from the master configuration`;
+      this.options.logger.info({ worker: worker.name, pool: login.pool }, `disconnecting a pool worker: ${why}`);
+      worker.disconnect(CloseCodes.POLICY_VIOLATION, closeReason(why));
+    }
+  }
+
+  /** Distinct workers holding a place in a pool (attached or attaching). */
+  poolMembers(pool: string): number { return this.pools.memberCount(pool); }
+
+  /**
+   * Sets how the builders of a worker that are decided by its info (tags, pool) are found; they are
+   * applied with its `setBuilderList` ones on attach and by `refreshBuilderLists`.
+   */
+  setBuilderProvider(provider: ((worker: ConnectedWorker) => BuilderSpec[]) | null): void {
+    this.builderProvider = provider;
+  }
+
+  /** Applies the builder list of every attached worker (or of those `only` picks) again, after a reconfig changed builders. */
+  refreshBuilderLists(only: (worker: ConnectedWorker) => boolean = () => true): Promise<void> {
+    return Promise.all(this.workers.filter(only).map((w) => this.applyBuilderList(w).catch((err) => {
+      this.options.logger.warn({ err, worker: w.name }, 'updating the builder directories of a worker failed');
+    }))).then(() => undefined);
+  }
+
+  /**
    * Sets the builders a worker serves; applied on attach and, if the worker is attached, right now
    * (its missing builder directories are created). Resolves when applied.
    */
@@ -187,7 +236,7 @@ export class WorkerManager extends EventEmitter<WorkerManagerEventMap> {
     void broker.closed.then(() => this.pbBrokers.delete(broker));
   }
 
-  private onAuthenticated(name: string, ws: WebSocket, remoteAddress: string, encoding: Encoding, hinted: boolean): void {
+  private onAuthenticated(name: string, ws: WebSocket, remoteAddress: string, encoding: Encoding, hinted: boolean, login?: PoolLogin): void {
     const o = this.options;
     const connection = new ProtocolConnection(ws, {
       encoding,
@@ -199,7 +248,15 @@ export class WorkerManager extends EventEmitter<WorkerManagerEventMap> {
     // Registered after the connection's own listener, so by the time it fires the connection has
     // already switched to the encoding of that first frame.
     const spoke = hinted ? Promise.resolve() : peerSpeaksFirst(ws, o.firstFrameGraceMs);
-    void this.queueAdmission(name, () => spoke.then(() => this.admit(name, () => new ConnectedWorker(name, connection, remoteAddress, this.options), remoteAddress)))
+    void this.queueAdmission(name, () => spoke.then(() => {
+      // A reconfig may have revoked the token while this connection waited for its turn.
+      if (login && !this.pools.accepts(login.pool, login.tokenKey)) {
+        o.logger.info({ worker: name, pool: login.pool }, 'refused a pool worker: its token was revoked while it connected');
+        connection.close(CloseCodes.POLICY_VIOLATION, closeReason(`pool '${login.pool}' no longer accepts this token; give the worker a current one`));
+        return false;
+      }
+      return this.admit(name, () => new ConnectedWorker(name, connection, remoteAddress, this.options), remoteAddress, login);
+    }))
       .catch((err: Error) => {
         o.logger.error({ err, worker: name }, 'worker admission failed');
         connection.close(CloseCodes.INTERNAL_ERROR, 'master failed to admit the worker');
@@ -230,9 +287,10 @@ export class WorkerManager extends EventEmitter<WorkerManagerEventMap> {
     return run;
   }
 
-  private async admit(name: string, create: () => AnyWorker, remoteAddress: string): Promise<boolean> {
+  private async admit(name: string, create: () => AnyWorker, remoteAddress: string, login?: PoolLogin): Promise<boolean> {
     const log = this.options.logger;
     const worker = create();
+    if (login) this.poolLogins.set(worker, login);
     const existing = this.sessions.get(name);
     if (existing) {
       if (!(await oldConnectionYields(existing, this.options.duplicatePingTimeoutMs))) {
@@ -287,10 +345,19 @@ export class WorkerManager extends EventEmitter<WorkerManagerEventMap> {
 
   private applyBuilderList(worker: AnyWorker): Promise<void> {
     const previous = this.builderUpdates.get(worker) ?? Promise.resolve();
-    const builders = () => this.builderLists.get(worker.name) ?? [];
+    const builders = () => (worker instanceof PbWorker ? this.builderLists.get(worker.name) ?? [] : this.builderListOf(worker));
     const next = previous.catch(() => undefined).then(() => (worker instanceof PbWorker ? worker.setBuilderList(builders()) : prepareBuilderDirs(worker, builders())));
     this.builderUpdates.set(worker, next);
     return next;
+  }
+
+  /** The builders set for the worker's name plus those its info selects it for, each once. */
+  private builderListOf(worker: ConnectedWorker): BuilderSpec[] {
+    const named = this.builderLists.get(worker.name) ?? [];
+    const provided = this.builderProvider?.(worker) ?? [];
+    if (!provided.length) return named;
+    const names = new Set(named.map((b) => (typeof b === 'string' ? b : b.name)));
+    return [...named, ...provided.filter((b) => !names.has(typeof b === 'string' ? b : b.name))];
   }
 
   /** Drops a connection from the tables; emits `detached` when it had been attached. */

@@ -7,6 +7,7 @@ import { entity, type DataContext, type Endpoint } from './context.js';
 
 export const shapeWorker = (r: WorkerRow): WorkerResource => ({
   workerid: r.id, name: r.name, connected_to: r.connected_to, configured_on: r.configured_on, workerinfo: r.info, paused: r.paused, graceful: r.graceful,
+  pool: r.pool, tags: r.tags, os: r.os, arch: r.arch,
 });
 
 export async function loadWorker(ctx: DataContext, workerid: number): Promise<WorkerResource | undefined> {
@@ -27,7 +28,8 @@ function scoped(w: WorkerResource, scope: Scope): WorkerResource {
 }
 
 const source = (ctx: DataContext, scope: Scope = {}): CollectionSource<WorkerResource> => ({
-  fields: { workerid: 'int', name: 'string', connected_to: 'other', configured_on: 'other', workerinfo: 'other', paused: 'bool', graceful: 'bool' },
+  // pool, os, arch filter in SQL (`?pool=linux`); tags, a list, in memory (`?tags__contains=os=linux`), as Buildbot filters lists.
+  fields: { workerid: 'int', name: 'string', connected_to: 'other', configured_on: 'other', workerinfo: 'other', paused: 'bool', graceful: 'bool', pool: 'string', tags: 'other', os: 'string', arch: 'string' },
   columns: WORKER_COLUMNS,
   fetch: async (q) => (await ctx.db.workers.list(q, scope)).map((r) => scoped(shapeWorker(r), scope)),
   count: async (q) => (await ctx.db.workers.list({ filters: q.filters }, scope)).length,
@@ -42,7 +44,8 @@ async function findWorker(ctx: DataContext, kw: Record<string, string | number>)
   const filter = kw.workerid !== undefined
     ? { column: 'id', op: 'eq' as const, values: [Number(kw.workerid)] }
     : { column: 'name', op: 'eq' as const, values: [String(kw.name)] };
-  const row = (await ctx.db.workers.list({ filters: [filter] }, scope))[0];
+  // A pool worker dropped from the list by forgetAfter is still found by id or name (its builds name it).
+  const row = (await ctx.db.workers.list({ filters: [filter] }, scope, { includeForgotten: true }))[0];
   return row && scoped(shapeWorker(row), scope);
 }
 

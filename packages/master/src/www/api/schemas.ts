@@ -24,7 +24,7 @@ export const RESOURCE_SCHEMAS: Record<string, object> = {
   step: obj({ stepid: int, number: int, name: str, buildid: int, started_at: nullable(int), complete: bool, complete_at: nullable(int), results: nullable(int), state_string: str, urls: arr(obj({ name: str, url: str })), hidden: bool }),
   log: obj({ logid: int, name: str, slug: str, stepid: int, complete: bool, num_lines: int, type: { type: 'string', enum: ['s', 't', 'h'] } }),
   logchunk: obj({ logid: int, firstline: int, content: str }),
-  worker: obj({ workerid: int, name: str, connected_to: arr(obj({ masterid: int })), configured_on: arr(obj({ masterid: int, builderid: int })), workerinfo: { type: 'object' }, paused: bool, graceful: bool }),
+  worker: obj({ workerid: int, name: str, connected_to: arr(obj({ masterid: int })), configured_on: arr(obj({ masterid: int, builderid: int })), workerinfo: { type: 'object' }, paused: bool, graceful: bool, pool: nullable(str), tags: arr(str), os: nullable(str), arch: nullable(str) }),
   scheduler: obj({ schedulerid: int, name: str, enabled: bool, master: nullable(master) }),
   forcescheduler: obj({ name: str, button_name: str, label: str, builder_names: arr(str), enabled: bool, all_fields: arr({ type: 'object' }) }),
   changesource: obj({ name: str, kind: str, status: { type: 'object' } }),
