@@ -76,7 +76,7 @@ export class WorkerManager extends EventEmitter<WorkerManagerEventMap> {
   /** The pool and token of each pool worker's connection, so a reconfig that revokes the token can find it. */
   private readonly poolLogins = new WeakMap<AnyWorker, PoolLogin>();
   /** Builders a worker serves beyond its `setBuilderList` ones, decided from its info (tag selection, pool workers). */
-  private builderProvider: ((worker: ConnectedWorker) => BuilderSpec[]) | null = null;
+  private builderProvider: ((worker: AnyWorker) => BuilderSpec[]) | null = null;
 
   constructor(options: WorkerManagerOptions = {}) {
     super();
@@ -179,12 +179,12 @@ export class WorkerManager extends EventEmitter<WorkerManagerEventMap> {
    * Sets how the builders of a worker that are decided by its info (tags, pool) are found; they are
    * applied with its `setBuilderList` ones on attach and by `refreshBuilderLists`.
    */
-  setBuilderProvider(provider: ((worker: ConnectedWorker) => BuilderSpec[]) | null): void {
+  setBuilderProvider(provider: ((worker: AnyWorker) => BuilderSpec[]) | null): void {
     this.builderProvider = provider;
   }
 
   /** Applies the builder list of every attached worker (or of those `only` picks) again, after a reconfig changed builders. */
-  refreshBuilderLists(only: (worker: ConnectedWorker) => boolean = () => true): Promise<void> {
+  refreshBuilderLists(only: (worker: AnyWorker) => boolean = () => true): Promise<void> {
     return Promise.all(this.workers.filter(only).map((w) => this.applyBuilderList(w).catch((err) => {
       this.options.logger.warn({ err, worker: w.name }, 'updating the builder directories of a worker failed');
     }))).then(() => undefined);
@@ -345,14 +345,14 @@ export class WorkerManager extends EventEmitter<WorkerManagerEventMap> {
 
   private applyBuilderList(worker: AnyWorker): Promise<void> {
     const previous = this.builderUpdates.get(worker) ?? Promise.resolve();
-    const builders = () => (worker instanceof PbWorker ? this.builderLists.get(worker.name) ?? [] : this.builderListOf(worker));
+    const builders = () => this.builderListOf(worker);
     const next = previous.catch(() => undefined).then(() => (worker instanceof PbWorker ? worker.setBuilderList(builders()) : prepareBuilderDirs(worker, builders())));
     this.builderUpdates.set(worker, next);
     return next;
   }
 
   /** The builders set for the worker's name plus those its info selects it for, each once. */
-  private builderListOf(worker: ConnectedWorker): BuilderSpec[] {
+  private builderListOf(worker: AnyWorker): BuilderSpec[] {
     const named = this.builderLists.get(worker.name) ?? [];
     const provided = this.builderProvider?.(worker) ?? [];
     if (!provided.length) return named;
