@@ -14,6 +14,8 @@ import { brand } from '../config/brand.js';
 import type { GeneratorSpec, ReporterSpec } from './base.js';
 import type { HttpStatusPushOptions } from './http-status-push.js';
 import type { MailNotifierOptions } from './mail-notifier.js';
+import type { GitHubStatusPushOptions } from './github-status-push.js';
+import type { GitHubCommentPushOptions } from './github-comment-push.js';
 import type { BuildStatusOptions } from './generators/build-status.js';
 import type { BuildStartEndOptions } from './generators/build-start-end.js';
 import type { BuildSetStatusOptions } from './generators/buildset-status.js';
@@ -32,6 +34,10 @@ export const reporters = {
   httpStatusPush: (options: HttpStatusPushOptions) => reporter('httpStatusPush', options),
   /** Mail through an SMTP relay (Buildbot's MailNotifier). */
   mailNotifier: (options: MailNotifierOptions) => reporter('mailNotifier', options),
+  /** Commit statuses on GitHub (Buildbot's GitHubStatusPush). */
+  gitHubStatusPush: (options: GitHubStatusPushOptions) => reporter('gitHubStatusPush', options),
+  /** A comment on the build's pull request (Buildbot's GitHubCommentPush). */
+  gitHubCommentPush: (options: GitHubCommentPushOptions) => reporter('gitHubCommentPush', options),
 } as const;
 
 export const generators = {
