@@ -36,8 +36,3 @@ export function buildTemplateIssue(t: unknown): string | null {
   return isRenderable(t) ? null : "must be a template string such as 'buildbot/%(prop:buildername)s' or a renderable (util.interpolate(...))";
 }
 
-/** Text cut to `max` characters (a service's limit), ending with '…' when cut. */
-export function cutText(text: string, max: number): string {
-  const chars = [...text];
-  return chars.length <= max ? text : `${chars.slice(0, max - 1).join('')}…`;
-}

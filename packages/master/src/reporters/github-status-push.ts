@@ -15,7 +15,8 @@ import type { Obj } from '../config/checks.js';
 import { Results } from '../process/results.js';
 import { ReporterBase, type Generator, type GeneratorSpec, type Report, type ReporterContext, type ReporterSpec } from './base.js';
 import type { BuildDetails } from './build-details.js';
-import { buildTemplateIssue, cutText, renderForBuild, type BuildTemplate } from './build-render.js';
+import { renderForBuild, type BuildTemplate } from './build-render.js';
+import { checkContextOption, DEFAULT_STATUS_CONTEXT, statusDescription } from './commit-status.js';
 import { checkGitHubOptions, gitHubPost, gitHubRepoOf, GITHUB_KEYS, repoPath, type GitHubOptions } from './github.js';
 import type { ReporterKind } from './registry.js';
 import type { CheckContext } from './generators/filters.js';
@@ -31,7 +32,6 @@ export interface GitHubStatusPushOptions extends GitHubOptions {
 
 export type GitHubStatusPushSpec = ReporterSpec & GitHubStatusPushOptions & { kind: 'gitHubStatusPush' };
 
-export const DEFAULT_GITHUB_CONTEXT = 'buildbot/%(prop:buildername)s';
 export const GITHUB_DESCRIPTION_MAX = 140;
 export const GITHUB_STATUS_PUSH_KEYS = [...GITHUB_KEYS, 'context'] as const;
 
@@ -44,13 +44,6 @@ export function gitHubState(build: Pick<BuildDetails, 'complete' | 'results'>): 
     case Results.RETRY: return 'pending';
     default: return 'error';
   }
-}
-
-/** The report's text as a one-line status description, or undefined when there is none. */
-export function statusDescription(body: unknown, max: number): string | undefined {
-  if (typeof body !== 'string') return undefined;
-  const line = body.split('\n').map((l) => l.trim()).find(Boolean);
-  return line ? cutText(line, max) : undefined;
 }
 
 export class GitHubStatusPush extends ReporterBase<GitHubStatusPushSpec> {
@@ -66,19 +59,13 @@ export class GitHubStatusPush extends ReporterBase<GitHubStatusPushSpec> {
     }
     const body: Record<string, unknown> = {
       state: gitHubState(build),
-      context: await renderForBuild(this.spec.context ?? DEFAULT_GITHUB_CONTEXT, build, (n) => ctx.getSecret(n)),
+      context: await renderForBuild(this.spec.context ?? DEFAULT_STATUS_CONTEXT, build, (n) => ctx.getSecret(n)),
       target_url: build.url,
     };
     const description = statusDescription(report.body, GITHUB_DESCRIPTION_MAX);
     if (description) body.description = description;
     for (const { ss, repo } of onGitHub) await gitHubPost(this.spec, `${repoPath(repo!)}/statuses/${encodeURIComponent(ss.revision!)}`, body, ctx);
   }
-}
-
-export function checkContextOption(c: IssueCollector, o: Obj): void {
-  if (o.context === undefined) return;
-  const issue = buildTemplateIssue(o.context);
-  if (issue) c.add('context', issue);
 }
 
 export const gitHubStatusPushKind: ReporterKind<GitHubStatusPushSpec> = {

@@ -12,7 +12,7 @@
  *   property (the hook's propertyWhitelist), else the number at the end of `pullrequesturl`.
  */
 import type { IssueCollector } from '../config/errors.js';
-import { describe, type Obj } from '../config/checks.js';
+import { bool, type Obj } from '../config/checks.js';
 import type { SourceStampResource } from '../data/types.js';
 import { parseGitUrl, urlHost } from '../util/git-url.js';
 import type { BuildDetails } from './build-details.js';
@@ -39,7 +39,7 @@ export const GITHUB_KEYS = ['token', 'baseURL', ...HTTP_REPORTER_KEYS, 'verbose'
 export function checkGitHubOptions(c: IssueCollector, o: Obj): void {
   checkSecret(c, o, 'token', true);
   if (o.baseURL !== undefined) checkUrl(c, o, 'baseURL');
-  for (const k of ['verbose', 'debug']) if (o[k] !== undefined && typeof o[k] !== 'boolean') c.add(k, `must be true or false, got ${describe(o[k])}`);
+  for (const k of ['verbose', 'debug']) if (o[k] !== undefined) bool(c, o, k, false);
   checkHttpReporterOptions(c, o);
 }
 

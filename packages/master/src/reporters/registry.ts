@@ -14,6 +14,7 @@ import { httpStatusPushKind } from './http-status-push.js';
 import { mailNotifierKind } from './mail-notifier.js';
 import { gitHubStatusPushKind } from './github-status-push.js';
 import { gitHubCommentPushKind } from './github-comment-push.js';
+import { gitLabStatusPushKind } from './gitlab-status-push.js';
 
 export interface ReporterKind<S extends ReporterSpec = ReporterSpec> {
   /** The kind's own option names (the common ones, name/generators/retryFor/concurrency, are added). */
@@ -34,6 +35,7 @@ export const REPORTER_KINDS: ReporterKinds = {
   mailNotifier: mailNotifierKind,
   gitHubStatusPush: gitHubStatusPushKind,
   gitHubCommentPush: gitHubCommentPushKind,
+  gitLabStatusPush: gitLabStatusPushKind,
 };
 
 export class ReporterConfigError extends Error {

@@ -16,6 +16,7 @@ import type { HttpStatusPushOptions } from './http-status-push.js';
 import type { MailNotifierOptions } from './mail-notifier.js';
 import type { GitHubStatusPushOptions } from './github-status-push.js';
 import type { GitHubCommentPushOptions } from './github-comment-push.js';
+import type { GitLabStatusPushOptions } from './gitlab-status-push.js';
 import type { BuildStatusOptions } from './generators/build-status.js';
 import type { BuildStartEndOptions } from './generators/build-start-end.js';
 import type { BuildSetStatusOptions } from './generators/buildset-status.js';
@@ -38,6 +39,8 @@ export const reporters = {
   gitHubStatusPush: (options: GitHubStatusPushOptions) => reporter('gitHubStatusPush', options),
   /** A comment on the build's pull request (Buildbot's GitHubCommentPush). */
   gitHubCommentPush: (options: GitHubCommentPushOptions) => reporter('gitHubCommentPush', options),
+  /** Commit statuses on GitLab (Buildbot's GitLabStatusPush). */
+  gitLabStatusPush: (options: GitLabStatusPushOptions) => reporter('gitLabStatusPush', options),
 } as const;
 
 export const generators = {
