@@ -15,6 +15,7 @@ import { mailNotifierKind } from './mail-notifier.js';
 import { gitHubStatusPushKind } from './github-status-push.js';
 import { gitHubCommentPushKind } from './github-comment-push.js';
 import { gitLabStatusPushKind } from './gitlab-status-push.js';
+import { gerritStatusPushKind } from './gerrit-status-push.js';
 
 export interface ReporterKind<S extends ReporterSpec = ReporterSpec> {
   /** The kind's own option names (the common ones, name/generators/retryFor/concurrency, are added). */
@@ -36,6 +37,7 @@ export const REPORTER_KINDS: ReporterKinds = {
   gitHubStatusPush: gitHubStatusPushKind,
   gitHubCommentPush: gitHubCommentPushKind,
   gitLabStatusPush: gitLabStatusPushKind,
+  gerritStatusPush: gerritStatusPushKind,
 };
 
 export class ReporterConfigError extends Error {

@@ -17,6 +17,7 @@ import type { MailNotifierOptions } from './mail-notifier.js';
 import type { GitHubStatusPushOptions } from './github-status-push.js';
 import type { GitHubCommentPushOptions } from './github-comment-push.js';
 import type { GitLabStatusPushOptions } from './gitlab-status-push.js';
+import type { GerritStatusPushOptions } from './gerrit-status-push.js';
 import type { BuildStatusOptions } from './generators/build-status.js';
 import type { BuildStartEndOptions } from './generators/build-start-end.js';
 import type { BuildSetStatusOptions } from './generators/buildset-status.js';
@@ -41,6 +42,8 @@ export const reporters = {
   gitHubCommentPush: (options: GitHubCommentPushOptions) => reporter('gitHubCommentPush', options),
   /** Commit statuses on GitLab (Buildbot's GitLabStatusPush). */
   gitLabStatusPush: (options: GitLabStatusPushOptions) => reporter('gitLabStatusPush', options),
+  /** The Verified vote on the Gerrit change, over SSH or REST (Buildbot's GerritStatusPush). */
+  gerritStatusPush: (options: GerritStatusPushOptions) => reporter('gerritStatusPush', options),
 } as const;
 
 export const generators = {
