@@ -31,6 +31,11 @@ export interface ReportEvent {
   readonly subjectId: number;
   /** Facts stored with the event (a missing worker's name and notify list). */
   readonly payload: Readonly<Record<string, unknown>> | null;
+  /**
+   * When the event was stored (epoch ms). With `id` it names the report for good, also across a
+   * database made anew (ids start again): a chat message's transaction id (Matrix) is made of both.
+   */
+  readonly createdAtMs?: number;
 }
 
 /** What reporters read: the data layer's resources (the DataConnector implements it). */

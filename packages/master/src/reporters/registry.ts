@@ -16,6 +16,7 @@ import { gitHubStatusPushKind } from './github-status-push.js';
 import { gitHubCommentPushKind } from './github-comment-push.js';
 import { gitLabStatusPushKind } from './gitlab-status-push.js';
 import { gerritStatusPushKind } from './gerrit-status-push.js';
+import { chatWebhookKind } from './chat-webhook.js';
 
 export interface ReporterKind<S extends ReporterSpec = ReporterSpec> {
   /** The kind's own option names (the common ones, name/generators/retryFor/concurrency, are added). */
@@ -38,6 +39,7 @@ export const REPORTER_KINDS: ReporterKinds = {
   gitHubCommentPush: gitHubCommentPushKind,
   gitLabStatusPush: gitLabStatusPushKind,
   gerritStatusPush: gerritStatusPushKind,
+  chatWebhook: chatWebhookKind,
 };
 
 export class ReporterConfigError extends Error {

@@ -18,6 +18,7 @@ import type { GitHubStatusPushOptions } from './github-status-push.js';
 import type { GitHubCommentPushOptions } from './github-comment-push.js';
 import type { GitLabStatusPushOptions } from './gitlab-status-push.js';
 import type { GerritStatusPushOptions } from './gerrit-status-push.js';
+import type { ChatWebhookOptions } from './chat-webhook.js';
 import type { BuildStatusOptions } from './generators/build-status.js';
 import type { BuildStartEndOptions } from './generators/build-start-end.js';
 import type { BuildSetStatusOptions } from './generators/buildset-status.js';
@@ -44,6 +45,8 @@ export const reporters = {
   gitLabStatusPush: (options: GitLabStatusPushOptions) => reporter('gitLabStatusPush', options),
   /** The Verified vote on the Gerrit change, over SSH or REST (Buildbot's GerritStatusPush). */
   gerritStatusPush: (options: GerritStatusPushOptions) => reporter('gerritStatusPush', options),
+  /** A chat message: a Slack-compatible incoming webhook (Slack, Mattermost, Rocket.Chat) or a Matrix room. */
+  chatWebhook: (options: ChatWebhookOptions) => reporter('chatWebhook', options),
 } as const;
 
 export const generators = {

@@ -208,7 +208,7 @@ export class DeliveryPool {
     const deadline = setTimeout(() => abort.abort(new DeadlineError(`the delivery took longer than reportDelivery.attemptTimeout (${s.attemptTimeoutMs / 1000} s)`)), s.attemptTimeoutMs);
     deadline.unref();
     const ctx: ReporterContext = { ...this.d.context(), signal: abort.signal };
-    const event = { id: row.id, kind: row.event as ReportEventKind, subjectId: row.subjectId, payload: row.payload };
+    const event = { id: row.id, kind: row.event as ReportEventKind, subjectId: row.subjectId, payload: row.payload, createdAtMs: row.createdAtMs };
     try {
       const report = await untilAborted(generator.generate(ctx, event), abort.signal);
       if (!report) { await this.record(row.id, () => outbox.skip(row.id, masterid)); return; }
