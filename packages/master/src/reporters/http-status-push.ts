@@ -35,6 +35,11 @@ export type HttpStatusPushSpec = ReporterSpec & HttpStatusPushOptions & { kind: 
 
 export const HTTP_STATUS_PUSH_KEYS = ['url', 'serverUrl', 'auth', 'headers', ...HTTP_REPORTER_KEYS, 'debug'] as const;
 
+// Loaded when first used (once: an import() per report costs a module resolution through the
+// master's loader hooks): a config check or a master without this reporter never loads undici.
+let transport: Promise<typeof import('./transport/http.js')> | null = null;
+const httpTransport = () => (transport ??= import('./transport/http.js'));
+
 export class HttpStatusPush extends ReporterBase<HttpStatusPushSpec> {
   async send(report: Report, ctx: ReporterContext): Promise<void> {
     const s = this.spec;
@@ -47,8 +52,7 @@ export class HttpStatusPush extends ReporterBase<HttpStatusPushSpec> {
       secrets.push(pw);
       headers.authorization = `Basic ${Buffer.from(`${user}:${pw}`).toString('base64')}`;
     }
-    // Loaded when first used: a config check or a master without this reporter never loads undici.
-    const { sendHttp } = await import('./transport/http.js');
+    const { sendHttp } = await httpTransport();
     const document = report.type === 'json' ? report.body : { subject: report.subject, body: report.body, type: report.type, builds: report.builds, worker: report.worker };
     await sendHttp({
       method: 'POST', url, headers, body: JSON.stringify(document), signal: ctx.signal, secrets, ...httpTransportOptions(s),

@@ -65,8 +65,8 @@ export class ReporterService implements ReportOutbox {
   private readonly pool: DeliveryPool;
   private started = false;
   private poolStarted = false;
-  /** Reporters given rows since the last `written()`. */
-  private wrote = new Set<string>();
+  /** Reporters given rows since the last `written()`, with the rows' order keys. */
+  private wrote = new Map<string, Set<string>>();
 
   constructor(private readonly deps: ReporterServiceDeps) {
     this.pool = new DeliveryPool({
@@ -144,16 +144,18 @@ export class ReporterService implements ReportOutbox {
       reporter.generators.forEach((g, generator) => {
         if (!g.wantedEvents.includes(kind)) return;
         rows.push({ reporter: name, generator, event: kind, orderKey: `${name}|${subject.scope}`, ...(subject.payload ? { payload: subject.payload } : {}) });
-        this.wrote.add(name);
+        let keys = this.wrote.get(name);
+        if (!keys) this.wrote.set(name, (keys = new Set()));
+        keys.add(`${name}|${subject.scope}`);
       });
     }
     return rows;
   }
 
   written(): void {
-    const names = this.wrote;
-    this.wrote = new Set();
-    this.pool.wake(names);
+    const rows = this.wrote;
+    this.wrote = new Map();
+    this.pool.wake(rows);
   }
 
   // ---- status ----
