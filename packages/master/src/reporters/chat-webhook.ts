@@ -18,7 +18,7 @@ import type { IssueCollector } from '../config/errors.js';
 import { describe, type Obj } from '../config/checks.js';
 import { isRenderable } from '../process/step-types.js';
 import { ReporterBase, type Generator, type GeneratorSpec, type Report, type ReporterContext, type ReporterSpec } from './base.js';
-import { checkHttpReporterOptions, HTTP_REPORTER_KEYS, httpTransportOptions, type HttpReporterOptions } from './http-options.js';
+import { checkHttpReporterOptions, HTTP_REPORTER_KEYS, httpTransport, httpTransportOptions, type HttpReporterOptions } from './http-options.js';
 import { htmlToText } from './mail-notifier.js';
 import { checkSecret, checkUrl, renderSecrets, type SecretOrString } from './options.js';
 import type { ReporterKind } from './registry.js';
@@ -69,7 +69,7 @@ export class ChatWebhook extends ReporterBase<ChatWebhookSpec> {
       throw new TransportError(TransportErrorCodes.CONFIG, `reporter ${this.name}: the url secret does not hold an http(s):// URL: give the webhook's URL`, { target: 'chat webhook', retryable: false });
     }
     const format = this.spec.format ?? 'slack';
-    const { sendHttp } = await import('./transport/http.js');
+    const { sendHttp } = await httpTransport();
     const common = { signal: ctx.signal, ...httpTransportOptions(this.spec) };
     if (format !== 'matrix') {
       const text = report.type === 'html' ? (report.text ?? htmlToText(body)) : body;

@@ -25,7 +25,7 @@ import { ReporterBase, type Generator, type GeneratorSpec, type Report, type Rep
 import type { BuildDetails } from './build-details.js';
 import type { BuildMessageContext } from './message/context.js';
 import { cutText } from './commit-status.js';
-import { checkHttpReporterOptions, HTTP_REPORTER_KEYS, httpTransportOptions, type HttpReporterOptions } from './http-options.js';
+import { checkHttpReporterOptions, HTTP_REPORTER_KEYS, httpTransport, httpTransportOptions, type HttpReporterOptions } from './http-options.js';
 import { checkSecret, checkUrl, isSecretLike, renderSecrets, type SecretOrString } from './options.js';
 import type { ReporterKind } from './registry.js';
 import type { CheckContext } from './generators/filters.js';
@@ -120,6 +120,10 @@ export function gerritTargetOf(build: BuildDetails): GerritTarget {
   };
 }
 
+// Loaded when first used, once, as the HTTP transport is (./http-options.ts).
+let ssh: Promise<typeof import('./transport/ssh-command.js')> | null = null;
+const sshTransport = () => (ssh ??= import('./transport/ssh-command.js'));
+
 export class GerritStatusPush extends ReporterBase<GerritStatusPushSpec> {
   async send(report: Report, ctx: ReporterContext): Promise<void> {
     const build = report.builds[0];
@@ -150,7 +154,7 @@ export class GerritStatusPush extends ReporterBase<GerritStatusPushSpec> {
     if (message) argv.push('--message', message);
     for (const [name, vote] of Object.entries(labels)) argv.push('--label', labelArg(name, vote));
     argv.push(hasChange ? `${t.change},${t.patchSet}` : t.revision!);
-    const { runSshCommand } = await import('./transport/ssh-command.js');
+    const { runSshCommand } = await sshTransport();
     await runSshCommand({
       host: s.server!, port: s.port ?? DEFAULT_GERRIT_PORT, signal: ctx.signal,
       ...(s.username ? { user: s.username } : {}), ...(s.identityFile ? { identityFile: s.identityFile } : {}),
@@ -170,7 +174,7 @@ export class GerritStatusPush extends ReporterBase<GerritStatusPushSpec> {
     const tag = this.tag();
     if (tag) body.tag = tag;
     if (s.notify) body.notify = s.notify;
-    const { sendHttp } = await import('./transport/http.js');
+    const { sendHttp } = await httpTransport();
     await sendHttp({
       method: 'POST', url: `${s.baseURL!.replace(/\/+$/, '')}/a/changes/${change}/revisions/${revision}/review`, body: JSON.stringify(body), signal: ctx.signal, secrets: [pw],
       headers: { authorization: `Basic ${Buffer.from(`${user}:${pw}`).toString('base64')}`, 'content-type': 'application/json', accept: 'application/json', 'user-agent': 'mastro' },

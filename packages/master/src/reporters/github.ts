@@ -17,7 +17,7 @@ import type { SourceStampResource } from '../data/types.js';
 import { parseGitUrl, urlHost } from '../util/git-url.js';
 import type { BuildDetails } from './build-details.js';
 import type { ReporterContext } from './base.js';
-import { checkHttpReporterOptions, HTTP_REPORTER_KEYS, httpTransportOptions, type HttpReporterOptions } from './http-options.js';
+import { checkHttpReporterOptions, HTTP_REPORTER_KEYS, httpTransport, httpTransportOptions, type HttpReporterOptions } from './http-options.js';
 import { checkSecret, checkUrl, renderSecrets, type SecretOrString } from './options.js';
 import { TransportError, TransportErrorCodes } from './transport/errors.js';
 
@@ -83,7 +83,7 @@ export async function gitHubPost(o: GitHubOptions, path: string, body: Record<st
   if (!token) {
     throw new TransportError(TransportErrorCodes.CONFIG, 'the GitHub token is empty: check the secret the reporter\'s token option names', { target: `POST ${apiBase(o)}${path}`, retryable: false });
   }
-  const { sendHttp } = await import('./transport/http.js');
+  const { sendHttp } = await httpTransport();
   await sendHttp({
     method: 'POST', url: `${apiBase(o)}${path}`, body: JSON.stringify(body), signal: ctx.signal, secrets: [token],
     headers: { authorization: `token ${token}`, accept: 'application/vnd.github+json', 'user-agent': 'mastro', 'content-type': 'application/json', 'x-github-api-version': '2022-11-28' },

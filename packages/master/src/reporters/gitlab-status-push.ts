@@ -21,7 +21,7 @@ import { ReporterBase, type Generator, type GeneratorSpec, type Report, type Rep
 import type { BuildDetails } from './build-details.js';
 import { renderForBuild, type BuildTemplate } from './build-render.js';
 import { checkContextOption, DEFAULT_STATUS_CONTEXT, statusDescription } from './commit-status.js';
-import { checkHttpReporterOptions, HTTP_REPORTER_KEYS, httpTransportOptions, type HttpReporterOptions } from './http-options.js';
+import { checkHttpReporterOptions, HTTP_REPORTER_KEYS, httpTransport, httpTransportOptions, type HttpReporterOptions } from './http-options.js';
 import { checkSecret, checkUrl, renderSecrets, type SecretOrString } from './options.js';
 import type { ReporterKind } from './registry.js';
 import type { CheckContext } from './generators/filters.js';
@@ -104,7 +104,7 @@ export class GitLabStatusPush extends ReporterBase<GitLabStatusPushSpec> {
     const name = await renderForBuild(this.spec.context ?? DEFAULT_STATUS_CONTEXT, build, (n) => ctx.getSecret(n));
     const sourceBranch = build.properties?.source_branch?.[0];
     const description = statusDescription(report.body, GITLAB_DESCRIPTION_MAX);
-    const { sendHttp } = await import('./transport/http.js');
+    const { sendHttp } = await httpTransport();
     for (const { ss, project } of targets) {
       const ref = typeof sourceBranch === 'string' && sourceBranch ? sourceBranch : (ss.branch ?? '').replace(/^refs\/heads\//, '');
       const body = { state, name, target_url: build.url, ...(ref ? { ref } : {}), ...(description ? { description } : {}) };

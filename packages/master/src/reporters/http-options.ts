@@ -32,3 +32,8 @@ export function httpTransportOptions(s: HttpReporterOptions): Pick<HttpTransport
     ...(s.verify === false ? { rejectUnauthorized: false } : {}),
   };
 }
+
+// Loaded when first used, once (an import() per report costs a module resolution through the
+// master's loader hooks): a config check or a master without HTTP reporters never loads undici.
+let transport: Promise<typeof import('./transport/http.js')> | null = null;
+export const httpTransport = (): Promise<typeof import('./transport/http.js')> => (transport ??= import('./transport/http.js'));

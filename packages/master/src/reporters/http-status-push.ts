@@ -15,7 +15,7 @@ import { ReporterBase, type Generator, type GeneratorSpec, type Report, type Rep
 import { checkSecret, checkStringRecord, checkUrl, isSecretLike, renderSecrets, type SecretOrString } from './options.js';
 import type { ReporterKind } from './registry.js';
 import type { CheckContext } from './generators/filters.js';
-import { checkHttpReporterOptions, HTTP_REPORTER_KEYS, httpTransportOptions, type HttpReporterOptions } from './http-options.js';
+import { checkHttpReporterOptions, HTTP_REPORTER_KEYS, httpTransport, httpTransportOptions, type HttpReporterOptions } from './http-options.js';
 
 export interface HttpStatusPushOptions extends HttpReporterOptions {
   /** Where to POST. (`serverUrl`, Buildbot's name, is accepted too.) */
@@ -34,11 +34,6 @@ export interface HttpStatusPushOptions extends HttpReporterOptions {
 export type HttpStatusPushSpec = ReporterSpec & HttpStatusPushOptions & { kind: 'httpStatusPush' };
 
 export const HTTP_STATUS_PUSH_KEYS = ['url', 'serverUrl', 'auth', 'headers', ...HTTP_REPORTER_KEYS, 'debug'] as const;
-
-// Loaded when first used (once: an import() per report costs a module resolution through the
-// master's loader hooks): a config check or a master without this reporter never loads undici.
-let transport: Promise<typeof import('./transport/http.js')> | null = null;
-const httpTransport = () => (transport ??= import('./transport/http.js'));
 
 export class HttpStatusPush extends ReporterBase<HttpStatusPushSpec> {
   async send(report: Report, ctx: ReporterContext): Promise<void> {
