@@ -60,7 +60,7 @@ test('mistakes are reported with their paths and what to do', () => {
     reportDelivery: { concurency: 3, retryInitialDelay: 10, retryMaxDelay: 5 } as any,
   });
   const expect = [
-    'reporters[0].kind: unknown reporter kind "gitHubStatus"; kinds are: httpStatusPush, mailNotifier, gitHubStatusPush, gitHubCommentPush, gitLabStatusPush, gerritStatusPush, chatWebhook',
+    'reporters[0].kind: unknown reporter kind "gitHubStatus"; kinds are: httpStatusPush, mailNotifier, gitHubStatusPush, gitHubCommentPush, gitLabStatusPush, gerritStatusPush, chatWebhook, irc',
     "reporters[1].headrs: unknown option; did you mean 'headers'?",
     'reporters[1].url: must use http:// or https://, got ftp:',
     "reporters[2].url: must not hold credentials (they would be shown in logs): use the reporter's auth or headers option",

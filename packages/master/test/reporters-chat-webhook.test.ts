@@ -8,6 +8,7 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { ReportFixture } from './support/report-fixtures.js';
 import { startMatrixStandin, startSlackStandin, type MatrixSpec, type SlackSpec, type Standin } from '../../../test/support/standins/index.js';
+import { assertIssues, reporterConfigIssues } from './support/reporter-config.js';
 import { createReporter } from '../src/reporters/registry.js';
 import { reporters, generators } from '../src/reporters/specs.js';
 import { ReportEvents } from '../src/data/report-outbox.js';
@@ -15,10 +16,6 @@ import { Results } from '../src/process/results.js';
 import { Secret } from '../src/process/renderables.js';
 import { TransportError } from '../src/reporters/transport/errors.js';
 import type { Report, Reporter } from '../src/reporters/base.js';
-import { checkConfig } from '../src/config/normalise.js';
-import { defineConfig, worker, builder } from '../src/config/factories.js';
-import { steps } from '../src/steps/index.js';
-import { formatIssue } from '../src/config/errors.js';
 
 const ROOM = '!builds123:mastro.test';
 const MATRIX_TOKEN = 'syt_matrixAccessToken_abc';
@@ -93,17 +90,16 @@ describe('chatWebhook', () => {
   });
 
   test('config: format, the Matrix token and room ID, and options of the other format are checked with their paths', () => {
-    const base = { workers: [worker('w0', 'p')], builders: [builder({ name: 'test', workerNames: ['w0'], steps: [steps.shell({ command: ['true'] })] })] };
-    const got = checkConfig(defineConfig({ ...base, reporters: [
+    const got = reporterConfigIssues([
       reporters.chatWebhook({ url: 'https://hooks.example.org/x', format: 'teams' as never }),
       reporters.chatWebhook({ name: 'm', url: 'https://matrix.example.org', format: 'matrix', room: '#builds:example.org' }),
       reporters.chatWebhook({ name: 's', url: 'https://hooks.example.org/x', room: '!a:b' }),
-    ] }), { masterDir: '/tmp/m' }).issues.map(formatIssue);
-    for (const e of [
+    ]);
+    assertIssues(got, [
       'reporters[0].format: must be one of slack, mattermost, matrix, got the string "teams"',
       "reporters[1].token: is required (a string, or util.secret('name') to keep it out of the config)",
       "reporters[1].room: must be a room ID such as '!abc123:example.org' (Room settings > Advanced), not \"#builds:example.org\" (an alias)",
       "reporters[2].room: is for format 'matrix'; a slack webhook's URL is its credential",
-    ]) assert.ok(got.includes(e), `missing ${e} in\n${got.join('\n')}`);
+    ]);
   });
 });

@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { ReportFixture, type BuildPlan } from './support/report-fixtures.js';
 import { TestSshd, sshdUnavailable } from '../../../test/support/sshd.js';
 import { startGerritStandin, type GerritSpec, type Standin } from '../../../test/support/standins/index.js';
+import { assertIssues, reporterConfigIssues } from './support/reporter-config.js';
 import { createReporter } from '../src/reporters/registry.js';
 import { reporters } from '../src/reporters/specs.js';
 import { ReportEvents } from '../src/data/report-outbox.js';
@@ -17,10 +18,6 @@ import { Results } from '../src/process/results.js';
 import { Secret } from '../src/process/renderables.js';
 import { TransportError } from '../src/reporters/transport/errors.js';
 import type { Reporter } from '../src/reporters/base.js';
-import { checkConfig } from '../src/config/normalise.js';
-import { defineConfig, worker, builder } from '../src/config/factories.js';
-import { steps } from '../src/steps/index.js';
-import { formatIssue } from '../src/config/errors.js';
 
 const skip = sshdUnavailable();
 
@@ -123,14 +120,13 @@ describe('gerritStatusPush over REST', () => {
 });
 
 test('config: server or baseURL, the SSH or REST options that go with it, and labels are checked with their paths', () => {
-  const base = { workers: [worker('w0', 'p')], builders: [builder({ name: 'test', workerNames: ['w0'], steps: [steps.shell({ command: ['true'] })] })] };
-  const got = checkConfig(defineConfig({ ...base, reporters: [
+  const got = reporterConfigIssues([
     reporters.gerritStatusPush({}),
     reporters.gerritStatusPush({ name: 'b', server: 'gerrit.example.org', baseURL: 'https://g.example.org' }),
     reporters.gerritStatusPush({ name: 'c', server: 'gerrit.example.org', labels: { failed: {}, failure: { Verified: 'x' } } as never, notify: 'EVERYONE' as never }),
     reporters.gerritStatusPush({ name: 'd', baseURL: 'https://g.example.org', identityFile: '/k' }),
-  ] }), { masterDir: '/tmp/m' }).issues.map(formatIssue);
-  for (const e of [
+  ]);
+  assertIssues(got, [
     "reporters[0].server: is required: Gerrit's SSH host (or baseURL and auth for its REST API)",
     'reporters[1].baseURL: give server (SSH) or baseURL (REST), not both',
     'reporters[2].username: is required with server: the Gerrit account the reporter logs in as',
@@ -139,5 +135,5 @@ test('config: server or baseURL, the SSH or REST options that go with it, and la
     'reporters[2].notify: must be NONE, OWNER, OWNER_REVIEWERS or ALL, got the string "EVERYONE"',
     "reporters[3].auth: is required with baseURL: { user, password: util.secret('gerrit-http-password') } (Gerrit: Settings > HTTP Credentials)",
     'reporters[3].identityFile: is for SSH (server); the REST API logs in with auth',
-  ]) assert.ok(got.includes(e), `missing ${e} in\n${got.join('\n')}`);
+  ]);
 });

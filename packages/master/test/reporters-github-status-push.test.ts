@@ -8,6 +8,7 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { ReportFixture } from './support/report-fixtures.js';
 import { startGitHubStandin, type GitHubSpec, type Standin } from '../../../test/support/standins/index.js';
+import { assertIssues, reporterConfigIssues } from './support/reporter-config.js';
 import { createReporter } from '../src/reporters/registry.js';
 import { reporters, generators } from '../src/reporters/specs.js';
 import { ReportEvents } from '../src/data/report-outbox.js';
@@ -15,10 +16,6 @@ import { Results } from '../src/process/results.js';
 import { Secret } from '../src/process/renderables.js';
 import { TransportError } from '../src/reporters/transport/errors.js';
 import type { Reporter } from '../src/reporters/base.js';
-import { checkConfig } from '../src/config/normalise.js';
-import { defineConfig, worker, builder } from '../src/config/factories.js';
-import { steps } from '../src/steps/index.js';
-import { formatIssue } from '../src/config/errors.js';
 
 const TOKEN = 'ghp_standinTokenXYZ123456';
 const sha = (n: number) => n.toString(16).padStart(40, 'a');
@@ -117,15 +114,14 @@ describe('gitHubStatusPush', () => {
   });
 
   test('config: the token is required and a broken context template is reported with its path', () => {
-    const base = { workers: [worker('w0', 'p')], builders: [builder({ name: 'test', workerNames: ['w0'], steps: [steps.shell({ command: ['true'] })] })] };
-    const issues = checkConfig(defineConfig({ ...base, reporters: [
+    const issues = reporterConfigIssues([
       reporters.gitHubStatusPush({} as never),
       reporters.gitHubStatusPush({ name: 'b', token: 't', context: 'ci/%(prop:x)', baseURL: 'ftp://x' }),
-    ] }), { masterDir: '/tmp/m' }).issues.map(formatIssue);
-    for (const e of [
+    ]);
+    assertIssues(issues, [
       "reporters[0].token: is required (a string, or util.secret('name') to keep it out of the config)",
       "reporters[1].context: Interpolate(\"ci/%(prop:x)\"): missing conversion after '%(prop:x)' (add 's')",
       'reporters[1].baseURL: must use http:// or https://, got ftp:',
-    ]) assert.ok(issues.includes(e), `missing ${e} in\n${issues.join('\n')}`);
+    ]);
   });
 });

@@ -17,6 +17,7 @@ import { gitHubCommentPushKind } from './github-comment-push.js';
 import { gitLabStatusPushKind } from './gitlab-status-push.js';
 import { gerritStatusPushKind } from './gerrit-status-push.js';
 import { chatWebhookKind } from './chat-webhook.js';
+import { ircKind } from './irc.js';
 
 export interface ReporterKind<S extends ReporterSpec = ReporterSpec> {
   /** The kind's own option names (the common ones, name/generators/retryFor/concurrency, are added). */
@@ -40,6 +41,7 @@ export const REPORTER_KINDS: ReporterKinds = {
   gitLabStatusPush: gitLabStatusPushKind,
   gerritStatusPush: gerritStatusPushKind,
   chatWebhook: chatWebhookKind,
+  irc: ircKind,
 };
 
 export class ReporterConfigError extends Error {

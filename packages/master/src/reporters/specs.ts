@@ -19,6 +19,7 @@ import type { GitHubCommentPushOptions } from './github-comment-push.js';
 import type { GitLabStatusPushOptions } from './gitlab-status-push.js';
 import type { GerritStatusPushOptions } from './gerrit-status-push.js';
 import type { ChatWebhookOptions } from './chat-webhook.js';
+import type { IrcOptions } from './irc.js';
 import type { BuildStatusOptions } from './generators/build-status.js';
 import type { BuildStartEndOptions } from './generators/build-start-end.js';
 import type { BuildSetStatusOptions } from './generators/buildset-status.js';
@@ -47,6 +48,8 @@ export const reporters = {
   gerritStatusPush: (options: GerritStatusPushOptions) => reporter('gerritStatusPush', options),
   /** A chat message: a Slack-compatible incoming webhook (Slack, Mattermost, Rocket.Chat) or a Matrix room. */
   chatWebhook: (options: ChatWebhookOptions) => reporter('chatWebhook', options),
+  /** An IRC bot that announces builds and takes commands (Buildbot's IRC). */
+  irc: (options: IrcOptions) => reporter('irc', options),
 } as const;
 
 export const generators = {
