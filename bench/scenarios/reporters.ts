@@ -1,10 +1,11 @@
 /**
  * Scenario 9: builds per second with reporters, against the same run without. Scenario 1's setup
  * (master child, 2 mastro-worker processes with maxBuilds 4, one `true` step, 500 changes; quick 50)
- * run twice in one scenario: first with no reporters, then with three httpStatusPush reporters, one
- * of them pointing at an endpoint that accepts connections and never answers (its attempts time out
- * and are retried while the builds run). The two answering endpoints count what they receive:
- * how many reports had arrived when the last build finished, and when the last one arrived.
+ * run three times in one scenario: with no reporters; with the two reporters whose endpoints answer;
+ * with those two and a third pointing at an endpoint that accepts connections and never answers (its
+ * attempts time out and are retried while the builds run). The second and third runs differ only by
+ * the hung endpoint: their ratio is what it costs the builds. The answering endpoints count what
+ * they receive: how many reports had arrived when the last build finished, and when the last did.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -59,6 +60,14 @@ export const reporters: Scenario = {
   async run(opts: BenchOptions) {
     const changes = opts.quick ? 50 : 500;
     const plain = await withScratchDir(join(opts.tmpDir, 's9-plain'), (c, root) => run(c, root, changes, opts.seed));
+    const answering = (a: Endpoint, b: Endpoint) => `reporters.httpStatusPush({ name: 'status', url: '${a.url}', generators: [generators.buildStartEnd()] }),
+    reporters.httpStatusPush({ name: 'results', url: '${b.url}', generators: [generators.buildStatus({ mode: 'all' })] }),`;
+    const healthy = await withScratchDir(join(opts.tmpDir, 's9-healthy'), async (c, root) => {
+      const a = await endpoint(true);
+      const b = await endpoint(true);
+      c.add(() => Promise.all([a.close(), b.close()]));
+      return run(c, root, changes, opts.seed, `reporters: [\n    ${answering(a, b)}\n  ]`);
+    });
     return withScratchDir(join(opts.tmpDir, 's9-reporters'), async (c, root) => {
       const hung = await endpoint(false);
       const a = await endpoint(true);
@@ -66,8 +75,7 @@ export const reporters: Scenario = {
       c.add(() => Promise.all([hung.close(), a.close(), b.close()]));
       const extra = `reporters: [
     reporters.httpStatusPush({ name: 'hung', url: '${hung.url}', timeoutMs: 5000, generators: [generators.buildStartEnd()] }),
-    reporters.httpStatusPush({ name: 'status', url: '${a.url}', generators: [generators.buildStartEnd()] }),
-    reporters.httpStatusPush({ name: 'results', url: '${b.url}', generators: [generators.buildStatus({ mode: 'all' })] }),
+    ${answering(a, b)}
   ]`;
       const withReporters = await run(c, root, changes, opts.seed, extra);
       const atLastBuild = a.received + b.received;
@@ -78,16 +86,18 @@ export const reporters: Scenario = {
       return {
         metrics: [
           { name: 'builds/s, no reporters', value: plain.buildsPerSecond, unit: 'builds/s', better: 'higher' },
+          { name: 'builds/s, 2 reporters', value: healthy.buildsPerSecond, unit: 'builds/s', better: 'higher' },
           { name: 'builds/s, 3 reporters (1 hung)', value: withReporters.buildsPerSecond, unit: 'builds/s', better: 'higher' },
-          { name: 'with / without reporters', value: withReporters.buildsPerSecond / plain.buildsPerSecond, unit: 'x', better: 'higher' },
+          { name: '3 reporters (1 hung) / none', value: withReporters.buildsPerSecond / plain.buildsPerSecond, unit: 'x', better: 'higher' },
+          { name: '3 reporters (1 hung) / 2 reporters', value: withReporters.buildsPerSecond / healthy.buildsPerSecond, unit: 'x', better: 'higher' },
           { name: 'master CPU per build, no reporters', value: plain.masterCpuMsPerBuild, unit: 'ms', better: 'lower' },
           { name: 'master CPU per build, 3 reporters', value: withReporters.masterCpuMsPerBuild, unit: 'ms', better: 'lower' },
           { name: 'reports delivered by the last build', value: atLastBuild / expected, unit: 'share', better: 'higher' },
           { name: 'last report after the last build', value: Math.max(0, lastReport - finishedAt) / 1000, unit: 's', better: 'lower' },
         ],
-        params: { builds: changes, workers: '2 mastro worker processes, maxBuilds 4 each', reporters: 'httpStatusPush x3 (buildStartEnd to a hung endpoint and to an answering one, buildStatus all to another)', resultsWithout: plain.results, resultsWith: withReporters.results },
+        params: { builds: changes, workers: '2 mastro worker processes, maxBuilds 4 each', reporters: 'httpStatusPush x3 (buildStartEnd to a hung endpoint and to an answering one, buildStatus all to another)', resultsWithout: plain.results, resultsHealthy: healthy.results, resultsWith: withReporters.results },
         notes: [
-          'both runs in this scenario, one after the other, on fresh master directories',
+          'the three runs in this scenario, one after the other, on fresh master directories; the 2-reporter run has the same reporters as the 3-reporter one without the hung endpoint',
           `the hung endpoint accepts connections and never answers: its attempts time out (5 s) and are retried; ${expected} reports reached the answering endpoints`,
         ],
       };

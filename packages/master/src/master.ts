@@ -32,6 +32,7 @@ import { ServiceSet, type Service } from './master/services.js';
 import { defaultMasterLogDestination } from './master/log-destination.js';
 import { createSchedulerService, createChangeSourceService, startHttpServer, type HttpHandle } from './master/components.js';
 import { ReporterService } from './reporters/service.js';
+import { reporterControl } from './master/reporter-control.js';
 import { ReportEvents } from './data/report-outbox.js';
 
 export interface StartMasterOptions {
@@ -141,6 +142,7 @@ export class Master implements EngineControl {
     this.reporting = new ReporterService({
       db: this.db, data: this.data, masterid: this.masterid, logger: this.log.child({ component: 'reporters' }),
       getSecret: (name) => this.secrets.get(name), redact: (text) => this.secrets.redactor.redact(text),
+      control: reporterControl(this),
     });
     await this.reporting.configure(reporterSettings(config));
     this.data.updates.setReportOutbox(this.reporting);

@@ -60,7 +60,7 @@ test('mistakes are reported with their paths and what to do', () => {
     reportDelivery: { concurency: 3, retryInitialDelay: 10, retryMaxDelay: 5 } as any,
   });
   const expect = [
-    'reporters[0].kind: unknown reporter kind "gitHubStatus"; kinds are: httpStatusPush, mailNotifier',
+    'reporters[0].kind: unknown reporter kind "gitHubStatus"; kinds are: httpStatusPush, mailNotifier, gitHubStatusPush, gitHubCommentPush, gitLabStatusPush, gerritStatusPush, chatWebhook, irc',
     "reporters[1].headrs: unknown option; did you mean 'headers'?",
     'reporters[1].url: must use http:// or https://, got ftp:',
     "reporters[2].url: must not hold credentials (they would be shown in logs): use the reporter's auth or headers option",
@@ -127,4 +127,39 @@ reporters:
   const got = r.issues.map((i) => `${i.line}: ${formatIssue(i)}`);
   assert.ok(got.some((g) => /^6: reporters\[0\]\.mailNotifier\.relayhots: unknown option; did you mean 'relayhost'\?/.test(g)), got.join('\n'));
   assert.ok(got.some((g) => /^7: reporters\[1\]\.httpStatusPush\.url: must be a string/.test(g)), got.join('\n'));
+});
+
+test('the forge and chat reporters in YAML give the same specs, with { secret: name } for their credentials', async (t) => {
+  const dir = yamlMaster(t, `
+workers: [{ name: w0, password: p }]
+builders:
+  - name: test
+    workerNames: [w0]
+    steps: [{ shell: { command: ['true'] } }]
+reporters:
+  - gitHubStatusPush: { token: { secret: github }, context: 'ci/%(prop:buildername)s', baseURL: 'https://ghe.example.org/api/v3' }
+  - gitHubCommentPush: { token: { secret: github } }
+  - gitLabStatusPush: { token: { secret: gitlab }, baseURL: 'https://gitlab.example.org' }
+  - gerritStatusPush:
+      server: review.example.org
+      username: ci
+      identityFile: /etc/mastro/gerrit_key
+      labels: { failure: { Verified: -1, Code-Review: -1 } }
+  - gerritStatusPush: { name: gerrit-rest, baseURL: 'https://review.example.org', auth: { user: ci, password: { secret: gerrit } } }
+  - chatWebhook: { url: { secret: slack-hook } }
+  - chatWebhook: { name: matrix, url: 'https://matrix.example.org', format: matrix, token: { secret: matrix }, room: '!ci:example.org' }
+  - irc:
+      host: irc.example.org
+      nick: mastro
+      channels: ['#ci', { channel: '#ops', password: key }]
+      notifyEvents: [failure, recovery]
+      authz: { force: [alice], stop: [alice] }
+`);
+  const c = await loadConfig(dir);
+  assert.deepEqual(c.reporters.map((r) => r.kind), ['gitHubStatusPush', 'gitHubCommentPush', 'gitLabStatusPush', 'gerritStatusPush', 'gerritStatusPush', 'chatWebhook', 'chatWebhook', 'irc']);
+  const r = c.reporters as any[];
+  for (const [i, key] of [[0, 'token'], [1, 'token'], [2, 'token'], [5, 'url'], [6, 'token']] as const) assert.ok(isRenderable(r[i][key]), `reporters[${i}].${key} is a secret reference`);
+  assert.ok(isRenderable(r[4].auth.password));
+  assert.deepEqual(r[3].labels, { failure: { Verified: -1, 'Code-Review': -1 } });
+  assert.deepEqual(r[7].authz, { force: ['alice'], stop: ['alice'] });
 });

@@ -167,6 +167,26 @@ for (const engine of engines()) {
       } finally { await service.stop(); await f.close(); }
     });
 
+    test('the next due time counts only the unclaimed heads of order keys (rows behind an in-flight head would spin the pool)', async () => {
+      const f = await ReportFixture.open(await engine.open());
+      try {
+        const o = f.db.reporterOutbox;
+        const row = (key: string) => ({ reporter: 'r', generator: 0, event: ReportEvents.buildFinished, orderKey: `r|${key}` });
+        await o.insert([row('builder:1'), row('builder:1'), row('builder:1')], 1, 1000);
+        await o.insert([row('other:1')], 2, 1000);
+        const [head] = await o.dueHeads('r', 5000, 1);
+        assert.equal(await o.nextDueAt('r'), 1000);
+        assert.equal(await o.claim(head!.id, f.masterid, 5000), true);
+        const [other] = await o.dueHeads('r', 5000, 10);
+        assert.equal(other!.orderKey, 'r|other:1', 'the rows behind the claimed head are not heads');
+        assert.equal(await o.claim(other!.id, f.masterid, 5000), true);
+        assert.equal(await o.nextDueAt('r'), null, 'both heads in flight: nothing can be claimed until one is done');
+        await o.retryLater(head!.id, f.masterid, 'HTTP 503', 5000, 9000);
+        assert.equal(await o.nextDueAt('r'), 9000, 'the head being retried, not the rows behind it');
+        assert.equal(await o.nextDueAt('s'), null);
+      } finally { await f.close(); }
+    });
+
     test('a generator that finds nothing to report removes its row without sending', async () => {
       const f = await ReportFixture.open(await engine.open());
       const { rec, service } = await setup(f, [{ kind: 'recording', name: 'skip', generators: [{ kind: 'buildStatus', mode: 'failing' }] }]);

@@ -5,7 +5,8 @@ import { Recorder, recordingKinds, retryable } from './support/recording-reporte
 import { ReporterService } from '../src/reporters/service.js';
 import { ReportEvents } from '../src/data/report-outbox.js';
 import { OutboxStates } from '../src/db/tables/reporter-outbox.js';
-import type { ReporterSpec } from '../src/reporters/base.js';
+import type { Reporter, ReporterControl, ReporterRuntime, ReporterSpec } from '../src/reporters/base.js';
+import type { ReporterKinds } from '../src/reporters/registry.js';
 
 const FAST = { retryInitialDelay: 0.02, retryMaxDelay: 0.05, pollInterval: 0.05 };
 
@@ -90,5 +91,36 @@ describe('the reporter service', () => {
       assert.equal(st.kind, 'recording');
       assert.deepEqual(st.generators, ['buildStatus']);
     } finally { await service.stop(); await f.close(); }
+  });
+
+  test('reporters with a start (chat bots) start with the service, after the one a reconfig replaces is closed, with the master\'s control', async () => {
+    const f = await ReportFixture.open();
+    const events: string[] = [];
+    const control: ReporterControl = { forceBuild: async () => ({ bsid: 1 }), stopBuild: async () => true };
+    let runtimeSeen: ReporterRuntime | undefined;
+    const kinds: ReporterKinds = {
+      bot: {
+        optionKeys: ['v'], check() {}, defaultGenerators: () => [],
+        create: (spec): Reporter => ({
+          name: spec.name ?? 'bot', kind: 'bot', generators: [], retryForMs: null, concurrency: null, send: async () => {},
+          start: async (rt) => { runtimeSeen = rt; events.push(`start ${String(spec.v)}`); },
+          close: async () => { events.push(`close ${String(spec.v)}`); },
+        }),
+      },
+    };
+    const service = new ReporterService({ db: f.db, data: f.data, masterid: f.masterid, logger: quietLogger(), getSecret: async () => undefined, redact: (t) => t, kinds, control });
+    const configure = (v: number) => service.configure({ reporters: [{ kind: 'bot', v }], delivery: FAST, title: 'T', buildbotURL: 'http://ci/' });
+    try {
+      await configure(1);
+      assert.deepEqual(events, [], 'not before the service starts');
+      await service.start();
+      await configure(1);
+      await configure(2);
+      assert.deepEqual(events, ['start 1', 'close 1', 'start 2']);
+      assert.equal(runtimeSeen!.control, control);
+      assert.equal(runtimeSeen!.buildbotURL, 'http://ci/');
+      await service.stop();
+      assert.deepEqual(events.at(-1), 'close 2');
+    } finally { await f.close(); }
   });
 });

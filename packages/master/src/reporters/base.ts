@@ -31,6 +31,11 @@ export interface ReportEvent {
   readonly subjectId: number;
   /** Facts stored with the event (a missing worker's name and notify list). */
   readonly payload: Readonly<Record<string, unknown>> | null;
+  /**
+   * When the event was stored (epoch ms). With `id` it names the report for good, also across a
+   * database made anew (ids start again): a chat message's transaction id (Matrix) is made of both.
+   */
+  readonly createdAtMs?: number;
 }
 
 /** What reporters read: the data layer's resources (the DataConnector implements it). */
@@ -148,8 +153,36 @@ export interface Reporter {
    * (./transport/errors.ts); any other error is taken as permanent (a bug, a broken template).
    */
   send(report: Report, ctx: ReporterContext): Promise<void>;
+  /**
+   * Starts what the reporter runs besides delivering (a chat bot's connection and its commands).
+   * Called when the master's reporters start, or when a reconfig adds the reporter (after the one it
+   * replaces is closed). Failing here is logged; deliveries still come to `send`.
+   */
+  start?(runtime: ReporterRuntime): Promise<void>;
   /** Releases what the reporter holds (connections); called when it is removed or replaced. */
   close?(): Promise<void>;
+}
+
+/**
+ * Control actions a chat bot offers its users, as the REST API's `force` and `stop` run them
+ * (master/reporter-control.ts adapts the master's control target).
+ */
+export interface ReporterControl {
+  /** Starts a build of `builderName` through the force scheduler that builds it; throws with a message for the user when it cannot. */
+  forceBuild(req: { builderName: string; reason: string; owner: string; branch?: string; revision?: string }): Promise<{ bsid: number }>;
+  /** Stops a running build of this master (CANCELLED); false when no such build runs here. */
+  stopBuild(buildid: number, reason: string): Promise<boolean>;
+}
+
+/** What a reporter's `start` is given: the reads and settings of deliveries, and the master's control. */
+export interface ReporterRuntime {
+  readonly data: ReportReads;
+  readonly logger: ReporterLogger;
+  readonly title: string;
+  readonly buildbotURL: string;
+  getSecret(name: string): Promise<string | undefined>;
+  /** null when the master offers no control (a test's service). */
+  readonly control: ReporterControl | null;
 }
 
 /**

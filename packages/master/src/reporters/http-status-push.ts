@@ -10,13 +10,14 @@
  * the repeat.
  */
 import type { IssueCollector } from '../config/errors.js';
-import { describe, num, type Obj } from '../config/checks.js';
+import { describe, type Obj } from '../config/checks.js';
 import { ReporterBase, type Generator, type GeneratorSpec, type Report, type ReporterContext, type ReporterSpec } from './base.js';
 import { checkSecret, checkStringRecord, checkUrl, isSecretLike, renderSecrets, type SecretOrString } from './options.js';
 import type { ReporterKind } from './registry.js';
 import type { CheckContext } from './generators/filters.js';
+import { checkHttpReporterOptions, HTTP_REPORTER_KEYS, httpTransport, httpTransportOptions, type HttpReporterOptions } from './http-options.js';
 
-export interface HttpStatusPushOptions {
+export interface HttpStatusPushOptions extends HttpReporterOptions {
   /** Where to POST. (`serverUrl`, Buildbot's name, is accepted too.) */
   url?: string;
   serverUrl?: string;
@@ -24,12 +25,6 @@ export interface HttpStatusPushOptions {
   auth?: { user: string; password: SecretOrString } | [string, SecretOrString];
   /** Extra headers (e.g. `Authorization: Bearer ...` as util.secret(...)). */
   headers?: Record<string, SecretOrString>;
-  /** Verify the server's TLS certificate (Buildbot's `verify`). Default true. */
-  verify?: boolean;
-  /** Extra CA certificate for the endpoint: PEM text or a PEM file's path. Default none. */
-  ca?: string;
-  /** Limit on one request, ms. Default 30000. */
-  timeoutMs?: number;
   generators?: GeneratorSpec[];
   name?: string;
   retryFor?: number;
@@ -38,7 +33,7 @@ export interface HttpStatusPushOptions {
 
 export type HttpStatusPushSpec = ReporterSpec & HttpStatusPushOptions & { kind: 'httpStatusPush' };
 
-export const HTTP_STATUS_PUSH_KEYS = ['url', 'serverUrl', 'auth', 'headers', 'verify', 'ca', 'timeoutMs', 'debug'] as const;
+export const HTTP_STATUS_PUSH_KEYS = ['url', 'serverUrl', 'auth', 'headers', ...HTTP_REPORTER_KEYS, 'debug'] as const;
 
 export class HttpStatusPush extends ReporterBase<HttpStatusPushSpec> {
   async send(report: Report, ctx: ReporterContext): Promise<void> {
@@ -52,14 +47,10 @@ export class HttpStatusPush extends ReporterBase<HttpStatusPushSpec> {
       secrets.push(pw);
       headers.authorization = `Basic ${Buffer.from(`${user}:${pw}`).toString('base64')}`;
     }
-    // Loaded when first used: a config check or a master without this reporter never loads undici.
-    const { sendHttp } = await import('./transport/http.js');
+    const { sendHttp } = await httpTransport();
     const document = report.type === 'json' ? report.body : { subject: report.subject, body: report.body, type: report.type, builds: report.builds, worker: report.worker };
     await sendHttp({
-      method: 'POST', url, headers, body: JSON.stringify(document), signal: ctx.signal, secrets,
-      ...(s.timeoutMs !== undefined ? { timeoutMs: s.timeoutMs } : {}),
-      ...(s.ca !== undefined ? { ca: s.ca } : {}),
-      ...(s.verify === false ? { rejectUnauthorized: false } : {}),
+      method: 'POST', url, headers, body: JSON.stringify(document), signal: ctx.signal, secrets, ...httpTransportOptions(s),
     });
   }
 }
@@ -86,9 +77,7 @@ export const httpStatusPushKind: ReporterKind<HttpStatusPushSpec> = {
       } else c.add('auth', `must be { user, password } or [user, password], got ${describe(auth)}`);
     }
     checkStringRecord(c, o, 'headers');
-    if (o.verify !== undefined && typeof o.verify !== 'boolean') c.add('verify', `must be true or false, got ${describe(o.verify)}`);
-    if (o.ca !== undefined && (typeof o.ca !== 'string' || !o.ca)) c.add('ca', 'must be PEM text or the path of a PEM file');
-    if (o.timeoutMs !== undefined) num(c, o, 'timeoutMs', { fallback: 30_000, min: 1, integer: true });
+    checkHttpReporterOptions(c, o);
   },
   create: (spec, generators: Generator[]) => new HttpStatusPush(spec, 'httpStatusPush', generators),
 };

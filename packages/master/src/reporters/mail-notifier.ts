@@ -103,6 +103,10 @@ export function htmlToText(html: string): string {
     .replace(/\n{3,}/g, '\n\n');
 }
 
+// Loaded when first used (once): a config check or a master without this reporter never loads nodemailer.
+let transport: Promise<typeof import('./transport/smtp.js')> | null = null;
+const smtpTransport = () => (transport ??= import('./transport/smtp.js'));
+
 export class MailNotifier extends ReporterBase<MailNotifierSpec> {
   /** The recipients of a report: [to, cc]. */
   async recipients(report: Report, ctx: ReporterContext): Promise<{ to: string[]; cc: string[]; refused: string[] }> {
@@ -143,8 +147,7 @@ export class MailNotifier extends ReporterBase<MailNotifierSpec> {
       contentType: 'text/plain; charset=utf-8',
     }));
     const headers = await this.headers(report, ctx);
-    // Loaded when first used: a config check or a master without this reporter never loads nodemailer.
-    const { sendMail } = await import('./transport/smtp.js');
+    const { sendMail } = await smtpTransport();
     const [smtpUser, smtpPassword] = await Promise.all([renderSecrets(s.smtpUser, ctx), renderSecrets(s.smtpPassword, ctx)]);
     const result = await sendMail({
       relayhost: s.relayhost, smtpPort: s.smtpPort, useTls: s.useTls, useSmtps: s.useSmtps,

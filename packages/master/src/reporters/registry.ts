@@ -12,6 +12,12 @@ import { GENERATOR_KINDS, type CheckContext } from './generators/index.js';
 import { COMMON_REPORTER_KEYS, checkCommon } from './options.js';
 import { httpStatusPushKind } from './http-status-push.js';
 import { mailNotifierKind } from './mail-notifier.js';
+import { gitHubStatusPushKind } from './github-status-push.js';
+import { gitHubCommentPushKind } from './github-comment-push.js';
+import { gitLabStatusPushKind } from './gitlab-status-push.js';
+import { gerritStatusPushKind } from './gerrit-status-push.js';
+import { chatWebhookKind } from './chat-webhook.js';
+import { ircKind } from './irc.js';
 
 export interface ReporterKind<S extends ReporterSpec = ReporterSpec> {
   /** The kind's own option names (the common ones, name/generators/retryFor/concurrency, are added). */
@@ -30,6 +36,12 @@ export type ReporterKinds = Readonly<Record<string, ReporterKind<any>>>;
 export const REPORTER_KINDS: ReporterKinds = {
   httpStatusPush: httpStatusPushKind,
   mailNotifier: mailNotifierKind,
+  gitHubStatusPush: gitHubStatusPushKind,
+  gitHubCommentPush: gitHubCommentPushKind,
+  gitLabStatusPush: gitLabStatusPushKind,
+  gerritStatusPush: gerritStatusPushKind,
+  chatWebhook: chatWebhookKind,
+  irc: ircKind,
 };
 
 export class ReporterConfigError extends Error {

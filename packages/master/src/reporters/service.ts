@@ -12,7 +12,7 @@ import type { Db } from '../db/index.js';
 import type { OutboxRowInput } from '../db/tables/reporter-outbox.js';
 import type { ReportEventKind, ReportOutbox, ReportSubject } from '../data/report-outbox.js';
 import { fingerprint } from '../master/services.js';
-import type { Reporter, ReporterContext, ReporterLogger, ReporterSpec, ReportReads } from './base.js';
+import type { Reporter, ReporterContext, ReporterControl, ReporterLogger, ReporterSpec, ReportReads } from './base.js';
 import { createReporter, reporterName, type ReporterKinds, REPORTER_KINDS } from './registry.js';
 import { DeliveryPool } from './delivery/pool.js';
 import { compileDeliveryOptions, type DeliverySettings, type ReportDeliveryOptions } from './delivery/options.js';
@@ -24,6 +24,8 @@ export interface ReporterServiceDeps {
   logger: ReporterLogger;
   getSecret(name: string): Promise<string | undefined>;
   redact(text: string): string;
+  /** Force and stop for reporters that take commands (the IRC bot). Default none. */
+  control?: ReporterControl;
   kinds?: ReporterKinds;
   now?: () => number;
   random?: () => number;
@@ -56,7 +58,7 @@ export interface ReporterStatus {
   last_error_at: number | null;
 }
 
-interface Running { reporter: Reporter; fingerprint: string }
+interface Running { reporter: Reporter; fingerprint: string; started?: boolean }
 
 export class ReporterService implements ReportOutbox {
   private running = new Map<string, Running>();
@@ -65,8 +67,8 @@ export class ReporterService implements ReportOutbox {
   private readonly pool: DeliveryPool;
   private started = false;
   private poolStarted = false;
-  /** Reporters given rows since the last `written()`. */
-  private wrote = new Set<string>();
+  /** Reporters given rows since the last `written()`, with the rows' order keys. */
+  private wrote = new Map<string, Set<string>>();
 
   constructor(private readonly deps: ReporterServiceDeps) {
     this.pool = new DeliveryPool({
@@ -110,13 +112,26 @@ export class ReporterService implements ReportOutbox {
       if (!next.has(name)) this.deps.logger.info({ reporter: name }, `reporter ${name} removed; its queued reports stay until a reporter of that name is configured again`);
       await r.reporter.close?.().catch((err) => this.deps.logger.warn({ err, reporter: name }, `closing reporter ${name} failed`));
     }
+    // After the replaced ones are closed: a chat bot's successor takes its nick, not a second one.
+    if (this.started) await this.startReporters();
     if (this.started) await this.startPoolIfNeeded();
     this.pool.wake();
+  }
+
+  /** Runs `start` of the reporters that have one and have not been started. */
+  private async startReporters(): Promise<void> {
+    const runtime = { ...this.context(), control: this.deps.control ?? null };
+    for (const [name, r] of this.running) {
+      if (r.started || !r.reporter.start) continue;
+      r.started = true;
+      await r.reporter.start(runtime).catch((err) => this.deps.logger.error({ err, reporter: name }, `reporter ${name} could not start: ${(err as Error).message}; its reports wait until a reconfig or restart`));
+    }
   }
 
   /** Starts delivering (once the master's recovery ran: rows it wrote are delivered too). */
   async start(): Promise<void> {
     this.started = true;
+    await this.startReporters();
     await this.startPoolIfNeeded();
   }
 
@@ -131,7 +146,10 @@ export class ReporterService implements ReportOutbox {
     this.started = false;
     if (this.poolStarted) await this.pool.stop();
     this.poolStarted = false;
-    for (const [name, r] of this.running) await r.reporter.close?.().catch((err) => this.deps.logger.warn({ err, reporter: name }, `closing reporter ${name} failed`));
+    for (const [name, r] of this.running) {
+      r.started = false;
+      await r.reporter.close?.().catch((err) => this.deps.logger.warn({ err, reporter: name }, `closing reporter ${name} failed`));
+    }
   }
 
   /** The configured reporters (tests, diagnostics). */
@@ -144,16 +162,18 @@ export class ReporterService implements ReportOutbox {
       reporter.generators.forEach((g, generator) => {
         if (!g.wantedEvents.includes(kind)) return;
         rows.push({ reporter: name, generator, event: kind, orderKey: `${name}|${subject.scope}`, ...(subject.payload ? { payload: subject.payload } : {}) });
-        this.wrote.add(name);
+        let keys = this.wrote.get(name);
+        if (!keys) this.wrote.set(name, (keys = new Set()));
+        keys.add(`${name}|${subject.scope}`);
       });
     }
     return rows;
   }
 
   written(): void {
-    const names = this.wrote;
-    this.wrote = new Set();
-    this.pool.wake(names);
+    const rows = this.wrote;
+    this.wrote = new Map();
+    this.pool.wake(rows);
   }
 
   // ---- status ----

@@ -14,6 +14,12 @@ import { brand } from '../config/brand.js';
 import type { GeneratorSpec, ReporterSpec } from './base.js';
 import type { HttpStatusPushOptions } from './http-status-push.js';
 import type { MailNotifierOptions } from './mail-notifier.js';
+import type { GitHubStatusPushOptions } from './github-status-push.js';
+import type { GitHubCommentPushOptions } from './github-comment-push.js';
+import type { GitLabStatusPushOptions } from './gitlab-status-push.js';
+import type { GerritStatusPushOptions } from './gerrit-status-push.js';
+import type { ChatWebhookOptions } from './chat-webhook.js';
+import type { IrcOptions } from './irc.js';
 import type { BuildStatusOptions } from './generators/build-status.js';
 import type { BuildStartEndOptions } from './generators/build-start-end.js';
 import type { BuildSetStatusOptions } from './generators/buildset-status.js';
@@ -32,6 +38,18 @@ export const reporters = {
   httpStatusPush: (options: HttpStatusPushOptions) => reporter('httpStatusPush', options),
   /** Mail through an SMTP relay (Buildbot's MailNotifier). */
   mailNotifier: (options: MailNotifierOptions) => reporter('mailNotifier', options),
+  /** Commit statuses on GitHub (Buildbot's GitHubStatusPush). */
+  gitHubStatusPush: (options: GitHubStatusPushOptions) => reporter('gitHubStatusPush', options),
+  /** A comment on the build's pull request (Buildbot's GitHubCommentPush). */
+  gitHubCommentPush: (options: GitHubCommentPushOptions) => reporter('gitHubCommentPush', options),
+  /** Commit statuses on GitLab (Buildbot's GitLabStatusPush). */
+  gitLabStatusPush: (options: GitLabStatusPushOptions) => reporter('gitLabStatusPush', options),
+  /** The Verified vote on the Gerrit change, over SSH or REST (Buildbot's GerritStatusPush). */
+  gerritStatusPush: (options: GerritStatusPushOptions) => reporter('gerritStatusPush', options),
+  /** A chat message: a Slack-compatible incoming webhook (Slack, Mattermost, Rocket.Chat) or a Matrix room. */
+  chatWebhook: (options: ChatWebhookOptions) => reporter('chatWebhook', options),
+  /** An IRC bot that announces builds and takes commands (Buildbot's IRC). */
+  irc: (options: IrcOptions) => reporter('irc', options),
 } as const;
 
 export const generators = {

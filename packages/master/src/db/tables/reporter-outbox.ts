@@ -75,12 +75,14 @@ const toRow = (r: Selectable<Schema['reporter_outbox']>): OutboxRow => ({
 // The pool's queries run for every delivery: built and compiled once (db/prepared.ts), as the
 // engine's hot queries are. Building a Kysely query per call cost five times the query itself.
 const PENDING = OutboxStates.pending;
-const dueHeadsQ = prepared((p: { from: string; to: string; now: number; limit: number }, db) => db.selectFrom('reporter_outbox as o').selectAll()
-  .where('o.id', 'in', db.selectFrom('reporter_outbox').select((eb) => eb.fn.min('id').as('id'))
-    .where('state', '=', PENDING).where('order_key', '>=', p.from).where('order_key', '<', p.to).groupBy('order_key'))
-  .where('o.claimed_by', 'is', null).where('o.next_attempt_at_ms', '<=', p.now).orderBy('o.id').limit(p.limit));
-const nextDueQ = prepared((p: { reporter: string }, db) => db.selectFrom('reporter_outbox').select((eb) => eb.fn.min('next_attempt_at_ms').as('t'))
-  .where('reporter', '=', p.reporter).where('state', '=', PENDING).where('claimed_by', 'is', null));
+/**
+ * The head (oldest pending row) of the first order key after `after`, below `to`: one seek in the
+ * (state, order_key, id) index. Walking the keys with it reads one row per key, however long the
+ * queue behind each head is (grouping the pending rows read all of them, at every pass).
+ */
+const nextHeadQ = prepared((p: { after: string; to: string }, db) => db.selectFrom('reporter_outbox').selectAll()
+  .where('state', '=', PENDING).where('order_key', '>', p.after).where('order_key', '<', p.to)
+  .orderBy('order_key').orderBy('id').limit(1));
 const claimQ = prepared((p: { id: number; masterid: number; now: number }, db) => db.updateTable('reporter_outbox').set({ claimed_by: p.masterid, claimed_at_ms: p.now })
   .where('id', '=', p.id).where('state', '=', PENDING).where('claimed_by', 'is', null));
 const deliveredQ = prepared((p: { id: number; masterid: number; now: number }, db) => db.updateTable('reporter_outbox')
@@ -141,24 +143,35 @@ export class ReporterOutboxTable {
   }
 
   /**
-   * The reporter's rows that may be delivered now: the oldest pending row of each of its order keys
-   * (an older one still pending, being retried or in flight, holds the others back), if it is due
-   * and unclaimed. Every order key starts with the reporter's name and `|`, so the heads are one
-   * range of the (state, order_key, id) index, read without touching the table; only the heads
-   * are then read. (A per-row NOT EXISTS probe cost ten times more with a long queue.)
+   * The heads of the reporter's order keys: the oldest pending row of each key, the only row of it
+   * that may be delivered (an older one still pending, being retried or in flight, holds the others
+   * back). Every order key starts with the reporter's name and `|`; '}' follows '|', so the keys
+   * are those in (name|, name}).
    */
-  async dueHeads(reporter: string, nowMs: number, limit: number): Promise<OutboxRow[]> {
-    // '}' follows '|' in code point order: [name|, name}) is exactly the keys starting with `name|`.
-    return (await dueHeadsQ.rows(this.k, { from: `${reporter}|`, to: `${reporter}}`, now: nowMs, limit })).map(toRow);
+  async heads(reporter: string): Promise<OutboxRow[]> {
+    const out: OutboxRow[] = [];
+    const to = `${reporter}}`;
+    for (let after = `${reporter}|`; ;) {
+      const r = await nextHeadQ.first(this.k, { after, to });
+      if (!r) return out;
+      out.push(toRow(r));
+      after = r.order_key;
+    }
   }
 
-  /** The earliest time a pending, unclaimed row of one of `reporters` becomes due (null: none). */
-  async nextDueAt(reporters: readonly string[]): Promise<number | null> {
+  /** The heads that may be claimed now (due, unclaimed), oldest first. */
+  async dueHeads(reporter: string, nowMs: number, limit: number): Promise<OutboxRow[]> {
+    return (await this.heads(reporter)).filter((h) => h.claimedBy === null && h.nextAttemptAtMs <= nowMs).sort((a, b) => a.id - b.id).slice(0, limit);
+  }
+
+  /**
+   * When the reporter's next row can be claimed: the earliest due time among the unclaimed heads
+   * (null: none). Rows behind a head, and heads in flight, do not count: they cannot be claimed
+   * before the head is done, which wakes the pool anyway.
+   */
+  async nextDueAt(reporter: string): Promise<number | null> {
     let min: number | null = null;
-    for (const reporter of reporters) {
-      const t = (await nextDueQ.first(this.k, { reporter }))?.t;
-      if (t != null && (min === null || Number(t) < min)) min = Number(t);
-    }
+    for (const h of await this.heads(reporter)) if (h.claimedBy === null && (min === null || h.nextAttemptAtMs < min)) min = h.nextAttemptAtMs;
     return min;
   }
 

@@ -44,13 +44,15 @@ export interface PoolDeps {
 
 /** How long a stop waits for deliveries in flight before it releases their claims anyway. */
 const STOP_WAIT_MS = 5000;
+/** The shortest wait before a timed pass. */
+const MIN_PASS_MS = 20;
 /** Claims of stopped masters are looked for, and old rows pruned, at most this often. */
 const HOUSEKEEPING_MS = 60_000;
 
 class DeadlineError extends Error {}
 
 export class DeliveryPool {
-  private readonly inFlight = new Map<number, { reporter: string; done: Promise<void>; abort: AbortController }>();
+  private readonly inFlight = new Map<number, { reporter: string; orderKey: string; done: Promise<void>; abort: AbortController }>();
   private readonly pausedUntil = new Map<string, number>();
   /** Outcomes not stored yet (the database failed): stored first at the next pass. */
   private readonly unrecorded = new Map<number, () => Promise<void>>();
@@ -58,9 +60,10 @@ export class DeliveryPool {
   /**
    * Reporters that may have work since their last look (new rows, a delivery of theirs ended); a
    * timed pass (a retry came due, the poll interval) looks at all of them. A reporter whose queue
-   * is stuck behind a hung endpoint is then not queried at every other reporter's delivery.
+   * is stuck behind a hung endpoint is then not queried at every other reporter's delivery, nor when
+   * its new rows are all behind a head in flight (their order keys are given with the wake-up).
    */
-  private dirty = new Set<string>();
+  private dirty = new Map<string, Set<string> | 'any'>();
   private allDirty = true;
   private running: Promise<void> | null = null;
   private again = false;
@@ -83,10 +86,18 @@ export class DeliveryPool {
     this.wake();
   }
 
-  /** A pass soon (coalesced): new rows were written (for `reporters`; all when not said), a slot came free, a reconfig happened. */
-  wake(reporters?: Iterable<string>): void {
-    if (reporters) for (const r of reporters) this.dirty.add(r);
-    else this.allDirty = true;
+  /**
+   * A pass soon (coalesced): new rows were written (`rows`: reporter -> their order keys; every
+   * reporter when not said), a slot came free, a reconfig happened.
+   */
+  wake(rows?: ReadonlyMap<string, ReadonlySet<string> | 'any'>): void {
+    if (rows) {
+      for (const [r, keys] of rows) {
+        const cur = this.dirty.get(r);
+        if (keys === 'any' || cur === 'any') this.dirty.set(r, 'any');
+        else this.dirty.set(r, new Set([...(cur ?? []), ...keys]));
+      }
+    } else this.allDirty = true;
     if (this.stopped) return;
     if (this.running) { this.again = true; return; }
     this.schedule(0, false);
@@ -148,10 +159,10 @@ export class DeliveryPool {
       const all = this.allDirty;
       const dirty = this.dirty;
       this.allDirty = false;
-      this.dirty = new Set();
+      this.dirty = new Map();
       for (const [name, reporter] of reporters) {
         if (this.stopped) return;
-        if (!all && !dirty.has(name)) continue;
+        if (!all && !this.mayHaveWork(name, dirty.get(name))) continue;
         const paused = this.pausedUntil.get(name);
         if (paused !== undefined) {
           if (paused > this.now()) { nextAt = Math.min(nextAt, paused); continue; }
@@ -165,8 +176,12 @@ export class DeliveryPool {
           this.begin(reporter, row, s);
         }
       }
-      const due = await this.d.outbox.nextDueAt([...reporters.keys()]);
-      if (due !== null) nextAt = Math.min(nextAt, due);
+      // The next retry that comes due, of reporters with a free slot (a full one is woken when a slot frees).
+      for (const [name, reporter] of reporters) {
+        if ((reporter.concurrency ?? s.concurrency) - this.inFlightCount(name) <= 0 || (this.pausedUntil.get(name) ?? 0) > this.now()) continue;
+        const due = await this.d.outbox.nextDueAt(name);
+        if (due !== null) nextAt = Math.min(nextAt, due);
+      }
       this.warnedOutage = false;
     } catch (err) {
       this.allDirty = true; // looked at nothing for sure: look at everything next time
@@ -175,8 +190,18 @@ export class DeliveryPool {
         this.d.logger.warn({ err: this.d.redact(String((err as Error)?.message ?? err)) }, 'reading the report outbox failed (is the database down?); reports wait and are delivered once it works');
       }
     } finally {
-      this.schedule(nextAt - this.now(), true);
+      // Never sooner than MIN_PASS_MS: a head that stays due (claimed by another master meanwhile) must not spin the loop.
+      this.schedule(Math.max(MIN_PASS_MS, nextAt - this.now()), true);
     }
+  }
+
+  /** Whether a pass must query `name`: something it was woken for could be a claimable head. */
+  private mayHaveWork(name: string, why: Set<string> | 'any' | undefined): boolean {
+    if (why === undefined) return false;
+    if (why === 'any') return true;
+    // New rows of a key whose head is in flight here wait behind it: no new head.
+    for (const key of why) if (![...this.inFlight.values()].some((f) => f.reporter === name && f.orderKey === key)) return true;
+    return false;
   }
 
   private async housekeeping(s: DeliverySettings): Promise<void> {
@@ -192,9 +217,9 @@ export class DeliveryPool {
       this.d.logger.error({ err, reporter: reporter.name, report: row.id }, `reporter ${reporter.name}: delivering report ${row.id} failed unexpectedly; it is retried after a restart`);
     }).finally(() => {
       this.inFlight.delete(row.id);
-      this.wake([reporter.name]);
+      this.wake(new Map([[reporter.name, 'any' as const]]));
     });
-    this.inFlight.set(row.id, { reporter: reporter.name, done, abort });
+    this.inFlight.set(row.id, { reporter: reporter.name, orderKey: row.orderKey, done, abort });
   }
 
   private async deliver(reporter: Reporter, row: OutboxRow, s: DeliverySettings, abort: AbortController): Promise<void> {
@@ -208,7 +233,7 @@ export class DeliveryPool {
     const deadline = setTimeout(() => abort.abort(new DeadlineError(`the delivery took longer than reportDelivery.attemptTimeout (${s.attemptTimeoutMs / 1000} s)`)), s.attemptTimeoutMs);
     deadline.unref();
     const ctx: ReporterContext = { ...this.d.context(), signal: abort.signal };
-    const event = { id: row.id, kind: row.event as ReportEventKind, subjectId: row.subjectId, payload: row.payload };
+    const event = { id: row.id, kind: row.event as ReportEventKind, subjectId: row.subjectId, payload: row.payload, createdAtMs: row.createdAtMs };
     try {
       const report = await untilAborted(generator.generate(ctx, event), abort.signal);
       if (!report) { await this.record(row.id, () => outbox.skip(row.id, masterid)); return; }
