@@ -29,6 +29,7 @@ import { MissingWorkerWatch } from './process/missing-workers.js';
 import { ServiceSet, type Service } from './master/services.js';
 import { defaultMasterLogDestination } from './master/log-destination.js';
 import { createSchedulerService, createChangeSourceService, startHttpServer, type HttpHandle } from './master/components.js';
+import { masterControlTarget } from './www/control/master-target.js';
 
 export interface StartMasterOptions {
   /**
@@ -151,6 +152,8 @@ export class Master implements EngineControl {
     });
     this.workers.on('attached', (w) => { this.missing.attached(w.name); void this.botmaster.workerAttached(w); });
     this.workers.on('detached', (w) => { this.missing.detached(w.name); void this.botmaster.workerDetached(w); });
+    // A PB worker's own graceful shutdown (SIGHUP, or its shutdown file): as the API's, no new builds, then shutdown.
+    this.workers.on('shutdownRequested', (name) => { void masterControlTarget(this).shutdownWorkerGracefully(name); });
     this.missing = new MissingWorkerWatch(this.log.child({ component: 'workers' }));
     this.warnUnsupportedWorkerOptions(config.workers);
     this.missing.configure(config.workers);
