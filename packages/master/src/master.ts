@@ -262,6 +262,7 @@ export class Master implements EngineControl {
       ['db.url', prev.db.url, next.db.url],
       ['db.outageBufferSize', prev.db.outageBufferSize, next.db.outageBufferSize],
       ['protocols.msgpack.port', prev.protocols.msgpack.port, next.protocols.msgpack.port],
+      ['protocols.pb', JSON.stringify(prev.protocols.pb), JSON.stringify(next.protocols.pb)],
     ] as const) {
       if (a !== b) this.log.warn({ path: what }, `${what} changed; it takes effect when the master restarts`);
     }
