@@ -148,14 +148,16 @@ export class TestEnv {
   }
 
   /** Creates and starts a mastro-worker (or Debian buildbot-worker) connected to `port`. */
-  startWorker(name: string, port: number, kind: 'mastro-worker' | 'buildbot-worker' = 'mastro-worker', password = 'pass'): ChildProcess {
+  /** `buildbot-worker-pb`: Debian's buildbot-worker created without `--protocol`, so it speaks PB. */
+  startWorker(name: string, port: number, kind: 'mastro-worker' | 'buildbot-worker' | 'buildbot-worker-pb' = 'mastro-worker', password = 'pass'): ChildProcess {
     const dir = join(this.root, `worker-${name}`);
     let proc: ChildProcess;
     if (kind === 'mastro-worker') {
       if (!existsSync(dir)) execFileSync(process.execPath, [WORKER_CLI, 'create-worker', dir, `127.0.0.1:${port}`, name, password]);
       proc = spawn(process.execPath, [WORKER_CLI, 'start', dir, '--foreground'], { stdio: ['ignore', 'ignore', 'pipe'] });
     } else {
-      if (!existsSync(dir)) execFileSync('buildbot-worker', ['create-worker', '--protocol=msgpack_experimental_v7', dir, `127.0.0.1:${port}`, name, password], { stdio: 'ignore' });
+      const protocol = kind === 'buildbot-worker' ? ['--protocol=msgpack_experimental_v7'] : [];
+      if (!existsSync(dir)) execFileSync('buildbot-worker', ['create-worker', ...protocol, dir, `127.0.0.1:${port}`, name, password], { stdio: 'ignore' });
       proc = spawn('buildbot-worker', ['start', '--nodaemon', dir], { stdio: ['ignore', 'ignore', 'pipe'] });
     }
     this.procs.add(proc);

@@ -24,12 +24,14 @@ export interface BuildbotWorkerProcess {
 
 /**
  * `protocol: 'pb'` creates the worker without `--protocol`, as Buildbot users do: it then speaks PB.
- * `keepalive`: seconds between the worker's own keepalive calls (0: none).
+ * `keepalive`: seconds between the worker's own keepalive calls (0: none). `allowShutdown`: how the
+ * worker may be asked to shut down gracefully (SIGHUP, or touching its shutdown.stamp).
  */
 export function createBuildbotWorker(basedir: string, master: string, name: string, password: string,
-  options: { protocol?: 'pb' | 'msgpack_experimental_v7'; keepalive?: number } = {}): void {
+  options: { protocol?: 'pb' | 'msgpack_experimental_v7'; keepalive?: number; allowShutdown?: 'signal' | 'file' } = {}): void {
   const protocol = options.protocol ?? 'msgpack_experimental_v7';
-  const args = ['create-worker', ...(protocol === 'pb' ? [] : [`--protocol=${protocol}`]), `--keepalive=${options.keepalive ?? 0}`, basedir, master, name, password];
+  const args = ['create-worker', ...(protocol === 'pb' ? [] : [`--protocol=${protocol}`]), `--keepalive=${options.keepalive ?? 0}`,
+    ...(options.allowShutdown ? [`--allow-shutdown=${options.allowShutdown}`] : []), basedir, master, name, password];
   const r = spawnSync(BUILDBOT_WORKER, args, { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`buildbot-worker create-worker failed (${r.status}): ${r.stderr || r.stdout}`);
 }

@@ -34,6 +34,7 @@ import { createSchedulerService, createChangeSourceService, startHttpServer, typ
 import { ReporterService } from './reporters/service.js';
 import { reporterControl } from './master/reporter-control.js';
 import { ReportEvents } from './data/report-outbox.js';
+import { masterControlTarget } from './www/control/master-target.js';
 
 export interface StartMasterOptions {
   /**
@@ -172,6 +173,8 @@ export class Master implements EngineControl {
     this.workers.setBuilderProvider((w) => this.botmaster.taggedBuildersFor(w));
     this.workers.on('attached', (w) => { this.missing.attached(w.name); void this.botmaster.workerAttached(w); });
     this.workers.on('detached', (w) => { this.missing.detached(w.name); void this.botmaster.workerDetached(w); });
+    // A PB worker's own graceful shutdown (SIGHUP, or its shutdown file): as the API's, no new builds, then shutdown.
+    this.workers.on('shutdownRequested', (name) => { void masterControlTarget(this).shutdownWorkerGracefully(name); });
     this.missing = new MissingWorkerWatch(this.log.child({ component: 'workers' }), (name, missingTimeout, lastSeenMs) => this.workerMissing(name, missingTimeout, lastSeenMs));
     this.warnUnsupportedWorkerOptions(config.workers);
     this.missing.configure(config.workers);
@@ -315,6 +318,7 @@ export class Master implements EngineControl {
       ['db.url', prev.db.url, next.db.url],
       ['db.outageBufferSize', prev.db.outageBufferSize, next.db.outageBufferSize],
       ['protocols.msgpack.port', prev.protocols.msgpack.port, next.protocols.msgpack.port],
+      ['protocols.pb', JSON.stringify(prev.protocols.pb), JSON.stringify(next.protocols.pb)],
     ] as const) {
       if (a !== b) this.log.warn({ path: what }, `${what} changed; it takes effect when the master restarts`);
     }

@@ -206,3 +206,21 @@ test('garbage on the shared port closes only that connection; WebSocket and PB w
   await worker(t, dir, 'w1', h.port);
   assert.ok((await attached) instanceof PbWorker);
 });
+
+test('a PB worker asked to shut down (SIGHUP) tells the master, which can then shut it down', { timeout: 120_000 }, async (t) => {
+  const dir = tempDir(t);
+  const h = await harness(t);
+  const attached = h.nextAttached<AnyWorker>('w1');
+  const basedir = join(dir, 'w1-hup');
+  createBuildbotWorker(basedir, `127.0.0.1:${h.port}`, 'w1', 'pass', { protocol: 'pb', allowShutdown: 'signal' });
+  const proc = startBuildbotWorker(basedir);
+  t.after(() => proc.stop());
+  const w = await attached;
+  await logContains(proc, /message from master: attached/);
+  const asked = new Promise<string>((r) => h.manager.once('shutdownRequested', r));
+  proc.child.kill('SIGHUP');
+  assert.equal(await asked, 'w1');
+  const exited = new Promise<number | null>((r) => proc.child.once('exit', (code) => r(code)));
+  await w.shutdown();
+  assert.equal(await exited, 0);
+});
