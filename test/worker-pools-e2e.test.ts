@@ -10,10 +10,10 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { WebSocket } from 'ws';
 import { workerOs } from 'mastro-protocol';
 import { TestEnv, WORKER_CLI, waitUntil, type MasterProcess } from './support/master-harness.js';
 import { startMastroWorker, type MastroWorkerProcess } from './support/workers-mastro-worker.js';
+import { poolLoginHeaders, upgradeAnswer, type UpgradeAnswer } from './support/workers-upgrade.js';
 
 const OS = workerOs(process.platform);
 const TOKEN_A = 'pool-token-a-0123456789abcdef0123456789abcdef';
@@ -43,24 +43,9 @@ export default defineConfig({
 `;
 }
 
-interface Refusal { status: number; headers: Record<string, string | string[] | undefined>; body: string }
-
-/** One WebSocket upgrade as a pool worker; resolves with the refusal, or status 101 (the socket is closed again). */
-function poolUpgrade(port: number, pool: string, name: string, token: string): Promise<Refusal> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${port}/`, {
-      headers: { Authorization: `Basic ${Buffer.from(`${name}:${token}`).toString('base64')}`, 'X-Mastro-Pool': pool },
-    });
-    ws.once('unexpected-response', (_req, res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => { body += d; });
-      res.on('end', () => { ws.terminate(); resolve({ status: res.statusCode ?? 0, headers: res.headers, body }); });
-    });
-    ws.once('upgrade', (res) => { resolve({ status: 101, headers: res.headers, body: '' }); ws.terminate(); });
-    ws.once('error', (err) => { if (!/unexpected server response/i.test(err.message)) reject(err); });
-  });
-}
+/** One WebSocket upgrade as a pool worker: the refusal, or 101. */
+const poolUpgrade = (port: number, pool: string, name: string, token: string): Promise<UpgradeAnswer> =>
+  upgradeAnswer(`ws://127.0.0.1:${port}/`, poolLoginHeaders(pool, name, token));
 
 describe('worker pools against a real master and real mastro-worker processes', { timeout: 300_000 }, () => {
   let env: TestEnv;
@@ -185,7 +170,7 @@ describe('worker pools against a real master and real mastro-worker processes', 
     assert.equal(bad.status, 401);
     assert.equal(unknown.body.replace('no-such-pool', 'P'), bad.body.replace('guarded', 'P'), 'one text for an unknown pool and a wrong token');
     assert.equal(bad.headers['x-mastro-pool'], 'guarded');
-    let last: Refusal = bad;
+    let last: UpgradeAnswer = bad;
     for (let i = 0; i < 20 && last.status !== 429; i++) last = await poolUpgrade(master.ready.workerPort, 'guarded', `guess${i}`, `wrong-token-guess-${i}-0000000`);
     assert.equal(last.status, 429, 'failed logins of the address for the pool are rate-limited');
     assert.ok(Number(last.headers['retry-after']) > 0);

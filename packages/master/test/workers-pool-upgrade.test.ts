@@ -1,33 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { WebSocket } from 'ws';
-import { CloseCodes } from 'mastro-protocol';
+import { CloseCodes, basicAuthHeader } from 'mastro-protocol';
 import { startHarness } from '../../../test/support/workers-harness.js';
 import { connectFakeWorker } from '../../../test/support/workers-fake-worker.js';
+import { poolLoginHeaders as asPool, upgradeAnswer as upgrade } from '../../../test/support/workers-upgrade.js';
 
 const TOKEN = 'linux-token-0123456789abcdef';
 const NEXT = 'linux-token-next-0123456789ab';
 const pools = [{ name: 'linux', tokens: [TOKEN], maxWorkers: 10 }, { name: 'mac', tokens: ['mac-token-0123456789abcdef'], maxWorkers: 10 }];
 
-interface Answer { status: number; headers: Record<string, string | string[] | undefined>; body: string }
-
-/** One upgrade with the given headers; the refusal, or 101 with the answer's headers (the socket is closed again). */
-function upgrade(url: string, headers: Record<string, string | string[]>): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { headers });
-    ws.once('unexpected-response', (_req, res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => { body += d; });
-      res.on('end', () => { ws.terminate(); resolve({ status: res.statusCode ?? 0, headers: res.headers, body }); });
-    });
-    ws.once('upgrade', (res) => { resolve({ status: 101, headers: res.headers, body: '' }); ws.terminate(); });
-    ws.once('error', (err) => { if (!/unexpected server response/i.test(err.message)) reject(err); });
-  });
-}
-
-const basic = (name: string, token: string) => `Basic ${Buffer.from(`${name}:${token}`).toString('base64')}`;
-const asPool = (pool: string, name: string, token: string) => ({ Authorization: basic(name, token), 'X-Mastro-Pool': pool });
 
 test('a pool worker with a token of its pool attaches as POOL/NAME, and the 101 echoes X-Mastro-Pool', async (t) => {
   const h = await startHarness({ pools });
@@ -49,7 +30,7 @@ test('X-Mastro-Pool that is no pool name, sent twice, or with a worker name hold
   assert.equal(bad.status, 400);
   assert.match(bad.body, /pool name "no\/such" is not valid/);
   assert.equal(bad.headers['x-mastro-pool'], 'no/such');
-  const twice = await upgrade(h.url, { Authorization: basic('host', TOKEN), 'X-Mastro-Pool': ['linux', 'mac'] });
+  const twice = await upgrade(h.url, { Authorization: basicAuthHeader('host', TOKEN), 'X-Mastro-Pool': ['linux', 'mac'] });
   assert.equal(twice.status, 400);
   assert.match(twice.body, /sent 2 times; send it once/);
   assert.equal(twice.headers['x-mastro-pool'], 'linux');
@@ -143,8 +124,8 @@ test('a reconfig that removes a token disconnects the workers that joined with i
 test('a named worker login is untouched by pools: X-Mastro-Pool absent, the name and password are a configured worker\'s', async (t) => {
   const h = await startHarness({ workers: [{ name: 'w1', password: 's3cret' }], pools });
   t.after(() => h.close());
-  const answer = await upgrade(h.url, { Authorization: basic('w1', 's3cret') });
+  const answer = await upgrade(h.url, { Authorization: basicAuthHeader('w1', 's3cret') });
   assert.equal(answer.status, 101);
   assert.equal(answer.headers['x-mastro-pool'], undefined, 'no echo for a named login');
-  assert.equal((await upgrade(h.url, { Authorization: basic('host', TOKEN) })).status, 401, 'a pool token is no named worker password');
+  assert.equal((await upgrade(h.url, { Authorization: basicAuthHeader('host', TOKEN) })).status, 401, 'a pool token is no named worker password');
 });
