@@ -132,6 +132,8 @@ describe('worker pools against a real master and real mastro-worker processes', 
     assert.equal((await api('/api/v2/workers?tags__contains=docker')).workers.length, 0);
     const named = (await api('/api/v2/workers?name=named1')).workers[0];
     assert.equal(named.pool, null, 'a named worker has no pool');
+    const one = byTag[0];
+    assert.equal((await api(`/api/v2/workers/${encodeURIComponent(one.name)}`)).workers[0].workerid, one.workerid, 'a pool worker by its POOL/NAME, the slash encoded');
   });
 
   it('the 4th worker of a pool of maxWorkers 3 is answered 503 and its log says the pool is full', async () => {

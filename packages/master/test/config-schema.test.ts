@@ -4,6 +4,7 @@ import { loadSchema, pointerToPath, validateAgainstSchema } from '../src/config/
 import { TOP_KEYS, WORKER_KEYS, BUILDER_KEYS, DB_KEYS, MSGPACK_KEYS, WWW_KEYS } from '../src/config/normalise.js';
 import { SCHEDULER_OPTION_KEYS } from '../src/schedulers/validate.js';
 import { GIT_POLLER_KEYS } from '../src/changes/validate.js';
+import { POOL_KEYS } from '../src/config/worker-pools.js';
 
 const schema = loadSchema() as any;
 const props = (o: any) => Object.keys(o.properties).sort();
@@ -14,6 +15,7 @@ const yamlKeys = (keys: readonly string[]) => keys.filter((k) => !TS_ONLY.has(k)
 test('the published schema knows exactly the options normalisation knows', () => {
   assert.deepEqual(props(schema), [...TOP_KEYS].sort());
   assert.deepEqual(props(schema.definitions.worker), yamlKeys(WORKER_KEYS));
+  assert.deepEqual(props(schema.definitions.workerPool), yamlKeys(POOL_KEYS));
   assert.deepEqual(props(schema.definitions.builder), yamlKeys(BUILDER_KEYS));
   assert.deepEqual(props(schema.properties.db), yamlKeys(DB_KEYS));
   assert.deepEqual(props(schema.properties.protocols.properties.msgpack), yamlKeys(MSGPACK_KEYS));
