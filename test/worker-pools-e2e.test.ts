@@ -19,18 +19,20 @@ const OS = workerOs(process.platform);
 const TOKEN_A = 'pool-token-a-0123456789abcdef0123456789abcdef';
 const TOKEN_B = 'pool-token-b-fedcba9876543210fedcba9876543210';
 
-function config(o: { tokens: string[]; releaseFile: string; markDir: string }): string {
+function config(o: { tokens: string[]; releaseFile: string; markDir: string; guardedSecret?: string }): string {
+  const secretsDir = join(o.markDir, '..', 'secrets');
   const gate = `touch ${o.markDir}/started-$BUILD; while [ ! -f ${o.releaseFile} ]; do sleep 0.05; done`;
-  return `import { defineConfig, worker, workerPool, builder, steps, util } from 'mastro';
+  return `import { defineConfig, worker, workerPool, builder, steps, util, secrets } from 'mastro';
 export default defineConfig({
   title: 'pools',
+  secrets: [secrets.directory(${JSON.stringify(secretsDir)})],
   db: { url: 'sqlite:state.sqlite' },
   protocols: { msgpack: { port: 0, host: '127.0.0.1' } },
   www: { port: 0, host: '127.0.0.1' },
   workers: [
     worker('named1', 'named-pass'),
     workerPool({ name: 'linux', token: ${JSON.stringify(o.tokens.length === 1 ? o.tokens[0] : o.tokens)}, maxWorkers: 3, tags: ['ci=pool'], maxBuilds: 2 }),
-    workerPool({ name: 'guarded', token: ${JSON.stringify(TOKEN_B)} }),
+    workerPool({ name: 'guarded', token: util.secret(${JSON.stringify(o.guardedSecret ?? 'guarded-token')}) }),
   ],
   builders: [
     builder({ name: 'spread', workerTags: [${JSON.stringify(`os=${OS}`)}], collapseRequests: false, steps: [
@@ -79,6 +81,8 @@ describe('worker pools against a real master and real mastro-worker processes', 
     mkdirSync(markDir);
     releaseFile = join(env.root, 'release');
     env.writeConfig(config({ tokens: [TOKEN_A], releaseFile, markDir }));
+    mkdirSync(join(env.root, 'secrets'), { mode: 0o700 });
+    writeFileSync(join(env.root, 'secrets', 'guarded-token'), TOKEN_B, { mode: 0o600 });
     master = await env.startMaster();
     api = async (path: string) => {
       const res = await fetch(`http://127.0.0.1:${master.ready.httpPort}${path}`);
@@ -158,6 +162,17 @@ describe('worker pools against a real master and real mastro-worker processes', 
     }, 'the pending reason of the request nobody can take');
     assert.equal(req.pending_reason.message, 'no worker with os=nosuch-os, docker attached');
     assert.deepEqual(req.pending_reason.missingTags, ['os=nosuch-os', 'docker']);
+  });
+
+  it('a pool token may be a secret, looked up when the config is applied; a secret too short to be a token is refused with the reconfig', async () => {
+    assert.equal((await poolUpgrade(master.ready.workerPort, 'guarded', 'probe', TOKEN_B)).status, 101, 'the secret is the token');
+    writeFileSync(join(env.root, 'secrets', 'short'), 'tooshort', { mode: 0o600 });
+    env.writeConfig(config({ tokens: [TOKEN_A], releaseFile, markDir, guardedSecret: 'short' }));
+    const r = await master.call('reconfig');
+    assert.equal(r.ok, false);
+    assert.match(r.issues[0].message, /worker pool 'guarded': its token \(a secret\) is 8 characters long; a pool token admits any host that has it, so it needs at least 16/);
+    env.writeConfig(config({ tokens: [TOKEN_A], releaseFile, markDir }));
+    assert.equal((await poolUpgrade(master.ready.workerPort, 'guarded', 'probe2', TOKEN_B)).status, 101, 'the running config stayed');
   });
 
   it('a wrong token is refused with 401 and the worker says to check it; more failures from that address are refused with 429 before any check', async () => {
