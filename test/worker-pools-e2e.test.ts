@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { workerOs } from 'mastro-protocol';
-import { TestEnv, WORKER_CLI, waitUntil, type MasterProcess } from './support/master-harness.js';
+import { TestEnv, WORKER_CLI, hasBuildbotWorker, waitUntil, type MasterProcess } from './support/master-harness.js';
 import { startMastroWorker, type MastroWorkerProcess } from './support/workers-mastro-worker.js';
 import { poolLoginHeaders, upgradeAnswer, type UpgradeAnswer } from './support/workers-upgrade.js';
 
@@ -31,6 +31,7 @@ export default defineConfig({
   www: { port: 0, host: '127.0.0.1' },
   workers: [
     worker('named1', 'named-pass'),
+    worker('bb1', 'bb-pass'),
     workerPool({ name: 'linux', token: ${JSON.stringify(o.tokens.length === 1 ? o.tokens[0] : o.tokens)}, maxWorkers: 3, tags: ['ci=pool'], maxBuilds: 2 }),
     workerPool({ name: 'guarded', token: util.secret(${JSON.stringify(o.guardedSecret ?? 'guarded-token')}) }),
   ],
@@ -39,6 +40,7 @@ export default defineConfig({
       steps.shell({ name: 'gate', command: ['sh', '-c', ${JSON.stringify(gate)}], env: { BUILD: util.Interpolate('%(prop:buildnumber)s') } }),
     ] }),
     builder({ name: 'windows-docker', workerTags: ['os=nosuch-os', 'ci=pool', 'docker'], steps: [steps.shell({ command: ['true'] })] }),
+    builder({ name: 'bb-linux', workerNames: ['bb1'], workerTags: ['os=linux'], steps: [steps.shell({ command: ['true'] })] }),
     builder({ name: 'named', workerNames: ['named1'], steps: [steps.shell({ command: ['sh', '-c', 'echo on $WORKERNAME'], env: { WORKERNAME: util.Interpolate('%(prop:workername)s') } })] }),
   ],
 });
@@ -207,6 +209,19 @@ describe('worker pools against a real master and real mastro-worker processes', 
     const named = (await api('/api/v2/workers?name=named1')).workers[0];
     assert.equal(named.workerid, build.workerid);
     assert.deepEqual(named.tags, [`os=${OS}`, `arch=${process.arch}`], 'a named mastro worker has its platform tags too');
+  });
+
+  it('a Debian buildbot-worker reports no platform: the master infers os=linux from its os_* keys, and a builder selecting os=linux runs on it', {
+    skip: !hasBuildbotWorker() || process.platform !== 'linux' ? 'needs Debian buildbot-worker on Linux' : false,
+  }, async () => {
+    env.startWorker('bb1', master.ready.workerPort, 'buildbot-worker', 'bb-pass');
+    const { brids } = await master.submit(['bb-linux']);
+    const brid = Object.values(brids)[0]!;
+    const build = await waitUntil(async () => (await master.get(['builds'])).find((b) => b.buildrequestid === brid && b.complete), 'the build on bb1', 120_000);
+    assert.equal(build.results, 0);
+    const bb = (await api('/api/v2/workers?name=bb1')).workers[0];
+    assert.equal(build.workerid, bb.workerid);
+    assert.deepEqual([bb.os, bb.arch, bb.tags], ['linux', null, ['os=linux']]);
   });
 
   it('a token removed by reconfig disconnects the workers that joined with it, and a worker given the new token comes back', async () => {
