@@ -10,57 +10,46 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { WebSocket } from 'ws';
 import { workerOs } from 'mastro-protocol';
-import { TestEnv, WORKER_CLI, waitUntil, type MasterProcess } from './support/master-harness.js';
+import { TestEnv, WORKER_CLI, hasBuildbotWorker, waitUntil, type MasterProcess } from './support/master-harness.js';
 import { startMastroWorker, type MastroWorkerProcess } from './support/workers-mastro-worker.js';
+import { poolLoginHeaders, upgradeAnswer, type UpgradeAnswer } from './support/workers-upgrade.js';
 
 const OS = workerOs(process.platform);
 const TOKEN_A = 'pool-token-a-0123456789abcdef0123456789abcdef';
 const TOKEN_B = 'pool-token-b-fedcba9876543210fedcba9876543210';
 
-function config(o: { tokens: string[]; releaseFile: string; markDir: string }): string {
+function config(o: { tokens: string[]; releaseFile: string; markDir: string; guardedSecret?: string }): string {
+  const secretsDir = join(o.markDir, '..', 'secrets');
   const gate = `touch ${o.markDir}/started-$BUILD; while [ ! -f ${o.releaseFile} ]; do sleep 0.05; done`;
-  return `import { defineConfig, worker, workerPool, builder, steps, util } from 'mastro';
+  return `import { defineConfig, worker, workerPool, builder, steps, util, secrets } from 'mastro';
 export default defineConfig({
   title: 'pools',
+  secrets: [secrets.directory(${JSON.stringify(secretsDir)})],
   db: { url: 'sqlite:state.sqlite' },
   protocols: { msgpack: { port: 0, host: '127.0.0.1' } },
   www: { port: 0, host: '127.0.0.1' },
   workers: [
     worker('named1', 'named-pass'),
+    worker('bb1', 'bb-pass'),
     workerPool({ name: 'linux', token: ${JSON.stringify(o.tokens.length === 1 ? o.tokens[0] : o.tokens)}, maxWorkers: 3, tags: ['ci=pool'], maxBuilds: 2 }),
-    workerPool({ name: 'guarded', token: ${JSON.stringify(TOKEN_B)} }),
+    workerPool({ name: 'guarded', token: util.secret(${JSON.stringify(o.guardedSecret ?? 'guarded-token')}) }),
   ],
   builders: [
     builder({ name: 'spread', workerTags: [${JSON.stringify(`os=${OS}`)}], collapseRequests: false, steps: [
       steps.shell({ name: 'gate', command: ['sh', '-c', ${JSON.stringify(gate)}], env: { BUILD: util.Interpolate('%(prop:buildnumber)s') } }),
     ] }),
     builder({ name: 'windows-docker', workerTags: ['os=nosuch-os', 'ci=pool', 'docker'], steps: [steps.shell({ command: ['true'] })] }),
+    builder({ name: 'bb-linux', workerNames: ['bb1'], workerTags: ['os=linux'], steps: [steps.shell({ command: ['true'] })] }),
     builder({ name: 'named', workerNames: ['named1'], steps: [steps.shell({ command: ['sh', '-c', 'echo on $WORKERNAME'], env: { WORKERNAME: util.Interpolate('%(prop:workername)s') } })] }),
   ],
 });
 `;
 }
 
-interface Refusal { status: number; headers: Record<string, string | string[] | undefined>; body: string }
-
-/** One WebSocket upgrade as a pool worker; resolves with the refusal, or status 101 (the socket is closed again). */
-function poolUpgrade(port: number, pool: string, name: string, token: string): Promise<Refusal> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${port}/`, {
-      headers: { Authorization: `Basic ${Buffer.from(`${name}:${token}`).toString('base64')}`, 'X-Mastro-Pool': pool },
-    });
-    ws.once('unexpected-response', (_req, res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => { body += d; });
-      res.on('end', () => { ws.terminate(); resolve({ status: res.statusCode ?? 0, headers: res.headers, body }); });
-    });
-    ws.once('upgrade', (res) => { resolve({ status: 101, headers: res.headers, body: '' }); ws.terminate(); });
-    ws.once('error', (err) => { if (!/unexpected server response/i.test(err.message)) reject(err); });
-  });
-}
+/** One WebSocket upgrade as a pool worker: the refusal, or 101. */
+const poolUpgrade = (port: number, pool: string, name: string, token: string): Promise<UpgradeAnswer> =>
+  upgradeAnswer(`ws://127.0.0.1:${port}/`, poolLoginHeaders(pool, name, token));
 
 describe('worker pools against a real master and real mastro-worker processes', { timeout: 300_000 }, () => {
   let env: TestEnv;
@@ -94,6 +83,8 @@ describe('worker pools against a real master and real mastro-worker processes', 
     mkdirSync(markDir);
     releaseFile = join(env.root, 'release');
     env.writeConfig(config({ tokens: [TOKEN_A], releaseFile, markDir }));
+    mkdirSync(join(env.root, 'secrets'), { mode: 0o700 });
+    writeFileSync(join(env.root, 'secrets', 'guarded-token'), TOKEN_B, { mode: 0o600 });
     master = await env.startMaster();
     api = async (path: string) => {
       const res = await fetch(`http://127.0.0.1:${master.ready.httpPort}${path}`);
@@ -147,6 +138,8 @@ describe('worker pools against a real master and real mastro-worker processes', 
     assert.equal((await api('/api/v2/workers?tags__contains=docker')).workers.length, 0);
     const named = (await api('/api/v2/workers?name=named1')).workers[0];
     assert.equal(named.pool, null, 'a named worker has no pool');
+    const one = byTag[0];
+    assert.equal((await api(`/api/v2/workers/${encodeURIComponent(one.name)}`)).workers[0].workerid, one.workerid, 'a pool worker by its POOL/NAME, the slash encoded');
   });
 
   it('the 4th worker of a pool of maxWorkers 3 is answered 503 and its log says the pool is full', async () => {
@@ -173,6 +166,17 @@ describe('worker pools against a real master and real mastro-worker processes', 
     assert.deepEqual(req.pending_reason.missingTags, ['os=nosuch-os', 'docker']);
   });
 
+  it('a pool token may be a secret, looked up when the config is applied; a secret too short to be a token is refused with the reconfig', async () => {
+    assert.equal((await poolUpgrade(master.ready.workerPort, 'guarded', 'probe', TOKEN_B)).status, 101, 'the secret is the token');
+    writeFileSync(join(env.root, 'secrets', 'short'), 'tooshort', { mode: 0o600 });
+    env.writeConfig(config({ tokens: [TOKEN_A], releaseFile, markDir, guardedSecret: 'short' }));
+    const r = await master.call('reconfig');
+    assert.equal(r.ok, false);
+    assert.match(r.issues[0].message, /worker pool 'guarded': its token \(a secret\) is 8 characters long; a pool token admits any host that has it, so it needs at least 16/);
+    env.writeConfig(config({ tokens: [TOKEN_A], releaseFile, markDir }));
+    assert.equal((await poolUpgrade(master.ready.workerPort, 'guarded', 'probe2', TOKEN_B)).status, 101, 'the running config stayed');
+  });
+
   it('a wrong token is refused with 401 and the worker says to check it; more failures from that address are refused with 429 before any check', async () => {
     const w = joinPool('host-wrong', 'not-the-token-of-this-pool-0000000000', 'guarded');
     await waitUntil(() => /refused worker '[^']+' of pool 'guarded' \(HTTP 401: unknown worker pool or wrong token/.test(w.output()),
@@ -185,7 +189,7 @@ describe('worker pools against a real master and real mastro-worker processes', 
     assert.equal(bad.status, 401);
     assert.equal(unknown.body.replace('no-such-pool', 'P'), bad.body.replace('guarded', 'P'), 'one text for an unknown pool and a wrong token');
     assert.equal(bad.headers['x-mastro-pool'], 'guarded');
-    let last: Refusal = bad;
+    let last: UpgradeAnswer = bad;
     for (let i = 0; i < 20 && last.status !== 429; i++) last = await poolUpgrade(master.ready.workerPort, 'guarded', `guess${i}`, `wrong-token-guess-${i}-0000000`);
     assert.equal(last.status, 429, 'failed logins of the address for the pool are rate-limited');
     assert.ok(Number(last.headers['retry-after']) > 0);
@@ -205,6 +209,19 @@ describe('worker pools against a real master and real mastro-worker processes', 
     const named = (await api('/api/v2/workers?name=named1')).workers[0];
     assert.equal(named.workerid, build.workerid);
     assert.deepEqual(named.tags, [`os=${OS}`, `arch=${process.arch}`], 'a named mastro worker has its platform tags too');
+  });
+
+  it('a Debian buildbot-worker reports no platform: the master infers os=linux from its os_* keys, and a builder selecting os=linux runs on it', {
+    skip: !hasBuildbotWorker() || process.platform !== 'linux' ? 'needs Debian buildbot-worker on Linux' : false,
+  }, async () => {
+    env.startWorker('bb1', master.ready.workerPort, 'buildbot-worker', 'bb-pass');
+    const { brids } = await master.submit(['bb-linux']);
+    const brid = Object.values(brids)[0]!;
+    const build = await waitUntil(async () => (await master.get(['builds'])).find((b) => b.buildrequestid === brid && b.complete), 'the build on bb1', 120_000);
+    assert.equal(build.results, 0);
+    const bb = (await api('/api/v2/workers?name=bb1')).workers[0];
+    assert.equal(build.workerid, bb.workerid);
+    assert.deepEqual([bb.os, bb.arch, bb.tags], ['linux', null, ['os=linux']]);
   });
 
   it('a token removed by reconfig disconnects the workers that joined with it, and a worker given the new token comes back', async () => {

@@ -1,4 +1,4 @@
-/** The fixed benchmark scenarios, in the order of issue 6. */
+/** The fixed benchmark scenarios, in the order of issue 6, then issue 13's pool attach (10). */
 import type { Scenario } from '../types.js';
 import { realWorkers, simulatedWorkers } from './throughput.js';
 import { latency } from './latency.js';
@@ -8,5 +8,6 @@ import { queue } from './queue.js';
 import { polling } from './polling.js';
 import { workerFootprint } from './worker-footprint.js';
 import { reporters } from './reporters.js';
+import { poolAttach } from './pool-attach.js';
 
-export const scenarios: Scenario[] = [realWorkers, simulatedWorkers, latency, logs, idleWorkers, queue, polling, workerFootprint, reporters];
+export const scenarios: Scenario[] = [realWorkers, simulatedWorkers, latency, logs, idleWorkers, queue, polling, workerFootprint, reporters, poolAttach];

@@ -5,7 +5,7 @@
  * master, not process creation.
  */
 import { WebSocket } from 'ws';
-import { ProtocolConnection, basicAuthHeader } from 'mastro-protocol';
+import { POOL_HEADER, ProtocolConnection, basicAuthHeader } from 'mastro-protocol';
 import { mapLimit } from './proc.js';
 
 export interface SimWorkerOptions {
@@ -16,6 +16,10 @@ export interface SimWorkerOptions {
   connectConcurrency?: number;
   /** Source addresses to spread connections over (ephemeral ports are per source address). Default: the kernel's choice. */
   localAddresses?: string[];
+  /** Join this pool (PROTOCOL.md §1.1): `password` is then the pool's token. */
+  pool?: string;
+  /** Keys added to the get_worker_info answer (e.g. `{ os: 'linux', arch: 'x64' }` for tag selection). */
+  info?: Record<string, unknown>;
 }
 
 export interface SimWorkers {
@@ -29,7 +33,8 @@ export async function startSimWorkers(o: SimWorkerOptions): Promise<SimWorkers> 
   const state = { commands: 0 };
   await mapLimit(o.names, o.connectConcurrency ?? 200, async (name, i) => {
     const localAddress = o.localAddresses?.length ? o.localAddresses[i % o.localAddresses.length] : undefined;
-    const ws = new WebSocket(o.url, { headers: { Authorization: basicAuthHeader(name, o.password) }, perMessageDeflate: false, localAddress });
+    const headers = { Authorization: basicAuthHeader(name, o.password), ...(o.pool ? { [POOL_HEADER]: o.pool } : {}) };
+    const ws = new WebSocket(o.url, { headers, perMessageDeflate: false, localAddress });
     sockets.push(ws);
     await new Promise<void>((resolve, reject) => {
       ws.once('unexpected-response', (_req, res) => { res.resume(); reject(new Error(`worker ${name}: upgrade refused with HTTP ${res.statusCode}`)); });
@@ -38,7 +43,7 @@ export async function startSimWorkers(o: SimWorkerOptions): Promise<SimWorkers> 
         ws.off('error', reject);
         ws.on('error', () => {});
         // Synchronously: the master's first request can arrive in the same read as the upgrade answer.
-        conns.push(answer(new ProtocolConnection(ws, { validate: false }), name, state));
+        conns.push(answer(new ProtocolConnection(ws, { validate: false }), name, state, o.info));
         resolve();
       });
     });
@@ -52,7 +57,7 @@ export async function startSimWorkers(o: SimWorkerOptions): Promise<SimWorkers> 
   };
 }
 
-function answer(conn: ProtocolConnection, name: string, state: { commands: number }): ProtocolConnection {
+function answer(conn: ProtocolConnection, name: string, state: { commands: number }, info: Record<string, unknown> = {}): ProtocolConnection {
   conn.setHandler('keepalive', () => null);
   conn.setHandler('print', () => null);
   conn.setHandler('set_worker_settings', () => null);
@@ -62,6 +67,7 @@ function answer(conn: ProtocolConnection, name: string, state: { commands: numbe
     basedir: `/nonexistent/sim/${name}`, system: 'posix', numcpus: 1, version: 'bench-sim-1',
     environ: {}, admin: 'bench\n', host: 'sim\n',
     worker_commands: { shell: '3.7', stat: '3.7', listdir: '3.7', mkdir: '3.7', rmdir: '3.7' },
+    ...info,
   }));
   conn.setHandler('start_command', (msg) => {
     state.commands++;

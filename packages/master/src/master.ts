@@ -14,7 +14,7 @@ import { describeOutage, openDatabase, type Db } from './db/index.js';
 import { DataConnector } from './data/index.js';
 import { InProcessMessageQueue, type MessageQueue } from './mq/bus.js';
 import { WorkerManager, type ManagedPool, type ManagedWorker } from './workers/index.js';
-import { poolOfWorkerName } from './process/botmaster.js';
+import { poolOfWorkerName } from './process/worker-selection.js';
 import { Botmaster } from './process/botmaster.js';
 import type { BuildServices } from './process/build.js';
 import type { EngineData } from './process/engine-data.js';

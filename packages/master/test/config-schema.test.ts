@@ -10,6 +10,7 @@ import { GENERATOR_KINDS } from '../src/reporters/generators/index.js';
 import { COMMON_REPORTER_KEYS } from '../src/reporters/options.js';
 import { REPORT_DELIVERY_KEYS } from '../src/reporters/delivery/options.js';
 import { MESSAGE_FORMATTER_KEYS } from '../src/reporters/message/formatter.js';
+import { POOL_KEYS } from '../src/config/worker-pools.js';
 
 const schema = loadSchema() as any;
 const props = (o: any) => Object.keys(o.properties).sort();
@@ -20,6 +21,7 @@ const yamlKeys = (keys: readonly string[]) => keys.filter((k) => !TS_ONLY.has(k)
 test('the published schema knows exactly the options normalisation knows', () => {
   assert.deepEqual(props(schema), [...TOP_KEYS].sort());
   assert.deepEqual(props(schema.definitions.worker), yamlKeys(WORKER_KEYS));
+  assert.deepEqual(props(schema.definitions.workerPool), yamlKeys(POOL_KEYS));
   assert.deepEqual(props(schema.definitions.builder), yamlKeys(BUILDER_KEYS));
   assert.deepEqual(props(schema.properties.db), yamlKeys(DB_KEYS));
   assert.deepEqual(props(schema.properties.protocols.properties.msgpack), yamlKeys(MSGPACK_KEYS));

@@ -10,9 +10,9 @@
  */
 import { ConcurrencyGroups } from './concurrency.js';
 import type { BuilderConfig, WorkerConfig, WorkerPoolConfig } from '../config/types.js';
-import { effectiveTags, platformOf, reportedTags } from '../workers/tags.js';
-import { WorkerTagIndex, hasAll } from './tag-index.js';
+import { WorkerTagIndex } from './tag-index.js';
 import { PoolWorkerForgetter } from './pool-forget.js';
+import { WorkerSelection, poolOfWorkerName, poolWorkerConfig } from './worker-selection.js';
 import type { BuildRequestRow } from '../data/updates-api.js';
 import type { RemoteWorker } from '../workers/types.js';
 import { Build, type BuildServices } from './build.js';
@@ -31,17 +31,6 @@ interface WorkerEntry {
 }
 
 type IndexedSlot = WorkerSlot & { tags: ReadonlySet<string> };
-
-/** The pool of a worker name (`POOL/NAME`); null for a named worker, whose names hold no '/'. */
-export function poolOfWorkerName(name: string): string | null {
-  const at = name.indexOf('/');
-  return at > 0 ? name.slice(0, at) : null;
-}
-
-/** A pool worker's settings as a WorkerConfig, from its pool. Pool workers come and go: no missing-worker warnings. */
-function poolWorkerConfig(name: string, pool: WorkerPoolConfig): WorkerConfig {
-  return { name, password: null, maxBuilds: pool.maxBuilds, properties: pool.properties, notifyOnMissing: [], keepalive: null, missingTimeout: 0 };
-}
 
 export interface BotmasterOptions {
   services: BuildServices;
@@ -63,7 +52,7 @@ export class Botmaster {
   private readonly pausedWorkers = new Set<string>();
   /** Builds running (or being claimed) per worker name, across its connections (see newSlot). */
   private readonly load = new Map<string, number>();
-  private pools = new Map<string, WorkerPoolConfig>();
+  private readonly selection = new WorkerSelection();
   /** Connected workers by effective tag, for builders that select by workerTags. */
   readonly tagIndex = new WorkerTagIndex<IndexedSlot>();
   readonly forgetter: PoolWorkerForgetter;
@@ -124,18 +113,18 @@ export class Botmaster {
     }
     await updates.updateBuilderList(masterid, [...this.builders.keys()]);
 
-    this.pools = new Map(pools.map((p) => [p.name, p]));
+    this.selection.setPools(pools);
     this.forgetter.configure(pools);
     const wantedWorkers = new Map(workers.map((w) => [w.name, w]));
     for (const [name, entry] of [...this.workers]) {
-      const pool = entry.pool === null ? undefined : this.pools.get(entry.pool);
+      const pool = this.selection.pool(entry.pool);
       if (entry.pool !== null && pool) {
         entry.config = poolWorkerConfig(name, pool);
         if (entry.slot) {
           Object.assign(entry.slot, { maxBuilds: pool.maxBuilds, properties: pool.properties });
           this.retag(entry.slot);
         }
-        await updates.workerConfigured(entry.workerid, masterid, this.builderidsFor(name, entry.slot?.tags ?? null));
+        await updates.workerConfigured(entry.workerid, masterid, this.selection.builderidsFor(this.builders.values(), name, entry.slot?.tags ?? null));
         continue;
       }
       if (entry.pool === null && wantedWorkers.has(name)) continue;
@@ -146,7 +135,7 @@ export class Botmaster {
     for (const cfg of workers) {
       const entry = this.workers.get(cfg.name);
       if (entry?.slot) this.retag(entry.slot);
-      const builderids = this.builderidsFor(cfg.name, entry?.slot?.tags ?? null);
+      const builderids = this.selection.builderidsFor(this.builders.values(), cfg.name, entry?.slot?.tags ?? null);
       const workerid = entry?.workerid ?? (await updates.findWorkerId(cfg.name));
       await updates.workerConfigured(workerid, masterid, builderids);
       if (entry) {
@@ -178,40 +167,14 @@ export class Botmaster {
       .map((b) => ({ name: b.name, builddir: b.config.workerbuilddir }));
   }
 
-  /**
-   * The builders a connecting worker serves because of its tags (and name, when the builder lists
-   * names too), decided from its info; the worker manager adds them to its builder list on attach.
-   */
+  /** The builders a connecting worker serves because of its tags; the worker manager adds them to its builder list on attach. */
   taggedBuildersFor(remote: RemoteWorker): Array<{ name: string; builddir: string }> {
-    const tags = this.tagsOf(remote).tags;
-    return [...this.builders.values()].filter((b) => b.config.workerTags.length > 0 && this.selects(b.config, remote.name, tags))
-      .map((b) => ({ name: b.name, builddir: b.config.workerbuilddir }));
-  }
-
-  /** Whether a builder may run on a worker of that name and those tags. */
-  private selects(b: BuilderConfig, name: string, tags: ReadonlySet<string> | null): boolean {
-    if (b.workerTags.length === 0) return b.workerNames.includes(name);
-    if (b.workerNames.length > 0 && !b.workerNames.includes(name)) return false;
-    return tags !== null && hasAll({ name, tags }, b.workerTags);
-  }
-
-  /** The builders a worker is configured for (`configured_on`): by name, and by tags while its tags are known (connected). */
-  private builderidsFor(name: string, tags: ReadonlySet<string> | null): number[] {
-    return [...this.builders.values()].filter((b) => this.selects(b.config, name, tags)).map((b) => b.builderid);
-  }
-
-  /** A worker's effective tags and platform: what it reports, plus its pool's tags. */
-  private tagsOf(remote: RemoteWorker): { tags: Set<string>; os: string | null; arch: string | null; ignored: unknown[] } {
-    const platform = platformOf(remote.info);
-    const own = reportedTags(remote.info);
-    const pool = poolOfWorkerName(remote.name);
-    const poolTags = pool === null ? [] : this.pools.get(pool)?.tags ?? [];
-    return { tags: new Set(effectiveTags(platform, own.tags, poolTags)), os: platform.os, arch: platform.arch, ignored: own.ignored };
+    return this.selection.taggedBuildersFor(this.builders.values(), remote);
   }
 
   /** Re-reads a connected worker's tags (its pool's may have changed) and re-indexes it. */
   private retag(slot: IndexedSlot): void {
-    const tags = this.tagsOf(slot.remote).tags;
+    const tags = this.selection.tagsOf(slot.remote).tags;
     if (tags.size === slot.tags.size && [...tags].every((t) => slot.tags.has(t))) return;
     this.tagIndex.remove(slot);
     (slot as { tags: ReadonlySet<string> }).tags = tags;
@@ -221,7 +184,7 @@ export class Botmaster {
   async workerAttached(remote: RemoteWorker): Promise<void> {
     let entry = this.workers.get(remote.name);
     const poolName = poolOfWorkerName(remote.name);
-    const pool = poolName === null ? undefined : this.pools.get(poolName);
+    const pool = this.selection.pool(poolName);
     if (!entry && poolName !== null && pool) {
       const workerid = await this.services.data.updates.findWorkerId(remote.name);
       // It may have left, or another connection of the name may have made the entry, while the id was read.
@@ -233,7 +196,7 @@ export class Botmaster {
       this.log.warn({ worker: remote.name }, 'an unconfigured worker attached; ignoring it');
       return;
     }
-    const { tags, os, arch, ignored } = this.tagsOf(remote);
+    const { tags, os, arch, ignored } = this.selection.tagsOf(remote);
     if (ignored.length) {
       this.log.warn({ worker: remote.name, ignored }, 'the worker reported tags that are not valid tags (key=value or a flag; os= and arch= come from its platform); builders do not select on them');
     }
@@ -244,7 +207,7 @@ export class Botmaster {
     this.forgetter.attached(remote.name);
     const { updates } = this.services.data;
     try {
-      if (entry.pool !== null || this.hasTagBuilders()) await updates.workerConfigured(entry.workerid, this.services.masterid, this.builderidsFor(remote.name, tags));
+      if (entry.pool !== null || this.selection.hasTagBuilders(this.builders.values())) await updates.workerConfigured(entry.workerid, this.services.masterid, this.selection.builderidsFor(this.builders.values(), remote.name, tags));
       await updates.workerConnected({
         workerid: entry.workerid, masterid: this.services.masterid, workerinfo: { ...remote.info },
         platform: { pool: entry.pool, tags: [...tags], os, arch },
@@ -270,11 +233,6 @@ export class Botmaster {
       get running() { return load.get(name) ?? 0; },
       set running(n: number) { if (n > 0) load.set(name, n); else load.delete(name); },
     };
-  }
-
-  private hasTagBuilders(): boolean {
-    for (const b of this.builders.values()) if (b.config.workerTags.length) return true;
-    return false;
   }
 
   async workerDetached(remote: RemoteWorker): Promise<void> {

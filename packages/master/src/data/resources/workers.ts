@@ -67,4 +67,6 @@ const PREFIXES = ['', 'builders/n:builderid/', 'masters/n:masterid/', 'masters/n
 export const workerEndpoints: Endpoint[] = [
   ...PREFIXES.map((p) => many(`${p}workers`)),
   ...PREFIXES.flatMap((p) => [one(`${p}workers/n:workerid`), one(`${p}workers/i:name`)]),
+  // Pool workers are POOL/NAME, no Buildbot identifier: one segment of any text (`/workers/linux%2Fhost-1` over REST), tried last.
+  ...PREFIXES.map((p) => one(`${p}workers/s:name`)),
 ];
