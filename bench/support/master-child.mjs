@@ -6,7 +6,6 @@
  * still talks HTTP to the master where the scenario says so; IPC carries only what has no public
  * surface: precise build counters from the event bus, memory readings, seeding the queue.
  */
-import { pino, destination } from 'pino';
 import { readFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { Master } from '../../packages/master/dist/master.js';
@@ -33,8 +32,9 @@ if (process.env.BENCH_SQL_STATS) {
 }
 
 const spawnedAt = Number(process.env.BENCH_SPAWNED_AT ?? now());
-const log = pino({ level: process.env.MASTRO_LOG_LEVEL ?? 'warn' }, destination(2));
-const master = await Master.start(dir, { logger: log, readyFile: false });
+// No logger of its own: the master's default, as `mastro start` runs it (info, JSON lines on stdout,
+// which master-proc.ts points at mastro.log in the master directory).
+const master = await Master.start(dir, { readyFile: false });
 
 let started = 0;
 let finished = 0;
