@@ -17,10 +17,15 @@ export interface BenchOptions {
   seed: number;
   /** Scratch directory for this run; removed at the end. */
   tmpDir: string;
-  /** The database of this run of the scenario (the runner runs a scenario once per engine it supports). */
-  db: BenchDb;
-  /** 0 for the first run of the scenario in this bench run; interleaved pairs run it again (1, 2, ...). */
-  runIndex: number;
+  /** The database of this run of the scenario (the runner runs a scenario once per engine it supports). Default SQLite. */
+  db?: BenchDb;
+  /** 0 (the default) for the first run of the scenario in this bench run; interleaved pairs run it again (1, 2, ...). */
+  runIndex?: number;
+}
+
+/** The run's database, SQLite in the master directory unless the runner said otherwise. */
+export function dbOf(o: BenchOptions): BenchDb {
+  return o.db ?? { engine: 'sqlite', url: 'sqlite:state.sqlite' };
 }
 
 export interface Metric {

@@ -10,7 +10,7 @@
 import { join } from 'node:path';
 import { closeSync, openSync } from 'node:fs';
 import { pino } from 'pino';
-import type { BenchOptions, Scenario } from '../types.js';
+import { dbOf, type BenchOptions, type Scenario } from '../types.js';
 import { masterHasWww, writeBenchMaster } from '../support/master-proc.js';
 import { benchChanges, httpChangeSink, type ChangeSink } from '../support/changes.js';
 import { waitUntil } from '../support/proc.js';
@@ -31,10 +31,10 @@ export const latency: Scenario = {
   quickPostgresql: true,
   async run(opts: BenchOptions) {
     const n = opts.quick ? 10 : 50;
-    return withScratchDir(join(opts.tmpDir, `s3-${opts.db.engine}`), async (c, root) => {
+    return withScratchDir(join(opts.tmpDir, `s3-${dbOf(opts).engine}`), async (c, root) => {
       const www = masterHasWww();
       const dir = writeBenchMaster(root, {
-        workerPrefix: 'w', workerCount: 1, password: 'bench-pw', maxBuilds: 1, dbUrl: opts.db.url,
+        workerPrefix: 'w', workerCount: 1, password: 'bench-pw', maxBuilds: 1, dbUrl: dbOf(opts).url,
         builders: [{ name: 'bench', command: ['true'] }], www, scheduler: true,
       });
       const logFd = openSync(join(dir, 'mastro.log'), 'a');
@@ -85,7 +85,7 @@ export const latency: Scenario = {
           { name: 'build started p90', value: percentile(started, 90), unit: 'ms', better: 'lower' },
           { name: 'build complete p90', value: percentile(complete, 90), unit: 'ms', better: 'lower' },
         ],
-        params: { engine: opts.db.engine, changes: n, warmup: WARMUP, worker: '1 mastro worker process', delivery: sink.method, logging: 'info into mastro.log (the master\'s LogDestination), as mastro start' },
+        params: { engine: dbOf(opts).engine, changes: n, warmup: WARMUP, worker: '1 mastro worker process', delivery: sink.method, logging: 'info into mastro.log (the master\'s LogDestination), as mastro start' },
         notes: [
           'master in the bench process; timestamps from its event bus (builds.*.new / builds.*.finished), performance.now()',
           `changes delivered by ${sink.method}, one at a time after the previous build finished`,

@@ -11,7 +11,7 @@
  * measured right before and right after the measured run and averaged.
  */
 import { join } from 'node:path';
-import type { BenchOptions, Scenario } from '../types.js';
+import { dbOf, type BenchOptions, type Scenario } from '../types.js';
 import { masterHasWww, startMasterProc, writeBenchMaster } from '../support/master-proc.js';
 import { configDeviations, type BenchMasterConfig } from '../support/configs.js';
 import { benchChanges, changeSinkFor } from '../support/changes.js';
@@ -41,7 +41,7 @@ interface LogRun {
 async function logRun(opts: BenchOptions, root: string, lines: number, logMaxSize: number | null | undefined, around?: { before(): Promise<void>; after(): Promise<void> }): Promise<LogRun> {
   return withScratchDir(root, async (c) => {
     const config: BenchMasterConfig = {
-      workerPrefix: 'w', workerCount: 1, password: 'bench-pw', maxBuilds: 1, dbUrl: opts.db.url,
+      workerPrefix: 'w', workerCount: 1, password: 'bench-pw', maxBuilds: 1, dbUrl: dbOf(opts).url,
       ...(logMaxSize === undefined ? {} : { logMaxSize }),
       builders: [{ name: 'logs', command: logCommand(lines) }], www: masterHasWww(), scheduler: true,
     };
@@ -100,7 +100,7 @@ export const logs: Scenario = {
     // The shipped logMaxSize, fed far more than it keeps: 2 GiB (quick: 100 MB, still past the 64 MiB cut).
     // Once per bench run: the pairs interleaved with Buildbot repeat only the measured run.
     const bigLines = opts.quick ? 1_000_000 : Math.ceil(2 * 2 ** 30 / 100);
-    const big = opts.runIndex === 0 ? await logRun(opts, join(opts.tmpDir, 's4-default'), bigLines, undefined) : null;
+    const big = (opts.runIndex ?? 0) === 0 ? await logRun(opts, join(opts.tmpDir, 's4-default'), bigLines, undefined) : null;
     const bigMB = (bigLines * 100) / 1e6;
     if (big && big.bytesRead > DEFAULT_LOG_MAX_SIZE + 2 * 1024 * 1024 + HEADER_ALLOWANCE) {
       throw new Error(`with the default logMaxSize the raw log holds ${big.bytesRead} bytes, more than 64 MiB and its marker`);

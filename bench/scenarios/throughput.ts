@@ -10,7 +10,7 @@
  * against a WebSocket echo of as many messages as the run exchanged, over as many connections.
  */
 import { join } from 'node:path';
-import type { BenchOptions, Metric, Scenario, ScenarioResult } from '../types.js';
+import { dbOf, type BenchOptions, type Metric, type Scenario, type ScenarioResult } from '../types.js';
 import { masterHasWww, startMasterProc, writeBenchMaster, type MasterProc } from '../support/master-proc.js';
 import { configDeviations, type BenchMasterConfig } from '../support/configs.js';
 import { benchChanges, changeSinkFor } from '../support/changes.js';
@@ -63,7 +63,7 @@ function failedNote(run: Run): string[] {
 }
 
 function runParams(run: Run, config: BenchMasterConfig, opts: BenchOptions): Record<string, unknown> {
-  return { engine: opts.db.engine, builds: run.builds, seconds: Number(run.seconds.toFixed(2)), results: run.results, changeDelivery: run.method, configDeviations: configDeviations(config) };
+  return { engine: dbOf(opts).engine, builds: run.builds, seconds: Number(run.seconds.toFixed(2)), results: run.results, changeDelivery: run.method, configDeviations: configDeviations(config) };
 }
 
 const commonNotes = (run: Run) => [
@@ -80,9 +80,9 @@ export const realWorkers: Scenario = {
     const changes = opts.quick ? 50 : 500;
     const workers = 2;
     const maxBuilds = 4;
-    return withScratchDir(join(opts.tmpDir, `s1-${opts.db.engine}`), async (c, root) => {
+    return withScratchDir(join(opts.tmpDir, `s1-${dbOf(opts).engine}`), async (c, root) => {
       const config: BenchMasterConfig = {
-        workerPrefix: 'w', workerCount: workers, password: 'bench-pw', maxBuilds, dbUrl: opts.db.url,
+        workerPrefix: 'w', workerCount: workers, password: 'bench-pw', maxBuilds, dbUrl: dbOf(opts).url,
         builders: [{ name: 'bench', command: ['true'] }], www: masterHasWww(), scheduler: true,
       };
       const master = await startMasterProc(writeBenchMaster(root, config), { tag: 's1-master' });
@@ -131,9 +131,9 @@ export const simulatedWorkers: Scenario = {
     const workerCount = opts.quick ? 20 : 200;
     const changes = opts.quick ? 200 : 2000;
     const concurrency = 64;
-    return withScratchDir(join(opts.tmpDir, `s2-${opts.db.engine}`), async (c, root) => {
+    return withScratchDir(join(opts.tmpDir, `s2-${dbOf(opts).engine}`), async (c, root) => {
       const config: BenchMasterConfig = {
-        workerPrefix: 'sim', workerCount, password: 'bench-pw', maxBuilds: 1, dbUrl: opts.db.url,
+        workerPrefix: 'sim', workerCount, password: 'bench-pw', maxBuilds: 1, dbUrl: dbOf(opts).url,
         builders: [{ name: 'bench', command: ['true'] }], www: masterHasWww(), scheduler: true,
       };
       const master = await startMasterProc(writeBenchMaster(root, config), { tag: 's2-master' });
