@@ -283,12 +283,29 @@ export interface UserConfig {
   buildCacheSize?: number;
   /** Keep only this many newest changes in the database; null keeps all. Default null. */
   changeHorizon?: number | null;
+  /**
+   * Deletes the content of old logs, like Buildbot's `JanitorConfigurator(logHorizon=...)`. Default
+   * null: logs are kept forever (Buildbot without a janitor).
+   */
+  janitor?: JanitorOptions | null;
   /** Seconds a graceful stop waits for running builds before stopping them as RETRY. Default 300. */
   stopGracePeriod?: number;
   /** Several masters share one PostgreSQL database. Default false. */
   multiMaster?: boolean;
   /** This master's name in the database. Default `<hostname>:<master dir>` like Buildbot. */
   masterName?: string;
+}
+
+export interface JanitorOptions {
+  /**
+   * Seconds: the logs of steps that started longer ago lose their content (the log entries stay,
+   * with type 'd', as Buildbot's janitor leaves them). Required; e.g. 90 * 86400 for 90 days.
+   */
+  logHorizon: number;
+  /** Seconds between janitor runs; the first comes one minute after the master starts. Default 86400 (daily, like Buildbot's nightly janitor). */
+  interval?: number;
+  /** Logs emptied per database transaction: bounds how long one step of the janitor holds the database. Default 1000. */
+  batchSize?: number;
 }
 
 export interface MasterConfig {
@@ -317,6 +334,8 @@ export interface MasterConfig {
   readonly collapseRequests: boolean | CollapseRequestsFn;
   readonly buildCacheSize: number;
   readonly changeHorizon: number | null;
+  /** null when no janitor runs (the default). */
+  readonly janitor: Readonly<Required<JanitorOptions>> | null;
   readonly stopGracePeriod: number;
   readonly multiMaster: boolean;
   readonly masterName: string;
