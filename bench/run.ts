@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --vs-buildbot] [-- --only=1,3] [-- --pairs=N] [-- --no-postgresql]`:
+ * `npm run bench [-- --quick] [-- --vs-buildbot] [-- --only=1,3] [-- --pairs=N] [-- --engine=sqlite|postgresql|both]`:
  * runs the fixed scenarios, prints a table and writes bench/results.json. Performance is shown here,
  * never asserted in tests.
  */
@@ -16,8 +16,13 @@ function parseArgs(argv: string[]) {
   const only = argv.find((a) => a.startsWith('--only='))?.slice(7).split(',').map(Number);
   const pairs = Number(argv.find((a) => a.startsWith('--pairs='))?.slice(8) ?? NaN);
   const quick = argv.includes('--quick');
+  const engine = argv.find((a) => a.startsWith('--engine='))?.slice(9) ?? 'both';
+  if (!['both', 'sqlite', 'postgresql'].includes(engine)) throw new Error(`--engine=${engine}: use sqlite, postgresql or both`);
   return {
-    quick, vsBuildbot: argv.includes('--vs-buildbot'), only, noPostgresql: argv.includes('--no-postgresql'),
+    quick, vsBuildbot: argv.includes('--vs-buildbot'), only,
+    noPostgresql: argv.includes('--no-postgresql') || engine === 'sqlite',
+    /** Only the PostgreSQL variants (their figures in the PostgreSQL column), for a look at one engine. */
+    onlyPostgresql: engine === 'postgresql',
     // Three pairs give a median that one slow moment of the machine cannot move; quick proves the harness with one.
     pairs: Number.isInteger(pairs) && pairs > 0 ? pairs : quick ? 1 : 3,
   };
@@ -33,7 +38,10 @@ async function runScenario(s: Scenario, base: Omit<BenchOptions, 'db' | 'runInde
   const sqlite = (runIndex: number): BenchOptions => ({ ...base, runIndex, db: { engine: 'sqlite', url: 'sqlite:state.sqlite' } });
   const runs: ScenarioResult[] = [];
   const bbRuns: Array<Record<string, number | null>> = [];
-  if (base.vsBuildbot && s.runBuildbot) {
+  if (args.onlyPostgresql && s.engines?.includes('postgresql')) {
+    // Nothing on SQLite: an empty SQLite column, the PostgreSQL run beside it.
+    runs.push({ metrics: [], params: {}, notes: ['SQLite not run (--engine=postgresql)'] });
+  } else if (base.vsBuildbot && s.runBuildbot) {
     for (let i = 0; i < args.pairs; i++) {
       log(`scenario ${s.id}: pair ${i + 1}/${args.pairs}: mastro ...`);
       runs.push(await s.run(sqlite(i)));
@@ -64,7 +72,9 @@ async function runScenario(s: Scenario, base: Omit<BenchOptions, 'db' | 'runInde
       log(`scenario ${s.id}: PostgreSQL ...`);
       const db = await pg.freshDatabase();
       try {
-        attachPostgresql(result, await s.run({ ...base, runIndex: 0, db: { engine: 'postgresql', url: db.url } }));
+        const pgResult = await s.run({ ...base, runIndex: 0, db: { engine: 'postgresql', url: db.url } });
+        if (!result.metrics.length) result.metrics = pgResult.metrics.map((m) => ({ ...m, value: null }));
+        attachPostgresql(result, pgResult);
         (result.notes ??= []).push(`PostgreSQL: ${pg.origin}, a fresh database for the run`);
       } catch (err) {
         record.postgresqlError = errText(err);

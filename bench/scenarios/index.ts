@@ -1,4 +1,4 @@
-/** The fixed benchmark scenarios, in the order of issue 6. */
+/** The fixed benchmark scenarios, in the order of issue 6, then issue 19's history scenario. */
 import type { Scenario } from '../types.js';
 import { realWorkers, simulatedWorkers } from './throughput.js';
 import { latency } from './latency.js';
@@ -7,5 +7,6 @@ import { idleWorkers } from './idle-workers.js';
 import { queue } from './queue.js';
 import { polling } from './polling.js';
 import { workerFootprint } from './worker-footprint.js';
+import { history } from './history.js';
 
-export const scenarios: Scenario[] = [realWorkers, simulatedWorkers, latency, logs, idleWorkers, queue, polling, workerFootprint];
+export const scenarios: Scenario[] = [realWorkers, simulatedWorkers, latency, logs, idleWorkers, queue, polling, workerFootprint, history];

@@ -9,8 +9,8 @@ export interface BenchMasterConfig {
   builders: Array<{ name: string; command: string[] }>;
   /** Enable the HTTP server (API + /change_hook/base) on a free port. */
   www: boolean;
-  /** An anyBranch scheduler (treeStableTimer null) feeding every builder. */
-  scheduler: boolean;
+  /** An anyBranch scheduler (treeStableTimer null) feeding every builder, or only the builders named. */
+  scheduler: boolean | string[];
   logMaxSize?: number | null;
   /** `db.url`; default SQLite in the master directory (`sqlite:state.sqlite`, what create-master writes). */
   dbUrl?: string;
@@ -46,7 +46,7 @@ export default defineConfig({
   www: ${c.www ? "{ port: 0, host: '127.0.0.1', changeHooks: { base: {} } }" : 'null'},
   ${c.logMaxSize !== undefined ? `logMaxSize: ${c.logMaxSize},` : ''}
   workers: workerNames.map((n) => worker(n, ${JSON.stringify(c.password)}, { maxBuilds: ${c.maxBuilds ?? 'null'} })),
-  schedulers: ${c.scheduler ? `[schedulers.anyBranch({ name: 'all', treeStableTimer: null, builderNames: ${JSON.stringify(c.builders.map((b) => b.name))} })]` : '[]'},
+  schedulers: ${c.scheduler ? `[schedulers.anyBranch({ name: 'all', treeStableTimer: null, builderNames: ${JSON.stringify(Array.isArray(c.scheduler) ? c.scheduler : c.builders.map((b) => b.name))} })]` : '[]'},
   builders: [
     ${builders.join(',\n    ')}
   ],
