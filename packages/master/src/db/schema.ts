@@ -90,6 +90,9 @@ export interface HookDeliveriesTable { dialect: string; key_hash: string; receiv
 
 export interface MigrationsTable { version: number; name: string; applied_at: number }
 
+/** PostgreSQL only: exact row counts kept by triggers (db/row-counts.ts). */
+export interface RowCountsTable { table_name: string; n: number }
+
 export interface Schema {
   masters: MastersTable;
   builders: BuildersTable; builders_masters: BuildersMastersTable;
@@ -105,4 +108,5 @@ export interface Schema {
   web_sessions: WebSessionsTable;
   hook_deliveries: HookDeliveriesTable;
   mastro_migrations: MigrationsTable;
+  mastro_row_counts: RowCountsTable;
 }
