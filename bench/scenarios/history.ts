@@ -3,8 +3,9 @@
  * filled with 1,000,000 builds over 200 builders (5,000,000 steps, 1,000,000 changes, 4,000,000 logs)
  * straight through the database layer (support/history/fill.ts), then measured as a user meets it:
  * master start-up, p50/p99 of every request the web UI makes (support/history/requests.ts), the
- * builders page and a build page rendered in Chromium, and the database's size per build.
- * Buildbot's UI is known to slow down at this scale (buildbot issues #3444, #5432).
+ * builders page and a build page rendered in Chromium, the database's size per build, and the
+ * janitor deleting the older year of logs while builds run (their durations beside those of the
+ * same builds without it). Buildbot's UI is known to slow down at this scale (buildbot issues #3444, #5432).
  */
 import { statSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,6 +17,10 @@ import { withScratchDir } from '../support/cleanup.js';
 import { fillHistory } from '../support/history/fill.js';
 import { UI_REQUESTS, type Picker } from '../support/history/requests.js';
 import { timeUiPages } from '../support/history/ui-timing.js';
+import { startSimWorkers } from '../support/sim-workers.js';
+import { benchChanges, changeSinkFor } from '../support/changes.js';
+import { waitUntil } from '../support/proc.js';
+import type { MasterProc } from '../support/master-proc.js';
 import { median, percentile } from '../stats.js';
 import { seededRandom } from '../../test/support/seeded-random.js';
 
@@ -38,6 +43,56 @@ async function timedGet(base: string, path: string): Promise<{ ms: number; total
   const ms = performance.now() - t0;
   if (!res.ok) throw new Error(`GET /api/v2/${path} answered HTTP ${res.status}: ${JSON.stringify(body).slice(0, 300)}`);
   return { ms, total: body.meta?.total };
+}
+
+interface Durations { builds: number; p50: number; p99: number }
+
+async function durations(master: MasterProc): Promise<Durations> {
+  const d = await master.request<number[]>('buildDurations');
+  return { builds: d.length, p50: median(d) ?? NaN, p99: percentile(d, 99) ?? NaN };
+}
+
+/**
+ * Builds run on simulated workers, `inFlight` at a time, until `until` resolves (or `count` builds
+ * have been sent); resolves once the last one finished.
+ */
+async function keepBuilding(master: MasterProc, seed: number, inFlight: number, o: { count?: number; until?: Promise<unknown> }): Promise<number> {
+  const sink = changeSinkFor(master);
+  try {
+    let done = false;
+    void o.until?.finally(() => { done = true; });
+    const { finished } = await master.request<{ finished: number }>('counts');
+    let sent = 0;
+    // Changes made a thousand at a time (distinct revisions, so none collapses), until told to stop.
+    for (let batch = 0; !done && (o.count === undefined || sent < o.count); batch++) {
+      for (const ch of benchChanges(1000, seed * 1000 + batch, 'history')) {
+        if (done || (o.count !== undefined && sent >= o.count)) break;
+        await sink.send(ch);
+        sent++;
+        if (sent >= inFlight) await master.request('waitFinished', { count: finished + sent - inFlight + 1 });
+      }
+    }
+    await master.request('waitFinished', { count: finished + sent });
+    return sent;
+  } finally { sink.close(); }
+}
+
+/** The janitor's run (a year of logs) with builds going on, against the same builds without it. */
+async function janitorWhileBuilding(master: MasterProc, engine: string, workerNames: string[], seed: number) {
+  const sims = await startSimWorkers({ url: `ws://127.0.0.1:${master.ready.workerPort}`, password: 'bench-pw', names: workerNames });
+  try {
+    await waitUntil(async () => (await master.request<number>('attachedWorkers')) === workerNames.length, 60_000, 'the simulated workers to attach');
+    await keepBuilding(master, seed, workerNames.length, { count: 50 }); // warm-up
+    await durations(master);
+    await keepBuilding(master, seed + 1, workerNames.length, { count: 300 });
+    const baseline = await durations(master);
+    const running = master.request<{ emptiedLogs: number; batches: number; seconds: number; olderThan: number }>('runJanitor');
+    const sent = await keepBuilding(master, seed + 2, workerNames.length, { until: running });
+    const run = await running;
+    const during = await durations(master);
+    if (!run.emptiedLogs) throw new Error(`the janitor deleted nothing on ${engine}; expected a year of logs`);
+    return { baseline, during, run, buildsDuring: sent };
+  } finally { await sims.close(); }
 }
 
 async function databaseBytes(url: string, dir: string, engine: string): Promise<number> {
@@ -67,6 +122,8 @@ export const history: Scenario = {
       const config: BenchMasterConfig = {
         workerPrefix: 'hw', workerCount: WORKERS, password: 'bench-pw', maxBuilds: 1, dbUrl: db.url,
         builders: builderNames.map((name) => ({ name, command: ['true'] })), www: true, scheduler: [builderNames[0]!],
+        // A year of horizon over two years of history: a janitor run deletes the older half. Runs only when asked (IPC).
+        janitor: { logHorizon: YEAR, interval: 30 * 86400 },
       };
       const dir = writeBenchMaster(root, config);
       // First start on the empty database: the master registers itself, its builders and workers.
@@ -117,7 +174,11 @@ export const history: Scenario = {
 
       const lastBuild = await (await fetch(`${base}/api/v2/builds/${nb - 20 * 1}`)).json() as { builds: Array<{ builderid: number; number: number }> };
       const ui = await timeUiPages(master.ready.httpPort!, { lastBuilder: builderNames[BUILDERS - 1]!, build: lastBuild.builds[0]!, lastStep: 'upload', loads: 3 });
+      const jan = await janitorWhileBuilding(master, db.engine === 'postgresql' ? 'postgresql' : 'sqlite', workerNames, opts.seed);
       metrics.unshift(
+        { name: 'build duration p50 while the janitor runs, over without it', value: jan.during.p50 / jan.baseline.p50, unit: 'ratio', better: 'lower' },
+        { name: 'build duration p99 while the janitor runs, over without it', value: jan.during.p99 / jan.baseline.p99, unit: 'ratio', better: 'lower' },
+        { name: 'janitor: a year of logs deleted', value: jan.run.seconds, unit: 's', better: 'lower' },
         { name: 'master start-up with the history (process spawned -> ready)', value: startMs / 1000, unit: 's', target: { value: 3, better: 'lower' } },
         { name: 'master start-up on the empty database', value: emptyStartMs / 1000, unit: 's', better: 'lower' },
         { name: 'builders page in Chromium (200 builders with their last builds)', value: ui.buildersPageMs, unit: 'ms', better: 'lower' },
@@ -129,14 +190,15 @@ export const history: Scenario = {
         metrics,
         params: {
           engine: db.engine, builds: nb, builders: BUILDERS, stepsPerBuild: STEPS_PER_BUILD, logsPerBuild: LOGS_PER_BUILD, pending: 100,
-          span: '2 years', fillRows: fill.rows, databaseBytes: bytes, samplesPerRequest: samples, requests: timings,
+          span: '2 years', fillRows: fill.rows, databaseBytes: bytes, samplesPerRequest: samples, requests: timings, janitor: jan,
           configDeviations: configDeviations(config),
         },
         notes: [
           `history: ${nb} builds round robin over ${BUILDERS} builders, ${STEPS_PER_BUILD} steps and ${LOGS_PER_BUILD} stdio logs each, one change + sourcestamp + buildset + request per build, 11 build properties, 100 pending requests; bulk INSERT ... SELECT through the master's Kysely connection`,
           `UI requests: each ${samples} times in a row after one warm-up, ids picked at random (seeded; half the builds from the last day), timed from the request sent to the body parsed, over HTTP keep-alive`,
           ui.note,
-          db.engine === 'sqlite' ? 'size: state.sqlite after a WAL checkpoint' : 'size: pg_database_size after ANALYZE',
+          db.engine === 'sqlite' ? 'size: state.sqlite after a WAL checkpoint' : 'size: pg_database_size after VACUUM ANALYZE',
+          `janitor: janitor { logHorizon: 1 year } run once (over IPC) while ${WORKERS} simulated workers run one-step builds, ${WORKERS} at a time; build durations (new -> finished on the master's bus) during the run against ${jan.baseline.builds} builds right before it`,
         ],
       };
     });

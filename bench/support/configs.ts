@@ -14,6 +14,8 @@ export interface BenchMasterConfig {
   logMaxSize?: number | null;
   /** `db.url`; default SQLite in the master directory (`sqlite:state.sqlite`, what create-master writes). */
   dbUrl?: string;
+  /** The master's `janitor` option (default none, as shipped). */
+  janitor?: { logHorizon: number; interval?: number; batchSize?: number };
 }
 
 /** Connections mastro accepts from one address by default (protocols.msgpack.maxConnectionsPerAddress). */
@@ -28,6 +30,7 @@ export function configDeviations(c: BenchMasterConfig): string[] {
   if (c.workerCount + 1000 > DEFAULT_CONNECTIONS_PER_ADDRESS) out.push(`protocols.msgpack.maxConnectionsPerAddress ${c.workerCount + 1000} (default ${DEFAULT_CONNECTIONS_PER_ADDRESS}): every simulated worker connects from 127.0.0.1`);
   if (c.logMaxSize !== undefined) out.push(`logMaxSize ${c.logMaxSize} (default 64 MiB)`);
   if (!c.www) out.push('no www (HTTP) server');
+  if (c.janitor) out.push(`janitor ${JSON.stringify(c.janitor)} (default: none)`);
   return out;
 }
 
@@ -45,6 +48,7 @@ export default defineConfig({
     maxConnectionsPerAddress: ${c.workerCount + 1000}` : ''} } },
   www: ${c.www ? "{ port: 0, host: '127.0.0.1', changeHooks: { base: {} } }" : 'null'},
   ${c.logMaxSize !== undefined ? `logMaxSize: ${c.logMaxSize},` : ''}
+  ${c.janitor ? `janitor: ${JSON.stringify(c.janitor)},` : ''}
   workers: workerNames.map((n) => worker(n, ${JSON.stringify(c.password)}, { maxBuilds: ${c.maxBuilds ?? 'null'} })),
   schedulers: ${c.scheduler ? `[schedulers.anyBranch({ name: 'all', treeStableTimer: null, builderNames: ${JSON.stringify(Array.isArray(c.scheduler) ? c.scheduler : c.builders.map((b) => b.name))} })]` : '[]'},
   builders: [

@@ -44,12 +44,19 @@ let lastBuildid = null;
 const results = {};
 /** @type {Array<{ count: number; resolve: (at: number) => void }>} */
 const finishWaiters = [];
-master.mq.subscribe(['builds', null, 'new'], () => {
+/** Start time of each running build, and the durations (new -> finished, ms) of builds finished since the last `buildDurations`. */
+const runningSince = new Map();
+let durations = [];
+master.mq.subscribe(['builds', null, 'new'], (_key, build) => {
   started++;
   firstStartedAt ??= now();
+  runningSince.set(build.buildid, now());
 });
 master.mq.subscribe(['builds', null, 'finished'], (_key, build) => {
   finished++;
+  const since = runningSince.get(build.buildid);
+  runningSince.delete(build.buildid);
+  if (since !== undefined) durations.push(now() - since);
   lastBuildid = build.buildid;
   results[String(build.results)] = (results[String(build.results)] ?? 0) + 1;
   lastFinishedAt = now();
@@ -76,6 +83,9 @@ const handlers = {
   },
   gc: () => { globalThis.gc?.(); return memory(); },
   attachedWorkers: () => master.workers.workers.length,
+  buildDurations: () => { const d = durations; durations = []; return d; },
+  /** One janitor pass now (the config's `janitor`); resolves with its report. */
+  runJanitor: () => master.janitor.runOnce(),
   waitFinished: ({ count }) =>
     finished >= count ? lastFinishedAt : new Promise((resolve) => finishWaiters.push({ count, resolve })),
   /** Fallback change injection (no www module yet): what /change_hook/base does after parsing the form. */

@@ -66,8 +66,8 @@ export async function fillHistory(k: Kysely<any>, engine: Engine, o: FillOptions
       const out = names.map((n) => byName.get(n));
       const missing = names.filter((_, i) => out[i] === undefined);
       if (missing.length) throw new Error(`the master did not register ${table} ${missing.slice(0, 3).join(', ')}...: start it once with the history config first`);
-      // Round robin by arithmetic needs consecutive ids in name order (a fresh database gives them).
-      if (out.some((id, i) => id !== out[0]! + i)) throw new Error(`${table} ids are not consecutive in name order; fill a fresh database`);
+      // Round robin by arithmetic needs consecutive ids in the order given (config order, as a fresh database registers them).
+      if (out.some((id, i) => id !== out[0]! + i)) throw new Error(`${table} ids are not consecutive in config order; fill a fresh database`);
       return out[0]!;
     };
     const builder0 = await ids('builders', o.builderNames);
@@ -121,9 +121,14 @@ export async function fillHistory(k: Kysely<any>, engine: Engine, o: FillOptions
         ['workername', q(`'hw' || ((x - 1) % ${W})`), 'Worker'], ['builddir', q(`'/srv/worker/' || ${builderName}`), 'Worker'],
         ['owners', `'["dev' || (x % 50) || ' <dev@example.org>"]'`, 'Build'],
       ];
-      for (const [name, value, source] of props) {
-        await run('build_properties', `INSERT INTO build_properties (buildid, name, value, source) SELECT x, '${name}', ${value}, '${source}' ${seq(nb)}`);
-      }
+      // One statement in build order: a master writes a build's properties together, so they sit
+      // side by side in the table (eleven passes by name would scatter them over the whole file).
+      await run('property table', 'CREATE TABLE bench_prop (k integer PRIMARY KEY, name text NOT NULL, source text NOT NULL)');
+      await run('properties', `INSERT INTO bench_prop VALUES ${props.map(([name, , source], i) => `(${i}, '${name}', '${source}')`).join(', ')}`);
+      await run('build_properties', `INSERT INTO build_properties (buildid, name, value, source)
+        SELECT x, p.name, CASE p.k ${props.map(([, value], i) => `WHEN ${i} THEN ${value}`).join(' ')} END, p.source
+        FROM bench_seq, bench_prop p WHERE x <= ${nb} ORDER BY x, p.k`);
+      await run('drop properties', 'DROP TABLE bench_prop');
       const S = STEPS.length;
       await run('steps', `INSERT INTO steps (id, number, name, buildid, started_at, complete_at, state_string, results, urls_json, hidden)
         SELECT (x - 1) * ${S} + k + 1, k, name, x, ${T()} + k * 60, ${T()} + k * 60 + 60, state, CASE WHEN k = ${S - 2} THEN ${R()} ELSE 0 END, '[]', 0
@@ -141,8 +146,9 @@ export async function fillHistory(k: Kysely<any>, engine: Engine, o: FillOptions
       for (const [t, c] of [['sourcestamps', 'id'], ['changes', 'changeid'], ['buildsets', 'id'], ['buildset_sourcestamps', 'id'], ['buildrequests', 'id'], ['builds', 'id'], ['steps', 'id'], ['logs', 'id']]) {
         await sql.raw(`SELECT setval(pg_get_serial_sequence('${t}', '${c}'), GREATEST(1, (SELECT coalesce(max(${c}), 0) FROM ${t})))`).execute(db);
       }
-      // A server that has lived with these rows has statistics on them (autovacuum); a fresh fill has not yet.
-      await run('analyze', 'ANALYZE');
+      // A server that has lived with these rows has vacuumed them and has statistics (autovacuum); a
+      // fresh fill has neither, and autovacuum would otherwise start on it in the middle of the measurements.
+      await run('vacuum analyze', 'VACUUM ANALYZE');
     } else {
       await run('checkpoint', 'PRAGMA wal_checkpoint(TRUNCATE)');
     }
