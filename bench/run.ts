@@ -71,8 +71,10 @@ async function runScenario(s: Scenario, base: Omit<BenchOptions, 'db' | 'runInde
     } else {
       log(`scenario ${s.id}: PostgreSQL ...`);
       const db = await pg.freshDatabase();
+      const more: Array<{ drop(): Promise<void> }> = [];
+      const another = async () => { const d = await pg.freshDatabase(); more.push(d); return d.url; };
       try {
-        const pgResult = await s.run({ ...base, runIndex: 0, db: { engine: 'postgresql', url: db.url } });
+        const pgResult = await s.run({ ...base, runIndex: 0, db: { engine: 'postgresql', url: db.url, another } });
         if (!result.metrics.length) result.metrics = pgResult.metrics.map((m) => ({ ...m, value: null }));
         attachPostgresql(result, pgResult);
         (result.notes ??= []).push(`PostgreSQL: ${pg.origin}, a fresh database for the run`);
@@ -80,7 +82,7 @@ async function runScenario(s: Scenario, base: Omit<BenchOptions, 'db' | 'runInde
         record.postgresqlError = errText(err);
         (result.notes ??= []).push(`PostgreSQL variant failed: ${record.postgresqlError}`);
       } finally {
-        await db.drop().catch((err) => log(`could not drop the PostgreSQL database: ${errText(err)}`));
+        for (const d of [db, ...more]) await d.drop().catch((err) => log(`could not drop a PostgreSQL database: ${errText(err)}`));
       }
     }
   }

@@ -6,6 +6,11 @@ export interface BenchDb {
   engine: Engine;
   /** The master config's `db.url`. */
   url: string;
+  /**
+   * Another empty database on the same server, for a scenario that needs several (PostgreSQL; the
+   * runner drops them with the run's). Absent for SQLite: each master directory has its own file.
+   */
+  another?: () => Promise<string>;
 }
 
 export interface BenchOptions {
