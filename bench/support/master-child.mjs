@@ -44,6 +44,9 @@ let lastBuildid = null;
 const results = {};
 /** @type {Array<{ count: number; resolve: (at: number) => void }>} */
 const finishWaiters = [];
+/** @type {Array<{ count: number; resolve: (at: number) => void }>} */
+const startWaiters = [];
+let lastStartedAt = null;
 /** Start time of each running build, and the durations (new -> finished, ms) of builds finished since the last `buildDurations`. */
 const runningSince = new Map();
 let durations = [];
@@ -51,6 +54,11 @@ master.mq.subscribe(['builds', null, 'new'], (_key, build) => {
   started++;
   firstStartedAt ??= now();
   runningSince.set(build.buildid, now());
+  lastStartedAt = now();
+  for (let i = startWaiters.length - 1; i >= 0; i--) {
+    const w = startWaiters[i];
+    if (started >= w.count) { startWaiters.splice(i, 1); w.resolve(lastStartedAt); }
+  }
 });
 master.mq.subscribe(['builds', null, 'finished'], (_key, build) => {
   finished++;
@@ -86,6 +94,9 @@ const handlers = {
   buildDurations: () => { const d = durations; durations = []; return d; },
   /** One janitor pass now (the config's `janitor`); resolves with its report. */
   runJanitor: () => master.janitor.runOnce(),
+  /** Resolves with the time the count-th build started (the last start when it already has). */
+  waitStarted: ({ count }) =>
+    started >= count ? lastStartedAt : new Promise((resolve) => startWaiters.push({ count, resolve })),
   waitFinished: ({ count }) =>
     finished >= count ? lastFinishedAt : new Promise((resolve) => finishWaiters.push({ count, resolve })),
   /** Fallback change injection (no www module yet): what /change_hook/base does after parsing the form. */
