@@ -40,7 +40,7 @@ export const polling: Scenario = {
   name: 'polling (mirror poller)',
   async run(opts: BenchOptions) {
     if (!existsSync(mirrorModule)) throw new Error('not runnable: the mirror poller (packages/master/dist/changes/mirror) is not built');
-    const n = opts.quick ? 50 : 500;
+    const n = opts.quick ? 20 : 500;
     return withScratchDir(join(opts.tmpDir, 's7'), async (c, root) => {
       const repos = makeRepos(root, n);
       const masterDir = join(root, 'master');

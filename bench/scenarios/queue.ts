@@ -65,7 +65,7 @@ export const queue: Scenario = {
   name: 'queue of pending requests',
   engines: ['sqlite', 'postgresql'],
   async run(opts: BenchOptions) {
-    const deep = opts.quick ? 10_000 : 100_000;
+    const deep = opts.quick ? 5000 : 100_000;
     const big = opts.quick ? 1000 : 10_000;
     const small = big / 10;
     const engine = dbOf(opts).engine;
