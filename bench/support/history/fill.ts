@@ -18,7 +18,7 @@ export interface FillOptions {
   builds: number;
   /** Requests still waiting (a buildset + request each, no claim, no build), after the builds. */
   pending: number;
-  /** Builders the builds are spread over, round robin: the master's builders named `builderPrefix` + 000... */
+  /** Builders the builds are spread over, round robin, in this order (registered by the master first). */
   builderNames: string[];
   workerNames: string[];
   /** The builds' times run from now - spanSeconds to now. */
@@ -60,18 +60,17 @@ export async function fillHistory(k: Kysely<any>, engine: Engine, o: FillOptions
     }
     const { masterid } = await one<{ masterid: number }>('SELECT min(id) AS masterid FROM masters');
     if (masterid == null) throw new Error('no master row: start the master once on this database before filling it');
+    // The master's ids of the builders and workers, whatever order it registered them in (it looks
+    // them up all at once, as Buildbot does), as tables of their own for the inserts to join.
     const ids = async (table: string, names: string[]) => {
       const list = (await sql.raw(`SELECT id, name FROM ${table}`).execute(db)).rows as Array<{ id: number; name: string }>;
       const byName = new Map(list.map((r) => [r.name, Number(r.id)]));
-      const out = names.map((n) => byName.get(n));
-      const missing = names.filter((_, i) => out[i] === undefined);
+      const missing = names.filter((n) => !byName.has(n));
       if (missing.length) throw new Error(`the master did not register ${table} ${missing.slice(0, 3).join(', ')}...: start it once with the history config first`);
-      // Round robin by arithmetic needs consecutive ids in the order given (config order, as a fresh database registers them).
-      if (out.some((id, i) => id !== out[0]! + i)) throw new Error(`${table} ids are not consecutive in config order; fill a fresh database`);
-      return out[0]!;
+      return names.map((name, k) => `(${k}, ${byName.get(name)}, '${name.replace(/'/g, "''")}')`).join(', ');
     };
-    const builder0 = await ids('builders', o.builderNames);
-    const worker0 = await ids('workers', o.workerNames);
+    const builderRows = await ids('builders', o.builderNames);
+    const workerRows = await ids('workers', o.workerNames);
     const W = o.workerNames.length;
 
     // Engine differences: the numbers table and zero padding. Everything else is the same SQL.
@@ -80,13 +79,18 @@ export async function fillHistory(k: Kysely<any>, engine: Engine, o: FillOptions
     await run('numbers table', 'CREATE TABLE bench_seq (x integer PRIMARY KEY)');
     if (engine === 'sqlite') await run('numbers', `WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < ${total}) INSERT INTO bench_seq SELECT x FROM c`);
     else await run('numbers', `INSERT INTO bench_seq SELECT generate_series(1, ${total})`);
+    await run('builder table', 'CREATE TABLE bench_builder (k integer PRIMARY KEY, id integer NOT NULL, name text NOT NULL)');
+    await run('builders', `INSERT INTO bench_builder VALUES ${builderRows}`);
+    await run('worker table', 'CREATE TABLE bench_worker (k integer PRIMARY KEY, id integer NOT NULL, name text NOT NULL)');
+    await run('workers', `INSERT INTO bench_worker VALUES ${workerRows}`);
     await run('step table', 'CREATE TABLE bench_step (k integer PRIMARY KEY, name text NOT NULL, state text NOT NULL)');
     await run('steps', `INSERT INTO bench_step VALUES ${STEPS.map((s, i) => `(${i}, '${s}', '${i === 0 ? 'worker ready' : `'${s}'`.replace(/'/g, "''")}')`).join(', ')}`);
 
     const T = (x = 'x') => `(${t0} + CAST(${x} AS bigint) * ${o.spanSeconds} / ${Math.max(1, total)})`;
     const R = (x = 'x') => `(CASE WHEN ${x} % 20 = 0 THEN 2 ELSE 0 END)`;
-    const BID = (x = 'x') => `(${builder0} + (${x} - 1) % ${B})`;
     const seq = (n: number) => `FROM bench_seq WHERE x <= ${n}`;
+    // Round robin over the builders and workers: bb.id / bb.name and bw.id / bw.name of row x.
+    const seqBW = (n: number) => `FROM bench_seq JOIN bench_builder bb ON bb.k = (x - 1) % ${B} JOIN bench_worker bw ON bw.k = (x - 1) % ${W} WHERE x <= ${n}`;
     const repo = `'https://example.org/history.git'`;
 
     // Sourcestamps and changes: one per build and per pending request.
@@ -104,21 +108,21 @@ export async function fillHistory(k: Kysely<any>, engine: Engine, o: FillOptions
     await run('buildset_properties', `INSERT INTO buildset_properties (buildsetid, property_name, property_value) SELECT x, 'scheduler', '["all","Scheduler"]' ${seq(total)}`);
     await run('buildset_sourcestamps', `INSERT INTO buildset_sourcestamps (id, buildsetid, sourcestampid) SELECT x, x, x ${seq(total)}`);
     await run('buildrequests', `INSERT INTO buildrequests (id, buildsetid, builderid, priority, complete, results, submitted_at, complete_at, waited_for)
-      SELECT x, x, ${BID()}, 0, CASE WHEN ${done()} THEN 1 ELSE 0 END, CASE WHEN ${done()} THEN ${R()} ELSE NULL END, ${T()}, CASE WHEN ${done()} THEN ${T()} + 300 ELSE NULL END, 0 ${seq(total)}`);
+      SELECT x, x, bb.id, 0, CASE WHEN ${done()} THEN 1 ELSE 0 END, CASE WHEN ${done()} THEN ${R()} ELSE NULL END, ${T()}, CASE WHEN ${done()} THEN ${T()} + 300 ELSE NULL END, 0 ${seqBW(total)} ORDER BY x`);
 
     if (nb > 0) {
       await run('buildrequest_claims', `INSERT INTO buildrequest_claims (brid, masterid, claimed_at) SELECT x, ${masterid}, ${T()} ${seq(nb)}`);
       await run('builds', `INSERT INTO builds (id, number, builderid, buildrequestid, workerid, masterid, started_at, complete_at, state_string, results)
-        SELECT x, (x - 1) / ${B} + 1, ${BID()}, x, ${worker0} + (x - 1) % ${W}, ${masterid}, ${T()}, ${T()} + 300,
-          CASE WHEN ${R()} = 0 THEN 'build successful' ELSE 'failed test' END, ${R()} ${seq(nb)}`);
+        SELECT x, (x - 1) / ${B} + 1, bb.id, x, bw.id, ${masterid}, ${T()}, ${T()} + 300,
+          CASE WHEN ${R()} = 0 THEN 'build successful' ELSE 'failed test' END, ${R()} ${seqBW(nb)} ORDER BY x`);
       // The properties a mastro build sets (scheduler, sourcestamp, builder, worker, owners).
       const q = (e: string) => `'"' || ${e} || '"'`;
-      const builderName = `'hb' || ${pad(`(x - 1) % ${B}`, 3)}`;
+      const builderName = 'bb.name';
       const props: Array<[string, string, string]> = [
         ['scheduler', `'"all"'`, 'Scheduler'], ['branch', `'"main"'`, 'Build'], ['revision', q(pad('x', 40)), 'Build'],
         ['repository', `'"https://example.org/history.git"'`, 'Build'], ['project', `'"history"'`, 'Build'], ['codebase', `'""'`, 'Build'],
         ['buildername', q(builderName), 'Builder'], ['buildnumber', `'' || ((x - 1) / ${B} + 1)`, 'Build'],
-        ['workername', q(`'hw' || ((x - 1) % ${W})`), 'Worker'], ['builddir', q(`'/srv/worker/' || ${builderName}`), 'Worker'],
+        ['workername', q('bw.name'), 'Worker'], ['builddir', q(`'/srv/worker/' || ${builderName}`), 'Worker'],
         ['owners', `'["dev' || (x % 50) || ' <dev@example.org>"]'`, 'Build'],
       ];
       // One statement in build order: a master writes a build's properties together, so they sit
@@ -127,7 +131,8 @@ export async function fillHistory(k: Kysely<any>, engine: Engine, o: FillOptions
       await run('properties', `INSERT INTO bench_prop VALUES ${props.map(([name, , source], i) => `(${i}, '${name}', '${source}')`).join(', ')}`);
       await run('build_properties', `INSERT INTO build_properties (buildid, name, value, source)
         SELECT x, p.name, CASE p.k ${props.map(([, value], i) => `WHEN ${i} THEN ${value}`).join(' ')} END, p.source
-        FROM bench_seq, bench_prop p WHERE x <= ${nb} ORDER BY x, p.k`);
+        FROM bench_seq JOIN bench_builder bb ON bb.k = (x - 1) % ${B} JOIN bench_worker bw ON bw.k = (x - 1) % ${W} CROSS JOIN bench_prop p
+        WHERE x <= ${nb} ORDER BY x, p.k`);
       await run('drop properties', 'DROP TABLE bench_prop');
       const S = STEPS.length;
       await run('steps', `INSERT INTO steps (id, number, name, buildid, started_at, complete_at, state_string, results, urls_json, hidden)
@@ -141,6 +146,8 @@ export async function fillHistory(k: Kysely<any>, engine: Engine, o: FillOptions
     }
     await run('drop numbers', 'DROP TABLE bench_seq');
     await run('drop steps', 'DROP TABLE bench_step');
+    await run('drop builders', 'DROP TABLE bench_builder');
+    await run('drop workers', 'DROP TABLE bench_worker');
     if (engine === 'postgresql') {
       // Explicit ids leave the serial sequences behind: move them past the rows, or the next insert collides.
       for (const [t, c] of [['sourcestamps', 'id'], ['changes', 'changeid'], ['buildsets', 'id'], ['buildset_sourcestamps', 'id'], ['buildrequests', 'id'], ['builds', 'id'], ['steps', 'id'], ['logs', 'id']]) {
