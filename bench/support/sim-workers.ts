@@ -24,6 +24,8 @@ export interface SimWorkerOptions {
 
 export interface SimWorkers {
   readonly commands: number;
+  /** WebSocket messages sent and received by all simulated workers so far, and their bytes (the WebSocket limit's inputs). */
+  readonly frames: { messages: number; bytes: number };
   close(): Promise<void>;
 }
 
@@ -31,11 +33,13 @@ export async function startSimWorkers(o: SimWorkerOptions): Promise<SimWorkers> 
   const conns: ProtocolConnection[] = [];
   const sockets: WebSocket[] = [];
   const state = { commands: 0 };
+  const frames = { messages: 0, bytes: 0 };
   await mapLimit(o.names, o.connectConcurrency ?? 200, async (name, i) => {
     const localAddress = o.localAddresses?.length ? o.localAddresses[i % o.localAddresses.length] : undefined;
     const headers = { Authorization: basicAuthHeader(name, o.password), ...(o.pool ? { [POOL_HEADER]: o.pool } : {}) };
     const ws = new WebSocket(o.url, { headers, perMessageDeflate: false, localAddress });
     sockets.push(ws);
+    countFrames(ws, frames);
     await new Promise<void>((resolve, reject) => {
       ws.once('unexpected-response', (_req, res) => { res.resume(); reject(new Error(`worker ${name}: upgrade refused with HTTP ${res.statusCode}`)); });
       ws.once('error', reject);
@@ -50,10 +54,22 @@ export async function startSimWorkers(o: SimWorkerOptions): Promise<SimWorkers> 
   });
   return {
     get commands() { return state.commands; },
+    get frames() { return { ...frames }; },
     async close() {
       await Promise.all(conns.map(async (c) => { c.close(1000, 'bench done'); await c.closed; }));
       for (const ws of sockets) ws.terminate();
     },
+  };
+}
+
+/** Counts the messages a socket receives and sends (ProtocolConnection sends through ws.send). */
+function countFrames(ws: WebSocket, frames: { messages: number; bytes: number }): void {
+  ws.on('message', (data: Buffer) => { frames.messages++; frames.bytes += data.length; });
+  const send = ws.send.bind(ws) as (...args: any[]) => void;
+  (ws as any).send = (data: Buffer | string, ...rest: any[]) => {
+    frames.messages++;
+    frames.bytes += typeof data === 'string' ? Buffer.byteLength(data) : data.length;
+    send(data, ...rest);
   };
 }
 

@@ -203,12 +203,11 @@ export function dbUrl(engine: 'sqlite' | 'postgresql'): string | null {
   return process.env.MASTRO_TEST_PG_URL ?? null;
 }
 
-/** A fresh PostgreSQL database on the MASTRO_TEST_PG_URL server (dropped by `drop()`), or null when unset. */
-export async function freshPgDatabase(): Promise<{ url: string; drop(): Promise<void> } | null> {
-  const base = process.env.MASTRO_TEST_PG_URL;
+/** A fresh PostgreSQL database on the MASTRO_TEST_PG_URL server, or on `base` (dropped by `drop()`); null when neither is set. */
+export async function freshPgDatabase(base = process.env.MASTRO_TEST_PG_URL, prefix = 'mastro_e2e'): Promise<{ url: string; drop(): Promise<void> } | null> {
   if (!base) return null;
   const { default: pg } = await import('pg');
-  const name = `mastro_e2e_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+  const name = `${prefix}_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
   const admin = new pg.Client({ connectionString: base });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);

@@ -29,6 +29,7 @@ import type { LockState } from './process/locks.js';
 import { Results } from './process/results.js';
 import { MissingWorkerWatch } from './process/missing-workers.js';
 import { ServiceSet, type Service } from './master/services.js';
+import { Janitor } from './master/janitor.js';
 import { defaultMasterLogDestination } from './master/log-destination.js';
 import { createSchedulerService, createChangeSourceService, startHttpServer, type HttpHandle } from './master/components.js';
 import { ReporterService } from './reporters/service.js';
@@ -81,6 +82,8 @@ export class Master implements EngineControl {
   private missing!: MissingWorkerWatch;
   /** The configured reporters, the outbox their reports are queued in and the pool delivering them. */
   reporting: ReporterService | null = null;
+  /** Deletes old log contents (config `janitor`); idle without it. */
+  janitor: Janitor | null = null;
 
   private constructor(readonly dir: string, private readonly opts: StartMasterOptions) {
     this.log = opts.logger ?? pino({ level: process.env.MASTRO_LOG_LEVEL ?? 'info' }, defaultMasterLogDestination());
@@ -184,6 +187,8 @@ export class Master implements EngineControl {
 
     await this.reporting.start();
     await this.botmaster.start();
+    this.janitor = new Janitor(this.db, this.log.child({ component: 'janitor' }), config.janitor);
+    this.janitor.start();
     await this.schedulers.apply(config.schedulers.map((spec) => createSchedulerService(spec, this.schedulerServices())), this.log);
     await this.changeSources.apply(config.changeSources.map((spec) => createChangeSourceService(spec, this.changeSourceServices(), config.masterDir)), this.log);
 
@@ -353,6 +358,7 @@ export class Master implements EngineControl {
     this.workers.setPools(poolCredentials);
     this.warnUnsupportedWorkerOptions(next.workers);
     this.missing.configure(next.workers);
+    this.janitor?.configure(next.janitor);
     await this.applyBuilderLists(next.workers);
     await this.schedulers.apply(next.schedulers.map((spec) => createSchedulerService(spec, this.schedulerServices())), this.log);
     await this.changeSources.apply(next.changeSources.map((spec) => createChangeSourceService(spec, this.changeSourceServices(), next.masterDir)), this.log);
@@ -435,6 +441,7 @@ export class Master implements EngineControl {
     };
     await step('closing the http server', () => this.http?.close());
     this.missing?.close();
+    await step('stopping the janitor', () => this.janitor?.stop());
     await step('closing worker connections', () => this.workers?.close());
     await step('marking the master stopped', () => (this.masterid !== undefined ? this.data?.updates.masterStopped(this.masterid) : undefined));
     const unstored = this.data?.unstoredLogBytes ?? 0;

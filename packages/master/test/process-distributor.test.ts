@@ -300,3 +300,26 @@ test('a builder selecting by tags looks only at workers with its rarest tag, not
     assert.equal(linuxLooks, 0, 'the 300 Linux workers were never looked at');
   } finally { await e.close(); }
 });
+
+test('with a thousand idle workers on one builder a build looks at a few of them, and takes the first by name', async () => {
+  const e = await makeEngine();
+  try {
+    const names = Array.from({ length: 1000 }, (_, i) => `w${String(999 - i).padStart(3, '0')}`); // config order is not name order
+    await e.botmaster.configure([builderConfig({ name: 'b', workerNames: names, steps: [cmdStep('s')] })], names.map((n) => workerConfig(n)));
+    await e.botmaster.start();
+    for (const n of names) await e.botmaster.workerAttached(new FakeWorker(n));
+    await e.botmaster.distributor.settled();
+    const deps = (e.botmaster.distributor as any).deps;
+    const lookup = deps.worker;
+    let lookups = 0;
+    deps.worker = (name: string) => { lookups++; return lookup(name); };
+    for (let i = 0; i < 5; i++) {
+      await submit(e, ['b'], { revision: `r${i}` });
+      await waitFor(async () => (await buildsOf(e, 'b')).filter((x: any) => x.complete).length === i + 1, `build ${i + 1}`);
+    }
+    assert.ok(lookups < 200, `5 builds looked up ${lookups} workers (1000 configured)`);
+    const ran = (await buildsOf(e, 'b')).map((x: any) => x.workerid);
+    const byId = new Map(((await e.data.get(['workers'])).items as any[]).map((w) => [w.workerid, w.name]));
+    assert.deepEqual(ran.map((id: number) => byId.get(id)), ['w000', 'w000', 'w000', 'w000', 'w000'], 'each build took the idle worker first by name');
+  } finally { await e.close(); }
+});

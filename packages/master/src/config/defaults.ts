@@ -17,6 +17,9 @@ export const DEFAULTS = {
   collapseRequests: true,
   buildCacheSize: 15,
   stopGracePeriod: 300,
+  /** janitor.interval (s) and janitor.batchSize (logs per transaction). */
+  janitorInterval: 86400,
+  janitorBatchSize: 1000,
   workerMissingTimeout: 3600,
   /** workerPool({ maxWorkers }): bounds what one token can attach (each worker costs memory and a database row). */
   poolMaxWorkers: 1000,

@@ -31,8 +31,9 @@ import { selectorProblem } from '../workers/tags.js';
 export const TOP_KEYS = [
   'title', 'titleURL', 'buildbotURL', 'db', 'protocols', 'www', 'workers', 'changeSources', 'schedulers', 'builders',
   'secrets', 'properties', 'logMaxSize', 'logMaxTailSize', 'collapseRequests', 'buildCacheSize', 'changeHorizon',
-  'stopGracePeriod', 'multiMaster', 'masterName', 'reporters', 'reportDelivery',
+  'stopGracePeriod', 'multiMaster', 'masterName', 'reporters', 'reportDelivery', 'janitor',
 ];
+export const JANITOR_KEYS = ['logHorizon', 'interval', 'batchSize'];
 export const WORKER_KEYS = ['name', 'password', 'maxBuilds', 'properties', 'notifyOnMissing', 'keepalive', 'missingTimeout'];
 export const BUILDER_KEYS = [
   'name', 'workerNames', 'workerTags', 'steps', 'collapseRequests', 'canStartBuild', 'nextWorker', 'nextBuild', 'locks', 'properties',
@@ -197,6 +198,7 @@ function build(raw: unknown, c: IssueCollector, opts: NormaliseOptions, warnings
     collapseRequests,
     buildCacheSize: num(c, r, 'buildCacheSize', { fallback: DEFAULTS.buildCacheSize, min: 0, integer: true }),
     changeHorizon: numOrNull(c, r, 'changeHorizon', { fallback: null, min: 1, integer: true }),
+    janitor: normaliseJanitor(c, r.janitor),
     stopGracePeriod: num(c, r, 'stopGracePeriod', { fallback: DEFAULTS.stopGracePeriod, min: 0 }),
     multiMaster: bool(c, r, 'multiMaster', false),
     masterName: str(c, r, 'masterName', { fallback: `${hostname()}:${masterDir}`, nonEmpty: true }),
@@ -234,6 +236,20 @@ function normaliseReportDelivery(c: IssueCollector, r: Obj): MasterConfig['repor
   };
   if (out.retryMaxDelay < out.retryInitialDelay) rc.add('retryMaxDelay', `must be at least retryInitialDelay (${out.retryInitialDelay}), got ${out.retryMaxDelay}`);
   return out;
+}
+
+/** `janitor: { logHorizon, interval?, batchSize? }` or null/absent (no janitor). */
+function normaliseJanitor(c: IssueCollector, raw: unknown): MasterConfig['janitor'] {
+  if (raw === undefined || raw === null) return null;
+  const jc = c.at('janitor');
+  if (!isPlainObject(raw)) { c.add('janitor', `must be an object { logHorizon: seconds } or null, got ${describe(raw)}`); return null; }
+  knownKeys(jc, raw, JANITOR_KEYS);
+  if (raw.logHorizon === undefined) jc.add('logHorizon', 'is required: the age in seconds beyond which log contents are deleted (e.g. 7776000 for 90 days)');
+  return {
+    logHorizon: num(jc, raw, 'logHorizon', { fallback: 1, min: 1 }),
+    interval: num(jc, raw, 'interval', { fallback: DEFAULTS.janitorInterval, min: 1 }),
+    batchSize: num(jc, raw, 'batchSize', { fallback: DEFAULTS.janitorBatchSize, min: 1, integer: true }),
+  };
 }
 
 function ensureSlash(url: string): string {

@@ -348,6 +348,11 @@ export interface UserConfig {
   buildCacheSize?: number;
   /** Keep only this many newest changes in the database; null keeps all. Default null. */
   changeHorizon?: number | null;
+  /**
+   * Deletes the content of old logs, like Buildbot's `JanitorConfigurator(logHorizon=...)`. Default
+   * null: logs are kept forever (Buildbot without a janitor).
+   */
+  janitor?: JanitorOptions | null;
   /** Seconds a graceful stop waits for running builds before stopping them as RETRY. Default 300. */
   stopGracePeriod?: number;
   /** Several masters share one PostgreSQL database. Default false. */
@@ -362,6 +367,18 @@ export interface UserConfig {
   reporters?: ReporterSpec[];
   /** How reports are delivered: concurrency, retries, retention (reporters/delivery/options.ts has the defaults). */
   reportDelivery?: ReportDeliveryOptions;
+}
+
+export interface JanitorOptions {
+  /**
+   * Seconds: the logs of steps that started longer ago lose their content (the log entries stay,
+   * with type 'd', as Buildbot's janitor leaves them). Required; e.g. 90 * 86400 for 90 days.
+   */
+  logHorizon: number;
+  /** Seconds between janitor runs; the first comes one minute after the master starts. Default 86400 (daily, like Buildbot's nightly janitor). */
+  interval?: number;
+  /** Logs emptied per database transaction: bounds how long one step of the janitor holds the database. Default 1000. */
+  batchSize?: number;
 }
 
 export interface MasterConfig {
@@ -393,6 +410,8 @@ export interface MasterConfig {
   readonly collapseRequests: boolean | CollapseRequestsFn;
   readonly buildCacheSize: number;
   readonly changeHorizon: number | null;
+  /** null when no janitor runs (the default). */
+  readonly janitor: Readonly<Required<JanitorOptions>> | null;
   readonly stopGracePeriod: number;
   readonly multiMaster: boolean;
   readonly masterName: string;

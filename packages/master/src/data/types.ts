@@ -68,7 +68,8 @@ export interface StepResource {
   urls: StepUrl[]; hidden: boolean;
 }
 
-export type LogType = 's' | 't' | 'h';
+/** Buildbot's log types: stdio (stream-coded lines), text, HTML, and 'd' for a log whose content the janitor deleted. */
+export type LogType = 's' | 't' | 'h' | 'd';
 
 export interface LogResource {
   logid: number; name: string; slug: string; stepid: number; complete: boolean; num_lines: number; type: LogType;

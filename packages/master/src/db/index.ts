@@ -19,6 +19,7 @@ import { WebSessionsTable } from './tables/web-sessions.js';
 import { HookDeliveriesTable } from './tables/hook-deliveries.js';
 import { ReporterOutboxTable } from './tables/reporter-outbox.js';
 import { DatabaseHealth } from './health.js';
+import { RowCounts } from './row-counts.js';
 
 export { redactUrl, DatabaseUrlError, type OpenDatabaseOptions } from './connection.js';
 export type { Engine } from './migrations.js';
@@ -52,10 +53,11 @@ export class Db {
     this.masters = new MastersTable(kysely);
     this.builders = new BuildersTable(kysely);
     this.sourcestamps = new SourceStampsTable(kysely);
-    this.changes = new ChangesTable(kysely);
+    const rowCounts = new RowCounts(kysely, engine);
+    this.changes = new ChangesTable(kysely, rowCounts);
     this.buildsets = new BuildsetsTable(kysely);
     this.buildrequests = new BuildRequestsTable(kysely);
-    this.builds = new BuildsTable(kysely);
+    this.builds = new BuildsTable(kysely, rowCounts);
     this.steps = new StepsTable(kysely);
     this.logs = new LogsTable(kysely);
     this.workers = new WorkersTable(kysely);

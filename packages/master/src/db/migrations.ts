@@ -5,6 +5,7 @@
  */
 import { sql, type Kysely, type CreateTableBuilder } from 'kysely';
 import type { Schema } from './schema.js';
+import { COUNTED_TABLES } from './row-counts.js';
 
 export type Engine = 'sqlite' | 'postgresql';
 
@@ -250,7 +251,44 @@ const workerPools: Migration = {
   },
 };
 
-export const MIGRATIONS: readonly Migration[] = [initial, changeParentIndex, logchunkStream, webSessions, hookDeliveries, reporterOutbox, workerPools];
+/**
+ * Large histories (a million builds): the workers page lists the running builds (complete_at IS
+ * NULL), which no index served, so both engines read every build; a partial index holds just the
+ * running ones. On PostgreSQL, `meta.total` of the unfiltered builds and changes lists comes from
+ * counts kept by statement triggers (db/row-counts.ts) instead of a count(*) over every row.
+ */
+const largeHistory: Migration = {
+  version: 8,
+  name: 'unfinished builds index, row counts',
+  async up(db, engine) {
+    await db.schema.createIndex('builds_unfinished').on('builds').column('id').where(sql.ref('complete_at'), 'is', null).execute();
+    if (engine !== 'postgresql') return;
+    await db.schema.createTable('mastro_row_counts')
+      .addColumn('table_name', 'text', (c) => c.primaryKey()).addColumn('n', 'bigint', (c) => c.notNull()).execute();
+    // One function for every counted table; TG_TABLE_NAME says which row to change. Statement
+    // triggers with transition tables: one UPDATE per statement, however many rows it wrote.
+    await sql`CREATE FUNCTION mastro_count_rows() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF TG_OP = 'INSERT' THEN
+          UPDATE mastro_row_counts SET n = n + (SELECT count(*) FROM new_rows) WHERE table_name = TG_TABLE_NAME;
+        ELSIF TG_OP = 'DELETE' THEN
+          UPDATE mastro_row_counts SET n = n - (SELECT count(*) FROM old_rows) WHERE table_name = TG_TABLE_NAME;
+        ELSE
+          UPDATE mastro_row_counts SET n = 0 WHERE table_name = TG_TABLE_NAME;
+        END IF;
+        RETURN NULL;
+      END $$`.execute(db);
+    for (const t of COUNTED_TABLES) {
+      const table = sql.table(t);
+      await sql`INSERT INTO mastro_row_counts (table_name, n) SELECT ${t}, count(*) FROM ${table}`.execute(db);
+      await sql`CREATE TRIGGER ${sql.id(`${t}_count_insert`)} AFTER INSERT ON ${table} REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE PROCEDURE mastro_count_rows()`.execute(db);
+      await sql`CREATE TRIGGER ${sql.id(`${t}_count_delete`)} AFTER DELETE ON ${table} REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE PROCEDURE mastro_count_rows()`.execute(db);
+      await sql`CREATE TRIGGER ${sql.id(`${t}_count_truncate`)} AFTER TRUNCATE ON ${table} FOR EACH STATEMENT EXECUTE PROCEDURE mastro_count_rows()`.execute(db);
+    }
+  },
+};
+
+export const MIGRATIONS: readonly Migration[] = [initial, changeParentIndex, logchunkStream, webSessions, hookDeliveries, reporterOutbox, workerPools, largeHistory];
 
 /** Applies every migration newer than the recorded version, each in its own transaction. */
 export async function migrate(db: Kysely<Schema>, engine: Engine): Promise<number> {

@@ -103,6 +103,9 @@ export interface ReporterOutboxTable {
 
 export interface MigrationsTable { version: number; name: string; applied_at: number }
 
+/** PostgreSQL only: exact row counts kept by triggers (db/row-counts.ts). */
+export interface RowCountsTable { table_name: string; n: number }
+
 export interface Schema {
   masters: MastersTable;
   builders: BuildersTable; builders_masters: BuildersMastersTable;
@@ -119,4 +122,5 @@ export interface Schema {
   hook_deliveries: HookDeliveriesTable;
   reporter_outbox: ReporterOutboxTable;
   mastro_migrations: MigrationsTable;
+  mastro_row_counts: RowCountsTable;
 }

@@ -7,6 +7,7 @@ import type { SourcedProperties } from '../../data/types.js';
 import { prepared } from '../prepared.js';
 import { first, run, transaction } from '../transaction.js';
 import { insertOutboxRows, type OutboxRowInput } from './reporter-outbox.js';
+import type { RowCounts } from '../row-counts.js';
 
 type NewBuild = { builderid: number; buildrequestid: number; workerid: number; masterid: number; state_string: string; started_at: number; number: number };
 const insertBuild = prepared((p: NewBuild, db) => db.insertInto('builds').values({
@@ -55,7 +56,7 @@ const toRow = (r: any): BuildRow => ({
 });
 
 export class BuildsTable {
-  constructor(private readonly k: Kysely<Schema>) {}
+  constructor(private readonly k: Kysely<Schema>, private readonly rowCounts: RowCounts) {}
 
   /** Per-builder queue so builds of one builder started by this process never race for a number. */
   private readonly numbering = new Map<number, Promise<unknown>>();
@@ -157,7 +158,9 @@ export class BuildsTable {
     return (await applyOrderAndPage(applyFilters(this.k.selectFrom('builds').selectAll(), q.filters), q, 'id').execute()).map(toRow);
   }
 
-  count(q: ListQuery = {}): Promise<number> { return countFiltered(this.k.selectFrom('builds'), q.filters); }
+  count(q: ListQuery = {}): Promise<number> {
+    return q.filters?.length ? countFiltered(this.k.selectFrom('builds'), q.filters) : this.rowCounts.count('builds');
+  }
 
   async setProperties(buildid: number, props: SourcedProperties): Promise<void> {
     const rows = Object.entries(props).map(([name, [value, source]]) => ({ buildid, name, value: JSON.stringify(value ?? null), source }));

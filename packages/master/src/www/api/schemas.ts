@@ -22,7 +22,7 @@ export const RESOURCE_SCHEMAS: Record<string, object> = {
   buildrequest: obj({ buildrequestid: int, buildsetid: int, builderid: int, priority: int, claimed: bool, claimed_at: nullable(int), claimed_by_masterid: nullable(int), complete: bool, results: nullable(int), submitted_at: int, complete_at: nullable(int), waited_for: bool, properties: nullable(sourcedProperties), pending_reason: nullable({ type: 'object', properties: { code: str, message: str } }) }),
   build: obj({ buildid: int, number: int, builderid: int, buildrequestid: int, workerid: int, masterid: int, started_at: int, complete: bool, complete_at: nullable(int), results: nullable(int), state_string: str, properties: nullable(sourcedProperties) }),
   step: obj({ stepid: int, number: int, name: str, buildid: int, started_at: nullable(int), complete: bool, complete_at: nullable(int), results: nullable(int), state_string: str, urls: arr(obj({ name: str, url: str })), hidden: bool }),
-  log: obj({ logid: int, name: str, slug: str, stepid: int, complete: bool, num_lines: int, type: { type: 'string', enum: ['s', 't', 'h'] } }),
+  log: obj({ logid: int, name: str, slug: str, stepid: int, complete: bool, num_lines: int, type: { type: 'string', enum: ['s', 't', 'h', 'd'] } }),
   logchunk: obj({ logid: int, firstline: int, content: str }),
   worker: obj({ workerid: int, name: str, connected_to: arr(obj({ masterid: int })), configured_on: arr(obj({ masterid: int, builderid: int })), workerinfo: { type: 'object' }, paused: bool, graceful: bool, pool: nullable(str), tags: arr(str), os: nullable(str), arch: nullable(str) }),
   scheduler: obj({ schedulerid: int, name: str, enabled: bool, master: nullable(master) }),
