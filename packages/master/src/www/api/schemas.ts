@@ -103,5 +103,5 @@ export const ROUTES: RouteSpec[] = [
   { path: '/locks', type: 'lock', collection: true, summary: 'locks held or waited for now, with holders and waiters (mastro)' },
   { path: '/locks/{lockid}', type: 'lock', collection: false, summary: 'one lock, e.g. master:db or worker:compile@w0 (mastro)' },
   { path: '/reporters', type: 'reporter', collection: true, summary: 'reporters with their delivered, pending, failing and failed reports, the last error and delivery (mastro)' },
-  { path: '/reporters/{name}', type: 'reporter', collection: false, summary: 'one reporter by name (mastro)' },
+  { path: '/reporters/{reporter_name}', type: 'reporter', collection: false, summary: 'one reporter by name (mastro)' },
 ];
