@@ -4,8 +4,9 @@
  *   BUILDMASTER_PROTOCOL, WORKERNAME, WORKERPASS), as a container of Buildbot's DockerLatentWorker
  *   or mastro's latent.docker starts it, attaches as the named worker it is and runs a build that
  *   never sees the password; its worker info carries os, arch and tags (PROTOCOL.md §3.5);
- * - a pool worker presented to this master, which does not know pools yet, is refused, and the
- *   worker says the master does not support pools (PROTOCOL.md §1.1, "Compatibility").
+ * - a pool worker of a pool this master does not have is refused with 401 (the master knows pools,
+ *   so it echoes X-Mastro-Pool) and told to check its token against that pool (PROTOCOL.md §1.1).
+ *   A master that knows no pools at all is the worker tests' fake master's part (packages/worker/test).
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -82,7 +83,7 @@ describe('a mastro-worker started from Buildbot\'s latent-worker environment, ag
     assert.doesNotMatch(workerOutput, /latent-pw/);
   });
 
-  it('a pool worker presented to this master, which knows no pools, is refused and told that the master does not support them', async () => {
+  it('a pool worker of a pool this master does not have is refused and told to check its token against that pool', async () => {
     const token = join(env.root, 'pool.token');
     writeFileSync(token, 'pool-token\n');
     chmodSync(token, 0o600);
@@ -95,8 +96,8 @@ describe('a mastro-worker started from Buildbot\'s latent-worker environment, ag
       start.on('exit', resolve);
     });
     assert.equal(code, 1, stderr);
-    assert.match(stderr, /refused worker 'b1' of pool 'linux' \(HTTP 401\) without answering X-Mastro-Pool: it does not support worker pools/);
-    // The master saw an ordinary failed login for an unknown worker name, and the named worker is still attached.
+    assert.match(stderr, /refused worker 'b1' of pool 'linux' \(HTTP 401: unknown worker pool or wrong token.*\): check the token in .*pool\.token against the tokens of workerPool\(\{ name: 'linux' \}\)/);
+    // The master saw a failed pool login, and the named worker is still attached.
     const workers = await master.get(['workers']);
     assert.ok(workers.find((x) => x.name === 'docker-1').connected_to.length);
     assert.ok(!workers.some((x) => x.name === 'b1' || x.name === 'linux/b1'));

@@ -1,4 +1,4 @@
-/** The fixed benchmark scenarios, in the order of issue 6. */
+/** The fixed benchmark scenarios, in the order of issue 6, then issue 12's reporters (9), issue 13's pool attach (10) and issue 19's history (11). */
 import type { Scenario } from '../types.js';
 import { realWorkers, simulatedWorkers } from './throughput.js';
 import { latency } from './latency.js';
@@ -7,5 +7,8 @@ import { idleWorkers } from './idle-workers.js';
 import { queue } from './queue.js';
 import { polling } from './polling.js';
 import { workerFootprint } from './worker-footprint.js';
+import { reporters } from './reporters.js';
+import { poolAttach } from './pool-attach.js';
+import { history } from './history.js';
 
-export const scenarios: Scenario[] = [realWorkers, simulatedWorkers, latency, logs, idleWorkers, queue, polling, workerFootprint];
+export const scenarios: Scenario[] = [realWorkers, simulatedWorkers, latency, logs, idleWorkers, queue, polling, workerFootprint, reporters, poolAttach, history];

@@ -6,7 +6,6 @@
  * still talks HTTP to the master where the scenario says so; IPC carries only what has no public
  * surface: precise build counters from the event bus, memory readings, seeding the queue.
  */
-import { pino, destination } from 'pino';
 import { readFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { Master } from '../../packages/master/dist/master.js';
@@ -33,8 +32,9 @@ if (process.env.BENCH_SQL_STATS) {
 }
 
 const spawnedAt = Number(process.env.BENCH_SPAWNED_AT ?? now());
-const log = pino({ level: process.env.MASTRO_LOG_LEVEL ?? 'warn' }, destination(2));
-const master = await Master.start(dir, { logger: log, readyFile: false });
+// No logger of its own: the master's default, as `mastro start` runs it (info, JSON lines on stdout,
+// which master-proc.ts points at mastro.log in the master directory).
+const master = await Master.start(dir, { readyFile: false });
 
 let started = 0;
 let finished = 0;
@@ -44,12 +44,27 @@ let lastBuildid = null;
 const results = {};
 /** @type {Array<{ count: number; resolve: (at: number) => void }>} */
 const finishWaiters = [];
-master.mq.subscribe(['builds', null, 'new'], () => {
+/** @type {Array<{ count: number; resolve: (at: number) => void }>} */
+const startWaiters = [];
+let lastStartedAt = null;
+/** Start time of each running build, and the durations (new -> finished, ms) of builds finished since the last `buildDurations`. */
+const runningSince = new Map();
+let durations = [];
+master.mq.subscribe(['builds', null, 'new'], (_key, build) => {
   started++;
   firstStartedAt ??= now();
+  runningSince.set(build.buildid, now());
+  lastStartedAt = now();
+  for (let i = startWaiters.length - 1; i >= 0; i--) {
+    const w = startWaiters[i];
+    if (started >= w.count) { startWaiters.splice(i, 1); w.resolve(lastStartedAt); }
+  }
 });
 master.mq.subscribe(['builds', null, 'finished'], (_key, build) => {
   finished++;
+  const since = runningSince.get(build.buildid);
+  runningSince.delete(build.buildid);
+  if (since !== undefined) durations.push(now() - since);
   lastBuildid = build.buildid;
   results[String(build.results)] = (results[String(build.results)] ?? 0) + 1;
   lastFinishedAt = now();
@@ -76,6 +91,12 @@ const handlers = {
   },
   gc: () => { globalThis.gc?.(); return memory(); },
   attachedWorkers: () => master.workers.workers.length,
+  buildDurations: () => { const d = durations; durations = []; return d; },
+  /** One janitor pass now (the config's `janitor`); resolves with its report. */
+  runJanitor: () => master.janitor.runOnce(),
+  /** Resolves with the time the count-th build started (the last start when it already has). */
+  waitStarted: ({ count }) =>
+    started >= count ? lastStartedAt : new Promise((resolve) => startWaiters.push({ count, resolve })),
   waitFinished: ({ count }) =>
     finished >= count ? lastFinishedAt : new Promise((resolve) => finishWaiters.push({ count, resolve })),
   /** Fallback change injection (no www module yet): what /change_hook/base does after parsing the form. */

@@ -2,11 +2,14 @@
  * Parent side of master-child.mjs: writes a master directory, starts the master in a child process
  * and talks to it over IPC. The child is compiled JavaScript (packages/master/dist) under plain
  * `node` with no extra V8 flags, as `mastro start` runs it, so memory and CPU are the shipped
- * artifact's. The child is detached (own process group) so a stop reaches anything it
- * spawned; its stderr is kept (last 64 KiB) for error messages.
+ * artifact's. It runs with `mastro start`'s defaults: the master's own logger at `info` (so HTTP
+ * requests are logged, as shipped) writing JSON lines to `mastro.log` in the master directory (the
+ * child's stdout, as the daemon's), SQLite group commit on. The child is detached (own process
+ * group) so a stop reaches anything it spawned; its stderr is kept (last 64 KiB) and the log's tail
+ * is read for error messages.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { masterConfigSource, type BenchMasterConfig } from './configs.js';
 import { memoryOf, profileFlags, stopGroup, type MemoryReading } from './proc.js';
@@ -39,18 +42,25 @@ export interface MasterProc {
   memory(): MemoryReading;
   /** Graceful master stop through IPC, then the process group goes. */
   stop(): Promise<void>;
+  /** The child's stderr and the end of its mastro.log, for error messages. */
   stderrTail(): string;
 }
 
 export async function startMasterProc(dir: string, opts: { startTimeoutMs?: number; exposeGc?: boolean; tag?: string } = {}): Promise<MasterProc> {
   const spawnedAt = performance.timeOrigin + performance.now();
   const args = [...(opts.exposeGc ? ['--expose-gc'] : []), ...profileFlags(opts.tag ?? 'master'), childEntry, dir];
+  const logFile = join(dir, LOG_FILE);
+  const logFd = openSync(logFile, 'a');
+  // The shipped log level and buffer, whatever the shell running the bench set.
+  const { MASTRO_LOG_LEVEL: _level, MASTRO_LOG_BUFFER_SIZE: _buffer, ...env } = process.env;
   const child = spawn(process.execPath, args, {
-    cwd: repoRoot, detached: true, stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-    env: { ...process.env, BENCH_SPAWNED_AT: String(spawnedAt) },
+    cwd: repoRoot, detached: true, stdio: ['ignore', logFd, 'pipe', 'ipc'],
+    env: { ...env, BENCH_SPAWNED_AT: String(spawnedAt) },
   });
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-65536); });
+  closeSync(logFd);
+  let stderrText = '';
+  child.stderr!.on('data', (d: Buffer) => { stderrText = (stderrText + d.toString()).slice(-65536); });
+  const tail = () => `${stderrText.trim().slice(-2000)}\n--- last lines of ${logFile}:\n${fileTail(logFile, 3000)}`;
   const pending = new Map<number, { resolve: (v: any) => void; reject: (e: Error) => void }>();
   let nextId = 1;
   let readyResolve!: (r: MasterReady) => void;
@@ -64,12 +74,12 @@ export async function startMasterProc(dir: string, opts: { startTimeoutMs?: numb
     if (msg.error) p.reject(new Error(`master child: ${msg.error}`)); else p.resolve(msg.value);
   });
   child.on('exit', (code, signal) => {
-    const err = new Error(`master child exited (${code ?? signal}); stderr: ${stderr.trim().slice(-2000)}`);
+    const err = new Error(`master child exited (${code ?? signal}); stderr: ${tail()}`);
     readyReject(err);
     for (const p of pending.values()) p.reject(err);
     pending.clear();
   });
-  const timeout = setTimeout(() => readyReject(new Error(`master did not start within ${opts.startTimeoutMs ?? 60_000} ms; stderr: ${stderr.slice(-2000)}`)), opts.startTimeoutMs ?? 60_000);
+  const timeout = setTimeout(() => readyReject(new Error(`master did not start within ${opts.startTimeoutMs ?? 60_000} ms; stderr: ${tail()}`)), opts.startTimeoutMs ?? 60_000);
   let ready: MasterReady;
   try {
     ready = await readyP;
@@ -79,7 +89,23 @@ export async function startMasterProc(dir: string, opts: { startTimeoutMs?: numb
   } finally {
     clearTimeout(timeout);
   }
-  return makeHandle(child, ready, pending, () => nextId++, () => stderr);
+  return makeHandle(child, ready, pending, () => nextId++, tail);
+}
+
+/** `mastro start` sends the daemon's output here (cli/pidfile.ts LOG_FILE). */
+const LOG_FILE = 'mastro.log';
+
+/** The last `bytes` of a file, or '' when it cannot be read. */
+function fileTail(file: string, bytes: number): string {
+  try {
+    const size = statSync(file).size;
+    const fd = openSync(file, 'r');
+    try {
+      const buf = Buffer.alloc(Math.min(bytes, size));
+      readSync(fd, buf, 0, buf.length, size - buf.length);
+      return buf.toString('utf8');
+    } finally { closeSync(fd); }
+  } catch { return ''; }
 }
 
 function makeHandle(child: ChildProcess, ready: MasterReady, pending: Map<number, any>, id: () => number, tail: () => string): MasterProc {

@@ -155,14 +155,16 @@ export class TestEnv {
   }
 
   /** Creates and starts a mastro-worker (or Debian buildbot-worker) connected to `port`. */
-  startWorker(name: string, port: number, kind: 'mastro-worker' | 'buildbot-worker' = 'mastro-worker', password = 'pass'): ChildProcess {
+  /** `buildbot-worker-pb`: Debian's buildbot-worker created without `--protocol`, so it speaks PB. */
+  startWorker(name: string, port: number, kind: 'mastro-worker' | 'buildbot-worker' | 'buildbot-worker-pb' = 'mastro-worker', password = 'pass'): ChildProcess {
     const dir = join(this.root, `worker-${name}`);
     let proc: ChildProcess;
     if (kind === 'mastro-worker') {
       if (!existsSync(dir)) execFileSync(process.execPath, [WORKER_CLI, 'create-worker', dir, `127.0.0.1:${port}`, name, password]);
       proc = spawn(process.execPath, [WORKER_CLI, 'start', dir, '--foreground'], { stdio: ['ignore', 'ignore', 'pipe'] });
     } else {
-      if (!existsSync(dir)) execFileSync('buildbot-worker', ['create-worker', '--protocol=msgpack_experimental_v7', dir, `127.0.0.1:${port}`, name, password], { stdio: 'ignore' });
+      const protocol = kind === 'buildbot-worker' ? ['--protocol=msgpack_experimental_v7'] : [];
+      if (!existsSync(dir)) execFileSync('buildbot-worker', ['create-worker', ...protocol, dir, `127.0.0.1:${port}`, name, password], { stdio: 'ignore' });
       proc = spawn('buildbot-worker', ['start', '--nodaemon', dir], { stdio: ['ignore', 'ignore', 'pipe'] });
     }
     this.procs.add(proc);
@@ -208,12 +210,11 @@ export function dbUrl(engine: 'sqlite' | 'postgresql'): string | null {
   return process.env.MASTRO_TEST_PG_URL ?? null;
 }
 
-/** A fresh PostgreSQL database on the MASTRO_TEST_PG_URL server (dropped by `drop()`), or null when unset. */
-export async function freshPgDatabase(): Promise<{ url: string; drop(): Promise<void> } | null> {
-  const base = process.env.MASTRO_TEST_PG_URL;
+/** A fresh PostgreSQL database on the MASTRO_TEST_PG_URL server, or on `base` (dropped by `drop()`); null when neither is set. */
+export async function freshPgDatabase(base = process.env.MASTRO_TEST_PG_URL, prefix = 'mastro_e2e'): Promise<{ url: string; drop(): Promise<void> } | null> {
   if (!base) return null;
   const { default: pg } = await import('pg');
-  const name = `mastro_e2e_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+  const name = `${prefix}_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
   const admin = new pg.Client({ connectionString: base });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);

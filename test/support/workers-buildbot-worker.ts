@@ -1,6 +1,6 @@
 /**
  * Runs Debian's unmodified `buildbot-worker` 3.7 as a third-party peer for interop tests:
- * `create-worker --protocol=msgpack_experimental_v7`, then `start --nodaemon` in its own process
+ * `create-worker --protocol=msgpack_experimental_v7` (or without `--protocol`, for PB), then `start --nodaemon` in its own process
  * group so cleanup can stop the worker and anything it spawned.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -22,8 +22,17 @@ export interface BuildbotWorkerProcess {
   stop(): Promise<void>;
 }
 
-export function createBuildbotWorker(basedir: string, master: string, name: string, password: string): void {
-  const r = spawnSync(BUILDBOT_WORKER, ['create-worker', '--protocol=msgpack_experimental_v7', '--keepalive=0', basedir, master, name, password], { encoding: 'utf8' });
+/**
+ * `protocol: 'pb'` creates the worker without `--protocol`, as Buildbot users do: it then speaks PB.
+ * `keepalive`: seconds between the worker's own keepalive calls (0: none). `allowShutdown`: how the
+ * worker may be asked to shut down gracefully (SIGHUP, or touching its shutdown.stamp).
+ */
+export function createBuildbotWorker(basedir: string, master: string, name: string, password: string,
+  options: { protocol?: 'pb' | 'msgpack_experimental_v7'; keepalive?: number; allowShutdown?: 'signal' | 'file' } = {}): void {
+  const protocol = options.protocol ?? 'msgpack_experimental_v7';
+  const args = ['create-worker', ...(protocol === 'pb' ? [] : [`--protocol=${protocol}`]), `--keepalive=${options.keepalive ?? 0}`,
+    ...(options.allowShutdown ? [`--allow-shutdown=${options.allowShutdown}`] : []), basedir, master, name, password];
+  const r = spawnSync(BUILDBOT_WORKER, args, { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`buildbot-worker create-worker failed (${r.status}): ${r.stderr || r.stdout}`);
 }
 

@@ -6,14 +6,16 @@
 import { rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
-import type { MasterConfig, WorkerConfig } from './config/types.js';
+import type { MasterConfig, WorkerConfig, WorkerPoolConfig } from './config/types.js';
+import { tokenProblem } from './config/worker-pools.js';
 import { tryLoadConfig } from './config/load.js';
 import { ConfigError, formatIssueAt, type ConfigIssue } from './model/config-errors.js';
 import { describeOutage, openDatabase, type Db } from './db/index.js';
 import { DataConnector } from './data/index.js';
 import type { MessageQueue } from './mq/bus.js';
 import { createMessageQueue } from './mq/connector.js';
-import { WorkerManager, type ManagedWorker } from './workers/index.js';
+import { WorkerManager, type ManagedPool, type ManagedWorker } from './workers/index.js';
+import { poolOfWorkerName } from './process/worker-selection.js';
 import { Botmaster } from './process/botmaster.js';
 import type { BuildServices } from './process/build.js';
 import type { EngineData } from './process/engine-data.js';
@@ -29,10 +31,14 @@ import { describeLocks } from './process/lock-view.js';
 import { Results } from './model/results.js';
 import { MissingWorkerWatch } from './process/missing-workers.js';
 import { ServiceSet, type Service } from './master/services.js';
+import { Janitor } from './master/janitor.js';
 import { defaultMasterLogDestination } from './master/log-destination.js';
 import { createSchedulerService, createChangeSourceService, startHttpServer, type HttpHandle } from './master/components.js';
 import { killWorker, shutdownWorkerGracefully } from './master/worker-control.js';
 import { ChangeSourceRegistry } from './changes/running.js';
+import { ReporterService } from './reporters/service.js';
+import { reporterControl } from './master/reporter-control.js';
+import { ReportEvents } from './data/report-outbox.js';
 
 export interface StartMasterOptions {
   /**
@@ -78,8 +84,12 @@ export class Master implements MasterControl {
   private stopping: Promise<void> | null = null;
   private signalCleanup: Array<() => void> = [];
   private reconfiguring: Promise<ReconfigResult> | null = null;
-  /** Per-worker missingTimeout: a worker gone that long is logged as missing. */
+  /** Per-worker missingTimeout: a worker gone that long is logged as missing and reported. */
   private missing!: MissingWorkerWatch;
+  /** The configured reporters, the outbox their reports are queued in and the pool delivering them. */
+  reporting: ReporterService | null = null;
+  /** Deletes old log contents (config `janitor`); idle without it. */
+  janitor: Janitor | null = null;
 
   private constructor(readonly dir: string, private readonly opts: StartMasterOptions) {
     this.log = opts.logger ?? pino({ level: process.env.MASTRO_LOG_LEVEL ?? 'info' }, defaultMasterLogDestination());
@@ -109,6 +119,7 @@ export class Master implements MasterControl {
     await step('stopping the change sources', () => this.changeSources.apply([], this.log));
     await step('stopping the schedulers', () => this.schedulers.apply([], this.log));
     if (this.botmaster) await step('stopping the botmaster', () => this.botmaster.shutdown({ graceMs: 0, reportTimeoutMs: 10_000 }));
+    await step('stopping the reporters', async () => this.reporting?.stop());
     await step('closing', () => this.tearDown());
   }
 
@@ -140,6 +151,16 @@ export class Master implements MasterControl {
     this.masterid = await this.data.updates.masterActive(config.masterName);
     this.log.info({ masterid: this.masterid, name: config.masterName, db: this.db.engine }, 'master registered');
 
+    // Reporters first: the builds recovery ends RETRY below are reported like any other.
+    this.reporting = new ReporterService({
+      db: this.db, data: this.data, masterid: this.masterid, logger: this.log.child({ component: 'reporters' }),
+      getSecret: (name) => this.secrets.get(name), redact: (text) => this.secrets.redactor.redact(text),
+      control: reporterControl(this),
+    });
+    await this.reporting.configure(reporterSettings(config));
+    this.data.updates.setReportOutbox(this.reporting);
+    this.data.setReporterStatusProvider(async () => (await this.reporting!.status()) as unknown as Record<string, unknown>[]);
+
     // Work left in progress by an earlier run of this master (killed, crashed) runs again.
     await recoverInterruptedWork(this.engineData(), this.masterid, this.log, this.data);
 
@@ -152,23 +173,31 @@ export class Master implements MasterControl {
       triggerableNames: () => this.schedulers.all().filter((s) => isTriggerable(s.instance)).map((s) => s.name),
     };
     this.botmaster = new Botmaster({ services: this.services, collapseContext: this });
-    await this.botmaster.configure(config.builders, config.workers);
+    await this.botmaster.configure(config.builders, config.workers, config.workerPools);
 
     const mp = config.protocols.msgpack;
     this.workers = new WorkerManager({
-      ...mp, port: mp.port, host: mp.host, logger: this.log.child({ component: 'workers' }),
+      ...mp, port: mp.port, host: mp.host, pb: config.protocols.pb, logger: this.log.child({ component: 'workers' }),
       workers: await this.workerCredentials(config.workers),
+      pools: await this.poolCredentials(config.workerPools),
     });
+    // Builders chosen by tags are decided from what the worker reports, once it has.
+    this.workers.setBuilderProvider((w) => this.botmaster.taggedBuildersFor(w));
     this.workers.on('attached', (w) => { this.missing.attached(w.name); void this.botmaster.workerAttached(w); });
     this.workers.on('detached', (w) => { this.missing.detached(w.name); void this.botmaster.workerDetached(w); });
-    this.missing = new MissingWorkerWatch(this.log.child({ component: 'workers' }));
+    // A PB worker's own graceful shutdown (SIGHUP, or its shutdown file): as the API's, no new builds, then shutdown.
+    this.workers.on('shutdownRequested', (name) => { void this.shutdownWorkerGracefully(name); });
+    this.missing = new MissingWorkerWatch(this.log.child({ component: 'workers' }), (name, missingTimeout, lastSeenMs) => this.workerMissing(name, missingTimeout, lastSeenMs));
     this.warnUnsupportedWorkerOptions(config.workers);
     this.missing.configure(config.workers);
     await this.applyBuilderLists(config.workers);
     const { port: workerPort } = await this.workers.listen();
     this.log.info({ port: workerPort }, 'worker server listening');
 
+    await this.reporting.start();
     await this.botmaster.start();
+    this.janitor = new Janitor(this.db, this.log.child({ component: 'janitor' }), config.janitor);
+    this.janitor.start();
     await this.schedulers.apply(config.schedulers.map((spec) => createSchedulerService(spec, this.schedulerServices())), this.log);
     await this.changeSources.apply(config.changeSources.map((spec) => createChangeSourceService(spec, this.changeSourceServices(), config.masterDir)), this.log);
 
@@ -225,20 +254,54 @@ export class Master implements MasterControl {
     return out;
   }
 
-  /** One warning per worker option the config accepts but the master cannot honour yet. */
+  /** The pools with their tokens rendered (secrets looked up), each checked as a literal token is. */
+  private async poolCredentials(pools: readonly WorkerPoolConfig[]): Promise<ManagedPool[]> {
+    const ctx = { properties: new Properties(), sourcestamps: [], workerInfo: {}, getSecret: (n: string) => this.secrets.get(n) };
+    const out: ManagedPool[] = [];
+    for (const p of pools) {
+      const tokens: string[] = [];
+      for (const [i, t] of p.tokens.entries()) {
+        const token = await renderValue(t, ctx);
+        const where = p.tokens.length > 1 ? `token[${i}]` : 'token';
+        if (typeof token !== 'string' || !token) throw new Error(`worker pool '${p.name}': its ${where} rendered to ${JSON.stringify(token)}; give a string or a secret that exists`);
+        const problem = tokenProblem(token);
+        if (problem) throw new Error(`worker pool '${p.name}': its ${where} (a secret) ${problem}`);
+        tokens.push(token);
+      }
+      out.push({ name: p.name, tokens, maxWorkers: p.maxWorkers });
+    }
+    return out;
+  }
+
+  /**
+   * One warning per worker whose notifyOnMissing no reporter sends: it needs a reporter with a
+   * workerMissing generator (mailNotifier has one by default).
+   */
   private warnUnsupportedWorkerOptions(workers: readonly WorkerConfig[]): void {
+    const sent = this.reporting?.reporters().some((r) => r.generators.some((g) => g.wantedEvents.includes(ReportEvents.workerMissing))) ?? false;
+    if (sent) return;
     for (const w of workers) {
       if (w.notifyOnMissing.length) {
         this.log.warn({ worker: w.name, path: 'notifyOnMissing' },
-          `worker '${w.name}': notifyOnMissing has no effect yet (mastro has no reporters to send it); a missing worker is only logged after its missingTimeout (${w.missingTimeout} s)`);
+          `worker '${w.name}': notifyOnMissing has no reporter to send it; add reporters.mailNotifier({ fromaddr, ... }) (its default generators include workerMissing) or a reporter with generators.workerMissing(); until then a missing worker is only logged after its missingTimeout (${w.missingTimeout} s)`);
       }
     }
+  }
+
+  /** A worker gone for its missingTimeout: stored as an event its reporters turn into reports (mail to notifyOnMissing). */
+  private workerMissing(name: string, missingTimeout: number, lastSeenMs: number | null): void {
+    const w = this.config.workers.find((x) => x.name === name);
+    if (!w) return;
+    this.data.updates.workerMissing({ name, notify: w.notifyOnMissing, missingTimeout, lastConnection: lastSeenMs === null ? null : Math.floor(lastSeenMs / 1000) })
+      .catch((err) => this.log.error({ err, worker: name }, `worker '${name}' is missing but its report could not be stored; it is not sent`));
   }
 
   private async applyBuilderLists(workers: readonly WorkerConfig[]): Promise<void> {
     await Promise.all(workers.map((w) => this.workers.setBuilderList(w.name, this.botmaster.builderListFor(w.name)).catch((err) => {
       this.log.warn({ err, worker: w.name }, 'updating the builder directories of a worker failed');
     })));
+    // Pool workers have no builder list of their own: all of theirs come from their tags.
+    await this.workers.refreshBuilderLists((w) => poolOfWorkerName(w.name) !== null);
   }
 
   private async announceReady(): Promise<void> {
@@ -273,13 +336,16 @@ export class Master implements MasterControl {
       ['db.outageBufferSize', prev.db.outageBufferSize, next.db.outageBufferSize],
       ['protocols.msgpack.port', prev.protocols.msgpack.port, next.protocols.msgpack.port],
       ['mq.type', prev.mq.type, next.mq.type],
+      ['protocols.pb', JSON.stringify(prev.protocols.pb), JSON.stringify(next.protocols.pb)],
     ] as const) {
       if (a !== b) this.log.warn({ path: what }, `${what} changed; it takes effect when the master restarts`);
     }
     if (!this.http && next.www) this.log.warn({ path: 'www' }, 'www was added to the config; the HTTP server starts when the master restarts');
     let credentials;
+    let poolCredentials;
     try {
       credentials = await this.workerCredentials(next.workers);
+      poolCredentials = await this.poolCredentials(next.workerPools);
     } catch (err) {
       const issue = { path: 'workers', message: (err as Error).message };
       this.log.error(issue, 'reconfig refused; the running configuration stays');
@@ -298,14 +364,18 @@ export class Master implements MasterControl {
     this.secrets.setProviders(next.secrets as SecretProvider[]);
     this.services.globalProperties = next.properties;
     this.services.outageTimeoutMs = next.db.outageTimeout * 1000;
-    await this.botmaster.configure(next.builders, next.workers);
+    await this.botmaster.configure(next.builders, next.workers, next.workerPools);
     this.workers.setWorkers(credentials);
+    // Reporters keep their queued reports across the change (reporters/service.ts).
+    await this.reporting!.configure(reporterSettings(next));
+    this.workers.setPools(poolCredentials);
     this.warnUnsupportedWorkerOptions(next.workers);
     this.missing.configure(next.workers);
+    this.janitor?.configure(next.janitor);
     await this.applyBuilderLists(next.workers);
     await this.schedulers.apply(next.schedulers.map((spec) => createSchedulerService(spec, this.schedulerServices())), this.log);
     await this.changeSources.apply(next.changeSources.map((spec) => createChangeSourceService(spec, this.changeSourceServices(), next.masterDir)), this.log);
-    this.log.info({ builders: next.builders.length, workers: next.workers.length, schedulers: next.schedulers.length }, 'reconfig applied');
+    this.log.info({ builders: next.builders.length, workers: next.workers.length, workerPools: next.workerPools.length, schedulers: next.schedulers.length }, 'reconfig applied');
     return { ok: true, issues: loaded.issues };
   }
 
@@ -365,6 +435,8 @@ export class Master implements MasterControl {
       await this.schedulers.apply([], this.log);
       await this.changeSources.apply([], this.log);
       await this.botmaster.shutdown({ graceMs });
+      // After the builds: their final reports are queued; what is not delivered now is after the restart.
+      await this.reporting?.stop();
       await this.tearDown();
       this.log.info('master stopped');
     })();
@@ -378,6 +450,7 @@ export class Master implements MasterControl {
     };
     await step('closing the http server', () => this.http?.close());
     this.missing?.close();
+    await step('stopping the janitor', () => this.janitor?.stop());
     await step('closing worker connections', () => this.workers?.close());
     await step('marking the master stopped', () => (this.masterid !== undefined ? this.data?.updates.masterStopped(this.masterid) : undefined));
     const unstored = this.data?.unstoredLogBytes ?? 0;
@@ -404,6 +477,10 @@ export class Master implements MasterControl {
 function isForceScheduler(x: unknown): x is ForceSchedulerLike {
   const s = x as ForceSchedulerLike;
   return !!x && typeof s.plan === 'function' && typeof s.submit === 'function' && typeof s.toApi === 'function';
+}
+
+function reporterSettings(c: MasterConfig) {
+  return { reporters: c.reporters, delivery: c.reportDelivery, title: c.title, buildbotURL: c.buildbotURL };
 }
 
 function isTriggerable(x: unknown): x is Triggerable {

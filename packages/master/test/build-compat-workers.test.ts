@@ -1,7 +1,7 @@
 /**
  * Per-worker options of the config on a real in-process master (master.ts): `keepalive` reaches the
  * worker's connection, `missingTimeout` reports a worker that stays away, and `notifyOnMissing`,
- * which needs reporters mastro does not have, is named in a startup warning instead of ignored.
+ * which needs a reporter that sends it, is named in a startup warning when none does.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,13 +15,13 @@ import { MissingWorkerWatch } from '../src/process/missing-workers.js';
 import { connectFakeWorker } from './support/workers-fake-worker.js';
 
 /** A master on loopback (worker port 0, no www) whose log lines are kept for assertions. */
-async function startMaster(t: { after(fn: () => Promise<void> | void): void }, workersYaml: string) {
+async function startMaster(t: { after(fn: () => Promise<void> | void): void }, workersYaml: string, extraYaml = '') {
   const dir = mkdtempSync(join(tmpdir(), 'mastro-h33-'));
   writeFileSync(join(dir, 'master.config.yaml'), `db: { url: 'sqlite:state.sqlite' }
 protocols: { msgpack: { port: 0, host: 127.0.0.1, keepaliveIntervalMs: 600000 } }
 www: { port: 0, host: 127.0.0.1 }
 workers: ${workersYaml}
-`);
+${extraYaml}`);
   const lines: Array<Record<string, unknown>> = [];
   const sink = new Writable({ write(chunk, _enc, cb) { for (const l of String(chunk).split('\n')) if (l) lines.push(JSON.parse(l)); cb(); } });
   const master = await Master.start(dir, { logger: pino({ level: 'info' }, sink), readyFile: false });
@@ -45,11 +45,17 @@ test("a worker's keepalive from the config sets its keepalive interval (the serv
   assert.ok(pings[1]! - pings[0]! < 5000, `keepalives ${pings[1]! - pings[0]!} ms apart`);
 });
 
-test('notifyOnMissing is named in a startup warning (no reporters yet); a worker without it gets none', async (t) => {
+test('notifyOnMissing is named in a startup warning when no reporter sends it; a worker without it gets none', async (t) => {
   const { lines } = await startMaster(t, "[{ name: w0, password: p, notifyOnMissing: ['ops@example.com'] }, { name: w1, password: p }]");
   const warnings = lines.filter((l) => l.level === 40 && l.path === 'notifyOnMissing');
   assert.deepEqual(warnings.map((l) => l.worker), ['w0']);
-  assert.match(String(warnings[0]!.msg), /worker 'w0': notifyOnMissing has no effect yet/);
+  assert.match(String(warnings[0]!.msg), /worker 'w0': notifyOnMissing has no reporter to send it; add reporters\.mailNotifier/);
+});
+
+test('with a reporter that sends missing workers (mailNotifier by default), notifyOnMissing gets no warning', async (t) => {
+  const { lines } = await startMaster(t, "[{ name: w0, password: p, notifyOnMissing: ['ops@example.com'] }]", 'reporters: [{ mailNotifier: { fromaddr: ci@example.org } }]\n');
+  assert.deepEqual(lines.filter((l) => l.level === 40 && l.path === 'notifyOnMissing'), []);
+  assert.ok(lines.some((l) => /reporter mailNotifier started/.test(String(l.msg))));
 });
 
 test('a configured worker that stays disconnected past its missingTimeout is logged as missing once; one that attaches is not', async (t) => {

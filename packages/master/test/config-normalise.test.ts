@@ -212,3 +212,19 @@ test('www.ws limits and the log options are held to their declared limits in bot
   assert.equal(c.logChunkSize, 4096);
   assert.equal(c.logMaxSize, null);
 });
+
+test('the janitor is off by default; logHorizon turns it on with a daily run in batches of 1000 logs', () => {
+  assert.equal(normaliseConfig(defineConfig({}), opts).janitor, null);
+  assert.deepEqual(normaliseConfig(defineConfig({ janitor: { logHorizon: 90 * 86400 } }), opts).janitor, { logHorizon: 90 * 86400, interval: 86400, batchSize: 1000 });
+  assert.deepEqual(normaliseConfig(defineConfig({ janitor: { logHorizon: 60, interval: 3600, batchSize: 50 } }), opts).janitor, { logHorizon: 60, interval: 3600, batchSize: 50 });
+});
+
+test('a janitor without logHorizon, or with a bad option, is refused with the path of the mistake', () => {
+  const got = messages({ janitor: { interval: 0, batch: 5 } });
+  assert.ok(got.some((m) => /janitor\.logHorizon.*is required/.test(m)), got.join('\n'));
+  assert.ok(got.some((m) => /janitor\.interval.*at least 1/.test(m)), got.join('\n'));
+  assert.ok(got.some((m) => /janitor\.batch\b/.test(m)), got.join('\n'));
+  assert.ok(messages({ janitor: 'weekly' }).some((m) => /janitor.*must be an object \{ logHorizon: seconds \} or null/.test(m)));
+  assert.deepEqual(validateAgainstSchema({ janitor: { logHorizon: 86400 } }), []);
+  assert.ok(validateAgainstSchema({ janitor: {} }).length > 0, 'the schema requires logHorizon too');
+});

@@ -4,13 +4,20 @@ import { readFileSync } from 'node:fs';
 import { loadSchema, pointerToPath, validateAgainstSchema, SCHEMA_PATH } from '../src/config/schema.js';
 import { publishedSchemaText } from '../src/options/published-schema.js';
 import { normaliseConfig } from '../src/config/normalise.js';
-import { TOP_KEYS, WORKER_KEYS, BUILDER_KEYS, DB_KEYS, MSGPACK_KEYS, WWW_KEYS } from '../src/config/normalise.js';
+import { TOP_KEYS, WORKER_KEYS, BUILDER_KEYS, DB_KEYS, MSGPACK_KEYS, WWW_KEYS, JANITOR_KEYS } from '../src/config/normalise.js';
+import { PB_KEYS } from '../src/config/pb-protocol.js';
 import { SCHEDULER_OPTION_KEYS } from '../src/schedulers/validate.js';
 import { GIT_POLLER_KEYS } from '../src/changes/git-poller/options.js';
 import { CHANGE_SOURCE_KINDS } from '../src/changes/registry.js';
 import { SCHEDULER_KINDS } from '../src/schedulers/registry.js';
 import { CHANGE_HOOK_DIALECT_NAMES } from '../src/www/hooks/dialects.js';
 import { MQ_TYPES } from '../src/mq/connector.js';
+import { REPORTER_KINDS } from '../src/reporters/registry.js';
+import { GENERATOR_KINDS } from '../src/reporters/generators/index.js';
+import { COMMON_REPORTER_KEYS } from '../src/reporters/options.js';
+import { REPORT_DELIVERY_KEYS } from '../src/reporters/delivery/options.js';
+import { MESSAGE_FORMATTER_KEYS } from '../src/reporters/message/formatter.js';
+import { POOL_KEYS } from '../src/config/worker-pools.js';
 
 const schema = loadSchema() as any;
 const props = (o: any) => Object.keys(o.properties).sort();
@@ -23,11 +30,14 @@ const deref = (node: any): any => (node?.$ref ? deref(schema.definitions[String(
 test('the published schema knows exactly the options normalisation knows', () => {
   assert.deepEqual(props(schema), [...TOP_KEYS].sort());
   assert.deepEqual(props(schema.definitions.worker), yamlKeys(WORKER_KEYS));
+  assert.deepEqual(props(schema.definitions.workerPool), yamlKeys(POOL_KEYS));
   assert.deepEqual(props(schema.definitions.builder), yamlKeys(BUILDER_KEYS));
   assert.deepEqual(props(schema.properties.db), yamlKeys(DB_KEYS));
   assert.deepEqual(props(schema.properties.protocols.properties.msgpack), yamlKeys(MSGPACK_KEYS));
+  assert.deepEqual(props(schema.properties.protocols.properties.pb), yamlKeys(PB_KEYS));
   assert.deepEqual(props(schema.properties.www.anyOf[1]), yamlKeys(WWW_KEYS));
   assert.deepEqual(props(schema.definitions.gitPoller), yamlKeys(GIT_POLLER_KEYS));
+  assert.deepEqual(props(schema.properties.janitor.anyOf[1]), yamlKeys(JANITOR_KEYS));
   for (const [kind, keys] of Object.entries(SCHEDULER_OPTION_KEYS)) {
     assert.deepEqual(props(schema.definitions[`scheduler_${kind}`]), yamlKeys(keys), `scheduler ${kind}`);
   }
@@ -45,6 +55,19 @@ test('the published schema lists exactly the change sources, schedulers, hook di
   assert.deepEqual(Object.keys(deref(schema.properties.schedulers.items).properties).sort(), [...Object.keys(SCHEDULER_KINDS), 'try'].sort(), 'schedulers.items.properties');
   assert.deepEqual(Object.keys(schema.properties.www.anyOf[1].properties.changeHooks.properties), [...CHANGE_HOOK_DIALECT_NAMES], 'www.changeHooks');
   assert.deepEqual(deref(schema.properties.mq).properties.type.enum, [...MQ_TYPES], 'mq.type');
+});
+
+test('the published schema knows exactly the reporter, generator and delivery options the registries know', () => {
+  assert.deepEqual(props(schema.properties.reporters.items), Object.keys(REPORTER_KINDS).sort());
+  for (const [kind, k] of Object.entries(REPORTER_KINDS)) {
+    assert.deepEqual(props(schema.definitions[`reporter_${kind}`]), yamlKeys([...COMMON_REPORTER_KEYS, ...k.optionKeys]), `reporter ${kind}`);
+  }
+  assert.deepEqual(props(schema.definitions.generator), Object.keys(GENERATOR_KINDS).sort());
+  for (const [kind, k] of Object.entries(GENERATOR_KINDS)) {
+    assert.deepEqual(props(schema.definitions[`generator_${kind}`]), yamlKeys(k.optionKeys), `generator ${kind}`);
+  }
+  assert.deepEqual(props(schema.properties.reportDelivery), [...REPORT_DELIVERY_KEYS].sort());
+  assert.deepEqual(props(schema.definitions.messageFormatter), [...MESSAGE_FORMATTER_KEYS].sort());
 });
 
 test('JSON pointers become config paths', () => {

@@ -33,6 +33,25 @@ for (const engine of engines()) {
       assert.deepEqual(builders.find((b) => b.id === b1)?.masterids, [m1]);
     });
 
+    test('a worker keeps its pool, tags and platform; forgetting drops an absent pool worker from lists but not from lookups, never a connected one', async () => {
+      const m = await db.masters.findOrCreate('m-pools', 100);
+      const away = await db.workers.findOrCreate('p/away');
+      const here = await db.workers.findOrCreate('p/here');
+      for (const w of [away, here]) await db.workers.setConnected(w, m, {}, { pool: 'p', tags: ['os=linux', 'docker'], os: 'linux', arch: 'x64' });
+      await db.workers.setDisconnected(away, m);
+      const row = await db.workers.get(away);
+      assert.deepEqual([row?.pool, row?.tags, row?.os, row?.arch], ['p', ['os=linux', 'docker'], 'linux', 'x64']);
+      assert.deepEqual((await db.workers.absentPoolWorkers()).filter((r) => r.pool === 'p').map((r) => r.name), ['p/away']);
+      assert.deepEqual(await db.workers.forget([away, here]), [away], 'the connected one stays');
+      assert.deepEqual(await db.workers.forget([away]), [], 'once');
+      const names = (await db.workers.list({ filters: [{ column: 'pool', op: 'eq', values: ['p'] }] })).map((r) => r.name);
+      assert.deepEqual(names, ['p/here']);
+      assert.equal(await db.workers.count({ filters: [{ column: 'pool', op: 'eq', values: ['p'] }] }), 1);
+      assert.equal((await db.workers.get(away))?.name, 'p/away', 'found by id');
+      await db.workers.setConnected(away, m, {}, { pool: 'p', tags: [], os: 'linux', arch: 'x64' });
+      assert.equal((await db.workers.list({ filters: [{ column: 'pool', op: 'eq', values: ['p'] }] })).length, 2, 'listed again once it connects');
+    });
+
     test('equal source stamps share one row; a patch makes a new one', async () => {
       const a = await db.sourcestamps.findOrCreate({ codebase: 'cb', repository: 'r', branch: 'main', revision: 'abc' }, 1);
       const b = await db.sourcestamps.findOrCreate({ codebase: 'cb', repository: 'r', branch: 'main', revision: 'abc' }, 2);

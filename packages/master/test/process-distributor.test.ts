@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Results } from '../src/model/results.js';
 import { locks } from '../src/process/locks.js';
 import { Botmaster } from '../src/process/botmaster.js';
-import { FakeWorker, builderConfig, buildsOf, cmdStep, makeEngine, submit, waitFor, workerConfig, type Engine } from './support/process-harness.js';
+import { FakeWorker, builderConfig, buildsOf, cmdStep, makeEngine, platformWorker, poolConfig, submit, waitFor, workerConfig, type Engine } from './support/process-harness.js';
 
 /** A worker whose commands wait until released, so tests can hold builds "running". */
 function gatedWorker(name: string) {
@@ -203,5 +203,123 @@ test('10,000 pending requests are loaded with one query before the first dispatc
     await waitFor(() => bm.runningBuilds().length > 0 || bm.distributor.pendingCount < 10_000, 'the first dispatch');
     assert.equal(queries, 1);
     await bm.shutdown({ graceMs: 0, reportTimeoutMs: 2000 });
+  } finally { await e.close(); }
+});
+
+test('a builder with workerTags runs only on workers that have every tag: pool workers by their own and their pool\'s tags, named workers by theirs', async () => {
+  const e = await makeEngine();
+  try {
+    await e.botmaster.configure([
+      builderConfig({ name: 'docker', workerTags: ['os=linux', 'docker'], steps: [cmdStep('s')] }),
+      builderConfig({ name: 'named-linux', workerNames: ['w0', 'w1'], workerTags: ['os=linux'], steps: [cmdStep('s')] }),
+    ], [workerConfig('w0'), workerConfig('w1')], [poolConfig('ci', { tags: ['docker'] })]);
+    await e.botmaster.start();
+    await e.botmaster.workerAttached(platformWorker('w0', { os: 'linux' }));
+    await e.botmaster.workerAttached(platformWorker('w1', { os: 'darwin', tags: ['docker'] }));
+    await e.botmaster.workerAttached(platformWorker('ci/p1', { os: 'linux' }));
+    const ids = await submit(e, ['docker', 'named-linux']);
+    await waitFor(async () => (await reqs(e)).every((r) => r.complete), 'both builds');
+    const builds = (await e.data.get(['builds'])).items as any[];
+    const workerOf = async (brid: number) => {
+      const b = builds.find((x) => x.buildrequestid === brid);
+      return ((await e.data.get(['workers', b.workerid])).item as any).name;
+    };
+    assert.equal(await workerOf(ids.docker!), 'ci/p1', 'docker comes from the pool; os=linux from the worker');
+    assert.equal(await workerOf(ids['named-linux']!), 'w0', 'listed and tagged: w1 is listed but darwin, ci/p1 is linux but not listed');
+    const p1 = (await e.data.get(['workers', 'ci/p1'])).item as any;
+    assert.deepEqual(p1.tags, ['os=linux', 'arch=x64', 'docker']);
+    assert.equal(p1.pool, 'ci');
+    assert.deepEqual(p1.configured_on.map((c: any) => c.builderid), [builds.find((x) => x.buildrequestid === ids.docker)!.builderid]);
+  } finally { await e.close(); }
+});
+
+test('the pending reason of a tag-selected builder names the tags no connected worker has, or says none has all of them', async () => {
+  const e = await makeEngine();
+  try {
+    await e.botmaster.configure([
+      builderConfig({ name: 'win', workerTags: ['os=windows', 'gpu'], steps: [cmdStep('s')] }),
+      builderConfig({ name: 'split', workerTags: ['os=linux', 'gpu'], steps: [cmdStep('s')] }),
+      builderConfig({ name: 'listed', workerNames: ['w0'], workerTags: ['gpu'], steps: [cmdStep('s')] }),
+    ], [workerConfig('w0')], [poolConfig('ci')]);
+    await e.botmaster.start();
+    await e.botmaster.workerAttached(platformWorker('w0', { os: 'linux' }));
+    await e.botmaster.workerAttached(platformWorker('ci/p1', { os: 'darwin', tags: ['gpu'] }));
+    const ids = await submit(e, ['win', 'split', 'listed']);
+    await waitFor(() => e.botmaster.distributor.pendingReason(ids.listed!)?.code === 'no_worker_with_tags', 'the reasons');
+    await e.botmaster.distributor.settled();
+    const reason = (brid: number) => e.botmaster.distributor.pendingReason(brid)!;
+    assert.equal(reason(ids.win!).message, 'no worker with os=windows attached');
+    assert.deepEqual(reason(ids.win!).missingTags, ['os=windows']);
+    assert.equal(reason(ids.split!).message, 'no attached worker has all of os=linux, gpu; each tag is on some worker, but not all on one');
+    assert.equal(reason(ids.listed!).message, "no worker with gpu attached among the workers of builder 'listed' (w0)");
+    // The reason follows the workers: a Linux GPU worker joins and the builder runs.
+    await e.botmaster.workerAttached(platformWorker('ci/p2', { os: 'linux', tags: ['gpu'] }));
+    await waitFor(async () => (await reqs(e)).find((r) => r.buildrequestid === ids.split)?.complete === true, 'split to run on ci/p2');
+  } finally { await e.close(); }
+});
+
+test('each worker of a pool gets the pool\'s maxBuilds and properties, and a reconfig of the pool\'s tags re-selects its connected workers', async () => {
+  const e = await makeEngine();
+  const gates: Array<() => void> = [];
+  const gated = async () => { await new Promise<void>((r) => gates.push(r)); return { rc: 0 }; };
+  try {
+    const builders = ['a', 'b', 'c'].map((name) => builderConfig({ name, workerTags: ['docker'], steps: [cmdStep('s')] }));
+    await e.botmaster.configure(builders, [], [poolConfig('ci', { tags: ['docker'], maxBuilds: 2, properties: { from: 'pool' } })]);
+    await e.botmaster.start();
+    await e.botmaster.workerAttached(platformWorker('ci/p1', { os: 'linux' }, gated));
+    const ids = await submit(e, ['a', 'b', 'c']);
+    await waitFor(() => gates.length === 2, 'two builds on the pool worker');
+    await e.botmaster.distributor.settled();
+    assert.equal(e.botmaster.runningBuilds().length, 2, 'maxBuilds 2');
+    assert.equal(e.botmaster.runningBuilds()[0]!.properties.getProperty('from'), 'pool');
+    // The pool loses its docker tag: its worker no longer fits the waiting request.
+    await e.botmaster.configure(builders, [], [poolConfig('ci', { tags: [], maxBuilds: 2 })]);
+    for (const g of gates.splice(0)) g();
+    const waiting = Object.values(ids).find((id) => e.botmaster.distributor.pendingReason(id) !== null)!;
+    await waitFor(() => e.botmaster.distributor.pendingReason(waiting)?.code === 'no_worker_with_tags', 'the untagged pool worker to be passed over');
+    assert.equal(e.botmaster.distributor.pendingReason(waiting)!.message, 'no worker with docker attached');
+  } finally { for (const g of gates.splice(0)) g(); await e.close(); }
+});
+
+test('a builder selecting by tags looks only at workers with its rarest tag, not at every connected worker', async () => {
+  const e = await makeEngine();
+  try {
+    await e.botmaster.configure([builderConfig({ name: 'win', workerTags: ['os=windows'], steps: [cmdStep('s')] })], [], [poolConfig('ci')]);
+    await e.botmaster.start();
+    // Every look at a worker during dispatch reads its connection state: count them on the Linux ones.
+    let linuxLooks = 0;
+    for (let i = 0; i < 300; i++) {
+      const w = platformWorker(`ci/linux${i}`, { os: 'linux' });
+      Object.defineProperty(w, 'connected', { get: () => { linuxLooks++; return true; } });
+      await e.botmaster.workerAttached(w);
+    }
+    await e.botmaster.workerAttached(platformWorker('ci/win', { os: 'windows' }));
+    linuxLooks = 0;
+    for (let i = 0; i < 10; i++) await submit(e, ['win']);
+    await waitFor(async () => (await reqs(e)).filter((r) => r.complete).length === 10, 'ten builds on the Windows worker');
+    assert.equal(linuxLooks, 0, 'the 300 Linux workers were never looked at');
+  } finally { await e.close(); }
+});
+
+test('with a thousand idle workers on one builder a build looks at a few of them, and takes the first by name', async () => {
+  const e = await makeEngine();
+  try {
+    const names = Array.from({ length: 1000 }, (_, i) => `w${String(999 - i).padStart(3, '0')}`); // config order is not name order
+    await e.botmaster.configure([builderConfig({ name: 'b', workerNames: names, steps: [cmdStep('s')] })], names.map((n) => workerConfig(n)));
+    await e.botmaster.start();
+    for (const n of names) await e.botmaster.workerAttached(new FakeWorker(n));
+    await e.botmaster.distributor.settled();
+    const deps = (e.botmaster.distributor as any).deps;
+    const lookup = deps.worker;
+    let lookups = 0;
+    deps.worker = (name: string) => { lookups++; return lookup(name); };
+    for (let i = 0; i < 5; i++) {
+      await submit(e, ['b'], { revision: `r${i}` });
+      await waitFor(async () => (await buildsOf(e, 'b')).filter((x: any) => x.complete).length === i + 1, `build ${i + 1}`);
+    }
+    assert.ok(lookups < 200, `5 builds looked up ${lookups} workers (1000 configured)`);
+    const ran = (await buildsOf(e, 'b')).map((x: any) => x.workerid);
+    const byId = new Map(((await e.data.get(['workers'])).items as any[]).map((w) => [w.workerid, w.name]));
+    assert.deepEqual(ran.map((id: number) => byId.get(id)), ['w000', 'w000', 'w000', 'w000', 'w000'], 'each build took the idle worker first by name');
   } finally { await e.close(); }
 });

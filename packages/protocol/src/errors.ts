@@ -127,7 +127,8 @@ export function shortText(text: string, max = MAX_PLACEHOLDER_CHARS): string {
   return text.length <= max ? text : `${text.slice(0, max)}... (${text.length} characters)`;
 }
 
-function fill(template: string, context: Readonly<Record<string, unknown>>): string {
+/** Fills `{name}` placeholders from `context`, each value cut to MAX_PLACEHOLDER_CHARS. */
+export function fill(template: string, context: Readonly<Record<string, unknown>>): string {
   return template.replace(/\{(\w+)\}/g, (whole, name: string) =>
     name in context ? shortText(String(context[name])) : whole);
 }

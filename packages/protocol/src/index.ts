@@ -3,7 +3,9 @@
  * WebSocket), and the floor both other packages stand on. The surface below is deliberate; the tar
  * helpers live at the `mastro-protocol/tar` subpath, the linear-time glob engine the master and the
  * worker share at `mastro-protocol/glob-match`.
+ * Twisted's Perspective Broker, Buildbot's default worker protocol, is the `pb` namespace (also at `mastro-protocol/pb`).
  */
+export * as pb from './pb/index.js';
 export { PROTOCOL_NAME, DEFAULT_PORT, ENCODING_HEADER, DEFAULT_MAX_FRAME_SIZE, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_KEEPALIVE_TIMEOUT_MS,
   DEFAULT_HIGH_WATER_MARK, DEFAULT_MAX_PENDING_REQUESTS, DEFAULT_CLOSE_GRACE_MS, DEFAULT_WORKER_SETTINGS,
   DEFAULT_MAX_PEER_ERRORS_PER_MINUTE, DEFAULT_MAX_WARNINGS_PER_MINUTE, DEFAULT_MAX_BUFFERED_BYTES } from './constants.js';

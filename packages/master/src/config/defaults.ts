@@ -3,7 +3,9 @@
  * (options/*.ts), where each option is declared once with its type, default and doc.
  */
 import { LOG_OPTION_DEFAULTS } from '../options/logs.js';
-import { BUILDER_OPTION_DEFAULTS, DB_OPTION_DEFAULTS, MASTER_OPTION_DEFAULTS, MSGPACK_OPTION_DEFAULTS, WORKER_OPTION_DEFAULTS } from '../options/master.js';
+import {
+  BUILDER_OPTION_DEFAULTS, DB_OPTION_DEFAULTS, JANITOR_OPTION_DEFAULTS, MASTER_OPTION_DEFAULTS, MSGPACK_OPTION_DEFAULTS, POOL_OPTION_DEFAULTS, WORKER_OPTION_DEFAULTS,
+} from '../options/master.js';
 import { WWW_OPTION_DEFAULTS } from '../options/www.js';
 
 export const DEFAULTS = {
@@ -26,7 +28,14 @@ export const DEFAULTS = {
   collapseRequests: MASTER_OPTION_DEFAULTS.collapseRequests,
   buildCacheSize: MASTER_OPTION_DEFAULTS.buildCacheSize,
   stopGracePeriod: MASTER_OPTION_DEFAULTS.stopGracePeriod,
+  /** janitor.interval (s) and janitor.batchSize (logs per transaction). */
+  janitorInterval: JANITOR_OPTION_DEFAULTS.interval,
+  janitorBatchSize: JANITOR_OPTION_DEFAULTS.batchSize,
   workerMissingTimeout: WORKER_OPTION_DEFAULTS.missingTimeout,
+  /** workerPool({ maxWorkers }): bounds what one token can attach (each worker costs memory and a database row). */
+  poolMaxWorkers: POOL_OPTION_DEFAULTS.maxWorkers,
+  /** workerPool({ forgetAfter }), seconds. */
+  poolForgetAfter: POOL_OPTION_DEFAULTS.forgetAfter,
   builderPriority: BUILDER_OPTION_DEFAULTS.priority,
 } as const;
 

@@ -3,7 +3,7 @@
  * in `normalise.ts`, which sees the whole config and can report all mistakes at once with paths.
  */
 import { brand } from '../model/config-brand.js';
-import type { BuilderOptions, UserConfig, WorkerOptions, WorkerSpec } from './types.js';
+import type { BuilderOptions, UserConfig, WorkerOptions, WorkerPoolOptions, WorkerPoolSpec, WorkerSpec } from './types.js';
 
 declare const CONFIG_BRAND: unique symbol;
 /** A config as returned by defineConfig (the brand only exists at the type level). */
@@ -17,6 +17,11 @@ export function defineConfig(config: UserConfig): DefinedConfig {
 /** A worker that may connect with `name` / `password`. */
 export function worker(name: string, password: unknown, options: WorkerOptions = {}): WorkerSpec {
   return brand('worker', { ...options, name, password });
+}
+
+/** A pool of workers that attach with its token instead of a name of their own (PROTOCOL.md §1.1). */
+export function workerPool(options: WorkerPoolOptions): WorkerPoolSpec {
+  return brand('workerPool', { ...options });
 }
 
 /** A builder: which workers may run it and the steps of each build. */

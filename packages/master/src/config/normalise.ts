@@ -17,6 +17,7 @@ import {
   uniqueNames, unknownNameMessage, type Obj,
 } from '../model/config-checks.js';
 import { DEFAULTS } from './defaults.js';
+import { normalisePbProtocol } from './pb-protocol.js';
 import { checkWwwSecurity } from './www-auth.js';
 import { replayOptionIssues } from '../www/hooks/replay-guard.js';
 import { CHANGE_HOOK_DIALECT_NAMES } from '../www/hooks/dialects.js';
@@ -25,13 +26,19 @@ import { ConfigError, IssueCollector, type ConfigIssue } from '../model/config-e
 import { ErrorCodes } from '../errors/catalog.js';
 import { declaredNumbers } from '../options/check.js';
 import { LOG_OPTION_KEYS, LogOptions } from '../options/logs.js';
-import { BuilderDeclaration, DbOptions, MasterOptions, MsgpackOptions, WorkerDeclaration } from '../options/master.js';
+import { BuilderDeclaration, DbOptions, JanitorOptions, MasterOptions, MsgpackOptions, WorkerDeclaration } from '../options/master.js';
 import { WWW_OPTION_KEYS, WsOptions, type WsLimits } from '../options/www.js';
-import type { BuilderConfig, CollapseRequestsFn, MasterConfig, WorkerConfig } from './types.js';
+import type { BuilderConfig, CollapseRequestsFn, MasterConfig, WorkerConfig, WorkerPoolConfig } from './types.js';
+import { checkReporterSpec, reporterName } from '../reporters/registry.js';
+import type { ReporterSpec } from '../reporters/base.js';
+import { REPORT_DELIVERY_DEFAULTS, REPORT_DELIVERY_KEYS } from '../reporters/delivery/options.js';
+import { isPoolItem, normalisePool } from './worker-pools.js';
+import { selectorProblem } from '../workers/tags.js';
 
 // The option names come from the declarations (options/); builders also take functions and locks,
 // which exist only in the TypeScript form.
 export const TOP_KEYS = Object.keys(MasterOptions.properties);
+export const JANITOR_KEYS = Object.keys(JanitorOptions.properties);
 export const WORKER_KEYS = Object.keys(WorkerDeclaration.properties);
 export const BUILDER_KEYS = [...Object.keys(BuilderDeclaration.properties), 'canStartBuild', 'nextWorker', 'nextBuild', 'locks'];
 export const DB_KEYS = Object.keys(DbOptions.properties);
@@ -79,8 +86,12 @@ function build(raw: unknown, c: IssueCollector, opts: NormaliseOptions, warnings
   const r = raw as Obj;
   knownKeys(c, r, TOP_KEYS);
 
-  const workers = list(c, r, 'workers').map((w, i) => normaliseWorker(w, c.at('workers').at(i)));
+  const items = list(c, r, 'workers');
+  // Named workers and pools share the list (and its indexes in messages) but not a namespace: pool workers are POOL/NAME.
+  const workers = items.map((w, i) => (isPoolItem(w) ? null : normaliseWorker(w, c.at('workers').at(i))));
+  const pools = items.map((p, i) => (isPoolItem(p) ? normalisePool(p, c.at('workers').at(i)) : null));
   uniqueNames(c, 'workers', workers.map((w) => w?.name), 'worker');
+  uniqueNames(c, 'workers', pools.map((p) => p?.name), 'worker pool');
   const workerNames = new Set(workers.flatMap((w) => (w ? [w.name] : [])));
 
   const collapseRequests = collapse(c, r, 'collapseRequests', DEFAULTS.collapseRequests);
@@ -94,6 +105,11 @@ function build(raw: unknown, c: IssueCollector, opts: NormaliseOptions, warnings
   const changeSources = list(c, r, 'changeSources').map((s, i) => normaliseChangeSource(s, c.at('changeSources').at(i)));
   uniqueNames(c, 'changeSources', changeSources.map((s) => (s ? changeSourceName(s) : undefined)), 'change source');
 
+  const reporterCtx = { builderNames, workerNames };
+  const reporters = list(c, r, 'reporters').map((s, i) => checkReporterSpec(s, c.at('reporters').at(i), reporterCtx));
+  uniqueReporterNames(c, list(new IssueCollector(), r, 'reporters'));
+  const reportDelivery = normaliseReportDelivery(c, r);
+
   const db = isPlainObject(r.db) ? r.db : {};
   if (r.db !== undefined && !isPlainObject(r.db)) c.add('db', `must be an object { url }, got ${describe(r.db)}`);
   knownKeys(c.at('db'), db, DB_KEYS);
@@ -101,8 +117,8 @@ function build(raw: unknown, c: IssueCollector, opts: NormaliseOptions, warnings
   if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(dbUrl)) c.at('db').add('url', `must start with 'sqlite:' or 'postgresql://', got ${JSON.stringify(dbUrl)}`);
 
   const protocols = isPlainObject(r.protocols) ? r.protocols : {};
-  if (r.protocols !== undefined && !isPlainObject(r.protocols)) c.add('protocols', `must be an object { msgpack: {...} }, got ${describe(r.protocols)}`);
-  knownKeys(c.at('protocols'), protocols, ['msgpack']);
+  if (r.protocols !== undefined && !isPlainObject(r.protocols)) c.add('protocols', `must be an object { msgpack: {...}, pb: {...} }, got ${describe(r.protocols)}`);
+  knownKeys(c.at('protocols'), protocols, ['msgpack', 'pb']);
   const mp = isPlainObject(protocols.msgpack) ? protocols.msgpack : {};
   const mpc = c.at('protocols').at('msgpack');
   knownKeys(mpc, mp, MSGPACK_KEYS);
@@ -114,6 +130,7 @@ function build(raw: unknown, c: IssueCollector, opts: NormaliseOptions, warnings
   }
   // 0 turns these limits off.
   for (const k of ['maxPeerErrorsPerMinute', 'maxWarningsPerMinute', 'headersTimeoutMs', 'maxConnectionsPerAddress']) num(mpc, mp, k, { fallback: 0, min: 0, integer: true });
+  const pb = normalisePbProtocol(c.at('protocols'), protocols, msgpack.port);
 
   let www: MasterConfig['www'] = null;
   if (r.www !== null) {
@@ -143,6 +160,7 @@ function build(raw: unknown, c: IssueCollector, opts: NormaliseOptions, warnings
     if (optStr(wc, w, 'host') === '') wc.add('host', 'must not be empty');
   }
   if (www && www.port !== 0 && www.port === msgpack.port) c.at('www').add('port', `is also the worker port (protocols.msgpack.port ${msgpack.port}); use two different ports`);
+  if (www && pb && www.port !== 0 && www.port === pb.port) c.at('www').add('port', `is also the PB worker port (protocols.pb.port ${pb.port}); use two different ports`);
 
   // Accepted by Buildbot-style configs but not implemented: refused rather than silently ignored.
   if (bool(c, r, 'multiMaster', false)) c.add('multiMaster', `several masters sharing one database are not supported yet (${ErrorCodes.MULTI_MASTER_UNSUPPORTED}); remove multiMaster and run one master per database`);
@@ -165,9 +183,10 @@ function build(raw: unknown, c: IssueCollector, opts: NormaliseOptions, warnings
       outageBufferSize: num(c.at('db'), db, 'outageBufferSize', { fallback: DEFAULTS.dbOutageBufferSize, min: 0, integer: true }),
       outageTimeout: num(c.at('db'), db, 'outageTimeout', { fallback: DEFAULTS.dbOutageTimeout, min: 0 }),
     },
-    protocols: { msgpack },
+    protocols: { msgpack, pb },
     www,
     workers: workers.filter((w): w is WorkerConfig => w !== null),
+    workerPools: pools.filter((p): p is WorkerPoolConfig => p !== null),
     changeSources: changeSources.filter((s): s is ChangeSourceSpec => s !== null),
     schedulers: schedulers.filter((s): s is SchedulerSpec => s !== null),
     builders: builders.filter((b): b is BuilderConfig => b !== null),
@@ -177,9 +196,57 @@ function build(raw: unknown, c: IssueCollector, opts: NormaliseOptions, warnings
     collapseRequests,
     buildCacheSize: num(c, r, 'buildCacheSize', { fallback: DEFAULTS.buildCacheSize, min: 0, integer: true }),
     changeHorizon: numOrNull(c, r, 'changeHorizon', { fallback: null, min: 1, integer: true }),
+    janitor: normaliseJanitor(c, r.janitor),
     stopGracePeriod: num(c, r, 'stopGracePeriod', { fallback: DEFAULTS.stopGracePeriod, min: 0 }),
     masterName: str(c, r, 'masterName', { fallback: `${hostname()}:${masterDir}`, nonEmpty: true }),
     mq: messageQueue(c, r.mq),
+    reporters: reporters.filter((s): s is ReporterSpec => s !== null),
+    reportDelivery,
+  };
+}
+
+/** A reporter's name keys its queued reports: two with one name would deliver each other's. */
+function uniqueReporterNames(c: IssueCollector, raw: unknown[]): void {
+  const seen = new Map<string, number>();
+  raw.forEach((s, i) => {
+    if (!isPlainObject(s) || typeof s.kind !== 'string') return;
+    const name = reporterName(s as unknown as ReporterSpec);
+    const first = seen.get(name);
+    if (first === undefined) { seen.set(name, i); return; }
+    c.at('reporters').at(i).add('name', `reporters[${first}] is named ${JSON.stringify(name)} already${s.name === undefined ? ' (a reporter is named after its kind by default)' : ''}: give each reporter its own name (its queued reports are kept under it)`);
+  });
+}
+
+function normaliseReportDelivery(c: IssueCollector, r: Obj): MasterConfig['reportDelivery'] {
+  const d = REPORT_DELIVERY_DEFAULTS;
+  if (r.reportDelivery !== undefined && !isPlainObject(r.reportDelivery)) c.add('reportDelivery', `must be an object { concurrency, retryFor, ... }, got ${describe(r.reportDelivery)}`);
+  const o = isPlainObject(r.reportDelivery) ? r.reportDelivery : {};
+  const rc = c.at('reportDelivery');
+  knownKeys(rc, o, REPORT_DELIVERY_KEYS);
+  const out = {
+    concurrency: num(rc, o, 'concurrency', { fallback: d.concurrency, min: 1, integer: true }),
+    retryFor: num(rc, o, 'retryFor', { fallback: d.retryFor, min: 0 }),
+    retryInitialDelay: num(rc, o, 'retryInitialDelay', { fallback: d.retryInitialDelay, min: 0.001 }),
+    retryMaxDelay: num(rc, o, 'retryMaxDelay', { fallback: d.retryMaxDelay, min: 0.001 }),
+    attemptTimeout: num(rc, o, 'attemptTimeout', { fallback: d.attemptTimeout, min: 0.001 }),
+    retention: num(rc, o, 'retention', { fallback: d.retention, min: 0 }),
+    pollInterval: num(rc, o, 'pollInterval', { fallback: d.pollInterval, min: 0.001 }),
+  };
+  if (out.retryMaxDelay < out.retryInitialDelay) rc.add('retryMaxDelay', `must be at least retryInitialDelay (${out.retryInitialDelay}), got ${out.retryMaxDelay}`);
+  return out;
+}
+
+/** `janitor: { logHorizon, interval?, batchSize? }` or null/absent (no janitor). */
+function normaliseJanitor(c: IssueCollector, raw: unknown): MasterConfig['janitor'] {
+  if (raw === undefined || raw === null) return null;
+  const jc = c.at('janitor');
+  if (!isPlainObject(raw)) { c.add('janitor', `must be an object { logHorizon: seconds } or null, got ${describe(raw)}`); return null; }
+  knownKeys(jc, raw, JANITOR_KEYS);
+  if (raw.logHorizon === undefined) jc.add('logHorizon', 'is required: the age in seconds beyond which log contents are deleted (e.g. 7776000 for 90 days)');
+  return {
+    logHorizon: num(jc, raw, 'logHorizon', { fallback: 1, min: 1 }),
+    interval: num(jc, raw, 'interval', { fallback: DEFAULTS.janitorInterval, min: 1 }),
+    batchSize: num(jc, raw, 'batchSize', { fallback: DEFAULTS.janitorBatchSize, min: 1, integer: true }),
   };
 }
 
@@ -273,7 +340,15 @@ function normaliseBuilder(raw: unknown, c: IssueCollector, workerNames: Readonly
   if (!isPlainObject(raw)) { c.here(`must be a builder (builder({ name, workerNames, steps })), got ${describe(raw)}`); return null; }
   knownKeys(c, raw, BUILDER_KEYS);
   const name = str(c, raw, 'name', { required: true, nonEmpty: true });
-  const names = strList(c, raw, 'workerNames', { required: true, nonEmpty: true });
+  const workerTags = strList(c, raw, 'workerTags');
+  const tagProblem = selectorProblem(workerTags);
+  if (tagProblem) c.at('workerTags').add(tagProblem.index, tagProblem.message);
+  // workerTags alone selects workers (pool workers among them); without it workerNames is required, as in Buildbot.
+  if (raw.workerNames === undefined && workerTags.length === 0) {
+    if (raw.workerTags === undefined) c.add('workerNames', 'is required: list the workers that may run this builder, or select them by tags with workerTags');
+    else c.add('workerTags', 'must not be empty (or give workerNames)');
+  }
+  const names = strList(c, raw, 'workerNames', { nonEmpty: workerTags.length === 0 });
   names.forEach((w, i) => { if (!workerNames.has(w)) c.at('workerNames').add(i, unknownNameMessage('worker', w, workerNames)); });
   const steps = list(c, raw, 'steps');
   if (raw.steps === undefined) c.add('steps', 'is required (a list of steps such as steps.shell({...}))');
@@ -284,6 +359,7 @@ function normaliseBuilder(raw: unknown, c: IssueCollector, workerNames: Readonly
   return {
     name,
     workerNames: names,
+    workerTags,
     steps: steps.filter(isStepFactory),
     collapseRequests: collapse(c, raw, 'collapseRequests', defaultCollapse),
     canStartBuild: fn(c, raw, 'canStartBuild'),

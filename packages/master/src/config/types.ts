@@ -8,14 +8,17 @@
 import type { MqOptions } from '../mq/connector.js';
 import type { SchedulerSpec } from '../schedulers/specs.js';
 import type { ChangeSourceSpec } from '../changes/specs.js';
-import type { WorkerServerOptions } from '../workers/options.js';
-import type { WorkerConfig, WorkerSpec } from '../workers/worker-config.js';
+import type { PbServerOptions, WorkerServerOptions } from '../workers/options.js';
+import type { WorkerConfig, WorkerPoolConfig, WorkerPoolSpec, WorkerSpec } from '../workers/worker-config.js';
 import type { BuilderConfig, BuilderOptions, CollapseRequestsFn } from '../process/builder-config.js';
 import type { WwwConfig, WwwOptions } from '../www/options.js';
 import type { LogOptions } from '../options/logs.js';
+import type { PbProtocolConfig } from './pb-protocol.js';
+import type { ReporterSpec } from '../reporters/base.js';
+import type { ReportDeliveryOptions } from '../reporters/delivery/options.js';
 
 // Each family owns its option types; they are assembled here and re-exported for users.
-export type { WorkerOptions, WorkerSpec, WorkerConfig } from '../workers/worker-config.js';
+export type { WorkerOptions, WorkerSpec, WorkerConfig, WorkerPoolOptions, WorkerPoolSpec, WorkerPoolConfig } from '../workers/worker-config.js';
 export type {
   CollapseRequestsFn, CanStartBuildFn, NextWorkerFn, NextBuildFn, BuilderOptions, BuilderConfig,
 } from '../process/builder-config.js';
@@ -65,9 +68,15 @@ export interface UserConfig extends LogOptions {
   /** Public URL of the web UI, used in links (default http://localhost:<www.port>/). */
   buildbotURL?: string;
   db?: DbOptions;
-  protocols?: { msgpack?: MsgpackProtocolOptions };
+  /**
+   * Worker protocols. `msgpack`: the WebSocket port. `pb`: Buildbot's PB protocol, which every
+   * Buildbot worker created without `--protocol` speaks; off unless given, and on the WebSocket
+   * port (one listener for both) unless given a port of its own.
+   */
+  protocols?: { msgpack?: MsgpackProtocolOptions; pb?: PbServerOptions | null };
   www?: WwwOptions | null;
-  workers?: WorkerSpec[];
+  /** Named workers (`worker(...)`) and worker pools (`workerPool(...)`). */
+  workers?: Array<WorkerSpec | WorkerPoolSpec>;
   changeSources?: ChangeSourceSpec[];
   schedulers?: SchedulerSpec[];
   builders?: BuilderOptions[];
@@ -81,6 +90,11 @@ export interface UserConfig extends LogOptions {
   buildCacheSize?: number;
   /** Keep only this many newest changes in the database; null keeps all. Default null. */
   changeHorizon?: number | null;
+  /**
+   * Deletes the content of old logs, like Buildbot's `JanitorConfigurator(logHorizon=...)`. Default
+   * null: logs are kept forever (Buildbot without a janitor).
+   */
+  janitor?: JanitorOptions | null;
   /** Seconds a graceful stop waits for running builds before stopping them as RETRY. Default 300. */
   stopGracePeriod?: number;
   /** Several masters sharing one database: not supported yet, so `true` is refused (MASTRO_MULTI_MASTER_UNSUPPORTED). */
@@ -92,6 +106,26 @@ export interface UserConfig extends LogOptions {
    * the in-process bus of one master and the only type there is yet; a change takes a restart.
    */
   mq?: MqOptions;
+  /**
+   * Where build results go (`reporters.httpStatusPush({...})`, `reporters.mailNotifier({...})`): each
+   * reporter's generators say what and when. Reports are stored with the event that causes them and
+   * delivered in the background (see reportDelivery). Default none.
+   */
+  reporters?: ReporterSpec[];
+  /** How reports are delivered: concurrency, retries, retention (reporters/delivery/options.ts has the defaults). */
+  reportDelivery?: ReportDeliveryOptions;
+}
+
+export interface JanitorOptions {
+  /**
+   * Seconds: the logs of steps that started longer ago lose their content (the log entries stay,
+   * with type 'd', as Buildbot's janitor leaves them). Required; e.g. 90 * 86400 for 90 days.
+   */
+  logHorizon: number;
+  /** Seconds between janitor runs; the first comes one minute after the master starts. Default 86400 (daily, like Buildbot's nightly janitor). */
+  interval?: number;
+  /** Logs emptied per database transaction: bounds how long one step of the janitor holds the database. Default 1000. */
+  batchSize?: number;
 }
 
 export interface MasterConfig extends Readonly<Required<LogOptions>> {
@@ -103,10 +137,13 @@ export interface MasterConfig extends Readonly<Required<LogOptions>> {
   readonly titleURL: string;
   readonly buildbotURL: string;
   readonly db: Readonly<Required<DbOptions>>;
-  readonly protocols: { readonly msgpack: Readonly<MsgpackProtocolOptions> & { readonly port: number } };
+  readonly protocols: { readonly msgpack: Readonly<MsgpackProtocolOptions> & { readonly port: number }; readonly pb: PbProtocolConfig | null };
   /** null when the config disables the web server (`www: null`). */
   readonly www: WwwConfig | null;
+  /** The named workers. */
   readonly workers: readonly WorkerConfig[];
+  /** The worker pools (`workerPool(...)` items of the config's `workers`). */
+  readonly workerPools: readonly WorkerPoolConfig[];
   readonly changeSources: readonly ChangeSourceSpec[];
   readonly schedulers: readonly SchedulerSpec[];
   readonly builders: readonly BuilderConfig[];
@@ -115,7 +152,11 @@ export interface MasterConfig extends Readonly<Required<LogOptions>> {
   readonly collapseRequests: boolean | CollapseRequestsFn;
   readonly buildCacheSize: number;
   readonly changeHorizon: number | null;
+  /** null when no janitor runs (the default). */
+  readonly janitor: Readonly<Required<JanitorOptions>> | null;
   readonly stopGracePeriod: number;
   readonly masterName: string;
   readonly mq: Required<MqOptions>;
+  readonly reporters: readonly ReporterSpec[];
+  readonly reportDelivery: Readonly<Required<ReportDeliveryOptions>>;
 }

@@ -3,6 +3,7 @@
  * TypeScript config builds by calling helpers written as single-key objects naming the helper:
  *
  *   workers:        - { name: w0, password: pass, maxBuilds: 4 }
+ *                   - workerPool: { name: linux, token: { secret: pool-linux }, tags: [docker] }   (token: a string, or a list of two)
  *   changeSources:  - gitPoller: { repourl: ..., branches: [main], httpToken: { env: GITHUB_TOKEN } }   (or { secret: name }, { file: path })
  *                   - mirrorPoller: { glob: '/srv/git/*.git', forge: { type: github, owner: o, filter: { regex: '^lib-' } } }
  *                   - gerritStream: { server: review.example.org, username: ci }
@@ -13,6 +14,11 @@
  *                       - git: { repourl: ..., mode: incremental }
  *                       - shell: { command: [make, test] }
  *   force params:   parameters: [ { choice: { name: target, choices: [a, b] } } ]
+ *   reporters:      - httpStatusPush: { url: https://dash.example.org/hook, auth: { user: ci, password: { secret: hook } } }
+ *                   - mailNotifier:
+ *                       fromaddr: ci@example.org
+ *                       generators: [ { buildStatus: { mode: problem } }, { workerMissing: {} } ]
+ *                   (`{ secret: name }` anywhere in a reporter's options is util.secret(name))
  *   matchers:       changeFilter: { branch: { regex: '^release/' } }
  *   file filters:   changeFilter: { onlyFiles: ['docs/**', '*.md'] }   (globs; or { regex: '^docs/' })
  *
@@ -27,6 +33,9 @@ import { changeSourceKindOf } from '../changes/registry.js';
 import { isRegexObject, FILTER_FIELDS, FILE_FILTER_FIELDS } from '../schedulers/change-filter.js';
 import type { UserConfig } from './types.js';
 import { secrets as secretProviders } from '../process/secrets.js';
+import { Secret } from '../process/renderables.js';
+import { reporters as reporterFactories, generators as generatorFactories } from '../reporters/specs.js';
+import { workerPool } from './factories.js';
 
 /** The `steps` namespace as YAML sees it: name -> factory(options). */
 export type StepNamespace = Record<string, (options: any) => unknown>;
@@ -52,6 +61,28 @@ function convertFilter(filter: unknown): unknown {
   return out;
 }
 
+/** `{ secret: name }` (exactly that key) becomes util.secret(name), at any depth of a reporter's options. */
+function secretRefs(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(secretRefs);
+  if (!isPlainObject(v)) return v;
+  const keys = Object.keys(v);
+  if (keys.length === 1 && keys[0] === 'secret' && typeof v.secret === 'string') return Secret(v.secret);
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, secretRefs(x)]));
+}
+
+/** A reporter's options: secrets resolved, generators (`- buildStatus: {...}`) made by their helpers. */
+function convertReporter(o: Obj): Obj {
+  const out = secretRefs(o) as Obj;
+  if (Array.isArray(out.generators)) {
+    out.generators = out.generators.map((g) => {
+      const s = single(g);
+      const make = s ? (generatorFactories as unknown as Record<string, (o: Obj) => unknown>)[s[0]] : undefined;
+      return s && make ? make(s[1]) : g;
+    });
+  }
+  return out;
+}
+
 function convertParam(p: unknown): unknown {
   const s = single(p);
   if (!s) return p;
@@ -72,6 +103,15 @@ export function yamlToUserConfig(doc: Obj, steps: StepNamespace, c: IssueCollect
   const attempt = (where: IssueCollector, item: unknown, make: () => unknown): unknown => {
     try { return make(); } catch (err) { where.here((err as Error).message); return item; }
   };
+
+  if (Array.isArray(doc.workers)) {
+    out.workers = doc.workers.map((item) => {
+      const s = single(item);
+      if (!s || s[0] !== 'workerPool') return item;
+      const token = secretRefs(s[1].token);
+      return workerPool({ ...s[1], ...(s[1].token !== undefined ? { token } : {}) } as any);
+    });
+  }
 
   if (Array.isArray(doc.changeSources)) {
     // The change-source kind a YAML key names; its options may need converting first (fromYaml).
@@ -100,6 +140,14 @@ export function yamlToUserConfig(doc: Obj, steps: StepNamespace, c: IssueCollect
         });
       }
       return attempt(c.at('schedulers').at(i).at(s[0]), item, () => (make as (o: Obj) => unknown)(o));
+    });
+  }
+
+  if (Array.isArray(doc.reporters)) {
+    out.reporters = doc.reporters.map((item, i) => {
+      const s = single(item);
+      const make = s ? (reporterFactories as unknown as Record<string, (o: Obj) => unknown>)[s[0]] : undefined;
+      return s && make ? attempt(c.at('reporters').at(i).at(s[0]), item, () => make(convertReporter(s[1]))) : item;
     });
   }
 

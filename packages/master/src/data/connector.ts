@@ -14,9 +14,12 @@ import { runCollection, type ResultSpec } from './resultspec.js';
 import { NotFoundError } from './errors.js';
 import { UpdateContext, type DataContext, type Endpoint } from './resources/context.js';
 import type { DataOptions, EngineReads, Updates, BuildRequestRow, BuildRow, BuildsetRow, ChangeRow, SourceStampRow } from './updates-api.js';
-import type { PendingReason, SourcedProperties } from './types.js';
+import type { BuildResource, PendingReason, SourcedProperties } from './types.js';
+import type { ReportOutbox } from './report-outbox.js';
 import { masterEndpoints, masterUpdates } from './resources/masters.js';
 import { builderEndpoints, builderUpdates } from './resources/builders.js';
+import { shapeBuilds } from './resources/builds.js';
+import { Results } from '../model/results.js';
 import { sourceStampEndpoints } from './resources/sourcestamps.js';
 import { changeEndpoints, changeUpdates } from './resources/changes.js';
 import { buildsetEndpoints, buildsetUpdates } from './resources/buildsets.js';
@@ -30,22 +33,26 @@ import { stateUpdates } from './resources/state.js';
 import { changeSourceEndpoints } from './resources/changesources.js';
 import { lockEndpoints } from './resources/locks.js';
 import { propertyEndpoints } from './resources/properties.js';
+import { reporterEndpoints } from './resources/reporters.js';
 import type { LockState } from './resources/locks.js';
 import type { ChangeSourceEntry } from './resources/changesources.js';
 
 export const ENDPOINTS: readonly Endpoint[] = [
   ...masterEndpoints, ...builderEndpoints, ...sourceStampEndpoints, ...changeEndpoints, ...buildsetEndpoints,
   ...buildRequestEndpoints, ...buildEndpoints, ...stepEndpoints, ...logEndpoints, ...workerEndpoints, ...schedulerEndpoints, ...changeSourceEndpoints, ...lockEndpoints,
-  ...propertyEndpoints,
+  ...propertyEndpoints, ...reporterEndpoints,
 ];
 
-/** The write side: every resource's writes, and the id `masterActive` gave this master. */
-export type DataUpdates = Updates & { readonly masterid: number | null };
+/**
+ * The write side: every resource's writes, the id `masterActive` gave this master, and where the
+ * writes that cause reports find the reporters' outbox.
+ */
+export type DataUpdates = Updates & { readonly masterid: number | null; setReportOutbox(outbox: ReportOutbox | null): void };
 
 function collectUpdates(u: UpdateContext): DataUpdates {
   const buildsets = buildsetUpdates(u);
   return Object.assign(
-    { get masterid() { return u.masterid; } },
+    { get masterid() { return u.masterid; }, setReportOutbox(outbox: ReportOutbox | null) { u.outbox = outbox; } },
     masterUpdates(u), builderUpdates(u), workerUpdates(u), changeUpdates(u), buildsets, buildRequestUpdates(u, buildsets),
     buildUpdates(u), stepUpdates(u), logUpdates(u), stateUpdates(u), schedulerUpdates(u),
   );
@@ -65,6 +72,7 @@ export class DataConnector implements EngineReads {
   private pendingReasonProvider: ((brid: number) => PendingReason | null) | null = null;
   private lockStateProvider: (() => LockState[]) | null = null;
   private changeSourceProvider: (() => ChangeSourceEntry[]) | null = null;
+  private reporterStateProvider: (() => Promise<Record<string, unknown>[]>) | null = null;
 
   constructor(readonly db: Db, readonly mq: MessageQueue, options: DataOptions = {}) {
     this.events = new EventPublisher(mq);
@@ -74,6 +82,7 @@ export class DataConnector implements EngineReads {
       pendingReason: (brid) => this.pendingReasonProvider?.(brid) ?? null,
       lockStates: () => this.lockStateProvider?.() ?? [],
       changeSources: () => this.changeSourceProvider?.() ?? [],
+      reporterStates: async () => (await this.reporterStateProvider?.()) ?? [],
     };
     this.updates = collectUpdates(new UpdateContext(this.ctx, this.events));
   }
@@ -118,6 +127,18 @@ export class DataConnector implements EngineReads {
     return r.items as T[];
   }
 
+  /**
+   * The build before `buildid` of the same builder and branch (its `branch` property), not RETRY,
+   * or undefined: what reporters' `change` and `problem` modes compare with. One indexed query.
+   */
+  async getPreviousBuild(buildid: number): Promise<BuildResource | undefined> {
+    const b = await this.db.builds.get(buildid);
+    if (!b) return undefined;
+    const branch = (await this.db.builds.getProperties([buildid])).get(buildid)?.branch?.[0] ?? null;
+    const prev = await this.db.builds.previousOnBranch(b.builderid, b.number, branch, Results.RETRY);
+    return prev && (await shapeBuilds(this.ctx, [prev]))[0];
+  }
+
   /** Flushes buffered log lines (call before closing the database). */
   async flush(): Promise<void> { await this.ctx.logs.flushAll(); }
 
@@ -127,6 +148,8 @@ export class DataConnector implements EngineReads {
   setLockStateProvider(provider: (() => LockState[]) | null): void { this.lockStateProvider = provider; }
   /** The master registers its running change sources here so `/changesources` lists them. */
   setChangeSourceProvider(provider: (() => ChangeSourceEntry[]) | null): void { this.changeSourceProvider = provider; }
+  /** The master registers its reporter service here so `/reporters` shows each reporter's deliveries. */
+  setReporterStatusProvider(provider: (() => Promise<Record<string, unknown>[]>) | null): void { this.reporterStateProvider = provider; }
   getPendingBuildRequests(): Promise<BuildRequestRow[]> { return this.db.buildrequests.pending(); }
   getBuildRequest(brid: number): Promise<BuildRequestRow | undefined> { return this.db.buildrequests.get(brid); }
   getBuildRequestsClaimedBy(masterid: number): Promise<BuildRequestRow[]> { return this.db.buildrequests.claimedBy(masterid); }

@@ -80,6 +80,8 @@ export interface WorkerResource {
   connected_to: Array<{ masterid: number }>;
   configured_on: Array<{ masterid: number; builderid: number }>;
   workerinfo: Record<string, unknown>; paused: boolean; graceful: boolean;
+  /** mastro: the worker's pool (null: a named worker), its effective tags (os=, arch=, own, pool's) and platform. */
+  pool: string | null; tags: string[]; os: string | null; arch: string | null;
 }
 
 export interface SchedulerResource {

@@ -17,7 +17,9 @@ import { SchedulersTable } from './tables/schedulers.js';
 import { StateTable } from './tables/state.js';
 import { WebSessionsTable } from './tables/web-sessions.js';
 import { HookDeliveriesTable } from './tables/hook-deliveries.js';
+import { ReporterOutboxTable } from './tables/reporter-outbox.js';
 import { DatabaseHealth } from './health.js';
+import { RowCounts } from './row-counts.js';
 
 export { DatabaseUrlError, type OpenDatabaseOptions } from './connection.js';
 export type { Engine } from './migrations.js';
@@ -41,6 +43,7 @@ export class Db {
   readonly state: StateTable;
   readonly webSessions: WebSessionsTable;
   readonly hookDeliveries: HookDeliveriesTable;
+  readonly reporterOutbox: ReporterOutboxTable;
   /** Whether writes work right now, as the writers that keep their data through an outage found (health.ts). */
   readonly health = new DatabaseHealth();
 
@@ -51,10 +54,11 @@ export class Db {
     this.masters = new MastersTable(kysely);
     this.builders = new BuildersTable(kysely);
     this.sourcestamps = new SourceStampsTable(kysely);
-    this.changes = new ChangesTable(kysely);
+    const rowCounts = new RowCounts(kysely, engine);
+    this.changes = new ChangesTable(kysely, rowCounts);
     this.buildsets = new BuildsetsTable(kysely);
     this.buildrequests = new BuildRequestsTable(kysely);
-    this.builds = new BuildsTable(kysely);
+    this.builds = new BuildsTable(kysely, rowCounts);
     this.steps = new StepsTable(kysely);
     this.logs = new LogsTable(kysely);
     this.workers = new WorkersTable(kysely);
@@ -62,6 +66,7 @@ export class Db {
     this.state = new StateTable(kysely);
     this.webSessions = new WebSessionsTable(kysely);
     this.hookDeliveries = new HookDeliveriesTable(kysely);
+    this.reporterOutbox = new ReporterOutboxTable(kysely);
   }
 
   close(): Promise<void> { return this.closer(); }

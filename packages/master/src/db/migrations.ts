@@ -5,6 +5,7 @@
  */
 import { sql, type Kysely, type CreateTableBuilder } from 'kysely';
 import type { Schema } from './schema.js';
+import { COUNTED_TABLES } from './row-counts.js';
 
 export type Engine = 'sqlite' | 'postgresql';
 
@@ -208,7 +209,86 @@ const hookDeliveries: Migration = {
   },
 };
 
-export const MIGRATIONS: readonly Migration[] = [initial, changeParentIndex, logchunkStream, webSessions, hookDeliveries];
+/**
+ * The reporters' outbox (db/tables/reporter-outbox.ts): rows written in the transaction of the
+ * event they report, claimed and delivered by the delivery pool. The indexes serve the pool's
+ * queries: the head of each order key among pending rows, due rows, pruning, per-reporter status.
+ */
+const reporterOutbox: Migration = {
+  version: 6,
+  name: 'reporter_outbox',
+  async up(db, engine) {
+    await withId(db.schema.createTable('reporter_outbox'), engine)
+      .addColumn('reporter', 'text', (c) => c.notNull()).addColumn('generator', 'integer', (c) => c.notNull())
+      .addColumn('event', 'text', (c) => c.notNull()).addColumn('subject_id', 'integer', (c) => c.notNull())
+      .addColumn('payload_json', 'text').addColumn('order_key', 'text', (c) => c.notNull())
+      .addColumn('state', 'integer', (c) => c.notNull().defaultTo(0)).addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('created_at_ms', 'bigint', (c) => c.notNull()).addColumn('next_attempt_at_ms', 'bigint', (c) => c.notNull())
+      .addColumn('claimed_by', 'integer').addColumn('claimed_at_ms', 'bigint').addColumn('done_at_ms', 'bigint')
+      .addColumn('last_error', 'text').addColumn('last_error_at_ms', 'bigint').execute();
+    const idx = (name: string, cols: string[]) => db.schema.createIndex(name).on('reporter_outbox').columns(cols).execute();
+    await idx('reporter_outbox_key_head', ['state', 'order_key', 'id']);
+    await idx('reporter_outbox_due', ['reporter', 'state', 'next_attempt_at_ms']);
+    await idx('reporter_outbox_done', ['state', 'done_at_ms']);
+    await idx('reporter_outbox_errors', ['reporter', 'last_error_at_ms']);
+  },
+};
+
+/**
+ * Worker pools, tags and platform (issue 13): the pool a worker joined (NULL for a named worker), its
+ * effective tags (a JSON list) and os/arch as the API shows and filters them, when it last connected
+ * or left, and when a pool worker gone for its pool's `forgetAfter` was dropped from the list.
+ */
+const workerPools: Migration = {
+  version: 7,
+  name: 'workers pool, tags, platform',
+  async up(db) {
+    for (const [column, type] of [['pool', 'text'], ['os', 'text'], ['arch', 'text'], ['last_seen_at', 'bigint'], ['forgotten_at', 'bigint']] as const) {
+      await db.schema.alterTable('workers').addColumn(column, type).execute();
+    }
+    await db.schema.alterTable('workers').addColumn('tags_json', 'text', (c) => c.notNull().defaultTo('[]')).execute();
+    await db.schema.createIndex('workers_pool').on('workers').columns(['pool', 'forgotten_at']).execute();
+  },
+};
+
+/**
+ * Large histories (a million builds): the workers page lists the running builds (complete_at IS
+ * NULL), which no index served, so both engines read every build; a partial index holds just the
+ * running ones. On PostgreSQL, `meta.total` of the unfiltered builds and changes lists comes from
+ * counts kept by statement triggers (db/row-counts.ts) instead of a count(*) over every row.
+ */
+const largeHistory: Migration = {
+  version: 8,
+  name: 'unfinished builds index, row counts',
+  async up(db, engine) {
+    await db.schema.createIndex('builds_unfinished').on('builds').column('id').where(sql.ref('complete_at'), 'is', null).execute();
+    if (engine !== 'postgresql') return;
+    await db.schema.createTable('mastro_row_counts')
+      .addColumn('table_name', 'text', (c) => c.primaryKey()).addColumn('n', 'bigint', (c) => c.notNull()).execute();
+    // One function for every counted table; TG_TABLE_NAME says which row to change. Statement
+    // triggers with transition tables: one UPDATE per statement, however many rows it wrote.
+    await sql`CREATE FUNCTION mastro_count_rows() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF TG_OP = 'INSERT' THEN
+          UPDATE mastro_row_counts SET n = n + (SELECT count(*) FROM new_rows) WHERE table_name = TG_TABLE_NAME;
+        ELSIF TG_OP = 'DELETE' THEN
+          UPDATE mastro_row_counts SET n = n - (SELECT count(*) FROM old_rows) WHERE table_name = TG_TABLE_NAME;
+        ELSE
+          UPDATE mastro_row_counts SET n = 0 WHERE table_name = TG_TABLE_NAME;
+        END IF;
+        RETURN NULL;
+      END $$`.execute(db);
+    for (const t of COUNTED_TABLES) {
+      const table = sql.table(t);
+      await sql`INSERT INTO mastro_row_counts (table_name, n) SELECT ${t}, count(*) FROM ${table}`.execute(db);
+      await sql`CREATE TRIGGER ${sql.id(`${t}_count_insert`)} AFTER INSERT ON ${table} REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE PROCEDURE mastro_count_rows()`.execute(db);
+      await sql`CREATE TRIGGER ${sql.id(`${t}_count_delete`)} AFTER DELETE ON ${table} REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE PROCEDURE mastro_count_rows()`.execute(db);
+      await sql`CREATE TRIGGER ${sql.id(`${t}_count_truncate`)} AFTER TRUNCATE ON ${table} FOR EACH STATEMENT EXECUTE PROCEDURE mastro_count_rows()`.execute(db);
+    }
+  },
+};
+
+export const MIGRATIONS: readonly Migration[] = [initial, changeParentIndex, logchunkStream, webSessions, hookDeliveries, reporterOutbox, workerPools, largeHistory];
 
 /** Applies every migration newer than the recorded version, each in its own transaction. */
 export async function migrate(db: Kysely<Schema>, engine: Engine): Promise<number> {

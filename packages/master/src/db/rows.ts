@@ -6,7 +6,8 @@
 /** A property value with its source, as Buildbot's `SourcedProperties`: name -> [value, source]. */
 export type SourcedProperties = Record<string, [unknown, string]>;
 
-export type LogType = 's' | 't' | 'h';
+/** Buildbot's log types: stdio (stream-coded lines), text, HTML, and 'd' for a log whose content the janitor deleted. */
+export type LogType = 's' | 't' | 'h' | 'd';
 
 export interface StepUrl { name: string; url: string }
 

@@ -69,6 +69,9 @@ export interface LogchunksTable {
 
 export interface WorkersTable {
   id: Generated<number>; name: string; info_json: string; paused: number; graceful: number;
+  /** mastro (migration 6): the worker's pool (null: a named worker), effective tags, platform; last (dis)connection and when a pool worker was forgotten (epoch s). */
+  pool: string | null; tags_json: Generated<string>; os: string | null; arch: string | null;
+  last_seen_at: number | null; forgotten_at: number | null;
 }
 export interface ConfiguredWorkersTable { id: Generated<number>; buildermasterid: number; workerid: number }
 export interface ConnectedWorkersTable { id: Generated<number>; masterid: number; workerid: number }
@@ -88,7 +91,20 @@ export interface WebSessionsTable {
 /** A webhook delivery already recorded: SHA-256 (hex) of the dialect's replay key, arrival in epoch milliseconds. */
 export interface HookDeliveriesTable { dialect: string; key_hash: string; received_at_ms: number }
 
+/**
+ * A report to deliver (or delivered, or given up on): one event for one reporter generator
+ * (db/tables/reporter-outbox.ts). `state` 0 pending, 1 delivered, 2 failed; times in epoch ms.
+ */
+export interface ReporterOutboxTable {
+  id: Generated<number>; reporter: string; generator: number; event: string; subject_id: number; payload_json: string | null;
+  order_key: string; state: number; attempts: number; created_at_ms: number; next_attempt_at_ms: number;
+  claimed_by: number | null; claimed_at_ms: number | null; done_at_ms: number | null; last_error: string | null; last_error_at_ms: number | null;
+}
+
 export interface MigrationsTable { version: number; name: string; applied_at: number }
+
+/** PostgreSQL only: exact row counts kept by triggers (db/row-counts.ts). */
+export interface RowCountsTable { table_name: string; n: number }
 
 export interface Schema {
   masters: MastersTable;
@@ -104,5 +120,7 @@ export interface Schema {
   objects: ObjectsTable; object_state: ObjectStateTable;
   web_sessions: WebSessionsTable;
   hook_deliveries: HookDeliveriesTable;
+  reporter_outbox: ReporterOutboxTable;
   mastro_migrations: MigrationsTable;
+  mastro_row_counts: RowCountsTable;
 }

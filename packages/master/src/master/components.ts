@@ -13,7 +13,8 @@ import type { MessageQueue } from '../mq/bus.js';
 import type { MasterControl } from '../process/master-control.js';
 import { createHttpServer } from '../www/index.js';
 import { registerUiStatic } from '../www/ui-static.js';
-import { fingerprint, type Service } from './services.js';
+import type { Service } from './services.js';
+import { fingerprint } from '../util/fingerprint.js';
 
 export function createSchedulerService(spec: SchedulerSpec, services: SchedulerServices): Service {
   const instance = createScheduler(spec, services);

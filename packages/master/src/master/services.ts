@@ -42,19 +42,3 @@ export class ServiceSet {
     }
   }
 }
-
-/** A JSON fingerprint that also distinguishes functions (by source) and renderables. */
-export function fingerprint(value: unknown): string {
-  const seen = new WeakSet<object>();
-  return JSON.stringify(value, (_k, v) => {
-    if (typeof v === 'function') return `fn:${v.toString()}`;
-    if (v && typeof v === 'object') {
-      if (seen.has(v)) return '[cycle]';
-      seen.add(v);
-      if (!Array.isArray(v) && Object.getPrototypeOf(v) !== Object.prototype) {
-        return { __class: v.constructor?.name, ...Object.fromEntries(Object.entries(v)) };
-      }
-    }
-    return v;
-  });
-}

@@ -10,7 +10,7 @@
  * on the protocol's own keepalive watches the connection. It still counts towards the address cap.
  */
 import type { Server } from 'node:http';
-import type { Socket } from 'node:net';
+import type { Server as NetServer, Socket } from 'node:net';
 import { RateBudget } from 'mastro-protocol';
 import { rawHttpReply } from './raw-http-reply.js';
 
@@ -80,16 +80,24 @@ export function applyConnectionLimits(server: Server, limits: ConnectionLimits, 
   // listening, and servers made by others (Fastify) are built before we see them.
   (server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval = checkingIntervalMs(limits);
 
+  return capConnectionsPerAddress(server, limits.maxConnectionsPerAddress, deps);
+}
+
+/**
+ * The per-address cap alone, for any listening server (the worker port's listener when WebSocket
+ * and PB workers share it). Returns how many connections an address holds.
+ */
+export function capConnectionsPerAddress(server: NetServer, maxConnectionsPerAddress: number, deps: ConnectionLimitDeps): { openFrom(address: string): number } {
   const open = new Map<string, number>();
   // One line per refusal would let the refused client write the master's log at wire speed.
   const warnings = new RateBudget(10);
   const refuse = (socket: Socket, address: string): void => {
     if (warnings.take()) {
       const left = warnings.takeRefused();
-      deps.logger.warn({ address, limit: limits.maxConnectionsPerAddress, notLogged: left || undefined },
-        `refused a connection: this address already holds ${limits.maxConnectionsPerAddress} connections (${deps.capOption})`);
+      deps.logger.warn({ address, limit: maxConnectionsPerAddress, notLogged: left || undefined },
+        `refused a connection: this address already holds ${maxConnectionsPerAddress} connections (${deps.capOption})`);
     }
-    const text = `too many connections from ${address}: at most ${limits.maxConnectionsPerAddress} at once (${deps.capOption}); close idle connections, or raise the limit if many clients share this address`;
+    const text = `too many connections from ${address}: at most ${maxConnectionsPerAddress} at once (${deps.capOption}); close idle connections, or raise the limit if many clients share this address`;
     socket.on('error', () => {});
     // Read and drop whatever the client sends, so the close is a FIN after our answer, not a reset.
     socket.resume();
@@ -105,7 +113,7 @@ export function applyConnectionLimits(server: Server, limits: ConnectionLimits, 
   server.on('connection', (socket: Socket) => {
     const address = addressKey(socket);
     const held = open.get(address) ?? 0;
-    if (limits.maxConnectionsPerAddress > 0 && held >= limits.maxConnectionsPerAddress) return refuse(socket, address);
+    if (maxConnectionsPerAddress > 0 && held >= maxConnectionsPerAddress) return refuse(socket, address);
     open.set(address, held + 1);
     socket.once('close', () => {
       const left = (open.get(address) ?? 1) - 1;

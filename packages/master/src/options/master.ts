@@ -8,6 +8,7 @@ import { LogOptions } from './logs.js';
 import { HookReplayOptions, WwwOptions } from './www.js';
 import { ChangeSourceItem, GitPollerDeclaration } from './changes.js';
 import { SCHEDULER_DEFINITIONS } from './schedulers.js';
+import { REPORTER_DEFINITIONS, ReportDeliveryOptions, ReportersOption } from './reporters.js';
 
 const Port = (description: string) => Type.Integer({ minimum: 0, maximum: 65535, description });
 
@@ -40,6 +41,9 @@ export const MsgpackOptions = Options({
 });
 export const MSGPACK_OPTION_DEFAULTS = defaultsOf(MsgpackOptions);
 
+/** `protocols.pb`: Buildbot's PB worker protocol (config/pb-protocol.ts checks it and has its defaults). */
+export const PbOptions = Type.Unsafe({"type": ["object", "null"], "description": "Buildbot's PB worker protocol (what buildbot-worker speaks without --protocol); off unless given. On the msgpack port (one listener for both) unless given a port of its own", "properties": {"port": {"type": "integer", "minimum": 0, "maximum": 65535, "description": "PB port (default: protocols.msgpack.port, shared)"}, "silenceMs": {"type": "integer", "minimum": 1, "description": "On a shared port, how long a silent connection waits before it is served as PB (default 500)"}, "handshakeTimeoutMs": {"type": "integer", "minimum": 1, "description": "Time a PB client has for the banana handshake (default 30000)"}, "maxElementSize": {"type": "integer", "minimum": 1, "description": "Longest string or list one PB element may declare (default 655360, Twisted's)"}, "maxInflightCalls": {"type": "integer", "minimum": 1, "description": "Calls from one PB worker running at once before the master stops reading it (default 256)"}}, "additionalProperties": false});
+
 /** A worker in the YAML form (`worker(name, password, options)` in TypeScript). */
 export const WorkerDeclaration = Options({
   name: Type.String({ pattern: '^[A-Za-z0-9_.\\-]+$' }),
@@ -52,10 +56,30 @@ export const WorkerDeclaration = Options({
 });
 export const WORKER_OPTION_DEFAULTS = defaultsOf(WorkerDeclaration);
 
+/** A worker pool in the YAML form (`{ workerPool: {...} }`; `workerPool({...})` in TypeScript). */
+export const WorkerPoolDeclaration = Options({
+  name: Type.String({"pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$"}),
+  token: Type.Union([Type.Union([Type.String({"minLength": 16}), Options({
+        secret: Type.String({"minLength": 1}),
+      })]), Type.Array(Type.Union([Type.String({"minLength": 16}), Options({
+        secret: Type.String({"minLength": 1}),
+      })]), {"minItems": 1, "maxItems": 2})], {"description": "The pool's token (at least 16 characters) or { secret: name }; a list of two while rotating"}),
+  tags: Type.Optional(Type.Array(Type.String({"pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}(=[A-Za-z0-9._:/+@-]{1,128})?$"}), {"description": "Tags every worker of the pool gets (a worker's own tag of the same key wins); not os= or arch=, which workers report"})),
+  maxWorkers: Default(Type.Integer({"minimum": 1, "description": "Most workers attached at once; the next is answered 503 and retries"}), 1000),
+  maxBuilds: Type.Optional(Nullable(Type.Integer({"minimum": 1, "description": "Builds each worker of the pool runs at once (default no limit)"}))),
+  properties: Type.Optional(AnyObject()),
+  forgetAfter: Default(Nullable(Type.Number({"minimum": 0, "description": "Seconds a pool worker may stay disconnected before it leaves the workers list; null = never"})), 86400),
+}, {"description": "A pool of workers that attach with its token (mastro-worker create-worker DIR MASTER --pool NAME --token-file FILE); the master calls them NAME/<worker name>"});
+export const POOL_OPTION_DEFAULTS = defaultsOf(WorkerPoolDeclaration);
+
+/** `workers`: named workers and `{ workerPool: {...} }` entries (told apart by the key, so each gets its own messages). */
+const WorkersOption = Type.Unsafe<unknown[]>({"type": "array", "description": "Named workers ({ name, password }) and worker pools ({ workerPool: { name, token, ... } })", "items": {"if": {"type": "object", "required": ["workerPool"]}, "then": {"type": "object", "properties": {"workerPool": {"$ref": "#/definitions/workerPool"}}, "required": ["workerPool"], "additionalProperties": false}, "else": {"$ref": "#/definitions/worker"}}});
+
 /** A builder in the YAML form; functions (canStartBuild, nextWorker, nextBuild) and locks exist only in TypeScript. */
 export const BuilderDeclaration = Options({
   name: Type.String({ minLength: 1 }),
-  workerNames: Type.Array(Type.String(), { minItems: 1 }),
+  workerNames: Type.Optional(Type.Array(Type.String(), {"minItems": 1, "description": "Named workers that may run the builder (may be left out when workerTags selects them)"})),
+  workerTags: Type.Optional(Type.Array(Type.String({"pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}(=[A-Za-z0-9._:/+@-]{1,128})?$"}), {"minItems": 1, "description": "Tags a worker must all have (its os=/arch=, own tags and pool tags), e.g. [os=linux, docker]"})),
   steps: Type.Array(Ref('step')),
   collapseRequests: Type.Optional(Type.Boolean({ description: 'Merge compatible pending requests (default: the master collapseRequests)' })),
   properties: Type.Optional(AnyObject()),
@@ -79,6 +103,14 @@ export const MqOptions = Options({
 }, { description: "The bus that carries the master's events (Buildbot's c['mq']); a change takes a restart" });
 export const MQ_OPTION_DEFAULTS = defaultsOf(MqOptions);
 
+/** `janitor`: deletes the content of old logs (master/janitor.ts), as Buildbot's JanitorConfigurator. */
+export const JanitorOptions = Options({
+  logHorizon: Type.Number({"minimum": 1, "description": "Seconds: logs of steps started longer ago lose their content (type 'd')"}),
+  interval: Default(Type.Number({"minimum": 1, "description": "Seconds between runs; the first runs a minute after start"}), 86400),
+  batchSize: Default(Type.Integer({"minimum": 1, "description": "Logs emptied per database transaction"}), 1000),
+});
+export const JANITOR_OPTION_DEFAULTS = defaultsOf(JanitorOptions);
+
 const { logMaxSize, logMaxTailSize, ...logTuning } = LogOptions.properties;
 
 /** The whole YAML document. */
@@ -87,9 +119,9 @@ export const MasterOptions = Options({
   titleURL: Default(Type.String(), 'https://github.com/mastro-ci/mastro'),
   buildbotURL: Type.Optional(Type.String({ description: 'Public URL of the web UI, used in links (default http://localhost:<www.port>/)' })),
   db: Type.Optional(DbOptions),
-  protocols: Type.Optional(Options({ msgpack: Type.Optional(MsgpackOptions) })),
+  protocols: Type.Optional(Options({ msgpack: Type.Optional(MsgpackOptions), pb: Type.Optional(PbOptions) })),
   www: Type.Optional(Type.Union([Type.Null(), WwwOptions])),
-  workers: Type.Optional(Type.Array(Ref<Static<typeof WorkerDeclaration>>('worker'))),
+  workers: Type.Optional(WorkersOption),
   changeSources: Type.Optional(Type.Array(Ref('changeSource'))),
   schedulers: Type.Optional(Type.Array(Ref('scheduler'))),
   builders: Type.Optional(Type.Array(Ref<Static<typeof BuilderDeclaration>>('builder'))),
@@ -101,10 +133,13 @@ export const MasterOptions = Options({
   collapseRequests: Default(Type.Boolean({ description: "Default for builders that do not set collapseRequests (Buildbot's)" }), true),
   buildCacheSize: Default(Type.Integer({ minimum: 0, description: "Finished builds kept in memory for quick access (Buildbot's)" }), 15),
   changeHorizon: Default(Nullable(Type.Integer({ minimum: 1, description: 'Keep only this many newest changes in the database; null keeps all' })), null),
+  janitor: Type.Optional(Type.Union([Type.Null(), JanitorOptions], { description: "Deletes the content of old logs, like Buildbot's JanitorConfigurator(logHorizon=...); null (default) keeps logs forever" })),
   stopGracePeriod: Default(Type.Number({ minimum: 0, description: 'Seconds a graceful stop waits for running builds before stopping them as RETRY' }), 300),
   multiMaster: Default(Type.Boolean({ description: 'Several masters sharing one database: not supported yet, true is refused (MASTRO_MULTI_MASTER_UNSUPPORTED)' }), false),
   masterName: Type.Optional(Type.String({ minLength: 1, description: "This master's name in the database (default <hostname>:<master dir>, like Buildbot)" })),
   mq: Type.Optional(MqOptions),
+  reporters: Type.Optional(ReportersOption),
+  reportDelivery: Type.Optional(ReportDeliveryOptions),
 });
 export const MASTER_OPTION_DEFAULTS = defaultsOf(MasterOptions);
 
@@ -114,10 +149,12 @@ const StepItem = MapOf(AnyObject(), { minProperties: 1, maxProperties: 1, descri
 /** The `definitions` of the published schema, by the names `Ref` uses. */
 export const DEFINITIONS = {
   worker: WorkerDeclaration,
+  workerPool: WorkerPoolDeclaration,
   builder: BuilderDeclaration,
   step: StepItem,
   changeSource: ChangeSourceItem,
   gitPoller: GitPollerDeclaration,
   hookReplay: HookReplayOptions,
   ...SCHEDULER_DEFINITIONS,
+  ...REPORTER_DEFINITIONS,
 } as const;

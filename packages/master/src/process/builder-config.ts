@@ -16,7 +16,13 @@ export type NextBuildFn = (builder: any, requests: any[]) => any | Promise<any>;
 
 export interface BuilderOptions {
   name: string;
-  workerNames: string[];
+  /** The workers (named in `workers`) that may run it; may be left out when `workerTags` selects them. */
+  workerNames?: string[];
+  /**
+   * Tags a worker must all have to run it (`['os=linux', 'docker']`): its `os=`/`arch=`, its own
+   * tags and its pool's. With `workerNames` a worker must be listed and have the tags.
+   */
+  workerTags?: string[];
   steps: StepFactory[];
   /** true: Buildbot's default rule (same sourcestamps, no patches); false: never; or a function. Default: the master's `collapseRequests`. */
   collapseRequests?: boolean | CollapseRequestsFn;
@@ -45,6 +51,8 @@ export interface BuilderOptions {
 export interface BuilderConfig {
   readonly name: string;
   readonly workerNames: readonly string[];
+  /** Empty: the builder selects by `workerNames` only. */
+  readonly workerTags: readonly string[];
   readonly steps: readonly StepFactory[];
   /** Already resolved against the master's default. */
   readonly collapseRequests: boolean | CollapseRequestsFn;

@@ -11,6 +11,8 @@ export const PendingCodes = {
   BUILDER_PAUSED: 'builder_paused',
   /** None of the builder's workers is connected. */
   NO_WORKER_CONNECTED: 'no_worker_connected',
+  /** No connected worker has every tag of the builder's workerTags (`missingTags`: those no worker has). */
+  NO_WORKER_WITH_TAGS: 'no_worker_with_tags',
   /** Every connected worker is at maxBuilds or already runs a build of this builder. */
   ALL_WORKERS_BUSY: 'all_workers_busy',
   /** A worker is free but a lock the builder needs is held (see `lock`). */

@@ -2,9 +2,9 @@
  * Buildbot's per-worker `missing_timeout`: a configured worker that stays disconnected for that long
  * (counted from its disconnection, or from master start / its appearance in the config when it never
  * connected) is reported missing once, as a warning in the master log (Buildbot also mails the
- * `notifyOnMissing` addresses; mastro has no reporters yet, so the master warns at startup that
- * notifyOnMissing has no effect). 0 disables the timer, as in Buildbot. Timers are unref'd: they
- * never keep a stopping master alive.
+ * `notifyOnMissing` addresses: `onMissing` hands the event to the data layer, whose outbox rows
+ * the reporters' workerMissing generators turn into mails). 0 disables the timer, as in Buildbot.
+ * Timers are unref'd: they never keep a stopping master alive.
  */
 import type { Logger } from 'mastro-protocol';
 
@@ -18,8 +18,10 @@ export class MissingWorkerWatch {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly connected = new Set<string>();
   private workers = new Map<string, MissingWatchWorker>();
+  /** When each worker last disconnected (epoch ms), for the report's "last seen". */
+  private readonly lastSeen = new Map<string, number>();
 
-  constructor(private readonly log: Logger, private readonly onMissing?: (name: string, missingTimeout: number) => void) {}
+  constructor(private readonly log: Logger, private readonly onMissing?: (name: string, missingTimeout: number, lastSeenMs: number | null) => void) {}
 
   /** Applies the configured workers (start and reconfig): timers start for those not connected. */
   configure(workers: readonly MissingWatchWorker[]): void {
@@ -40,6 +42,7 @@ export class MissingWorkerWatch {
 
   detached(name: string): void {
     this.connected.delete(name);
+    this.lastSeen.set(name, Date.now());
     this.clear(name);
     this.arm(name);
   }
@@ -58,7 +61,7 @@ export class MissingWorkerWatch {
       this.timers.delete(name);
       this.log.warn({ worker: name, missingTimeout: w.missingTimeout },
         `worker '${name}' has been missing for ${w.missingTimeout} s (its missingTimeout); check that its process runs and can reach the master`);
-      this.onMissing?.(name, w.missingTimeout);
+      this.onMissing?.(name, w.missingTimeout, this.lastSeen.get(name) ?? null);
     }, Math.min(w.missingTimeout * 1000, MAX_TIMER_MS));
     t.unref();
     this.timers.set(name, t);

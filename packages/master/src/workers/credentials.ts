@@ -12,9 +12,10 @@ export interface WorkerCredentials { name: string; password: string }
 
 /**
  * Digests make both sides the same length, so `timingSafeEqual` can compare them and the time
- * taken reveals neither the content nor the length of the configured password.
+ * taken reveals neither the content nor the length of the configured password. Pool tokens are
+ * compared the same way (pool-auth.ts).
  */
-function digest(s: string): Buffer {
+export function digest(s: string): Buffer {
   return createHash('sha256').update(s, 'utf8').digest();
 }
 

@@ -5,8 +5,10 @@
  */
 import {
   DEFAULT_HIGH_WATER_MARK, DEFAULT_KEEPALIVE_TIMEOUT_MS, DEFAULT_MAX_BUFFERED_BYTES, DEFAULT_MAX_PEER_ERRORS_PER_MINUTE,
-  DEFAULT_MAX_WARNINGS_PER_MINUTE, silentLogger, type Logger,
+  DEFAULT_MAX_WARNINGS_PER_MINUTE, silentLogger, type Logger, pb as pbProtocol,
 } from 'mastro-protocol';
+
+const { DEFAULT_PB_HANDSHAKE_TIMEOUT_MS, DEFAULT_PB_MAX_ELEMENT_SIZE, DEFAULT_PB_MAX_INFLIGHT_CALLS } = pbProtocol;
 import type { LoginRateLimitOptions } from './login-rate-limiter.js';
 import { WORKER_CONNECTION_DEFAULTS } from '../net/connection-limits.js';
 import { MSGPACK_OPTION_DEFAULTS } from '../options/master.js';
@@ -90,9 +92,38 @@ export interface WorkerServerOptions {
   maxBufferedBytes?: number;
   /** Worker output settings sent with `set_worker_settings` (Buildbot's values by default). */
   workerSettings?: Partial<WorkerSettings>;
+  /**
+   * Buildbot's PB protocol (`protocols.pb`), what every Buildbot worker created without `--protocol`
+   * speaks. Null (the default) serves WebSocket workers only. The limits above that are not about
+   * WebSocket frames apply to PB workers too (request and attach timeouts, keepalives, uploads,
+   * protocol errors, unread bytes, failed logins, connections per address).
+   */
+  pb?: PbServerOptions | null;
   /** A pino-compatible logger. Default: silent. */
   logger?: Logger;
 }
+
+export interface PbServerOptions {
+  /**
+   * TCP port for PB. Default: the WebSocket port, shared: a client that speaks first (an HTTP
+   * upgrade) is a WebSocket worker, one that stays silent is a PB client (PB servers speak first).
+   * A different port gets a listener of its own.
+   */
+  port?: number;
+  /** On a shared port, how long a new connection may stay silent before it is taken for a PB client. Default 500 ms. */
+  silenceMs?: number;
+  /** Time a PB client has to finish the banana handshake. Default 30 s. */
+  handshakeTimeoutMs?: number;
+  /** Longest string or list one PB element may declare. Default 655360 (Twisted's 640 KiB). */
+  maxElementSize?: number;
+  /** Calls from one PB worker running at once before the master stops reading it (backpressure). Default 256. */
+  maxInflightCalls?: number;
+}
+
+export type ResolvedPbOptions = Required<PbServerOptions>;
+
+/** Default of `pb.silenceMs`: an HTTP client writes its request at once; PB clients wait to be spoken to. */
+export const DEFAULT_PB_SILENCE_MS = 500;
 
 /** What `set_worker_settings` carries: how the worker buffers and splits command output. */
 export interface WorkerSettings {
@@ -108,8 +139,9 @@ export interface WorkerSettings {
   mastro_output_bytes: boolean;
 }
 
-export type ResolvedOptions = Required<Omit<WorkerServerOptions, 'host' | 'workerSettings' | 'loginRateLimit'>> & {
+export type ResolvedOptions = Required<Omit<WorkerServerOptions, 'host' | 'workerSettings' | 'loginRateLimit' | 'pb'>> & {
   host: string | undefined;
+  pb: ResolvedPbOptions | null;
   workerSettings: WorkerSettings;
   loginRateLimit: LoginRateLimitOptions;
 };
@@ -144,8 +176,17 @@ export function resolveOptions(options: WorkerServerOptions = {}): ResolvedOptio
   if (options.maxBufferedBytes !== undefined && options.maxBufferedBytes <= highWaterMark) {
     throw new RangeError(`maxBufferedBytes (${options.maxBufferedBytes}) must be larger than highWaterMark (${highWaterMark}): sends wait for drain at the high-water mark, the connection closes at maxBufferedBytes`);
   }
+  const port = options.port ?? DEFAULT_WORKER_PORT;
+  const pb = options.pb ? {
+    port: options.pb.port ?? port,
+    silenceMs: options.pb.silenceMs ?? DEFAULT_PB_SILENCE_MS,
+    handshakeTimeoutMs: options.pb.handshakeTimeoutMs ?? DEFAULT_PB_HANDSHAKE_TIMEOUT_MS,
+    maxElementSize: options.pb.maxElementSize ?? DEFAULT_PB_MAX_ELEMENT_SIZE,
+    maxInflightCalls: options.pb.maxInflightCalls ?? DEFAULT_PB_MAX_INFLIGHT_CALLS,
+  } : null;
   return {
-    port: options.port ?? DEFAULT_WORKER_PORT,
+    port,
+    pb,
     host: options.host,
     path: options.path ?? null,
     maxFrameSize: options.maxFrameSize ?? 16 * 1024 * 1024,

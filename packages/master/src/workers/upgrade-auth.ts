@@ -7,12 +7,13 @@
  * Failed logins are counted per address and worker name (`limitKey`): workers behind one NAT share
  * an address, and a host there that keeps failing (a worker with a stale password, a scanner)
  * must not keep the others out. Unknown names and missing credentials share one key per address,
- * so inventing names buys a guesser no tries.
+ * so inventing names buys a guesser no tries. A request that names a pool (`X-Mastro-Pool`) is a
+ * pool worker's, handled by pool-upgrade.ts.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { WebSocket, WebSocketServer } from 'ws';
-import type { Encoding } from 'mastro-protocol';
+import { POOL_HEADER, type Encoding } from 'mastro-protocol';
 import { CredentialStore, parseBasicAuth } from './credentials.js';
 import { LoginRateLimiter } from './login-rate-limiter.js';
 import type { Logger } from 'mastro-protocol';
@@ -26,6 +27,8 @@ export interface UpgradeAuthDeps {
   logger: Logger;
   /** `hinted`: the worker named its encoding on the upgrade, so the master need not wait for it to speak first. */
   onAuthenticated(name: string, ws: WebSocket, remoteAddress: string, encoding: Encoding, hinted: boolean): void;
+  /** Takes over a request that sends `X-Mastro-Pool` (pool-upgrade.ts); without it the header is ignored, as an older master does. */
+  poolLogin?(req: IncomingMessage, socket: Duplex, head: Buffer, remoteAddress: string, header: string | string[]): void;
 }
 
 function refuse(socket: Duplex, status: number, body: string, headers: Record<string, string> = {}): void {
@@ -51,6 +54,12 @@ export function encodingHint(req: IncomingMessage): Encoding | null {
   return fromQuery === 'json' || fromQuery === 'msgpack' ? fromQuery : null;
 }
 
+/** `X-Mastro-Pool` as sent: Node joins a repeated custom header in `headers`, not in `headersDistinct`. */
+export function poolHeaderOf(req: IncomingMessage): string | string[] | undefined {
+  const values = req.headersDistinct[POOL_HEADER.toLowerCase()];
+  return values === undefined ? undefined : values.length === 1 ? values[0] : values;
+}
+
 /** The failed-login key of a worker login: its address and, for a configured worker, the name. */
 export function limitKey(address: string, configuredName: string | null): string {
   return configuredName === null ? `${address} (no configured worker)` : `${address} ${configuredName}`;
@@ -65,6 +74,8 @@ export function createUpgradeHandler(deps: UpgradeAuthDeps) {
       refuse(socket, 404, `workers connect at path ${deps.path}\n`);
       return;
     }
+    const poolHeader = deps.poolLogin ? poolHeaderOf(req) : undefined;
+    if (poolHeader !== undefined) { deps.poolLogin!(req, socket, head, address, poolHeader); return; }
     const header = req.headers.authorization;
     const creds = parseBasicAuth(header);
     const key = limitKey(address, creds && deps.credentials.has(creds.name) ? creds.name : null);

@@ -3,7 +3,7 @@
  * workers whose commands are scripted in the test (the real worker process is exercised by the
  * end-to-end tests under test/).
  */
-import type { BuilderConfig, WorkerConfig } from '../../src/config/types.js';
+import type { BuilderConfig, WorkerConfig, WorkerPoolConfig } from '../../src/config/types.js';
 import { openDatabase, type Db } from '../../src/db/index.js';
 import { DataConnector } from '../../src/data/index.js';
 import { InProcessMessageQueue } from '../../src/mq/bus.js';
@@ -84,7 +84,7 @@ export function cmdStep(name: string, opts: StepOptions = {}, args: Record<strin
 
 export function builderConfig(o: Partial<BuilderConfig> & { name: string }): BuilderConfig {
   return {
-    workerNames: [], steps: [], collapseRequests: false, canStartBuild: null, nextWorker: null, nextBuild: null,
+    workerNames: [], workerTags: [], steps: [], collapseRequests: false, canStartBuild: null, nextWorker: null, nextBuild: null,
     locks: [], properties: {}, defaultProperties: {}, tags: [], description: null, builddir: o.name, workerbuilddir: o.name,
     env: {}, priority: 0, project: null, ...o,
   };
@@ -92,6 +92,17 @@ export function builderConfig(o: Partial<BuilderConfig> & { name: string }): Bui
 
 export function workerConfig(name: string, o: Partial<WorkerConfig> = {}): WorkerConfig {
   return { name, password: 'pw', maxBuilds: null, properties: {}, notifyOnMissing: [], keepalive: null, missingTimeout: 3600, ...o };
+}
+
+export function poolConfig(name: string, o: Partial<WorkerPoolConfig> = {}): WorkerPoolConfig {
+  return { name, tokens: ['pool-token-0123456789abcdef'], tags: [], maxWorkers: 1000, maxBuilds: null, properties: {}, forgetAfter: null, ...o };
+}
+
+/** A fake worker that reports a platform and tags (PROTOCOL.md §3.5), as a mastro worker does. */
+export function platformWorker(name: string, info: { os?: string; arch?: string; tags?: string[] }, script?: CommandScript): FakeWorker {
+  const w = new FakeWorker(name, script);
+  Object.assign(w.info, { arch: 'x64', ...info });
+  return w;
 }
 
 export interface Engine {

@@ -123,7 +123,8 @@ exit $(cat "$d/reply.exit" 2>/dev/null || echo 0)
   /** Every command run so far, in the order they ran. */
   commands(): RecordedCommand[] {
     const rec = join(this.dir, 'rec');
-    const names = readdirSync(rec).filter((n) => n.endsWith('.raw')).map((n) => n.slice(0, -4))
+    // Records being written are dot files until their last rename: a watcher fires on those too.
+    const names = readdirSync(rec).filter((n) => n.endsWith('.raw') && !n.startsWith('.')).map((n) => n.slice(0, -4))
       .sort((a, b) => { const [ta, pa] = a.split('-').map(BigInt); const [tb, pb] = b.split('-').map(BigInt); return ta! < tb! ? -1 : ta! > tb! ? 1 : pa! < pb! ? -1 : 1; });
     return names.map((n) => ({
       raw: readFileSync(join(rec, `${n}.raw`), 'utf8'),

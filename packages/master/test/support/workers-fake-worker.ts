@@ -22,6 +22,8 @@ export interface FakeWorkerOptions {
   onCommand?: (command: string, args: Record<string, unknown>, ctl: CommandControl) => void | Promise<void>;
   /** Leave `print` unimplemented (answered "does not exist"), as a minimal third-party worker may. */
   withoutPrint?: boolean;
+  /** Keys added to (or replacing) the default get_worker_info answer, e.g. `{ os: 'linux', arch: 'x64', tags: ['docker'] }`. */
+  info?: Record<string, unknown>;
 }
 
 export interface CommandControl {
@@ -91,6 +93,7 @@ function wrap(ws: WebSocket, options: FakeWorkerOptions, frameKinds: ('binary' |
     basedir: options.basedir ?? '/tmp/fake-worker', system: 'posix', numcpus: 1, version: 'fake-1',
     environ: { HOME: '/home/fake' }, admin: 'Test Admin <t@example.org>\n', host: 'fake-host\n',
     worker_commands: { shell: '3.7', stat: '3.7', listdir: '3.7', mkdir: '3.7' },
+    ...options.info,
   })));
   conn.setHandler('set_worker_settings', guard((msg) => { fake.settings = msg.args; return null; }));
   conn.setHandler('interrupt_command', guard((msg) => { fake.interrupts.push({ commandId: msg.command_id, why: msg.why }); return null; }));

@@ -5,14 +5,15 @@
 import { once } from 'node:events';
 import { WorkerManager, type WorkerManagerOptions } from '../../src/workers/index.js';
 import type { ConnectedWorker } from '../../src/workers/connected-worker.js';
+import type { AnyWorker } from '../../src/workers/manager.js';
 
 export interface Harness {
   manager: WorkerManager;
   port: number;
   url: string;
-  /** Resolves with the next `attached` worker of that name. */
-  nextAttached(name: string): Promise<ConnectedWorker>;
-  nextDetached(name: string): Promise<ConnectedWorker>;
+  /** Resolves with the next `attached` worker of that name (a msgpack one unless the caller says otherwise). */
+  nextAttached<W extends AnyWorker = ConnectedWorker>(name: string): Promise<W>;
+  nextDetached<W extends AnyWorker = ConnectedWorker>(name: string): Promise<W>;
   close(): Promise<void>;
 }
 
@@ -21,18 +22,18 @@ export async function startHarness(options: WorkerManagerOptions = {}): Promise<
   // tests of that behaviour (and end-to-end runs) set it explicitly.
   const manager = new WorkerManager({ port: 0, host: '127.0.0.1', firstFrameGraceMs: 0, ...options });
   const { port } = await manager.listen();
-  const waitFor = (event: 'attached' | 'detached', name: string) => new Promise<ConnectedWorker>((resolve) => {
-    const listener = (w: ConnectedWorker) => {
+  const waitFor = <W extends AnyWorker>(event: 'attached' | 'detached', name: string) => new Promise<W>((resolve) => {
+    const listener = (w: AnyWorker) => {
       if (w.name !== name) return;
       manager.off(event, listener);
-      resolve(w);
+      resolve(w as W);
     };
     manager.on(event, listener);
   });
   return {
     manager, port, url: `ws://127.0.0.1:${port}`,
-    nextAttached: (name) => waitFor('attached', name),
-    nextDetached: (name) => waitFor('detached', name),
+    nextAttached: <W extends AnyWorker>(name: string) => waitFor<W>('attached', name),
+    nextDetached: <W extends AnyWorker>(name: string) => waitFor<W>('detached', name),
     close: () => manager.close(),
   };
 }

@@ -11,6 +11,7 @@ import { pendingPage } from './pages/pending.js';
 import { workersPage } from './pages/workers.js';
 import { changesPage } from './pages/changes.js';
 import { consolePage } from './pages/console.js';
+import { reportersPage } from './pages/reporters.js';
 import { loginPage } from './pages/login.js';
 import { errorView } from './pages/common.js';
 
@@ -25,11 +26,12 @@ const routes = compile({
   '/workers': 'workers',
   '/changes': 'changes',
   '/console': 'console',
+  '/reporters': 'reporters',
   '/login': 'login',
 });
 const pages: Record<string, Page> = {
   builders: buildersPage, builder: builderPage, build: buildPage, pending: pendingPage,
-  workers: workersPage, changes: changesPage, console: consolePage, login: loginPage,
+  workers: workersPage, changes: changesPage, console: consolePage, login: loginPage, reporters: reportersPage,
 };
 
 const main = document.getElementById('main')!;

@@ -9,6 +9,7 @@ import type { CollectionSource, ResultSpec } from '../resultspec.js';
 import { BUILD_COLUMNS } from '../../db/tables/builds.js';
 import { entity, now, resolveBuilderId, type DataContext, type Endpoint, type UpdateContext } from './context.js';
 import { filterProperties } from './properties.js';
+import { ReportEvents } from '../report-outbox.js';
 
 export async function shapeBuilds(ctx: DataContext, rows: BuildRow[], properties?: string[]): Promise<BuildResource[]> {
   const props = properties?.length ? await ctx.db.builds.getProperties(rows.map((r) => r.id)) : new Map();
@@ -93,7 +94,9 @@ export function buildUpdates(u: UpdateContext): BuildUpdates {
   const updates: BuildUpdates = {
     async addBuild(b) {
       const started_at = now();
-      const res = await u.db.builds.add({ ...b, started_at });
+      const reports = u.reportRows(ReportEvents.buildStarted, { scope: `builder:${b.builderid}` });
+      const res = await u.db.builds.add({ ...b, started_at }, reports);
+      u.reported(reports);
       const build: BuildResource = {
         buildid: res.buildid, number: res.number, builderid: b.builderid, buildrequestid: b.buildrequestid, workerid: b.workerid,
         masterid: b.masterid, started_at, complete: false, complete_at: null, results: null, state_string: b.state_string, properties: {},
@@ -113,8 +116,11 @@ export function buildUpdates(u: UpdateContext): BuildUpdates {
 
     async finishBuild(buildid, results, stateString) {
       const complete_at = now();
-      await u.db.builds.finish(buildid, results, complete_at, stateString);
       const b = await current(buildid);
+      // Stored with the result, in its transaction: a master killed right after still reports it.
+      const reports = u.reportRows(ReportEvents.buildFinished, { scope: `builder:${b.builderid}` });
+      await u.db.builds.finish(buildid, results, complete_at, stateString, reports);
+      u.reported(reports);
       if (stateString !== undefined) {
         b.state_string = stateString;
         u.events.publish(buildPaths(b), 'update', { ...b });

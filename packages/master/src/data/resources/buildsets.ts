@@ -4,6 +4,7 @@ import type { BuildsetResource, SourcedProperties } from '../types.js';
 import { Results, worst, type Result } from '../../model/results.js';
 import type { CollectionSource } from '../resultspec.js';
 import { entity, now, type DataContext, type Endpoint, type UpdateContext } from './context.js';
+import { ReportEvents } from '../report-outbox.js';
 import { publishBuildRequest, shapeBuildRequests } from './buildrequests.js';
 import { shapeSourceStamp } from './sourcestamps.js';
 
@@ -112,7 +113,9 @@ export function buildsetUpdates(u: UpdateContext): Required<BuildsetUpdates> {
       let results: Result = Results.SUCCESS;
       for (const r of brs) if (r.results !== null) results = worst(results, r.results as Result);
       const completeAt = now();
-      if (!(await u.db.buildsets.complete(bsid, results, completeAt))) return;
+      const reports = u.reportRows(ReportEvents.buildsetComplete, { scope: `buildset:${bsid}` });
+      if (!(await u.db.buildsets.complete(bsid, results, completeAt, reports))) return;
+      u.reported(reports);
       const row = u.db.buildsets.completedRow(bsid, results, completeAt);
       const bs = row ? (await shapeBuildsets(u.ctx, [row]))[0] : await loadBuildset(u.ctx, bsid);
       u.events.publish(buildsetPaths(bs!), 'complete', bs);

@@ -13,6 +13,8 @@ import type { ColumnFilter } from '../../db/list-query.js';
 import type { EventPublisher } from '../events.js';
 import { DataError } from '../errors.js';
 import { ErrorCodes } from '../../errors/catalog.js';
+import type { ReportEventKind, ReportOutbox, ReportSubject } from '../report-outbox.js';
+import type { OutboxRowInput } from '../../db/tables/reporter-outbox.js';
 
 export interface DataContext {
   db: Db;
@@ -22,6 +24,8 @@ export interface DataContext {
   lockStates(): LockState[];
   /** The change sources running in this process (empty when the composition root registered no provider). */
   changeSources(): ChangeSourceEntry[];
+  /** The reporters and their delivery counts (empty when the master registered no provider). */
+  reporterStates(): Promise<Record<string, unknown>[]>;
 }
 
 export type Kwargs = Record<string, string | number>;
@@ -87,9 +91,22 @@ export class UpdateContext {
   /** Log slugs of the running steps of those builds (steps.ts opens and drops an entry, logs.ts names with it). */
   readonly logSlugs = new Map<number, Set<string>>();
 
+  /** The reporters' outbox (set by the master when reporters are configured): writes that cause reports store its rows in their own transaction. */
+  outbox: ReportOutbox | null = null;
+
   constructor(readonly ctx: DataContext, readonly events: EventPublisher) {}
 
   get db(): Db { return this.ctx.db; }
+
+  /** The outbox rows an event needs (none without reporters). */
+  reportRows(kind: ReportEventKind, subject: ReportSubject): OutboxRowInput[] {
+    return this.outbox?.rowsFor(kind, subject) ?? [];
+  }
+
+  /** Rows from reportRows were stored: wakes the delivery pool. */
+  reported(rows: readonly OutboxRowInput[]): void {
+    if (rows.length) this.outbox?.written();
+  }
 
   requireMaster(what: string): number {
     if (this.masterid === null) throw new DataError(ErrorCodes.NO_MASTER, 500, `${what} needs the master's id: call updates.masterActive(name) at start-up first`);

@@ -1,5 +1,6 @@
 /** workers resource: /workers, /workers/:id|:name, /builders/:id/workers, /masters/:id/workers; connections and state. */
-import type { WorkerRow } from '../../db/tables/workers.js';
+import type { AbsentPoolWorker, WorkerPlatformColumns, WorkerRow } from '../../db/tables/workers.js';
+import { ReportEvents } from '../report-outbox.js';
 import { WORKER_COLUMNS } from '../../db/tables/workers.js';
 import type { WorkerResource } from '../types.js';
 import type { CollectionSource } from '../resultspec.js';
@@ -7,6 +8,7 @@ import { entity, type DataContext, type Endpoint, type UpdateContext } from './c
 
 export const shapeWorker = (r: WorkerRow): WorkerResource => ({
   workerid: r.id, name: r.name, connected_to: r.connected_to, configured_on: r.configured_on, workerinfo: r.info, paused: r.paused, graceful: r.graceful,
+  pool: r.pool, tags: r.tags, os: r.os, arch: r.arch,
 });
 
 export async function loadWorker(ctx: DataContext, workerid: number): Promise<WorkerResource | undefined> {
@@ -27,7 +29,8 @@ function scoped(w: WorkerResource, scope: Scope): WorkerResource {
 }
 
 const source = (ctx: DataContext, scope: Scope = {}): CollectionSource<WorkerResource> => ({
-  fields: { workerid: 'int', name: 'string', connected_to: 'other', configured_on: 'other', workerinfo: 'other', paused: 'bool', graceful: 'bool' },
+  // pool, os, arch filter in SQL (`?pool=linux`); tags, a list, in memory (`?tags__contains=os=linux`), as Buildbot filters lists.
+  fields: { workerid: 'int', name: 'string', connected_to: 'other', configured_on: 'other', workerinfo: 'other', paused: 'bool', graceful: 'bool', pool: 'string', tags: 'other', os: 'string', arch: 'string' },
   columns: WORKER_COLUMNS,
   fetch: async (q) => (await ctx.db.workers.list(q, scope)).map((r) => scoped(shapeWorker(r), scope)),
   count: async (q) => (await ctx.db.workers.list({ filters: q.filters }, scope)).length,
@@ -42,7 +45,8 @@ async function findWorker(ctx: DataContext, kw: Record<string, string | number>)
   const filter = kw.workerid !== undefined
     ? { column: 'id', op: 'eq' as const, values: [Number(kw.workerid)] }
     : { column: 'name', op: 'eq' as const, values: [String(kw.name)] };
-  const row = (await ctx.db.workers.list({ filters: [filter] }, scope))[0];
+  // A pool worker dropped from the list by forgetAfter is still found by id or name (its builds name it).
+  const row = (await ctx.db.workers.list({ filters: [filter] }, scope, { includeForgotten: true }))[0];
   return row && scoped(shapeWorker(row), scope);
 }
 
@@ -64,6 +68,8 @@ const PREFIXES = ['', 'builders/n:builderid/', 'masters/n:masterid/', 'masters/n
 export const workerEndpoints: Endpoint[] = [
   ...PREFIXES.map((p) => many(`${p}workers`)),
   ...PREFIXES.flatMap((p) => [one(`${p}workers/n:workerid`), one(`${p}workers/i:name`)]),
+  // Pool workers are POOL/NAME, no Buildbot identifier: one segment of any text (`/workers/linux%2Fhost-1` over REST), tried last.
+  ...PREFIXES.map((p) => one(`${p}workers/s:name`)),
 ];
 
 // ---- writes ----
@@ -71,9 +77,20 @@ export const workerEndpoints: Endpoint[] = [
 export interface WorkerUpdates {
   findWorkerId(name: string): Promise<number>;
   workerConfigured(workerid: number, masterid: number, builderids: number[]): Promise<void>;
-  workerConnected(args: { workerid: number; masterid: number; workerinfo: Record<string, unknown> }): Promise<void>;
+  /** `platform`: the pool, effective tags and os/arch the API shows and filters (mastro). */
+  workerConnected(args: { workerid: number; masterid: number; workerinfo: Record<string, unknown>; platform?: WorkerPlatformColumns }): Promise<void>;
+  /** Drops pool workers gone for their pool's forgetAfter from the workers list; returns the ids dropped (connected ones stay). */
+  forgetWorkers(workerids: readonly number[]): Promise<number[]>;
+  /** Pool workers connected nowhere and not forgotten, with when they were last seen (epoch s). */
+  absentPoolWorkers(): Promise<AbsentPoolWorker[]>;
   workerDisconnected(args: { workerid: number; masterid: number }): Promise<void>;
   setWorkerState(workerid: number, state: { paused?: boolean; graceful?: boolean }): Promise<void>;
+  /**
+   * A configured worker has been gone for its missingTimeout (process/missing-workers.ts): its
+   * report rows are stored (with what the report needs: the worker may leave the config before it
+   * is delivered) and `['workers', id, 'missing']` is published, as in Buildbot.
+   */
+  workerMissing(args: { name: string; notify: readonly string[]; missingTimeout: number; lastConnection?: number | null }): Promise<void>;
 }
 
 export function workerUpdates(u: UpdateContext): WorkerUpdates {
@@ -86,8 +103,25 @@ export function workerUpdates(u: UpdateContext): WorkerUpdates {
     workerConfigured: (workerid, masterid, builderids) => u.db.workers.setConfigured(workerid, masterid, builderids),
 
     async workerConnected(a) {
-      await u.db.workers.setConnected(a.workerid, a.masterid, a.workerinfo);
+      await u.db.workers.setConnected(a.workerid, a.masterid, a.workerinfo, a.platform);
       await publish(a.workerid, 'connected');
+    },
+
+    async forgetWorkers(workerids) {
+      const gone = await u.db.workers.forget(workerids);
+      for (const workerid of gone) await publish(workerid, 'forgotten');
+      return gone;
+    },
+
+    absentPoolWorkers: () => u.db.workers.absentPoolWorkers(),
+
+    async workerMissing(a) {
+      const workerid = await u.db.workers.findOrCreate(a.name);
+      const payload = { name: a.name, notify: [...a.notify], missingTimeout: a.missingTimeout, lastConnection: a.lastConnection ?? null };
+      const reports = u.reportRows(ReportEvents.workerMissing, { scope: `worker:${a.name}`, payload });
+      await u.db.reporterOutbox.insert(reports, workerid, Date.now());
+      u.reported(reports);
+      u.events.publish([['workers', workerid]], 'missing', { workerid, ...payload });
     },
 
     async workerDisconnected(a) {

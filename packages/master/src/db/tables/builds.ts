@@ -5,6 +5,9 @@ import { applyFilters, applyOrderAndPage, countFiltered, type ListQuery } from '
 import type { BuildRow, SourcedProperties } from '../rows.js';
 import { prepared } from '../prepared.js';
 import { isUniqueViolation } from '../sql-errors.js';
+import { first, run, transaction } from '../transaction.js';
+import { insertOutboxRows, type OutboxRowInput } from './reporter-outbox.js';
+import type { RowCounts } from '../row-counts.js';
 
 type NewBuild = { builderid: number; buildrequestid: number; workerid: number; masterid: number; state_string: string; started_at: number; number: number };
 const insertBuild = prepared((p: NewBuild, db) => db.insertInto('builds').values({
@@ -25,6 +28,21 @@ function setPropsQuery(n: number) {
     .onConflict((oc) => oc.columns(['buildid', 'name']).doUpdateSet((eb) => ({ value: eb.ref('excluded.value'), source: eb.ref('excluded.source') }))));
 }
 const getBuild = prepared((p: { id: number }, db) => db.selectFrom('builds').selectAll().where('id', '=', p.id));
+const maxNumber = prepared((p: { builderid: number }, db) => db.selectFrom('builds').select((eb) => eb.fn.max('number').as('m')).where('builderid', '=', p.builderid));
+/**
+ * The newest finished build of a builder numbered below `number` whose `branch` property is the
+ * given JSON value (Buildbot's "previous build", restricted to the same branch; RETRY builds do
+ * not count, as in Buildbot's getPreviousBuild). One query: the builder's builds are walked newest
+ * first on the (builderid, number) key, and each one's branch is a primary-key probe of
+ * build_properties; it stops at the first match.
+ */
+const previousOnBranch = prepared((p: { builderid: number; number: number; branch: string; retry: number }, db) => db.selectFrom('builds')
+  .innerJoin('build_properties', (j) => j.onRef('build_properties.buildid', '=', 'builds.id').on('build_properties.name', '=', 'branch'))
+  .selectAll('builds')
+  .where('builds.builderid', '=', p.builderid).where('builds.number', '<', p.number)
+  .where('builds.complete_at', 'is not', null).where('builds.results', '!=', p.retry)
+  .where('build_properties.value', '=', p.branch)
+  .orderBy('builds.number', 'desc').limit(1));
 
 export const BUILD_COLUMNS: Record<string, string> = {
   buildid: 'id', number: 'number', builderid: 'builderid', buildrequestid: 'buildrequestid', workerid: 'workerid',
@@ -38,14 +56,15 @@ const toRow = (r: any): BuildRow => ({
 });
 
 export class BuildsTable {
-  constructor(private readonly k: Kysely<Schema>) {}
+  constructor(private readonly k: Kysely<Schema>, private readonly rowCounts: RowCounts) {}
 
   /** Per-builder queue so builds of one builder started by this process never race for a number. */
   private readonly numbering = new Map<number, Promise<unknown>>();
 
-  add(b: { builderid: number; buildrequestid: number; workerid: number; masterid: number; state_string: string; started_at: number }): Promise<{ buildid: number; number: number }> {
+  /** `reports`: outbox rows about the new build, stored in the same transaction. */
+  add(b: { builderid: number; buildrequestid: number; workerid: number; masterid: number; state_string: string; started_at: number }, reports: readonly OutboxRowInput[] = []): Promise<{ buildid: number; number: number }> {
     const prev = this.numbering.get(b.builderid) ?? Promise.resolve();
-    const next = prev.then(() => this.insertNumbered(b), () => this.insertNumbered(b));
+    const next = prev.then(() => this.insertNumbered(b, reports), () => this.insertNumbered(b, reports));
     const tail = next.catch(() => undefined);
     this.numbering.set(b.builderid, tail);
     void tail.then(() => { if (this.numbering.get(b.builderid) === tail) this.numbering.delete(b.builderid); });
@@ -55,11 +74,17 @@ export class BuildsTable {
   /** The last number this process gave each builder: the next build tries last + 1 without reading. */
   private readonly lastNumber = new Map<number, number>();
 
-  private async insertNumbered(b: { builderid: number; buildrequestid: number; workerid: number; masterid: number; state_string: string; started_at: number }): Promise<{ buildid: number; number: number }> {
+  private async insertNumbered(b: { builderid: number; buildrequestid: number; workerid: number; masterid: number; state_string: string; started_at: number }, reports: readonly OutboxRowInput[]): Promise<{ buildid: number; number: number }> {
     const last = this.lastNumber.get(b.builderid);
     if (last !== undefined) {
       try {
-        const { id } = (await insertBuild.first(this.k, { ...b, number: last + 1 }))!;
+        const { id } = reports.length
+          ? await transaction(this.k, function* () {
+            const row = (yield* first(insertBuild, { ...b, number: last + 1 }))!;
+            yield* insertOutboxRows(reports, row.id, Date.now());
+            return row;
+          })
+          : (await insertBuild.first(this.k, { ...b, number: last + 1 }))!;
         this.lastNumber.set(b.builderid, last + 1);
         return { buildid: id, number: last + 1 };
       } catch (err) {
@@ -67,19 +92,20 @@ export class BuildsTable {
         if (!isUniqueViolation(err)) throw err;
       }
     }
-    const res = await this.insertNumberedAfterMax(b);
+    const res = await this.insertNumberedAfterMax(b, reports);
     this.lastNumber.set(b.builderid, res.number);
     return res;
   }
 
-  private async insertNumberedAfterMax(b: { builderid: number; buildrequestid: number; workerid: number; masterid: number; state_string: string; started_at: number }): Promise<{ buildid: number; number: number }> {
+  private async insertNumberedAfterMax(b: { builderid: number; buildrequestid: number; workerid: number; masterid: number; state_string: string; started_at: number }, reports: readonly OutboxRowInput[]): Promise<{ buildid: number; number: number }> {
     // Another master may take the same number concurrently (PostgreSQL): the unique key rejects one, which retries.
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.k.transaction().execute(async (trx) => {
-          const max = await trx.selectFrom('builds').select((eb) => eb.fn.max('number').as('m')).where('builderid', '=', b.builderid).executeTakeFirst();
+        return await transaction(this.k, function* () {
+          const max = yield* first(maxNumber, { builderid: b.builderid });
           const number = Number(max?.m ?? 0) + 1;
-          const { id } = (await insertBuild.first(trx, { ...b, number }))!;
+          const { id } = (yield* first(insertBuild, { ...b, number }))!;
+          yield* insertOutboxRows(reports, id, Date.now());
           return { buildid: id, number };
         });
       } catch (err) {
@@ -93,9 +119,24 @@ export class BuildsTable {
     await setStateString.execute(this.k, { id, state_string });
   }
 
-  async finish(id: number, results: number, completeAt: number, stateString?: string): Promise<void> {
-    if (stateString === undefined) await finishBuild.execute(this.k, { id, results, complete_at: completeAt });
-    else await finishBuildWithState.execute(this.k, { id, results, complete_at: completeAt, state_string: stateString });
+  /** `reports`: outbox rows about the finished build, stored in the same transaction as its result. */
+  async finish(id: number, results: number, completeAt: number, stateString?: string, reports: readonly OutboxRowInput[] = []): Promise<void> {
+    if (!reports.length) {
+      if (stateString === undefined) await finishBuild.execute(this.k, { id, results, complete_at: completeAt });
+      else await finishBuildWithState.execute(this.k, { id, results, complete_at: completeAt, state_string: stateString });
+      return;
+    }
+    await transaction(this.k, function* () {
+      if (stateString === undefined) yield* run(finishBuild, { id, results, complete_at: completeAt });
+      else yield* run(finishBuildWithState, { id, results, complete_at: completeAt, state_string: stateString });
+      yield* insertOutboxRows(reports, id, Date.now());
+    });
+  }
+
+  /** See `previousOnBranch` above: `branch` is the build's `branch` property value (null included). */
+  async previousOnBranch(builderid: number, number: number, branch: unknown, retry: number): Promise<BuildRow | undefined> {
+    const r = await previousOnBranch.first(this.k, { builderid, number, branch: JSON.stringify(branch ?? null), retry });
+    return r && toRow(r);
   }
 
   async get(id: number): Promise<BuildRow | undefined> {
@@ -116,7 +157,9 @@ export class BuildsTable {
     return (await applyOrderAndPage(applyFilters(this.k.selectFrom('builds').selectAll(), q.filters), q, 'id').execute()).map(toRow);
   }
 
-  count(q: ListQuery = {}): Promise<number> { return countFiltered(this.k.selectFrom('builds'), q.filters); }
+  count(q: ListQuery = {}): Promise<number> {
+    return q.filters?.length ? countFiltered(this.k.selectFrom('builds'), q.filters) : this.rowCounts.count('builds');
+  }
 
   async setProperties(buildid: number, props: SourcedProperties): Promise<void> {
     const rows = Object.entries(props).map(([name, [value, source]]) => ({ buildid, name, value: JSON.stringify(value ?? null), source }));

@@ -9,6 +9,7 @@ import type { BuildRequestRow, BuildsetRow, SourcedProperties } from '../rows.js
 import { Lru } from '../lru.js';
 import { prepared } from '../prepared.js';
 import { built, first, run, transaction } from '../transaction.js';
+import { insertOutboxRows, type OutboxRowInput } from './reporter-outbox.js';
 
 type NewBuildsetRow = {
   external_idstring: string | null; reason: string; submitted_at: number; parent_buildid: number | null; parent_relationship: string | null;
@@ -104,10 +105,21 @@ export class BuildsetsTable {
     return { ...res, buildset, requests };
   }
 
-  /** Marks the buildset complete unless it already is; false if it was. */
-  async complete(bsid: number, results: number, completeAt: number): Promise<boolean> {
-    const r = await completeBuildset.execute(this.k, { id: bsid, results, complete_at: completeAt });
-    return Number(r.numAffectedRows ?? 0) > 0;
+  /**
+   * Marks the buildset complete unless it already is; false if it was. `reports`: outbox rows about
+   * the buildset, stored in the same transaction (only when this call completed it).
+   */
+  async complete(bsid: number, results: number, completeAt: number, reports: readonly OutboxRowInput[] = []): Promise<boolean> {
+    if (!reports.length) {
+      const r = await completeBuildset.execute(this.k, { id: bsid, results, complete_at: completeAt });
+      return Number(r.numAffectedRows ?? 0) > 0;
+    }
+    return transaction(this.k, function* () {
+      const r = yield* run(completeBuildset, { id: bsid, results, complete_at: completeAt });
+      if (Number(r.numAffectedRows ?? 0) === 0) return false;
+      yield* insertOutboxRows(reports, bsid, Date.now());
+      return true;
+    });
   }
 
   /** Properties and sourcestamp ids of the given buildsets: from memory, or two queries for the rest. */

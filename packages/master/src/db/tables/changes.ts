@@ -5,6 +5,7 @@ import { applyFilters, applyOrderAndPage, countFiltered, type ListQuery } from '
 import type { ChangeRow, SourcedProperties } from '../rows.js';
 import { prepared } from '../prepared.js';
 import { built, first, run, transaction } from '../transaction.js';
+import type { RowCounts } from '../row-counts.js';
 
 type BranchKey = { repository: string; project: string; codebase: string };
 // The parent is the newest change on the same branch of the same repository, as in Buildbot.
@@ -31,7 +32,7 @@ export interface NewChange {
 }
 
 export class ChangesTable {
-  constructor(private readonly k: Kysely<Schema>) {}
+  constructor(private readonly k: Kysely<Schema>, private readonly rowCounts: RowCounts) {}
 
   async add(c: NewChange): Promise<number> {
     return (await this.insert(c)).changeid;
@@ -99,5 +100,7 @@ export class ChangesTable {
     return this.hydrate(await applyOrderAndPage(applyFilters(this.k.selectFrom('changes').selectAll(), q.filters), q, 'changeid').execute());
   }
 
-  count(q: ListQuery = {}): Promise<number> { return countFiltered(this.k.selectFrom('changes'), q.filters); }
+  count(q: ListQuery = {}): Promise<number> {
+    return q.filters?.length ? countFiltered(this.k.selectFrom('changes'), q.filters) : this.rowCounts.count('changes');
+  }
 }

@@ -73,6 +73,23 @@ export class LogsTable {
       .orderBy('first_line').limit(maxChunks).execute() as ChunkRow[];
   }
 
+  /** Up to `limit` logs with ids above `afterId`, in id order, by the primary key (the janitor walks the table with it). */
+  async pageAfter(afterId: number, limit: number): Promise<Array<{ id: number; stepid: number; type: string }>> {
+    return await this.k.selectFrom('logs').select(['id', 'stepid', 'type']).where('id', '>', afterId).orderBy('id').limit(limit).execute();
+  }
+
+  /**
+   * Deletes the content of these logs and marks them deleted (type 'd', as Buildbot's janitor
+   * does), in one transaction: the log entries stay, so the steps still list them.
+   */
+  async empty(ids: number[]): Promise<void> {
+    if (!ids.length) return;
+    await this.k.transaction().execute(async (trx) => {
+      await trx.deleteFrom('logchunks').where('logid', 'in', ids).execute();
+      await trx.updateTable('logs').set({ type: 'd' }).where('id', 'in', ids).execute();
+    });
+  }
+
   async list(q: ListQuery = {}): Promise<LogRow[]> {
     return (await applyOrderAndPage(applyFilters(this.k.selectFrom('logs').selectAll(), q.filters), q, 'id').execute()).map(toRow);
   }

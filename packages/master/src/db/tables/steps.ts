@@ -35,6 +35,29 @@ const toRow = (r: any): StepRow => ({
 export class StepsTable {
   constructor(private readonly k: Kysely<Schema>) {}
 
+  /**
+   * The largest step id whose step started before `epochSeconds` (null when none did), found by a
+   * binary search over the primary key: ids are given in start order (as Buildbot's janitor also
+   * assumes), and steps.started_at has no index, so a plain query would read every step.
+   */
+  async lastStartedBefore(epochSeconds: number): Promise<number | null> {
+    // The first started step at or after an id: one index probe (steps never started are skipped).
+    const at = async (id: number) => (await this.k.selectFrom('steps').select(['id', 'started_at'])
+      .where('id', '>=', id).where('started_at', 'is not', null).orderBy('id').limit(1).executeTakeFirst()) ?? null;
+    const first = await at(0);
+    if (!first || Number(first.started_at) >= epochSeconds) return null;
+    let lo = first.id; // started before the horizon
+    const max = await this.k.selectFrom('steps').select((eb) => eb.fn.max('id').as('m')).executeTakeFirst();
+    let hi = Number(max?.m ?? lo) + 1; // no step at or above hi started before it
+    while (hi - lo > 1) {
+      const mid = lo + Math.floor((hi - lo) / 2);
+      const r = await at(mid);
+      if (r && Number(r.started_at) < epochSeconds && r.id < hi) lo = r.id;
+      else hi = mid;
+    }
+    return lo;
+  }
+
   /** `startedAt` inserts the step already started (one write instead of insert + start). */
   async add(buildid: number, name: string, startedAt: number | null = null): Promise<{ stepid: number; number: number; name: string }> {
     return this.k.transaction().execute(async (trx) => {

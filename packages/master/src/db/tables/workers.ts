@@ -1,14 +1,22 @@
 /** workers (+ configured_workers, connected_workers): identities, where they are configured and connected. */
 import type { Kysely } from 'kysely';
 import type { Schema } from '../schema.js';
-import { applyFilters, applyOrderAndPage, countFiltered, type ListQuery } from '../list-query.js';
+import { applyFilters, applyOrderAndPage, countFiltered, nowSeconds, type ListQuery } from '../list-query.js';
 
 export interface WorkerRow {
   id: number; name: string; info: Record<string, unknown>; paused: boolean; graceful: boolean;
+  /** mastro: the pool (null for a named worker), effective tags and platform as of its last connection. */
+  pool: string | null; tags: string[]; os: string | null; arch: string | null;
   connected_to: Array<{ masterid: number }>; configured_on: Array<{ masterid: number; builderid: number }>;
 }
 
-export const WORKER_COLUMNS: Record<string, string> = { workerid: 'id', name: 'name', paused: 'paused', graceful: 'graceful' };
+export const WORKER_COLUMNS: Record<string, string> = { workerid: 'id', name: 'name', paused: 'paused', graceful: 'graceful', pool: 'pool', os: 'os', arch: 'arch' };
+
+/** What the master knows of a worker beyond Buildbot's info: its pool, effective tags and platform. */
+export interface WorkerPlatformColumns { pool: string | null; tags: readonly string[]; os: string | null; arch: string | null }
+
+/** A pool worker not connected to any master and not forgotten: a candidate for its pool's forgetAfter. */
+export interface AbsentPoolWorker { id: number; name: string; pool: string; last_seen_at: number | null }
 
 export class WorkersTable {
   constructor(private readonly k: Kysely<Schema>) {}
@@ -33,16 +41,41 @@ export class WorkersTable {
     });
   }
 
-  async setConnected(workerid: number, masterid: number, info: Record<string, unknown>): Promise<void> {
+  async setConnected(workerid: number, masterid: number, info: Record<string, unknown>, platform?: WorkerPlatformColumns): Promise<void> {
     await this.k.transaction().execute(async (trx) => {
-      await trx.updateTable('workers').set({ info_json: JSON.stringify(info ?? {}) }).where('id', '=', workerid).execute();
+      const columns = platform ? { pool: platform.pool, tags_json: JSON.stringify(platform.tags), os: platform.os, arch: platform.arch } : {};
+      await trx.updateTable('workers').set({ info_json: JSON.stringify(info ?? {}), ...columns, last_seen_at: nowSeconds(), forgotten_at: null }).where('id', '=', workerid).execute();
       await trx.insertInto('connected_workers').values({ workerid, masterid })
         .onConflict((oc) => oc.columns(['masterid', 'workerid']).doNothing()).execute();
     });
   }
 
   async setDisconnected(workerid: number, masterid: number): Promise<void> {
-    await this.k.deleteFrom('connected_workers').where('workerid', '=', workerid).where('masterid', '=', masterid).execute();
+    await this.k.transaction().execute(async (trx) => {
+      await trx.deleteFrom('connected_workers').where('workerid', '=', workerid).where('masterid', '=', masterid).execute();
+      await trx.updateTable('workers').set({ last_seen_at: nowSeconds() }).where('id', '=', workerid).execute();
+    });
+  }
+
+  /** Pool workers connected to no master and not forgotten (with when they were last seen), for forgetAfter at start-up. */
+  async absentPoolWorkers(): Promise<AbsentPoolWorker[]> {
+    const rows = await this.k.selectFrom('workers').select(['id', 'name', 'pool', 'last_seen_at'])
+      .where('pool', 'is not', null).where('forgotten_at', 'is', null)
+      .where('id', 'not in', (eb) => eb.selectFrom('connected_workers').select('workerid')).execute();
+    return rows.map((r) => ({ id: r.id, name: r.name, pool: r.pool!, last_seen_at: r.last_seen_at === null ? null : Number(r.last_seen_at) }));
+  }
+
+  /**
+   * Drops workers from the workers list (`list` skips them; by id or name they are still found, so
+   * their builds keep a worker). A worker connected again meanwhile is left alone. Returns the ids forgotten.
+   */
+  async forget(workerids: readonly number[]): Promise<number[]> {
+    if (!workerids.length) return [];
+    const rows = await this.k.updateTable('workers').set({ forgotten_at: nowSeconds() })
+      .where('id', 'in', [...workerids]).where('forgotten_at', 'is', null)
+      .where('id', 'not in', (eb) => eb.selectFrom('connected_workers').select('workerid'))
+      .returning('id').execute();
+    return rows.map((r) => r.id);
   }
 
   /** Forgets every connection of a master (at start-up after a crash, or when it stops). */
@@ -57,8 +90,10 @@ export class WorkersTable {
     if (Object.keys(set).length) await this.k.updateTable('workers').set(set).where('id', '=', workerid).execute();
   }
 
-  async list(q: ListQuery = {}, scope: { builderid?: number; masterid?: number } = {}): Promise<WorkerRow[]> {
+  /** `includeForgotten`: also pool workers dropped by forgetAfter (lookups by id or name find them; lists do not). */
+  async list(q: ListQuery = {}, scope: { builderid?: number; masterid?: number } = {}, opts: { includeForgotten?: boolean } = {}): Promise<WorkerRow[]> {
     let base = this.k.selectFrom('workers').selectAll();
+    if (!opts.includeForgotten) base = base.where('forgotten_at', 'is', null);
     if (scope.builderid !== undefined || scope.masterid !== undefined) {
       base = base.where('id', 'in', (eb) => {
         let s = eb.selectFrom('configured_workers').innerJoin('builders_masters', 'builders_masters.id', 'configured_workers.buildermasterid').select('configured_workers.workerid');
@@ -76,12 +111,13 @@ export class WorkersTable {
       .where('configured_workers.workerid', 'in', ids).execute();
     return rows.map((r) => ({
       id: r.id, name: r.name, info: JSON.parse(r.info_json), paused: !!r.paused, graceful: !!r.graceful,
+      pool: r.pool ?? null, tags: JSON.parse(r.tags_json ?? '[]'), os: r.os ?? null, arch: r.arch ?? null,
       connected_to: conn.filter((c) => c.workerid === r.id).map((c) => ({ masterid: c.masterid })),
       configured_on: conf.filter((c) => c.workerid === r.id).map((c) => ({ masterid: c.masterid, builderid: c.builderid })),
     }));
   }
 
-  async get(id: number): Promise<WorkerRow | undefined> { return (await this.list({ filters: [{ column: 'id', op: 'eq', values: [id] }] }))[0]; }
+  async get(id: number): Promise<WorkerRow | undefined> { return (await this.list({ filters: [{ column: 'id', op: 'eq', values: [id] }] }, {}, { includeForgotten: true }))[0]; }
 
-  count(q: ListQuery = {}): Promise<number> { return countFiltered(this.k.selectFrom('workers'), q.filters); }
+  count(q: ListQuery = {}): Promise<number> { return countFiltered(this.k.selectFrom('workers').where('forgotten_at', 'is', null), q.filters); }
 }

@@ -27,7 +27,7 @@ export interface RestApiOptions {
   prefix?: string;
 }
 
-const LINKS = ['builders', 'builds', 'buildrequests', 'buildsets', 'changes', 'sourcestamps', 'steps', 'logs', 'workers', 'schedulers', 'forceschedulers', 'masters'];
+const LINKS = ['builders', 'builds', 'buildrequests', 'buildsets', 'changes', 'sourcestamps', 'steps', 'logs', 'workers', 'schedulers', 'forceschedulers', 'masters', 'reporters'];
 
 const sendError = (reply: FastifyReply, status: number, message: string) =>
   reply.code(status).type('application/json; charset=utf-8').send(JSON.stringify({ error: message }));

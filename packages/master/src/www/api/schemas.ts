@@ -22,21 +22,25 @@ export const RESOURCE_SCHEMAS: Record<string, object> = {
   buildrequest: obj({ buildrequestid: int, buildsetid: int, builderid: int, priority: int, claimed: bool, claimed_at: nullable(int), claimed_by_masterid: nullable(int), complete: bool, results: nullable(int), submitted_at: int, complete_at: nullable(int), waited_for: bool, properties: nullable(sourcedProperties), pending_reason: nullable({ type: 'object', properties: { code: str, message: str } }) }),
   build: obj({ buildid: int, number: int, builderid: int, buildrequestid: int, workerid: int, masterid: int, started_at: int, complete: bool, complete_at: nullable(int), results: nullable(int), state_string: str, properties: nullable(sourcedProperties) }),
   step: obj({ stepid: int, number: int, name: str, buildid: int, started_at: nullable(int), complete: bool, complete_at: nullable(int), results: nullable(int), state_string: str, urls: arr(obj({ name: str, url: str })), hidden: bool }),
-  log: obj({ logid: int, name: str, slug: str, stepid: int, complete: bool, num_lines: int, type: { type: 'string', enum: ['s', 't', 'h'] } }),
+  log: obj({ logid: int, name: str, slug: str, stepid: int, complete: bool, num_lines: int, type: { type: 'string', enum: ['s', 't', 'h', 'd'] } }),
   logchunk: obj({ logid: int, firstline: int, content: str }),
-  worker: obj({ workerid: int, name: str, connected_to: arr(obj({ masterid: int })), configured_on: arr(obj({ masterid: int, builderid: int })), workerinfo: { type: 'object' }, paused: bool, graceful: bool }),
+  worker: obj({ workerid: int, name: str, connected_to: arr(obj({ masterid: int })), configured_on: arr(obj({ masterid: int, builderid: int })), workerinfo: { type: 'object' }, paused: bool, graceful: bool, pool: nullable(str), tags: arr(str), os: nullable(str), arch: nullable(str) }),
   scheduler: obj({ schedulerid: int, name: str, enabled: bool, master: nullable(master) }),
   forcescheduler: obj({ name: str, button_name: str, label: str, builder_names: arr(str), enabled: bool, all_fields: arr({ type: 'object' }) }),
   changesource: obj({ name: str, kind: str, status: { type: 'object' } }),
   properties: sourcedProperties,
   lock: obj({ lockid: str, kind: str, name: str, worker_name: nullable(str), max_count: int, holders: arr(obj({ owner: str, mode: str, count: int })), waiters: arr(obj({ owner: str, mode: str, count: int })) }),
+  reporter: obj({
+    name: str, kind: nullable(str), configured: bool, generators: arr(str), delivered: int, pending: int, failing: int, failed: int, in_flight: int,
+    last_delivered_at: nullable(int), last_error: nullable(str), last_error_at: nullable(int),
+  }),
 };
 
 /** Collection key in responses (Buildbot's plural) for each entity type. */
 export const PLURAL: Record<string, string> = {
   master: 'masters', builder: 'builders', sourcestamp: 'sourcestamps', change: 'changes', buildset: 'buildsets', buildrequest: 'buildrequests',
   build: 'builds', step: 'steps', log: 'logs', logchunk: 'logchunks', worker: 'workers', scheduler: 'schedulers', forcescheduler: 'forceschedulers',
-  changesource: 'changesources', lock: 'locks', properties: 'properties',
+  changesource: 'changesources', lock: 'locks', properties: 'properties', reporter: 'reporters',
 };
 
 export interface RouteSpec { path: string; type: keyof typeof RESOURCE_SCHEMAS | 'raw'; collection: boolean; summary: string; control?: string[] }
@@ -98,4 +102,6 @@ export const ROUTES: RouteSpec[] = [
   { path: '/changesources/{changesource_name}', type: 'changesource', collection: false, summary: 'one change source (mastro)' },
   { path: '/locks', type: 'lock', collection: true, summary: 'locks held or waited for now, with holders and waiters (mastro)' },
   { path: '/locks/{lockid}', type: 'lock', collection: false, summary: 'one lock, e.g. master:db or worker:compile@w0 (mastro)' },
+  { path: '/reporters', type: 'reporter', collection: true, summary: 'reporters with their delivered, pending, failing and failed reports, the last error and delivery (mastro)' },
+  { path: '/reporters/{reporter_name}', type: 'reporter', collection: false, summary: 'one reporter by name (mastro)' },
 ];

@@ -6,6 +6,7 @@ const LABELS: Record<string, string> = {
   builder_not_configured: 'Builder not running on this master',
   builder_paused: 'Builder paused',
   no_worker_connected: 'No worker connected',
+  no_worker_with_tags: 'No worker with the tags',
   all_workers_busy: 'All workers busy',
   waiting_for_lock: 'Waiting for a lock',
   can_start_build_refused: 'canStartBuild refused',

@@ -1,0 +1,18 @@
+import { join } from 'node:path';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { startMasterProc, writeBenchMaster } from './support/master-proc.js';
+import { startWorkers } from './support/mastro-workers.js';
+import { changeSinkFor, benchChanges } from './support/changes.js';
+import { waitUntil } from './support/proc.js';
+const root = mkdtempSync(join(tmpdir(), 'probe-'));
+const dir = writeBenchMaster(root, { workerPrefix: 'w', workerCount: 1, password: 'pw', maxBuilds: 1, builders: [{ name: 'bench', command: ['sh', '-c', 'echo hello; echo world'] }], www: true, scheduler: true });
+const m = await startMasterProc(dir);
+const [w] = await startWorkers(join(root, 'workers'), `127.0.0.1:${m.ready.workerPort}`, ['w0'], 'pw');
+await waitUntil(async () => (await m.request<number>('attachedWorkers')) === 1, 30000, 'attach');
+const sink = changeSinkFor(m);
+const done = m.request('waitFinished', { count: 2 });
+for (const c of benchChanges(2, 1)) await sink.send(c);
+await done; sink.close();
+await m.stop(); await w!.stop();
+console.log(dir);
