@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { TestEnv, freePort } from './support/master-harness.js';
 import { postBaseChange, finishedBuilds } from './support/change-e2e.js';
-import { startMatrixStandin, startSlackStandin } from './support/standins/index.js';
+import { startMatrixStandin, startSlackStandin } from '../packages/master/test/support/standins/index.js';
 
 describe('chat messages from a real master', () => {
   it('a failing build is announced on a Slack webhook and in a Matrix room', async () => {

@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { TestEnv, freePort, waitUntil } from './support/master-harness.js';
-import { Standin } from './support/standins/http-standin.js';
+import { Standin } from '../packages/master/test/support/standins/http-standin.js';
 
 /** A JSON receiver on a fixed loopback port, started when the test says (until then: connection refused). */
 class Receiver {

@@ -12,7 +12,7 @@ import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, TestEnv, type MasterProcess } from './support/master-harness.js';
 import { checkoutBuilder, commitFiles, finishedBuilds, fixture, initRepo } from './support/change-e2e.js';
-import { TestSshd, sshdUnavailable } from './support/sshd.js';
+import { TestSshd, sshdUnavailable } from '../packages/master/test/support/sshd.js';
 
 const REPLAY = join(ROOT, 'test/fixtures/gerrit-stream-replay.mjs');
 const skip = sshdUnavailable();

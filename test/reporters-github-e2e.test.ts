@@ -9,7 +9,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { TestEnv, freePort, waitUntil } from './support/master-harness.js';
 import { postBaseChange, finishedBuilds } from './support/change-e2e.js';
-import { startGitHubStandin } from './support/standins/index.js';
+import { startGitHubStandin } from '../packages/master/test/support/standins/index.js';
 
 const TOKEN = 'ghp_e2eTokenForTheStandin0001';
 const SHA = '1234567890abcdef1234567890abcdef12345678';

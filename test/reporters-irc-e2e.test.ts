@@ -7,7 +7,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { TestEnv, freePort, type MasterProcess } from './support/master-harness.js';
 import { postBaseChange, finishedBuilds, buildsOf } from './support/change-e2e.js';
-import { TestIrcd, IrcTestUser, ircdUnavailable, type SeenLine } from './support/ircd.js';
+import { TestIrcd, IrcTestUser, ircdUnavailable, type SeenLine } from '../packages/master/test/support/ircd.js';
 
 const skip = ircdUnavailable();
 

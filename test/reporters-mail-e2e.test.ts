@@ -12,7 +12,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TestEnv, freePort, waitUntil } from './support/master-harness.js';
 import { postBaseChange, finishedBuilds } from './support/change-e2e.js';
-import { startSmtpServer } from './support/smtp-server.js';
+import { startSmtpServer } from '../packages/master/test/support/smtp-server.js';
 
 function mailConfig(o: { workerPort: number; smtpPort: number; flag: string; extraWorker?: string }): string {
   const script = `if [ -e ${o.flag} ]; then echo all good; else for i in $(seq 1 60); do echo "test case $i failed"; done; exit 1; fi`;

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { TestEnv, waitUntil, type MasterProcess } from './support/master-harness.js';
 import { hasChromium, launchBrowser, screenshotPath, uiBuilt, type TestBrowser } from './support/ui-browser.js';
-import { Standin, type ServiceSpec } from './support/standins/http-standin.js';
+import { Standin, type ServiceSpec } from '../packages/master/test/support/standins/http-standin.js';
 
 const skip = !hasChromium() ? 'Debian chromium is not installed' : !uiBuilt() ? 'the web UI is not built (npm run build)' : false;
 

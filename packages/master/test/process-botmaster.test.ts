@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Botmaster } from '../src/process/botmaster.js';
-import { builderConfig, cmdStep, makeEngine, workerConfig } from './process-harness.js';
+import { builderConfig, cmdStep, makeEngine, workerConfig } from './support/process-harness.js';
 
 /** Makes `method` of `obj` wait until `n` calls are in flight at once; rejects if they never are. */
 function barrier(obj: any, method: string, n: number): { reached: Promise<void> } {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { builderConfig, cmdStep, makeEngine, platformWorker, poolConfig, waitFor } from './process-harness.js';
+import { builderConfig, cmdStep, makeEngine, platformWorker, poolConfig, waitFor } from './support/process-harness.js';
 
 const listed = async (e: Awaited<ReturnType<typeof makeEngine>>) => ((await e.data.get(['workers'])).items as any[]).map((w) => w.name);
 

@@ -7,7 +7,7 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { ReportFixture } from './support/report-fixtures.js';
-import { startMatrixStandin, startSlackStandin, type MatrixSpec, type SlackSpec, type Standin } from '../../../test/support/standins/index.js';
+import { startMatrixStandin, startSlackStandin, type MatrixSpec, type SlackSpec, type Standin } from './support/standins/index.js';
 import { assertIssues, reporterConfigIssues } from './support/reporter-config.js';
 import { createReporter } from '../src/reporters/registry.js';
 import { reporters, generators } from '../src/reporters/specs.js';

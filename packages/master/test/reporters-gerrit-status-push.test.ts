@@ -8,8 +8,8 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { ReportFixture, type BuildPlan } from './support/report-fixtures.js';
-import { TestSshd, sshdUnavailable } from '../../../test/support/sshd.js';
-import { startGerritStandin, type GerritSpec, type Standin } from '../../../test/support/standins/index.js';
+import { TestSshd, sshdUnavailable } from './support/sshd.js';
+import { startGerritStandin, type GerritSpec, type Standin } from './support/standins/index.js';
 import { assertIssues, reporterConfigIssues } from './support/reporter-config.js';
 import { createReporter } from '../src/reporters/registry.js';
 import { reporters } from '../src/reporters/specs.js';

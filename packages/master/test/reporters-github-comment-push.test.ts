@@ -6,7 +6,7 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { ReportFixture } from './support/report-fixtures.js';
-import { startGitHubStandin, type GitHubSpec, type Standin } from '../../../test/support/standins/index.js';
+import { startGitHubStandin, type GitHubSpec, type Standin } from './support/standins/index.js';
 import { createReporter } from '../src/reporters/registry.js';
 import { reporters } from '../src/reporters/specs.js';
 import { ReportEvents } from '../src/data/report-outbox.js';

@@ -7,7 +7,7 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { ReportFixture, type BuildPlan } from './support/report-fixtures.js';
-import { startGitLabStandin, type GitLabSpec, type Standin } from '../../../test/support/standins/index.js';
+import { startGitLabStandin, type GitLabSpec, type Standin } from './support/standins/index.js';
 import { createReporter } from '../src/reporters/registry.js';
 import { reporters } from '../src/reporters/specs.js';
 import { ReportEvents } from '../src/data/report-outbox.js';

@@ -6,7 +6,7 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { ReportFixture } from './support/report-fixtures.js';
-import { Standin, type ServiceSpec } from '../../../test/support/standins/http-standin.js';
+import { Standin, type ServiceSpec } from './support/standins/http-standin.js';
 import { createReporter } from '../src/reporters/registry.js';
 import { reporters, generators } from '../src/reporters/specs.js';
 import { ReportEvents } from '../src/data/report-outbox.js';

@@ -8,7 +8,7 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { ReportFixture, quietLogger } from './support/report-fixtures.js';
-import { TestIrcd, IrcTestUser, ircdUnavailable, type SeenLine } from '../../../test/support/ircd.js';
+import { TestIrcd, IrcTestUser, ircdUnavailable, type SeenLine } from './support/ircd.js';
 import { assertIssues, reporterConfigIssues } from './support/reporter-config.js';
 import { createReporter } from '../src/reporters/registry.js';
 import { reporters } from '../src/reporters/specs.js';

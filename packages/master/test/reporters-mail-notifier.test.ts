@@ -7,7 +7,7 @@
 import { test, describe, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { ReportFixture } from './support/report-fixtures.js';
-import { startSmtpServer, type TestSmtpServer } from '../../../test/support/smtp-server.js';
+import { startSmtpServer, type TestSmtpServer } from './support/smtp-server.js';
 import { createReporter } from '../src/reporters/registry.js';
 import { reporters, generators } from '../src/reporters/specs.js';
 import { ReportEvents } from '../src/data/report-outbox.js';

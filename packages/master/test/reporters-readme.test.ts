@@ -16,7 +16,7 @@ import type { ReporterSpec } from '../src/reporters/base.js';
 import { reporterConfigIssues } from './support/reporter-config.js';
 import { ReportFixture } from './support/report-fixtures.js';
 import { testTempDir } from './support/temp-dir.js';
-import { startGitHubStandin } from '../../../test/support/standins/index.js';
+import { startGitHubStandin } from './support/standins/index.js';
 
 const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
 const section = readme.slice(readme.indexOf('## Reporters'), readme.indexOf('\n## ', readme.indexOf('## Reporters') + 5));

@@ -19,7 +19,7 @@ import { basicAuthHeader } from 'mastro-protocol';
 import { PbWorker } from '../src/workers/pb/pb-worker.js';
 import type { AnyWorker } from '../src/workers/manager.js';
 import type { UpdatePair } from '../src/workers/types.js';
-import { startHarness, type Harness } from '../../../test/support/workers-harness.js';
+import { startHarness, type Harness } from './support/workers-harness.js';
 import { createBuildbotWorker, startBuildbotWorker, type BuildbotWorkerProcess } from '../../../test/support/workers-buildbot-worker.js';
 
 function tempDir(t: { after(fn: () => void): void }): string {

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CloseCodes, basicAuthHeader } from 'mastro-protocol';
-import { startHarness } from '../../../test/support/workers-harness.js';
-import { connectFakeWorker } from '../../../test/support/workers-fake-worker.js';
+import { startHarness } from './support/workers-harness.js';
+import { connectFakeWorker } from './support/workers-fake-worker.js';
 import { poolLoginHeaders as asPool, upgradeAnswer as upgrade } from '../../../test/support/workers-upgrade.js';
 
 const TOKEN = 'linux-token-0123456789abcdef';

@@ -34,7 +34,6 @@ test('close reasons are cut to the 123-byte limit on a character boundary', () =
   assert.ok(!long.includes('\uFFFD'));
 });
 
-import { readFileSync } from 'node:fs';
 test('a placeholder value from the peer is cut to MAX_PLACEHOLDER_CHARS, keeping its start and its length', () => {
   const err = new ProtocolError(ErrorCodes.UNKNOWN_OP, { op: 'z'.repeat(5000) });
   assert.equal(err.message, `Command ${'z'.repeat(MAX_PLACEHOLDER_CHARS)}... (5000 characters) does not exist.`);
