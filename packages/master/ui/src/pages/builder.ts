@@ -20,9 +20,14 @@ export const builderPage: Page = async (ctx, params) => {
   if (!builder) return errorView(`There is no builder with id ${params.builderid}.`, 'Pick one from the builders list.');
   ctx.setTitle(builder.name);
 
-  const schedulers = (await list<ForceScheduler>('forceschedulers', {}, ctx.signal).catch(() => [] as ForceScheduler[]))
-    .filter((s) => s.builder_names.includes(builder.name));
+  // A failed read must say so: silently showing no force button reads as "this builder cannot be forced".
+  let schedulersError: string | null = null;
+  const schedulers = (await list<ForceScheduler>('forceschedulers', {}, ctx.signal).catch((err: unknown) => {
+    schedulersError = `Could not load the force schedulers (${err instanceof Error ? err.message : String(err)}); reload the page to try again.`;
+    return [] as ForceScheduler[];
+  })).filter((s) => s.builder_names.includes(builder.name));
   const status = h('p', { class: 'form-status', role: 'status' });
+  if (schedulersError) status.textContent = schedulersError;
   const forceButtons = schedulers.map((s) => h('button', {
     type: 'button', class: 'btn primary', 'data-force': s.name, disabled: !can(ctx),
     title: can(ctx) ? undefined : 'Log in to force builds',
