@@ -202,7 +202,8 @@ for (const engine of engines()) {
     test('two masters sharing the database never deliver one report twice', async () => {
       const f = await ReportFixture.open(await engine.open());
       const otherMaster = await f.data.updates.masterActive('other-master');
-      f.data.updates.masterid = f.masterid;
+      // masterActive made 'other-master' this data layer's master: the fixture's master is it again.
+      assert.equal(await f.data.updates.masterActive('test-master'), f.masterid);
       const one = await setup(f, [{ kind: 'recording', name: 'shared', concurrency: 3 }]);
       const two = await setup(f, [{ kind: 'recording', name: 'shared', concurrency: 3 }], FAST, otherMaster);
       // Both masters' pools see every row; the builds' rows are written through the first one.
