@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, TestEnv, type MasterProcess } from './support/master-harness.js';
-import { checkoutBuilder, commitFiles, finishedBuilds, fixture, initRepo } from './support/change-e2e.js';
+import { checkoutBuilderSource, commitFiles, finishedBuilds, fixture, initRepo } from './support/change-e2e.js';
 import { TestSshd, sshdUnavailable } from '../packages/master/test/support/sshd.js';
 
 const REPLAY = join(ROOT, 'test/fixtures/gerrit-stream-replay.mjs');
@@ -34,7 +34,7 @@ export default defineConfig({
   workers: [worker('w0', 'pass')],
   changeSources: [changes.gerritStream({ name: 'gerrit', command: [process.execPath, ${JSON.stringify(REPLAY)}, ${JSON.stringify(events)}], gitBaseURL: ${JSON.stringify(env.root)} })],
   schedulers: [schedulers.anyBranch({ name: 'review', treeStableTimer: null, builderNames: ['verify'] })],
-  builders: [${checkoutBuilder('verify', repo)}],
+  builders: [${checkoutBuilderSource('verify', repo)}],
   reporters: [reporters.gerritStatusPush({
     server: '127.0.0.1', port: ${sshd.port}, username: ${JSON.stringify(sshd.user)},
     identityFile: ${JSON.stringify(sshd.clientKey)}, knownHostsFile: ${JSON.stringify(sshd.knownHostsFile)},

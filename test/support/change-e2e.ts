@@ -113,3 +113,12 @@ export function checkoutBuilder(m: MastroApi, name: string, repourl: string, wor
     m.steps.shell({ name: 'check', command: ['sh', 'check.sh'], haltOnFailure: true }),
   ] });
 }
+
+/** checkoutBuilder as config source text, for the tests that write their config as a template string. */
+export function checkoutBuilderSource(name: string, repourl: string, worker = 'w0'): string {
+  return `builder({ name: ${JSON.stringify(name)}, workerNames: [${JSON.stringify(worker)}], collapseRequests: false, steps: [
+      steps.git({ repourl: ${JSON.stringify(repourl)}, mode: 'full', method: 'clobber' }),
+      steps.shell({ name: 'check', command: ['sh', 'check.sh'], haltOnFailure: true }),
+    ] })`;
+}
+
