@@ -14,7 +14,7 @@ const top = Number(topArg ?? 25);
 const p = JSON.parse(readFileSync(file, 'utf8')) as Profile;
 const byId = new Map(p.nodes.map((n) => [n.id, n]));
 const selfUs = new Map<number, number>();
-p.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (p.timeDeltas[i] ?? 0)));
+p.samples.forEach((id, i) => { selfUs.set(id, (selfUs.get(id) ?? 0) + (p.timeDeltas[i] ?? 0)); });
 const total = [...selfUs.values()].reduce((a, b) => a + b, 0);
 
 const short = (url: string) => url.replace(/^file:\/\/.*?\/(node_modules|packages)\//, '$1/').replace(/^node:/, 'node:');

@@ -61,7 +61,7 @@ function unitOf(root, file) {
 
 export function checkLayers({ root = srcRoot, layers = MASTER_LAYERS } = {}) {
   const rank = new Map();
-  layers.forEach((units, i) => units.forEach((u) => rank.set(u, i)));
+  layers.forEach((units, i) => { for (const u of units) rank.set(u, i); });
   const violations = [];
   const unplaced = new Set();
   for (const file of walk(root)) {

@@ -51,7 +51,7 @@ export default defineConfig({
 
   it('joins, announces a failure, answers status, forces a build for a permitted user and refuses another', async () => {
     await postBaseChange(master.ready.httpPort!, { author: 'alice', comments: 'Break it', revision: 'abc123', branch: 'main', repository: 'https://example.org/app.git' });
-    await alice.waitFor(fromBot('#ci', /^Build #1 of unit failed: .* http:\/\/[^ ]+#\/builders\/\d+\/builds\/1  blamelist: alice$/));
+    await alice.waitFor(fromBot('#ci', /^Build #1 of unit failed: .* http:\/\/[^ ]+#\/builders\/\d+\/builds\/1 {2}blamelist: alice$/));
 
     alice.say('#ci', 'mastro: status');
     await alice.waitFor(fromBot('#ci', /^unit: idle, last build #1 \d+ seconds? ago, failed: /));

@@ -58,7 +58,7 @@ describe('mail reports through a real SMTP server', () => {
       assert.match(text, /a1 by alice: Break the tests/);
       assert.match(text, /Failing step: unit_tests/);
       assert.ok(text.includes('test case 60 failed') && text.includes('test case 21 failed') && !text.includes('test case 20 failed'), `the last 40 lines of the log:\n${text}`);
-      assert.match(String(failed!.parsed.html), /<pre>[^]*test case 60 failed/);
+      assert.match(String(failed!.parsed.html), /<pre>[\s\S]*test case 60 failed/);
 
       writeFileSync(flag, '');
       await postBaseChange(master.ready.httpPort!, { author: 'bob', comments: 'Fix the tests', revision: 'b2', branch: 'main', repository: 'https://example.org/app.git' });

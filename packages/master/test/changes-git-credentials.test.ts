@@ -16,7 +16,7 @@ import { openDatabase } from '../src/db/index.js';
 import { DataConnector } from '../src/data/index.js';
 import type { ChangeResource } from '../src/data/types.js';
 import { InProcessMessageQueue } from '../src/mq/bus.js';
-import { createChangeSource, GitPoller, type ChangeSourceServices } from '../src/changes/create.js';
+import { createChangeSource, type GitPoller, type ChangeSourceServices } from '../src/changes/create.js';
 import { changes, type GitPollerOptions } from '../src/changes/specs.js';
 import { normaliseChangeSource } from '../src/changes/validate.js';
 import { gitConfigEnv, headerSecrets, sshCommand } from '../src/changes/git-credentials.js';

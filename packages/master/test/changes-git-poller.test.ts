@@ -9,7 +9,7 @@ import { openDatabase } from '../src/db/index.js';
 import { DataConnector } from '../src/data/index.js';
 import type { ChangeResource } from '../src/data/types.js';
 import { InProcessMessageQueue } from '../src/mq/bus.js';
-import { createChangeSource, GitPoller } from '../src/changes/create.js';
+import { createChangeSource, type GitPoller } from '../src/changes/create.js';
 import { changes } from '../src/changes/specs.js';
 import { normaliseChangeSource } from '../src/changes/validate.js';
 import { IssueCollector } from '../src/model/config-errors.js';

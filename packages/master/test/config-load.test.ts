@@ -271,5 +271,5 @@ builders:
     child.on('close', (code) => resolve({ code, stderr }));
   });
   assert.equal(r.code, 1, r.stderr);
-  assert.match(r.stderr, / 1 error:\n  the step types could not be loaded \(steps\/shell\.js is missing\); the mastro installation is broken: reinstall it \(npm install mastro\) \(MASTRO_STEPS_UNAVAILABLE\)\n$/, r.stderr);
+  assert.match(r.stderr, / 1 error:\n {2}the step types could not be loaded \(steps\/shell\.js is missing\); the mastro installation is broken: reinstall it \(npm install mastro\) \(MASTRO_STEPS_UNAVAILABLE\)\n$/, r.stderr);
 });

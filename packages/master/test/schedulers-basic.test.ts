@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { FakeData } from './support/schedulers-fake-data.js';
 import { createScheduler, ForceParamError, type AnyScheduler } from '../src/schedulers/create.js';
 import { schedulers } from '../src/schedulers/specs.js';
-import { AnyBranchScheduler, SingleBranchScheduler, ForceScheduler, TriggerableScheduler, NightlyScheduler } from '../src/schedulers/create.js';
+import type { AnyBranchScheduler, SingleBranchScheduler, ForceScheduler, TriggerableScheduler, NightlyScheduler } from '../src/schedulers/create.js';
 
 const running = new Set<AnyScheduler>();
 afterEach(async () => { for (const s of running) await s.stop(); running.clear(); });

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync, renameSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FakeData } from './support/schedulers-fake-data.js';
-import { createScheduler, NightlyTriggerableScheduler, TryJobdirScheduler } from '../src/schedulers/create.js';
+import { createScheduler, type NightlyTriggerableScheduler, type TryJobdirScheduler } from '../src/schedulers/create.js';
 import { schedulers } from '../src/schedulers/specs.js';
 import { formatJobFile } from '../src/schedulers/try-jobfile.js';
 import { normaliseScheduler } from '../src/schedulers/validate.js';

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FakeData } from './support/schedulers-fake-data.js';
-import { createScheduler, NightlyScheduler, NightlyTriggerableScheduler } from '../src/schedulers/create.js';
+import { createScheduler, type NightlyScheduler, type NightlyTriggerableScheduler } from '../src/schedulers/create.js';
 import { normaliseScheduler } from '../src/schedulers/validate.js';
 import { IssueCollector } from '../src/model/config-errors.js';
 import { schedulers } from '../src/schedulers/specs.js';

@@ -77,7 +77,7 @@ describe('JUnit parsing', () => {
     assert.equal(summarize(r), '2 passed, 1 failed, 1 errors, 1 skipped');
     const fail = r.cases.find((c) => c.name === 'test_fail')!;
     assert.equal(fail.message, 'assert 1 == 2');
-    assert.match(fail.details!, />       assert 1 == 2/);
+    assert.match(fail.details!, /> {7}assert 1 == 2/);
     assert.equal(r.cases.find((c) => c.outcome === 'error')!.message, 'failed on setup with "KeyError"');
     assert.ok(r.cases.some((c) => c.name === 'test_param[a&b]'));
   });

@@ -113,9 +113,9 @@ describe('transfer steps', () => {
     const big = new FakeRuntime({ masterDir: master });
     assert.equal(await fileDownload({ mastersrc: 'public/tool.sh', workerdest: 'x', maxsize: 3 }).create().run(big), Results.FAILURE);
     assert.equal(big.commands.length, 0);
-    const escape = new FakeRuntime({ masterDir: master });
-    assert.equal(await fileDownload({ mastersrc: 'public/escape-file', workerdest: 'x' }).create().run(escape), Results.FAILURE);
-    assert.equal(escape.commands.length, 0);
+    const escaper = new FakeRuntime({ masterDir: master });
+    assert.equal(await fileDownload({ mastersrc: 'public/escape-file', workerdest: 'x' }).create().run(escaper), Results.FAILURE);
+    assert.equal(escaper.commands.length, 0);
   });
 
   it('stringDownload and jsonStringDownload write rendered data to the worker', async () => {

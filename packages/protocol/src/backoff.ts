@@ -20,7 +20,7 @@ export interface BackoffOptions {
 
 /** The delay before attempt `attempt` (0 for the first retry), between (1 - jitter) and 1 times the base. */
 export function backoffDelay(attempt: number, o: BackoffOptions = {}, random: () => number = Math.random): number {
-  const base = Math.min(o.maxMs ?? 30_000, (o.initialMs ?? 500) * Math.pow(o.factor ?? 2, Math.max(0, attempt)));
+  const base = Math.min(o.maxMs ?? 30_000, (o.initialMs ?? 500) * (o.factor ?? 2) ** Math.max(0, attempt));
   const jitter = Math.min(1, Math.max(0, o.jitter ?? 0.5));
   return Math.round(base * (1 - jitter + jitter * random()));
 }

@@ -526,8 +526,8 @@ class Extractor {
           break;
         }
         if (absolute) throw new TarError('TAR_UNSAFE_LINK', `refusing symlink ${JSON.stringify(entry.name)} -> ${JSON.stringify(entry.linkname)}: absolute target`, entry.name);
-        const escape = symlinkEscape(parts.length - 1, link);
-        if (escape) throw new TarError('TAR_UNSAFE_LINK', `refusing symlink ${JSON.stringify(entry.name)} -> ${JSON.stringify(entry.linkname)}: ${escape}`, entry.name);
+        const escapesTo = symlinkEscape(parts.length - 1, link);
+        if (escapesTo) throw new TarError('TAR_UNSAFE_LINK', `refusing symlink ${JSON.stringify(entry.name)} -> ${JSON.stringify(entry.linkname)}: ${escapesTo}`, entry.name);
         await this.clearLeaf(target);
         await fsp.symlink(entry.linkname, target);
         break;

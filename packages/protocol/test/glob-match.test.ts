@@ -16,11 +16,11 @@ import { randomString, seededRandom } from '../../../test/support/seeded-random.
 
 test('authz and discovery wildcards match exactly what their former RegExps matched', () => {
   const rnd = seededRandom(7);
-  const escape = (g: string) => g.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  const escapeGlob = (g: string) => g.replace(/[.+^${}()|[\]\\]/g, '\\$&');
   for (let p = 0; p < 1000; p++) {
     const pattern = randomString(rnd, ['a', 'b', '/', '*', '?', '.', '[a]', '\\', '-', '\n'], 6);
-    const authz = new RegExp(`^${escape(pattern).replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
-    const discovery = new RegExp(`^${escape(pattern).replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]')}$`);
+    const authz = new RegExp(`^${escapeGlob(pattern).replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+    const discovery = new RegExp(`^${escapeGlob(pattern).replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]')}$`);
     const lineEnd = compileWildcard(pattern, 'lineEnd');
     const slash = compileWildcard(pattern, 'slash');
     for (let k = 0; k < 30; k++) {

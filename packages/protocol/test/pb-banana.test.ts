@@ -65,7 +65,7 @@ test('what we encode, Twisted decodes to the same value, in both dialects', () =
   for (const dialect of ['pb', 'none'] as const) {
     const hexes = SAMPLES.map((v) => encodeBanana(v, { vocabulary: dialect === 'pb' }).toString('hex'));
     const decoded = twisted<Tagged>('banana-decode', hexes.map((hex) => ({ hex, dialect })));
-    decoded.forEach((d, i) => assert.deepEqual(d, tag(SAMPLES[i]!), `sample ${i} in dialect ${dialect}: ${JSON.stringify(d)}`));
+    decoded.forEach((d, i) => { assert.deepEqual(d, tag(SAMPLES[i]!), `sample ${i} in dialect ${dialect}: ${JSON.stringify(d)}`); });
   }
 });
 

@@ -42,7 +42,7 @@ test('what we jelly, Twisted unjellies to the Python value meant', () => {
   const shared = ['s'];
   cases.push([[shared, shared], T.l(T.l(T.s('s')), T.l(T.s('s')))]);
   const results = twisted<Tagged>('unjelly', cases.map(([v]) => hexOf(v)));
-  results.forEach((r, i) => assert.deepEqual(r, cases[i]![1], `case ${i}: ${JSON.stringify(r)}`));
+  results.forEach((r, i) => { assert.deepEqual(r, cases[i]![1], `case ${i}: ${JSON.stringify(r)}`); });
 });
 
 test('what Twisted jellies, we rebuild, keeping shared and cyclic structure', () => {

@@ -12,7 +12,7 @@
 import { spawn } from 'node:child_process';
 import { openSync, closeSync, writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, formatIssueAt } from '../model/config-errors.js';
+import { type ConfigError, formatIssueAt } from '../model/config-errors.js';
 import { ErrorCodes, hasErrorCode } from '../errors/catalog.js';
 import { describeListenError } from './listen-errors.js';
 import { CliError, masterDirArg, parse, println, seconds, type Io } from './io.js';

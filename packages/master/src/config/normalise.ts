@@ -297,7 +297,7 @@ function normaliseWorker(raw: unknown, c: IssueCollector): WorkerConfig | null {
   if (!isPlainObject(raw)) { c.here(`must be a worker (worker('name', 'password')), got ${describe(raw)}`); return null; }
   knownKeys(c, raw, WORKER_KEYS);
   const name = str(c, raw, 'name', { required: true, nonEmpty: true });
-  if (name && !/^[A-Za-z0-9_.\-]+$/.test(name)) c.add('name', `may contain only letters, digits, '_', '.' and '-', got ${JSON.stringify(name)}`);
+  if (name && !/^[A-Za-z0-9_.-]+$/.test(name)) c.add('name', `may contain only letters, digits, '_', '.' and '-', got ${JSON.stringify(name)}`);
   const password = raw.password;
   if (password === undefined || password === null || password === '') c.add('password', 'is required');
   else if (typeof password !== 'string' && typeof password !== 'object') c.add('password', `must be a string or a secret (util.secret('name')), got ${describe(password)}`);
@@ -318,7 +318,7 @@ function normaliseWorker(raw: unknown, c: IssueCollector): WorkerConfig | null {
 
 /** A directory name derived from a builder name (Buildbot's safeTranslate idea). */
 export function safeDirName(name: string): string {
-  const s = name.replace(/[^A-Za-z0-9_.\-]/g, '_');
+  const s = name.replace(/[^A-Za-z0-9_.-]/g, '_');
   return s === '.' || s === '..' || s === '' ? `_${s}` : s;
 }
 

@@ -25,7 +25,7 @@
  * The document is first checked against the published JSON Schema (schema.ts), then converted here
  * into a UserConfig, which goes through the same normalisation as a TypeScript config.
  */
-import { IssueCollector } from '../model/config-errors.js';
+import type { IssueCollector } from '../model/config-errors.js';
 import { isPlainObject, type Obj } from '../model/config-checks.js';
 import { schedulers as schedulerFactories } from '../schedulers/specs.js';
 import { params } from '../schedulers/force-params.js';

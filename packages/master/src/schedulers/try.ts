@@ -40,7 +40,7 @@ export class TryScheduler extends TryBaseScheduler<TryUserpassOptions> {
 
   protected async activate(): Promise<void> {
     const ids = await this.builderIdsFor(this.spec.builderNames);
-    this.spec.builderNames.forEach((n, i) => this.builderNameById.set(ids[i]!, n));
+    this.spec.builderNames.forEach((n, i) => { this.builderNameById.set(ids[i]!, n); });
     const server = createServer((req, res) => { void this.handle(req, res); });
     server.requestTimeout = 60_000;
     await new Promise<void>((resolve, reject) => {

@@ -14,8 +14,8 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { WebSocket, WebSocketServer } from 'ws';
 import { POOL_HEADER, type Encoding } from 'mastro-protocol';
-import { CredentialStore, parseBasicAuth } from './credentials.js';
-import { LoginRateLimiter } from './login-rate-limiter.js';
+import { type CredentialStore, parseBasicAuth } from './credentials.js';
+import type { LoginRateLimiter } from './login-rate-limiter.js';
 import type { Logger } from 'mastro-protocol';
 import { rawHttpReply } from '../net/raw-http-reply.js';
 

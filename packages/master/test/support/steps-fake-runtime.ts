@@ -95,11 +95,10 @@ export class FakeRuntime implements StepRuntime {
     };
     if (opts.builderName) (this.build as { builderName: string }).builderName = opts.builderName;
     for (const [k, v] of Object.entries(opts.properties ?? {})) this.properties.setProperty(k, v, 'test');
-    const self = this;
     if (opts.liveWorker) {
       // Record what the step sends, then let the real worker do it.
       const live = opts.liveWorker;
-      const recordAnd = <T,>(command: string, args: object, go: () => T): T => { self.commands.push({ command, args: { ...args } }); return go(); };
+      const recordAnd = <T,>(command: string, args: object, go: () => T): T => { this.commands.push({ command, args: { ...args } }); return go(); };
       this.worker = Object.assign(Object.create(live), {
         startCommand: (b: string, command: string, args: Record<string, unknown>, cb?: CommandCallbacks) =>
           recordAnd(command, args, () => live.startCommand(b, command, args, cb)),
@@ -110,8 +109,8 @@ export class FakeRuntime implements StepRuntime {
       return;
     }
     const fakeRunning = (rec: Recorded, cb: CommandCallbacks, onDone?: (s: Scripted) => void): RunningCommand => ({
-      commandId: String(self.commands.length),
-      result: self.answer(rec, cb, onDone),
+      commandId: String(this.commands.length),
+      result: this.answer(rec, cb, onDone),
       interrupt: async () => {},
     });
     this.worker = {

@@ -32,7 +32,7 @@ import { COPYABLE_FAILURE_TYPE, FailureTypes, PbError, PbFailure } from './failu
 import { jelly } from './jelly-encoder.js';
 import { unjelly, type UnjellyContext } from './jelly-decoder.js';
 import { PbTuple, type CopyableFactory } from './jelly-types.js';
-import { Referenceable, RemoteReference, type CallOptions, type ReferenceOwner } from './referenceable.js';
+import { type Referenceable, RemoteReference, type CallOptions, type ReferenceOwner } from './referenceable.js';
 
 export interface BrokerOptions extends BananaLimits {
   /** `server` offers the dialects (the side that accepted the connection); `client` chooses. */

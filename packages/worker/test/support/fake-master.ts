@@ -96,7 +96,7 @@ export async function startFakeMaster(opts: { name: string; password: string; po
       return null;
     });
     master.connections.push(conn);
-    waiters.splice(0).forEach((w) => w(conn));
+    for (const w of waiters.splice(0)) w(conn);
   });
   return master;
 }

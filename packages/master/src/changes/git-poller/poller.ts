@@ -197,7 +197,7 @@ export class GitPoller {
         const seen = new Set<string>();
         for (const branch of branches) {
           const revs = (await this.gitIn(['log', '--format=%H', `--max-count=${wanted}`, current[branch]!, '--'])).split('\n').filter((r) => r && !seen.has(r)).reverse();
-          revs.forEach((r) => seen.add(r));
+          for (const r of revs) seen.add(r);
           added += await this.emitChanges(branch, revs);
         }
       }
