@@ -13,6 +13,7 @@ import type { PbServerOptions, WorkerServerOptions } from '../workers/options.js
 import type { PbProtocolConfig } from './pb-protocol.js';
 import type { ReporterSpec } from '../reporters/base.js';
 import type { ReportDeliveryOptions } from '../reporters/delivery/options.js';
+import type { LatentPoolSettings, LatentWorkerSettings } from '../workers/latent/manager.js';
 
 // ---------------------------------------------------------------------------------------------
 // Workers
@@ -93,7 +94,127 @@ export interface WorkerConfig {
   readonly notifyOnMissing: readonly string[];
   readonly keepalive: number | null;
   readonly missingTimeout: number;
+  /** Tags the master gives the worker besides those it reports (a latent worker's `tags`); pools' come from the pool. */
+  readonly tags?: readonly string[];
 }
+
+// ---------------------------------------------------------------------------------------------
+// Latent workers (workers/latent/): started when a build needs them, stopped when idle.
+
+/** `latent.docker({...})` (workers/latent/docker.ts documents each option and its default). */
+export interface DockerProviderOptions {
+  /** The image each container runs; it must be on the Docker engine (it is not pulled). */
+  image: string;
+  /** unix:///var/run/docker.sock or tcp://host:2376. Default: $DOCKER_HOST, else the unix socket. */
+  dockerHost?: string | null;
+  /** TLS client files for a tcp:// engine (paths relative to the master directory). */
+  tls?: { ca?: string; cert?: string; key?: string } | null;
+  /** Bind mounts, 'host-path:container-path[:ro]'. */
+  volumes?: string[];
+  /** Engine API HostConfig fields merged into the container's. */
+  hostConfig?: Record<string, unknown>;
+  /** HostConfig.NetworkMode ('host', 'bridge', a network). */
+  network?: string | null;
+  env?: Record<string, string>;
+  /** The container's command, replacing the image's (a string runs with `sh -c`). */
+  command?: string | string[] | null;
+  hostname?: string | null;
+  /** 'host' or 'host:port' the container reaches the master at (Buildbot's masterFQDN). */
+  masterAddress?: string;
+  /** Seconds a container has to exit after SIGTERM. Default 10. */
+  stopTimeout?: number;
+  /** Seconds one Engine API call may take. Default 60. */
+  apiTimeout?: number;
+}
+
+/** `latent.local({...})` (workers/latent/local.ts). */
+export interface LocalProviderOptions {
+  /** Directory holding the instances' worker directories, relative to the master directory. Default 'latent-workers'. */
+  basedir?: string;
+  /** Program run as `<workerCommand> start DIR --foreground`. Default: the mastro-worker CLI on this Node. */
+  workerCommand?: string | string[] | null;
+  env?: Record<string, string>;
+  /** Default 127.0.0.1 (the worker port's host when it listens on one address). */
+  masterAddress?: string;
+  /** Seconds the worker has to exit after SIGTERM. Default 10. */
+  stopTimeout?: number;
+}
+
+/** `latent.command({ start, stop, ... })` (workers/latent/command.ts documents the environment the commands get). */
+export interface CommandProviderOptions {
+  /** Starts an instance; its last line on stdout names it. A string runs with the shell. */
+  start: string | string[];
+  /** Stops the instance in MASTRO_INSTANCE_ID. */
+  stop: string | string[];
+  /** Prints this master's live instances as '<instance-id> <worker-name>' lines. Default none (the master keeps notes). */
+  list?: string | string[] | null;
+  env?: Record<string, string>;
+  masterAddress?: string;
+  /** Seconds each command may run. Default 600. */
+  timeout?: number;
+  /** The instances' os= and arch=, for builders selecting on them before one attached. */
+  os?: string | null;
+  arch?: string | null;
+}
+
+/** What `latent.docker/local/command(...)` return: a provider for `latent({ provider })` or `latentPool({ provider })`. */
+export type LatentProviderSpec =
+  | ({ kind: 'docker' } & DockerProviderOptions)
+  | ({ kind: 'local' } & LocalProviderOptions)
+  | ({ kind: 'command' } & CommandProviderOptions);
+
+/** Options of a latent worker and a latent pool alike. */
+export interface LatentCommonOptions {
+  /**
+   * Seconds an attached latent worker may run no build before it is stopped (Buildbot's
+   * build_wait_timeout); null: never. Default 600; 0 for latent.docker (a container per build, as
+   * Buildbot's DockerLatentWorker).
+   */
+  idleTimeout?: number | null;
+  /** Seconds from the start until its worker must have attached; then the start counts as failed and the instance is stopped. Default 600. */
+  startTimeout?: number;
+  /** Tags builders select it by (`workerTags`), besides the platform's os=/arch= its provider knows (latent.docker: os=linux). */
+  tags?: string[];
+  /** Builds it runs at once. Default: no limit (null), one per builder at a time as for every worker. */
+  maxBuilds?: number | null;
+  /** Properties every build on it gets (source 'Worker'). */
+  properties?: Record<string, unknown>;
+  /**
+   * After a start fails (or its worker does not attach in startTimeout) nothing more is started for
+   * `initial` seconds, doubling with each failure in a row up to `max` (Buildbot's quarantine).
+   * Default { initial: 10, max: 3600 }.
+   */
+  failureBackoff?: { initial?: number; max?: number };
+}
+
+/** `latent({ name, provider, ... })`: a named worker the master starts when a build needs it. */
+export interface LatentWorkerOptions extends LatentCommonOptions {
+  /** A worker name as for worker(): letters, digits, '_', '.', '-'. */
+  name: string;
+  /** Its password (a string or util.secret). Default: one derived from the master's `latent.key`. */
+  password?: unknown;
+  provider: LatentProviderSpec;
+}
+
+/** `latentPool({ name, provider, max, ... })`: up to `max` instances `NAME/1`..`NAME/max`, selected by tags. */
+export interface LatentPoolOptions extends LatentCommonOptions {
+  /** 1 to 63 letters, digits, '.', '_', '-' (as a worker pool's). */
+  name: string;
+  provider: LatentProviderSpec;
+  /** Instances kept running whatever the demand. Default 0. */
+  min?: number;
+  /** Most instances at once. Each of the max is a worker the API lists (`NAME/3`), running or not. */
+  max: number;
+}
+
+/** Normalised: as the latent manager runs it (workers/latent/manager.ts), with the password not yet rendered. */
+export type LatentWorkerConfig = Omit<LatentWorkerSettings, 'password' | 'provider'> & {
+  /** null: derived from the master's latent.key (workers/latent/password.ts). */
+  readonly password: unknown;
+  readonly provider: LatentProviderSpec;
+};
+
+export type LatentPoolConfig = Omit<LatentPoolSettings, 'provider'> & { readonly provider: LatentProviderSpec };
 
 // ---------------------------------------------------------------------------------------------
 // Builders. The hook signatures belong to the engine (process/); they are typed loosely here so a
@@ -329,8 +450,8 @@ export interface UserConfig {
    */
   protocols?: { msgpack?: MsgpackProtocolOptions; pb?: PbServerOptions | null };
   www?: WwwOptions | null;
-  /** Named workers (`worker(...)`) and worker pools (`workerPool(...)`). */
-  workers?: Array<WorkerSpec | WorkerPoolSpec>;
+  /** Named workers (`worker(...)`), worker pools (`workerPool(...)`), latent workers (`latent(...)`, `latent.docker({ name, ... })`) and latent pools (`latentPool(...)`). */
+  workers?: Array<WorkerSpec | WorkerPoolSpec | LatentWorkerOptions | LatentPoolOptions | (LatentProviderSpec & Partial<LatentWorkerOptions>)>;
   changeSources?: ChangeSourceSpec[];
   schedulers?: SchedulerSpec[];
   builders?: BuilderOptions[];
@@ -400,6 +521,9 @@ export interface MasterConfig {
   readonly workers: readonly WorkerConfig[];
   /** The worker pools (`workerPool(...)` items of the config's `workers`). */
   readonly workerPools: readonly WorkerPoolConfig[];
+  /** The latent workers (`latent(...)` items) and latent pools (`latentPool(...)`). */
+  readonly latentWorkers: readonly LatentWorkerConfig[];
+  readonly latentPools: readonly LatentPoolConfig[];
   readonly changeSources: readonly ChangeSourceSpec[];
   readonly schedulers: readonly SchedulerSpec[];
   readonly builders: readonly BuilderConfig[];

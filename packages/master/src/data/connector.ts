@@ -54,6 +54,7 @@ export class DataConnector implements EngineReads {
   private pendingReasonProvider: ((brid: number) => PendingReason | null) | null = null;
   private lockStateProvider: (() => LockState[]) | null = null;
   private reporterStateProvider: (() => Promise<Record<string, unknown>[]>) | null = null;
+  private latentStateProvider: ((workerName: string) => Record<string, unknown> | null) | null = null;
 
   constructor(readonly db: Db, readonly mq: MessageQueue, options: DataOptions = {}) {
     this.events = new EventPublisher(mq);
@@ -63,6 +64,7 @@ export class DataConnector implements EngineReads {
       pendingReason: (brid) => this.pendingReasonProvider?.(brid) ?? null,
       lockStates: () => this.lockStateProvider?.() ?? [],
       reporterStates: async () => (await this.reporterStateProvider?.()) ?? [],
+      latentState: (name) => this.latentStateProvider?.(name) ?? null,
     };
     this.updates = new DataUpdates(this.ctx, this.events);
   }
@@ -128,6 +130,8 @@ export class DataConnector implements EngineReads {
   setLockStateProvider(provider: (() => LockState[]) | null): void { this.lockStateProvider = provider; }
   /** The master registers its reporter service here so `/reporters` shows each reporter's deliveries. */
   setReporterStatusProvider(provider: (() => Promise<Record<string, unknown>[]>) | null): void { this.reporterStateProvider = provider; }
+  /** The master registers its latent workers here so `/workers` shows each one's state (field `latent`). */
+  setLatentStateProvider(provider: ((workerName: string) => object | null) | null): void { this.latentStateProvider = provider as ((workerName: string) => Record<string, unknown> | null) | null; }
   getPendingBuildRequests(): Promise<BuildRequestRow[]> { return this.db.buildrequests.pending(); }
   getBuildRequest(brid: number): Promise<BuildRequestRow | undefined> { return this.db.buildrequests.get(brid); }
   getBuildRequestsClaimedBy(masterid: number): Promise<BuildRequestRow[]> { return this.db.buildrequests.claimedBy(masterid); }
