@@ -128,21 +128,24 @@ export class LatentWorker {
     return typeof m === 'function' ? m() : m;
   }
 
+  private masterText(): string {
+    try { const m = this.master; return `${m.host}:${m.port}`; } catch { return 'the master'; }
+  }
+
   private begin(build: SubstantiationBuild | null, adopted: LatentInstance | null = null): Promise<void> {
     this.current = 'substantiating';
-    const master = this.master;
     let resolve!: () => void; let reject!: (err: Error) => void;
     const promise = new Promise<void>((res, rej) => { resolve = res; reject = rej; });
     const abort = new AbortController();
-    const timer = setTimeout(() => this.fail(new LatentStartError(this.name, `its worker did not attach within ${this.missingTimeoutMs / 1000} s (missingTimeout); check that the instance can reach ${master.host}:${master.port}`)), this.missingTimeoutMs);
+    const timer = setTimeout(() => this.fail(new LatentStartError(this.name, `its worker did not attach within ${this.missingTimeoutMs / 1000} s (startTimeout); check that the instance can reach ${this.masterText()}`)), this.missingTimeoutMs);
     timer.unref?.();
     const pending: Pending = { promise, resolve, reject, abort, timer };
     this.pending = pending;
-    const request = { workerName: this.name, password: this.options.password, master, build, signal: abort.signal };
     if (adopted) return promise;
     this.startStop = this.startStop.then(async () => {
       if (abort.signal.aborted) return;
       try {
+        const request = { workerName: this.name, password: this.options.password, master: this.master, build, signal: abort.signal };
         const instance = await this.provider.startInstance(request);
         this.instance = instance;
         // Given up while the provider was starting it: the instance must not be left running.
