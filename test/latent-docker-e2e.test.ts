@@ -155,7 +155,7 @@ describe('latent.docker against a real Docker engine and a real master', { timeo
       const reqs = (await master.get(['buildrequests'])).filter((r) => r.builderid === b.builderid && !r.complete);
       return reqs[0]?.pending_reason?.code === 'latent_provider_paused' && reqs[0];
     }, 'the request to say the provider is paused', 120_000);
-    assert.match(req.pending_reason.message, /latent worker broken could not be started: .*image mastro-no-such-image:1 is not on the Docker engine at unix:\/\/\/var\/run\/docker\.sock; mastro does not pull images.*\(1 failure in a row; trying again in \d+ s\)/);
+    assert.match(req.pending_reason.message, /^latent worker broken could not be started: image mastro-no-such-image:1 is not on the Docker engine at unix:\/\/\/var\/run\/docker\.sock; mastro does not pull images.*\(1 failure in a row; trying again in \d+ s\)/);
     const [w] = await master.get(['workers', 'broken']);
     assert.equal(w.latent.failures, 1);
     assert.ok(w.latent.pausedUntil > Date.now() / 1000, 'paused for its failureBackoff');

@@ -7,18 +7,19 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { processStartTime } from 'mastro-protocol/process-identity';
-import { TestEnv, WORKER_CLI, waitUntil, type MasterProcess } from './support/master-harness.js';
+import { TestEnv, WORKER_CLI, freePort, waitUntil, type MasterProcess } from './support/master-harness.js';
 
-function config(o: { markDir: string; releaseFile: string; idleTimeout: number }): string {
+function config(o: { markDir: string; releaseFile: string; idleTimeout: number; port: number }): string {
   const gate = `touch ${o.markDir}/started-$BUILD; while [ ! -f ${o.releaseFile} ]; do sleep 0.05; done`;
   return `import { defineConfig, latent, latentPool, builder, steps, util } from 'mastro';
 export default defineConfig({
   title: 'latent local',
   db: { url: 'sqlite:state.sqlite' },
-  protocols: { msgpack: { port: 0, host: '127.0.0.1' } },
+  // A fixed port: the processes a killed master leaves reconnect to it when it starts again.
+  protocols: { msgpack: { port: ${o.port}, host: '127.0.0.1' } },
   www: null,
   workers: [
     latent({ name: 'lw', provider: latent.local({}), idleTimeout: ${o.idleTimeout}, tags: ['local-latent'] }),
@@ -56,7 +57,7 @@ describe('latent.local: worker processes the master starts and stops', { timeout
     assert.ok(existsSync(WORKER_CLI), 'the worker is not built; run npm run build first');
     env = new TestEnv();
     mkdirSync(markDir());
-    env.writeConfig(config({ markDir: markDir(), releaseFile: releaseFile(), idleTimeout: 0 }));
+    env.writeConfig(config({ markDir: markDir(), releaseFile: releaseFile(), idleTimeout: 0, port: await freePort() }));
     master = await env.startMaster();
   });
 
@@ -82,5 +83,45 @@ describe('latent.local: worker processes the master starts and stops', { timeout
     assert.equal(after.latent.instance, null);
     assert.ok(after.tags.includes('local-latent'), `its tags: ${after.tags}`);
     await waitUntil(() => livePids(env.masterDir).length === 0, 'the worker process to exit');
+  });
+
+  const started = () => readdirSync(markDir()).filter((f) => f.startsWith('started-')).length;
+  const gatedBuilds = async () => {
+    const [b] = await master.get(['builders', 'gated']);
+    return master.get(['builders', b.builderid, 'builds']);
+  };
+
+  it('a latent pool of max 2 runs 4 waiting requests two at a time, says so meanwhile, and stops its processes', async () => {
+    for (let i = 0; i < 4; i++) await master.submit(['gated']);
+    await waitUntil(() => started() === 2, 'two builds to start', 120_000);
+    const waiting = await waitUntil(async () => {
+      const reqs = (await master.get(['buildrequests'])).filter((r) => !r.claimed && !r.complete);
+      return reqs.length === 2 && reqs.every((r) => r.pending_reason?.code === 'latent_pool_full') && reqs;
+    }, 'the other two to wait for the pool');
+    assert.match(waiting[0].pending_reason.message, /all 2 instances of latent pool lp are running builds \(max 2\)/);
+    assert.equal(livePids(env.masterDir).length, 2);
+    writeFileSync(releaseFile(), '');
+    const done = await waitUntil(async () => { const bs = await gatedBuilds(); return bs.length === 4 && bs.every((b) => b.complete) && bs; }, 'the 4 builds to finish', 120_000);
+    assert.deepEqual(done.map((b) => b.results), [0, 0, 0, 0]);
+    await waitUntil(() => livePids(env.masterDir).length === 0, 'the pool\'s processes to exit', 60_000);
+  });
+
+  it('a master killed while latent processes run builds reuses them when it starts again, and leaves none behind', async () => {
+    rmSync(releaseFile());
+    const before = started();
+    await master.submit(['gated']);
+    await master.submit(['gated']);
+    await waitUntil(() => started() === before + 2, 'two builds to run', 120_000);
+    const pids = livePids(env.masterDir).sort();
+    assert.equal(pids.length, 2);
+    await master.kill('SIGKILL');
+    assert.deepEqual(livePids(env.masterDir).sort(), pids, 'the worker processes outlive the killed master');
+    master = await env.startMaster();
+    await waitUntil(() => started() === before + 4, 'the interrupted builds to run again', 120_000);
+    assert.match(master.output, /reusing instance/);
+    assert.deepEqual(livePids(env.masterDir).sort(), pids, 'the same processes ran them');
+    writeFileSync(releaseFile(), '');
+    await waitUntil(async () => (await gatedBuilds()).every((b) => b.complete), 'the builds to finish', 120_000);
+    await waitUntil(() => livePids(env.masterDir).length === 0, 'no latent process to be left', 60_000);
   });
 });

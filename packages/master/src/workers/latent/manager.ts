@@ -20,7 +20,7 @@
  *    stopped after its timeouts) or, when no configured latent worker is theirs, stopped.
  */
 import { LatentWorker, SubstantiationCancelled } from './latent-worker.js';
-import type { LatentInstance, LatentProvider, ListedInstance, MasterAddress } from './provider.js';
+import { LatentStartError, type LatentInstance, type LatentProvider, type ListedInstance, type MasterAddress } from './provider.js';
 import { FailureBackoff, type BackoffState } from './backoff.js';
 import { LATENT_PROVIDER_KINDS, createLatentProvider, type LatentLog, type LatentProviderKinds, type LatentProviderSpec } from './registry.js';
 import { idleToStop, instancesToStart } from './pool-sizing.js';
@@ -387,7 +387,7 @@ export class LatentManager {
     const pausedText = paused.map((o) => {
       const s = o.backoff.state();
       const left = Math.ceil(o.backoff.remainingMs() / 1000);
-      return `latent ${o.pool ? 'pool' : 'worker'} ${o.name} could not be started: ${s.lastError ?? 'its provider is unhealthy'} (${s.failures} failure${s.failures === 1 ? '' : 's'} in a row; ${o.probing ? 'checking its provider now' : `trying again in ${left} s`})`;
+      return `${couldNot(o)}: ${s.lastError ?? 'its provider is unhealthy'} (${s.failures} failure${s.failures === 1 ? '' : 's'} in a row; ${o.probing ? 'checking its provider now' : `trying again in ${left} s`})`;
     });
     if (coming.length) {
       const names = coming.map((u) => u.name);
@@ -416,13 +416,13 @@ export class LatentManager {
     this.deps.log.info({ worker: u.name, builder: b?.name, provider: u.owner.provider.kind }, b ? `starting latent worker ${u.name} for builder '${b.name}'` : `starting latent worker ${u.name} to keep latent pool ${u.owner.name} at its min`);
     u.worker.substantiate(build).catch((err: Error) => {
       if (err instanceof SubstantiationCancelled || this.stopping) return;
-      this.failed(u.owner, err.message);
+      this.failed(u.owner, err instanceof LatentStartError ? err.reason : err.message);
     });
   }
 
   private failed(o: Owner, message: string): void {
     const delay = o.backoff.failed(message);
-    this.deps.log.warn({ latent: o.name, failures: o.backoff.state().failures, retryInMs: delay }, `${message}; latent ${o.pool ? 'pool' : 'worker'} ${o.name} starts nothing for ${Math.round(delay / 1000)} s`);
+    this.deps.log.warn({ latent: o.name, failures: o.backoff.state().failures, retryInMs: delay }, `${couldNot(o)}: ${message}; nothing is started for it for ${Math.round(delay / 1000)} s (failureBackoff)`);
     if (o.retryTimer) clearTimeout(o.retryTimer);
     o.retryTimer = setTimeout(() => { o.retryTimer = null; void this.pauseEnded(o); }, delay);
     o.retryTimer.unref?.();
@@ -527,4 +527,8 @@ function isLive(u: Unit): boolean {
 
 function platformTags(p: LatentProvider): string[] {
   return [...(p.platform?.os ? [`os=${p.platform.os}`] : []), ...(p.platform?.arch ? [`arch=${p.platform.arch}`] : [])];
+}
+
+function couldNot(o: Owner): string {
+  return o.pool ? `latent pool ${o.name} could not start an instance` : `latent worker ${o.name} could not be started`;
 }
