@@ -23,12 +23,13 @@ export function latentEnvironment(req: Pick<InstanceRequest, 'workerName' | 'pas
  * `port` fills a missing one (the master's worker port). Throws with what to write instead.
  */
 export function parseMasterAddress(text: string, port: number): MasterAddress {
+  if (/[\s/]/.test(text) || text === '') throw new Error(`masterAddress ${JSON.stringify(text)} is not host or host:port (Buildbot's masterFQDN, not a URL), e.g. 'ci.example.org' or '10.0.0.5:9989'`);
   const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(text);
   if (bracketed) return { host: bracketed[1]!, port: bracketed[2] ? checkedPort(text, bracketed[2]) : port };
   const parts = text.split(':');
   if (parts.length > 2) return { host: text, port }; // a bare IPv6 literal
   const [host, p] = parts as [string, string?];
-  if (!host || /[\s/]/.test(host)) throw new Error(`masterAddress ${JSON.stringify(text)} is not host or host:port (Buildbot's masterFQDN), e.g. 'ci.example.org' or '10.0.0.5:9989'`);
+  if (!host) throw new Error(`masterAddress ${JSON.stringify(text)} names no host; write host or host:port, e.g. 'ci.example.org' or '10.0.0.5:9989'`);
   return { host, port: p === undefined ? port : checkedPort(text, p) };
 }
 
