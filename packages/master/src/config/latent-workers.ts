@@ -114,7 +114,7 @@ export function normaliseProvider(raw: unknown, c: IssueCollector): LatentProvid
   }
   for (const p of kind.check?.(spec as never) ?? []) c.add(p.key, p.message);
   if (typeof spec.masterAddress === 'string') {
-    try { parseMasterAddress(spec.masterAddress, 1); } catch (err) { c.add('masterAddress', (err as Error).message.replace(/^masterAddress "[^"]*"/, 'is')); }
+    try { parseMasterAddress(spec.masterAddress, 1); } catch (err) { c.add('masterAddress', (err as Error).message.replace(/^masterAddress "[^"]*":? /, '')); }
   }
   return spec as unknown as LatentProviderSpec;
 }
