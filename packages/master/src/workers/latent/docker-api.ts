@@ -78,7 +78,8 @@ export class DockerClient {
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     const options: RequestOptions & { ca?: Buffer; cert?: Buffer; key?: Buffer } = {
       method, path: this.prefix + path, timeout: this.timeoutMs, signal,
-      headers: { Host: 'docker', Accept: 'application/json', ...(payload ? { 'Content-Type': 'application/json', 'Content-Length': payload.length } : {}) },
+      // Over a socket the Host header is a placeholder (as the docker CLI sends); over TCP it is the engine's, which TLS checks the certificate against.
+      headers: { ...(e.socketPath ? { Host: 'docker' } : {}), Accept: 'application/json', ...(payload ? { 'Content-Type': 'application/json', 'Content-Length': payload.length } : {}) },
       ...(e.socketPath ? { socketPath: e.socketPath } : { host: e.host, port: e.port }),
       ...(e.tls ? { ca: e.tls.ca, cert: e.tls.cert, key: e.tls.key } : {}),
     };
@@ -99,7 +100,11 @@ export class DockerClient {
       req.on('timeout', () => req.destroy(new Error(`no answer within ${this.timeoutMs} ms`)));
       req.on('error', (err: NodeJS.ErrnoException) => {
         if (signal?.aborted) reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
-        else reject(new DockerUnreachableError(e, err.code ? `${err.code}: ${err.message}` : err.message));
+        else {
+          const text = err.message.split('\n')[0]!.trim();
+          const hint = /CERTIFICATE_REQUIRED/.test(err.code ?? '') ? '; the engine wants a client certificate: give tls: { cert, key }' : '';
+          reject(new DockerUnreachableError(e, `${err.code ? `${err.code}: ${text}` : text}${hint}`));
+        }
       });
       req.end(payload);
     });

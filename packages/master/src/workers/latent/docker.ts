@@ -54,7 +54,7 @@ export const dockerKind: LatentProviderKind<DockerProviderSpec> = {
   check(spec) {
     const problems: Array<{ key: string; message: string }> = [];
     if (spec.dockerHost !== null) {
-      try { parseDockerHost(spec.dockerHost); } catch (err) { problems.push({ key: 'dockerHost', message: (err as Error).message.replace(/^dockerHost "[^"]*" /, '') }); }
+      try { parseDockerHost(spec.dockerHost); } catch (err) { problems.push({ key: 'dockerHost', message: (err as Error).message.replace(/^dockerHost "[^"]*":? /, '') }); }
     }
     if (spec.tls !== null) {
       for (const k of Object.keys(spec.tls)) if (!['ca', 'cert', 'key'].includes(k)) problems.push({ key: 'tls', message: `has no option '${k}'; tls takes ca, cert and key (file paths)` });
