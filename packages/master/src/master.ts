@@ -179,6 +179,7 @@ export class Master implements EngineControl {
       slot: (name) => this.botmaster?.slotOf(name),
       disconnect: (remote, reason) => (remote as AnyWorker).disconnect(CloseCodes.POLICY_VIOLATION, closeReason(reason)),
       wake: () => this.botmaster?.distributor.wake(),
+      changed: (name) => { this.data.updates.latentWorkerChanged(name).catch((err) => this.log.warn({ err, worker: name }, 'publishing a latent worker\'s state failed')); },
     });
     this.latent.configure(...(await this.latentSettings(config)));
     this.data.setLatentStateProvider((name) => this.latent.view(name));

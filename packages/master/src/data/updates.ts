@@ -127,6 +127,12 @@ export class DataUpdates implements Updates {
 
   absentPoolWorkers(): Promise<AbsentPoolWorker[]> { return this.db.workers.absentPoolWorkers(); }
 
+  /** A latent worker started, stopped or failed to start (mastro): `['workers', id, 'latent']` carries its new `latent` state. */
+  async latentWorkerChanged(name: string): Promise<void> {
+    const w = await loadWorker(this.ctx, await this.db.workers.findOrCreate(name));
+    if (w) this.events.worker(w, 'latent');
+  }
+
   async setWorkerState(workerid: number, state: { paused?: boolean; graceful?: boolean }): Promise<void> {
     await this.db.workers.setState(workerid, state);
     const w = await loadWorker(this.ctx, workerid);

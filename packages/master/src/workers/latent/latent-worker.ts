@@ -33,6 +33,8 @@ export interface LatentWorkerOptions {
   missingTimeoutMs?: number;
   /** Where a failed stop after a failed substantiation is reported (no caller is left to tell). */
   log?: { error(obj: unknown, msg?: string): void };
+  /** Told each new state (the API publishes it). */
+  onState?: (state: LatentState) => void;
 }
 
 export type LatentState = 'idle' | 'substantiating' | 'substantiated' | 'insubstantiating' | 'shutDown';
@@ -49,8 +51,10 @@ export class LatentWorker {
   private changedAt = Date.now();
   private get current(): LatentState { return this.state_; }
   private set current(next: LatentState) {
-    if (next !== this.state_) this.changedAt = Date.now();
+    if (next === this.state_) return;
+    this.changedAt = Date.now();
     this.state_ = next;
+    this.options.onState?.(next);
   }
   private instance: LatentInstance | null = null;
   private pending: Pending | null = null;

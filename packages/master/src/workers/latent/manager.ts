@@ -73,6 +73,8 @@ export interface LatentManagerDeps {
   disconnect(remote: RemoteWorker, reason: string): void;
   /** Asks the distributor for a pass (an instance stopped, a pause ended). */
   wake(): void;
+  /** A latent worker's state (or its provider's failures) changed: the API publishes it. */
+  changed?(name: string): void;
   kinds?: LatentProviderKinds;
   now?: () => number;
 }
@@ -197,7 +199,7 @@ export class LatentManager {
     const spec = owner.settings.provider;
     return new LatentWorker(owner.provider, {
       workerName: name, password: this.passwordFor(name, owner), master: () => this.deps.masterAddress(spec),
-      missingTimeoutMs: owner.settings.startTimeout * 1000, log: this.deps.log,
+      missingTimeoutMs: owner.settings.startTimeout * 1000, log: this.deps.log, onState: () => this.deps.changed?.(name),
     });
   }
 
@@ -417,6 +419,7 @@ export class LatentManager {
     u.worker.substantiate(build).catch((err: Error) => {
       if (err instanceof SubstantiationCancelled || this.stopping) return;
       this.failed(u.owner, err instanceof LatentStartError ? err.reason : err.message);
+      this.deps.changed?.(u.name);
     });
   }
 
