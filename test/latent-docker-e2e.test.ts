@@ -13,6 +13,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { TestEnv, WORKER_CLI, freePort, waitUntil, type MasterProcess } from './support/master-harness.js';
 import { buildWorkerImage, containersWithLabels, dockerUnavailable, removeContainers } from './support/docker-image.js';
@@ -53,7 +54,8 @@ export default defineConfig({
 describe('latent.docker against a real Docker engine and a real master', { timeout: 600_000, skip: skip ?? false }, () => {
   let env: TestEnv;
   let master: MasterProcess;
-  const masterName = `latent-e2e-${randomBytes(4).toString('hex')}`;
+  // Shaped like the default masterName (host:dir), which the labels and their filters must carry as it is.
+  const masterName = `${hostname()}:/tmp/latent-e2e-${randomBytes(4).toString('hex')}/master`;
   const mine = () => containersWithLabels({ 'org.mastro.master': masterName });
   let marks: string;
   let release: string;
