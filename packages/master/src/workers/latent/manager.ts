@@ -211,6 +211,7 @@ export class LatentManager {
 
   /** A unit no longer wanted: stopped now when idle, else once its build is done; then dropped. */
   private retire(u: Unit): void {
+    if (u.retiring) return;
     u.retiring = true;
     if (u.worker.state === 'idle') { this.drop(u); return; }
     const slot = this.deps.slot(u.name);
