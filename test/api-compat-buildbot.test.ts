@@ -256,7 +256,7 @@ const GETS = [
 const KNOWN: Array<{ path: RegExp; line: RegExp; why: string }> = [
   { path: /./, line: /^\$\.ct: buildbot="text\/plain; charset=utf-8" mastro="application\/json; charset=utf-8"$/, why: 'error bodies are JSON on both; mastro labels them application/json' },
   { path: /buildrequests/, line: /pending_reason: only mastro has it/, why: 'mastro extension: why a request waits' },
-  { path: /workers/, line: /\.(pool|tags|os|arch): only mastro has it/, why: 'mastro extension: worker pools, tags and platform (issue 13)' },
+  { path: /workers/, line: /\.(pool|tags|os|arch|latent): only mastro has it/, why: 'mastro extension: worker pools, tags, platform and latent workers\' state (issue 13)' },
   { path: /forceschedulers/, line: /all_fields/, why: 'mastro lists force fields flat; Buildbot nests them in layout groups' },
   { path: /limit=|offset=/, line: /meta\.total/, why: 'Buildbot bug: with limit/offset its meta.total is the page length; mastro counts all matches' },
   { path: /field=buildid,results|results=0,2/, line: /./, why: 'mastro extension: comma-separated values' },

@@ -94,3 +94,57 @@ export default defineConfig({
     assert.match(await reason.textContent() ?? '', /No worker with the tags — no worker with gpu=h100 attached/);
   });
 });
+
+describe('latent workers on the workers and pending pages', { skip }, () => {
+  let env: TestEnv;
+  let master: MasterProcess;
+  let web: TestBrowser;
+  let page: Page;
+
+  before(async () => {
+    env = new TestEnv();
+    env.writeConfig(`import { defineConfig, latent, builder, steps } from 'mastro';
+export default defineConfig({
+  db: { url: 'sqlite:state.sqlite' },
+  protocols: { msgpack: { port: 0, host: '127.0.0.1' } },
+  www: { port: 0, host: '127.0.0.1' },
+  workers: [
+    latent({ name: 'lw', provider: latent.local({}), idleTimeout: null }),
+    latent({ name: 'cloud', provider: latent.command({ start: 'echo "quota exceeded" >&2; exit 1', stop: 'true' }), failureBackoff: { initial: 600 } }),
+  ],
+  builders: [
+    builder({ name: 'on-lw', workerNames: ['lw'], steps: [steps.shell({ command: ['true'] })] }),
+    builder({ name: 'on-cloud', workerNames: ['cloud'], steps: [steps.shell({ command: ['true'] })] }),
+  ],
+});
+`);
+    master = await env.startMaster();
+    web = await launchBrowser();
+    page = await web.context.newPage();
+    page.on('pageerror', (err) => { console.error('browser page error:', err); });
+  });
+
+  after(async () => {
+    await web?.close();
+    await env?.cleanup();
+  });
+
+  test('a latent worker shows its provider and whether it runs; one whose start failed says why, on both pages', async () => {
+    await page.goto(`http://127.0.0.1:${master.ready.httpPort}/#/workers`);
+    const row = (name: string) => page.locator(`tr[data-worker="${name}"]`);
+    await row('lw').waitFor();
+    assert.equal(await row('lw').locator('[data-pool]').textContent(), 'latent · local');
+    assert.equal(await row('lw').locator('.state').textContent(), 'not running');
+    await master.submit(['on-lw']);
+    await row('lw').locator('.state', { hasText: 'connected' }).waitFor({ timeout: 60_000 });
+    await master.submit(['on-cloud']);
+    await row('cloud').locator('[data-latent-error]').waitFor({ timeout: 60_000 });
+    assert.match(await row('cloud').locator('[data-latent-error]').textContent() ?? '', /^start failed 1×: the start command exited with status 1: quota exceeded$/);
+    assert.equal(await row('cloud').locator('.state').textContent(), 'not running');
+    await page.screenshot({ path: screenshotPath('ui-workers-latent') });
+    await page.goto(`http://127.0.0.1:${master.ready.httpPort}/#/pending`);
+    const reason = page.locator('tr[data-brid] [data-reason="latent_provider_paused"]');
+    await reason.waitFor({ timeout: 30_000 });
+    assert.match(await reason.textContent() ?? '', /^Latent worker cannot start — latent worker cloud could not be started: the start command exited with status 1: quota exceeded \(1 failure in a row; trying again in \d+ s\)$/);
+  });
+});

@@ -1,4 +1,4 @@
-/** The fixed benchmark scenarios, in the order of issue 6, then issue 12's reporters (9), issue 13's pool attach (10) and issue 19's history (11). */
+/** The fixed benchmark scenarios, in the order of issue 6, then issue 12's reporters (9), issue 13's pool attach (10), issue 19's history (11) and issue 13's latent start (12). */
 import type { Scenario } from '../types.js';
 import { realWorkers, simulatedWorkers } from './throughput.js';
 import { latency } from './latency.js';
@@ -10,5 +10,6 @@ import { workerFootprint } from './worker-footprint.js';
 import { reporters } from './reporters.js';
 import { poolAttach } from './pool-attach.js';
 import { history } from './history.js';
+import { latentStart } from './latent-start.js';
 
-export const scenarios: Scenario[] = [realWorkers, simulatedWorkers, latency, logs, idleWorkers, queue, polling, workerFootprint, reporters, poolAttach, history];
+export const scenarios: Scenario[] = [realWorkers, simulatedWorkers, latency, logs, idleWorkers, queue, polling, workerFootprint, reporters, poolAttach, history, latentStart];

@@ -2,7 +2,7 @@
  * The public surface of the `mastro` package: what a `master.config.ts` imports, and the entry
  * points for embedding a master. Keep this file light: a config loads it once per (re)load.
  */
-export { defineConfig, worker, workerPool, builder, type DefinedConfig } from './config/factories.js';
+export { defineConfig, worker, workerPool, latent, latentPool, builder, type DefinedConfig } from './config/factories.js';
 export { util } from './config/util.js';
 export { schedulers } from './schedulers/specs.js';
 export { changes } from './changes/specs.js';
@@ -16,6 +16,8 @@ export { reporters, generators } from './reporters/specs.js';
 export type {
   UserConfig, MasterConfig, WorkerSpec, WorkerOptions, WorkerConfig, WorkerPoolOptions, WorkerPoolSpec, WorkerPoolConfig, BuilderOptions, BuilderConfig,
   MsgpackProtocolOptions, WwwOptions, CollapseRequestsFn, CanStartBuildFn, NextWorkerFn, NextBuildFn,
+  LatentWorkerOptions, LatentPoolOptions, LatentCommonOptions, LatentProviderSpec, LatentWorkerConfig, LatentPoolConfig,
+  DockerProviderOptions, LocalProviderOptions, CommandProviderOptions,
 } from './config/types.js';
 export type {
   SchedulerSpec, ForceOptions, ChangeSchedulerOptions, SingleBranchOptions, NightlyOptions, PeriodicOptions, TriggerableOptions,

@@ -4,9 +4,11 @@
  * stopped in reverse. Also: startup crash recovery, graceful stop (SIGTERM), reconfig (SIGHUP).
  */
 import { rm, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
+import { CloseCodes, closeReason } from 'mastro-protocol';
 import { pino, type Logger } from 'pino';
-import type { MasterConfig, WorkerConfig, WorkerPoolConfig } from './config/types.js';
+import type { LatentProviderSpec, MasterConfig, WorkerConfig, WorkerPoolConfig } from './config/types.js';
 import { tokenProblem } from './config/worker-pools.js';
 import { tryLoadConfig } from './config/load.js';
 import { ConfigError, formatIssueAt, type ConfigIssue } from './model/config-errors.js';
@@ -14,7 +16,10 @@ import { describeOutage, openDatabase, type Db } from './db/index.js';
 import { DataConnector } from './data/index.js';
 import type { MessageQueue } from './mq/bus.js';
 import { createMessageQueue } from './mq/connector.js';
-import { WorkerManager, type ManagedPool, type ManagedWorker } from './workers/index.js';
+import { WorkerManager, type AnyWorker, type ManagedPool, type ManagedWorker } from './workers/index.js';
+import { LatentManager, type LatentPoolSettings, type LatentWorkerSettings } from './workers/latent/manager.js';
+import { LatentPasswords } from './workers/latent/password.js';
+import { parseMasterAddress } from './workers/latent/environment.js';
 import { poolOfWorkerName } from './process/worker-selection.js';
 import { Botmaster } from './process/botmaster.js';
 import type { BuildServices } from './process/build.js';
@@ -90,6 +95,9 @@ export class Master implements MasterControl {
   reporting: ReporterService | null = null;
   /** Deletes old log contents (config `janitor`); idle without it. */
   janitor: Janitor | null = null;
+  /** Latent workers and latent pools: started when requests wait for them, stopped when idle. */
+  latent!: LatentManager;
+  private latentPasswords: LatentPasswords | null = null;
 
   private constructor(readonly dir: string, private readonly opts: StartMasterOptions) {
     this.log = opts.logger ?? pino({ level: process.env.MASTRO_LOG_LEVEL ?? 'info' }, defaultMasterLogDestination());
@@ -119,6 +127,7 @@ export class Master implements MasterControl {
     await step('stopping the change sources', () => this.changeSources.apply([], this.log));
     await step('stopping the schedulers', () => this.schedulers.apply([], this.log));
     if (this.botmaster) await step('stopping the botmaster', () => this.botmaster.shutdown({ graceMs: 0, reportTimeoutMs: 10_000 }));
+    if (this.latent) await step('stopping the latent workers', () => this.latent.shutdown());
     await step('stopping the reporters', async () => this.reporting?.stop());
     await step('closing', () => this.tearDown());
   }
@@ -172,27 +181,46 @@ export class Master implements MasterControl {
       findTriggerable: (name) => this.findTriggerable(name),
       triggerableNames: () => this.schedulers.all().filter((s) => isTriggerable(s.instance)).map((s) => s.name),
     };
-    this.botmaster = new Botmaster({ services: this.services, collapseContext: this });
-    await this.botmaster.configure(config.builders, config.workers, config.workerPools);
+    this.latent = new LatentManager({
+      masterName: config.masterName, masterDir: config.masterDir, log: this.log.child({ component: 'latent' }),
+      masterAddress: (spec) => this.latentMasterAddress(spec as LatentProviderSpec),
+      passwordFor: (name) => this.latentPasswords!.passwordFor(name),
+      slot: (name) => this.botmaster?.slotOf(name),
+      disconnect: (remote, reason) => (remote as AnyWorker).disconnect(CloseCodes.POLICY_VIOLATION, closeReason(reason)),
+      wake: () => this.botmaster?.distributor.wake(),
+      changed: (name) => { this.data.updates.latentWorkerChanged(name).catch((err) => this.log.warn({ err, worker: name }, 'publishing a latent worker\'s state failed')); },
+    });
+    this.latent.configure(...(await this.latentSettings(config)));
+    this.data.setLatentStateProvider((name) => this.latent.view(name));
+    this.botmaster = new Botmaster({ services: this.services, collapseContext: this, latent: this.latent });
+    await this.botmaster.configure(config.builders, this.namedWorkers(config), config.workerPools);
 
     const mp = config.protocols.msgpack;
     this.workers = new WorkerManager({
       ...mp, port: mp.port, host: mp.host, pb: config.protocols.pb, logger: this.log.child({ component: 'workers' }),
-      workers: await this.workerCredentials(config.workers),
+      workers: [...(await this.workerCredentials(config.workers)), ...this.latent.credentials()],
       pools: await this.poolCredentials(config.workerPools),
     });
     // Builders chosen by tags are decided from what the worker reports, once it has.
     this.workers.setBuilderProvider((w) => this.botmaster.taggedBuildersFor(w));
-    this.workers.on('attached', (w) => { this.missing.attached(w.name); void this.botmaster.workerAttached(w); });
-    this.workers.on('detached', (w) => { this.missing.detached(w.name); void this.botmaster.workerDetached(w); });
+    this.workers.on('attached', (w) => {
+      const attach = () => { this.missing.attached(w.name); void this.botmaster.workerAttached(w); };
+      // A latent worker is first matched with the start that waits for it (a stray one is disconnected).
+      if (this.latent.isLatent(w.name)) void this.latent.attached(w).then((ok) => { if (ok) attach(); });
+      else attach();
+    });
+    this.workers.on('detached', (w) => { this.latent.detached(w); this.missing.detached(w.name); void this.botmaster.workerDetached(w); });
     // A PB worker's own graceful shutdown (SIGHUP, or its shutdown file): as the API's, no new builds, then shutdown.
     this.workers.on('shutdownRequested', (name) => { void this.shutdownWorkerGracefully(name); });
     this.missing = new MissingWorkerWatch(this.log.child({ component: 'workers' }), (name, missingTimeout, lastSeenMs) => this.workerMissing(name, missingTimeout, lastSeenMs));
     this.warnUnsupportedWorkerOptions(config.workers);
     this.missing.configure(config.workers);
-    await this.applyBuilderLists(config.workers);
+    await this.applyBuilderLists(this.namedWorkers(config));
+    // Instances an earlier run left (killed) are adopted or stopped before their workers can attach.
+    await this.latent.reconcile();
     const { port: workerPort } = await this.workers.listen();
     this.log.info({ port: workerPort }, 'worker server listening');
+    void this.latent.checkHealth();
 
     await this.reporting.start();
     await this.botmaster.start();
@@ -254,6 +282,37 @@ export class Master implements MasterControl {
     return out;
   }
 
+  /** Named workers and latent workers (each latent pool's instances too): the botmaster's and the builder lists' workers. */
+  private namedWorkers(config: MasterConfig): WorkerConfig[] {
+    const latent = this.latent.workerConfigs().map((w): WorkerConfig => ({ ...w, password: null, notifyOnMissing: [], keepalive: null, missingTimeout: 0 }));
+    return [...config.workers, ...latent];
+  }
+
+  /**
+   * The latent workers with their passwords rendered; one not given one gets a password derived
+   * from the master's latent.key (made the first time a latent worker or pool is configured).
+   */
+  private async latentSettings(config: MasterConfig): Promise<[LatentWorkerSettings[], LatentPoolSettings[]]> {
+    if ((config.latentWorkers.length || config.latentPools.length) && !this.latentPasswords) this.latentPasswords = await LatentPasswords.open(config.masterDir);
+    const ctx = { properties: new Properties(), sourcestamps: [], workerInfo: {}, getSecret: (n: string) => this.secrets.get(n) };
+    const workers: LatentWorkerSettings[] = [];
+    for (const w of config.latentWorkers) {
+      const password = w.password === null ? this.latentPasswords!.passwordFor(w.name) : await renderValue(w.password, ctx);
+      if (typeof password !== 'string' || !password) throw new Error(`latent worker '${w.name}': its password rendered to ${JSON.stringify(password)}; give a non-empty string or a secret that exists, or leave it out`);
+      workers.push({ ...w, password });
+    }
+    return [workers, [...config.latentPools]];
+  }
+
+  /** BUILDMASTER and BUILDMASTER_PORT for a provider's instances: its masterAddress, else this master's worker address. */
+  private latentMasterAddress(spec: LatentProviderSpec): { host: string; port: number } {
+    const port = this.workers.port;
+    if (spec.masterAddress) return parseMasterAddress(spec.masterAddress, port);
+    const listen = this.config.protocols.msgpack.host;
+    const specific = listen && !['0.0.0.0', '::', '*'].includes(listen) ? listen : null;
+    return { host: specific ?? (spec.kind === 'local' ? '127.0.0.1' : hostname()), port };
+  }
+
   /** The pools with their tokens rendered (secrets looked up), each checked as a literal token is. */
   private async poolCredentials(pools: readonly WorkerPoolConfig[]): Promise<ManagedPool[]> {
     const ctx = { properties: new Properties(), sourcestamps: [], workerInfo: {}, getSecret: (n: string) => this.secrets.get(n) };
@@ -296,7 +355,7 @@ export class Master implements MasterControl {
       .catch((err) => this.log.error({ err, worker: name }, `worker '${name}' is missing but its report could not be stored; it is not sent`));
   }
 
-  private async applyBuilderLists(workers: readonly WorkerConfig[]): Promise<void> {
+  private async applyBuilderLists(workers: readonly Pick<WorkerConfig, 'name'>[]): Promise<void> {
     await Promise.all(workers.map((w) => this.workers.setBuilderList(w.name, this.botmaster.builderListFor(w.name)).catch((err) => {
       this.log.warn({ err, worker: w.name }, 'updating the builder directories of a worker failed');
     })));
@@ -343,9 +402,11 @@ export class Master implements MasterControl {
     if (!this.http && next.www) this.log.warn({ path: 'www' }, 'www was added to the config; the HTTP server starts when the master restarts');
     let credentials;
     let poolCredentials;
+    let latentSettings;
     try {
       credentials = await this.workerCredentials(next.workers);
       poolCredentials = await this.poolCredentials(next.workerPools);
+      latentSettings = await this.latentSettings(next);
     } catch (err) {
       const issue = { path: 'workers', message: (err as Error).message };
       this.log.error(issue, 'reconfig refused; the running configuration stays');
@@ -364,18 +425,19 @@ export class Master implements MasterControl {
     this.secrets.setProviders(next.secrets as SecretProvider[]);
     this.services.globalProperties = next.properties;
     this.services.outageTimeoutMs = next.db.outageTimeout * 1000;
-    await this.botmaster.configure(next.builders, next.workers, next.workerPools);
-    this.workers.setWorkers(credentials);
+    this.latent.configure(...latentSettings);
+    await this.botmaster.configure(next.builders, this.namedWorkers(next), next.workerPools);
+    this.workers.setWorkers([...credentials, ...this.latent.credentials()]);
     // Reporters keep their queued reports across the change (reporters/service.ts).
     await this.reporting!.configure(reporterSettings(next));
     this.workers.setPools(poolCredentials);
     this.warnUnsupportedWorkerOptions(next.workers);
     this.missing.configure(next.workers);
     this.janitor?.configure(next.janitor);
-    await this.applyBuilderLists(next.workers);
+    await this.applyBuilderLists(this.namedWorkers(next));
     await this.schedulers.apply(next.schedulers.map((spec) => createSchedulerService(spec, this.schedulerServices())), this.log);
     await this.changeSources.apply(next.changeSources.map((spec) => createChangeSourceService(spec, this.changeSourceServices(), next.masterDir)), this.log);
-    this.log.info({ builders: next.builders.length, workers: next.workers.length, workerPools: next.workerPools.length, schedulers: next.schedulers.length }, 'reconfig applied');
+    this.log.info({ builders: next.builders.length, workers: next.workers.length, workerPools: next.workerPools.length, latentWorkers: next.latentWorkers.length, latentPools: next.latentPools.length, schedulers: next.schedulers.length }, 'reconfig applied');
     return { ok: true, issues: loaded.issues };
   }
 
@@ -435,6 +497,8 @@ export class Master implements MasterControl {
       await this.schedulers.apply([], this.log);
       await this.changeSources.apply([], this.log);
       await this.botmaster.shutdown({ graceMs });
+      // After the builds: latent instances are stopped (nothing is left running for a stopped master).
+      await this.latent.shutdown();
       // After the builds: their final reports are queued; what is not delivered now is after the restart.
       await this.reporting?.stop();
       await this.tearDown();

@@ -18,6 +18,9 @@ import { COMMON_REPORTER_KEYS } from '../src/reporters/options.js';
 import { REPORT_DELIVERY_KEYS } from '../src/reporters/delivery/options.js';
 import { MESSAGE_FORMATTER_KEYS } from '../src/reporters/message/formatter.js';
 import { POOL_KEYS } from '../src/config/worker-pools.js';
+import { LATENT_POOL_KEYS, LATENT_WORKER_KEYS } from '../src/config/latent-workers.js';
+import { COMMON_PROVIDER_OPTIONS, LATENT_PROVIDER_KINDS } from '../src/workers/latent/registry.js';
+import { latentOptionSchema } from '../src/workers/latent/option-schema.js';
 
 const schema = loadSchema() as any;
 const props = (o: any) => Object.keys(o.properties).sort();
@@ -68,6 +71,19 @@ test('the published schema knows exactly the reporter, generator and delivery op
   }
   assert.deepEqual(props(schema.properties.reportDelivery), [...REPORT_DELIVERY_KEYS].sort());
   assert.deepEqual(props(schema.definitions.messageFormatter), [...MESSAGE_FORMATTER_KEYS].sort());
+});
+
+test('the published schema holds every latent provider kind with exactly its declared options', () => {
+  assert.deepEqual(props(schema.definitions.latentWorker), yamlKeys(LATENT_WORKER_KEYS));
+  assert.deepEqual(props(schema.definitions.latentPool), yamlKeys(LATENT_POOL_KEYS));
+  assert.deepEqual(props(schema.definitions.latentProvider), Object.keys(LATENT_PROVIDER_KINDS).sort());
+  for (const [kind, k] of Object.entries(LATENT_PROVIDER_KINDS)) {
+    const declared = { ...COMMON_PROVIDER_OPTIONS, ...k.options };
+    const def = schema.definitions[`latentProvider_${kind}`];
+    assert.deepEqual(props(def), Object.keys(declared).sort(), `latent.${kind}`);
+    for (const [name, d] of Object.entries(declared)) assert.deepEqual(def.properties[name], latentOptionSchema(d), `latent.${kind} ${name}`);
+    assert.deepEqual(def.required, Object.entries(declared).filter(([, d]) => d.required).map(([n]) => n), `latent.${kind} required`);
+  }
 });
 
 test('JSON pointers become config paths', () => {

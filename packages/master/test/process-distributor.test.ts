@@ -323,3 +323,35 @@ test('with a thousand idle workers on one builder a build looks at a few of them
     assert.deepEqual(ran.map((id: number) => byId.get(id)), ['w000', 'w000', 'w000', 'w000', 'w000'], 'each build took the idle worker first by name');
   } finally { await e.close(); }
 });
+
+test('each pass tells the latent workers how many requests of a builder they serve are still waiting (no more than they could take), and their reason replaces the builder\'s', async () => {
+  const e = await makeEngine();
+  const asked: Array<[string, number]> = [];
+  let passes = 0;
+  let done = 0;
+  const latent = {
+    passStarted: () => { passes++; },
+    serves: (b: { name: string }) => (b.name === 'lat' ? 3 : 0),
+    demand: (b: { name: string }, waiting: number) => { asked.push([b.name, waiting]); return { code: 'latent_worker_starting', message: `starting for ${b.name}` }; },
+    passDone: () => { done++; },
+  };
+  const botmaster = new Botmaster({ services: e.services, latent: latent as never });
+  try {
+    await botmaster.configure([
+      builderConfig({ name: 'lat', workerNames: ['l1'], steps: [cmdStep('s')] }),
+      builderConfig({ name: 'plain', workerNames: ['w0'], steps: [cmdStep('s')] }),
+    ], [workerConfig('l1'), workerConfig('w0')]);
+    await botmaster.start();
+    const ids: number[] = [];
+    for (let i = 0; i < 5; i++) ids.push((await submit(e, ['lat'])).lat);
+    const { plain } = await submit(e, ['plain']);
+    await waitFor(() => botmaster.distributor.pendingReason(ids[4]!)?.code === 'latent_worker_starting', 'the latent reason');
+    await botmaster.distributor.settled();
+    assert.deepEqual(botmaster.distributor.pendingReason(ids[0]!), { code: 'latent_worker_starting', message: 'starting for lat' });
+    assert.equal(botmaster.distributor.pendingReason(plain)?.code, 'no_worker_connected', 'a builder no latent worker serves keeps its own reason');
+    assert.ok(asked.every(([name]) => name === 'lat'));
+    assert.deepEqual(asked.at(-1), ['lat', 3], 'five wait, three are counted: the latent workers could take no more');
+    assert.ok(passes >= 1);
+    assert.equal(done, passes, 'every pass that began ended');
+  } finally { await botmaster.shutdown({ graceMs: 0, reportTimeoutMs: 2000 }); await e.close(); }
+});

@@ -78,11 +78,11 @@ test('substantiate starts one instance, resolves when its worker attaches, and i
   assert.equal(provider.stopped.length, 1);
 });
 
-test('a worker that never attaches fails the substantiation after missingTimeout, and its instance is stopped', async (t) => {
+test('a worker that never attaches fails the substantiation after the start timeout (missingTimeout), and its instance is stopped', async (t) => {
   const { root, latent } = await setup(t);
   const provider = new ProcessProvider(root, { password: 'not-the-password' });
   const w = latent(provider, 1500);
-  await assert.rejects(w.substantiate(), (e: Error) => e instanceof LatentStartError && /its worker did not attach within 1\.5 s \(missingTimeout\); check that the instance can reach 127\.0\.0\.1:\d+/.test(e.message));
+  await assert.rejects(w.substantiate(), (e: Error) => e instanceof LatentStartError && /its worker did not attach within 1\.5 s \(startTimeout\); check that the instance can reach 127\.0\.0\.1:\d+/.test(e.message));
   // The provider's stop has no event of its own to wait for; waitUntil polls for it.
   await waitUntil(() => provider.stopped.length === 1, 'the instance to be stopped');
   assert.equal(w.state, 'idle');
@@ -111,9 +111,40 @@ test('insubstantiate during a substantiation cancels it; after shutdown nothing 
 });
 
 test('a provider kind the registry does not have is refused with the kinds that exist', () => {
-  assert.deepEqual(Object.keys(LATENT_PROVIDER_KINDS), [], 'no providers yet: the worker-pools issue brings them');
-  assert.throws(() => createLatentProvider({ kind: 'docker' }), (e: Error) => e instanceof LatentConfigError && /unknown latent worker provider "docker"; this mastro has no latent worker providers yet/.test(e.message));
-  const kinds = { process: { create: () => new ProcessProvider('/nonexistent') } };
+  assert.deepEqual(Object.keys(LATENT_PROVIDER_KINDS).sort(), ['command', 'docker', 'local']);
+  assert.throws(() => createLatentProvider({ kind: 'ec2' }), (e: Error) => e instanceof LatentConfigError && /unknown latent worker provider "ec2"; providers are: docker, local, command/.test(e.message));
+  const kinds = { process: { options: {}, create: () => new ProcessProvider('/nonexistent') } };
   assert.equal(createLatentProvider({ kind: 'process' }, kinds).kind, 'process');
   assert.throws(() => createLatentProvider({ kind: 'ec2' }, kinds), /providers are: process/);
+  assert.throws(() => createLatentProvider({ kind: 'ec2' }, {}), /this mastro has no latent worker providers yet/);
+});
+
+test('adopt takes over an instance left running: its worker attaching substantiates, without a second start', async (t) => {
+  const { root, h, latent } = await setup(t);
+  const provider = new ProcessProvider(root);
+  // An instance started "by an earlier run of the master": the provider made it, this LatentWorker did not.
+  const left = await provider.startInstance({ workerName: 'lw', password: 'secret', master: { host: '127.0.0.1', port: h.port }, build: null, signal: new AbortController().signal });
+  const w = latent(provider);
+  const attached = h.nextAttached('lw');
+  const { adopted, attached: substantiated } = w.adopt(left);
+  assert.equal(adopted, true);
+  assert.equal(w.state, 'substantiating');
+  assert.equal(w.instanceId, left.id);
+  await attached;
+  await substantiated;
+  assert.equal(w.state, 'substantiated');
+  assert.equal(provider.requests.length, 1, 'nothing more was started');
+  assert.equal(w.adopt(left).adopted, false, 'a worker with an instance adopts no other');
+  await w.insubstantiate();
+  assert.deepEqual(provider.stopped, [left.id]);
+});
+
+test('an adopted instance whose worker never attaches is stopped after the start timeout', async (t) => {
+  const { root, h, latent } = await setup(t);
+  const provider = new ProcessProvider(root, { password: 'not-the-password' });
+  const left = await provider.startInstance({ workerName: 'lw', password: 'secret', master: { host: '127.0.0.1', port: h.port }, build: null, signal: new AbortController().signal });
+  const w = latent(provider, 1500);
+  await assert.rejects(w.adopt(left).attached, /its worker did not attach within 1\.5 s \(startTimeout\)/);
+  await waitUntil(() => provider.stopped.length === 1, 'the adopted instance to be stopped');
+  assert.equal(w.state, 'idle');
 });

@@ -9,8 +9,8 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, writeFileSync, openSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { pino } from 'pino';
 import { DEFAULTS } from '../config/defaults.js';
 import type { BuildResource } from '../data/types.js';
@@ -19,6 +19,7 @@ import { CliError, parse, println, type Io } from './io.js';
 import { createMasterDir } from './create-master.js';
 import { describeListenError } from './listen-errors.js';
 import { UsersStore } from '../www/auth/users-store.js';
+import { workerCli } from '../util/worker-cli.js';
 
 const WORKER_NAME = 'local-worker';
 /** The demo's web UI user, role admin (may force, stop, rebuild). */
@@ -40,15 +41,6 @@ export function createSampleRepo(dir: string): string {
   git(dir, ['add', '.']);
   git(dir, ['commit', '-q', '-m', 'sample project for mastro quickstart']);
   return pathToFileURL(dir).href;
-}
-
-/** The mastro-worker CLI: from the installed package, else the monorepo checkout. */
-function workerCli(): string {
-  try {
-    return join(dirname(fileURLToPath(import.meta.resolve('mastro-worker/package.json'))), 'dist', 'cli.js');
-  } catch {
-    return resolve(fileURLToPath(import.meta.url), '..', '..', '..', '..', 'worker', 'dist', 'cli.js');
-  }
 }
 
 function port(value: string | boolean | undefined, fallback: number, name: string): number {

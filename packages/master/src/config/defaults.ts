@@ -37,6 +37,14 @@ export const DEFAULTS = {
   /** workerPool({ forgetAfter }), seconds. */
   poolForgetAfter: POOL_OPTION_DEFAULTS.forgetAfter,
   builderPriority: BUILDER_OPTION_DEFAULTS.priority,
+  /** latent({ idleTimeout }), seconds; latent.docker's is 0 (Buildbot's DockerLatentWorker: a container per build). */
+  latentIdleTimeout: 600,
+  latentDockerIdleTimeout: 0,
+  /** latent({ startTimeout }), seconds until the instance's worker must have attached. */
+  latentStartTimeout: 600,
+  /** latent({ failureBackoff }), seconds (Buildbot's quarantine: 10 s doubling up to an hour). */
+  latentBackoffInitial: 10,
+  latentBackoffMax: 3600,
 } as const;
 
 /** Config file names looked for in a master directory, in this order. */

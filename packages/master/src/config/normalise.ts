@@ -28,7 +28,8 @@ import { declaredNumbers } from '../options/check.js';
 import { LOG_OPTION_KEYS, LogOptions } from '../options/logs.js';
 import { BuilderDeclaration, DbOptions, JanitorOptions, MasterOptions, MsgpackOptions, WorkerDeclaration } from '../options/master.js';
 import { WWW_OPTION_KEYS, WsOptions, type WsLimits } from '../options/www.js';
-import type { BuilderConfig, CollapseRequestsFn, MasterConfig, WorkerConfig, WorkerPoolConfig } from './types.js';
+import type { BuilderConfig, CollapseRequestsFn, LatentPoolConfig, LatentWorkerConfig, MasterConfig, WorkerConfig, WorkerPoolConfig } from './types.js';
+import { latentItemKind, normaliseLatentPool, normaliseLatentWorker } from './latent-workers.js';
 import { checkReporterSpec, reporterName } from '../reporters/registry.js';
 import type { ReporterSpec } from '../reporters/base.js';
 import { REPORT_DELIVERY_DEFAULTS, REPORT_DELIVERY_KEYS } from '../reporters/delivery/options.js';
@@ -88,11 +89,15 @@ function build(raw: unknown, c: IssueCollector, opts: NormaliseOptions, warnings
 
   const items = list(c, r, 'workers');
   // Named workers and pools share the list (and its indexes in messages) but not a namespace: pool workers are POOL/NAME.
-  const workers = items.map((w, i) => (isPoolItem(w) ? null : normaliseWorker(w, c.at('workers').at(i))));
-  const pools = items.map((p, i) => (isPoolItem(p) ? normalisePool(p, c.at('workers').at(i)) : null));
-  uniqueNames(c, 'workers', workers.map((w) => w?.name), 'worker');
-  uniqueNames(c, 'workers', pools.map((p) => p?.name), 'worker pool');
-  const workerNames = new Set(workers.flatMap((w) => (w ? [w.name] : [])));
+  const latentKind = items.map(latentItemKind);
+  const workers = items.map((w, i) => (latentKind[i] || isPoolItem(w) ? null : normaliseWorker(w, c.at('workers').at(i))));
+  const pools = items.map((p, i) => (!latentKind[i] && isPoolItem(p) ? normalisePool(p, c.at('workers').at(i)) : null));
+  const latentWorkers = items.map((w, i) => (latentKind[i] === 'latentWorker' ? normaliseLatentWorker(w, c.at('workers').at(i)) : null));
+  const latentPools = items.map((p, i) => (latentKind[i] === 'latentPool' ? normaliseLatentPool(p, c.at('workers').at(i)) : null));
+  // A latent worker is a named worker once attached, a latent pool's instances are POOL/N: the names are shared.
+  uniqueNames(c, 'workers', items.map((_, i) => workers[i]?.name ?? latentWorkers[i]?.name), 'worker');
+  uniqueNames(c, 'workers', items.map((_, i) => pools[i]?.name ?? latentPools[i]?.name), 'worker pool');
+  const workerNames = new Set([...workers, ...latentWorkers].flatMap((w) => (w ? [w.name] : [])));
 
   const collapseRequests = collapse(c, r, 'collapseRequests', DEFAULTS.collapseRequests);
   const builders = list(c, r, 'builders').map((b, i) => normaliseBuilder(b, c.at('builders').at(i), workerNames, collapseRequests));
@@ -187,6 +192,8 @@ function build(raw: unknown, c: IssueCollector, opts: NormaliseOptions, warnings
     www,
     workers: workers.filter((w): w is WorkerConfig => w !== null),
     workerPools: pools.filter((p): p is WorkerPoolConfig => p !== null),
+    latentWorkers: latentWorkers.filter((w): w is LatentWorkerConfig => w !== null),
+    latentPools: latentPools.filter((p): p is LatentPoolConfig => p !== null),
     changeSources: changeSources.filter((s): s is ChangeSourceSpec => s !== null),
     schedulers: schedulers.filter((s): s is SchedulerSpec => s !== null),
     builders: builders.filter((b): b is BuilderConfig => b !== null),

@@ -16,6 +16,9 @@ import type { LogOptions } from '../options/logs.js';
 import type { PbProtocolConfig } from './pb-protocol.js';
 import type { ReporterSpec } from '../reporters/base.js';
 import type { ReportDeliveryOptions } from '../reporters/delivery/options.js';
+import type {
+  LatentPoolConfig, LatentPoolOptions, LatentProviderSpec, LatentWorkerConfig, LatentWorkerOptions,
+} from '../workers/latent/latent-config.js';
 
 // Each family owns its option types; they are assembled here and re-exported for users.
 export type { WorkerOptions, WorkerSpec, WorkerConfig, WorkerPoolOptions, WorkerPoolSpec, WorkerPoolConfig } from '../workers/worker-config.js';
@@ -25,6 +28,10 @@ export type {
 export type {
   WwwOptions, WwwConfig, ChangeHookAuthEntry, OAuthProviderOptions, WwwAuthOptions, AuthzAction, AuthzRule, WwwAuthzOptions,
 } from '../www/options.js';
+export type {
+  DockerProviderOptions, LocalProviderOptions, CommandProviderOptions, LatentProviderSpec, LatentCommonOptions, LatentWorkerOptions,
+  LatentPoolOptions, LatentWorkerConfig, LatentPoolConfig,
+} from '../workers/latent/latent-config.js';
 
 // ---------------------------------------------------------------------------------------------
 // Servers
@@ -75,8 +82,8 @@ export interface UserConfig extends LogOptions {
    */
   protocols?: { msgpack?: MsgpackProtocolOptions; pb?: PbServerOptions | null };
   www?: WwwOptions | null;
-  /** Named workers (`worker(...)`) and worker pools (`workerPool(...)`). */
-  workers?: Array<WorkerSpec | WorkerPoolSpec>;
+  /** Named workers (`worker(...)`), worker pools (`workerPool(...)`), latent workers (`latent(...)`, `latent.docker({ name, ... })`) and latent pools (`latentPool(...)`). */
+  workers?: Array<WorkerSpec | WorkerPoolSpec | LatentWorkerOptions | LatentPoolOptions | (LatentProviderSpec & Partial<LatentWorkerOptions>)>;
   changeSources?: ChangeSourceSpec[];
   schedulers?: SchedulerSpec[];
   builders?: BuilderOptions[];
@@ -144,6 +151,9 @@ export interface MasterConfig extends Readonly<Required<LogOptions>> {
   readonly workers: readonly WorkerConfig[];
   /** The worker pools (`workerPool(...)` items of the config's `workers`). */
   readonly workerPools: readonly WorkerPoolConfig[];
+  /** The latent workers (`latent(...)` items) and latent pools (`latentPool(...)`). */
+  readonly latentWorkers: readonly LatentWorkerConfig[];
+  readonly latentPools: readonly LatentPoolConfig[];
   readonly changeSources: readonly ChangeSourceSpec[];
   readonly schedulers: readonly SchedulerSpec[];
   readonly builders: readonly BuilderConfig[];

@@ -4,6 +4,8 @@
  *
  *   workers:        - { name: w0, password: pass, maxBuilds: 4 }
  *                   - workerPool: { name: linux, token: { secret: pool-linux }, tags: [docker] }   (token: a string, or a list of two)
+ *                   - latent: { name: d1, provider: { docker: { image: ci-worker } }, idleTimeout: 0 }   (password: { secret: name } too)
+ *                   - latentPool: { name: dock, provider: { docker: { image: ci-worker, network: host } }, max: 4, tags: [docker] }
  *   changeSources:  - gitPoller: { repourl: ..., branches: [main], httpToken: { env: GITHUB_TOKEN } }   (or { secret: name }, { file: path })
  *                   - mirrorPoller: { glob: '/srv/git/*.git', forge: { type: github, owner: o, filter: { regex: '^lib-' } } }
  *                   - gerritStream: { server: review.example.org, username: ci }
@@ -35,7 +37,7 @@ import type { UserConfig } from './types.js';
 import { secrets as secretProviders } from '../process/secrets.js';
 import { Secret } from '../process/renderables.js';
 import { reporters as reporterFactories, generators as generatorFactories } from '../reporters/specs.js';
-import { workerPool } from './factories.js';
+import { latent, latentPool, workerPool } from './factories.js';
 
 /** The `steps` namespace as YAML sees it: name -> factory(options). */
 export type StepNamespace = Record<string, (options: any) => unknown>;
@@ -90,6 +92,16 @@ function convertParam(p: unknown): unknown {
   return make ? make({ ...s[1], regex: s[1].regex }) : p;
 }
 
+/** `latent: {...}` / `latentPool: {...}` with `provider: { docker: {...} }` (the helper's name as the key), `password: { secret }`. */
+function latentItem(kind: string, o: Obj): unknown {
+  const p = single(o.provider);
+  const makers: Record<string, (x: Obj) => unknown> = { docker: latent.docker as never, local: latent.local as never, command: latent.command as never };
+  const make = p && Object.hasOwn(makers, p[0]) ? makers[p[0]] : undefined;
+  const provider = p && make ? make(secretRefs(p[1]) as Obj) : o.provider;
+  const withProvider: Obj = { ...o, provider, ...(o.password !== undefined ? { password: secretRefs(o.password) } : {}) };
+  return kind === 'latent' ? latent(withProvider as any) : latentPool(withProvider as any);
+}
+
 /**
  * Converts a schema-valid YAML document into a UserConfig. Step factories may reject their options:
  * those errors are reported through `c` with the step's path.
@@ -105,8 +117,9 @@ export function yamlToUserConfig(doc: Obj, steps: StepNamespace, c: IssueCollect
   };
 
   if (Array.isArray(doc.workers)) {
-    out.workers = doc.workers.map((item) => {
+    out.workers = doc.workers.map((item, i) => {
       const s = single(item);
+      if (s && (s[0] === 'latent' || s[0] === 'latentPool')) return attempt(c.at('workers').at(i).at(s[0]), item, () => latentItem(s[0], s[1]));
       if (!s || s[0] !== 'workerPool') return item;
       const token = secretRefs(s[1].token);
       return workerPool({ ...s[1], ...(s[1].token !== undefined ? { token } : {}) } as any);

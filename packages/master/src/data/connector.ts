@@ -73,6 +73,7 @@ export class DataConnector implements EngineReads {
   private lockStateProvider: (() => LockState[]) | null = null;
   private changeSourceProvider: (() => ChangeSourceEntry[]) | null = null;
   private reporterStateProvider: (() => Promise<Record<string, unknown>[]>) | null = null;
+  private latentStateProvider: ((workerName: string) => Record<string, unknown> | null) | null = null;
 
   constructor(readonly db: Db, readonly mq: MessageQueue, options: DataOptions = {}) {
     this.events = new EventPublisher(mq);
@@ -83,6 +84,7 @@ export class DataConnector implements EngineReads {
       lockStates: () => this.lockStateProvider?.() ?? [],
       changeSources: () => this.changeSourceProvider?.() ?? [],
       reporterStates: async () => (await this.reporterStateProvider?.()) ?? [],
+      latentState: (name) => this.latentStateProvider?.(name) ?? null,
     };
     this.updates = collectUpdates(new UpdateContext(this.ctx, this.events));
   }
@@ -150,6 +152,8 @@ export class DataConnector implements EngineReads {
   setChangeSourceProvider(provider: (() => ChangeSourceEntry[]) | null): void { this.changeSourceProvider = provider; }
   /** The master registers its reporter service here so `/reporters` shows each reporter's deliveries. */
   setReporterStatusProvider(provider: (() => Promise<Record<string, unknown>[]>) | null): void { this.reporterStateProvider = provider; }
+  /** The master registers its latent workers here so `/workers` shows each one's state (field `latent`). */
+  setLatentStateProvider(provider: ((workerName: string) => object | null) | null): void { this.latentStateProvider = provider as ((workerName: string) => Record<string, unknown> | null) | null; }
   getPendingBuildRequests(): Promise<BuildRequestRow[]> { return this.db.buildrequests.pending(); }
   getBuildRequest(brid: number): Promise<BuildRequestRow | undefined> { return this.db.buildrequests.get(brid); }
   getBuildRequestsClaimedBy(masterid: number): Promise<BuildRequestRow[]> { return this.db.buildrequests.claimedBy(masterid); }

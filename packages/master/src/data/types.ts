@@ -82,6 +82,11 @@ export interface WorkerResource {
   workerinfo: Record<string, unknown>; paused: boolean; graceful: boolean;
   /** mastro: the worker's pool (null: a named worker), its effective tags (os=, arch=, own, pool's) and platform. */
   pool: string | null; tags: string[]; os: string | null; arch: string | null;
+  /**
+   * mastro: a latent worker's state on this master: `{ provider, pool, state: idle|substantiating|substantiated|insubstantiating,
+   * instance, since, failures, lastError, pausedUntil }`; null for other workers.
+   */
+  latent: Record<string, unknown> | null;
 }
 
 export interface SchedulerResource {

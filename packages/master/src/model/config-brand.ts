@@ -6,7 +6,7 @@
  */
 export const CONFIG_KIND: unique symbol = Symbol.for('mastro.config.kind') as any;
 
-export type ConfigKind = 'config' | 'worker' | 'workerPool' | 'builder' | 'scheduler' | 'changeSource' | 'reporter' | 'generator';
+export type ConfigKind = 'config' | 'worker' | 'workerPool' | 'latentWorker' | 'latentPool' | 'latentProvider' | 'builder' | 'scheduler' | 'changeSource' | 'reporter' | 'generator';
 
 export function brand<T extends object>(kind: ConfigKind, value: T): T {
   Object.defineProperty(value, CONFIG_KIND, { value: kind, enumerable: false });

@@ -9,6 +9,7 @@ import { HookReplayOptions, WwwOptions } from './www.js';
 import { ChangeSourceItem, GitPollerDeclaration } from './changes.js';
 import { SCHEDULER_DEFINITIONS } from './schedulers.js';
 import { REPORTER_DEFINITIONS, ReportDeliveryOptions, ReportersOption } from './reporters.js';
+import { LATENT_DEFINITIONS } from './latent.js';
 
 const Port = (description: string) => Type.Integer({ minimum: 0, maximum: 65535, description });
 
@@ -72,8 +73,8 @@ export const WorkerPoolDeclaration = Options({
 }, {"description": "A pool of workers that attach with its token (mastro-worker create-worker DIR MASTER --pool NAME --token-file FILE); the master calls them NAME/<worker name>"});
 export const POOL_OPTION_DEFAULTS = defaultsOf(WorkerPoolDeclaration);
 
-/** `workers`: named workers and `{ workerPool: {...} }` entries (told apart by the key, so each gets its own messages). */
-const WorkersOption = Type.Unsafe<unknown[]>({"type": "array", "description": "Named workers ({ name, password }) and worker pools ({ workerPool: { name, token, ... } })", "items": {"if": {"type": "object", "required": ["workerPool"]}, "then": {"type": "object", "properties": {"workerPool": {"$ref": "#/definitions/workerPool"}}, "required": ["workerPool"], "additionalProperties": false}, "else": {"$ref": "#/definitions/worker"}}});
+/** `workers`: named workers, `{ workerPool: {...} }`, `{ latent: {...} }` and `{ latentPool: {...} }` entries (told apart by the key, so each gets its own messages). */
+const WorkersOption = Type.Unsafe<unknown[]>({"type": "array", "description": "Named workers ({ name, password }), worker pools ({ workerPool: {...} }), latent workers ({ latent: {...} }) and latent pools ({ latentPool: {...} })", "items": {"if": {"type": "object", "required": ["workerPool"]}, "then": {"type": "object", "properties": {"workerPool": {"$ref": "#/definitions/workerPool"}}, "required": ["workerPool"], "additionalProperties": false}, "else": {"if": {"type": "object", "required": ["latent"]}, "then": {"type": "object", "properties": {"latent": {"$ref": "#/definitions/latentWorker"}}, "required": ["latent"], "additionalProperties": false}, "else": {"if": {"type": "object", "required": ["latentPool"]}, "then": {"type": "object", "properties": {"latentPool": {"$ref": "#/definitions/latentPool"}}, "required": ["latentPool"], "additionalProperties": false}, "else": {"$ref": "#/definitions/worker"}}}}});
 
 /** A builder in the YAML form; functions (canStartBuild, nextWorker, nextBuild) and locks exist only in TypeScript. */
 export const BuilderDeclaration = Options({
@@ -157,4 +158,5 @@ export const DEFINITIONS = {
   hookReplay: HookReplayOptions,
   ...SCHEDULER_DEFINITIONS,
   ...REPORTER_DEFINITIONS,
+  ...LATENT_DEFINITIONS,
 } as const;

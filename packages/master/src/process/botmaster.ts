@@ -19,7 +19,7 @@ import type { RemoteWorker } from '../workers/types.js';
 import { Build, type BuildServices } from './build.js';
 import { Builder } from './builder.js';
 import { childLogger, type Logger } from 'mastro-protocol';
-import { RequestDistributor, type WorkerSlot } from './request-distributor.js';
+import { RequestDistributor, type LatentDemand, type WorkerSlot } from './request-distributor.js';
 import type { LockHandle } from './locks.js';
 import { Results, resultName, type Result } from '../model/results.js';
 
@@ -37,6 +37,8 @@ export interface BotmasterOptions {
   services: BuildServices;
   /** First argument passed to collapseRequests functions. */
   collapseContext?: unknown;
+  /** Latent workers, started when requests wait for them (the distributor tells them). */
+  latent?: LatentDemand;
 }
 
 export class Botmaster {
@@ -69,7 +71,7 @@ export class Botmaster {
       workersWithTags: (tags) => this.tagIndex.matching(tags),
       missingTags: (tags) => this.tagIndex.missing(tags),
       startBuild: (b, w, row, locks) => this.startBuild(b, w, row, locks),
-      collapseContext: opts.collapseContext,
+      collapseContext: opts.collapseContext, latent: opts.latent,
     });
     // Overlap policies of schedulers: newer buildsets of a concurrency group supersede older ones.
     this.concurrency = new ConcurrencyGroups({ ...svc.data, runningBuildsFor: (brids) => this.runningBuilds().filter((b) => b.brids.some((id) => brids.has(id))), log: this.log });
@@ -118,6 +120,7 @@ export class Botmaster {
     await updates.updateBuilderList(masterid, [...this.builders.keys()]);
 
     this.selection.setPools(pools);
+    this.selection.setWorkerTags(workers);
     this.forgetter.configure(pools);
     const wantedWorkers = new Map(workers.map((w) => [w.name, w]));
     for (const [name, entry] of [...this.workers]) {
@@ -164,6 +167,9 @@ export class Botmaster {
       this.log.warn({ err }, 'could not read the absent pool workers; those gone for their forgetAfter stay listed until they come back and leave again');
     }
   }
+
+  /** The slot of a connected worker (latent workers pause theirs before they are stopped). */
+  slotOf(name: string): WorkerSlot | undefined { return this.workers.get(name)?.slot ?? undefined; }
 
   /** The builders (name, builddir) a worker serves by name alone, for the worker manager's setBuilderList. */
   builderListFor(workerName: string): Array<{ name: string; builddir: string }> {

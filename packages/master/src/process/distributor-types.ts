@@ -1,4 +1,5 @@
 /** Types shared by the builder, the request distributor and the botmaster. */
+import { LatentPendingCodes } from '../workers/latent/pending-codes.js';
 export type { BuildRequestRow } from '../data/updates-api.js';
 export type { PendingReason } from '../data/types.js';
 
@@ -25,4 +26,6 @@ export const PendingCodes = {
   QUEUED_BEHIND_OTHERS: 'queued_behind_others',
   /** The master is shutting down and starts no new builds. */
   MASTER_STOPPING: 'master_stopping',
+  /** Latent workers: one is starting for the builder, their provider is paused after failures, a latent pool is at its max. */
+  ...LatentPendingCodes,
 } as const;

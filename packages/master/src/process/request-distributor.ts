@@ -58,6 +58,18 @@ export interface DistributorDeps {
   startBuild(builder: Builder, worker: WorkerSlot, request: BuildRequestRow, locks: LockHandle | null): void;
   /** First argument of a collapseRequests function (Buildbot passes the master). */
   collapseContext?: unknown;
+  /** Latent workers (workers/latent/manager.ts): told what waits, so they start when a builder needs them. */
+  latent?: LatentDemand;
+}
+
+/** What the distributor tells the latent workers each pass (LatentManager implements it). */
+export interface LatentDemand {
+  passStarted(): void;
+  /** How many latent workers may run this builder's builds (0: none); no more waiting requests are counted. */
+  serves(builder: Builder): number;
+  /** `waiting` requests of the builder could not start: start latent workers for them; the reason to show, or null. */
+  demand(builder: Builder, waiting: number): PendingReason | null;
+  passDone(): void;
 }
 
 interface Entry { q: QueuedRequest; builderid: number; reasonPass: number }
@@ -235,10 +247,21 @@ export class RequestDistributor {
     const pass = ++this.pass;
     const builders = [...this.deps.builders()].filter((b) => b.queue.size > 0);
     builders.sort((a, b) => (b.config.priority - a.config.priority) || ((a.queue.first()?.row.submitted_at ?? 0) - (b.queue.first()?.row.submitted_at ?? 0)));
+    const latent = this.deps.latent;
+    latent?.passStarted();
     for (const b of builders) {
       if (this.stopping) return;
       await this.dispatchBuilder(b, pass);
+      const cap = latent && !b.paused && !this.stopping ? latent.serves(b) : 0;
+      if (cap > 0) {
+        // Requests still waiting for a worker: latent ones may be started for them (no more than can be).
+        let waiting = 0;
+        for (const _ of b.queue.pending()) if (++waiting >= cap) break;
+        const reason = latent!.demand(b, waiting);
+        if (reason) this.setReason(b, pass, reason);
+      }
     }
+    latent?.passDone();
   }
 
   /** The connected workers a builder may use: by name, by tags (from the index), or listed and tagged. */

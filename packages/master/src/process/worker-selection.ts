@@ -27,8 +27,14 @@ type BuilderLike = { readonly config: BuilderConfig; readonly builderid: number;
 
 export class WorkerSelection {
   private pools = new Map<string, WorkerPoolConfig>();
+  /** Tags the config gives named workers (latent workers' `tags`), added to what they report as a pool's are. */
+  private workerTags = new Map<string, readonly string[]>();
 
   setPools(pools: readonly WorkerPoolConfig[]): void { this.pools = new Map(pools.map((p) => [p.name, p])); }
+
+  setWorkerTags(workers: readonly WorkerConfig[]): void {
+    this.workerTags = new Map(workers.flatMap((w) => (w.tags?.length ? [[w.name, w.tags] as const] : [])));
+  }
 
   pool(name: string | null): WorkerPoolConfig | undefined { return name === null ? undefined : this.pools.get(name); }
 
@@ -36,7 +42,7 @@ export class WorkerSelection {
   tagsOf(remote: RemoteWorker): WorkerTags {
     const platform = platformOf(remote.info);
     const own = reportedTags(remote.info);
-    const poolTags = this.pool(poolOfWorkerName(remote.name))?.tags ?? [];
+    const poolTags = this.workerTags.get(remote.name) ?? this.pool(poolOfWorkerName(remote.name))?.tags ?? [];
     return { tags: new Set(effectiveTags(platform, own.tags, poolTags)), os: platform.os, arch: platform.arch, ignored: own.ignored };
   }
 

@@ -80,4 +80,6 @@ export interface WorkerConfig {
   readonly notifyOnMissing: readonly string[];
   readonly keepalive: number | null;
   readonly missingTimeout: number;
+  /** Tags the master gives the worker besides those it reports (a latent worker's `tags`); pools' come from the pool. */
+  readonly tags?: readonly string[];
 }

@@ -26,6 +26,8 @@ export interface DataContext {
   changeSources(): ChangeSourceEntry[];
   /** The reporters and their delivery counts (empty when the master registered no provider). */
   reporterStates(): Promise<Record<string, unknown>[]>;
+  /** A latent worker's state on this master (provider, starting/running, failures); null for other workers. */
+  latentState(workerName: string): Record<string, unknown> | null;
 }
 
 export type Kwargs = Record<string, string | number>;

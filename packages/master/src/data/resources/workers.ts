@@ -6,14 +6,16 @@ import type { WorkerResource } from '../types.js';
 import type { CollectionSource } from '../resultspec.js';
 import { entity, type DataContext, type Endpoint, type UpdateContext } from './context.js';
 
-export const shapeWorker = (r: WorkerRow): WorkerResource => ({
+export const shapeWorker = (r: WorkerRow, latent: Record<string, unknown> | null = null): WorkerResource => ({
   workerid: r.id, name: r.name, connected_to: r.connected_to, configured_on: r.configured_on, workerinfo: r.info, paused: r.paused, graceful: r.graceful,
-  pool: r.pool, tags: r.tags, os: r.os, arch: r.arch,
+  pool: r.pool, tags: r.tags, os: r.os, arch: r.arch, latent,
 });
+
+const shape = (ctx: DataContext, r: WorkerRow): WorkerResource => shapeWorker(r, ctx.latentState(r.name));
 
 export async function loadWorker(ctx: DataContext, workerid: number): Promise<WorkerResource | undefined> {
   const r = await ctx.db.workers.get(workerid);
-  return r && shapeWorker(r);
+  return r && shape(ctx, r);
 }
 
 type Scope = { builderid?: number; masterid?: number };
@@ -30,9 +32,9 @@ function scoped(w: WorkerResource, scope: Scope): WorkerResource {
 
 const source = (ctx: DataContext, scope: Scope = {}): CollectionSource<WorkerResource> => ({
   // pool, os, arch filter in SQL (`?pool=linux`); tags, a list, in memory (`?tags__contains=os=linux`), as Buildbot filters lists.
-  fields: { workerid: 'int', name: 'string', connected_to: 'other', configured_on: 'other', workerinfo: 'other', paused: 'bool', graceful: 'bool', pool: 'string', tags: 'other', os: 'string', arch: 'string' },
+  fields: { workerid: 'int', name: 'string', connected_to: 'other', configured_on: 'other', workerinfo: 'other', paused: 'bool', graceful: 'bool', pool: 'string', tags: 'other', os: 'string', arch: 'string', latent: 'other' },
   columns: WORKER_COLUMNS,
-  fetch: async (q) => (await ctx.db.workers.list(q, scope)).map((r) => scoped(shapeWorker(r), scope)),
+  fetch: async (q) => (await ctx.db.workers.list(q, scope)).map((r) => scoped(shape(ctx, r), scope)),
   count: async (q) => (await ctx.db.workers.list({ filters: q.filters }, scope)).length,
 });
 
@@ -47,7 +49,7 @@ async function findWorker(ctx: DataContext, kw: Record<string, string | number>)
     : { column: 'name', op: 'eq' as const, values: [String(kw.name)] };
   // A pool worker dropped from the list by forgetAfter is still found by id or name (its builds name it).
   const row = (await ctx.db.workers.list({ filters: [filter] }, scope, { includeForgotten: true }))[0];
-  return row && scoped(shapeWorker(row), scope);
+  return row && scoped(shape(ctx, row), scope);
 }
 
 const one = (pattern: string): Endpoint => ({ pattern, type: 'workers', get: async (ctx, kw) => entity(await findWorker(ctx, kw)) });
@@ -91,6 +93,8 @@ export interface WorkerUpdates {
    * is delivered) and `['workers', id, 'missing']` is published, as in Buildbot.
    */
   workerMissing(args: { name: string; notify: readonly string[]; missingTimeout: number; lastConnection?: number | null }): Promise<void>;
+  /** A latent worker started, stopped or failed to start (mastro): `['workers', id, 'latent']` carries its new `latent` state. */
+  latentWorkerChanged(name: string): Promise<void>;
 }
 
 export function workerUpdates(u: UpdateContext): WorkerUpdates {
@@ -114,6 +118,10 @@ export function workerUpdates(u: UpdateContext): WorkerUpdates {
     },
 
     absentPoolWorkers: () => u.db.workers.absentPoolWorkers(),
+
+    async latentWorkerChanged(name) {
+      await publish(await u.db.workers.findOrCreate(name), 'latent');
+    },
 
     async workerMissing(a) {
       const workerid = await u.db.workers.findOrCreate(a.name);

@@ -11,7 +11,9 @@
  * that wait. It fails, leaving nothing running, when the provider cannot start the instance or the
  * worker does not attach within `missingTimeoutMs`. `insubstantiate()` stops the instance; a
  * substantiation in progress is cancelled first. After `shutdown()` nothing substantiates again.
- * One start or stop runs at a time (Buildbot's _start_stop_lock).
+ * One start or stop runs at a time (Buildbot's _start_stop_lock). `adopt(instance)` takes over an
+ * instance an earlier run of the master started (found by the provider's listInstances): it waits
+ * for that instance's worker as a substantiation does, without starting another.
  */
 import { LatentStartError, type LatentInstance, type LatentProvider, type MasterAddress, type SubstantiationBuild } from './provider.js';
 
@@ -21,7 +23,8 @@ export const DEFAULT_MISSING_TIMEOUT_MS = 3600 * 1000;
 export interface LatentWorkerOptions {
   workerName: string;
   password: string;
-  master: MasterAddress;
+  /** A function when the address is known only later (the worker server's port once it listens). */
+  master: MasterAddress | (() => MasterAddress);
   /**
    * Milliseconds from the start request until the instance's worker must have attached; then the
    * substantiation fails and the instance is stopped.
@@ -30,6 +33,8 @@ export interface LatentWorkerOptions {
   missingTimeoutMs?: number;
   /** Where a failed stop after a failed substantiation is reported (no caller is left to tell). */
   log?: { error(obj: unknown, msg?: string): void };
+  /** Told each new state (the API publishes it). */
+  onState?: (state: LatentState) => void;
 }
 
 export type LatentState = 'idle' | 'substantiating' | 'substantiated' | 'insubstantiating' | 'shutDown';
@@ -42,7 +47,15 @@ export class SubstantiationCancelled extends Error {
 interface Pending { promise: Promise<void>; resolve(): void; reject(err: Error): void; abort: AbortController; timer: NodeJS.Timeout }
 
 export class LatentWorker {
-  private current: LatentState = 'idle';
+  private state_: LatentState = 'idle';
+  private changedAt = Date.now();
+  private get current(): LatentState { return this.state_; }
+  private set current(next: LatentState) {
+    if (next === this.state_) return;
+    this.changedAt = Date.now();
+    this.state_ = next;
+    this.options.onState?.(next);
+  }
   private instance: LatentInstance | null = null;
   private pending: Pending | null = null;
   /** Serialises the provider's start and stop calls. */
@@ -55,6 +68,10 @@ export class LatentWorker {
 
   get name(): string { return this.options.workerName; }
   get state(): LatentState { return this.current; }
+  /** The provider's id of the running (or starting) instance, null when there is none. */
+  get instanceId(): string | null { return this.instance?.id ?? null; }
+  /** When the state last changed (ms since the epoch), for "starting for 12 s" in messages. */
+  get since(): number { return this.changedAt; }
 
   /** Resolves once the worker is attached; rejects (with nothing left running) when it cannot be. */
   async substantiate(build: SubstantiationBuild | null = null): Promise<void> {
@@ -63,6 +80,17 @@ export class LatentWorker {
     if (this.pending) return this.pending.promise;
     if (this.current === 'insubstantiating') await this.startStop.catch(() => {});
     return this.begin(build);
+  }
+
+  /**
+   * Takes over an instance found running for this master (reconciliation at start): resolves once
+   * its worker attaches, rejects (and stops it) when it does not within missingTimeout. Only an idle
+   * worker adopts; otherwise the instance is not this worker's to keep and false is returned.
+   */
+  adopt(instance: LatentInstance): { adopted: boolean; attached: Promise<void> } {
+    if (this.current !== 'idle' || this.instance) return { adopted: false, attached: Promise.resolve() };
+    this.instance = instance;
+    return { adopted: true, attached: this.begin(null, instance) };
   }
 
   /**
@@ -99,19 +127,29 @@ export class LatentWorker {
     this.current = 'shutDown';
   }
 
-  private begin(build: SubstantiationBuild | null): Promise<void> {
+  private get master(): MasterAddress {
+    const m = this.options.master;
+    return typeof m === 'function' ? m() : m;
+  }
+
+  private masterText(): string {
+    try { const m = this.master; return `${m.host}:${m.port}`; } catch { return 'the master'; }
+  }
+
+  private begin(build: SubstantiationBuild | null, adopted: LatentInstance | null = null): Promise<void> {
     this.current = 'substantiating';
     let resolve!: () => void; let reject!: (err: Error) => void;
     const promise = new Promise<void>((res, rej) => { resolve = res; reject = rej; });
     const abort = new AbortController();
-    const timer = setTimeout(() => this.fail(new LatentStartError(this.name, `its worker did not attach within ${this.missingTimeoutMs / 1000} s (missingTimeout); check that the instance can reach ${this.options.master.host}:${this.options.master.port}`)), this.missingTimeoutMs);
+    const timer = setTimeout(() => this.fail(new LatentStartError(this.name, `its worker did not attach within ${this.missingTimeoutMs / 1000} s (startTimeout); check that the instance can reach ${this.masterText()}`)), this.missingTimeoutMs);
     timer.unref?.();
     const pending: Pending = { promise, resolve, reject, abort, timer };
     this.pending = pending;
-    const request = { workerName: this.name, password: this.options.password, master: this.options.master, build, signal: abort.signal };
+    if (adopted) return promise;
     this.startStop = this.startStop.then(async () => {
       if (abort.signal.aborted) return;
       try {
+        const request = { workerName: this.name, password: this.options.password, master: this.master, build, signal: abort.signal };
         const instance = await this.provider.startInstance(request);
         this.instance = instance;
         // Given up while the provider was starting it: the instance must not be left running.

@@ -31,9 +31,27 @@ export interface LatentInstance {
   readonly id: string;
 }
 
+/** An instance a provider finds running for this master (reconciliation at master start: list-mine). */
+export interface ListedInstance extends LatentInstance {
+  /** The worker the instance runs (its WORKERNAME). */
+  readonly workerName: string;
+}
+
+/** Whether the provider can start instances now (the Docker engine answers, the start command exists). */
+export interface ProviderHealth { ok: boolean; message: string }
+
+/**
+ * The platform of the instances a provider starts, known before one has attached (a Docker container
+ * is Linux), so a builder selecting `os=linux` knows a latent worker of it would fit. null: unknown.
+ */
+export interface InstancePlatform { os: string | null; arch: string | null }
+
 export interface LatentProvider {
   /** The provider kind ('docker', 'local', ...), as in the spec. */
   readonly kind: string;
+  /** Where it starts instances, for messages ("the Docker engine at unix:///var/run/docker.sock"). */
+  readonly describe?: string;
+  readonly platform?: InstancePlatform;
   /**
    * Starts an instance that will run a worker connecting with the request's name and password.
    * Resolves once it is started, not once its worker attached. Throws LatentStartError (or any
@@ -42,6 +60,14 @@ export interface LatentProvider {
   startInstance(request: InstanceRequest): Promise<LatentInstance>;
   /** Stops an instance started by startInstance; `fast` skips any grace period. Safe to call twice. */
   stopInstance(instance: LatentInstance, options: { fast: boolean }): Promise<void>;
+  /**
+   * The instances it started for this master that still exist (Docker: containers labelled with the
+   * master's name), so a master that was killed finds them when it starts again. Absent: the provider
+   * keeps nothing that outlives the master.
+   */
+  listInstances?(): Promise<ListedInstance[]>;
+  /** A cheap probe of the provider itself, tried before a start after failures (failure backoff). */
+  health?(): Promise<ProviderHealth>;
 }
 
 /** A provider could not start an instance (Buildbot's LatentWorkerFailedToSubstantiate). */

@@ -13,6 +13,9 @@ const LABELS: Record<string, string> = {
   next_worker_declined: 'No worker chosen',
   queued_behind_others: 'Queued behind other requests',
   master_stopping: 'Master shutting down',
+  latent_worker_starting: 'Starting a latent worker',
+  latent_provider_paused: 'Latent worker cannot start',
+  latent_pool_full: 'Latent pool full',
 };
 
 export interface PendingReason { code: string; message?: string; detail?: string; lock?: { kind?: string; name?: string; workerName?: string; holders?: { owner: string }[] } }

@@ -1,6 +1,7 @@
 /**
  * Workers: connection state, pool, platform and tags, pause/graceful flags, the builds they run now,
- * and their info. The pool and tags filters narrow the list as `/api/v2/workers?pool=P&tags__contains=T`
+ * and their info. A latent worker shows its provider (and latent pool) and, while it has no
+ * connection, whether it is stopped, starting or stopping, and why its last start failed. The pool and tags filters narrow the list as `/api/v2/workers?pool=P&tags__contains=T`
  * does (every tag given must be on the worker), applied here to the list already loaded so typing
  * needs no round trip.
  */
@@ -15,6 +16,17 @@ const NAMED = '\u0000named';
 /** The tags typed in the filter: separated by commas or spaces; all must match. */
 export function filterTags(text: string): string[] {
   return text.split(/[\s,]+/).filter(Boolean);
+}
+
+/** A latent worker without a connection: not running, starting or stopping (null for other workers). */
+function latentState(w: Worker): string | null {
+  switch (w.latent?.state) {
+    case undefined: return null;
+    case 'substantiating': return 'starting';
+    case 'insubstantiating': return 'stopping';
+    case 'substantiated': return 'attaching';
+    default: return 'not running';
+  }
 }
 
 export const workersPage: Page = async (ctx) => {
@@ -40,15 +52,16 @@ export const workersPage: Page = async (ctx) => {
     count.textContent = shown.length === workers.length ? `${workers.length} workers` : `${shown.length} of ${workers.length} workers`;
     replace(tbody, shown.length ? shown.map((w) => {
       const connected = w.connected_to.length > 0;
-      const state = !connected ? 'disconnected' : w.graceful ? 'shutting down' : w.paused ? 'paused' : 'connected';
+      const state = !connected ? latentState(w) ?? 'disconnected' : w.graceful ? 'shutting down' : w.paused ? 'paused' : 'connected';
+      const failed = w.latent?.failures ? h('div', { class: 'muted', 'data-latent-error': '' }, `start failed ${w.latent.failures}×: ${w.latent.lastError ?? ''}`) : null;
       const info = w.workerinfo ?? {};
       const builds = byWorker.get(w.workerid) ?? [];
       // The platform tags are shown in their own column; the rest are the worker's and its pool's.
       const otherTags = (w.tags ?? []).filter((t) => !t.startsWith('os=') && !t.startsWith('arch='));
       return h('tr', { 'data-worker': w.name },
         h('th', { scope: 'row' }, w.name),
-        h('td', { 'data-pool': w.pool ?? '' }, w.pool ?? h('span', { class: 'muted' }, 'named')),
-        h('td', null, h('span', { class: `state state-${state.replace(' ', '-')}` }, state)),
+        h('td', { 'data-pool': w.pool ?? '' }, w.pool ?? (w.latent ? h('span', { 'data-latent': w.latent.provider }, `${w.latent.pool ? `latent pool ${w.latent.pool}` : 'latent'} · ${w.latent.provider}`) : h('span', { class: 'muted' }, 'named'))),
+        h('td', null, h('span', { class: `state state-${state.replace(' ', '-')}` }, state), failed),
         h('td', { class: 'chips' }, builds.length ? builds.map((b) => buildChip(b, `${builders.get(b.builderid)?.name ?? b.builderid} #${b.number}`)) : h('span', { class: 'muted' }, 'idle')),
         h('td', null, [...new Set(w.configured_on.map((c) => builders.get(c.builderid)?.name ?? String(c.builderid)))].join(', ')),
         h('td', { 'data-platform': '' }, [w.os, w.arch].filter(Boolean).join('/') || h('span', { class: 'muted' }, 'unknown')),
