@@ -82,7 +82,7 @@ test('the published schema holds every latent provider kind with exactly its dec
     const def = schema.definitions[`latentProvider_${kind}`];
     assert.deepEqual(props(def), Object.keys(declared).sort(), `latent.${kind}`);
     for (const [name, d] of Object.entries(declared)) assert.deepEqual(def.properties[name], latentOptionSchema(d), `latent.${kind} ${name}`);
-    assert.deepEqual(def.required, Object.entries(declared).filter(([, d]) => d.required).map(([n]) => n), `latent.${kind} required`);
+    assert.deepEqual(def.required ?? [], Object.entries(declared).filter(([, d]) => d.required).map(([n]) => n), `latent.${kind} required`);
   }
 });
 
