@@ -11,6 +11,7 @@ import { COMMON_REPORTER_KEYS } from '../src/reporters/options.js';
 import { REPORT_DELIVERY_KEYS } from '../src/reporters/delivery/options.js';
 import { MESSAGE_FORMATTER_KEYS } from '../src/reporters/message/formatter.js';
 import { POOL_KEYS } from '../src/config/worker-pools.js';
+import { LOG_KEYS, MONITORING_KEYS } from '../src/config/operations.js';
 
 const schema = loadSchema() as any;
 const props = (o: any) => Object.keys(o.properties).sort();
@@ -29,6 +30,8 @@ test('the published schema knows exactly the options normalisation knows', () =>
   assert.deepEqual(props(schema.properties.www.anyOf[1]), yamlKeys(WWW_KEYS));
   assert.deepEqual(props(schema.definitions.gitPoller), yamlKeys(GIT_POLLER_KEYS));
   assert.deepEqual(props(schema.properties.janitor.anyOf[1]), yamlKeys(JANITOR_KEYS));
+  assert.deepEqual(props(schema.properties.monitoring), yamlKeys(MONITORING_KEYS));
+  assert.deepEqual(props(schema.properties.log), yamlKeys(LOG_KEYS));
   for (const [kind, keys] of Object.entries(SCHEDULER_OPTION_KEYS)) {
     assert.deepEqual(props(schema.definitions[`scheduler_${kind}`]), yamlKeys(keys), `scheduler ${kind}`);
   }

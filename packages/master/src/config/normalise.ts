@@ -27,11 +27,12 @@ import type { ReporterSpec } from '../reporters/base.js';
 import { REPORT_DELIVERY_DEFAULTS, REPORT_DELIVERY_KEYS } from '../reporters/delivery/options.js';
 import { isPoolItem, normalisePool } from './worker-pools.js';
 import { selectorProblem } from '../workers/tags.js';
+import { normaliseLogFile, normaliseMonitoring } from './operations.js';
 
 export const TOP_KEYS = [
   'title', 'titleURL', 'buildbotURL', 'db', 'protocols', 'www', 'workers', 'changeSources', 'schedulers', 'builders',
   'secrets', 'properties', 'logMaxSize', 'logMaxTailSize', 'collapseRequests', 'buildCacheSize', 'changeHorizon',
-  'stopGracePeriod', 'multiMaster', 'masterName', 'reporters', 'reportDelivery', 'janitor',
+  'stopGracePeriod', 'multiMaster', 'masterName', 'reporters', 'reportDelivery', 'janitor', 'monitoring', 'log',
 ];
 export const JANITOR_KEYS = ['logHorizon', 'interval', 'batchSize'];
 export const WORKER_KEYS = ['name', 'password', 'maxBuilds', 'properties', 'notifyOnMissing', 'keepalive', 'missingTimeout'];
@@ -204,6 +205,8 @@ function build(raw: unknown, c: IssueCollector, opts: NormaliseOptions, warnings
     masterName: str(c, r, 'masterName', { fallback: `${hostname()}:${masterDir}`, nonEmpty: true }),
     reporters: reporters.filter((s): s is ReporterSpec => s !== null),
     reportDelivery,
+    monitoring: normaliseMonitoring(c, r, www?.host, [...(www ? [['the web port (www.port)', www.port] as [string, number]] : []), ['the worker port (protocols.msgpack.port)', msgpack.port]]),
+    log: normaliseLogFile(c, r),
   };
 }
 

@@ -11,6 +11,8 @@ import { createScheduler, type SchedulerServices } from '../schedulers/create.js
 import type { DataConnector } from '../data/index.js';
 import type { MessageQueue } from '../mq/bus.js';
 import { fingerprint, type Service } from './services.js';
+import type { Security } from '../www/security.js';
+import type { MonitoringRoutes } from '../www/monitoring/routes.js';
 
 export function createSchedulerService(spec: SchedulerSpec, services: SchedulerServices): Service {
   const instance = createScheduler(spec, services);
@@ -45,17 +47,19 @@ export function createChangeSourceService(spec: ChangeSourceSpec, services: Chan
 
 export interface HttpHandle {
   readonly port: number;
+  /** Who is asking and what they may do (the monitoring port checks /metrics with it too). */
+  readonly security: Security;
   /** Applies a reconfig's www settings (auth, authz, change hooks); throws, changing nothing, when they cannot be built. */
   reconfigure(config: MasterConfig): void;
   close(): Promise<void>;
 }
 
-export async function startHttpServer(args: { master: unknown; data: DataConnector; mq: MessageQueue; config: MasterConfig; log: Logger }): Promise<HttpHandle> {
+export async function startHttpServer(args: { master: unknown; data: DataConnector; mq: MessageQueue; config: MasterConfig; log: Logger; monitoring: MonitoringRoutes }): Promise<HttpHandle> {
   const www = args.config.www!;
   const mod = (await import(WWW_MODULE)) as { createHttpServer?: (opts: Record<string, unknown>) => Promise<unknown> | unknown };
   if (!mod.createHttpServer) throw new Error('src/www/index.js does not export createHttpServer(options)');
   const server = (await mod.createHttpServer({
-    data: args.data, mq: args.mq, master: args.master, config: args.config, logger: args.log,
+    data: args.data, mq: args.mq, master: args.master, config: args.config, logger: args.log, monitoring: args.monitoring,
     port: www.port, host: www.host, bodyLimit: www.bodyLimit, changeHooks: www.changeHooks,
     connections: {
       headersTimeoutMs: www.headersTimeoutMs, requestTimeoutMs: www.requestTimeoutMs, idleTimeoutMs: www.idleTimeoutMs,
@@ -63,11 +67,11 @@ export async function startHttpServer(args: { master: unknown; data: DataConnect
     },
     // The web UI's static files at `/` (registered last: its catch-all yields to every other route).
     configure: async (app: unknown) => (await import('../www/ui-static.js')).registerUiStatic(app as never),
-  })) as { port?: number; listen?: () => Promise<{ port: number } | number>; reconfigure(config: MasterConfig): unknown; close(): Promise<void> };
+  })) as { port?: number; security: Security; listen?: () => Promise<{ port: number } | number>; reconfigure(config: MasterConfig): unknown; close(): Promise<void> };
   let port = server.port;
   if (typeof server.listen === 'function' && (port === undefined || port === 0)) {
     const r = await server.listen();
     port = typeof r === 'number' ? r : r.port;
   }
-  return { port: port ?? www.port, reconfigure: (config) => { server.reconfigure(config); }, close: () => server.close() };
+  return { port: port ?? www.port, security: server.security, reconfigure: (config) => { server.reconfigure(config); }, close: () => server.close() };
 }

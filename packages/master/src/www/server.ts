@@ -22,6 +22,7 @@ import { JSONRPC_CODES } from './control/jsonrpc.js';
 import { clientErrorHandler, frameworkErrors, registerErrorHandler } from './error-replies.js';
 import { restartOnlyChanges } from './reconfigure.js';
 import { HTTP_CONNECTION_DEFAULTS, applyConnectionLimits, type ConnectionLimits } from '../net/connection-limits.js';
+import { registerMonitoringRoutes, type MonitoringRoutes } from './monitoring/routes.js';
 
 export const HTTP_DEFAULTS = { port: 8010, host: '0.0.0.0', bodyLimit: 10 * 1024 * 1024 } as const;
 
@@ -57,6 +58,8 @@ export interface HttpServerOptions {
   changeHookAuth?: ChangeHookAuthEntry[] | false | null;
   /** Additional dialect implementations by name. */
   changeHookDialects?: Record<string, ChangeHookDialect>;
+  /** /metrics, /healthz and /readyz (www/monitoring/); none without it. */
+  monitoring?: MonitoringRoutes;
   /** Called with the app (and the security context) before it listens, so other modules can add routes. */
   configure?: (app: FastifyInstance, ctx: { security: Security }) => void | Promise<void>;
   [extra: string]: unknown;
@@ -121,6 +124,7 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpSer
   if (target) for (const w of await opts.data.getList<{ name: string; paused: boolean }>(['workers'])) if (w.paused) target.setWorkerPaused(w.name, true);
   registerAuthRoutes(app, security);
   registerRestApi(app, opts.data, { security, control, target });
+  if (opts.monitoring) registerMonitoringRoutes(app, opts.monitoring, security);
   const hookConfig = (auth: ChangeHookAuthEntry[] | false | null | undefined, enabled: HttpServerOptions['changeHooks'], limits: ResolvedAuthOptions) => ({
     enabled: enabled ?? {}, auth, host: opts.host ?? HTTP_DEFAULTS.host,
     authOptions: { masterDir, usersStore: security.authn.store, burst: limits.loginBurst, refillPerSecond: limits.loginRefillPerSecond },
