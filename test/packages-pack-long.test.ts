@@ -68,7 +68,7 @@ describe('the packed packages', { timeout: 30 * 60_000 }, () => {
     sh('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', ...PACKAGES.map((p) => tarballs.get(p.name)!)], app);
     const bin = (name: string) => join(app, 'node_modules', '.bin', name);
     for (const p of PACKAGES) if (p.bin) assert.ok(existsSync(bin(p.bin)), `${p.bin} is linked`);
-    assert.match(sh(bin('mastro'), ['--version'], app), /^0\.\d+\.\d+/);
+    assert.match(sh(bin('mastro'), ['--version'], app), /^mastro 0\.\d+\.\d+/);
     assert.match(sh(bin('mastro-worker'), ['--version'], app), /^0\.\d+\.\d+/);
     // The installed package as a library: its exports resolve from the app.
     sh(process.execPath, ['--input-type=module', '-e', "import { defineConfig } from 'mastro'; import { PROTOCOL_NAME } from 'mastro-protocol'; if (typeof defineConfig !== 'function' || PROTOCOL_NAME !== 'msgpack_experimental_v7') process.exit(1);"], app);

@@ -78,7 +78,7 @@ describe('the README\'s commands from a fresh clone', { timeout: 35 * 60_000 }, 
     assert.match(install[0]!, /^git clone \S+ && cd mastro$/, 'the section starts with the clone');
     execFileSync('git', ['clone', '--quiet', ROOT, clone]);
     for (const line of install.slice(1)) run(line);
-    assert.match(run('npx mastro --version'), /^\d+\.\d+\.\d+/);
+    assert.match(run('npx mastro --version'), /^mastro \d+\.\d+\.\d+/);
     assert.match(run('npx mastro-worker --version'), /^\d+\.\d+\.\d+/);
   });
 
