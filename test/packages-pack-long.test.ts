@@ -28,10 +28,11 @@ describe('the packed packages', { timeout: 30 * 60_000 }, () => {
   const tarballs = new Map<string, string>();
   const app = join(tmp, 'app');
 
-  function sh(cmd: string, args: string[], cwd: string, input?: string): string {
-    const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', input, timeout: 20 * 60_000 });
+  /** Runs a command; its standard output (`all`: with its standard error after it). */
+  function sh(cmd: string, args: string[], cwd: string, o: { all?: boolean } = { all: true }): string {
+    const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', timeout: 20 * 60_000 });
     assert.equal(r.status, 0, `${cmd} ${args.join(' ')} exited ${r.status ?? r.signal}:\n${r.stdout}\n${r.stderr}`);
-    return r.stdout + r.stderr;
+    return o.all ? r.stdout + r.stderr : r.stdout;
   }
 
   after(() => {
@@ -47,8 +48,9 @@ describe('the packed packages', { timeout: 30 * 60_000 }, () => {
     // Only what packing needs (the compilers); no install scripts, so no native build and no prepare.
     sh('npm', ['ci', '--prefer-offline', '--ignore-scripts', '--no-audit', '--no-fund'], clone);
     for (const p of PACKAGES) {
-      const out = sh('npm', ['pack', '--json', '--pack-destination', tmp], join(clone, p.dir));
-      const [info] = JSON.parse(out.slice(out.indexOf('['))) as Array<{ filename: string; files: Array<{ path: string }> }>;
+      const out = sh('npm', ['pack', '--json', '--pack-destination', tmp], join(clone, p.dir), { all: false });
+      // The prepack's own output comes first; npm's JSON report is last.
+      const [info] = JSON.parse(out.slice(out.lastIndexOf('\n[') + 1)) as Array<{ filename: string; files: Array<{ path: string }> }>;
       const files = info!.files.map((f) => f.path);
       assert.ok(files.includes('LICENSE'), `${p.name}: LICENSE is packed`);
       assert.ok(files.includes('dist/index.js'), `${p.name}: the build is packed (prepack)`);
