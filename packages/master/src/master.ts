@@ -40,6 +40,7 @@ import { MasterMetrics } from './master/metrics.js';
 import { checkReadiness } from './master/readiness.js';
 import { startMonitoringServer, type MonitoringServer } from './www/monitoring/server.js';
 import type { MonitoringRoutes } from './www/monitoring/routes.js';
+import { HTTP_CONNECTION_DEFAULTS } from './net/connection-limits.js';
 
 export interface StartMasterOptions {
   /**
@@ -231,6 +232,7 @@ export class Master implements EngineControl {
       this.monitoringServer = await startMonitoringServer({
         port: config.monitoring.port, host: config.monitoring.host, routes: this.monitoringRoutes(),
         security: this.http?.security ?? null, logger: this.log.child({ component: 'monitoring' }),
+        connections: config.www ?? HTTP_CONNECTION_DEFAULTS,
       });
       this.log.info({ port: this.monitoringServer.port }, 'monitoring server listening (/metrics, /healthz, /readyz)');
     }

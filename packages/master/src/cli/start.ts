@@ -58,7 +58,8 @@ export async function runForeground(dir: string, io: Io): Promise<number> {
     process.on('uncaughtExceptionMonitor', (err) => { log.logger.fatal({ err }, 'uncaught exception; the master exits'); log.destination.flushSync(); });
   }
   try {
-    writePid(dir, (note) => println(io.stderr, note));
+    // A daemon's notes go into its log as JSON lines like the rest; in the foreground, to the terminal.
+    writePid(dir, (note) => (log.file ? log.logger.warn(note) : println(io.stderr, note)));
   } catch (err) {
     send({ type: 'failed', message: (err as Error).message });
     throw err;
