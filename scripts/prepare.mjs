@@ -10,5 +10,8 @@ if (!existsSync(new URL('../node_modules/typescript/package.json', import.meta.u
   console.error('mastro: not building the checkout (no TypeScript compiler: the development dependencies were left out); run `npm install` and `npm run build` to build it');
   process.exit(0);
 }
-const r = spawnSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
+// The npm running this step (npm_execpath), under this node; `npm` from PATH when run by hand.
+const npm = process.env.npm_execpath;
+const r = npm ? spawnSync(process.execPath, [npm, 'run', 'build'], { cwd: root, stdio: 'inherit' })
+  : spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit', shell: process.platform === 'win32' });
 process.exit(r.status ?? 1);
