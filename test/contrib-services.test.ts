@@ -134,3 +134,67 @@ describe('service definitions for running mastro-worker', { timeout: 120_000 }, 
     assert.match(readme, /^nssm set mastro-worker AppExit Default Restart$/m);
   });
 });
+
+describe('the systemd unit for running a mastro master', { timeout: 180_000 }, () => {
+  const MASTER_BIN = '/usr/local/bin/mastro';
+  const MASTER_CHECKOUT_BIN = join(ROOT, 'packages/master/bin/mastro.js');
+  let tmp: string;
+
+  before(() => { tmp = mkdtempSync(join(tmpdir(), 'mastro-contrib-master-')); });
+  after(() => rmSync(tmp, { recursive: true, force: true }));
+
+  it('passes systemd-analyze verify without a warning', () => {
+    const copy = join(tmp, 'mastro.service');
+    writeFileSync(copy, unit('mastro.service').replaceAll(MASTER_BIN, MASTER_CHECKOUT_BIN));
+    const r = spawnSync('systemd-analyze', ['verify', copy], { encoding: 'utf8' });
+    assert.equal(r.error, undefined, 'systemd-analyze is missing: apt-get install systemd (.ci/run installs it)');
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stderr.trim(), '', 'systemd-analyze warned');
+  });
+
+  it('stops the master alone with SIGTERM, gives running builds longer than stopGracePeriod, and reloads with SIGHUP', () => {
+    const keys = serviceKeys(unit('mastro.service'));
+    assert.equal(keys.get('Type'), 'simple');
+    assert.equal(keys.get('KillMode'), 'mixed');
+    assert.equal(keys.get('KillSignal'), 'SIGTERM');
+    const minutes = Number(/^(\d+)min$/.exec(keys.get('TimeoutStopSec') ?? '')?.[1]);
+    assert.ok(minutes * 60 > 300, 'longer than the default stopGracePeriod (300 s)');
+    assert.equal(keys.get('ExecReload'), '/bin/kill -HUP $MAINPID');
+    assert.equal(keys.get('Restart'), 'on-failure');
+  });
+
+  it('its ExecStart runs a master in the foreground that gets ready, reconfigures on SIGHUP and stops cleanly on SIGTERM', async () => {
+    const keys = serviceKeys(unit('mastro.service'));
+    const argv = keys.get('ExecStart')!.split(/\s+/);
+    assert.deepEqual(argv, [MASTER_BIN, 'start', keys.get('WorkingDirectory'), '--foreground']);
+    const dir = join(tmp, 'master');
+    execFileSync(process.execPath, [join(ROOT, 'packages/master/dist/cli.js'), 'create-master', dir]);
+    // The sample config's ports may be taken here: the same config on free ones.
+    const config = join(dir, 'master.config.ts');
+    writeFileSync(config, readFileSync(config, 'utf8').replace(/port: 9989/g, 'port: 0').replace(/port: 8010/g, 'port: 0'));
+    const child = spawn(process.execPath, [MASTER_CHECKOUT_BIN, ...argv.slice(1).map((a) => (a === keys.get('WorkingDirectory') ? dir : a))], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout!.on('data', (d) => { output += d; });
+    child.stderr!.on('data', (d) => { output += d; });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    try {
+      const until = async (what: string, pred: () => boolean) => {
+        const deadline = Date.now() + 90_000;
+        while (!pred()) {
+          if (child.exitCode !== null) throw new Error(`the master exited (${child.exitCode}) before ${what}:\n${output}`);
+          if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}:\n${output}`);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      };
+      await until('it is ready', () => /"master ready"/.test(output));
+      assert.doesNotMatch(output, /\x1b\[/, 'not a terminal: JSON lines for the journal, no colours');
+      child.kill('SIGHUP');
+      await until('the reconfig', () => /"reconfig applied"/.test(output));
+      child.kill('SIGTERM');
+      assert.equal(await exited, 0, output);
+      assert.match(output, /"master stopped"/);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
+  });
+});

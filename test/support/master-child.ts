@@ -18,7 +18,7 @@ if (!dir) { console.error('usage: master-child.ts MASTER_DIR'); process.exit(2);
 
 const master = await startMaster(dir, { handleSignals: true, readyLine: true });
 // Also over IPC, for a parent that sends this process's output to a file (as `mastro start` does).
-process.send?.({ op: 'ready', ready: { pid: process.pid, masterid: master.masterid, workerPort: master.workerPort, httpPort: master.httpPort, dir: master.dir } });
+process.send?.({ op: 'ready', ready: { pid: process.pid, masterid: master.masterid, workerPort: master.workerPort, httpPort: master.httpPort, monitoringPort: master.monitoringPort, dir: master.dir } });
 
 type Msg = { id: number; op: string; [k: string]: any };
 process.on('message', async (msg: Msg) => {

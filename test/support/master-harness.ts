@@ -18,7 +18,7 @@ export function hasBuildbotWorker(): boolean {
   try { execFileSync('buildbot-worker', ['--version'], { stdio: 'ignore' }); return true; } catch { return false; }
 }
 
-export interface ReadyInfo { pid: number; masterid: number; workerPort: number; httpPort: number | null }
+export interface ReadyInfo { pid: number; masterid: number; workerPort: number; httpPort: number | null; monitoringPort?: number | null }
 
 export class MasterProcess {
   private nextId = 1;

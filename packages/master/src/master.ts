@@ -44,6 +44,11 @@ import { ChangeSourceRegistry } from './changes/running.js';
 import { ReporterService } from './reporters/service.js';
 import { reporterControl } from './master/reporter-control.js';
 import { ReportEvents } from './data/report-outbox.js';
+import { MasterMetrics } from './master/metrics.js';
+import { checkReadiness } from './master/readiness.js';
+import { startMonitoringServer, type MonitoringServer } from './www/monitoring/server.js';
+import type { MonitoringRoutes } from './www/monitoring/routes.js';
+import { HTTP_CONNECTION_DEFAULTS } from './net/connection-limits.js';
 
 export interface StartMasterOptions {
   /**
@@ -98,6 +103,10 @@ export class Master implements MasterControl {
   /** Latent workers and latent pools: started when requests wait for them, stopped when idle. */
   latent!: LatentManager;
   private latentPasswords: LatentPasswords | null = null;
+  /** The Prometheus metrics (GET /metrics); null with `monitoring.metrics: false`. */
+  metrics: MasterMetrics | null = null;
+  /** `monitoring.port`'s listener, when the config gives one. */
+  monitoringServer: MonitoringServer | null = null;
 
   private constructor(readonly dir: string, private readonly opts: StartMasterOptions) {
     this.log = opts.logger ?? pino({ level: process.env.MASTRO_LOG_LEVEL ?? 'info' }, defaultMasterLogDestination());
@@ -134,6 +143,21 @@ export class Master implements MasterControl {
 
   get workerPort(): number { return this.workers.port; }
   get httpPort(): number | null { return this.http?.port ?? null; }
+  /** `monitoring.port` as bound (0 in the config: the port picked), or null without one. */
+  get monitoringPort(): number | null { return this.monitoringServer?.port ?? null; }
+
+  /** What /metrics, /healthz and /readyz answer with. */
+  private monitoringRoutes(): MonitoringRoutes {
+    const metrics = this.metrics;
+    return {
+      metrics: metrics ? () => metrics.render() : null,
+      ready: () => checkReadiness({
+        db: () => this.db, workersListening: () => this.workers?.listening ?? false,
+        configFile: () => this.config?.configFile, stopping: () => this.stopping !== null,
+        timeoutMs: () => this.config.monitoring.readyTimeout * 1000,
+      }),
+    };
+  }
 
   private engineData(): EngineData {
     return { updates: this.data.updates, reads: this.data, mq: this.mq };
@@ -157,6 +181,14 @@ export class Master implements MasterControl {
     });
     this.data.setLockStateProvider(() => this.lockStates());
     this.data.setChangeSourceProvider(() => this.runningChangeSources.list());
+    // Before anything can run a build: every build is counted.
+    if (config.monitoring.metrics) {
+      this.metrics = new MasterMetrics({
+        db: this.db, data: this.data, mq: this.mq, log: this.log.child({ component: 'metrics' }),
+        workerNames: () => this.workers?.workers.map((w) => w.name) ?? [],
+        reporterQueues: () => this.reporting?.status() ?? null,
+      });
+    }
     this.masterid = await this.data.updates.masterActive(config.masterName);
     this.log.info({ masterid: this.masterid, name: config.masterName, db: this.db.engine }, 'master registered');
 
@@ -230,8 +262,16 @@ export class Master implements MasterControl {
     await this.changeSources.apply(config.changeSources.map((spec) => createChangeSourceService(spec, this.changeSourceServices(), config.masterDir)), this.log);
 
     if (config.www) {
-      this.http = await startHttpServer({ control: this, data: this.data, mq: this.mq, config, log: this.log.child({ component: 'www' }) });
+      this.http = await startHttpServer({ control: this, data: this.data, mq: this.mq, config, log: this.log.child({ component: 'www' }), monitoring: this.monitoringRoutes() });
       this.log.info({ port: this.http.port }, 'http server listening');
+    }
+    if (config.monitoring.port !== null) {
+      this.monitoringServer = await startMonitoringServer({
+        port: config.monitoring.port, host: config.monitoring.host, routes: this.monitoringRoutes(),
+        security: this.http?.security ?? null, logger: this.log.child({ component: 'monitoring' }),
+        connections: config.www ?? HTTP_CONNECTION_DEFAULTS,
+      });
+      this.log.info({ port: this.monitoringServer.port }, 'monitoring server listening (/metrics, /healthz, /readyz)');
     }
     if (this.opts.handleSignals) this.installSignalHandlers();
     await this.announceReady();
@@ -364,7 +404,7 @@ export class Master implements MasterControl {
   }
 
   private async announceReady(): Promise<void> {
-    const info = { pid: process.pid, masterid: this.masterid, workerPort: this.workerPort, httpPort: this.httpPort, dir: this.dir };
+    const info = { pid: process.pid, masterid: this.masterid, workerPort: this.workerPort, httpPort: this.httpPort, monitoringPort: this.monitoringPort, dir: this.dir };
     if (this.opts.readyFile !== false) await writeFile(join(this.dir, READY_FILE), JSON.stringify(info) + '\n');
     if (this.opts.readyLine) process.stdout.write(`MASTRO_READY ${JSON.stringify(info)}\n`);
     this.log.info(info, 'master ready');
@@ -396,6 +436,7 @@ export class Master implements MasterControl {
       ['protocols.msgpack.port', prev.protocols.msgpack.port, next.protocols.msgpack.port],
       ['mq.type', prev.mq.type, next.mq.type],
       ['protocols.pb', JSON.stringify(prev.protocols.pb), JSON.stringify(next.protocols.pb)],
+      ['monitoring', JSON.stringify(prev.monitoring), JSON.stringify(next.monitoring)],
     ] as const) {
       if (a !== b) this.log.warn({ path: what }, `${what} changed; it takes effect when the master restarts`);
     }
@@ -513,6 +554,8 @@ export class Master implements MasterControl {
       try { await fn(); } catch (err) { this.log.warn({ err }, `${what} failed during shutdown`); }
     };
     await step('closing the http server', () => this.http?.close());
+    await step('closing the monitoring server', () => this.monitoringServer?.close());
+    this.metrics?.close();
     this.missing?.close();
     await step('stopping the janitor', () => this.janitor?.stop());
     await step('closing worker connections', () => this.workers?.close());

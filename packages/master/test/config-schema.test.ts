@@ -21,6 +21,7 @@ import { POOL_KEYS } from '../src/config/worker-pools.js';
 import { LATENT_POOL_KEYS, LATENT_WORKER_KEYS } from '../src/config/latent-workers.js';
 import { COMMON_PROVIDER_OPTIONS, LATENT_PROVIDER_KINDS } from '../src/workers/latent/registry.js';
 import { latentOptionSchema } from '../src/workers/latent/option-schema.js';
+import { LOG_KEYS, MONITORING_KEYS } from '../src/config/operations.js';
 
 const schema = loadSchema() as any;
 const props = (o: any) => Object.keys(o.properties).sort();
@@ -41,6 +42,8 @@ test('the published schema knows exactly the options normalisation knows', () =>
   assert.deepEqual(props(schema.properties.www.anyOf[1]), yamlKeys(WWW_KEYS));
   assert.deepEqual(props(schema.definitions.gitPoller), yamlKeys(GIT_POLLER_KEYS));
   assert.deepEqual(props(schema.properties.janitor.anyOf[1]), yamlKeys(JANITOR_KEYS));
+  assert.deepEqual(props(schema.properties.monitoring), yamlKeys(MONITORING_KEYS));
+  assert.deepEqual(props(schema.properties.log), yamlKeys(LOG_KEYS));
   for (const [kind, keys] of Object.entries(SCHEDULER_OPTION_KEYS)) {
     assert.deepEqual(props(schema.definitions[`scheduler_${kind}`]), yamlKeys(keys), `scheduler ${kind}`);
   }

@@ -11,8 +11,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseTagList, poolNameProblem, silentLogger, TagError } from 'mastro-protocol';
-import { ConfigError, writeWorkerConfig, WORKER_CONFIG_FILE } from './config.js';
-import { checkNotRunning, removePidFile, startDaemon, stopDaemon, writePidFile, type DaemonMessage } from './daemon.js';
+import { CONFIG_DEFAULTS, ConfigError, writeWorkerConfig, WORKER_CONFIG_FILE } from './config.js';
+import { checkNotRunning, LOG_FILE, removePidFile, startDaemon, stopDaemon, writePidFile, type DaemonMessage } from './daemon.js';
+import { openWorkerLogFile, type WorkerLogFile } from './log-file.js';
 import { lineLogger } from './logger.js';
 import { masterUrl, MasterAddressError } from './master-address.js';
 import { removeNpmVariables } from './process/npm-env.js';
@@ -28,6 +29,7 @@ const USAGE = `usage:
   mastro-worker create-worker DIR MASTER --pool POOL --token-file FILE [--name NAME] [options]
     options: [--tags k=v,k2=v2,flag] [--json] [--keepalive S] [--maxdelay S] [--kill-grace S]
              [--allow-paths-outside-basedir] [--admin TEXT] [--host TEXT] [--umask OCT] [--force]
+             [--log-size BYTES] [--log-count N|None]   (worker.log rotation; 10000000 and 10, as buildbot-worker)
   mastro-worker start DIR [--foreground] [--wait S]
   mastro-worker stop DIR [--wait S]
   mastro-worker --version
@@ -41,7 +43,7 @@ exit status: 0 done; 1 failed, or the directory or worker named does not exist; 
 class UsageError extends Error {}
 
 const FLAGS = new Set(['--json', '--allow-paths-outside-basedir', '--foreground', '--daemon-child', '--force']);
-const VALUED = new Set(['--keepalive', '--maxdelay', '--kill-grace', '--admin', '--host', '--umask', '--wait', '--pool', '--token-file', '--name', '--tags']);
+const VALUED = new Set(['--keepalive', '--maxdelay', '--kill-grace', '--admin', '--host', '--umask', '--wait', '--pool', '--token-file', '--name', '--tags', '--log-size', '--log-count']);
 
 function parse(argv: string[]): { positional: string[]; flags: Set<string>; values: Map<string, string> } {
   const positional: string[] = []; const flags = new Set<string>(); const values = new Map<string, string>();
@@ -65,6 +67,16 @@ function seconds(values: Map<string, string>, key: string): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
   if (!Number.isFinite(n) || n < 0) throw new UsageError(`${key} must be a number of seconds, got "${v}"`);
+  return n;
+}
+
+/** `--log-size` / `--log-count`: a whole number, or (as buildbot-worker takes it) `None` for no limit. */
+function rotationValue(values: Map<string, string>, key: string, min: number, fallback: number | null): number | null {
+  const v = values.get(key);
+  if (v === undefined) return fallback;
+  if (v === 'None') return null;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`${key} must be a whole number >= ${min} or None, got "${v}"`);
   return n;
 }
 
@@ -114,6 +126,8 @@ function createWorker(args: ReturnType<typeof parse>): number {
     killGrace: seconds(args.values, '--kill-grace') ?? 5,
     allowPathsOutsideBasedir: args.flags.has('--allow-paths-outside-basedir'),
     umask: umask === undefined ? null : parseInt(umask, 8),
+    rotateLength: rotationValue(args.values, '--log-size', 1, CONFIG_DEFAULTS.rotateLength),
+    maxRotatedFiles: rotationValue(args.values, '--log-count', 0, CONFIG_DEFAULTS.maxRotatedFiles),
   };
   const { admin, host } = writeInfoFiles(basedir, { admin: args.values.get('--admin'), host: args.values.get('--host') });
   const config = writeWorkerConfig(basedir, options);
@@ -124,8 +138,13 @@ function createWorker(args: ReturnType<typeof parse>): number {
 }
 
 async function runForeground(basedir: string, daemonChild: boolean): Promise<number> {
-  const log = lineLogger();
+  // In the background the worker writes (and rotates) worker.log itself, once worker.json says how.
+  let logFile: WorkerLogFile | null = null;
+  const log = lineLogger((text) => (logFile ? logFile.write(text) : process.stdout.write(text)));
   const { config, credentials, notes } = prepareStart(basedir, process.env, log);
+  if (daemonChild) logFile = openWorkerLogFile(path.join(basedir, LOG_FILE), { rotateLength: config.rotateLength, maxRotatedFiles: config.maxRotatedFiles });
+  // SIGUSR1 would otherwise open Node's inspector on a port: here it reopens worker.log (logrotate).
+  process.on('SIGUSR1', () => { if (logFile) logFile.reopen(); else log.info('received SIGUSR1; logging to standard output, there is no log file to reopen'); });
   const running = writePidFile(basedir);
   if (running) throw new ConfigError(running);
   if (config.umask !== null) process.umask(config.umask);

@@ -14,6 +14,7 @@ import path from 'node:path';
 import { checkTags, poolNameProblem, TagError, workerUrl } from 'mastro-protocol';
 import { DEFAULT_MAX_UPDATE_COST, DEFAULT_MAX_UPDATES_IN_FLIGHT } from './output/update-window.js';
 import { DEFAULT_UPDATE_LINGER_MS } from './output/update-buffer.js';
+import { ROTATION_DEFAULTS } from 'mastro-protocol/rotating-log-file';
 
 export const WORKER_CONFIG_FILE = 'worker.json';
 
@@ -46,11 +47,17 @@ export interface WorkerConfig {
   maxUpdateSize: number;
   /** Ms a full update waits to grow, with a mastro master (WorkerOptions.updateLingerMs; 0: never). */
   updateLingerMs: number;
+  /** Bytes after which worker.log is rotated (create-worker --log-size, Buildbot's rotateLength); null: never. */
+  rotateLength: number | null;
+  /** Rotated worker.log files kept (create-worker --log-count, Buildbot's maxRotatedFiles); null: all. */
+  maxRotatedFiles: number | null;
 }
 
 export const CONFIG_DEFAULTS: Omit<WorkerConfig, 'master' | 'name' | 'password' | 'pool' | 'tokenFile' | 'fromEnvironment'> = {
   tags: [], encoding: 'msgpack', keepalive: 60, maxdelay: 30, allowPathsOutsideBasedir: false, killGrace: 5, umask: null,
   maxUpdatesInFlight: DEFAULT_MAX_UPDATES_IN_FLIGHT, maxUpdateSize: DEFAULT_MAX_UPDATE_COST, updateLingerMs: DEFAULT_UPDATE_LINGER_MS,
+  // buildbot-worker create-worker's defaults (--log-size 10000000, --log-count 10).
+  rotateLength: ROTATION_DEFAULTS.rotateLength, maxRotatedFiles: ROTATION_DEFAULTS.maxRotatedFiles,
 };
 
 export class ConfigError extends Error {
@@ -89,6 +96,12 @@ export function readWorkerConfig(basedir: string): WorkerConfig {
   }
   for (const key of ['maxUpdatesInFlight', 'maxUpdateSize'] as const) {
     if (!Number.isInteger(config[key]) || config[key] < 1) throw new ConfigError(`${file}: '${key}' must be an integer >= 1 (default ${CONFIG_DEFAULTS[key]})`);
+  }
+  for (const key of ['rotateLength', 'maxRotatedFiles'] as const) {
+    const v = config[key];
+    if (v !== null && (!Number.isInteger(v) || v < (key === 'rotateLength' ? 1 : 0))) {
+      throw new ConfigError(`${file}: '${key}' must be a whole number ${key === 'rotateLength' ? '>= 1 (bytes)' : '>= 0'} or null (default ${CONFIG_DEFAULTS[key]})`);
+    }
   }
   if (!Number.isInteger(config.updateLingerMs) || config.updateLingerMs < 0) {
     throw new ConfigError(`${file}: 'updateLingerMs' must be an integer number of milliseconds >= 0 (default ${CONFIG_DEFAULTS.updateLingerMs})`);

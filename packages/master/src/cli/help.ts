@@ -61,9 +61,11 @@ export const HELP: Readonly<Record<string, CommandHelp>> = {
     description: [
       'Starts the master of DIR in the background (pid in DIR/mastro.pid, log in DIR/mastro.log) and waits until',
       'it listens (then prints its addresses) or fails (then says why; nothing is left running).',
+      'mastro.log holds JSON lines, rotated by size (config log.rotateLength, log.maxRotatedFiles: 10 MB, 10 files);',
+      'SIGUSR1 reopens it (for logrotate).',
     ],
     options: [
-      ['--foreground', 'run in this terminal: Ctrl-C or SIGTERM stops gracefully, SIGHUP applies a changed config'],
+      ['--foreground', 'run in this terminal: Ctrl-C or SIGTERM stops gracefully, SIGHUP applies a changed config; logs on standard output, pretty on a terminal, JSON otherwise (MASTRO_LOG_FORMAT=json|pretty)'],
       TIMEOUT('for the background master to be ready', 120),
     ],
   },

@@ -44,11 +44,23 @@ function writeReconfigStatus(dir: string, status: Record<string, unknown>): void
   renameSync(tmp, join(dir, RECONFIG_STATUS_FILE));
 }
 
+/** Set by the daemon parent for its child: the log file the child writes (and rotates) itself. */
+const DAEMON_LOG_ENV = 'MASTRO_DAEMON_LOG_FILE';
+
 export async function runForeground(dir: string, io: Io): Promise<number> {
   // The daemon parent gets one message, then the channel is closed (an open one would keep this process alive).
   const send = (m: ChildMessage) => { if (process.send) { process.send(m); process.disconnect?.(); } };
+  const logFile = process.env[DAEMON_LOG_ENV];
+  delete process.env[DAEMON_LOG_ENV]; // not for the programs the master runs
+  const { createMasterLog } = await import('../master/logger.js');
+  const log = createMasterLog({ file: logFile, tty: !logFile && !!(process.stdout as { isTTY?: boolean }).isTTY });
+  if (log.file) {
+    // Node prints a crash to standard error, which is the file as it was at start (rotated away since, maybe).
+    process.on('uncaughtExceptionMonitor', (err) => { log.logger.fatal({ err }, 'uncaught exception; the master exits'); log.destination.flushSync(); });
+  }
   try {
-    writePid(dir, (note) => println(io.stderr, note));
+    // A daemon's notes go into its log as JSON lines like the rest; in the foreground, to the terminal.
+    writePid(dir, (note) => (log.file ? log.logger.warn(note) : println(io.stderr, note)));
   } catch (err) {
     send({ type: 'failed', message: (err as Error).message });
     throw err;
@@ -56,7 +68,8 @@ export async function runForeground(dir: string, io: Io): Promise<number> {
   let master;
   try {
     const { startMaster } = await import('../master.js');
-    master = await startMaster(dir, { handleSignals: false, readyFile: true });
+    master = await startMaster(dir, { handleSignals: false, readyFile: true, logger: log.logger });
+    log.configure(master.config.log);
   } catch (err) {
     removePid(dir);
     const message = (await describeListenError(err, dir)) ?? errorText(err);
@@ -65,7 +78,8 @@ export async function runForeground(dir: string, io: Io): Promise<number> {
   }
   const info: ReadyInfo = { pid: process.pid, httpPort: master.httpPort, workerPort: master.workerPort, dir };
   send({ type: 'ready', info });
-  for (const line of describeReady(info)) println(io.stderr, line);
+  // In the foreground, for the person at the terminal; a daemon's parent prints them, and its log holds JSON only.
+  if (!log.file) for (const line of describeReady(info)) println(io.stderr, line);
 
   let reconfigs = Promise.resolve();
   const onHup = () => {
@@ -73,15 +87,22 @@ export async function runForeground(dir: string, io: Io): Promise<number> {
       const at = Date.now();
       try {
         const r = await master.reconfig();
+        if (r.ok) log.configure(master.config.log);
         writeReconfigStatus(dir, { ok: r.ok, issues: r.issues, at, pid: process.pid });
       } catch (err) {
         writeReconfigStatus(dir, { ok: false, issues: [{ path: '', message: errorText(err) }], at, pid: process.pid });
       }
     });
   };
+  // SIGUSR1 would otherwise open Node's inspector on a port: here it means "reopen the log" (logrotate).
+  const onUsr1 = () => {
+    if (log.reopen()) log.logger.info({ file: log.file!.path }, 'received SIGUSR1; reopened the log file');
+    else log.logger.info('received SIGUSR1; logging to standard output, there is no log file to reopen');
+  };
+  process.on('SIGUSR1', onUsr1);
   return new Promise<number>((resolveExit) => {
     const onStop = () => {
-      process.off('SIGTERM', onStop); process.off('SIGINT', onStop); process.off('SIGHUP', onHup);
+      process.off('SIGTERM', onStop); process.off('SIGINT', onStop); process.off('SIGHUP', onHup); process.off('SIGUSR1', onUsr1);
       master.stop().then(() => { removePid(dir); resolveExit(0); }, (err) => {
         println(io.stderr, `stop failed: ${errorText(err)}`);
         removePid(dir);
@@ -105,8 +126,10 @@ export async function startDaemon(dir: string, timeoutS: number, note?: (message
   const log = join(dir, LOG_FILE);
   const logFd = openSync(log, 'a');
   const script = process.argv[1]!;
+  // The child writes (and rotates) the log file itself; its standard output and error go there too, for
+  // what is printed before its logger exists.
   const child = spawn(process.execPath, [...process.execArgv, script, 'start', dir, '--foreground'], {
-    cwd: dir, detached: true, stdio: ['ignore', logFd, logFd, 'ipc'],
+    cwd: dir, detached: true, stdio: ['ignore', logFd, logFd, 'ipc'], env: { ...process.env, [DAEMON_LOG_ENV]: log },
   });
   closeSync(logFd);
   try {

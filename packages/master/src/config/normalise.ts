@@ -35,6 +35,7 @@ import type { ReporterSpec } from '../reporters/base.js';
 import { REPORT_DELIVERY_DEFAULTS, REPORT_DELIVERY_KEYS } from '../reporters/delivery/options.js';
 import { isPoolItem, normalisePool } from './worker-pools.js';
 import { selectorProblem } from '../workers/tags.js';
+import { normaliseLogFile, normaliseMonitoring } from './operations.js';
 
 // The option names come from the declarations (options/); builders also take functions and locks,
 // which exist only in the TypeScript form.
@@ -209,6 +210,8 @@ function build(raw: unknown, c: IssueCollector, opts: NormaliseOptions, warnings
     mq: messageQueue(c, r.mq),
     reporters: reporters.filter((s): s is ReporterSpec => s !== null),
     reportDelivery,
+    monitoring: normaliseMonitoring(c, r, www?.host, [...(www ? [['the web port (www.port)', www.port] as [string, number]] : []), ['the worker port (protocols.msgpack.port)', msgpack.port]]),
+    log: normaliseLogFile(c, r),
   };
 }
 

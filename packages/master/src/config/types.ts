@@ -121,6 +121,42 @@ export interface UserConfig extends LogOptions {
   reporters?: ReporterSpec[];
   /** How reports are delivered: concurrency, retries, retention (reporters/delivery/options.ts has the defaults). */
   reportDelivery?: ReportDeliveryOptions;
+  /** GET /metrics, /healthz and /readyz (config/operations.ts has the defaults). */
+  monitoring?: MonitoringOptions;
+  /** The master's own log file, `mastro.log` under `mastro start`: size-based rotation as Buildbot's buildbot.tac. */
+  log?: LogFileOptions;
+}
+
+/**
+ * GET /metrics (Prometheus text format), /healthz (the process answers) and /readyz (the database
+ * answers, the worker port listens, the config is loaded). /metrics is a `view` action: with
+ * `www.authz.anonymousView: false` it needs a login (HTTP Basic or an API token), as the API does.
+ * /healthz and /readyz are open (a probe carries no credentials) and say nothing secret.
+ */
+export interface MonitoringOptions {
+  /** Serve /metrics. Default true. */
+  metrics?: boolean;
+  /**
+   * A port of its own for /metrics, /healthz and /readyz, besides the web port (a scraper or a load
+   * balancer's probe need not reach the UI). Default null: the web port only. 0 picks a free port.
+   */
+  port?: number | null;
+  /** Interface of that port. Default: `www.host`, else all interfaces. */
+  host?: string;
+  /** Seconds /readyz waits for the database to answer a query before it reports it unreachable. Default 5. */
+  readyTimeout?: number;
+}
+
+/**
+ * Rotation of `mastro.log` (Buildbot's `rotateLength` and `maxRotatedFiles` from buildbot.tac): when
+ * the file reaches `rotateLength` bytes it becomes `mastro.log.1` (the older ones move up one, and
+ * the oldest beyond `maxRotatedFiles` is deleted). SIGUSR1 reopens the file, for an external logrotate.
+ */
+export interface LogFileOptions {
+  /** Bytes after which the log is rotated; null = never (grows until logrotate moves it). Default 10000000 (Buildbot's). */
+  rotateLength?: number | null;
+  /** Rotated files kept; null = all. Default 10 (Buildbot's). */
+  maxRotatedFiles?: number | null;
 }
 
 export interface JanitorOptions {
@@ -169,4 +205,6 @@ export interface MasterConfig extends Readonly<Required<LogOptions>> {
   readonly mq: Required<MqOptions>;
   readonly reporters: readonly ReporterSpec[];
   readonly reportDelivery: Readonly<Required<ReportDeliveryOptions>>;
+  readonly monitoring: { readonly metrics: boolean; readonly port: number | null; readonly host: string; readonly readyTimeout: number };
+  readonly log: { readonly rotateLength: number | null; readonly maxRotatedFiles: number | null };
 }

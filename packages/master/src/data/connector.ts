@@ -91,6 +91,8 @@ export class DataConnector implements EngineReads {
 
   /** Bytes of log output accepted and not stored yet (held through a database outage). */
   get unstoredLogBytes(): number { return this.ctx.logs.unstoredBytes; }
+  /** UTF-8 bytes of log lines received since start, over all logs (metrics). */
+  get logBytesReceived(): number { return this.ctx.logs.receivedBytes; }
 
   /** The id given by `updates.masterActive`, or null before it. */
   get masterid(): number | null { return this.updates.masterid; }

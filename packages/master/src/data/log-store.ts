@@ -147,6 +147,8 @@ export class LogStore {
   private scratch: Buffer | null = Buffer.allocUnsafeSlow(STORE_SCRATCH_BYTES);
   /** Bytes accepted and not yet stored, over all logs (what an outage makes the master hold). */
   private heldBytes = 0;
+  /** UTF-8 bytes of log lines received since start, over all logs (the metrics' mastro_log_bytes_total). */
+  private received = 0;
 
   constructor(private readonly db: Db, options: LogStoreOptions = {}) {
     this.opts = {
@@ -175,6 +177,9 @@ export class LogStore {
 
   /** Bytes of log output accepted and not yet stored, over all logs. */
   get unstoredBytes(): number { return this.heldBytes; }
+
+  /** UTF-8 bytes of log lines received since start (before the logMaxSize cut), over all logs. */
+  get receivedBytes(): number { return this.received; }
 
   private async state(logid: number): Promise<OpenLog> {
     let s = this.open.get(logid);
@@ -250,6 +255,7 @@ export class LogStore {
     }
     let bytes = 0;
     for (const p of parts) bytes += p.length;
+    this.received += bytes;
     const max = this.opts.logMaxSize;
     if (max !== null && (s.truncated || s.size + bytes > max)) {
       const text = this.acceptHead(s, concat(parts, bytes).toString('utf8'), max, code === CODED ? '' : code ?? '');

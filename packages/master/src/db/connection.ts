@@ -13,6 +13,7 @@ import { groupCommitSqliteDatabase } from './sqlite-group-commit.js';
 import { useDirectSqlite } from './prepared.js';
 import { redactUrl } from '../util/url-credentials.js';
 import { ErrorCodes } from '../errors/catalog.js';
+import { QueryTiming, setQueryTiming } from './query-timing.js';
 
 export interface OpenDatabaseOptions {
   /** Directory that relative SQLite paths are resolved against; default the current directory. */
@@ -44,6 +45,8 @@ export interface OpenedDatabase {
   close(): Promise<void>;
   /** Resolves once every write made so far is committed (group commit); at once otherwise. */
   durable(): Promise<void>;
+  /** How long each query takes, for whoever listens (the master's metrics). */
+  queryTiming: QueryTiming;
 }
 
 export class DatabaseUrlError extends Error {
@@ -57,6 +60,7 @@ export async function openConnection(url: string, opts: OpenDatabaseOptions = {}
   let kysely: Kysely<Schema>;
   let engine: Engine;
   let durable = (): Promise<void> => Promise.resolve();
+  const queryTiming = new QueryTiming();
   if (url.startsWith('sqlite:')) {
     const { default: Database } = await import('better-sqlite3');
     const path = url.slice('sqlite:'.length);
@@ -71,7 +75,8 @@ export async function openConnection(url: string, opts: OpenDatabaseOptions = {}
     sqlite.pragma('case_sensitive_like = ON');
     const cached = cachingSqliteDatabase(sqlite, opts.statementCacheSize);
     const database = opts.groupCommit === false ? cached : groupCommitSqliteDatabase(sqlite, cached);
-    kysely = new Kysely<Schema>({ dialect: new SqliteDialect({ database }) });
+    kysely = new Kysely<Schema>({ dialect: new SqliteDialect({ database }), log: queryTiming.kyselyLog });
+    setQueryTiming(kysely, queryTiming);
     if ('durable' in database) {
       durable = () => database.durable();
       // Hot prepared queries and transactions run on the connection without Kysely's executor (prepared.ts).
@@ -97,7 +102,7 @@ export async function openConnection(url: string, opts: OpenDatabaseOptions = {}
     pool.on('error', opts.onConnectionError ?? ((err: Error) => {
       process.emitWarning(`an idle PostgreSQL connection failed (${err.message}); the pool opens a new one when needed`, 'MastroDatabaseWarning');
     }));
-    kysely = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+    kysely = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }), log: queryTiming.kyselyLog });
     engine = 'postgresql';
   } else {
     throw new DatabaseUrlError(url, 'unknown scheme');
@@ -110,5 +115,5 @@ export async function openConnection(url: string, opts: OpenDatabaseOptions = {}
     await kysely.destroy();
     throw err;
   }
-  return { kysely, engine, close: () => kysely.destroy(), durable };
+  return { kysely, engine, close: () => kysely.destroy(), durable, queryTiming };
 }

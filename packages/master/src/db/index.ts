@@ -19,11 +19,13 @@ import { WebSessionsTable } from './tables/web-sessions.js';
 import { HookDeliveriesTable } from './tables/hook-deliveries.js';
 import { ReporterOutboxTable } from './tables/reporter-outbox.js';
 import { DatabaseHealth } from './health.js';
+import { QueryTiming } from './query-timing.js';
 import { RowCounts } from './row-counts.js';
 
 export { DatabaseUrlError, type OpenDatabaseOptions } from './connection.js';
 export type { Engine } from './migrations.js';
 export { DatabaseHealth } from './health.js';
+export { QueryTiming } from './query-timing.js';
 export { outageOf, describeOutage, type DatabaseOutage, type OutageKind } from './outage.js';
 export { retryThroughOutage, OutageTimeoutError } from './outage-retry.js';
 export type * from './rows.js';
@@ -50,6 +52,8 @@ export class Db {
   constructor(
     readonly kysely: Kysely<Schema>, readonly engine: Engine, private readonly closer: () => Promise<void>,
     private readonly durability: () => Promise<void> = () => Promise.resolve(),
+    /** How long each query takes (query-timing.ts); the master's metrics listen. */
+    readonly queryTiming: QueryTiming = new QueryTiming(),
   ) {
     this.masters = new MastersTable(kysely);
     this.builders = new BuildersTable(kysely);
@@ -82,5 +86,5 @@ export class Db {
 /** Opens `sqlite:path`, `sqlite::memory:` or `postgresql://...` and brings its schema up to date. */
 export async function openDatabase(url: string, opts: OpenDatabaseOptions = {}): Promise<Db> {
   const c = await openConnection(url, opts);
-  return new Db(c.kysely, c.engine, c.close, c.durable);
+  return new Db(c.kysely, c.engine, c.close, c.durable, c.queryTiming);
 }

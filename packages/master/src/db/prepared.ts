@@ -22,6 +22,7 @@
  */
 import type { CompiledQuery, Compilable, Kysely, QueryResult, SqliteStatement } from 'kysely';
 import type { Schema } from './schema.js';
+import { queryTimingOf, type QueryTiming } from './query-timing.js';
 
 /** A named stand-in for a parameter while the query is built. */
 class Placeholder {
@@ -49,8 +50,21 @@ export function directFor(k: Kysely<Schema>): DirectSqlite | undefined {
   return directSqlite.get(k);
 }
 
-/** Runs a compiled statement the way Kysely's SQLite driver does, with the same result shape. */
-export function runStatement<R>(stmt: SqliteStatement, parameters: readonly unknown[]): QueryResult<R> {
+/** Runs a compiled statement the way Kysely's SQLite driver does, with the same result shape; timed when `timing` listens. */
+export function runStatement<R>(stmt: SqliteStatement, parameters: readonly unknown[], timing?: QueryTiming): QueryResult<R> {
+  if (!timing?.active) return execute<R>(stmt, parameters);
+  const t0 = performance.now();
+  let failed = true;
+  try {
+    const r = execute<R>(stmt, parameters);
+    failed = false;
+    return r;
+  } finally {
+    timing.observe((performance.now() - t0) / 1000, failed);
+  }
+}
+
+function execute<R>(stmt: SqliteStatement, parameters: readonly unknown[]): QueryResult<R> {
   if (stmt.reader) return { rows: stmt.all(parameters) as R[] };
   const { changes, lastInsertRowid } = stmt.run(parameters);
   return { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] };
@@ -98,7 +112,7 @@ export function prepared<P extends Record<string, unknown>, R = unknown>(build: 
     let stmt = c.direct.stmt;
     // Being iterated by a streamed query of the same text: the cache hands out a fresh one.
     if ((stmt as { busy?: boolean }).busy) stmt = d.prepare(c.query.sql);
-    return runStatement<R>(stmt, bind(c.slots, params));
+    return runStatement<R>(stmt, bind(c.slots, params), queryTimingOf(k));
   };
   const execute = (db: Kysely<Schema>, params: P): Promise<QueryResult<R>> => {
     const d = directSqlite.get(db);

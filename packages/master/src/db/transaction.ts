@@ -19,6 +19,7 @@
 import type { Compilable, Kysely, QueryResult } from 'kysely';
 import type { Schema } from './schema.js';
 import { directFor, runStatement, type DirectSqlite, type PreparedQuery } from './prepared.js';
+import { queryTimingOf } from './query-timing.js';
 
 /** One statement of a body: a prepared query and its parameters, or a query built for this call. */
 export type TxnStatement =
@@ -61,7 +62,7 @@ export function transaction<T>(k: Kysely<Schema>, body: () => TxnBody<T>): Promi
 function runDirect(k: Kysely<Schema>, d: DirectSqlite, st: TxnStatement): QueryResult<unknown> {
   if ('prepared' in st) return st.prepared.runDirect(k, d, st.params);
   const c = st.build(k).compile();
-  return runStatement(d.prepare(c.sql), c.parameters);
+  return runStatement(d.prepare(c.sql), c.parameters, queryTimingOf(k));
 }
 
 function runThrough(trx: Kysely<Schema>, st: TxnStatement): Promise<QueryResult<unknown>> {

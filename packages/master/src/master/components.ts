@@ -15,6 +15,8 @@ import { createHttpServer } from '../www/index.js';
 import { registerUiStatic } from '../www/ui-static.js';
 import type { Service } from './services.js';
 import { fingerprint } from '../util/fingerprint.js';
+import type { Security } from '../www/security.js';
+import type { MonitoringRoutes } from '../www/monitoring/routes.js';
 
 export function createSchedulerService(spec: SchedulerSpec, services: SchedulerServices): Service {
   const instance = createScheduler(spec, services);
@@ -38,16 +40,18 @@ export function createChangeSourceService(spec: ChangeSourceSpec, services: Omit
 
 export interface HttpHandle {
   readonly port: number;
+  /** Who is asking and what they may do (the monitoring port checks /metrics with it too). */
+  readonly security: Security;
   /** Applies a reconfig's www settings (auth, authz, change hooks); throws, changing nothing, when they cannot be built. */
   reconfigure(config: MasterConfig): void;
   close(): Promise<void>;
 }
 
-export async function startHttpServer(args: { control: MasterControl; data: DataConnector; mq: MessageQueue; config: MasterConfig; log: Logger }): Promise<HttpHandle> {
+export async function startHttpServer(args: { control: MasterControl; data: DataConnector; mq: MessageQueue; config: MasterConfig; log: Logger; monitoring: MonitoringRoutes }): Promise<HttpHandle> {
   const www = args.config.www!;
   // createHttpServer is imported typed: an option misspelt here fails to compile (HttpServerOptions is strict).
   const server = await createHttpServer({
-    data: args.data, mq: args.mq, control: args.control, config: args.config, logger: args.log,
+    data: args.data, mq: args.mq, control: args.control, config: args.config, logger: args.log, monitoring: args.monitoring,
     port: www.port, host: www.host, bodyLimit: www.bodyLimit, changeHooks: www.changeHooks, ws: www.ws,
     connections: {
       headersTimeoutMs: www.headersTimeoutMs, requestTimeoutMs: www.requestTimeoutMs, idleTimeoutMs: www.idleTimeoutMs,
@@ -56,5 +60,5 @@ export async function startHttpServer(args: { control: MasterControl; data: Data
     // The web UI's static files at `/` (registered last: its catch-all yields to every other route).
     configure: (app) => registerUiStatic(app),
   });
-  return { port: server.port, reconfigure: (config) => { server.reconfigure(config); }, close: () => server.close() };
+  return { port: server.port, security: server.security, reconfigure: (config) => { server.reconfigure(config); }, close: () => server.close() };
 }

@@ -11,6 +11,7 @@
  * (EPIPE) ends logging, as pino does.
  */
 import { write, writeSync } from 'node:fs';
+import type { RotatingLogFile } from 'mastro-protocol/rotating-log-file';
 
 export const LOG_DESTINATION_DEFAULTS = {
   /** 4 MiB: minutes of a busy master's log, a small part of its memory. */
@@ -21,6 +22,11 @@ export const LOG_DESTINATION_DEFAULTS = {
 export interface LogDestinationOptions {
   /** File descriptor to write to; default 1 (standard output). */
   fd?: number;
+  /**
+   * A log file to write to instead of `fd` (`mastro.log` under `mastro start`): rotated by size
+   * between two writes, and reopened on `reopen()` (SIGUSR1, after an external logrotate).
+   */
+  file?: RotatingLogFile;
   /** Bytes of log lines held while they cannot be written; default 4 MiB (env MASTRO_LOG_BUFFER_SIZE). */
   maxBufferedBytes?: number;
   /** Wait before a failed write is tried again, ms; default 1000 (a full pipe: a tenth of it). */
@@ -33,7 +39,12 @@ const EXIT_FLUSH_MS = 2000;
 const MAX_WRITE = 1024 * 1024;
 
 export class LogDestination {
-  private readonly fd: number;
+  private fd: number;
+  private readonly file: RotatingLogFile | null;
+  /** reopen() was asked for: done before the next write (never under a write in flight). */
+  private reopenWanted = false;
+  /** A failed rotation or reopen, reported once in the log (as a line of its own) when writing works. */
+  private fileProblem: string | null = null;
   private readonly maxBufferedBytes: number;
   private readonly retryMs: number;
   private queue: Buffer[] = [];
@@ -49,9 +60,17 @@ export class LogDestination {
   private closed = false;
 
   constructor(o: LogDestinationOptions = {}) {
-    this.fd = o.fd ?? 1;
+    this.file = o.file ?? null;
+    this.fd = this.file?.fd ?? o.fd ?? 1;
     this.maxBufferedBytes = o.maxBufferedBytes ?? LOG_DESTINATION_DEFAULTS.maxBufferedBytes;
     this.retryMs = o.retryMs ?? LOG_DESTINATION_DEFAULTS.retryMs;
+  }
+
+  /** Reopens the log file before the next write (SIGUSR1); nothing to do on standard output. */
+  reopen(): void {
+    if (!this.file) return;
+    this.reopenWanted = true;
+    this.pump();
   }
 
   /** Lines dropped so far and not yet reported in the log (for tests and metrics). */
@@ -86,7 +105,9 @@ export class LogDestination {
     const deadline = Date.now() + EXIT_FLUSH_MS;
     while (this.queue.length) {
       try {
-        this.consume(writeSync(this.fd, this.queue[0]!));
+        const n = writeSync(this.fd, this.queue[0]!);
+        this.file?.written(n);
+        this.consume(n);
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         if ((code !== 'EAGAIN' && code !== 'EBUSY') || Date.now() >= deadline) return;
@@ -95,8 +116,26 @@ export class LogDestination {
     }
   }
 
+  /** Between two writes: reopens or rotates the file when asked or due. */
+  private maintainFile(): void {
+    const f = this.file;
+    if (!f || (!this.reopenWanted && !f.due)) return;
+    const what = this.reopenWanted ? 'reopening' : 'rotating';
+    const err = this.reopenWanted ? f.reopen() : f.rotate();
+    this.reopenWanted = false;
+    this.fd = f.fd;
+    if (err) {
+      // The current file stays in use; said once per kind of failure, not at every write.
+      const problem = `${what} ${f.path} failed (${(err as NodeJS.ErrnoException).code ?? err.message}); logging goes on in the current file`;
+      if (problem !== this.fileProblem) this.queueLine(40, problem);
+      this.fileProblem = problem;
+      if (what === 'rotating') f.written(-f.bytes); // not due again at once: tried again after another rotateLength
+    } else this.fileProblem = null;
+  }
+
   private pump(): void {
     if (this.writing || this.retryTimer || this.closed) return;
+    this.maintainFile();
     if (!this.queue.length) {
       if (this.dropped.lines) this.queueReport();
       if (!this.queue.length) return;
@@ -110,6 +149,7 @@ export class LogDestination {
       this.writing = false;
       if (err) { this.failed(err); return; }
       this.failing = null;
+      this.file?.written(n);
       this.consume(n);
       this.pump();
     });
@@ -141,11 +181,12 @@ export class LogDestination {
   private queueReport(): void {
     const { lines, bytes, why } = this.dropped;
     this.dropped = { lines: 0, bytes: 0, why: '' };
-    const line = JSON.stringify({
-      level: 40, time: Date.now(), pid: process.pid,
-      msg: `${lines} log line(s) (${bytes} bytes) were dropped here: ${why} and the ${this.maxBufferedBytes}-byte log buffer was full (MASTRO_LOG_BUFFER_SIZE)`,
-    }) + '\n';
-    const b = Buffer.from(line);
+    this.queueLine(40, `${lines} log line(s) (${bytes} bytes) were dropped here: ${why} and the ${this.maxBufferedBytes}-byte log buffer was full (MASTRO_LOG_BUFFER_SIZE)`);
+  }
+
+  /** Queues a line of the destination's own, in pino's JSON shape. */
+  private queueLine(level: number, msg: string): void {
+    const b = Buffer.from(JSON.stringify({ level, time: Date.now(), pid: process.pid, msg }) + '\n');
     this.queue.push(b);
     this.queuedBytes += b.length;
   }
@@ -158,14 +199,14 @@ function countLines(s: string): number {
 }
 
 /**
- * The master's default log: pino on a LogDestination over standard output. Standard output and
+ * The master's default log: pino on a LogDestination over standard output (or `file`). Standard output and
  * error also get an 'error' listener: a write Node itself makes there (a process warning) on a full
  * disk would otherwise end the process.
  */
-export function defaultMasterLogDestination(env: NodeJS.ProcessEnv = process.env): LogDestination {
+export function defaultMasterLogDestination(env: NodeJS.ProcessEnv = process.env, file?: RotatingLogFile): LogDestination {
   for (const s of [process.stdout, process.stderr]) if (s.listenerCount('error') === 0) s.on('error', () => { /* see above */ });
   const size = Number(env.MASTRO_LOG_BUFFER_SIZE);
-  const dest = new LogDestination({ maxBufferedBytes: Number.isInteger(size) && size >= 0 && env.MASTRO_LOG_BUFFER_SIZE ? size : undefined });
+  const dest = new LogDestination({ file, maxBufferedBytes: Number.isInteger(size) && size >= 0 && env.MASTRO_LOG_BUFFER_SIZE ? size : undefined });
   process.on('exit', () => dest.flushSync());
   return dest;
 }

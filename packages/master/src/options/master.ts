@@ -10,6 +10,7 @@ import { ChangeSourceItem, GitPollerDeclaration } from './changes.js';
 import { SCHEDULER_DEFINITIONS } from './schedulers.js';
 import { REPORTER_DEFINITIONS, ReportDeliveryOptions, ReportersOption } from './reporters.js';
 import { LATENT_DEFINITIONS } from './latent.js';
+import { MasterLogOptions, MonitoringOptions } from './operations.js';
 
 const Port = (description: string) => Type.Integer({ minimum: 0, maximum: 65535, description });
 
@@ -141,6 +142,8 @@ export const MasterOptions = Options({
   mq: Type.Optional(MqOptions),
   reporters: Type.Optional(ReportersOption),
   reportDelivery: Type.Optional(ReportDeliveryOptions),
+  monitoring: Type.Optional(MonitoringOptions),
+  log: Type.Optional(MasterLogOptions),
 });
 export const MASTER_OPTION_DEFAULTS = defaultsOf(MasterOptions);
 

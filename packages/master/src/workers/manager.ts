@@ -203,6 +203,9 @@ export class WorkerManager extends EventEmitter<WorkerManagerEventMap> {
   /** The attached worker of that name, if any. */
   getWorker(name: string): AnyWorker | undefined { return this.attachedWorkers.get(name); }
 
+  /** Whether the worker port is open (between listen() and close()): /readyz asks. */
+  get listening(): boolean { return this.workerListeners !== null && !this.closing; }
+
   /** Every attached worker. */
   get workers(): AnyWorker[] { return [...this.attachedWorkers.values()]; }
 

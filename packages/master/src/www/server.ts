@@ -22,6 +22,7 @@ import { restartOnlyChanges } from './reconfigure.js';
 import { HTTP_CONNECTION_DEFAULTS, applyConnectionLimits, type ConnectionLimits } from '../net/connection-limits.js';
 import { WWW_OPTION_DEFAULTS } from '../options/www.js';
 import { refuseUnknownOptions } from '../options/strict.js';
+import { registerMonitoringRoutes, type MonitoringRoutes } from './monitoring/routes.js';
 
 /** The `www` options' defaults (options/www.ts): one bodyLimit for the config and for embedding. */
 export const HTTP_DEFAULTS = { port: WWW_OPTION_DEFAULTS.port, host: WWW_OPTION_DEFAULTS.host, bodyLimit: WWW_OPTION_DEFAULTS.bodyLimit } as const;
@@ -56,6 +57,8 @@ export interface HttpServerOptions {
   changeHookAuth?: ChangeHookAuthEntry[] | false | null;
   /** Additional dialect implementations by name. */
   changeHookDialects?: Record<string, ChangeHookDialect>;
+  /** /metrics, /healthz and /readyz (www/monitoring/); none without it. */
+  monitoring?: MonitoringRoutes;
   /** Called with the app (and the security context) before it listens, so other modules can add routes. */
   configure?: (app: FastifyInstance, ctx: { security: Security }) => void | Promise<void>;
 }
@@ -65,6 +68,7 @@ export interface HttpServerOptions {
 const HTTP_SERVER_OPTIONS: Readonly<Record<keyof HttpServerOptions, true>> = {
   data: true, mq: true, control: true, config: true, masterDir: true, auth: true, authz: true, ws: true, port: true, host: true,
   bodyLimit: true, connections: true, logger: true, changeHooks: true, changeHookAuth: true, changeHookDialects: true, configure: true,
+  monitoring: true,
 };
 const HTTP_SERVER_OPTION_KEYS = Object.keys(HTTP_SERVER_OPTIONS) as ReadonlyArray<keyof HttpServerOptions>;
 
@@ -128,6 +132,7 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpSer
   if (target) for (const w of await opts.data.getList<{ name: string; paused: boolean }>(['workers'])) if (w.paused) target.setWorkerPaused(w.name, true);
   registerAuthRoutes(app, security);
   registerRestApi(app, opts.data, { security, control, target });
+  if (opts.monitoring) registerMonitoringRoutes(app, opts.monitoring, security);
   const hookConfig = (auth: ChangeHookAuthEntry[] | false | null | undefined, enabled: HttpServerOptions['changeHooks'], limits: ResolvedAuthOptions) => ({
     enabled: enabled ?? {}, auth, host: opts.host ?? HTTP_DEFAULTS.host,
     authOptions: { masterDir, usersStore: security.authn.store, burst: limits.loginBurst, refillPerSecond: limits.loginRefillPerSecond },

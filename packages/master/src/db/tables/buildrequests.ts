@@ -59,6 +59,15 @@ export class BuildRequestsTable {
     return rows.map(toRow);
   }
 
+  /** Unclaimed, incomplete requests per builder (the metrics' pending gauge); builders with none are absent. */
+  async pendingCounts(): Promise<Array<{ builderid: number; count: number }>> {
+    const rows = await this.k.selectFrom('buildrequests').leftJoin('buildrequest_claims', 'buildrequest_claims.brid', 'buildrequests.id')
+      .select(['buildrequests.builderid as builderid', (eb) => eb.fn.countAll<number>().as('count')])
+      .where('buildrequests.complete', '=', 0).where('buildrequest_claims.brid', 'is', null)
+      .groupBy('buildrequests.builderid').execute();
+    return rows.map((r) => ({ builderid: Number(r.builderid), count: Number(r.count) }));
+  }
+
   async get(id: number): Promise<BuildRequestRow | undefined> {
     const r = await selectOne.first(this.k, { id });
     return r && toRow(r);
