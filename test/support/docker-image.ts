@@ -71,6 +71,8 @@ export function buildWorkerImage(tag: string): void {
     writeFileSync(join(root, 'etc', 'group'), 'root:x:0:\n');
     const tar = join(root, '..', `${root.split('/').pop()}.tar`);
     execFileSync('tar', ['-C', root, '-cf', tar, '.']);
+    // The image this tag named before is replaced, not left behind as a dangling image on every run.
+    const before = spawnSync('docker', ['image', 'inspect', '--format', '{{.Id}}', tag], { encoding: 'utf8' }).stdout.trim();
     try {
       execFileSync('docker', [
         'import', '--change', 'ENV PATH=/usr/bin:/bin', '--change', 'WORKDIR /',
@@ -80,6 +82,7 @@ export function buildWorkerImage(tag: string): void {
     } finally {
       rmSync(tar, { force: true });
     }
+    if (before) spawnSync('docker', ['image', 'rm', before], { stdio: 'ignore' });
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
