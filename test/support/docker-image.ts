@@ -7,6 +7,7 @@
  * environment (BUILDMASTER, BUILDMASTER_PORT, WORKERNAME, WORKERPASS) alone.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -51,7 +52,10 @@ function copyPackage(root: string, name: string, parts: string[]): void {
   for (const part of parts) cpSync(join(from, part), join(root, 'app', 'node_modules', name, part), { recursive: true, dereference: true });
 }
 
-/** Builds `tag` (once per call; cheap to repeat: a few MB). */
+/**
+ * Builds `tag` (about 10 s). Give each run a tag of its own (`workerImageTag`) and remove it at the
+ * end (`removeImage`): runs on one engine at once then never replace each other's image.
+ */
 export function buildWorkerImage(tag: string): void {
   const root = mkdtempSync(join(tmpdir(), 'mastro-worker-image-'));
   try {
@@ -71,8 +75,6 @@ export function buildWorkerImage(tag: string): void {
     writeFileSync(join(root, 'etc', 'group'), 'root:x:0:\n');
     const tar = join(root, '..', `${root.split('/').pop()}.tar`);
     execFileSync('tar', ['-C', root, '-cf', tar, '.']);
-    // The image this tag named before is replaced, not left behind as a dangling image on every run.
-    const before = spawnSync('docker', ['image', 'inspect', '--format', '{{.Id}}', tag], { encoding: 'utf8' }).stdout.trim();
     try {
       execFileSync('docker', [
         'import', '--change', 'ENV PATH=/usr/bin:/bin', '--change', 'WORKDIR /',
@@ -82,10 +84,19 @@ export function buildWorkerImage(tag: string): void {
     } finally {
       rmSync(tar, { force: true });
     }
-    if (before) spawnSync('docker', ['image', 'rm', before], { stdio: 'ignore' });
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
+}
+
+/** A tag no other run uses: `<repository>:<random>`. */
+export function workerImageTag(repository: string): string {
+  return `${repository}:${randomBytes(4).toString('hex')}`;
+}
+
+/** Removes an image this run built (none left is fine). */
+export function removeImage(tag: string): void {
+  spawnSync('docker', ['image', 'rm', '-f', tag], { stdio: 'ignore' });
 }
 
 /** Ids of the containers (running or not) having every label `key=value` given. */
