@@ -16,9 +16,10 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { TestEnv, WORKER_CLI, freePort, waitUntil, type MasterProcess } from './support/master-harness.js';
-import { buildWorkerImage, containersWithLabels, dockerUnavailable, removeContainers } from './support/docker-image.js';
+import { buildWorkerImage, containersWithLabels, dockerUnavailable, removeContainers, removeImage, workerImageTag } from './support/docker-image.js';
 
-const IMAGE = 'mastro-test-worker:latent-e2e';
+// A tag of this run's own: other runs on the same engine keep theirs.
+const IMAGE = workerImageTag('mastro-test-worker');
 const skip = dockerUnavailable();
 if (skip) console.log(`# latent.docker end-to-end tests skipped: ${skip}`);
 
@@ -79,6 +80,7 @@ describe('latent.docker against a real Docker engine and a real master', { timeo
     await env?.cleanup();
     // Whatever a failed test left (the assertions below say whether anything was).
     removeContainers(mine());
+    removeImage(IMAGE);
   });
 
   const builds = async (builder: string) => {

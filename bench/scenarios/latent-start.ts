@@ -16,11 +16,10 @@ import { startMasterProc, writeMasterDir, type MasterProc } from '../support/mas
 import { waitUntil } from '../support/proc.js';
 import { withScratchDir } from '../support/cleanup.js';
 import { median } from '../stats.js';
-import { buildWorkerImage, containersWithLabels, dockerUnavailable, removeContainers } from '../../test/support/docker-image.js';
+import { buildWorkerImage, containersWithLabels, dockerUnavailable, removeContainers, removeImage, workerImageTag } from '../../test/support/docker-image.js';
 
-const IMAGE = 'mastro-bench-worker:latent';
 
-function configSource(masterName: string, warm: boolean): string {
+function configSource(image: string, masterName: string, warm: boolean): string {
   return `// Written by the mastro benchmark (bench/scenarios/latent-start.ts).
 import { defineConfig, latent, latentPool, builder, steps } from 'mastro';
 export default defineConfig({
@@ -31,7 +30,7 @@ export default defineConfig({
   www: null,
   workers: [latentPool({
     name: 'dock', max: 1, min: ${warm ? 1 : 0}, idleTimeout: ${warm ? 'null' : 0}, tags: ['docker'],
-    provider: latent.docker({ image: ${JSON.stringify(IMAGE)}, network: 'host', masterAddress: '127.0.0.1', stopTimeout: 1 }),
+    provider: latent.docker({ image: ${JSON.stringify(image)}, network: 'host', masterAddress: '127.0.0.1', stopTimeout: 1 }),
   })],
   builders: [builder({ name: 'b', workerTags: ['docker'], collapseRequests: false, steps: [steps.shell({ command: ['true'] })] })],
 });
@@ -49,12 +48,12 @@ async function requestToStart(master: MasterProc, nth: number): Promise<number> 
   return (startedAt - t0) / 1000;
 }
 
-async function run(opts: BenchOptions, warm: boolean, n: number): Promise<number[]> {
+async function run(opts: BenchOptions, image: string, warm: boolean, n: number): Promise<number[]> {
   const masterName = `bench-latent-${warm ? 'warm' : 'cold'}-${randomBytes(3).toString('hex')}`;
   const mine = () => containersWithLabels({ 'org.mastro.master': masterName });
   return withScratchDir(join(opts.tmpDir, `s12-${warm ? 'warm' : 'cold'}`), async (c, root) => {
     c.add(async () => removeContainers(mine()));
-    const master = await startMasterProc(writeMasterDir(join(root, 'master'), configSource(masterName, warm)), { tag: `s12-${warm ? 'warm' : 'cold'}-master`, startTimeoutMs: 120_000 });
+    const master = await startMasterProc(writeMasterDir(join(root, 'master'), configSource(image, masterName, warm)), { tag: `s12-${warm ? 'warm' : 'cold'}-master`, startTimeoutMs: 120_000 });
     c.add(() => master.stop());
     if (warm) await waitUntil(async () => (await master.request<number>('attachedWorkers')) === 1, 120_000, 'the warm instance to attach', 20);
     const times: number[] = [];
@@ -78,9 +77,16 @@ export const latentStart: Scenario = {
       const metrics: Metric[] = [{ name: names.cold, value: null, unit: 's', better: 'lower' }, { name: names.warm, value: null, unit: 's', better: 'lower' }];
       return { metrics, params: { requests: n }, notes: [`skipped: ${unavailable}`] };
     }
-    buildWorkerImage(IMAGE);
-    const cold = await run(opts, false, n);
-    const warm = await run(opts, true, n);
+    const image = workerImageTag('mastro-bench-worker');
+    buildWorkerImage(image);
+    let cold: number[];
+    let warm: number[];
+    try {
+      cold = await run(opts, image, false, n);
+      warm = await run(opts, image, true, n);
+    } finally {
+      removeImage(image);
+    }
     const coldMedian = median(cold);
     const warmMedian = median(warm);
     return {
@@ -89,7 +95,7 @@ export const latentStart: Scenario = {
         { name: names.warm, value: warmMedian, unit: 's', better: 'lower' },
         { name: 'cold / warm', value: coldMedian !== null && warmMedian ? coldMedian / warmMedian : null, unit: 'x', better: 'lower' },
       ],
-      params: { requests: n, image: IMAGE, cold: cold.map((s) => Number(s.toFixed(3))), warm: warm.map((s) => Number(s.toFixed(3))) },
+      params: { requests: n, cold: cold.map((s) => Number(s.toFixed(3))), warm: warm.map((s) => Number(s.toFixed(3))) },
       notes: [
         'cold: latentPool max 1, min 0, idleTimeout 0 (the container is removed before the next request); the time includes image inspect, container create and start, the worker process starting in it, its attach (get_worker_info, set_worker_settings, builder directories) and the claim',
         'warm: latentPool max 1, min 1: the instance kept running takes the request (claim and build start only)',

@@ -7,6 +7,7 @@
  * environment (BUILDMASTER, BUILDMASTER_PORT, WORKERNAME, WORKERPASS) alone.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -51,7 +52,10 @@ function copyPackage(root: string, name: string, parts: string[]): void {
   for (const part of parts) cpSync(join(from, part), join(root, 'app', 'node_modules', name, part), { recursive: true, dereference: true });
 }
 
-/** Builds `tag` (once per call; cheap to repeat: a few MB). */
+/**
+ * Builds `tag` (about 10 s). Give each run a tag of its own (`workerImageTag`) and remove it at the
+ * end (`removeImage`): runs on one engine at once then never replace each other's image.
+ */
 export function buildWorkerImage(tag: string): void {
   const root = mkdtempSync(join(tmpdir(), 'mastro-worker-image-'));
   try {
@@ -83,6 +87,16 @@ export function buildWorkerImage(tag: string): void {
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
+}
+
+/** A tag no other run uses: `<repository>:<random>`. */
+export function workerImageTag(repository: string): string {
+  return `${repository}:${randomBytes(4).toString('hex')}`;
+}
+
+/** Removes an image this run built (none left is fine). */
+export function removeImage(tag: string): void {
+  spawnSync('docker', ['image', 'rm', '-f', tag], { stdio: 'ignore' });
 }
 
 /** Ids of the containers (running or not) having every label `key=value` given. */
