@@ -10,8 +10,8 @@ import { existsSync, readFileSync, renameSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { startFakeMaster } from './fake-master.js';
-import { tempDir, until } from './helpers.js';
+import { startFakeMaster } from './support/fake-master.js';
+import { tempDir, until } from './support/helpers.js';
 
 const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const run = promisify(execFile);
