@@ -200,3 +200,17 @@ test('a janitor without logHorizon, or with a bad option, is refused with the pa
   assert.deepEqual(validateAgainstSchema({ janitor: { logHorizon: 86400 } }), []);
   assert.ok(validateAgainstSchema({ janitor: {} }).length > 0, 'the schema requires logHorizon too');
 });
+
+test('protocols.pb is on by default on the worker port; null or false turns it off, another port gives it its own, true is refused', () => {
+  const pbOf = (protocols: unknown) => normaliseConfig(defineConfig({ protocols } as never), opts).protocols.pb;
+  assert.deepEqual(pbOf(undefined), { port: 9989 }, 'no protocols at all: PB shares the default worker port');
+  assert.deepEqual(pbOf({ msgpack: { port: 9000 } }), { port: 9000 }, 'it follows the msgpack port');
+  assert.deepEqual(pbOf({ pb: { silenceMs: 200 } }), { silenceMs: 200, port: 9989 });
+  assert.deepEqual(pbOf({ pb: { port: 9990 } }), { port: 9990 });
+  assert.equal(pbOf({ pb: null }), null);
+  assert.equal(pbOf({ pb: false }), null);
+  assert.deepEqual(messages({ protocols: { pb: true } }), ['protocols.pb: must be an object { port, ... } (absent: PB on the worker port), or null or false for no PB, got boolean true']);
+  for (const pb of [null, false, {}, { port: 9990 }]) assert.deepEqual(validateAgainstSchema({ protocols: { pb } }), [], `the YAML form takes pb: ${JSON.stringify(pb)}`);
+  assert.notDeepEqual(validateAgainstSchema({ protocols: { pb: true } }), [], 'and refuses pb: true');
+  assert.deepEqual(messages({ protocols: { pb: { port: 9000 } }, www: { port: 9000 } }), ['www.port: is also the PB worker port (protocols.pb.port 9000); use two different ports']);
+});

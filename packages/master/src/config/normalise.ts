@@ -164,7 +164,7 @@ function build(raw: unknown, c: IssueCollector, opts: NormaliseOptions, warnings
     if (optStr(wc, w, 'host') === '') wc.add('host', 'must not be empty');
   }
   if (www && www.port !== 0 && www.port === msgpack.port) c.at('www').add('port', `is also the worker port (protocols.msgpack.port ${msgpack.port}); use two different ports`);
-  if (www && pb && www.port !== 0 && www.port === pb.port) c.at('www').add('port', `is also the PB worker port (protocols.pb.port ${pb.port}); use two different ports`);
+  if (www && pb && www.port !== 0 && pb.port !== msgpack.port && www.port === pb.port) c.at('www').add('port', `is also the PB worker port (protocols.pb.port ${pb.port}); use two different ports`);
 
   const httpPort = www?.port ?? DEFAULTS.httpPort;
   const logMaxSize = numOrNull(c, r, 'logMaxSize', { fallback: DEFAULTS.logMaxSize, min: 1024, integer: true });

@@ -12,7 +12,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { CloseCodes, ProtocolConnection, RemoteError, closeReason, type Encoding, type pb } from 'mastro-protocol';
 import { CredentialStore, type WorkerCredentials } from './credentials.js';
 import { LoginRateLimiter } from './login-rate-limiter.js';
-import { resolveOptions, type ResolvedOptions, type WorkerServerOptions } from './options.js';
+import { resolveOptions, resolvePbOptions, type ResolvedOptions, type WorkerServerOptions } from './options.js';
 import { createUpgradeHandler } from './upgrade-auth.js';
 import { PoolRegistry, type ManagedPool } from './pool-auth.js';
 import { createPoolUpgradeHandler, type PoolLogin } from './pool-upgrade.js';
@@ -20,8 +20,10 @@ import { applyConnectionLimits } from '../net/connection-limits.js';
 import { rawHttpReply } from '../net/raw-http-reply.js';
 import { ConnectedWorker } from './connected-worker.js';
 import { PbWorker } from './pb/pb-worker.js';
-import { PbCredentials, acceptPbConnection } from './pb/pb-login.js';
+import { PbCredentials, acceptPbConnection, workerUser, type PbStart, type PbUser } from './pb/pb-login.js';
 import { listenForWorkers, pbSharesPort, type WorkerListeners } from './pb/pb-listener.js';
+import { PbUserTable } from './pb/pb-users.js';
+import { listenPbPort, type PbHost } from './pb/pb-host.js';
 import { prepareBuilderDirs, type BuilderSpec } from './builder-dirs.js';
 import { oldConnectionYields } from './duplicate-arbitration.js';
 import type { RemoteWorker } from './types.js';
@@ -61,6 +63,8 @@ export class WorkerManager extends EventEmitter<WorkerManagerEventMap> {
   private readonly pbCredentials: PbCredentials;
   /** PB connections, logged in or not, so a stopping master ends them all. */
   private readonly pbBrokers = new Set<pb.Broker>();
+  /** Users of the worker PB port besides the workers (change sources, try schedulers). */
+  private readonly pbUsers = new PbUserTable();
   /** Connections by worker name, attaching or attached: at most one per name. */
   private readonly sessions = new Map<string, AnyWorker>();
   private readonly attachedWorkers = new Map<string, AnyWorker>();
@@ -124,7 +128,7 @@ export class WorkerManager extends EventEmitter<WorkerManagerEventMap> {
     applyConnectionLimits(http, { headersTimeoutMs: timeout, requestTimeoutMs: timeout, idleTimeoutMs: 0, maxConnectionsPerAddress: cap }, {
       logger: this.options.logger, capOption: 'protocols.msgpack.maxConnectionsPerAddress', format: 'text',
     });
-    const listeners = await listenForWorkers(http, this.options, (socket) => this.acceptPb(socket));
+    const listeners = await listenForWorkers(http, this.options, (socket, start) => this.acceptPb(socket, start));
     this.http = http;
     this.workerListeners = listeners;
     this.options.logger.info({ port: listeners.port, pbPort: listeners.pbPort ?? undefined, host: listeners.host }, 'worker server listening');
@@ -146,6 +150,10 @@ export class WorkerManager extends EventEmitter<WorkerManagerEventMap> {
   setWorkers(workers: readonly ManagedWorker[]): void {
     this.keepalives = keepalivesOf(workers);
     this.pbCredentials.replace(workers);
+    for (const w of workers) {
+      const owner = this.pbUsers.owner(w.name);
+      if (owner) this.options.logger.error({ worker: w.name }, `worker ${w.name} cannot log in over PB: ${owner} uses that name on the PB port; rename one of them`);
+    }
     for (const name of this.credentials.replace(workers)) {
       const worker = this.sessions.get(name);
       if (worker) {
@@ -219,21 +227,57 @@ export class WorkerManager extends EventEmitter<WorkerManagerEventMap> {
     if (listeners) await listeners.close();
   }
 
-  /** A connection on the PB port: its broker lives until it closes; a login is admitted by admitPb. */
-  private acceptPb(socket: Socket): void {
+  /** A connection on the PB port: its broker lives until it closes; a worker's login is admitted by admitPb. */
+  private acceptPb(socket: Socket, start: PbStart): void {
     const o = this.options;
     if (this.closing || !o.pb) { socket.destroy(); return; }
-    const broker = acceptPbConnection(socket, {
-      credentials: this.pbCredentials, limiter: this.limiter, logger: o.logger,
-      admit: (name, b, mind, address) => this.admitPb(name, b, mind, address),
-      shutdownRequested: (name) => this.emit('shutdownRequested', name),
-      broker: {
-        handshakeTimeoutMs: o.pb.handshakeTimeoutMs, maxElementSize: o.pb.maxElementSize, maxInflightCalls: o.pb.maxInflightCalls,
-        maxBufferedBytes: o.maxBufferedBytes, maxPeerErrorsPerMinute: o.maxPeerErrorsPerMinute,
-      },
-    });
+    const broker = acceptPbConnection(socket, { users: (name) => this.workerPortUser(name), limiter: this.limiter, logger: o.logger, broker: this.pbBrokerOptions() }, start);
     this.pbBrokers.add(broker);
     void broker.closed.then(() => this.pbBrokers.delete(broker));
+  }
+
+  /** A registered user (change source, try scheduler), else a configured worker. */
+  private workerPortUser(name: string): PbUser | null {
+    const registered = this.pbUsers.get(name);
+    if (registered) return registered;
+    const digest = this.pbCredentials.digest(name);
+    if (!digest) return null;
+    return workerUser(name, digest, {
+      admit: (n, b, mind, address) => this.admitPb(n, b, mind, address),
+      shutdownRequested: (n) => this.emit('shutdownRequested', n),
+      logger: this.options.logger,
+    });
+  }
+
+  private pbLimits() { return this.options.pb ?? resolvePbOptions({}, this.options.port); }
+
+  private pbBrokerOptions(): Partial<pb.BrokerOptions> {
+    const o = this.options;
+    const p = this.pbLimits();
+    return {
+      handshakeTimeoutMs: p.handshakeTimeoutMs, maxElementSize: p.maxElementSize, maxInflightCalls: p.maxInflightCalls,
+      maxBufferedBytes: o.maxBufferedBytes, maxPeerErrorsPerMinute: o.maxPeerErrorsPerMinute,
+    };
+  }
+
+  /**
+   * PB logins for change sources and try schedulers (Buildbot's pbmanager): users on the worker PB
+   * port, or ports of their own with this server's PB limits, login limiter and connection cap.
+   */
+  pbHost(): PbHost {
+    const listeners = () => this.workerListeners;
+    return {
+      get workerPort() { return listeners()?.pbPort ?? null; },
+      registerOnWorkerPort: (owner, name, user) => {
+        if (!this.options.pb) throw new Error(`${owner} wants the worker PB port, but protocols.pb is off; turn it on or give ${owner} a port of its own`);
+        if (this.pbCredentials.digest(name)) throw new Error(`${owner}: the PB user name '${name}' is also a worker's name on the worker PB port; give one of them another name`);
+        return this.pbUsers.add(owner, name, user);
+      },
+      listen: (spec) => listenPbPort(spec, {
+        pb: this.pbLimits(), limiter: this.limiter, logger: this.options.logger,
+        maxConnectionsPerAddress: this.options.maxConnectionsPerAddress, broker: this.pbBrokerOptions(),
+      }),
+    };
   }
 
   private onAuthenticated(name: string, ws: WebSocket, remoteAddress: string, encoding: Encoding, hinted: boolean, login?: PoolLogin): void {

@@ -22,7 +22,7 @@
  * const perspective = await pb.login(broker.remoteForName('root'), 'change', 'changepw');
  * await perspective.callRemote('addChange', { who: 'a', files: [] });`
  */
-export { Broker } from './broker.js';
+export { Broker, dialectOffer } from './broker.js';
 export type { BrokerOptions, BrokerCloseInfo } from './broker.js';
 export { Referenceable, RemoteReference } from './referenceable.js';
 export type { RemoteMethod, IncomingCall, CallOptions } from './referenceable.js';
