@@ -214,3 +214,17 @@ test('protocols.pb is on by default on the worker port; null or false turns it o
   assert.notDeepEqual(validateAgainstSchema({ protocols: { pb: true } }), [], 'and refuses pb: true');
   assert.deepEqual(messages({ protocols: { pb: { port: 9000 } }, www: { port: 9000 } }), ['www.port: is also the PB worker port (protocols.pb.port 9000); use two different ports']);
 });
+
+test('changes.pb defaults to Buildbot\'s user, password and name on the worker PB port, and must reach a port that serves PB', () => {
+  const [cs] = normaliseConfig(defineConfig({ changeSources: [changes.pb()] }), opts).changeSources;
+  assert.deepEqual(cs, { kind: 'pb', user: 'change', passwd: 'changepw', prefix: null, name: 'PBChangeSource:None' });
+  const [named] = normaliseConfig(defineConfig({ changeSources: [changes.pb({ port: 9999, prefix: 'trunk/', user: 'svn' })] }), opts).changeSources;
+  assert.deepEqual([named!.name, (named as { port?: number }).port], ['PBChangeSource:trunk/:9999', 9999]);
+  assert.deepEqual(messages({ protocols: { pb: null }, changeSources: [changes.pb()] }),
+    ['changeSources[0].port: is needed: protocols.pb is off, so there is no worker PB port to share; give changes.pb a port of its own or turn protocols.pb on']);
+  assert.deepEqual(messages({ protocols: { pb: { port: 9990 } }, changeSources: [changes.pb({ port: 9989 })] }),
+    ['changeSources[0].port: is the WebSocket worker port, which serves no PB (protocols.pb.port is 9990); leave port out to use the worker PB port, or choose a port of its own']);
+  assert.deepEqual(messages({ changeSources: [changes.pb({ port: 9989 })] }), [], 'the shared worker port named explicitly is fine');
+  assert.deepEqual(messages({ changeSources: [changes.pb({ passwd: 3 } as never)] }), ['changeSources[0].passwd: must be a string, got number 3']);
+  assert.deepEqual(validateAgainstSchema({ changeSources: [{ pb: { user: 'change', passwd: 'pw', port: 9990, prefix: 'trunk/' } }] }), [], 'the YAML form');
+});

@@ -5,6 +5,7 @@ import { TOP_KEYS, WORKER_KEYS, BUILDER_KEYS, DB_KEYS, MSGPACK_KEYS, WWW_KEYS, J
 import { PB_KEYS } from '../src/config/pb-protocol.js';
 import { SCHEDULER_OPTION_KEYS } from '../src/schedulers/validate.js';
 import { GIT_POLLER_KEYS } from '../src/changes/validate.js';
+import { PB_CHANGE_SOURCE_KEYS } from '../src/changes/pb/options.js';
 import { REPORTER_KINDS } from '../src/reporters/registry.js';
 import { GENERATOR_KINDS } from '../src/reporters/generators/index.js';
 import { COMMON_REPORTER_KEYS } from '../src/reporters/options.js';
@@ -28,6 +29,7 @@ test('the published schema knows exactly the options normalisation knows', () =>
   assert.deepEqual(props(schema.properties.protocols.properties.pb), yamlKeys(PB_KEYS));
   assert.deepEqual(props(schema.properties.www.anyOf[1]), yamlKeys(WWW_KEYS));
   assert.deepEqual(props(schema.definitions.gitPoller), yamlKeys(GIT_POLLER_KEYS));
+  assert.deepEqual(props(schema.definitions.pbChangeSource), yamlKeys(PB_CHANGE_SOURCE_KEYS));
   assert.deepEqual(props(schema.properties.janitor.anyOf[1]), yamlKeys(JANITOR_KEYS));
   for (const [kind, keys] of Object.entries(SCHEDULER_OPTION_KEYS)) {
     assert.deepEqual(props(schema.definitions[`scheduler_${kind}`]), yamlKeys(keys), `scheduler ${kind}`);

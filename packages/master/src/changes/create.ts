@@ -2,16 +2,20 @@
 import { GitPoller, type ChangeSourceServices } from './git-poller.js';
 import { MirrorPoller, createMirrorPoller } from './mirror/poller.js';
 import { GerritStreamSource, createGerritStreamSource } from './gerrit-stream.js';
+import { PbChangeSource } from './pb/pb-change-source.js';
+import type { ResolvedPbChangeSourceSpec } from './pb/options.js';
 import { registerChangeSource } from './registry.js';
 import type { ChangeSourceSpec } from './specs.js';
 
-export type AnyChangeSource = GitPoller | MirrorPoller | GerritStreamSource;
+export type AnyChangeSource = GitPoller | MirrorPoller | GerritStreamSource | PbChangeSource;
 
 function build(spec: ChangeSourceSpec, services: ChangeSourceServices): AnyChangeSource {
   switch (spec.kind) {
     case 'gitPoller': return new GitPoller(spec, services);
     case 'mirrorPoller': return createMirrorPoller(spec, { ...services, masterDir: services.masterDir });
     case 'gerritStream': return createGerritStreamSource(spec, services);
+    // normaliseChangeSource filled the defaults.
+    case 'pb': return new PbChangeSource(spec as ResolvedPbChangeSourceSpec, services);
     default: throw new Error(`unknown change source kind '${(spec as { kind: string }).kind}'`);
   }
 }
@@ -33,3 +37,4 @@ export function createChangeSource(spec: ChangeSourceSpec, services: ChangeSourc
 export { GitPoller, GitPollerError, type ChangeSourceServices } from './git-poller.js';
 export { MirrorPoller } from './mirror/poller.js';
 export { GerritStreamSource } from './gerrit-stream.js';
+export { PbChangeSource } from './pb/pb-change-source.js';

@@ -5,6 +5,7 @@
 import { brand } from '../config/brand.js';
 import { mirrorPoller, type MirrorPollerSpec } from './mirror/options.js';
 import { gerritStream, type GerritStreamSpec } from './gerrit-stream.js';
+import { pbChangeSource, type PbChangeSourceSpec } from './pb/options.js';
 import type { GitTokenSource, HttpAuthScheme, StrictHostKeyChecking } from './git-credentials.js';
 import { GIT_RUN_DEFAULTS } from './git-runner.js';
 
@@ -59,7 +60,7 @@ export interface GitPollerOptions {
 }
 
 export type GitPollerSpec = { kind: 'gitPoller' } & GitPollerOptions;
-export type ChangeSourceSpec = GitPollerSpec | MirrorPollerSpec | GerritStreamSpec;
+export type ChangeSourceSpec = GitPollerSpec | MirrorPollerSpec | GerritStreamSpec | PbChangeSourceSpec;
 export type ChangeSourceKind = ChangeSourceSpec['kind'];
 
 /** The `changes` namespace of the config API. */
@@ -69,6 +70,8 @@ export const changes = {
   mirrorPoller,
   /** Gerrit's `stream-events` over SSH (or any command printing its JSON events). */
   gerritStream,
+  /** Buildbot's PBChangeSource: `buildbot sendchange` and post-receive scripts written for it log in and add Changes. */
+  pb: pbChangeSource,
 };
 
 export const GIT_POLLER_DEFAULTS = {

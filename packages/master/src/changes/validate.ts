@@ -5,6 +5,7 @@ import { GIT_POLLER_DEFAULTS, type ChangeSourceSpec, type GitPollerSpec } from '
 import { redactUrl } from './redact.js';
 import { resolveMirrorOptions, MIRROR_DEFAULTS } from './mirror/options.js';
 import type { GerritStreamSpec } from './gerrit-stream.js';
+import { normalisePbChangeSource } from './pb/options.js';
 import { isHttpUrl, isSshUrl, STRICT_HOST_KEY_CHECKING_VALUES, type GitTokenSource } from './git-credentials.js';
 import { isRenderable } from '../process/step-types.js';
 
@@ -14,11 +15,12 @@ export const MIRROR_POLLER_KEYS = ['kind', 'name', 'repositories', 'glob', 'forg
   'buildPushesWithNoCommits', 'maxChangesPerRef', 'hook', 'pollInterval', 'pollAtLaunch', 'concurrency', 'gitTimeout', 'gitMaxOutputBytes', 'gitBin', 'project', 'codebase', 'category'];
 export const GERRIT_STREAM_KEYS = ['kind', 'name', 'server', 'username', 'port', 'identityFile', 'command', 'backoffMin', 'backoffMax', 'goodConnectionTime',
   'maxLineBytes', 'gitBaseURL', 'handledEvents', 'source'];
-export const CHANGE_SOURCE_KINDS = ['gitPoller', 'mirrorPoller', 'gerritStream'];
+export const CHANGE_SOURCE_KINDS = ['gitPoller', 'mirrorPoller', 'gerritStream', 'pb'];
 
 export function normaliseChangeSource(raw: unknown, c: IssueCollector): ChangeSourceSpec | null {
-  if (!isPlainObject(raw)) { c.here(`must be a change source (changes.gitPoller({...}), changes.mirrorPoller({...}), changes.gerritStream({...})), got ${describe(raw)}`); return null; }
+  if (!isPlainObject(raw)) { c.here(`must be a change source (changes.gitPoller({...}), changes.mirrorPoller({...}), changes.gerritStream({...}), changes.pb({...})), got ${describe(raw)}`); return null; }
   if (raw.kind === 'mirrorPoller') return normaliseMirrorPoller(raw, c);
+  if (raw.kind === 'pb') return normalisePbChangeSource(raw, c);
   if (raw.kind === 'gerritStream') return normaliseGerritStream(raw, c);
   if (raw.kind !== 'gitPoller') {
     c.add('kind', `unknown change source kind ${JSON.stringify(raw.kind)}; kinds are: ${CHANGE_SOURCE_KINDS.join(', ')}`);

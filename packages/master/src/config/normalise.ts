@@ -18,6 +18,7 @@ import {
 } from './checks.js';
 import { DEFAULTS } from './defaults.js';
 import { normalisePbProtocol } from './pb-protocol.js';
+import { checkPbChangeSourcePorts } from '../changes/pb/options.js';
 import { checkWwwSecurity } from './www-auth.js';
 import { replayOptionIssues } from '../www/hooks/replay-guard.js';
 import { ConfigError, IssueCollector, type ConfigIssue } from './errors.js';
@@ -136,6 +137,7 @@ function build(raw: unknown, c: IssueCollector, opts: NormaliseOptions, warnings
   // 0 turns these limits off.
   for (const k of ['maxPeerErrorsPerMinute', 'maxWarningsPerMinute', 'headersTimeoutMs', 'maxConnectionsPerAddress']) num(mpc, mp, k, { fallback: 0, min: 0, integer: true });
   const pb = normalisePbProtocol(c.at('protocols'), protocols, msgpack.port);
+  checkPbChangeSourcePorts(c.at('changeSources'), changeSources, pb?.port ?? null, msgpack.port);
 
   let www: MasterConfig['www'] = null;
   if (r.www !== null) {

@@ -7,6 +7,7 @@
  *   changeSources:  - gitPoller: { repourl: ..., branches: [main], httpToken: { env: GITHUB_TOKEN } }   (or { secret: name }, { file: path })
  *                   - mirrorPoller: { glob: '/srv/git/*.git', forge: { type: github, owner: o, filter: { regex: '^lib-' } } }
  *                   - gerritStream: { server: review.example.org, username: ci }
+ *                   - pb: { user: change, passwd: changepw }   (Buildbot's PBChangeSource, on the worker PB port)
  *   schedulers:     - anyBranch: { name: all, builderNames: [test] }
  *   builders:       - name: test
  *                     workerNames: [w0]
@@ -70,6 +71,7 @@ const CHANGE_SOURCE_MAKERS: Record<string, (o: Obj) => unknown> = {
     return changes.mirrorPoller({ ...o, ...(forge !== undefined ? { forge } : {}) } as any);
   },
   gerritStream: (o) => changes.gerritStream(o as any),
+  pb: (o) => changes.pb(o as any),
 };
 
 /** `{ secret: name }` (exactly that key) becomes util.secret(name), at any depth of a reporter's options. */

@@ -23,7 +23,7 @@ import { PbWorker } from './pb/pb-worker.js';
 import { PbCredentials, acceptPbConnection, workerUser, type PbStart, type PbUser } from './pb/pb-login.js';
 import { listenForWorkers, pbSharesPort, type WorkerListeners } from './pb/pb-listener.js';
 import { PbUserTable } from './pb/pb-users.js';
-import { listenPbPort, type PbHost } from './pb/pb-host.js';
+import { PbOwnPorts, type PbHost } from './pb/pb-host.js';
 import { prepareBuilderDirs, type BuilderSpec } from './builder-dirs.js';
 import { oldConnectionYields } from './duplicate-arbitration.js';
 import type { RemoteWorker } from './types.js';
@@ -65,6 +65,8 @@ export class WorkerManager extends EventEmitter<WorkerManagerEventMap> {
   private readonly pbBrokers = new Set<pb.Broker>();
   /** Users of the worker PB port besides the workers (change sources, try schedulers). */
   private readonly pbUsers = new PbUserTable();
+  /** PB ports of their own that change sources and try schedulers registered users on. */
+  private readonly ownPbPorts: PbOwnPorts;
   /** Connections by worker name, attaching or attached: at most one per name. */
   private readonly sessions = new Map<string, AnyWorker>();
   private readonly attachedWorkers = new Map<string, AnyWorker>();
@@ -90,6 +92,10 @@ export class WorkerManager extends EventEmitter<WorkerManagerEventMap> {
     this.keepalives = keepalivesOf(options.workers ?? []);
     this.pools = new PoolRegistry(options.pools ?? []);
     this.limiter = new LoginRateLimiter(this.options.loginRateLimit);
+    this.ownPbPorts = new PbOwnPorts({
+      pb: this.pbLimits(), limiter: this.limiter, logger: this.options.logger, host: this.options.host,
+      maxConnectionsPerAddress: this.options.maxConnectionsPerAddress, broker: this.pbBrokerOptions(),
+    });
     this.wss = new WebSocketServer({
       noServer: true, maxPayload: this.options.maxFrameSize, perMessageDeflate: false, clientTracking: false,
     });
@@ -221,6 +227,7 @@ export class WorkerManager extends EventEmitter<WorkerManagerEventMap> {
     for (const w of all) w.disconnect(CloseCodes.GOING_AWAY, 'master shutting down');
     await Promise.all(all.map((w) => closedOf(w).catch(() => undefined)));
     for (const broker of this.pbBrokers) broker.close('master shutting down');
+    await this.ownPbPorts.closeAll();
     const listeners = this.workerListeners;
     this.http = null;
     this.workerListeners = null;
@@ -262,21 +269,21 @@ export class WorkerManager extends EventEmitter<WorkerManagerEventMap> {
 
   /**
    * PB logins for change sources and try schedulers (Buildbot's pbmanager): users on the worker PB
-   * port, or ports of their own with this server's PB limits, login limiter and connection cap.
+   * port, or on ports of their own with this server's PB limits, login limiter and connection cap.
    */
   pbHost(): PbHost {
     const listeners = () => this.workerListeners;
     return {
       get workerPort() { return listeners()?.pbPort ?? null; },
-      registerOnWorkerPort: (owner, name, user) => {
-        if (!this.options.pb) throw new Error(`${owner} wants the worker PB port, but protocols.pb is off; turn it on or give ${owner} a port of its own`);
-        if (this.pbCredentials.digest(name)) throw new Error(`${owner}: the PB user name '${name}' is also a worker's name on the worker PB port; give one of them another name`);
-        return this.pbUsers.add(owner, name, user);
+      register: async (spec) => {
+        const workerPbPort = this.workerListeners?.pbPort ?? null;
+        if (spec.port !== null && spec.port !== workerPbPort) return this.ownPbPorts.register({ ...spec, port: spec.port });
+        if (!this.options.pb || workerPbPort === null) throw new Error(`${spec.owner} wants the worker PB port, but protocols.pb is off; turn it on or give ${spec.owner} a port of its own`);
+        if (spec.http) throw new Error(`${spec.owner} wants to serve HTTP on the worker PB port ${workerPbPort}; give it a port of its own`);
+        if (this.pbCredentials.digest(spec.name)) throw new Error(`${spec.owner}: the PB user name '${spec.name}' is also a worker's name on the worker PB port; give one of them another name`);
+        const remove = this.pbUsers.add(spec.owner, spec.name, spec.user);
+        return { port: workerPbPort, unregister: async () => remove() };
       },
-      listen: (spec) => listenPbPort(spec, {
-        pb: this.pbLimits(), limiter: this.limiter, logger: this.options.logger,
-        maxConnectionsPerAddress: this.options.maxConnectionsPerAddress, broker: this.pbBrokerOptions(),
-      }),
     };
   }
 

@@ -1,8 +1,12 @@
 /**
- * PB logins for the rest of the master (Buildbot's pbmanager): a change source (`changes.pb`) or a
- * try scheduler (`schedulers.tryUserpass`) registers its users on the worker PB port, or listens on
- * a port of its own, served with the master's PB limits (`protocols.pb`, their defaults when PB is
- * off for workers), its login limiter and its per-address connection cap.
+ * PB logins for the rest of the master, as Buildbot's pbmanager gives them: a change source
+ * (`changes.pb`) or a try scheduler (`schedulers.tryUserpass`) registers a user name on a port.
+ * The worker PB port takes such users beside the workers; any other port gets a listener of its own
+ * the first time a user is registered on it, shared by every later registration of that port and
+ * closed with the last one. Those listeners use the master's PB limits (`protocols.pb`, or their
+ * defaults when PB is off for workers), its login limiter and its per-address connection cap. A
+ * port may also carry an HTTP server (a try scheduler's `mastro try` endpoint): the first bytes
+ * tell the protocols apart, as on the worker port.
  */
 import type { Server as HttpServer } from 'node:http';
 import type { Server as NetServer, Socket } from 'node:net';
@@ -11,31 +15,30 @@ import type { LoginRateLimiter } from '../login-rate-limiter.js';
 import type { ResolvedPbOptions, WorkerServerLogger } from '../options.js';
 import { acceptPbConnection, type PbUser, type PbStart } from './pb-login.js';
 import { closeServer, listenOn, pbCapableServer } from './pb-listener.js';
+import { PbUserTable } from './pb-users.js';
 
-export interface PbListenSpec {
-  /** Who listens, for logs and errors: `changes.pb 'PBChangeSource:9990'`. */
+export interface PbRegistrationSpec {
+  /** Who registers, for logs and errors: `changes.pb 'PBChangeSource:None'`. */
   owner: string;
-  port: number;
-  host?: string;
-  /** The users of this port. */
-  users(name: string): PbUser | null;
-  /** An HTTP server sharing the port (its own protocol for clients that speak first); none: PB only. */
+  /** The port; null or the worker PB port's number: the worker PB port. 0 picks a free port of its own. */
+  port: number | null;
+  name: string;
+  user: PbUser;
+  /** An HTTP server to serve on the same port (clients that speak first); only on a port of its own. */
   http?: HttpServer;
 }
 
-export interface PbPortListener {
+export interface PbRegistration {
+  /** The port the user logs in on (the bound one when 0 was asked for). */
   readonly port: number;
-  /** Ends every PB connection of this port and stops listening. */
-  close(): Promise<void>;
+  unregister(): Promise<void>;
 }
 
 export interface PbHost {
   /** The worker PB port once the worker server listens; null when `protocols.pb` is off. */
   readonly workerPort: number | null;
-  /** Adds a user on the worker PB port; returns its removal. Throws when PB is off or the name is taken (by a worker too). */
-  registerOnWorkerPort(owner: string, name: string, user: PbUser): () => void;
-  /** Listens on a port of the caller's own. */
-  listen(spec: PbListenSpec): Promise<PbPortListener>;
+  /** Buildbot's `pbmanager.register`: throws when the name is taken on that port, or the port cannot be listened on. */
+  register(spec: PbRegistrationSpec): Promise<PbRegistration>;
 }
 
 export interface PbServeDeps {
@@ -44,32 +47,75 @@ export interface PbServeDeps {
   logger: WorkerServerLogger;
   maxConnectionsPerAddress: number;
   broker: Partial<pb.BrokerOptions>;
+  /** Interface own ports bind to (the worker server's). */
+  host: string | undefined;
 }
 
-/** A listener of a port of its own that also ends its PB connections when closed. */
-export async function listenPbPort(spec: PbListenSpec, deps: PbServeDeps): Promise<PbPortListener> {
-  const brokers = new Set<pb.Broker>();
-  let closing = false;
-  const accept = (socket: Socket, start: PbStart): void => {
-    if (closing) { socket.destroy(); return; }
-    const broker = acceptPbConnection(socket, { users: spec.users, limiter: deps.limiter, logger: deps.logger, broker: deps.broker }, start);
-    brokers.add(broker);
-    void broker.closed.then(() => brokers.delete(broker));
-  };
-  const server: NetServer = pbCapableServer(spec.http ?? null, {
-    pb: deps.pb, maxConnectionsPerAddress: deps.maxConnectionsPerAddress, capOption: 'protocols.msgpack.maxConnectionsPerAddress', logger: deps.logger,
-  }, accept);
-  const address = await listenOn(server, spec.port, spec.host).catch((err: Error) => {
-    throw new Error(`${spec.owner} cannot listen on ${spec.host ?? 'all interfaces'}:${spec.port}: ${err.message}; choose another port`);
-  });
-  deps.logger.info({ owner: spec.owner, port: address.port }, 'PB port listening');
-  return {
-    port: address.port,
-    async close() {
-      closing = true;
-      for (const b of brokers) b.close(`${spec.owner} stopped`);
-      spec.http?.closeAllConnections?.();
-      await closeServer(server);
-    },
-  };
+interface OwnPort {
+  readonly users: PbUserTable;
+  readonly http: HttpServer | null;
+  readonly server: NetServer;
+  readonly brokers: Set<pb.Broker>;
+  port: number;
+  closing: boolean;
+}
+
+/** The ports of their own that registrations opened, by number. */
+export class PbOwnPorts {
+  private readonly ports = new Map<number, OwnPort>();
+
+  constructor(private readonly deps: PbServeDeps) {}
+
+  async register(spec: PbRegistrationSpec & { port: number }): Promise<PbRegistration> {
+    let entry = spec.port === 0 ? undefined : this.ports.get(spec.port);
+    if (entry && spec.http && entry.http !== spec.http) {
+      throw new Error(`${spec.owner} wants to serve HTTP on port ${spec.port}, which already serves ${entry.http ? 'another HTTP server' : 'PB alone'} for ${[...entry.users.owners()].join(', ')}; give it another port`);
+    }
+    entry ??= await this.open(spec);
+    const remove = entry.users.add(spec.owner, spec.name, spec.user);
+    const own = entry;
+    return {
+      port: own.port,
+      unregister: async () => {
+        remove();
+        if (own.users.size === 0) await this.close(own);
+      },
+    };
+  }
+
+  private async open(spec: PbRegistrationSpec & { port: number }): Promise<OwnPort> {
+    const d = this.deps;
+    const users = new PbUserTable();
+    const brokers = new Set<pb.Broker>();
+    const entry: OwnPort = { users, http: spec.http ?? null, brokers, port: spec.port, closing: false, server: null as unknown as NetServer };
+    const accept = (socket: Socket, start: PbStart): void => {
+      if (entry.closing) { socket.destroy(); return; }
+      const broker = acceptPbConnection(socket, { users: (name) => users.get(name), limiter: d.limiter, logger: d.logger, broker: d.broker }, start);
+      brokers.add(broker);
+      void broker.closed.then(() => brokers.delete(broker));
+    };
+    (entry as { server: NetServer }).server = pbCapableServer(spec.http ?? null, {
+      pb: d.pb, maxConnectionsPerAddress: d.maxConnectionsPerAddress, capOption: 'protocols.msgpack.maxConnectionsPerAddress', logger: d.logger,
+    }, accept);
+    const address = await listenOn(entry.server, spec.port, d.host).catch((err: Error) => {
+      throw new Error(`${spec.owner} cannot listen on ${d.host ?? 'all interfaces'}:${spec.port}: ${err.message}; choose another port`);
+    });
+    entry.port = address.port;
+    this.ports.set(entry.port, entry);
+    d.logger.info({ owner: spec.owner, port: entry.port, http: Boolean(spec.http) }, 'PB port listening');
+    return entry;
+  }
+
+  private async close(entry: OwnPort): Promise<void> {
+    entry.closing = true;
+    if (this.ports.get(entry.port) === entry) this.ports.delete(entry.port);
+    for (const b of entry.brokers) b.close('the change source or scheduler of this port stopped');
+    entry.http?.closeAllConnections?.();
+    await closeServer(entry.server);
+  }
+
+  /** Closes every port (the master stops). */
+  async closeAll(): Promise<void> {
+    await Promise.all([...this.ports.values()].map((e) => this.close(e)));
+  }
 }

@@ -23,5 +23,8 @@ export class PbUserTable {
 
   owner(name: string): string | null { return this.entries.get(name)?.owner ?? null; }
 
+  /** Who registered the names, each once. */
+  owners(): Set<string> { return new Set([...this.entries.values()].map((e) => e.owner)); }
+
   get size(): number { return this.entries.size; }
 }
