@@ -4,6 +4,7 @@
  * buildset with one SourceStamp per codebase. Subclasses decide *when* to call these.
  */
 import type { MessageQueue } from '../mq/bus.js';
+import type { PbHost } from '../workers/pb/pb-host.js';
 import type { AddBuildsetResult, EngineReads, SourceStampInput, Updates } from '../data/updates-api.js';
 import type { ChangeResource, SourcedProperties } from '../data/types.js';
 import type { CodebaseDefault, CommonSchedulerOptions, SchedulerKind } from './specs.js';
@@ -20,7 +21,10 @@ export interface SchedulerLogger {
 export interface SchedulerServices {
   mq: MessageQueue;
   updates: Pick<Updates, 'addBuildset' | 'findBuilderId' | 'getState' | 'setState'> & Partial<Pick<Updates, 'findSchedulerId' | 'classifyChanges' | 'flushChangeClassifications' | 'trySetSchedulerMaster' | 'durable'>>;
-  reads?: Partial<Pick<EngineReads, 'getChange' | 'getChangeClassifications' | 'getBuildset' | 'getLastBuiltRevision' | 'getSourceStamp' | 'getBuildRequestsForBuildset' | 'getLatestChangeId'>>;
+  reads?: Partial<Pick<EngineReads, 'getChange' | 'getChangeClassifications' | 'getBuildset' | 'getLastBuiltRevision' | 'getSourceStamp' | 'getBuildRequestsForBuildset' | 'getLatestChangeId' | 'getBuild'>>
+    & { getList?(path: ReadonlyArray<string | number>): Promise<any[]> };
+  /** The master's PB logins (a try scheduler takes `buildbot try --connect=pb` through them). */
+  pb?: PbHost;
   /** When given, the scheduler claims itself for this master and stays idle if another owns it. */
   masterid?: number;
   logger?: SchedulerLogger;

@@ -114,11 +114,16 @@ export interface DependentOptions extends CommonSchedulerOptions {
 }
 
 export interface TryUserpassOptions extends Omit<CommonSchedulerOptions, 'overlap' | 'unchangedCodebases'> {
-  /** TCP port of the try endpoint (`mastro try --master http://host:PORT`). 0 picks a free port (logged). */
+  /**
+   * TCP port of the try endpoint: `mastro try --master http://host:PORT` (HTTP) and Buildbot's
+   * `buildbot try --connect=pb --master host:PORT` (PB) on the same port. The worker PB port takes
+   * the PB logins there (as Buildbot's pbmanager does; `mastro try` then needs a port of its own).
+   * 0 picks a free port (logged).
+   */
   port: number;
   /** Interface to listen on. Default '127.0.0.1'; use '0.0.0.0' to accept developers' machines. */
   host?: string;
-  /** Accepted [username, password] pairs (HTTP Basic). */
+  /** Accepted [username, password] pairs (HTTP Basic for `mastro try`, the PB login for `buildbot try`). */
   userpass: Array<[string, string]>;
   /** Largest accepted request (patch included), bytes. Default 10 MiB. */
   maxRequestBytes?: number;

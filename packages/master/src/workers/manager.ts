@@ -280,9 +280,17 @@ export class WorkerManager extends EventEmitter<WorkerManagerEventMap> {
         if (spec.port !== null && spec.port !== workerPbPort) return this.ownPbPorts.register({ ...spec, port: spec.port });
         if (!this.options.pb || workerPbPort === null) throw new Error(`${spec.owner} wants the worker PB port, but protocols.pb is off; turn it on or give ${spec.owner} a port of its own`);
         if (spec.http) throw new Error(`${spec.owner} wants to serve HTTP on the worker PB port ${workerPbPort}; give it a port of its own`);
-        if (this.pbCredentials.digest(spec.name)) throw new Error(`${spec.owner}: the PB user name '${spec.name}' is also a worker's name on the worker PB port; give one of them another name`);
-        const remove = this.pbUsers.add(spec.owner, spec.name, spec.user);
-        return { port: workerPbPort, unregister: async () => remove() };
+        const removals: Array<() => void> = [];
+        try {
+          for (const [name, user] of spec.users) {
+            if (this.pbCredentials.digest(name)) throw new Error(`${spec.owner}: the PB user name '${name}' is also a worker's name on the worker PB port; give one of them another name`);
+            removals.push(this.pbUsers.add(spec.owner, name, user));
+          }
+        } catch (err) {
+          for (const r of removals) r();
+          throw err;
+        }
+        return { port: workerPbPort, unregister: async () => { for (const r of removals.splice(0)) r(); } };
       },
     };
   }

@@ -30,6 +30,7 @@ export { portalRoot, login, respond, md5Digest } from './cred.js';
 export type { PbPortal, PbLoginLimiter } from './cred.js';
 export { PbFailure, PbError, FailureTypes, COPYABLE_FAILURE_TYPE } from './failure.js';
 export { PbTuple, PbCopy, Unpersistable } from './jelly-types.js';
+export { pbText } from './text.js';
 export type { CopyableFactory } from './jelly-types.js';
 export { PbFloat, encodeBanana } from './banana-encoder.js';
 export type { BananaInput, BananaEncodeOptions } from './banana-encoder.js';

@@ -32,8 +32,8 @@ export class PbChangeSource {
     const log = this.services.logger ?? silentLogger;
     const { prefix = null, user } = this.spec;
     this.registration = await host.register({
-      owner: `changes.pb '${this.name}'`, port: this.spec.port ?? null, name: user,
-      user: {
+      owner: `changes.pb '${this.name}'`, port: this.spec.port ?? null,
+      users: [[user, {
         digest: pb.md5Digest(this.spec.passwd),
         perspective: (_mind, _broker, address) => changePerspective({
           prefix,
@@ -43,7 +43,7 @@ export class PbChangeSource {
             return id;
           },
         }),
-      },
+      }]],
     });
     log.info({ changesource: this.name, port: this.registration.port, user }, 'accepting changes over PB');
   }

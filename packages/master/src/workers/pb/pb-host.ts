@@ -22,8 +22,10 @@ export interface PbRegistrationSpec {
   owner: string;
   /** The port; null or the worker PB port's number: the worker PB port. 0 picks a free port of its own. */
   port: number | null;
-  name: string;
-  user: PbUser;
+  /** Interface a port of its own binds to. Default: the worker server's. */
+  host?: string;
+  /** The users (name, user) that may log in there; may be none (a port opened for its HTTP server). */
+  users: ReadonlyArray<readonly [string, PbUser]>;
   /** An HTTP server to serve on the same port (clients that speak first); only on a port of its own. */
   http?: HttpServer;
 }
@@ -53,6 +55,8 @@ export interface PbServeDeps {
 
 interface OwnPort {
   readonly users: PbUserTable;
+  /** Registrations holding the port open. */
+  holders: number;
   readonly http: HttpServer | null;
   readonly server: NetServer;
   readonly brokers: Set<pb.Broker>;
@@ -72,13 +76,24 @@ export class PbOwnPorts {
       throw new Error(`${spec.owner} wants to serve HTTP on port ${spec.port}, which already serves ${entry.http ? 'another HTTP server' : 'PB alone'} for ${[...entry.users.owners()].join(', ')}; give it another port`);
     }
     entry ??= await this.open(spec);
-    const remove = entry.users.add(spec.owner, spec.name, spec.user);
     const own = entry;
+    const removals: Array<() => void> = [];
+    try {
+      for (const [name, user] of spec.users) removals.push(own.users.add(spec.owner, name, user));
+    } catch (err) {
+      for (const r of removals) r();
+      if (own.holders === 0) await this.close(own);
+      throw err;
+    }
+    own.holders++;
+    let registered = true;
     return {
       port: own.port,
       unregister: async () => {
-        remove();
-        if (own.users.size === 0) await this.close(own);
+        if (!registered) return;
+        registered = false;
+        for (const r of removals) r();
+        if (--own.holders === 0) await this.close(own);
       },
     };
   }
@@ -87,7 +102,7 @@ export class PbOwnPorts {
     const d = this.deps;
     const users = new PbUserTable();
     const brokers = new Set<pb.Broker>();
-    const entry: OwnPort = { users, http: spec.http ?? null, brokers, port: spec.port, closing: false, server: null as unknown as NetServer };
+    const entry: OwnPort = { users, holders: 0, http: spec.http ?? null, brokers, port: spec.port, closing: false, server: null as unknown as NetServer };
     const accept = (socket: Socket, start: PbStart): void => {
       if (entry.closing) { socket.destroy(); return; }
       const broker = acceptPbConnection(socket, { users: (name) => users.get(name), limiter: d.limiter, logger: d.logger, broker: d.broker }, start);
@@ -97,8 +112,9 @@ export class PbOwnPorts {
     (entry as { server: NetServer }).server = pbCapableServer(spec.http ?? null, {
       pb: d.pb, maxConnectionsPerAddress: d.maxConnectionsPerAddress, capOption: 'protocols.msgpack.maxConnectionsPerAddress', logger: d.logger,
     }, accept);
-    const address = await listenOn(entry.server, spec.port, d.host).catch((err: Error) => {
-      throw new Error(`${spec.owner} cannot listen on ${d.host ?? 'all interfaces'}:${spec.port}: ${err.message}; choose another port`);
+    const host = spec.host ?? d.host;
+    const address = await listenOn(entry.server, spec.port, host).catch((err: Error) => {
+      throw new Error(`${spec.owner} cannot listen on ${host ?? 'all interfaces'}:${spec.port}: ${err.message}; choose another port`);
     });
     entry.port = address.port;
     this.ports.set(entry.port, entry);
