@@ -61,6 +61,8 @@ export interface WorkerServerOptions {
   /**
    * Time a new connection has to send its whole upgrade request (headers); Node answers 408 and
    * closes it otherwise. After the upgrade the keepalive watches the connection. Default 30 s; 0 = none.
+   * With PB on the same port, a connection that sends nothing at all is greeted as PB after
+   * `pb.silenceMs` instead (PB's handshake timeout then applies).
    */
   headersTimeoutMs?: number;
   /**
