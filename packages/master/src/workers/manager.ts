@@ -23,7 +23,7 @@ import { PbWorker } from './pb/pb-worker.js';
 import { PbCredentials, acceptPbConnection, workerUser, type PbStart, type PbUser } from './pb/pb-login.js';
 import { listenForWorkers, pbSharesPort, type WorkerListeners } from './pb/pb-listener.js';
 import { PbUserTable } from './pb/pb-users.js';
-import { PbOwnPorts, type PbHost } from './pb/pb-host.js';
+import { PbOwnPorts, createPbHost, type PbHost } from './pb/pb-host.js';
 import { prepareBuilderDirs, type BuilderSpec } from './builder-dirs.js';
 import { oldConnectionYields } from './duplicate-arbitration.js';
 import type { RemoteWorker } from './types.js';
@@ -272,27 +272,11 @@ export class WorkerManager extends EventEmitter<WorkerManagerEventMap> {
    * port, or on ports of their own with this server's PB limits, login limiter and connection cap.
    */
   pbHost(): PbHost {
-    const listeners = () => this.workerListeners;
-    return {
-      get workerPort() { return listeners()?.pbPort ?? null; },
-      register: async (spec) => {
-        const workerPbPort = this.workerListeners?.pbPort ?? null;
-        if (spec.port !== null && spec.port !== workerPbPort) return this.ownPbPorts.register({ ...spec, port: spec.port });
-        if (!this.options.pb || workerPbPort === null) throw new Error(`${spec.owner} wants the worker PB port, but protocols.pb is off; turn it on or give ${spec.owner} a port of its own`);
-        if (spec.http) throw new Error(`${spec.owner} wants to serve HTTP on the worker PB port ${workerPbPort}; give it a port of its own`);
-        const removals: Array<() => void> = [];
-        try {
-          for (const [name, user] of spec.users) {
-            if (this.pbCredentials.digest(name)) throw new Error(`${spec.owner}: the PB user name '${name}' is also a worker's name on the worker PB port; give one of them another name`);
-            removals.push(this.pbUsers.add(spec.owner, name, user));
-          }
-        } catch (err) {
-          for (const r of removals) r();
-          throw err;
-        }
-        return { port: workerPbPort, unregister: async () => { for (const r of removals.splice(0)) r(); } };
-      },
-    };
+    return createPbHost({
+      workerPort: () => (this.options.pb ? this.workerListeners?.pbPort ?? null : null),
+      isWorker: (name) => this.pbCredentials.digest(name) !== null,
+      workerPortUsers: this.pbUsers, ownPorts: this.ownPbPorts,
+    });
   }
 
   private onAuthenticated(name: string, ws: WebSocket, remoteAddress: string, encoding: Encoding, hinted: boolean, login?: PoolLogin): void {

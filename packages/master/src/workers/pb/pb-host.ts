@@ -135,3 +135,37 @@ export class PbOwnPorts {
     await Promise.all([...this.ports.values()].map((e) => this.close(e)));
   }
 }
+
+export interface PbHostDeps {
+  /** The worker PB port while the worker server listens with PB on; else null. */
+  workerPort(): number | null;
+  /** Whether a configured worker has this name (it may not be registered on the worker PB port). */
+  isWorker(name: string): boolean;
+  /** The worker PB port's users besides the workers. */
+  workerPortUsers: PbUserTable;
+  ownPorts: PbOwnPorts;
+}
+
+/** The registration service: the worker PB port for `port: null` (or its number), a port of its own otherwise. */
+export function createPbHost(deps: PbHostDeps): PbHost {
+  return {
+    get workerPort() { return deps.workerPort(); },
+    async register(spec) {
+      const workerPort = deps.workerPort();
+      if (spec.port !== null && spec.port !== workerPort) return deps.ownPorts.register({ ...spec, port: spec.port });
+      if (workerPort === null) throw new Error(`${spec.owner} wants the worker PB port, but protocols.pb is off; turn it on or give ${spec.owner} a port of its own`);
+      if (spec.http) throw new Error(`${spec.owner} wants to serve HTTP on the worker PB port ${workerPort}; give it a port of its own`);
+      const removals: Array<() => void> = [];
+      try {
+        for (const [name, user] of spec.users) {
+          if (deps.isWorker(name)) throw new Error(`${spec.owner}: the PB user name '${name}' is also a worker's name on the worker PB port; give one of them another name`);
+          removals.push(deps.workerPortUsers.add(spec.owner, name, user));
+        }
+      } catch (err) {
+        for (const r of removals) r();
+        throw err;
+      }
+      return { port: workerPort, unregister: async () => { for (const r of removals.splice(0)) r(); } };
+    },
+  };
+}
