@@ -5,13 +5,18 @@
  * client that speaks only after that greeting is answered 400 saying why and what to do, and the
  * master log says so too; a client that starts its request at once is an HTTP client (its headers
  * timeout stays: net-connection-limits.test.ts) and a WebSocket worker attaches; `pb: null` or
- * `pb: false` turns PB off, and a PB port of its own makes two listeners.
+ * `pb: false` turns PB off, and a PB port of its own makes two listeners. Fuzzed bytes on either
+ * side of the greeting close only their own connection.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
+import { once } from 'node:events';
+import { get } from 'node:http';
 import { pb } from 'mastro-protocol';
 import { TestEnv, freePort, hasBuildbotWorker, waitUntil } from '../../../test/support/master-harness.js';
+import { startHarness } from '../../../test/support/workers-harness.js';
+import { seededRandom } from '../../../test/support/seeded-random.js';
 
 interface RawClient { socket: Socket; received(): Buffer; closed: Promise<void>; isClosed(): boolean }
 
@@ -130,4 +135,55 @@ test('a PB port other than the WebSocket port makes two listeners: PB on one, We
   } finally {
     await env.cleanup();
   }
+});
+
+const SEED = Number(process.env.MASTRO_FUZZ_SEED ?? 0x5ba7ed);
+const CONNECTIONS = Number(process.env.MASTRO_FUZZ_FRAMES ?? 3000) / 25;
+
+test('random, truncated, oversized and HTTP-looking bytes, sent before or after the PB greeting, close only their own connection', { timeout: 300_000 }, async (t) => {
+  const rand = seededRandom(SEED);
+  const int = (n: number) => Math.floor(rand() * n);
+  const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)]!;
+  const h = await startHarness({ port: 0, workers: [{ name: 'w1', password: 'pass' }], pb: { silenceMs: 30, handshakeTimeoutMs: 2000 } });
+  t.after(() => h.close());
+  // A logged-in PB client that stays connected through it all.
+  await h.manager.pbHost().register({ owner: 'fuzz', port: null, users: [['watcher', { digest: pb.md5Digest('pw'), perspective: () => new pb.Referenceable({ ping: () => 'pong' }) }]] });
+  const watcherSocket = connect(h.port, '127.0.0.1');
+  const watcher = new pb.Broker(watcherSocket, { role: 'client' });
+  t.after(() => { watcher.close('done'); });
+  await watcher.ready;
+  const perspective = await pb.login(watcher.remoteForName('root'), 'watcher', 'pw');
+
+  const payloads: Array<() => Buffer> = [
+    () => Buffer.from(Array.from({ length: 1 + int(200) }, () => int(256))),
+    () => Buffer.from(Array.from({ length: 1 + int(80) }, () => 0x80 + int(8))),
+    () => pb.encodeBanana(pick<pb.BananaInput>(['pb', 'none', 'xml', ['version', int(9)], ['message', 1, 'root', 'login', 1, ['tuple', ['unicode', 'w1']], ['dictionary']]]), { vocabulary: false }),
+    () => Buffer.concat([Buffer.from([0xff, 0xff, 0xff, 0x7f, pick([0x80, 0x82])]), Buffer.alloc(int(100))]),
+    () => Buffer.alloc(70 + int(100), 0x01),
+    () => Buffer.from(`${pick(['GET', 'POST', 'PRI', 'G'])} ${pick(['/', '*', ''])} HTTP/1.1\r\n${pick(['', 'Host: x\r\n\r\n', 'Upgrade: websocket\r\n'])}`),
+    () => Buffer.from([0x16, 0x03, 0x01, int(256), int(256)]), // a TLS ClientHello's start
+  ];
+  for (let c = 0; c < CONNECTIONS; c++) {
+    const socket = connect(h.port, '127.0.0.1');
+    socket.on('error', () => {});
+    let received = 0;
+    const greeted = new Promise<void>((resolve) => socket.on('data', (d: Buffer) => { received += d.length; if (received >= 12) resolve(); }));
+    const closed = once(socket, 'close');
+    await once(socket, 'connect');
+    // Half speak at once (the HTTP side), half after the greeting (the PB side).
+    if (int(2)) await Promise.race([greeted, closed]);
+    for (let i = 0, n = 1 + int(4); i < n && !socket.destroyed; i++) socket.write(pick(payloads)());
+    const timer = setTimeout(() => socket.end(), 50);
+    await closed;
+    clearTimeout(timer);
+  }
+  assert.equal(await perspective.callRemote('ping'), 'pong', 'the logged-in client was not disturbed');
+  const worker = connect(h.port, '127.0.0.1');
+  const client = new pb.Broker(worker, { role: 'client' });
+  t.after(() => { client.close('done'); });
+  await client.ready;
+  const refused = await pb.login(client.remoteForName('root'), 'w1', 'wrong').then(() => null, (err: Error) => err.message);
+  assert.match(refused ?? '', /login refused for w1/, 'the port still serves PB logins');
+  const status = await new Promise<number | undefined>((resolve, reject) => get(`http://127.0.0.1:${h.port}/`, (res) => { res.resume(); resolve(res.statusCode); }).on('error', reject));
+  assert.equal(status, 426, 'and HTTP: anything but a WebSocket upgrade is answered 426');
 });
