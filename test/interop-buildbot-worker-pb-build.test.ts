@@ -1,6 +1,6 @@
 /**
  * Debian's unmodified buildbot-worker 3.7 created with its default protocol (PB) attaches to a
- * mastro master on the port msgpack workers use (`protocols.pb` shares it) and runs full builds:
+ * mastro master on the port msgpack workers use (with no `protocols.pb` in the config: PB shares it by default) and runs full builds:
  * a git step on a local repository, shell steps, a file and a directory upload, a file download
  * (checksums compared on the worker); a stopped build whose command dies; and the same worker
  * killed with SIGKILL mid-build gives RETRY and a re-run.
@@ -24,7 +24,7 @@ test('buildbot-worker speaking PB runs a git + shell + uploads + download build 
     env.writeConfig(`import { defineConfig, worker, builder, steps, schedulers } from 'mastro';
 export default defineConfig({
   db: { url: 'sqlite:state.sqlite' },
-  protocols: { msgpack: { port: 0 }, pb: {} },
+  protocols: { msgpack: { port: 0 } },  // PB shares this port by default
   www: { port: 0, host: '127.0.0.1', changeHooks: { base: {} } },
   workers: [worker('w0', 'pass')],
   schedulers: [schedulers.anyBranch({ name: 'all', treeStableTimer: null, builderNames: ['test'] })],
@@ -77,7 +77,7 @@ function gatedPbConfig(markDir: string, releaseFile: string): string {
   return `import { defineConfig, worker, builder, steps, util } from 'mastro';
 export default defineConfig({
   db: { url: 'sqlite:state.sqlite' },
-  protocols: { msgpack: { port: 0 }, pb: {} },
+  protocols: { msgpack: { port: 0 } },  // PB shares this port by default
   www: null,
   workers: [worker('w0', 'pass')],
   builders: [

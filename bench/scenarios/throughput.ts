@@ -16,7 +16,8 @@ import { configDeviations, type BenchMasterConfig } from '../support/configs.js'
 import { benchChanges, changeSinkFor } from '../support/changes.js';
 import { cpuMsOf, mapLimit, waitUntil } from '../support/proc.js';
 import { withScratchDir, type Cleanup } from '../support/cleanup.js';
-import { startWorkers } from '../support/mastro-workers.js';
+import { startWorkers, type WorkerProc } from '../support/mastro-workers.js';
+import { pbWorkerMissing, startPbWorkers } from '../support/pb-workers.js';
 import { startSimWorkers } from '../support/sim-workers.js';
 import { spawnLimit, wsEchoLimit } from '../support/limits.js';
 import { bbThroughputChanges, buildbotThroughput } from './buildbot-side.js';
@@ -72,6 +73,21 @@ const commonNotes = (run: Run) => [
   'CPU = user + system time of the whole process (all threads) from /proc, per build',
 ];
 
+/**
+ * Scenario 1 again on the same master with its mastro workers stopped: two Debian `buildbot-worker`
+ * processes created without `--protocol` (PB), on the same worker port and names, as many changes.
+ */
+async function pbWorkersRun(c: Cleanup, root: string, master: MasterProc, mastroWorkers: WorkerProc[], changes: number, seed: number): Promise<Run | string> {
+  const missing = await pbWorkerMissing();
+  if (missing) return missing;
+  for (const w of mastroWorkers) await w.stop();
+  await waitUntil(async () => (await master.request<number>('attachedWorkers')) === 0, 30_000, 'the mastro workers to detach');
+  const procs = await startPbWorkers(join(root, 'pb-workers'), `127.0.0.1:${master.ready.workerPort}`, ['w0', 'w1'], 'bench-pw');
+  for (const w of procs) c.add(() => w.stop());
+  await waitUntil(async () => (await master.request<number>('attachedWorkers')) === procs.length, 60_000, 'both PB buildbot-workers to attach');
+  return driveChanges(c, master, changes, 16, seed + 1, procs.map((w) => w.child.pid!));
+}
+
 export const realWorkers: Scenario = {
   id: 1,
   name: 'throughput, real workers',
@@ -96,6 +112,8 @@ export const realWorkers: Scenario = {
       const run = await driveChanges(c, master, changes, 16, opts.seed, procs.map((w) => w.child.pid!));
       const limitAfter = await spawnLimit({ processes: workers, concurrency: maxBuilds, count: changes });
       const limit = (limitBefore.perSecond + limitAfter.perSecond) / 2;
+      const pb = await pbWorkersRun(c, root, master, procs, changes, opts.seed);
+      const pbRun = typeof pb === 'string' ? null : pb;
       const metrics: Metric[] = [
         { name: 'builds/s as a fraction of the same-run spawn limit', value: run.buildsPerSecond / limit, unit: 'of limit', target: { value: 0.85, better: 'higher' } },
         { name: 'master CPU per build', value: run.masterCpuMsPerBuild, unit: 'ms', better: 'lower' },
@@ -104,17 +122,26 @@ export const realWorkers: Scenario = {
         { name: 'builds/s', value: run.buildsPerSecond, unit: 'builds/s', better: 'higher', buildbotRatioTarget: 50 },
         { name: `spawn limit: \`true\` from ${workers} processes x ${maxBuilds}`, value: limit, unit: 'spawns/s', better: 'higher' },
         { name: 'master peak RSS', value: run.peakRssMiB, unit: 'MiB', better: 'lower' },
+        { name: 'builds/s, 2 PB buildbot-workers instead', value: pbRun?.buildsPerSecond ?? null, unit: 'builds/s', better: 'higher' },
+        { name: 'builds/s, PB buildbot-workers as a fraction of the mastro workers\' (msgpack)', value: pbRun ? pbRun.buildsPerSecond / run.buildsPerSecond : null, unit: 'of msgpack', better: 'higher' },
+        { name: 'master CPU per build, PB buildbot-workers', value: pbRun?.masterCpuMsPerBuild ?? null, unit: 'ms', better: 'lower' },
+        { name: 'worker CPU per build, PB buildbot-workers (both)', value: pbRun?.workerCpuMsPerBuild ?? null, unit: 'ms', better: 'lower' },
       ];
       return {
         metrics,
         params: {
           ...runParams(run, config, opts), workers: `${workers} mastro worker processes, maxBuilds ${maxBuilds} each`, concurrency: 16,
           spawnLimit: { before: limitBefore.perSecond, after: limitAfter.perSecond, spawns: limitBefore.spawns },
+          pbWorkers: pbRun ? { workers: `${workers} Debian buildbot-worker 3.7 processes created without --protocol (PB), maxBuilds ${maxBuilds} each`, builds: pbRun.builds, seconds: Number(pbRun.seconds.toFixed(2)), results: pbRun.results } : { skipped: pb },
           ...(opts.vsBuildbot ? { buildbotChanges: bbThroughputChanges(opts) } : {}),
         },
         notes: [
           ...commonNotes(run),
           `spawn limit: ${changes} spawns of \`true\` from ${workers} Node processes, ${maxBuilds} at a time each, spawned as the worker spawns a command (pipes, own process group), measured right before and right after the run and averaged`,
+          pbRun
+            ? `PB rows: then the mastro workers are stopped and 2 Debian buildbot-worker processes created without --protocol (PB) attach to the same master on the same (shared) worker port under the same names, and ${changes} more changes run the same way`
+            : `PB rows skipped: ${pb}`,
+          ...(pbRun ? failedNote(pbRun) : []),
           ...(opts.vsBuildbot ? [`Buildbot side: ${bbThroughputChanges(opts)} changes, 2 buildbot-worker processes (max_builds 4), change POSTs to Buildbot's own change hook code`] : []),
           ...failedNote(run),
         ],

@@ -292,7 +292,7 @@ export class Master implements MasterControl {
   }
 
   private schedulerServices() {
-    return { mq: this.mq, updates: this.data.updates, reads: this.data, masterid: this.masterid, logger: this.log.child({ component: 'schedulers' }) };
+    return { mq: this.mq, updates: this.data.updates, reads: this.data, masterid: this.masterid, logger: this.log.child({ component: 'schedulers' }), pb: this.workers.pbHost() };
   }
 
   private changeSourceServices() {

@@ -6,13 +6,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type AddressInfo } from 'node:net';
 import { pb } from 'mastro-protocol';
 import type { AddChangeInput } from '../src/data/updates-api.js';
 import { changeFromPb, changePerspective } from '../src/changes/pb/change-perspective.js';
 import { LoginRateLimiter } from '../src/workers/login-rate-limiter.js';
+import { sendchange } from '../../../test/support/buildbot-sendchange.js';
 
 async function changeServer(limiter: LoginRateLimiter, prefix: string | null = null) {
   const changes: AddChangeInput[] = [];
@@ -27,15 +27,6 @@ async function changeServer(limiter: LoginRateLimiter, prefix: string | null = n
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   return { port: (server.address() as AddressInfo).port, changes, close: () => new Promise<void>((r) => server.close(() => r())) };
-}
-
-async function sendchange(args: string[]): Promise<{ code: number | null; output: string }> {
-  const child = spawn('/usr/bin/buildbot', ['sendchange', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const out: Buffer[] = [];
-  child.stdout.on('data', (d: Buffer) => out.push(d));
-  child.stderr.on('data', (d: Buffer) => out.push(d));
-  const [code] = (await once(child, 'close')) as [number | null];
-  return { code, output: Buffer.concat(out).toString() };
 }
 
 test('buildbot sendchange delivers every field, as Buildbot\'s PBChangeSource reads them', async () => {

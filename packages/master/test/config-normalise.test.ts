@@ -228,3 +228,31 @@ test('a janitor without logHorizon, or with a bad option, is refused with the pa
   assert.deepEqual(validateAgainstSchema({ janitor: { logHorizon: 86400 } }), []);
   assert.ok(validateAgainstSchema({ janitor: {} }).length > 0, 'the schema requires logHorizon too');
 });
+
+test('protocols.pb is on by default on the worker port; null or false turns it off, another port gives it its own, true is refused', () => {
+  const pbOf = (protocols: unknown) => normaliseConfig(defineConfig({ protocols } as never), opts).protocols.pb;
+  assert.deepEqual(pbOf(undefined), { port: 9989 }, 'no protocols at all: PB shares the default worker port');
+  assert.deepEqual(pbOf({ msgpack: { port: 9000 } }), { port: 9000 }, 'it follows the msgpack port');
+  assert.deepEqual(pbOf({ pb: { silenceMs: 200 } }), { silenceMs: 200, port: 9989 });
+  assert.deepEqual(pbOf({ pb: { port: 9990 } }), { port: 9990 });
+  assert.equal(pbOf({ pb: null }), null);
+  assert.equal(pbOf({ pb: false }), null);
+  assert.deepEqual(messages({ protocols: { pb: true } }), ['protocols.pb: must be an object { port, ... } (absent: PB on the worker port), or null or false for no PB, got boolean true']);
+  for (const pb of [null, false, {}, { port: 9990 }]) assert.deepEqual(validateAgainstSchema({ protocols: { pb } }), [], `the YAML form takes pb: ${JSON.stringify(pb)}`);
+  assert.notDeepEqual(validateAgainstSchema({ protocols: { pb: true } }), [], 'and refuses pb: true');
+  assert.deepEqual(messages({ protocols: { pb: { port: 9000 } }, www: { port: 9000 } }), ['www.port: is also the PB worker port (protocols.pb.port 9000); use two different ports']);
+});
+
+test('changes.pb defaults to Buildbot\'s user, password and name on the worker PB port, and must reach a port that serves PB', () => {
+  const [cs] = normaliseConfig(defineConfig({ changeSources: [changes.pb()] }), opts).changeSources;
+  assert.deepEqual(cs, { kind: 'pb', user: 'change', passwd: 'changepw', prefix: null, name: 'PBChangeSource:None' });
+  const [named] = normaliseConfig(defineConfig({ changeSources: [changes.pb({ port: 9999, prefix: 'trunk/', user: 'svn' })] }), opts).changeSources;
+  assert.deepEqual([named!.name, (named as { port?: number }).port], ['PBChangeSource:trunk/:9999', 9999]);
+  assert.deepEqual(messages({ protocols: { pb: null }, changeSources: [changes.pb()] }),
+    ['changeSources[0].port: is needed: protocols.pb is off, so there is no worker PB port to share; give changes.pb a port of its own or turn protocols.pb on']);
+  assert.deepEqual(messages({ protocols: { pb: { port: 9990 } }, changeSources: [changes.pb({ port: 9989 })] }),
+    ['changeSources[0].port: is the WebSocket worker port, which serves no PB (protocols.pb.port is 9990); leave port out to use the worker PB port, or choose a port of its own']);
+  assert.deepEqual(messages({ changeSources: [changes.pb({ port: 9989 })] }), [], 'the shared worker port named explicitly is fine');
+  assert.deepEqual(messages({ changeSources: [changes.pb({ passwd: 3 } as never)] }), ['changeSources[0].passwd: must be a string, got number 3']);
+  assert.deepEqual(validateAgainstSchema({ changeSources: [{ pb: { user: 'change', passwd: 'pw', port: 9990, prefix: 'trunk/' } }] }), [], 'the YAML form');
+});

@@ -12,6 +12,7 @@ import { CHANGE_SOURCE_KINDS } from '../src/changes/registry.js';
 import { SCHEDULER_KINDS } from '../src/schedulers/registry.js';
 import { CHANGE_HOOK_DIALECT_NAMES } from '../src/www/hooks/dialects.js';
 import { MQ_TYPES } from '../src/mq/connector.js';
+import { PB_CHANGE_SOURCE_KEYS } from '../src/changes/pb/options.js';
 import { REPORTER_KINDS } from '../src/reporters/registry.js';
 import { GENERATOR_KINDS } from '../src/reporters/generators/index.js';
 import { COMMON_REPORTER_KEYS } from '../src/reporters/options.js';
@@ -41,6 +42,7 @@ test('the published schema knows exactly the options normalisation knows', () =>
   assert.deepEqual(props(schema.properties.protocols.properties.pb), yamlKeys(PB_KEYS));
   assert.deepEqual(props(schema.properties.www.anyOf[1]), yamlKeys(WWW_KEYS));
   assert.deepEqual(props(schema.definitions.gitPoller), yamlKeys(GIT_POLLER_KEYS));
+  assert.deepEqual(props(schema.definitions.pbChangeSource), yamlKeys(PB_CHANGE_SOURCE_KEYS));
   assert.deepEqual(props(schema.properties.janitor.anyOf[1]), yamlKeys(JANITOR_KEYS));
   assert.deepEqual(props(schema.properties.monitoring), yamlKeys(MONITORING_KEYS));
   assert.deepEqual(props(schema.properties.log), yamlKeys(LOG_KEYS));

@@ -36,6 +36,9 @@ async function closeAll(clients: RawClient[]): Promise<void> {
   await Promise.all(clients.map((c) => c.closed));
 }
 
+/** The first line of a WebSocket upgrade, and no more. */
+const STARTED_REQUEST = 'GET / HTTP/1.1\r\n';
+
 const config = (limits: { www: string; msgpack: string }) => `import { defineConfig, worker, builder, steps } from 'mastro';
 export default defineConfig({
   db: { url: 'sqlite:state.sqlite' },
@@ -102,6 +105,9 @@ test('a connection that never sends its request is answered 408 and closed after
     const master = await env.startMaster();
     const web = await idleClient(master.ready.httpPort!, '127.0.0.1');
     const workerSide = await idleClient(master.ready.workerPort, '127.0.0.1');
+    // The worker port also serves PB (on by default), so a client that says nothing at all is greeted
+    // as PB (workers-pb-shared-port.test.ts); an HTTP client that began its request keeps the headers timeout.
+    workerSide.socket.write(STARTED_REQUEST);
     clients.push(web, workerSide);
     await closedByServer(web, 'the idle web connection to be closed');
     await closedByServer(workerSide, 'the idle worker-port connection to be closed');
@@ -115,6 +121,7 @@ test('a connection that never sends its request is answered 408 and closed after
     const attached = async () => (await master.get(['workers'])).find((w) => w.connected_to.length > 0);
     await waitUntil(attached, 'w0 to attach');
     const probe = await idleClient(master.ready.workerPort, '127.0.0.1');
+    probe.socket.write(STARTED_REQUEST);
     clients.push(probe);
     await closedByServer(probe, 'a probe connection to time out'); // a full headers timeout later
     assert.ok(await attached(), 'the worker is still attached after a headers timeout has passed');

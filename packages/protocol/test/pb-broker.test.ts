@@ -46,6 +46,30 @@ test('the server offers the pb and none dialects, the client picks pb, and both 
   await srv.close();
 });
 
+test('a server told its offer was already sent (a shared port greeted the client) does not offer again, and a call in the bytes it was handed finds its named objects', async () => {
+  const { dialectOffer } = await import('../src/pb/broker.js');
+  assert.equal(dialectOffer().toString('hex'), encodeBanana(['pb', 'none'], { vocabulary: false }).toString('hex'));
+  let called = false;
+  const root = new Referenceable({ take: () => { called = true; return 'taken'; } });
+  const srv = await pbServer((socket) => {
+    // What a shared port does: it writes the offer itself, then hands over the client's first bytes,
+    // which here hold the dialect choice and a call on root at once.
+    socket.write(dialectOffer());
+    const first = Buffer.concat([encodeBanana('pb', { vocabulary: false }), encodeBanana(['message', 1, 'root', 'take', 1, ['tuple'], ['dictionary']], { vocabulary: true })]);
+    return new Broker(socket, { role: 'server', offerSent: true, initialData: first, namedObjects: { root } });
+  });
+  const raw = await rawClient(srv.port);
+  await srv.brokers[0]!.ready;
+  await until(() => decodeStream(raw.received()).length === 3, 'the version and the answer');
+  const [offer, version, answer] = decodeStream(raw.received()) as BananaValue[][];
+  assert.deepEqual(offer!.map(text), ['pb', 'none'], 'the offer came once, from the shared port');
+  assert.deepEqual(version!.map(text), ['version', 6]);
+  assert.deepEqual([text(answer![0]!), answer![1]], ['answer', 1]);
+  assert.equal(called, true);
+  raw.socket.destroy();
+  await srv.close();
+});
+
 test('a call carries positional and keyword arguments and resolves with the answer', async () => {
   const pair = await brokerPair({}, {}, (server) => server.setNamedObject('root', new Referenceable({
     echo: ({ args, kwargs }) => ({ args, kwargs }),

@@ -29,3 +29,4 @@ export type { ChangeSourceServices } from './services.js';
 export { GitPoller, GitPollerError } from './git-poller/poller.js';
 export { MirrorPoller } from './mirror/poller.js';
 export { GerritStreamSource } from './gerrit-stream/source.js';
+export { PbChangeSource } from './pb/pb-change-source.js';

@@ -9,11 +9,13 @@ import type { ChangeSourceKind } from './kind.js';
 import { gitPollerKind } from './git-poller/kind.js';
 import { mirrorPollerKind } from './mirror/kind.js';
 import { gerritStreamKind } from './gerrit-stream/kind.js';
+import { pbChangeSourceKind } from './pb/kind.js';
 
 export const CHANGE_SOURCE_KINDS = {
   gitPoller: gitPollerKind,
   mirrorPoller: mirrorPollerKind,
   gerritStream: gerritStreamKind,
+  pb: pbChangeSourceKind,
 };
 
 type Kinds = typeof CHANGE_SOURCE_KINDS;

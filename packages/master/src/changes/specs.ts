@@ -19,3 +19,4 @@ export type { ChangeSourceSpec, ChangeSourceKindName } from './registry.js';
 export { GIT_POLLER_DEFAULTS, type GitPollerOptions, type GitPollerSpec } from './git-poller/options.js';
 export type { MirrorPollerOptions, MirrorPollerSpec } from './mirror/options.js';
 export type { GerritStreamOptions, GerritStreamSpec } from './gerrit-stream/options.js';
+export type { PbChangeSourceOptions, PbChangeSourceSpec } from './pb/options.js';

@@ -18,6 +18,7 @@ import {
 } from '../model/config-checks.js';
 import { DEFAULTS } from './defaults.js';
 import { normalisePbProtocol } from './pb-protocol.js';
+import { checkPbChangeSourcePorts } from '../changes/pb/options.js';
 import { checkWwwSecurity } from './www-auth.js';
 import { replayOptionIssues } from '../www/hooks/replay-guard.js';
 import { CHANGE_HOOK_DIALECT_NAMES } from '../www/hooks/dialects.js';
@@ -137,6 +138,7 @@ function build(raw: unknown, c: IssueCollector, opts: NormaliseOptions, warnings
   // 0 turns these limits off.
   for (const k of ['maxPeerErrorsPerMinute', 'maxWarningsPerMinute', 'headersTimeoutMs', 'maxConnectionsPerAddress']) num(mpc, mp, k, { fallback: 0, min: 0, integer: true });
   const pb = normalisePbProtocol(c.at('protocols'), protocols, msgpack.port);
+  checkPbChangeSourcePorts(c.at('changeSources'), changeSources, pb?.port ?? null, msgpack.port);
 
   let www: MasterConfig['www'] = null;
   if (r.www !== null) {
@@ -166,7 +168,7 @@ function build(raw: unknown, c: IssueCollector, opts: NormaliseOptions, warnings
     if (optStr(wc, w, 'host') === '') wc.add('host', 'must not be empty');
   }
   if (www && www.port !== 0 && www.port === msgpack.port) c.at('www').add('port', `is also the worker port (protocols.msgpack.port ${msgpack.port}); use two different ports`);
-  if (www && pb && www.port !== 0 && www.port === pb.port) c.at('www').add('port', `is also the PB worker port (protocols.pb.port ${pb.port}); use two different ports`);
+  if (www && pb && www.port !== 0 && pb.port !== msgpack.port && www.port === pb.port) c.at('www').add('port', `is also the PB worker port (protocols.pb.port ${pb.port}); use two different ports`);
 
   // Accepted by Buildbot-style configs but not implemented: refused rather than silently ignored.
   if (bool(c, r, 'multiMaster', false)) c.add('multiMaster', `several masters sharing one database are not supported yet (${ErrorCodes.MULTI_MASTER_UNSUPPORTED}); remove multiMaster and run one master per database`);

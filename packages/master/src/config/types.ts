@@ -77,10 +77,10 @@ export interface UserConfig extends LogOptions {
   db?: DbOptions;
   /**
    * Worker protocols. `msgpack`: the WebSocket port. `pb`: Buildbot's PB protocol, which every
-   * Buildbot worker created without `--protocol` speaks; off unless given, and on the WebSocket
-   * port (one listener for both) unless given a port of its own.
+   * Buildbot worker created without `--protocol` speaks; on by default, on the WebSocket port (one
+   * listener for both) unless given a port of its own; `null` or `false` turns it off.
    */
-  protocols?: { msgpack?: MsgpackProtocolOptions; pb?: PbServerOptions | null };
+  protocols?: { msgpack?: MsgpackProtocolOptions; pb?: PbServerOptions | null | false };
   www?: WwwOptions | null;
   /** Named workers (`worker(...)`), worker pools (`workerPool(...)`), latent workers (`latent(...)`, `latent.docker({ name, ... })`) and latent pools (`latentPool(...)`). */
   workers?: Array<WorkerSpec | WorkerPoolSpec | LatentWorkerOptions | LatentPoolOptions | (LatentProviderSpec & Partial<LatentWorkerOptions>)>;

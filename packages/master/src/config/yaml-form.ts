@@ -9,6 +9,7 @@
  *   changeSources:  - gitPoller: { repourl: ..., branches: [main], httpToken: { env: GITHUB_TOKEN } }   (or { secret: name }, { file: path })
  *                   - mirrorPoller: { glob: '/srv/git/*.git', forge: { type: github, owner: o, filter: { regex: '^lib-' } } }
  *                   - gerritStream: { server: review.example.org, username: ci }
+ *                   - pb: { user: change, passwd: changepw }   (Buildbot's PBChangeSource, on the worker PB port)
  *   schedulers:     - anyBranch: { name: all, builderNames: [test] }
  *   builders:       - name: test
  *                     workerNames: [w0]

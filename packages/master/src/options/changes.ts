@@ -38,9 +38,19 @@ export const GitPollerDeclaration = Options({
 });
 export const GIT_POLLER_OPTION_DEFAULTS = defaultsOf(GitPollerDeclaration);
 
+/** `changes.pb` in the YAML form (changes/pb/options.ts checks it and has its defaults). */
+export const PbChangeSourceDeclaration = Options({
+  user: Type.Optional(Type.String({"minLength": 1, "description": "User name clients log in with (default change)"})),
+  passwd: Type.Optional(Type.String({"description": "Its password (default changepw)"})),
+  port: Type.Optional(Type.Integer({"minimum": 0, "maximum": 65535, "description": "TCP port (default: the worker PB port, protocols.pb.port); another port gets a PB listener of its own"})),
+  prefix: Type.Optional(Nullable(Type.String({"description": "Keep only files under this prefix, with the prefix cut off"}))),
+  name: Type.Optional(Type.String({"description": "Name of the change source (default PBChangeSource:<prefix>:<port>, as Buildbot's)"})),
+}, {"description": "Buildbot's PBChangeSource: buildbot sendchange and post-receive scripts written for it log in and add Changes"});
+
 /** `{ <kind>: {...} }`, one key: a change source in the YAML form. */
 export const ChangeSourceItem = Options({
   gitPoller: Type.Optional(Ref('gitPoller')),
   mirrorPoller: Type.Optional(AnyObject({ description: 'Mirror poller options (see changes.mirrorPoller)' })),
   gerritStream: Type.Optional(AnyObject({ description: 'Gerrit stream-events options (see changes.gerritStream)' })),
-}, { minProperties: 1, maxProperties: 1, description: '{gitPoller|mirrorPoller|gerritStream: {...}}' });
+  pb: Type.Optional(Ref('pbChangeSource')),
+}, { minProperties: 1, maxProperties: 1, description: '{gitPoller|mirrorPoller|gerritStream|pb: {...}}' });

@@ -6,7 +6,7 @@
 import { AnyObject, Default, Enum, MapOf, Nullable, Options, Ref, Type, defaultsOf, type Static } from './declare.js';
 import { LogOptions } from './logs.js';
 import { HookReplayOptions, WwwOptions } from './www.js';
-import { ChangeSourceItem, GitPollerDeclaration } from './changes.js';
+import { ChangeSourceItem, GitPollerDeclaration, PbChangeSourceDeclaration } from './changes.js';
 import { SCHEDULER_DEFINITIONS } from './schedulers.js';
 import { REPORTER_DEFINITIONS, ReportDeliveryOptions, ReportersOption } from './reporters.js';
 import { LATENT_DEFINITIONS } from './latent.js';
@@ -38,13 +38,13 @@ export const MsgpackOptions = Options({
   maxWarningsPerMinute: Type.Optional(Type.Integer({ minimum: 0, description: 'Protocol warning lines one worker connection may log per minute; the rest are counted (default 10; 0 = no limit)' })),
   // Above the 4 MiB high-water mark, at which sends wait for drain.
   maxBufferedBytes: Type.Optional(Type.Integer({ minimum: 4 * 1024 * 1024 + 1, description: 'Bytes waiting to be sent to one worker beyond which it is taken not to read and its connection is closed with 1008 MASTRO_PROTOCOL_PEER_NOT_READING (default 64 MiB; above the 4 MiB high-water mark)' })),
-  headersTimeoutMs: Type.Optional(Type.Integer({ minimum: 0, description: 'Time a new connection has to send its WebSocket upgrade request; 408 and closed otherwise (default 30000; 0 = none)' })),
+  headersTimeoutMs: Type.Optional(Type.Integer({ minimum: 0, description: "Time a connection that began its WebSocket upgrade request has to send all of it; 408 and closed otherwise (default 30000; 0 = none). With PB on the port, one that sends nothing is greeted as PB after protocols.pb.silenceMs" })),
   maxConnectionsPerAddress: Type.Optional(Type.Integer({ minimum: 0, description: 'Connections (attached workers included) one remote address may hold at once; more are answered 503 and closed (default 4096, for fleets behind one NAT address; 0 = no limit)' })),
 });
 export const MSGPACK_OPTION_DEFAULTS = defaultsOf(MsgpackOptions);
 
 /** `protocols.pb`: Buildbot's PB worker protocol (config/pb-protocol.ts checks it and has its defaults). */
-export const PbOptions = Type.Unsafe({"type": ["object", "null"], "description": "Buildbot's PB worker protocol (what buildbot-worker speaks without --protocol); off unless given. On the msgpack port (one listener for both) unless given a port of its own", "properties": {"port": {"type": "integer", "minimum": 0, "maximum": 65535, "description": "PB port (default: protocols.msgpack.port, shared)"}, "silenceMs": {"type": "integer", "minimum": 1, "description": "On a shared port, how long a silent connection waits before it is served as PB (default 500)"}, "handshakeTimeoutMs": {"type": "integer", "minimum": 1, "description": "Time a PB client has for the banana handshake (default 30000)"}, "maxElementSize": {"type": "integer", "minimum": 1, "description": "Longest string or list one PB element may declare (default 655360, Twisted's)"}, "maxInflightCalls": {"type": "integer", "minimum": 1, "description": "Calls from one PB worker running at once before the master stops reading it (default 256)"}}, "additionalProperties": false});
+export const PbOptions = Type.Unsafe({"type": ["object", "null", "boolean"], "not": {"const": true}, "description": "Buildbot's PB worker protocol (what buildbot-worker speaks without --protocol); on by default, on the msgpack port (one listener for both) unless given a port of its own; null or false turns it off", "properties": {"port": {"type": "integer", "minimum": 0, "maximum": 65535, "description": "PB port (default: protocols.msgpack.port, shared)"}, "silenceMs": {"type": "integer", "minimum": 1, "description": "On a shared port, how long a silent connection waits before it is greeted as PB (default 500); an HTTP client that sends its request only later is answered 400"}, "handshakeTimeoutMs": {"type": "integer", "minimum": 1, "description": "Time a PB client has for the banana handshake (default 30000)"}, "maxElementSize": {"type": "integer", "minimum": 1, "description": "Longest string or list one PB element may declare (default 655360, Twisted's)"}, "maxInflightCalls": {"type": "integer", "minimum": 1, "description": "Calls from one PB worker running at once before the master stops reading it (default 256)"}}, "additionalProperties": false});
 
 /** A worker in the YAML form (`worker(name, password, options)` in TypeScript). */
 export const WorkerDeclaration = Options({
@@ -158,6 +158,7 @@ export const DEFINITIONS = {
   step: StepItem,
   changeSource: ChangeSourceItem,
   gitPoller: GitPollerDeclaration,
+  pbChangeSource: PbChangeSourceDeclaration,
   hookReplay: HookReplayOptions,
   ...SCHEDULER_DEFINITIONS,
   ...REPORTER_DEFINITIONS,

@@ -165,7 +165,7 @@ export const TryUserpassScheduler = Options({
   ...SchedulerBase,
   overlap: Overlap.overlap,
   concurrencyGroup: Overlap.concurrencyGroup,
-  port: Type.Integer({ minimum: 0, description: 'TCP port of the try endpoint (0 = any free port)' }),
+  port: Type.Integer({ minimum: 0, description: 'TCP port of the try endpoint: mastro try (HTTP) and buildbot try --connect=pb (PB) on one port; the worker PB port takes the PB logins there (0 = any free port)' }),
   host: Type.Optional(Type.String({ description: 'Interface to listen on (default 127.0.0.1)' })),
   userpass: Type.Array(Type.Array(Type.String({ minLength: 1 }), { minItems: 2, maxItems: 2 }), { minItems: 1, description: '[username, password] pairs' }),
   maxRequestBytes: Type.Optional(Type.Integer({ minimum: 1024, description: 'Largest accepted try request in bytes (default 10 MiB)' })),

@@ -5,6 +5,7 @@
  */
 import { silentLogger, type Logger } from 'mastro-protocol';
 import type { MessageQueue } from '../mq/bus.js';
+import type { PbHost } from '../workers/pb/pb-host.js';
 import type { AddBuildsetResult, EngineReads, SourceStampInput, Updates } from '../data/updates-api.js';
 import type { ChangeResource, SourcedProperties } from '../data/types.js';
 import type { CodebaseDefault, CommonSchedulerOptions } from './specs.js';
@@ -15,7 +16,10 @@ import { announceConcurrency } from './overlap.js';
 export interface SchedulerServices {
   mq: MessageQueue;
   updates: Pick<Updates, 'addBuildset' | 'findBuilderId' | 'getState' | 'setState'> & Partial<Pick<Updates, 'findSchedulerId' | 'classifyChanges' | 'flushChangeClassifications' | 'trySetSchedulerMaster' | 'durable'>>;
-  reads?: Partial<Pick<EngineReads, 'getChange' | 'getChangeClassifications' | 'getBuildset' | 'getLastBuiltRevision' | 'getSourceStamp' | 'getBuildRequestsForBuildset' | 'getLatestChangeId'>>;
+  reads?: Partial<Pick<EngineReads, 'getChange' | 'getChangeClassifications' | 'getBuildset' | 'getLastBuiltRevision' | 'getSourceStamp' | 'getBuildRequestsForBuildset' | 'getLatestChangeId' | 'getBuild'>>
+    & { getList?(path: ReadonlyArray<string | number>): Promise<any[]> };
+  /** The master's PB logins (a try scheduler takes `buildbot try --connect=pb` through them). */
+  pb?: PbHost;
   /** When given, the scheduler claims itself for this master and stays idle if another owns it. */
   masterid?: number;
   logger?: Logger;

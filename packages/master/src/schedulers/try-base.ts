@@ -10,6 +10,11 @@ import type { CommonSchedulerOptions } from './specs.js';
 import type { TrySubmitted } from './try-protocol.js';
 import { ErrorCodes } from '../errors/catalog.js';
 
+/** A base revision a try job may name: a (possibly abbreviated) commit id, never something git would read as an option. */
+export function isCommitId(revision: string): boolean {
+  return /^[0-9a-f]{4,64}$/i.test(revision);
+}
+
 /** A job the scheduler cannot accept; the message names the field to fix. */
 export class TryJobError extends Error {
   readonly code = ErrorCodes.TRY_JOB_INVALID;
@@ -20,7 +25,8 @@ export interface TryJobSourceStamp {
   codebase?: string; repository?: string; branch?: string | null; project?: string;
   /** The base revision; null builds the branch head with the patch applied. */
   revision: string | null;
-  patch: { level: number; body: Buffer; subdir?: string | null };
+  /** Null builds the base as it is (`buildbot try` with an empty diff). */
+  patch: { level: number; body: Buffer; subdir?: string | null } | null;
 }
 
 export interface TryJob {
@@ -42,7 +48,7 @@ export abstract class TryBaseScheduler<S extends TryOptions> extends BaseSchedul
   protected readonly reasonShowsComment: boolean = false;
 
   /** Checks the job against this scheduler and adds its buildset (durable before returning). */
-  protected async addTryBuildset(job: TryJob): Promise<TrySubmitted> {
+  protected async addTryBuildset(job: TryJob): Promise<TrySubmitted & { brids: Record<number, number> }> {
     const builderNames = job.builderNames?.length ? [...job.builderNames] : [...this.spec.builderNames];
     for (const b of builderNames) {
       if (!this.spec.builderNames.includes(b)) throw new TryJobError(`builderNames: ${JSON.stringify(b)} is not one of this try scheduler's builders (${this.spec.builderNames.join(', ')})`);
@@ -53,19 +59,19 @@ export abstract class TryBaseScheduler<S extends TryOptions> extends BaseSchedul
       return {
         codebase: ss.codebase ?? '', repository: ss.repository || defaults.repository || '', branch: ss.branch ?? defaults.branch ?? null,
         revision: ss.revision, project: ss.project || defaults.project || '',
-        patch: { level: ss.patch.level, body: ss.patch.body, subdir: ss.patch.subdir ?? null, author: job.who || null, comment: job.comment ?? null },
+        patch: ss.patch ? { level: ss.patch.level, body: ss.patch.body, subdir: ss.patch.subdir ?? null, author: job.who || null, comment: job.comment ?? null } : null,
       };
     });
     const properties: SourcedProperties = {};
     for (const [k, v] of Object.entries(job.properties ?? {})) properties[k] = [v, 'Try job'];
     if (job.who) properties.owner = [job.who, 'Try job'];
     const by = job.who ? ` by user ${job.who}` : '';
-    const { bsid } = await this.addBuildset({
+    const { bsid, brids } = await this.addBuildset({
       sourcestamps, builderNames, properties, externalIdstring: job.externalIdstring ?? null,
       reason: `'try' job${by}${this.reasonShowsComment && job.comment ? ` (${job.comment})` : ''}`,
     });
     // Acknowledge the job only once its buildset is on disk (the database commits writes in groups).
     await this.services.updates.durable?.();
-    return { bsid, builderNames };
+    return { bsid, builderNames, brids };
   }
 }

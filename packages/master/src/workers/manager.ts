@@ -12,7 +12,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { CloseCodes, ProtocolConnection, RemoteError, childLogger, closeReason, type Encoding, type pb } from 'mastro-protocol';
 import { CredentialStore, type WorkerCredentials } from './credentials.js';
 import { LoginRateLimiter } from './login-rate-limiter.js';
-import { resolveOptions, type ResolvedOptions, type WorkerServerOptions } from './options.js';
+import { resolveOptions, resolvePbOptions, type ResolvedOptions, type WorkerServerOptions } from './options.js';
 import { createUpgradeHandler } from './upgrade-auth.js';
 import { PoolRegistry, type ManagedPool } from './pool-auth.js';
 import { createPoolUpgradeHandler, type PoolLogin } from './pool-upgrade.js';
@@ -20,8 +20,10 @@ import { applyConnectionLimits } from '../net/connection-limits.js';
 import { rawHttpReply } from '../net/raw-http-reply.js';
 import { ConnectedWorker } from './connected-worker.js';
 import { PbWorker } from './pb/pb-worker.js';
-import { PbCredentials, acceptPbConnection } from './pb/pb-login.js';
+import { PbCredentials, acceptPbConnection, workerUser, type PbStart, type PbUser } from './pb/pb-login.js';
 import { listenForWorkers, pbSharesPort, type WorkerListeners } from './pb/pb-listener.js';
+import { PbUserTable } from './pb/pb-users.js';
+import { PbOwnPorts, createPbHost, type PbHost } from './pb/pb-host.js';
 import { prepareBuilderDirs, type BuilderSpec } from './builder-dirs.js';
 import { oldConnectionYields } from './duplicate-arbitration.js';
 import type { RemoteWorker } from './types.js';
@@ -61,6 +63,10 @@ export class WorkerManager extends EventEmitter<WorkerManagerEventMap> {
   private readonly pbCredentials: PbCredentials;
   /** PB connections, logged in or not, so a stopping master ends them all. */
   private readonly pbBrokers = new Set<pb.Broker>();
+  /** Users of the worker PB port besides the workers (change sources, try schedulers). */
+  private readonly pbUsers = new PbUserTable();
+  /** PB ports of their own that change sources and try schedulers registered users on. */
+  private readonly ownPbPorts: PbOwnPorts;
   /** Connections by worker name, attaching or attached: at most one per name. */
   private readonly sessions = new Map<string, AnyWorker>();
   private readonly attachedWorkers = new Map<string, AnyWorker>();
@@ -86,6 +92,10 @@ export class WorkerManager extends EventEmitter<WorkerManagerEventMap> {
     this.keepalives = keepalivesOf(options.workers ?? []);
     this.pools = new PoolRegistry(options.pools ?? []);
     this.limiter = new LoginRateLimiter(this.options.loginRateLimit);
+    this.ownPbPorts = new PbOwnPorts({
+      pb: this.pbLimits(), limiter: this.limiter, logger: this.options.logger, host: this.options.host,
+      maxConnectionsPerAddress: this.options.maxConnectionsPerAddress, broker: this.pbBrokerOptions(),
+    });
     this.wss = new WebSocketServer({
       noServer: true, maxPayload: this.options.maxFrameSize, perMessageDeflate: false, clientTracking: false,
     });
@@ -124,7 +134,7 @@ export class WorkerManager extends EventEmitter<WorkerManagerEventMap> {
     applyConnectionLimits(http, { headersTimeoutMs: timeout, requestTimeoutMs: timeout, idleTimeoutMs: 0, maxConnectionsPerAddress: cap }, {
       logger: this.options.logger, capOption: 'protocols.msgpack.maxConnectionsPerAddress', format: 'text',
     });
-    const listeners = await listenForWorkers(http, this.options, (socket) => this.acceptPb(socket));
+    const listeners = await listenForWorkers(http, this.options, (socket, start) => this.acceptPb(socket, start));
     this.http = http;
     this.workerListeners = listeners;
     this.options.logger.info({ port: listeners.port, pbPort: listeners.pbPort ?? undefined, host: listeners.host }, 'worker server listening');
@@ -146,6 +156,10 @@ export class WorkerManager extends EventEmitter<WorkerManagerEventMap> {
   setWorkers(workers: readonly ManagedWorker[]): void {
     this.keepalives = keepalivesOf(workers);
     this.pbCredentials.replace(workers);
+    for (const w of workers) {
+      const owner = this.pbUsers.owner(w.name);
+      if (owner) this.options.logger.error({ worker: w.name }, `worker ${w.name} cannot log in over PB: ${owner} uses that name on the PB port; rename one of them`);
+    }
     for (const name of this.credentials.replace(workers)) {
       const worker = this.sessions.get(name);
       if (worker) {
@@ -216,27 +230,56 @@ export class WorkerManager extends EventEmitter<WorkerManagerEventMap> {
     for (const w of all) w.disconnect(CloseCodes.GOING_AWAY, 'master shutting down');
     await Promise.all(all.map((w) => closedOf(w).catch(() => undefined)));
     for (const broker of this.pbBrokers) broker.close('master shutting down');
+    await this.ownPbPorts.closeAll();
     const listeners = this.workerListeners;
     this.http = null;
     this.workerListeners = null;
     if (listeners) await listeners.close();
   }
 
-  /** A connection on the PB port: its broker lives until it closes; a login is admitted by admitPb. */
-  private acceptPb(socket: Socket): void {
+  /** A connection on the PB port: its broker lives until it closes; a worker's login is admitted by admitPb. */
+  private acceptPb(socket: Socket, start: PbStart): void {
     const o = this.options;
     if (this.closing || !o.pb) { socket.destroy(); return; }
-    const broker = acceptPbConnection(socket, {
-      credentials: this.pbCredentials, limiter: this.limiter, logger: o.logger,
-      admit: (name, b, mind, address) => this.admitPb(name, b, mind, address),
-      shutdownRequested: (name) => this.emit('shutdownRequested', name),
-      broker: {
-        handshakeTimeoutMs: o.pb.handshakeTimeoutMs, maxElementSize: o.pb.maxElementSize, maxInflightCalls: o.pb.maxInflightCalls,
-        maxBufferedBytes: o.maxBufferedBytes, maxPeerErrorsPerMinute: o.maxPeerErrorsPerMinute,
-      },
-    });
+    const broker = acceptPbConnection(socket, { users: (name) => this.workerPortUser(name), limiter: this.limiter, logger: o.logger, broker: this.pbBrokerOptions() }, start);
     this.pbBrokers.add(broker);
     void broker.closed.then(() => this.pbBrokers.delete(broker));
+  }
+
+  /** A registered user (change source, try scheduler), else a configured worker. */
+  private workerPortUser(name: string): PbUser | null {
+    const registered = this.pbUsers.get(name);
+    if (registered) return registered;
+    const digest = this.pbCredentials.digest(name);
+    if (!digest) return null;
+    return workerUser(name, digest, {
+      admit: (n, b, mind, address) => this.admitPb(n, b, mind, address),
+      shutdownRequested: (n) => this.emit('shutdownRequested', n),
+      logger: this.options.logger,
+    });
+  }
+
+  private pbLimits() { return this.options.pb ?? resolvePbOptions({}, this.options.port); }
+
+  private pbBrokerOptions(): Partial<pb.BrokerOptions> {
+    const o = this.options;
+    const p = this.pbLimits();
+    return {
+      handshakeTimeoutMs: p.handshakeTimeoutMs, maxElementSize: p.maxElementSize, maxInflightCalls: p.maxInflightCalls,
+      maxBufferedBytes: o.maxBufferedBytes, maxPeerErrorsPerMinute: o.maxPeerErrorsPerMinute,
+    };
+  }
+
+  /**
+   * PB logins for change sources and try schedulers (Buildbot's pbmanager): users on the worker PB
+   * port, or on ports of their own with this server's PB limits, login limiter and connection cap.
+   */
+  pbHost(): PbHost {
+    return createPbHost({
+      workerPort: () => (this.options.pb ? this.workerListeners?.pbPort ?? null : null),
+      isWorker: (name) => this.pbCredentials.digest(name) !== null,
+      workerPortUsers: this.pbUsers, ownPorts: this.ownPbPorts,
+    });
   }
 
   private onAuthenticated(name: string, ws: WebSocket, remoteAddress: string, encoding: Encoding, hinted: boolean, login?: PoolLogin): void {

@@ -55,6 +55,8 @@ export interface WorkerServerOptions {
   /**
    * Time a new connection has to send its whole upgrade request (headers); Node answers 408 and
    * closes it otherwise. After the upgrade the keepalive watches the connection. Default 30 s; 0 = none.
+   * With PB on the same port, a connection that sends nothing at all is greeted as PB after
+   * `pb.silenceMs` instead (PB's handshake timeout then applies).
    */
   headersTimeoutMs?: number;
   /**
@@ -94,7 +96,8 @@ export interface WorkerServerOptions {
   workerSettings?: Partial<WorkerSettings>;
   /**
    * Buildbot's PB protocol (`protocols.pb`), what every Buildbot worker created without `--protocol`
-   * speaks. Null (the default) serves WebSocket workers only. The limits above that are not about
+   * speaks. Null (the default here) serves WebSocket workers only; a master's config turns it on by
+   * default (config/pb-protocol.ts). The limits above that are not about
    * WebSocket frames apply to PB workers too (request and attach timeouts, keepalives, uploads,
    * protocol errors, unread bytes, failed logins, connections per address).
    */
@@ -171,19 +174,24 @@ export const DEFAULT_WORKER_SETTINGS: WorkerSettings = {
 };
 
 
+/** PB's options with their defaults; `workerPort` is the default port (shared). */
+export function resolvePbOptions(options: PbServerOptions, workerPort: number): ResolvedPbOptions {
+  return {
+    port: options.port ?? workerPort,
+    silenceMs: options.silenceMs ?? DEFAULT_PB_SILENCE_MS,
+    handshakeTimeoutMs: options.handshakeTimeoutMs ?? DEFAULT_PB_HANDSHAKE_TIMEOUT_MS,
+    maxElementSize: options.maxElementSize ?? DEFAULT_PB_MAX_ELEMENT_SIZE,
+    maxInflightCalls: options.maxInflightCalls ?? DEFAULT_PB_MAX_INFLIGHT_CALLS,
+  };
+}
+
 export function resolveOptions(options: WorkerServerOptions = {}): ResolvedOptions {
   const highWaterMark = options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK;
   if (options.maxBufferedBytes !== undefined && options.maxBufferedBytes <= highWaterMark) {
     throw new RangeError(`maxBufferedBytes (${options.maxBufferedBytes}) must be larger than highWaterMark (${highWaterMark}): sends wait for drain at the high-water mark, the connection closes at maxBufferedBytes`);
   }
   const port = options.port ?? DEFAULT_WORKER_PORT;
-  const pb = options.pb ? {
-    port: options.pb.port ?? port,
-    silenceMs: options.pb.silenceMs ?? DEFAULT_PB_SILENCE_MS,
-    handshakeTimeoutMs: options.pb.handshakeTimeoutMs ?? DEFAULT_PB_HANDSHAKE_TIMEOUT_MS,
-    maxElementSize: options.pb.maxElementSize ?? DEFAULT_PB_MAX_ELEMENT_SIZE,
-    maxInflightCalls: options.pb.maxInflightCalls ?? DEFAULT_PB_MAX_INFLIGHT_CALLS,
-  } : null;
+  const pb = options.pb ? resolvePbOptions(options.pb, port) : null;
   return {
     port,
     pb,

@@ -58,6 +58,16 @@ export interface BrokerOptions extends BananaLimits {
   handshakeTimeoutMs?: number;
   /** Bytes already read from the socket before the broker took it over (a shared port's first bytes). */
   initialData?: Buffer;
+  /**
+   * Objects published by name from the start (a server's `root`), so calls in `initialData` find
+   * them; `setNamedObject` adds more later.
+   */
+  namedObjects?: Readonly<Record<string, Referenceable>>;
+  /**
+   * A server whose dialect offer (`dialectOffer()`) was already written to the socket, by a shared
+   * port that greets a silent client before it knows the client speaks PB. @default false
+   */
+  offerSent?: boolean;
   /** For logs: who the peer is. */
   label?: string;
   logger?: ProtocolLogger;
@@ -145,7 +155,8 @@ export class Broker implements ReferenceOwner {
       this.handshakeTimer.unref?.();
     }
     // Twisted's server speaks first: it offers its dialects, spelled out (no short strings yet).
-    if (this.role === 'server') this.write([...BANANA_DIALECTS], false);
+    for (const [name, object] of Object.entries(options.namedObjects ?? {})) this.named.set(name, object);
+    if (this.role === 'server' && !options.offerSent) this.write([...BANANA_DIALECTS], false);
     if (options.initialData?.length) this.receive(options.initialData);
   }
 
@@ -553,6 +564,11 @@ export class Broker implements ReferenceOwner {
     this.abandoned.add(requestId);
     if (this.abandoned.size > ABANDONED_MEMORY) this.abandoned.delete(this.abandoned.values().next().value as number);
   }
+}
+
+/** The bytes a PB server opens every connection with: its banana dialects, spelled out (PROTOCOL.md §8.1). */
+export function dialectOffer(): Buffer {
+  return encodeBanana([...BANANA_DIALECTS], { vocabulary: false });
 }
 
 function badMessage(detail: string): PbProtocolError {

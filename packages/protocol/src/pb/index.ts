@@ -22,7 +22,7 @@
  * const perspective = await pb.login(broker.remoteForName('root'), 'change', 'changepw');
  * await perspective.callRemote('addChange', { who: 'a', files: [] });`
  */
-export { Broker } from './broker.js';
+export { Broker, dialectOffer } from './broker.js';
 export type { BrokerOptions, BrokerCloseInfo } from './broker.js';
 export { Referenceable, RemoteReference } from './referenceable.js';
 export type { RemoteMethod, IncomingCall, CallOptions } from './referenceable.js';
@@ -30,6 +30,7 @@ export { portalRoot, login, respond, md5Digest } from './cred.js';
 export type { PbPortal, PbLoginLimiter } from './cred.js';
 export { PbFailure, PbError, FailureTypes, COPYABLE_FAILURE_TYPE } from './failure.js';
 export { PbTuple, PbCopy, Unpersistable } from './jelly-types.js';
+export { pbText } from './text.js';
 export type { CopyableFactory } from './jelly-types.js';
 export { PbFloat, encodeBanana } from './banana-encoder.js';
 export type { BananaInput, BananaEncodeOptions } from './banana-encoder.js';

@@ -26,11 +26,9 @@ class ChangeDictError extends pb.PbError {
 }
 
 function text(value: unknown, key: string): string | null {
-  if (value === null || value === undefined) return null;
-  if (typeof value === 'string') return value;
-  if (Buffer.isBuffer(value)) return value.toString('utf8');
-  if (typeof value === 'number' || typeof value === 'bigint') return String(value);
-  throw new ChangeDictError(`${key} must be text, got ${Array.isArray(value) ? 'a list' : typeof value}`);
+  const t = pb.pbText(value);
+  if (t === undefined) throw new ChangeDictError(`${key} must be text, got ${Array.isArray(value) ? 'a list' : typeof value}`);
+  return t;
 }
 
 /** A sendchange dict as mastro's change input. Throws a PbError (the client sees it) for a dict Buildbot would refuse. */

@@ -1,10 +1,12 @@
 /**
- * PB logins on the worker port: each connection gets a broker whose `root` takes Buildbot's
- * username/password login (mastro-protocol's cred). A worker that proves its password is admitted
- * by the worker manager like a msgpack worker (duplicate arbitration, attach sequence) before its
- * login is answered, as Buildbot's PB master attaches a worker before it answers `respond`. Failed
- * logins are counted by the same limiter and under the same keys as msgpack logins
- * (upgrade-auth.ts), so guessing over PB buys nothing over guessing over WebSocket.
+ * PB logins: each connection gets a broker whose `root` takes Buildbot's username/password login
+ * (mastro-protocol's cred). Who may log in on a port, and what perspective each gets, is the
+ * port's user table (`users`): on the worker port, the workers (a worker that proves its password is
+ * admitted by the worker manager like a msgpack worker before its login is answered, as Buildbot's
+ * PB master attaches a worker before it answers `respond`) and the users change sources and try
+ * schedulers registered there (Buildbot's pbmanager). Failed logins are counted by the same limiter
+ * and under the same keys as msgpack logins (upgrade-auth.ts), so guessing over PB buys nothing over
+ * guessing over WebSocket.
  */
 import type { Socket } from 'node:net';
 import { pb } from 'mastro-protocol';
@@ -24,37 +26,80 @@ export class PbCredentials {
   }
 
   digest(name: string): Buffer | null { return this.digests.get(name) ?? null; }
+
+  names(): string[] { return [...this.digests.keys()]; }
+}
+
+/** One user a PB port accepts. */
+export interface PbUser {
+  /** MD5 of the password (`pb.md5Digest`). */
+  digest: Buffer;
+  /** The perspective the user gets once its password is proved; `mind` is what the client lent with `respond` (null if nothing). */
+  perspective(mind: pb.RemoteReference | null, broker: pb.Broker, address: string): pb.Referenceable | Promise<pb.Referenceable>;
 }
 
 export interface PbLoginDeps {
-  credentials: PbCredentials;
+  /** The user of that name on this port, or null. */
+  users(name: string): PbUser | null;
   limiter: LoginRateLimiter;
   logger: WorkerServerLogger;
-  /** Admits a logged-in worker; true once attached. */
-  admit(name: string, broker: pb.Broker, mind: pb.RemoteReference, address: string): Promise<boolean>;
-  /** The worker asked to be shut down gracefully (its `shutdown` call on the perspective). */
-  shutdownRequested?(name: string): void;
   /** Broker limits (mastro-protocol's defaults otherwise). */
   broker?: Partial<pb.BrokerOptions>;
 }
 
-/** Serves one PB connection; `initialData`: bytes already read from it (none on a PB-only port). */
-export function acceptPbConnection(socket: Socket, deps: PbLoginDeps, initialData?: Buffer): pb.Broker {
+/** How a connection reached the broker: bytes already read from it, and whether the dialect offer was already written (a shared port). */
+export interface PbStart {
+  initialData?: Buffer;
+  offerSent?: boolean;
+  /** What is left of the handshake time (a shared port used some of it); default the broker option. */
+  handshakeTimeoutMs?: number;
+}
+
+/** Serves one PB connection. */
+export function acceptPbConnection(socket: Socket, deps: PbLoginDeps, start: PbStart = {}): pb.Broker {
   const address = socket.remoteAddress ?? 'unknown';
   const log = deps.logger;
-  const broker = new pb.Broker(socket, {
-    ...deps.broker, role: 'server', label: `PB client ${address}`, initialData,
+  // The root is published from the start: a client's first bytes (read already on a shared port)
+  // may hold its login call.
+  const root = pb.portalRoot({
+    passwordDigest: (name) => deps.users(name)?.digest ?? null,
+    limiter: deps.limiter,
+    limitKey: (addr, name, known) => limitKey(addr, known ? name : null),
+    perspective: async (name, mind) => {
+      const user = deps.users(name);
+      // Removed (a reconfig) between the password check and now: refused like an unknown user.
+      if (!user) throw new pb.PbError(pb.FailureTypes.UNAUTHORIZED_LOGIN, `login refused for ${name}: the user was removed from the master configuration`);
+      return user.perspective(mind ?? null, broker, address);
+    },
+  }, address);
+  const broker: pb.Broker = new pb.Broker(socket, {
+    ...deps.broker, role: 'server', label: `PB client ${address}`, initialData: start.initialData, offerSent: start.offerSent, namedObjects: { root },
+    ...(start.handshakeTimeoutMs !== undefined ? { handshakeTimeoutMs: start.handshakeTimeoutMs } : {}),
     logger: {
       debug: (...a: unknown[]) => log.debug({ address, detail: a }, 'PB'),
       warn: (...a: unknown[]) => log.warn({ address, detail: a }, 'PB'),
       error: (...a: unknown[]) => log.error({ address, detail: a }, 'PB'),
     },
   });
-  broker.setNamedObject('root', pb.portalRoot({
-    passwordDigest: (name) => deps.credentials.digest(name),
-    limiter: deps.limiter,
-    limitKey: (addr, name, known) => limitKey(addr, known ? name : null),
-    perspective: async (name, mind) => {
+  void broker.closed.then((info) => {
+    if (info.error) log.warn({ address, code: info.error.code }, `PB connection closed: ${info.reason}`);
+  });
+  return broker;
+}
+
+export interface WorkerPerspectiveDeps {
+  /** Admits a logged-in worker; true once attached. */
+  admit(name: string, broker: pb.Broker, mind: pb.RemoteReference, address: string): Promise<boolean>;
+  /** The worker asked to be shut down gracefully (its `shutdown` call on the perspective). */
+  shutdownRequested?(name: string): void;
+  logger: WorkerServerLogger;
+}
+
+/** A configured worker as a PB user: its perspective is handed out once the worker manager has attached it. */
+export function workerUser(name: string, digest: Buffer, deps: WorkerPerspectiveDeps): PbUser {
+  return {
+    digest,
+    perspective: async (mind, broker, address) => {
       if (!mind) throw new pb.PbError(pb.FailureTypes.PB_ERROR, 'a worker must send its bot (the mind) with respond; is this a buildbot-worker?');
       if (!(await deps.admit(name, broker, mind, address))) {
         throw new pb.PbError(pb.FailureTypes.PB_ERROR, `worker ${name} could not be attached; the master log says why`);
@@ -63,15 +108,11 @@ export function acceptPbConnection(socket: Socket, deps: PbLoginDeps, initialDat
         // The worker's own keepalive (its buildbot.tac `keepalive`): answering is all it needs.
         keepalive: () => null,
         shutdown: () => {
-          log.info({ worker: name }, 'the worker asked to be shut down gracefully');
+          deps.logger.info({ worker: name }, 'the worker asked to be shut down gracefully');
           deps.shutdownRequested?.(name);
           return null;
         },
       }, `perspective of worker ${name}`);
     },
-  }, address));
-  void broker.closed.then((info) => {
-    if (info.error) log.warn({ address, code: info.error.code }, `PB connection closed: ${info.reason}`);
-  });
-  return broker;
+  };
 }
