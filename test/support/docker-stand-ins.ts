@@ -15,12 +15,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
 /** null when a Docker engine answers; else why the Docker tests cannot run (printed as their skip reason). */
-export function dockerUnavailable(): string | null {
-  const r = spawnSync('docker', ['info', '--format', '{{.ServerVersion}}'], { encoding: 'utf8', timeout: 30_000 });
-  if (r.error) return `the docker command is not installed (${r.error.message}); .ci/run installs Debian's docker.io`;
-  if (r.status !== 0) return `no Docker engine answers \`docker info\` (${(r.stderr || r.stdout).trim().split('\n')[0]}); .ci/run starts dockerd`;
-  return null;
-}
+export { dockerUnavailable } from './docker-image.js';
 
 export function imageExists(tag: string): boolean {
   return spawnSync('docker', ['image', 'inspect', tag], { stdio: 'ignore' }).status === 0;
