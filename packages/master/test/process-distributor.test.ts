@@ -316,6 +316,9 @@ test('with a thousand idle workers on one builder a build looks at a few of them
     for (let i = 0; i < 5; i++) {
       await submit(e, ['b'], { revision: `r${i}` });
       await waitFor(async () => (await buildsOf(e, 'b')).filter((x: any) => x.complete).length === i + 1, `build ${i + 1}`);
+      // The build's row says complete a moment before the builder lets its worker go: the next build
+      // must find w000 idle, so wait for that too (Node 24 schedules the release later than Node 20).
+      await waitFor(() => e.botmaster.runningBuilds().length === 0, `build ${i + 1} to release its worker`);
     }
     assert.ok(lookups < 200, `5 builds looked up ${lookups} workers (1000 configured)`);
     const ran = (await buildsOf(e, 'b')).map((x: any) => x.workerid);
