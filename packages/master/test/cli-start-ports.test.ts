@@ -70,6 +70,19 @@ test('a taken web port is reported with www.port', async () => {
   assert.equal(existsSync(join(dir, 'mastro.pid')), false);
 });
 
+test('a taken PB port of its own is reported with protocols.pb.port', async () => {
+  const port = await takenPort();
+  const dir = join(tmp, 'pb');
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'master.config.ts'), `import { defineConfig } from 'mastro';
+export default defineConfig({ protocols: { msgpack: { port: 0 }, pb: { port: ${port} } }, www: null });
+`);
+  const r = await startForeground(dir);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, new RegExp(`the PB worker port ${port} is already in use .*or choose another port with protocols\\.pb\\.port in `));
+  assert.equal(existsSync(join(dir, 'mastro.pid')), false);
+});
+
 /** A git repository with one commit, for a master that polls it. */
 function sampleRepo(name: string): string {
   const repo = join(tmp, name);

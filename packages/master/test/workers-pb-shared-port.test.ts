@@ -10,12 +10,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect, type Socket } from 'node:net';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { once } from 'node:events';
 import { get } from 'node:http';
 import { pb } from 'mastro-protocol';
 import { TestEnv, freePort, hasBuildbotWorker, waitUntil } from '../../../test/support/master-harness.js';
 import { startHarness } from './support/workers-harness.js';
+import { sniffConnection } from '../src/workers/pb/shared-port.js';
 import { seededRandom } from '../../../test/support/seeded-random.js';
 
 interface RawClient { socket: Socket; received(): Buffer; closed: Promise<void>; isClosed(): boolean }
@@ -186,4 +187,30 @@ test('random, truncated, oversized and HTTP-looking bytes, sent before or after 
   assert.match(refused ?? '', /login refused for w1/, 'the port still serves PB logins');
   const status = await new Promise<number | undefined>((resolve, reject) => get(`http://127.0.0.1:${h.port}/`, (res) => { res.resume(); resolve(res.statusCode); }).on('error', reject));
   assert.equal(status, 426, 'and HTTP: anything but a WebSocket upgrade is answered 426');
+});
+
+test('a request that arrived in time is HTTP even when the master\'s event loop was stalled past silenceMs', async (t) => {
+  const decided: string[] = [];
+  let accepted!: () => void;
+  const acceptedOnce = new Promise<void>((r) => { accepted = r; });
+  const server = createServer((socket) => {
+    sniffConnection(socket, { silenceMs: 50, handshakeTimeoutMs: 1000, silenceOption: 'silenceMs' }, {
+      http: (s) => { decided.push('http'); s.destroy(); },
+      pb: (s) => { decided.push('pb'); s.destroy(); },
+      lateHttp: () => decided.push('late http'),
+    });
+    accepted();
+  }).listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  t.after(() => new Promise<void>((r) => server.close(() => r())));
+  const client = connect((server.address() as AddressInfo).port, '127.0.0.1');
+  client.on('error', () => {});
+  t.after(() => { client.destroy(); });
+  await acceptedOnce;
+  client.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+  // A loaded master: nothing runs for four times silenceMs, while the request waits to be read.
+  const until = Date.now() + 200;
+  while (Date.now() < until) { /* stalled */ }
+  await waitUntil(() => decided.length > 0, 'the sniff to decide', 5_000);
+  assert.deepEqual(decided, ['http']);
 });

@@ -15,6 +15,7 @@ async function portOptions(dir: string): Promise<{ file: string | null; options:
   const options: Array<{ option: string; port: number; host?: string }> = [
     { option: 'protocols.msgpack.port', port: c.protocols.msgpack.port, host: c.protocols.msgpack.host },
   ];
+  if (c.protocols.pb && c.protocols.pb.port !== c.protocols.msgpack.port) options.push({ option: 'protocols.pb.port', port: c.protocols.pb.port, host: c.protocols.msgpack.host });
   if (c.www) options.push({ option: 'www.port', port: c.www.port, host: c.www.host });
   return { file: r.file, options };
 }
@@ -28,7 +29,7 @@ export async function describeListenError(err: unknown, dir: string): Promise<st
   const { file, options } = await portOptions(dir);
   const match = options.find((o) => o.port === port);
   const where = match ? `${match.option}${file ? ` in ${file}` : ''}` : `www.port or protocols.msgpack.port${file ? ` in ${file}` : ''}`;
-  const what = match?.option === 'www.port' ? 'the web UI/API port' : match ? 'the worker port' : 'a port';
+  const what = match?.option === 'www.port' ? 'the web UI/API port' : match?.option === 'protocols.pb.port' ? 'the PB worker port' : match ? 'the worker port' : 'a port';
   switch (e.code) {
     case 'EADDRINUSE':
       return `${what} ${port} is already in use by another program (another master?); stop that program ` +

@@ -77,12 +77,17 @@ export function sniffConnection(socket: Socket, options: SharedPortOptions, hand
     socket.resume();
   };
   const onGone = (): void => done();
-  timer = setTimeout(() => {
+  const greet = (): void => {
+    if (stage !== 'silent') return;
     stage = 'greeted';
     greetedAt = Date.now();
     socket.write(pb.dialectOffer());
     timer = setTimeout(() => { done(); socket.destroy(); }, options.handshakeTimeoutMs);
-  }, options.silenceMs);
+  };
+  // After a stall of the event loop the timer runs before the bytes that came meanwhile are read
+  // (timers come first in a loop turn); greeting from setImmediate lets that turn read them first,
+  // so an HTTP client that spoke in time is never taken for PB because the master was busy.
+  timer = setTimeout(() => setImmediate(greet), options.silenceMs);
   socket.on('error', () => {});
   socket.once('close', onGone);
   socket.on('data', onData);
